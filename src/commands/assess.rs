@@ -1,0 +1,311 @@
+//! `patuh record`, `show`, `score` and `check`: the assessment from the command line.
+
+use std::path::Path;
+
+use anyhow::{Result, anyhow};
+use serde_json::json;
+
+use super::{open, score_json};
+use crate::cli::RecordArgs;
+use crate::domain::model::{Dataset, ScoreBook, Summary};
+use crate::domain::scoring::{Rounded, next_zone, score_product};
+use crate::domain::text::sanitize;
+use crate::domain::{Instrument, Lang, Value};
+
+/// "72.50 kuning (Kepatuhan Sedang)" or "no score (all not applicable)".
+fn describe(s: &Summary, instrument: &Instrument, lang: Lang) -> String {
+    match (s.rounded(), s.band(instrument)) {
+        (Some(r), Some(b)) => format!("{r} {} ({})", b.code, sanitize(b.label.get(lang))),
+        _ => "no score (nothing applicable)".into(),
+    }
+}
+
+fn zone_code(s: &Summary, instrument: &Instrument) -> serde_json::Value {
+    s.band(instrument)
+        .map(|b| json!(b.code))
+        .unwrap_or(serde_json::Value::Null)
+}
+
+fn product_index(ds: &Dataset, path: &str, db: &Path) -> Result<usize> {
+    ds.find_product(path).ok_or_else(|| {
+        anyhow!(
+            "no product {path} in {}: write AGENCY/UNIT/PRODUCT by codes; list them with `patuh score`",
+            db.display()
+        )
+    })
+}
+
+pub fn record(db: &Path, args: &RecordArgs, lang: Lang) -> Result<()> {
+    let mut store = open(db)?;
+    let product = store.product_ref(&args.path)?;
+    let instrument = store.product_instrument(&product)?;
+    let i = instrument.indicator_index(&args.indicator).ok_or_else(|| {
+        anyhow!(
+            "instrument {} has no indicator {:?}; see the ids with `patuh show {}`",
+            instrument.id,
+            args.indicator,
+            args.path
+        )
+    })?;
+    let indicator = &instrument.indicators[i];
+    let value = match (args.value, args.na, args.clear) {
+        (Some(v), _, _) => Some(Value::Level(v)),
+        (None, true, _) => Some(Value::NotApplicable),
+        (None, false, true) => Some(Value::Unanswered),
+        _ => None,
+    };
+    store.record(&product, indicator, value, args.note.as_deref())?;
+    let (values, _) = store.product_values(&product, &instrument)?;
+    let ps = score_product(&instrument, &values);
+    let s = Summary {
+        score: ps.score,
+        answered: u64::from(ps.answered),
+        total: u64::from(ps.total),
+    };
+    println!(
+        "Saved {} {} = {}. Product score {}, answered {}/{}",
+        args.path,
+        indicator.id,
+        match values[i] {
+            Value::Unanswered => "unanswered".to_string(),
+            Value::NotApplicable => "N/A".to_string(),
+            Value::Level(v) => format!("{v}/{}", indicator.max),
+        },
+        describe(&s, &instrument, lang),
+        s.answered,
+        s.total
+    );
+    Ok(())
+}
+
+pub fn show(db: &Path, path: &str, as_json: bool, lang: Lang) -> Result<()> {
+    let store = open(db)?;
+    let ds = store.load()?;
+    let p = product_index(&ds, path, db)?;
+    let instrument = ds.instrument_of_product(p);
+    let book = ScoreBook::compute(&ds);
+    let s = book.product_summary(p);
+    let product = &ds.products[p];
+    if as_json {
+        let indicators: Vec<_> = instrument
+            .indicators
+            .iter()
+            .enumerate()
+            .map(|(i, ind)| {
+                let v = product.values[i];
+                json!({
+                    "id": ind.id,
+                    "dimension": instrument.dimensions[ind.dimension].id,
+                    "value": match v { Value::Level(l) => json!(l), _ => serde_json::Value::Null },
+                    "na": v == Value::NotApplicable,
+                    "note": product.notes[i],
+                })
+            })
+            .collect();
+        let out = json!({
+            "path": path,
+            "name": product.name,
+            "instrument": {"id": instrument.id, "version": instrument.version, "sha256": instrument.sha256},
+            "score": score_json(s.rounded()),
+            "zone": zone_code(&s, instrument),
+            "answered": s.answered,
+            "total": s.total,
+            "finalized": product.finalized,
+            "indicators": indicators,
+        });
+        println!("{}", serde_json::to_string_pretty(&out)?);
+        return Ok(());
+    }
+    let unit = &ds.units[product.unit];
+    let agency = &ds.agencies[unit.agency];
+    println!(
+        "{path}  {}\n  {} / {}",
+        sanitize(&product.name),
+        sanitize(&agency.name),
+        sanitize(&unit.name)
+    );
+    println!(
+        "  instrument {} v{}{}",
+        instrument.id,
+        instrument.version,
+        if product.finalized {
+            "  [finalized]"
+        } else {
+            ""
+        }
+    );
+    println!(
+        "  score {}  answered {}/{}",
+        describe(&s, instrument, lang),
+        s.answered,
+        s.total
+    );
+    if let Some(nz) = next_zone(instrument, &product.values) {
+        let ids: Vec<&str> = nz
+            .fulfil
+            .iter()
+            .map(|&i| instrument.indicators[i].id.as_str())
+            .collect();
+        println!(
+            "  to {}: +{} points, fulfil {}",
+            instrument.bands[nz.band].code,
+            nz.points,
+            ids.join(", ")
+        );
+    }
+    for (d, dim) in instrument.dimensions.iter().enumerate() {
+        println!("  [{}] {}", dim.id, sanitize(dim.label.get(lang)));
+        for (i, ind) in instrument.indicators.iter().enumerate() {
+            if ind.dimension != d {
+                continue;
+            }
+            let v = match product.values[i] {
+                Value::Unanswered => "   ".to_string(),
+                Value::NotApplicable => "N/A".to_string(),
+                Value::Level(l) if ind.max == 1 => if l == 1 { " x " } else { " - " }.to_string(),
+                Value::Level(l) => format!("{l}/{}", ind.max),
+            };
+            let note = &product.notes[i];
+            println!(
+                "    [{v}] {:<28} {}{}",
+                ind.id,
+                sanitize(ind.label.get(lang)),
+                if note.is_empty() {
+                    String::new()
+                } else {
+                    format!("  note: {}", sanitize(note))
+                }
+            );
+        }
+    }
+    Ok(())
+}
+
+fn summary_json(s: &Summary, instrument: &Instrument) -> (serde_json::Value, serde_json::Value) {
+    (score_json(s.rounded()), zone_code(s, instrument))
+}
+
+pub fn score(db: &Path, agency: Option<&str>, as_json: bool, lang: Lang) -> Result<()> {
+    let store = open(db)?;
+    let ds = store.load()?;
+    let book = ScoreBook::compute(&ds);
+    let agencies: Vec<usize> = match agency {
+        Some(code) => vec![ds.find_agency(code).ok_or_else(|| {
+            anyhow!(
+                "no agency {code} in {}; run `patuh score` to list them",
+                db.display()
+            )
+        })?],
+        None => (0..ds.agencies.len()).collect(),
+    };
+    if as_json {
+        let list: Vec<_> = agencies
+            .iter()
+            .map(|&a| {
+                let ag = &ds.agencies[a];
+                let instrument = ds.instrument_of_agency(a);
+                let s = book.agency(&ds, a);
+                let (score, zone) = summary_json(&s, instrument);
+                let units: Vec<_> = ag
+                    .units
+                    .iter()
+                    .map(|&u| {
+                        let unit = &ds.units[u];
+                        let s = book.unit(u);
+                        let (score, zone) = summary_json(&s, instrument);
+                        let products: Vec<_> = unit
+                            .products
+                            .iter()
+                            .map(|&p| {
+                                let s = book.product_summary(p);
+                                let (score, zone) = summary_json(&s, instrument);
+                                json!({"code": ds.products[p].code, "name": ds.products[p].name,
+                                       "score": score, "zone": zone,
+                                       "answered": s.answered, "total": s.total,
+                                       "finalized": ds.products[p].finalized})
+                            })
+                            .collect();
+                        json!({"code": unit.code, "name": unit.name, "score": score, "zone": zone,
+                               "answered": s.answered, "total": s.total, "products": products})
+                    })
+                    .collect();
+                json!({"code": ag.code, "name": ag.name, "kind": ag.kind.as_str(),
+                       "instrument": {"id": instrument.id, "version": instrument.version},
+                       "score": score, "zone": zone,
+                       "answered": s.answered, "total": s.total, "units": units})
+            })
+            .collect();
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&json!({ "agencies": list }))?
+        );
+        return Ok(());
+    }
+    if ds.agencies.is_empty() {
+        println!(
+            "No agencies in {} yet: import an assignment with `patuh assignment import FILE` (or `patuh init --demo`).",
+            db.display()
+        );
+        return Ok(());
+    }
+    let line = |indent: usize, code: &str, name: &str, s: &Summary, instrument: &Instrument| {
+        let score = s
+            .rounded()
+            .map(|r: Rounded| r.to_string())
+            .unwrap_or_else(|| "-".into());
+        let zone = s
+            .band(instrument)
+            .map(|b| b.label.get(lang).to_string())
+            .unwrap_or_default();
+        let label: String = format!("{}{} {}", " ".repeat(indent), code, sanitize(name))
+            .chars()
+            .take(52)
+            .collect();
+        println!(
+            "{label:<52} {score:>6}  {:<22} {:>5}/{}",
+            sanitize(&zone),
+            s.answered,
+            s.total
+        );
+    };
+    for &a in &agencies {
+        let ag = &ds.agencies[a];
+        let instrument = ds.instrument_of_agency(a);
+        line(0, &ag.code, &ag.name, &book.agency(&ds, a), instrument);
+        for &u in &ag.units {
+            line(
+                2,
+                &ds.units[u].code,
+                &ds.units[u].name,
+                &book.unit(u),
+                instrument,
+            );
+            for &p in &ds.units[u].products {
+                let pr = &ds.products[p];
+                line(4, &pr.code, &pr.name, &book.product_summary(p), instrument);
+            }
+        }
+    }
+    Ok(())
+}
+
+pub fn check(db: &Path) -> Result<()> {
+    let store = open(db)?;
+    let problems = store.check()?;
+    if problems.is_empty() {
+        println!(
+            "{}: ok (integrity check passed, audit chain intact)",
+            db.display()
+        );
+        Ok(())
+    } else {
+        for p in &problems {
+            println!("{}: {p}", db.display());
+        }
+        Err(anyhow!(
+            "{}: {} problem(s) found",
+            db.display(),
+            problems.len()
+        ))
+    }
+}

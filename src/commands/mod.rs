@@ -1,0 +1,112 @@
+//! What each command does: resolve the database, call the store and the scoring
+//! engine, print for a person or as JSON. Errors go up as `anyhow` to `main`, which
+//! prints them and exits 1.
+
+mod assess;
+mod catalog;
+mod setup;
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, anyhow};
+
+use crate::cli::{AssignmentCmd, Cli, Command, InstrumentCmd};
+use crate::domain::Lang;
+use crate::domain::scoring::Rounded;
+use crate::store::{self, Store};
+
+/// Hook for the terminal workstation: given the database path, runs the UI.
+pub type Workstation = fn(&Path) -> Result<()>;
+
+/// Runs a parsed command line. `workstation` opens the terminal UI.
+pub fn run(cli: Cli, workstation: Option<Workstation>) -> Result<()> {
+    let lang = Lang::from_env();
+    match cli.command {
+        None => {
+            let path = db_path(cli.db)?;
+            match workstation {
+                Some(ui) => ui(&path),
+                None => Err(anyhow!(
+                    "this build of patuh has no workstation; see `patuh --help`"
+                )),
+            }
+        }
+        Some(Command::Demo) => {
+            let path = match cli.db {
+                Some(p) => p,
+                None => store::data_dir()
+                    .map(|d| d.join("demo.db"))
+                    .ok_or_else(no_home)?,
+            };
+            setup::init(&path, true, None, true)?;
+            match workstation {
+                Some(ui) => ui(&path),
+                None => assess::score(&path, None, false, lang),
+            }
+        }
+        Some(Command::Init { demo, assessor }) => {
+            setup::init(&db_path(cli.db)?, demo, assessor.as_deref(), false)
+        }
+        Some(Command::Instrument(cmd)) => match cmd {
+            InstrumentCmd::Validate { file } => catalog::validate(&file),
+            InstrumentCmd::Import { file } => catalog::import_instrument(&db_path(cli.db)?, &file),
+            InstrumentCmd::List => catalog::list(&db_path(cli.db)?, lang),
+            InstrumentCmd::Show { id, version } => {
+                catalog::show(&db_path(cli.db)?, &id, version.as_deref(), lang)
+            }
+        },
+        Some(Command::Assignment(AssignmentCmd::Import { file })) => {
+            catalog::import_assignment(&db_path(cli.db)?, &file)
+        }
+        Some(Command::Record(args)) => assess::record(&db_path(cli.db)?, &args, lang),
+        Some(Command::Show { path, json }) => assess::show(&db_path(cli.db)?, &path, json, lang),
+        Some(Command::Score { agency, json }) => {
+            assess::score(&db_path(cli.db)?, agency.as_deref(), json, lang)
+        }
+        Some(Command::Check) => assess::check(&db_path(cli.db)?),
+    }
+}
+
+fn no_home() -> anyhow::Error {
+    anyhow!(
+        "cannot find your data dir (is HOME set?); name the database with --db PATH or PATUH_DB"
+    )
+}
+
+/// The database path: `--db`/`PATUH_DB`, else `patuh.db` in the data dir.
+pub fn db_path(given: Option<PathBuf>) -> Result<PathBuf> {
+    match given {
+        Some(p) => Ok(p),
+        None => store::default_path().ok_or_else(no_home),
+    }
+}
+
+/// Opens an existing database.
+pub fn open(path: &Path) -> Result<Store> {
+    Ok(Store::open(path)?)
+}
+
+/// Reads a text file, naming it in any error.
+pub fn read_text(file: &Path) -> Result<String> {
+    let bytes =
+        std::fs::read(file).with_context(|| format!("{}: cannot read the file", file.display()))?;
+    String::from_utf8(bytes).map_err(|e| {
+        anyhow!(
+            "{}: not UTF-8 text (invalid byte at offset {}); save the file as UTF-8",
+            file.display(),
+            e.utf8_error().valid_up_to()
+        )
+    })
+}
+
+/// A rounded score as an exact JSON number with two decimals (`81.00`), or null.
+pub fn score_json(r: Option<Rounded>) -> serde_json::Value {
+    match r {
+        Some(r) => r
+            .to_string()
+            .parse::<serde_json::Number>()
+            .map(serde_json::Value::Number)
+            .unwrap_or(serde_json::Value::Null),
+        None => serde_json::Value::Null,
+    }
+}

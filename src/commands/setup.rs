@@ -1,0 +1,62 @@
+//! `patuh init` and the set-up half of `patuh demo`.
+
+use std::path::Path;
+
+use anyhow::{Result, anyhow};
+
+use crate::domain::Instrument;
+use crate::domain::assignment::Assignment;
+use crate::shipped;
+use crate::store::{InstrumentOutcome, Store};
+
+/// Creates or upgrades the database, loads the shipped instruments and, with `demo`,
+/// the Maluku assignment. Running it again changes nothing.
+pub fn init(path: &Path, demo: bool, assessor: Option<&str>, quiet: bool) -> Result<()> {
+    let existed = path.exists();
+    let mut store = Store::open_or_create(path)?;
+    if let Some(name) = assessor {
+        let name = name.trim();
+        if name.is_empty() {
+            return Err(anyhow!("--assessor needs a name"));
+        }
+        store.set_assessor(name)?;
+    }
+    let mut added = 0;
+    for (file, text) in shipped::INSTRUMENTS {
+        let instrument = Instrument::parse(text)
+            .map_err(|p| anyhow!("built-in instrument {file} is invalid: {}", p[0]))?;
+        if store.import_instrument(&instrument)? == InstrumentOutcome::Added {
+            added += 1;
+        }
+    }
+    let mut products = 0;
+    if demo {
+        let (file, text) = shipped::DEMO_ASSIGNMENT;
+        let assignment = Assignment::parse(text)
+            .map_err(|p| anyhow!("built-in assignment {file} is invalid: {}", p[0]))?;
+        let outcome = store.import_assignment(&assignment, file)?;
+        products = outcome.products_added;
+    }
+    if !quiet {
+        println!(
+            "{} {}",
+            if existed {
+                "Database ready:"
+            } else {
+                "Database created:"
+            },
+            path.display()
+        );
+        println!("  instruments added: {added}");
+        if demo {
+            println!("  demo products added: {products}");
+        }
+        println!("  assessor: {}", store.who());
+        if !demo {
+            println!(
+                "Next: `patuh assignment import FILE`, or `patuh init --demo` for the demo data."
+            );
+        }
+    }
+    Ok(())
+}

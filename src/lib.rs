@@ -1,0 +1,11 @@
+//! patuh: the workstation of Ombudsman RI's public-service compliance assessors.
+//!
+//! Layers, with dependencies pointing one way: `domain` (instruments, scoring: pure)
+//! <- `store` (SQLite) <- `commands` (the command line) and the terminal UI.
+
+pub mod cli;
+pub mod commands;
+pub mod domain;
+pub mod logging;
+pub mod shipped;
+pub mod store;

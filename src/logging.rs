@@ -1,0 +1,30 @@
+//! Logging with tracing to a file in the data dir, never to the terminal (the UI owns
+//! it). `PATUH_LOG` sets the level (error, warn, info, debug, trace; default info).
+
+use std::path::Path;
+
+use tracing::Level;
+
+/// Starts logging to `dir/patuh.log`. Failing to log never stops the program.
+pub fn init(dir: Option<&Path>) {
+    let Some(dir) = dir else { return };
+    if std::fs::create_dir_all(dir).is_err() {
+        return;
+    }
+    let Ok(file) = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(dir.join("patuh.log"))
+    else {
+        return;
+    };
+    let level = std::env::var("PATUH_LOG")
+        .ok()
+        .and_then(|l| l.parse::<Level>().ok())
+        .unwrap_or(Level::INFO);
+    let _ = tracing_subscriber::fmt()
+        .with_writer(std::sync::Mutex::new(file))
+        .with_ansi(false)
+        .with_max_level(level)
+        .try_init();
+}

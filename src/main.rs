@@ -1,0 +1,25 @@
+//! The `patuh` binary: parse the command line, start logging, run, map errors to exit codes.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    // Die quietly on a closed pipe (`patuh score | head`) like any Unix tool,
+    // instead of panicking on the failed print.
+    #[cfg(unix)]
+    // SAFETY: restoring the default disposition of SIGPIPE before any thread exists.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+    let cli = patuh::cli::Cli::parse();
+    patuh::logging::init(patuh::store::data_dir().as_deref());
+    match patuh::commands::run(cli, None) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!("{e:#}");
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,171 @@
+//! The audit log as a hash chain: each row carries the previous row's hash and the
+//! SHA-256 of its own content (which includes that previous hash), so an edited,
+//! deleted or reordered row breaks the chain from that row on.
+
+use std::fmt;
+
+use rusqlite::{Connection, OptionalExtension, params};
+use sha2::{Digest, Sha256};
+
+/// The `prev_hash` of the first row.
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// One audit row's content, as hashed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditRow {
+    pub seq: i64,
+    pub at: String,
+    pub who: String,
+    pub product: String,
+    pub indicator: Option<String>,
+    pub action: String,
+    pub old: Option<String>,
+    pub new: Option<String>,
+    pub prev_hash: String,
+}
+
+impl AuditRow {
+    /// SHA-256 over an unambiguous serialisation (a JSON array) of every field.
+    pub fn hash(&self) -> String {
+        let content = serde_json::json!([
+            self.seq,
+            self.at,
+            self.who,
+            self.product,
+            self.indicator,
+            self.action,
+            self.old,
+            self.new,
+            self.prev_hash
+        ])
+        .to_string();
+        hex::encode(Sha256::digest(content.as_bytes()))
+    }
+}
+
+/// Where and why a chain is broken.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainBreak {
+    pub seq: i64,
+    pub reason: String,
+}
+
+impl fmt::Display for ChainBreak {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "audit log broken at row {}: {} (the log was edited after it was written)",
+            self.seq, self.reason
+        )
+    }
+}
+
+/// What a change appends; `seq`, `prev_hash` and `hash` are filled in by [`append`].
+pub struct Entry<'a> {
+    pub at: &'a str,
+    pub who: &'a str,
+    pub product: &'a str,
+    pub indicator: Option<&'a str>,
+    pub action: &'a str,
+    pub old: Option<&'a str>,
+    pub new: Option<&'a str>,
+}
+
+/// Appends one row; call inside the change's transaction.
+pub fn append(conn: &Connection, e: &Entry<'_>) -> rusqlite::Result<()> {
+    let last: Option<(i64, String)> = conn
+        .query_row(
+            "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let (seq, prev_hash) = match last {
+        Some((s, h)) => (s + 1, h),
+        None => (1, GENESIS.to_string()),
+    };
+    let row = AuditRow {
+        seq,
+        at: e.at.into(),
+        who: e.who.into(),
+        product: e.product.into(),
+        indicator: e.indicator.map(Into::into),
+        action: e.action.into(),
+        old: e.old.map(Into::into),
+        new: e.new.map(Into::into),
+        prev_hash,
+    };
+    let hash = row.hash();
+    conn.execute(
+        "INSERT INTO audit (seq, at, who, product, indicator, action, old, new, prev_hash, hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        params![
+            row.seq,
+            row.at,
+            row.who,
+            row.product,
+            row.indicator,
+            row.action,
+            row.old,
+            row.new,
+            row.prev_hash,
+            hash
+        ],
+    )?;
+    Ok(())
+}
+
+/// Reads every audit row with its stored hash, in order.
+pub fn rows(conn: &Connection) -> rusqlite::Result<Vec<(AuditRow, String)>> {
+    let mut stmt = conn.prepare(
+        "SELECT seq, at, who, product, indicator, action, old, new, prev_hash, hash
+         FROM audit ORDER BY seq",
+    )?;
+    stmt.query_map([], |r| {
+        Ok((
+            AuditRow {
+                seq: r.get(0)?,
+                at: r.get(1)?,
+                who: r.get(2)?,
+                product: r.get(3)?,
+                indicator: r.get(4)?,
+                action: r.get(5)?,
+                old: r.get(6)?,
+                new: r.get(7)?,
+                prev_hash: r.get(8)?,
+            },
+            r.get(9)?,
+        ))
+    })?
+    .collect()
+}
+
+/// Checks a sequence of rows (with stored hashes) as a chain starting at `GENESIS`.
+pub fn check_rows(rows: &[(AuditRow, String)]) -> Result<u64, ChainBreak> {
+    let mut prev = GENESIS.to_string();
+    for (i, (row, stored)) in rows.iter().enumerate() {
+        let expected_seq = i as i64 + 1;
+        let fail = |reason: &str| ChainBreak {
+            seq: row.seq,
+            reason: reason.to_string(),
+        };
+        if row.seq != expected_seq {
+            return Err(fail(&format!(
+                "expected row {expected_seq} here: a row was deleted or reordered"
+            )));
+        }
+        if row.prev_hash != prev {
+            return Err(fail("it does not follow the previous row"));
+        }
+        if &row.hash() != stored {
+            return Err(fail("its content does not match its hash"));
+        }
+        prev = stored.clone();
+    }
+    Ok(rows.len() as u64)
+}
+
+/// Verifies the whole chain of a database: Ok(Ok(rows)) or Ok(Err(where it breaks)).
+pub fn verify_chain(conn: &Connection) -> rusqlite::Result<Result<u64, ChainBreak>> {
+    Ok(check_rows(&rows(conn)?))
+}

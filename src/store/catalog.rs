@@ -1,0 +1,258 @@
+//! Instruments and assignments in the database: importing them (all or nothing,
+//! idempotent) and listing what is there.
+
+use rusqlite::{OptionalExtension, params};
+
+use super::{Result, Store, StoreError};
+use crate::domain::Instrument;
+use crate::domain::assignment::Assignment;
+
+/// What importing an instrument did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InstrumentOutcome {
+    Added,
+    AlreadyThere,
+}
+
+/// What importing an assignment did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AssignmentOutcome {
+    pub agencies_added: usize,
+    pub units_added: usize,
+    pub products_added: usize,
+    pub renamed: usize,
+}
+
+impl AssignmentOutcome {
+    pub fn changed(&self) -> bool {
+        self.agencies_added + self.units_added + self.products_added + self.renamed > 0
+    }
+}
+
+/// One stored instrument, as listed.
+#[derive(Debug, Clone)]
+pub struct InstrumentRow {
+    pub db_id: i64,
+    pub id: String,
+    pub version: String,
+    pub sha256: String,
+    pub instrument: Instrument,
+}
+
+impl Store {
+    /// Imports an instrument. The same content again changes nothing; different content
+    /// under an id + version already stored is refused.
+    pub fn import_instrument(&mut self, instrument: &Instrument) -> Result<InstrumentOutcome> {
+        let existing: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT sha256 FROM instrument WHERE code = ?1 AND version = ?2",
+                params![instrument.id, instrument.version],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| self.sql(e))?;
+        match existing {
+            Some(h) if h == instrument.sha256 => Ok(InstrumentOutcome::AlreadyThere),
+            Some(h) => Err(StoreError::Refused(format!(
+                "instrument {} version {} is already in {} with different content (sha256 {}…, this file {}…); \
+                 an instrument never changes once used: give the new content a new \"version\"",
+                instrument.id,
+                instrument.version,
+                self.path.display(),
+                &h[..12],
+                &instrument.sha256[..12]
+            ))),
+            None => {
+                let now = self.now();
+                self.conn
+                    .execute(
+                        "INSERT INTO instrument (code, version, sha256, body, imported_at)
+                         VALUES (?1, ?2, ?3, ?4, ?5)",
+                        params![
+                            instrument.id,
+                            instrument.version,
+                            instrument.sha256,
+                            instrument.canonical,
+                            now
+                        ],
+                    )
+                    .map_err(|e| self.sql(e))?;
+                Ok(InstrumentOutcome::Added)
+            }
+        }
+    }
+
+    /// Every stored instrument, by id then version.
+    pub fn instruments(&self) -> Result<Vec<InstrumentRow>> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT id, code, version, sha256, body FROM instrument ORDER BY code, version",
+            )
+            .map_err(|e| self.sql(e))?;
+        let rows: Vec<(i64, String, String, String, String)> = stmt
+            .query_map([], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            })
+            .and_then(|rows| rows.collect())
+            .map_err(|e| self.sql(e))?;
+        rows.into_iter()
+            .map(|(db_id, id, version, sha256, body)| {
+                let instrument =
+                    Instrument::parse(&body).map_err(|problems| StoreError::Corrupt {
+                        path: self.path.clone(),
+                        detail: format!(
+                            "stored instrument {id} {version} no longer validates: {}",
+                            problems.first().map(|p| p.to_string()).unwrap_or_default()
+                        ),
+                    })?;
+                Ok(InstrumentRow {
+                    db_id,
+                    id,
+                    version,
+                    sha256,
+                    instrument,
+                })
+            })
+            .collect()
+    }
+
+    /// Imports an assignment in one transaction: adds what is new, renames what was
+    /// renamed, changes nothing when run again. Refuses (changing nothing) an unknown
+    /// instrument or an agency already assessed with another instrument.
+    pub fn import_assignment(&mut self, a: &Assignment, file: &str) -> Result<AssignmentOutcome> {
+        let path = self.path.clone();
+        let sql = |e| super::classify(&path, e);
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(sql)?;
+        let instrument_id: i64 = tx
+            .query_row(
+                "SELECT id FROM instrument WHERE code = ?1 AND version = ?2",
+                params![a.instrument_id, a.instrument_version],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(sql)?
+            .ok_or_else(|| {
+                StoreError::Refused(format!(
+                    "{file}: $.instrument: instrument {} version {} is not in {}; import it first with `patuh instrument import FILE` (see `patuh instrument list`)",
+                    a.instrument_id,
+                    a.instrument_version,
+                    path.display()
+                ))
+            })?;
+        let mut out = AssignmentOutcome::default();
+        for (ai, agency) in a.agencies.iter().enumerate() {
+            let existing: Option<(i64, String, String, i64)> = tx
+                .query_row(
+                    "SELECT id, name, kind, instrument_id FROM agency WHERE code = ?1",
+                    [&agency.code],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                )
+                .optional()
+                .map_err(sql)?;
+            let agency_id = match existing {
+                Some((_, _, _, iid)) if iid != instrument_id => {
+                    return Err(StoreError::Refused(format!(
+                        "{file}: $.agencies[{ai}]: agency {} is already assessed with another instrument in {}; \
+                         one agency is assessed with one instrument",
+                        agency.code,
+                        path.display()
+                    )));
+                }
+                Some((id, name, kind, _)) => {
+                    if name != agency.name || kind != agency.kind.as_str() {
+                        tx.execute(
+                            "UPDATE agency SET name = ?1, kind = ?2 WHERE id = ?3",
+                            params![agency.name, agency.kind.as_str(), id],
+                        )
+                        .map_err(sql)?;
+                        out.renamed += 1;
+                    }
+                    id
+                }
+                None => {
+                    tx.execute(
+                        "INSERT INTO agency (code, name, kind, instrument_id) VALUES (?1, ?2, ?3, ?4)",
+                        params![agency.code, agency.name, agency.kind.as_str(), instrument_id],
+                    )
+                    .map_err(sql)?;
+                    out.agencies_added += 1;
+                    tx.last_insert_rowid()
+                }
+            };
+            for unit in &agency.units {
+                let unit_id = upsert_named(
+                    &tx,
+                    "unit",
+                    "agency_id",
+                    agency_id,
+                    &unit.code,
+                    &unit.name,
+                    &mut out.units_added,
+                    &mut out.renamed,
+                )
+                .map_err(sql)?;
+                for product in &unit.products {
+                    upsert_named(
+                        &tx,
+                        "product",
+                        "unit_id",
+                        unit_id,
+                        &product.code,
+                        &product.name,
+                        &mut out.products_added,
+                        &mut out.renamed,
+                    )
+                    .map_err(sql)?;
+                }
+            }
+        }
+        tx.commit().map_err(sql)?;
+        Ok(out)
+    }
+}
+
+/// Inserts a unit or product under its parent, or renames it; returns its id.
+#[allow(clippy::too_many_arguments)]
+fn upsert_named(
+    tx: &rusqlite::Transaction<'_>,
+    table: &str,
+    parent_col: &str,
+    parent: i64,
+    code: &str,
+    name: &str,
+    added: &mut usize,
+    renamed: &mut usize,
+) -> rusqlite::Result<i64> {
+    let existing: Option<(i64, String)> = tx
+        .query_row(
+            &format!("SELECT id, name FROM {table} WHERE {parent_col} = ?1 AND code = ?2"),
+            params![parent, code],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    match existing {
+        Some((id, old)) => {
+            if old != name {
+                tx.execute(
+                    &format!("UPDATE {table} SET name = ?1 WHERE id = ?2"),
+                    params![name, id],
+                )?;
+                *renamed += 1;
+            }
+            Ok(id)
+        }
+        None => {
+            tx.execute(
+                &format!("INSERT INTO {table} ({parent_col}, code, name) VALUES (?1, ?2, ?3)"),
+                params![parent, code, name],
+            )?;
+            *added += 1;
+            Ok(tx.last_insert_rowid())
+        }
+    }
+}

@@ -1,0 +1,352 @@
+//! The SQLite store: opening (and refusing) database files, migrations, settings.
+//! One module per concern: `catalog` (instruments, assignments), `observe` (the
+//! changes a user makes, each its own transaction with an audit row), `audit` (the
+//! hash chain), `load` (reading everything into a [`crate::domain::model::Dataset`]).
+
+mod audit;
+mod catalog;
+mod header;
+mod load;
+mod observe;
+
+use std::fs::{self, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags, OptionalExtension};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use crate::domain::Problem;
+
+pub use audit::{ChainBreak, GENESIS, verify_chain};
+pub use catalog::{AssignmentOutcome, InstrumentOutcome, InstrumentRow};
+pub use observe::{ProductRef, RecordOutcome};
+
+/// `PRAGMA application_id` of every patuh database: "PTUH".
+pub const APPLICATION_ID: i32 = 0x5054_5548;
+
+/// The migrations, applied in order; `PRAGMA user_version` is the number applied.
+const MIGRATIONS: &[(&str, &str)] = &[("0001_init", include_str!("../../schema/0001_init.sql"))];
+
+/// The schema version this build writes.
+pub const SCHEMA_VERSION: i32 = MIGRATIONS.len() as i32;
+
+/// Something the store refuses or cannot do; every message names the file and the fix.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error(
+        "{path}: not a patuh database ({reason}); the file was left untouched. Check the path, or choose another with --db"
+    )]
+    NotPatuh { path: PathBuf, reason: String },
+    #[error(
+        "{path}: made by a newer patuh (schema version {found}, this patuh knows up to {known}); the file was left untouched. Update patuh to open it"
+    )]
+    Newer {
+        path: PathBuf,
+        found: i32,
+        known: i32,
+    },
+    #[error(
+        "{path}: the database is damaged ({detail}); the file was left untouched. Restore it from a backup or an export"
+    )]
+    Corrupt { path: PathBuf, detail: String },
+    #[error("{path}: no database here. Create one with `patuh init` (or `patuh init --demo`)")]
+    Missing { path: PathBuf },
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}: database error: {source}")]
+    Sql {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
+    #[error("{file}: {} problem(s):\n{}", .problems.len(), .problems.iter().map(|p| format!("  {p}")).collect::<Vec<_>>().join("\n"))]
+    Invalid {
+        file: String,
+        problems: Vec<Problem>,
+    },
+    #[error("{0}")]
+    Refused(String),
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// The clock, injected so tests control time.
+pub type Clock = Arc<dyn Fn() -> OffsetDateTime + Send + Sync>;
+
+/// An open patuh database.
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+    who: String,
+    clock: Clock,
+}
+
+impl Store {
+    /// Opens an existing patuh database, upgrading its schema if it is older.
+    /// Refuses, leaving the file byte-for-byte untouched, anything that is not a patuh
+    /// database, a damaged one or one from a newer patuh.
+    pub fn open(path: &Path) -> Result<Store> {
+        if !path.exists() {
+            return Err(StoreError::Missing {
+                path: path.to_path_buf(),
+            });
+        }
+        header::check(path)?;
+        Self::open_checked(path)
+    }
+
+    /// Opens the database at `path`, creating it (mode 0600, complete or not at all)
+    /// when there is none.
+    pub fn open_or_create(path: &Path) -> Result<Store> {
+        if !path.exists() {
+            create(path)?;
+        }
+        Self::open(path)
+    }
+
+    fn open_checked(path: &Path) -> Result<Store> {
+        let sql = |source| StoreError::Sql {
+            path: path.to_path_buf(),
+            source,
+        };
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(sql)?;
+        configure(&conn).map_err(|e| classify(path, e))?;
+        let mut store = Store {
+            conn,
+            path: path.to_path_buf(),
+            who: String::new(),
+            clock: Arc::new(OffsetDateTime::now_utc),
+        };
+        store.migrate()?;
+        store.who = store
+            .meta("assessor")?
+            .unwrap_or_else(|| std::env::var("USER").unwrap_or_else(|_| "unknown".into()));
+        Ok(store)
+    }
+
+    fn migrate(&mut self) -> Result<()> {
+        let path = self.path.clone();
+        let version: i32 = self
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(|e| classify(&path, e))?;
+        if version > SCHEMA_VERSION {
+            return Err(StoreError::Newer {
+                path,
+                found: version,
+                known: SCHEMA_VERSION,
+            });
+        }
+        if version == SCHEMA_VERSION {
+            return Ok(());
+        }
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(|e| classify(&path, e))?;
+        for (i, (name, sql)) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+            tracing::info!(migration = name, "applying");
+            tx.execute_batch(sql).map_err(|e| classify(&path, e))?;
+            tx.pragma_update(None, "user_version", (i + 1) as i32)
+                .map_err(|e| classify(&path, e))?;
+        }
+        tx.commit().map_err(|e| classify(&path, e))
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The connection, for the other layers' read queries.
+    pub fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// Who is recorded in the audit log for changes made through this store.
+    pub fn who(&self) -> &str {
+        &self.who
+    }
+
+    pub fn set_clock(&mut self, clock: Clock) {
+        self.clock = clock;
+    }
+
+    /// Now, as RFC 3339 UTC text.
+    pub fn now(&self) -> String {
+        (self.clock)()
+            .format(&Rfc3339)
+            .unwrap_or_else(|_| "1970-01-01T00:00:00Z".into())
+    }
+
+    pub fn meta(&self, key: &str) -> Result<Option<String>> {
+        self.conn
+            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+            .optional()
+            .map_err(|e| self.sql(e))
+    }
+
+    pub fn set_meta(&mut self, key: &str, value: &str) -> Result<()> {
+        self.conn
+            .execute(
+                "INSERT INTO meta (key, value) VALUES (?1, ?2)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                [key, value],
+            )
+            .map_err(|e| self.sql(e))?;
+        Ok(())
+    }
+
+    /// Sets the assessor's name, used in the audit log from now on.
+    pub fn set_assessor(&mut self, name: &str) -> Result<()> {
+        self.set_meta("assessor", name)?;
+        self.who = name.to_string();
+        Ok(())
+    }
+
+    pub(crate) fn sql(&self, e: rusqlite::Error) -> StoreError {
+        classify(&self.path, e)
+    }
+
+    /// Full check: SQLite's integrity_check and the audit hash chain.
+    pub fn check(&self) -> Result<Vec<String>> {
+        let mut problems = Vec::new();
+        let mut stmt = self
+            .conn
+            .prepare("PRAGMA integrity_check")
+            .map_err(|e| self.sql(e))?;
+        let rows: Vec<String> = stmt
+            .query_map([], |r| r.get(0))
+            .and_then(|rows| rows.collect())
+            .map_err(|e| self.sql(e))?;
+        problems.extend(rows.into_iter().filter(|r| r != "ok"));
+        if let Err(b) = verify_chain(&self.conn).map_err(|e| self.sql(e))? {
+            problems.push(b.to_string());
+        }
+        Ok(problems)
+    }
+}
+
+/// Pragmas set on every connection.
+fn configure(conn: &Connection) -> rusqlite::Result<()> {
+    conn.busy_timeout(Duration::from_secs(5))?;
+    let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        tracing::warn!(mode, "WAL not available");
+    }
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    Ok(())
+}
+
+/// Maps SQLite's errors to the user's words.
+fn classify(path: &Path, e: rusqlite::Error) -> StoreError {
+    use rusqlite::ErrorCode;
+    match e.sqlite_error_code() {
+        Some(ErrorCode::DatabaseCorrupt) => StoreError::Corrupt {
+            path: path.to_path_buf(),
+            detail: e.to_string(),
+        },
+        Some(ErrorCode::NotADatabase) => StoreError::NotPatuh {
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+        },
+        Some(ErrorCode::DatabaseBusy) | Some(ErrorCode::DatabaseLocked) => {
+            StoreError::Refused(format!(
+                "{}: the database is in use by another patuh; close it there, then try again",
+                path.display()
+            ))
+        }
+        Some(ErrorCode::ReadOnly) | Some(ErrorCode::CannotOpen) => StoreError::Refused(format!(
+            "{}: cannot write the database ({e}); check that the file and its folder are writable",
+            path.display()
+        )),
+        Some(ErrorCode::DiskFull) => StoreError::Refused(format!(
+            "{}: the disk is full; nothing was changed. Free some space and try again",
+            path.display()
+        )),
+        _ => StoreError::Sql {
+            path: path.to_path_buf(),
+            source: e,
+        },
+    }
+}
+
+/// Creates a new database completely or not at all: built under a temporary name
+/// beside `path`, then linked into place (which never overwrites a file).
+fn create(path: &Path) -> Result<()> {
+    let io = |source| StoreError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    fs::create_dir_all(&dir).map_err(io)?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "patuh.db".into());
+    let tmp = dir.join(format!(".{name}.new-{}", std::process::id()));
+    let _ = fs::remove_file(&tmp);
+    let result = (|| {
+        let mut options = OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        options.open(&tmp).map_err(io)?.flush().map_err(io)?;
+        {
+            let conn = Connection::open(&tmp).map_err(|e| classify(path, e))?;
+            conn.pragma_update(None, "application_id", APPLICATION_ID)
+                .map_err(|e| classify(path, e))?;
+            configure(&conn).map_err(|e| classify(path, e))?;
+            let mut store = Store {
+                conn,
+                path: tmp.clone(),
+                who: String::new(),
+                clock: Arc::new(OffsetDateTime::now_utc),
+            };
+            store.migrate()?;
+            store
+                .conn
+                .pragma_update(None, "wal_checkpoint", "TRUNCATE")
+                .map_err(|e| classify(path, e))?;
+        }
+        fs::File::open(&tmp)
+            .and_then(|f| f.sync_all())
+            .map_err(io)?;
+        fs::hard_link(&tmp, path).map_err(io)?;
+        if let Ok(d) = fs::File::open(&dir) {
+            let _ = d.sync_all();
+        }
+        Ok(())
+    })();
+    let _ = fs::remove_file(&tmp);
+    for suffix in ["-wal", "-shm"] {
+        let mut side = tmp.clone().into_os_string();
+        side.push(suffix);
+        let _ = fs::remove_file(side);
+    }
+    result
+}
+
+/// The default database file: `patuh.db` in the user's data dir.
+pub fn default_path() -> Option<PathBuf> {
+    directories::ProjectDirs::from("id", "Ombudsman", "patuh")
+        .map(|d| d.data_dir().join("patuh.db"))
+}
+
+/// The data dir (keys, logs, the demo database).
+pub fn data_dir() -> Option<PathBuf> {
+    directories::ProjectDirs::from("id", "Ombudsman", "patuh").map(|d| d.data_dir().to_path_buf())
+}

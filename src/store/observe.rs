@@ -1,0 +1,310 @@
+//! The changes an assessor makes: a value, a note, an evidence reference, finalizing
+//! and reopening a product. Each is one `BEGIN IMMEDIATE` transaction that also appends
+//! its audit row, committed before the caller can call it saved.
+
+use rusqlite::{OptionalExtension, TransactionBehavior, params};
+
+use super::audit::{self, Entry};
+use super::{Result, Store, StoreError};
+use crate::domain::Value;
+use crate::domain::instrument::Indicator;
+use crate::domain::model::split_path;
+
+/// A product as the store addresses it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProductRef {
+    pub db_id: i64,
+    /// `AGENCY/UNIT/PRODUCT`.
+    pub path: String,
+}
+
+/// What a recorded observation changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordOutcome {
+    pub old_value: Value,
+    pub old_note: String,
+    /// Audit rows written (0 when nothing changed).
+    pub audit_rows: u32,
+}
+
+fn value_from(value: Option<i64>, na: bool) -> Value {
+    match (na, value) {
+        (true, _) => Value::NotApplicable,
+        (false, Some(v)) => Value::Level(u32::try_from(v).unwrap_or(u32::MAX)),
+        (false, None) => Value::Unanswered,
+    }
+}
+
+impl Store {
+    /// Finds a product by `AGENCY/UNIT/PRODUCT`.
+    pub fn product_ref(&self, path: &str) -> Result<ProductRef> {
+        let Some((a, u, p)) = split_path(path) else {
+            return Err(StoreError::Refused(format!(
+                "{path:?} is not a product path: write AGENCY/UNIT/PRODUCT by codes, e.g. 8171/DUKCAPIL/KTP-EL (see `patuh score`)"
+            )));
+        };
+        let id: Option<i64> = self
+            .conn
+            .query_row(
+                "SELECT p.id FROM product p JOIN unit u ON u.id = p.unit_id
+                 JOIN agency a ON a.id = u.agency_id
+                 WHERE a.code = ?1 AND u.code = ?2 AND p.code = ?3",
+                params![a, u, p],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| self.sql(e))?;
+        match id {
+            Some(db_id) => Ok(ProductRef {
+                db_id,
+                path: path.to_string(),
+            }),
+            None => Err(StoreError::Refused(format!(
+                "no product {path} in {}; list the products with `patuh score`",
+                self.path.display()
+            ))),
+        }
+    }
+
+    /// Records a value and/or a note for one indicator of a product, in one
+    /// transaction with one audit row per changed field. A finalized product is refused.
+    pub fn record(
+        &mut self,
+        product: &ProductRef,
+        indicator: &Indicator,
+        value: Option<Value>,
+        note: Option<&str>,
+    ) -> Result<RecordOutcome> {
+        if let Some(Value::Level(v)) = value
+            && v > indicator.max
+        {
+            return Err(StoreError::Refused(format!(
+                "{}: value {v} is out of range for indicator {}: use 0..{} or --na",
+                product.path, indicator.id, indicator.max
+            )));
+        }
+        let now = self.now();
+        let who = self.who.clone();
+        let path = self.path.clone();
+        let sql = |e| super::classify(&path, e);
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(sql)?;
+        ensure_open(&tx, product, &path)?;
+        let old: Option<(Option<i64>, bool, String)> = tx
+            .query_row(
+                "SELECT value, na, note FROM observation WHERE product_id = ?1 AND indicator = ?2",
+                params![product.db_id, indicator.id],
+                |r| Ok((r.get(0)?, r.get::<_, i64>(1)? != 0, r.get(2)?)),
+            )
+            .optional()
+            .map_err(sql)?;
+        let (old_value, old_note) = match old {
+            Some((v, na, note)) => (value_from(v, na), note),
+            None => (Value::Unanswered, String::new()),
+        };
+        let new_value = value.unwrap_or(old_value);
+        let new_note = note.unwrap_or(&old_note).to_string();
+        let mut audit_rows = 0;
+        if new_value != old_value {
+            audit::append(
+                &tx,
+                &Entry {
+                    at: &now,
+                    who: &who,
+                    product: &product.path,
+                    indicator: Some(&indicator.id),
+                    action: "value",
+                    old: Some(&old_value.audit_text()),
+                    new: Some(&new_value.audit_text()),
+                },
+            )
+            .map_err(sql)?;
+            audit_rows += 1;
+        }
+        if new_note != old_note {
+            audit::append(
+                &tx,
+                &Entry {
+                    at: &now,
+                    who: &who,
+                    product: &product.path,
+                    indicator: Some(&indicator.id),
+                    action: "note",
+                    old: Some(&old_note),
+                    new: Some(&new_note),
+                },
+            )
+            .map_err(sql)?;
+            audit_rows += 1;
+        }
+        if audit_rows > 0 {
+            let (v, na) = match new_value {
+                Value::Level(v) => (Some(i64::from(v)), 0),
+                Value::NotApplicable => (None, 1),
+                Value::Unanswered => (None, 0),
+            };
+            tx.execute(
+                "INSERT INTO observation (product_id, indicator, value, na, note, updated_at, updated_by)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                 ON CONFLICT (product_id, indicator) DO UPDATE SET
+                   value = excluded.value, na = excluded.na, note = excluded.note,
+                   updated_at = excluded.updated_at, updated_by = excluded.updated_by",
+                params![product.db_id, indicator.id, v, na, new_note, now, who],
+            )
+            .map_err(sql)?;
+        }
+        tx.commit().map_err(sql)?;
+        tracing::info!(product = %product.path, indicator = %indicator.id, ?new_value, audit_rows, "recorded");
+        Ok(RecordOutcome {
+            old_value,
+            old_note,
+            audit_rows,
+        })
+    }
+
+    /// Attaches an evidence reference (a file path or a document number) to an
+    /// indicator; for a file, its size and SHA-256 as given by the caller.
+    pub fn add_evidence(
+        &mut self,
+        product: &ProductRef,
+        indicator: &Indicator,
+        reference: &str,
+        file: Option<(u64, String)>,
+    ) -> Result<()> {
+        let reference = reference.trim();
+        if reference.is_empty() {
+            return Err(StoreError::Refused(
+                "an evidence reference needs a file path or a document number".into(),
+            ));
+        }
+        let now = self.now();
+        let who = self.who.clone();
+        let path = self.path.clone();
+        let sql = |e| super::classify(&path, e);
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(sql)?;
+        ensure_open(&tx, product, &path)?;
+        let (size, hash) = match &file {
+            Some((s, h)) => (
+                Some(i64::try_from(*s).unwrap_or(i64::MAX)),
+                Some(h.as_str()),
+            ),
+            None => (None, None),
+        };
+        tx.execute(
+            "INSERT INTO evidence (product_id, indicator, reference, size, sha256, added_at, added_by)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![product.db_id, indicator.id, reference, size, hash, now, who],
+        )
+        .map_err(sql)?;
+        let described = match &file {
+            Some((s, h)) => format!("{reference} ({s} bytes, sha256 {h})"),
+            None => reference.to_string(),
+        };
+        audit::append(
+            &tx,
+            &Entry {
+                at: &now,
+                who: &who,
+                product: &product.path,
+                indicator: Some(&indicator.id),
+                action: "evidence",
+                old: None,
+                new: Some(&described),
+            },
+        )
+        .map_err(sql)?;
+        tx.commit().map_err(sql)
+    }
+
+    /// Finalizes a product: from now on read-only until reopened.
+    pub fn finalize(&mut self, product: &ProductRef) -> Result<()> {
+        self.set_final(product, true, None)
+    }
+
+    /// Reopens a finalized product; the reason goes into the audit log.
+    pub fn reopen(&mut self, product: &ProductRef, reason: &str) -> Result<()> {
+        if reason.trim().is_empty() {
+            return Err(StoreError::Refused(
+                "reopening a finalized product needs a reason".into(),
+            ));
+        }
+        self.set_final(product, false, Some(reason.trim()))
+    }
+
+    fn set_final(
+        &mut self,
+        product: &ProductRef,
+        finalize: bool,
+        reason: Option<&str>,
+    ) -> Result<()> {
+        let now = self.now();
+        let who = self.who.clone();
+        let path = self.path.clone();
+        let sql = |e| super::classify(&path, e);
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(sql)?;
+        let finalized: Option<String> = tx
+            .query_row(
+                "SELECT finalized_at FROM product WHERE id = ?1",
+                [product.db_id],
+                |r| r.get(0),
+            )
+            .map_err(sql)?;
+        if finalized.is_some() == finalize {
+            return Ok(()); // already in that state: nothing to record
+        }
+        let (at, by) = if finalize {
+            (Some(now.as_str()), Some(who.as_str()))
+        } else {
+            (None, None)
+        };
+        tx.execute(
+            "UPDATE product SET finalized_at = ?1, finalized_by = ?2 WHERE id = ?3",
+            params![at, by, product.db_id],
+        )
+        .map_err(sql)?;
+        audit::append(
+            &tx,
+            &Entry {
+                at: &now,
+                who: &who,
+                product: &product.path,
+                indicator: None,
+                action: if finalize { "finalize" } else { "reopen" },
+                old: None,
+                new: reason,
+            },
+        )
+        .map_err(sql)?;
+        tx.commit().map_err(sql)
+    }
+}
+
+/// Refuses changes to a finalized product.
+fn ensure_open(
+    tx: &rusqlite::Transaction<'_>,
+    product: &ProductRef,
+    db: &std::path::Path,
+) -> Result<()> {
+    let finalized: Option<String> = tx
+        .query_row(
+            "SELECT finalized_at FROM product WHERE id = ?1",
+            [product.db_id],
+            |r| r.get(0),
+        )
+        .map_err(|e| super::classify(db, e))?;
+    match finalized {
+        Some(at) => Err(StoreError::Refused(format!(
+            "{} was finalized at {at} and is read-only; reopen it (with a reason) to change it",
+            product.path
+        ))),
+        None => Ok(()),
+    }
+}
