@@ -25,7 +25,12 @@ pub fn run(cli: Cli, workstation: Option<Workstation>) -> Result<()> {
         None => {
             let path = db_path(cli.db)?;
             match workstation {
-                Some(ui) => ui(&path),
+                Some(ui) => {
+                    // A first start creates the database with the shipped instruments;
+                    // the workstation then shows how to import an assignment.
+                    setup::init(&path, false, None, true)?;
+                    ui(&path)
+                }
                 None => Err(anyhow!(
                     "this build of patuh has no workstation; see `patuh --help`"
                 )),
