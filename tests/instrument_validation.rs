@@ -263,6 +263,16 @@ fn band_min_over_100() {
 }
 
 #[test]
+fn unknown_band_color() {
+    assert_problem(
+        &with(|v| v["bands"][0]["color"] = json!("chartreuse")),
+        "$.bands[0].color",
+        "unknown color",
+    );
+    assert!(problems(&with(|v| v["bands"][0]["color"] = json!("red"))).is_empty());
+}
+
+#[test]
 fn level_outside_the_scale() {
     assert_problem(
         &with(|v| v["indicators"][1]["scale"]["levels"][0]["value"] = json!(4)),

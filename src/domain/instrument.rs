@@ -368,6 +368,9 @@ fn indicators(c: &mut Checker, v: Option<&Value>, dims: &[Dimension]) -> Vec<Ind
     out
 }
 
+/// The colours a band may ask for (the terminal's basic colours).
+pub const COLORS: [&str; 7] = ["red", "yellow", "green", "blue", "cyan", "magenta", "gray"];
+
 /// The largest scale allowed: keeps values meaningful on a keyboard and arithmetic small.
 pub const MAX_SCALE: i64 = 100;
 
@@ -486,6 +489,14 @@ fn bands(c: &mut Checker, v: Option<&Value>) -> Vec<Band> {
             }
         }
         let color = c.string(obj, &path, "color", false);
+        if let Some(col) = &color
+            && !COLORS.contains(&col.as_str())
+        {
+            c.problem(
+                &format!("{path}.color"),
+                format!("unknown color {col:?}: use one of {}", COLORS.join(", ")),
+            );
+        }
         if let (Some(code), Some(label), Some(min)) = (code, label, min) {
             out.push(Band {
                 code,
