@@ -64,6 +64,15 @@ pub enum Command {
     },
     /// Check the database: SQLite integrity and the audit hash chain.
     Check,
+    /// Generate a realistic data set into a new database (for size tests and benchmarks).
+    Gen {
+        /// How much: a province, the nation, or a tiny smoke-test set.
+        #[arg(long, value_enum, default_value = "province")]
+        scale: crate::generate::Scale,
+        /// The same seed always gives the same data.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
 }
 
 #[derive(Debug, Subcommand)]

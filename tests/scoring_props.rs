@@ -9,7 +9,7 @@ use num_rational::BigRational;
 use patuh::domain::Value;
 use patuh::domain::instrument::{Aggregate, Band, Dimension, Indicator, Instrument};
 use patuh::domain::model::{Dataset, ScoreBook};
-use patuh::domain::scoring::score_product;
+use patuh::domain::scoring::{score_exact, score_product};
 use patuh::domain::text::Text;
 use proptest::prelude::*;
 
@@ -77,6 +77,7 @@ fn instrument(shape: &Shape) -> Instrument {
             .collect(),
         canonical: String::new(),
         sha256: String::new(),
+        int_weights: Default::default(),
     }
 }
 
@@ -208,6 +209,22 @@ proptest! {
         prop_assert_eq!(&a_incremental, &b_incremental);
         prop_assert_eq!(&a_incremental, &a_fresh);
         prop_assert_eq!(&b_incremental, &b_fresh);
+    }
+
+    #[test]
+    fn the_integer_path_equals_the_big_rational_reference(s in shape(), seeds in prop::collection::vec(0u32..100, 20), huge in any::<bool>()) {
+        let mut i = instrument(&s);
+        if huge {
+            // Weights over coprime large denominators push the integer path to its
+            // fallback (their common denominator does not fit).
+            const PRIMES: [i64; 5] = [999_983, 999_979, 999_961, 999_959, 999_953];
+            for (k, ind) in i.indicators.iter_mut().enumerate() {
+                ind.weight = r(7 + k as i64, PRIMES[k % PRIMES.len()]);
+            }
+        }
+        let values: Vec<Value> = i.indicators.iter().enumerate()
+            .map(|(n, ind)| value(seeds[n], ind.max)).collect();
+        prop_assert_eq!(score_product(&i, &values).score, score_exact(&i, &values));
     }
 
     #[test]
