@@ -70,9 +70,9 @@ pub fn run(cli: Cli, workstation: Option<Workstation>) -> Result<()> {
         }
         Some(Command::Check) => assess::check(&db_path(cli.db)?),
         Some(Command::Gen { scale, seed }) => {
-            let path = cli
-                .db
-                .ok_or_else(|| anyhow!("`patuh gen` writes a new database: name it with --db FILE"))?;
+            let path = cli.db.ok_or_else(|| {
+                anyhow!("`patuh gen` writes a new database: name it with --db FILE")
+            })?;
             let started = std::time::Instant::now();
             let g = crate::generate::generate(&path, scale, seed)?;
             println!(
