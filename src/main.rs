@@ -11,6 +11,9 @@ fn main() -> ExitCode {
     // SAFETY: restoring the default disposition of SIGPIPE before any thread exists.
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+        // Past a file-size limit, let the write fail (SQLite then rolls back and we say
+        // so) instead of being killed by SIGXFSZ half-way through.
+        libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
     }
     let cli = patuh::cli::Cli::parse();
     patuh::logging::init(patuh::store::data_dir().as_deref());

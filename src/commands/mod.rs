@@ -111,6 +111,19 @@ pub fn open(path: &Path) -> Result<Store> {
 
 /// Reads a text file, naming it in any error.
 pub fn read_text(file: &Path) -> Result<String> {
+    let meta = std::fs::metadata(file)
+        .with_context(|| format!("{}: cannot read the file", file.display()))?;
+    if meta.is_dir() {
+        return Err(anyhow!("{}: is a folder, not a file", file.display()));
+    }
+    let limit = crate::domain::json::MAX_FILE_BYTES as u64;
+    if meta.len() > limit {
+        return Err(anyhow!(
+            "{}: the file is {} bytes, more than the {limit} patuh reads; is it the right file?",
+            file.display(),
+            meta.len()
+        ));
+    }
     let bytes =
         std::fs::read(file).with_context(|| format!("{}: cannot read the file", file.display()))?;
     String::from_utf8(bytes).map_err(|e| {

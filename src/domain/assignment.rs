@@ -44,12 +44,7 @@ pub struct ProductEntry {
 impl Assignment {
     /// Parses and validates an assignment file's text; on failure, every problem found.
     pub fn parse(text: &str) -> Result<Assignment, Vec<Problem>> {
-        let value: Value = serde_json::from_str(text).map_err(|e| {
-            vec![Problem {
-                path: "$".into(),
-                message: format!("not valid JSON: {e}"),
-            }]
-        })?;
+        let value: Value = super::json::parse_strict(text).map_err(|p| vec![p])?;
         let mut c = Checker::default();
         match build(&mut c, &value) {
             Some(a) if c.problems.is_empty() => Ok(a),

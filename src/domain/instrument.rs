@@ -102,12 +102,7 @@ pub struct Instrument {
 impl Instrument {
     /// Parses and validates an instrument file's text; on failure, every problem found.
     pub fn parse(text: &str) -> Result<Instrument, Vec<Problem>> {
-        let value: Value = serde_json::from_str(text).map_err(|e| {
-            vec![Problem {
-                path: "$".into(),
-                message: format!("not valid JSON: {e}"),
-            }]
-        })?;
+        let value: Value = super::json::parse_strict(text).map_err(|p| vec![p])?;
         Self::from_value(&value)
     }
 

@@ -182,6 +182,90 @@ impl Checker {
     }
 }
 
+/// The largest instrument, assignment or export file read (bytes): far above any
+/// real one, low enough that a hostile file cannot exhaust memory.
+pub const MAX_FILE_BYTES: usize = 64 * 1024 * 1024;
+
+/// Parses JSON text into a value, refusing what serde_json would silently accept:
+/// an object with the same key twice (which one would count?). Nesting is limited
+/// by serde_json (128 levels), so a hostile file cannot overflow the stack.
+pub fn parse_strict(text: &str) -> Result<Value, Problem> {
+    let fail = |e: serde_json::Error| Problem {
+        path: "$".into(),
+        message: format!("not valid JSON: {e}"),
+    };
+    if text.len() > MAX_FILE_BYTES {
+        return Err(Problem {
+            path: "$".into(),
+            message: format!(
+                "the file is {} bytes, more than the {} this reader accepts",
+                text.len(),
+                MAX_FILE_BYTES
+            ),
+        });
+    }
+    let mut de = serde_json::Deserializer::from_str(text);
+    serde::Deserialize::deserialize(&mut de)
+        .map(|_: NoDuplicates| ())
+        .and_then(|()| de.end())
+        .map_err(fail)?;
+    serde_json::from_str(text).map_err(fail)
+}
+
+/// Walks a JSON document only to reject duplicate object keys.
+struct NoDuplicates;
+
+impl<'de> serde::Deserialize<'de> for NoDuplicates {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(NoDuplicatesVisitor)
+    }
+}
+
+struct NoDuplicatesVisitor;
+
+impl<'de> serde::de::Visitor<'de> for NoDuplicatesVisitor {
+    type Value = NoDuplicates;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<NoDuplicates, E> {
+        Ok(NoDuplicates)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<NoDuplicates, E> {
+        Ok(NoDuplicates)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<NoDuplicates, E> {
+        Ok(NoDuplicates)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<NoDuplicates, E> {
+        Ok(NoDuplicates)
+    }
+    fn visit_str<E>(self, _: &str) -> Result<NoDuplicates, E> {
+        Ok(NoDuplicates)
+    }
+    fn visit_unit<E>(self) -> Result<NoDuplicates, E> {
+        Ok(NoDuplicates)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<NoDuplicates, A::Error> {
+        while seq.next_element::<NoDuplicates>()?.is_some() {}
+        Ok(NoDuplicates)
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<NoDuplicates, A::Error> {
+        let mut seen = std::collections::HashSet::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if !seen.insert(key.clone()) {
+                return Err(serde::de::Error::custom(format!(
+                    "duplicate key {key:?} in one object"
+                )));
+            }
+            map.next_value::<NoDuplicates>()?;
+        }
+        Ok(NoDuplicates)
+    }
+}
+
 /// Whether `s` is a valid id or code: 1-64 of letters, digits, `-`, `_`, `.`.
 pub fn is_code(s: &str) -> bool {
     !s.is_empty()
@@ -297,6 +381,25 @@ mod tests {
             assert_eq!(decimal_text(&parse_decimal(s).unwrap()), s);
         }
         assert_eq!(decimal_text(&r(1, 3)), "1/3");
+    }
+
+    #[test]
+    fn strict_parsing() {
+        assert!(parse_strict(r#"{"a": 1, "b": {"c": [1, 2.50, "x"]}}"#).is_ok());
+        let e = parse_strict(r#"{"a": 1, "b": {"c": 1, "c": 2}}"#).unwrap_err();
+        assert!(e.message.contains("duplicate key \"c\""), "{e}");
+        assert!(e.message.contains("line 1"), "{e}");
+        let deep = "[".repeat(100_000) + &"]".repeat(100_000);
+        assert!(
+            parse_strict(&deep)
+                .unwrap_err()
+                .message
+                .contains("recursion limit")
+        );
+        assert!(parse_strict("{} trailing").is_err());
+        // Numbers keep their text (exact decimals).
+        let v = parse_strict("{\"w\": 21.850}").unwrap();
+        assert_eq!(v["w"].to_string(), "21.850");
     }
 
     #[test]

@@ -271,7 +271,12 @@ fn classify(path: &Path, e: rusqlite::Error) -> StoreError {
             path.display()
         )),
         Some(ErrorCode::DiskFull) => StoreError::Refused(format!(
-            "{}: the disk is full; nothing was changed. Free some space and try again",
+            "{}: the disk is full; this change was not saved, earlier ones are safe. Free some space and try again",
+            path.display()
+        )),
+        Some(ErrorCode::SystemIoFailure) => StoreError::Refused(format!(
+            "{}: cannot write to the disk ({e}: is it full, removed, or over a file-size limit?); \
+             this change was not saved, earlier ones are safe",
             path.display()
         )),
         _ => StoreError::Sql {

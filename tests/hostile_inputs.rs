@@ -1,0 +1,416 @@
+//! Bad input of every kind gets a clear message, exit 1 and leaves the database as it
+//! was: malformed and hostile instrument and assignment files, damaged database files,
+//! a read-only file or folder, a full disk. The parsers of outside files are fuzzed
+//! with proptest and must never panic.
+
+mod common;
+
+use std::os::unix::fs::PermissionsExt;
+use std::os::unix::process::CommandExt;
+use std::path::Path;
+
+use common::*;
+use patuh::domain::Instrument;
+use patuh::domain::assignment::Assignment;
+use patuh::store::Store;
+use predicates::prelude::*;
+use proptest::prelude::*;
+
+const INSTRUMENT: &str = include_str!("../fixtures/instruments/kepatuhan-2021.json");
+const ASSIGNMENT: &str = include_str!("../fixtures/demo/maluku.json");
+
+fn init(home: &Path, db: &Path) {
+    patuh(home)
+        .arg("--db")
+        .arg(db)
+        .args(["init", "--demo"])
+        .assert()
+        .success();
+}
+
+/// Runs `patuh --db DB args FILE` on a file holding `bytes`; expects exit 1 with the
+/// file named and `needle` in the message, and the database unchanged.
+fn refused(home: &Path, db: &Path, args: &[&str], name: &str, bytes: &[u8], needle: &str) {
+    let file = home.join(name);
+    std::fs::write(&file, bytes).unwrap();
+    let before = dump(db);
+    patuh(home)
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .arg(&file)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(name))
+        .stderr(predicate::str::contains(needle));
+    assert_eq!(dump(db), before, "{name} changed the database");
+}
+
+#[test]
+fn hostile_instrument_and_assignment_files() {
+    let (dir, db) = temp_db();
+    let home = dir.path();
+    init(home, &db);
+    let deep = format!("{}{}", "[".repeat(50_000), "]".repeat(50_000));
+    let huge_name =
+        ASSIGNMENT.replacen("Pemerintah Provinsi Maluku", &"Maluku ".repeat(200_000), 1);
+    let dup = INSTRUMENT.replacen(
+        "\"version\": \"1\",",
+        "\"version\": \"1\", \"version\": \"2\",",
+        1,
+    );
+    assert_ne!(
+        dup, INSTRUMENT,
+        "the fixture changed shape: update this test"
+    );
+    let wrong_types = r#"{"format": "patuh-instrument", "format_version": "1", "id": 7,
+        "version": null, "title": [], "dimensions": {}, "indicators": "all", "bands": 0}"#;
+    let mut invalid_utf8 = INSTRUMENT.as_bytes().to_vec();
+    invalid_utf8[200] = 0xFF;
+    for (args, name, bytes, needle) in [
+        (
+            &["instrument", "import"][..],
+            "deep.json",
+            deep.as_bytes(),
+            "recursion limit",
+        ),
+        (
+            &["instrument", "import"][..],
+            "dup.json",
+            dup.as_bytes(),
+            "duplicate key \"version\"",
+        ),
+        (
+            &["instrument", "import"][..],
+            "types.json",
+            wrong_types.as_bytes(),
+            "$.format_version: must be a whole number",
+        ),
+        (
+            &["instrument", "import"][..],
+            "utf8.json",
+            &invalid_utf8[..],
+            "not UTF-8",
+        ),
+        (
+            &["instrument", "import"][..],
+            "empty.json",
+            b"",
+            "not valid JSON",
+        ),
+        (
+            &["instrument", "import"][..],
+            "nul.json",
+            b"\0\0\0\0",
+            "not valid JSON",
+        ),
+        (
+            &["assignment", "import"][..],
+            "huge.json",
+            huge_name.as_bytes(),
+            "longer than 300 characters",
+        ),
+        (
+            &["assignment", "import"][..],
+            "deep.json",
+            deep.as_bytes(),
+            "recursion limit",
+        ),
+        (
+            &["assignment", "import"][..],
+            "instrument.json",
+            INSTRUMENT.as_bytes(),
+            "$.format: must be \"patuh-assignment\"",
+        ),
+    ] {
+        refused(home, &db, args, name, bytes, needle);
+    }
+    // Every wrong type is reported, not only the first.
+    let problems = Instrument::parse(wrong_types).unwrap_err();
+    assert!(problems.len() >= 6, "{problems:#?}");
+}
+
+#[test]
+fn a_huge_file_is_refused_before_it_is_read() {
+    let (dir, db) = temp_db();
+    let home = dir.path();
+    init(home, &db);
+    let file = home.join("big.json");
+    let f = std::fs::File::create(&file).unwrap();
+    f.set_len(patuh::domain::json::MAX_FILE_BYTES as u64 + 1)
+        .unwrap();
+    patuh(home)
+        .arg("--db")
+        .arg(&db)
+        .args(["assignment", "import"])
+        .arg(&file)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("big.json: the file is"));
+}
+
+#[test]
+fn damaged_databases_through_the_cli() {
+    let (dir, db) = temp_db();
+    let home = dir.path();
+    init(home, &db);
+    // Make the file self-contained (no WAL beside it), then damage copies of it.
+    {
+        let conn = rusqlite::Connection::open(&db).unwrap();
+        conn.pragma_update(None, "journal_mode", "DELETE").unwrap();
+    }
+    let good = std::fs::read(&db).unwrap();
+    let foreign = {
+        let p = home.join("foreign.db");
+        let c = rusqlite::Connection::open(&p).unwrap();
+        c.execute_batch("CREATE TABLE t (x); INSERT INTO t VALUES (1);")
+            .unwrap();
+        drop(c);
+        std::fs::read(&p).unwrap()
+    };
+    let mut newer = good.clone();
+    newer[60..64].copy_from_slice(&99u32.to_be_bytes());
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        ("zero.db", Vec::new(), "empty"),
+        (
+            "truncated.db",
+            good[..good.len() / 3 / 4096 * 4096].to_vec(),
+            "truncated",
+        ),
+        (
+            "random.db",
+            (0..20_000u32)
+                .map(|i| (i.wrapping_mul(2_654_435_761) >> 7) as u8)
+                .collect(),
+            "not a SQLite database",
+        ),
+        ("foreign.db", foreign, "another application"),
+        ("newer.db", newer, "newer patuh"),
+    ];
+    for (name, bytes, needle) in cases {
+        let p = home.join(format!("case-{name}"));
+        std::fs::write(&p, &bytes).unwrap();
+        for args in [
+            &["score"][..],
+            &["record", "81/DPMPTSP/NIB", "persyaratan", "--value", "1"][..],
+            &["init"][..],
+            &["check"][..],
+        ] {
+            patuh(home)
+                .arg("--db")
+                .arg(&p)
+                .args(args)
+                .assert()
+                .code(1)
+                .stderr(predicate::str::contains(format!("case-{name}")))
+                .stderr(predicate::str::contains(needle));
+            assert_eq!(
+                std::fs::read(&p).unwrap(),
+                bytes,
+                "{name} changed by {args:?}"
+            );
+            let mut wal = p.as_os_str().to_owned();
+            wal.push("-wal");
+            assert!(!Path::new(&wal).exists(), "{name}: a WAL file appeared");
+        }
+    }
+}
+
+/// Runs `patuh` as the unprivileged user `nobody`, so file permissions apply even
+/// when the tests run as root (as CI does).
+fn as_nobody(cmd: &mut std::process::Command) -> &mut std::process::Command {
+    // SAFETY: only async-signal-safe calls between fork and exec.
+    unsafe {
+        cmd.pre_exec(|| {
+            if libc::getuid() == 0 {
+                if libc::setgid(65534) != 0 || libc::setuid(65534) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+            }
+            Ok(())
+        })
+    }
+}
+
+fn std_patuh(home: &Path) -> std::process::Command {
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("patuh"));
+    cmd.env_clear()
+        .env("HOME", home)
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env("LANG", "C");
+    cmd
+}
+
+#[test]
+fn a_read_only_file_or_folder_is_refused_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path();
+    std::fs::set_permissions(home, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let sub = home.join("ro");
+    std::fs::create_dir(&sub).unwrap();
+    let db = sub.join("patuh.db");
+    init(home, &db);
+    {
+        let c = rusqlite::Connection::open(&db).unwrap();
+        c.pragma_update(None, "journal_mode", "DELETE").unwrap();
+    }
+    std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o444)).unwrap();
+    std::fs::set_permissions(&sub, std::fs::Permissions::from_mode(0o555)).unwrap();
+    let before = std::fs::read(&db).unwrap();
+    for args in [
+        &["record", "81/DPMPTSP/NIB", "persyaratan", "--value", "1"][..],
+        &["init"][..],
+    ] {
+        let out = as_nobody(std_patuh(home).arg("--db").arg(&db).args(args))
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert!(err.contains("patuh.db"), "{err}");
+        assert!(!err.contains("panicked"), "{err}");
+        assert!(err.contains("writable") || err.contains("read"), "{err}");
+    }
+    assert_eq!(std::fs::read(&db).unwrap(), before);
+    // A new database in a read-only folder.
+    let out = as_nobody(
+        std_patuh(home)
+            .arg("--db")
+            .arg(sub.join("new.db"))
+            .arg("init"),
+    )
+    .output()
+    .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("new.db") && err.contains("ermission"), "{err}");
+    std::fs::set_permissions(&sub, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+#[test]
+fn a_full_disk_loses_nothing() {
+    let (dir, db) = temp_db();
+    let home = dir.path();
+    init(home, &db);
+    patuh(home)
+        .arg("--db")
+        .arg(&db)
+        .args(["record", "81/DPMPTSP/NIB", "persyaratan", "--value", "1"])
+        .assert()
+        .success();
+    let before = dump(&db);
+    // Any write past 1 KiB fails (RLIMIT_FSIZE), as on a full disk.
+    let mut cmd = std_patuh(home);
+    cmd.arg("--db").arg(&db).args([
+        "record",
+        "81/DPMPTSP/NIB",
+        "prosedur",
+        "--value",
+        "1",
+        "--note",
+        &"catatan panjang ".repeat(2000),
+    ]);
+    // SAFETY: setrlimit is async-signal-safe.
+    unsafe {
+        cmd.pre_exec(|| {
+            let lim = libc::rlimit {
+                rlim_cur: 1024,
+                rlim_max: libc::RLIM_INFINITY,
+            };
+            if libc::setrlimit(libc::RLIMIT_FSIZE, &lim) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let out = cmd.output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("patuh.db"), "{err}");
+    assert!(err.contains("disk") && err.contains("not saved"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(dump(&db), before);
+    // And the database still works afterwards.
+    patuh(home)
+        .arg("--db")
+        .arg(&db)
+        .arg("check")
+        .assert()
+        .success();
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    #[test]
+    fn parsers_never_panic_on_arbitrary_text(s in ".{0,400}") {
+        let _ = Instrument::parse(&s);
+        let _ = Assignment::parse(&s);
+    }
+
+    #[test]
+    fn parsers_never_panic_on_damaged_files(flips in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..8), cut in any::<prop::sample::Index>(), truncate in any::<bool>()) {
+        for original in [INSTRUMENT, ASSIGNMENT] {
+            let mut bytes = original.as_bytes().to_vec();
+            for (at, b) in &flips {
+                let i = at.index(bytes.len());
+                bytes[i] = *b;
+            }
+            if truncate {
+                bytes.truncate(cut.index(bytes.len()));
+            }
+            let text = String::from_utf8_lossy(&bytes);
+            let _ = Instrument::parse(&text);
+            let _ = Assignment::parse(&text);
+        }
+    }
+
+    #[test]
+    fn parsers_never_panic_on_wrong_shapes(v in json_value()) {
+        let _ = Instrument::from_value(&v);
+        let text = v.to_string();
+        let _ = Instrument::parse(&text);
+        let _ = Assignment::parse(&text);
+        // The same values in the places the parsers look at.
+        let mut inst: serde_json::Value = serde_json::from_str(INSTRUMENT).unwrap();
+        inst["indicators"][0]["scale"] = v.clone();
+        inst["bands"][1] = v.clone();
+        inst["dimensions"][0]["weight"] = v.clone();
+        let _ = Instrument::from_value(&inst);
+        let mut a: serde_json::Value = serde_json::from_str(ASSIGNMENT).unwrap();
+        a["agencies"][0]["units"] = v.clone();
+        a["agencies"][1]["kind"] = v;
+        let _ = Assignment::parse(&a.to_string());
+    }
+
+    #[test]
+    fn damaged_database_files_are_refused_without_panic(seed in prop::collection::vec(any::<u8>(), 100..3000), keep_magic in any::<bool>()) {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("x.db");
+        let mut bytes = seed;
+        if keep_magic {
+            bytes[..16].copy_from_slice(b"SQLite format 3\0");
+            bytes[68..72].copy_from_slice(&patuh::store::APPLICATION_ID.to_be_bytes());
+        }
+        std::fs::write(&p, &bytes).unwrap();
+        prop_assert!(Store::open(&p).is_err());
+        prop_assert_eq!(std::fs::read(&p).unwrap(), bytes);
+    }
+}
+
+fn json_value() -> impl Strategy<Value = serde_json::Value> {
+    let leaf = prop_oneof![
+        Just(serde_json::Value::Null),
+        any::<bool>().prop_map(serde_json::Value::Bool),
+        any::<i64>().prop_map(|n| serde_json::json!(n)),
+        "[0-9]{1,40}(\\.[0-9]{1,40})?(e-?[0-9]{1,4})?"
+            .prop_map(|s| serde_json::Value::Number(s.parse().unwrap_or(0.into()))),
+        ".{0,20}".prop_map(serde_json::Value::String),
+    ];
+    leaf.prop_recursive(4, 64, 8, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..6).prop_map(serde_json::Value::Array),
+            prop::collection::btree_map("[a-z_]{1,12}", inner, 0..6)
+                .prop_map(|m| serde_json::Value::Object(m.into_iter().collect())),
+        ]
+    })
+}
