@@ -6,6 +6,7 @@
 pub mod cli;
 pub mod commands;
 pub mod domain;
+pub mod exchange;
 pub mod logging;
 pub mod shipped;
 pub mod store;
