@@ -76,6 +76,15 @@ pub enum Command {
     Central(CentralCmd),
     /// Write the report (ranking, zones, scores, what to fix) as xlsx, csv or md.
     Report(ReportArgs),
+    /// Generate a realistic data set into a new database (for size tests and benchmarks).
+    Gen {
+        /// How much: a province, the nation, or a tiny smoke-test set.
+        #[arg(long, value_enum, default_value = "province")]
+        scale: crate::generate::Scale,
+        /// The same seed always gives the same data.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -79,6 +79,24 @@ pub fn run(cli: Cli, workstation: Option<Workstation>) -> Result<()> {
             files,
         })) => exchange::merge(cli.db, trusted, identity, &files),
         Some(Command::Report(args)) => exchange::report(&db_path(cli.db)?, &args, lang),
+        Some(Command::Gen { scale, seed }) => {
+            let path = cli.db.ok_or_else(|| {
+                anyhow!("`patuh gen` writes a new database: name it with --db FILE")
+            })?;
+            let started = std::time::Instant::now();
+            let g = crate::generate::generate(&path, scale, seed)?;
+            println!(
+                "Generated {}: {} agencies, {} units, {} products, {} observations, {} audit rows in {:.1} s",
+                path.display(),
+                g.agencies,
+                g.units,
+                g.products,
+                g.observations,
+                g.audit_rows,
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
     }
 }
 

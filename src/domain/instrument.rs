@@ -95,6 +95,8 @@ pub struct Instrument {
     pub canonical: String,
     /// SHA-256 of `canonical`, lowercase hex.
     pub sha256: String,
+    /// The weights in integer form, computed on first use by the scoring engine.
+    pub int_weights: std::sync::OnceLock<Option<super::scoring::IntWeights>>,
 }
 
 impl Instrument {
@@ -236,6 +238,7 @@ fn build(c: &mut Checker, value: &Value) -> Option<Instrument> {
         bands,
         canonical,
         sha256,
+        int_weights: Default::default(),
     })
 }
 
@@ -368,6 +371,9 @@ fn indicators(c: &mut Checker, v: Option<&Value>, dims: &[Dimension]) -> Vec<Ind
     out
 }
 
+/// The colours a band may ask for (the terminal's basic colours).
+pub const COLORS: [&str; 7] = ["red", "yellow", "green", "blue", "cyan", "magenta", "gray"];
+
 /// The largest scale allowed: keeps values meaningful on a keyboard and arithmetic small.
 pub const MAX_SCALE: i64 = 100;
 
@@ -486,6 +492,14 @@ fn bands(c: &mut Checker, v: Option<&Value>) -> Vec<Band> {
             }
         }
         let color = c.string(obj, &path, "color", false);
+        if let Some(col) = &color
+            && !COLORS.contains(&col.as_str())
+        {
+            c.problem(
+                &format!("{path}.color"),
+                format!("unknown color {col:?}: use one of {}", COLORS.join(", ")),
+            );
+        }
         if let (Some(code), Some(label), Some(min)) = (code, label, min) {
             out.push(Band {
                 code,

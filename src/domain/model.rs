@@ -211,8 +211,7 @@ impl ScoreBook {
         let mut agencies = vec![AgencyAcc::default(); ds.agencies.len()];
         for (u, acc) in units.iter().enumerate() {
             let a = &mut agencies[ds.units[u].agency];
-            a.products.sum += &acc.products.sum;
-            a.products.count += acc.products.count;
+            a.products.merge(&acc.products);
             if let Some(m) = acc.products.value() {
                 a.units.add(&m);
             }

@@ -6,7 +6,8 @@ use std::fmt;
 
 use num_bigint::BigInt;
 use num_rational::BigRational;
-use num_traits::{Signed, Zero};
+use num_integer::Integer;
+use num_traits::{One, Signed, ToPrimitive, Zero};
 
 use super::instrument::Instrument;
 
@@ -94,16 +95,35 @@ fn ratio(n: u32, d: u32) -> BigRational {
 /// Scores one product. `values[i]` is the value of `instrument.indicators[i]`; missing
 /// entries count as unanswered, values above an indicator's max are capped at it.
 pub fn score_product(instrument: &Instrument, values: &[Value]) -> ProductScore {
+    let total = instrument.indicators.len() as u32;
+    let answered = (0..instrument.indicators.len())
+        .filter(|&i| values.get(i).is_some_and(|v| v.is_answered()))
+        .count() as u32;
+    let fast = instrument
+        .int_weights
+        .get_or_init(|| IntWeights::of(instrument))
+        .as_ref()
+        .and_then(|w| w.score(instrument, values));
+    let score = match fast {
+        Some(score) => score,
+        None => score_exact(instrument, values),
+    };
+    ProductScore {
+        score,
+        answered,
+        total,
+    }
+}
+
+/// The product score on big rationals: the reference, and the fallback when an
+/// instrument's numbers do not fit the integer path.
+pub fn score_exact(instrument: &Instrument, values: &[Value]) -> Option<BigRational> {
     let n_dims = instrument.dimensions.len();
     // Per dimension: sum(w_i * v_i / m_i) and sum(w_i) over applicable indicators.
     let mut num = vec![BigRational::zero(); n_dims];
     let mut den = vec![BigRational::zero(); n_dims];
-    let mut answered = 0u32;
     for (i, ind) in instrument.indicators.iter().enumerate() {
         let v = values.get(i).copied().unwrap_or_default();
-        if v.is_answered() {
-            answered += 1;
-        }
         let level = match v {
             Value::NotApplicable => continue,
             Value::Unanswered => 0,
@@ -114,9 +134,8 @@ pub fn score_product(instrument: &Instrument, values: &[Value]) -> ProductScore 
             num[ind.dimension] += &ind.weight * ratio(level, ind.max);
         }
     }
-    let total = instrument.indicators.len() as u32;
     let hundred = BigRational::from_integer(BigInt::from(100));
-    let score = if instrument.has_dimension_weights() {
+    if instrument.has_dimension_weights() {
         let mut weighted = BigRational::zero();
         let mut weights = BigRational::zero();
         for (d, dim) in instrument.dimensions.iter().enumerate() {
@@ -135,11 +154,131 @@ pub fn score_product(instrument: &Instrument, values: &[Value]) -> ProductScore 
         let n: BigRational = num.iter().sum();
         let d: BigRational = den.iter().sum();
         (!d.is_zero()).then(|| hundred * n / d)
-    };
-    ProductScore {
-        score,
-        answered,
-        total,
+    }
+}
+
+/// An instrument's weights as integers (every weight times a common denominator,
+/// every value step times the lcm of the scale maxima), so a product is scored with a
+/// few integer sums and one fraction: exact, and fast enough for a nation.
+#[derive(Debug, Clone)]
+pub struct IntWeights {
+    /// Per indicator: its dimension's numerator grows by `coef * value`.
+    coef: Vec<i128>,
+    /// Per indicator: what it adds to its dimension's denominator when applicable.
+    full: Vec<i128>,
+    /// Dimension weights as integers, when the instrument has them.
+    dim_weight: Option<Vec<i128>>,
+}
+
+/// Bound on every precomputed integer, so sums and products stay far from overflow.
+const INT_LIMIT: i128 = 1 << 40;
+
+fn to_int(x: &BigRational, scale: &BigInt) -> Option<i128> {
+    let scaled = x * BigRational::from_integer(scale.clone());
+    if !scaled.is_integer() {
+        return None;
+    }
+    let v = scaled.to_integer().to_i128()?;
+    (v > 0 && v < INT_LIMIT).then_some(v)
+}
+
+impl IntWeights {
+    /// None when the instrument's numbers are too large for the integer path.
+    pub fn of(instrument: &Instrument) -> Option<IntWeights> {
+        let weight_den = instrument
+            .indicators
+            .iter()
+            .fold(BigInt::one(), |acc, i| acc.lcm(i.weight.denom()));
+        let max_lcm = instrument
+            .indicators
+            .iter()
+            .fold(1i128, |acc, i| acc.lcm(&i128::from(i.max)));
+        if max_lcm >= INT_LIMIT {
+            return None;
+        }
+        let mut coef = Vec::with_capacity(instrument.indicators.len());
+        let mut full = Vec::with_capacity(instrument.indicators.len());
+        for ind in &instrument.indicators {
+            let w = to_int(&ind.weight, &weight_den)?;
+            let c = w.checked_mul(max_lcm / i128::from(ind.max))?;
+            let f = w.checked_mul(max_lcm)?;
+            if f >= INT_LIMIT {
+                return None;
+            }
+            coef.push(c);
+            full.push(f);
+        }
+        let dim_weight = if instrument.has_dimension_weights() {
+            let den = instrument
+                .dimensions
+                .iter()
+                .filter_map(|d| d.weight.as_ref())
+                .fold(BigInt::one(), |acc, w| acc.lcm(w.denom()));
+            Some(
+                instrument
+                    .dimensions
+                    .iter()
+                    .map(|d| d.weight.as_ref().and_then(|w| to_int(w, &den)))
+                    .collect::<Option<Vec<i128>>>()?,
+            )
+        } else {
+            None
+        };
+        Some(IntWeights {
+            coef,
+            full,
+            dim_weight,
+        })
+    }
+
+    /// The product score, or None (outer) when an intermediate would overflow.
+    fn score(&self, instrument: &Instrument, values: &[Value]) -> Option<Option<BigRational>> {
+        let n_dims = instrument.dimensions.len();
+        let mut num = [0i128; 16];
+        let mut den = [0i128; 16];
+        if n_dims > num.len() {
+            return None;
+        }
+        for (i, ind) in instrument.indicators.iter().enumerate() {
+            let level = match values.get(i).copied().unwrap_or_default() {
+                Value::NotApplicable => continue,
+                Value::Unanswered => 0,
+                Value::Level(l) => l.min(ind.max),
+            };
+            let d = ind.dimension;
+            den[d] = den[d].checked_add(self.full[i])?;
+            num[d] = num[d].checked_add(self.coef[i].checked_mul(i128::from(level))?)?;
+        }
+        let ratio = |n: i128, d: i128| BigRational::new(BigInt::from(n), BigInt::from(d));
+        match &self.dim_weight {
+            None => {
+                let n: i128 = num[..n_dims].iter().sum();
+                let d: i128 = den[..n_dims].iter().sum();
+                if d == 0 {
+                    return Some(None);
+                }
+                Some(Some(ratio(n.checked_mul(100)?, d)))
+            }
+            Some(weights) => {
+                use num_traits::CheckedAdd;
+                let mut acc = num_rational::Ratio::<i128>::zero();
+                let mut weight_sum = 0i128;
+                for d in 0..n_dims {
+                    if den[d] == 0 {
+                        continue;
+                    }
+                    let term = num_rational::Ratio::new(weights[d].checked_mul(num[d])?, den[d]);
+                    acc = acc.checked_add(&term)?;
+                    weight_sum = weight_sum.checked_add(weights[d])?;
+                }
+                if weight_sum == 0 {
+                    return Some(None);
+                }
+                let n = acc.numer().checked_mul(100)?;
+                let d = acc.denom().checked_mul(weight_sum)?;
+                Some(Some(ratio(n, d)))
+            }
+        }
     }
 }
 
@@ -205,26 +344,80 @@ pub fn next_zone(instrument: &Instrument, values: &[Value]) -> Option<NextZone> 
     })
 }
 
-/// A running sum of scores, for means that can be updated one item at a time.
+/// A running sum of exact scores, for means updated one item at a time.
+///
+/// Product scores have small denominators (sums of an instrument's weights), so they
+/// are summed per denominator as plain integers; only the few distinct denominators
+/// meet in a big rational when the mean is asked for. Exact either way: a value that
+/// does not fit goes to the big part.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Mean {
-    pub sum: BigRational,
-    pub count: u32,
+    small: Vec<(i128, i128)>,
+    big: BigRational,
+    count: u32,
 }
 
 impl Mean {
     pub fn add(&mut self, x: &BigRational) {
-        self.sum += x;
+        self.apply(x, false);
         self.count += 1;
     }
 
     pub fn remove(&mut self, x: &BigRational) {
-        self.sum -= x;
+        self.apply(x, true);
         self.count -= 1;
     }
 
+    /// Adds the items of another mean.
+    pub fn merge(&mut self, other: &Mean) {
+        for &(d, n) in &other.small {
+            self.apply(&BigRational::new(n.into(), d.into()), false);
+        }
+        self.big += &other.big;
+        self.count += other.count;
+    }
+
+    pub fn count(&self) -> u32 {
+        self.count
+    }
+
+    fn apply(&mut self, x: &BigRational, negate: bool) {
+        if let (Some(n), Some(d)) = (x.numer().to_i128(), x.denom().to_i128())
+            && n.checked_abs().is_some_and(|a| a < (1 << 100))
+        {
+            let n = if negate { -n } else { n };
+            match self.small.iter_mut().find(|(den, _)| *den == d) {
+                Some((_, sum)) => match sum.checked_add(n) {
+                    Some(v) => *sum = v,
+                    None => {
+                        self.big += BigRational::new((*sum).into(), d.into());
+                        *sum = n;
+                    }
+                },
+                None => self.small.push((d, n)),
+            }
+            return;
+        }
+        if negate {
+            self.big -= x;
+        } else {
+            self.big += x;
+        }
+    }
+
+    /// The exact sum of the items.
+    pub fn sum(&self) -> BigRational {
+        let mut sum = self.big.clone();
+        for &(d, n) in &self.small {
+            if n != 0 {
+                sum += BigRational::new(n.into(), d.into());
+            }
+        }
+        sum
+    }
+
     pub fn value(&self) -> Option<BigRational> {
-        (self.count > 0).then(|| &self.sum / BigRational::from_integer(self.count.into()))
+        (self.count > 0).then(|| self.sum() / BigRational::from_integer(self.count.into()))
     }
 }
 

@@ -3,7 +3,7 @@
 //! changes a user makes, each its own transaction with an audit row), `audit` (the
 //! hash chain), `load` (reading everything into a [`crate::domain::model::Dataset`]).
 
-mod audit;
+pub mod audit;
 mod catalog;
 mod header;
 mod load;

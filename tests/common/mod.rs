@@ -1,0 +1,166 @@
+//! Helpers shared by the integration tests: the shipped instruments, small datasets,
+//! the CLI run in an isolated environment, and a content dump of a database.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use num_rational::BigRational;
+use patuh::domain::Instrument;
+use patuh::domain::Value;
+use patuh::domain::model::{Agency, Dataset, Kind, Product, Unit};
+
+pub fn instrument_2021() -> Instrument {
+    Instrument::parse(include_str!(
+        "../../fixtures/instruments/kepatuhan-2021.json"
+    ))
+    .expect("shipped 2021 instrument is valid")
+}
+
+pub fn instrument_2022() -> Instrument {
+    Instrument::parse(include_str!(
+        "../../fixtures/instruments/kepatuhan-2022.json"
+    ))
+    .expect("shipped 2022 instrument is valid")
+}
+
+/// Values for an instrument from (indicator id, value) pairs; others unanswered.
+pub fn values(instrument: &Instrument, set: &[(&str, Value)]) -> Vec<Value> {
+    let mut v = vec![Value::Unanswered; instrument.indicators.len()];
+    for (id, val) in set {
+        let i = instrument
+            .indicator_index(id)
+            .unwrap_or_else(|| panic!("no indicator {id}"));
+        v[i] = *val;
+    }
+    v
+}
+
+pub fn r(n: i64, d: i64) -> BigRational {
+    BigRational::new(n.into(), d.into())
+}
+
+/// A dataset of one agency per entry in `agencies`, each a list of units, each a list of
+/// products' values, all with `instrument`.
+pub fn dataset(instrument: Instrument, agencies: &[Vec<Vec<Vec<Value>>>]) -> Dataset {
+    let n = instrument.indicators.len();
+    let mut ds = Dataset {
+        instruments: vec![instrument],
+        ..Dataset::default()
+    };
+    for (ai, units) in agencies.iter().enumerate() {
+        let a = ds.agencies.len();
+        ds.agencies.push(Agency {
+            db_id: ai as i64,
+            code: format!("A{ai}"),
+            name: format!("Agency {ai}"),
+            kind: Kind::Pemkab,
+            instrument: 0,
+            units: Vec::new(),
+        });
+        for (ui, products) in units.iter().enumerate() {
+            let u = ds.units.len();
+            ds.agencies[a].units.push(u);
+            ds.units.push(Unit {
+                db_id: u as i64,
+                code: format!("U{ui}"),
+                name: format!("Unit {ui}"),
+                agency: a,
+                products: Vec::new(),
+            });
+            for (pi, vals) in products.iter().enumerate() {
+                let p = ds.products.len();
+                ds.units[u].products.push(p);
+                let mut values = vals.clone();
+                values.resize(n, Value::Unanswered);
+                ds.products.push(Product {
+                    db_id: p as i64,
+                    code: format!("P{pi}"),
+                    name: format!("Product {pi}"),
+                    unit: u,
+                    finalized: false,
+                    values,
+                    notes: vec![String::new(); n],
+                    evidence: vec![0; n],
+                });
+            }
+        }
+    }
+    ds
+}
+
+/// The `patuh` binary with HOME and XDG dirs in `home`, so no test touches the real ones.
+pub fn patuh(home: &Path) -> Command {
+    let mut cmd = Command::cargo_bin("patuh").expect("binary built");
+    cmd.env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", home)
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("LANG", "C");
+    cmd
+}
+
+/// A temp dir with a database path in it.
+pub fn temp_db() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("patuh.db");
+    (dir, db)
+}
+
+/// Every row of every table, as text: equal dumps mean equal content.
+pub fn dump(path: &Path) -> String {
+    let conn =
+        rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .expect("open for dump");
+    let mut tables: Vec<String> = conn
+        .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    tables.sort();
+    let mut out = String::new();
+    for t in tables {
+        out.push_str(&format!("== {t}\n"));
+        let mut stmt = conn
+            .prepare(&format!("SELECT * FROM \"{t}\" ORDER BY 1, 2"))
+            .unwrap();
+        let cols = stmt.column_count();
+        let rows = stmt
+            .query_map([], |row| {
+                let mut line = Vec::new();
+                for c in 0..cols {
+                    let v: rusqlite::types::Value = row.get(c)?;
+                    line.push(format!("{v:?}"));
+                }
+                Ok(line.join("|"))
+            })
+            .unwrap();
+        for row in rows {
+            out.push_str(&row.unwrap());
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// The file's bytes and whether -wal / -shm files exist beside it.
+pub fn snapshot_file(path: &Path) -> (Vec<u8>, bool, bool) {
+    let side = |s: &str| {
+        let mut p = path.as_os_str().to_owned();
+        p.push(s);
+        PathBuf::from(p).exists()
+    };
+    (
+        std::fs::read(path).unwrap_or_default(),
+        side("-wal"),
+        side("-shm"),
+    )
+}
+
+/// An exact rational as decimal text.
+pub fn decimal(x: &BigRational) -> String {
+    patuh::domain::json::decimal_text(x)
+}
