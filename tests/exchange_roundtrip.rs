@@ -500,3 +500,32 @@ fn a_workstation_database_is_never_used_as_the_central_one() {
     let err = w.fails("central", &["central", "merge", s(&file)]);
     assert!(err.contains("--db CENTRAL.db"), "{err}");
 }
+
+#[test]
+fn the_new_commands_have_help_and_usage_errors_exit_2() {
+    let w = World::new();
+    for args in [
+        vec!["keys", "--help"],
+        vec!["keys", "init", "--help"],
+        vec!["keys", "show", "--help"],
+        vec!["keys", "central-init", "--help"],
+        vec!["export", "--help"],
+        vec!["verify", "--help"],
+        vec!["central", "merge", "--help"],
+        vec!["report", "--help"],
+    ] {
+        w.patuh("x")
+            .args(&args)
+            .assert()
+            .success()
+            .stdout(predicate::str::contains("Usage"));
+    }
+    for args in [
+        vec!["report", "--format", "pdf", "--out", "x"],
+        vec!["export"],
+        vec!["central", "merge", "--db", "c.db"],
+        vec!["keys", "init", "--name", "X"],
+    ] {
+        w.patuh("x").args(&args).assert().code(2);
+    }
+}

@@ -25,7 +25,8 @@ fn demo_store(db: &Path) -> Store {
 
 fn pragma_i64(db: &Path, pragma: &str) -> i64 {
     let conn = rusqlite::Connection::open(db).unwrap();
-    conn.query_row(&format!("PRAGMA {pragma}"), [], |r| r.get(0)).unwrap()
+    conn.query_row(&format!("PRAGMA {pragma}"), [], |r| r.get(0))
+        .unwrap()
 }
 
 #[test]
@@ -35,9 +36,14 @@ fn a_new_file_is_complete_private_and_current() {
     let mode = std::fs::metadata(&db).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o600);
     assert_eq!(pragma_i64(&db, "user_version"), i64::from(SCHEMA_VERSION));
-    assert_eq!(pragma_i64(&db, "application_id"), i64::from(patuh::store::APPLICATION_ID));
+    assert_eq!(
+        pragma_i64(&db, "application_id"),
+        i64::from(patuh::store::APPLICATION_ID)
+    );
     let conn = rusqlite::Connection::open(&db).unwrap();
-    let mode: String = conn.query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .unwrap();
     assert_eq!(mode, "wal");
     drop(conn);
     // No temp file left behind.
@@ -55,8 +61,12 @@ fn pragmas_are_set_on_open() {
     let store = Store::open_or_create(&db).unwrap();
     let c = store.conn();
     let sync: i64 = c.query_row("PRAGMA synchronous", [], |r| r.get(0)).unwrap();
-    let fk: i64 = c.query_row("PRAGMA foreign_keys", [], |r| r.get(0)).unwrap();
-    let busy: i64 = c.query_row("PRAGMA busy_timeout", [], |r| r.get(0)).unwrap();
+    let fk: i64 = c
+        .query_row("PRAGMA foreign_keys", [], |r| r.get(0))
+        .unwrap();
+    let busy: i64 = c
+        .query_row("PRAGMA busy_timeout", [], |r| r.get(0))
+        .unwrap();
     assert_eq!(sync, 2, "synchronous=FULL");
     assert_eq!(fk, 1);
     assert!(busy >= 1000);
@@ -69,7 +79,8 @@ fn an_unmigrated_patuh_file_is_migrated() {
         let conn = rusqlite::Connection::open(&db).unwrap();
         conn.pragma_update(None, "application_id", patuh::store::APPLICATION_ID)
             .unwrap();
-        conn.execute_batch("CREATE TABLE scratch (x INTEGER)").unwrap();
+        conn.execute_batch("CREATE TABLE scratch (x INTEGER)")
+            .unwrap();
     }
     let store = Store::open(&db).unwrap();
     assert_eq!(pragma_i64(&db, "user_version"), i64::from(SCHEMA_VERSION));
@@ -85,9 +96,16 @@ fn assert_refused_untouched(db: &Path, expect: impl Fn(&StoreError) -> bool) -> 
     };
     assert!(expect(&err), "unexpected error: {err}");
     let msg = err.to_string();
-    assert!(msg.contains(&db.display().to_string()), "message names the file: {msg}");
+    assert!(
+        msg.contains(&db.display().to_string()),
+        "message names the file: {msg}"
+    );
     assert!(msg.contains("untouched"), "{msg}");
-    assert_eq!(snapshot_file(db), before, "the file or its side files changed");
+    assert_eq!(
+        snapshot_file(db),
+        before,
+        "the file or its side files changed"
+    );
     msg
 }
 
@@ -108,8 +126,16 @@ fn refuses_non_databases() {
     let (dir, _) = temp_db();
     let cases: [(&str, Vec<u8>); 3] = [
         ("empty.db", Vec::new()),
-        ("text.db", b"hello, this is not a database at all\n".repeat(10)),
-        ("random.db", (0..8192u32).map(|i| (i.wrapping_mul(2654435761) >> 13) as u8).collect()),
+        (
+            "text.db",
+            b"hello, this is not a database at all\n".repeat(10),
+        ),
+        (
+            "random.db",
+            (0..8192u32)
+                .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
+                .collect(),
+        ),
     ];
     for (name, bytes) in cases {
         let db = dir.path().join(name);
@@ -124,7 +150,8 @@ fn refuses_a_newer_schema() {
     drop(demo_store(&db));
     {
         let conn = rusqlite::Connection::open(&db).unwrap();
-        conn.pragma_update(None, "user_version", SCHEMA_VERSION + 5).unwrap();
+        conn.pragma_update(None, "user_version", SCHEMA_VERSION + 5)
+            .unwrap();
         conn.pragma_update(None, "journal_mode", "DELETE").unwrap();
     }
     let msg = assert_refused_untouched(&db, |e| matches!(e, StoreError::Newer { .. }));
@@ -184,27 +211,54 @@ fn each_change_is_one_transaction_with_a_chained_audit_row() {
     let out = store.record(&p, ind, Some(Value::Level(1)), None).unwrap();
     assert_eq!((out.old_value, out.audit_rows), (Value::Unanswered, 1));
     // The same value again changes nothing and writes no audit row.
-    assert_eq!(store.record(&p, ind, Some(Value::Level(1)), None).unwrap().audit_rows, 0);
+    assert_eq!(
+        store
+            .record(&p, ind, Some(Value::Level(1)), None)
+            .unwrap()
+            .audit_rows,
+        0
+    );
     let out = store
-        .record(&p, ind, Some(Value::NotApplicable), Some("Tidak ada loket 🙏"))
+        .record(
+            &p,
+            ind,
+            Some(Value::NotApplicable),
+            Some("Tidak ada loket 🙏"),
+        )
         .unwrap();
     assert_eq!(out.audit_rows, 2);
     drop(store);
 
     // Another connection (as after a crash) sees everything, with who and old -> new.
     let conn = rusqlite::Connection::open(&db).unwrap();
+    #[allow(clippy::type_complexity)] // one audit row, as selected
     let rows: Vec<(i64, String, String, String, Option<String>, Option<String>)> = conn
         .prepare("SELECT seq, who, product, action, old, new FROM audit ORDER BY seq")
         .unwrap()
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))
+        .query_map([], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+            ))
+        })
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap();
     assert_eq!(rows.len(), 3);
     assert_eq!(rows[0].1, "Penilai Uji");
     assert_eq!(rows[0].2, "8171/DUKCAPIL/KTP-EL");
-    assert_eq!((rows[0].4.as_deref(), rows[0].5.as_deref()), (Some(""), Some("1")));
-    assert_eq!((rows[1].4.as_deref(), rows[1].5.as_deref()), (Some("1"), Some("N/A")));
+    assert_eq!(
+        (rows[0].4.as_deref(), rows[0].5.as_deref()),
+        (Some(""), Some("1"))
+    );
+    assert_eq!(
+        (rows[1].4.as_deref(), rows[1].5.as_deref()),
+        (Some("1"), Some("N/A"))
+    );
     assert_eq!(rows[2].3, "note");
     assert_eq!(rows[2].5.as_deref(), Some("Tidak ada loket 🙏"));
     assert_eq!(patuh::store::verify_chain(&conn).unwrap(), Ok(3));
@@ -212,7 +266,10 @@ fn each_change_is_one_transaction_with_a_chained_audit_row() {
     assert!(store.check().unwrap().is_empty());
     let ds = store.load().unwrap();
     let pi = ds.find_product("8171/DUKCAPIL/KTP-EL").unwrap();
-    assert_eq!(ds.products[pi].values[i.indicator_index("persyaratan").unwrap()], Value::NotApplicable);
+    assert_eq!(
+        ds.products[pi].values[i.indicator_index("persyaratan").unwrap()],
+        Value::NotApplicable
+    );
 }
 
 #[test]
@@ -223,13 +280,17 @@ fn out_of_range_and_finalized_are_refused_without_change() {
     let p = store.product_ref("81/DPMPTSP/NIB").unwrap();
     let ind = &i.indicators[0];
     let before = dump(&db);
-    let err = store.record(&p, ind, Some(Value::Level(2)), None).unwrap_err();
+    let err = store
+        .record(&p, ind, Some(Value::Level(2)), None)
+        .unwrap_err();
     assert!(err.to_string().contains("out of range"), "{err}");
     assert_eq!(dump(&db), before);
 
     store.finalize(&p).unwrap();
     let after_final = dump(&db);
-    let err = store.record(&p, ind, Some(Value::Level(1)), None).unwrap_err();
+    let err = store
+        .record(&p, ind, Some(Value::Level(1)), None)
+        .unwrap_err();
     assert!(err.to_string().contains("finalized"), "{err}");
     assert_eq!(dump(&db), after_final);
     assert!(store.reopen(&p, "  ").is_err());
@@ -253,7 +314,9 @@ fn edited_deleted_or_reordered_audit_rows_are_detected() {
     let i = instrument_2021();
     let p = store.product_ref("81/DPMPTSP/NIB").unwrap();
     for k in 0..5 {
-        store.record(&p, &i.indicators[k], Some(Value::Level(1)), None).unwrap();
+        store
+            .record(&p, &i.indicators[k], Some(Value::Level(1)), None)
+            .unwrap();
     }
     drop(store);
     let tamper = |sql: &str| {
@@ -273,7 +336,10 @@ fn edited_deleted_or_reordered_audit_rows_are_detected() {
     let edited = tamper("UPDATE audit SET new = '0' WHERE seq = 3");
     assert!(edited.iter().any(|p| p.contains("row 3")), "{edited:?}");
     let deleted = tamper("DELETE FROM audit WHERE seq = 2");
-    assert!(deleted.iter().any(|p| p.contains("deleted or reordered")), "{deleted:?}");
+    assert!(
+        deleted.iter().any(|p| p.contains("deleted or reordered")),
+        "{deleted:?}"
+    );
     let reordered = tamper(
         "UPDATE audit SET seq = 100 WHERE seq = 2; UPDATE audit SET seq = 2 WHERE seq = 4; UPDATE audit SET seq = 4 WHERE seq = 100;",
     );
@@ -285,8 +351,14 @@ fn instrument_import_is_idempotent_and_immutable() {
     let (_dir, db) = temp_db();
     let mut store = Store::open_or_create(&db).unwrap();
     let i = instrument_2021();
-    assert_eq!(store.import_instrument(&i).unwrap(), InstrumentOutcome::Added);
-    assert_eq!(store.import_instrument(&i).unwrap(), InstrumentOutcome::AlreadyThere);
+    assert_eq!(
+        store.import_instrument(&i).unwrap(),
+        InstrumentOutcome::Added
+    );
+    assert_eq!(
+        store.import_instrument(&i).unwrap(),
+        InstrumentOutcome::AlreadyThere
+    );
     let mut changed: serde_json::Value = serde_json::from_str(&i.canonical).unwrap();
     changed["indicators"][0]["weight"] = serde_json::json!(9);
     let changed = patuh::domain::Instrument::from_value(&changed).unwrap();
@@ -303,7 +375,12 @@ fn assignment_import_is_idempotent_and_all_or_nothing() {
     let text = include_str!("../fixtures/demo/maluku.json");
     let a = Assignment::parse(text).unwrap();
     let before = dump(&db);
-    assert!(!store.import_assignment(&a, "maluku.json").unwrap().changed());
+    assert!(
+        !store
+            .import_assignment(&a, "maluku.json")
+            .unwrap()
+            .changed()
+    );
     assert_eq!(dump(&db), before);
 
     // An unknown instrument: refused, nothing changed.
@@ -311,7 +388,11 @@ fn assignment_import_is_idempotent_and_all_or_nothing() {
     unknown.instrument_version = "99".into();
     unknown.agencies[0].code = "9999".into();
     let err = store.import_assignment(&unknown, "x.json").unwrap_err();
-    assert!(err.to_string().contains("instrument kepatuhan-2021 version 99"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("instrument kepatuhan-2021 version 99"),
+        "{err}"
+    );
     assert_eq!(dump(&db), before);
 
     // A later agency clashing with another instrument: the earlier ones are not kept.
@@ -328,10 +409,12 @@ fn assignment_import_is_idempotent_and_all_or_nothing() {
 
     // New products are added, existing ones kept with their observations.
     let mut more = a;
-    more.agencies[0].units[0].products.push(patuh::domain::assignment::ProductEntry {
-        code: "BARU".into(),
-        name: "Layanan baru".into(),
-    });
+    more.agencies[0].units[0]
+        .products
+        .push(patuh::domain::assignment::ProductEntry {
+            code: "BARU".into(),
+            name: "Layanan baru".into(),
+        });
     let o = store.import_assignment(&more, "more.json").unwrap();
     assert_eq!((o.products_added, o.agencies_added), (1, 0));
 }
@@ -359,7 +442,11 @@ fn assignment_files_are_checked_with_paths() {
     for e in expect {
         assert!(ps.iter().any(|p| p.starts_with(e)), "missing {e}: {ps:#?}");
     }
-    assert!(Assignment::parse("[1, 2").unwrap_err()[0].message.contains("not valid JSON"));
+    assert!(
+        Assignment::parse("[1, 2").unwrap_err()[0]
+            .message
+            .contains("not valid JSON")
+    );
 }
 
 #[test]
@@ -369,7 +456,11 @@ fn demo_assignment_is_big_enough() {
     assert!(a.agencies.iter().map(|x| x.units.len()).sum::<usize>() >= 15);
     assert!(a.product_count() >= 40);
     let names: Vec<&str> = a.agencies.iter().map(|x| x.name.as_str()).collect();
-    for want in ["Pemerintah Provinsi Maluku", "Pemerintah Kota Ambon", "Pemerintah Kota Tual"] {
+    for want in [
+        "Pemerintah Provinsi Maluku",
+        "Pemerintah Kota Ambon",
+        "Pemerintah Kota Tual",
+    ] {
         assert!(names.contains(&want), "{names:?}");
     }
 }
