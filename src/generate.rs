@@ -55,40 +55,172 @@ pub struct Generated {
 }
 
 const PROVINCES: [&str; 34] = [
-    "Aceh", "Sumatera Utara", "Sumatera Barat", "Riau", "Jambi", "Sumatera Selatan",
-    "Bengkulu", "Lampung", "Kepulauan Bangka Belitung", "Kepulauan Riau", "DKI Jakarta",
-    "Jawa Barat", "Jawa Tengah", "DI Yogyakarta", "Jawa Timur", "Banten", "Bali",
-    "Nusa Tenggara Barat", "Nusa Tenggara Timur", "Kalimantan Barat", "Kalimantan Tengah",
-    "Kalimantan Selatan", "Kalimantan Timur", "Kalimantan Utara", "Sulawesi Utara",
-    "Sulawesi Tengah", "Sulawesi Selatan", "Sulawesi Tenggara", "Gorontalo",
-    "Sulawesi Barat", "Maluku", "Maluku Utara", "Papua Barat", "Papua",
+    "Aceh",
+    "Sumatera Utara",
+    "Sumatera Barat",
+    "Riau",
+    "Jambi",
+    "Sumatera Selatan",
+    "Bengkulu",
+    "Lampung",
+    "Kepulauan Bangka Belitung",
+    "Kepulauan Riau",
+    "DKI Jakarta",
+    "Jawa Barat",
+    "Jawa Tengah",
+    "DI Yogyakarta",
+    "Jawa Timur",
+    "Banten",
+    "Bali",
+    "Nusa Tenggara Barat",
+    "Nusa Tenggara Timur",
+    "Kalimantan Barat",
+    "Kalimantan Tengah",
+    "Kalimantan Selatan",
+    "Kalimantan Timur",
+    "Kalimantan Utara",
+    "Sulawesi Utara",
+    "Sulawesi Tengah",
+    "Sulawesi Selatan",
+    "Sulawesi Tenggara",
+    "Gorontalo",
+    "Sulawesi Barat",
+    "Maluku",
+    "Maluku Utara",
+    "Papua Barat",
+    "Papua",
 ];
 
 const MINISTRIES: [&str; 8] = [
-    "Kementerian Dalam Negeri", "Kementerian Kesehatan", "Kementerian Agama",
-    "Kementerian Hukum", "Kementerian Perhubungan", "Kementerian Ketenagakerjaan",
-    "Kementerian Sosial", "Kementerian Agraria dan Tata Ruang",
+    "Kementerian Dalam Negeri",
+    "Kementerian Kesehatan",
+    "Kementerian Agama",
+    "Kementerian Hukum",
+    "Kementerian Perhubungan",
+    "Kementerian Ketenagakerjaan",
+    "Kementerian Sosial",
+    "Kementerian Agraria dan Tata Ruang",
 ];
 
 const SYLLABLES: [&str; 24] = [
-    "wai", "ma", "lu", "ka", "ra", "te", "no", "si", "ba", "tu", "la", "pa", "ru", "me",
-    "ngo", "sa", "ho", "ke", "da", "ri", "bu", "lo", "an", "gi",
+    "wai", "ma", "lu", "ka", "ra", "te", "no", "si", "ba", "tu", "la", "pa", "ru", "me", "ngo",
+    "sa", "ho", "ke", "da", "ri", "bu", "lo", "an", "gi",
 ];
 
 /// (unit code, unit name, products)
 const UNITS: [(&str, &str, &[&str]); 12] = [
-    ("DPMPTSP", "Dinas Penanaman Modal dan PTSP", &["NIB", "PBG", "SIP", "IZIN-REKLAME", "SIUP", "TDUP", "IZIN-LINGKUNGAN", "SLF"]),
-    ("DUKCAPIL", "Dinas Kependudukan dan Pencatatan Sipil", &["KTP-EL", "KK", "AKTA-LAHIR", "AKTA-MATI", "KIA", "PINDAH", "AKTA-KAWIN", "AKTA-CERAI"]),
-    ("RSUD", "Rumah Sakit Umum Daerah", &["RAWAT-JALAN", "RAWAT-INAP", "IGD", "LAB", "RADIOLOGI", "FARMASI", "HEMODIALISA"]),
-    ("PUSKESMAS", "Puskesmas", &["RAWAT-JALAN", "ANC", "IMUNISASI", "POLI-GIGI", "KB", "GIZI", "LAB"]),
-    ("SAMSAT", "Kantor Bersama Samsat", &["PKB", "STNK-TAHUNAN", "STNK-5TAHUN", "BBNKB", "MUTASI"]),
-    ("DISHUB", "Dinas Perhubungan", &["UJI-KIR", "TRAYEK", "PARKIR", "ANDALALIN"]),
-    ("DINKES", "Dinas Kesehatan", &["SIP-DOKTER", "SIP-BIDAN", "SIP-PERAWAT", "IZIN-APOTEK", "PIRT"]),
-    ("DISDIK", "Dinas Pendidikan", &["LEGALISIR", "MUTASI-SISWA", "IZIN-SEKOLAH", "PENGGANTI-IJAZAH"]),
-    ("DINSOS", "Dinas Sosial", &["DTKS", "REKOMENDASI-PBI", "BANSOS", "DISABILITAS"]),
-    ("DISNAKER", "Dinas Tenaga Kerja", &["AK1", "LPK", "PHI", "WAJIB-LAPOR"]),
-    ("KANWIL", "Kantor Wilayah", &["PASPOR", "SERTIFIKAT", "LEGALISASI", "PENDAFTARAN", "PENGADUAN", "KONSULTASI"]),
-    ("BAPENDA", "Badan Pendapatan Daerah", &["PBB", "BPHTB", "PAJAK-HOTEL", "PAJAK-RESTORAN"]),
+    (
+        "DPMPTSP",
+        "Dinas Penanaman Modal dan PTSP",
+        &[
+            "NIB",
+            "PBG",
+            "SIP",
+            "IZIN-REKLAME",
+            "SIUP",
+            "TDUP",
+            "IZIN-LINGKUNGAN",
+            "SLF",
+        ],
+    ),
+    (
+        "DUKCAPIL",
+        "Dinas Kependudukan dan Pencatatan Sipil",
+        &[
+            "KTP-EL",
+            "KK",
+            "AKTA-LAHIR",
+            "AKTA-MATI",
+            "KIA",
+            "PINDAH",
+            "AKTA-KAWIN",
+            "AKTA-CERAI",
+        ],
+    ),
+    (
+        "RSUD",
+        "Rumah Sakit Umum Daerah",
+        &[
+            "RAWAT-JALAN",
+            "RAWAT-INAP",
+            "IGD",
+            "LAB",
+            "RADIOLOGI",
+            "FARMASI",
+            "HEMODIALISA",
+        ],
+    ),
+    (
+        "PUSKESMAS",
+        "Puskesmas",
+        &[
+            "RAWAT-JALAN",
+            "ANC",
+            "IMUNISASI",
+            "POLI-GIGI",
+            "KB",
+            "GIZI",
+            "LAB",
+        ],
+    ),
+    (
+        "SAMSAT",
+        "Kantor Bersama Samsat",
+        &["PKB", "STNK-TAHUNAN", "STNK-5TAHUN", "BBNKB", "MUTASI"],
+    ),
+    (
+        "DISHUB",
+        "Dinas Perhubungan",
+        &["UJI-KIR", "TRAYEK", "PARKIR", "ANDALALIN"],
+    ),
+    (
+        "DINKES",
+        "Dinas Kesehatan",
+        &[
+            "SIP-DOKTER",
+            "SIP-BIDAN",
+            "SIP-PERAWAT",
+            "IZIN-APOTEK",
+            "PIRT",
+        ],
+    ),
+    (
+        "DISDIK",
+        "Dinas Pendidikan",
+        &[
+            "LEGALISIR",
+            "MUTASI-SISWA",
+            "IZIN-SEKOLAH",
+            "PENGGANTI-IJAZAH",
+        ],
+    ),
+    (
+        "DINSOS",
+        "Dinas Sosial",
+        &["DTKS", "REKOMENDASI-PBI", "BANSOS", "DISABILITAS"],
+    ),
+    (
+        "DISNAKER",
+        "Dinas Tenaga Kerja",
+        &["AK1", "LPK", "PHI", "WAJIB-LAPOR"],
+    ),
+    (
+        "KANWIL",
+        "Kantor Wilayah",
+        &[
+            "PASPOR",
+            "SERTIFIKAT",
+            "LEGALISASI",
+            "PENDAFTARAN",
+            "PENGADUAN",
+            "KONSULTASI",
+        ],
+    ),
+    (
+        "BAPENDA",
+        "Badan Pendapatan Daerah",
+        &["PBB", "BPHTB", "PAJAK-HOTEL", "PAJAK-RESTORAN"],
+    ),
 ];
 
 const NOTES_ID: [&str; 8] = [
@@ -129,7 +261,11 @@ fn note(rng: &mut ChaCha8Rng) -> String {
         NOTES_EN.choose(rng).copied().unwrap_or_default()
     };
     // Some long notes, as assessors sometimes write whole paragraphs.
-    let repeat = if rng.random_bool(0.05) { rng.random_range(2..8) } else { 1 };
+    let repeat = if rng.random_bool(0.05) {
+        rng.random_range(2..8)
+    } else {
+        1
+    };
     vec![base; repeat].join(" ")
 }
 
@@ -143,9 +279,8 @@ pub fn generate(path: &Path, scale: Scale, seed: u64) -> Result<Generated> {
         )));
     }
     let mut store = Store::open_or_create(path)?;
-    let instrument = Instrument::parse(crate::shipped::INSTRUMENTS[0].1).map_err(|p| {
-        StoreError::Refused(format!("built-in instrument is invalid: {}", p[0]))
-    })?;
+    let instrument = Instrument::parse(crate::shipped::INSTRUMENTS[0].1)
+        .map_err(|p| StoreError::Refused(format!("built-in instrument is invalid: {}", p[0])))?;
     store.import_instrument(&instrument)?;
     let db = path.to_path_buf();
     let sql = |e: rusqlite::Error| StoreError::Sql {
@@ -154,7 +289,11 @@ pub fn generate(path: &Path, scale: Scale, seed: u64) -> Result<Generated> {
     };
     let instrument_id: i64 = store
         .conn()
-        .query_row("SELECT id FROM instrument WHERE code = ?1", [&instrument.id], |r| r.get(0))
+        .query_row(
+            "SELECT id FROM instrument WHERE code = ?1",
+            [&instrument.id],
+            |r| r.get(0),
+        )
         .map_err(sql)?;
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut out = Generated::default();
@@ -183,7 +322,8 @@ pub fn generate(path: &Path, scale: Scale, seed: u64) -> Result<Generated> {
             .map_err(sql)?;
         let mut prev_hash = GENESIS.to_string();
         let mut seq = 0i64;
-        let units_per_agency = Uniform::new_inclusive(4usize, 14).map_err(|e| StoreError::Refused(e.to_string()))?;
+        let units_per_agency =
+            Uniform::new_inclusive(4usize, 14).map_err(|e| StoreError::Refused(e.to_string()))?;
         let mut tick = 0u64;
         for (kind, count) in scale.kinds() {
             for k in 0..count {
@@ -191,12 +331,34 @@ pub fn generate(path: &Path, scale: Scale, seed: u64) -> Result<Generated> {
                 let (code, name) = match kind {
                     Kind::Kementerian => (
                         format!("K{:03}", k + 1),
-                        format!("{} {}", MINISTRIES[k % MINISTRIES.len()], if k >= MINISTRIES.len() { format!("(Ditjen {})", k / MINISTRIES.len()) } else { String::new() }).trim().to_string(),
+                        format!(
+                            "{} {}",
+                            MINISTRIES[k % MINISTRIES.len()],
+                            if k >= MINISTRIES.len() {
+                                format!("(Ditjen {})", k / MINISTRIES.len())
+                            } else {
+                                String::new()
+                            }
+                        )
+                        .trim()
+                        .to_string(),
                     ),
-                    Kind::Lembaga => (format!("L{:03}", k + 1), format!("Badan {}", place_name(&mut rng))),
-                    Kind::Pemprov => (format!("{}", 11 + k), format!("Pemerintah Provinsi {province}")),
-                    Kind::Pemkot => (format!("{}{:02}", 11 + k % 34, 71 + k / 34), format!("Pemerintah Kota {}", place_name(&mut rng))),
-                    Kind::Pemkab => (format!("{}{:02}", 11 + k % 34, 1 + k / 34), format!("Pemerintah Kabupaten {}", place_name(&mut rng))),
+                    Kind::Lembaga => (
+                        format!("L{:03}", k + 1),
+                        format!("Badan {}", place_name(&mut rng)),
+                    ),
+                    Kind::Pemprov => (
+                        format!("{}", 11 + k),
+                        format!("Pemerintah Provinsi {province}"),
+                    ),
+                    Kind::Pemkot => (
+                        format!("{}{:02}", 11 + k % 34, 71 + k / 34),
+                        format!("Pemerintah Kota {}", place_name(&mut rng)),
+                    ),
+                    Kind::Pemkab => (
+                        format!("{}{:02}", 11 + k % 34, 1 + k / 34),
+                        format!("Pemerintah Kabupaten {}", place_name(&mut rng)),
+                    ),
                 };
                 ins_agency
                     .execute(params![code, name, kind.as_str(), instrument_id])
@@ -211,13 +373,22 @@ pub fn generate(path: &Path, scale: Scale, seed: u64) -> Result<Generated> {
                 chosen.sort_by_key(|_| rng.random::<u32>());
                 for (ui, &ut) in chosen.iter().cycle().take(n_units).enumerate() {
                     let (ucode, uname, products) = UNITS[ut];
-                    let ucode = if ui >= UNITS.len() { format!("{ucode}-{}", ui / UNITS.len() + 1) } else { ucode.to_string() };
+                    let ucode = if ui >= UNITS.len() {
+                        format!("{ucode}-{}", ui / UNITS.len() + 1)
+                    } else {
+                        ucode.to_string()
+                    };
                     ins_unit
-                        .execute(params![agency_id, ucode, format!("{uname} {}", name.trim_start_matches("Pemerintah "))])
+                        .execute(params![
+                            agency_id,
+                            ucode,
+                            format!("{uname} {}", name.trim_start_matches("Pemerintah "))
+                        ])
                         .map_err(sql)?;
                     let unit_id = tx.last_insert_rowid();
                     out.units += 1;
-                    let unit_quality = (quality + rng.random_range(-0.15..0.15f64)).clamp(0.05, 1.0);
+                    let unit_quality =
+                        (quality + rng.random_range(-0.15..0.15f64)).clamp(0.05, 1.0);
                     let n_products = rng.random_range(5..=10usize);
                     for pi in 0..n_products {
                         let base = products[pi % products.len()];
@@ -230,12 +401,22 @@ pub fn generate(path: &Path, scale: Scale, seed: u64) -> Result<Generated> {
                         let product_path = format!("{code}/{ucode}/{pcode}");
                         let finalized = rng.random_bool(0.3);
                         ins_product
-                            .execute(params![unit_id, pcode, pcode.replace('-', " "), None::<String>, None::<String>])
+                            .execute(params![
+                                unit_id,
+                                pcode,
+                                pcode.replace('-', " "),
+                                None::<String>,
+                                None::<String>
+                            ])
                             .map_err(sql)?;
                         let product_id = tx.last_insert_rowid();
                         out.products += 1;
                         // Some products are still being assessed.
-                        let answered_share = if finalized || rng.random_bool(0.8) { 1.0 } else { rng.random_range(0.2..0.9f64) };
+                        let answered_share = if finalized || rng.random_bool(0.8) {
+                            1.0
+                        } else {
+                            rng.random_range(0.2..0.9f64)
+                        };
                         for ind in &instrument.indicators {
                             if !rng.random_bool(answered_share) {
                                 continue;
@@ -253,12 +434,28 @@ pub fn generate(path: &Path, scale: Scale, seed: u64) -> Result<Generated> {
                                     (0..ind.max).filter(|_| rng.random_bool(p)).count() as i64
                                 })
                             };
-                            let note = if rng.random_bool(0.1) { note(&mut rng) } else { String::new() };
+                            let note = if rng.random_bool(0.1) {
+                                note(&mut rng)
+                            } else {
+                                String::new()
+                            };
                             ins_obs
-                                .execute(params![product_id, ind.id, value, i64::from(na), note, at, assessor])
+                                .execute(params![
+                                    product_id,
+                                    ind.id,
+                                    value,
+                                    i64::from(na),
+                                    note,
+                                    at,
+                                    assessor
+                                ])
                                 .map_err(sql)?;
                             out.observations += 1;
-                            let new = if na { "N/A".to_string() } else { value.map(|v| v.to_string()).unwrap_or_default() };
+                            let new = if na {
+                                "N/A".to_string()
+                            } else {
+                                value.map(|v| v.to_string()).unwrap_or_default()
+                            };
                             let mut entries = vec![("value", String::new(), new)];
                             if !note.is_empty() {
                                 entries.push(("note", String::new(), note));
@@ -278,7 +475,18 @@ pub fn generate(path: &Path, scale: Scale, seed: u64) -> Result<Generated> {
                                 };
                                 let hash = row.hash();
                                 ins_audit
-                                    .execute(params![row.seq, row.at, row.who, row.product, row.indicator, row.action, row.old, row.new, row.prev_hash, hash])
+                                    .execute(params![
+                                        row.seq,
+                                        row.at,
+                                        row.who,
+                                        row.product,
+                                        row.indicator,
+                                        row.action,
+                                        row.old,
+                                        row.new,
+                                        row.prev_hash,
+                                        hash
+                                    ])
                                     .map_err(sql)?;
                                 prev_hash = hash;
                                 out.audit_rows += 1;
@@ -306,7 +514,18 @@ pub fn generate(path: &Path, scale: Scale, seed: u64) -> Result<Generated> {
                             };
                             let hash = row.hash();
                             ins_audit
-                                .execute(params![row.seq, row.at, row.who, row.product, row.indicator, row.action, row.old, row.new, row.prev_hash, hash])
+                                .execute(params![
+                                    row.seq,
+                                    row.at,
+                                    row.who,
+                                    row.product,
+                                    row.indicator,
+                                    row.action,
+                                    row.old,
+                                    row.new,
+                                    row.prev_hash,
+                                    hash
+                                ])
                                 .map_err(sql)?;
                             prev_hash = hash;
                             out.audit_rows += 1;
@@ -322,7 +541,8 @@ pub fn generate(path: &Path, scale: Scale, seed: u64) -> Result<Generated> {
 
 /// A deterministic timestamp: `tick` times 3 seconds after the campaign start.
 fn stamp(tick: u64) -> String {
-    let t = time::macros::datetime!(2021-06-01 08:00 UTC) + time::Duration::seconds(tick as i64 * 3);
+    let t =
+        time::macros::datetime!(2021-06-01 08:00 UTC) + time::Duration::seconds(tick as i64 * 3);
     t.format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_else(|_| "2021-06-01T08:00:00Z".into())
 }

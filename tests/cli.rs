@@ -48,10 +48,17 @@ fn help_everywhere_and_usage_errors_exit_2() {
         vec!["instrument", "show", "--help"],
         vec!["assignment", "import", "--help"],
     ] {
-        patuh(dir.path()).args(&args).assert().success().stdout(predicate::str::contains("Usage"));
+        patuh(dir.path())
+            .args(&args)
+            .assert()
+            .success()
+            .stdout(predicate::str::contains("Usage"));
     }
     patuh(dir.path()).args(["frobnicate"]).assert().code(2);
-    patuh(dir.path()).args(["record", "81/A/B"]).assert().code(2);
+    patuh(dir.path())
+        .args(["record", "81/A/B"])
+        .assert()
+        .code(2);
     patuh(dir.path())
         .args(["record", "81/A/B", "x", "--value", "1", "--na"])
         .assert()
@@ -63,9 +70,17 @@ fn db_before_or_after_the_subcommand_or_from_the_environment() {
     let (dir, db) = temp_db();
     init_demo(dir.path(), &db);
     let a = run_json(dir.path(), &db, &["score", "--json"]);
-    let out = patuh(dir.path()).args(["score", "--json", "--db"]).arg(&db).output().unwrap();
+    let out = patuh(dir.path())
+        .args(["score", "--json", "--db"])
+        .arg(&db)
+        .output()
+        .unwrap();
     assert_eq!(serde_json::from_slice::<Value>(&out.stdout).unwrap(), a);
-    let out = patuh(dir.path()).env("PATUH_DB", &db).args(["score", "--json"]).output().unwrap();
+    let out = patuh(dir.path())
+        .env("PATUH_DB", &db)
+        .args(["score", "--json"])
+        .output()
+        .unwrap();
     assert_eq!(serde_json::from_slice::<Value>(&out.stdout).unwrap(), a);
 }
 
@@ -99,7 +114,14 @@ fn record_show_and_score_give_the_contract_scores() {
     init_demo(home, &db);
     let p = "8171/DUKCAPIL/KTP-EL";
     // Tick the six heaviest (5 each of 94): 100 * 30 / 94 = 31.91, red.
-    for ind in ["persyaratan", "prosedur", "waktu", "biaya", "maklumat", "sarana-pengaduan"] {
+    for ind in [
+        "persyaratan",
+        "prosedur",
+        "waktu",
+        "biaya",
+        "maklumat",
+        "sarana-pengaduan",
+    ] {
         patuh(home)
             .arg("--db")
             .arg(&db)
@@ -109,13 +131,31 @@ fn record_show_and_score_give_the_contract_scores() {
             .stdout(predicate::str::contains("Saved"));
     }
     // The whole "khusus" dimension N/A (10.25): 100 * 30 / 83.75 = 35.82, red.
-    for ind in ["ramp", "kursi-roda", "loket-prioritas", "toilet-disabilitas", "ruang-laktasi", "ruang-bermain-anak"] {
-        patuh(home).arg("--db").arg(&db).args(["record", p, ind, "--na"]).assert().success();
+    for ind in [
+        "ramp",
+        "kursi-roda",
+        "loket-prioritas",
+        "toilet-disabilitas",
+        "ruang-laktasi",
+        "ruang-bermain-anak",
+    ] {
+        patuh(home)
+            .arg("--db")
+            .arg(&db)
+            .args(["record", p, ind, "--na"])
+            .assert()
+            .success();
     }
     patuh(home)
         .arg("--db")
         .arg(&db)
-        .args(["record", p, "maklumat", "--note", "Maklumat dipajang di dinding — “jelas”"])
+        .args([
+            "record",
+            p,
+            "maklumat",
+            "--note",
+            "Maklumat dipajang di dinding — “jelas”",
+        ])
         .assert()
         .success()
         .stdout(predicate::str::contains("35.82 merah"));
@@ -134,13 +174,24 @@ fn record_show_and_score_give_the_contract_scores() {
     assert_eq!(maklumat["dimension"], "standar");
     assert_eq!(maklumat["note"], "Maklumat dipajang di dinding — “jelas”");
     let ramp = inds.iter().find(|i| i["id"] == "ramp").unwrap();
-    assert_eq!((ramp["value"].clone(), ramp["na"].clone()), (Value::Null, json!(true)));
+    assert_eq!(
+        (ramp["value"].clone(), ramp["na"].clone()),
+        (Value::Null, json!(true))
+    );
 
     // A second product of the same unit, everything ticked: 100.
     let q = "8171/DUKCAPIL/KK";
-    let inds: Vec<String> = inds.iter().map(|i| i["id"].as_str().unwrap().to_string()).collect();
+    let inds: Vec<String> = inds
+        .iter()
+        .map(|i| i["id"].as_str().unwrap().to_string())
+        .collect();
     for ind in &inds {
-        patuh(home).arg("--db").arg(&db).args(["record", q, ind, "--value", "1"]).assert().success();
+        patuh(home)
+            .arg("--db")
+            .arg(&db)
+            .args(["record", q, ind, "--value", "1"])
+            .assert()
+            .success();
     }
     let score = run_json(home, &db, &["score", "--agency", "8171", "--json"]);
     let agencies = score["agencies"].as_array().unwrap();
@@ -164,7 +215,10 @@ fn record_show_and_score_give_the_contract_scores() {
     // (3000/83.75 + 100 + 0 * (n - 2)) / n, exactly: (3000 * 4 / 335 + 100) / n
     let exact = (12000.0 / 335.0 + 100.0) / n as f64;
     let shown = unit["score"].as_f64().unwrap();
-    assert!((shown - (exact * 100.0).round() / 100.0).abs() < 1e-9, "{shown} vs {exact}");
+    assert!(
+        (shown - (exact * 100.0).round() / 100.0).abs() < 1e-9,
+        "{shown} vs {exact}"
+    );
     assert_eq!(unit["answered"], 12 + 36);
     assert_eq!(unit["total"], 36 * n);
     // The agency rolls up all its products (aggregate = products).
@@ -185,10 +239,19 @@ fn record_show_and_score_give_the_contract_scores() {
         .iter()
         .find(|a| a["code"] == "8172")
         .unwrap();
-    assert_eq!((tual["score"].to_string(), tual["answered"].clone()), ("0.00".to_string(), json!(0)));
+    assert_eq!(
+        (tual["score"].to_string(), tual["answered"].clone()),
+        ("0.00".to_string(), json!(0))
+    );
     // Exactly two decimals in the JSON text.
     let text = String::from_utf8(
-        patuh(home).arg("--db").arg(&db).args(["show", p, "--json"]).output().unwrap().stdout,
+        patuh(home)
+            .arg("--db")
+            .arg(&db)
+            .args(["show", p, "--json"])
+            .output()
+            .unwrap()
+            .stdout,
     )
     .unwrap();
     assert!(text.contains("\"score\": 35.82"), "{text}");
@@ -209,10 +272,22 @@ fn bad_records_get_clear_messages_and_change_nothing() {
     init_demo(home, &db);
     let before = dump(&db);
     let cases: [(&[&str], &str); 5] = [
-        (&["record", "81/DPMPTSP/NIB", "persyaratan", "--value", "2"], "out of range"),
-        (&["record", "81/DPMPTSP/NOPE", "persyaratan", "--value", "1"], "no product 81/DPMPTSP/NOPE"),
-        (&["record", "81-DPMPTSP", "persyaratan", "--value", "1"], "AGENCY/UNIT/PRODUCT"),
-        (&["record", "81/DPMPTSP/NIB", "nope", "--value", "1"], "has no indicator \"nope\""),
+        (
+            &["record", "81/DPMPTSP/NIB", "persyaratan", "--value", "2"],
+            "out of range",
+        ),
+        (
+            &["record", "81/DPMPTSP/NOPE", "persyaratan", "--value", "1"],
+            "no product 81/DPMPTSP/NOPE",
+        ),
+        (
+            &["record", "81-DPMPTSP", "persyaratan", "--value", "1"],
+            "AGENCY/UNIT/PRODUCT",
+        ),
+        (
+            &["record", "81/DPMPTSP/NIB", "nope", "--value", "1"],
+            "has no indicator \"nope\"",
+        ),
         (&["show", "81/DPMPTSP/NOPE"], "no product"),
     ];
     for (args, msg) in cases {
@@ -286,10 +361,23 @@ fn novel_instrument() -> Value {
 fn a_new_methodology_works_after_import_without_a_rebuild() {
     let (dir, db) = temp_db();
     let home = dir.path();
-    patuh(home).arg("--db").arg(&db).arg("init").assert().success();
+    patuh(home)
+        .arg("--db")
+        .arg(&db)
+        .arg("init")
+        .assert()
+        .success();
     let inst = dir.path().join("opini.json");
-    std::fs::write(&inst, serde_json::to_string_pretty(&novel_instrument()).unwrap()).unwrap();
-    patuh(home).args(["instrument", "validate"]).arg(&inst).assert().success();
+    std::fs::write(
+        &inst,
+        serde_json::to_string_pretty(&novel_instrument()).unwrap(),
+    )
+    .unwrap();
+    patuh(home)
+        .args(["instrument", "validate"])
+        .arg(&inst)
+        .assert()
+        .success();
     patuh(home)
         .arg("--db")
         .arg(&db)
@@ -297,7 +385,9 @@ fn a_new_methodology_works_after_import_without_a_rebuild() {
         .arg(&inst)
         .assert()
         .success()
-        .stdout(predicate::str::contains("Imported instrument opini-uji version 2026.1"));
+        .stdout(predicate::str::contains(
+            "Imported instrument opini-uji version 2026.1",
+        ));
     patuh(home)
         .arg("--db")
         .arg(&db)
@@ -347,7 +437,13 @@ fn a_new_methodology_works_after_import_without_a_rebuild() {
     });
     let af = dir.path().join("tugas.json");
     std::fs::write(&af, assignment.to_string()).unwrap();
-    patuh(home).arg("--db").arg(&db).args(["assignment", "import"]).arg(&af).assert().success();
+    patuh(home)
+        .arg("--db")
+        .arg(&db)
+        .args(["assignment", "import"])
+        .arg(&af)
+        .assert()
+        .success();
     patuh(home)
         .arg("--db")
         .arg(&db)
@@ -414,10 +510,19 @@ fn a_new_methodology_works_after_import_without_a_rebuild() {
 fn assignment_import_refusals_name_the_file_and_change_nothing() {
     let (dir, db) = temp_db();
     let home = dir.path();
-    patuh(home).arg("--db").arg(&db).arg("init").assert().success();
+    patuh(home)
+        .arg("--db")
+        .arg(&db)
+        .arg("init")
+        .assert()
+        .success();
     let before = dump(&db);
     let files = [
-        ("broken.json", "{\"format\": \"patuh-assignment\",".to_string(), "not valid JSON"),
+        (
+            "broken.json",
+            "{\"format\": \"patuh-assignment\",".to_string(),
+            "not valid JSON",
+        ),
         (
             "unknown.json",
             json!({"format": "patuh-assignment", "format_version": 1,

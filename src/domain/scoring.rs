@@ -5,8 +5,8 @@
 use std::fmt;
 
 use num_bigint::BigInt;
-use num_rational::BigRational;
 use num_integer::Integer;
+use num_rational::BigRational;
 use num_traits::{One, Signed, ToPrimitive, Zero};
 
 use super::instrument::Instrument;
