@@ -231,8 +231,8 @@ fn each_change_is_one_transaction_with_a_chained_audit_row() {
 
     // Another connection (as after a crash) sees everything, with who and old -> new.
     let conn = rusqlite::Connection::open(&db).unwrap();
-    #[allow(clippy::type_complexity)] // one audit row, as selected
-    let rows: Vec<(i64, String, String, String, Option<String>, Option<String>)> = conn
+    type Row = (i64, String, String, String, Option<String>, Option<String>);
+    let rows: Vec<Row> = conn
         .prepare("SELECT seq, who, product, action, old, new FROM audit ORDER BY seq")
         .unwrap()
         .query_map([], |r| {

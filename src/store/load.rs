@@ -119,17 +119,31 @@ impl Store {
             let a = ds.units[ds.products[p].unit].agency;
             indicator_maps[ds.agencies[a].instrument].get(id).copied()
         };
+        // 1-2 million rows at national scale: read them by reference, no allocation
+        // unless there is a note, and resolve the product once per run of its rows.
         let mut stmt = self
             .conn
-            .prepare("SELECT product_id, indicator, value, na, note FROM observation")
+            .prepare("SELECT product_id, indicator, value, na, note FROM observation ORDER BY product_id")
             .map_err(sql)?;
         let mut rows = stmt.query([]).map_err(sql)?;
+        let mut current: Option<(i64, Option<usize>)> = None;
         while let Some(r) = rows.next().map_err(sql)? {
-            let Some(&p) = product_index.get(&r.get::<_, i64>(0).map_err(sql)?) else {
-                continue;
+            let pid: i64 = r.get(0).map_err(sql)?;
+            let p = match current {
+                Some((id, p)) if id == pid => p,
+                _ => {
+                    let p = product_index.get(&pid).copied();
+                    current = Some((pid, p));
+                    p
+                }
             };
-            let ind: String = r.get(1).map_err(sql)?;
-            let Some(i) = indicator_of(&ds, p, &ind) else {
+            let Some(p) = p else { continue };
+            let ind = r
+                .get_ref(1)
+                .map_err(sql)?
+                .as_str()
+                .map_err(|e| sql(e.into()))?;
+            let Some(i) = indicator_of(&ds, p, ind) else {
                 continue;
             };
             let value: Option<i64> = r.get(2).map_err(sql)?;
@@ -139,7 +153,14 @@ impl Store {
                 (false, Some(v)) => Value::Level(u32::try_from(v).unwrap_or(u32::MAX)),
                 (false, None) => Value::Unanswered,
             };
-            ds.products[p].notes[i] = r.get(4).map_err(sql)?;
+            let note = r
+                .get_ref(4)
+                .map_err(sql)?
+                .as_str()
+                .map_err(|e| sql(e.into()))?;
+            if !note.is_empty() {
+                ds.products[p].notes[i] = note.to_string();
+            }
         }
         drop(rows);
 
