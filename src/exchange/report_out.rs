@@ -11,7 +11,8 @@ use super::report::{Cell, Report, Table};
 use super::{ExchangeError, Result, write_atomic};
 use crate::domain::text::is_unsafe_char;
 
-/// The light fill used for a band's `color`: a known name or `#RRGGBB`.
+/// The light fill used for a band's `color` (one of the instrument's colour names;
+/// `#RRGGBB` is accepted too), so the zone reads in Excel as it does on screen.
 pub fn fill_rgb(color: &str) -> Option<u32> {
     let c = color.trim().to_ascii_lowercase();
     let named = match c.as_str() {
@@ -20,6 +21,8 @@ pub fn fill_rgb(color: &str) -> Option<u32> {
         "green" | "hijau" => Some(0xA9D08E),
         "orange" | "oranye" => Some(0xF8CBAD),
         "blue" | "biru" => Some(0x9BC2E6),
+        "cyan" => Some(0xB4E5EE),
+        "magenta" => Some(0xF2B8E6),
         "grey" | "gray" | "abu-abu" => Some(0xD9D9D9),
         _ => None,
     };
