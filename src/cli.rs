@@ -64,6 +64,18 @@ pub enum Command {
     },
     /// Check the database: SQLite integrity and the audit hash chain.
     Check,
+    /// The assessor's signing key, and the central office's encryption key.
+    #[command(subcommand)]
+    Keys(KeysCmd),
+    /// Write a signed export file of this workstation for the central office.
+    Export(ExportArgs),
+    /// Check an export file: signature, trusted key, audit chain and every score.
+    Verify(VerifyArgs),
+    /// Central office: consolidate export files into a central database.
+    #[command(subcommand)]
+    Central(CentralCmd),
+    /// Write the report (ranking, zones, scores, what to fix) as xlsx, csv or md.
+    Report(ReportArgs),
     /// Generate a realistic data set into a new database (for size tests and benchmarks).
     Gen {
         /// How much: a province, the nation, or a tiny smoke-test set.
@@ -73,6 +85,92 @@ pub enum Command {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCmd {
+    /// Create the assessor's key pair (once; the private key never leaves this machine).
+    Init {
+        /// The assessor's name, as the central office knows it.
+        #[arg(long, value_name = "NAME")]
+        name: String,
+        /// The assessor's id (e.g. NIP): letters, digits, '-', '_', '.'.
+        #[arg(long, value_name = "ID")]
+        id: String,
+    },
+    /// Print the public key and its fingerprint, to register at the central office.
+    Show {
+        /// Print only the line for the central office's trusted keys file.
+        #[arg(long)]
+        line: bool,
+    },
+    /// Central office: create the age key pair that assessors encrypt exports to.
+    CentralInit {
+        /// Where to write the identity (private key) file.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The export file to write (replaced atomically if it exists).
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    /// Export only this agency (by code); repeat for several. Default: all agencies.
+    #[arg(long, value_name = "CODE")]
+    pub agency: Vec<String>,
+    /// Encrypt the file to the central office's age public key (age1...).
+    #[arg(long, value_name = "RECIPIENT", env = "PATUH_ENCRYPT_TO")]
+    pub encrypt_to: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The export file.
+    pub file: PathBuf,
+    /// The central office's trusted keys file (one `ed25519:KEY ID NAME` a line).
+    #[arg(long, value_name = "KEYS_FILE", env = "PATUH_TRUSTED")]
+    pub trusted: Option<PathBuf>,
+    /// The central office's age identity file, to read encrypted exports.
+    #[arg(long, value_name = "FILE", env = "PATUH_IDENTITY")]
+    pub identity: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CentralCmd {
+    /// Verify and merge export files into the central database given with --db
+    /// (created if missing). Each file is all or nothing; merging again changes nothing.
+    Merge {
+        /// The central office's trusted keys file (one `ed25519:KEY ID NAME` a line).
+        #[arg(long, value_name = "KEYS_FILE", env = "PATUH_TRUSTED")]
+        trusted: Option<PathBuf>,
+        /// The central office's age identity file, to read encrypted exports.
+        #[arg(long, value_name = "FILE", env = "PATUH_IDENTITY")]
+        identity: Option<PathBuf>,
+        /// The export files.
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReportFormat {
+    /// One Excel workbook, a sheet per table.
+    Xlsx,
+    /// One CSV file per table, named OUT-STEM-TABLE.csv beside --out.
+    Csv,
+    /// One markdown file.
+    Md,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    #[arg(long, value_enum)]
+    pub format: ReportFormat,
+    /// The file to write (for csv: names the files, see --format).
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
 }
 
 #[derive(Debug, Subcommand)]

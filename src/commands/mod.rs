@@ -4,13 +4,14 @@
 
 mod assess;
 mod catalog;
+mod exchange;
 mod setup;
 
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, anyhow};
 
-use crate::cli::{AssignmentCmd, Cli, Command, InstrumentCmd};
+use crate::cli::{AssignmentCmd, CentralCmd, Cli, Command, InstrumentCmd};
 use crate::domain::Lang;
 use crate::domain::scoring::Rounded;
 use crate::store::{self, Store};
@@ -69,6 +70,15 @@ pub fn run(cli: Cli, workstation: Option<Workstation>) -> Result<()> {
             assess::score(&db_path(cli.db)?, agency.as_deref(), json, lang)
         }
         Some(Command::Check) => assess::check(&db_path(cli.db)?),
+        Some(Command::Keys(cmd)) => exchange::keys(cmd),
+        Some(Command::Export(args)) => exchange::export(&db_path(cli.db)?, &args),
+        Some(Command::Verify(args)) => exchange::verify(&args),
+        Some(Command::Central(CentralCmd::Merge {
+            trusted,
+            identity,
+            files,
+        })) => exchange::merge(cli.db, trusted, identity, &files),
+        Some(Command::Report(args)) => exchange::report(&db_path(cli.db)?, &args, lang),
         Some(Command::Gen { scale, seed }) => {
             let path = cli.db.ok_or_else(|| {
                 anyhow!("`patuh gen` writes a new database: name it with --db FILE")

@@ -21,7 +21,7 @@ use time::format_description::well_known::Rfc3339;
 
 use crate::domain::Problem;
 
-pub use audit::{ChainBreak, GENESIS, verify_chain};
+pub use audit::{AuditRow, ChainBreak, GENESIS, check_rows, rows as audit_rows, verify_chain};
 pub use catalog::{AssignmentOutcome, InstrumentOutcome, InstrumentRow};
 pub use observe::{ProductRef, RecordOutcome};
 
@@ -29,7 +29,14 @@ pub use observe::{ProductRef, RecordOutcome};
 pub const APPLICATION_ID: i32 = 0x5054_5548;
 
 /// The migrations, applied in order; `PRAGMA user_version` is the number applied.
-const MIGRATIONS: &[(&str, &str)] = &[("0001_init", include_str!("../../schema/0001_init.sql"))];
+const MIGRATIONS: &[(&str, &str)] = &[
+    ("0001_init", include_str!("../../schema/0001_init.sql")),
+    // Central consolidation of signed exports (src/exchange/merge.rs).
+    (
+        "0002_central",
+        include_str!("../../schema/0002_central.sql"),
+    ),
+];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i32 = MIGRATIONS.len() as i32;

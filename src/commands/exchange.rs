@@ -1,0 +1,276 @@
+//! `patuh keys`, `export`, `verify`, `central merge` and `report`: the exchange with the
+//! central office from the command line. The work is done in `crate::exchange`; here
+//! it is printed for a person (names from files pass through `sanitize`).
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Result, anyhow};
+use indicatif::{ProgressBar, ProgressStyle};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use super::open;
+use crate::cli::{ExportArgs, KeysCmd, ReportArgs, ReportFormat, VerifyArgs};
+use crate::domain::Lang;
+use crate::domain::text::sanitize;
+use crate::exchange::crypt::{self, CentralIdentity};
+use crate::exchange::keys::{Identity, TrustedKeys, keys_dir};
+use crate::exchange::merge::{self, Outcome};
+use crate::exchange::verify::{Verified, verify_file};
+use crate::exchange::{export as ex, report as rep, report_out};
+
+fn now() -> String {
+    OffsetDateTime::now_utc()
+        .format(&Rfc3339)
+        .unwrap_or_else(|_| "1970-01-01T00:00:00Z".into())
+}
+
+pub fn keys(cmd: KeysCmd) -> Result<()> {
+    match cmd {
+        KeysCmd::Init { name, id } => {
+            let dir = keys_dir()?;
+            let identity = Identity::generate(&name, &id, &now())?;
+            let path = identity.save_new(&dir)?;
+            println!(
+                "Created the key of {} ({})",
+                sanitize(&identity.name),
+                identity.id
+            );
+            println!(
+                "  private key: {} (mode 0600; never send it anywhere)",
+                path.display()
+            );
+            println!("  fingerprint: {}", identity.fingerprint());
+            println!(
+                "Register this line at the central office (`patuh keys show --line` prints it again):"
+            );
+            println!("{}", sanitize(&identity.trusted_line()));
+            Ok(())
+        }
+        KeysCmd::Show { line } => {
+            let identity = Identity::load(&keys_dir()?)?;
+            if line {
+                println!("{}", sanitize(&identity.trusted_line()));
+                return Ok(());
+            }
+            println!(
+                "assessor:    {} ({})",
+                sanitize(&identity.name),
+                identity.id
+            );
+            println!("fingerprint: {}", identity.fingerprint());
+            println!("public key:  {}", identity.public_text());
+            println!("created:     {}", sanitize(&identity.created_at));
+            println!("line for the central office's trusted keys file:");
+            println!("{}", sanitize(&identity.trusted_line()));
+            Ok(())
+        }
+        KeysCmd::CentralInit { out } => {
+            let recipient = crypt::central_init(&out, &now())?;
+            println!(
+                "Created the central office identity {} (mode 0600; keep it secret, back it up)",
+                out.display()
+            );
+            println!("Assessors encrypt their exports to it with:");
+            println!("  patuh export --out FILE --encrypt-to {recipient}");
+            Ok(())
+        }
+    }
+}
+
+pub fn export(db: &Path, args: &ExportArgs) -> Result<()> {
+    let store = open(db)?;
+    let s = ex::export_to(&store, &args.out, &args.agency, args.encrypt_to.as_deref())?;
+    println!(
+        "Exported {} agencies, {} units, {} products ({} with results, {} observations) to {}",
+        s.agencies,
+        s.units,
+        s.products,
+        s.touched,
+        s.observations,
+        s.path.display()
+    );
+    println!("  signed with key {}", s.fingerprint);
+    println!(
+        "  audit log: {} rows, {} of them (these products) in full",
+        s.audit_rows, s.audit_full
+    );
+    println!(
+        "  encrypted for the central office: {}",
+        if s.encrypted { "yes" } else { "no" }
+    );
+    println!(
+        "  payload sha256: {}  ({} bytes)",
+        s.payload_sha256, s.bytes
+    );
+    Ok(())
+}
+
+fn load_trust(
+    trusted: Option<&Path>,
+    identity: Option<&Path>,
+) -> Result<(Option<TrustedKeys>, Option<CentralIdentity>)> {
+    Ok((
+        trusted.map(TrustedKeys::load).transpose()?,
+        identity.map(CentralIdentity::load).transpose()?,
+    ))
+}
+
+pub fn verify(args: &VerifyArgs) -> Result<()> {
+    let (trusted, identity) = load_trust(args.trusted.as_deref(), args.identity.as_deref())?;
+    let v = verify_file(&args.file, trusted.as_ref(), identity.as_ref())
+        .map_err(|e| anyhow!("{}: refused: {e}", args.file.display()))?;
+    print_verified(&args.file, &v);
+    Ok(())
+}
+
+fn print_verified(file: &Path, v: &Verified) {
+    let p = &v.payload;
+    let products: Vec<_> = v.products().collect();
+    println!("{}: OK", file.display());
+    println!(
+        "  format patuh-export version {}{}",
+        p.format_version,
+        if v.encrypted { ", decrypted" } else { "" }
+    );
+    println!(
+        "  assessor: {} ({}), key {}",
+        sanitize(&p.assessor.name),
+        sanitize(&p.assessor.id),
+        v.opened.fingerprint
+    );
+    match &v.trusted_by {
+        Some(t) => println!("  key trusted: listed in {t}"),
+        None => println!(
+            "  key trusted: NOT CHECKED (give --trusted KEYS_FILE to check it against the registered keys)"
+        ),
+    }
+    println!("  exported at: {}", sanitize(&p.exported_at));
+    println!(
+        "  content: {} agencies, {} units, {} products ({} with results), {} observations",
+        p.agencies.len(),
+        v.dataset.units.len(),
+        products.len(),
+        products.iter().filter(|(_, e)| e.touched()).count(),
+        products
+            .iter()
+            .map(|(_, e)| e.observations.len())
+            .sum::<usize>()
+    );
+    println!(
+        "  audit chain: intact from the first row, {} rows ({} in full, all observations accounted for)",
+        p.audit.len(),
+        v.audit_full
+    );
+    println!(
+        "  scores: {} recomputed, all equal to the exported ones",
+        v.scores_checked
+    );
+    println!("  payload sha256: {}", v.opened.payload_sha256);
+}
+
+fn progress(len: usize) -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(len as u64);
+    if let Ok(style) = ProgressStyle::with_template("{bar:30} {pos}/{len} {wide_msg}") {
+        bar.set_style(style);
+    }
+    bar
+}
+
+pub fn merge(
+    db: Option<PathBuf>,
+    trusted: Option<PathBuf>,
+    identity: Option<PathBuf>,
+    files: &[PathBuf],
+) -> Result<()> {
+    let db = db.ok_or_else(|| {
+        anyhow!("name the central database with --db CENTRAL.db (it is created if missing)")
+    })?;
+    let (trusted, identity) = load_trust(trusted.as_deref(), identity.as_deref())?;
+    if trusted.is_none() {
+        eprintln!(
+            "warning: no --trusted keys file: signers are not checked against the registered assessors \
+             (an assessor id keeps the key it first came with)"
+        );
+    }
+    let bar = progress(files.len());
+    let mut central = None;
+    let mut refused = 0;
+    for file in files {
+        bar.set_message(file.display().to_string());
+        let result = verify_file(file, trusted.as_ref(), identity.as_ref()).and_then(|v| {
+            // The database is opened only once a file has passed every check.
+            if central.is_none() {
+                central = Some(merge::open_central(&db)?);
+            }
+            let store = central.as_mut().ok_or_else(|| {
+                crate::exchange::ExchangeError::Conflict("central database not open".into())
+            })?;
+            merge::merge_verified(store, &v, &file.display().to_string(), trusted.as_ref())
+        });
+        bar.suspend(|| match &result {
+            Ok(Outcome::Merged(s)) => {
+                println!(
+                    "{}: merged (assessor {} {}): {} new results, {} superseded, {} older kept out, {} untouched products, {} in conflict; added {} agencies, {} units, {} products",
+                    file.display(),
+                    sanitize(&s.assessor_id),
+                    sanitize(&s.assessor_name),
+                    s.results_new,
+                    s.results_superseded,
+                    s.results_older,
+                    s.untouched,
+                    s.conflicts,
+                    s.agencies_added,
+                    s.units_added,
+                    s.products_added
+                );
+            }
+            Ok(Outcome::AlreadyMerged { merged_at }) => {
+                println!(
+                    "{}: already merged at {}; nothing changed",
+                    file.display(),
+                    sanitize(merged_at)
+                );
+            }
+            Err(e) => {
+                refused += 1;
+                eprintln!("error: {}: refused: {e}", file.display());
+            }
+        });
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    if refused > 0 {
+        return Err(anyhow!(
+            "{refused} of {} file(s) refused and not merged; {} holds the others",
+            files.len(),
+            db.display()
+        ));
+    }
+    Ok(())
+}
+
+pub fn report(db: &Path, args: &ReportArgs, lang: Lang) -> Result<()> {
+    let store = open(db)?;
+    let report = rep::build(&store, lang)?;
+    match args.format {
+        ReportFormat::Xlsx => {
+            report_out::write_xlsx(&report, &args.out)?;
+            println!("Wrote {}", args.out.display());
+        }
+        ReportFormat::Md => {
+            report_out::write_md(&report, &args.out)?;
+            println!("Wrote {}", args.out.display());
+        }
+        ReportFormat::Csv => {
+            for path in report_out::write_csv(&report, &args.out)? {
+                println!("Wrote {}", path.display());
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,391 @@
+//! The `patuh-export` file, version 1: an envelope (one line of JSON) holding the
+//! payload as base64, the Ed25519 signature over the exact payload bytes and the
+//! signer's public key. The payload is compact JSON with the instrument(s), the
+//! exported agencies, units, products, observations, evidence, scores and the audit
+//! chain. docs/export-format.md describes every field.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as B64;
+use ed25519_dalek::{Signature, VerifyingKey};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::keys::{Identity, fingerprint, parse_public};
+use super::{ExchangeError, Result};
+
+pub const FORMAT: &str = "patuh-export";
+pub const FORMAT_VERSION: i64 = 1;
+
+/// The outer layer of the file, in this field order, followed by one `\n`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Envelope {
+    pub format: String,
+    pub format_version: i64,
+    /// `ed25519:BASE64`, the same key as `payload.assessor.public_key`.
+    pub public_key: String,
+    /// Base64 of the 64-byte Ed25519 signature over the decoded payload bytes.
+    pub signature: String,
+    /// Base64 of the payload bytes (compact UTF-8 JSON).
+    pub payload: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Payload {
+    pub format: String,
+    pub format_version: i64,
+    /// RFC 3339, UTC: when the file was made (orders exports of one assessor).
+    pub exported_at: String,
+    pub assessor: Assessor,
+    pub instruments: Vec<InstrumentEntry>,
+    pub agencies: Vec<AgencyEntry>,
+    /// The workstation's whole audit chain from the first row: rows of exported
+    /// products in full, the others redacted to their seq and hashes.
+    pub audit: Vec<AuditEntry>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Assessor {
+    pub name: String,
+    pub id: String,
+    pub public_key: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InstrumentEntry {
+    pub id: String,
+    pub version: String,
+    pub sha256: String,
+    /// The canonical instrument JSON (keys sorted); its SHA-256 is `sha256`.
+    pub body: serde_json::Value,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InstrumentRef {
+    pub id: String,
+    pub version: String,
+    pub sha256: String,
+}
+
+/// A score as exported: rounded to 2 decimals, with its zone and progress.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScoreEntry {
+    /// An exact decimal number with two decimals (`81.00`), null without a score.
+    pub value: Option<serde_json::Number>,
+    /// The band code, null without a score.
+    pub zone: Option<String>,
+    pub answered: u64,
+    pub total: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AgencyEntry {
+    pub code: String,
+    pub name: String,
+    pub kind: String,
+    pub instrument: InstrumentRef,
+    pub score: ScoreEntry,
+    pub units: Vec<UnitEntry>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UnitEntry {
+    pub code: String,
+    pub name: String,
+    pub score: ScoreEntry,
+    pub products: Vec<ProductEntry>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProductEntry {
+    pub code: String,
+    pub name: String,
+    pub finalized_at: Option<String>,
+    pub finalized_by: Option<String>,
+    pub score: ScoreEntry,
+    pub observations: Vec<ObservationEntry>,
+    pub evidence: Vec<EvidenceEntry>,
+}
+
+impl ProductEntry {
+    /// Whether the assessor did anything with this product: an observation row, an
+    /// evidence reference or a finalization. Untouched products carry no result.
+    pub fn touched(&self) -> bool {
+        !self.observations.is_empty() || !self.evidence.is_empty() || self.finalized_at.is_some()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ObservationEntry {
+    pub indicator: String,
+    /// The value on the indicator's scale; null for unanswered or N/A.
+    pub value: Option<u32>,
+    pub na: bool,
+    pub note: String,
+    pub updated_at: String,
+    pub updated_by: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EvidenceEntry {
+    pub indicator: String,
+    pub reference: String,
+    pub size: Option<u64>,
+    pub sha256: Option<String>,
+    pub added_at: String,
+    pub added_by: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditEntry {
+    pub seq: i64,
+    pub prev_hash: String,
+    pub hash: String,
+    /// The row's content; absent for a row of a product not in this export.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content: Option<AuditContent>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditContent {
+    pub at: String,
+    pub who: String,
+    pub product: String,
+    pub indicator: Option<String>,
+    pub action: String,
+    pub old: Option<String>,
+    pub new: Option<String>,
+}
+
+/// Signs the payload bytes and lays out the whole file.
+pub fn seal(payload: &[u8], identity: &Identity) -> Vec<u8> {
+    let signature = identity.sign(payload);
+    let envelope = Envelope {
+        format: FORMAT.into(),
+        format_version: FORMAT_VERSION,
+        public_key: identity.public_text(),
+        signature: B64.encode(signature.to_bytes()),
+        payload: B64.encode(payload),
+    };
+    layout(&envelope)
+}
+
+/// The exact bytes of an envelope: compact JSON in field order and a newline.
+pub fn layout(envelope: &Envelope) -> Vec<u8> {
+    // Serialising plain strings and an integer cannot fail.
+    let mut bytes = serde_json::to_vec(envelope).unwrap_or_default();
+    bytes.push(b'\n');
+    bytes
+}
+
+/// A file whose signature holds: the signer's key and the exact payload bytes.
+#[derive(Debug, Clone)]
+pub struct Opened {
+    pub public_key: VerifyingKey,
+    pub fingerprint: String,
+    pub payload: Vec<u8>,
+    /// SHA-256 of the payload bytes, hex: the file's identity at the central office.
+    pub payload_sha256: String,
+    pub signature: String,
+}
+
+/// Reads the envelope and checks the signature, from the first byte to the last: the
+/// format and version, a layout that is exactly the one `seal` writes (so not a single
+/// byte outside the payload can change unnoticed), the base64, and the signature.
+pub fn open(bytes: &[u8]) -> Result<Opened> {
+    if bytes.is_empty() {
+        return Err(ExchangeError::Empty);
+    }
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        if bytes.first() == Some(&b'{') {
+            ExchangeError::Damaged {
+                detail: format!("byte {} is not text (invalid UTF-8)", e.valid_up_to()),
+            }
+        } else {
+            ExchangeError::NotExport {
+                detail: "it is binary, not JSON text; if it is encrypted, it is not an age file"
+                    .into(),
+            }
+        }
+    })?;
+    let value: serde_json::Value = match serde_json::from_str(text) {
+        Ok(v) => v,
+        Err(e) if e.is_eof() => return Err(ExchangeError::Truncated { at: bytes.len() }),
+        Err(e) => {
+            return Err(if text.starts_with('{') {
+                ExchangeError::Damaged {
+                    detail: format!("not valid JSON at line {} column {}", e.line(), e.column()),
+                }
+            } else {
+                ExchangeError::NotExport {
+                    detail: "it is not JSON".into(),
+                }
+            });
+        }
+    };
+    let obj = value.as_object().ok_or_else(|| ExchangeError::NotExport {
+        detail: "its JSON is not an object".into(),
+    })?;
+    match obj.get("format").and_then(|f| f.as_str()) {
+        Some(FORMAT) => {}
+        Some(other) => {
+            return Err(ExchangeError::NotExport {
+                detail: format!(
+                    "\"format\" is {:?}, not {FORMAT:?}",
+                    crate::domain::text::sanitize(other)
+                ),
+            });
+        }
+        None => {
+            return Err(ExchangeError::NotExport {
+                detail: format!("\"format\" {FORMAT:?} is missing"),
+            });
+        }
+    }
+    match obj.get("format_version").and_then(|v| v.as_i64()) {
+        Some(FORMAT_VERSION) => {}
+        Some(v) if v > FORMAT_VERSION => {
+            return Err(ExchangeError::NewerVersion {
+                found: v,
+                known: FORMAT_VERSION,
+            });
+        }
+        Some(v) => {
+            return Err(ExchangeError::UnsupportedVersion {
+                found: v,
+                known: FORMAT_VERSION,
+            });
+        }
+        None => {
+            return Err(ExchangeError::Damaged {
+                detail: "\"format_version\" is missing or not an integer".into(),
+            });
+        }
+    }
+    let envelope: Envelope =
+        serde_json::from_value(value.clone()).map_err(|e| ExchangeError::Damaged {
+            detail: format!("the envelope is not the one patuh writes ({e})"),
+        })?;
+    let expected = layout(&envelope);
+    if expected != bytes {
+        let at = expected
+            .iter()
+            .zip(bytes)
+            .position(|(a, b)| a != b)
+            .unwrap_or(expected.len().min(bytes.len()));
+        return Err(ExchangeError::Damaged {
+            detail: format!("byte {at} differs from the layout patuh writes"),
+        });
+    }
+    let public_key = parse_public(&envelope.public_key).map_err(|e| ExchangeError::Damaged {
+        detail: format!("\"public_key\": {e}"),
+    })?;
+    let fp = fingerprint(&public_key);
+    let sig_bytes: [u8; 64] = B64
+        .decode(&envelope.signature)
+        .ok()
+        .and_then(|b| b.try_into().ok())
+        .ok_or_else(|| ExchangeError::BadSignature {
+            fingerprint: fp.clone(),
+        })?;
+    let signature = Signature::from_bytes(&sig_bytes);
+    let payload = B64
+        .decode(&envelope.payload)
+        .map_err(|e| ExchangeError::Damaged {
+            detail: format!("the payload is not valid base64 ({e})"),
+        })?;
+    public_key
+        .verify_strict(&payload, &signature)
+        .map_err(|_| ExchangeError::BadSignature {
+            fingerprint: fp.clone(),
+        })?;
+    Ok(Opened {
+        public_key,
+        fingerprint: fp,
+        payload_sha256: hex::encode(Sha256::digest(&payload)),
+        payload,
+        signature: envelope.signature,
+    })
+}
+
+/// Parses signed payload bytes. The signature already holds, so a failure here means
+/// the signer's software wrote something this patuh does not accept.
+pub fn parse_payload(bytes: &[u8]) -> Result<Payload> {
+    let value: serde_json::Value = serde_json::from_slice(bytes)
+        .map_err(|e| ExchangeError::Invalid(format!("payload: {e}")))?;
+    match value.get("format_version").and_then(|v| v.as_i64()) {
+        Some(FORMAT_VERSION) => {}
+        Some(v) if v > FORMAT_VERSION => {
+            return Err(ExchangeError::NewerVersion {
+                found: v,
+                known: FORMAT_VERSION,
+            });
+        }
+        other => {
+            return Err(ExchangeError::Invalid(format!(
+                "payload format_version {other:?}, expected {FORMAT_VERSION}"
+            )));
+        }
+    }
+    let payload: Payload = serde_json::from_value(value)
+        .map_err(|e| ExchangeError::Invalid(format!("payload: {e}")))?;
+    if payload.format != FORMAT {
+        return Err(ExchangeError::Invalid(format!(
+            "payload format {:?}, expected {FORMAT:?}",
+            crate::domain::text::sanitize(&payload.format)
+        )));
+    }
+    Ok(payload)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seal_then_open_gives_the_same_bytes_and_any_change_is_refused() {
+        let id = Identity::from_secret("Siti", "ASN-1", [3; 32]);
+        let payload = br#"{"hello":"world"}"#;
+        let file = seal(payload, &id);
+        let opened = open(&file).unwrap();
+        assert_eq!(opened.payload, payload);
+        assert_eq!(opened.public_key, id.public());
+        for at in 0..file.len() {
+            let mut bad = file.clone();
+            bad[at] ^= 0x01;
+            assert!(open(&bad).is_err(), "flip at {at} accepted");
+        }
+        assert!(matches!(
+            open(&file[..file.len() - 2]),
+            Err(ExchangeError::Truncated { .. })
+        ));
+        let other = Identity::from_secret("Eve", "X", [4; 32]);
+        let mut env: Envelope = serde_json::from_slice(&file).unwrap();
+        env.public_key = other.public_text();
+        assert!(matches!(
+            open(&layout(&env)),
+            Err(ExchangeError::BadSignature { .. })
+        ));
+    }
+
+    #[test]
+    fn a_newer_version_is_named() {
+        let text = br#"{"format":"patuh-export","format_version":2,"whatever":1}"#;
+        assert!(matches!(
+            open(text),
+            Err(ExchangeError::NewerVersion { found: 2, .. })
+        ));
+    }
+}

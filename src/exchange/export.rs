@@ -1,0 +1,300 @@
+//! Writing a signed export of a workstation: everything the central office needs to
+//! trust and merge the assessor's work, for all agencies or the ones chosen. The file
+//! is written completely or not at all (temp file, fsync, rename).
+
+use std::collections::{BTreeSet, HashSet};
+use std::path::{Path, PathBuf};
+
+use rusqlite::params;
+
+use super::bundle::{
+    self, AgencyEntry, Assessor, AuditContent, AuditEntry, EvidenceEntry, FORMAT, FORMAT_VERSION,
+    InstrumentEntry, InstrumentRef, ObservationEntry, Payload, ProductEntry, ScoreEntry, UnitEntry,
+};
+use super::crypt;
+use super::keys::{Identity, keys_dir};
+use super::{ExchangeError, Result, write_atomic};
+use crate::domain::Instrument;
+use crate::domain::model::{ScoreBook, Summary};
+use crate::store::{Store, audit_rows, verify_chain};
+
+/// The `meta` key that marks a central database, and its value.
+pub const ROLE_KEY: &str = "role";
+pub const ROLE_CENTRAL: &str = "central";
+
+/// What an export wrote.
+#[derive(Debug, Clone)]
+pub struct ExportSummary {
+    pub path: PathBuf,
+    pub agencies: usize,
+    pub units: usize,
+    pub products: usize,
+    /// Products with at least one observation, evidence reference or finalization.
+    pub touched: usize,
+    pub observations: usize,
+    pub audit_rows: usize,
+    /// Audit rows exported in full (the others are redacted to their hashes).
+    pub audit_full: usize,
+    pub payload_sha256: String,
+    pub fingerprint: String,
+    pub encrypted: bool,
+    pub bytes: usize,
+}
+
+/// Exports the workstation behind `store` to `out`, signed with the assessor's key
+/// from the keys folder: all agencies when `agencies` is empty, else those codes;
+/// encrypted to `encrypt_to` (an age `age1...` recipient) when given. This is what
+/// `patuh export` and the workstation's export key call.
+pub fn export_to(
+    store: &Store,
+    out: &Path,
+    agencies: &[String],
+    encrypt_to: Option<&str>,
+) -> Result<ExportSummary> {
+    let identity = Identity::load(&keys_dir()?)?;
+    export_with(store, &identity, out, agencies, encrypt_to)
+}
+
+/// [`export_to`] with the identity given.
+pub fn export_with(
+    store: &Store,
+    identity: &Identity,
+    out: &Path,
+    agencies: &[String],
+    encrypt_to: Option<&str>,
+) -> Result<ExportSummary> {
+    let recipient = encrypt_to.map(crypt::parse_recipient).transpose()?;
+    let payload = build_payload(store, identity, agencies)?;
+    let bytes = payload_bytes(&payload)?;
+    let sealed = bundle::seal(&bytes, identity);
+    let file = match &recipient {
+        Some(r) => crypt::encrypt(&sealed, r)?,
+        None => sealed,
+    };
+    write_atomic(out, &file, false)?;
+    let products: Vec<&ProductEntry> = payload
+        .agencies
+        .iter()
+        .flat_map(|a| &a.units)
+        .flat_map(|u| &u.products)
+        .collect();
+    let summary = ExportSummary {
+        path: out.to_path_buf(),
+        agencies: payload.agencies.len(),
+        units: payload.agencies.iter().map(|a| a.units.len()).sum(),
+        products: products.len(),
+        touched: products.iter().filter(|p| p.touched()).count(),
+        observations: products.iter().map(|p| p.observations.len()).sum(),
+        audit_rows: payload.audit.len(),
+        audit_full: payload.audit.iter().filter(|a| a.content.is_some()).count(),
+        payload_sha256: hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&bytes)),
+        fingerprint: identity.fingerprint(),
+        encrypted: recipient.is_some(),
+        bytes: file.len(),
+    };
+    tracing::info!(out = %out.display(), products = summary.products, "exported");
+    Ok(summary)
+}
+
+/// The exact payload bytes that are signed: compact JSON.
+pub fn payload_bytes(payload: &Payload) -> Result<Vec<u8>> {
+    serde_json::to_vec(payload).map_err(|e| ExchangeError::Invalid(format!("payload: {e}")))
+}
+
+/// A score as exported and as `verify` recomputes it.
+pub(crate) fn score_entry(s: &Summary, instrument: &Instrument) -> ScoreEntry {
+    ScoreEntry {
+        value: s.rounded().and_then(|r| r.to_string().parse().ok()),
+        zone: s.band(instrument).map(|b| b.code.clone()),
+        answered: s.answered,
+        total: s.total,
+    }
+}
+
+/// Collects the payload of an export from a workstation database.
+pub fn build_payload(store: &Store, identity: &Identity, codes: &[String]) -> Result<Payload> {
+    let db = store.path().display().to_string();
+    if store.meta(ROLE_KEY)?.as_deref() == Some(ROLE_CENTRAL) {
+        return Err(ExchangeError::Invalid(format!(
+            "{db} is a central database; exports are made on the assessors' workstations"
+        )));
+    }
+    let conn = store.conn();
+    let sql = |e| ExchangeError::Store(store.sql(e));
+    if let Err(b) = verify_chain(conn).map_err(sql)? {
+        return Err(ExchangeError::AuditChain(format!(
+            "{db}: {b}; nothing was exported. Run `patuh check` and restore the database from a backup"
+        )));
+    }
+    let ds = store.load()?;
+    if ds.agencies.is_empty() {
+        return Err(ExchangeError::Invalid(format!(
+            "{db} has no agencies to export; import an assignment first"
+        )));
+    }
+    let chosen: Vec<usize> = if codes.is_empty() {
+        (0..ds.agencies.len()).collect()
+    } else {
+        let mut seen = BTreeSet::new();
+        let mut out = Vec::new();
+        for code in codes {
+            let a = ds.find_agency(code).ok_or_else(|| {
+                ExchangeError::Invalid(format!(
+                    "no agency {code} in {db}; see the codes with `patuh score`"
+                ))
+            })?;
+            if seen.insert(a) {
+                out.push(a);
+            }
+        }
+        out.sort_unstable();
+        out
+    };
+    let book = ScoreBook::compute(&ds);
+    let mut instruments: Vec<InstrumentEntry> = Vec::new();
+    let mut agencies = Vec::new();
+    let mut exported_paths = HashSet::new();
+    let mut obs_stmt = conn
+        .prepare(
+            "SELECT indicator, value, na, note, updated_at, updated_by FROM observation
+             WHERE product_id = ?1 ORDER BY indicator",
+        )
+        .map_err(sql)?;
+    let mut ev_stmt = conn
+        .prepare(
+            "SELECT indicator, reference, size, sha256, added_at, added_by FROM evidence
+             WHERE product_id = ?1 ORDER BY id",
+        )
+        .map_err(sql)?;
+    let mut fin_stmt = conn
+        .prepare("SELECT finalized_at, finalized_by FROM product WHERE id = ?1")
+        .map_err(sql)?;
+    for &a in &chosen {
+        let agency = &ds.agencies[a];
+        let instrument = ds.instrument_of_agency(a);
+        if !instruments
+            .iter()
+            .any(|i| i.id == instrument.id && i.version == instrument.version)
+        {
+            let body = serde_json::from_str(&instrument.canonical).map_err(|e| {
+                ExchangeError::Invalid(format!("instrument {}: {e}", instrument.id))
+            })?;
+            instruments.push(InstrumentEntry {
+                id: instrument.id.clone(),
+                version: instrument.version.clone(),
+                sha256: instrument.sha256.clone(),
+                body,
+            });
+        }
+        let mut units = Vec::new();
+        for &u in &agency.units {
+            let unit = &ds.units[u];
+            let mut products = Vec::new();
+            for &p in &unit.products {
+                let product = &ds.products[p];
+                exported_paths.insert(ds.product_path(p));
+                let observations = obs_stmt
+                    .query_map(params![product.db_id], |r| {
+                        Ok(ObservationEntry {
+                            indicator: r.get(0)?,
+                            value: r
+                                .get::<_, Option<i64>>(1)?
+                                .map(|v| u32::try_from(v).unwrap_or(u32::MAX)),
+                            na: r.get::<_, i64>(2)? != 0,
+                            note: r.get(3)?,
+                            updated_at: r.get(4)?,
+                            updated_by: r.get(5)?,
+                        })
+                    })
+                    .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
+                    .map_err(sql)?
+                    .into_iter()
+                    .filter(|o| instrument.indicator_index(&o.indicator).is_some())
+                    .collect();
+                let evidence = ev_stmt
+                    .query_map(params![product.db_id], |r| {
+                        Ok(EvidenceEntry {
+                            indicator: r.get(0)?,
+                            reference: r.get(1)?,
+                            size: r
+                                .get::<_, Option<i64>>(2)?
+                                .map(|s| u64::try_from(s).unwrap_or(0)),
+                            sha256: r.get(3)?,
+                            added_at: r.get(4)?,
+                            added_by: r.get(5)?,
+                        })
+                    })
+                    .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
+                    .map_err(sql)?
+                    .into_iter()
+                    .filter(|e| instrument.indicator_index(&e.indicator).is_some())
+                    .collect();
+                let (finalized_at, finalized_by): (Option<String>, Option<String>) = fin_stmt
+                    .query_row(params![product.db_id], |r| Ok((r.get(0)?, r.get(1)?)))
+                    .map_err(sql)?;
+                products.push(ProductEntry {
+                    code: product.code.clone(),
+                    name: product.name.clone(),
+                    finalized_at,
+                    finalized_by,
+                    score: score_entry(&book.product_summary(p), instrument),
+                    observations,
+                    evidence,
+                });
+            }
+            units.push(UnitEntry {
+                code: unit.code.clone(),
+                name: unit.name.clone(),
+                score: score_entry(&book.unit(u), instrument),
+                products,
+            });
+        }
+        agencies.push(AgencyEntry {
+            code: agency.code.clone(),
+            name: agency.name.clone(),
+            kind: agency.kind.as_str().to_string(),
+            instrument: InstrumentRef {
+                id: instrument.id.clone(),
+                version: instrument.version.clone(),
+                sha256: instrument.sha256.clone(),
+            },
+            score: score_entry(&book.agency(&ds, a), instrument),
+            units,
+        });
+    }
+    let audit = audit_rows(conn)
+        .map_err(sql)?
+        .into_iter()
+        .map(|(row, hash)| AuditEntry {
+            seq: row.seq,
+            prev_hash: row.prev_hash.clone(),
+            hash,
+            content: if exported_paths.contains(&row.product) {
+                Some(AuditContent {
+                    at: row.at,
+                    who: row.who,
+                    product: row.product,
+                    indicator: row.indicator,
+                    action: row.action,
+                    old: row.old,
+                    new: row.new,
+                })
+            } else {
+                None
+            },
+        })
+        .collect();
+    Ok(Payload {
+        format: FORMAT.into(),
+        format_version: FORMAT_VERSION,
+        exported_at: store.now(),
+        assessor: Assessor {
+            name: identity.name.clone(),
+            id: identity.id.clone(),
+            public_key: identity.public_text(),
+        },
+        instruments,
+        agencies,
+        audit,
+    })
+}

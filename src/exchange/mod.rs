@@ -1,0 +1,150 @@
+//! Exchange between workstations and the central office: the assessor's signing key
+//! (`keys`), the signed `patuh-export` file (`bundle` for its layout, `export` to
+//! write it, `verify` to check every byte of it), optional age encryption (`crypt`),
+//! consolidation into a central database (`merge`) and the published reports
+//! (`report`, written by `report_out`). See docs/export-format.md.
+//!
+//! Dependencies point one way: this layer uses `store` and `domain`, never the UI.
+
+pub mod bundle;
+pub mod crypt;
+pub mod export;
+pub mod keys;
+pub mod merge;
+pub mod report;
+pub mod report_out;
+pub mod verify;
+
+use std::fs::{self, File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use crate::store::StoreError;
+
+/// Why an export file, a key file or a merge was refused. Every message names the file
+/// and what to do; `verify` and `central merge` print it after `error: FILE:`.
+#[derive(Debug, thiserror::Error)]
+pub enum ExchangeError {
+    #[error("the file is empty (0 bytes): it is not a patuh export, or the copy failed")]
+    Empty,
+    #[error(
+        "the file is truncated: it ends at byte {at} before the export is complete (was the copy interrupted?); ask the assessor for the file again"
+    )]
+    Truncated { at: usize },
+    #[error("the file is damaged or was altered: {detail}; ask the assessor for the file again")]
+    Damaged { detail: String },
+    #[error("not a patuh export file ({detail})")]
+    NotExport { detail: String },
+    #[error(
+        "made by a newer patuh (export format version {found}; this patuh reads up to version {known}): update patuh to read it"
+    )]
+    NewerVersion { found: i64, known: i64 },
+    #[error("export format version {found} is not supported (this patuh reads version {known})")]
+    UnsupportedVersion { found: i64, known: i64 },
+    #[error(
+        "bad signature: the payload or the signature was altered after the assessor signed it (signed by key {fingerprint}); do not use this file"
+    )]
+    BadSignature { fingerprint: String },
+    #[error(
+        "unknown key: the file is signed by key {fingerprint} ({name}, id {id}), which is not in the trusted keys file {trusted}; register the assessor's key (`patuh keys show --line`) there first"
+    )]
+    UntrustedKey {
+        fingerprint: String,
+        name: String,
+        id: String,
+        trusted: String,
+    },
+    #[error(
+        "wrong key: key {fingerprint} is registered for assessor {registered} in {source_name}, but the file says it is from assessor {claimed}"
+    )]
+    WrongAssessor {
+        fingerprint: String,
+        registered: String,
+        claimed: String,
+        source_name: String,
+    },
+    #[error("{0}")]
+    AuditChain(String),
+    #[error(
+        "score mismatch: {what} is exported as {exported} but the observations give {recomputed}; the file is inconsistent, do not use it"
+    )]
+    ScoreMismatch {
+        what: String,
+        exported: String,
+        recomputed: String,
+    },
+    #[error("invalid content: {0}")]
+    Invalid(String),
+    #[error(
+        "the file is encrypted for the central office (age); give the central office's identity file with --identity FILE"
+    )]
+    Encrypted,
+    #[error("cannot decrypt: {0}")]
+    Decrypt(String),
+    #[error("{0}")]
+    Keys(String),
+    #[error(
+        "replayed or out-of-date export: the central database already holds newer results of assessor {assessor} for every product in it (newest merged: exported {newest}); nothing changed"
+    )]
+    Replayed { assessor: String, newest: String },
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{path}: {error}")]
+    Io {
+        path: PathBuf,
+        error: std::io::Error,
+    },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+pub type Result<T> = std::result::Result<T, ExchangeError>;
+
+pub(crate) fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> ExchangeError + '_ {
+    move |error| ExchangeError::Io {
+        path: path.to_path_buf(),
+        error,
+    }
+}
+
+/// Writes `bytes` to `path` completely or not at all: a temporary file in the same
+/// folder, fsync, rename over `path`, fsync of the folder. `private` gives mode 0600.
+pub fn write_atomic(path: &Path, bytes: &[u8], private: bool) -> Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .ok_or_else(|| ExchangeError::Io {
+            path: path.to_path_buf(),
+            error: std::io::Error::other("not a file name"),
+        })?;
+    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    let _ = fs::remove_file(&tmp);
+    let result = (|| {
+        let mut options = OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        if private {
+            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        }
+        #[cfg(not(unix))]
+        let _ = private;
+        // Errors name the file the user asked for, not the temporary one.
+        let mut f = options.open(&tmp).map_err(io_err(path))?;
+        f.write_all(bytes).map_err(io_err(path))?;
+        f.sync_all().map_err(io_err(path))?;
+        drop(f);
+        fs::rename(&tmp, path).map_err(io_err(path))?;
+        if let Ok(d) = File::open(&dir) {
+            let _ = d.sync_all();
+        }
+        Ok(())
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result
+}

@@ -1,0 +1,527 @@
+//! Verifying an export file before anyone relies on it: decryption (when encrypted),
+//! format and version, the signature over the exact payload bytes, the signer against
+//! the trusted keys, the audit hash chain (and that it accounts for every exported
+//! observation), and every score recomputed by the scoring engine. The first failure
+//! is the answer, with its precise reason.
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use super::bundle::{self, AuditEntry, Opened, Payload, ProductEntry, ScoreEntry};
+use super::crypt::{self, CentralIdentity};
+use super::export::score_entry;
+use super::keys::TrustedKeys;
+use super::{ExchangeError, Result, io_err};
+use crate::domain::json::is_code;
+use crate::domain::model::{Agency, Dataset, Kind, Product, ScoreBook, Unit};
+use crate::domain::scoring::Value;
+use crate::domain::text::sanitize;
+use crate::domain::{Instrument, Problem};
+use crate::store::{AuditRow, ChainBreak, GENESIS};
+
+/// An export that passed every check.
+#[derive(Debug, Clone)]
+pub struct Verified {
+    pub opened: Opened,
+    pub payload: Payload,
+    /// The payload rebuilt in memory, as a workstation would load it.
+    pub dataset: Dataset,
+    /// `exported_at` normalised (UTC, nanoseconds) so that text order is time order.
+    pub stamp: String,
+    pub encrypted: bool,
+    /// The trusted keys file the signer was found in, if one was given.
+    pub trusted_by: Option<String>,
+    pub scores_checked: usize,
+    pub audit_full: usize,
+}
+
+impl Verified {
+    pub fn products(&self) -> impl Iterator<Item = (String, &ProductEntry)> {
+        self.payload.agencies.iter().flat_map(|a| {
+            a.units.iter().flat_map(move |u| {
+                u.products
+                    .iter()
+                    .map(move |p| (format!("{}/{}/{}", a.code, u.code, p.code), p))
+            })
+        })
+    }
+}
+
+/// Reads and verifies one file.
+pub fn verify_file(
+    path: &Path,
+    trusted: Option<&TrustedKeys>,
+    identity: Option<&CentralIdentity>,
+) -> Result<Verified> {
+    let bytes = std::fs::read(path).map_err(io_err(path))?;
+    verify_bytes(&bytes, trusted, identity)
+}
+
+/// Verifies the bytes of an export file (encrypted or not).
+pub fn verify_bytes(
+    bytes: &[u8],
+    trusted: Option<&TrustedKeys>,
+    identity: Option<&CentralIdentity>,
+) -> Result<Verified> {
+    let encrypted = crypt::is_encrypted(bytes);
+    let plain;
+    let bytes = if encrypted {
+        let id = identity.ok_or(ExchangeError::Encrypted)?;
+        plain = id.decrypt(bytes)?;
+        &plain[..]
+    } else {
+        bytes
+    };
+    let opened = bundle::open(bytes)?;
+    let payload = bundle::parse_payload(&opened.payload)?;
+    let claimed = super::keys::parse_public(&payload.assessor.public_key)
+        .map_err(|e| ExchangeError::Invalid(format!("assessor.public_key: {e}")))?;
+    if claimed != opened.public_key {
+        return Err(ExchangeError::Invalid(format!(
+            "the payload names assessor key {} but the file is signed by key {}",
+            super::keys::fingerprint(&claimed),
+            opened.fingerprint
+        )));
+    }
+    if !is_code(&payload.assessor.id) {
+        return Err(ExchangeError::Invalid(format!(
+            "assessor id {:?} is not a valid id",
+            sanitize(&payload.assessor.id)
+        )));
+    }
+    let trusted_by = match trusted {
+        Some(t) => {
+            t.check(
+                &opened.public_key,
+                &payload.assessor.id,
+                &payload.assessor.name,
+            )?;
+            Some(t.path.display().to_string())
+        }
+        None => None,
+    };
+    let stamp = stamp(&payload.exported_at)?;
+    let dataset = rebuild(&payload)?;
+    let audit_full = check_audit(&payload.audit)?;
+    check_audit_accounts(&payload, &dataset)?;
+    let scores_checked = check_scores(&payload, &dataset)?;
+    Ok(Verified {
+        opened,
+        payload,
+        dataset,
+        stamp,
+        encrypted,
+        trusted_by,
+        scores_checked,
+        audit_full,
+    })
+}
+
+/// `exported_at` as UTC with nine decimals: `2025-03-01T08:00:00.000000000Z`.
+pub fn stamp(exported_at: &str) -> Result<String> {
+    let t = OffsetDateTime::parse(exported_at, &Rfc3339).map_err(|e| {
+        ExchangeError::Invalid(format!(
+            "exported_at {:?} is not an RFC 3339 time ({e})",
+            sanitize(exported_at)
+        ))
+    })?;
+    let t = t.to_offset(time::UtcOffset::UTC);
+    let fmt = time::macros::format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:9]Z"
+    );
+    t.format(&fmt)
+        .map_err(|e| ExchangeError::Invalid(format!("exported_at: {e}")))
+}
+
+fn invalid(what: String) -> ExchangeError {
+    ExchangeError::Invalid(what)
+}
+
+/// Rebuilds the payload as a [`Dataset`], checking that it is one.
+fn rebuild(payload: &Payload) -> Result<Dataset> {
+    let mut ds = Dataset::default();
+    for (n, entry) in payload.instruments.iter().enumerate() {
+        let instrument = Instrument::from_value(&entry.body).map_err(|p: Vec<Problem>| {
+            invalid(format!(
+                "instruments[{n}] ({} version {}): {}",
+                sanitize(&entry.id),
+                sanitize(&entry.version),
+                p.first().map(|x| x.to_string()).unwrap_or_default()
+            ))
+        })?;
+        if instrument.id != entry.id || instrument.version != entry.version {
+            return Err(invalid(format!(
+                "instruments[{n}]: the body is instrument {} version {}, not {} version {}",
+                instrument.id,
+                instrument.version,
+                sanitize(&entry.id),
+                sanitize(&entry.version)
+            )));
+        }
+        if instrument.sha256 != entry.sha256 {
+            return Err(invalid(format!(
+                "instrument {} version {}: its content hashes to {}, not the declared {}",
+                instrument.id,
+                instrument.version,
+                instrument.sha256,
+                sanitize(&entry.sha256)
+            )));
+        }
+        if ds
+            .instruments
+            .iter()
+            .any(|i| i.id == instrument.id && i.version == instrument.version)
+        {
+            return Err(invalid(format!(
+                "instrument {} version {} is in the file twice",
+                instrument.id, instrument.version
+            )));
+        }
+        ds.instruments.push(instrument);
+    }
+    let mut agency_codes = HashSet::new();
+    for a in &payload.agencies {
+        let code = &a.code;
+        if !is_code(code) || !agency_codes.insert(code.clone()) {
+            return Err(invalid(format!(
+                "agency code {:?} is not a valid code or appears twice",
+                sanitize(code)
+            )));
+        }
+        let kind: Kind = a
+            .kind
+            .parse()
+            .map_err(|e: String| invalid(format!("agency {code}: {e}")))?;
+        let instrument = ds
+            .instruments
+            .iter()
+            .position(|i| {
+                i.id == a.instrument.id
+                    && i.version == a.instrument.version
+                    && i.sha256 == a.instrument.sha256
+            })
+            .ok_or_else(|| {
+                invalid(format!(
+                    "agency {code}: its instrument {} version {} is not in the file",
+                    sanitize(&a.instrument.id),
+                    sanitize(&a.instrument.version)
+                ))
+            })?;
+        let agency = ds.agencies.len();
+        ds.agencies.push(Agency {
+            db_id: 0,
+            code: code.clone(),
+            name: a.name.clone(),
+            kind,
+            instrument,
+            units: Vec::new(),
+        });
+        let inst = &ds.instruments[instrument];
+        let mut unit_codes = HashSet::new();
+        for u in &a.units {
+            if !is_code(&u.code) || !unit_codes.insert(u.code.clone()) {
+                return Err(invalid(format!(
+                    "agency {code}: unit code {:?} is not a valid code or appears twice",
+                    sanitize(&u.code)
+                )));
+            }
+            let unit = ds.units.len();
+            ds.agencies[agency].units.push(unit);
+            let mut product_ids = Vec::new();
+            let mut product_codes = HashSet::new();
+            for p in &u.products {
+                let path = format!("{code}/{}/{}", u.code, p.code);
+                if !is_code(&p.code) || !product_codes.insert(p.code.clone()) {
+                    return Err(invalid(format!(
+                        "{}: not a valid product code or it appears twice",
+                        sanitize(&path)
+                    )));
+                }
+                product_ids.push(ds.products.len());
+                ds.products.push(product(inst, unit, p, &path)?);
+            }
+            ds.units.push(Unit {
+                db_id: 0,
+                code: u.code.clone(),
+                name: u.name.clone(),
+                agency,
+                products: product_ids,
+            });
+        }
+    }
+    Ok(ds)
+}
+
+fn product(inst: &Instrument, unit: usize, p: &ProductEntry, path: &str) -> Result<Product> {
+    let n = inst.indicators.len();
+    let mut values = vec![Value::Unanswered; n];
+    let mut notes = vec![String::new(); n];
+    let mut evidence = vec![0u32; n];
+    let mut seen = HashSet::new();
+    for o in &p.observations {
+        let i = inst.indicator_index(&o.indicator).ok_or_else(|| {
+            invalid(format!(
+                "{path}: observation of indicator {:?}, which instrument {} does not have",
+                sanitize(&o.indicator),
+                inst.id
+            ))
+        })?;
+        if !seen.insert(i) {
+            return Err(invalid(format!(
+                "{path}: indicator {} is observed twice",
+                o.indicator
+            )));
+        }
+        values[i] = match (o.na, o.value) {
+            (true, None) => Value::NotApplicable,
+            (true, Some(_)) => {
+                return Err(invalid(format!(
+                    "{path} {}: both a value and N/A",
+                    o.indicator
+                )));
+            }
+            (false, Some(v)) if v > inst.indicators[i].max => {
+                return Err(invalid(format!(
+                    "{path} {}: value {v} is above the maximum {}",
+                    o.indicator, inst.indicators[i].max
+                )));
+            }
+            (false, Some(v)) => Value::Level(v),
+            (false, None) => Value::Unanswered,
+        };
+        notes[i] = o.note.clone();
+    }
+    for e in &p.evidence {
+        let i = inst.indicator_index(&e.indicator).ok_or_else(|| {
+            invalid(format!(
+                "{path}: evidence for indicator {:?}, which instrument {} does not have",
+                sanitize(&e.indicator),
+                inst.id
+            ))
+        })?;
+        evidence[i] += 1;
+    }
+    if p.finalized_at.is_some() != p.finalized_by.is_some() {
+        return Err(invalid(format!(
+            "{path}: finalized_at and finalized_by must be given together"
+        )));
+    }
+    Ok(Product {
+        db_id: 0,
+        code: p.code.clone(),
+        name: p.name.clone(),
+        unit,
+        finalized: p.finalized_at.is_some(),
+        values,
+        notes,
+        evidence,
+    })
+}
+
+fn is_hash(s: &str) -> bool {
+    s.len() == 64
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+/// The chain from GENESIS: rows numbered 1, 2, 3, ..., each following the previous
+/// one, and each full row's content hashing to its hash. Returns the full rows.
+pub fn check_audit(rows: &[AuditEntry]) -> Result<usize> {
+    let mut prev = GENESIS.to_string();
+    let mut full = 0;
+    for (i, entry) in rows.iter().enumerate() {
+        let expected = i as i64 + 1;
+        let fail = |reason: String| {
+            ExchangeError::AuditChain(
+                ChainBreak {
+                    seq: entry.seq,
+                    reason,
+                }
+                .to_string(),
+            )
+        };
+        if entry.seq != expected {
+            return Err(fail(format!(
+                "expected row {expected} here: a row was deleted or reordered"
+            )));
+        }
+        if entry.prev_hash != prev {
+            return Err(fail("it does not follow the previous row".into()));
+        }
+        if !is_hash(&entry.hash) {
+            return Err(fail("its hash is not a SHA-256".into()));
+        }
+        if let Some(c) = &entry.content {
+            let row = AuditRow {
+                seq: entry.seq,
+                at: c.at.clone(),
+                who: c.who.clone(),
+                product: c.product.clone(),
+                indicator: c.indicator.clone(),
+                action: c.action.clone(),
+                old: c.old.clone(),
+                new: c.new.clone(),
+                prev_hash: entry.prev_hash.clone(),
+            };
+            if row.hash() != entry.hash {
+                return Err(fail("its content does not match its hash".into()));
+            }
+            full += 1;
+        }
+        prev = entry.hash.clone();
+    }
+    Ok(full)
+}
+
+/// Replays the audit log of every exported product and checks that it ends in the
+/// exported observations: no value, note, evidence or finalization without its row.
+fn check_audit_accounts(payload: &Payload, ds: &Dataset) -> Result<()> {
+    #[derive(Default)]
+    struct State {
+        values: HashMap<String, String>,
+        notes: HashMap<String, String>,
+        evidence: HashMap<String, u32>,
+        finalized: bool,
+    }
+    let mut states: HashMap<&str, State> = HashMap::new();
+    for entry in &payload.audit {
+        let Some(c) = &entry.content else { continue };
+        let s = states.entry(c.product.as_str()).or_default();
+        let ind = c.indicator.clone().unwrap_or_default();
+        match c.action.as_str() {
+            "value" => {
+                s.values.insert(ind, c.new.clone().unwrap_or_default());
+            }
+            "note" => {
+                s.notes.insert(ind, c.new.clone().unwrap_or_default());
+            }
+            "evidence" => *s.evidence.entry(ind).or_default() += 1,
+            "finalize" => s.finalized = true,
+            "reopen" => s.finalized = false,
+            _ => {}
+        }
+    }
+    let empty = State::default();
+    for p in 0..ds.products.len() {
+        let path = ds.product_path(p);
+        let inst = ds.instrument_of_product(p);
+        let product = &ds.products[p];
+        let s = states.get(path.as_str()).unwrap_or(&empty);
+        let unaccounted = |what: String| {
+            ExchangeError::AuditChain(format!(
+                "the audit log does not account for {}: {what} (an observation was changed outside patuh)",
+                sanitize(&path)
+            ))
+        };
+        for (i, ind) in inst.indicators.iter().enumerate() {
+            let logged = s.values.get(&ind.id).map(String::as_str).unwrap_or("");
+            let exported = product.values[i].audit_text();
+            if logged != exported {
+                return Err(unaccounted(format!(
+                    "indicator {} is {exported:?} but its last logged value is {logged:?}",
+                    ind.id
+                )));
+            }
+            let logged = s.notes.get(&ind.id).map(String::as_str).unwrap_or("");
+            if logged != product.notes[i] {
+                return Err(unaccounted(format!(
+                    "the note of indicator {} differs from its last logged note",
+                    ind.id
+                )));
+            }
+            let logged = s.evidence.get(&ind.id).copied().unwrap_or(0);
+            if logged != product.evidence[i] {
+                return Err(unaccounted(format!(
+                    "indicator {} has {} evidence reference(s) but the log adds {logged}",
+                    ind.id, product.evidence[i]
+                )));
+            }
+        }
+        if s.finalized != product.finalized {
+            return Err(unaccounted(format!(
+                "it is {} but the log says {}",
+                if product.finalized {
+                    "finalized"
+                } else {
+                    "not finalized"
+                },
+                if s.finalized {
+                    "finalized"
+                } else {
+                    "not finalized"
+                }
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn show(s: &ScoreEntry) -> String {
+    match (&s.value, &s.zone) {
+        (Some(v), Some(z)) => format!("{v} {} ({}/{})", sanitize(z), s.answered, s.total),
+        _ => format!(
+            "no score ({}/{}){}",
+            s.answered,
+            s.total,
+            s.zone
+                .as_deref()
+                .map(|z| format!(" zone {}", sanitize(z)))
+                .unwrap_or_default()
+        ),
+    }
+}
+
+fn same(a: &ScoreEntry, b: &ScoreEntry) -> bool {
+    a.value.as_ref().map(|v| v.to_string()) == b.value.as_ref().map(|v| v.to_string())
+        && a.zone == b.zone
+        && a.answered == b.answered
+        && a.total == b.total
+}
+
+/// Recomputes every product, unit and agency score and compares it with the file.
+fn check_scores(payload: &Payload, ds: &Dataset) -> Result<usize> {
+    let book = ScoreBook::compute(ds);
+    let mut checked = 0;
+    let mut compare = |what: String, exported: &ScoreEntry, recomputed: ScoreEntry| {
+        checked += 1;
+        if same(exported, &recomputed) {
+            Ok(())
+        } else {
+            Err(ExchangeError::ScoreMismatch {
+                what: sanitize(&what).into_owned(),
+                exported: show(exported),
+                recomputed: show(&recomputed),
+            })
+        }
+    };
+    let mut p = 0;
+    let mut u = 0;
+    for (a, agency) in payload.agencies.iter().enumerate() {
+        let inst = ds.instrument_of_agency(a);
+        for unit in &agency.units {
+            for product in &unit.products {
+                compare(
+                    format!("product {}", ds.product_path(p)),
+                    &product.score,
+                    score_entry(&book.product_summary(p), inst),
+                )?;
+                p += 1;
+            }
+            compare(
+                format!("unit {}/{}", agency.code, unit.code),
+                &unit.score,
+                score_entry(&book.unit(u), inst),
+            )?;
+            u += 1;
+        }
+        compare(
+            format!("agency {}", agency.code),
+            &agency.score,
+            score_entry(&book.agency(ds, a), inst),
+        )?;
+    }
+    Ok(checked)
+}

@@ -1,0 +1,205 @@
+//! Helpers of the exchange tests: workstations made on real files with the real
+//! binary or the library, assessors with real Ed25519 keys in their own keys folder,
+//! and a central office. Every test runs in its own temp dir (HOME, XDG_DATA_HOME and
+//! PATUH_KEYS_DIR point into it).
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use assert_cmd::Command;
+use patuh::domain::Value;
+use patuh::exchange::keys::Identity;
+use patuh::store::Store;
+use time::OffsetDateTime;
+
+/// A 2022-instrument assignment (dimension weights, 0-3 scale, unit roll-up) of two
+/// agencies of other kinds than the demo's, for a second workstation.
+pub const ASSIGNMENT_2022: &str = r#"{
+  "format": "patuh-assignment",
+  "format_version": 1,
+  "instrument": {"id": "kepatuhan-2022", "version": "1"},
+  "title": "Uji 2022",
+  "agencies": [
+    {"code": "K01", "name": "Kementerian Contoh", "kind": "kementerian", "units": [
+      {"code": "PTSP", "name": "Pelayanan Terpadu", "products": [
+        {"code": "IZIN-A", "name": "Izin A"}, {"code": "IZIN-B", "name": "Izin B"}]},
+      {"code": "INFO", "name": "Layanan Informasi", "products": [
+        {"code": "PPID", "name": "Permohonan Informasi"}]}]},
+    {"code": "L01", "name": "Lembaga Contoh", "kind": "lembaga", "units": [
+      {"code": "LAYANAN", "name": "Unit Layanan", "products": [
+        {"code": "SERTIFIKAT", "name": "Sertifikat"}]}]}
+  ]
+}"#;
+
+/// One test's world: a temp dir holding homes, keys, databases and files.
+pub struct World {
+    pub dir: tempfile::TempDir,
+}
+
+impl World {
+    pub fn new() -> World {
+        World {
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// The keys folder of an assessor (or of the central office).
+    pub fn keys(&self, who: &str) -> PathBuf {
+        self.path(&format!("keys-{who}"))
+    }
+
+    /// `patuh` run as `who`: its own keys folder, HOME in the world.
+    pub fn patuh(&self, who: &str) -> Command {
+        let mut cmd = Command::cargo_bin("patuh").expect("binary built");
+        let home = self.path(&format!("home-{who}"));
+        cmd.env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("HOME", &home)
+            .env("XDG_DATA_HOME", home.join("data"))
+            .env("XDG_CONFIG_HOME", home.join("config"))
+            .env("PATUH_KEYS_DIR", self.keys(who))
+            .env("LANG", "C");
+        cmd
+    }
+
+    /// Runs `patuh` as `who`; panics with stderr unless it succeeds; returns stdout.
+    pub fn ok(&self, who: &str, args: &[&str]) -> String {
+        let out = self.patuh(who).args(args).output().expect("run patuh");
+        assert!(
+            out.status.success(),
+            "patuh {args:?} failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Runs `patuh` as `who` expecting exit 1; returns stderr.
+    pub fn fails(&self, who: &str, args: &[&str]) -> String {
+        let out = self.patuh(who).args(args).output().expect("run patuh");
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "patuh {args:?} should fail with exit 1; stdout:\n{}\nstderr:\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    }
+
+    /// A workstation: the demo database and the assessor's key (`keys init`).
+    pub fn workstation(&self, who: &str, name: &str, id: &str) -> PathBuf {
+        let db = self.path(&format!("{who}.db"));
+        let db_s = db.to_str().expect("utf-8 path");
+        self.ok(who, &["--db", db_s, "init", "--demo", "--assessor", name]);
+        self.ok(who, &["keys", "init", "--name", name, "--id", id]);
+        db
+    }
+
+    /// Adds the 2022 assignment to a workstation.
+    pub fn add_2022(&self, who: &str, db: &Path) {
+        let file = self.path("assignment-2022.json");
+        std::fs::write(&file, ASSIGNMENT_2022).expect("write assignment");
+        self.ok(
+            who,
+            &[
+                "--db",
+                s(db),
+                "assignment",
+                "import",
+                file.to_str().expect("utf-8"),
+            ],
+        );
+    }
+
+    /// `patuh record` through the CLI.
+    pub fn record(&self, who: &str, db: &Path, product: &str, indicator: &str, value: &str) {
+        let mut args = vec!["--db", s(db), "record", product, indicator];
+        match value {
+            "na" => args.push("--na"),
+            v => {
+                args.push("--value");
+                args.push(v);
+            }
+        }
+        self.ok(who, &args);
+    }
+
+    /// `patuh export` of some agencies (all when empty); returns the file.
+    pub fn export(&self, who: &str, db: &Path, name: &str, agencies: &[&str]) -> PathBuf {
+        let out = self.path(name);
+        let mut args = vec!["--db", s(db), "export", "--out", s(&out)];
+        for a in agencies {
+            args.push("--agency");
+            args.push(a);
+        }
+        self.ok(who, &args);
+        out
+    }
+
+    /// A trusted keys file with the `keys show --line` of each assessor.
+    pub fn trusted(&self, who: &[&str]) -> PathBuf {
+        let mut text = String::from("# central office: registered assessor keys\n");
+        for w in who {
+            text.push_str(&self.ok(w, &["keys", "show", "--line"]));
+        }
+        let path = self.path("trusted.txt");
+        std::fs::write(&path, text).expect("write trusted keys");
+        path
+    }
+
+    /// `patuh score --json` of a database (one agency or all).
+    pub fn score_json(&self, db: &Path, agency: Option<&str>) -> serde_json::Value {
+        let mut args = vec!["--db", s(db), "score", "--json"];
+        if let Some(a) = agency {
+            args.push("--agency");
+            args.push(a);
+        }
+        serde_json::from_str(&self.ok("reader", &args)).expect("score JSON")
+    }
+}
+
+pub fn s(p: &Path) -> &str {
+    p.to_str().expect("utf-8 path")
+}
+
+/// The file's bytes and whether -wal / -shm files exist beside it.
+pub fn snapshot(path: &Path) -> (Vec<u8>, bool, bool) {
+    let side = |suffix: &str| {
+        let mut p = path.as_os_str().to_owned();
+        p.push(suffix);
+        PathBuf::from(p).exists()
+    };
+    (
+        std::fs::read(path).unwrap_or_default(),
+        side("-wal"),
+        side("-shm"),
+    )
+}
+
+/// A fixed clock for a store (exports of one assessor ordered by it).
+pub fn at(store: &mut Store, unix: i64) {
+    let t = OffsetDateTime::from_unix_timestamp(unix).expect("valid time");
+    store.set_clock(Arc::new(move || t));
+}
+
+/// Records a value through the library (no process per observation).
+pub fn put(store: &mut Store, product: &str, indicator: &str, value: Value, note: Option<&str>) {
+    let p = store.product_ref(product).expect("product");
+    let instrument = store.product_instrument(&p).expect("instrument");
+    let i = instrument
+        .indicator_index(indicator)
+        .unwrap_or_else(|| panic!("no indicator {indicator}"));
+    store
+        .record(&p, &instrument.indicators[i], Some(value), note)
+        .expect("record");
+}
+
+/// A deterministic assessor identity.
+pub fn identity(name: &str, id: &str, seed: u8) -> Identity {
+    Identity::from_secret(name, id, [seed; 32])
+}
