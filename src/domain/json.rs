@@ -243,18 +243,21 @@ pub fn parse_decimal(text: &str) -> Option<BigRational> {
 /// Renders an exact rational as a short decimal when it is one (`21.85`), else as a fraction.
 pub fn decimal_text(x: &BigRational) -> String {
     let mut denom = x.denom().clone();
-    let mut places = 0usize;
     let ten = BigInt::from(10u32);
     let two = BigInt::from(2u32);
     let five = BigInt::from(5u32);
-    while !(&denom % &two).is_zero() || !(&denom % &five).is_zero() {
-        if (&denom % &two).is_zero() {
-            denom /= &two;
-        } else {
-            denom /= &five;
-        }
-        places += 1;
+    // A terminating decimal has only 2s and 5s in its denominator; it needs as many
+    // places as the larger of the two powers.
+    let (mut twos, mut fives) = (0usize, 0usize);
+    while (&denom % &two).is_zero() {
+        denom /= &two;
+        twos += 1;
     }
+    while (&denom % &five).is_zero() {
+        denom /= &five;
+        fives += 1;
+    }
+    let places = twos.max(fives);
     if !denom.is_one() {
         return format!("{}/{}", x.numer(), x.denom());
     }
