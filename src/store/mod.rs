@@ -5,6 +5,7 @@
 
 mod audit;
 mod catalog;
+mod evidence;
 mod header;
 mod load;
 mod observe;
@@ -23,6 +24,7 @@ use crate::domain::Problem;
 
 pub use audit::{ChainBreak, GENESIS, verify_chain};
 pub use catalog::{AssignmentOutcome, InstrumentOutcome, InstrumentRow};
+pub use evidence::EvidenceRow;
 pub use observe::{ProductRef, RecordOutcome};
 
 /// `PRAGMA application_id` of every patuh database: "PTUH".
