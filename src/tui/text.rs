@@ -153,14 +153,14 @@ pub static ID: Ui = Ui {
     help_legend: [
         ("[✓]", "ada / terpenuhi (nilai 1)"),
         ("[✗]", "tidak ada (nilai 0)"),
-        ("[ ]", "belum dijawab (dihitung 0)"),
+        ("[ ] ·/3", "belum dijawab (dihitung 0)"),
         ("2/3", "nilai pada skala 0..3"),
         ("N/A", "tidak berlaku (tidak dihitung)"),
         ("✎ §", "ada catatan · ada bukti dukung"),
         ("✔", "produk sudah final (hanya-baca)"),
         (
-            "merah/kuning/hijau",
-            "zona, selalu tertulis di samping nilai",
+            "zona",
+            "mis. merah / kuning / hijau: selalu tertulis di samping nilai, bukan hanya warna",
         ),
     ],
     help_close: "Esc/? tutup · j/k gulir",
@@ -252,14 +252,14 @@ pub static EN: Ui = Ui {
     help_legend: [
         ("[✓]", "present / fulfilled (value 1)"),
         ("[✗]", "absent (value 0)"),
-        ("[ ]", "unanswered (counts as 0)"),
+        ("[ ] ·/3", "unanswered (counts as 0)"),
         ("2/3", "a value on a 0..3 scale"),
         ("N/A", "not applicable (left out)"),
         ("✎ §", "has a note · has evidence"),
         ("✔", "product finalized (read-only)"),
         (
-            "merah/kuning/hijau",
-            "the zone, always written next to the score",
+            "zone",
+            "e.g. merah / kuning / hijau: always written next to the score, not only a colour",
         ),
     ],
     help_close: "Esc/? close · j/k scroll",
@@ -415,8 +415,8 @@ impl Ui {
     pub fn progress(&self, answered: u64, total: u64, final_n: usize, products: usize) -> String {
         let pct = (answered * 100).checked_div(total).unwrap_or(0);
         self.pick(
-            format!("{answered}/{total} indikator dijawab ({pct}%) · {final_n}/{products} produk final"),
-            format!("{answered}/{total} indicators answered ({pct}%) · {final_n}/{products} products final"),
+            format!("{answered}/{total} dijawab ({pct}%) · {final_n}/{products} produk final"),
+            format!("{answered}/{total} answered ({pct}%) · {final_n}/{products} products final"),
         )
     }
 
@@ -553,7 +553,7 @@ impl Ui {
             Action::Tick => ("centang", "tick"),
             Action::SetValue(_) => ("nilai", "value"),
             Action::NotApplicable => ("N/A", "N/A"),
-            Action::Note => ("catatan", "note"),
+            Action::Note => ("catat", "note"),
             Action::Evidence => ("bukti", "evidence"),
             Action::Undo => ("batal", "undo"),
             Action::Finalize => ("final", "finalize"),

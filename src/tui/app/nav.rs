@@ -305,7 +305,7 @@ impl App {
     }
 
     /// Points the navigator at a product: agency, unit and product selected.
-    pub(super) fn reveal_product(&mut self, p: usize) {
+    pub fn reveal_product(&mut self, p: usize) {
         let u = self.ds.products[p].unit;
         let a = self.ds.units[u].agency;
         let mut agencies = self.level(Level::Agencies);
@@ -324,7 +324,7 @@ impl App {
     }
 
     /// Opens the checklist of a product, on an indicator or the first one.
-    pub(super) fn open_checklist(&mut self, p: usize, indicator: Option<usize>) {
+    pub fn open_checklist(&mut self, p: usize, indicator: Option<usize>) {
         let rows = checklist_rows(self.ds.instrument_of_product(p));
         let first = rows.iter().find_map(|r| match r {
             Row::Indicator(i) => Some(*i),
@@ -334,6 +334,8 @@ impl App {
             self.status = Status::Error(self.t().no_indicators.into());
             return;
         };
+        // The navigator behind the checklist points at this product (breadcrumb, Back).
+        self.reveal_product(p);
         self.screen = Screen::Checklist(Checklist {
             product: p,
             indicator: i,

@@ -24,7 +24,7 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
     out.push(Line::styled(t.help_keys_title, app.theme.heading()));
     let entry = |k: String, d: &str| {
         Line::from(vec![
-            Span::styled(format!("  {k:<18}"), app.theme.key()),
+            Span::styled(format!("  {k:<18} "), app.theme.key()),
             Span::raw(d.to_string()),
         ])
     };

@@ -6,7 +6,7 @@
 mod checklist;
 mod dashboard;
 mod dialogs;
-mod help;
+pub(crate) mod help;
 pub mod layout;
 mod navigator;
 mod score;
@@ -225,28 +225,28 @@ fn status(app: &App, area: Rect, buf: &mut Buffer) {
             format!(" · {} v{}", safe(&i.id), safe(&i.version))
         })
         .unwrap_or_default();
-    // The labels only where there is room for them.
-    let who = if area.width >= 110 {
-        format!("{}: {}", t.assessor, safe(app.store.who()))
-    } else {
-        safe(app.store.who()).into_owned()
-    };
-    let right = format!(" {who} · {}{instrument} ", safe(&file));
-    let right_w = unicode_width::UnicodeWidthStr::width(right.as_str()) as u16;
     let (msg, style): (String, Style) = match &app.status {
         Status::None => (String::new(), Style::new()),
         Status::Saved(m) => (format!(" ✓ {}", safe(m)), app.theme.saved()),
         Status::Info(m) => (format!(" {}", safe(m)), app.theme.info()),
         Status::Error(m) => (format!(" ✗ {}", safe(m)), app.theme.error()),
     };
-    // The message comes first: the right part gives way when the message needs it.
-    let msg_w = unicode_width::UnicodeWidthStr::width(msg.as_str()) as u16;
-    let right_w = if msg_w + right_w <= area.width {
-        right_w
-    } else {
-        0
-    };
-
+    // The message comes first; of the facts on the right, as many as fit beside it.
+    let width = unicode_width::UnicodeWidthStr::width;
+    let who = safe(app.store.who()).into_owned();
+    let labelled = format!("{}: {who}", t.assessor);
+    let file = safe(&file).into_owned();
+    let candidates = [
+        format!(" {labelled} · {file}{instrument} "),
+        format!(" {who} · {file}{instrument} "),
+        format!(" {who} · {file} "),
+        format!(" {who} "),
+    ];
+    let right = candidates
+        .into_iter()
+        .find(|c| width(msg.as_str()) + width(c.as_str()) <= usize::from(area.width))
+        .unwrap_or_default();
+    let right_w = (width(right.as_str()) as u16).min(area.width);
     let left = Rect {
         width: area.width - right_w,
         ..area
