@@ -394,6 +394,13 @@ impl Ui {
         )
     }
 
+    pub fn more_below(&self, key: &str) -> String {
+        self.pick(
+            format!("lanjut di bawah: {key}, lalu j/k"),
+            format!("more below: {key}, then j/k"),
+        )
+    }
+
     pub fn more(&self, n: usize) -> String {
         self.pick(format!("… dan {n} lagi"), format!("… and {n} more"))
     }

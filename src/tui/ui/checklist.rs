@@ -10,6 +10,7 @@ use ratatui::widgets::{Block, Cell, Paragraph, Row, Table, Widget, Wrap};
 use super::{layout, safe};
 use crate::domain::Value;
 use crate::domain::json::decimal_text;
+use crate::tui::action::Action;
 use crate::tui::app::{App, Checklist, Pane, Row as ListRow, checklist_rows};
 
 /// The value box of an indicator: `[✓]`, `[✗]`, `[ ]`, `2/3`, `N/A`.
@@ -143,7 +144,7 @@ fn detail(app: &App, c: &Checklist, area: Rect, buf: &mut Buffer) {
     let product = &app.ds.products[p];
     let instrument = app.ds.instrument_of_product(p);
     let ind = &instrument.indicators[c.indicator];
-    let block = Block::bordered()
+    let mut block = Block::bordered()
         .border_style(if c.focus == Pane::Detail {
             app.theme.border_focus()
         } else {
@@ -174,12 +175,6 @@ fn detail(app: &App, c: &Checklist, area: Rect, buf: &mut Buffer) {
         ),
         app.theme.dim(),
     ));
-    if let Some(g) = &ind.guidance {
-        lines.push(Line::from(vec![
-            Span::styled(format!("{}: ", t.guidance), app.theme.key()),
-            Span::raw(safe(g.get(lang)).into_owned()),
-        ]));
-    }
     let note = &product.notes[c.indicator];
     if note.is_empty() {
         lines.push(Line::from(vec![
@@ -213,6 +208,28 @@ fn detail(app: &App, c: &Checklist, area: Rect, buf: &mut Buffer) {
             };
             lines.push(Line::raw(format!("  • {}{facts}", safe(&e.reference))));
         }
+    }
+    // The guidance last: it is the longest, and the note and evidence are what
+    // the assessor changes.
+    if let Some(g) = &ind.guidance {
+        lines.push(Line::from(vec![
+            Span::styled(format!("{}: ", t.guidance), app.theme.key()),
+            Span::raw(safe(g.get(lang)).into_owned()),
+        ]));
+    }
+    // Say so when the details go on below the pane (an estimate of the wrapped rows).
+    let inner_w = usize::from(area.width.saturating_sub(2)).max(1);
+    let rows: usize = lines
+        .iter()
+        .map(|l| l.width().max(1).div_ceil(inner_w))
+        .sum();
+    let visible = usize::from(area.height.saturating_sub(2)) + usize::from(c.detail_scroll);
+    if rows > visible {
+        let key = app.keys.first(Action::NextPane).unwrap_or_default();
+        block = block.title_bottom(Line::styled(
+            format!(" {} ", t.more_below(&key)),
+            app.theme.key(),
+        ));
     }
     Paragraph::new(lines)
         .block(block)
