@@ -269,8 +269,12 @@ impl TerminalGuard {
 impl Drop for TerminalGuard {
     fn drop(&mut self) {
         restore_terminal();
-        let previous = self.previous_hook.clone();
-        let _ours = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| previous(info)));
+        // The hook cannot be changed while unwinding from a panic (that would abort);
+        // then the process is ending anyway.
+        if !std::thread::panicking() {
+            let previous = self.previous_hook.clone();
+            let _ours = std::panic::take_hook();
+            std::panic::set_hook(Box::new(move |info| previous(info)));
+        }
     }
 }

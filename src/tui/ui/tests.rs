@@ -287,3 +287,29 @@ fn text_from_the_database_cannot_drive_the_terminal() {
         );
     }
 }
+
+#[test]
+fn no_color_means_no_colour_and_zones_stay_written() {
+    use ratatui::style::Color;
+    let (_dir, mut app) = assessed(Lang::En);
+    app.update(Action::Back);
+    app.reveal_product(app.ds.find_product("8171/DUKCAPIL/KTP-EL").unwrap());
+    let coloured = |app: &App| {
+        let t = draw(app, 80, 24);
+        let buf = t.backend().buffer().clone();
+        buf.content()
+            .iter()
+            .filter(|c| c.fg != Color::Reset || c.bg != Color::Reset)
+            .count()
+    };
+    // Plain (NO_COLOR): not one coloured cell, and the zones are there as words.
+    assert_eq!(coloured(&app), 0);
+    let screen = draw(&app, 80, 24).backend().to_string();
+    assert!(
+        screen.contains("hijau") && screen.contains("merah"),
+        "{screen}"
+    );
+    // With colour the same screen does use colour (so the check above can fail).
+    app.theme = crate::tui::theme::Theme { color: true };
+    assert!(coloured(&app) > 0);
+}
