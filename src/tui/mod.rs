@@ -110,7 +110,7 @@ pub fn run(db: &Path) -> Result<()> {
         }
     };
     tracing::info!(reason = %why, "workstation stopping");
-    app.save_position();
+    app.shutdown();
     drop(terminal);
     drop(guard);
     drop(signals);

@@ -224,6 +224,7 @@ impl App {
                     Some(Action::PageDown) => self.scroll_help(10),
                     Some(Action::PageUp) => self.scroll_help(-10),
                     Some(Action::Top) => self.modal = Modal::Help { scroll: 0 },
+                    Some(Action::Bottom) => self.scroll_help(i32::from(u16::MAX)),
                     Some(Action::Language) => self.update(Action::Language),
                     Some(Action::Help | Action::Back | Action::Quit | Action::Open) => {
                         self.modal = Modal::None
@@ -344,6 +345,20 @@ impl App {
             Action::Undo => self.undo(),
             Action::Finalize => self.finalize_or_reopen(),
         }
+    }
+
+    /// Before the workstation ends (quit, signal, vanished terminal): a note being
+    /// written is saved (a normal audited change) so that nothing typed is lost, and
+    /// the position is remembered.
+    pub fn shutdown(&mut self) {
+        if let Modal::Note(edit) | Modal::ConfirmDiscard(edit) =
+            std::mem::replace(&mut self.modal, Modal::None)
+            && edit.editor.modified()
+        {
+            tracing::info!("saving the note being written before stopping");
+            self.save_note(edit);
+        }
+        self.save_position();
     }
 
     /// Remembers where the assessor is, for the next start. Failing is only logged:

@@ -617,3 +617,29 @@ fn resize_keeps_the_selection_visible() {
     app.resize(20, 5); // too small: nothing breaks
     app.update(Action::Up);
 }
+
+#[test]
+fn a_note_being_written_is_saved_when_the_workstation_stops() {
+    let (dir, mut app) = demo_app(Lang::En);
+    open_first_product(&mut app);
+    app.update(Action::Note);
+    type_text(&mut app, "setengah ditulis");
+    app.shutdown(); // e.g. SIGHUP: the ssh connection dropped
+    assert_eq!(
+        observation(&app, "81/DPMPTSP/NIB", "sk-standar"),
+        Some((None, 0, "setengah ditulis".into()))
+    );
+    assert_eq!(audit(&app).len(), 1);
+    // An unchanged editor saves nothing, and the position is remembered.
+    app.update(Action::Down);
+    app.update(Action::Note);
+    app.shutdown();
+    assert_eq!(audit(&app).len(), 1);
+    drop(app);
+    let again = reopen(other_store(dir.path()), Lang::En);
+    let c = checklist(&again);
+    assert_eq!(
+        again.ds.instrument_of_product(c.product).indicators[c.indicator].id,
+        "dasar-hukum"
+    );
+}
