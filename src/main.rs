@@ -17,7 +17,7 @@ fn main() -> ExitCode {
     }
     let cli = patuh::cli::Cli::parse();
     patuh::logging::init(patuh::store::data_dir().as_deref());
-    match patuh::commands::run(cli, None) {
+    match patuh::commands::run(cli, Some(patuh::tui::run)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             tracing::error!("{e:#}");

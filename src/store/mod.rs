@@ -5,6 +5,7 @@
 
 pub mod audit;
 mod catalog;
+mod evidence;
 mod header;
 mod load;
 mod observe;
@@ -23,6 +24,7 @@ use crate::domain::Problem;
 
 pub use audit::{AuditRow, ChainBreak, GENESIS, check_rows, rows as audit_rows, verify_chain};
 pub use catalog::{AssignmentOutcome, InstrumentOutcome, InstrumentRow};
+pub use evidence::EvidenceRow;
 pub use observe::{ProductRef, RecordOutcome};
 
 /// `PRAGMA application_id` of every patuh database: "PTUH".

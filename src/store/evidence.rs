@@ -1,0 +1,43 @@
+//! Reading back the evidence references of one indicator, newest last, for the
+//! workstation's detail pane.
+
+use rusqlite::params;
+
+use super::{ProductRef, Result, Store};
+
+/// One evidence reference as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EvidenceRow {
+    /// A file path or a document number.
+    pub reference: String,
+    /// Size in bytes, for a file that existed when attached.
+    pub size: Option<i64>,
+    /// SHA-256 (lowercase hex), for a file that existed when attached.
+    pub sha256: Option<String>,
+    pub added_at: String,
+    pub added_by: String,
+}
+
+impl Store {
+    /// The evidence attached to one indicator of a product, in the order added.
+    pub fn evidence(&self, product: &ProductRef, indicator: &str) -> Result<Vec<EvidenceRow>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT reference, size, sha256, added_at, added_by FROM evidence
+                 WHERE product_id = ?1 AND indicator = ?2 ORDER BY id",
+            )
+            .map_err(|e| self.sql(e))?;
+        stmt.query_map(params![product.db_id, indicator], |r| {
+            Ok(EvidenceRow {
+                reference: r.get(0)?,
+                size: r.get(1)?,
+                sha256: r.get(2)?,
+                added_at: r.get(3)?,
+                added_by: r.get(4)?,
+            })
+        })
+        .and_then(|rows| rows.collect())
+        .map_err(|e| self.sql(e))
+    }
+}

@@ -1,0 +1,498 @@
+//! Moving around: the navigator's levels (agencies -> units -> products), its
+//! incremental filter, the checklist's rows and the dashboard's ranking.
+
+use std::cmp::Ordering;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::char::is_combining_mark;
+
+use super::{App, Checklist, Dashboard, Modal, Pane, Screen, Status};
+use crate::domain::Instrument;
+use crate::tui::ui::layout;
+
+/// What one navigator level lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Agencies,
+    /// The units of an agency.
+    Units(usize),
+    /// The products of a unit.
+    Products(usize),
+}
+
+/// One level of the navigator with its filter, selection and scroll.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NavLevel {
+    pub level: Level,
+    pub filter: String,
+    /// The items that pass the filter (agency, unit or product indices).
+    pub shown: Vec<usize>,
+    /// Index into `shown`.
+    pub selected: usize,
+    pub offset: usize,
+}
+
+impl NavLevel {
+    pub fn current(&self) -> Option<usize> {
+        self.shown.get(self.selected).copied()
+    }
+}
+
+/// Text folded for matching: decomposed, accents dropped, lower case, so that
+/// "kantor", "KANTOR" and "Kantór" match each other.
+pub fn fold(s: &str) -> String {
+    s.nfkd()
+        .filter(|c| !is_combining_mark(*c))
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// A row of the checklist: a dimension heading or an indicator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Row {
+    Dimension(usize),
+    Indicator(usize),
+}
+
+/// The checklist's rows: each dimension followed by its indicators.
+pub fn checklist_rows(instrument: &Instrument) -> Vec<Row> {
+    let mut rows = Vec::with_capacity(instrument.dimensions.len() + instrument.indicators.len());
+    for d in 0..instrument.dimensions.len() {
+        rows.push(Row::Dimension(d));
+        rows.extend(
+            instrument
+                .indicators
+                .iter()
+                .enumerate()
+                .filter(|(_, ind)| ind.dimension == d)
+                .map(|(i, _)| Row::Indicator(i)),
+        );
+    }
+    rows
+}
+
+fn clamp_move(current: usize, delta: i64, len: usize) -> usize {
+    if len == 0 {
+        return 0;
+    }
+    (current as i64)
+        .saturating_add(delta)
+        .clamp(0, len as i64 - 1) as usize
+}
+
+fn scroll_to(offset: usize, row: usize, page: usize) -> usize {
+    let page = page.max(1);
+    if row < offset {
+        row
+    } else if row >= offset + page {
+        row + 1 - page
+    } else {
+        offset
+    }
+}
+
+impl App {
+    /// A navigator level with everything shown.
+    pub(super) fn level(&self, level: Level) -> NavLevel {
+        let mut l = NavLevel {
+            level,
+            filter: String::new(),
+            shown: Vec::new(),
+            selected: 0,
+            offset: 0,
+        };
+        l.shown = self.items(level);
+        l
+    }
+
+    fn items(&self, level: Level) -> Vec<usize> {
+        match level {
+            Level::Agencies => (0..self.ds.agencies.len()).collect(),
+            Level::Units(a) => self.ds.agencies[a].units.clone(),
+            Level::Products(u) => self.ds.units[u].products.clone(),
+        }
+    }
+
+    /// Code and name of a navigator item.
+    pub fn item_text(&self, level: Level, i: usize) -> (&str, &str) {
+        match level {
+            Level::Agencies => (&self.ds.agencies[i].code, &self.ds.agencies[i].name),
+            Level::Units(_) => (&self.ds.units[i].code, &self.ds.units[i].name),
+            Level::Products(_) => (&self.ds.products[i].code, &self.ds.products[i].name),
+        }
+    }
+
+    pub fn nav_top(&self) -> &NavLevel {
+        self.nav.last().expect("the navigator always has a level")
+    }
+
+    pub(super) fn nav_mut(&mut self) -> &mut NavLevel {
+        self.nav
+            .last_mut()
+            .expect("the navigator always has a level")
+    }
+
+    /// The product under the cursor: the checklist's, or the navigator's product row.
+    pub fn highlighted_product(&self) -> Option<usize> {
+        match &self.screen {
+            Screen::Checklist(c) => Some(c.product),
+            Screen::Dashboard(_) => None,
+            Screen::Navigator => {
+                let top = self.nav_top();
+                match top.level {
+                    Level::Products(_) => top.current(),
+                    _ => None,
+                }
+            }
+        }
+    }
+
+    /// The agency and unit in context (for the score panel and the status bar).
+    pub fn context(&self) -> (Option<usize>, Option<usize>, Option<usize>) {
+        if let Screen::Dashboard(d) = &self.screen {
+            return (d.ranking.get(d.selected).copied(), None, None);
+        }
+        if let Some(p) = self.highlighted_product() {
+            let u = self.ds.products[p].unit;
+            return (Some(self.ds.units[u].agency), Some(u), Some(p));
+        }
+        let top = self.nav_top();
+        match top.level {
+            Level::Agencies => (top.current(), None, None),
+            Level::Units(a) => (Some(a), top.current(), None),
+            Level::Products(u) => (Some(self.ds.units[u].agency), Some(u), None),
+        }
+    }
+
+    /// Rows of the current list that fit on the screen.
+    pub fn page(&self) -> usize {
+        let area = layout::frame(self.size).main;
+        match &self.screen {
+            Screen::Navigator => layout::nav_rows(area).height as usize,
+            Screen::Checklist(c) if c.focus == Pane::Detail => {
+                layout::checklist(area).1.height.saturating_sub(2) as usize
+            }
+            Screen::Checklist(_) => layout::checklist(area).0.height.saturating_sub(2) as usize,
+            Screen::Dashboard(_) => layout::dashboard(area).2.height.saturating_sub(3) as usize,
+        }
+        .max(1)
+    }
+
+    pub(super) fn move_by(&mut self, delta: i64) {
+        if !matches!(self.modal, Modal::None | Modal::Filter) {
+            return;
+        }
+        match &mut self.screen {
+            Screen::Navigator => {
+                let top = self.nav.last_mut().expect("navigator level");
+                top.selected = clamp_move(top.selected, delta, top.shown.len());
+            }
+            Screen::Dashboard(d) => d.selected = clamp_move(d.selected, delta, d.ranking.len()),
+            Screen::Checklist(c) if c.focus == Pane::Detail => {
+                c.detail_scroll = (i64::from(c.detail_scroll) + delta).clamp(0, 2000) as u16;
+            }
+            Screen::Checklist(c) => {
+                let rows = checklist_rows(self.ds.instrument_of_product(c.product));
+                let order: Vec<usize> = rows
+                    .iter()
+                    .filter_map(|r| match r {
+                        Row::Indicator(i) => Some(*i),
+                        Row::Dimension(_) => None,
+                    })
+                    .collect();
+                let at = order.iter().position(|&i| i == c.indicator).unwrap_or(0);
+                let next = order.get(clamp_move(at, delta, order.len())).copied();
+                if let Some(i) = next
+                    && i != c.indicator
+                {
+                    c.indicator = i;
+                    c.detail_scroll = 0;
+                    self.load_evidence();
+                }
+            }
+        }
+        self.keep_in_view();
+    }
+
+    /// Scrolls the current list so that its selection is visible.
+    pub(super) fn keep_in_view(&mut self) {
+        let page = self.page();
+        match &mut self.screen {
+            Screen::Navigator => {
+                let top = self.nav.last_mut().expect("navigator level");
+                top.offset = scroll_to(top.offset, top.selected, page);
+            }
+            Screen::Dashboard(d) => d.offset = scroll_to(d.offset, d.selected, page),
+            Screen::Checklist(c) => {
+                if c.focus == Pane::Detail {
+                    return;
+                }
+                let rows = checklist_rows(self.ds.instrument_of_product(c.product));
+                let row = rows
+                    .iter()
+                    .position(|r| *r == Row::Indicator(c.indicator))
+                    .unwrap_or(0);
+                // Show the dimension heading above the first indicator of a dimension.
+                let head = if row > 0 && matches!(rows[row - 1], Row::Dimension(_)) {
+                    row - 1
+                } else {
+                    row
+                };
+                let mut offset = scroll_to(c.offset, row, page);
+                if head < offset {
+                    offset = head;
+                }
+                c.offset = offset;
+            }
+        }
+    }
+
+    pub(super) fn open(&mut self) {
+        match &self.screen {
+            Screen::Navigator => {
+                let top = self.nav_top();
+                let Some(i) = top.current() else { return };
+                match top.level {
+                    Level::Agencies => {
+                        let l = self.level(Level::Units(i));
+                        self.nav.push(l);
+                    }
+                    Level::Units(_) => {
+                        let l = self.level(Level::Products(i));
+                        self.nav.push(l);
+                    }
+                    Level::Products(_) => self.open_checklist(i, None),
+                }
+            }
+            Screen::Dashboard(d) => {
+                if let Some(&a) = d.ranking.get(d.selected) {
+                    let mut agencies = self.level(Level::Agencies);
+                    agencies.selected = a;
+                    self.nav = vec![agencies];
+                    self.screen = Screen::Navigator;
+                    let l = self.level(Level::Units(a));
+                    self.nav.push(l);
+                }
+            }
+            Screen::Checklist(_) => {
+                self.status = Status::Info(self.t().checklist_enter_hint.into());
+            }
+        }
+        self.keep_in_view();
+    }
+
+    pub(super) fn back(&mut self) {
+        match &self.screen {
+            Screen::Checklist(c) => {
+                let p = c.product;
+                self.screen = Screen::Navigator;
+                self.reveal_product(p);
+            }
+            Screen::Dashboard(_) => self.screen = Screen::Navigator,
+            Screen::Navigator => {
+                if !self.nav_top().filter.is_empty() {
+                    self.nav_mut().filter.clear();
+                    self.apply_filter();
+                } else if self.nav.len() > 1 {
+                    self.nav.pop();
+                } else {
+                    self.status = Status::Info(self.t().at_top.into());
+                }
+            }
+        }
+        self.keep_in_view();
+    }
+
+    /// Points the navigator at a product: agency, unit and product selected.
+    pub fn reveal_product(&mut self, p: usize) {
+        let u = self.ds.products[p].unit;
+        let a = self.ds.units[u].agency;
+        let mut agencies = self.level(Level::Agencies);
+        agencies.selected = agencies.shown.iter().position(|&x| x == a).unwrap_or(0);
+        let mut units = self.level(Level::Units(a));
+        units.selected = units.shown.iter().position(|&x| x == u).unwrap_or(0);
+        let mut products = self.level(Level::Products(u));
+        products.selected = products.shown.iter().position(|&x| x == p).unwrap_or(0);
+        self.nav = vec![agencies, units, products];
+        let screen = std::mem::replace(&mut self.screen, Screen::Navigator);
+        let page = self.page();
+        self.screen = screen;
+        for l in &mut self.nav {
+            l.offset = scroll_to(0, l.selected, page);
+        }
+    }
+
+    /// Opens the checklist of a product, on an indicator or the first one.
+    pub fn open_checklist(&mut self, p: usize, indicator: Option<usize>) {
+        let rows = checklist_rows(self.ds.instrument_of_product(p));
+        let first = rows.iter().find_map(|r| match r {
+            Row::Indicator(i) => Some(*i),
+            Row::Dimension(_) => None,
+        });
+        let Some(i) = indicator.or(first) else {
+            self.status = Status::Error(self.t().no_indicators.into());
+            return;
+        };
+        // The navigator behind the checklist points at this product (breadcrumb, Back).
+        self.reveal_product(p);
+        self.screen = Screen::Checklist(Checklist {
+            product: p,
+            indicator: i,
+            offset: 0,
+            focus: Pane::List,
+            detail_scroll: 0,
+            evidence: Vec::new(),
+        });
+        self.load_evidence();
+        self.keep_in_view();
+        self.save_position();
+    }
+
+    /// Reads the evidence of the highlighted indicator for the detail pane.
+    pub(super) fn load_evidence(&mut self) {
+        let Screen::Checklist(c) = &self.screen else {
+            return;
+        };
+        let (p, i) = (c.product, c.indicator);
+        let id = self.ds.instrument_of_product(p).indicators[i].id.clone();
+        let rows = match self.store.evidence(&self.product_ref(p), &id) {
+            Ok(rows) => rows,
+            Err(e) => {
+                self.status = Status::Error(e.to_string());
+                Vec::new()
+            }
+        };
+        if let Screen::Checklist(c) = &mut self.screen {
+            c.evidence = rows;
+        }
+    }
+
+    pub(super) fn next_pane(&mut self) {
+        match &mut self.screen {
+            Screen::Checklist(c) => {
+                c.focus = match c.focus {
+                    Pane::List => Pane::Detail,
+                    Pane::Detail => Pane::List,
+                }
+            }
+            Screen::Navigator | Screen::Dashboard(_) => self.toggle_dashboard(),
+        }
+        self.keep_in_view();
+    }
+
+    pub(super) fn toggle_dashboard(&mut self) {
+        if matches!(self.screen, Screen::Dashboard(_)) {
+            self.screen = Screen::Navigator;
+            return;
+        }
+        let mut ranking: Vec<usize> = (0..self.ds.agencies.len()).collect();
+        let scores: Vec<_> = ranking
+            .iter()
+            .map(|&a| self.book.agency(&self.ds, a).score)
+            .collect();
+        // Best first; agencies without a score last; ties by code.
+        ranking.sort_by(|&a, &b| {
+            match (&scores[a], &scores[b]) {
+                (Some(x), Some(y)) => y.cmp(x),
+                (Some(_), None) => Ordering::Less,
+                (None, Some(_)) => Ordering::Greater,
+                (None, None) => Ordering::Equal,
+            }
+            .then_with(|| self.ds.agencies[a].code.cmp(&self.ds.agencies[b].code))
+        });
+        self.screen = Screen::Dashboard(Dashboard {
+            ranking,
+            selected: 0,
+            offset: 0,
+        });
+    }
+
+    pub(super) fn start_filter(&mut self) {
+        if matches!(self.screen, Screen::Navigator) {
+            self.modal = Modal::Filter;
+        } else {
+            self.status = Status::Info(self.t().filter_only_navigator.into());
+        }
+    }
+
+    /// A key while typing the filter: the list follows every keystroke.
+    pub(super) fn filter_key(&mut self, key: KeyEvent) {
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        match key.code {
+            KeyCode::Enter => self.modal = Modal::None,
+            KeyCode::Esc => {
+                self.modal = Modal::None;
+                self.nav_mut().filter.clear();
+                self.apply_filter();
+            }
+            KeyCode::Up => self.move_by(-1),
+            KeyCode::Down => self.move_by(1),
+            KeyCode::PageUp => self.move_by(-(self.page() as i64)),
+            KeyCode::PageDown => self.move_by(self.page() as i64),
+            KeyCode::Backspace => {
+                self.nav_mut().filter.pop();
+                self.apply_filter();
+            }
+            KeyCode::Char('u') if ctrl => {
+                self.nav_mut().filter.clear();
+                self.apply_filter();
+            }
+            KeyCode::Char(c) if !ctrl && !crate::domain::text::is_unsafe_char(c) => {
+                self.nav_mut().filter.push(c);
+                self.apply_filter();
+            }
+            _ => {}
+        }
+    }
+
+    /// Recomputes the shown items of the current level from its filter, keeping the
+    /// selected item selected when it still passes.
+    pub(super) fn apply_filter(&mut self) {
+        let top = self.nav_top();
+        let level = top.level;
+        let previous = top.current();
+        let words: Vec<String> = fold(&top.filter)
+            .split_whitespace()
+            .map(str::to_string)
+            .collect();
+        let shown: Vec<usize> = self
+            .items(level)
+            .into_iter()
+            .filter(|&i| {
+                let (code, name) = self.item_text(level, i);
+                let hay = fold(&format!("{code} {name}"));
+                words.iter().all(|w| hay.contains(w.as_str()))
+            })
+            .collect();
+        let top = self.nav_mut();
+        top.selected = previous
+            .and_then(|p| shown.iter().position(|&x| x == p))
+            .unwrap_or(0);
+        top.shown = shown;
+        top.offset = 0;
+        self.keep_in_view();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fold_ignores_case_and_accents() {
+        assert_eq!(fold("Kantór ÁMBON"), "kantor ambon");
+        assert_eq!(fold("Ｄｕｋｃａｐｉｌ"), "dukcapil");
+        assert!(fold("Pemerintah Kota Ambon").contains(&fold("AMBÓN")));
+    }
+
+    #[test]
+    fn scrolling_keeps_the_row_visible_with_minimal_moves() {
+        assert_eq!(scroll_to(0, 5, 10), 0);
+        assert_eq!(scroll_to(0, 12, 10), 3);
+        assert_eq!(scroll_to(3, 2, 10), 2);
+        assert_eq!(clamp_move(3, -10, 5), 0);
+        assert_eq!(clamp_move(3, i64::MAX / 2, 5), 4);
+        assert_eq!(clamp_move(0, 1, 0), 0);
+    }
+}

@@ -1,0 +1,575 @@
+//! Every word the workstation shows, in Indonesian and in English, from this one
+//! module. Plain texts are fields of [`Ui`]; texts with values are its methods.
+//! Indonesian is the default when `LANG` starts with `id` (see
+//! [`crate::domain::Lang::from_env`]); `language` in config.toml and `L` override it.
+
+use super::action::Action;
+use crate::domain::Lang;
+
+/// The UI text of one language.
+pub struct Ui {
+    pub lang: Lang,
+    pub agencies: &'static str,
+    pub units: &'static str,
+    pub products: &'static str,
+    pub checklist: &'static str,
+    pub dashboard: &'static str,
+    pub agency: &'static str,
+    pub unit: &'static str,
+    pub product: &'static str,
+    pub col_name: &'static str,
+    pub col_score: &'static str,
+    pub col_zone: &'static str,
+    pub col_progress: &'static str,
+    pub col_rank: &'static str,
+    pub score_title: &'static str,
+    pub no_score: &'static str,
+    pub answered: &'static str,
+    pub finalized_mark: &'static str,
+    pub top_zone: &'static str,
+    pub fulfil: &'static str,
+    pub guidance: &'static str,
+    pub note: &'static str,
+    pub evidence: &'static str,
+    pub no_note: &'static str,
+    pub no_evidence: &'static str,
+    pub weight: &'static str,
+    pub scale: &'static str,
+    pub unanswered: &'static str,
+    pub na: &'static str,
+    pub filter: &'static str,
+    pub filter_typing: &'static str,
+    pub nothing_matches: &'static str,
+    pub empty_title: &'static str,
+    pub empty_lines: [&'static str; 5],
+    pub too_small: &'static str,
+    pub too_small_fix: &'static str,
+    pub note_editor_keys: &'static str,
+    pub discard_question: &'static str,
+    pub evidence_title: &'static str,
+    pub evidence_explain: &'static str,
+    pub prompt_keys: &'static str,
+    pub reopen_title: &'static str,
+    pub reopen_explain: &'static str,
+    pub finalize_title: &'static str,
+    pub finalize_keys: &'static str,
+    pub zones_title: &'static str,
+    pub ranking_title: &'static str,
+    pub progress_title: &'static str,
+    pub no_score_bar: &'static str,
+    pub help_title: &'static str,
+    pub help_keys_title: &'static str,
+    pub help_editor_title: &'static str,
+    pub help_editor: [(&'static str, &'static str); 5],
+    pub help_legend_title: &'static str,
+    pub help_legend: [(&'static str, &'static str); 8],
+    pub help_close: &'static str,
+    pub assessor: &'static str,
+    pub instrument: &'static str,
+    // status messages
+    pub welcome: &'static str,
+    pub note_discarded: &'static str,
+    pub note_unchanged: &'static str,
+    pub cancelled: &'static str,
+    pub language_switched: &'static str,
+    pub export_hint: &'static str,
+    pub checklist_enter_hint: &'static str,
+    pub at_top: &'static str,
+    pub no_indicators: &'static str,
+    pub filter_only_navigator: &'static str,
+    pub open_product_first: &'static str,
+    pub evidence_empty: &'static str,
+    pub nothing_to_undo: &'static str,
+    pub reason_needed: &'static str,
+}
+
+pub static ID: Ui = Ui {
+    lang: Lang::Id,
+    agencies: "Instansi",
+    units: "Unit layanan",
+    products: "Produk layanan",
+    checklist: "Daftar periksa",
+    dashboard: "Dasbor",
+    agency: "Instansi",
+    unit: "Unit",
+    product: "Produk",
+    col_name: "Nama",
+    col_score: "Nilai",
+    col_zone: "Zona",
+    col_progress: "Terisi",
+    col_rank: "#",
+    score_title: "Nilai",
+    no_score: "belum ada nilai",
+    answered: "dijawab",
+    finalized_mark: "final",
+    top_zone: "Zona tertinggi tercapai",
+    fulfil: "Penuhi:",
+    guidance: "Petunjuk",
+    note: "Catatan",
+    evidence: "Bukti dukung",
+    no_note: "belum ada catatan",
+    no_evidence: "belum ada bukti dukung",
+    weight: "bobot",
+    scale: "skala",
+    unanswered: "belum dijawab",
+    na: "N/A",
+    filter: "Saring",
+    filter_typing: "ketik untuk menyaring · Enter selesai · Esc hapus saringan",
+    nothing_matches: "Tidak ada yang cocok dengan saringan.",
+    empty_title: "Belum ada penugasan",
+    empty_lines: [
+        "Basis data ini belum berisi instansi untuk dinilai.",
+        "Impor penugasan dari kantor perwakilan Anda:",
+        "  patuh assignment import BERKAS.json",
+        "atau coba data contoh Provinsi Maluku:",
+        "  patuh demo",
+    ],
+    too_small: "Layar terminal terlalu kecil",
+    too_small_fix: "Perbesar jendela atau perkecil huruf. q untuk keluar.",
+    note_editor_keys: "Ctrl-S simpan · Esc batal · Enter baris baru",
+    discard_question: "Buang perubahan catatan? y = buang · tombol lain = lanjut menulis",
+    evidence_title: "Bukti dukung",
+    evidence_explain: "Path berkas atau nomor dokumen. Berkas yang ada dicatat dengan ukuran dan SHA-256-nya.",
+    prompt_keys: "Enter simpan · Esc batal",
+    reopen_title: "Buka kembali produk final",
+    reopen_explain: "Alasan membuka kembali (dicatat di log audit):",
+    finalize_title: "Finalisasi produk",
+    finalize_keys: "y = finalisasi · tombol lain = batal",
+    zones_title: "Zona instansi",
+    ranking_title: "Peringkat instansi",
+    progress_title: "Kemajuan penilaian",
+    no_score_bar: "tanpa",
+    help_title: "Bantuan",
+    help_keys_title: "Tombol",
+    help_editor_title: "Penyunting catatan dan isian",
+    help_editor: [
+        ("Ctrl-S / F2", "simpan catatan"),
+        ("Esc", "batal (bertanya bila catatan berubah)"),
+        ("Enter", "baris baru (di isian: simpan)"),
+        ("← → ↑ ↓ Home End", "gerakkan kursor"),
+        ("Bksp / Del", "hapus karakter"),
+    ],
+    help_legend_title: "Tanda",
+    help_legend: [
+        ("[✓]", "ada / terpenuhi (nilai 1)"),
+        ("[✗]", "tidak ada (nilai 0)"),
+        ("[ ] ·/3", "belum dijawab (dihitung 0)"),
+        ("2/3", "nilai pada skala 0..3"),
+        ("N/A", "tidak berlaku (tidak dihitung)"),
+        ("✎ §", "ada catatan · ada bukti dukung"),
+        ("✔", "produk sudah final (hanya-baca)"),
+        (
+            "zona",
+            "mis. merah / kuning / hijau: selalu tertulis di samping nilai, bukan hanya warna",
+        ),
+    ],
+    help_close: "Esc/? tutup · j/k gulir",
+    assessor: "penilai",
+    instrument: "instrumen",
+    welcome: "Selamat datang. Tekan ? untuk bantuan.",
+    note_discarded: "Perubahan catatan dibuang.",
+    note_unchanged: "Catatan tidak berubah.",
+    cancelled: "Dibatalkan.",
+    language_switched: "Bahasa: Indonesia.",
+    export_hint: "Ekspor: gunakan `patuh export --out BERKAS`.",
+    checklist_enter_hint: "Spasi mencentang, 0-9 memberi nilai, n menulis catatan, ? bantuan.",
+    at_top: "Sudah di tingkat teratas. q untuk keluar.",
+    no_indicators: "Instrumen produk ini tidak punya indikator.",
+    filter_only_navigator: "Saringan hanya ada di daftar instansi, unit dan produk.",
+    open_product_first: "Buka sebuah produk dulu (Enter).",
+    evidence_empty: "Tulis path berkas atau nomor dokumen.",
+    nothing_to_undo: "Tidak ada perubahan nilai atau catatan untuk dibatalkan di sesi ini.",
+    reason_needed: "Membuka kembali perlu alasan.",
+};
+
+pub static EN: Ui = Ui {
+    lang: Lang::En,
+    agencies: "Agencies",
+    units: "Service units",
+    products: "Service products",
+    checklist: "Checklist",
+    dashboard: "Dashboard",
+    agency: "Agency",
+    unit: "Unit",
+    product: "Product",
+    col_name: "Name",
+    col_score: "Score",
+    col_zone: "Zone",
+    col_progress: "Done",
+    col_rank: "#",
+    score_title: "Score",
+    no_score: "no score yet",
+    answered: "answered",
+    finalized_mark: "final",
+    top_zone: "Top zone reached",
+    fulfil: "Fulfil:",
+    guidance: "Guidance",
+    note: "Note",
+    evidence: "Evidence",
+    no_note: "no note yet",
+    no_evidence: "no evidence yet",
+    weight: "weight",
+    scale: "scale",
+    unanswered: "unanswered",
+    na: "N/A",
+    filter: "Filter",
+    filter_typing: "type to filter · Enter done · Esc clear filter",
+    nothing_matches: "Nothing matches the filter.",
+    empty_title: "No assignment yet",
+    empty_lines: [
+        "This database holds no agencies to assess yet.",
+        "Import the assignment from your provincial office:",
+        "  patuh assignment import FILE.json",
+        "or try the Maluku province demo data:",
+        "  patuh demo",
+    ],
+    too_small: "The terminal is too small",
+    too_small_fix: "Enlarge the window or use a smaller font. q quits.",
+    note_editor_keys: "Ctrl-S save · Esc cancel · Enter new line",
+    discard_question: "Discard the note's changes? y = discard · any other key = keep writing",
+    evidence_title: "Evidence",
+    evidence_explain: "A file path or a document number. An existing file is recorded with its size and SHA-256.",
+    prompt_keys: "Enter save · Esc cancel",
+    reopen_title: "Reopen a finalized product",
+    reopen_explain: "Reason for reopening (goes into the audit log):",
+    finalize_title: "Finalize the product",
+    finalize_keys: "y = finalize · any other key = cancel",
+    zones_title: "Agencies by zone",
+    ranking_title: "Agency ranking",
+    progress_title: "Assessment progress",
+    no_score_bar: "none",
+    help_title: "Help",
+    help_keys_title: "Keys",
+    help_editor_title: "Note editor and prompts",
+    help_editor: [
+        ("Ctrl-S / F2", "save the note"),
+        ("Esc", "cancel (asks if the note changed)"),
+        ("Enter", "new line (in a prompt: save)"),
+        ("← → ↑ ↓ Home End", "move the cursor"),
+        ("Bksp / Del", "delete a character"),
+    ],
+    help_legend_title: "Marks",
+    help_legend: [
+        ("[✓]", "present / fulfilled (value 1)"),
+        ("[✗]", "absent (value 0)"),
+        ("[ ] ·/3", "unanswered (counts as 0)"),
+        ("2/3", "a value on a 0..3 scale"),
+        ("N/A", "not applicable (left out)"),
+        ("✎ §", "has a note · has evidence"),
+        ("✔", "product finalized (read-only)"),
+        (
+            "zone",
+            "e.g. merah / kuning / hijau: always written next to the score, not only a colour",
+        ),
+    ],
+    help_close: "Esc/? close · j/k scroll",
+    assessor: "assessor",
+    instrument: "instrument",
+    welcome: "Welcome. Press ? for help.",
+    note_discarded: "The note's changes were discarded.",
+    note_unchanged: "The note did not change.",
+    cancelled: "Cancelled.",
+    language_switched: "Language: English.",
+    export_hint: "Export: use `patuh export --out FILE`.",
+    checklist_enter_hint: "Space ticks, 0-9 sets a value, n writes a note, ? helps.",
+    at_top: "Already at the top level. q quits.",
+    no_indicators: "This product's instrument has no indicators.",
+    filter_only_navigator: "The filter works in the agency, unit and product lists.",
+    open_product_first: "Open a product first (Enter).",
+    evidence_empty: "Write a file path or a document number.",
+    nothing_to_undo: "No value or note change of this session to undo.",
+    reason_needed: "Reopening needs a reason.",
+};
+
+/// The UI text of a language.
+pub fn ui(lang: Lang) -> &'static Ui {
+    match lang {
+        Lang::Id => &ID,
+        Lang::En => &EN,
+    }
+}
+
+impl Ui {
+    fn pick(&self, id: String, en: String) -> String {
+        match self.lang {
+            Lang::Id => id,
+            Lang::En => en,
+        }
+    }
+
+    pub fn resumed(&self, path: &str) -> String {
+        self.pick(
+            format!("Melanjutkan di {path}. Tekan ? untuk bantuan."),
+            format!("Resuming at {path}. Press ? for help."),
+        )
+    }
+
+    pub fn read_only(&self, key: &str) -> String {
+        self.pick(
+            format!("Produk ini sudah final (hanya-baca). Tekan {key} untuk membukanya kembali dengan alasan."),
+            format!("This product is finalized (read-only). Press {key} to reopen it with a reason."),
+        )
+    }
+
+    pub fn saved(&self, product: &str, indicator: &str, what: &str) -> String {
+        self.pick(
+            format!("Tersimpan: {product} · {indicator} = {what}"),
+            format!("Saved: {product} · {indicator} = {what}"),
+        )
+    }
+
+    pub fn undone(&self, saved: &str) -> String {
+        self.pick(format!("Dibatalkan, {saved}"), format!("Undone, {saved}"))
+    }
+
+    pub fn out_of_range(&self, v: u32, max: u32) -> String {
+        self.pick(
+            format!("Nilai {v} di luar skala indikator ini (0..{max})."),
+            format!("Value {v} is outside this indicator's scale (0..{max})."),
+        )
+    }
+
+    pub fn evidence_unreadable(&self, path: &str, err: &str) -> String {
+        self.pick(
+            format!("{path}: berkas tidak dapat dibaca ({err}); tidak ada yang disimpan."),
+            format!("{path}: cannot read the file ({err}); nothing was saved."),
+        )
+    }
+
+    pub fn evidence_file_saved(&self, reference: &str, size: u64, hash: &str) -> String {
+        self.pick(
+            format!("Tersimpan: bukti {reference} ({size} bita, sha256 {hash}…)"),
+            format!("Saved: evidence {reference} ({size} bytes, sha256 {hash}…)"),
+        )
+    }
+
+    pub fn evidence_ref_saved(&self, reference: &str) -> String {
+        self.pick(
+            format!("Tersimpan: bukti {reference} (nomor dokumen)"),
+            format!("Saved: evidence {reference} (document reference)"),
+        )
+    }
+
+    pub fn finalized(&self, path: &str) -> String {
+        self.pick(
+            format!("Tersimpan: {path} final (hanya-baca)."),
+            format!("Saved: {path} finalized (read-only)."),
+        )
+    }
+
+    pub fn reopened(&self, path: &str) -> String {
+        self.pick(
+            format!("Tersimpan: {path} dibuka kembali."),
+            format!("Saved: {path} reopened."),
+        )
+    }
+
+    pub fn finalize_question(&self, path: &str, unanswered: u64) -> String {
+        let base = self.pick(
+            format!("Finalisasi {path}? Setelahnya produk hanya-baca sampai dibuka kembali dengan alasan."),
+            format!("Finalize {path}? It becomes read-only until reopened with a reason."),
+        );
+        if unanswered == 0 {
+            base
+        } else {
+            self.pick(
+                format!("{base} Masih {unanswered} indikator belum dijawab."),
+                format!("{base} {unanswered} indicator(s) are still unanswered."),
+            )
+        }
+    }
+
+    pub fn next_zone(&self, zone: &str) -> String {
+        self.pick(format!("Ke zona {zone}:"), format!("To zone {zone}:"))
+    }
+
+    pub fn points(&self, points: &str) -> String {
+        self.pick(format!(" +{points} poin"), format!(" +{points} points"))
+    }
+
+    pub fn note_saved(&self, product: &str, indicator: &str) -> String {
+        self.pick(
+            format!("Tersimpan: catatan {product} · {indicator}"),
+            format!("Saved: note of {product} · {indicator}"),
+        )
+    }
+
+    pub fn more_below(&self, key: &str) -> String {
+        self.pick(
+            format!("lanjut di bawah: {key}, lalu j/k"),
+            format!("more below: {key}, then j/k"),
+        )
+    }
+
+    pub fn more(&self, n: usize) -> String {
+        self.pick(format!("… dan {n} lagi"), format!("… and {n} more"))
+    }
+
+    pub fn filtered(&self, shown: usize, total: usize) -> String {
+        self.pick(
+            format!("{shown} dari {total}"),
+            format!("{shown} of {total}"),
+        )
+    }
+
+    pub fn too_small_size(&self, w: u16, h: u16, min_w: u16, min_h: u16) -> String {
+        self.pick(
+            format!("Sekarang {w}×{h}; perlu paling sedikit {min_w}×{min_h}."),
+            format!("It is {w}×{h}; patuh needs at least {min_w}×{min_h}."),
+        )
+    }
+
+    pub fn progress(&self, answered: u64, total: u64, final_n: usize, products: usize) -> String {
+        let pct = (answered * 100).checked_div(total).unwrap_or(0);
+        self.pick(
+            format!("{answered}/{total} dijawab ({pct}%) · {final_n}/{products} produk final"),
+            format!("{answered}/{total} answered ({pct}%) · {final_n}/{products} products final"),
+        )
+    }
+
+    pub fn config_file(&self, path: &str) -> String {
+        self.pick(
+            format!("Tombol dan bahasa dapat diubah di {path}"),
+            format!("Keys and language can be changed in {path}"),
+        )
+    }
+
+    /// The steps a new user needs, with the keys of the current key map.
+    pub fn help_intro(&self, k: &dyn Fn(Action) -> String) -> Vec<String> {
+        use Action as A;
+        match self.lang {
+            Lang::Id => vec![
+                format!(
+                    "1. Pilih instansi dengan {} / {}, buka dengan {}: unit layanan, lalu produk, lalu daftar periksanya. {} kembali.",
+                    k(A::Down), k(A::Up), k(A::Open), k(A::Back)
+                ),
+                format!(
+                    "2. Di daftar periksa: {} mencentang/membatalkan centang, 0-9 memberi nilai skala, {} tidak berlaku, {} mengosongkan.",
+                    k(A::Tick), k(A::NotApplicable), k(A::Clear)
+                ),
+                format!(
+                    "3. {} menulis catatan (Ctrl-S simpan), {} melampirkan bukti dukung, {} membatalkan perubahan terakhir.",
+                    k(A::Note), k(A::Evidence), k(A::Undo)
+                ),
+                "4. Setiap perubahan langsung tersimpan di basis data (\"Tersimpan\" di bilah status); tidak ada perintah simpan.".into(),
+                format!(
+                    "5. {} memfinalisasi produk (hanya-baca); {} lagi membukanya kembali dengan alasan. {} menyaring daftar, {} dasbor, {} keluar.",
+                    k(A::Finalize), k(A::Finalize), k(A::Filter), k(A::Dashboard), k(A::Quit)
+                ),
+            ],
+            Lang::En => vec![
+                format!(
+                    "1. Choose an agency with {} / {}, open it with {}: its service units, then products, then a product's checklist. {} goes back.",
+                    k(A::Down), k(A::Up), k(A::Open), k(A::Back)
+                ),
+                format!(
+                    "2. In the checklist: {} ticks/unticks, 0-9 sets a scale value, {} marks not applicable, {} clears.",
+                    k(A::Tick), k(A::NotApplicable), k(A::Clear)
+                ),
+                format!(
+                    "3. {} writes a note (Ctrl-S saves), {} attaches evidence, {} undoes the last change.",
+                    k(A::Note), k(A::Evidence), k(A::Undo)
+                ),
+                "4. Every change is saved in the database at once (\"Saved\" in the status bar); there is no save command.".into(),
+                format!(
+                    "5. {} finalizes a product (read-only); {} again reopens it with a reason. {} filters a list, {} dashboard, {} quits.",
+                    k(A::Finalize), k(A::Finalize), k(A::Filter), k(A::Dashboard), k(A::Quit)
+                ),
+            ],
+        }
+    }
+
+    /// What an action does, for the help overlay.
+    pub fn describe(&self, action: Action) -> &'static str {
+        let id = self.lang == Lang::Id;
+        let (i, e) = match action {
+            Action::Up => ("naik", "up"),
+            Action::Down => ("turun", "down"),
+            Action::PageUp => ("satu halaman ke atas", "page up"),
+            Action::PageDown => ("satu halaman ke bawah", "page down"),
+            Action::Top => ("ke awal daftar", "to the top"),
+            Action::Bottom => ("ke akhir daftar", "to the bottom"),
+            Action::Open => (
+                "buka: instansi → unit → produk → daftar periksa",
+                "open: agency → units → products → checklist",
+            ),
+            Action::Back => (
+                "kembali satu tingkat (atau hapus saringan)",
+                "back one level (or clear the filter)",
+            ),
+            Action::NextPane => (
+                "ganti panel: daftar ↔ rincian, instansi ↔ dasbor",
+                "switch pane: list ↔ details, navigator ↔ dashboard",
+            ),
+            Action::Filter => (
+                "saring daftar (tanpa beda huruf besar/aksen)",
+                "filter the list (ignores case and accents)",
+            ),
+            Action::Dashboard => (
+                "dasbor: zona, peringkat, kemajuan",
+                "dashboard: zones, ranking, progress",
+            ),
+            Action::Tick => (
+                "centang / batal centang indikator",
+                "tick / untick the indicator",
+            ),
+            Action::SetValue(_) => ("beri nilai pada skala", "set a scale value"),
+            Action::NotApplicable => (
+                "tidak berlaku (sekali lagi: kosongkan)",
+                "not applicable (again: clear)",
+            ),
+            Action::Clear => ("kosongkan (belum dijawab)", "clear (unanswered)"),
+            Action::Note => ("tulis catatan indikator", "write the indicator's note"),
+            Action::Evidence => (
+                "lampirkan bukti dukung (berkas atau nomor dokumen)",
+                "attach evidence (file or document number)",
+            ),
+            Action::Undo => (
+                "batalkan perubahan nilai/catatan terakhir",
+                "undo the last value/note change",
+            ),
+            Action::Finalize => (
+                "finalisasi produk / buka kembali dengan alasan",
+                "finalize the product / reopen with a reason",
+            ),
+            Action::Export => (
+                "ekspor (lihat `patuh export`)",
+                "export (see `patuh export`)",
+            ),
+            Action::Language => (
+                "ganti bahasa Indonesia/Inggris",
+                "switch Indonesian/English",
+            ),
+            Action::Help => ("bantuan ini", "this help"),
+            Action::Quit => (
+                "keluar (semua sudah tersimpan)",
+                "quit (everything is already saved)",
+            ),
+        };
+        if id { i } else { e }
+    }
+
+    /// A short word for the hint bar.
+    pub fn short(&self, action: Action) -> &'static str {
+        let id = self.lang == Lang::Id;
+        let (i, e) = match action {
+            Action::Open => ("buka", "open"),
+            Action::Back => ("kembali", "back"),
+            Action::Filter => ("saring", "filter"),
+            Action::Dashboard => ("dasbor", "dashboard"),
+            Action::Tick => ("centang", "tick"),
+            Action::SetValue(_) => ("nilai", "value"),
+            Action::NotApplicable => ("N/A", "N/A"),
+            Action::Note => ("catat", "note"),
+            Action::Evidence => ("bukti", "evidence"),
+            Action::Undo => ("batal", "undo"),
+            Action::Finalize => ("final", "finalize"),
+            Action::NextPane => ("panel", "pane"),
+            Action::Help => ("bantuan", "help"),
+            Action::Quit => ("keluar", "quit"),
+            Action::Language => ("bahasa", "language"),
+            _ => ("", ""),
+        };
+        if id { i } else { e }
+    }
+}

@@ -1,0 +1,159 @@
+//! The dashboard: how many agencies are in each zone (a bar chart, zones written
+//! under the bars), the overall progress (a gauge) and the agencies ranked by score.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Bar, BarChart, BarGroup, Block, Cell, Gauge, Row, Table, Widget};
+
+use super::{layout, safe, score_text, zone_span};
+use crate::tui::app::{App, Dashboard};
+
+pub fn render(app: &App, d: &Dashboard, area: Rect, buf: &mut Buffer) {
+    let (chart, gauge, ranking) = layout::dashboard(area);
+    zones(app, chart, buf);
+    progress(app, gauge, buf);
+    table(app, d, ranking, buf);
+}
+
+fn zones(app: &App, area: Rect, buf: &mut Buffer) {
+    let t = app.t();
+    // Zones by code, in the order the instruments list them; agencies without a
+    // score (nothing applicable) in a bar of their own.
+    let mut counts: Vec<(String, Style, u64)> = Vec::new();
+    let mut none = 0u64;
+    for a in 0..app.ds.agencies.len() {
+        let instrument = app.ds.instrument_of_agency(a);
+        for b in &instrument.bands {
+            if !counts.iter().any(|(c, _, _)| *c == b.code) {
+                counts.push((b.code.clone(), app.theme.zone(b), 0));
+            }
+        }
+        match app.book.agency(&app.ds, a).band(instrument) {
+            Some(b) => {
+                if let Some(c) = counts.iter_mut().find(|(c, _, _)| *c == b.code) {
+                    c.2 += 1;
+                }
+            }
+            None => none += 1,
+        }
+    }
+    if none > 0 {
+        counts.push((t.no_score_bar.to_string(), app.theme.dim(), none));
+    }
+    let bars: Vec<Bar> = counts
+        .iter()
+        .map(|(code, style, n)| {
+            Bar::default()
+                .value(*n)
+                .label(Line::from(safe(code).into_owned()))
+                .text_value(n.to_string())
+                .style(*style)
+                .value_style(style.reversed())
+        })
+        .collect();
+    BarChart::default()
+        .block(
+            Block::bordered()
+                .border_style(app.theme.border())
+                .title(Span::styled(
+                    format!(" {} ", t.zones_title),
+                    app.theme.title(),
+                )),
+        )
+        .bar_width(8)
+        .bar_gap(3)
+        .data(BarGroup::default().bars(&bars))
+        .render(area, buf);
+}
+
+fn progress(app: &App, area: Rect, buf: &mut Buffer) {
+    let t = app.t();
+    let (mut answered, mut total) = (0u64, 0u64);
+    for a in 0..app.ds.agencies.len() {
+        let s = app.book.agency(&app.ds, a);
+        answered += s.answered;
+        total += s.total;
+    }
+    let finals = app.ds.products.iter().filter(|p| p.finalized).count();
+    let ratio = if total == 0 {
+        0.0
+    } else {
+        answered as f64 / total as f64
+    };
+    Gauge::default()
+        .block(
+            Block::bordered()
+                .border_style(app.theme.border())
+                .title(Span::styled(
+                    format!(" {} ", t.progress_title),
+                    app.theme.title(),
+                )),
+        )
+        .gauge_style(app.theme.gauge())
+        .ratio(ratio.clamp(0.0, 1.0))
+        .label(t.progress(answered, total, finals, app.ds.products.len()))
+        .render(area, buf);
+}
+
+fn table(app: &App, d: &Dashboard, area: Rect, buf: &mut Buffer) {
+    let t = app.t();
+    let block = Block::bordered()
+        .border_style(app.theme.border_focus())
+        .title(Span::styled(
+            format!(" {} ", t.ranking_title),
+            app.theme.title(),
+        ));
+    let inner = block.inner(area);
+    block.render(area, buf);
+    let header = Row::new(vec![
+        Cell::from(""),
+        Cell::from(Line::raw(t.col_rank).right_aligned()),
+        Cell::from(t.col_name),
+        Cell::from(Line::raw(t.col_score).right_aligned()),
+        Cell::from(t.col_zone),
+        Cell::from(Line::raw(t.col_progress).right_aligned()),
+    ])
+    .style(app.theme.header());
+    let rows: Vec<Row> = d
+        .ranking
+        .iter()
+        .enumerate()
+        .skip(d.offset)
+        .take(inner.height.saturating_sub(1) as usize)
+        .map(|(n, &a)| {
+            let agency = &app.ds.agencies[a];
+            let s = app.book.agency(&app.ds, a);
+            let instrument = app.ds.instrument_of_agency(a);
+            let selected = n == d.selected;
+            let row = Row::new(vec![
+                Cell::from(if selected { "›" } else { " " }),
+                Cell::from(Line::raw((n + 1).to_string()).right_aligned()),
+                Cell::from(format!("{} {}", safe(&agency.code), safe(&agency.name))),
+                Cell::from(Line::raw(score_text(&s)).right_aligned()),
+                Cell::from(zone_span(app, &s, instrument)),
+                Cell::from(Line::raw(format!("{}/{}", s.answered, s.total)).right_aligned()),
+            ]);
+            if selected {
+                row.style(app.theme.selected())
+            } else {
+                row
+            }
+        })
+        .collect();
+    Table::new(
+        rows,
+        [
+            Constraint::Length(1),
+            Constraint::Length(3),
+            Constraint::Fill(1),
+            Constraint::Length(6),
+            Constraint::Length(6),
+            Constraint::Length(9),
+        ],
+    )
+    .header(header)
+    .column_spacing(1)
+    .render(inner, buf);
+}

@@ -1,0 +1,213 @@
+//! The windows over the screen: the note editor (with its "discard?" question), the
+//! evidence and reopen prompts, and the finalize confirmation.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Position, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Paragraph, Widget, Wrap};
+
+use super::{layout, safe};
+use crate::tui::app::{App, NoteEdit};
+use crate::tui::editor::TextArea;
+
+fn note_window(area: Rect) -> Rect {
+    layout::centered(area, 72, 16)
+}
+
+/// The editing area inside the note window (its border and the key line excluded).
+fn note_text_area(area: Rect) -> Rect {
+    let inner = note_window(area).inner(ratatui::layout::Margin::new(1, 1));
+    Rect {
+        height: inner.height.saturating_sub(1),
+        ..inner
+    }
+}
+
+/// The first visible layout row, so that the cursor's row is on screen.
+fn note_scroll(cursor_row: usize, height: usize) -> usize {
+    cursor_row.saturating_sub(height.saturating_sub(1))
+}
+
+pub fn note(app: &App, edit: &NoteEdit, confirm: bool, area: Rect, buf: &mut Buffer) {
+    let t = app.t();
+    let window = note_window(area);
+    let ind = &app.ds.instrument_of_product(edit.product).indicators[edit.indicator];
+    let product = &app.ds.products[edit.product];
+    Clear.render(window, buf);
+    Block::bordered()
+        .border_style(app.theme.border_focus())
+        .title(Line::from(vec![
+            Span::styled(format!(" {} ", t.note), app.theme.title()),
+            Span::raw(format!("{} · {} ", safe(&product.code), safe(&ind.id))),
+        ]))
+        .render(window, buf);
+    let text_area = note_text_area(area);
+    let (rows, cursor) = edit.editor.layout(text_area.width as usize);
+    let skip = note_scroll(cursor.0, text_area.height as usize);
+    let lines: Vec<Line> = rows
+        .iter()
+        .skip(skip)
+        .take(text_area.height as usize)
+        .map(|r| Line::raw(r.as_str()))
+        .collect();
+    Paragraph::new(lines).render(text_area, buf);
+    // The cursor cell is drawn reversed too, for terminals that hide the cursor.
+    if !confirm {
+        let pos = Position::new(
+            text_area.x + cursor.1 as u16,
+            text_area.y + (cursor.0 - skip) as u16,
+        );
+        if text_area.contains(pos) {
+            buf[pos].set_style(app.theme.selected());
+        }
+    }
+    let key_line = Rect {
+        y: text_area.bottom(),
+        height: 1,
+        ..text_area
+    };
+    if confirm {
+        Line::styled(t.discard_question, app.theme.error()).render(key_line, buf);
+    } else {
+        Line::styled(t.note_editor_keys, app.theme.dim()).render(key_line, buf);
+    }
+}
+
+pub fn note_cursor(edit: &NoteEdit, area: Rect) -> Option<Position> {
+    let text_area = note_text_area(area);
+    let (_, cursor) = edit.editor.layout(text_area.width as usize);
+    let skip = note_scroll(cursor.0, text_area.height as usize);
+    let pos = Position::new(
+        text_area.x + cursor.1 as u16,
+        text_area.y + (cursor.0 - skip) as u16,
+    );
+    text_area.contains(pos).then_some(pos)
+}
+
+fn prompt_window(area: Rect) -> Rect {
+    layout::centered(area, 70, 8)
+}
+
+/// The one-line input of a prompt, scrolled so that the cursor is visible.
+fn prompt_input(area: Rect) -> Rect {
+    let inner = prompt_window(area).inner(ratatui::layout::Margin::new(1, 1));
+    Rect {
+        y: inner.y + 3,
+        height: 1,
+        ..inner
+    }
+}
+
+fn prompt(
+    app: &App,
+    title: &str,
+    explain: &str,
+    context: String,
+    input: &TextArea,
+    area: Rect,
+    buf: &mut Buffer,
+) {
+    let t = app.t();
+    let window = prompt_window(area);
+    Clear.render(window, buf);
+    let block = Block::bordered()
+        .border_style(app.theme.border_focus())
+        .title(Span::styled(format!(" {title} "), app.theme.title()));
+    let inner = block.inner(window);
+    block.render(window, buf);
+    Paragraph::new(vec![
+        Line::raw(context),
+        Line::styled(explain.to_string(), app.theme.dim()),
+    ])
+    .wrap(Wrap { trim: false })
+    .render(Rect { height: 3, ..inner }, buf);
+    let field = prompt_input(area);
+    let (text, cursor_x) = prompt_view(input, field.width as usize);
+    Line::styled(format!("> {text}"), app.theme.header()).render(field, buf);
+    let pos = Position::new(field.x + 2 + cursor_x as u16, field.y);
+    if field.contains(pos) {
+        buf[pos].set_style(app.theme.selected());
+    }
+    Line::styled(t.prompt_keys, app.theme.dim()).render(
+        Rect {
+            y: field.y + 2,
+            height: 1,
+            ..field
+        },
+        buf,
+    );
+}
+
+/// The visible part of a one-line input and the cursor's column in it.
+fn prompt_view(input: &TextArea, width: usize) -> (String, usize) {
+    let room = width.saturating_sub(3).max(1);
+    let (rows, (row, col)) = input.layout(room);
+    (rows.get(row).cloned().unwrap_or_default(), col)
+}
+
+pub fn prompt_cursor(input: &TextArea, area: Rect) -> Option<Position> {
+    let field = prompt_input(area);
+    let (_, x) = prompt_view(input, field.width as usize);
+    let pos = Position::new(field.x + 2 + x as u16, field.y);
+    field.contains(pos).then_some(pos)
+}
+
+pub fn evidence(app: &App, p: usize, i: usize, input: &TextArea, area: Rect, buf: &mut Buffer) {
+    let t = app.t();
+    let ind = &app.ds.instrument_of_product(p).indicators[i];
+    let context = format!(
+        "{} · {}",
+        safe(&app.ds.product_path(p)),
+        safe(ind.label.get(app.lang))
+    );
+    prompt(
+        app,
+        t.evidence_title,
+        t.evidence_explain,
+        context,
+        input,
+        area,
+        buf,
+    );
+}
+
+pub fn reopen(app: &App, p: usize, input: &TextArea, area: Rect, buf: &mut Buffer) {
+    let t = app.t();
+    let context = format!(
+        "{} {}",
+        safe(&app.ds.product_path(p)),
+        safe(&app.ds.products[p].name)
+    );
+    prompt(
+        app,
+        t.reopen_title,
+        t.reopen_explain,
+        context,
+        input,
+        area,
+        buf,
+    );
+}
+
+pub fn finalize(app: &App, p: usize, area: Rect, buf: &mut Buffer) {
+    let t = app.t();
+    let window = prompt_window(area);
+    Clear.render(window, buf);
+    let s = app.book.product_summary(p);
+    let question = t.finalize_question(&safe(&app.ds.product_path(p)), s.total - s.answered);
+    Paragraph::new(vec![
+        Line::raw(question),
+        Line::raw(""),
+        Line::styled(t.finalize_keys, app.theme.key()),
+    ])
+    .wrap(Wrap { trim: false })
+    .block(
+        Block::bordered()
+            .border_style(app.theme.border_focus())
+            .title(Span::styled(
+                format!(" {} ", t.finalize_title),
+                app.theme.title(),
+            )),
+    )
+    .render(window, buf);
+}

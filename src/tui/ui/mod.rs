@@ -1,0 +1,260 @@
+//! Drawing: pure functions from the state to a buffer (`impl Widget for &App`), so
+//! drawing never changes anything and every screen can be tested on a `TestBackend`.
+//! Every text that comes from the database or a file goes through
+//! [`crate::domain::text::sanitize`] on its way to the screen.
+
+mod checklist;
+mod dashboard;
+mod dialogs;
+pub(crate) mod help;
+pub mod layout;
+mod navigator;
+mod score;
+#[cfg(test)]
+mod tests;
+
+use std::borrow::Cow;
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Position, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Widget, Wrap};
+
+use super::action::Action;
+use super::app::{App, Level, Modal, Screen, Status};
+use crate::domain::instrument::{Band, Instrument};
+use crate::domain::model::Summary;
+use crate::domain::text::sanitize;
+
+/// Database or file text made safe for the terminal.
+pub(crate) fn safe(s: &str) -> Cow<'_, str> {
+    sanitize(s)
+}
+
+/// A score as shown ("72.50"), or "-" when there is none.
+pub(crate) fn score_text(s: &Summary) -> String {
+    s.rounded()
+        .map(|r| r.to_string())
+        .unwrap_or_else(|| "-".into())
+}
+
+/// The zone of a summary as a styled span: the band's code, coloured by the theme.
+pub(crate) fn zone_span<'a>(app: &App, s: &Summary, instrument: &'a Instrument) -> Span<'a> {
+    match s.band(instrument) {
+        Some(b) => Span::styled(safe(&b.code).into_owned(), app.theme.zone(b)),
+        None => Span::raw("-"),
+    }
+}
+
+pub(crate) fn band<'a>(s: &Summary, instrument: &'a Instrument) -> Option<&'a Band> {
+    s.band(instrument)
+}
+
+impl Widget for &App {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        if layout::too_small(area) {
+            too_small(self, area, buf);
+            return;
+        }
+        let f = layout::frame_in(area);
+        header(self, f.header, buf);
+        match &self.screen {
+            Screen::Navigator => navigator::render(self, f.main, buf),
+            Screen::Checklist(c) => checklist::render(self, c, f.main, buf),
+            Screen::Dashboard(d) => dashboard::render(self, d, f.main, buf),
+        }
+        score::render(self, f.side, buf);
+        hints(self, f.hints, buf);
+        status(self, f.status, buf);
+        match &self.modal {
+            Modal::None | Modal::Filter => {}
+            Modal::Help { scroll } => help::render(self, *scroll, area, buf),
+            Modal::Note(edit) => dialogs::note(self, edit, false, area, buf),
+            Modal::ConfirmDiscard(edit) => dialogs::note(self, edit, true, area, buf),
+            Modal::Evidence {
+                product,
+                indicator,
+                input,
+            } => dialogs::evidence(self, *product, *indicator, input, area, buf),
+            Modal::Reopen { product, input } => dialogs::reopen(self, *product, input, area, buf),
+            Modal::ConfirmFinalize { product } => dialogs::finalize(self, *product, area, buf),
+        }
+    }
+}
+
+/// How many lines the help overlay has (before wrapping), to bound its scrolling.
+pub fn help_lines(app: &App) -> usize {
+    help::lines(app).len()
+}
+
+/// Where the terminal's cursor belongs (in an editor or prompt), if anywhere.
+pub fn cursor(app: &App, area: Rect) -> Option<Position> {
+    if layout::too_small(area) {
+        return None;
+    }
+    match &app.modal {
+        Modal::Note(edit) => dialogs::note_cursor(edit, area),
+        Modal::Evidence { input, .. } => dialogs::prompt_cursor(input, area),
+        Modal::Reopen { input, .. } => dialogs::prompt_cursor(input, area),
+        Modal::Filter => navigator::filter_cursor(app, layout::frame_in(area).main),
+        _ => None,
+    }
+}
+
+fn too_small(app: &App, area: Rect, buf: &mut Buffer) {
+    let t = app.t();
+    let keys = app.keys.first(Action::Quit).unwrap_or_default();
+    let lines = vec![
+        Line::styled(t.too_small, app.theme.error()),
+        Line::raw(t.too_small_size(area.width, area.height, layout::MIN_W, layout::MIN_H)),
+        Line::raw(t.too_small_fix.replace('q', &keys)),
+    ];
+    let h = (lines.len() as u16 + 2).min(area.height);
+    let y = area.y + area.height.saturating_sub(h) / 2;
+    Paragraph::new(lines)
+        .wrap(Wrap { trim: true })
+        .centered()
+        .render(
+            Rect {
+                y,
+                height: area.height - (y - area.y),
+                ..area
+            },
+            buf,
+        );
+}
+
+/// "patuh · Agencies › 8171 › DUKCAPIL › KTP-EL" and the language on the right.
+fn header(app: &App, area: Rect, buf: &mut Buffer) {
+    let t = app.t();
+    let mut spans = vec![Span::styled(" patuh ", app.theme.title()), Span::raw("· ")];
+    let mut crumbs: Vec<String> = vec![t.agencies.to_string()];
+    for l in &app.nav[1..] {
+        match l.level {
+            Level::Units(a) => crumbs.push(safe(&app.ds.agencies[a].code).into_owned()),
+            Level::Products(u) => crumbs.push(safe(&app.ds.units[u].code).into_owned()),
+            Level::Agencies => {}
+        }
+    }
+    match &app.screen {
+        Screen::Checklist(c) => crumbs.push(safe(&app.ds.products[c.product].code).into_owned()),
+        Screen::Dashboard(_) => crumbs = vec![t.dashboard.to_string()],
+        Screen::Navigator => {}
+    }
+    spans.push(Span::styled(crumbs.join(" › "), app.theme.header()));
+    Line::from(spans).render(area, buf);
+    let right = format!("{} ", app.lang.code().to_uppercase());
+    let w = right.len() as u16;
+    if area.width > w {
+        Span::styled(right, app.theme.dim()).render(Rect::new(area.right() - w, area.y, w, 1), buf);
+    }
+}
+
+/// The key hints of the current screen, from the key map.
+fn hints(app: &App, area: Rect, buf: &mut Buffer) {
+    let t = app.t();
+    let actions: &[Action] = match (&app.modal, &app.screen) {
+        (Modal::Note(_), _) => {
+            Line::styled(format!(" {}", t.note_editor_keys), app.theme.dim()).render(area, buf);
+            return;
+        }
+        (Modal::Evidence { .. } | Modal::Reopen { .. }, _) => {
+            Line::styled(format!(" {}", t.prompt_keys), app.theme.dim()).render(area, buf);
+            return;
+        }
+        (Modal::Filter, _) => {
+            Line::styled(format!(" {}", t.filter_typing), app.theme.dim()).render(area, buf);
+            return;
+        }
+        (Modal::Help { .. }, _) => {
+            Line::styled(format!(" {}", t.help_close), app.theme.dim()).render(area, buf);
+            return;
+        }
+        (_, Screen::Checklist(_)) => &[
+            Action::Tick,
+            Action::SetValue(0),
+            Action::NotApplicable,
+            Action::Note,
+            Action::Evidence,
+            Action::Undo,
+            Action::Finalize,
+            Action::Help,
+        ],
+        (_, Screen::Dashboard(_)) => &[Action::Open, Action::Back, Action::Help, Action::Quit],
+        (_, Screen::Navigator) => &[
+            Action::Open,
+            Action::Back,
+            Action::Filter,
+            Action::Dashboard,
+            Action::Finalize,
+            Action::Help,
+            Action::Quit,
+        ],
+    };
+    let mut spans = vec![Span::raw(" ")];
+    for &a in actions {
+        let key = if a == Action::SetValue(0) {
+            "0-9".to_string()
+        } else {
+            match app.keys.first(a) {
+                Some(k) => k,
+                None => continue,
+            }
+        };
+        spans.push(Span::styled(key, app.theme.key()));
+        spans.push(Span::raw(format!(" {}  ", t.short(a))));
+    }
+    Line::from(spans).render(area, buf);
+}
+
+/// The last message on the left; assessor, database file and instrument on the right.
+fn status(app: &App, area: Rect, buf: &mut Buffer) {
+    let t = app.t();
+    buf.set_style(area, app.theme.status_bar());
+    let file = app
+        .store
+        .path()
+        .file_name()
+        .map(|f| f.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let (agency, _, _) = app.context();
+    let instrument = agency
+        .map(|a| {
+            let i = app.ds.instrument_of_agency(a);
+            format!(" · {} v{}", safe(&i.id), safe(&i.version))
+        })
+        .unwrap_or_default();
+    let (msg, style): (String, Style) = match &app.status {
+        Status::None => (String::new(), Style::new()),
+        Status::Saved(m) => (format!(" ✓ {}", safe(m)), app.theme.saved()),
+        Status::Info(m) => (format!(" {}", safe(m)), app.theme.info()),
+        Status::Error(m) => (format!(" ✗ {}", safe(m)), app.theme.error()),
+    };
+    // The message comes first; of the facts on the right, as many as fit beside it.
+    let width = unicode_width::UnicodeWidthStr::width;
+    let who = safe(app.store.who()).into_owned();
+    let labelled = format!("{}: {who}", t.assessor);
+    let file = safe(&file).into_owned();
+    let candidates = [
+        format!(" {labelled} · {file}{instrument} "),
+        format!(" {who} · {file}{instrument} "),
+        format!(" {who} · {file} "),
+        format!(" {who} "),
+    ];
+    let right = candidates
+        .into_iter()
+        .find(|c| width(msg.as_str()) + width(c.as_str()) <= usize::from(area.width))
+        .unwrap_or_default();
+    let right_w = (width(right.as_str()) as u16).min(area.width);
+    let left = Rect {
+        width: area.width - right_w,
+        ..area
+    };
+    Line::from(Span::styled(msg, style))
+        .style(app.theme.status_bar())
+        .render(left, buf);
+    Line::raw(right)
+        .style(app.theme.status_bar())
+        .render(Rect::new(left.right(), area.y, right_w, 1), buf);
+}
