@@ -72,7 +72,8 @@ pub struct Ui {
     pub note_unchanged: &'static str,
     pub cancelled: &'static str,
     pub language_switched: &'static str,
-    pub export_hint: &'static str,
+    pub export_title: &'static str,
+    pub export_explain: &'static str,
     pub checklist_enter_hint: &'static str,
     pub at_top: &'static str,
     pub no_indicators: &'static str,
@@ -171,7 +172,8 @@ pub static ID: Ui = Ui {
     note_unchanged: "Catatan tidak berubah.",
     cancelled: "Dibatalkan.",
     language_switched: "Bahasa: Indonesia.",
-    export_hint: "Ekspor: gunakan `patuh export --out BERKAS`.",
+    export_title: "Ekspor bertanda tangan",
+    export_explain: "Berkas tujuan (semua instansi di basis data ini, ditandatangani dengan kunci Anda):",
     checklist_enter_hint: "Spasi mencentang, 0-9 memberi nilai, n menulis catatan, ? bantuan.",
     at_top: "Sudah di tingkat teratas. q untuk keluar.",
     no_indicators: "Instrumen produk ini tidak punya indikator.",
@@ -270,7 +272,8 @@ pub static EN: Ui = Ui {
     note_unchanged: "The note did not change.",
     cancelled: "Cancelled.",
     language_switched: "Language: English.",
-    export_hint: "Export: use `patuh export --out FILE`.",
+    export_title: "Signed export",
+    export_explain: "File to write (every agency in this database, signed with your key):",
     checklist_enter_hint: "Space ticks, 0-9 sets a value, n writes a note, ? helps.",
     at_top: "Already at the top level. q quits.",
     no_indicators: "This product's instrument has no indicators.",
@@ -326,6 +329,13 @@ impl Ui {
         self.pick(
             format!("Nilai {v} di luar skala indikator ini (0..{max})."),
             format!("Value {v} is outside this indicator's scale (0..{max})."),
+        )
+    }
+
+    pub fn exported(&self, path: &str, products: usize, fingerprint: &str) -> String {
+        self.pick(
+            format!("Diekspor: {products} produk ke {path} (kunci {fingerprint})"),
+            format!("Exported: {products} products to {path} (key {fingerprint})"),
         )
     }
 
@@ -533,8 +543,8 @@ impl Ui {
                 "finalize the product / reopen with a reason",
             ),
             Action::Export => (
-                "ekspor (lihat `patuh export`)",
-                "export (see `patuh export`)",
+                "ekspor bertanda tangan untuk kantor pusat",
+                "signed export for the central office",
             ),
             Action::Language => (
                 "ganti bahasa Indonesia/Inggris",

@@ -339,3 +339,56 @@ impl App {
         }
     }
 }
+
+impl App {
+    /// X: asks where to write the signed export of everything in this database.
+    pub(super) fn open_export(&mut self) {
+        let date = time::OffsetDateTime::now_utc().date();
+        let who: String = self
+            .store
+            .who()
+            .chars()
+            .map(|c| {
+                if c.is_alphanumeric() {
+                    c.to_ascii_lowercase()
+                } else {
+                    '-'
+                }
+            })
+            .collect();
+        let dir = std::env::var_os("HOME")
+            .map(std::path::PathBuf::from)
+            .unwrap_or_else(|| std::path::PathBuf::from("."));
+        let default = dir.join(format!("patuh-{who}-{date}.patuh"));
+        self.modal = Modal::Export {
+            input: TextArea::new(&default.display().to_string(), false),
+        };
+    }
+
+    /// Writes the signed export (atomically) and says where, or why not.
+    pub(super) fn export(&mut self, input: TextArea) {
+        let path = expand_home(input.text().trim());
+        if path.as_os_str().is_empty() {
+            self.modal = Modal::Export { input };
+            return;
+        }
+        use crate::exchange::{export, keys};
+        let dir = match &self.keys_dir {
+            Some(dir) => Ok(dir.clone()),
+            None => keys::keys_dir(),
+        };
+        let exported = dir
+            .and_then(|dir| keys::Identity::load(&dir))
+            .and_then(|identity| export::export_with(&self.store, &identity, &path, &[], None));
+        match exported {
+            Ok(s) => {
+                self.status = Status::Saved(self.t().exported(
+                    &sanitize(&s.path.display().to_string()),
+                    s.products,
+                    &s.fingerprint,
+                ))
+            }
+            Err(e) => self.status = Status::Error(sanitize(&e.to_string()).into_owned()),
+        }
+    }
+}

@@ -98,6 +98,10 @@ pub enum Modal {
         product: usize,
         input: TextArea,
     },
+    /// Where to write the signed export file.
+    Export {
+        input: TextArea,
+    },
 }
 
 /// The last message of the status bar.
@@ -136,6 +140,8 @@ pub struct App {
     pub status: Status,
     pub undo: Vec<UndoEntry>,
     pub config_path: Option<PathBuf>,
+    /// Where the assessor's signing key is (for the export key `X`).
+    pub keys_dir: Option<PathBuf>,
     pub quit: bool,
 }
 
@@ -163,6 +169,7 @@ impl App {
             status: Status::None,
             undo: Vec::new(),
             config_path: config.path,
+            keys_dir: crate::exchange::keys::keys_dir().ok(),
             quit: false,
         };
         app.nav.push(app.level(Level::Agencies));
@@ -280,6 +287,14 @@ impl App {
                 KeyCode::Char('y' | 'Y') => self.finalize(product),
                 _ => self.status = Status::Info(self.t().cancelled.into()),
             },
+            Modal::Export { mut input } => match key.code {
+                KeyCode::Enter => self.export(input),
+                KeyCode::Esc => self.status = Status::Info(self.t().cancelled.into()),
+                _ => {
+                    edit_key(&mut input, key);
+                    self.modal = Modal::Export { input };
+                }
+            },
             Modal::Reopen { product, mut input } => match key.code {
                 KeyCode::Enter => self.reopen(product, input),
                 KeyCode::Esc => self.status = Status::Info(self.t().cancelled.into()),
@@ -295,7 +310,9 @@ impl App {
     pub fn paste(&mut self, text: &str) {
         match &mut self.modal {
             Modal::Note(edit) => edit.editor.insert_str(text),
-            Modal::Evidence { input, .. } | Modal::Reopen { input, .. } => input.insert_str(text),
+            Modal::Evidence { input, .. }
+            | Modal::Reopen { input, .. }
+            | Modal::Export { input } => input.insert_str(text),
             Modal::Filter => {
                 let clean: String = TextArea::new(text, false).text();
                 self.nav_mut().filter.push_str(&clean);
@@ -324,7 +341,7 @@ impl App {
                 };
                 self.status = Status::Info(self.t().language_switched.into());
             }
-            Action::Export => self.status = Status::Info(self.t().export_hint.into()),
+            Action::Export => self.open_export(),
             Action::Dashboard => self.toggle_dashboard(),
             Action::Up => self.move_by(-1),
             Action::Down => self.move_by(1),

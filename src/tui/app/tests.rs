@@ -577,10 +577,57 @@ fn help_language_export_and_quit() {
     app.handle_key(key(KeyCode::Char('L')));
     assert_eq!(app.lang, Lang::En);
     assert_eq!(app.status, Status::Info("Language: English.".into()));
-    app.handle_key(key(KeyCode::Char('X')));
-    assert!(matches!(&app.status, Status::Info(m) if m.contains("patuh export --out")));
     app.handle_key(key(KeyCode::Char('q')));
     assert!(app.quit);
+}
+
+#[test]
+fn export_key_writes_a_signed_file_that_verifies() {
+    let (dir, mut app) = demo_app(Lang::En);
+    let keys = dir.path().join("keys");
+    app.keys_dir = Some(keys.clone());
+    open_first_product(&mut app);
+    app.update(Action::Tick);
+    // Without a key: a clear message, no file.
+    let out = dir.path().join("out.patuh");
+    app.handle_key(key(KeyCode::Char('X')));
+    assert!(matches!(app.modal, Modal::Export { .. }));
+    for _ in 0..200 {
+        app.handle_key(key(KeyCode::Backspace));
+    }
+    type_text(&mut app, &out.display().to_string());
+    app.handle_key(key(KeyCode::Enter));
+    assert!(
+        matches!(&app.status, Status::Error(m) if m.contains("patuh keys init")),
+        "{:?}",
+        app.status
+    );
+    assert!(!out.exists());
+    // With a key: the export is written and verifies.
+    crate::exchange::keys::Identity::generate("Siti Aminah", "siti", "2026-11-27T00:00:00Z")
+        .unwrap()
+        .save_new(&keys)
+        .unwrap();
+    app.handle_key(key(KeyCode::Char('X')));
+    for _ in 0..200 {
+        app.handle_key(key(KeyCode::Backspace));
+    }
+    type_text(&mut app, &out.display().to_string());
+    app.handle_key(key(KeyCode::Enter));
+    assert!(
+        matches!(&app.status, Status::Saved(m) if m.contains("Exported")),
+        "{:?}",
+        app.status
+    );
+    let bytes = std::fs::read(&out).unwrap();
+    let verified = crate::exchange::verify::verify_bytes(&bytes, None, None);
+    assert!(verified.is_ok(), "{:?}", verified.err());
+    // Esc cancels without writing.
+    std::fs::remove_file(&out).unwrap();
+    app.handle_key(key(KeyCode::Char('X')));
+    app.handle_key(key(KeyCode::Esc));
+    assert_eq!(app.modal, Modal::None);
+    assert!(!out.exists());
 }
 
 #[test]

@@ -189,6 +189,20 @@ pub fn reopen(app: &App, p: usize, input: &TextArea, area: Rect, buf: &mut Buffe
     );
 }
 
+pub fn export(app: &App, input: &TextArea, area: Rect, buf: &mut Buffer) {
+    let t = app.t();
+    let context = safe(&app.store.path().display().to_string()).to_string();
+    prompt(
+        app,
+        t.export_title,
+        t.export_explain,
+        context,
+        input,
+        area,
+        buf,
+    );
+}
+
 pub fn finalize(app: &App, p: usize, area: Rect, buf: &mut Buffer) {
     let t = app.t();
     let window = prompt_window(area);

@@ -78,6 +78,7 @@ impl Widget for &App {
                 input,
             } => dialogs::evidence(self, *product, *indicator, input, area, buf),
             Modal::Reopen { product, input } => dialogs::reopen(self, *product, input, area, buf),
+            Modal::Export { input } => dialogs::export(self, input, area, buf),
             Modal::ConfirmFinalize { product } => dialogs::finalize(self, *product, area, buf),
         }
     }
@@ -97,6 +98,7 @@ pub fn cursor(app: &App, area: Rect) -> Option<Position> {
         Modal::Note(edit) => dialogs::note_cursor(edit, area),
         Modal::Evidence { input, .. } => dialogs::prompt_cursor(input, area),
         Modal::Reopen { input, .. } => dialogs::prompt_cursor(input, area),
+        Modal::Export { input } => dialogs::prompt_cursor(input, area),
         Modal::Filter => navigator::filter_cursor(app, layout::frame_in(area).main),
         _ => None,
     }
@@ -159,7 +161,7 @@ fn hints(app: &App, area: Rect, buf: &mut Buffer) {
             Line::styled(format!(" {}", t.note_editor_keys), app.theme.dim()).render(area, buf);
             return;
         }
-        (Modal::Evidence { .. } | Modal::Reopen { .. }, _) => {
+        (Modal::Evidence { .. } | Modal::Reopen { .. } | Modal::Export { .. }, _) => {
             Line::styled(format!(" {}", t.prompt_keys), app.theme.dim()).render(area, buf);
             return;
         }
