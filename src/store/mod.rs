@@ -139,7 +139,7 @@ impl Store {
         store.migrate()?;
         store.who = store
             .meta("assessor")?
-            .unwrap_or_else(|| std::env::var("USER").unwrap_or_else(|_| "unknown".into()));
+            .unwrap_or_else(|| os_user().unwrap_or_else(|| "unknown".into()));
         Ok(store)
     }
 
@@ -352,6 +352,44 @@ fn create(path: &Path) -> Result<()> {
         let _ = fs::remove_file(side);
     }
     result
+}
+
+/// The login name, for the audit log when no assessor name was set:
+/// `USER`, `LOGNAME`, else the password database.
+fn os_user() -> Option<String> {
+    for var in ["USER", "LOGNAME"] {
+        if let Ok(v) = std::env::var(var)
+            && !v.trim().is_empty()
+        {
+            return Some(v);
+        }
+    }
+    #[cfg(unix)]
+    {
+        let mut buf = vec![0 as libc::c_char; 4096];
+        // SAFETY: getpwuid_r writes only into `pwd` and `buf` (of the given length) and
+        // sets `result` to null or to `&pwd`; pw_name then points into `buf`.
+        unsafe {
+            let mut pwd: libc::passwd = std::mem::zeroed();
+            let mut result: *mut libc::passwd = std::ptr::null_mut();
+            let rc = libc::getpwuid_r(
+                libc::getuid(),
+                &mut pwd,
+                buf.as_mut_ptr(),
+                buf.len(),
+                &mut result,
+            );
+            if rc == 0 && !result.is_null() && !pwd.pw_name.is_null() {
+                let name = std::ffi::CStr::from_ptr(pwd.pw_name)
+                    .to_string_lossy()
+                    .into_owned();
+                if !name.is_empty() {
+                    return Some(name);
+                }
+            }
+        }
+    }
+    None
 }
 
 /// The default database file: `patuh.db` in the user's data dir.

@@ -7,7 +7,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Bar, BarChart, BarGroup, Block, Cell, Gauge, Row, Table, Widget};
 
-use super::{layout, safe, score_text, zone_span};
+use super::{layout, safe, score_text, short_agency, zone_span};
 use crate::tui::app::{App, Dashboard};
 
 pub fn render(app: &App, d: &Dashboard, area: Rect, buf: &mut Buffer) {
@@ -130,7 +130,11 @@ fn table(app: &App, d: &Dashboard, area: Rect, buf: &mut Buffer) {
             let row = Row::new(vec![
                 Cell::from(if selected { "›" } else { " " }),
                 Cell::from(Line::raw((n + 1).to_string()).right_aligned()),
-                Cell::from(format!("{} {}", safe(&agency.code), safe(&agency.name))),
+                Cell::from(format!(
+                    "{} {}",
+                    safe(&agency.code),
+                    short_agency(&agency.name)
+                )),
                 Cell::from(Line::raw(score_text(&s)).right_aligned()),
                 Cell::from(zone_span(app, &s, instrument)),
                 Cell::from(Line::raw(format!("{}/{}", s.answered, s.total)).right_aligned()),

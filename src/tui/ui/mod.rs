@@ -28,6 +28,23 @@ use crate::domain::model::Summary;
 use crate::domain::text::sanitize;
 
 /// Database or file text made safe for the terminal.
+/// An agency name for a narrow list column: the usual short forms of
+/// "Pemerintah Provinsi/Kabupaten/Kota", so "Pemerintah Kabupaten Maluku Tengah" and
+/// "Pemerintah Kabupaten Buru" do not both end up as "Pemerintah Kabupa…".
+pub(crate) fn short_agency(name: &str) -> Cow<'_, str> {
+    const SHORT: [(&str, &str); 3] = [
+        ("Pemerintah Provinsi ", "Prov. "),
+        ("Pemerintah Kabupaten ", "Kab. "),
+        ("Pemerintah Kota ", "Kota "),
+    ];
+    for (long, short) in SHORT {
+        if let Some(rest) = name.strip_prefix(long) {
+            return Cow::Owned(format!("{short}{}", safe(rest)));
+        }
+    }
+    safe(name)
+}
+
 pub(crate) fn safe(s: &str) -> Cow<'_, str> {
     sanitize(s)
 }

@@ -6,7 +6,7 @@ use ratatui::layout::{Constraint, Position, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Paragraph, Row, Table, Widget, Wrap};
 
-use super::{layout, safe, score_text, zone_span};
+use super::{layout, safe, score_text, short_agency, zone_span};
 use crate::domain::model::Summary;
 use crate::tui::app::{App, Level, Modal};
 
@@ -134,7 +134,15 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             };
             let row = Row::new(vec![
                 Cell::from(if selected { "›" } else { " " }),
-                Cell::from(format!("{} {}", safe(code), safe(name))),
+                Cell::from(format!(
+                    "{} {}",
+                    safe(code),
+                    if top.level == Level::Agencies {
+                        short_agency(name)
+                    } else {
+                        safe(name)
+                    }
+                )),
                 Cell::from(Line::raw(score_text(&summary)).right_aligned()),
                 Cell::from(zone_span(app, &summary, instrument)),
                 Cell::from(
