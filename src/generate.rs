@@ -14,7 +14,7 @@ use rusqlite::params;
 
 use crate::domain::Instrument;
 use crate::domain::model::Kind;
-use crate::store::audit::{AuditRow, GENESIS};
+use crate::store::audit::{self, AuditRow, GENESIS};
 use crate::store::{Result, Store, StoreError};
 
 /// How much to generate.
@@ -298,6 +298,10 @@ pub fn generate(path: &Path, scale: Scale, seed: u64) -> Result<Generated> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut out = Generated::default();
     let tx = store.conn().unchecked_transaction().map_err(sql)?;
+    let mut chain = Chain {
+        seq: 0,
+        prev_hash: GENESIS.to_string(),
+    };
     {
         let mut ins_agency = tx
             .prepare("INSERT INTO agency (code, name, kind, instrument_id) VALUES (?1, ?2, ?3, ?4)")
@@ -314,14 +318,7 @@ pub fn generate(path: &Path, scale: Scale, seed: u64) -> Result<Generated> {
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             )
             .map_err(sql)?;
-        let mut ins_audit = tx
-            .prepare(
-                "INSERT INTO audit (seq, at, who, product, indicator, action, old, new, prev_hash, hash)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-            )
-            .map_err(sql)?;
-        let mut prev_hash = GENESIS.to_string();
-        let mut seq = 0i64;
+        let mut ins_audit = tx.prepare(audit::INSERT_SQL).map_err(sql)?;
         let units_per_agency =
             Uniform::new_inclusive(4usize, 14).map_err(|e| StoreError::Refused(e.to_string()))?;
         let mut tick = 0u64;
@@ -461,35 +458,22 @@ pub fn generate(path: &Path, scale: Scale, seed: u64) -> Result<Generated> {
                                 entries.push(("note", String::new(), note));
                             }
                             for (action, old, new) in entries {
-                                seq += 1;
-                                let row = AuditRow {
-                                    seq,
-                                    at: at.clone(),
-                                    who: assessor.clone(),
-                                    product: product_path.clone(),
-                                    indicator: Some(ind.id.clone()),
-                                    action: action.into(),
-                                    old: Some(old),
-                                    new: Some(new),
-                                    prev_hash: prev_hash.clone(),
-                                };
-                                let hash = row.hash();
-                                ins_audit
-                                    .execute(params![
-                                        row.seq,
-                                        row.at,
-                                        row.who,
-                                        row.product,
-                                        row.indicator,
-                                        row.action,
-                                        row.old,
-                                        row.new,
-                                        row.prev_hash,
-                                        hash
-                                    ])
+                                chain
+                                    .push(
+                                        &mut ins_audit,
+                                        AuditRow {
+                                            seq: 0,
+                                            at: at.clone(),
+                                            who: assessor.clone(),
+                                            product: product_path.clone(),
+                                            indicator: Some(ind.id.clone()),
+                                            action: action.into(),
+                                            old: Some(old),
+                                            new: Some(new),
+                                            prev_hash: String::new(),
+                                        },
+                                    )
                                     .map_err(sql)?;
-                                prev_hash = hash;
-                                out.audit_rows += 1;
                             }
                         }
                         if finalized {
@@ -500,35 +484,22 @@ pub fn generate(path: &Path, scale: Scale, seed: u64) -> Result<Generated> {
                                 params![at, assessor, product_id],
                             )
                             .map_err(sql)?;
-                            seq += 1;
-                            let row = AuditRow {
-                                seq,
-                                at,
-                                who: assessor.clone(),
-                                product: product_path.clone(),
-                                indicator: None,
-                                action: "finalize".into(),
-                                old: None,
-                                new: None,
-                                prev_hash: prev_hash.clone(),
-                            };
-                            let hash = row.hash();
-                            ins_audit
-                                .execute(params![
-                                    row.seq,
-                                    row.at,
-                                    row.who,
-                                    row.product,
-                                    row.indicator,
-                                    row.action,
-                                    row.old,
-                                    row.new,
-                                    row.prev_hash,
-                                    hash
-                                ])
+                            chain
+                                .push(
+                                    &mut ins_audit,
+                                    AuditRow {
+                                        seq: 0,
+                                        at,
+                                        who: assessor.clone(),
+                                        product: product_path.clone(),
+                                        indicator: None,
+                                        action: "finalize".into(),
+                                        old: None,
+                                        new: None,
+                                        prev_hash: String::new(),
+                                    },
+                                )
                                 .map_err(sql)?;
-                            prev_hash = hash;
-                            out.audit_rows += 1;
                         }
                     }
                 }
@@ -536,7 +507,28 @@ pub fn generate(path: &Path, scale: Scale, seed: u64) -> Result<Generated> {
         }
     }
     tx.commit().map_err(sql)?;
+    out.audit_rows = chain.seq as usize;
     Ok(out)
+}
+
+/// The audit chain being written: numbers and links each row to the one before.
+struct Chain {
+    seq: i64,
+    prev_hash: String,
+}
+
+impl Chain {
+    fn push(
+        &mut self,
+        stmt: &mut rusqlite::Statement<'_>,
+        mut row: AuditRow,
+    ) -> rusqlite::Result<()> {
+        self.seq += 1;
+        row.seq = self.seq;
+        row.prev_hash = std::mem::take(&mut self.prev_hash);
+        self.prev_hash = row.insert(stmt)?;
+        Ok(())
+    }
 }
 
 /// A deterministic timestamp: `tick` times 3 seconds after the campaign start.

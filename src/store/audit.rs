@@ -71,6 +71,32 @@ pub struct Entry<'a> {
     pub new: Option<&'a str>,
 }
 
+/// The INSERT that [`AuditRow::insert`] runs.
+pub const INSERT_SQL: &str =
+    "INSERT INTO audit (seq, at, who, product, indicator, action, old, new, prev_hash, hash)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
+
+impl AuditRow {
+    /// Inserts the row with its hash through a statement prepared from [`INSERT_SQL`];
+    /// returns the hash (the next row's `prev_hash`).
+    pub fn insert(&self, stmt: &mut rusqlite::Statement<'_>) -> rusqlite::Result<String> {
+        let hash = self.hash();
+        stmt.execute(params![
+            self.seq,
+            self.at,
+            self.who,
+            self.product,
+            self.indicator,
+            self.action,
+            self.old,
+            self.new,
+            self.prev_hash,
+            hash
+        ])?;
+        Ok(hash)
+    }
+}
+
 /// Appends one row; call inside the change's transaction.
 pub fn append(conn: &Connection, e: &Entry<'_>) -> rusqlite::Result<()> {
     let last: Option<(i64, String)> = conn
@@ -95,23 +121,8 @@ pub fn append(conn: &Connection, e: &Entry<'_>) -> rusqlite::Result<()> {
         new: e.new.map(Into::into),
         prev_hash,
     };
-    let hash = row.hash();
-    conn.execute(
-        "INSERT INTO audit (seq, at, who, product, indicator, action, old, new, prev_hash, hash)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-        params![
-            row.seq,
-            row.at,
-            row.who,
-            row.product,
-            row.indicator,
-            row.action,
-            row.old,
-            row.new,
-            row.prev_hash,
-            hash
-        ],
-    )?;
+    let mut stmt = conn.prepare_cached(INSERT_SQL)?;
+    row.insert(&mut stmt)?;
     Ok(())
 }
 
