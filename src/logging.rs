@@ -11,11 +11,12 @@ pub fn init(dir: Option<&Path>) {
     if std::fs::create_dir_all(dir).is_err() {
         return;
     }
-    let Ok(file) = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(dir.join("patuh.log"))
-    else {
+    let mut options = std::fs::OpenOptions::new();
+    options.create(true).append(true);
+    // The log names products and assessors: private like the database.
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let Ok(file) = options.open(dir.join("patuh.log")) else {
         return;
     };
     let level = std::env::var("PATUH_LOG")
