@@ -1,13 +1,15 @@
 //! The SQLite store: opening (and refusing) database files, migrations, settings.
 //! One module per concern: `catalog` (instruments, assignments), `observe` (the
 //! changes a user makes, each its own transaction with an audit row), `audit` (the
-//! hash chain), `load` (reading everything into a [`crate::domain::model::Dataset`]).
+//! hash chain), `load` (reading everything into a [`crate::domain::model::Dataset`]),
+//! `lock` (one workstation per file; commands that change it wait their turn).
 
 pub mod audit;
 mod catalog;
 mod evidence;
 mod header;
 mod load;
+pub mod lock;
 mod observe;
 
 use std::fs::{self, OpenOptions};
@@ -79,6 +81,10 @@ pub enum StoreError {
         file: String,
         problems: Vec<Problem>,
     },
+    #[error(
+        "{path}: open in the workstation ({holder}); make the change there, or quit the workstation and try again. Reading (`patuh score`, `show`, `export`) works meanwhile"
+    )]
+    InUse { path: PathBuf, holder: String },
     #[error("{0}")]
     Refused(String),
 }
@@ -117,6 +123,59 @@ impl Store {
             create(path)?;
         }
         Self::open(path)
+    }
+
+    /// Opens an existing, current patuh database for reading only (SQLite refuses any
+    /// write on this connection): for a workstation that found the file open in
+    /// another one. Nothing is migrated or written.
+    pub fn open_read_only(path: &Path) -> Result<Store> {
+        if !path.exists() {
+            return Err(StoreError::Missing {
+                path: path.to_path_buf(),
+            });
+        }
+        header::check(path)?;
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|e| classify(path, e))?;
+        conn.busy_timeout(Duration::from_secs(5))
+            .map_err(|e| classify(path, e))?;
+        let version: i32 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(|e| classify(path, e))?;
+        if version > SCHEMA_VERSION {
+            return Err(StoreError::Newer {
+                path: path.to_path_buf(),
+                found: version,
+                known: SCHEMA_VERSION,
+            });
+        }
+        if version < SCHEMA_VERSION {
+            return Err(StoreError::Refused(format!(
+                "{}: the database is being upgraded by the patuh that has it open; try again when it is closed",
+                path.display()
+            )));
+        }
+        let mut store = Store {
+            conn,
+            path: path.to_path_buf(),
+            who: String::new(),
+            clock: Arc::new(OffsetDateTime::now_utc),
+        };
+        store.who = store
+            .meta("assessor")?
+            .unwrap_or_else(|| os_user().unwrap_or_else(|| "unknown".into()));
+        Ok(store)
+    }
+
+    /// A number that changes whenever another connection commits a change to the
+    /// file (SQLite's `PRAGMA data_version`): a read-only view reloads when it moves.
+    pub fn data_version(&self) -> Result<i64> {
+        self.conn
+            .query_row("PRAGMA data_version", [], |r| r.get(0))
+            .map_err(|e| self.sql(e))
     }
 
     fn open_checked(path: &Path) -> Result<Store> {

@@ -32,12 +32,17 @@ use ratatui::backend::CrosstermBackend;
 
 use crate::domain::Lang;
 use crate::store::Store;
+use crate::store::lock::{self, Access};
 use app::App;
 use keymap::Config;
 use theme::Theme;
 
 /// How long the loop waits for a key before it checks signals and the terminal.
 const TICK: Duration = Duration::from_millis(200);
+
+/// How long a starting workstation waits for commands that are changing the database
+/// (each holds it for a moment) before it opens read-only.
+const LOCK_WAIT: Duration = Duration::from_secs(3);
 
 /// The signals that end the workstation cleanly (the last change is always already
 /// committed): a second one ends it at once.
@@ -57,8 +62,22 @@ pub fn run(db: &Path) -> Result<()> {
         );
     }
     let config = Config::load();
-    let store = Store::open(db)?;
+    // One workstation changes a file at a time; a second one only reads (see
+    // store::lock). The lock is held until this function returns.
+    let (store, _lock, read_only) = match lock::workstation(db, LOCK_WAIT)? {
+        Access::Exclusive(guard) => (Store::open(db)?, Some(guard), None),
+        Access::ReadOnly(holder) => (
+            Store::open_read_only(db)?,
+            None,
+            Some(Some(holder.to_string())),
+        ),
+        Access::Busy => (Store::open_read_only(db)?, None, Some(None)),
+    };
     let mut app = App::new(store, config, Lang::from_env(), Theme::from_env())?;
+    if let Some(holder) = read_only {
+        tracing::info!(?holder, "the database is open elsewhere: read-only");
+        app.set_read_only(holder);
+    }
 
     let signals = Signals::register().context("cannot set up the signal handlers")?;
     let watch = TtyWatch::open();
@@ -105,6 +124,9 @@ pub fn run(db: &Path) -> Result<()> {
             Err(mpsc::RecvTimeoutError::Timeout) => {
                 if watch.gone() {
                     break "the terminal hung up".into();
+                }
+                if app.refresh() {
+                    dirty = true;
                 }
             }
         }
