@@ -76,6 +76,20 @@ impl Holder {
     }
 }
 
+impl Holder {
+    /// "process 1234 (siti)": short enough for a status bar.
+    pub fn short(&self) -> String {
+        let process = match self.pid {
+            Some(pid) => format!("process {pid}"),
+            None => "process unknown".into(),
+        };
+        match &self.user {
+            Some(u) => format!("{process} ({u})"),
+            None => process,
+        }
+    }
+}
+
 impl fmt::Display for Holder {
     /// "process 1234, user siti, since 2025-03-01T08:00:00Z", or what of it is known.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -275,6 +289,8 @@ mod tests {
             h.to_string(),
             "process 42, user siti\u{FFFD}]0;x\u{FFFD}, since 2025"
         );
+        assert_eq!(h.short(), "process 42 (siti\u{FFFD}]0;x\u{FFFD})");
         assert_eq!(Holder::parse("").to_string(), "process unknown");
+        assert_eq!(Holder::parse("").short(), "process unknown");
     }
 }

@@ -66,11 +66,7 @@ pub fn run(db: &Path) -> Result<()> {
     // store::lock). The lock is held until this function returns.
     let (store, _lock, read_only) = match lock::workstation(db, LOCK_WAIT)? {
         Access::Exclusive(guard) => (Store::open(db)?, Some(guard), None),
-        Access::ReadOnly(holder) => (
-            Store::open_read_only(db)?,
-            None,
-            Some(Some(holder.to_string())),
-        ),
+        Access::ReadOnly(holder) => (Store::open_read_only(db)?, None, Some(Some(holder.short()))),
         Access::Busy => (Store::open_read_only(db)?, None, Some(None)),
     };
     let mut app = App::new(store, config, Lang::from_env(), Theme::from_env())?;

@@ -326,16 +326,13 @@ impl Ui {
     pub fn read_only_db(&self, holder: Option<&str>) -> String {
         match holder {
             Some(h) => self.pick(
-                format!(
-                    "Hanya-baca: basis data ini terbuka di workstation lain ({h}). Perubahan ditolak di sini; tutup workstation itu, lalu buka ulang yang ini."
-                ),
-                format!(
-                    "Read-only: this database is open in another workstation ({h}). Changes are refused here; quit that one, then start this one again."
-                ),
+                format!("Hanya-baca: terbuka di workstation {h}; tutup yang itu dulu."),
+                format!("Read-only: open in workstation {h}; quit that one first."),
             ),
             None => self.pick(
-                "Hanya-baca: perintah patuh lain sedang mengubah basis data ini. Perubahan ditolak di sini; buka ulang workstation setelah selesai.".into(),
-                "Read-only: other patuh commands are changing this database. Changes are refused here; start the workstation again when they are done.".into(),
+                "Hanya-baca: perintah patuh lain sedang mengubah berkas ini; buka ulang nanti."
+                    .into(),
+                "Read-only: other patuh commands are changing this file; restart when done.".into(),
             ),
         }
     }

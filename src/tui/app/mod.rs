@@ -389,6 +389,9 @@ impl App {
     /// Remembers where the assessor is, for the next start. Failing is only logged:
     /// it is a convenience, not an assessment change.
     pub fn save_position(&mut self) {
+        if self.read_only.is_some() {
+            return;
+        }
         let (product, indicator, screen) = match &self.screen {
             Screen::Checklist(c) => (
                 Some(c.product),
