@@ -105,6 +105,8 @@ pub struct Session {
     pub parser: vt100::Parser,
     /// Every byte the program wrote to the terminal.
     pub raw: Vec<u8>,
+    /// Bytes read but not yet given to the emulator (an incomplete UTF-8 character).
+    pending: Vec<u8>,
 }
 
 impl Session {
@@ -138,6 +140,7 @@ impl Session {
             child,
             parser: vt100::Parser::new(nz(rows), nz(cols), 0),
             raw: Vec::new(),
+            pending: Vec::new(),
         }
     }
 
@@ -171,11 +174,50 @@ impl Session {
             if n <= 0 {
                 return any;
             }
-            self.parser.process(&buf[..n as usize]);
             self.raw.extend_from_slice(&buf[..n as usize]);
+            self.feed(&buf[..n as usize]);
             any = true;
             timeout = 0;
         }
+    }
+
+    /// Gives bytes to the emulator. vt100 draws U+FFFD (what patuh writes in place of
+    /// every character that could drive the terminal) as nothing, where a real terminal
+    /// draws one cell: the rest of the row would shift and the screen would not be what
+    /// a user sees. So the emulator gets U+00A4 (¤), one cell wide, instead.
+    fn feed(&mut self, bytes: &[u8]) {
+        self.pending.extend_from_slice(bytes);
+        // Keep back an incomplete character at the end.
+        let mut end = self.pending.len();
+        for back in 1..=3.min(end) {
+            let b = self.pending[end - back];
+            if b & 0xC0 == 0x80 {
+                continue; // continuation byte
+            }
+            let len = match b {
+                0xC0..=0xDF => 2,
+                0xE0..=0xEF => 3,
+                0xF0..=0xF7 => 4,
+                _ => 1,
+            };
+            if back < len {
+                end -= back;
+            }
+            break;
+        }
+        let ready: Vec<u8> = self.pending.drain(..end).collect();
+        let mut out = Vec::with_capacity(ready.len());
+        let mut i = 0;
+        while i < ready.len() {
+            if ready[i..].starts_with("\u{FFFD}".as_bytes()) {
+                out.extend_from_slice("¤".as_bytes());
+                i += 3;
+            } else {
+                out.push(ready[i]);
+                i += 1;
+            }
+        }
+        self.parser.process(&out);
     }
 
     pub fn screen(&self) -> String {
@@ -215,6 +257,19 @@ impl Session {
                 "timed out waiting for {texts:?}; the screen:\n{}",
                 self.screen()
             ),
+        }
+    }
+
+    /// Waits until the screen no longer shows `text`.
+    pub fn wait_gone(&mut self, text: &str) {
+        let start = Instant::now();
+        while self.screen().contains(text) {
+            assert!(
+                start.elapsed() < TIMEOUT,
+                "timed out waiting for {text:?} to go; the screen:\n{}",
+                self.screen()
+            );
+            self.pump(Duration::from_millis(50));
         }
     }
 
