@@ -294,7 +294,7 @@ pub fn check(db: &Path) -> Result<()> {
     let problems = store.check()?;
     if problems.is_empty() {
         println!(
-            "{}: ok (integrity check passed, audit chain intact)",
+            "{}: ok (integrity check passed, audit chain intact, every change accounted for)",
             db.display()
         );
         Ok(())

@@ -4,6 +4,7 @@
 //! hash chain), `load` (reading everything into a [`crate::domain::model::Dataset`]),
 //! `lock` (one workstation per file; commands that change it wait their turn).
 
+mod accounts;
 pub mod audit;
 mod catalog;
 mod evidence;
@@ -28,6 +29,10 @@ pub use audit::{AuditRow, ChainBreak, GENESIS, check_rows, rows as audit_rows, v
 pub use catalog::{AssignmentOutcome, InstrumentOutcome, InstrumentRow};
 pub use evidence::EvidenceRow;
 pub use observe::{ProductRef, RecordOutcome};
+
+/// The `meta` key that marks a central database (`patuh central merge`), and its value.
+pub const ROLE_KEY: &str = "role";
+pub const ROLE_CENTRAL: &str = "central";
 
 /// `PRAGMA application_id` of every patuh database: "PTUH".
 pub const APPLICATION_ID: i32 = 0x5054_5548;
@@ -285,7 +290,10 @@ impl Store {
         classify(&self.path, e)
     }
 
-    /// Full check: SQLite's integrity_check and the audit hash chain.
+    /// Full check: SQLite's integrity_check, the audit hash chain, and (on a
+    /// workstation's database) that every row follows from the ones before and that
+    /// the log accounts for every observation, note, evidence reference and
+    /// finalization. Each problem is one line naming the row or the record.
     pub fn check(&self) -> Result<Vec<String>> {
         let mut problems = Vec::new();
         let mut stmt = self
@@ -297,8 +305,14 @@ impl Store {
             .and_then(|rows| rows.collect())
             .map_err(|e| self.sql(e))?;
         problems.extend(rows.into_iter().filter(|r| r != "ok"));
-        if let Err(b) = verify_chain(&self.conn).map_err(|e| self.sql(e))? {
-            problems.push(b.to_string());
+        match verify_chain(&self.conn).map_err(|e| self.sql(e))? {
+            Err(b) => problems.push(b.to_string()),
+            // A central database holds merged results, logged in the signed files it
+            // keeps, not in an audit log of its own.
+            Ok(_) if self.meta(ROLE_KEY)?.as_deref() != Some(ROLE_CENTRAL) => {
+                problems.extend(accounts::check(self)?);
+            }
+            Ok(_) => {}
         }
         Ok(problems)
     }
