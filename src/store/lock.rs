@@ -34,13 +34,13 @@ pub fn lock_path(db: &Path) -> PathBuf {
 /// A lock held until it drops (closing the file releases it).
 #[derive(Debug)]
 pub struct LockGuard {
-    _file: Option<File>,
+    file: Option<File>,
 }
 
 impl LockGuard {
     /// Whether a lock is actually held (false where no lock file could be opened).
     pub fn is_held(&self) -> bool {
-        self._file.is_some()
+        self.file.is_some()
     }
 }
 
@@ -185,10 +185,10 @@ pub fn writer(db: &Path) -> Result<LockGuard> {
         source,
     };
     let Some(mut file) = open(db)? else {
-        return Ok(LockGuard { _file: None });
+        return Ok(LockGuard { file: None });
     };
     match flock(&file, libc::LOCK_SH).map_err(io)? {
-        Try::Got => Ok(LockGuard { _file: Some(file) }),
+        Try::Got => Ok(LockGuard { file: Some(file) }),
         Try::WouldBlock => Err(StoreError::InUse {
             path: db.to_path_buf(),
             holder: read_holder(&mut file).to_string(),
@@ -205,7 +205,7 @@ pub fn workstation(db: &Path, wait: Duration) -> Result<Access> {
         source,
     };
     let Some(mut file) = open(db)? else {
-        return Ok(Access::Exclusive(LockGuard { _file: None }));
+        return Ok(Access::Exclusive(LockGuard { file: None }));
     };
     let start = Instant::now();
     loop {
@@ -226,7 +226,7 @@ pub fn workstation(db: &Path, wait: Duration) -> Result<Access> {
             if let Err(e) = written {
                 tracing::debug!("cannot write the lock file: {e}");
             }
-            return Ok(Access::Exclusive(LockGuard { _file: Some(file) }));
+            return Ok(Access::Exclusive(LockGuard { file: Some(file) }));
         }
         // Held: by a workstation (exclusively) or by commands (shared)? A shared
         // lock of our own tells them apart.
