@@ -565,3 +565,151 @@ fn assignment_import_refusals_name_the_file_and_change_nothing() {
     }
     assert_eq!(dump(&db), before);
 }
+
+/// `patuh check` on a copy of `db` changed by `sql`: exit 1, each expected text on
+/// standard output, and the copy not changed by the check itself.
+fn check_fails(home: &Path, db: &Path, name: &str, sql: &str, expect: &[&str]) {
+    let copy = home.join(format!("{name}.db"));
+    std::fs::copy(db, &copy).unwrap();
+    let conn = rusqlite::Connection::open(&copy).unwrap();
+    conn.execute_batch(sql).unwrap();
+    drop(conn);
+    let before = dump(&copy);
+    let out = patuh(home)
+        .arg("--db")
+        .arg(&copy)
+        .arg("check")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{name}: {stdout}{stderr}");
+    for e in expect {
+        assert!(stdout.contains(e), "{name}: expected {e:?} in {stdout}");
+    }
+    assert!(stdout.contains(&format!("{name}.db: ")), "{name}: {stdout}");
+    assert!(stderr.contains("problem(s) found"), "{name}: {stderr}");
+    assert_eq!(dump(&copy), before, "{name}: check changed the file");
+}
+
+#[test]
+fn check_names_the_tampered_audit_row_or_record_through_the_cli() {
+    let (dir, db) = temp_db();
+    let home = dir.path();
+    init_demo(home, &db);
+    for args in [
+        &["81/DPMPTSP/NIB", "sk-standar", "--value", "1"][..],
+        &["81/DPMPTSP/NIB", "persyaratan", "--value", "1"],
+        &["81/DPMPTSP/NIB", "sk-standar", "--value", "0"],
+        &[
+            "8171/DUKCAPIL/KTP-EL",
+            "maklumat",
+            "--value",
+            "1",
+            "--note",
+            "ok",
+        ],
+        &["81/DPMPTSP/NIB", "persyaratan", "--na"],
+    ] {
+        patuh(home)
+            .arg("--db")
+            .arg(&db)
+            .arg("record")
+            .args(args)
+            .assert()
+            .success();
+    }
+    // One self-contained file to copy.
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.pragma_update(None, "journal_mode", "DELETE").unwrap();
+    drop(conn);
+    patuh(home)
+        .arg("--db")
+        .arg(&db)
+        .arg("check")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("audit chain intact"));
+
+    check_fails(
+        home,
+        &db,
+        "edited",
+        "UPDATE audit SET new = '1' WHERE seq = 3",
+        &["audit log broken at row 3: its content does not match its hash"],
+    );
+    check_fails(
+        home,
+        &db,
+        "edited-who",
+        "UPDATE audit SET who = 'Orang Lain' WHERE seq = 1",
+        &["audit log broken at row 1: its content does not match its hash"],
+    );
+    check_fails(
+        home,
+        &db,
+        "deleted",
+        "DELETE FROM audit WHERE seq = 2",
+        &["audit log broken at row 3: expected row 2 here: a row was deleted or reordered"],
+    );
+    check_fails(
+        home,
+        &db,
+        "reordered",
+        "UPDATE audit SET seq = 100 WHERE seq = 2; UPDATE audit SET seq = 2 WHERE seq = 4;
+         UPDATE audit SET seq = 4 WHERE seq = 100;",
+        &["audit log broken at row 2: it does not follow the previous row"],
+    );
+    // What the hash chain alone cannot see.
+    check_fails(
+        home,
+        &db,
+        "last-deleted",
+        "DELETE FROM audit WHERE seq = 6",
+        &[
+            "the audit log does not account for 81/DPMPTSP/NIB: indicator persyaratan is \"N/A\" but its last logged value is \"1\"",
+        ],
+    );
+    check_fails(
+        home,
+        &db,
+        "observation-edited",
+        "UPDATE observation SET note = 'ditambah diam-diam' WHERE indicator = 'maklumat'",
+        &[
+            "the audit log does not account for 8171/DUKCAPIL/KTP-EL: the note of indicator maklumat differs from its last logged note",
+        ],
+    );
+    // A row deleted and the chain rebuilt, as a tool that knows the hashing could.
+    let copy = home.join("rebuilt-source.db");
+    std::fs::copy(&db, &copy).unwrap();
+    let conn = rusqlite::Connection::open(&copy).unwrap();
+    conn.execute("DELETE FROM audit WHERE seq = 1", []).unwrap();
+    let rows = patuh::store::audit_rows(&conn).unwrap();
+    conn.execute("DELETE FROM audit", []).unwrap();
+    let mut prev = patuh::store::GENESIS.to_string();
+    for (i, (mut row, _)) in rows.into_iter().enumerate() {
+        row.seq = i as i64 + 1;
+        row.prev_hash = prev.clone();
+        let hash = row.hash();
+        conn.execute(
+            "INSERT INTO audit (seq, at, who, product, indicator, action, old, new, prev_hash, hash)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            rusqlite::params![
+                row.seq, row.at, row.who, row.product, row.indicator, row.action, row.old,
+                row.new, row.prev_hash, hash
+            ],
+        )
+        .unwrap();
+        prev = hash;
+    }
+    drop(conn);
+    check_fails(
+        home,
+        &copy,
+        "rebuilt",
+        "SELECT 1",
+        &[
+            "audit log broken at row 2: it changes the value of 81/DPMPTSP/NIB sk-standar from \"1\", but the rows before leave it at \"\": a row was deleted or reordered",
+        ],
+    );
+}

@@ -7,7 +7,6 @@
 
 mod common;
 
-use std::collections::HashMap;
 use std::io::Read;
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -28,6 +27,45 @@ impl XorShift {
     }
 }
 
+/// The value of every cell as `record` takes it ("0", "1", "na", or "unanswered"),
+/// and the number of audit rows; checks integrity and the chain on the way.
+fn read_db(db: &std::path::Path, products: &[&str], indicators: &[&str]) -> (Vec<String>, i64) {
+    // Read-only: the next run finds the file as the kill left it.
+    let conn =
+        rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .unwrap();
+    let ok: String = conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(ok, "ok");
+    let rows = patuh::store::verify_chain(&conn)
+        .unwrap()
+        .unwrap_or_else(|b| panic!("audit chain broken: {b}"));
+    let mut cells = Vec::new();
+    for p in products {
+        let (a, rest) = p.split_once('/').unwrap();
+        let (u, code) = rest.split_once('/').unwrap();
+        for i in indicators {
+            let v: Option<(Option<i64>, i64)> = conn
+                .query_row(
+                    "SELECT o.value, o.na FROM observation o JOIN product p ON p.id = o.product_id
+                     JOIN unit u ON u.id = p.unit_id JOIN agency a ON a.id = u.agency_id
+                     WHERE a.code = ?1 AND u.code = ?2 AND p.code = ?3 AND o.indicator = ?4",
+                    rusqlite::params![a, u, code, i],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .ok();
+            cells.push(match v {
+                None | Some((None, 0)) => "unanswered".to_string(),
+                Some((_, 1)) => "na".to_string(),
+                Some((Some(v), _)) => v.to_string(),
+                Some(other) => panic!("{other:?}"),
+            });
+        }
+    }
+    (cells, rows as i64)
+}
+
 #[test]
 fn record_killed_at_random_moments_loses_nothing_reported_saved() {
     let runs: usize = if std::env::var_os("PATUH_LONG").is_some() {
@@ -35,6 +73,7 @@ fn record_killed_at_random_moments_loses_nothing_reported_saved() {
     } else {
         200
     };
+    let started = std::time::Instant::now();
     let (dir, db) = temp_db();
     let home = dir.path();
     patuh(home)
@@ -46,14 +85,13 @@ fn record_killed_at_random_moments_loses_nothing_reported_saved() {
     let products = ["81/DPMPTSP/NIB", "8171/DUKCAPIL/KTP-EL", "8171/DUKCAPIL/KK"];
     let indicators = ["persyaratan", "prosedur", "waktu", "biaya", "maklumat"];
     let values = ["0", "1", "na"];
-    // Per cell: the values it may hold now (the last confirmed one, plus any attempted
-    // since, which may or may not have committed before the kill).
-    let mut possible: HashMap<(usize, usize), Vec<&str>> = HashMap::new();
+    let (mut cells, mut audit_rows) = read_db(&db, &products, &indicators);
     let mut rng = XorShift(0x5EED_1234_ABCD_0001);
-    let (mut saved, mut killed_before_saved) = (0, 0);
+    let (mut saved, mut killed_before_saved, mut committed_unreported) = (0, 0, 0);
     let bin = assert_cmd::cargo::cargo_bin("patuh");
-    for _ in 0..runs {
-        let cell = (rng.below(3) as usize, rng.below(5) as usize);
+    for run in 0..runs {
+        let (p, i) = (rng.below(3) as usize, rng.below(5) as usize);
+        let cell = p * indicators.len() + i;
         let v = values[rng.below(3) as usize];
         let mut cmd = Command::new(&bin);
         cmd.env_clear()
@@ -61,7 +99,7 @@ fn record_killed_at_random_moments_loses_nothing_reported_saved() {
             .env("XDG_DATA_HOME", home.join("data"))
             .arg("--db")
             .arg(&db)
-            .args(["record", products[cell.0], indicators[cell.1]])
+            .args(["record", products[p], indicators[i]])
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
         if v == "na" {
@@ -85,55 +123,55 @@ fn record_killed_at_random_moments_loses_nothing_reported_saved() {
         if status.success() {
             assert!(out.contains("Saved"), "exit 0 without saying saved: {out}");
         }
-        let entry = possible.entry(cell).or_insert_with(|| vec!["unanswered"]);
+        if !out.contains("Saved") && !err.is_empty() {
+            // Only "busy" may happen here (a killed writer's lock is released by the OS).
+            assert!(err.contains("in use") || err.contains("database"), "{err}");
+        }
+
+        // After every kill: the change reported saved is there; an unreported one is
+        // wholly there or absent; no other cell moved; one audit row per real change.
+        let (now, rows) = read_db(&db, &products, &indicators);
+        for (k, (before, after)) in cells.iter().zip(&now).enumerate() {
+            if k != cell {
+                assert_eq!(before, after, "run {run}: another cell changed");
+            }
+        }
+        let got = &now[cell];
+        let changed = cells[cell] != v;
         if out.contains("Saved") {
             saved += 1;
-            *entry = vec![v];
+            assert_eq!(got, v, "run {run}: reported saved, not in the database");
         } else {
             killed_before_saved += 1;
-            if !err.is_empty() {
-                // Only "busy" may happen here (a killed writer's lock is released by the OS).
-                assert!(err.contains("in use") || err.contains("database"), "{err}");
+            assert!(got == v || *got == cells[cell], "run {run}: {got}");
+            if got == v && changed {
+                committed_unreported += 1;
             }
-            entry.push(v);
         }
+        let expected_rows = i64::from(changed && got == v);
+        assert_eq!(
+            rows - audit_rows,
+            expected_rows,
+            "run {run}: the audit log grew by {} rows",
+            rows - audit_rows
+        );
+        audit_rows = rows;
+        cells = now;
     }
     eprintln!(
-        "crash safety: {runs} runs, {saved} reported saved, {killed_before_saved} killed before"
+        "record crash safety: {runs} SIGKILLs in {:.1} s; {saved} reported saved and checked, \
+         {killed_before_saved} killed before saying so ({committed_unreported} of those had committed); \
+         {audit_rows} audit rows, chain intact",
+        started.elapsed().as_secs_f64()
     );
     assert!(
         saved > 0 && killed_before_saved > 0,
         "the kills should hit both sides"
     );
-
-    let conn = rusqlite::Connection::open(&db).unwrap();
-    let ok: String = conn
-        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(ok, "ok");
-    let rows = patuh::store::verify_chain(&conn)
-        .unwrap()
-        .expect("audit chain intact");
-    assert!(rows as usize >= saved.min(1));
-    drop(conn);
-    let store = patuh::store::Store::open(&db).unwrap();
-    let ds = store.load().unwrap();
-    for ((p, i), allowed) in &possible {
-        let pi = ds.find_product(products[*p]).unwrap();
-        let inst = ds.instrument_of_product(pi);
-        let k = inst.indicator_index(indicators[*i]).unwrap();
-        let got = match ds.products[pi].values[k] {
-            patuh::domain::Value::Unanswered => "unanswered",
-            patuh::domain::Value::NotApplicable => "na",
-            patuh::domain::Value::Level(0) => "0",
-            patuh::domain::Value::Level(1) => "1",
-            other => panic!("unexpected {other:?}"),
-        };
-        assert!(
-            allowed.contains(&got),
-            "{} {}: {got}, expected one of {allowed:?}",
-            products[*p],
-            indicators[*i]
-        );
-    }
+    patuh(home)
+        .arg("--db")
+        .arg(&db)
+        .arg("check")
+        .assert()
+        .success();
 }

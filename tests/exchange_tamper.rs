@@ -2,7 +2,9 @@
 //! `patuh verify` and by `patuh central merge`, and the central database stays
 //! byte-for-byte what it was: flipped bytes across the whole file, truncation, a
 //! swapped signature, a wrong or untrusted key, a newer format version, scores that do
-//! not follow from the observations, and edited, deleted or reordered audit rows.
+//! not follow from the observations, and edited, deleted or reordered audit rows:
+//! every field of every row, every row deleted, every pair of rows swapped, and rows
+//! deleted or swapped with the chain rebuilt by someone holding the signing key.
 
 mod exchange_support;
 
@@ -443,4 +445,292 @@ fn a_tampered_workstation_database_cannot_be_exported() {
     let err = w.fails("siti", &["--db", s(&ws), "export", "--out", s(out)]);
     assert!(err.contains("audit log broken at row 1"), "{err}");
     assert!(!out.exists(), "nothing written");
+}
+
+/// A history with every kind of row, some of them for an agency left out of the
+/// export (so redacted to seq and hashes), the last row among those.
+fn rich_history(w: &World) -> (PathBuf, PathBuf) {
+    let db = w.workstation("rina", "Rina Wati", "ASN-009");
+    let mut store = patuh::store::Store::open(&db).unwrap();
+    let nib = "81/DPMPTSP/NIB";
+    let sipi = "81/DPMPTSP/SIPI";
+    let ktp = "8171/DUKCAPIL/KTP-EL";
+    let mut t = 1_740_000_000;
+    let mut step = |store: &mut patuh::store::Store| {
+        t += 60;
+        at(store, t);
+    };
+    use patuh::domain::Value::{Level, NotApplicable};
+    step(&mut store);
+    put(&mut store, nib, "sk-standar", Level(1), None);
+    step(&mut store);
+    put(&mut store, ktp, "maklumat", Level(1), None);
+    step(&mut store);
+    put(&mut store, nib, "sk-standar", Level(0), None);
+    step(&mut store);
+    put(
+        &mut store,
+        nib,
+        "persyaratan",
+        NotApplicable,
+        Some("tidak ada"),
+    );
+    step(&mut store);
+    put(&mut store, nib, "persyaratan", Level(1), None);
+    step(&mut store);
+    let p = store.product_ref(nib).unwrap();
+    let inst = store.product_instrument(&p).unwrap();
+    let ind = inst.indicators[inst.indicator_index("persyaratan").unwrap()].clone();
+    store.add_evidence(&p, &ind, "SK 12/2025", None).unwrap();
+    step(&mut store);
+    put(&mut store, ktp, "waktu", Level(1), Some("cepat"));
+    step(&mut store);
+    put(&mut store, sipi, "maklumat", Level(1), None);
+    step(&mut store);
+    let sipi_ref = store.product_ref(sipi).unwrap();
+    store.finalize(&sipi_ref).unwrap();
+    step(&mut store);
+    store.reopen(&sipi_ref, "salah centang").unwrap();
+    step(&mut store);
+    put(&mut store, sipi, "maklumat", Level(0), Some("diperbaiki"));
+    step(&mut store);
+    store.finalize(&p).unwrap();
+    step(&mut store);
+    put(&mut store, ktp, "maklumat", Level(0), None);
+    drop(store);
+    let file = w.export("rina", &db, "rina.patuh", &["81"]);
+    (db, file)
+}
+
+/// The chain rebuilt after a change, as someone holding the signing key could:
+/// rows renumbered, links and the hashes of full rows recomputed (a redacted row's
+/// hash cannot be checked against anything, so it is kept).
+fn rechain(p: &mut Payload) {
+    let mut prev = patuh::store::GENESIS.to_string();
+    for (i, e) in p.audit.iter_mut().enumerate() {
+        e.seq = i as i64 + 1;
+        e.prev_hash = prev.clone();
+        if let Some(c) = e.content.clone() {
+            e.hash = patuh::store::AuditRow {
+                seq: e.seq,
+                at: c.at,
+                who: c.who,
+                product: c.product,
+                indicator: c.indicator,
+                action: c.action,
+                old: c.old,
+                new: c.new,
+                prev_hash: prev.clone(),
+            }
+            .hash();
+        }
+        prev = e.hash.clone();
+    }
+}
+
+/// One hex digit of a hash changed (still a well-formed SHA-256).
+fn other_hash(h: &str) -> String {
+    let mut h = h.to_string();
+    let c = if h.starts_with('0') { "1" } else { "0" };
+    h.replace_range(0..1, c);
+    h
+}
+
+fn edited(s: &Option<String>) -> Option<String> {
+    match s {
+        Some(v) => Some(format!("{v}x")),
+        None => Some("x".into()),
+    }
+}
+
+#[test]
+fn any_edited_deleted_or_reordered_audit_row_is_refused() {
+    let w = World::new();
+    let (_db, file) = rich_history(&w);
+    let bytes = std::fs::read(&file).unwrap();
+    let key = Identity::load(&w.keys("rina")).unwrap();
+    let trusted = TrustedKeys::load(&w.trusted(&["rina"])).unwrap();
+    let original = payload(&bytes);
+    let n = original.audit.len();
+    let full: Vec<bool> = original.audit.iter().map(|e| e.content.is_some()).collect();
+    assert!(n >= 14, "{n} rows");
+    assert!(full.iter().any(|f| !f), "some rows are redacted");
+    assert!(!full[n - 1], "the last row is redacted");
+    verify_bytes(&bytes, Some(&trusted), None).expect("the untouched file verifies");
+
+    // Each case: a name and the payload change; all signed again with the key.
+    type Change = Box<dyn Fn(&mut Payload)>;
+    let mut cases: Vec<(String, Change)> = Vec::new();
+    for (i, &is_full) in full.iter().enumerate() {
+        cases.push((
+            format!("row {} seq", i + 1),
+            Box::new(move |p| p.audit[i].seq += 1),
+        ));
+        cases.push((
+            format!("row {} prev_hash", i + 1),
+            Box::new(move |p| p.audit[i].prev_hash = other_hash(&p.audit[i].prev_hash)),
+        ));
+        cases.push((
+            format!("row {} hash", i + 1),
+            Box::new(move |p| p.audit[i].hash = other_hash(&p.audit[i].hash)),
+        ));
+        if is_full {
+            type Edit = fn(&mut patuh::exchange::bundle::AuditContent);
+            let fields: [(&str, Edit); 7] = [
+                ("at", |c| c.at.push('0')),
+                ("who", |c| c.who = format!("x{}", c.who)),
+                ("product", |c| {
+                    c.product = if c.product.ends_with("NIB") {
+                        "81/DPMPTSP/SIPI".into()
+                    } else {
+                        "81/DPMPTSP/NIB".into()
+                    }
+                }),
+                ("indicator", |c| c.indicator = edited(&c.indicator)),
+                ("action", |c| {
+                    c.action = if c.action == "value" { "note" } else { "value" }.into()
+                }),
+                ("old", |c| c.old = edited(&c.old)),
+                ("new", |c| c.new = edited(&c.new)),
+            ];
+            for (name, edit) in fields {
+                cases.push((
+                    format!("row {} {name}", i + 1),
+                    Box::new(move |p| edit(p.audit[i].content.as_mut().unwrap())),
+                ));
+            }
+            cases.push((
+                format!("row {} redacted", i + 1),
+                Box::new(move |p| p.audit[i].content = None),
+            ));
+        }
+        cases.push((
+            format!("row {} deleted", i + 1),
+            Box::new(move |p| {
+                p.audit.remove(i);
+            }),
+        ));
+        for j in i + 1..n {
+            cases.push((
+                format!("rows {} and {} swapped", i + 1, j + 1),
+                Box::new(move |p| p.audit.swap(i, j)),
+            ));
+        }
+    }
+    // The only changes a file cannot show: its last row, when it belongs to a product
+    // not in the file, deleted or given another hash. Nothing after it links to it,
+    // and it carries nothing the file holds: such a file is what an export made just
+    // before that row (or after another change elsewhere) would be.
+    let undetectable = [format!("row {n} deleted"), format!("row {n} hash")];
+    // Every case through the chain check verify runs (fast: no decoding, no scoring)
+    // or, for a row hidden (redacted), which leaves the chain whole, through the replay;
+    // every 8th case and the undetectable ones through the whole of verify, signed.
+    let mut refused = 0;
+    for (k, (name, change)) in cases.iter().enumerate() {
+        let hidden = name.ends_with("redacted");
+        let full_verify = hidden || k % 8 == 0 || undetectable.contains(name);
+        let verdict = if full_verify {
+            let bad = resigned(&bytes, &key, |p| change(p));
+            verify_bytes(&bad, Some(&trusted), None).map(|_| ())
+        } else {
+            let mut p = original.clone();
+            change(&mut p);
+            patuh::exchange::verify::check_audit(&p.audit).map(|_| ())
+        };
+        match verdict {
+            Err(ExchangeError::AuditChain(msg)) => {
+                let expect = if hidden {
+                    "audit log"
+                } else {
+                    "audit log broken at row"
+                };
+                assert!(msg.contains(expect), "{name}: {msg}");
+                assert!(
+                    !undetectable.contains(name),
+                    "{name} is now detected: update the test and the docs"
+                );
+                refused += 1;
+            }
+            Err(other) => panic!("{name}: refused for another reason: {other}"),
+            Ok(()) => assert!(undetectable.contains(name), "{name} was accepted"),
+        }
+    }
+    assert_eq!(refused, cases.len() - undetectable.len());
+
+    // With the key, the chain rebuilt after deleting a full row or swapping two
+    // full rows of one product: the rows no longer follow from one another, or no
+    // longer end in the exported data.
+    let mut rechained = 0;
+    for i in (0..n).filter(|&i| full[i]) {
+        let bad = resigned(&bytes, &key, |p| {
+            p.audit.remove(i);
+            rechain(p);
+        });
+        let err = verify_bytes(&bad, Some(&trusted), None)
+            .expect_err(&format!("row {} deleted, chain rebuilt: accepted", i + 1));
+        assert!(matches!(err, ExchangeError::AuditChain(_)), "{err}");
+        rechained += 1;
+        for j in (i + 1..n).filter(|&j| full[j]) {
+            let (a, b) = (
+                original.audit[i].content.as_ref().unwrap(),
+                original.audit[j].content.as_ref().unwrap(),
+            );
+            if a.product != b.product {
+                continue;
+            }
+            // Two changes of different indicators in either order leave the same
+            // result: only the log's order of them differs. Skip those.
+            let same_cell = a.indicator == b.indicator && a.action == b.action;
+            let lifecycle = a.indicator.is_none() || b.indicator.is_none();
+            if !same_cell && !lifecycle {
+                continue;
+            }
+            let bad = resigned(&bytes, &key, |p| {
+                p.audit.swap(i, j);
+                rechain(p);
+            });
+            let err = verify_bytes(&bad, Some(&trusted), None).expect_err(&format!(
+                "rows {} and {} swapped, chain rebuilt: accepted",
+                i + 1,
+                j + 1
+            ));
+            assert!(matches!(err, ExchangeError::AuditChain(_)), "{err}");
+            rechained += 1;
+        }
+    }
+    eprintln!(
+        "audit tampering: {} changes to {n} rows refused by verify ({} undetectable by design), \
+         {rechained} rebuilt chains refused",
+        refused,
+        undetectable.len()
+    );
+
+    // Through the command line, verify and the central merge, on a sample.
+    let central = w.path("central-rich.db");
+    let trusted_file = w.trusted(&["rina"]);
+    for (k, (name, change)) in cases.iter().enumerate().step_by(cases.len() / 6) {
+        let bad = resigned(&bytes, &key, |p| change(p));
+        let file = w.path(&format!("sample-{k}.patuh"));
+        std::fs::write(&file, &bad).unwrap();
+        let err = w.fails(
+            "central",
+            &["verify", s(&file), "--trusted", s(&trusted_file)],
+        );
+        assert!(err.contains("audit log broken at row"), "{name}: {err}");
+        let before = snapshot(&central);
+        let err = w.fails(
+            "central",
+            &[
+                "central",
+                "merge",
+                "--db",
+                s(&central),
+                "--trusted",
+                s(&trusted_file),
+                s(&file),
+            ],
+        );
+        assert!(err.contains("audit log broken at row"), "{name}: {err}");
+        assert_eq!(before, snapshot(&central), "{name}: central changed");
+    }
 }

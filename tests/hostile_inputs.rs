@@ -1,7 +1,9 @@
 //! Bad input of every kind gets a clear message, exit 1 and leaves the database as it
 //! was: malformed and hostile instrument and assignment files, damaged database files,
-//! a read-only file or folder, a full disk. The parsers of outside files are fuzzed
-//! with proptest and must never panic.
+//! a read-only file or folder, a full disk. The parsers of outside files (instruments,
+//! assignments, database headers, export files before and after the signature check,
+//! trusted keys files, keys, config.toml) are fuzzed with proptest and must never
+//! panic.
 
 mod common;
 
@@ -411,4 +413,157 @@ fn json_value() -> impl Strategy<Value = serde_json::Value> {
                 .prop_map(|m| serde_json::Value::Object(m.into_iter().collect())),
         ]
     })
+}
+
+/// One agency, one unit, one product: a small export verifies fast.
+const TINY_ASSIGNMENT: &str = r#"{
+  "format": "patuh-assignment", "format_version": 1,
+  "instrument": {"id": "kepatuhan-2021", "version": "1"},
+  "title": "kecil",
+  "agencies": [{"code": "9001", "name": "Lembaga Kecil", "kind": "lembaga",
+    "units": [{"code": "U", "name": "Unit", "products": [{"code": "P", "name": "Produk"}]}]}]
+}"#;
+
+/// A real signed export (one product with a value, a note and evidence) and the
+/// secret of the key that signed it.
+fn sample_export() -> &'static (Vec<u8>, [u8; 32]) {
+    static SAMPLE: std::sync::OnceLock<(Vec<u8>, [u8; 32])> = std::sync::OnceLock::new();
+    SAMPLE.get_or_init(|| {
+        let (dir, db) = temp_db();
+        let home = dir.path();
+        patuh(home)
+            .arg("--db")
+            .arg(&db)
+            .arg("init")
+            .assert()
+            .success();
+        let file = home.join("tiny.json");
+        std::fs::write(&file, TINY_ASSIGNMENT).unwrap();
+        patuh(home)
+            .arg("--db")
+            .arg(&db)
+            .args(["assignment", "import"])
+            .arg(&file)
+            .assert()
+            .success();
+        let mut store = Store::open(&db).unwrap();
+        let p = store.product_ref("9001/U/P").unwrap();
+        let inst = store.product_instrument(&p).unwrap();
+        store
+            .record(
+                &p,
+                &inst.indicators[0],
+                Some(patuh::domain::Value::Level(1)),
+                Some("ada"),
+            )
+            .unwrap();
+        store
+            .add_evidence(&p, &inst.indicators[0], "SK 1/2025", None)
+            .unwrap();
+        let secret = [7u8; 32];
+        let id = patuh::exchange::keys::Identity::from_secret("Uji", "ASN-1", secret);
+        let out = home.join("x.patuh");
+        patuh::exchange::export::export_with(&store, &id, &out, &[], None).unwrap();
+        let bytes = std::fs::read(&out).unwrap();
+        patuh::exchange::verify::verify_bytes(&bytes, None, None).expect("the sample verifies");
+        (bytes, secret)
+    })
+}
+
+fn signer() -> patuh::exchange::keys::Identity {
+    patuh::exchange::keys::Identity::from_secret("Uji", "ASN-1", sample_export().1)
+}
+
+fn verify(bytes: &[u8]) -> bool {
+    patuh::exchange::verify::verify_bytes(bytes, None, None).is_ok()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(150))]
+
+    /// Export files: anything at all, and a real one damaged anywhere.
+    #[test]
+    fn export_files_never_panic_the_verifier(
+        junk in prop::collection::vec(any::<u8>(), 0..1500),
+        flips in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..6),
+        cut in any::<prop::sample::Index>(),
+    ) {
+        prop_assert!(!verify(&junk));
+        let mut bytes = sample_export().0.clone();
+        for (at, b) in &flips {
+            let i = at.index(bytes.len());
+            bytes[i] = *b;
+        }
+        let _ = verify(&bytes);
+        bytes.truncate(cut.index(bytes.len()));
+        prop_assert!(!verify(&bytes));
+    }
+
+}
+
+proptest! {
+    // Each case signs and verifies a file: about 60 ms in a debug build.
+    #![proptest_config(ProptestConfig::with_cases(40))]
+
+    /// The payload itself damaged and signed again, so that what reads it after the
+    /// signature check (payload parser, rebuild, audit, scores) gets it.
+    #[test]
+    fn damaged_signed_payloads_never_panic_the_verifier(
+        flips in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..6),
+        cut in any::<prop::sample::Index>(),
+        truncate in any::<bool>(),
+    ) {
+        let opened = patuh::exchange::bundle::open(&sample_export().0).unwrap();
+        let mut payload = opened.payload.clone();
+        for (at, b) in &flips {
+            let i = at.index(payload.len());
+            payload[i] = *b;
+        }
+        if truncate {
+            payload.truncate(cut.index(payload.len()));
+        }
+        let _ = verify(&patuh::exchange::bundle::seal(&payload, &signer()));
+    }
+
+    /// Wrong shapes in every part of a signed payload.
+    #[test]
+    fn wrong_shapes_in_signed_payloads_never_panic_the_verifier(v in json_value(), place in 0usize..14) {
+        let opened = patuh::exchange::bundle::open(&sample_export().0).unwrap();
+        let mut p: serde_json::Value = serde_json::from_slice(&opened.payload).unwrap();
+        let slot = match place {
+            0 => &mut p["exported_at"],
+            1 => &mut p["assessor"],
+            2 => &mut p["instruments"][0]["body"],
+            3 => &mut p["instruments"][0]["body"]["indicators"][0],
+            4 => &mut p["agencies"][0]["kind"],
+            5 => &mut p["agencies"][0]["units"],
+            6 => &mut p["agencies"][0]["units"][0]["products"][0]["observations"],
+            7 => &mut p["agencies"][0]["units"][0]["products"][0]["observations"][0]["value"],
+            8 => &mut p["agencies"][0]["units"][0]["products"][0]["evidence"],
+            9 => &mut p["agencies"][0]["units"][0]["products"][0]["score"],
+            10 => &mut p["agencies"][0]["score"]["value"],
+            11 => &mut p["audit"],
+            12 => &mut p["audit"][0]["content"],
+            _ => &mut p["audit"][0]["seq"],
+        };
+        *slot = v;
+        let bytes = serde_json::to_vec(&p).unwrap();
+        let _ = verify(&patuh::exchange::bundle::seal(&bytes, &signer()));
+    }
+
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// The other files and names patuh reads: trusted keys files, public keys, age
+    /// recipients, the workstation's config.toml and key names.
+    #[test]
+    fn key_files_and_config_never_panic(s in "(.|\n){0,400}") {
+        let _ = patuh::exchange::keys::TrustedKeys::parse(Path::new("trusted.txt"), &s);
+        let _ = patuh::exchange::keys::parse_public(&s);
+        let _ = patuh::exchange::crypt::parse_recipient(&s);
+        let _ = patuh::tui::keymap::Config::parse(&s, "config.toml");
+        let _ = patuh::tui::keymap::KeyChord::parse(&s);
+    }
 }

@@ -5,7 +5,7 @@ use std::path::Path;
 use anyhow::{Result, anyhow};
 use serde_json::json;
 
-use super::{open, score_json};
+use super::{open, open_to_change, score_json};
 use crate::cli::RecordArgs;
 use crate::domain::model::{Dataset, ScoreBook, Summary};
 use crate::domain::scoring::{Rounded, next_zone, score_product};
@@ -36,7 +36,7 @@ fn product_index(ds: &Dataset, path: &str, db: &Path) -> Result<usize> {
 }
 
 pub fn record(db: &Path, args: &RecordArgs, lang: Lang) -> Result<()> {
-    let mut store = open(db)?;
+    let (mut store, _lock) = open_to_change(db)?;
     let product = store.product_ref(&args.path)?;
     let instrument = store.product_instrument(&product)?;
     let i = instrument.indicator_index(&args.indicator).ok_or_else(|| {
@@ -294,7 +294,7 @@ pub fn check(db: &Path) -> Result<()> {
     let problems = store.check()?;
     if problems.is_empty() {
         println!(
-            "{}: ok (integrity check passed, audit chain intact)",
+            "{}: ok (integrity check passed, audit chain intact, every change accounted for)",
             db.display()
         );
         Ok(())

@@ -4,7 +4,7 @@ use std::path::Path;
 
 use anyhow::{Result, anyhow};
 
-use super::{open, read_text};
+use super::{open, open_to_change, read_text};
 use crate::domain::assignment::Assignment;
 use crate::domain::json::decimal_text;
 use crate::domain::text::sanitize;
@@ -39,7 +39,7 @@ pub fn validate(file: &Path) -> Result<()> {
 
 pub fn import_instrument(db: &Path, file: &Path) -> Result<()> {
     let i = parse_instrument(file)?;
-    let mut store = open(db)?;
+    let (mut store, _lock) = open_to_change(db)?;
     let outcome = store
         .import_instrument(&i)
         .map_err(|e| anyhow!("{}: {e}", file.display()))?;
@@ -138,7 +138,7 @@ pub fn show(db: &Path, id: &str, version: Option<&str>, lang: Lang) -> Result<()
 
 pub fn import_assignment(db: &Path, file: &Path) -> Result<()> {
     let a = Assignment::parse(&read_text(file)?).map_err(|p| problems_error(file, p))?;
-    let mut store = open(db)?;
+    let (mut store, _lock) = open_to_change(db)?;
     let o = store.import_assignment(&a, &file.display().to_string())?;
     if o.changed() {
         println!(

@@ -29,7 +29,7 @@ pub fn run(cli: Cli, workstation: Option<Workstation>) -> Result<()> {
                 Some(ui) => {
                     // A first start creates the database with the shipped instruments;
                     // the workstation then shows how to import an assignment.
-                    setup::init(&path, false, None, true)?;
+                    setup::init(&path, false, None, setup::Mode::WorkstationStart)?;
                     ui(&path)
                 }
                 None => Err(anyhow!(
@@ -44,15 +44,18 @@ pub fn run(cli: Cli, workstation: Option<Workstation>) -> Result<()> {
                     .map(|d| d.join("demo.db"))
                     .ok_or_else(no_home)?,
             };
-            setup::init(&path, true, None, true)?;
+            setup::init(&path, true, None, setup::Mode::WorkstationStart)?;
             match workstation {
                 Some(ui) => ui(&path),
                 None => assess::score(&path, None, false, lang),
             }
         }
-        Some(Command::Init { demo, assessor }) => {
-            setup::init(&db_path(cli.db)?, demo, assessor.as_deref(), false)
-        }
+        Some(Command::Init { demo, assessor }) => setup::init(
+            &db_path(cli.db)?,
+            demo,
+            assessor.as_deref(),
+            setup::Mode::Command,
+        ),
         Some(Command::Instrument(cmd)) => match cmd {
             InstrumentCmd::Validate { file } => catalog::validate(&file),
             InstrumentCmd::Import { file } => catalog::import_instrument(&db_path(cli.db)?, &file),
@@ -117,6 +120,15 @@ pub fn db_path(given: Option<PathBuf>) -> Result<PathBuf> {
 /// Opens an existing database.
 pub fn open(path: &Path) -> Result<Store> {
     Ok(Store::open(path)?)
+}
+
+/// Opens an existing database to change it: refused while a workstation has it open
+/// (its screen would no longer show what is in the file). Keep the guard for as long
+/// as the change takes.
+pub fn open_to_change(path: &Path) -> Result<(Store, store::lock::LockGuard)> {
+    let store = Store::open(path)?;
+    let guard = store::lock::writer(path)?;
+    Ok((store, guard))
 }
 
 /// Reads a text file, naming it in any error.

@@ -9,11 +9,26 @@ use crate::domain::assignment::Assignment;
 use crate::shipped;
 use crate::store::{InstrumentOutcome, Store};
 
+/// How `init` runs: as the `init` command, or as the first step of a workstation
+/// (quiet, and without the writers' lock: the workstation takes its own lock next, and
+/// on an existing database this step changes nothing unless a new build ships a new
+/// instrument).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Command,
+    WorkstationStart,
+}
+
 /// Creates or upgrades the database, loads the shipped instruments and, with `demo`,
 /// the Maluku assignment. Running it again changes nothing.
-pub fn init(path: &Path, demo: bool, assessor: Option<&str>, quiet: bool) -> Result<()> {
+pub fn init(path: &Path, demo: bool, assessor: Option<&str>, mode: Mode) -> Result<()> {
     let existed = path.exists();
+    let quiet = mode == Mode::WorkstationStart;
     let mut store = Store::open_or_create(path)?;
+    let _lock = match mode {
+        Mode::Command => Some(crate::store::lock::writer(path)?),
+        Mode::WorkstationStart => None,
+    };
     if let Some(name) = assessor {
         let name = name.trim();
         if name.is_empty() {

@@ -55,14 +55,19 @@ impl Text {
 }
 
 /// Whether a character must never reach the terminal as it is: C0/C1 controls (escape
-/// sequences start with them), DEL, bidi overrides and isolates, zero-width characters
-/// and line/paragraph separators.
+/// sequences start with them), DEL, every bidi control (overrides, embeddings,
+/// isolates and marks, the Arabic letter mark included), zero-width and other
+/// invisible format characters, and line/paragraph separators. The invisible ones
+/// matter too: the terminal and the layout may disagree on their width, which shifts
+/// or hides what follows.
 pub fn is_unsafe_char(c: char) -> bool {
     c.is_control()
         || matches!(c,
-            '\u{200B}'..='\u{200F}'
+            '\u{061C}'
+            | '\u{180E}'
+            | '\u{200B}'..='\u{200F}'
             | '\u{2028}'..='\u{202E}'
-            | '\u{2060}'..='\u{2069}'
+            | '\u{2060}'..='\u{206F}'
             | '\u{FEFF}'
             | '\u{FFF9}'..='\u{FFFB}')
 }
@@ -89,7 +94,8 @@ mod tests {
     fn sanitize_neutralises_escapes_and_bidi() {
         assert_eq!(sanitize("Kota Ambon"), "Kota Ambon");
         assert_eq!(sanitize("Dinas Dukcapil 🏛 é"), "Dinas Dukcapil 🏛 é");
-        let evil = "a\x1b]52;c;ZXZpbA==\x07b\u{9b}2Jc\u{202E}d\u{200B}e\r\n";
+        let evil =
+            "a\x1b]52;c;ZXZpbA==\x07b\u{9b}2Jc\u{202E}d\u{200B}e\r\n\u{061C}f\u{180E}\u{206A}";
         let clean = sanitize(evil);
         assert!(!clean.chars().any(is_unsafe_char), "{clean:?}");
         assert!(!clean.contains('\x1b'));

@@ -18,9 +18,9 @@ use crate::domain::Instrument;
 use crate::domain::model::{ScoreBook, Summary};
 use crate::store::{Store, audit_rows, verify_chain};
 
-/// The `meta` key that marks a central database, and its value.
-pub const ROLE_KEY: &str = "role";
-pub const ROLE_CENTRAL: &str = "central";
+/// The `meta` key that marks a central database, and its value (defined in the store,
+/// whose check needs them too).
+pub use crate::store::{ROLE_CENTRAL, ROLE_KEY};
 
 /// What an export wrote.
 #[derive(Debug, Clone)]

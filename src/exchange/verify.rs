@@ -4,7 +4,7 @@
 //! observation), and every score recomputed by the scoring engine. The first failure
 //! is the answer, with its precise reason.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::path::Path;
 
 use time::OffsetDateTime;
@@ -20,6 +20,7 @@ use crate::domain::model::{Agency, Dataset, Kind, Product, ScoreBook, Unit};
 use crate::domain::scoring::Value;
 use crate::domain::text::sanitize;
 use crate::domain::{Instrument, Problem};
+use crate::store::audit::{Replay, Replayed};
 use crate::store::{AuditRow, ChainBreak, GENESIS};
 
 /// An export that passed every check.
@@ -376,40 +377,30 @@ pub fn check_audit(rows: &[AuditEntry]) -> Result<usize> {
     Ok(full)
 }
 
-/// Replays the audit log of every exported product and checks that it ends in the
-/// exported observations: no value, note, evidence or finalization without its row.
+/// Replays the audit log of every exported product, checking that each row follows
+/// from the rows before it, and that it ends in the exported observations: no value,
+/// note, evidence or finalization without its row.
 fn check_audit_accounts(payload: &Payload, ds: &Dataset) -> Result<()> {
-    #[derive(Default)]
-    struct State {
-        values: HashMap<String, String>,
-        notes: HashMap<String, String>,
-        evidence: HashMap<String, u32>,
-        finalized: bool,
-    }
-    let mut states: HashMap<&str, State> = HashMap::new();
+    let mut replay = Replay::new();
     for entry in &payload.audit {
         let Some(c) = &entry.content else { continue };
-        let s = states.entry(c.product.as_str()).or_default();
-        let ind = c.indicator.clone().unwrap_or_default();
-        match c.action.as_str() {
-            "value" => {
-                s.values.insert(ind, c.new.clone().unwrap_or_default());
-            }
-            "note" => {
-                s.notes.insert(ind, c.new.clone().unwrap_or_default());
-            }
-            "evidence" => *s.evidence.entry(ind).or_default() += 1,
-            "finalize" => s.finalized = true,
-            "reopen" => s.finalized = false,
-            _ => {}
-        }
+        replay
+            .apply(
+                entry.seq,
+                &c.product,
+                c.indicator.as_deref(),
+                &c.action,
+                c.old.as_deref(),
+                c.new.as_deref(),
+            )
+            .map_err(|b| ExchangeError::AuditChain(b.to_string()))?;
     }
-    let empty = State::default();
+    let empty = Replayed::default();
     for p in 0..ds.products.len() {
         let path = ds.product_path(p);
         let inst = ds.instrument_of_product(p);
         let product = &ds.products[p];
-        let s = states.get(path.as_str()).unwrap_or(&empty);
+        let s = replay.product(&path).unwrap_or(&empty);
         let unaccounted = |what: String| {
             ExchangeError::AuditChain(format!(
                 "the audit log does not account for {}: {what} (an observation was changed outside patuh)",

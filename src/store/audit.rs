@@ -180,3 +180,100 @@ pub fn check_rows(rows: &[(AuditRow, String)]) -> Result<u64, ChainBreak> {
 pub fn verify_chain(conn: &Connection) -> rusqlite::Result<Result<u64, ChainBreak>> {
     Ok(check_rows(&rows(conn)?))
 }
+
+/// What the audit log says one product is, replayed row by row.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Replayed {
+    /// Indicator -> the value as logged (`Value::audit_text`).
+    pub values: std::collections::HashMap<String, String>,
+    /// Indicator -> the note.
+    pub notes: std::collections::HashMap<String, String>,
+    /// Indicator -> how many evidence references were added.
+    pub evidence: std::collections::HashMap<String, u32>,
+    pub finalized: bool,
+}
+
+/// Replays audit rows in order and checks that each follows from the rows before it:
+/// a value or note row changes it from what the log last left it at, nothing changes
+/// a finalized product, finalizing and reopening alternate. A hash chain alone cannot
+/// see a row deleted (or two swapped) and the chain rebuilt by someone holding the
+/// signing key; this can, unless the rows removed cancel out.
+#[derive(Debug, Default)]
+pub struct Replay {
+    products: std::collections::HashMap<String, Replayed>,
+}
+
+impl Replay {
+    pub fn new() -> Replay {
+        Replay::default()
+    }
+
+    /// Applies one row.
+    pub fn apply(
+        &mut self,
+        seq: i64,
+        product: &str,
+        indicator: Option<&str>,
+        action: &str,
+        old: Option<&str>,
+        new: Option<&str>,
+    ) -> Result<(), ChainBreak> {
+        let fail = |reason: String| ChainBreak { seq, reason };
+        let p = self.products.entry(product.to_string()).or_default();
+        let ind = indicator.unwrap_or_default();
+        let shown = |s: &str| crate::domain::text::sanitize(s).into_owned();
+        if p.finalized && matches!(action, "value" | "note" | "evidence") {
+            return Err(fail(format!(
+                "it changes {} {} while the product is finalized",
+                shown(product),
+                shown(ind)
+            )));
+        }
+        match action {
+            "value" | "note" => {
+                let map = if action == "value" {
+                    &mut p.values
+                } else {
+                    &mut p.notes
+                };
+                let before = map.get(ind).map(String::as_str).unwrap_or("");
+                let old = old.unwrap_or("");
+                if old != before {
+                    return Err(fail(format!(
+                        "it changes the {action} of {} {} from {:?}, but the rows before leave it at {:?}: a row was deleted or reordered",
+                        shown(product),
+                        shown(ind),
+                        shown(old),
+                        shown(before)
+                    )));
+                }
+                map.insert(ind.to_string(), new.unwrap_or_default().to_string());
+            }
+            "evidence" => *p.evidence.entry(ind.to_string()).or_default() += 1,
+            "finalize" | "reopen" => {
+                let finalize = action == "finalize";
+                if p.finalized == finalize {
+                    return Err(fail(format!(
+                        "it {} {}, which the rows before leave {}: a row was deleted or reordered",
+                        if finalize { "finalizes" } else { "reopens" },
+                        shown(product),
+                        if finalize { "finalized" } else { "open" }
+                    )));
+                }
+                p.finalized = finalize;
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// The replayed state of a product (None if the log never names it).
+    pub fn product(&self, path: &str) -> Option<&Replayed> {
+        self.products.get(path)
+    }
+
+    /// Every product the log names.
+    pub fn products(&self) -> impl Iterator<Item = (&String, &Replayed)> {
+        self.products.iter()
+    }
+}

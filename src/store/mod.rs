@@ -1,13 +1,16 @@
 //! The SQLite store: opening (and refusing) database files, migrations, settings.
 //! One module per concern: `catalog` (instruments, assignments), `observe` (the
 //! changes a user makes, each its own transaction with an audit row), `audit` (the
-//! hash chain), `load` (reading everything into a [`crate::domain::model::Dataset`]).
+//! hash chain), `load` (reading everything into a [`crate::domain::model::Dataset`]),
+//! `lock` (one workstation per file; commands that change it wait their turn).
 
+mod accounts;
 pub mod audit;
 mod catalog;
 mod evidence;
 mod header;
 mod load;
+pub mod lock;
 mod observe;
 
 use std::fs::{self, OpenOptions};
@@ -26,6 +29,10 @@ pub use audit::{AuditRow, ChainBreak, GENESIS, check_rows, rows as audit_rows, v
 pub use catalog::{AssignmentOutcome, InstrumentOutcome, InstrumentRow};
 pub use evidence::EvidenceRow;
 pub use observe::{ProductRef, RecordOutcome};
+
+/// The `meta` key that marks a central database (`patuh central merge`), and its value.
+pub const ROLE_KEY: &str = "role";
+pub const ROLE_CENTRAL: &str = "central";
 
 /// `PRAGMA application_id` of every patuh database: "PTUH".
 pub const APPLICATION_ID: i32 = 0x5054_5548;
@@ -79,6 +86,10 @@ pub enum StoreError {
         file: String,
         problems: Vec<Problem>,
     },
+    #[error(
+        "{path}: open in the workstation ({holder}); make the change there, or quit the workstation and try again. Reading (`patuh score`, `show`, `export`) works meanwhile"
+    )]
+    InUse { path: PathBuf, holder: String },
     #[error("{0}")]
     Refused(String),
 }
@@ -117,6 +128,59 @@ impl Store {
             create(path)?;
         }
         Self::open(path)
+    }
+
+    /// Opens an existing, current patuh database for reading only (SQLite refuses any
+    /// write on this connection): for a workstation that found the file open in
+    /// another one. Nothing is migrated or written.
+    pub fn open_read_only(path: &Path) -> Result<Store> {
+        if !path.exists() {
+            return Err(StoreError::Missing {
+                path: path.to_path_buf(),
+            });
+        }
+        header::check(path)?;
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|e| classify(path, e))?;
+        conn.busy_timeout(Duration::from_secs(5))
+            .map_err(|e| classify(path, e))?;
+        let version: i32 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(|e| classify(path, e))?;
+        if version > SCHEMA_VERSION {
+            return Err(StoreError::Newer {
+                path: path.to_path_buf(),
+                found: version,
+                known: SCHEMA_VERSION,
+            });
+        }
+        if version < SCHEMA_VERSION {
+            return Err(StoreError::Refused(format!(
+                "{}: the database is being upgraded by the patuh that has it open; try again when it is closed",
+                path.display()
+            )));
+        }
+        let mut store = Store {
+            conn,
+            path: path.to_path_buf(),
+            who: String::new(),
+            clock: Arc::new(OffsetDateTime::now_utc),
+        };
+        store.who = store
+            .meta("assessor")?
+            .unwrap_or_else(|| os_user().unwrap_or_else(|| "unknown".into()));
+        Ok(store)
+    }
+
+    /// A number that changes whenever another connection commits a change to the
+    /// file (SQLite's `PRAGMA data_version`): a read-only view reloads when it moves.
+    pub fn data_version(&self) -> Result<i64> {
+        self.conn
+            .query_row("PRAGMA data_version", [], |r| r.get(0))
+            .map_err(|e| self.sql(e))
     }
 
     fn open_checked(path: &Path) -> Result<Store> {
@@ -226,7 +290,10 @@ impl Store {
         classify(&self.path, e)
     }
 
-    /// Full check: SQLite's integrity_check and the audit hash chain.
+    /// Full check: SQLite's integrity_check, the audit hash chain, and (on a
+    /// workstation's database) that every row follows from the ones before and that
+    /// the log accounts for every observation, note, evidence reference and
+    /// finalization. Each problem is one line naming the row or the record.
     pub fn check(&self) -> Result<Vec<String>> {
         let mut problems = Vec::new();
         let mut stmt = self
@@ -238,8 +305,14 @@ impl Store {
             .and_then(|rows| rows.collect())
             .map_err(|e| self.sql(e))?;
         problems.extend(rows.into_iter().filter(|r| r != "ok"));
-        if let Err(b) = verify_chain(&self.conn).map_err(|e| self.sql(e))? {
-            problems.push(b.to_string());
+        match verify_chain(&self.conn).map_err(|e| self.sql(e))? {
+            Err(b) => problems.push(b.to_string()),
+            // A central database holds merged results, logged in the signed files it
+            // keeps, not in an audit log of its own.
+            Ok(_) if self.meta(ROLE_KEY)?.as_deref() != Some(ROLE_CENTRAL) => {
+                problems.extend(accounts::check(self)?);
+            }
+            Ok(_) => {}
         }
         Ok(problems)
     }

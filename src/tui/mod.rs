@@ -32,12 +32,17 @@ use ratatui::backend::CrosstermBackend;
 
 use crate::domain::Lang;
 use crate::store::Store;
+use crate::store::lock::{self, Access};
 use app::App;
 use keymap::Config;
 use theme::Theme;
 
 /// How long the loop waits for a key before it checks signals and the terminal.
 const TICK: Duration = Duration::from_millis(200);
+
+/// How long a starting workstation waits for commands that are changing the database
+/// (each holds it for a moment) before it opens read-only.
+const LOCK_WAIT: Duration = Duration::from_secs(3);
 
 /// The signals that end the workstation cleanly (the last change is always already
 /// committed): a second one ends it at once.
@@ -57,8 +62,18 @@ pub fn run(db: &Path) -> Result<()> {
         );
     }
     let config = Config::load();
-    let store = Store::open(db)?;
+    // One workstation changes a file at a time; a second one only reads (see
+    // store::lock). The lock is held until this function returns.
+    let (store, _lock, read_only) = match lock::workstation(db, LOCK_WAIT)? {
+        Access::Exclusive(guard) => (Store::open(db)?, Some(guard), None),
+        Access::ReadOnly(holder) => (Store::open_read_only(db)?, None, Some(Some(holder.short()))),
+        Access::Busy => (Store::open_read_only(db)?, None, Some(None)),
+    };
     let mut app = App::new(store, config, Lang::from_env(), Theme::from_env())?;
+    if let Some(holder) = read_only {
+        tracing::info!(?holder, "the database is open elsewhere: read-only");
+        app.set_read_only(holder);
+    }
 
     let signals = Signals::register().context("cannot set up the signal handlers")?;
     let watch = TtyWatch::open();
@@ -106,6 +121,9 @@ pub fn run(db: &Path) -> Result<()> {
                 if watch.gone() {
                     break "the terminal hung up".into();
                 }
+                if app.refresh() {
+                    dirty = true;
+                }
             }
         }
     };
@@ -120,21 +138,117 @@ pub fn run(db: &Path) -> Result<()> {
 /// Reads terminal events on a thread of its own, so that the loop never blocks in a
 /// read: if the terminal vanishes, the loop notices (signal, hang-up, or an error)
 /// and the process ends instead of spinning on a dead file descriptor.
+///
+/// crossterm's readers spin on a terminal that is gone (they retry at once on
+/// end-of-file or EIO; the default one never returns then, even from a poll with a
+/// timeout: crossterm-rs/crossterm#793, 0.29). So this thread waits in poll(2) on the
+/// terminal itself (and on SIGWINCH), ends with an error the loop acts on at once
+/// when the terminal hangs up, and asks crossterm only with a short timeout, which
+/// its `/dev/tty` reader (feature `use-dev-tty`, level-triggered) honours.
 fn spawn_reader() -> Result<mpsc::Receiver<io::Result<Event>>> {
     let (tx, rx) = mpsc::channel();
+    let tty = terminal_fd();
+    let winch = winch_pipe();
     std::thread::Builder::new()
         .name("patuh-input".into())
         .spawn(move || {
+            let Some(tty) = tty else {
+                // No terminal descriptor to watch: let crossterm wait.
+                loop {
+                    let event = crossterm::event::read();
+                    let failed = event.is_err();
+                    if tx.send(event).is_err() || failed {
+                        return;
+                    }
+                }
+            };
             loop {
-                let event = crossterm::event::read();
-                let failed = event.is_err();
-                if tx.send(event).is_err() || failed {
-                    break;
+                // Whatever crossterm has or can read now (keys, pasted text, resizes).
+                loop {
+                    match crossterm::event::poll(Duration::from_millis(1)) {
+                        Ok(true) => {
+                            let event = crossterm::event::read();
+                            let failed = event.is_err();
+                            if tx.send(event).is_err() || failed {
+                                return;
+                            }
+                        }
+                        Ok(false) => break,
+                        Err(e) => {
+                            let _ = tx.send(Err(e));
+                            return;
+                        }
+                    }
+                }
+                if let Err(e) = wait_for_input(&tty, winch.as_ref()) {
+                    let _ = tx.send(Err(e));
+                    return;
                 }
             }
         })
         .context("cannot start the input thread")?;
     Ok(rx)
+}
+
+/// The terminal crossterm reads (standard input if it is one, else /dev/tty), as a
+/// descriptor of our own.
+fn terminal_fd() -> Option<std::os::fd::OwnedFd> {
+    use std::os::fd::AsFd;
+    if io::stdin().is_terminal() {
+        return io::stdin().as_fd().try_clone_to_owned().ok();
+    }
+    std::fs::File::open("/dev/tty").ok().map(Into::into)
+}
+
+/// A pipe that becomes readable on SIGWINCH, so that a resize wakes the input thread.
+fn winch_pipe() -> Option<std::os::unix::net::UnixStream> {
+    let (read, write) = std::os::unix::net::UnixStream::pair().ok()?;
+    read.set_nonblocking(true).ok()?;
+    write.set_nonblocking(true).ok()?;
+    signal_hook::low_level::pipe::register(signal_hook::consts::SIGWINCH, write).ok()?;
+    Some(read)
+}
+
+/// Waits (up to a second) for input or a resize. An error when the terminal hung up.
+fn wait_for_input(
+    tty: &impl AsRawFd,
+    winch: Option<&std::os::unix::net::UnixStream>,
+) -> io::Result<()> {
+    let mut fds = [
+        libc::pollfd {
+            fd: tty.as_raw_fd(),
+            events: libc::POLLIN,
+            revents: 0,
+        },
+        libc::pollfd {
+            fd: winch.map(|w| w.as_raw_fd()).unwrap_or(-1),
+            events: libc::POLLIN,
+            revents: 0,
+        },
+    ];
+    // SAFETY: two valid pollfds (a negative fd is ignored by poll).
+    let r = unsafe { libc::poll(fds.as_mut_ptr(), 2, 1000) };
+    if r < 0 {
+        let e = io::Error::last_os_error();
+        return match e.kind() {
+            io::ErrorKind::Interrupted => Ok(()),
+            _ => Err(e),
+        };
+    }
+    if fds[0].revents & (libc::POLLHUP | libc::POLLERR | libc::POLLNVAL) != 0 {
+        return Err(io::Error::new(
+            io::ErrorKind::BrokenPipe,
+            "the terminal hung up",
+        ));
+    }
+    if fds[1].revents & libc::POLLIN != 0
+        && let Some(mut w) = winch
+    {
+        // Drain it; crossterm sees the signal through its own pipe.
+        let mut buf = [0u8; 64];
+        while matches!(io::Read::read(&mut w, &mut buf), Ok(n) if n > 0) {}
+    }
+    Ok(())
 }
 
 /// The signal handlers: each stop signal sets a flag the loop checks; a second one

@@ -44,6 +44,9 @@ pub struct Ui {
     pub empty_lines: [&'static str; 5],
     pub too_small: &'static str,
     pub too_small_fix: &'static str,
+    /// Marks the header of a workstation that may only read.
+    pub read_only_mark: &'static str,
+    pub read_only_restart: &'static str,
     pub note_editor_keys: &'static str,
     pub discard_question: &'static str,
     pub evidence_title: &'static str,
@@ -127,6 +130,8 @@ pub static ID: Ui = Ui {
     ],
     too_small: "Layar terminal terlalu kecil",
     too_small_fix: "Perbesar jendela atau perkecil huruf. q untuk keluar.",
+    read_only_mark: "HANYA-BACA",
+    read_only_restart: "Hanya-baca: basis data diubah di luar workstation ini; tutup dan buka ulang untuk melihatnya.",
     note_editor_keys: "Ctrl-S simpan · Esc batal · Enter baris baru",
     discard_question: "Buang perubahan catatan? y = buang · tombol lain = lanjut menulis",
     evidence_title: "Bukti dukung",
@@ -227,6 +232,8 @@ pub static EN: Ui = Ui {
     ],
     too_small: "The terminal is too small",
     too_small_fix: "Enlarge the window or use a smaller font. q quits.",
+    read_only_mark: "READ-ONLY",
+    read_only_restart: "Read-only: the database was changed outside this workstation; quit and start again to see it.",
     note_editor_keys: "Ctrl-S save · Esc cancel · Enter new line",
     discard_question: "Discard the note's changes? y = discard · any other key = keep writing",
     evidence_title: "Evidence",
@@ -312,6 +319,22 @@ impl Ui {
             format!("Produk ini sudah final (hanya-baca). Tekan {key} untuk membukanya kembali dengan alasan."),
             format!("This product is finalized (read-only). Press {key} to reopen it with a reason."),
         )
+    }
+
+    /// Why nothing can be changed in a workstation that found its database open in
+    /// another one (`holder` names it), or kept busy by commands (`None`).
+    pub fn read_only_db(&self, holder: Option<&str>) -> String {
+        match holder {
+            Some(h) => self.pick(
+                format!("Hanya-baca: terbuka di workstation {h}; tutup yang itu dulu."),
+                format!("Read-only: open in workstation {h}; quit that one first."),
+            ),
+            None => self.pick(
+                "Hanya-baca: perintah patuh lain sedang mengubah berkas ini; buka ulang nanti."
+                    .into(),
+                "Read-only: other patuh commands are changing this file; restart when done.".into(),
+            ),
+        }
     }
 
     pub fn saved(&self, product: &str, indicator: &str, what: &str) -> String {

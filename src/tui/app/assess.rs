@@ -52,6 +52,9 @@ impl App {
 
     /// The target if it can be changed; a finalized product says how to reopen it.
     fn writable_target(&mut self) -> Option<(usize, usize)> {
+        if self.refuse_read_only() {
+            return None;
+        }
         let (p, i) = self.target()?;
         if self.ds.products[p].finalized {
             let f = self
@@ -261,6 +264,9 @@ impl App {
     /// Takes back the last value or note change of this session by recording the
     /// previous value and note again: a new change, with its own audit rows.
     pub(super) fn undo(&mut self) {
+        if self.refuse_read_only() {
+            return;
+        }
         let Some(entry) = self.undo.pop() else {
             self.status = Status::Info(self.t().nothing_to_undo.into());
             return;
@@ -295,6 +301,9 @@ impl App {
     }
 
     pub(super) fn finalize_or_reopen(&mut self) {
+        if self.refuse_read_only() {
+            return;
+        }
         let Some(p) = self.highlighted_product() else {
             self.status = Status::Info(self.t().open_product_first.into());
             return;

@@ -6,6 +6,7 @@
 
 mod assess;
 pub mod nav;
+mod readonly;
 #[cfg(test)]
 mod tests;
 
@@ -24,6 +25,7 @@ use crate::domain::scoring::Value;
 use crate::store::{EvidenceRow, ProductRef, Store};
 
 pub use nav::{Level, NavLevel, Row, checklist_rows, fold};
+pub use readonly::ReadOnly;
 
 /// Meta keys that remember where the assessor left off.
 pub const META_LAST_PRODUCT: &str = "ui.last_product";
@@ -142,6 +144,8 @@ pub struct App {
     pub config_path: Option<PathBuf>,
     /// Where the assessor's signing key is (for the export key `X`).
     pub keys_dir: Option<PathBuf>,
+    /// Set when another workstation has the database: nothing can be changed here.
+    pub read_only: Option<ReadOnly>,
     pub quit: bool,
 }
 
@@ -170,6 +174,7 @@ impl App {
             undo: Vec::new(),
             config_path: config.path,
             keys_dir: crate::exchange::keys::keys_dir().ok(),
+            read_only: None,
             quit: false,
         };
         app.nav.push(app.level(Level::Agencies));
@@ -368,6 +373,9 @@ impl App {
     /// written is saved (a normal audited change) so that nothing typed is lost, and
     /// the position is remembered.
     pub fn shutdown(&mut self) {
+        if self.read_only.is_some() {
+            return;
+        }
         if let Modal::Note(edit) | Modal::ConfirmDiscard(edit) =
             std::mem::replace(&mut self.modal, Modal::None)
             && edit.editor.modified()
@@ -381,6 +389,9 @@ impl App {
     /// Remembers where the assessor is, for the next start. Failing is only logged:
     /// it is a convenience, not an assessment change.
     pub fn save_position(&mut self) {
+        if self.read_only.is_some() {
+            return;
+        }
         let (product, indicator, screen) = match &self.screen {
             Screen::Checklist(c) => (
                 Some(c.product),

@@ -690,3 +690,52 @@ fn a_note_being_written_is_saved_when_the_workstation_stops() {
         "dasar-hukum"
     );
 }
+
+#[test]
+fn a_read_only_workstation_refuses_every_change_and_follows_the_other_one() {
+    let (dir, mut writer) = demo_app(Lang::En);
+    let db = dir.path().join(crate::tui::testing::DB_NAME);
+    let store = crate::store::Store::open_read_only(&db).unwrap();
+    let mut ro = reopen(store, Lang::En);
+    ro.set_read_only(Some("process 4242, user siti".into()));
+    open_first_product(&mut ro);
+    let refused = |app: &App| match &app.status {
+        Status::Error(m) => {
+            assert!(m.contains("Read-only") && m.contains("process 4242"), "{m}");
+        }
+        other => panic!("not refused: {other:?}"),
+    };
+    for action in [
+        Action::Tick,
+        Action::SetValue(1),
+        Action::NotApplicable,
+        Action::Clear,
+        Action::Note,
+        Action::Evidence,
+        Action::Undo,
+        Action::Finalize,
+    ] {
+        ro.status = Status::None;
+        ro.update(action);
+        refused(&ro);
+        assert_eq!(ro.modal, Modal::None, "{action:?} opened a dialog");
+    }
+    ro.shutdown();
+    assert!(audit(&writer).is_empty(), "the read-only one wrote");
+    assert_eq!(
+        writer.store.meta(META_LAST_PRODUCT).unwrap(),
+        None,
+        "the read-only one remembered its position"
+    );
+
+    // The writable one changes a value: the read-only one shows it after a refresh.
+    open_first_product(&mut writer);
+    writer.update(Action::Tick);
+    assert!(matches!(writer.status, Status::Saved(_)));
+    let p = checklist(&ro).product;
+    assert_eq!(ro.ds.products[p].values[0], Value::Unanswered);
+    assert!(ro.refresh());
+    assert_eq!(ro.ds.products[p].values[0], Value::Level(1));
+    assert_scores_match_database(&ro);
+    assert!(!ro.refresh(), "nothing new: no reload");
+}

@@ -163,10 +163,18 @@ fn header(app: &App, area: Rect, buf: &mut Buffer) {
     }
     spans.push(Span::styled(crumbs.join(" › "), app.theme.header()));
     Line::from(spans).render(area, buf);
-    let right = format!("{} ", app.lang.code().to_uppercase());
-    let w = right.len() as u16;
+    let right = match &app.read_only {
+        Some(_) => format!("{} · {} ", t.read_only_mark, app.lang.code().to_uppercase()),
+        None => format!("{} ", app.lang.code().to_uppercase()),
+    };
+    let w = unicode_width::UnicodeWidthStr::width(right.as_str()) as u16;
     if area.width > w {
-        Span::styled(right, app.theme.dim()).render(Rect::new(area.right() - w, area.y, w, 1), buf);
+        let style = if app.read_only.is_some() {
+            app.theme.error()
+        } else {
+            app.theme.dim()
+        };
+        Span::styled(right, style).render(Rect::new(area.right() - w, area.y, w, 1), buf);
     }
 }
 
