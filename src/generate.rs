@@ -589,6 +589,8 @@ fn generate_part(path: &Path, scale: Scale, seed: u64, only: Option<usize>) -> R
             }
         }
     }
+    // The observations made every product's digest stale (src/store/digest.rs).
+    crate::store::digest::refresh_stale(&tx).map_err(sql)?;
     tx.commit().map_err(sql)?;
     Ok(out)
 }

@@ -571,6 +571,7 @@ impl<F: Fn(rusqlite::Error) -> ExchangeError> Merger<'_, F> {
             "UPDATE product SET finalized_at = ?1, finalized_by = ?2 WHERE id = ?3",
             params![finalized_at, finalized_by, product_id],
         )?;
+        crate::store::digest::refresh(self.tx, product_id).map_err(self.sql)?;
         self.tx
             .query_row(
                 "SELECT count(*) FROM assessor_result WHERE product_id = ?1",

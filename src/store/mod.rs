@@ -5,6 +5,7 @@
 
 pub mod audit;
 mod catalog;
+pub(crate) mod digest;
 mod evidence;
 mod header;
 mod load;
@@ -38,6 +39,9 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0002_central",
         include_str!("../../schema/0002_central.sql"),
     ),
+    // Each product's values in compact form, and an index of the notes, so that a
+    // nation's workstation opens at once (src/store/digest.rs, docs/performance.md).
+    ("0003_digest", include_str!("../../schema/0003_digest.sql")),
 ];
 
 /// The schema version this build writes.
@@ -169,6 +173,8 @@ impl Store {
             tx.pragma_update(None, "user_version", (i + 1) as i32)
                 .map_err(|e| classify(&path, e))?;
         }
+        // Digests that a migration left stale are rewritten in the same transaction.
+        digest::refresh_stale(&tx).map_err(|e| classify(&path, e))?;
         tx.commit().map_err(|e| classify(&path, e))
     }
 
