@@ -23,7 +23,9 @@ use time::format_description::well_known::Rfc3339;
 
 use crate::domain::Problem;
 
-pub use audit::{AuditRow, ChainBreak, GENESIS, check_rows, rows as audit_rows, verify_chain};
+pub use audit::{
+    AuditRow, ChainBreak, ChainCheck, GENESIS, check_rows, rows as audit_rows, verify_chain,
+};
 pub use catalog::{AssignmentOutcome, InstrumentOutcome, InstrumentRow};
 pub use evidence::EvidenceRow;
 pub use observe::{ProductRef, RecordOutcome};
