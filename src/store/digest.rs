@@ -2,12 +2,19 @@
 //! opening a workstation reads one short row per product instead of every observation
 //! (1-2 million rows for a nation: most of the time to the first frame).
 //!
-//! The digest is derived data and never the truth: `observation` is. It is rewritten
-//! from the product's observations in the same transaction as every change that
-//! patuh makes (`record`, the central merge, the generator), and SQLite triggers set it
-//! to NULL whenever anything else writes an observation, so a digest is either exact or
-//! NULL. A NULL digest (or one that does not fit the instrument) makes `load` read that
-//! product's observations instead: slower, never wrong.
+//! The digest is derived data and never the truth: `observation` is. A digest is
+//! either exact or NULL (stale):
+//! - SQLite triggers set it to NULL whenever an observation of the product is written,
+//!   by patuh or anything else; only when it is not NULL already, so that the second
+//!   and later changes of one product do not write its page again;
+//! - patuh rewrites a stale digest from the observations, in a transaction that reads
+//!   them: the central merge and the generator at the end of theirs, a migration in
+//!   its own, and `record` rewrites the stale digests of the *other* products (the one
+//!   the assessor worked on before), so a keystroke's commit writes only its
+//!   observation and its audit row, and the digest of a product follows as soon as
+//!   the assessor moves on;
+//! - `load` reads the observations of the (few) stale products, and of products whose
+//!   digest does not fit the instrument: slower, never wrong.
 //!
 //! Layout: one byte per indicator of the agency's instrument, in instrument order:
 //! 0 unanswered, 1 not applicable, 2 + v for the value v (v <= 253; instruments allow
@@ -89,9 +96,9 @@ fn indicator_order(
     Ok(Some(order))
 }
 
-/// Rewrites one product's digest from its observations. Call it inside the
-/// transaction that changed them. A product whose instrument does not parse or whose
-/// values do not fit keeps a NULL digest.
+/// Rewrites one product's digest from its observations (as the current transaction
+/// sees them). A product whose instrument does not parse or whose values do not fit
+/// keeps a NULL digest.
 pub fn refresh(conn: &Connection, product_id: i64) -> rusqlite::Result<()> {
     let instrument: Option<(i64, String)> = conn
         .prepare_cached(
@@ -133,8 +140,8 @@ pub fn refresh(conn: &Connection, product_id: i64) -> rusqlite::Result<()> {
     Ok(())
 }
 
-/// Rewrites every NULL digest (after a migration, a bulk write, or a change made
-/// outside patuh). Returns how many products it looked at.
+/// Rewrites every NULL digest (after a migration or a bulk write). Returns how many
+/// products it looked at.
 pub fn refresh_stale(conn: &Connection) -> rusqlite::Result<usize> {
     let stale: Vec<i64> = conn
         .prepare("SELECT id FROM product WHERE digest IS NULL")?
@@ -144,6 +151,24 @@ pub fn refresh_stale(conn: &Connection) -> rusqlite::Result<usize> {
         refresh(conn, id)?;
     }
     Ok(stale.len())
+}
+
+/// How many stale digests of other products one change rewrites at most: normally
+/// there is one (the product worked on before); more only after writes made outside
+/// patuh, which are then caught up a few at a time.
+pub const OTHERS_PER_CHANGE: i64 = 8;
+
+/// Rewrites the stale digests of products other than `product_id` (at most
+/// [`OTHERS_PER_CHANGE`]); call it in a change's transaction.
+pub fn refresh_others(conn: &Connection, product_id: i64) -> rusqlite::Result<()> {
+    let stale: Vec<i64> = conn
+        .prepare_cached("SELECT id FROM product WHERE digest IS NULL AND id <> ?1 LIMIT ?2")?
+        .query_map(params![product_id, OTHERS_PER_CHANGE], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    for id in stale {
+        refresh(conn, id)?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -161,7 +161,9 @@ impl Store {
                 stmt.execute(params![product.db_id, indicator.id, v, na, new_note, now, who])
             })
             .map_err(sql)?;
-            super::digest::refresh(&tx, product.db_id).map_err(sql)?;
+            // This product's digest is stale now (a trigger saw to it); the one worked
+            // on before gets its digest back (src/store/digest.rs).
+            super::digest::refresh_others(&tx, product.db_id).map_err(sql)?;
         }
         tx.commit().map_err(sql)?;
         tracing::info!(product = %product.path, indicator = %indicator.id, ?new_value, audit_rows, "recorded");
