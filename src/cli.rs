@@ -84,6 +84,10 @@ pub enum Command {
         /// The same seed always gives the same data.
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        /// Only the part one provincial office (0-33) assesses, with an audit chain of
+        /// its own: the 34 parts of a seed together are the whole set.
+        #[arg(long, value_name = "N")]
+        office: Option<usize>,
     },
 }
 

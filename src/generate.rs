@@ -269,9 +269,41 @@ fn note(rng: &mut ChaCha8Rng) -> String {
     vec![base; repeat].join(" ")
 }
 
+/// The provincial offices (Perwakilan) of the national data set.
+pub const OFFICES: usize = PROVINCES.len();
+
+/// The office (0..[`OFFICES`]) that assesses the `k`-th agency of a kind, `n` being
+/// the agency's place among all agencies: a province's own government, cities and
+/// regencies go to its office; ministries and institutions are spread over all 34.
+fn office_of(kind: Kind, k: usize, n: usize) -> usize {
+    match kind {
+        Kind::Pemprov | Kind::Pemkot | Kind::Pemkab => k % OFFICES,
+        Kind::Kementerian | Kind::Lembaga => n % OFFICES,
+    }
+}
+
 /// Generates a data set into a new database at `path` (which must not exist), using the
 /// shipped instrument `kepatuhan-2021`.
 pub fn generate(path: &Path, scale: Scale, seed: u64) -> Result<Generated> {
+    generate_part(path, scale, seed, None)
+}
+
+/// Generates the part of a data set that one provincial office assesses (`office` in
+/// 0..[`OFFICES`]): the same agencies, units, products and observations as in the whole
+/// set of that seed, with an audit chain of its own, as that office's workstation
+/// would hold them. The 34 parts of a seed together are the whole set, so merging
+/// their exports centrally gives the scores of the whole set.
+pub fn generate_office(path: &Path, scale: Scale, seed: u64, office: usize) -> Result<Generated> {
+    if office >= OFFICES {
+        return Err(StoreError::Refused(format!(
+            "office {office} does not exist: the provincial offices are numbered 0..{}",
+            OFFICES - 1
+        )));
+    }
+    generate_part(path, scale, seed, Some(office))
+}
+
+fn generate_part(path: &Path, scale: Scale, seed: u64, only: Option<usize>) -> Result<Generated> {
     if path.exists() {
         return Err(StoreError::Refused(format!(
             "{}: already exists; `patuh gen` writes a new database only (choose another --db)",
@@ -322,9 +354,14 @@ pub fn generate(path: &Path, scale: Scale, seed: u64) -> Result<Generated> {
         let units_per_agency =
             Uniform::new_inclusive(4usize, 14).map_err(|e| StoreError::Refused(e.to_string()))?;
         let mut tick = 0u64;
+        // Every random draw is made whether or not its rows are written, so that a
+        // part holds exactly what the whole set holds for its agencies.
+        let mut n = 0usize;
         for (kind, count) in scale.kinds() {
             for k in 0..count {
-                let province = PROVINCES[(k + out.agencies) % PROVINCES.len()];
+                let write = only.is_none_or(|o| o == office_of(kind, k, n));
+                let province = PROVINCES[(k + n) % PROVINCES.len()];
+                n += 1;
                 let (code, name) = match kind {
                     Kind::Kementerian => (
                         format!("K{:03}", k + 1),
@@ -357,11 +394,15 @@ pub fn generate(path: &Path, scale: Scale, seed: u64) -> Result<Generated> {
                         format!("Pemerintah Kabupaten {}", place_name(&mut rng)),
                     ),
                 };
-                ins_agency
-                    .execute(params![code, name, kind.as_str(), instrument_id])
-                    .map_err(sql)?;
-                let agency_id = tx.last_insert_rowid();
-                out.agencies += 1;
+                let agency_id = if write {
+                    ins_agency
+                        .execute(params![code, name, kind.as_str(), instrument_id])
+                        .map_err(sql)?;
+                    out.agencies += 1;
+                    tx.last_insert_rowid()
+                } else {
+                    0
+                };
                 let assessor = format!("Asisten {} {}", province, rng.random_range(1..=4));
                 // The agency's compliance level drives its zone: spread over red..green.
                 let quality: f64 = rng.random_range(0.25..1.0f64).powf(0.7);
@@ -375,15 +416,19 @@ pub fn generate(path: &Path, scale: Scale, seed: u64) -> Result<Generated> {
                     } else {
                         ucode.to_string()
                     };
-                    ins_unit
-                        .execute(params![
-                            agency_id,
-                            ucode,
-                            format!("{uname} {}", name.trim_start_matches("Pemerintah "))
-                        ])
-                        .map_err(sql)?;
-                    let unit_id = tx.last_insert_rowid();
-                    out.units += 1;
+                    let unit_id = if write {
+                        ins_unit
+                            .execute(params![
+                                agency_id,
+                                ucode,
+                                format!("{uname} {}", name.trim_start_matches("Pemerintah "))
+                            ])
+                            .map_err(sql)?;
+                        out.units += 1;
+                        tx.last_insert_rowid()
+                    } else {
+                        0
+                    };
                     let unit_quality =
                         (quality + rng.random_range(-0.15..0.15f64)).clamp(0.05, 1.0);
                     let n_products = rng.random_range(5..=10usize);
@@ -397,17 +442,21 @@ pub fn generate(path: &Path, scale: Scale, seed: u64) -> Result<Generated> {
                         let pcode = pcode.as_str();
                         let product_path = format!("{code}/{ucode}/{pcode}");
                         let finalized = rng.random_bool(0.3);
-                        ins_product
-                            .execute(params![
-                                unit_id,
-                                pcode,
-                                pcode.replace('-', " "),
-                                None::<String>,
-                                None::<String>
-                            ])
-                            .map_err(sql)?;
-                        let product_id = tx.last_insert_rowid();
-                        out.products += 1;
+                        let product_id = if write {
+                            ins_product
+                                .execute(params![
+                                    unit_id,
+                                    pcode,
+                                    pcode.replace('-', " "),
+                                    None::<String>,
+                                    None::<String>
+                                ])
+                                .map_err(sql)?;
+                            out.products += 1;
+                            tx.last_insert_rowid()
+                        } else {
+                            0
+                        };
                         // Some products are still being assessed.
                         let answered_share = if finalized || rng.random_bool(0.8) {
                             1.0
@@ -419,7 +468,6 @@ pub fn generate(path: &Path, scale: Scale, seed: u64) -> Result<Generated> {
                                 continue;
                             }
                             tick += 1;
-                            let at = stamp(tick);
                             let na = rng.random_bool(0.03);
                             let value: Option<i64> = if na {
                                 None
@@ -436,6 +484,10 @@ pub fn generate(path: &Path, scale: Scale, seed: u64) -> Result<Generated> {
                             } else {
                                 String::new()
                             };
+                            if !write {
+                                continue;
+                            }
+                            let at = stamp(tick);
                             ins_obs
                                 .execute(params![
                                     product_id,
@@ -478,6 +530,8 @@ pub fn generate(path: &Path, scale: Scale, seed: u64) -> Result<Generated> {
                         }
                         if finalized {
                             tick += 1;
+                        }
+                        if finalized && write {
                             let at = stamp(tick);
                             tx.execute(
                                 "UPDATE product SET finalized_at = ?1, finalized_by = ?2 WHERE id = ?3",
@@ -506,6 +560,8 @@ pub fn generate(path: &Path, scale: Scale, seed: u64) -> Result<Generated> {
             }
         }
     }
+    // The observations made every product's digest stale (src/store/digest.rs).
+    crate::store::digest::refresh_stale(&tx).map_err(sql)?;
     tx.commit().map_err(sql)?;
     out.audit_rows = chain.seq as usize;
     Ok(out)

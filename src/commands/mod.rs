@@ -82,12 +82,19 @@ pub fn run(cli: Cli, workstation: Option<Workstation>) -> Result<()> {
             files,
         })) => exchange::merge(cli.db, trusted, identity, &files),
         Some(Command::Report(args)) => exchange::report(&db_path(cli.db)?, &args, lang),
-        Some(Command::Gen { scale, seed }) => {
+        Some(Command::Gen {
+            scale,
+            seed,
+            office,
+        }) => {
             let path = cli.db.ok_or_else(|| {
                 anyhow!("`patuh gen` writes a new database: name it with --db FILE")
             })?;
             let started = std::time::Instant::now();
-            let g = crate::generate::generate(&path, scale, seed)?;
+            let g = match office {
+                Some(o) => crate::generate::generate_office(&path, scale, seed, o)?,
+                None => crate::generate::generate(&path, scale, seed)?,
+            };
             println!(
                 "Generated {}: {} agencies, {} units, {} products, {} observations, {} audit rows in {:.1} s",
                 path.display(),

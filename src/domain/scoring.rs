@@ -6,7 +6,8 @@ use std::fmt;
 
 use num_bigint::BigInt;
 use num_integer::Integer;
-use num_rational::BigRational;
+use num_rational::{BigRational, Ratio};
+use num_traits::CheckedAdd;
 use num_traits::{One, Signed, ToPrimitive, Zero};
 
 use super::instrument::Instrument;
@@ -249,7 +250,7 @@ impl IntWeights {
             den[d] = den[d].checked_add(self.full[i])?;
             num[d] = num[d].checked_add(self.coef[i].checked_mul(i128::from(level))?)?;
         }
-        let ratio = |n: i128, d: i128| BigRational::new(BigInt::from(n), BigInt::from(d));
+        let ratio = reduced;
         match &self.dim_weight {
             None => {
                 let n: i128 = num[..n_dims].iter().sum();
@@ -260,7 +261,6 @@ impl IntWeights {
                 Some(Some(ratio(n.checked_mul(100)?, d)))
             }
             Some(weights) => {
-                use num_traits::CheckedAdd;
                 let mut acc = num_rational::Ratio::<i128>::zero();
                 let mut weight_sum = 0i128;
                 for d in 0..n_dims {
@@ -280,6 +280,17 @@ impl IntWeights {
             }
         }
     }
+}
+
+/// n/d as a big rational, reduced on machine integers: `BigRational::new` would reduce
+/// it with a big-integer gcd, which was most of the time of rescoring a nation.
+fn reduced(n: i128, d: i128) -> BigRational {
+    let (n, d) = if d < 0 { (-n, -d) } else { (n, d) };
+    let g = n.gcd(&d);
+    if g <= 1 {
+        return BigRational::new_raw(BigInt::from(n), BigInt::from(d));
+    }
+    BigRational::new_raw(BigInt::from(n / g), BigInt::from(d / g))
 }
 
 /// The contract's "path to the next zone" for one product.
@@ -371,7 +382,7 @@ impl Mean {
     /// Adds the items of another mean.
     pub fn merge(&mut self, other: &Mean) {
         for &(d, n) in &other.small {
-            self.apply(&BigRational::new(n.into(), d.into()), false);
+            self.add_small(n, d);
         }
         self.big += &other.big;
         self.count += other.count;
@@ -385,17 +396,7 @@ impl Mean {
         if let (Some(n), Some(d)) = (x.numer().to_i128(), x.denom().to_i128())
             && n.checked_abs().is_some_and(|a| a < (1 << 100))
         {
-            let n = if negate { -n } else { n };
-            match self.small.iter_mut().find(|(den, _)| *den == d) {
-                Some((_, sum)) => match sum.checked_add(n) {
-                    Some(v) => *sum = v,
-                    None => {
-                        self.big += BigRational::new((*sum).into(), d.into());
-                        *sum = n;
-                    }
-                },
-                None => self.small.push((d, n)),
-            }
+            self.add_small(if negate { -n } else { n }, d);
             return;
         }
         if negate {
@@ -405,19 +406,62 @@ impl Mean {
         }
     }
 
+    /// Adds n/d (d > 0) to the machine-integer part.
+    fn add_small(&mut self, n: i128, d: i128) {
+        match self.small.iter_mut().find(|(den, _)| *den == d) {
+            Some((_, sum)) => match sum.checked_add(n) {
+                Some(v) => *sum = v,
+                None => {
+                    self.big += BigRational::new((*sum).into(), d.into());
+                    *sum = n;
+                }
+            },
+            None => self.small.push((d, n)),
+        }
+    }
+
+    /// The machine-integer part summed on machine integers: (what fitted, what did not).
+    /// Big-integer arithmetic (a gcd per addition) was most of the time of rolling a
+    /// nation's products up to units and agencies.
+    fn small_sum(&self) -> (Ratio<i128>, BigRational) {
+        let mut fits = Ratio::<i128>::zero();
+        let mut rest = BigRational::zero();
+        for &(d, n) in &self.small {
+            if n == 0 {
+                continue;
+            }
+            let term = Ratio::new(n, d);
+            match fits.checked_add(&term) {
+                Some(s) => fits = s,
+                None => rest += BigRational::new(n.into(), d.into()),
+            }
+        }
+        (fits, rest)
+    }
+
     /// The exact sum of the items.
     pub fn sum(&self) -> BigRational {
-        let mut sum = self.big.clone();
-        for &(d, n) in &self.small {
-            if n != 0 {
-                sum += BigRational::new(n.into(), d.into());
-            }
+        let (fits, rest) = self.small_sum();
+        let mut sum = &self.big + rest;
+        if !fits.is_zero() {
+            sum += reduced(*fits.numer(), *fits.denom());
         }
         sum
     }
 
     pub fn value(&self) -> Option<BigRational> {
-        (self.count > 0).then(|| self.sum() / BigRational::from_integer(self.count.into()))
+        if self.count == 0 {
+            return None;
+        }
+        if self.big.is_zero() {
+            let (fits, rest) = self.small_sum();
+            if rest.is_zero()
+                && let Some(d) = fits.denom().checked_mul(i128::from(self.count))
+            {
+                return Some(reduced(*fits.numer(), d));
+            }
+        }
+        Some(self.sum() / BigRational::from_integer(self.count.into()))
     }
 }
 

@@ -182,6 +182,66 @@ pub fn seal(payload: &[u8], identity: &Identity) -> Vec<u8> {
     layout(&envelope)
 }
 
+/// Writes the same bytes as [`seal`] into `file` (empty, from offset 0) without ever
+/// holding the file in memory, and signs while it writes: the payload's base64 is
+/// streamed after the head, whose length does not depend on the signature, and the
+/// head goes in last. At national scale the payload is 700 MB and signing it (two
+/// SHA-512 passes) is the longest step of an export; on two cores it overlaps the
+/// writing. Returns the number of bytes written.
+pub fn write_sealed_file(
+    file: &std::fs::File,
+    payload: &[u8],
+    identity: &Identity,
+) -> std::io::Result<usize> {
+    use std::io::{Seek, SeekFrom, Write};
+    // `payload` is the last field: its empty value ends the layout with `"}` and `\n`,
+    // and base64 needs no JSON escaping, so the file is the head up to the payload's
+    // opening quote, the base64, then those three bytes.
+    const TAIL: &[u8] = b"\"}\n";
+    let head = |signature: String| {
+        let mut bytes = layout(&Envelope {
+            format: FORMAT.into(),
+            format_version: FORMAT_VERSION,
+            public_key: identity.public_text(),
+            signature,
+            payload: String::new(),
+        });
+        bytes.truncate(bytes.len().saturating_sub(TAIL.len()));
+        bytes
+    };
+    // An Ed25519 signature is 64 bytes: always 88 characters of base64.
+    let head_len = head(B64.encode([0u8; 64])).len();
+    std::thread::scope(|scope| {
+        let signer = scope.spawn(|| identity.sign(payload));
+        let mut w = std::io::BufWriter::with_capacity(1 << 20, file);
+        w.seek(SeekFrom::Start(head_len as u64))?;
+        // A multiple of 3 bytes per chunk, so the chunks' base64 is the whole's.
+        const CHUNK: usize = 3 * 64 * 1024;
+        let mut buf = vec![0u8; CHUNK / 3 * 4];
+        let mut written = head_len;
+        for chunk in payload.chunks(CHUNK) {
+            let n = B64
+                .encode_slice(chunk, &mut buf)
+                .map_err(std::io::Error::other)?;
+            w.write_all(&buf[..n])?;
+            written += n;
+        }
+        w.write_all(TAIL)?;
+        written += TAIL.len();
+        let signature = signer
+            .join()
+            .map_err(|_| std::io::Error::other("signing the export failed"))?;
+        let head = head(B64.encode(signature.to_bytes()));
+        if head.len() != head_len {
+            return Err(std::io::Error::other("unexpected envelope layout"));
+        }
+        w.seek(SeekFrom::Start(0))?;
+        w.write_all(&head)?;
+        w.flush()?;
+        Ok(written)
+    })
+}
+
 /// The exact bytes of an envelope: compact JSON in field order and a newline.
 pub fn layout(envelope: &Envelope) -> Vec<u8> {
     // Serialising plain strings and an integer cannot fail.
@@ -201,10 +261,66 @@ pub struct Opened {
     pub signature: String,
 }
 
+/// The envelope as read straight from the file's bytes, strings borrowed where they
+/// have no escapes (base64 never has): a national file is a gigabyte.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EnvelopeRef<'a> {
+    #[serde(borrow)]
+    format: std::borrow::Cow<'a, str>,
+    format_version: i64,
+    #[serde(borrow)]
+    public_key: std::borrow::Cow<'a, str>,
+    #[serde(borrow)]
+    signature: std::borrow::Cow<'a, str>,
+    #[serde(borrow)]
+    payload: std::borrow::Cow<'a, str>,
+}
+
+/// The common case of [`open`]: a file exactly as `seal` writes it, checked without
+/// copying it. None sends the caller to the general reading, which says what is wrong.
+fn open_exact(bytes: &[u8]) -> Option<(String, String, &str)> {
+    let env: EnvelopeRef<'_> = serde_json::from_slice(bytes).ok()?;
+    if env.format != FORMAT || env.format_version != FORMAT_VERSION {
+        return None;
+    }
+    let std::borrow::Cow::Borrowed(payload) = env.payload else {
+        return None;
+    };
+    // Exactly the layout of `seal`: the head (every field, the payload empty) with the
+    // payload's base64 between its last quote pair.
+    let head = layout(&Envelope {
+        format: FORMAT.into(),
+        format_version: FORMAT_VERSION,
+        public_key: env.public_key.to_string(),
+        signature: env.signature.to_string(),
+        payload: String::new(),
+    });
+    let (before, after) = head.split_at(head.len().checked_sub(3)?);
+    let exact = bytes.len() == head.len() + payload.len()
+        && bytes.starts_with(before)
+        && bytes.ends_with(after)
+        && &bytes[before.len()..bytes.len() - after.len()] == payload.as_bytes();
+    exact.then(|| {
+        (
+            env.public_key.into_owned(),
+            env.signature.into_owned(),
+            payload,
+        )
+    })
+}
+
 /// Reads the envelope and checks the signature, from the first byte to the last: the
 /// format and version, a layout that is exactly the one `seal` writes (so not a single
 /// byte outside the payload can change unnoticed), the base64, and the signature.
 pub fn open(bytes: &[u8]) -> Result<Opened> {
+    match open_exact(bytes) {
+        Some((public_key, signature, payload)) => check_signature(&public_key, signature, payload),
+        None => open_general(bytes),
+    }
+}
+
+fn open_general(bytes: &[u8]) -> Result<Opened> {
     if bytes.is_empty() {
         return Err(ExchangeError::Empty);
     }
@@ -289,23 +405,26 @@ pub fn open(bytes: &[u8]) -> Result<Opened> {
             detail: format!("byte {at} differs from the layout patuh writes"),
         });
     }
-    let public_key = parse_public(&envelope.public_key).map_err(|e| ExchangeError::Damaged {
+    check_signature(&envelope.public_key, envelope.signature, &envelope.payload)
+}
+
+/// The key, the base64 of the payload and the signature of a well laid-out envelope.
+fn check_signature(public_key: &str, signature_text: String, payload: &str) -> Result<Opened> {
+    let public_key = parse_public(public_key).map_err(|e| ExchangeError::Damaged {
         detail: format!("\"public_key\": {e}"),
     })?;
     let fp = fingerprint(&public_key);
     let sig_bytes: [u8; 64] = B64
-        .decode(&envelope.signature)
+        .decode(&signature_text)
         .ok()
         .and_then(|b| b.try_into().ok())
         .ok_or_else(|| ExchangeError::BadSignature {
             fingerprint: fp.clone(),
         })?;
     let signature = Signature::from_bytes(&sig_bytes);
-    let payload = B64
-        .decode(&envelope.payload)
-        .map_err(|e| ExchangeError::Damaged {
-            detail: format!("the payload is not valid base64 ({e})"),
-        })?;
+    let payload = B64.decode(payload).map_err(|e| ExchangeError::Damaged {
+        detail: format!("the payload is not valid base64 ({e})"),
+    })?;
     public_key
         .verify_strict(&payload, &signature)
         .map_err(|_| ExchangeError::BadSignature {
@@ -316,13 +435,22 @@ pub fn open(bytes: &[u8]) -> Result<Opened> {
         fingerprint: fp,
         payload_sha256: hex::encode(Sha256::digest(&payload)),
         payload,
-        signature: envelope.signature,
+        signature: signature_text,
     })
 }
 
 /// Parses signed payload bytes. The signature already holds, so a failure here means
 /// the signer's software wrote something this patuh does not accept.
 pub fn parse_payload(bytes: &[u8]) -> Result<Payload> {
+    // Straight into the structure when it is well formed and of this version (no
+    // intermediate JSON tree of a national payload); otherwise through the tree,
+    // which tells what is wrong.
+    if let Ok(payload) = serde_json::from_slice::<Payload>(bytes)
+        && payload.format_version == FORMAT_VERSION
+        && payload.format == FORMAT
+    {
+        return Ok(payload);
+    }
     let value: serde_json::Value = serde_json::from_slice(bytes)
         .map_err(|e| ExchangeError::Invalid(format!("payload: {e}")))?;
     match value.get("format_version").and_then(|v| v.as_i64()) {
@@ -378,6 +506,36 @@ mod tests {
             open(&layout(&env)),
             Err(ExchangeError::BadSignature { .. })
         ));
+    }
+
+    #[test]
+    fn a_sealed_file_is_read_without_the_general_reading() {
+        let id = Identity::from_secret("Siti", "ASN-1", [3; 32]);
+        let file = seal(br#"{"hello":"world"}"#, &id);
+        assert!(open_exact(&file).is_some());
+        // The same content laid out otherwise (a space) is left to the general
+        // reading, which refuses it.
+        let mut spaced = file.clone();
+        spaced.insert(1, b' ');
+        assert!(open_exact(&spaced).is_none());
+        assert!(matches!(open(&spaced), Err(ExchangeError::Damaged { .. })));
+    }
+
+    #[test]
+    fn the_streamed_file_is_the_sealed_file() {
+        let id = Identity::from_secret("Siti", "ASN-1", [3; 32]);
+        let dir = tempfile::tempdir().unwrap();
+        let chunk = 3 * 64 * 1024;
+        for len in [0usize, 1, 2, 3, 4, 5, chunk - 1, chunk, chunk + 1, 700_001] {
+            let payload: Vec<u8> = (0..len).map(|i| (i * 7 + 3) as u8).collect();
+            let path = dir.path().join(format!("{len}.patuh"));
+            let file = std::fs::File::create(&path).unwrap();
+            let n = write_sealed_file(&file, &payload, &id).unwrap();
+            drop(file);
+            let out = std::fs::read(&path).unwrap();
+            assert_eq!(out, seal(&payload, &id), "payload of {len} bytes");
+            assert_eq!(n, out.len());
+        }
     }
 
     #[test]

@@ -13,10 +13,10 @@ use super::bundle::{
 };
 use super::crypt;
 use super::keys::{Identity, keys_dir};
-use super::{ExchangeError, Result, write_atomic};
+use super::{ExchangeError, Result, write_atomic, write_atomic_file};
 use crate::domain::Instrument;
 use crate::domain::model::{ScoreBook, Summary};
-use crate::store::{Store, audit_rows, verify_chain};
+use crate::store::{ChainCheck, Store, audit};
 
 /// The `meta` key that marks a central database, and its value (defined in the store,
 /// whose check needs them too).
@@ -66,19 +66,13 @@ pub fn export_with(
     let recipient = encrypt_to.map(crypt::parse_recipient).transpose()?;
     let payload = build_payload(store, identity, agencies)?;
     let bytes = payload_bytes(&payload)?;
-    let sealed = bundle::seal(&bytes, identity);
-    let file = match &recipient {
-        Some(r) => crypt::encrypt(&sealed, r)?,
-        None => sealed,
-    };
-    write_atomic(out, &file, false)?;
     let products: Vec<&ProductEntry> = payload
         .agencies
         .iter()
         .flat_map(|a| &a.units)
         .flat_map(|u| &u.products)
         .collect();
-    let summary = ExportSummary {
+    let mut summary = ExportSummary {
         path: out.to_path_buf(),
         agencies: payload.agencies.len(),
         units: payload.agencies.iter().map(|a| a.units.len()).sum(),
@@ -87,11 +81,33 @@ pub fn export_with(
         observations: products.iter().map(|p| p.observations.len()).sum(),
         audit_rows: payload.audit.len(),
         audit_full: payload.audit.iter().filter(|a| a.content.is_some()).count(),
-        payload_sha256: hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&bytes)),
+        payload_sha256: String::new(),
         fingerprint: identity.fingerprint(),
         encrypted: recipient.is_some(),
-        bytes: file.len(),
+        bytes: 0,
     };
+    // The payload as a tree is no longer needed: at national scale it is gigabytes.
+    drop(products);
+    drop(payload);
+    let (sha, written) = std::thread::scope(|scope| {
+        // The payload's hash (the file's identity at the central office) is taken
+        // while the file is signed and written.
+        let sha = scope.spawn(|| hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&bytes)));
+        let written = match &recipient {
+            Some(r) => crypt::encrypt(&bundle::seal(&bytes, identity), r).and_then(|file| {
+                write_atomic(out, &file, false)?;
+                Ok(file.len())
+            }),
+            // Streamed into the file: never a copy of the (base64) file in memory.
+            None => write_atomic_file(out, false, |f| {
+                bundle::write_sealed_file(f, &bytes, identity)
+            }),
+        };
+        (sha.join(), written)
+    });
+    summary.bytes = written?;
+    summary.payload_sha256 =
+        sha.map_err(|_| ExchangeError::Invalid("hashing the payload failed".into()))?;
     tracing::info!(out = %out.display(), products = summary.products, "exported");
     Ok(summary)
 }
@@ -121,11 +137,6 @@ pub fn build_payload(store: &Store, identity: &Identity, codes: &[String]) -> Re
     }
     let conn = store.conn();
     let sql = |e| ExchangeError::Store(store.sql(e));
-    if let Err(b) = verify_chain(conn).map_err(sql)? {
-        return Err(ExchangeError::AuditChain(format!(
-            "{db}: {b}; nothing was exported. Run `patuh check` and restore the database from a backup"
-        )));
-    }
     let ds = store.load()?;
     if ds.agencies.is_empty() {
         return Err(ExchangeError::Invalid(format!(
@@ -262,28 +273,42 @@ pub fn build_payload(store: &Store, identity: &Identity, codes: &[String]) -> Re
             units,
         });
     }
-    let audit = audit_rows(conn)
-        .map_err(sql)?
-        .into_iter()
-        .map(|(row, hash)| AuditEntry {
+    // The whole chain, checked as it is read (one pass over a nation's 1.5 million
+    // rows): a broken chain exports nothing.
+    let mut check = ChainCheck::default();
+    let mut broken = None;
+    let mut audit = Vec::new();
+    audit::for_each_row(conn, |row, hash| {
+        if broken.is_some() {
+            return Ok(());
+        }
+        if let Err(b) = check.next(&row, &hash) {
+            broken = Some(b);
+            return Ok(());
+        }
+        let full = exported_paths.contains(&row.product);
+        audit.push(AuditEntry {
             seq: row.seq,
-            prev_hash: row.prev_hash.clone(),
+            prev_hash: row.prev_hash,
             hash,
-            content: if exported_paths.contains(&row.product) {
-                Some(AuditContent {
-                    at: row.at,
-                    who: row.who,
-                    product: row.product,
-                    indicator: row.indicator,
-                    action: row.action,
-                    old: row.old,
-                    new: row.new,
-                })
-            } else {
-                None
-            },
-        })
-        .collect();
+            content: full.then_some(AuditContent {
+                at: row.at,
+                who: row.who,
+                product: row.product,
+                indicator: row.indicator,
+                action: row.action,
+                old: row.old,
+                new: row.new,
+            }),
+        });
+        Ok(())
+    })
+    .map_err(sql)?;
+    if let Some(b) = broken {
+        return Err(ExchangeError::AuditChain(format!(
+            "{db}: {b}; nothing was exported. Run `patuh check` and restore the database from a backup"
+        )));
+    }
     Ok(Payload {
         format: FORMAT.into(),
         format_version: FORMAT_VERSION,

@@ -110,6 +110,8 @@ pub fn merge_verified(
     let now = store.now();
     let sql = sql_err(&path);
     let conn: &Connection = store.conn();
+    // Room for every statement of a merge, so none is parsed again (see Merger::exec).
+    conn.set_prepared_statement_cache_capacity(64);
     let tx = Transaction::new_unchecked(conn, TransactionBehavior::Immediate).map_err(&sql)?;
     let sha = &v.opened.payload_sha256;
     if let Some(merged_at) = tx
@@ -241,8 +243,23 @@ struct Merger<'a, F: Fn(rusqlite::Error) -> ExchangeError> {
 }
 
 impl<F: Fn(rusqlite::Error) -> ExchangeError> Merger<'_, F> {
+    fn query_row<T>(
+        &self,
+        sql: &str,
+        p: impl rusqlite::Params,
+        f: impl FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    ) -> rusqlite::Result<T> {
+        self.tx.prepare_cached(sql)?.query_row(p, f)
+    }
+
+    /// Statements are prepared once per merge (a nation's merge runs some of them a
+    /// million times; parsing them each time was a good part of its time).
     fn exec(&mut self, sql: &str, p: impl rusqlite::Params) -> Result<usize> {
-        let n = self.tx.execute(sql, p).map_err(self.sql)?;
+        let n = self
+            .tx
+            .prepare_cached(sql)
+            .and_then(|mut stmt| stmt.execute(p))
+            .map_err(self.sql)?;
         self.changes += n;
         Ok(n)
     }
@@ -253,7 +270,6 @@ impl<F: Fn(rusqlite::Error) -> ExchangeError> Merger<'_, F> {
         let key = &v.payload.assessor.public_key;
         let id = &v.payload.assessor.id;
         let owner: Option<String> = self
-            .tx
             .query_row(
                 "SELECT assessor_id FROM assessor_key WHERE public_key = ?1",
                 [key],
@@ -274,7 +290,6 @@ impl<F: Fn(rusqlite::Error) -> ExchangeError> Merger<'_, F> {
             None => {}
         }
         let other: Option<String> = self
-            .tx
             .query_row(
                 "SELECT fingerprint FROM assessor_key WHERE assessor_id = ?1 LIMIT 1",
                 [id],
@@ -305,7 +320,6 @@ impl<F: Fn(rusqlite::Error) -> ExchangeError> Merger<'_, F> {
         let mut ids = Vec::new();
         for i in &v.dataset.instruments {
             let existing: Option<(i64, String)> = self
-                .tx
                 .query_row(
                     "SELECT id, sha256 FROM instrument WHERE code = ?1 AND version = ?2",
                     params![i.id, i.version],
@@ -343,7 +357,6 @@ impl<F: Fn(rusqlite::Error) -> ExchangeError> Merger<'_, F> {
     /// Whether this file's names win for `path`; records the newer stamp.
     fn names_win(&mut self, path: &str) -> Result<bool> {
         let held: Option<String> = self
-            .tx
             .query_row(
                 "SELECT stamp FROM name_source WHERE path = ?1",
                 [path],
@@ -365,7 +378,6 @@ impl<F: Fn(rusqlite::Error) -> ExchangeError> Merger<'_, F> {
 
     fn agency(&mut self, code: &str, name: &str, kind: &str, instrument_id: i64) -> Result<i64> {
         let existing: Option<(i64, String, String, i64)> = self
-            .tx
             .query_row(
                 "SELECT id, name, kind, instrument_id FROM agency WHERE code = ?1",
                 [code],
@@ -413,7 +425,6 @@ impl<F: Fn(rusqlite::Error) -> ExchangeError> Merger<'_, F> {
         name: &str,
     ) -> Result<i64> {
         let existing: Option<(i64, String)> = self
-            .tx
             .query_row(
                 &format!("SELECT id, name FROM {table} WHERE {parent_col} = ?1 AND code = ?2"),
                 params![parent, code],
@@ -459,7 +470,6 @@ impl<F: Fn(rusqlite::Error) -> ExchangeError> Merger<'_, F> {
     ) -> Result<ResultChange> {
         let id = &v.payload.assessor.id;
         let held: Option<String> = self
-            .tx
             .query_row(
                 "SELECT exported_at || '|' || payload_sha256 FROM assessor_result
                  WHERE product_id = ?1 AND assessor_id = ?2",
@@ -536,7 +546,6 @@ impl<F: Fn(rusqlite::Error) -> ExchangeError> Merger<'_, F> {
     /// finalization; returns how many assessors have a result for it.
     fn choose(&mut self, product_id: i64) -> Result<i64> {
         let chosen: Option<(String, Option<String>, Option<String>)> = self
-            .tx
             .query_row(
                 "SELECT assessor_id, finalized_at, finalized_by FROM assessor_result
                  WHERE product_id = ?1
@@ -571,12 +580,12 @@ impl<F: Fn(rusqlite::Error) -> ExchangeError> Merger<'_, F> {
             "UPDATE product SET finalized_at = ?1, finalized_by = ?2 WHERE id = ?3",
             params![finalized_at, finalized_by, product_id],
         )?;
-        self.tx
-            .query_row(
-                "SELECT count(*) FROM assessor_result WHERE product_id = ?1",
-                [product_id],
-                |r| r.get(0),
-            )
-            .map_err(self.sql)
+        crate::store::digest::refresh(self.tx, product_id).map_err(self.sql)?;
+        self.query_row(
+            "SELECT count(*) FROM assessor_result WHERE product_id = ?1",
+            [product_id],
+            |r| r.get(0),
+        )
+        .map_err(self.sql)
     }
 }

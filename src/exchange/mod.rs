@@ -110,6 +110,35 @@ pub(crate) fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> ExchangeErro
 /// Writes `bytes` to `path` completely or not at all: a temporary file in the same
 /// folder, fsync, rename over `path`, fsync of the folder. `private` gives mode 0600.
 pub fn write_atomic(path: &Path, bytes: &[u8], private: bool) -> Result<()> {
+    write_atomic_with(path, private, |w| {
+        w.write_all(bytes)?;
+        Ok(bytes.len())
+    })
+    .map(|_| ())
+}
+
+/// [`write_atomic`] with the content written by `write` (buffered), which returns
+/// how many bytes it wrote.
+pub fn write_atomic_with(
+    path: &Path,
+    private: bool,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<usize>,
+) -> Result<usize> {
+    write_atomic_file(path, private, |f| {
+        let mut w = std::io::BufWriter::with_capacity(1 << 20, f);
+        let written = write(&mut w)?;
+        w.flush()?;
+        Ok(written)
+    })
+}
+
+/// [`write_atomic`] with the content written into the (new, empty) file by `write`,
+/// which returns how many bytes it wrote.
+pub fn write_atomic_file(
+    path: &Path,
+    private: bool,
+    write: impl FnOnce(&File) -> std::io::Result<usize>,
+) -> Result<usize> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
@@ -133,15 +162,15 @@ pub fn write_atomic(path: &Path, bytes: &[u8], private: bool) -> Result<()> {
         #[cfg(not(unix))]
         let _ = private;
         // Errors name the file the user asked for, not the temporary one.
-        let mut f = options.open(&tmp).map_err(io_err(path))?;
-        f.write_all(bytes).map_err(io_err(path))?;
+        let f = options.open(&tmp).map_err(io_err(path))?;
+        let written = write(&f).map_err(io_err(path))?;
         f.sync_all().map_err(io_err(path))?;
         drop(f);
         fs::rename(&tmp, path).map_err(io_err(path))?;
         if let Ok(d) = File::open(&dir) {
             let _ = d.sync_all();
         }
-        Ok(())
+        Ok(written)
     })();
     if result.is_err() {
         let _ = fs::remove_file(&tmp);

@@ -7,6 +7,7 @@
 mod accounts;
 pub mod audit;
 mod catalog;
+pub(crate) mod digest;
 mod evidence;
 mod header;
 mod load;
@@ -25,7 +26,9 @@ use time::format_description::well_known::Rfc3339;
 
 use crate::domain::Problem;
 
-pub use audit::{AuditRow, ChainBreak, GENESIS, check_rows, rows as audit_rows, verify_chain};
+pub use audit::{
+    AuditRow, ChainBreak, ChainCheck, GENESIS, check_rows, rows as audit_rows, verify_chain,
+};
 pub use catalog::{AssignmentOutcome, InstrumentOutcome, InstrumentRow};
 pub use evidence::EvidenceRow;
 pub use observe::{ProductRef, RecordOutcome};
@@ -45,6 +48,9 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0002_central",
         include_str!("../../schema/0002_central.sql"),
     ),
+    // Each product's values in compact form, and an index of the notes, so that a
+    // nation's workstation opens at once (src/store/digest.rs, docs/performance.md).
+    ("0003_digest", include_str!("../../schema/0003_digest.sql")),
 ];
 
 /// The schema version this build writes.
@@ -233,6 +239,8 @@ impl Store {
             tx.pragma_update(None, "user_version", (i + 1) as i32)
                 .map_err(|e| classify(&path, e))?;
         }
+        // Digests that a migration left stale are rewritten in the same transaction.
+        digest::refresh_stale(&tx).map_err(|e| classify(&path, e))?;
         tx.commit().map_err(|e| classify(&path, e))
     }
 

@@ -92,13 +92,18 @@ impl Store {
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(sql)?;
         ensure_open(&tx, product, &path)?;
+        // Statements of a keystroke's change are prepared once per connection: parsing
+        // them again was a good part of a commit's time besides the fsync.
         let old: Option<(Option<i64>, bool, String)> = tx
-            .query_row(
+            .prepare_cached(
                 "SELECT value, na, note FROM observation WHERE product_id = ?1 AND indicator = ?2",
-                params![product.db_id, indicator.id],
-                |r| Ok((r.get(0)?, r.get::<_, i64>(1)? != 0, r.get(2)?)),
             )
-            .optional()
+            .and_then(|mut stmt| {
+                stmt.query_row(params![product.db_id, indicator.id], |r| {
+                    Ok((r.get(0)?, r.get::<_, i64>(1)? != 0, r.get(2)?))
+                })
+                .optional()
+            })
             .map_err(sql)?;
         let (old_value, old_note) = match old {
             Some((v, na, note)) => (value_from(v, na), note),
@@ -145,15 +150,20 @@ impl Store {
                 Value::NotApplicable => (None, 1),
                 Value::Unanswered => (None, 0),
             };
-            tx.execute(
+            tx.prepare_cached(
                 "INSERT INTO observation (product_id, indicator, value, na, note, updated_at, updated_by)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
                  ON CONFLICT (product_id, indicator) DO UPDATE SET
                    value = excluded.value, na = excluded.na, note = excluded.note,
                    updated_at = excluded.updated_at, updated_by = excluded.updated_by",
-                params![product.db_id, indicator.id, v, na, new_note, now, who],
             )
+            .and_then(|mut stmt| {
+                stmt.execute(params![product.db_id, indicator.id, v, na, new_note, now, who])
+            })
             .map_err(sql)?;
+            // This product's digest is stale now (a trigger saw to it); the one worked
+            // on before gets its digest back (src/store/digest.rs).
+            super::digest::refresh_others(&tx, product.db_id).map_err(sql)?;
         }
         tx.commit().map_err(sql)?;
         tracing::info!(product = %product.path, indicator = %indicator.id, ?new_value, audit_rows, "recorded");
@@ -294,11 +304,8 @@ fn ensure_open(
     db: &std::path::Path,
 ) -> Result<()> {
     let finalized: Option<String> = tx
-        .query_row(
-            "SELECT finalized_at FROM product WHERE id = ?1",
-            [product.db_id],
-            |r| r.get(0),
-        )
+        .prepare_cached("SELECT finalized_at FROM product WHERE id = ?1")
+        .and_then(|mut stmt| stmt.query_row([product.db_id], |r| r.get(0)))
         .map_err(|e| super::classify(db, e))?;
     match finalized {
         Some(at) => Err(StoreError::Refused(format!(

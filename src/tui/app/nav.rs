@@ -48,6 +48,47 @@ pub fn fold(s: &str) -> String {
         .collect()
 }
 
+/// The navigator's filter: an item passes when every word of the query appears in its
+/// code or name, compared folded (see [`fold`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Filter {
+    words: Vec<String>,
+}
+
+impl Filter {
+    pub fn new(query: &str) -> Filter {
+        Filter {
+            words: fold(query).split_whitespace().map(str::to_string).collect(),
+        }
+    }
+
+    pub fn matches(&self, code: &str, name: &str) -> bool {
+        if self.words.is_empty() {
+            return true;
+        }
+        // ASCII text folds to its lower case: compare in place instead of building a
+        // folded copy of every item at every keystroke (a nation has 39,000 products).
+        // A word has no space, so it cannot match across the code and the name.
+        if code.is_ascii() && name.is_ascii() {
+            return self
+                .words
+                .iter()
+                .all(|w| contains_ascii_folded(code, w) || contains_ascii_folded(name, w));
+        }
+        let hay = fold(&format!("{code} {name}"));
+        self.words.iter().all(|w| hay.contains(w.as_str()))
+    }
+}
+
+/// Whether ASCII `hay` contains the folded (lower-case) `word`, ignoring ASCII case.
+fn contains_ascii_folded(hay: &str, word: &str) -> bool {
+    let (hay, word) = (hay.as_bytes(), word.as_bytes());
+    word.len() <= hay.len()
+        && hay
+            .windows(word.len())
+            .any(|w| w.eq_ignore_ascii_case(word))
+}
+
 /// A row of the checklist: a dimension heading or an indicator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Row {
@@ -452,17 +493,13 @@ impl App {
         let top = self.nav_top();
         let level = top.level;
         let previous = top.current();
-        let words: Vec<String> = fold(&top.filter)
-            .split_whitespace()
-            .map(str::to_string)
-            .collect();
+        let filter = Filter::new(&top.filter);
         let shown: Vec<usize> = self
             .items(level)
             .into_iter()
             .filter(|&i| {
                 let (code, name) = self.item_text(level, i);
-                let hay = fold(&format!("{code} {name}"));
-                words.iter().all(|w| hay.contains(w.as_str()))
+                filter.matches(code, name)
             })
             .collect();
         let top = self.nav_mut();
@@ -484,6 +521,43 @@ mod tests {
         assert_eq!(fold("Kantór ÁMBON"), "kantor ambon");
         assert_eq!(fold("Ｄｕｋｃａｐｉｌ"), "dukcapil");
         assert!(fold("Pemerintah Kota Ambon").contains(&fold("AMBÓN")));
+    }
+
+    #[test]
+    fn the_filter_matches_like_folding_the_whole_text() {
+        let items = [
+            ("KTP-EL", "KTP EL"),
+            ("RAWAT-JALAN", "Rawat Jalan RSUD"),
+            ("8171", "Pemerintah Kota Ambon"),
+            ("X1", "Kantór Pelayanan Ámbon"),
+            ("ＤＵＫＣＡＰＩＬ", "Ｄｕｋｃａｐｉｌ"),
+        ];
+        for query in [
+            "",
+            "ktp",
+            "KTP el",
+            "rawat jal",
+            "kota ambon",
+            "ambon",
+            "kantor",
+            "dukcapil",
+            "ó",
+            "t-e",
+            "8171 kota",
+            "x",
+        ] {
+            let filter = Filter::new(query);
+            let words: Vec<String> = fold(query).split_whitespace().map(str::to_string).collect();
+            for (code, name) in items {
+                let hay = fold(&format!("{code} {name}"));
+                let expected = words.iter().all(|w| hay.contains(w.as_str()));
+                assert_eq!(
+                    filter.matches(code, name),
+                    expected,
+                    "{query:?} on {code} {name}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -1,0 +1,167 @@
+//! The central office's tools on generated data (PATUH_BENCH_SCALE, default national):
+//! the signed export of one province's workstation and of the nation, verifying the
+//! nation's export, the central merge of the 34 provincial offices' exports, the xlsx
+//! report of the nation, and `patuh score --json` of the nation (the binary).
+//!
+//! The 34 offices' workstations are the parts of the national data set that each office
+//! assesses (`patuh gen --office N`), so the merge rebuilds the nation: the bench checks
+//! that the central scores equal the national workstation's.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use criterion::{BatchSize, Criterion, SamplingMode, criterion_group, criterion_main};
+use patuh::domain::Lang;
+use patuh::domain::model::ScoreBook;
+use patuh::exchange::export::export_with;
+use patuh::exchange::merge::{Outcome, merge_verified, open_central};
+use patuh::exchange::report;
+use patuh::exchange::report_out::write_xlsx;
+use patuh::exchange::verify::verify_file;
+use patuh::store::Store;
+
+/// Slow benchmarks: the fewest samples criterion takes, one iteration each.
+fn slow_group<'a>(
+    c: &'a mut Criterion,
+    name: &str,
+) -> criterion::BenchmarkGroup<'a, criterion::measurement::WallTime> {
+    let mut g = c.benchmark_group(name);
+    g.sample_size(10)
+        .sampling_mode(SamplingMode::Flat)
+        .warm_up_time(Duration::from_millis(1))
+        .measurement_time(Duration::from_secs(1));
+    g
+}
+
+fn out_dir() -> PathBuf {
+    let dir = support::data_dir().join(format!("out-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("out dir");
+    dir
+}
+
+/// Every agency, unit and product score as the exports and reports round them.
+fn rounded_scores(path: &Path) -> Vec<(String, Option<i64>)> {
+    let store = Store::open(path).expect("open");
+    let ds = store.load().expect("load");
+    let book = ScoreBook::compute(&ds);
+    let mut out: Vec<(String, Option<i64>)> = (0..ds.agencies.len())
+        .map(|a| {
+            let s = book.agency(&ds, a);
+            (ds.agencies[a].code.clone(), s.rounded().map(|r| r.0))
+        })
+        .chain((0..ds.products.len()).map(|p| {
+            (
+                ds.product_path(p),
+                book.product_summary(p).rounded().map(|r| r.0),
+            )
+        }))
+        .collect();
+    out.sort();
+    out
+}
+
+fn merge_all(central: &Path, files: &[PathBuf]) -> usize {
+    let mut store = None;
+    let mut merged = 0;
+    for file in files {
+        let v = verify_file(file, None, None).expect("verify");
+        let s = store.get_or_insert_with(|| open_central(central).expect("central"));
+        match merge_verified(s, &v, &file.display().to_string(), None).expect("merge") {
+            Outcome::Merged(_) => merged += 1,
+            Outcome::AlreadyMerged { .. } => {}
+        }
+    }
+    merged
+}
+
+fn remove_db(path: &Path) {
+    for suffix in ["", "-wal", "-shm"] {
+        let mut p = path.as_os_str().to_owned();
+        p.push(suffix);
+        let _ = std::fs::remove_file(PathBuf::from(p));
+    }
+}
+
+fn export_and_verify(c: &mut Criterion) {
+    let (_, scale) = support::scale();
+    let national = support::dataset(false);
+    let province = support::office_dataset(0).expect("office 0 has agencies");
+    let out = out_dir();
+    let identity = support::office_identity(0);
+    let mut g = slow_group(c, &format!("exchange/{scale}"));
+
+    let file = out.join("province.patuh");
+    g.bench_function("export of one province's workstation", |b| {
+        let store = Store::open(&province).expect("open");
+        b.iter(|| export_with(&store, &identity, &file, &[], None).expect("export"))
+    });
+    let file = out.join("nation.patuh");
+    g.bench_function("export of the nation", |b| {
+        let store = Store::open(&national).expect("open");
+        b.iter(|| export_with(&store, &identity, &file, &[], None).expect("export"))
+    });
+    g.bench_function("verify the nation's export", |b| {
+        b.iter(|| verify_file(&file, None, None).expect("verify"))
+    });
+    let xlsx = out.join("nation.xlsx");
+    g.bench_function("xlsx report of the nation", |b| {
+        let store = Store::open(&national).expect("open");
+        b.iter(|| {
+            let r = report::build(&store, Lang::Id).expect("report");
+            write_xlsx(&r, &xlsx).expect("xlsx");
+        })
+    });
+    g.bench_function("patuh score --json of the nation (the binary)", |b| {
+        b.iter(|| {
+            let status = Command::new(env!("CARGO_BIN_EXE_patuh"))
+                .arg("--db")
+                .arg(&national)
+                .args(["score", "--json"])
+                .stdout(Stdio::null())
+                .status()
+                .expect("run patuh");
+            assert!(status.success(), "patuh score --json failed");
+        })
+    });
+    g.finish();
+    let _ = std::fs::remove_dir_all(&out);
+}
+
+fn central_merge(c: &mut Criterion) {
+    let (_, scale) = support::scale();
+    let files = support::office_exports();
+    let out = out_dir();
+    let central = out.join("central.db");
+
+    // Once, untimed: the merged nation scores what the national workstation scores.
+    remove_db(&central);
+    assert_eq!(merge_all(&central, &files), files.len());
+    assert_eq!(
+        rounded_scores(&central),
+        rounded_scores(&support::dataset(false)),
+        "the central merge of the offices' exports does not give the nation's scores"
+    );
+
+    let mut g = slow_group(c, &format!("exchange/{scale}"));
+    g.bench_function(
+        format!(
+            "central merge of {} provincial exports into a new central database",
+            files.len()
+        ),
+        |b| {
+            b.iter_batched(
+                || remove_db(&central),
+                |()| merge_all(&central, &files),
+                BatchSize::PerIteration,
+            )
+        },
+    );
+    g.finish();
+    let _ = std::fs::remove_dir_all(&out);
+}
+
+criterion_group!(benches, export_and_verify, central_merge);
+criterion_main!(benches);

@@ -1,0 +1,80 @@
+//! Peak memory of the workstation on generated data (PATUH_BENCH_SCALE, default
+//! national): a child process (this program again) opens the database, builds the
+//! workstation, draws the first 200x50 frame, opens a product's checklist and makes 50
+//! keystrokes with a frame each; then it reports its peak resident set size
+//! (`getrusage` `ru_maxrss`). A child of its own, so that generating the data or
+//! anything else this program did is not counted. Not a criterion benchmark: it
+//! measures bytes, not time.
+
+mod support;
+
+use std::process::Command;
+
+use patuh::domain::Lang;
+use patuh::store::Store;
+use patuh::tui::action::Action;
+use patuh::tui::app::App;
+use patuh::tui::keymap::Config;
+use patuh::tui::theme::Theme;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+const CHILD: &str = "PATUH_BENCH_MEMORY_CHILD";
+const TARGET_MB: f64 = 150.0;
+
+fn peak_rss_kb() -> i64 {
+    // SAFETY: getrusage only writes into the struct it is given.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let rc = unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) };
+    assert_eq!(rc, 0, "getrusage failed");
+    usage.ru_maxrss // kilobytes on Linux
+}
+
+fn child(db: &str) {
+    let store = Store::open(db.as_ref()).expect("open");
+    let mut app = App::new(store, Config::default(), Lang::En, Theme::plain()).expect("app");
+    app.resize(200, 50);
+    let mut term = Terminal::new(TestBackend::new(200, 50)).expect("terminal");
+    term.draw(|f| f.render_widget(&app, f.area()))
+        .expect("draw");
+    let n = app.ds.products.len();
+    let p = (n / 2..n)
+        .find(|&p| !app.ds.products[p].finalized)
+        .unwrap_or(0);
+    app.open_checklist(p, None);
+    for _ in 0..50 {
+        app.update(Action::Tick);
+        term.draw(|f| f.render_widget(&app, f.area()))
+            .expect("draw");
+    }
+    println!("{}", peak_rss_kb());
+}
+
+fn main() {
+    if let Ok(db) = std::env::var(CHILD) {
+        child(&db);
+        return;
+    }
+    let (_, scale) = support::scale();
+    let db = support::dataset(true);
+    let out = Command::new(std::env::current_exe().expect("this program"))
+        .env(CHILD, &db)
+        .output()
+        .expect("run the child");
+    let _ = std::fs::remove_file(&db);
+    assert!(
+        out.status.success(),
+        "the child failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let kb: f64 = String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .parse()
+        .expect("the child's peak RSS");
+    let mb = kb * 1024.0 / 1e6;
+    println!(
+        "memory/{scale}/workstation peak RSS (open, load, first frame, 50 keystrokes): {mb:.1} MB ({:.1} MiB); target < {TARGET_MB} MB: {}",
+        kb / 1024.0,
+        if mb < TARGET_MB { "met" } else { "MISSED" }
+    );
+}

@@ -1,0 +1,202 @@
+//! The assessor's workstation on generated data (PATUH_BENCH_SCALE, default national):
+//! one keystroke in the checklist (change + commit + incremental rescore + a 200x50
+//! frame on ratatui's TestBackend), the work of a keystroke besides its commit with its
+//! p99, cold start to the first frame, and the navigator's filter over all products.
+//!
+//! Criterion reports medians; the p99 lines (`p99: ...`) come from per-iteration
+//! timings collected here, printed before criterion's own output.
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use patuh::domain::{Lang, Value};
+use patuh::store::Store;
+use patuh::tui::action::Action;
+use patuh::tui::app::nav::Filter;
+use patuh::tui::app::{App, Screen, Status};
+use patuh::tui::keymap::Config;
+use patuh::tui::theme::Theme;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+const W: u16 = 200;
+const H: u16 = 50;
+
+fn terminal() -> Terminal<TestBackend> {
+    Terminal::new(TestBackend::new(W, H)).expect("test terminal")
+}
+
+fn frame(term: &mut Terminal<TestBackend>, app: &App) {
+    term.draw(|f| f.render_widget(app, f.area())).expect("draw");
+}
+
+/// What the workstation does from its start to its first frame.
+fn cold_start(path: &std::path::Path) -> (App, Terminal<TestBackend>) {
+    let store = Store::open(path).expect("open");
+    let mut app = App::new(store, Config::default(), Lang::En, Theme::plain()).expect("app");
+    app.resize(W, H);
+    let mut term = terminal();
+    frame(&mut term, &app);
+    (app, term)
+}
+
+/// A product in the middle of the data set that can be changed (not finalized).
+fn open_product(app: &App) -> usize {
+    let n = app.ds.products.len();
+    (n / 2..n)
+        .chain(0..n / 2)
+        .find(|&p| !app.ds.products[p].finalized)
+        .expect("a product that is not finalized")
+}
+
+fn keystroke(c: &mut Criterion) {
+    let (_, scale) = support::scale();
+    let path = support::dataset(true);
+    let (mut app, mut term) = cold_start(&path);
+    let p = open_product(&app);
+    app.open_checklist(p, None);
+    let Screen::Checklist(checklist) = &app.screen else {
+        panic!("the checklist did not open");
+    };
+    let i = checklist.indicator;
+    frame(&mut term, &app);
+    app.update(Action::Tick);
+    assert!(
+        matches!(app.status, Status::Saved(_)),
+        "the keystroke was not saved: {:?}",
+        app.status
+    );
+
+    let mut g = c.benchmark_group(format!("workstation/{scale}"));
+    g.sample_size(50);
+
+    // The whole keystroke, as the event loop runs it: the store commits (fsync) first.
+    let mut full = Vec::new();
+    for _ in 0..support::iterations(300) {
+        let t = Instant::now();
+        app.update(Action::Tick);
+        frame(&mut term, &app);
+        full.push(t.elapsed());
+    }
+    support::Spread::of(full).report(&format!(
+        "workstation/{scale}/keystroke (commit + rescore + {W}x{H} frame)"
+    ));
+    g.bench_function("keystroke: tick, commit, rescore, 200x50 frame", |b| {
+        b.iter(|| {
+            app.update(Action::Tick);
+            frame(&mut term, &app);
+        })
+    });
+
+    // The same keystroke without its commit: what App::update does once the store has
+    // committed (new value in memory, incremental rescore of product, unit and agency),
+    // then the frame.
+    let max = app.ds.instrument_of_product(p).indicators[i].max;
+    let mut flip = false;
+    let mut besides = |app: &mut App, term: &mut Terminal<TestBackend>| {
+        flip = !flip;
+        app.ds.products[p].values[i] = Value::Level(if flip { max } else { 0 });
+        app.book.update_product(&app.ds, p);
+        frame(term, app);
+    };
+    let mut samples = Vec::new();
+    for _ in 0..support::iterations(5000) {
+        let t = Instant::now();
+        besides(&mut app, &mut term);
+        samples.push(t.elapsed());
+    }
+    let spread = support::Spread::of(samples);
+    spread.report(&format!(
+        "workstation/{scale}/keystroke besides the commit (rescore + {W}x{H} frame)"
+    ));
+    println!(
+        "  target: p99 < 2 ms: {}",
+        if spread.p99 < Duration::from_millis(2) {
+            "met"
+        } else {
+            "MISSED"
+        }
+    );
+    g.bench_function("keystroke besides the commit: rescore, 200x50 frame", |b| {
+        b.iter(|| besides(&mut app, &mut term))
+    });
+    g.finish();
+    drop(app);
+    let _ = std::fs::remove_file(&path);
+}
+
+fn start_and_filter(c: &mut Criterion) {
+    let (_, scale) = support::scale();
+    let path = support::dataset(false);
+    let mut g = c.benchmark_group(format!("workstation/{scale}"));
+    g.sample_size(20);
+    g.bench_function(
+        "cold start: open, load, App::new, first 200x50 frame",
+        |b| b.iter_with_large_drop(|| cold_start(&path)),
+    );
+
+    // A returning assessor: the workstation reopens the checklist where it was left.
+    let resume = support::work_copy(&path, "resume");
+    {
+        let (mut app, _) = cold_start(&resume);
+        let p = open_product(&app);
+        app.open_checklist(p, None);
+        app.shutdown();
+    }
+    g.bench_function(
+        "cold start resuming on a checklist: open, load, App::new, first 200x50 frame",
+        |b| b.iter_with_large_drop(|| cold_start(&resume)),
+    );
+    let _ = std::fs::remove_file(&resume);
+
+    // The navigator's filter (the same matcher) over every product of the data set,
+    // as an assessor types a query letter by letter.
+    let (app, _) = cold_start(&path);
+    let products = &app.ds.products;
+    let queries = [
+        "r",
+        "ra",
+        "raw",
+        "rawat",
+        "rawat j",
+        "rawat ja",
+        "rawat jalan",
+    ];
+    let mut matched = 0;
+    g.bench_function(
+        "filter over all products: 7 keystrokes of \"rawat jalan\"",
+        |b| {
+            b.iter(|| {
+                for q in queries {
+                    let f = Filter::new(q);
+                    matched = products
+                        .iter()
+                        .filter(|p| f.matches(&p.code, &p.name))
+                        .count();
+                }
+            })
+        },
+    );
+    assert!(matched > 0, "the filter found nothing");
+    let f = Filter::new("rawat jalan");
+    let mut one = Vec::new();
+    for _ in 0..support::iterations(50) {
+        let t = Instant::now();
+        let n = products
+            .iter()
+            .filter(|p| f.matches(&p.code, &p.name))
+            .count();
+        one.push(t.elapsed());
+        assert_eq!(n, matched);
+    }
+    support::Spread::of(one).report(&format!(
+        "workstation/{scale}/filter \"rawat jalan\" over {} products ({matched} match)",
+        products.len()
+    ));
+    g.finish();
+}
+
+criterion_group!(benches, keystroke, start_and_filter);
+criterion_main!(benches);

@@ -1,0 +1,202 @@
+//! Each product's values in compact form (`product.digest`, schema 0003), so that
+//! opening a workstation reads one short row per product instead of every observation
+//! (1-2 million rows for a nation: most of the time to the first frame).
+//!
+//! The digest is derived data and never the truth: `observation` is. A digest is
+//! either exact or NULL (stale):
+//! - SQLite triggers set it to NULL whenever an observation of the product is written,
+//!   by patuh or anything else; only when it is not NULL already, so that the second
+//!   and later changes of one product do not write its page again;
+//! - patuh rewrites a stale digest from the observations, in a transaction that reads
+//!   them: the central merge and the generator at the end of theirs, a migration in
+//!   its own, and `record` rewrites the stale digests of the *other* products (the one
+//!   the assessor worked on before), so a keystroke's commit writes only its
+//!   observation and its audit row, and the digest of a product follows as soon as
+//!   the assessor moves on;
+//! - `load` reads the observations of the (few) stale products, and of products whose
+//!   digest does not fit the instrument: slower, never wrong.
+//!
+//! Layout: one byte per indicator of the agency's instrument, in instrument order:
+//! 0 unanswered, 1 not applicable, 2 + v for the value v (v <= 253; instruments allow
+//! scales up to 100). The empty digest means "no observation at all" (what a product
+//! gets when it is created), whatever the instrument.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+use crate::domain::{Instrument, Value};
+
+const UNANSWERED: u8 = 0;
+const NOT_APPLICABLE: u8 = 1;
+const LEVEL: u8 = 2;
+
+/// The digest of values in instrument order; None when a value does not fit a byte.
+pub fn encode(values: &[Value]) -> Option<Vec<u8>> {
+    values
+        .iter()
+        .map(|v| match *v {
+            Value::Unanswered => Some(UNANSWERED),
+            Value::NotApplicable => Some(NOT_APPLICABLE),
+            Value::Level(l) => u8::try_from(l).ok().and_then(|l| l.checked_add(LEVEL)),
+        })
+        .collect()
+}
+
+/// Writes the values of a digest into `values` (one per indicator, all unanswered on
+/// entry). False when the digest does not fit: the caller then reads the observations.
+pub fn decode_into(digest: &[u8], values: &mut [Value]) -> bool {
+    if digest.is_empty() {
+        return true;
+    }
+    if digest.len() != values.len() {
+        return false;
+    }
+    for (v, &b) in values.iter_mut().zip(digest) {
+        *v = match b {
+            UNANSWERED => Value::Unanswered,
+            NOT_APPLICABLE => Value::NotApplicable,
+            b => Value::Level(u32::from(b - LEVEL)),
+        };
+    }
+    true
+}
+
+/// The indicator ids of an instrument in order. Instruments never change once
+/// imported and are named by the SHA-256 of their canonical body, so each is parsed
+/// once per process; a body that does not hash to its recorded SHA-256 (edited by
+/// hand) gets no order, so its products keep a NULL digest (and `load` does not trust
+/// digests of such an instrument either).
+fn indicator_order(
+    conn: &Connection,
+    instrument_id: i64,
+    sha256: &str,
+) -> rusqlite::Result<Option<Arc<[String]>>> {
+    static ORDERS: OnceLock<Mutex<HashMap<String, Arc<[String]>>>> = OnceLock::new();
+    let orders = ORDERS.get_or_init(Default::default);
+    if let Ok(map) = orders.lock()
+        && let Some(order) = map.get(sha256)
+    {
+        return Ok(Some(order.clone()));
+    }
+    let body: String = conn
+        .prepare_cached("SELECT body FROM instrument WHERE id = ?1")?
+        .query_row([instrument_id], |r| r.get(0))?;
+    let Ok(instrument) = Instrument::parse(&body) else {
+        return Ok(None);
+    };
+    if instrument.sha256 != sha256 {
+        return Ok(None);
+    }
+    let order: Arc<[String]> = instrument.indicators.into_iter().map(|i| i.id).collect();
+    if let Ok(mut map) = orders.lock() {
+        map.insert(sha256.to_string(), order.clone());
+    }
+    Ok(Some(order))
+}
+
+/// Rewrites one product's digest from its observations (as the current transaction
+/// sees them). A product whose instrument does not parse or whose values do not fit
+/// keeps a NULL digest.
+pub fn refresh(conn: &Connection, product_id: i64) -> rusqlite::Result<()> {
+    let instrument: Option<(i64, String)> = conn
+        .prepare_cached(
+            "SELECT i.id, i.sha256 FROM product p JOIN unit u ON u.id = p.unit_id
+             JOIN agency a ON a.id = u.agency_id JOIN instrument i ON i.id = a.instrument_id
+             WHERE p.id = ?1",
+        )?
+        .query_row([product_id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    let order = match instrument {
+        Some((id, sha256)) => indicator_order(conn, id, &sha256)?,
+        None => None,
+    };
+    let digest = match order {
+        Some(order) => {
+            let mut values = vec![Value::Unanswered; order.len()];
+            let mut stmt = conn.prepare_cached(
+                "SELECT indicator, value, na FROM observation WHERE product_id = ?1",
+            )?;
+            let mut rows = stmt.query([product_id])?;
+            while let Some(r) = rows.next()? {
+                let ind = r.get_ref(0)?.as_str()?;
+                let Some(i) = order.iter().position(|x| x == ind) else {
+                    continue;
+                };
+                let value: Option<i64> = r.get(1)?;
+                values[i] = match (r.get::<_, i64>(2)? != 0, value) {
+                    (true, _) => Value::NotApplicable,
+                    (false, Some(v)) => Value::Level(u32::try_from(v).unwrap_or(u32::MAX)),
+                    (false, None) => Value::Unanswered,
+                };
+            }
+            encode(&values)
+        }
+        None => None,
+    };
+    conn.prepare_cached("UPDATE product SET digest = ?1 WHERE id = ?2")?
+        .execute(params![digest, product_id])?;
+    Ok(())
+}
+
+/// Rewrites every NULL digest (after a migration or a bulk write). Returns how many
+/// products it looked at.
+pub fn refresh_stale(conn: &Connection) -> rusqlite::Result<usize> {
+    let stale: Vec<i64> = conn
+        .prepare("SELECT id FROM product WHERE digest IS NULL")?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    for &id in &stale {
+        refresh(conn, id)?;
+    }
+    Ok(stale.len())
+}
+
+/// How many stale digests of other products one change rewrites at most: normally
+/// there is one (the product worked on before); more only after writes made outside
+/// patuh, which are then caught up a few at a time.
+pub const OTHERS_PER_CHANGE: i64 = 8;
+
+/// Rewrites the stale digests of products other than `product_id` (at most
+/// [`OTHERS_PER_CHANGE`]); call it in a change's transaction.
+pub fn refresh_others(conn: &Connection, product_id: i64) -> rusqlite::Result<()> {
+    let stale: Vec<i64> = conn
+        .prepare_cached("SELECT id FROM product WHERE digest IS NULL AND id <> ?1 LIMIT ?2")?
+        .query_map(params![product_id, OTHERS_PER_CHANGE], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    for id in stale {
+        refresh(conn, id)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn digest_round_trips_and_refuses_what_does_not_fit() {
+        let values = [
+            Value::Unanswered,
+            Value::NotApplicable,
+            Value::Level(0),
+            Value::Level(3),
+            Value::Level(100),
+            Value::Level(253),
+        ];
+        let d = encode(&values).expect("fits");
+        assert_eq!(d, vec![0, 1, 2, 5, 102, 255]);
+        let mut back = [Value::Unanswered; 6];
+        assert!(decode_into(&d, &mut back));
+        assert_eq!(back, values);
+        assert_eq!(encode(&[Value::Level(254)]), None);
+        let mut three = [Value::Unanswered; 3];
+        assert!(
+            !decode_into(&d, &mut three),
+            "length must match the instrument"
+        );
+        assert!(decode_into(&[], &mut three), "empty: no observation at all");
+        assert_eq!(three, [Value::Unanswered; 3]);
+    }
+}
