@@ -106,7 +106,7 @@ fn commit(c: &mut Criterion) {
     let mut flip_other = false;
     let mut record_elsewhere = |store: &mut Store| {
         hop += 1;
-        if hop % others.len() == 0 {
+        if hop.is_multiple_of(others.len()) {
             flip_other = !flip_other;
         }
         let v = if flip_other {
