@@ -362,7 +362,7 @@ fn audit_entries(
             seq: row.seq,
             prev_hash: row.prev_hash,
             hash,
-            content: full.then(|| AuditContent {
+            content: full.then_some(AuditContent {
                 at: row.at,
                 who: row.who,
                 product: row.product,
