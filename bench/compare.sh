@@ -8,7 +8,8 @@
 #                                                   through `sqlite3` (one transaction per
 #                                                   office, same pragmas, same schema)
 #
-# Each is timed REPEAT times (default 3) and the medians are compared. The data are
+# Each pair is timed REPEAT times (default 3), alternately, each run after a `sync`,
+# and the medians are compared. The data are
 # generated once (`patuh gen`, seed 7) and kept in WORK. Usage:
 #
 #   bench/compare.sh                       # national scale
@@ -44,18 +45,28 @@ export PATUH_LOG=warn
 now() { date +%s.%N; }
 # median of the numbers on stdin
 median() { sort -g | awk '{a[NR]=$1} END {if (NR % 2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
-# times "$@" REPEAT times after running `before` (a function name or :); prints the median in seconds
-timed() {
-    local before=$1
-    shift
-    local i s e
+# seconds taken by "$@" (output discarded)
+once() {
+    local s e
+    s=$(now)
+    "$@" >/dev/null
+    e=$(now)
+    awk -v s="$s" -v e="$e" 'BEGIN { printf "%.3f\n", e - s }'
+}
+# pair PREP_A A PREP_B B: runs A and B alternately REPEAT times, each after its
+# (untimed) preparation and a `sync`, so that neither pays for the other's dirty pages
+# being written back; prints the two medians.
+pair() {
+    local i ta=() tb=()
     for ((i = 0; i < REPEAT; i++)); do
-        $before
-        s=$(now)
-        "$@" >/dev/null
-        e=$(now)
-        awk -v s="$s" -v e="$e" 'BEGIN { printf "%.3f\n", e - s }'
-    done | median
+        $1
+        sync
+        ta+=("$(once "$2")")
+        $3
+        sync
+        tb+=("$(once "$4")")
+    done
+    echo "$(printf '%s\n' "${ta[@]}" | median) $(printf '%s\n' "${tb[@]}" | median)"
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 
@@ -109,8 +120,7 @@ reference_export() { sqlite3 -json "$WORK/nation.db" <"$WORK/export-rows.sql" >"
 patuh_export() { PATUH_KEYS_DIR="$PATUH_KEYS_DIR/nation" "$PATUH" --db "$WORK/nation.db" export --out "$WORK/nation.patuh"; }
 
 echo "== export of the nation (x$REPEAT)"
-t_ref_export=$(timed : reference_export)
-t_export=$(timed : patuh_export)
+read -r t_ref_export t_export < <(pair : reference_export : patuh_export)
 echo "   sqlite3 -json: ${t_ref_export} s ($(stat -c %s "$WORK/nation.json") bytes)"
 echo "   patuh export:  ${t_export} s ($(stat -c %s "$WORK/nation.patuh") bytes, signed, fsynced)"
 
@@ -150,8 +160,7 @@ SQL
 }
 
 echo "== central merge of ${#EXPORTS[@]} office exports into a new central database (x$REPEAT)"
-t_ref_merge=$(timed fresh_reference reference_merge)
-t_merge=$(timed fresh_central patuh_merge)
+read -r t_ref_merge t_merge < <(pair fresh_reference reference_merge fresh_central patuh_merge)
 echo "   sqlite3 bulk insert: ${t_ref_merge} s ($(sqlite3 "$WORK/reference.db" 'SELECT count(*) FROM observation') observations)"
 echo "   patuh central merge: ${t_merge} s ($(sqlite3 "$WORK/central.db" 'SELECT count(*) FROM observation') observations)"
 

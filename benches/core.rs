@@ -151,7 +151,7 @@ fn commit(c: &mut Criterion) {
     let ratio = ours.p50.as_secs_f64() / floor.p50.as_secs_f64();
     println!(
         "commit/{scale} ratio: p50 {ratio:.2}x the bare commit; target <= 1.2x: {}",
-        if ratio <= 1.2 { "met" } else { "MISSED" }
+        support::verdict(ratio <= 1.2)
     );
 
     let mut g = c.benchmark_group(format!("commit/{scale}"));

@@ -75,6 +75,6 @@ fn main() {
     println!(
         "memory/{scale}/workstation peak RSS (open, load, first frame, 50 keystrokes): {mb:.1} MB ({:.1} MiB); target < {TARGET_MB} MB: {}",
         kb / 1024.0,
-        if mb < TARGET_MB { "met" } else { "MISSED" }
+        support::verdict(mb < TARGET_MB)
     );
 }

@@ -149,12 +149,22 @@ impl Spread {
     }
 }
 
-/// How many timed iterations a hand-rolled percentile loop makes: fewer under
-/// `cargo bench -- --test` (the CI smoke run), where only correctness counts.
+/// Whether this is `cargo bench -- --test` (the CI smoke run): everything runs once,
+/// only correctness counts, and no figure is judged against a target.
+pub fn smoke() -> bool {
+    std::env::args().any(|a| a == "--test")
+}
+
+/// How many timed iterations a hand-rolled percentile loop makes (3 in a smoke run).
 pub fn iterations(full: usize) -> usize {
-    if std::env::args().any(|a| a == "--test") {
-        3
-    } else {
-        full
+    if smoke() { 3 } else { full }
+}
+
+/// "met" or "MISSED", or a note that a smoke run judges nothing.
+pub fn verdict(met: bool) -> &'static str {
+    match (smoke(), met) {
+        (true, _) => "not judged (smoke run)",
+        (false, true) => "met",
+        (false, false) => "MISSED",
     }
 }

@@ -113,11 +113,7 @@ fn keystroke(c: &mut Criterion) {
     ));
     println!(
         "  target: p99 < 2 ms: {}",
-        if spread.p99 < Duration::from_millis(2) {
-            "met"
-        } else {
-            "MISSED"
-        }
+        support::verdict(spread.p99 < Duration::from_millis(2))
     );
     g.bench_function("keystroke besides the commit: rescore, 200x50 frame", |b| {
         b.iter(|| besides(&mut app, &mut term))

@@ -64,31 +64,10 @@ pub fn export_with(
     encrypt_to: Option<&str>,
 ) -> Result<ExportSummary> {
     let recipient = encrypt_to.map(crypt::parse_recipient).transpose()?;
-    let payload = build_payload(store, identity, agencies)?;
-    let bytes = payload_bytes(&payload)?;
-    let products: Vec<&ProductEntry> = payload
-        .agencies
-        .iter()
-        .flat_map(|a| &a.units)
-        .flat_map(|u| &u.products)
-        .collect();
-    let mut summary = ExportSummary {
-        path: out.to_path_buf(),
-        agencies: payload.agencies.len(),
-        units: payload.agencies.iter().map(|a| a.units.len()).sum(),
-        products: products.len(),
-        touched: products.iter().filter(|p| p.touched()).count(),
-        observations: products.iter().map(|p| p.observations.len()).sum(),
-        audit_rows: payload.audit.len(),
-        audit_full: payload.audit.iter().filter(|a| a.content.is_some()).count(),
-        payload_sha256: String::new(),
-        fingerprint: identity.fingerprint(),
-        encrypted: recipient.is_some(),
-        bytes: 0,
-    };
-    // The payload as a tree is no longer needed: at national scale it is gigabytes.
-    drop(products);
-    drop(payload);
+    let (bytes, mut summary) = export_payload(store, identity, agencies)?;
+    summary.path = out.to_path_buf();
+    summary.fingerprint = identity.fingerprint();
+    summary.encrypted = recipient.is_some();
     let (sha, written) = std::thread::scope(|scope| {
         // The payload's hash (the file's identity at the central office) is taken
         // while the file is signed and written.
@@ -117,6 +96,59 @@ pub fn payload_bytes(payload: &Payload) -> Result<Vec<u8>> {
     serde_json::to_vec(payload).map_err(|e| ExchangeError::Invalid(format!("payload: {e}")))
 }
 
+/// The payload bytes of an export, exactly `payload_bytes(&build_payload(..))`, with
+/// the summary's counts; the audit log (its last field, 1.5 million rows for a
+/// nation) is checked and written into the bytes row by row instead of becoming a
+/// tree first.
+fn export_payload(
+    store: &Store,
+    identity: &Identity,
+    codes: &[String],
+) -> Result<(Vec<u8>, ExportSummary)> {
+    let (payload, exported) = collect(store, identity, codes)?;
+    let products: Vec<&ProductEntry> = payload
+        .agencies
+        .iter()
+        .flat_map(|a| &a.units)
+        .flat_map(|u| &u.products)
+        .collect();
+    let mut summary = ExportSummary {
+        path: PathBuf::new(),
+        agencies: payload.agencies.len(),
+        units: payload.agencies.iter().map(|a| a.units.len()).sum(),
+        products: products.len(),
+        touched: products.iter().filter(|p| p.touched()).count(),
+        observations: products.iter().map(|p| p.observations.len()).sum(),
+        audit_rows: 0,
+        audit_full: 0,
+        payload_sha256: String::new(),
+        fingerprint: String::new(),
+        encrypted: false,
+        bytes: 0,
+    };
+    drop(products);
+    let mut bytes = payload_bytes(&payload)?;
+    drop(payload);
+    // `audit` is the payload's last field and still empty: `..."audit":[]}`.
+    if !bytes.ends_with(b"\"audit\":[]}") {
+        return Err(ExchangeError::Invalid(
+            "payload: unexpected layout (the audit log is not its last field)".into(),
+        ));
+    }
+    bytes.truncate(bytes.len() - 2);
+    audit_entries(store, &exported, |entry| {
+        if summary.audit_rows > 0 {
+            bytes.push(b',');
+        }
+        summary.audit_rows += 1;
+        summary.audit_full += usize::from(entry.content.is_some());
+        serde_json::to_writer(&mut bytes, &entry)
+            .map_err(|e| ExchangeError::Invalid(format!("payload: {e}")))
+    })?;
+    bytes.extend_from_slice(b"]}");
+    Ok((bytes, summary))
+}
+
 /// A score as exported and as `verify` recomputes it.
 pub(crate) fn score_entry(s: &Summary, instrument: &Instrument) -> ScoreEntry {
     ScoreEntry {
@@ -129,6 +161,20 @@ pub(crate) fn score_entry(s: &Summary, instrument: &Instrument) -> ScoreEntry {
 
 /// Collects the payload of an export from a workstation database.
 pub fn build_payload(store: &Store, identity: &Identity, codes: &[String]) -> Result<Payload> {
+    let (mut payload, exported) = collect(store, identity, codes)?;
+    audit_entries(store, &exported, |entry| {
+        payload.audit.push(entry);
+        Ok(())
+    })?;
+    Ok(payload)
+}
+
+/// The payload of an export but its audit log, and the paths of the exported products.
+fn collect(
+    store: &Store,
+    identity: &Identity,
+    codes: &[String],
+) -> Result<(Payload, HashSet<String>)> {
     let db = store.path().display().to_string();
     if store.meta(ROLE_KEY)?.as_deref() == Some(ROLE_CENTRAL) {
         return Err(ExchangeError::Invalid(format!(
@@ -273,21 +319,46 @@ pub fn build_payload(store: &Store, identity: &Identity, codes: &[String]) -> Re
             units,
         });
     }
-    // The whole chain, checked as it is read (one pass over a nation's 1.5 million
-    // rows): a broken chain exports nothing.
+    let payload = Payload {
+        format: FORMAT.into(),
+        format_version: FORMAT_VERSION,
+        exported_at: store.now(),
+        assessor: Assessor {
+            name: identity.name.clone(),
+            id: identity.id.clone(),
+            public_key: identity.public_text(),
+        },
+        instruments,
+        agencies,
+        audit: Vec::new(),
+    };
+    Ok((payload, exported_paths))
+}
+
+/// The workstation's whole audit chain as export entries, in order: rows of
+/// `exported` products in full, the others redacted to their hashes. The chain is
+/// checked as it is read (one pass over a nation's 1.5 million rows); a broken chain
+/// exports nothing.
+fn audit_entries(
+    store: &Store,
+    exported: &HashSet<String>,
+    mut f: impl FnMut(AuditEntry) -> Result<()>,
+) -> Result<()> {
+    let db = store.path().display().to_string();
     let mut check = ChainCheck::default();
-    let mut broken = None;
-    let mut audit = Vec::new();
-    audit::for_each_row(conn, |row, hash| {
-        if broken.is_some() {
+    let mut stop: Option<ExchangeError> = None;
+    audit::for_each_row(store.conn(), |row, hash| {
+        if stop.is_some() {
             return Ok(());
         }
         if let Err(b) = check.next(&row, &hash) {
-            broken = Some(b);
+            stop = Some(ExchangeError::AuditChain(format!(
+                "{db}: {b}; nothing was exported. Run `patuh check` and restore the database from a backup"
+            )));
             return Ok(());
         }
-        let full = exported_paths.contains(&row.product);
-        audit.push(AuditEntry {
+        let full = exported.contains(&row.product);
+        let entry = AuditEntry {
             seq: row.seq,
             prev_hash: row.prev_hash,
             hash,
@@ -300,26 +371,44 @@ pub fn build_payload(store: &Store, identity: &Identity, codes: &[String]) -> Re
                 old: row.old,
                 new: row.new,
             }),
-        });
+        };
+        if let Err(e) = f(entry) {
+            stop = Some(e);
+        }
         Ok(())
     })
-    .map_err(sql)?;
-    if let Some(b) = broken {
-        return Err(ExchangeError::AuditChain(format!(
-            "{db}: {b}; nothing was exported. Run `patuh check` and restore the database from a backup"
-        )));
+    .map_err(|e| ExchangeError::Store(store.sql(e)))?;
+    match stop {
+        Some(e) => Err(e),
+        None => Ok(()),
     }
-    Ok(Payload {
-        format: FORMAT.into(),
-        format_version: FORMAT_VERSION,
-        exported_at: store.now(),
-        assessor: Assessor {
-            name: identity.name.clone(),
-            id: identity.id.clone(),
-            public_key: identity.public_text(),
-        },
-        instruments,
-        agencies,
-        audit,
-    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    #[test]
+    fn the_streamed_payload_is_the_serialised_payload() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("g.db");
+        crate::generate::generate(&db, crate::generate::Scale::Tiny, 11).unwrap();
+        let mut store = Store::open(&db).unwrap();
+        store.set_clock(Arc::new(
+            || time::macros::datetime!(2025-03-04 05:06:07 UTC),
+        ));
+        let id = Identity::from_secret("Siti", "ASN-1", [3; 32]);
+        for codes in [vec![], vec!["11".to_string()]] {
+            let (streamed, summary) = export_payload(&store, &id, &codes).unwrap();
+            let payload = build_payload(&store, &id, &codes).unwrap();
+            assert_eq!(
+                streamed,
+                payload_bytes(&payload).unwrap(),
+                "agencies {codes:?}"
+            );
+            assert_eq!(summary.audit_rows, payload.audit.len());
+            assert!(summary.audit_full > 0);
+        }
+    }
 }
