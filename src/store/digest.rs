@@ -156,14 +156,21 @@ pub fn refresh_stale(conn: &Connection) -> rusqlite::Result<usize> {
 /// How many stale digests of other products one change rewrites at most: normally
 /// there is one (the product worked on before); more only after writes made outside
 /// patuh, which are then caught up a few at a time.
-pub const OTHERS_PER_CHANGE: i64 = 8;
+pub const OTHERS_PER_CHANGE: usize = 8;
+
+/// The stale products other than `?1`, at most [`OTHERS_PER_CHANGE`].
+const STALE_OTHERS_SQL: &str = "SELECT id FROM product WHERE digest IS NULL AND id <> ?1 LIMIT 8";
 
 /// Rewrites the stale digests of products other than `product_id` (at most
 /// [`OTHERS_PER_CHANGE`]); call it in a change's transaction.
 pub fn refresh_others(conn: &Connection, product_id: i64) -> rusqlite::Result<()> {
+    // The limit is written into the SQL, not bound: SQLite plans with a bound LIMIT's
+    // value and so prepares the statement again whenever it is bound, which was a
+    // third of a keystroke's CPU besides the fsync (docs/performance.md).
     let stale: Vec<i64> = conn
-        .prepare_cached("SELECT id FROM product WHERE digest IS NULL AND id <> ?1 LIMIT ?2")?
-        .query_map(params![product_id, OTHERS_PER_CHANGE], |r| r.get(0))?
+        .prepare_cached(STALE_OTHERS_SQL)?
+        .query_map([product_id], |r| r.get(0))?
+        .take(OTHERS_PER_CHANGE)
         .collect::<rusqlite::Result<_>>()?;
     for id in stale {
         refresh(conn, id)?;
@@ -174,6 +181,25 @@ pub fn refresh_others(conn: &Connection, product_id: i64) -> rusqlite::Result<()
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn catching_up_other_products_is_never_prepared_again() {
+        assert!(STALE_OTHERS_SQL.ends_with(&format!(" LIMIT {OTHERS_PER_CHANGE}")));
+        let dir = tempfile::tempdir().expect("dir");
+        let db = dir.path().join("g.db");
+        crate::generate::generate(&db, crate::generate::Scale::Tiny, 3).expect("gen");
+        let store = crate::store::Store::open(&db).expect("open");
+        let conn = store.conn();
+        conn.execute("UPDATE product SET digest = NULL WHERE id % 3 = 0", [])
+            .expect("stale");
+        for id in 1..40 {
+            refresh_others(conn, id).expect("refresh");
+        }
+        let stmt = conn.prepare_cached(STALE_OTHERS_SQL).expect("cached");
+        // A statement prepared again at each change costs a keystroke more CPU than
+        // all the rest of its SQL (SQLite re-plans a statement whose bound LIMIT changes).
+        assert_eq!(stmt.get_status(rusqlite::StatementStatus::RePrepare), 0);
+    }
 
     #[test]
     fn digest_round_trips_and_refuses_what_does_not_fit() {

@@ -2,7 +2,7 @@
 //! and reopening a product. Each is one `BEGIN IMMEDIATE` transaction that also appends
 //! its audit row, committed before the caller can call it saved.
 
-use rusqlite::{OptionalExtension, TransactionBehavior, params};
+use rusqlite::{Connection, OptionalExtension, params};
 
 use super::audit::{self, Entry};
 use super::{Result, Store, StoreError};
@@ -87,26 +87,34 @@ impl Store {
         let who = self.who.clone();
         let path = self.path.clone();
         let sql = |e| super::classify(&path, e);
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(sql)?;
-        ensure_open(&tx, product, &path)?;
+        let tx = WriteTx::begin(&self.conn).map_err(sql)?;
         // Statements of a keystroke's change are prepared once per connection: parsing
-        // them again was a good part of a commit's time besides the fsync.
-        let old: Option<(Option<i64>, bool, String)> = tx
+        // them again was a good part of a commit's time besides the fsync. One query
+        // reads whether the product is finalized and the indicator's current values.
+        type Current = (Option<String>, Option<i64>, Option<i64>, Option<String>);
+        let current: Option<Current> = tx
             .prepare_cached(
-                "SELECT value, na, note FROM observation WHERE product_id = ?1 AND indicator = ?2",
+                "SELECT p.finalized_at, o.value, o.na, o.note FROM product p
+                 LEFT JOIN observation o ON o.product_id = p.id AND o.indicator = ?2
+                 WHERE p.id = ?1",
             )
             .and_then(|mut stmt| {
                 stmt.query_row(params![product.db_id, indicator.id], |r| {
-                    Ok((r.get(0)?, r.get::<_, i64>(1)? != 0, r.get(2)?))
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
                 })
                 .optional()
             })
             .map_err(sql)?;
-        let (old_value, old_note) = match old {
-            Some((v, na, note)) => (value_from(v, na), note),
+        let Some((finalized, value_col, na_col, note_col)) = current else {
+            return Err(StoreError::Refused(format!(
+                "no product {} in {}; list the products with `patuh score`",
+                product.path,
+                path.display()
+            )));
+        };
+        refuse_finalized(product, finalized)?;
+        let (old_value, old_note) = match na_col {
+            Some(na) => (value_from(value_col, na != 0), note_col.unwrap_or_default()),
             None => (Value::Unanswered, String::new()),
         };
         let new_value = value.unwrap_or(old_value);
@@ -193,10 +201,7 @@ impl Store {
         let who = self.who.clone();
         let path = self.path.clone();
         let sql = |e| super::classify(&path, e);
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(sql)?;
+        let tx = WriteTx::begin(&self.conn).map_err(sql)?;
         ensure_open(&tx, product, &path)?;
         let (size, hash) = match &file {
             Some((s, h)) => (
@@ -256,10 +261,7 @@ impl Store {
         let who = self.who.clone();
         let path = self.path.clone();
         let sql = |e| super::classify(&path, e);
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(sql)?;
+        let tx = WriteTx::begin(&self.conn).map_err(sql)?;
         let finalized: Option<String> = tx
             .query_row(
                 "SELECT finalized_at FROM product WHERE id = ?1",
@@ -298,20 +300,58 @@ impl Store {
 }
 
 /// Refuses changes to a finalized product.
-fn ensure_open(
-    tx: &rusqlite::Transaction<'_>,
-    product: &ProductRef,
-    db: &std::path::Path,
-) -> Result<()> {
-    let finalized: Option<String> = tx
+fn ensure_open(conn: &Connection, product: &ProductRef, db: &std::path::Path) -> Result<()> {
+    let finalized: Option<String> = conn
         .prepare_cached("SELECT finalized_at FROM product WHERE id = ?1")
         .and_then(|mut stmt| stmt.query_row([product.db_id], |r| r.get(0)))
         .map_err(|e| super::classify(db, e))?;
+    refuse_finalized(product, finalized)
+}
+
+fn refuse_finalized(product: &ProductRef, finalized: Option<String>) -> Result<()> {
     match finalized {
         Some(at) => Err(StoreError::Refused(format!(
             "{} was finalized at {at} and is read-only; reopen it (with a reason) to change it",
             product.path
         ))),
         None => Ok(()),
+    }
+}
+
+/// A write transaction (`BEGIN IMMEDIATE`) whose `BEGIN` and `COMMIT` are statements
+/// prepared once per connection, not parsed again at every keystroke as rusqlite's
+/// `Transaction` does. Rolled back when dropped uncommitted.
+struct WriteTx<'c> {
+    conn: &'c Connection,
+    open: bool,
+}
+
+impl<'c> WriteTx<'c> {
+    fn begin(conn: &'c Connection) -> rusqlite::Result<WriteTx<'c>> {
+        conn.prepare_cached("BEGIN IMMEDIATE")?.execute([])?;
+        Ok(WriteTx { conn, open: true })
+    }
+
+    fn commit(mut self) -> rusqlite::Result<()> {
+        self.conn.prepare_cached("COMMIT")?.execute([])?;
+        self.open = false;
+        Ok(())
+    }
+}
+
+impl std::ops::Deref for WriteTx<'_> {
+    type Target = Connection;
+    fn deref(&self) -> &Connection {
+        self.conn
+    }
+}
+
+impl Drop for WriteTx<'_> {
+    fn drop(&mut self) {
+        if self.open && !self.conn.is_autocommit() {
+            if let Err(e) = self.conn.execute_batch("ROLLBACK") {
+                tracing::warn!(error = %e, "rollback failed");
+            }
+        }
     }
 }
