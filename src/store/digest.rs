@@ -162,8 +162,9 @@ pub const OTHERS_PER_CHANGE: usize = 8;
 const STALE_OTHERS_SQL: &str = "SELECT id FROM product WHERE digest IS NULL AND id <> ?1 LIMIT 8";
 
 /// Rewrites the stale digests of products other than `product_id` (at most
-/// [`OTHERS_PER_CHANGE`]); call it in a change's transaction.
-pub fn refresh_others(conn: &Connection, product_id: i64) -> rusqlite::Result<()> {
+/// [`OTHERS_PER_CHANGE`]); call it in a change's transaction. True when no other
+/// product was left stale.
+pub fn refresh_others(conn: &Connection, product_id: i64) -> rusqlite::Result<bool> {
     // The limit is written into the SQL, not bound: SQLite plans with a bound LIMIT's
     // value and so prepares the statement again whenever it is bound, which was a
     // third of a keystroke's CPU besides the fsync (docs/performance.md).
@@ -172,10 +173,10 @@ pub fn refresh_others(conn: &Connection, product_id: i64) -> rusqlite::Result<()
         .query_map([product_id], |r| r.get(0))?
         .take(OTHERS_PER_CHANGE)
         .collect::<rusqlite::Result<_>>()?;
-    for id in stale {
+    for &id in &stale {
         refresh(conn, id)?;
     }
-    Ok(())
+    Ok(stale.len() < OTHERS_PER_CHANGE)
 }
 
 #[cfg(test)]

@@ -111,6 +111,10 @@ pub struct Store {
     path: PathBuf,
     who: String,
     clock: Clock,
+    /// The product whose change last caught up every other stale digest: changing it
+    /// again needs no catching up (src/store/digest.rs). Only ever skips work whose
+    /// absence leaves a digest stale, never wrong.
+    caught_up_for: Option<i64>,
 }
 
 impl Store {
@@ -174,6 +178,7 @@ impl Store {
             path: path.to_path_buf(),
             who: String::new(),
             clock: Arc::new(OffsetDateTime::now_utc),
+            caught_up_for: None,
         };
         store.who = store
             .meta("assessor")?
@@ -205,6 +210,7 @@ impl Store {
             path: path.to_path_buf(),
             who: String::new(),
             clock: Arc::new(OffsetDateTime::now_utc),
+            caught_up_for: None,
         };
         store.migrate()?;
         store.who = store
@@ -410,6 +416,7 @@ fn create(path: &Path) -> Result<()> {
                 path: tmp.clone(),
                 who: String::new(),
                 clock: Arc::new(OffsetDateTime::now_utc),
+                caught_up_for: None,
             };
             store.migrate()?;
             store

@@ -120,6 +120,7 @@ impl Store {
         let new_value = value.unwrap_or(old_value);
         let new_note = note.unwrap_or(&old_note).to_string();
         let mut audit_rows = 0;
+        let mut caught_up = self.caught_up_for;
         if new_value != old_value {
             audit::append(
                 &tx,
@@ -158,22 +159,35 @@ impl Store {
                 Value::NotApplicable => (None, 1),
                 Value::Unanswered => (None, 0),
             };
-            tx.prepare_cached(
-                "INSERT INTO observation (product_id, indicator, value, na, note, updated_at, updated_by)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-                 ON CONFLICT (product_id, indicator) DO UPDATE SET
-                   value = excluded.value, na = excluded.na, note = excluded.note,
-                   updated_at = excluded.updated_at, updated_by = excluded.updated_by",
-            )
-            .and_then(|mut stmt| {
-                stmt.execute(params![product.db_id, indicator.id, v, na, new_note, now, who])
-            })
-            .map_err(sql)?;
-            // This product's digest is stale now (a trigger saw to it); the one worked
-            // on before gets its digest back (src/store/digest.rs).
-            super::digest::refresh_others(&tx, product.db_id).map_err(sql)?;
+            let exists = na_col.is_some();
+            let (sql_text, args) = if exists {
+                (
+                    "UPDATE observation SET value = ?3, na = ?4, note = ?5, updated_at = ?6, updated_by = ?7
+                     WHERE product_id = ?1 AND indicator = ?2",
+                    params![product.db_id, indicator.id, v, na, new_note, now, who],
+                )
+            } else {
+                (
+                    "INSERT INTO observation (product_id, indicator, value, na, note, updated_at, updated_by)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                    params![product.db_id, indicator.id, v, na, new_note, now, who],
+                )
+            };
+            tx.prepare_cached(sql_text)
+                .and_then(|mut stmt| stmt.execute(args))
+                .map_err(sql)?;
+            // This product's digest is stale now (a trigger saw to it); the ones worked
+            // on before get their digests back (src/store/digest.rs), unless that was
+            // done at this product's previous change and nothing was left.
+            if self.caught_up_for != Some(product.db_id) {
+                let left = super::digest::refresh_others(&tx, product.db_id).map_err(sql)?;
+                caught_up = left.then_some(product.db_id);
+            } else {
+                caught_up = self.caught_up_for;
+            }
         }
         tx.commit().map_err(sql)?;
+        self.caught_up_for = caught_up;
         tracing::info!(product = %product.path, indicator = %indicator.id, ?new_value, audit_rows, "recorded");
         Ok(RecordOutcome {
             old_value,
