@@ -464,3 +464,48 @@ fn demo_assignment_is_big_enough() {
         assert!(names.contains(&want), "{names:?}");
     }
 }
+
+/// Pages a keystroke's commit writes, counted in the WAL: the observation and its
+/// audit row, nothing else, even when the observation carries a note (setting an
+/// unchanged note again would rewrite its entry in the notes index).
+#[test]
+fn a_value_change_writes_two_pages_even_beside_a_note() {
+    let (_dir, db) = temp_db();
+    let mut store = demo_store(&db);
+    let i = instrument_2021();
+    let p = store.product_ref("8171/DUKCAPIL/KTP-EL").unwrap();
+    let ind = &i.indicators[3];
+    store
+        .record(
+            &p,
+            ind,
+            Some(Value::Level(1)),
+            Some("Papan informasi di loket 2"),
+        )
+        .unwrap();
+    // Once more, so that the product's digest is stale already (a first change of a
+    // product also marks it, a page of `product`).
+    store.record(&p, ind, Some(Value::Level(0)), None).unwrap();
+    let wal = db.with_file_name(format!("{}-wal", db.file_name().unwrap().to_string_lossy()));
+    store
+        .conn()
+        .execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")
+        .unwrap();
+    let commits = 20u64;
+    for k in 0..commits {
+        let v = Value::Level(u32::from(k % 2 == 0));
+        let out = store.record(&p, ind, Some(v), None).unwrap();
+        assert_eq!(out.audit_rows, 1);
+        assert_eq!(out.old_note, "Papan informasi di loket 2");
+    }
+    let frames = (std::fs::metadata(&wal).unwrap().len() - 32) / (4096 + 24);
+    // Two pages per commit, and now and then a page more when the audit log's last
+    // page fills up; three per commit would mean a third B-tree is written.
+    assert!(
+        frames <= commits * 2 + commits / 4,
+        "{frames} WAL frames for {commits} commits"
+    );
+    let ds = store.load().unwrap();
+    let pi = ds.products.iter().position(|q| q.db_id == p.db_id).unwrap();
+    assert_eq!(ds.products[pi].values[3], Value::Level(0));
+}

@@ -51,6 +51,11 @@ const MIGRATIONS: &[(&str, &str)] = &[
     // Each product's values in compact form, and an index of the notes, so that a
     // nation's workstation opens at once (src/store/digest.rs, docs/performance.md).
     ("0003_digest", include_str!("../../schema/0003_digest.sql")),
+    // A keystroke's change: the digest trigger fires for values only, looking once.
+    (
+        "0004_digest_trigger",
+        include_str!("../../schema/0004_digest_trigger.sql"),
+    ),
 ];
 
 /// The schema version this build writes.

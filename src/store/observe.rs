@@ -159,22 +159,38 @@ impl Store {
                 Value::NotApplicable => (None, 1),
                 Value::Unanswered => (None, 0),
             };
-            let exists = na_col.is_some();
-            let (sql_text, args) = if exists {
-                (
-                    "UPDATE observation SET value = ?3, na = ?4, note = ?5, updated_at = ?6, updated_by = ?7
-                     WHERE product_id = ?1 AND indicator = ?2",
-                    params![product.db_id, indicator.id, v, na, new_note, now, who],
-                )
-            } else {
-                (
+            // Only the columns that changed are set: setting an unchanged note again
+            // rewrites its entry in the notes index, a third page for the commit.
+            let sql_text = match (na_col.is_some(), new_value != old_value, new_note != old_note) {
+                (false, _, _) => {
                     "INSERT INTO observation (product_id, indicator, value, na, note, updated_at, updated_by)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                    params![product.db_id, indicator.id, v, na, new_note, now, who],
-                )
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+                }
+                (true, true, false) => {
+                    "UPDATE observation SET value = ?3, na = ?4, updated_at = ?6, updated_by = ?7
+                     WHERE product_id = ?1 AND indicator = ?2"
+                }
+                (true, false, _) => {
+                    "UPDATE observation SET note = ?5, updated_at = ?6, updated_by = ?7
+                     WHERE product_id = ?1 AND indicator = ?2"
+                }
+                (true, true, true) => {
+                    "UPDATE observation SET value = ?3, na = ?4, note = ?5, updated_at = ?6, updated_by = ?7
+                     WHERE product_id = ?1 AND indicator = ?2"
+                }
             };
             tx.prepare_cached(sql_text)
-                .and_then(|mut stmt| stmt.execute(args))
+                .and_then(|mut stmt| {
+                    stmt.execute(params![
+                        product.db_id,
+                        indicator.id,
+                        v,
+                        na,
+                        new_note,
+                        now,
+                        who
+                    ])
+                })
                 .map_err(sql)?;
             // This product's digest is stale now (a trigger saw to it); the ones worked
             // on before get their digests back (src/store/digest.rs), unless that was
