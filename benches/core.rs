@@ -80,7 +80,7 @@ fn commit(c: &mut Criterion) {
     std::fs::create_dir_all(&dir).expect("dir");
     let conn = rusqlite::Connection::open(dir.join("bare.db")).expect("bare");
     conn.execute_batch(
-        "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; CREATE TABLE IF NOT EXISTS t (k INTEGER PRIMARY KEY, v INTEGER);",
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; CREATE TABLE IF NOT EXISTS t (k INTEGER PRIMARY KEY, v INTEGER); CREATE TABLE IF NOT EXISTS log (seq INTEGER PRIMARY KEY, v TEXT NOT NULL);",
     )
     .expect("bare setup");
     let mut k = 0i64;
@@ -95,6 +95,22 @@ fn commit(c: &mut Criterion) {
         };
         run("BEGIN IMMEDIATE", &[]);
         run("INSERT OR REPLACE INTO t VALUES (1, ?1)", &[&k]);
+        run("COMMIT", &[]);
+    };
+    // The floor of the design: one row replaced and one row appended in two tables
+    // (patuh's observation and audit row), two pages; nothing else.
+    let mut j = 0i64;
+    let filler = "x".repeat(200);
+    let mut two_rows = || {
+        j += 1;
+        let run = |sql: &str, args: &[&dyn rusqlite::ToSql]| {
+            conn.prepare_cached(sql)
+                .and_then(|mut s| s.execute(args))
+                .expect("two-row commit")
+        };
+        run("BEGIN IMMEDIATE", &[]);
+        run("INSERT OR REPLACE INTO t VALUES (2, ?1)", &[&j]);
+        run("INSERT INTO log (v) VALUES (?1)", &[&filler]);
         run("COMMIT", &[]);
     };
 
@@ -125,7 +141,8 @@ fn commit(c: &mut Criterion) {
             .expect("record")
     };
 
-    let (mut ours, mut floor, mut hops) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut ours, mut floor, mut hops, mut twos) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for _ in 0..support::iterations(4000) {
         let t = Instant::now();
         record(&mut store);
@@ -133,6 +150,9 @@ fn commit(c: &mut Criterion) {
         let t = Instant::now();
         bare();
         floor.push(t.elapsed());
+        let t = Instant::now();
+        two_rows();
+        twos.push(t.elapsed());
     }
     for _ in 0..support::iterations(1000) {
         let t = Instant::now();
@@ -144,16 +164,24 @@ fn commit(c: &mut Criterion) {
     }
     // Back to the product of the steady state: its neighbour's digest is written now.
     record(&mut store);
-    let (ours, floor, hops) = (
+    let (ours, floor, hops, twos) = (
         support::Spread::of(ours),
         support::Spread::of(floor),
         support::Spread::of(hops),
+        support::Spread::of(twos),
     );
     ours.report(&format!("commit/{scale}/patuh record, alternating"));
     hops.report(&format!(
         "commit/{scale}/patuh record on another product each time (worst case), alternating"
     ));
     floor.report(&format!("commit/{scale}/bare one-row commit, alternating"));
+    twos.report(&format!(
+        "commit/{scale}/bare two-row commit (two tables, two pages), alternating"
+    ));
+    println!(
+        "commit/{scale} floor of two rows in two tables: p50 {:.2}x the bare commit",
+        twos.p50.as_secs_f64() / floor.p50.as_secs_f64()
+    );
     let ratio = ours.p50.as_secs_f64() / floor.p50.as_secs_f64();
     println!(
         "commit/{scale} ratio: p50 {ratio:.2}x the bare commit; target <= 1.2x: {}",
