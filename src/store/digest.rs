@@ -171,7 +171,6 @@ pub fn refresh_others(conn: &Connection, product_id: i64) -> rusqlite::Result<bo
     let stale: Vec<i64> = conn
         .prepare_cached(STALE_OTHERS_SQL)?
         .query_map([product_id], |r| r.get(0))?
-        .take(OTHERS_PER_CHANGE)
         .collect::<rusqlite::Result<_>>()?;
     for &id in &stale {
         refresh(conn, id)?;

@@ -196,10 +196,8 @@ impl Store {
             // on before get their digests back (src/store/digest.rs), unless that was
             // done at this product's previous change and nothing was left.
             if self.caught_up_for != Some(product.db_id) {
-                let left = super::digest::refresh_others(&tx, product.db_id).map_err(sql)?;
-                caught_up = left.then_some(product.db_id);
-            } else {
-                caught_up = self.caught_up_for;
+                let all = super::digest::refresh_others(&tx, product.db_id).map_err(sql)?;
+                caught_up = all.then_some(product.db_id);
             }
         }
         tx.commit().map_err(sql)?;
@@ -292,13 +290,7 @@ impl Store {
         let path = self.path.clone();
         let sql = |e| super::classify(&path, e);
         let tx = WriteTx::begin(&self.conn).map_err(sql)?;
-        let finalized: Option<String> = tx
-            .query_row(
-                "SELECT finalized_at FROM product WHERE id = ?1",
-                [product.db_id],
-                |r| r.get(0),
-            )
-            .map_err(sql)?;
+        let finalized = finalized_at(&tx, product, &path)?;
         if finalized.is_some() == finalize {
             return Ok(()); // already in that state: nothing to record
         }
@@ -331,11 +323,18 @@ impl Store {
 
 /// Refuses changes to a finalized product.
 fn ensure_open(conn: &Connection, product: &ProductRef, db: &std::path::Path) -> Result<()> {
-    let finalized: Option<String> = conn
-        .prepare_cached("SELECT finalized_at FROM product WHERE id = ?1")
+    refuse_finalized(product, finalized_at(conn, product, db)?)
+}
+
+/// When the product was finalized, if it is.
+fn finalized_at(
+    conn: &Connection,
+    product: &ProductRef,
+    db: &std::path::Path,
+) -> Result<Option<String>> {
+    conn.prepare_cached("SELECT finalized_at FROM product WHERE id = ?1")
         .and_then(|mut stmt| stmt.query_row([product.db_id], |r| r.get(0)))
-        .map_err(|e| super::classify(db, e))?;
-    refuse_finalized(product, finalized)
+        .map_err(|e| super::classify(db, e))
 }
 
 fn refuse_finalized(product: &ProductRef, finalized: Option<String>) -> Result<()> {
