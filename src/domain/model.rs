@@ -8,7 +8,7 @@ use std::str::FromStr;
 use num_rational::BigRational;
 
 use super::instrument::{Aggregate, Band, Instrument};
-use super::scoring::{Mean, ProductScore, Rounded, Value, score_product};
+use super::scoring::{Mean, ProductScore, Rounded, Scorer, Value};
 
 /// The kind of a government body, as the Ombudsman ranks them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -106,8 +106,13 @@ pub struct Dataset {
 
 impl Dataset {
     pub fn instrument_of_product(&self, p: usize) -> &Instrument {
+        &self.instruments[self.instrument_index_of_product(p)]
+    }
+
+    /// The place in `instruments` of the instrument a product is assessed with.
+    pub fn instrument_index_of_product(&self, p: usize) -> usize {
         let a = self.units[self.products[p].unit].agency;
-        &self.instruments[self.agencies[a].instrument]
+        self.agencies[a].instrument
     }
 
     pub fn instrument_of_agency(&self, a: usize) -> &Instrument {
@@ -188,6 +193,9 @@ struct AgencyAcc {
 /// Scores of every product, unit and agency, kept up to date one product at a time.
 #[derive(Debug, Clone, Default)]
 pub struct ScoreBook {
+    /// One per instrument of the dataset, in its order: the scoring engine's
+    /// preparation of each, made once (not kept in the instruments).
+    scorers: Vec<Scorer>,
     products: Vec<ProductScore>,
     units: Vec<UnitAcc>,
     agencies: Vec<AgencyAcc>,
@@ -196,8 +204,12 @@ pub struct ScoreBook {
 impl ScoreBook {
     /// Scores everything from scratch.
     pub fn compute(ds: &Dataset) -> ScoreBook {
+        let scorers: Vec<Scorer> = ds.instruments.iter().map(Scorer::new).collect();
         let products: Vec<ProductScore> = (0..ds.products.len())
-            .map(|p| score_product(ds.instrument_of_product(p), &ds.products[p].values))
+            .map(|p| {
+                let i = ds.instrument_index_of_product(p);
+                scorers[i].score(&ds.instruments[i], &ds.products[p].values)
+            })
             .collect();
         let mut units = vec![UnitAcc::default(); ds.units.len()];
         for (p, ps) in products.iter().enumerate() {
@@ -219,6 +231,7 @@ impl ScoreBook {
             a.total += acc.total;
         }
         ScoreBook {
+            scorers,
             products,
             units,
             agencies,
@@ -228,7 +241,13 @@ impl ScoreBook {
     /// Rescores one product and adjusts only its unit and agency (exact, so the result
     /// is the same as [`ScoreBook::compute`]).
     pub fn update_product(&mut self, ds: &Dataset, p: usize) {
-        let new = score_product(ds.instrument_of_product(p), &ds.products[p].values);
+        let i = ds.instrument_index_of_product(p);
+        let instrument = &ds.instruments[i];
+        let values = &ds.products[p].values;
+        let new = match self.scorers.get(i) {
+            Some(scorer) => scorer.score(instrument, values),
+            None => Scorer::new(instrument).score(instrument, values),
+        };
         let old = std::mem::replace(&mut self.products[p], new.clone());
         let u = ds.products[p].unit;
         let a = ds.units[u].agency;
