@@ -242,8 +242,12 @@ impl IntWeights {
             full.push(f);
         }
         let dim_weight = if instrument.has_dimension_weights() {
-            let den =
-                common_denominator(instrument.dimensions.iter().filter_map(|d| d.weight.as_ref()))?;
+            let den = common_denominator(
+                instrument
+                    .dimensions
+                    .iter()
+                    .filter_map(|d| d.weight.as_ref()),
+            )?;
             Some(
                 instrument
                     .dimensions

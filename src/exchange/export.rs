@@ -5,8 +5,6 @@
 use std::collections::{BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
 
-use rusqlite::params;
-
 use super::bundle::{
     self, AgencyEntry, Assessor, AuditContent, AuditEntry, EvidenceEntry, FORMAT, FORMAT_VERSION,
     InstrumentEntry, InstrumentRef, ObservationEntry, Payload, ProductEntry, ScoreEntry, UnitEntry,
@@ -16,7 +14,7 @@ use super::keys::{Identity, keys_dir};
 use super::{ExchangeError, Result, write_atomic, write_atomic_file};
 use crate::domain::Instrument;
 use crate::domain::model::{ScoreBook, Summary};
-use crate::store::{ChainCheck, Store, audit};
+use crate::store::{ChainCheck, Store};
 
 /// The `meta` key that marks a central database, and its value (defined in the store,
 /// whose check needs them too).
@@ -181,8 +179,6 @@ fn collect(
             "{db} is a central database; exports are made on the assessors' workstations"
         )));
     }
-    let conn = store.conn();
-    let sql = |e| ExchangeError::Store(store.sql(e));
     let ds = store.load()?;
     if ds.agencies.is_empty() {
         return Err(ExchangeError::Invalid(format!(
@@ -211,21 +207,6 @@ fn collect(
     let mut instruments: Vec<InstrumentEntry> = Vec::new();
     let mut agencies = Vec::new();
     let mut exported_paths = HashSet::new();
-    let mut obs_stmt = conn
-        .prepare(
-            "SELECT indicator, value, na, note, updated_at, updated_by FROM observation
-             WHERE product_id = ?1 ORDER BY indicator",
-        )
-        .map_err(sql)?;
-    let mut ev_stmt = conn
-        .prepare(
-            "SELECT indicator, reference, size, sha256, added_at, added_by FROM evidence
-             WHERE product_id = ?1 ORDER BY id",
-        )
-        .map_err(sql)?;
-    let mut fin_stmt = conn
-        .prepare("SELECT finalized_at, finalized_by FROM product WHERE id = ?1")
-        .map_err(sql)?;
     for &a in &chosen {
         let agency = &ds.agencies[a];
         let instrument = ds.instrument_of_agency(a);
@@ -250,45 +231,35 @@ fn collect(
             for &p in &unit.products {
                 let product = &ds.products[p];
                 exported_paths.insert(ds.product_path(p));
-                let observations = obs_stmt
-                    .query_map(params![product.db_id], |r| {
-                        Ok(ObservationEntry {
-                            indicator: r.get(0)?,
-                            value: r
-                                .get::<_, Option<i64>>(1)?
-                                .map(|v| u32::try_from(v).unwrap_or(u32::MAX)),
-                            na: r.get::<_, i64>(2)? != 0,
-                            note: r.get(3)?,
-                            updated_at: r.get(4)?,
-                            updated_by: r.get(5)?,
-                        })
-                    })
-                    .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
-                    .map_err(sql)?
+                let record = store.product_record(product.db_id)?;
+                let known = |indicator: &str| instrument.indicator_index(indicator).is_some();
+                let observations = record
+                    .observations
                     .into_iter()
-                    .filter(|o| instrument.indicator_index(&o.indicator).is_some())
-                    .collect();
-                let evidence = ev_stmt
-                    .query_map(params![product.db_id], |r| {
-                        Ok(EvidenceEntry {
-                            indicator: r.get(0)?,
-                            reference: r.get(1)?,
-                            size: r
-                                .get::<_, Option<i64>>(2)?
-                                .map(|s| u64::try_from(s).unwrap_or(0)),
-                            sha256: r.get(3)?,
-                            added_at: r.get(4)?,
-                            added_by: r.get(5)?,
-                        })
+                    .filter(|o| known(&o.indicator))
+                    .map(|o| ObservationEntry {
+                        indicator: o.indicator,
+                        value: o.value.map(|v| u32::try_from(v).unwrap_or(u32::MAX)),
+                        na: o.na,
+                        note: o.note,
+                        updated_at: o.updated_at,
+                        updated_by: o.updated_by,
                     })
-                    .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
-                    .map_err(sql)?
-                    .into_iter()
-                    .filter(|e| instrument.indicator_index(&e.indicator).is_some())
                     .collect();
-                let (finalized_at, finalized_by): (Option<String>, Option<String>) = fin_stmt
-                    .query_row(params![product.db_id], |r| Ok((r.get(0)?, r.get(1)?)))
-                    .map_err(sql)?;
+                let evidence = record
+                    .evidence
+                    .into_iter()
+                    .filter(|e| known(&e.indicator))
+                    .map(|e| EvidenceEntry {
+                        indicator: e.indicator,
+                        reference: e.reference,
+                        size: e.size.map(|s| u64::try_from(s).unwrap_or(0)),
+                        sha256: e.sha256,
+                        added_at: e.added_at,
+                        added_by: e.added_by,
+                    })
+                    .collect();
+                let (finalized_at, finalized_by) = (record.finalized_at, record.finalized_by);
                 products.push(ProductEntry {
                     code: product.code.clone(),
                     name: product.name.clone(),
@@ -346,19 +317,14 @@ fn audit_entries(
 ) -> Result<()> {
     let db = store.path().display().to_string();
     let mut check = ChainCheck::default();
-    let mut stop: Option<ExchangeError> = None;
-    audit::for_each_row(store.conn(), |row, hash| {
-        if stop.is_some() {
-            return Ok(());
-        }
+    store.each_audit_row(|row, hash| {
         if let Err(b) = check.next(&row, &hash) {
-            stop = Some(ExchangeError::AuditChain(format!(
+            return Err(ExchangeError::AuditChain(format!(
                 "{db}: {b}; nothing was exported. Run `patuh check` and restore the database from a backup"
             )));
-            return Ok(());
         }
         let full = exported.contains(&row.product);
-        let entry = AuditEntry {
+        f(AuditEntry {
             seq: row.seq,
             prev_hash: row.prev_hash,
             hash,
@@ -371,17 +337,8 @@ fn audit_entries(
                 old: row.old,
                 new: row.new,
             }),
-        };
-        if let Err(e) = f(entry) {
-            stop = Some(e);
-        }
-        Ok(())
+        })
     })
-    .map_err(|e| ExchangeError::Store(store.sql(e)))?;
-    match stop {
-        Some(e) => Err(e),
-        None => Ok(()),
-    }
 }
 
 #[cfg(test)]

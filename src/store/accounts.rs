@@ -12,7 +12,7 @@ use crate::domain::text::sanitize;
 
 /// The problems found, one line each (empty when the log accounts for everything).
 pub(super) fn check(store: &Store) -> Result<Vec<String>> {
-    let conn = store.conn();
+    let conn = &store.conn;
     let sql = |e| store.sql(e);
     let mut replay = Replay::new();
     for (row, _) in rows(conn).map_err(sql)? {
