@@ -13,7 +13,7 @@ use super::crypt;
 use super::keys::{Identity, keys_dir};
 use super::{ExchangeError, Result, write_atomic, write_atomic_file};
 use crate::domain::Instrument;
-use crate::domain::model::{ScoreBook, Summary};
+use crate::domain::model::{Dataset, ScoreBook, Summary};
 use crate::store::{ChainCheck, Store};
 
 /// The `meta` key that marks a central database, and its value (defined in the store,
@@ -185,110 +185,20 @@ fn collect(
             "{db} has no agencies to export; import an assignment first"
         )));
     }
-    let chosen: Vec<usize> = if codes.is_empty() {
-        (0..ds.agencies.len()).collect()
-    } else {
-        let mut seen = BTreeSet::new();
-        let mut out = Vec::new();
-        for code in codes {
-            let a = ds.find_agency(code).ok_or_else(|| {
-                ExchangeError::Invalid(format!(
-                    "no agency {code} in {db}; see the codes with `patuh score`"
-                ))
-            })?;
-            if seen.insert(a) {
-                out.push(a);
-            }
-        }
-        out.sort_unstable();
-        out
-    };
+    let chosen = chosen_agencies(&ds, codes, &db)?;
     let book = ScoreBook::compute(&ds);
     let mut instruments: Vec<InstrumentEntry> = Vec::new();
     let mut agencies = Vec::new();
     let mut exported_paths = HashSet::new();
-    for &a in &chosen {
-        let agency = &ds.agencies[a];
+    for a in chosen {
         let instrument = ds.instrument_of_agency(a);
         if !instruments
             .iter()
             .any(|i| i.id == instrument.id && i.version == instrument.version)
         {
-            let body = serde_json::from_str(&instrument.canonical).map_err(|e| {
-                ExchangeError::Invalid(format!("instrument {}: {e}", instrument.id))
-            })?;
-            instruments.push(InstrumentEntry {
-                id: instrument.id.clone(),
-                version: instrument.version.clone(),
-                sha256: instrument.sha256.clone(),
-                body,
-            });
+            instruments.push(instrument_entry(instrument)?);
         }
-        let mut units = Vec::new();
-        for &u in &agency.units {
-            let unit = &ds.units[u];
-            let mut products = Vec::new();
-            for &p in &unit.products {
-                let product = &ds.products[p];
-                exported_paths.insert(ds.product_path(p));
-                let record = store.product_record(product.db_id)?;
-                let known = |indicator: &str| instrument.indicator_index(indicator).is_some();
-                let observations = record
-                    .observations
-                    .into_iter()
-                    .filter(|o| known(&o.indicator))
-                    .map(|o| ObservationEntry {
-                        indicator: o.indicator,
-                        value: o.value.map(|v| u32::try_from(v).unwrap_or(u32::MAX)),
-                        na: o.na,
-                        note: o.note,
-                        updated_at: o.updated_at,
-                        updated_by: o.updated_by,
-                    })
-                    .collect();
-                let evidence = record
-                    .evidence
-                    .into_iter()
-                    .filter(|e| known(&e.indicator))
-                    .map(|e| EvidenceEntry {
-                        indicator: e.indicator,
-                        reference: e.reference,
-                        size: e.size.map(|s| u64::try_from(s).unwrap_or(0)),
-                        sha256: e.sha256,
-                        added_at: e.added_at,
-                        added_by: e.added_by,
-                    })
-                    .collect();
-                let (finalized_at, finalized_by) = (record.finalized_at, record.finalized_by);
-                products.push(ProductEntry {
-                    code: product.code.clone(),
-                    name: product.name.clone(),
-                    finalized_at,
-                    finalized_by,
-                    score: score_entry(&book.product_summary(p), instrument),
-                    observations,
-                    evidence,
-                });
-            }
-            units.push(UnitEntry {
-                code: unit.code.clone(),
-                name: unit.name.clone(),
-                score: score_entry(&book.unit(u), instrument),
-                products,
-            });
-        }
-        agencies.push(AgencyEntry {
-            code: agency.code.clone(),
-            name: agency.name.clone(),
-            kind: agency.kind.as_str().to_string(),
-            instrument: InstrumentRef {
-                id: instrument.id.clone(),
-                version: instrument.version.clone(),
-                sha256: instrument.sha256.clone(),
-            },
-            score: score_entry(&book.agency(&ds, a), instrument),
-            units,
-        });
+        agencies.push(agency_entry(store, &ds, &book, a, &mut exported_paths)?);
     }
     let payload = Payload {
         format: FORMAT.into(),
@@ -304,6 +214,125 @@ fn collect(
         audit: Vec::new(),
     };
     Ok((payload, exported_paths))
+}
+
+/// The agencies to export, in database order: all when `codes` is empty.
+fn chosen_agencies(ds: &Dataset, codes: &[String], db: &str) -> Result<Vec<usize>> {
+    if codes.is_empty() {
+        return Ok((0..ds.agencies.len()).collect());
+    }
+    let mut seen = BTreeSet::new();
+    let mut out = Vec::new();
+    for code in codes {
+        let a = ds.find_agency(code).ok_or_else(|| {
+            ExchangeError::Invalid(format!(
+                "no agency {code} in {db}; see the codes with `patuh score`"
+            ))
+        })?;
+        if seen.insert(a) {
+            out.push(a);
+        }
+    }
+    out.sort_unstable();
+    Ok(out)
+}
+
+fn instrument_entry(instrument: &Instrument) -> Result<InstrumentEntry> {
+    let body = serde_json::from_str(&instrument.canonical)
+        .map_err(|e| ExchangeError::Invalid(format!("instrument {}: {e}", instrument.id)))?;
+    Ok(InstrumentEntry {
+        id: instrument.id.clone(),
+        version: instrument.version.clone(),
+        sha256: instrument.sha256.clone(),
+        body,
+    })
+}
+
+/// An agency with its units and products; the paths of its products go to `exported`.
+fn agency_entry(
+    store: &Store,
+    ds: &Dataset,
+    book: &ScoreBook,
+    a: usize,
+    exported: &mut HashSet<String>,
+) -> Result<AgencyEntry> {
+    let agency = &ds.agencies[a];
+    let instrument = ds.instrument_of_agency(a);
+    let mut units = Vec::new();
+    for &u in &agency.units {
+        let unit = &ds.units[u];
+        let mut products = Vec::new();
+        for &p in &unit.products {
+            exported.insert(ds.product_path(p));
+            products.push(product_entry(store, ds, book, p, instrument)?);
+        }
+        units.push(UnitEntry {
+            code: unit.code.clone(),
+            name: unit.name.clone(),
+            score: score_entry(&book.unit(u), instrument),
+            products,
+        });
+    }
+    Ok(AgencyEntry {
+        code: agency.code.clone(),
+        name: agency.name.clone(),
+        kind: agency.kind.as_str().to_string(),
+        instrument: InstrumentRef {
+            id: instrument.id.clone(),
+            version: instrument.version.clone(),
+            sha256: instrument.sha256.clone(),
+        },
+        score: score_entry(&book.agency(ds, a), instrument),
+        units,
+    })
+}
+
+/// A product as stored, but rows of indicators its instrument does not have.
+fn product_entry(
+    store: &Store,
+    ds: &Dataset,
+    book: &ScoreBook,
+    p: usize,
+    instrument: &Instrument,
+) -> Result<ProductEntry> {
+    let product = &ds.products[p];
+    let record = store.product_record(product.db_id)?;
+    let known = |indicator: &str| instrument.indicator_index(indicator).is_some();
+    let observations = record
+        .observations
+        .into_iter()
+        .filter(|o| known(&o.indicator))
+        .map(|o| ObservationEntry {
+            indicator: o.indicator,
+            value: o.value.map(|v| u32::try_from(v).unwrap_or(u32::MAX)),
+            na: o.na,
+            note: o.note,
+            updated_at: o.updated_at,
+            updated_by: o.updated_by,
+        })
+        .collect();
+    let evidence = record
+        .evidence
+        .into_iter()
+        .filter(|e| known(&e.indicator))
+        .map(|e| EvidenceEntry {
+            indicator: e.indicator,
+            reference: e.reference,
+            size: e.size.map(|s| u64::try_from(s).unwrap_or(0)),
+            sha256: e.sha256,
+            added_at: e.added_at,
+            added_by: e.added_by,
+        })
+        .collect();
+    Ok(ProductEntry {
+        code: product.code.clone(),
+        name: product.name.clone(),
+        finalized_at: record.finalized_at,
+        finalized_by: record.finalized_by,
+        score: score_entry(&book.product_summary(p), instrument),
+        observations,
+        evidence,
+    })
 }
 
 /// The workstation's whole audit chain as export entries, in order: rows of
