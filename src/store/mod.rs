@@ -1,8 +1,15 @@
-//! The SQLite store: opening (and refusing) database files, migrations, settings.
-//! One module per concern: `catalog` (instruments, assignments), `observe` (the
-//! changes a user makes, each its own transaction with an audit row), `audit` (the
-//! hash chain), `load` (reading everything into a [`crate::domain::model::Dataset`]),
-//! `lock` (one workstation per file; commands that change it wait their turn).
+//! The SQLite store: opening (and refusing) database files, settings, and every SQL
+//! statement of patuh (no other module runs SQL; every SQLite error reaches the user
+//! through `classify`, the file named and the fix said). One module per concern:
+//! `header` (the file checked before SQLite touches it), `schema` (the migrations and
+//! the check that a file's tables are those of its version), `catalog` (instruments,
+//! assignments), `observe` (the changes a user makes, each its own transaction with an
+//! audit row), `evidence` (reading references back), `audit` (the hash chain and its
+//! replay), `accounts` (whether the log accounts for the tables), `digest` (each
+//! product's values in compact form), `load` (everything into a
+//! [`crate::domain::model::Dataset`]), `records` (what an export reads), `central`
+//! (the central merge's reads and writes, the report's conflicts), `bulk` (the
+//! generator's bulk insert), `lock` (one workstation per file).
 
 mod accounts;
 pub mod audit;
