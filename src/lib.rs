@@ -7,7 +7,7 @@
 //! - `domain`: instruments, assignments, the data model and the exact scoring engine;
 //!   pure: no file, database or terminal.
 //! - `store`: the SQLite file: opening, refusing, migrating, every change with its
-//!   audit row, loading, the lock. The only module with SQL (and `rusqlite`) in it.
+//!   audit row, loading, the lock. The only module with SQL in it.
 //! - `generate`: the deterministic data generator (`patuh gen`), writing through `store`.
 //! - `exchange`: keys, signed export files, verification, the central merge and the
 //!   reports; reads and writes through `store`.

@@ -2,7 +2,6 @@
 //! state and database out.
 
 use crossterm::event::KeyCode;
-use rusqlite::params;
 
 use super::*;
 use crate::domain::model::ScoreBook;
@@ -17,7 +16,7 @@ fn observation(app: &App, path: &str, indicator: &str) -> Option<(Option<i64>, i
         .conn()
         .query_row(
             "SELECT value, na, note FROM observation WHERE product_id = ?1 AND indicator = ?2",
-            params![app.ds.products[p].db_id, indicator],
+            (app.ds.products[p].db_id, indicator),
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )
         .ok()
