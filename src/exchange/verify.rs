@@ -129,7 +129,19 @@ pub fn stamp(exported_at: &str) -> Result<String> {
             sanitize(exported_at)
         ))
     })?;
-    let t = t.to_offset(time::UtcOffset::UTC);
+    // RFC 3339 allows the years 0000-9999 with any offset, so UTC can fall outside
+    // them (`9999-12-31T23:59:59-01:00` is the year 10000 in UTC, where `to_offset`
+    // panics; `0000-01-01T00:00:00+00:01` the year -1, whose text would not sort as
+    // time): refused.
+    let t = t
+        .checked_to_offset(time::UtcOffset::UTC)
+        .filter(|t| (0..=9999).contains(&t.year()))
+        .ok_or_else(|| {
+            ExchangeError::Invalid(format!(
+                "exported_at {:?} lies outside the years 0000-9999 once taken to UTC; the workstation's clock is wrong",
+                sanitize(exported_at)
+            ))
+        })?;
     let fmt = time::macros::format_description!(
         "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:9]Z"
     );
