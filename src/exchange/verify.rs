@@ -394,8 +394,14 @@ pub fn check_audit(rows: &[AuditEntry]) -> Result<usize> {
 /// note, evidence or finalization without its row.
 fn check_audit_accounts(payload: &Payload, ds: &Dataset) -> Result<()> {
     let mut replay = Replay::new();
+    let products: std::collections::HashMap<String, usize> = (0..ds.products.len())
+        .map(|p| (ds.product_path(p), p))
+        .collect();
     for entry in &payload.audit {
         let Some(c) = &entry.content else { continue };
+        if let Some(&p) = products.get(&c.product) {
+            check_row_on_scale(entry.seq, c, ds.instrument_of_product(p))?;
+        }
         replay
             .apply(
                 entry.seq,
@@ -456,6 +462,48 @@ fn check_audit_accounts(payload: &Payload, ds: &Dataset) -> Result<()> {
                 } else {
                     "not finalized"
                 }
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// A row of an exported product names an indicator of the product's instrument, and
+/// a value row's old and new values are values on that indicator's scale (`""` for
+/// unanswered, `N/A`, or a whole number from 0 to its maximum, written as patuh
+/// writes it). Scoring would cap a value above the maximum silently; a history
+/// holding one was not written by patuh.
+fn check_row_on_scale(seq: i64, c: &super::bundle::AuditContent, inst: &Instrument) -> Result<()> {
+    let fail = |reason: String| ExchangeError::AuditChain(ChainBreak { seq, reason }.to_string());
+    if !matches!(c.action.as_str(), "value" | "note" | "evidence") {
+        return Ok(());
+    }
+    let name = c.indicator.as_deref().unwrap_or_default();
+    let Some(i) = inst.indicator_index(name) else {
+        return Err(fail(format!(
+            "it changes indicator {:?} of {}, which instrument {} does not have",
+            sanitize(name),
+            sanitize(&c.product),
+            inst.id
+        )));
+    };
+    if c.action != "value" {
+        return Ok(());
+    }
+    let max = inst.indicators[i].max;
+    for text in [c.old.as_deref(), c.new.as_deref()].into_iter().flatten() {
+        let on_scale = match text {
+            "" | "N/A" => true,
+            t => t
+                .parse::<u32>()
+                .is_ok_and(|v| v <= max && v.to_string() == t),
+        };
+        if !on_scale {
+            return Err(fail(format!(
+                "it gives {} {} the value {:?}, which is not on its scale (0 to {max}, or N/A)",
+                sanitize(&c.product),
+                sanitize(name),
+                sanitize(text)
             )));
         }
     }
