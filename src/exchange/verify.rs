@@ -14,7 +14,7 @@ use super::bundle::{self, AuditEntry, Opened, Payload, ProductEntry, ScoreEntry}
 use super::crypt::{self, CentralIdentity};
 use super::export::score_entry;
 use super::keys::TrustedKeys;
-use super::{ExchangeError, Result, io_err};
+use super::{ExchangeError, Result};
 use crate::domain::json::is_code;
 use crate::domain::model::{Agency, Dataset, Kind, Product, ScoreBook, Unit};
 use crate::domain::scoring::Value;
@@ -57,7 +57,7 @@ pub fn verify_file(
     trusted: Option<&TrustedKeys>,
     identity: Option<&CentralIdentity>,
 ) -> Result<Verified> {
-    let bytes = std::fs::read(path).map_err(io_err(path))?;
+    let bytes = crate::fsio::read(path, crate::fsio::MAX_EXPORT_BYTES, "an export file")?;
     verify_bytes(&bytes, trusted, identity)
 }
 
