@@ -75,6 +75,11 @@ pub enum FileError {
         mode: u32,
         chmod: &'static str,
     },
+    #[error("{}: cannot read the file: {source}", path.display())]
+    Unreadable {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{}: {source}", path.display())]
     Io {
         path: PathBuf,
@@ -84,6 +89,13 @@ pub enum FileError {
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> FileError + '_ {
     move |source| FileError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+fn unreadable(path: &Path) -> impl FnOnce(std::io::Error) -> FileError + '_ {
+    move |source| FileError::Unreadable {
         path: path.to_path_buf(),
         source,
     }
@@ -121,7 +133,7 @@ pub fn open_regular(path: &Path, follow: bool) -> Result<(File, Metadata), FileE
     } else {
         std::fs::symlink_metadata(path)
     }
-    .map_err(io(path))?;
+    .map_err(unreadable(path))?;
     if !follow && before.file_type().is_symlink() {
         return Err(FileError::Symlink {
             path: path.to_path_buf(),
@@ -145,12 +157,12 @@ pub fn open_regular(path: &Path, follow: bool) -> Result<(File, Metadata), FileE
             Some(libc::ELOOP) if !follow => FileError::Symlink {
                 path: path.to_path_buf(),
             },
-            _ => FileError::Io {
+            _ => FileError::Unreadable {
                 path: path.to_path_buf(),
                 source: e,
             },
         })?;
-    let meta = file.metadata().map_err(io(path))?;
+    let meta = file.metadata().map_err(unreadable(path))?;
     if let Some(kind) = kind_of(&meta) {
         return Err(FileError::NotRegular {
             path: path.to_path_buf(),
@@ -182,7 +194,7 @@ fn read_capped(
     (&mut file)
         .take(limit + 1)
         .read_to_end(&mut bytes)
-        .map_err(io(path))?;
+        .map_err(unreadable(path))?;
     if bytes.len() as u64 > limit {
         return Err(too_large(bytes.len() as u64));
     }
@@ -244,7 +256,7 @@ pub fn read_secret(path: &Path, follow: bool) -> Result<Vec<u8>, FileError> {
     }
     // The folder the file really is in: a link's target may lie elsewhere.
     let real = if follow {
-        std::fs::canonicalize(path).map_err(io(path))?
+        std::fs::canonicalize(path).map_err(unreadable(path))?
     } else {
         path.to_path_buf()
     };
