@@ -14,7 +14,7 @@ use super::bundle::{self, AuditEntry, Opened, Payload, ProductEntry, ScoreEntry}
 use super::crypt::{self, CentralIdentity};
 use super::export::score_entry;
 use super::keys::TrustedKeys;
-use super::{ExchangeError, Result, io_err};
+use super::{ExchangeError, Result};
 use crate::domain::json::is_code;
 use crate::domain::model::{Agency, Dataset, Kind, Product, ScoreBook, Unit};
 use crate::domain::scoring::Value;
@@ -57,7 +57,7 @@ pub fn verify_file(
     trusted: Option<&TrustedKeys>,
     identity: Option<&CentralIdentity>,
 ) -> Result<Verified> {
-    let bytes = std::fs::read(path).map_err(io_err(path))?;
+    let bytes = crate::fsio::read(path, crate::fsio::MAX_EXPORT_BYTES, "an export file")?;
     verify_bytes(&bytes, trusted, identity)
 }
 
@@ -129,7 +129,19 @@ pub fn stamp(exported_at: &str) -> Result<String> {
             sanitize(exported_at)
         ))
     })?;
-    let t = t.to_offset(time::UtcOffset::UTC);
+    // RFC 3339 allows the years 0000-9999 with any offset, so UTC can fall outside
+    // them (`9999-12-31T23:59:59-01:00` is the year 10000 in UTC, where `to_offset`
+    // panics; `0000-01-01T00:00:00+00:01` the year -1, whose text would not sort as
+    // time): refused.
+    let t = t
+        .checked_to_offset(time::UtcOffset::UTC)
+        .filter(|t| (0..=9999).contains(&t.year()))
+        .ok_or_else(|| {
+            ExchangeError::Invalid(format!(
+                "exported_at {:?} lies outside the years 0000-9999 once taken to UTC; the workstation's clock is wrong",
+                sanitize(exported_at)
+            ))
+        })?;
     let fmt = time::macros::format_description!(
         "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:9]Z"
     );
@@ -382,8 +394,14 @@ pub fn check_audit(rows: &[AuditEntry]) -> Result<usize> {
 /// note, evidence or finalization without its row.
 fn check_audit_accounts(payload: &Payload, ds: &Dataset) -> Result<()> {
     let mut replay = Replay::new();
+    let products: std::collections::HashMap<String, usize> = (0..ds.products.len())
+        .map(|p| (ds.product_path(p), p))
+        .collect();
     for entry in &payload.audit {
         let Some(c) = &entry.content else { continue };
+        if let Some(&p) = products.get(&c.product) {
+            check_row_on_scale(entry.seq, c, ds.instrument_of_product(p))?;
+        }
         replay
             .apply(
                 entry.seq,
@@ -444,6 +462,48 @@ fn check_audit_accounts(payload: &Payload, ds: &Dataset) -> Result<()> {
                 } else {
                     "not finalized"
                 }
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// A row of an exported product names an indicator of the product's instrument, and
+/// a value row's old and new values are values on that indicator's scale (`""` for
+/// unanswered, `N/A`, or a whole number from 0 to its maximum, written as patuh
+/// writes it). Scoring would cap a value above the maximum silently; a history
+/// holding one was not written by patuh.
+fn check_row_on_scale(seq: i64, c: &super::bundle::AuditContent, inst: &Instrument) -> Result<()> {
+    let fail = |reason: String| ExchangeError::AuditChain(ChainBreak { seq, reason }.to_string());
+    if !matches!(c.action.as_str(), "value" | "note" | "evidence") {
+        return Ok(());
+    }
+    let name = c.indicator.as_deref().unwrap_or_default();
+    let Some(i) = inst.indicator_index(name) else {
+        return Err(fail(format!(
+            "it changes indicator {:?} of {}, which instrument {} does not have",
+            sanitize(name),
+            sanitize(&c.product),
+            inst.id
+        )));
+    };
+    if c.action != "value" {
+        return Ok(());
+    }
+    let max = inst.indicators[i].max;
+    for text in [c.old.as_deref(), c.new.as_deref()].into_iter().flatten() {
+        let on_scale = match text {
+            "" | "N/A" => true,
+            t => t
+                .parse::<u32>()
+                .is_ok_and(|v| v <= max && v.to_string() == t),
+        };
+        if !on_scale {
+            return Err(fail(format!(
+                "it gives {} {} the value {:?}, which is not on its scale (0 to {max}, or N/A)",
+                sanitize(&c.product),
+                sanitize(name),
+                sanitize(text)
             )));
         }
     }
