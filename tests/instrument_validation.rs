@@ -78,7 +78,7 @@ fn wrong_format() {
 #[test]
 fn wrong_or_newer_format_version() {
     assert_problem(
-        &with(|v| v["format_version"] = json!(2)),
+        &with(|v| v["format_version"] = json!(3)),
         "$.format_version",
         "newer",
     );

@@ -7,7 +7,9 @@ mod common;
 use common::{dataset, r};
 use num_rational::BigRational;
 use patuh::domain::Value;
-use patuh::domain::instrument::{Aggregate, Band, Dimension, Indicator, Instrument};
+use patuh::domain::instrument::{
+    Aggregate, Band, Dimension, Indicator, Instrument, NodeLevel, Source,
+};
 use patuh::domain::model::{Dataset, ScoreBook};
 use patuh::domain::scoring::{score_exact, score_product};
 use patuh::domain::text::Text;
@@ -40,6 +42,7 @@ fn instrument(shape: &Shape) -> Instrument {
             id: format!("d{d}"),
             label: text("d"),
             weight: weighted.then(|| r(i64::from(*dw), 1)),
+            level: NodeLevel::Product,
         });
         for (w, max) in inds {
             indicators.push(Indicator {
@@ -50,6 +53,7 @@ fn instrument(shape: &Shape) -> Instrument {
                 weight: r(i64::from(*w), 4),
                 max: *max,
                 levels: Vec::new(),
+                source: Source::Observation,
             });
         }
     }
@@ -59,6 +63,10 @@ fn instrument(shape: &Shape) -> Instrument {
         year: None,
         title: text("prop"),
         description: None,
+        format_version: 1,
+        roles: Vec::new(),
+        zones: Vec::new(),
+        qualifier: None,
         aggregate: if *by_units {
             Aggregate::Units
         } else {
@@ -73,6 +81,7 @@ fn instrument(shape: &Shape) -> Instrument {
                 label: text(c),
                 min: r(*m, 1),
                 color: None,
+                zone: None,
             })
             .collect(),
         canonical: String::new(),
