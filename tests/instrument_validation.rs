@@ -923,3 +923,25 @@ fn cli_validate_reports_v2_rules() {
             .success();
     }
 }
+
+#[test]
+fn the_documented_examples_are_valid() {
+    // A new user writes an instrument from docs/instrument-format.md alone: its complete
+    // examples (format 1 and format 2) must import as they are.
+    let doc = include_str!("../docs/instrument-format.md");
+    let examples: Vec<&str> = doc
+        .split("```json\n")
+        .skip(1)
+        .filter_map(|block| block.split("```").next())
+        .filter(|block| block.contains("\"format\": \"patuh-instrument\""))
+        .collect();
+    assert_eq!(examples.len(), 2, "the format-1 and format-2 examples");
+    let versions: Vec<u32> = examples
+        .iter()
+        .map(|e| match Instrument::parse(e) {
+            Ok(i) => i.format_version,
+            Err(ps) => panic!("documented example refused: {ps:#?}"),
+        })
+        .collect();
+    assert_eq!(versions, [2, 1]);
+}
