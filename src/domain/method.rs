@@ -12,8 +12,9 @@
 //! agency at once; [`verdict`] and [`opinion`] name the category, zone and opinion.
 
 use num_bigint::BigInt;
-use num_rational::BigRational;
-use num_traits::{Signed, Zero};
+use num_integer::Integer;
+use num_rational::{BigRational, Ratio};
+use num_traits::{CheckedAdd, CheckedDiv, CheckedMul, Signed, ToPrimitive, Zero};
 
 use super::instrument::{Aggregate, Band, Indicator, Instrument, NodeLevel, Source, Zone};
 use super::scoring::{Mean, Rounded, Value};
@@ -148,21 +149,37 @@ pub struct Own {
 /// Scores a node's own answers. `answers[i]` is the answer to `instrument.indicators[i]`
 /// (missing entries are unanswered); answers to indicators of another level are not read.
 pub fn own_scores(instrument: &Instrument, level: NodeLevel, answers: &[Answer]) -> Own {
+    let unanswered = Answer::Unanswered;
+    let (mut answered, mut total) = (0u64, 0u64);
+    for i in instrument.indicators_at(level) {
+        let (a, t) = progress(instrument, i, answers.get(i).unwrap_or(&unanswered));
+        answered += u64::from(a);
+        total += u64::from(t);
+    }
+    let dimensions = dimensions_small(instrument, level, answers)
+        .unwrap_or_else(|| dimensions_exact(instrument, level, answers));
+    Own {
+        dimensions,
+        answered,
+        total,
+    }
+}
+
+/// The dimension scores on big rationals: the reference, and the fallback when a
+/// number does not fit the machine-integer path.
+fn dimensions_exact(
+    instrument: &Instrument,
+    level: NodeLevel,
+    answers: &[Answer],
+) -> Vec<Option<DimensionScore>> {
     let n = instrument.dimensions.len();
     let mut num = vec![BigRational::zero(); n];
     let mut den = vec![BigRational::zero(); n];
-    let (mut answered, mut total) = (0u64, 0u64);
     let unanswered = Answer::Unanswered;
-    for (i, ind) in instrument.indicators.iter().enumerate() {
+    for i in instrument.indicators_at(level) {
+        let ind = &instrument.indicators[i];
         let d = ind.dimension;
-        if instrument.dimensions[d].level != level {
-            continue;
-        }
-        let answer = answers.get(i).unwrap_or(&unanswered);
-        let (a, t) = progress(instrument, i, answer);
-        answered += u64::from(a);
-        total += u64::from(t);
-        match answer.node_value(ind.max) {
+        match answers.get(i).unwrap_or(&unanswered).node_value(ind.max) {
             NodeValue::NotApplicable => {}
             NodeValue::Unanswered => den[d] += &ind.weight,
             NodeValue::Value(v) => {
@@ -174,8 +191,7 @@ pub fn own_scores(instrument: &Instrument, level: NodeLevel, answers: &[Answer])
         }
     }
     let hundred = BigRational::from_integer(100.into());
-    let dimensions = num
-        .into_iter()
+    num.into_iter()
         .zip(den)
         .map(|(num, den)| {
             (!den.is_zero()).then(|| DimensionScore {
@@ -183,12 +199,121 @@ pub fn own_scores(instrument: &Instrument, level: NodeLevel, answers: &[Answer])
                 weight: den,
             })
         })
-        .collect();
-    Own {
-        dimensions,
-        answered,
-        total,
+        .collect()
+}
+
+type Small = Ratio<i64>;
+
+fn small(x: &BigRational) -> Option<Small> {
+    Some(Small::new_raw(x.numer().to_i64()?, x.denom().to_i64()?))
+}
+
+fn big(x: &Small) -> BigRational {
+    BigRational::new_raw(BigInt::from(*x.numer()), BigInt::from(*x.denom()))
+}
+
+/// A sum of fractions kept over the least common multiple of their denominators,
+/// without reducing after every term: the denominators of one node's terms (weight
+/// denominators times scale maxima times respondent counts) are few and small, so one
+/// gcd of two small numbers per term replaces a full fraction reduction.
+#[derive(Clone, Copy)]
+struct Sum {
+    n: i64,
+    d: i64,
+}
+
+impl Sum {
+    const ZERO: Sum = Sum { n: 0, d: 1 };
+
+    /// Adds n/d (d > 0).
+    fn add(&mut self, n: i64, d: i64) -> Option<()> {
+        if d == self.d {
+            self.n = self.n.checked_add(n)?;
+            return Some(());
+        }
+        let g = self.d.gcd(&d);
+        let l = (self.d / g).checked_mul(d)?;
+        self.n = self
+            .n
+            .checked_mul(l / self.d)?
+            .checked_add(n.checked_mul(l / d)?)?;
+        self.d = l;
+        Some(())
     }
+
+    fn ratio(self) -> Small {
+        Small::new(self.n, self.d)
+    }
+}
+
+/// The same sums on machine integers (big-integer arithmetic made scoring a nation a
+/// hundred times slower); None as soon as anything would overflow.
+fn dimensions_small(
+    instrument: &Instrument,
+    level: NodeLevel,
+    answers: &[Answer],
+) -> Option<Vec<Option<DimensionScore>>> {
+    let n = instrument.dimensions.len();
+    let mut num = vec![Sum::ZERO; n];
+    let mut den = vec![Sum::ZERO; n];
+    let unanswered = Answer::Unanswered;
+    for i in instrument.indicators_at(level) {
+        let ind = &instrument.indicators[i];
+        let d = ind.dimension;
+        let max = i64::from(ind.max);
+        // The value's share of the scale as p/q (v / m), None when N/A.
+        let part: Option<(i64, i64)> = match answers.get(i).unwrap_or(&unanswered) {
+            Answer::Unanswered => Some((0, 1)),
+            Answer::NotApplicable => None,
+            Answer::Level(l) => Some((i64::from(*l).min(max), max)),
+            Answer::Respondents(values) => {
+                let (mut sum, mut count, mut na) = (0i64, 0i64, false);
+                for v in values {
+                    match v {
+                        Value::Level(l) => {
+                            sum += i64::from(*l).min(max);
+                            count += 1;
+                        }
+                        Value::NotApplicable => na = true,
+                        Value::Unanswered => {}
+                    }
+                }
+                match (count, na) {
+                    (0, true) => None,
+                    (0, false) => Some((0, 1)),
+                    _ => Some((sum, count.checked_mul(max)?)),
+                }
+            }
+            data @ Answer::Data(_) => match data.node_value(ind.max) {
+                NodeValue::Value(v) => {
+                    let v = small(&v)?;
+                    Some((*v.numer(), (*v.denom()).checked_mul(max)?))
+                }
+                _ => Some((0, 1)),
+            },
+        };
+        let Some((p, q)) = part else { continue };
+        let (wn, wd) = (ind.weight.numer().to_i64()?, ind.weight.denom().to_i64()?);
+        den[d].add(wn, wd)?;
+        if p != 0 {
+            num[d].add(wn.checked_mul(p)?, wd.checked_mul(q)?)?;
+        }
+    }
+    let hundred = Small::from(100);
+    num.into_iter()
+        .zip(den)
+        .map(|(num, den)| {
+            if den.n == 0 {
+                return Some(None);
+            }
+            let den = den.ratio();
+            let score = hundred.checked_mul(&num.ratio())?.checked_div(&den)?;
+            Some(Some(DimensionScore {
+                score: big(&score),
+                weight: big(&den),
+            }))
+        })
+        .collect()
 }
 
 /// A score at any node, with its dimensions and progress.
@@ -221,24 +346,47 @@ impl NodeScore {
     }
 }
 
+/// One dimension's value at a node and the flat weight it carries without dimension
+/// weights.
+type Term<'a> = (usize, &'a BigRational, &'a BigRational);
+
 /// sum(W_d X_d) / sum(W_d) over the dimensions with a value, W_d the dimension weight,
 /// or without dimension weights the flat weight beside each value.
-fn weighted(
-    instrument: &Instrument,
-    xs: impl Iterator<Item = (usize, BigRational, BigRational)>,
-) -> Option<BigRational> {
-    let mut acc = BigRational::zero();
-    let mut weights = BigRational::zero();
+fn weighted(instrument: &Instrument, xs: &[Term<'_>]) -> Option<BigRational> {
     let dimension_weights = instrument.has_dimension_weights();
-    for (d, x, flat) in xs {
-        let w = match (&instrument.dimensions[d].weight, dimension_weights) {
+    let weight_of = |d: usize, flat: &'_ BigRational| -> BigRational {
+        match (&instrument.dimensions[d].weight, dimension_weights) {
             (Some(w), true) => w.clone(),
-            _ => flat,
-        };
-        acc += &w * x;
-        weights += w;
-    }
-    (!weights.is_zero()).then(|| acc / weights)
+            _ => flat.clone(),
+        }
+    };
+    // On machine integers first; big rationals when a number does not fit.
+    let small_path = || -> Option<Option<BigRational>> {
+        let mut acc = Small::zero();
+        let mut weights = Small::zero();
+        for &(d, x, flat) in xs {
+            let w = match (&instrument.dimensions[d].weight, dimension_weights) {
+                (Some(w), true) => small(w)?,
+                _ => small(flat)?,
+            };
+            acc = acc.checked_add(&w.checked_mul(&small(x)?)?)?;
+            weights = weights.checked_add(&w)?;
+        }
+        if weights.is_zero() {
+            return Some(None);
+        }
+        Some(Some(big(&acc.checked_div(&weights)?)))
+    };
+    small_path().unwrap_or_else(|| {
+        let mut acc = BigRational::zero();
+        let mut weights = BigRational::zero();
+        for &(d, x, flat) in xs {
+            let w = weight_of(d, flat);
+            acc += &w * x;
+            weights += w;
+        }
+        (!weights.is_zero()).then(|| acc / weights)
+    })
 }
 
 /// A product's score over the product-level dimensions: today's rule (flat weighting
@@ -246,13 +394,13 @@ fn weighted(
 /// dimension or every product-level indicator is N/A.
 pub fn product_score(instrument: &Instrument, answers: &[Answer]) -> NodeScore {
     let own = own_scores(instrument, NodeLevel::Product, answers);
-    let score = weighted(
-        instrument,
-        own.dimensions
-            .iter()
-            .enumerate()
-            .filter_map(|(d, s)| s.as_ref().map(|s| (d, s.score.clone(), s.weight.clone()))),
-    );
+    let terms: Vec<Term<'_>> = own
+        .dimensions
+        .iter()
+        .enumerate()
+        .filter_map(|(d, s)| s.as_ref().map(|s| (d, &s.score, &s.weight)))
+        .collect();
+    let score = weighted(instrument, &terms);
     NodeScore {
         score,
         dimensions: own
@@ -312,12 +460,12 @@ pub fn unit_score<'a>(
     let score = if instrument.is_product_only() {
         product_scores.value()
     } else {
-        weighted(
-            instrument,
-            xs.iter()
-                .enumerate()
-                .filter_map(|(d, x)| x.clone().map(|(x, w)| (d, x, w))),
-        )
+        let terms: Vec<Term<'_>> = xs
+            .iter()
+            .enumerate()
+            .filter_map(|(d, x)| x.as_ref().map(|(x, w)| (d, x, w)))
+            .collect();
+        weighted(instrument, &terms)
     };
     NodeScore {
         score,
@@ -544,4 +692,82 @@ pub fn parse_data_value(indicator: &Indicator, text: &str) -> Result<BigRational
         ));
     }
     Ok(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Random answers at every level of an instrument, from a seed (xorshift).
+    fn random(i: &Instrument, level: NodeLevel, seed: &mut u64) -> Vec<Answer> {
+        let mut next = |below: u64| {
+            *seed ^= *seed << 13;
+            *seed ^= *seed >> 7;
+            *seed ^= *seed << 17;
+            *seed % below
+        };
+        let value = |max: u32, next: &mut dyn FnMut(u64) -> u64| match next(u64::from(max) + 3) {
+            0 => Value::Unanswered,
+            1 => Value::NotApplicable,
+            k => Value::Level(k as u32 - 2),
+        };
+        (0..i.indicators.len())
+            .map(|k| {
+                let ind = &i.indicators[k];
+                if i.level_of(k) != level {
+                    return Answer::Unanswered;
+                }
+                match ind.source {
+                    Source::Observation => Answer::from(value(ind.max, &mut next)),
+                    Source::Interview { .. } => Answer::Respondents(
+                        (0..next(6)).map(|_| value(ind.max, &mut next)).collect(),
+                    ),
+                    Source::Data { .. } => match next(4) {
+                        0 => Answer::Unanswered,
+                        1 => Answer::NotApplicable,
+                        _ => Answer::Data(BigRational::new(
+                            (next(u64::from(ind.max) * 1000 + 1) as i64).into(),
+                            1000.into(),
+                        )),
+                    },
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_machine_integer_path_equals_the_big_rational_reference() {
+        let shipped = [
+            include_str!("../../fixtures/instruments/kepatuhan-2021.json"),
+            include_str!("../../fixtures/instruments/kepatuhan-2022.json"),
+            include_str!("../../fixtures/instruments/kepatuhan-2024.json"),
+            include_str!("../../fixtures/instruments/opini-2025.json"),
+        ];
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        for text in shipped {
+            let mut i = Instrument::parse(text).expect("shipped instrument");
+            for round in 0..2 {
+                if round == 1 {
+                    // Weights over large coprime denominators: the integer path overflows
+                    // and must hand over to the reference.
+                    const PRIMES: [i64; 3] = [999_983, 999_979, 999_961];
+                    for (k, ind) in i.indicators.iter_mut().enumerate() {
+                        ind.weight = BigRational::new((7 + k as i64).into(), PRIMES[k % 3].into());
+                    }
+                }
+                for _ in 0..100 {
+                    for level in NodeLevel::ALL {
+                        let answers = random(&i, level, &mut seed);
+                        let exact = dimensions_exact(&i, level, &answers);
+                        if let Some(fast) = dimensions_small(&i, level, &answers) {
+                            assert_eq!(fast, exact);
+                        } else {
+                            assert_eq!(round, 1, "only huge weights leave the integer path");
+                        }
+                        assert_eq!(own_scores(&i, level, &answers).dimensions, exact);
+                    }
+                }
+            }
+        }
+    }
 }
