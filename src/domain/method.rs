@@ -1,9 +1,9 @@
 //! Level-aware scoring: the scoring contract of docs/instrument-format.md for
 //! instruments whose dimensions are answered per product, per service unit or per
 //! agency, with interview indicators answered by several respondents and data
-//! indicators holding another institution's exact decimals. Pure and exact (big
-//! rationals, never floats), so the store, the score book, the exports and the screens
-//! all get the same numbers. A format-1 instrument scores here exactly as through
+//! indicators holding another institution's exact decimals. Pure and exact (fractions
+//! on machine integers, big rationals when a number does not fit; never floats), so the
+//! store, the score book, the exports and the screens all get the same numbers. A format-1 instrument scores here exactly as through
 //! [`super::scoring::score_product`] and the score book's means of product scores.
 //!
 //! The pieces, bottom up: an [`Answer`] per indicator and node; [`own_scores`] turns a
