@@ -24,6 +24,18 @@ pub fn instrument_2022() -> Instrument {
     .expect("shipped 2022 instrument is valid")
 }
 
+pub fn instrument_2024() -> Instrument {
+    Instrument::parse(include_str!(
+        "../../fixtures/instruments/kepatuhan-2024.json"
+    ))
+    .expect("shipped 2024 instrument is valid")
+}
+
+pub fn instrument_2025() -> Instrument {
+    Instrument::parse(include_str!("../../fixtures/instruments/opini-2025.json"))
+        .expect("shipped 2025 instrument is valid")
+}
+
 /// Values for an instrument from (indicator id, value) pairs; others unanswered.
 pub fn values(instrument: &Instrument, set: &[(&str, Value)]) -> Vec<Value> {
     let mut v = vec![Value::Unanswered; instrument.indicators.len()];
