@@ -7,11 +7,12 @@ use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Paragraph, Row, Table, Widget, Wrap};
 
-use super::{layout, safe};
+use super::safe;
 use crate::domain::Value;
 use crate::domain::json::decimal_text;
 use crate::tui::action::Action;
 use crate::tui::app::{App, Checklist, Pane, Row as ListRow, checklist_rows};
+use crate::tui::layout;
 
 /// The value box of an indicator: `[✓]`, `[✗]`, `[ ]`, `2/3`, `N/A`.
 pub fn value_box(value: Value, max: u32, na: &str) -> String {
@@ -225,9 +226,14 @@ fn detail(app: &App, c: &Checklist, area: Rect, buf: &mut Buffer) {
         .sum();
     let visible = usize::from(area.height.saturating_sub(2)) + usize::from(c.detail_scroll);
     if rows > visible {
-        let key = app.keys.first(Action::NextPane).unwrap_or_default();
+        let km = &app.keymap;
+        let (key, down, up) = (
+            km.key(Action::NextPane),
+            km.key(Action::Down),
+            km.key(Action::Up),
+        );
         block = block.title_bottom(Line::styled(
-            format!(" {} ", t.more_below(&key)),
+            format!(" {} ", t.more_below(&key, &down, &up)),
             app.theme.key(),
         ));
     }

@@ -7,8 +7,9 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Bar, BarChart, BarGroup, Block, Cell, Gauge, Row, Table, Widget};
 
-use super::{layout, safe, score_text, short_agency, zone_span};
+use super::{safe, score_text, short_agency, zone_span};
 use crate::tui::app::{App, Dashboard};
+use crate::tui::layout;
 
 pub fn render(app: &App, d: &Dashboard, area: Rect, buf: &mut Buffer) {
     let (chart, gauge, ranking) = layout::dashboard(area);

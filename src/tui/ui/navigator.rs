@@ -6,15 +6,16 @@ use ratatui::layout::{Constraint, Position, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Paragraph, Row, Table, Widget, Wrap};
 
-use super::{layout, safe, score_text, short_agency, zone_span};
+use super::{safe, score_text, short_agency, zone_span};
 use crate::domain::model::Summary;
-use crate::tui::app::{App, Level, Modal};
+use crate::tui::app::{App, Modal, NavDepth};
+use crate::tui::layout;
 
 /// Summary, finalized products and products of a row.
-fn row_facts(app: &App, level: Level, i: usize) -> (Summary, usize, usize) {
+fn row_facts(app: &App, level: NavDepth, i: usize) -> (Summary, usize, usize) {
     let ds = &app.ds;
     match level {
-        Level::Agencies => {
+        NavDepth::Agencies => {
             let products: Vec<usize> = ds.agencies[i]
                 .units
                 .iter()
@@ -26,7 +27,7 @@ fn row_facts(app: &App, level: Level, i: usize) -> (Summary, usize, usize) {
                 .count();
             (app.book.agency(ds, i), fin, products.len())
         }
-        Level::Units(_) => {
+        NavDepth::Units(_) => {
             let products = &ds.units[i].products;
             let fin = products
                 .iter()
@@ -34,7 +35,7 @@ fn row_facts(app: &App, level: Level, i: usize) -> (Summary, usize, usize) {
                 .count();
             (app.book.unit(i), fin, products.len())
         }
-        Level::Products(_) => (
+        NavDepth::Products(_) => (
             app.book.product_summary(i),
             usize::from(ds.products[i].finalized),
             1,
@@ -42,26 +43,26 @@ fn row_facts(app: &App, level: Level, i: usize) -> (Summary, usize, usize) {
     }
 }
 
-fn instrument_of(app: &App, level: Level, i: usize) -> &crate::domain::Instrument {
+fn instrument_of(app: &App, level: NavDepth, i: usize) -> &crate::domain::Instrument {
     match level {
-        Level::Agencies => app.ds.instrument_of_agency(i),
-        Level::Units(_) => app.ds.instrument_of_agency(app.ds.units[i].agency),
-        Level::Products(_) => app.ds.instrument_of_product(i),
+        NavDepth::Agencies => app.ds.instrument_of_agency(i),
+        NavDepth::Units(_) => app.ds.instrument_of_agency(app.ds.units[i].agency),
+        NavDepth::Products(_) => app.ds.instrument_of_product(i),
     }
 }
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let t = app.t();
     let top = app.nav_top();
-    let title = match top.level {
-        Level::Agencies => t.agencies,
-        Level::Units(_) => t.units,
-        Level::Products(_) => t.products,
+    let title = match top.depth {
+        NavDepth::Agencies => t.agencies,
+        NavDepth::Units(_) => t.units,
+        NavDepth::Products(_) => t.products,
     };
-    let total = match top.level {
-        Level::Agencies => app.ds.agencies.len(),
-        Level::Units(a) => app.ds.agencies[a].units.len(),
-        Level::Products(u) => app.ds.units[u].products.len(),
+    let total = match top.depth {
+        NavDepth::Agencies => app.ds.agencies.len(),
+        NavDepth::Units(a) => app.ds.agencies[a].units.len(),
+        NavDepth::Products(u) => app.ds.units[u].products.len(),
     };
     let count = if top.filter.is_empty() {
         format!("({total})")
@@ -80,7 +81,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             Span::raw(format!("{} ", safe(&top.filter))),
         ]));
     } else if let Some(i) = top.current() {
-        let (code, name) = app.item_text(top.level, i);
+        let (code, name) = app.item_text(top.depth, i);
         block = block.title_bottom(Line::raw(format!(" {} {} ", safe(code), safe(name))));
     }
     let inner = block.inner(area);
@@ -94,7 +95,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         lines.extend(t.empty_lines.iter().map(|l| Line::raw(*l)));
         lines.push(Line::raw(""));
         lines.push(Line::styled(
-            safe(&app.store.path().display().to_string()).into_owned(),
+            safe(&app.db_path.display().to_string()).into_owned(),
             app.theme.dim(),
         ));
         Paragraph::new(lines)
@@ -123,9 +124,9 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         .skip(top.offset)
         .take(height)
         .map(|(n, &i)| {
-            let (code, name) = app.item_text(top.level, i);
-            let (summary, fin, products) = row_facts(app, top.level, i);
-            let instrument = instrument_of(app, top.level, i);
+            let (code, name) = app.item_text(top.depth, i);
+            let (summary, fin, products) = row_facts(app, top.depth, i);
+            let instrument = instrument_of(app, top.depth, i);
             let selected = n == top.selected;
             let mark = if products > 0 && fin == products {
                 "✔"
@@ -137,7 +138,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
                 Cell::from(format!(
                     "{} {}",
                     safe(code),
-                    if top.level == Level::Agencies {
+                    if top.depth == NavDepth::Agencies {
                         short_agency(name)
                     } else {
                         safe(name)
