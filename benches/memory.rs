@@ -11,6 +11,7 @@ mod support;
 use std::process::Command;
 
 use patuh::domain::Lang;
+use patuh::domain::model::ProductIx;
 use patuh::store::Store;
 use patuh::tui::action::Action;
 use patuh::tui::app::Msg;
@@ -47,8 +48,9 @@ fn child(db: &str) {
         .expect("draw");
     let n = ws.app.ds.products.len();
     let p = (n / 2..n)
+        .map(ProductIx::new)
         .find(|&p| !ws.app.ds.products[p].finalized)
-        .unwrap_or(0);
+        .unwrap_or_default();
     let effects = ws.app.open_checklist(p, None);
     ws.run(effects);
     for _ in 0..50 {

@@ -11,6 +11,7 @@ mod support;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
+use patuh::domain::model::{Ix, ProductIx};
 use patuh::domain::{Lang, Value};
 use patuh::store::Store;
 use patuh::tui::action::Action;
@@ -51,10 +52,11 @@ fn cold_start(path: &std::path::Path) -> (Workstation, Terminal<TestBackend>) {
 }
 
 /// A product in the middle of the data set that can be changed (not finalized).
-fn open_product(app: &App) -> usize {
+fn open_product(app: &App) -> ProductIx {
     let n = app.ds.products.len();
     (n / 2..n)
         .chain(0..n / 2)
+        .map(ProductIx::new)
         .find(|&p| !app.ds.products[p].finalized)
         .expect("a product that is not finalized")
 }
@@ -103,11 +105,11 @@ fn keystroke(c: &mut Criterion) {
     // The same keystroke without its commit: what App::update does once the store has
     // committed (new value in memory, incremental rescore of product, unit and agency),
     // then the frame.
-    let max = ws.app.ds.instrument_of_product(p).indicators[i].max;
+    let max = ws.app.ds.indicator(p, i).max;
     let mut flip = false;
     let mut besides = |app: &mut App, term: &mut Terminal<TestBackend>| {
         flip = !flip;
-        app.ds.products[p].values[i] = Value::Level(if flip { max } else { 0 });
+        app.ds.products[p].values[i.index()] = Value::Level(if flip { max } else { 0 });
         app.book.update_product(&app.ds, p);
         frame(term, app);
     };

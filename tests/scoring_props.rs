@@ -8,7 +8,7 @@ use common::{dataset, r};
 use num_rational::BigRational;
 use patuh::domain::Value;
 use patuh::domain::instrument::{Aggregate, Band, Dimension, Indicator, Instrument};
-use patuh::domain::model::{Dataset, ScoreBook};
+use patuh::domain::model::{Dataset, ProductIx, ScoreBook};
 use patuh::domain::scoring::{score_exact, score_product};
 use patuh::domain::text::Text;
 use proptest::prelude::*;
@@ -131,9 +131,9 @@ fn in_range(x: &Option<BigRational>) -> bool {
 
 fn all_levels(ds: &Dataset, book: &ScoreBook) -> Vec<Option<BigRational>> {
     let mut out = Vec::new();
-    out.extend((0..ds.products.len()).map(|p| book.product(p).score.clone()));
-    out.extend((0..ds.units.len()).map(|u| book.unit(u).score));
-    out.extend((0..ds.agencies.len()).map(|a| book.agency(ds, a).score));
+    out.extend(ds.products.ids().map(|p| book.product(p).score.clone()));
+    out.extend(ds.units.ids().map(|u| book.unit(u).score));
+    out.extend(ds.agencies.ids().map(|a| book.agency(ds, a).score));
     out
 }
 
@@ -156,7 +156,7 @@ proptest! {
         let mut ds = build(&i, &t);
         let book = ScoreBook::compute(&ds);
         let before = all_levels(&ds, &book);
-        let p = pick.index(ds.products.len());
+        let p = ProductIx::new(pick.index(ds.products.len()));
         let k = ind.index(i.indicators.len());
         let raised = match ds.products[p].values[k] {
             Value::Unanswered => Value::Level(1.min(i.indicators[k].max)),
@@ -198,6 +198,7 @@ proptest! {
             let mut ds = base.clone();
             let mut book = ScoreBook::compute(&ds);
             for &((p, k), v) in order {
+                let p = ProductIx::new(p);
                 ds.products[p].values[k] = v;
                 book.update_product(&ds, p);
             }

@@ -8,15 +8,15 @@
 
 use crate::domain::Value;
 use crate::domain::instrument::Indicator;
-use crate::domain::model::Dataset;
+use crate::domain::model::{Dataset, IndicatorIx, ProductIx};
 use crate::store::{EvidenceRow, ProductRef, RecordOutcome};
 
 /// One value and/or note change of one indicator, as the store records it.
 #[derive(Debug, Clone)]
 pub struct Change {
     /// Where it is in the dataset.
-    pub product: usize,
-    pub indicator: usize,
+    pub product: ProductIx,
+    pub indicator: IndicatorIx,
     /// How the store addresses it.
     pub target: ProductRef,
     pub definition: Indicator,
@@ -41,8 +41,8 @@ pub enum Origin {
 /// One change that `u` can take back: the value and note before it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UndoEntry {
-    pub product: usize,
-    pub indicator: usize,
+    pub product: ProductIx,
+    pub indicator: IndicatorIx,
     pub value: Value,
     pub note: String,
 }
@@ -50,8 +50,8 @@ pub struct UndoEntry {
 /// An evidence reference to attach, with the file's size and SHA-256 once read.
 #[derive(Debug, Clone)]
 pub struct Attach {
-    pub product: usize,
-    pub indicator: usize,
+    pub product: ProductIx,
+    pub indicator: IndicatorIx,
     pub target: ProductRef,
     pub definition: Indicator,
     /// As typed (a path, possibly `~/...`, or a document number).
@@ -99,14 +99,14 @@ pub enum Effect {
     Attach(Attach),
     /// Finalize a product, or reopen it with a reason (`reopen`).
     SetFinal {
-        product: usize,
+        product: ProductIx,
         target: ProductRef,
         reopen: Option<String>,
     },
     /// Read the evidence of one indicator, for the detail pane.
     LoadEvidence {
-        product: usize,
-        indicator: usize,
+        product: ProductIx,
+        indicator: IndicatorIx,
         target: ProductRef,
         indicator_id: String,
     },
@@ -144,13 +144,13 @@ pub enum Outcome {
         result: Result<(), String>,
     },
     FinalSet {
-        product: usize,
+        product: ProductIx,
         finalized: bool,
         result: Result<(), String>,
     },
     EvidenceLoaded {
-        product: usize,
-        indicator: usize,
+        product: ProductIx,
+        indicator: IndicatorIx,
         result: Result<Vec<EvidenceRow>, String>,
     },
     ExportPathSuggested(String),

@@ -507,7 +507,7 @@ impl KeyMap {
 #[derive(Debug, Clone, Default)]
 pub struct Config {
     pub lang: Option<Lang>,
-    pub keys: KeyMap,
+    pub keymap: KeyMap,
     /// What in the file could not be used, each naming the file and the fix.
     pub warnings: Vec<String>,
     pub path: Option<PathBuf>,
@@ -570,14 +570,14 @@ impl Config {
                 },
                 ("keys", toml::Value::Table(keys)) => {
                     let w = &mut config.warnings;
-                    config.keys.apply::<Action>(keys, file, w);
+                    config.keymap.apply::<Action>(keys, file, w);
                     for (name, v) in keys {
                         let toml::Value::Table(t) = v else { continue };
                         match name.as_str() {
-                            "editor" => config.keys.apply::<EditorAction>(t, file, w),
-                            "prompt" => config.keys.apply::<PromptAction>(t, file, w),
-                            "filter_input" => config.keys.apply::<FilterAction>(t, file, w),
-                            "confirm" => config.keys.apply::<ConfirmAction>(t, file, w),
+                            "editor" => config.keymap.apply::<EditorAction>(t, file, w),
+                            "prompt" => config.keymap.apply::<PromptAction>(t, file, w),
+                            "filter_input" => config.keymap.apply::<FilterAction>(t, file, w),
+                            "confirm" => config.keymap.apply::<ConfirmAction>(t, file, w),
                             _ => {}
                         }
                     }
@@ -686,39 +686,41 @@ mod tests {
         assert_eq!(c.lang, Some(Lang::En));
         let ev = |code, mods| key(code, mods);
         assert_eq!(
-            c.keys
+            c.keymap
                 .normal
                 .resolve(&ev(KeyCode::Char('n'), KeyModifiers::CONTROL)),
             Some(Action::Down)
         );
         // "k" moved from up to down; "j" no longer moves down.
         assert_eq!(
-            c.keys
+            c.keymap
                 .normal
                 .resolve(&ev(KeyCode::Char('k'), KeyModifiers::NONE)),
             Some(Action::Down)
         );
         assert_eq!(
-            c.keys
+            c.keymap
                 .normal
                 .resolve(&ev(KeyCode::Char('j'), KeyModifiers::NONE)),
             None
         );
         assert_eq!(
-            c.keys
+            c.keymap
                 .normal
                 .resolve(&ev(KeyCode::Char('q'), KeyModifiers::NONE)),
             None
         );
         assert_eq!(
-            c.keys
+            c.keymap
                 .normal
                 .resolve(&ev(KeyCode::Char('Q'), KeyModifiers::SHIFT)),
             Some(Action::Quit)
         );
         // up keeps its arrow; the bad entries are reported, naming the file.
         assert_eq!(
-            c.keys.normal.resolve(&ev(KeyCode::Up, KeyModifiers::NONE)),
+            c.keymap
+                .normal
+                .resolve(&ev(KeyCode::Up, KeyModifiers::NONE)),
             Some(Action::Up)
         );
         assert_eq!(c.warnings.len(), 2, "{:?}", c.warnings);
@@ -729,7 +731,7 @@ mod tests {
         );
         let bad = Config::parse("language = [", "c.toml");
         assert_eq!(bad.warnings.len(), 1);
-        assert_eq!(bad.keys, KeyMap::default());
+        assert_eq!(bad.keymap, KeyMap::default());
     }
 
     #[test]
@@ -758,7 +760,7 @@ mod tests {
         listed::<ConfirmAction>(&text);
         let back = Config::parse(&text, "example.toml");
         assert!(back.warnings.is_empty(), "{:?}", back.warnings);
-        assert_eq!(back.keys, KeyMap::default());
+        assert_eq!(back.keymap, KeyMap::default());
         assert_eq!(back.lang, None, "the language line is a comment");
     }
 
@@ -772,39 +774,39 @@ mod tests {
         );
         let ev = |code, mods| key(code, mods);
         assert_eq!(
-            c.keys
+            c.keymap
                 .normal
                 .resolve(&ev(KeyCode::Char('N'), KeyModifiers::SHIFT)),
             Some(Action::Note)
         );
         assert_eq!(
-            c.keys
+            c.keymap
                 .editor
                 .resolve(&ev(KeyCode::Char('w'), KeyModifiers::CONTROL)),
             Some(EditorAction::Save)
         );
         assert_eq!(
-            c.keys
+            c.keymap
                 .editor
                 .resolve(&ev(KeyCode::Char('s'), KeyModifiers::CONTROL)),
             None,
             "ctrl-s no longer saves"
         );
         assert_eq!(
-            c.keys.editor.first(EditorAction::Save).as_deref(),
+            c.keymap.editor.first(EditorAction::Save).as_deref(),
             Some("Ctrl-W")
         );
-        assert_eq!(c.keys.prompt.label(PromptAction::Submit), "Ctrl-J/Enter");
+        assert_eq!(c.keymap.prompt.label(PromptAction::Submit), "Ctrl-J/Enter");
         assert_eq!(
-            c.keys
+            c.keymap
                 .filter
                 .resolve(&ev(KeyCode::Char('k'), KeyModifiers::CONTROL)),
             Some(FilterAction::ClearText)
         );
-        assert_eq!(c.keys.confirm.label(ConfirmAction::Yes), "j");
+        assert_eq!(c.keymap.confirm.label(ConfirmAction::Yes), "j");
         // The same key means different things in different modes.
         assert_eq!(
-            c.keys
+            c.keymap
                 .normal
                 .resolve(&ev(KeyCode::Char('j'), KeyModifiers::NONE)),
             Some(Action::Down)

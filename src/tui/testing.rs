@@ -17,7 +17,7 @@ use super::keymap::Config;
 use super::runtime::{Access, Workstation};
 use super::theme::Theme;
 use crate::domain::assignment::Assignment;
-use crate::domain::model::{Agency, Dataset, Product, Unit};
+use crate::domain::model::{Agency, Dataset, Ix, Product, Unit};
 use crate::domain::{Instrument, Lang, Value};
 use crate::shipped;
 use crate::store::Store;
@@ -67,9 +67,9 @@ pub fn demo_dataset(extra: &[&str]) -> Dataset {
             .expect("the assignment's instrument is shipped");
         let n = ds.instruments[instrument].indicators.len();
         for agency in &a.agencies {
-            let ai = ds.agencies.len();
+            let ai = ds.agencies.next_id();
             ds.agencies.push(Agency {
-                db_id: ai as i64 + 1,
+                db_id: ai.index() as i64 + 1,
                 code: agency.code.clone(),
                 name: agency.name.clone(),
                 kind: agency.kind,
@@ -77,20 +77,20 @@ pub fn demo_dataset(extra: &[&str]) -> Dataset {
                 units: Vec::new(),
             });
             for unit in &agency.units {
-                let ui = ds.units.len();
+                let ui = ds.units.next_id();
                 ds.agencies[ai].units.push(ui);
                 ds.units.push(Unit {
-                    db_id: ui as i64 + 1,
+                    db_id: ui.index() as i64 + 1,
                     code: unit.code.clone(),
                     name: unit.name.clone(),
                     agency: ai,
                     products: Vec::new(),
                 });
                 for product in &unit.products {
-                    let pi = ds.products.len();
+                    let pi = ds.products.next_id();
                     ds.units[ui].products.push(pi);
                     ds.products.push(Product {
-                        db_id: pi as i64 + 1,
+                        db_id: pi.index() as i64 + 1,
                         code: product.code.clone(),
                         name: product.name.clone(),
                         unit: ui,

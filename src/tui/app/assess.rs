@@ -5,13 +5,14 @@
 
 use super::{App, Digesting, Modal, NoteEdit, Screen, Status};
 use crate::domain::Value;
+use crate::domain::model::{IndicatorIx, ProductIx};
 use crate::tui::action::Action;
 use crate::tui::editor::TextArea;
 use crate::tui::effect::{Change, Effect, Origin};
 
 impl App {
     /// The product and indicator under the cursor of the checklist.
-    fn target(&mut self) -> Option<(usize, usize)> {
+    fn target(&mut self) -> Option<(ProductIx, IndicatorIx)> {
         match &self.screen {
             Screen::Checklist(c) => Some((c.product, c.indicator)),
             _ => {
@@ -22,7 +23,7 @@ impl App {
     }
 
     /// The target if it can be changed; a finalized product says how to reopen it.
-    fn writable_target(&mut self) -> Option<(usize, usize)> {
+    fn writable_target(&mut self) -> Option<(ProductIx, IndicatorIx)> {
         if self.refuse_read_only() {
             return None;
         }
@@ -42,14 +43,14 @@ impl App {
     /// Asks the store to record a value and/or a note.
     pub(super) fn change(
         &mut self,
-        p: usize,
-        i: usize,
+        p: ProductIx,
+        i: IndicatorIx,
         value: Option<Value>,
         note: Option<String>,
         origin: Origin,
     ) {
         let target = self.product_ref(p);
-        let definition = self.ds.instrument_of_product(p).indicators[i].clone();
+        let definition = self.ds.indicator(p, i).clone();
         self.effects.push(Effect::Record(Change {
             product: p,
             indicator: i,
@@ -62,10 +63,10 @@ impl App {
     }
 
     /// The value of an indicator as the checklist writes it (`✓`, `2/3`, `N/A`).
-    pub fn value_text(&self, p: usize, i: usize) -> String {
-        let ind = &self.ds.instrument_of_product(p).indicators[i];
+    pub fn value_text(&self, p: ProductIx, i: IndicatorIx) -> String {
+        let ind = self.ds.indicator(p, i);
         let t = self.t();
-        match self.ds.products[p].values[i] {
+        match self.ds.products[p].value(i) {
             Value::Unanswered => t.unanswered.into(),
             Value::NotApplicable => t.na.into(),
             Value::Level(1) if ind.max == 1 => "✓".into(),
@@ -78,8 +79,8 @@ impl App {
         let Some((p, i)) = self.writable_target() else {
             return;
         };
-        let max = self.ds.instrument_of_product(p).indicators[i].max;
-        let new = match self.ds.products[p].values[i] {
+        let max = self.ds.indicator(p, i).max;
+        let new = match self.ds.products[p].value(i) {
             Value::Level(v) if v >= max => Value::Level(0),
             _ => Value::Level(max),
         };
@@ -90,7 +91,7 @@ impl App {
         let Some((p, i)) = self.writable_target() else {
             return;
         };
-        let max = self.ds.instrument_of_product(p).indicators[i].max;
+        let max = self.ds.indicator(p, i).max;
         if v > max {
             self.status = Status::Error(self.t().out_of_range(v, max));
             return;
@@ -102,7 +103,7 @@ impl App {
         let Some((p, i)) = self.writable_target() else {
             return;
         };
-        let new = match self.ds.products[p].values[i] {
+        let new = match self.ds.products[p].value(i) {
             Value::NotApplicable => Value::Unanswered,
             _ => Value::NotApplicable,
         };
@@ -123,7 +124,7 @@ impl App {
         self.modal = Modal::Note(NoteEdit {
             product: p,
             indicator: i,
-            editor: TextArea::new(&self.ds.products[p].notes[i], true),
+            editor: TextArea::new(self.ds.products[p].note(i), true),
         });
     }
 
@@ -155,7 +156,7 @@ impl App {
     /// Enter in the evidence prompt: first the named file is read in the background
     /// (a reference that names no file is a document number); the prompt shows the
     /// progress and stays until the evidence is saved.
-    pub(super) fn save_evidence(&mut self, p: usize, i: usize, input: TextArea) {
+    pub(super) fn save_evidence(&mut self, p: ProductIx, i: IndicatorIx, input: TextArea) {
         let reference = input.text().trim().to_string();
         if reference.is_empty() {
             self.status = Status::Error(self.t().evidence_empty.into());
@@ -230,7 +231,7 @@ impl App {
         };
     }
 
-    pub(super) fn finalize(&mut self, p: usize) {
+    pub(super) fn finalize(&mut self, p: ProductIx) {
         self.effects.push(Effect::SetFinal {
             product: p,
             target: self.product_ref(p),
@@ -240,7 +241,7 @@ impl App {
 
     /// Asks to reopen with the reason typed; the prompt stays until the store has
     /// committed it.
-    pub(super) fn reopen(&mut self, p: usize, input: TextArea) {
+    pub(super) fn reopen(&mut self, p: ProductIx, input: TextArea) {
         let reason = input.text();
         self.modal = Modal::Reopen { product: p, input };
         if reason.trim().is_empty() {

@@ -28,10 +28,10 @@ use super::keymap::{Config, KeyMap};
 use super::text::{self, Ui};
 use super::theme::Theme;
 use crate::domain::Lang;
-use crate::domain::model::{Dataset, ScoreBook};
+use crate::domain::model::{AgencyIx, Dataset, IndicatorIx, ProductIx, ScoreBook};
 use crate::store::{EvidenceRow, ProductRef};
 
-pub use nav::{NavDepth, NavLevel, Row, checklist_rows, fold};
+pub use nav::{NavDepth, NavLevel, Node, Row, checklist_rows, fold};
 pub use readonly::ReadOnly;
 
 /// Which pane of the checklist has the focus.
@@ -44,9 +44,9 @@ pub enum Pane {
 /// The checklist of one product.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Checklist {
-    pub product: usize,
-    /// The highlighted indicator (index into the instrument's indicators).
-    pub indicator: usize,
+    pub product: ProductIx,
+    /// The highlighted indicator.
+    pub indicator: IndicatorIx,
     /// First visible row of the list (rows include the dimension headings).
     pub offset: usize,
     pub focus: Pane,
@@ -58,7 +58,7 @@ pub struct Checklist {
 /// The dashboard: agencies ranked by score.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Dashboard {
-    pub ranking: Vec<usize>,
+    pub ranking: Vec<AgencyIx>,
     pub selected: usize,
     pub offset: usize,
 }
@@ -73,8 +73,8 @@ pub enum Screen {
 /// The note being written, and for which indicator of which product.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NoteEdit {
-    pub product: usize,
-    pub indicator: usize,
+    pub product: ProductIx,
+    pub indicator: IndicatorIx,
     pub editor: TextArea,
 }
 
@@ -100,18 +100,18 @@ pub enum Modal {
     /// Esc on a modified note: discard it?
     ConfirmDiscard(NoteEdit),
     Evidence {
-        product: usize,
-        indicator: usize,
+        product: ProductIx,
+        indicator: IndicatorIx,
         input: TextArea,
         /// Set while the named file is being read: the prompt shows the progress and
         /// only takes the key that cancels.
         digest: Option<Digesting>,
     },
     ConfirmFinalize {
-        product: usize,
+        product: ProductIx,
     },
     Reopen {
-        product: usize,
+        product: ProductIx,
         input: TextArea,
     },
     /// Where to write the signed export file.
@@ -216,7 +216,7 @@ impl App {
         let mut app = App {
             ds,
             book,
-            keymap: config.keys,
+            keymap: config.keymap,
             lang: config.lang.unwrap_or(lang),
             theme,
             size: (80, 24),
@@ -252,7 +252,7 @@ impl App {
         text::ui(self.lang)
     }
 
-    pub fn product_ref(&self, p: usize) -> ProductRef {
+    pub fn product_ref(&self, p: ProductIx) -> ProductRef {
         ProductRef {
             db_id: self.ds.products[p].db_id,
             path: self.ds.product_path(p),
@@ -283,7 +283,8 @@ impl App {
             if at.checklist {
                 let ind = at
                     .indicator
-                    .and_then(|id| self.ds.instrument_of_product(p).indicator_index(&id));
+                    .and_then(|id| self.ds.instrument_of_product(p).indicator_index(&id))
+                    .map(IndicatorIx::new);
                 self.show_checklist(p, ind);
             }
             let key = self.keymap.key(Action::Help);
@@ -537,11 +538,7 @@ impl App {
         let (product, indicator, checklist) = match &self.screen {
             Screen::Checklist(c) => (
                 Some(c.product),
-                Some(
-                    self.ds.instrument_of_product(c.product).indicators[c.indicator]
-                        .id
-                        .clone(),
-                ),
+                Some(self.ds.indicator(c.product, c.indicator).id.clone()),
                 true,
             ),
             _ => (self.highlighted_product(), None, false),

@@ -5,6 +5,7 @@
 //! abandoned (a cancelled digest, a checklist left) are ignored.
 
 use super::{App, Digesting, Modal, Screen, Status};
+use crate::domain::model::Ix;
 use crate::domain::text::sanitize;
 use crate::tui::editor::TextArea;
 use crate::tui::effect::{Attach, Change, Effect, Origin, Outcome, UndoEntry};
@@ -89,9 +90,9 @@ impl App {
     fn recorded(&mut self, change: Change, recorded: crate::store::RecordOutcome) {
         let (p, i) = (change.product, change.indicator);
         let prod = &mut self.ds.products[p];
-        prod.values[i] = change.value.unwrap_or(recorded.old_value);
+        prod.values[i.index()] = change.value.unwrap_or(recorded.old_value);
         if let Some(n) = &change.note {
-            prod.notes[i] = n.clone();
+            prod.notes[i.index()] = n.clone();
         }
         self.book.update_product(&self.ds, p);
         let code = sanitize(&self.ds.products[p].code).into_owned();
@@ -155,7 +156,7 @@ impl App {
                     product: p,
                     indicator: i,
                     target: self.product_ref(p),
-                    definition: self.ds.instrument_of_product(p).indicators[i].clone(),
+                    definition: self.ds.indicator(p, i).clone(),
                     reference,
                     file,
                 };
@@ -171,7 +172,7 @@ impl App {
         let (p, i) = (attach.product, attach.indicator);
         match result {
             Ok(()) => {
-                self.ds.products[p].evidence[i] += 1;
+                self.ds.products[p].evidence[i.index()] += 1;
                 if matches!(self.modal, Modal::Evidence { product, indicator, .. }
                     if (product, indicator) == (p, i))
                 {

@@ -6,7 +6,7 @@ use crossterm::event::KeyCode;
 
 use super::*;
 use crate::domain::Value;
-use crate::domain::model::ScoreBook;
+use crate::domain::model::{AgencyIx, IndicatorIx, ScoreBook};
 use crate::store::RecordOutcome;
 use crate::tui::effect::{Attach, Change, FileDigest, Origin};
 use crate::tui::testing::{SCALE_ASSIGNMENT, ctrl, demo_app, demo_app_with, key, type_text};
@@ -47,7 +47,7 @@ fn the_change(effects: Vec<Effect>) -> Change {
 fn committed(app: &App, change: Change) -> Outcome {
     let (p, i) = (change.product, change.indicator);
     let product = &app.ds.products[p];
-    let (old_value, old_note) = (product.values[i], product.notes[i].clone());
+    let (old_value, old_note) = (product.value(i), product.note(i).to_string());
     let changed = change.value.is_some_and(|v| v != old_value)
         || change.note.as_ref().is_some_and(|n| *n != old_note);
     Outcome::Recorded {
@@ -70,14 +70,14 @@ fn commit(app: &mut App, a: Action) -> Vec<Effect> {
 /// The scores the state shows equal a full recomputation from its data.
 fn assert_scores_are_exact(app: &App) {
     let full = ScoreBook::compute(&app.ds);
-    for p in 0..app.ds.products.len() {
+    for p in app.ds.products.ids() {
         assert_eq!(
             app.book.product_summary(p),
             full.product_summary(p),
             "product {p}"
         );
     }
-    for a in 0..app.ds.agencies.len() {
+    for a in app.ds.agencies.ids() {
         assert_eq!(
             app.book.agency(&app.ds, a),
             full.agency(&app.ds, a),
@@ -103,7 +103,7 @@ fn the_checklist_without_a_database() {
         (Some(Value::Level(1)), None)
     );
     assert_eq!(change.origin, Origin::Key);
-    assert_eq!(app.ds.products[p].values[first], Value::Unanswered);
+    assert_eq!(app.ds.products[p].value(first), Value::Unanswered);
     assert_eq!(app.book.product_summary(p).answered, 0);
     assert_eq!(
         app.status,
@@ -112,7 +112,7 @@ fn the_checklist_without_a_database() {
     // The store committed it: now it is shown, rescored and said saved.
     let outcome = committed(&app, change);
     assert!(app.update(outcome).is_empty());
-    assert_eq!(app.ds.products[p].values[first], Value::Level(1));
+    assert_eq!(app.ds.products[p].value(first), Value::Level(1));
     assert_eq!(app.book.product_summary(p).answered, 1);
     assert_eq!(
         app.status,
@@ -170,7 +170,7 @@ fn the_checklist_without_a_database() {
 
     // Undo: the last change (the note) is recorded back as it was, a new change.
     let change = the_change(app.update(Action::Undo));
-    assert_eq!((change.product, change.indicator), (p, 2));
+    assert_eq!((change.product, change.indicator), (p, IndicatorIx::new(2)));
     assert_eq!(
         (change.value, change.note.as_deref()),
         (Some(Value::NotApplicable), Some(""))
@@ -272,7 +272,11 @@ fn drills_down_to_a_checklist_and_back_up() {
     let mut app = demo_app(Lang::En);
     assert_eq!(app.nav.len(), 1);
     act(&mut app, Action::Down);
-    assert_eq!(app.nav_top().current(), Some(1), "second agency");
+    assert_eq!(
+        app.nav_top().current(),
+        Some(Node::Agency(AgencyIx::new(1))),
+        "second agency"
+    );
     act(&mut app, Action::Up);
     act(&mut app, Action::Up); // stays at the top
     assert_eq!(app.nav_top().selected, 0);
@@ -280,7 +284,7 @@ fn drills_down_to_a_checklist_and_back_up() {
     assert_eq!(app.nav_top().selected, app.ds.agencies.len() - 1);
     act(&mut app, Action::Top);
     act(&mut app, Action::Open);
-    assert_eq!(app.nav_top().depth, NavDepth::Units(0));
+    assert_eq!(app.nav_top().depth, NavDepth::Units(AgencyIx::new(0)));
     act(&mut app, Action::Open);
     assert!(matches!(app.nav_top().depth, NavDepth::Products(_)));
     // Opening a checklist asks for the highlighted indicator's evidence and remembers
@@ -295,10 +299,7 @@ fn drills_down_to_a_checklist_and_back_up() {
         ] if indicator_id == "sk-standar" && at.product == "81/DPMPTSP/NIB" && at.checklist),
         "{effects:?}"
     );
-    assert_eq!(
-        app.ds.instrument_of_product(c.product).indicators[c.indicator].id,
-        "sk-standar"
-    );
+    assert_eq!(app.ds.indicator(c.product, c.indicator).id, "sk-standar");
     let effects = app.update(Action::Down);
     assert!(
         matches!(&effects[..], [Effect::LoadEvidence { indicator_id, .. }] if indicator_id == "dasar-hukum")
@@ -336,7 +337,7 @@ fn the_evidence_shown_belongs_to_the_highlighted_indicator() {
     };
     drop(app.update(Outcome::EvidenceLoaded {
         product: p,
-        indicator: 0,
+        indicator: IndicatorIx::new(0),
         result: Ok(vec![row("SK 1")]),
     }));
     assert_eq!(checklist(&app).evidence, [row("SK 1")]);
@@ -345,7 +346,7 @@ fn the_evidence_shown_belongs_to_the_highlighted_indicator() {
     assert!(checklist(&app).evidence.is_empty());
     drop(app.update(Outcome::EvidenceLoaded {
         product: p,
-        indicator: 0,
+        indicator: IndicatorIx::new(0),
         result: Ok(vec![row("SK 1")]),
     }));
     assert!(checklist(&app).evidence.is_empty());
@@ -373,7 +374,7 @@ fn paging_scrolls_the_checklist_so_the_selection_stays_visible() {
     act(&mut app, Action::Bottom);
     let c = checklist(&app).clone();
     assert_eq!(
-        app.ds.instrument_of_product(c.product).indicators[c.indicator].id,
+        app.ds.indicator(c.product, c.indicator).id,
         "evaluasi-kinerja"
     );
     act(&mut app, Action::Top);
@@ -391,11 +392,11 @@ fn scale_values_and_out_of_range_digits() {
     open_first_product(&mut app);
     let c = checklist(&app).clone();
     assert_eq!(app.ds.product_path(c.product), "9999/U1/P1");
-    let ind = &app.ds.instrument_of_product(c.product).indicators[c.indicator];
+    let ind = app.ds.indicator(c.product, c.indicator);
     assert_eq!(ind.max, 3);
     drop(commit(&mut app, Action::Value2));
     assert_eq!(
-        app.ds.products[c.product].values[c.indicator],
+        app.ds.products[c.product].value(c.indicator),
         Value::Level(2)
     );
     assert_eq!(app.value_text(c.product, c.indicator), "2/3");
@@ -508,7 +509,7 @@ fn undo_comes_back_to_where_the_change_was() {
     }
     let change = the_change(app.update(Action::Undo));
     let c = checklist(&app).clone();
-    assert_eq!((c.product, c.indicator), (p, 1));
+    assert_eq!((c.product, c.indicator), (p, IndicatorIx::new(1)));
     assert_eq!(change.note.as_deref(), Some(""));
     let outcome = committed(&app, change);
     drop(app.update(outcome));
@@ -656,7 +657,7 @@ fn filter_is_incremental_and_ignores_case_and_accents() {
         app.nav_top()
             .shown
             .iter()
-            .map(|&a| app.ds.agencies[a].code.clone())
+            .map(|&node| app.item_text(node).0.to_string())
             .collect()
     };
     assert_eq!(shown(&app), ["8171"]);
@@ -677,7 +678,7 @@ fn filter_is_incremental_and_ignores_case_and_accents() {
     assert_eq!(app.nav_top().shown.len(), app.ds.agencies.len());
     assert_eq!(
         app.nav_top().current(),
-        app.ds.find_agency("8104"),
+        app.ds.find_agency("8104").map(Node::Agency),
         "the selection stays"
     );
     // Ctrl-U clears what was typed; Esc clears and closes.
@@ -704,10 +705,7 @@ fn resumes_where_the_assessor_left_off() {
     let effects = app.resume(Some(at));
     let c = checklist(&app).clone();
     assert_eq!(app.ds.product_path(c.product), "8171/DUKCAPIL/KTP-EL");
-    assert_eq!(
-        app.ds.instrument_of_product(c.product).indicators[c.indicator].id,
-        "persyaratan"
-    );
+    assert_eq!(app.ds.indicator(c.product, c.indicator).id, "persyaratan");
     assert!(matches!(&effects[0], Effect::LoadEvidence { .. }));
     assert_eq!(
         app.status,

@@ -67,14 +67,14 @@ fn checklist(ws: &Workstation) -> &Checklist {
 fn assert_scores_match_database(ws: &Workstation) {
     let ds = ws.runtime.store().load().unwrap();
     let full = ScoreBook::compute(&ds);
-    for p in 0..ds.products.len() {
+    for p in ds.products.ids() {
         assert_eq!(
             ws.app.book.product_summary(p),
             full.product_summary(p),
             "product {p}"
         );
     }
-    for a in 0..ds.agencies.len() {
+    for a in ds.agencies.ids() {
         assert_eq!(
             ws.app.book.agency(&ws.app.ds, a),
             full.agency(&ds, a),
@@ -89,7 +89,8 @@ fn the_in_memory_demo_is_the_demo_as_the_store_loads_it() {
     let loaded = demo_store(dir.path(), &[]).load().unwrap();
     let built = demo_dataset(&[]);
     let paths = |ds: &crate::domain::model::Dataset| -> Vec<(String, String)> {
-        (0..ds.products.len())
+        ds.products
+            .ids()
             .map(|p| (ds.product_path(p), ds.instrument_of_product(p).id.clone()))
             .collect()
     };
@@ -377,7 +378,7 @@ fn a_note_being_written_is_saved_when_the_workstation_stops() {
     let again = reopen(other_store(dir.path()), Lang::En);
     let c = checklist(&again);
     assert_eq!(
-        again.app.ds.instrument_of_product(c.product).indicators[c.indicator].id,
+        again.app.ds.indicator(c.product, c.indicator).id,
         "dasar-hukum"
     );
 }

@@ -92,22 +92,26 @@ fn list(app: &App, c: &Checklist, area: Rect, buf: &mut Buffer) {
                 Cell::from(""),
             ]),
             ListRow::Indicator(i) => {
-                let ind = &instrument.indicators[i];
+                let ind = app.ds.indicator(p, i);
                 let selected = i == c.indicator;
                 let marks = format!(
                     "{}{}",
-                    if product.notes[i].is_empty() {
+                    if product.note(i).is_empty() {
                         " "
                     } else {
                         "✎"
                     },
-                    if product.evidence[i] == 0 { " " } else { "§" }
+                    if product.evidence_count(i) == 0 {
+                        " "
+                    } else {
+                        "§"
+                    }
                 );
                 let row = Row::new(vec![
                     Cell::from(if selected { "›" } else { " " }),
                     Cell::from(format!(
                         "{:<4} {}",
-                        value_box(product.values[i], ind.max, t.na),
+                        value_box(product.value(i), ind.max, t.na),
                         safe(ind.label.get(lang))
                     )),
                     Cell::from(Line::raw(decimal_text(&ind.weight)).right_aligned()),
@@ -143,8 +147,7 @@ fn detail(app: &App, c: &Checklist, area: Rect, buf: &mut Buffer) {
     let lang = app.lang;
     let p = c.product;
     let product = &app.ds.products[p];
-    let instrument = app.ds.instrument_of_product(p);
-    let ind = &instrument.indicators[c.indicator];
+    let ind = app.ds.indicator(p, c.indicator);
     let mut block = Block::bordered()
         .border_style(if c.focus == Pane::Detail {
             app.theme.border_focus()
@@ -176,7 +179,7 @@ fn detail(app: &App, c: &Checklist, area: Rect, buf: &mut Buffer) {
         ),
         app.theme.dim(),
     ));
-    let note = &product.notes[c.indicator];
+    let note = product.note(c.indicator);
     if note.is_empty() {
         lines.push(Line::from(vec![
             Span::styled(format!("{}: ", t.note), app.theme.key()),

@@ -9,6 +9,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Widget, Wrap};
 
 use super::safe;
+use crate::domain::model::{IndicatorIx, ProductIx};
 use crate::tui::action::PromptAction;
 use crate::tui::app::{App, Digesting, NoteEdit};
 use crate::tui::editor::TextArea;
@@ -35,7 +36,7 @@ fn note_scroll(cursor_row: usize, height: usize) -> usize {
 pub fn note(app: &App, edit: &NoteEdit, confirm: bool, area: Rect, buf: &mut Buffer) {
     let t = app.t();
     let window = note_window(area);
-    let ind = &app.ds.instrument_of_product(edit.product).indicators[edit.indicator];
+    let ind = app.ds.indicator(edit.product, edit.indicator);
     let product = &app.ds.products[edit.product];
     Clear.render(window, buf);
     Block::bordered()
@@ -176,15 +177,15 @@ pub fn prompt_cursor(input: &TextArea, area: Rect) -> Option<Position> {
 
 pub fn evidence(
     app: &App,
-    p: usize,
-    i: usize,
+    p: ProductIx,
+    i: IndicatorIx,
     input: &TextArea,
     digest: Option<Digesting>,
     area: Rect,
     buf: &mut Buffer,
 ) {
     let t = app.t();
-    let ind = &app.ds.instrument_of_product(p).indicators[i];
+    let ind = app.ds.indicator(p, i);
     let context = format!(
         "{} · {}",
         safe(&app.ds.product_path(p)),
@@ -198,7 +199,7 @@ pub fn evidence(
     prompt(app, text, input, digest, area, buf);
 }
 
-pub fn reopen(app: &App, p: usize, input: &TextArea, area: Rect, buf: &mut Buffer) {
+pub fn reopen(app: &App, p: ProductIx, input: &TextArea, area: Rect, buf: &mut Buffer) {
     let t = app.t();
     let context = format!(
         "{} {}",
@@ -224,7 +225,7 @@ pub fn export(app: &App, input: &TextArea, area: Rect, buf: &mut Buffer) {
     prompt(app, text, input, None, area, buf);
 }
 
-pub fn finalize(app: &App, p: usize, area: Rect, buf: &mut Buffer) {
+pub fn finalize(app: &App, p: ProductIx, area: Rect, buf: &mut Buffer) {
     let t = app.t();
     let window = prompt_window(area);
     Clear.render(window, buf);

@@ -7,16 +7,16 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Paragraph, Row, Table, Widget, Wrap};
 
 use super::{safe, score_text, short_agency, zone_span};
-use crate::domain::model::Summary;
-use crate::tui::app::{App, Modal, NavDepth};
+use crate::domain::model::{ProductIx, Summary};
+use crate::tui::app::{App, Modal, NavDepth, Node};
 use crate::tui::layout;
 
 /// Summary, finalized products and products of a row.
-fn row_facts(app: &App, level: NavDepth, i: usize) -> (Summary, usize, usize) {
+fn row_facts(app: &App, node: Node) -> (Summary, usize, usize) {
     let ds = &app.ds;
-    match level {
-        NavDepth::Agencies => {
-            let products: Vec<usize> = ds.agencies[i]
+    match node {
+        Node::Agency(a) => {
+            let products: Vec<ProductIx> = ds.agencies[a]
                 .units
                 .iter()
                 .flat_map(|&u| ds.units[u].products.iter().copied())
@@ -25,29 +25,29 @@ fn row_facts(app: &App, level: NavDepth, i: usize) -> (Summary, usize, usize) {
                 .iter()
                 .filter(|&&p| ds.products[p].finalized)
                 .count();
-            (app.book.agency(ds, i), fin, products.len())
+            (app.book.agency(ds, a), fin, products.len())
         }
-        NavDepth::Units(_) => {
-            let products = &ds.units[i].products;
+        Node::Unit(u) => {
+            let products = &ds.units[u].products;
             let fin = products
                 .iter()
                 .filter(|&&p| ds.products[p].finalized)
                 .count();
-            (app.book.unit(i), fin, products.len())
+            (app.book.unit(u), fin, products.len())
         }
-        NavDepth::Products(_) => (
-            app.book.product_summary(i),
-            usize::from(ds.products[i].finalized),
+        Node::Product(p) => (
+            app.book.product_summary(p),
+            usize::from(ds.products[p].finalized),
             1,
         ),
     }
 }
 
-fn instrument_of(app: &App, level: NavDepth, i: usize) -> &crate::domain::Instrument {
-    match level {
-        NavDepth::Agencies => app.ds.instrument_of_agency(i),
-        NavDepth::Units(_) => app.ds.instrument_of_agency(app.ds.units[i].agency),
-        NavDepth::Products(_) => app.ds.instrument_of_product(i),
+fn instrument_of(app: &App, node: Node) -> &crate::domain::Instrument {
+    match node {
+        Node::Agency(a) => app.ds.instrument_of_agency(a),
+        Node::Unit(u) => app.ds.instrument_of_agency(app.ds.units[u].agency),
+        Node::Product(p) => app.ds.instrument_of_product(p),
     }
 }
 
@@ -81,7 +81,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             Span::raw(format!("{} ", safe(&top.filter))),
         ]));
     } else if let Some(i) = top.current() {
-        let (code, name) = app.item_text(top.depth, i);
+        let (code, name) = app.item_text(i);
         block = block.title_bottom(Line::raw(format!(" {} {} ", safe(code), safe(name))));
     }
     let inner = block.inner(area);
@@ -123,10 +123,10 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         .enumerate()
         .skip(top.offset)
         .take(height)
-        .map(|(n, &i)| {
-            let (code, name) = app.item_text(top.depth, i);
-            let (summary, fin, products) = row_facts(app, top.depth, i);
-            let instrument = instrument_of(app, top.depth, i);
+        .map(|(n, &node)| {
+            let (code, name) = app.item_text(node);
+            let (summary, fin, products) = row_facts(app, node);
+            let instrument = instrument_of(app, node);
             let selected = n == top.selected;
             let mark = if products > 0 && fin == products {
                 "✔"

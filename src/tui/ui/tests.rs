@@ -6,6 +6,7 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
 use crate::domain::Lang;
+use crate::domain::model::IndicatorIx;
 use crate::domain::text::is_unsafe_char;
 use crate::tui::action::Action;
 use crate::tui::app::App;
@@ -208,7 +209,7 @@ fn help_follows_rebound_keys() {
         "[keys]\ntick = \"t\"\nnote = [\"ctrl-n\", \"N\"]\n",
         "c.toml",
     )
-    .keys;
+    .keymap;
     let text = super::help::lines(&app.app)
         .iter()
         .map(|l| l.to_string())
@@ -254,7 +255,7 @@ fn text_from_the_database_cannot_drive_the_terminal() {
     app.run(effects);
     // A note with escapes written behind the workstation's back (e.g. by an import).
     let product = app.app.product_ref(p);
-    let ind = app.app.ds.instrument_of_product(p).indicators[0].clone();
+    let ind = app.app.ds.indicator(p, IndicatorIx::new(0)).clone();
     let evil_note = "a\x1b[2J\x1b]0;x\x07\u{9b}31m\u{202E}b\nline\u{2028}two";
     crate::tui::testing::other_store(dir.path())
         .record(&product, &ind, None, Some(evil_note))
