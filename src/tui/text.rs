@@ -1,5 +1,7 @@
 //! Every word the workstation shows, in Indonesian and in English, from this one
-//! module. Plain texts are fields of [`Ui`]; texts with values are its methods.
+//! module. Plain texts are fields of [`Ui`]; texts with values are its methods; what
+//! each action of each mode does and its word in a hint bar is [`Described`], and the
+//! hint lines are built from the key map in force.
 //! Indonesian is the default when `LANG` starts with `id` (see
 //! [`crate::domain::Lang::from_env`]); `language` in config.toml and `L` override it.
 
