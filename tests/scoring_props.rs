@@ -14,7 +14,7 @@ use patuh::domain::instrument::{
     Aggregate, Band, Dimension, Indicator, Instrument, NodeLevel, Source,
 };
 use patuh::domain::method::{self, AgencyAnswers, Answer, UnitAnswers, score_agency};
-use patuh::domain::model::{Dataset, ScoreBook};
+use patuh::domain::model::{Dataset, ProductIx, ScoreBook};
 use patuh::domain::scoring::{score_exact, score_product};
 use patuh::domain::text::Text;
 use proptest::prelude::*;
@@ -144,9 +144,9 @@ fn in_range(x: &Option<BigRational>) -> bool {
 
 fn all_levels(ds: &Dataset, book: &ScoreBook) -> Vec<Option<BigRational>> {
     let mut out = Vec::new();
-    out.extend((0..ds.products.len()).map(|p| book.product(p).score.clone()));
-    out.extend((0..ds.units.len()).map(|u| book.unit(u).score));
-    out.extend((0..ds.agencies.len()).map(|a| book.agency(ds, a).score));
+    out.extend(ds.products.ids().map(|p| book.product(p).score.clone()));
+    out.extend(ds.units.ids().map(|u| book.unit(u).score));
+    out.extend(ds.agencies.ids().map(|a| book.agency(ds, a).score));
     out
 }
 
@@ -169,7 +169,7 @@ proptest! {
         let mut ds = build(&i, &t);
         let book = ScoreBook::compute(&ds);
         let before = all_levels(&ds, &book);
-        let p = pick.index(ds.products.len());
+        let p = ProductIx::new(pick.index(ds.products.len()));
         let k = ind.index(i.indicators.len());
         let raised = match ds.products[p].values[k] {
             Value::Unanswered => Value::Level(1.min(i.indicators[k].max)),
@@ -211,6 +211,7 @@ proptest! {
             let mut ds = base.clone();
             let mut book = ScoreBook::compute(&ds);
             for &((p, k), v) in order {
+                let p = ProductIx::new(p);
                 ds.products[p].values[k] = v;
                 book.update_product(&ds, p);
             }
@@ -429,20 +430,20 @@ proptest! {
         let i = instrument(&s);
         let ds = build(&i, &t);
         let book = ScoreBook::compute(&ds);
-        let (mut unit, mut product) = (0, 0);
-        for (a, units) in tree_values(&i, &t).iter().enumerate() {
+        let mut unit_ids = ds.units.ids();
+        let mut product_ids = ds.products.ids();
+        for (a, units) in ds.agencies.ids().zip(tree_values(&i, &t).iter()) {
             let new = score_agency(&i, &as_answers(units));
             let old = book.agency(&ds, a);
             prop_assert_eq!(&new.agency.score, &old.score);
             prop_assert_eq!((new.agency.answered, new.agency.total), (old.answered, old.total));
             for u in &new.units {
-                let old = book.unit(unit);
+                let old = book.unit(unit_ids.next().expect("as many units"));
                 prop_assert_eq!(&u.unit.score, &old.score);
                 prop_assert_eq!((u.unit.answered, u.unit.total), (old.answered, old.total));
-                unit += 1;
                 for p in &u.products {
+                    let product = product_ids.next().expect("as many products");
                     prop_assert_eq!(&p.score, &book.product(product).score);
-                    product += 1;
                 }
             }
         }

@@ -15,7 +15,7 @@ use super::crypt;
 use super::keys::{Identity, keys_dir};
 use super::{ExchangeError, Result, write_atomic, write_atomic_file};
 use crate::domain::Instrument;
-use crate::domain::model::{ScoreBook, Summary};
+use crate::domain::model::{AgencyIx, ScoreBook, Summary};
 use crate::store::{ChainCheck, Store, audit};
 
 /// The `meta` key that marks a central database, and its value (defined in the store,
@@ -189,8 +189,8 @@ fn collect(
             "{db} has no agencies to export; import an assignment first"
         )));
     }
-    let chosen: Vec<usize> = if codes.is_empty() {
-        (0..ds.agencies.len()).collect()
+    let chosen: Vec<AgencyIx> = if codes.is_empty() {
+        ds.agencies.ids().collect()
     } else {
         let mut seen = BTreeSet::new();
         let mut out = Vec::new();

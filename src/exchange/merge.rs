@@ -160,7 +160,7 @@ pub fn merge_verified(
     let instrument_ids = m.instruments(v, &now)?;
     let mut newest_held: Option<String> = None;
     let mut affected = Vec::new();
-    for (a, agency) in v.payload.agencies.iter().enumerate() {
+    for (a, agency) in v.dataset.agencies.ids().zip(&v.payload.agencies) {
         let instrument_id = instrument_ids[v.dataset.agencies[a].instrument];
         let agency_id = m.agency(&agency.code, &agency.name, &agency.kind, instrument_id)?;
         for unit in &agency.units {

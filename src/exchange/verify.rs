@@ -16,7 +16,9 @@ use super::export::score_entry;
 use super::keys::TrustedKeys;
 use super::{ExchangeError, Result};
 use crate::domain::json::is_code;
-use crate::domain::model::{Agency, Dataset, Kind, Product, ScoreBook, Unit};
+use crate::domain::model::{
+    Agency, Dataset, Ix, Kind, Product, ProductIx, ScoreBook, Unit, UnitIx,
+};
 use crate::domain::scoring::Value;
 use crate::domain::text::sanitize;
 use crate::domain::{Instrument, Problem};
@@ -223,7 +225,7 @@ fn rebuild(payload: &Payload) -> Result<Dataset> {
                     sanitize(&a.instrument.version)
                 ))
             })?;
-        let agency = ds.agencies.len();
+        let agency = ds.agencies.next_id();
         ds.agencies.push(Agency {
             db_id: 0,
             code: code.clone(),
@@ -241,7 +243,7 @@ fn rebuild(payload: &Payload) -> Result<Dataset> {
                     sanitize(&u.code)
                 )));
             }
-            let unit = ds.units.len();
+            let unit = ds.units.next_id();
             ds.agencies[agency].units.push(unit);
             let mut product_ids = Vec::new();
             let mut product_codes = HashSet::new();
@@ -253,7 +255,7 @@ fn rebuild(payload: &Payload) -> Result<Dataset> {
                         sanitize(&path)
                     )));
                 }
-                product_ids.push(ds.products.len());
+                product_ids.push(ds.products.next_id());
                 ds.products.push(product(inst, unit, p, &path)?);
             }
             ds.units.push(Unit {
@@ -268,7 +270,7 @@ fn rebuild(payload: &Payload) -> Result<Dataset> {
     Ok(ds)
 }
 
-fn product(inst: &Instrument, unit: usize, p: &ProductEntry, path: &str) -> Result<Product> {
+fn product(inst: &Instrument, unit: UnitIx, p: &ProductEntry, path: &str) -> Result<Product> {
     let n = inst.indicators.len();
     let mut values = vec![Value::Unanswered; n];
     let mut notes = vec![String::new(); n];
@@ -394,9 +396,8 @@ pub fn check_audit(rows: &[AuditEntry]) -> Result<usize> {
 /// note, evidence or finalization without its row.
 fn check_audit_accounts(payload: &Payload, ds: &Dataset) -> Result<()> {
     let mut replay = Replay::new();
-    let products: std::collections::HashMap<String, usize> = (0..ds.products.len())
-        .map(|p| (ds.product_path(p), p))
-        .collect();
+    let products: std::collections::HashMap<String, ProductIx> =
+        ds.products.ids().map(|p| (ds.product_path(p), p)).collect();
     for entry in &payload.audit {
         let Some(c) = &entry.content else { continue };
         if let Some(&p) = products.get(&c.product) {
@@ -414,7 +415,7 @@ fn check_audit_accounts(payload: &Payload, ds: &Dataset) -> Result<()> {
             .map_err(|b| ExchangeError::AuditChain(b.to_string()))?;
     }
     let empty = Replayed::default();
-    for p in 0..ds.products.len() {
+    for p in ds.products.ids() {
         let path = ds.product_path(p);
         let inst = ds.instrument_of_product(p);
         let product = &ds.products[p];
@@ -548,9 +549,9 @@ fn check_scores(payload: &Payload, ds: &Dataset) -> Result<usize> {
             })
         }
     };
-    let mut p = 0;
-    let mut u = 0;
-    for (a, agency) in payload.agencies.iter().enumerate() {
+    let mut p = ProductIx::default();
+    let mut u = UnitIx::default();
+    for (a, agency) in ds.agencies.ids().zip(&payload.agencies) {
         let inst = ds.instrument_of_agency(a);
         for unit in &agency.units {
             for product in &unit.products {
@@ -559,14 +560,14 @@ fn check_scores(payload: &Payload, ds: &Dataset) -> Result<usize> {
                     &product.score,
                     score_entry(&book.product_summary(p), inst),
                 )?;
-                p += 1;
+                p = ProductIx::new(p.index() + 1);
             }
             compare(
                 format!("unit {}/{}", agency.code, unit.code),
                 &unit.score,
                 score_entry(&book.unit(u), inst),
             )?;
-            u += 1;
+            u = UnitIx::new(u.index() + 1);
         }
         compare(
             format!("agency {}", agency.code),

@@ -6,7 +6,7 @@ use rusqlite::types::ValueRef;
 
 use super::{Result, Store, StoreError, digest};
 use crate::domain::Value;
-use crate::domain::model::{Agency, Dataset, Kind, Product, Unit};
+use crate::domain::model::{Agency, Dataset, Ix, Kind, Product, ProductIx, Unit};
 
 impl Store {
     /// Loads every instrument, agency, unit, product, observation and evidence count.
@@ -57,7 +57,7 @@ impl Store {
             let instrument = *instrument_index
                 .get(&instrument_id)
                 .ok_or_else(|| corrupt(format!("agency {code}: its instrument is missing")))?;
-            agency_index.insert(db_id, ds.agencies.len());
+            agency_index.insert(db_id, ds.agencies.next_id());
             ds.agencies.push(Agency {
                 db_id,
                 code,
@@ -80,8 +80,8 @@ impl Store {
             let Some(&agency) = agency_index.get(&r.get::<_, i64>(1).map_err(sql)?) else {
                 continue;
             };
-            unit_index.insert(db_id, ds.units.len());
-            ds.agencies[agency].units.push(ds.units.len());
+            unit_index.insert(db_id, ds.units.next_id());
+            ds.agencies[agency].units.push(ds.units.next_id());
             ds.units.push(Unit {
                 db_id,
                 code: r.get(2).map_err(sql)?,
@@ -117,7 +117,7 @@ impl Store {
                 }
                 _ => false,
             };
-            let p = ds.products.len();
+            let p = ds.products.next_id();
             if !fresh {
                 stale.push(p);
             }
@@ -136,13 +136,13 @@ impl Store {
         }
         drop(rows);
 
-        let indicator_of = |ds: &Dataset, p: usize, id: &str| -> Option<usize> {
+        let indicator_of = |ds: &Dataset, p: ProductIx, id: &str| -> Option<usize> {
             let a = ds.units[ds.products[p].unit].agency;
             indicator_maps[ds.agencies[a].instrument].get(id).copied()
         };
         // Products without a usable digest: their observations, one product at a time,
         // or in one pass when there are many of them.
-        let set_value = |ds: &mut Dataset, p: usize, r: &rusqlite::Row<'_>| -> Result<()> {
+        let set_value = |ds: &mut Dataset, p: ProductIx, r: &rusqlite::Row<'_>| -> Result<()> {
             let ind = r
                 .get_ref(0)
                 .map_err(sql)?
@@ -162,7 +162,7 @@ impl Store {
         if stale.len() > ds.products.len() / 8 {
             let mut is_stale = vec![false; ds.products.len()];
             for &p in &stale {
-                is_stale[p] = true;
+                is_stale[p.index()] = true;
             }
             let mut stmt = self
                 .conn
@@ -171,13 +171,16 @@ impl Store {
                 )
                 .map_err(sql)?;
             let mut rows = stmt.query([]).map_err(sql)?;
-            let mut current: Option<(i64, Option<usize>)> = None;
+            let mut current: Option<(i64, Option<ProductIx>)> = None;
             while let Some(r) = rows.next().map_err(sql)? {
                 let pid: i64 = r.get(3).map_err(sql)?;
                 let p = match current {
                     Some((id, p)) if id == pid => p,
                     _ => {
-                        let p = product_index.get(&pid).copied().filter(|&p| is_stale[p]);
+                        let p = product_index
+                            .get(&pid)
+                            .copied()
+                            .filter(|&p: &ProductIx| is_stale[p.index()]);
                         current = Some((pid, p));
                         p
                     }
@@ -207,7 +210,7 @@ impl Store {
             )
             .map_err(sql)?;
         let mut rows = stmt.query([]).map_err(sql)?;
-        let mut current: Option<(i64, Option<usize>)> = None;
+        let mut current: Option<(i64, Option<ProductIx>)> = None;
         while let Some(r) = rows.next().map_err(sql)? {
             let pid: i64 = r.get(0).map_err(sql)?;
             let p = match current {

@@ -8,7 +8,7 @@ use assert_cmd::Command;
 use num_rational::BigRational;
 use patuh::domain::Instrument;
 use patuh::domain::Value;
-use patuh::domain::model::{Agency, Dataset, Kind, Product, Unit};
+use patuh::domain::model::{Agency, Dataset, Ix, Kind, Product, Unit};
 
 pub fn instrument_2021() -> Instrument {
     Instrument::parse(include_str!(
@@ -61,7 +61,7 @@ pub fn dataset(instrument: Instrument, agencies: &[Vec<Vec<Vec<Value>>>]) -> Dat
         ..Dataset::default()
     };
     for (ai, units) in agencies.iter().enumerate() {
-        let a = ds.agencies.len();
+        let a = ds.agencies.next_id();
         ds.agencies.push(Agency {
             db_id: ai as i64,
             code: format!("A{ai}"),
@@ -71,22 +71,22 @@ pub fn dataset(instrument: Instrument, agencies: &[Vec<Vec<Vec<Value>>>]) -> Dat
             units: Vec::new(),
         });
         for (ui, products) in units.iter().enumerate() {
-            let u = ds.units.len();
+            let u = ds.units.next_id();
             ds.agencies[a].units.push(u);
             ds.units.push(Unit {
-                db_id: u as i64,
+                db_id: u.index() as i64,
                 code: format!("U{ui}"),
                 name: format!("Unit {ui}"),
                 agency: a,
                 products: Vec::new(),
             });
             for (pi, vals) in products.iter().enumerate() {
-                let p = ds.products.len();
+                let p = ds.products.next_id();
                 ds.units[u].products.push(p);
                 let mut values = vals.clone();
                 values.resize(n, Value::Unanswered);
                 ds.products.push(Product {
-                    db_id: p as i64,
+                    db_id: p.index() as i64,
                     code: format!("P{pi}"),
                     name: format!("Product {pi}"),
                     unit: u,
