@@ -144,7 +144,8 @@ enum Change {
 #[derive(Debug, Clone)]
 enum Step {
     Change(Change),
-    /// What SQLite's auto-checkpoint does inside a commit once the WAL is long.
+    /// What SQLite's auto-checkpoint does inside a commit once the WAL is long (1,000
+    /// pages, more than a session writes).
     Checkpoint,
     /// The workstation quits (the last connection checkpoints and deletes the WAL)
     /// and starts again.
@@ -327,10 +328,19 @@ impl Writer for StoreWriter {
     }
 
     fn checkpoint(&mut self) -> Result<(), String> {
-        let store = self.store.as_ref().ok_or("the store is closed")?;
-        store
-            .conn()
-            .query_row("PRAGMA wal_checkpoint", [], |r| r.get::<_, i64>(0))
+        // From a second connection (any connection may checkpoint; it syncs as the
+        // store's would, `synchronous` being FULL by default), so that the test needs
+        // no access to the store's own connection.
+        let conn = Connection::open_with_flags(
+            &self.db,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|e| e.to_string())?;
+        let sync: i64 = conn
+            .query_row("PRAGMA synchronous", [], |r| r.get(0))
+            .map_err(|e| e.to_string())?;
+        assert_eq!(sync, 2, "a checkpoint syncs as the store does (FULL)");
+        conn.query_row("PRAGMA wal_checkpoint", [], |r| r.get::<_, i64>(0))
             .map(drop)
             .map_err(|e| e.to_string())
     }
@@ -625,6 +635,8 @@ fn fold_wal(db: &Path) {
 /// Where the cut landed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Landed {
+    /// Never seen: opening a WAL file writes nothing (its recovery rebuilds only the
+    /// shared memory), so no cut falls there.
     Opening,
     /// During a change; whether it was found in the file afterwards.
     Change {
