@@ -12,7 +12,7 @@ use std::time::Instant;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use patuh::domain::Value;
-use patuh::domain::model::ScoreBook;
+use patuh::domain::model::{ProductIx, ScoreBook};
 use patuh::store::Store;
 
 fn load_and_rescore(c: &mut Criterion) {
@@ -31,7 +31,7 @@ fn load_and_rescore(c: &mut Criterion) {
     g.bench_function("rescore everything", |b| b.iter(|| ScoreBook::compute(&ds)));
     let mut book = ScoreBook::compute(&ds);
     let mut ds2 = ds.clone();
-    let p = ds2.products.len() / 2;
+    let p = ProductIx::new(ds2.products.len() / 2);
     let mut flip = false;
     g.bench_function("incremental rescore of one change", |b| {
         b.iter(|| {
@@ -57,7 +57,7 @@ fn commit(c: &mut Criterion) {
     let (_, scale) = support::scale();
     let mut store = Store::open(&path).expect("open");
     let ds = store.load().expect("load");
-    let p = ds.products.len() / 3;
+    let p = ProductIx::new(ds.products.len() / 3);
     let product = patuh::store::ProductRef {
         db_id: ds.products[p].db_id,
         path: ds.product_path(p),
@@ -116,7 +116,9 @@ fn commit(c: &mut Criterion) {
 
     // The worst case besides: every keystroke on another product, so that each
     // commit also writes the digest of the product changed before (src/store/digest.rs).
-    let others: Vec<patuh::store::ProductRef> = (0..ds.products.len())
+    let others: Vec<patuh::store::ProductRef> = ds
+        .products
+        .ids()
         .filter(|&q| !ds.products[q].finalized && q != p)
         .take(64)
         .map(|q| patuh::store::ProductRef {

@@ -47,12 +47,14 @@ fn rounded_scores(path: &Path) -> Vec<(String, Option<i64>)> {
     let store = Store::open(path).expect("open");
     let ds = store.load().expect("load");
     let book = ScoreBook::compute(&ds);
-    let mut out: Vec<(String, Option<i64>)> = (0..ds.agencies.len())
+    let mut out: Vec<(String, Option<i64>)> = ds
+        .agencies
+        .ids()
         .map(|a| {
             let s = book.agency(&ds, a);
             (ds.agencies[a].code.clone(), s.rounded().map(|r| r.0))
         })
-        .chain((0..ds.products.len()).map(|p| {
+        .chain(ds.products.ids().map(|p| {
             (
                 ds.product_path(p),
                 book.product_summary(p).rounded().map(|r| r.0),

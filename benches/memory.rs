@@ -11,10 +11,12 @@ mod support;
 use std::process::Command;
 
 use patuh::domain::Lang;
+use patuh::domain::model::ProductIx;
 use patuh::store::Store;
 use patuh::tui::action::Action;
-use patuh::tui::app::App;
+use patuh::tui::app::Msg;
 use patuh::tui::keymap::Config;
+use patuh::tui::runtime::{Access, Workstation};
 use patuh::tui::theme::Theme;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -32,19 +34,28 @@ fn peak_rss_kb() -> i64 {
 
 fn child(db: &str) {
     let store = Store::open(db.as_ref()).expect("open");
-    let mut app = App::new(store, Config::default(), Lang::En, Theme::plain()).expect("app");
-    app.resize(200, 50);
+    let mut ws = Workstation::open(
+        store,
+        Config::default(),
+        Lang::En,
+        Theme::plain(),
+        Access::Write,
+    )
+    .expect("workstation");
+    ws.update(Msg::Resize(200, 50));
     let mut term = Terminal::new(TestBackend::new(200, 50)).expect("terminal");
-    term.draw(|f| f.render_widget(&app, f.area()))
+    term.draw(|f| f.render_widget(&ws.app, f.area()))
         .expect("draw");
-    let n = app.ds.products.len();
+    let n = ws.app.ds.products.len();
     let p = (n / 2..n)
-        .find(|&p| !app.ds.products[p].finalized)
-        .unwrap_or(0);
-    app.open_checklist(p, None);
+        .map(ProductIx::new)
+        .find(|&p| !ws.app.ds.products[p].finalized)
+        .unwrap_or_default();
+    let effects = ws.app.open_checklist(p, None);
+    ws.run(effects);
     for _ in 0..50 {
-        app.update(Action::Tick);
-        term.draw(|f| f.render_widget(&app, f.area()))
+        ws.update(Action::Tick);
+        term.draw(|f| f.render_widget(&ws.app, f.area()))
             .expect("draw");
     }
     println!("{}", peak_rss_kb());

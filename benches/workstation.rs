@@ -11,12 +11,14 @@ mod support;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
+use patuh::domain::model::{Ix, ProductIx};
 use patuh::domain::{Lang, Value};
 use patuh::store::Store;
 use patuh::tui::action::Action;
 use patuh::tui::app::nav::Filter;
-use patuh::tui::app::{App, Screen, Status};
+use patuh::tui::app::{App, Msg, Screen, Status};
 use patuh::tui::keymap::Config;
+use patuh::tui::runtime::{Access, Workstation};
 use patuh::tui::theme::Theme;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -33,20 +35,28 @@ fn frame(term: &mut Terminal<TestBackend>, app: &App) {
 }
 
 /// What the workstation does from its start to its first frame.
-fn cold_start(path: &std::path::Path) -> (App, Terminal<TestBackend>) {
+fn cold_start(path: &std::path::Path) -> (Workstation, Terminal<TestBackend>) {
     let store = Store::open(path).expect("open");
-    let mut app = App::new(store, Config::default(), Lang::En, Theme::plain()).expect("app");
-    app.resize(W, H);
+    let mut ws = Workstation::open(
+        store,
+        Config::default(),
+        Lang::En,
+        Theme::plain(),
+        Access::Write,
+    )
+    .expect("workstation");
+    ws.update(Msg::Resize(W, H));
     let mut term = terminal();
-    frame(&mut term, &app);
-    (app, term)
+    frame(&mut term, &ws.app);
+    (ws, term)
 }
 
 /// A product in the middle of the data set that can be changed (not finalized).
-fn open_product(app: &App) -> usize {
+fn open_product(app: &App) -> ProductIx {
     let n = app.ds.products.len();
     (n / 2..n)
         .chain(0..n / 2)
+        .map(ProductIx::new)
         .find(|&p| !app.ds.products[p].finalized)
         .expect("a product that is not finalized")
 }
@@ -54,30 +64,32 @@ fn open_product(app: &App) -> usize {
 fn keystroke(c: &mut Criterion) {
     let (_, scale) = support::scale();
     let path = support::dataset(true);
-    let (mut app, mut term) = cold_start(&path);
-    let p = open_product(&app);
-    app.open_checklist(p, None);
-    let Screen::Checklist(checklist) = &app.screen else {
+    let (mut ws, mut term) = cold_start(&path);
+    let p = open_product(&ws.app);
+    let effects = ws.app.open_checklist(p, None);
+    ws.run(effects);
+    let Screen::Checklist(checklist) = &ws.app.screen else {
         panic!("the checklist did not open");
     };
     let i = checklist.indicator;
-    frame(&mut term, &app);
-    app.update(Action::Tick);
+    frame(&mut term, &ws.app);
+    ws.update(Action::Tick);
     assert!(
-        matches!(app.status, Status::Saved(_)),
+        matches!(ws.app.status, Status::Saved(_)),
         "the keystroke was not saved: {:?}",
-        app.status
+        ws.app.status
     );
 
     let mut g = c.benchmark_group(format!("workstation/{scale}"));
     g.sample_size(50);
 
-    // The whole keystroke, as the event loop runs it: the store commits (fsync) first.
+    // The whole keystroke, as the event loop runs it: the state asks, the runtime's
+    // store commits (fsync), the state takes the outcome, the frame.
     let mut full = Vec::new();
     for _ in 0..support::iterations(300) {
         let t = Instant::now();
-        app.update(Action::Tick);
-        frame(&mut term, &app);
+        ws.update(Action::Tick);
+        frame(&mut term, &ws.app);
         full.push(t.elapsed());
     }
     support::Spread::of(full).report(&format!(
@@ -85,26 +97,26 @@ fn keystroke(c: &mut Criterion) {
     ));
     g.bench_function("keystroke: tick, commit, rescore, 200x50 frame", |b| {
         b.iter(|| {
-            app.update(Action::Tick);
-            frame(&mut term, &app);
+            ws.update(Action::Tick);
+            frame(&mut term, &ws.app);
         })
     });
 
     // The same keystroke without its commit: what App::update does once the store has
     // committed (new value in memory, incremental rescore of product, unit and agency),
     // then the frame.
-    let max = app.ds.instrument_of_product(p).indicators[i].max;
+    let max = ws.app.ds.indicator(p, i).max;
     let mut flip = false;
     let mut besides = |app: &mut App, term: &mut Terminal<TestBackend>| {
         flip = !flip;
-        app.ds.products[p].values[i] = Value::Level(if flip { max } else { 0 });
+        app.ds.products[p].values[i.index()] = Value::Level(if flip { max } else { 0 });
         app.book.update_product(&app.ds, p);
         frame(term, app);
     };
     let mut samples = Vec::new();
     for _ in 0..support::iterations(5000) {
         let t = Instant::now();
-        besides(&mut app, &mut term);
+        besides(&mut ws.app, &mut term);
         samples.push(t.elapsed());
     }
     let spread = support::Spread::of(samples);
@@ -116,10 +128,10 @@ fn keystroke(c: &mut Criterion) {
         support::verdict(spread.p99 < Duration::from_millis(2))
     );
     g.bench_function("keystroke besides the commit: rescore, 200x50 frame", |b| {
-        b.iter(|| besides(&mut app, &mut term))
+        b.iter(|| besides(&mut ws.app, &mut term))
     });
     g.finish();
-    drop(app);
+    drop(ws);
     let _ = std::fs::remove_file(&path);
 }
 
@@ -136,10 +148,11 @@ fn start_and_filter(c: &mut Criterion) {
     // A returning assessor: the workstation reopens the checklist where it was left.
     let resume = support::work_copy(&path, "resume");
     {
-        let (mut app, _) = cold_start(&resume);
-        let p = open_product(&app);
-        app.open_checklist(p, None);
-        app.shutdown();
+        let (mut ws, _) = cold_start(&resume);
+        let p = open_product(&ws.app);
+        let effects = ws.app.open_checklist(p, None);
+        ws.run(effects);
+        ws.shutdown();
     }
     g.bench_function(
         "cold start resuming on a checklist: open, load, App::new, first 200x50 frame",
@@ -149,8 +162,8 @@ fn start_and_filter(c: &mut Criterion) {
 
     // The navigator's filter (the same matcher) over every product of the data set,
     // as an assessor types a query letter by letter.
-    let (app, _) = cold_start(&path);
-    let products = &app.ds.products;
+    let (ws, _) = cold_start(&path);
+    let products = &ws.app.ds.products;
     let queries = [
         "r",
         "ra",

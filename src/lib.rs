@@ -21,6 +21,7 @@ pub mod cli;
 pub mod commands;
 pub mod domain;
 pub mod exchange;
+pub mod fsio;
 pub mod generate;
 pub mod logging;
 pub mod shipped;

@@ -16,9 +16,19 @@ pub fn init(dir: Option<&Path>) {
     // The log names products and assessors: private like the database.
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    // The path is patuh's own: a link planted there is not followed (it would have
+    // patuh append to another file), and a FIFO neither blocks nor is written.
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(
+        &mut options,
+        libc::O_NOFOLLOW | libc::O_NONBLOCK,
+    );
     let Ok(file) = options.open(dir.join("patuh.log")) else {
         return;
     };
+    if !file.metadata().is_ok_and(|m| m.is_file()) {
+        return;
+    }
     let level = std::env::var("PATUH_LOG")
         .ok()
         .and_then(|l| l.parse::<Level>().ok())

@@ -713,3 +713,42 @@ fn check_names_the_tampered_audit_row_or_record_through_the_cli() {
         ],
     );
 }
+
+/// Until the store, the workstation and the exchange carry unit- and agency-level
+/// answers (issue 12), a format-2 instrument that needs them validates but is not
+/// imported: it would be scored as if every indicator were observed per product.
+#[test]
+fn a_format_2_instrument_with_levels_validates_but_is_not_yet_imported() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path();
+    let db = dir.path().join("p.db");
+    init_demo(home, &db);
+    let before = std::fs::read(&db).unwrap();
+    for name in ["kepatuhan-2024.json", "opini-2025.json"] {
+        let file = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures/instruments")
+            .join(name);
+        patuh(home)
+            .args(["instrument", "validate"])
+            .arg(&file)
+            .assert()
+            .success();
+        patuh(home)
+            .arg("--db")
+            .arg(&db)
+            .args(["instrument", "import"])
+            .arg(&file)
+            .assert()
+            .code(1)
+            .stderr(predicate::str::contains("cannot yet assess"))
+            .stderr(predicate::str::contains(name));
+    }
+    patuh(home)
+        .arg("--db")
+        .arg(&db)
+        .args(["instrument", "list"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("kepatuhan-2024").not());
+    assert_eq!(before, std::fs::read(&db).unwrap(), "nothing changed");
+}

@@ -6,7 +6,7 @@
 use std::path::Path;
 
 use patuh::domain::Value;
-use patuh::domain::model::{Dataset, ScoreBook};
+use patuh::domain::model::{Dataset, ProductIx, ScoreBook};
 use patuh::exchange::export::export_with;
 use patuh::exchange::keys::Identity;
 use patuh::exchange::merge::{merge_verified, open_central};
@@ -16,7 +16,8 @@ use patuh::store::{ProductRef, Store};
 
 /// What the workstation sees of every product: values, notes, evidence counts.
 fn products(ds: &Dataset) -> Vec<String> {
-    (0..ds.products.len())
+    ds.products
+        .ids()
         .map(|p| {
             let pr = &ds.products[p];
             format!(
@@ -93,7 +94,9 @@ fn every_change_keeps_the_digest_exact() {
     generate(&db, Scale::Tiny, 4).unwrap();
     let mut store = Store::open(&db).unwrap();
     let ds = store.load().unwrap();
-    let p = (0..ds.products.len())
+    let p = ds
+        .products
+        .ids()
         .find(|&p| !ds.products[p].finalized)
         .unwrap();
     let product = ProductRef {
@@ -121,7 +124,9 @@ fn every_change_keeps_the_digest_exact() {
         assert_exact(&db);
     }
     // Moving on to another product gives the first one its digest back.
-    let q = (0..ds.products.len())
+    let q = ds
+        .products
+        .ids()
         .find(|&q| q != p && !ds.products[q].finalized)
         .unwrap();
     let other = ProductRef {
@@ -150,7 +155,7 @@ fn every_change_keeps_the_digest_exact() {
         let b = store.load().unwrap();
         (ScoreBook::compute(&a), ScoreBook::compute(&b))
     };
-    for p in 0..ds.products.len() {
+    for p in ds.products.ids() {
         assert_eq!(cached.product(p), plain.product(p));
     }
 }
@@ -162,7 +167,7 @@ fn a_write_outside_patuh_makes_the_product_stale_not_wrong() {
     generate(&db, Scale::Tiny, 5).unwrap();
     let store = Store::open(&db).unwrap();
     let ds = store.load().unwrap();
-    let p = ds.products.len() / 2;
+    let p = ProductIx::new(ds.products.len() / 2);
     let id = ds.instrument_of_product(p).indicators[0].id.clone();
     // As a tool (or a person with sqlite3) would: not through patuh.
     sqlite(&db)

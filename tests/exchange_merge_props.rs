@@ -130,7 +130,9 @@ fn content(store: &Store) -> Vec<String> {
     let ds = store.load().unwrap();
     let book = ScoreBook::compute(&ds);
     // Every product, unit and agency score, in code order (row ids differ by order).
-    let mut scores: Vec<String> = (0..ds.products.len())
+    let mut scores: Vec<String> = ds
+        .products
+        .ids()
         .map(|p| {
             format!(
                 "product {} {:?}",
@@ -138,12 +140,13 @@ fn content(store: &Store) -> Vec<String> {
                 book.product_summary(p)
             )
         })
-        .chain((0..ds.units.len()).map(|u| {
+        .chain(ds.units.ids().map(|u| {
             let a = &ds.agencies[ds.units[u].agency];
             format!("unit {}/{} {:?}", a.code, ds.units[u].code, book.unit(u))
         }))
         .chain(
-            (0..ds.agencies.len())
+            ds.agencies
+                .ids()
                 .map(|a| format!("agency {} {:?}", ds.agencies[a].code, book.agency(&ds, a))),
         )
         .collect();

@@ -338,6 +338,104 @@ fn a_full_disk_loses_nothing() {
         .success();
 }
 
+/// Date and time text: RFC 3339 shapes with every field pushed to and past its
+/// limits (the years 0000 and 9999 often, with offsets up to a day either way, so that
+/// UTC falls outside them), and some that are not dates at all.
+fn date_time() -> impl Strategy<Value = String> {
+    let year = prop_oneof![0u32..=9999, Just(0u32), Just(9999u32)];
+    let offset = prop_oneof![
+        Just("Z".to_string()),
+        Just("z".to_string()),
+        (any::<bool>(), 0u32..=25, 0u32..=60)
+            .prop_map(|(neg, h, m)| format!("{}{h:02}:{m:02}", if neg { '-' } else { '+' })),
+    ];
+    let shaped = (
+        year,
+        (0u32..=13, 0u32..=32),
+        (0u32..=24, 0u32..=60, 0u32..=61),
+        prop::option::of("[0-9]{1,12}"),
+        prop_oneof![Just('T'), Just('t'), Just(' ')],
+        offset,
+    )
+        .prop_map(|(y, (mo, d), (h, mi, s), frac, t, off)| {
+            let frac = frac.map(|f| format!(".{f}")).unwrap_or_default();
+            format!("{y:04}-{mo:02}-{d:02}{t}{h:02}:{mi:02}:{s:02}{frac}{off}")
+        });
+    prop_oneof![
+        6 => shaped,
+        2 => prop::sample::select(vec![
+            "9999-12-31T23:59:59-01:00",
+            "9999-12-31T23:59:60Z",
+            "9999-12-31T23:59:59.999999999-23:59",
+            "0000-01-01T00:00:00+23:59",
+            "0000-01-01T00:00:00+00:01",
+            "0000-01-01T00:00:00Z",
+        ])
+        .prop_map(String::from),
+        1 => ".{0,40}",
+    ]
+}
+
+proptest! {
+    // Each case signs, verifies and (when it verifies) merges into a new central
+    // database.
+    #![proptest_config(ProptestConfig::with_cases(40))]
+
+    /// Arbitrary dates and times in every date field of a signed payload (the audit
+    /// rows' hashed again, so that the file gets past the chain) never panic the
+    /// verifier or the central merge.
+    #[test]
+    fn arbitrary_dates_and_times_never_panic_the_verifier_or_the_merge(
+        exported_at in date_time(),
+        other in date_time(),
+        place in 0usize..5,
+    ) {
+        use patuh::exchange::bundle;
+        let opened = bundle::open(&sample_export().0).unwrap();
+        let mut p = bundle::parse_payload(&opened.payload).unwrap();
+        p.exported_at = exported_at;
+        let product = &mut p.agencies[0].units[0].products[0];
+        match place {
+            0 => product.observations[0].updated_at = other,
+            1 => product.evidence[0].added_at = other,
+            2 => {
+                product.finalized_at = Some(other);
+                product.finalized_by = Some("Uji".into());
+            }
+            3 => {
+                let mut prev = patuh::store::GENESIS.to_string();
+                for e in &mut p.audit {
+                    let c = e.content.as_mut().unwrap();
+                    c.at = other.clone();
+                    e.prev_hash = prev.clone();
+                    e.hash = patuh::store::AuditRow {
+                        seq: e.seq,
+                        at: c.at.clone(),
+                        who: c.who.clone(),
+                        product: c.product.clone(),
+                        indicator: c.indicator.clone(),
+                        action: c.action.clone(),
+                        old: c.old.clone(),
+                        new: c.new.clone(),
+                        prev_hash: prev.clone(),
+                    }
+                    .hash();
+                    prev = e.hash.clone();
+                }
+            }
+            _ => {}
+        }
+        let bytes = patuh::exchange::export::payload_bytes(&p).unwrap();
+        let file = bundle::seal(&bytes, &signer());
+        if let Ok(v) = patuh::exchange::verify::verify_bytes(&file, None, None) {
+            let dir = tempfile::tempdir().unwrap();
+            let mut central = patuh::exchange::merge::open_central(&dir.path().join("c.db")).unwrap();
+            let merged = patuh::exchange::merge::merge_verified(&mut central, &v, "x.patuh", None);
+            prop_assert!(merged.is_ok(), "{:?}", merged.err());
+        }
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(300))]
 

@@ -6,7 +6,7 @@ mod common;
 
 use common::*;
 use patuh::domain::Value::{self, Level, NotApplicable as NA, Unanswered};
-use patuh::domain::model::ScoreBook;
+use patuh::domain::model::{AgencyIx, ProductIx, ScoreBook, UnitIx};
 use patuh::domain::scoring::{Rounded, next_zone, score_product};
 
 fn rounded(i: &patuh::domain::Instrument, v: &[Value]) -> Option<String> {
@@ -185,9 +185,9 @@ fn all_not_applicable_has_no_score_and_is_left_out_of_rollups() {
     let full = vec![TICK; i.indicators.len()];
     let ds = dataset(i, &[vec![vec![full, all_na]]]);
     let book = ScoreBook::compute(&ds);
-    assert_eq!(book.unit(0).score, Some(r(100, 1)));
-    assert_eq!(book.agency(&ds, 0).score, Some(r(100, 1)));
-    assert_eq!(book.product_summary(1).rounded(), None);
+    assert_eq!(book.unit(UnitIx::new(0)).score, Some(r(100, 1)));
+    assert_eq!(book.agency(&ds, AgencyIx::new(0)).score, Some(r(100, 1)));
+    assert_eq!(book.product_summary(ProductIx::new(1)).rounded(), None);
 }
 
 // ---- kepatuhan-2022: four dimensions with the published weights, 0-3 scales ----
@@ -279,20 +279,29 @@ fn rollup_by_products_and_by_units() {
         &[vec![vec![full.clone(), zero.clone()], vec![heavy.clone()]]],
     );
     let book = ScoreBook::compute(&ds);
-    assert_eq!(book.unit(0).score, Some(r(50, 1)));
-    assert_eq!(book.unit(1).score, Some(r(500, 94)));
+    assert_eq!(book.unit(UnitIx::new(0)).score, Some(r(50, 1)));
+    assert_eq!(book.unit(UnitIx::new(1)).score, Some(r(500, 94)));
     // By products: (100 + 0 + 500/94) / 3 = (9400 + 500) / 282 = 9900 / 282 = 35.106... -> 35.11
-    assert_eq!(book.agency(&ds, 0).score, Some(r(9900, 282)));
-    assert_eq!(book.agency(&ds, 0).rounded(), Some(Rounded(3511)));
+    assert_eq!(book.agency(&ds, AgencyIx::new(0)).score, Some(r(9900, 282)));
+    assert_eq!(
+        book.agency(&ds, AgencyIx::new(0)).rounded(),
+        Some(Rounded(3511))
+    );
 
     let mut i_units = i21;
     i_units.aggregate = patuh::domain::Aggregate::Units;
     let ds = dataset(i_units, &[vec![vec![full, zero], vec![heavy]]]);
     let book = ScoreBook::compute(&ds);
     // By units: (50 + 500/94) / 2 = (4700 + 500) / 188 = 27.659... -> 27.66
-    assert_eq!(book.agency(&ds, 0).score, Some(r(5200, 188)));
-    assert_eq!(book.agency(&ds, 0).rounded(), Some(Rounded(2766)));
-    assert_eq!(book.agency(&ds, 0).answered, 2 * n as u64 + 1);
+    assert_eq!(book.agency(&ds, AgencyIx::new(0)).score, Some(r(5200, 188)));
+    assert_eq!(
+        book.agency(&ds, AgencyIx::new(0)).rounded(),
+        Some(Rounded(2766))
+    );
+    assert_eq!(
+        book.agency(&ds, AgencyIx::new(0)).answered,
+        2 * n as u64 + 1
+    );
 }
 
 #[test]
@@ -305,9 +314,12 @@ fn rollups_use_unrounded_values() {
     let q = values(&i, &[("ruang-bermain-anak", TICK)]);
     let ds = dataset(i, &[vec![vec![p, q]]]);
     let book = ScoreBook::compute(&ds);
-    assert_eq!(book.unit(0).score, Some(r(625, 188)));
-    assert_eq!(book.unit(0).rounded(), Some(Rounded(332)));
-    assert_eq!(book.agency(&ds, 0).rounded(), Some(Rounded(332)));
+    assert_eq!(book.unit(UnitIx::new(0)).score, Some(r(625, 188)));
+    assert_eq!(book.unit(UnitIx::new(0)).rounded(), Some(Rounded(332)));
+    assert_eq!(
+        book.agency(&ds, AgencyIx::new(0)).rounded(),
+        Some(Rounded(332))
+    );
 }
 
 #[test]
@@ -331,13 +343,14 @@ fn incremental_update_equals_full_recompute() {
         (3, 2, Level(2)),
         (0, 0, Unanswered),
     ] {
+        let p = ProductIx::new(p);
         ds.products[p].values[ind] = v;
         book.update_product(&ds, p);
         let fresh = ScoreBook::compute(&ds);
-        for u in 0..ds.units.len() {
+        for u in ds.units.ids() {
             assert_eq!(book.unit(u), fresh.unit(u));
         }
-        for a in 0..ds.agencies.len() {
+        for a in ds.agencies.ids() {
             assert_eq!(book.agency(&ds, a), fresh.agency(&ds, a));
         }
     }

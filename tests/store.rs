@@ -548,6 +548,6 @@ fn a_value_change_writes_two_pages_even_beside_a_note() {
         "{frames} WAL frames for {commits} commits"
     );
     let ds = store.load().unwrap();
-    let pi = ds.products.iter().position(|q| q.db_id == p.db_id).unwrap();
+    let pi = ds.products.position(|q| q.db_id == p.db_id).unwrap();
     assert_eq!(ds.products[pi].values[3], Value::Level(0));
 }

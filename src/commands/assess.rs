@@ -7,7 +7,7 @@ use serde_json::json;
 
 use super::{open, open_to_change, score_json};
 use crate::cli::RecordArgs;
-use crate::domain::model::{Dataset, ScoreBook, Summary};
+use crate::domain::model::{AgencyIx, Dataset, ProductIx, ScoreBook, Summary};
 use crate::domain::scoring::{Rounded, next_zone, score_product};
 use crate::domain::text::sanitize;
 use crate::domain::{Instrument, Lang, Value};
@@ -26,7 +26,7 @@ fn zone_code(s: &Summary, instrument: &Instrument) -> serde_json::Value {
         .unwrap_or(serde_json::Value::Null)
 }
 
-fn product_index(ds: &Dataset, path: &str, db: &Path) -> Result<usize> {
+fn product_index(ds: &Dataset, path: &str, db: &Path) -> Result<ProductIx> {
     ds.find_product(path).ok_or_else(|| {
         anyhow!(
             "no product {path} in {}: write AGENCY/UNIT/PRODUCT by codes; list them with `patuh score`",
@@ -189,14 +189,14 @@ pub fn score(db: &Path, agency: Option<&str>, as_json: bool, lang: Lang) -> Resu
     let store = open(db)?;
     let ds = store.load()?;
     let book = ScoreBook::compute(&ds);
-    let agencies: Vec<usize> = match agency {
+    let agencies: Vec<AgencyIx> = match agency {
         Some(code) => vec![ds.find_agency(code).ok_or_else(|| {
             anyhow!(
                 "no agency {code} in {}; run `patuh score` to list them",
                 db.display()
             )
         })?],
-        None => (0..ds.agencies.len()).collect(),
+        None => ds.agencies.ids().collect(),
     };
     if as_json {
         let list: Vec<_> = agencies

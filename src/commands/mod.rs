@@ -9,7 +9,7 @@ mod setup;
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, anyhow};
+use anyhow::{Result, anyhow};
 
 use crate::cli::{AssignmentCmd, CentralCmd, Cli, Command, InstrumentCmd};
 use crate::domain::Lang;
@@ -138,23 +138,14 @@ pub fn open_to_change(path: &Path) -> Result<(Store, store::lock::LockGuard)> {
     Ok((store, guard))
 }
 
-/// Reads a text file, naming it in any error.
+/// Reads an instrument or assignment file (UTF-8 text), naming it in any error: a
+/// regular file of at most 64 MiB (`crate::fsio::read`: no device, FIFO or folder).
 pub fn read_text(file: &Path) -> Result<String> {
-    let meta = std::fs::metadata(file)
-        .with_context(|| format!("{}: cannot read the file", file.display()))?;
-    if meta.is_dir() {
-        return Err(anyhow!("{}: is a folder, not a file", file.display()));
-    }
-    let limit = crate::domain::json::MAX_FILE_BYTES as u64;
-    if meta.len() > limit {
-        return Err(anyhow!(
-            "{}: the file is {} bytes, more than the {limit} patuh reads; is it the right file?",
-            file.display(),
-            meta.len()
-        ));
-    }
-    let bytes =
-        std::fs::read(file).with_context(|| format!("{}: cannot read the file", file.display()))?;
+    let bytes = crate::fsio::read(
+        file,
+        crate::fsio::MAX_TEXT_BYTES,
+        "an instrument or assignment file",
+    )?;
     String::from_utf8(bytes).map_err(|e| {
         anyhow!(
             "{}: not UTF-8 text (invalid byte at offset {}); save the file as UTF-8",

@@ -9,11 +9,15 @@ use num_traits::{Signed, Zero};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
+use super::instrument_v2 as v2;
 use super::json::{Checker, Problem};
 use super::text::{Lang, Text};
 
+pub use super::instrument_v2::{NodeLevel, Qualifier, Role, Source, Zone};
+
 pub const FORMAT: &str = "patuh-instrument";
-pub const FORMAT_VERSION: i64 = 1;
+/// The newest format version this patuh reads; every older one is read too.
+pub const FORMAT_VERSION: i64 = 2;
 
 /// How agency scores are rolled up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,6 +43,8 @@ pub struct Dimension {
     pub label: Text,
     /// Given for every dimension (summing to 100) or for none.
     pub weight: Option<BigRational>,
+    /// The node its indicators are answered for (always `Product` in format 1).
+    pub level: NodeLevel,
 }
 
 #[derive(Debug, Clone)]
@@ -58,6 +64,8 @@ pub struct Indicator {
     /// The highest value; a tick is 1, a 0-3 scale is 3.
     pub max: u32,
     pub levels: Vec<Level>,
+    /// Where its value comes from (always `Observation` in format 1).
+    pub source: Source,
 }
 
 impl Indicator {
@@ -76,6 +84,8 @@ pub struct Band {
     pub label: Text,
     pub min: BigRational,
     pub color: Option<String>,
+    /// Index into [`Instrument::zones`]: given for every band or for none.
+    pub zone: Option<usize>,
 }
 
 /// A validated instrument.
@@ -87,6 +97,14 @@ pub struct Instrument {
     pub title: Text,
     pub description: Option<Text>,
     pub aggregate: Aggregate,
+    /// The file's `format_version` (1 or 2).
+    pub format_version: u32,
+    /// Respondent roles of interview indicators (format 2).
+    pub roles: Vec<Role>,
+    /// Zones grouping the bands; empty when the bands are not grouped (format 2).
+    pub zones: Vec<Zone>,
+    /// The opinion suffix granted on a completed follow-up register (format 2).
+    pub qualifier: Option<Qualifier>,
     pub dimensions: Vec<Dimension>,
     pub indicators: Vec<Indicator>,
     /// Sorted by strictly increasing `min`, the first at 0.
@@ -144,7 +162,7 @@ impl Instrument {
     }
 }
 
-fn text(c: &mut Checker, v: Option<&Value>, path: &str, required: bool) -> Option<Text> {
+pub(super) fn text(c: &mut Checker, v: Option<&Value>, path: &str, required: bool) -> Option<Text> {
     let Some(v) = v else {
         if required {
             c.problem(path, "is missing");
@@ -184,16 +202,31 @@ fn build(c: &mut Checker, value: &Value) -> Option<Instrument> {
         ),
         None => c.problem("$.format", format!("is missing: must be \"{FORMAT}\"")),
     }
-    match c.integer(root, "$", "format_version", true) {
-        Some(FORMAT_VERSION) | None => {}
-        Some(v) if v > FORMAT_VERSION => c.problem(
-            "$.format_version",
-            format!("{v} is newer than this patuh understands ({FORMAT_VERSION}): update patuh"),
-        ),
-        Some(v) => c.problem(
-            "$.format_version",
-            format!("{v} is not supported (expected {FORMAT_VERSION})"),
-        ),
+    // An unreadable version is reported and the rest read as the newest format, so
+    // that every other problem is listed too.
+    let format_version = match c.integer(root, "$", "format_version", true) {
+        Some(v @ 1..=FORMAT_VERSION) => v as u32,
+        None => FORMAT_VERSION as u32,
+        Some(v) if v > FORMAT_VERSION => {
+            c.problem(
+                "$.format_version",
+                format!(
+                    "{v} is newer than this patuh understands ({FORMAT_VERSION}): update patuh"
+                ),
+            );
+            FORMAT_VERSION as u32
+        }
+        Some(v) => {
+            c.problem(
+                "$.format_version",
+                format!("{v} is not supported (expected 1 or {FORMAT_VERSION})"),
+            );
+            FORMAT_VERSION as u32
+        }
+    };
+    let is_v2 = format_version >= 2;
+    if !is_v2 {
+        v2::refuse_in_version_1(c, root);
     }
     let id = c.code(root, "$", "id", true);
     let version = c.code(root, "$", "version", true);
@@ -213,9 +246,30 @@ fn build(c: &mut Checker, value: &Value) -> Option<Instrument> {
         }
     };
 
-    let dimensions = dimensions(c, root.get("dimensions"));
-    let indicators = indicators(c, root.get("indicators"), &dimensions);
-    let bands = bands(c, root.get("bands"));
+    let (roles, zones, qualifier) = if is_v2 {
+        (
+            v2::roles(c, root.get("roles")),
+            v2::zones(c, root.get("zones")),
+            v2::qualifier(c, root.get("qualifier")),
+        )
+    } else {
+        (Vec::new(), Vec::new(), None)
+    };
+    let dimensions = dimensions(c, root.get("dimensions"), is_v2);
+    let indicators = indicators(c, root.get("indicators"), &dimensions, &roles, is_v2);
+    let (bands, zoned) = bands(c, root.get("bands"), &zones, is_v2);
+    if is_v2 {
+        let aggregate_given = !matches!(root.get("aggregate"), None | Some(Value::Null));
+        v2::cross_checks(
+            c,
+            aggregate,
+            aggregate_given,
+            &dimensions,
+            &bands,
+            &zoned,
+            &zones,
+        );
+    }
 
     let canonical = value.to_string();
     let sha256 = hex::encode(Sha256::digest(canonical.as_bytes()));
@@ -226,6 +280,10 @@ fn build(c: &mut Checker, value: &Value) -> Option<Instrument> {
         title: title?,
         description,
         aggregate: aggregate?,
+        format_version,
+        roles,
+        zones,
+        qualifier,
         dimensions,
         indicators,
         bands,
@@ -234,7 +292,7 @@ fn build(c: &mut Checker, value: &Value) -> Option<Instrument> {
     })
 }
 
-fn dimensions(c: &mut Checker, v: Option<&Value>) -> Vec<Dimension> {
+fn dimensions(c: &mut Checker, v: Option<&Value>, is_v2: bool) -> Vec<Dimension> {
     let Some(list) = v.and_then(|v| c.array(v, "$.dimensions")) else {
         if v.is_none() {
             c.problem("$.dimensions", "is missing");
@@ -267,8 +325,18 @@ fn dimensions(c: &mut Checker, v: Option<&Value>) -> Vec<Dimension> {
         {
             c.problem(&format!("{path}.weight"), "must be greater than 0");
         }
-        if let (Some(id), Some(label)) = (id, label) {
-            out.push(Dimension { id, label, weight });
+        let level = if is_v2 {
+            v2::level(c, obj, &path, false)
+        } else {
+            Some(NodeLevel::Product)
+        };
+        if let (Some(id), Some(label), Some(level)) = (id, label, level) {
+            out.push(Dimension {
+                id,
+                label,
+                weight,
+                level,
+            });
         }
     }
     let weighted = out.iter().filter(|d| d.weight.is_some()).count();
@@ -297,7 +365,13 @@ fn dimensions(c: &mut Checker, v: Option<&Value>) -> Vec<Dimension> {
     out
 }
 
-fn indicators(c: &mut Checker, v: Option<&Value>, dims: &[Dimension]) -> Vec<Indicator> {
+fn indicators(
+    c: &mut Checker,
+    v: Option<&Value>,
+    dims: &[Dimension],
+    roles: &[Role],
+    is_v2: bool,
+) -> Vec<Indicator> {
     let Some(list) = v.and_then(|v| c.array(v, "$.indicators")) else {
         if v.is_none() {
             c.problem("$.indicators", "is missing: an instrument needs indicators");
@@ -344,9 +418,24 @@ fn indicators(c: &mut Checker, v: Option<&Value>, dims: &[Dimension]) -> Vec<Ind
         {
             c.problem(&format!("{path}.weight"), "must be greater than 0");
         }
-        let (max, levels) = scale(c, obj.get("scale"), &format!("{path}.scale"));
-        if let (Some(id), Some(dimension), Some(label), Some(weight), Some(max)) =
-            (id, dimension, label, weight, max)
+        let source = if is_v2 {
+            v2::source(c, obj, &path, dimension.map(|d| &dims[d]), roles)
+        } else {
+            Some(Source::Observation)
+        };
+        let scale_path = format!("{path}.scale");
+        let max_given = matches!(
+            obj.get("scale"),
+            Some(Value::Object(s)) if !matches!(s.get("max"), None | Some(Value::Null))
+        );
+        let (max, levels) = if is_v2 && v2::is_data(obj) && !max_given {
+            c.problem(&format!("{scale_path}.max"), v2::DATA_NEEDS_MAX);
+            (None, Vec::new())
+        } else {
+            scale(c, obj.get("scale"), &scale_path)
+        };
+        if let (Some(id), Some(dimension), Some(label), Some(weight), Some(max), Some(source)) =
+            (id, dimension, label, weight, max, source)
             && weight.is_positive()
         {
             out.push(Indicator {
@@ -357,6 +446,7 @@ fn indicators(c: &mut Checker, v: Option<&Value>, dims: &[Dimension]) -> Vec<Ind
                 weight,
                 max,
                 levels,
+                source,
             });
         }
     }
@@ -429,13 +519,21 @@ fn scale(c: &mut Checker, v: Option<&Value>, path: &str) -> (Option<u32>, Vec<Le
     (max, levels)
 }
 
-fn bands(c: &mut Checker, v: Option<&Value>) -> Vec<Band> {
+/// The bands, and per band object (by its index in the file) whether it names a zone,
+/// even an unknown one.
+fn bands(
+    c: &mut Checker,
+    v: Option<&Value>,
+    zones: &[Zone],
+    is_v2: bool,
+) -> (Vec<Band>, Vec<(usize, bool)>) {
     let Some(list) = v.and_then(|v| c.array(v, "$.bands")) else {
         if v.is_none() {
             c.problem("$.bands", "is missing");
         }
-        return Vec::new();
+        return (Vec::new(), Vec::new());
     };
+    let mut zoned = Vec::new();
     if list.is_empty() {
         c.problem("$.bands", "must hold at least one band, starting at min 0");
     }
@@ -492,14 +590,21 @@ fn bands(c: &mut Checker, v: Option<&Value>) -> Vec<Band> {
                 format!("unknown color {col:?}: use one of {}", COLORS.join(", ")),
             );
         }
+        let zone = if is_v2 {
+            zoned.push((i, !matches!(obj.get("zone"), None | Some(Value::Null))));
+            v2::band_zone(c, obj, &path, zones)
+        } else {
+            None
+        };
         if let (Some(code), Some(label), Some(min)) = (code, label, min) {
             out.push(Band {
                 code,
                 label,
                 min,
                 color,
+                zone,
             });
         }
     }
-    out
+    (out, zoned)
 }

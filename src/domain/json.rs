@@ -204,12 +204,27 @@ pub fn parse_strict(text: &str) -> Result<Value, Problem> {
             ),
         });
     }
-    let mut de = serde_json::Deserializer::from_str(text);
+    check_no_duplicates(text.as_bytes()).map_err(fail)?;
+    serde_json::from_str(text).map_err(fail)
+}
+
+/// Checks that JSON bytes are one value in which no object has the same key twice
+/// (serde_json, and a `serde_json::Value`, keep the last one silently).
+pub fn check_no_duplicates(bytes: &[u8]) -> Result<(), serde_json::Error> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
     serde::Deserialize::deserialize(&mut de)
         .map(|_: NoDuplicates| ())
         .and_then(|()| de.end())
-        .map_err(fail)?;
-    serde_json::from_str(text).map_err(fail)
+}
+
+/// For `#[serde(deserialize_with = ...)]` on a `serde_json::Value` field of a file
+/// read with serde: the value as written, refusing an object with the same key twice
+/// anywhere inside it (a plain `Value` would keep the last one).
+pub fn strict_value<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Value, D::Error> {
+    use serde::de::Error as _;
+    let raw: Box<serde_json::value::RawValue> = serde::Deserialize::deserialize(d)?;
+    check_no_duplicates(raw.get().as_bytes()).map_err(D::Error::custom)?;
+    serde_json::from_str(raw.get()).map_err(D::Error::custom)
 }
 
 /// Walks a JSON document only to reject duplicate object keys.

@@ -3,13 +3,16 @@
 //! can be tested on its own.
 
 pub mod assignment;
+pub mod followup;
 pub mod instrument;
+pub mod instrument_v2;
 pub mod json;
+pub mod method;
 pub mod model;
 pub mod scoring;
 pub mod text;
 
-pub use instrument::{Aggregate, Instrument};
+pub use instrument::{Aggregate, Instrument, NodeLevel};
 pub use json::Problem;
 pub use scoring::Value;
 pub use text::{Lang, Text};

@@ -1,14 +1,196 @@
 //! The assessment data held in memory: agencies -> service units -> service products,
 //! each product with one value and note per indicator of its agency's instrument, and
 //! the score book that rolls product scores up to units and agencies incrementally.
+//!
+//! Positions in the data are typed ([`AgencyIx`], [`UnitIx`], [`ProductIx`],
+//! [`IndicatorIx`]) and the lists they index are [`IxVec`]s that only take their own
+//! kind, so an agency's position cannot be used as a product's by mistake.
 
 use std::fmt;
+use std::marker::PhantomData;
+use std::ops::{Index, IndexMut};
 use std::str::FromStr;
 
 use num_rational::BigRational;
 
-use super::instrument::{Aggregate, Band, Instrument};
+use super::instrument::{Aggregate, Band, Indicator, Instrument};
 use super::scoring::{Mean, ProductScore, Rounded, Scorer, Value};
+
+/// A typed position in a list of the dataset.
+pub trait Ix: Copy + Eq + Ord + fmt::Debug {
+    fn from_index(i: usize) -> Self;
+    fn index(self) -> usize;
+}
+
+macro_rules! index_types {
+    ($($(#[$meta:meta])* $name:ident;)+) => {$(
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+        pub struct $name(usize);
+
+        impl $name {
+            pub const fn new(i: usize) -> $name {
+                $name(i)
+            }
+        }
+
+        impl Ix for $name {
+            fn from_index(i: usize) -> $name {
+                $name(i)
+            }
+            fn index(self) -> usize {
+                self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+    )+};
+}
+
+index_types! {
+    /// An agency's position in [`Dataset::agencies`].
+    AgencyIx;
+    /// A unit's position in [`Dataset::units`].
+    UnitIx;
+    /// A product's position in [`Dataset::products`].
+    ProductIx;
+    /// An indicator's position in its instrument's indicators (and in a product's
+    /// values, notes and evidence counts).
+    IndicatorIx;
+}
+
+/// A list indexed by one kind of typed position only.
+#[derive(Clone, PartialEq, Eq)]
+pub struct IxVec<I, T> {
+    items: Vec<T>,
+    _ix: PhantomData<fn(I) -> I>,
+}
+
+impl<I, T: fmt::Debug> fmt::Debug for IxVec<I, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.items.fmt(f)
+    }
+}
+
+impl<I, T> Default for IxVec<I, T> {
+    fn default() -> Self {
+        IxVec {
+            items: Vec::new(),
+            _ix: PhantomData,
+        }
+    }
+}
+
+impl<I: Ix, T> IxVec<I, T> {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// Adds an item; its position.
+    pub fn push(&mut self, item: T) -> I {
+        self.items.push(item);
+        I::from_index(self.items.len() - 1)
+    }
+
+    /// The position the next item pushed will have.
+    pub fn next_id(&self) -> I {
+        I::from_index(self.items.len())
+    }
+
+    pub fn get(&self, i: I) -> Option<&T> {
+        self.items.get(i.index())
+    }
+
+    pub fn pop(&mut self) -> Option<T> {
+        self.items.pop()
+    }
+
+    pub fn iter(&self) -> std::slice::Iter<'_, T> {
+        self.items.iter()
+    }
+
+    pub fn iter_mut(&mut self) -> std::slice::IterMut<'_, T> {
+        self.items.iter_mut()
+    }
+
+    /// Every position, in order.
+    pub fn ids(&self) -> impl DoubleEndedIterator<Item = I> + ExactSizeIterator + use<I, T> {
+        (0..self.items.len()).map(I::from_index)
+    }
+
+    /// Every item with its position.
+    pub fn iter_enumerated(&self) -> impl DoubleEndedIterator<Item = (I, &T)> {
+        self.items
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (I::from_index(i), t))
+    }
+
+    /// The first position whose item satisfies `f`.
+    pub fn position(&self, f: impl FnMut(&T) -> bool) -> Option<I> {
+        self.items.iter().position(f).map(I::from_index)
+    }
+
+    pub fn as_slice(&self) -> &[T] {
+        &self.items
+    }
+}
+
+impl<I: Ix, T> Index<I> for IxVec<I, T> {
+    type Output = T;
+    fn index(&self, i: I) -> &T {
+        &self.items[i.index()]
+    }
+}
+
+impl<I: Ix, T> IndexMut<I> for IxVec<I, T> {
+    fn index_mut(&mut self, i: I) -> &mut T {
+        &mut self.items[i.index()]
+    }
+}
+
+impl<I, T> From<Vec<T>> for IxVec<I, T> {
+    fn from(items: Vec<T>) -> Self {
+        IxVec {
+            items,
+            _ix: PhantomData,
+        }
+    }
+}
+
+impl<I, T> FromIterator<T> for IxVec<I, T> {
+    fn from_iter<It: IntoIterator<Item = T>>(it: It) -> Self {
+        Vec::from_iter(it).into()
+    }
+}
+
+impl<'a, I, T> IntoIterator for &'a IxVec<I, T> {
+    type Item = &'a T;
+    type IntoIter = std::slice::Iter<'a, T>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.items.iter()
+    }
+}
+
+impl<'a, I, T> IntoIterator for &'a mut IxVec<I, T> {
+    type Item = &'a mut T;
+    type IntoIter = std::slice::IterMut<'a, T>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.items.iter_mut()
+    }
+}
 
 /// The kind of a government body, as the Ombudsman ranks them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -68,7 +250,7 @@ pub struct Agency {
     pub kind: Kind,
     /// Index into [`Dataset::instruments`].
     pub instrument: usize,
-    pub units: Vec<usize>,
+    pub units: Vec<UnitIx>,
 }
 
 #[derive(Debug, Clone)]
@@ -76,8 +258,8 @@ pub struct Unit {
     pub db_id: i64,
     pub code: String,
     pub name: String,
-    pub agency: usize,
-    pub products: Vec<usize>,
+    pub agency: AgencyIx,
+    pub products: Vec<ProductIx>,
 }
 
 #[derive(Debug, Clone)]
@@ -85,7 +267,7 @@ pub struct Product {
     pub db_id: i64,
     pub code: String,
     pub name: String,
-    pub unit: usize,
+    pub unit: UnitIx,
     pub finalized: bool,
     /// One per indicator of the agency's instrument, in instrument order.
     pub values: Vec<Value>,
@@ -95,39 +277,66 @@ pub struct Product {
     pub evidence: Vec<u32>,
 }
 
+impl Product {
+    /// The value of one indicator.
+    pub fn value(&self, i: IndicatorIx) -> Value {
+        self.values[i.index()]
+    }
+
+    /// The note of one indicator ("" when there is none).
+    pub fn note(&self, i: IndicatorIx) -> &str {
+        &self.notes[i.index()]
+    }
+
+    /// How many evidence references one indicator has.
+    pub fn evidence_count(&self, i: IndicatorIx) -> u32 {
+        self.evidence[i.index()]
+    }
+}
+
 /// Everything a workstation (or the central office) holds, in memory.
 #[derive(Debug, Clone, Default)]
 pub struct Dataset {
     pub instruments: Vec<Instrument>,
-    pub agencies: Vec<Agency>,
-    pub units: Vec<Unit>,
-    pub products: Vec<Product>,
+    pub agencies: IxVec<AgencyIx, Agency>,
+    pub units: IxVec<UnitIx, Unit>,
+    pub products: IxVec<ProductIx, Product>,
 }
 
 impl Dataset {
-    pub fn instrument_of_product(&self, p: usize) -> &Instrument {
+    pub fn instrument_of_product(&self, p: ProductIx) -> &Instrument {
         &self.instruments[self.instrument_index_of_product(p)]
     }
 
     /// The place in `instruments` of the instrument a product is assessed with.
-    pub fn instrument_index_of_product(&self, p: usize) -> usize {
+    pub fn instrument_index_of_product(&self, p: ProductIx) -> usize {
         let a = self.units[self.products[p].unit].agency;
         self.agencies[a].instrument
     }
 
-    pub fn instrument_of_agency(&self, a: usize) -> &Instrument {
+    pub fn instrument_of_agency(&self, a: AgencyIx) -> &Instrument {
         &self.instruments[self.agencies[a].instrument]
     }
 
+    /// One indicator of a product's instrument.
+    pub fn indicator(&self, p: ProductIx, i: IndicatorIx) -> &Indicator {
+        &self.instrument_of_product(p).indicators[i.index()]
+    }
+
+    /// The agency a product belongs to.
+    pub fn agency_of_product(&self, p: ProductIx) -> AgencyIx {
+        self.units[self.products[p].unit].agency
+    }
+
     /// `AGENCY/UNIT/PRODUCT` by codes.
-    pub fn product_path(&self, p: usize) -> String {
+    pub fn product_path(&self, p: ProductIx) -> String {
         let prod = &self.products[p];
         let unit = &self.units[prod.unit];
         let agency = &self.agencies[unit.agency];
         format!("{}/{}/{}", agency.code, unit.code, prod.code)
     }
 
-    pub fn find_product(&self, path: &str) -> Option<usize> {
+    pub fn find_product(&self, path: &str) -> Option<ProductIx> {
         let (a, u, p) = split_path(path)?;
         let agency = self.agencies.iter().find(|x| x.code == a)?;
         let unit = agency
@@ -141,8 +350,8 @@ impl Dataset {
             .find(|&i| self.products[i].code == p)
     }
 
-    pub fn find_agency(&self, code: &str) -> Option<usize> {
-        self.agencies.iter().position(|a| a.code == code)
+    pub fn find_agency(&self, code: &str) -> Option<AgencyIx> {
+        self.agencies.position(|a| a.code == code)
     }
 }
 
@@ -196,23 +405,25 @@ pub struct ScoreBook {
     /// One per instrument of the dataset, in its order: the scoring engine's
     /// preparation of each, made once (not kept in the instruments).
     scorers: Vec<Scorer>,
-    products: Vec<ProductScore>,
-    units: Vec<UnitAcc>,
-    agencies: Vec<AgencyAcc>,
+    products: IxVec<ProductIx, ProductScore>,
+    units: IxVec<UnitIx, UnitAcc>,
+    agencies: IxVec<AgencyIx, AgencyAcc>,
 }
 
 impl ScoreBook {
     /// Scores everything from scratch.
     pub fn compute(ds: &Dataset) -> ScoreBook {
         let scorers: Vec<Scorer> = ds.instruments.iter().map(Scorer::new).collect();
-        let products: Vec<ProductScore> = (0..ds.products.len())
+        let products: IxVec<ProductIx, ProductScore> = ds
+            .products
+            .ids()
             .map(|p| {
                 let i = ds.instrument_index_of_product(p);
                 scorers[i].score(&ds.instruments[i], &ds.products[p].values)
             })
             .collect();
-        let mut units = vec![UnitAcc::default(); ds.units.len()];
-        for (p, ps) in products.iter().enumerate() {
+        let mut units: IxVec<UnitIx, UnitAcc> = vec![UnitAcc::default(); ds.units.len()].into();
+        for (p, ps) in products.iter_enumerated() {
             let u = &mut units[ds.products[p].unit];
             if let Some(s) = &ps.score {
                 u.products.add(s);
@@ -220,8 +431,9 @@ impl ScoreBook {
             u.answered += u64::from(ps.answered);
             u.total += u64::from(ps.total);
         }
-        let mut agencies = vec![AgencyAcc::default(); ds.agencies.len()];
-        for (u, acc) in units.iter().enumerate() {
+        let mut agencies: IxVec<AgencyIx, AgencyAcc> =
+            vec![AgencyAcc::default(); ds.agencies.len()].into();
+        for (u, acc) in units.iter_enumerated() {
             let a = &mut agencies[ds.units[u].agency];
             a.products.merge(&acc.products);
             if let Some(m) = acc.products.value() {
@@ -240,7 +452,7 @@ impl ScoreBook {
 
     /// Rescores one product and adjusts only its unit and agency (exact, so the result
     /// is the same as [`ScoreBook::compute`]).
-    pub fn update_product(&mut self, ds: &Dataset, p: usize) {
+    pub fn update_product(&mut self, ds: &Dataset, p: ProductIx) {
         let i = ds.instrument_index_of_product(p);
         let instrument = &ds.instruments[i];
         let values = &ds.products[p].values;
@@ -277,11 +489,11 @@ impl ScoreBook {
         agency.answered = agency.answered - u64::from(old.answered) + u64::from(new.answered);
     }
 
-    pub fn product(&self, p: usize) -> &ProductScore {
+    pub fn product(&self, p: ProductIx) -> &ProductScore {
         &self.products[p]
     }
 
-    pub fn product_summary(&self, p: usize) -> Summary {
+    pub fn product_summary(&self, p: ProductIx) -> Summary {
         let ps = &self.products[p];
         Summary {
             score: ps.score.clone(),
@@ -290,7 +502,7 @@ impl ScoreBook {
         }
     }
 
-    pub fn unit(&self, u: usize) -> Summary {
+    pub fn unit(&self, u: UnitIx) -> Summary {
         let acc = &self.units[u];
         Summary {
             score: acc.products.value(),
@@ -299,7 +511,7 @@ impl ScoreBook {
         }
     }
 
-    pub fn agency(&self, ds: &Dataset, a: usize) -> Summary {
+    pub fn agency(&self, ds: &Dataset, a: AgencyIx) -> Summary {
         let acc = &self.agencies[a];
         let score = match ds.instrument_of_agency(a).aggregate {
             Aggregate::Products => acc.products.value(),

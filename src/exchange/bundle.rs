@@ -59,7 +59,9 @@ pub struct InstrumentEntry {
     pub id: String,
     pub version: String,
     pub sha256: String,
-    /// The canonical instrument JSON (keys sorted); its SHA-256 is `sha256`.
+    /// The canonical instrument JSON (keys sorted); its SHA-256 is `sha256`. Read
+    /// refusing a key twice in one object, as the instrument parser does.
+    #[serde(deserialize_with = "crate::domain::json::strict_value")]
     pub body: serde_json::Value,
 }
 
@@ -440,17 +442,26 @@ fn check_signature(public_key: &str, signature_text: String, payload: &str) -> R
 }
 
 /// Parses signed payload bytes. The signature already holds, so a failure here means
-/// the signer's software wrote something this patuh does not accept.
+/// the signer's software wrote something this patuh does not accept. An object with
+/// the same key twice, at any depth, is refused (which one would count?), as the
+/// instrument parser refuses it.
 pub fn parse_payload(bytes: &[u8]) -> Result<Payload> {
     // Straight into the structure when it is well formed and of this version (no
-    // intermediate JSON tree of a national payload); otherwise through the tree,
-    // which tells what is wrong.
+    // intermediate JSON tree of a national payload): serde's derived structures refuse
+    // a field given twice, and the one free-form part (an instrument's body) is read
+    // refusing duplicates too. Otherwise through the tree, which tells what is wrong,
+    // once no key is given twice (the tree would keep only the last).
     if let Ok(payload) = serde_json::from_slice::<Payload>(bytes)
         && payload.format_version == FORMAT_VERSION
         && payload.format == FORMAT
     {
         return Ok(payload);
     }
+    crate::domain::json::check_no_duplicates(bytes).map_err(|e| {
+        ExchangeError::Invalid(format!(
+            "payload: {e}; a payload written by patuh never has one"
+        ))
+    })?;
     let value: serde_json::Value = serde_json::from_slice(bytes)
         .map_err(|e| ExchangeError::Invalid(format!("payload: {e}")))?;
     match value.get("format_version").and_then(|v| v.as_i64()) {

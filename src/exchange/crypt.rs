@@ -11,12 +11,22 @@ use std::str::FromStr;
 
 use age::secrecy::ExposeSecret;
 
-use super::{ExchangeError, Result, io_err};
+use super::{ExchangeError, Result};
 
 /// The first bytes of a binary age file.
 const AGE_MAGIC: &[u8] = b"age-encryption.org/";
 /// The first line of an ASCII-armored age file.
 const AGE_ARMOR: &[u8] = b"-----BEGIN AGE ENCRYPTED FILE-----";
+
+/// The most recipient stanzas read in an encrypted file. `patuh export --encrypt-to`
+/// writes two: the central office's and the random one age adds ("grease", so that
+/// readers keep accepting unknown stanzas). age tries every stanza against the
+/// identity and re-reads the header as it grows: a thousand fake stanzas cost it
+/// seconds, a hundred thousand never end. The header is counted before age sees it.
+pub const MAX_AGE_STANZAS: usize = 16;
+/// The largest age header read (bytes). A patuh header is about 300 bytes; sixteen
+/// stanzas of the largest kind age knows fit many times over.
+pub const MAX_AGE_HEADER: usize = 64 * 1024;
 
 /// Whether `bytes` look like an age file (binary or armored).
 pub fn is_encrypted(bytes: &[u8]) -> bool {
@@ -55,15 +65,17 @@ pub struct CentralIdentity {
 }
 
 impl CentralIdentity {
+    /// Loads the identity file: a small regular file that others can neither read
+    /// nor change, in a folder others cannot change (`crate::fsio::read_secret`).
     pub fn load(path: &Path) -> Result<CentralIdentity> {
-        let file = std::fs::File::open(path).map_err(io_err(path))?;
+        let bytes = crate::fsio::read_secret(path, true)?;
         let bad = |e: String| {
             ExchangeError::Keys(format!(
                 "{}: not an age identity file ({e}); give the file made by `patuh keys central-init`",
                 path.display()
             ))
         };
-        let identities = age::IdentityFile::from_buffer(std::io::BufReader::new(file))
+        let identities = age::IdentityFile::from_buffer(&bytes[..])
             .map_err(|e| bad(e.to_string()))?
             .into_identities()
             .map_err(|e| bad(e.to_string()))?;
@@ -85,7 +97,8 @@ impl CentralIdentity {
                     .into(),
             ));
         }
-        let decryptor = age::Decryptor::new(cipher).map_err(|e| match e {
+        check_header(cipher)?;
+        let decryptor = age::Decryptor::new_buffered(cipher).map_err(|e| match e {
             age::DecryptError::InvalidHeader | age::DecryptError::Io(_) => fail(format!(
                 "the encrypted file is damaged or truncated ({e}); ask for the file again"
             )),
@@ -114,9 +127,51 @@ impl CentralIdentity {
     }
 }
 
+/// Counts the stanzas of a binary age v1 header (`age-encryption.org/v1`, then per
+/// stanza a `-> TYPE ARGS` line and base64 body lines, then the `--- MAC` line),
+/// reading no further than [`MAX_AGE_HEADER`] bytes, and refuses more than
+/// [`MAX_AGE_STANZAS`] stanzas or a longer header before age does any work. Body
+/// lines are base64, which never starts with `-`. Anything else it leaves to age,
+/// whose header parser then has little to read.
+fn check_header(cipher: &[u8]) -> Result<()> {
+    let window = &cipher[..cipher.len().min(MAX_AGE_HEADER)];
+    let mut stanzas = 0;
+    let mut rest = window;
+    let mut first = true;
+    while let Some(end) = rest.iter().position(|&b| b == b'\n') {
+        let line = &rest[..end];
+        rest = &rest[end + 1..];
+        if first {
+            if line != b"age-encryption.org/v1" {
+                return Ok(());
+            }
+            first = false;
+        } else if line.starts_with(b"-> ") {
+            stanzas += 1;
+            if stanzas > MAX_AGE_STANZAS {
+                return Err(ExchangeError::Decrypt(format!(
+                    "the encrypted file's header holds more than {MAX_AGE_STANZAS} recipient stanzas \
+                     (a file made by `patuh export --encrypt-to` holds 2); it was not made by patuh: do not use it"
+                )));
+            }
+        } else if line.starts_with(b"---") {
+            return Ok(());
+        }
+    }
+    if cipher.len() > MAX_AGE_HEADER {
+        return Err(ExchangeError::Decrypt(format!(
+            "the encrypted file's header is longer than {MAX_AGE_HEADER} bytes (a file made by \
+             `patuh export --encrypt-to` has a header of about 300); it was not made by patuh: do not use it"
+        )));
+    }
+    Ok(())
+}
+
 /// Makes a new central-office key pair: writes the identity file (mode 0600, refusing
 /// to replace one) and returns the recipient (`age1...`) to give to assessors.
 pub fn central_init(path: &Path, created_at: &str) -> Result<String> {
+    // A link, a device or a folder named by --out gets its own message, not "exists".
+    crate::fsio::check_out(path)?;
     if path.exists() {
         return Err(ExchangeError::Keys(format!(
             "{}: already exists; an identity file is never replaced (files encrypted to it could no longer be read)",

@@ -13,7 +13,7 @@ use super::crypt;
 use super::keys::{Identity, keys_dir};
 use super::{ExchangeError, Result, write_atomic, write_atomic_file};
 use crate::domain::Instrument;
-use crate::domain::model::{Dataset, ScoreBook, Summary};
+use crate::domain::model::{AgencyIx, Dataset, ProductIx, ScoreBook, Summary};
 use crate::store::{ChainCheck, Store};
 
 /// The `meta` key that marks a central database, and its value (defined in the store,
@@ -217,9 +217,9 @@ fn collect(
 }
 
 /// The agencies to export, in database order: all when `codes` is empty.
-fn chosen_agencies(ds: &Dataset, codes: &[String], db: &str) -> Result<Vec<usize>> {
+fn chosen_agencies(ds: &Dataset, codes: &[String], db: &str) -> Result<Vec<AgencyIx>> {
     if codes.is_empty() {
-        return Ok((0..ds.agencies.len()).collect());
+        return Ok(ds.agencies.ids().collect());
     }
     let mut seen = BTreeSet::new();
     let mut out = Vec::new();
@@ -253,7 +253,7 @@ fn agency_entry(
     store: &Store,
     ds: &Dataset,
     book: &ScoreBook,
-    a: usize,
+    a: AgencyIx,
     exported: &mut HashSet<String>,
 ) -> Result<AgencyEntry> {
     let agency = &ds.agencies[a];
@@ -292,7 +292,7 @@ fn product_entry(
     store: &Store,
     ds: &Dataset,
     book: &ScoreBook,
-    p: usize,
+    p: ProductIx,
     instrument: &Instrument,
 ) -> Result<ProductEntry> {
     let product = &ds.products[p];

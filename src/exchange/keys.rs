@@ -175,39 +175,27 @@ impl Identity {
         Ok(path)
     }
 
-    /// Loads `dir/assessor.key`, refusing a file others can read.
+    /// Loads `dir/assessor.key`, refusing a file others can read or change, a keys
+    /// folder others can change, a symbolic link and anything but a small regular
+    /// file (`crate::fsio::read_secret`).
     pub fn load(dir: &Path) -> Result<Identity> {
         let path = dir.join(KEY_FILE);
-        if !path.exists() {
+        if let Err(e) = std::fs::symlink_metadata(&path)
+            && e.kind() == std::io::ErrorKind::NotFound
+        {
             return Err(ExchangeError::Keys(format!(
                 "{}: no assessor key yet; create one with `patuh keys init --name NAME --id ID`",
                 path.display()
             )));
         }
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(&path)
-                .map_err(io_err(&path))?
-                .permissions()
-                .mode();
-            if mode & 0o077 != 0 {
-                return Err(ExchangeError::Keys(format!(
-                    "{}: the private key can be read by others (mode {:o}); make it private with `chmod 600 {}`",
-                    path.display(),
-                    mode & 0o777,
-                    path.display()
-                )));
-            }
-        }
-        let text = std::fs::read_to_string(&path).map_err(io_err(&path))?;
+        let bytes = crate::fsio::read_secret(&path, false)?;
         let bad = |why: String| {
             ExchangeError::Keys(format!(
                 "{}: not a valid patuh key file ({why}); restore it from your backup",
                 path.display()
             ))
         };
-        let file: KeyFile = serde_json::from_str(&text).map_err(|e| bad(e.to_string()))?;
+        let file: KeyFile = serde_json::from_slice(&bytes).map_err(|e| bad(e.to_string()))?;
         if file.format != KEY_FORMAT || file.format_version != 1 {
             return Err(bad(format!(
                 "format {:?} version {}",
@@ -275,7 +263,14 @@ pub struct TrustedKeys {
 
 impl TrustedKeys {
     pub fn load(path: &Path) -> Result<TrustedKeys> {
-        let text = std::fs::read_to_string(path).map_err(io_err(path))?;
+        let bytes = crate::fsio::read(path, crate::fsio::MAX_TRUSTED_BYTES, "a trusted keys file")?;
+        let text = String::from_utf8(bytes).map_err(|e| {
+            ExchangeError::Keys(format!(
+                "{}: not UTF-8 text (invalid byte at offset {}); it holds lines printed by `patuh keys show --line`",
+                path.display(),
+                e.utf8_error().valid_up_to()
+            ))
+        })?;
         Self::parse(path, &text)
     }
 

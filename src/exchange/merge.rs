@@ -219,7 +219,7 @@ impl Merger<'_> {
     /// of the products the assessor touched.
     fn agencies(&mut self, instrument_ids: &[i64]) -> Result<()> {
         let v = self.v;
-        for (a, agency) in v.payload.agencies.iter().enumerate() {
+        for (a, agency) in v.dataset.agencies.ids().zip(&v.payload.agencies) {
             let instrument_id = instrument_ids[v.dataset.agencies[a].instrument];
             let agency_id = self.agency(&agency.code, &agency.name, &agency.kind, instrument_id)?;
             for unit in &agency.units {

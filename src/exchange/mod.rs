@@ -96,6 +96,10 @@ pub enum ExchangeError {
     },
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A file that is not read or written: not a regular file, too large, a secret
+    /// others can read (`crate::fsio`).
+    #[error(transparent)]
+    File(#[from] crate::fsio::FileError),
 }
 
 pub type Result<T> = std::result::Result<T, ExchangeError>;
@@ -108,7 +112,10 @@ pub(crate) fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> ExchangeErro
 }
 
 /// Writes `bytes` to `path` completely or not at all: a temporary file in the same
-/// folder, fsync, rename over `path`, fsync of the folder. `private` gives mode 0600.
+/// folder, fsync, rename over `path`, fsync of the folder. `private` (a secret) gives
+/// mode 0600 and refuses a folder others may change. `path` must be absent or a
+/// regular file: a symbolic link, a device, a FIFO or a folder is refused
+/// ([`crate::fsio::check_out`]), never replaced.
 pub fn write_atomic(path: &Path, bytes: &[u8], private: bool) -> Result<()> {
     write_atomic_with(path, private, |w| {
         w.write_all(bytes)?;
@@ -150,6 +157,10 @@ pub fn write_atomic_file(
             path: path.to_path_buf(),
             error: std::io::Error::other("not a file name"),
         })?;
+    crate::fsio::check_out(path)?;
+    if private {
+        crate::fsio::check_secret_folder(&dir)?;
+    }
     let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
     let _ = fs::remove_file(&tmp);
     let result = (|| {
@@ -166,6 +177,9 @@ pub fn write_atomic_file(
         let written = write(&f).map_err(io_err(path))?;
         f.sync_all().map_err(io_err(path))?;
         drop(f);
+        // Looked at again just before the rename: something put there meanwhile (a
+        // link to another file) is refused rather than replaced.
+        crate::fsio::check_out(path)?;
         fs::rename(&tmp, path).map_err(io_err(path))?;
         if let Ok(d) = File::open(&dir) {
             let _ = d.sync_all();

@@ -12,7 +12,7 @@ use num_rational::BigRational;
 use super::Result;
 use super::export::{ROLE_CENTRAL, ROLE_KEY};
 use crate::domain::json::decimal_text;
-use crate::domain::model::{Dataset, Kind, ScoreBook, Summary};
+use crate::domain::model::{AgencyIx, Dataset, Kind, ScoreBook, Summary};
 use crate::domain::scoring::{Rounded, Value, next_zone};
 use crate::domain::{Instrument, Lang};
 use crate::store::Store;
@@ -117,7 +117,9 @@ pub fn build(store: &Store, lang: Lang) -> Result<Report> {
 fn ranking(ds: &Dataset, book: &ScoreBook, lang: Lang) -> Table {
     let mut rows = Vec::new();
     for kind in Kind::ALL {
-        let mut list: Vec<(usize, Summary)> = (0..ds.agencies.len())
+        let mut list: Vec<(AgencyIx, Summary)> = ds
+            .agencies
+            .ids()
             .filter(|&a| ds.agencies[a].kind == kind)
             .map(|a| (a, book.agency(ds, a)))
             .collect();
@@ -189,7 +191,9 @@ type ZoneCount = (String, Option<String>, usize);
 fn zones(ds: &Dataset, book: &ScoreBook, lang: Lang) -> Table {
     let mut rows = Vec::new();
     for kind in Kind::ALL {
-        let agencies: Vec<usize> = (0..ds.agencies.len())
+        let agencies: Vec<AgencyIx> = ds
+            .agencies
+            .ids()
             .filter(|&a| ds.agencies[a].kind == kind)
             .collect();
         if agencies.is_empty() {
@@ -255,7 +259,7 @@ fn zones(ds: &Dataset, book: &ScoreBook, lang: Lang) -> Table {
 
 fn units(ds: &Dataset, book: &ScoreBook, lang: Lang) -> Table {
     let mut rows = Vec::new();
-    for (a, agency) in ds.agencies.iter().enumerate() {
+    for (a, agency) in ds.agencies.iter_enumerated() {
         let instrument = ds.instrument_of_agency(a);
         for &u in &agency.units {
             let unit = &ds.units[u];
@@ -297,7 +301,7 @@ fn units(ds: &Dataset, book: &ScoreBook, lang: Lang) -> Table {
 
 fn products(ds: &Dataset, book: &ScoreBook, lang: Lang) -> Table {
     let mut rows = Vec::new();
-    for p in 0..ds.products.len() {
+    for p in ds.products.ids() {
         let product = &ds.products[p];
         let unit = &ds.units[product.unit];
         let agency = &ds.agencies[unit.agency];
@@ -346,7 +350,7 @@ fn products(ds: &Dataset, book: &ScoreBook, lang: Lang) -> Table {
 /// fix. Those on the path to the next zone are marked.
 fn unfulfilled(ds: &Dataset, lang: Lang) -> Table {
     let mut rows = Vec::new();
-    for p in 0..ds.products.len() {
+    for p in ds.products.ids() {
         let product = &ds.products[p];
         let unit = &ds.units[product.unit];
         let agency = &ds.agencies[unit.agency];
@@ -416,7 +420,6 @@ fn conflicts(store: &Store, ds: &Dataset, lang: Lang) -> Result<Table> {
         last = Some(r.product_id);
         let path = ds
             .products
-            .iter()
             .position(|p| p.db_id == r.product_id)
             .map(|p| ds.product_path(p))
             .unwrap_or_default();

@@ -14,9 +14,11 @@ use super::bundle::{self, AuditEntry, Opened, Payload, ProductEntry, ScoreEntry}
 use super::crypt::{self, CentralIdentity};
 use super::export::score_entry;
 use super::keys::TrustedKeys;
-use super::{ExchangeError, Result, io_err};
+use super::{ExchangeError, Result};
 use crate::domain::json::is_code;
-use crate::domain::model::{Agency, Dataset, Kind, Product, ScoreBook, Unit};
+use crate::domain::model::{
+    Agency, Dataset, Ix, Kind, Product, ProductIx, ScoreBook, Unit, UnitIx,
+};
 use crate::domain::scoring::Value;
 use crate::domain::text::sanitize;
 use crate::domain::{Instrument, Problem};
@@ -57,7 +59,7 @@ pub fn verify_file(
     trusted: Option<&TrustedKeys>,
     identity: Option<&CentralIdentity>,
 ) -> Result<Verified> {
-    let bytes = std::fs::read(path).map_err(io_err(path))?;
+    let bytes = crate::fsio::read(path, crate::fsio::MAX_EXPORT_BYTES, "an export file")?;
     verify_bytes(&bytes, trusted, identity)
 }
 
@@ -129,7 +131,19 @@ pub fn stamp(exported_at: &str) -> Result<String> {
             sanitize(exported_at)
         ))
     })?;
-    let t = t.to_offset(time::UtcOffset::UTC);
+    // RFC 3339 allows the years 0000-9999 with any offset, so UTC can fall outside
+    // them (`9999-12-31T23:59:59-01:00` is the year 10000 in UTC, where `to_offset`
+    // panics; `0000-01-01T00:00:00+00:01` the year -1, whose text would not sort as
+    // time): refused.
+    let t = t
+        .checked_to_offset(time::UtcOffset::UTC)
+        .filter(|t| (0..=9999).contains(&t.year()))
+        .ok_or_else(|| {
+            ExchangeError::Invalid(format!(
+                "exported_at {:?} lies outside the years 0000-9999 once taken to UTC; the workstation's clock is wrong",
+                sanitize(exported_at)
+            ))
+        })?;
     let fmt = time::macros::format_description!(
         "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:9]Z"
     );
@@ -211,7 +225,7 @@ fn rebuild(payload: &Payload) -> Result<Dataset> {
                     sanitize(&a.instrument.version)
                 ))
             })?;
-        let agency = ds.agencies.len();
+        let agency = ds.agencies.next_id();
         ds.agencies.push(Agency {
             db_id: 0,
             code: code.clone(),
@@ -229,7 +243,7 @@ fn rebuild(payload: &Payload) -> Result<Dataset> {
                     sanitize(&u.code)
                 )));
             }
-            let unit = ds.units.len();
+            let unit = ds.units.next_id();
             ds.agencies[agency].units.push(unit);
             let mut product_ids = Vec::new();
             let mut product_codes = HashSet::new();
@@ -241,7 +255,7 @@ fn rebuild(payload: &Payload) -> Result<Dataset> {
                         sanitize(&path)
                     )));
                 }
-                product_ids.push(ds.products.len());
+                product_ids.push(ds.products.next_id());
                 ds.products.push(product(inst, unit, p, &path)?);
             }
             ds.units.push(Unit {
@@ -256,7 +270,7 @@ fn rebuild(payload: &Payload) -> Result<Dataset> {
     Ok(ds)
 }
 
-fn product(inst: &Instrument, unit: usize, p: &ProductEntry, path: &str) -> Result<Product> {
+fn product(inst: &Instrument, unit: UnitIx, p: &ProductEntry, path: &str) -> Result<Product> {
     let n = inst.indicators.len();
     let mut values = vec![Value::Unanswered; n];
     let mut notes = vec![String::new(); n];
@@ -382,8 +396,13 @@ pub fn check_audit(rows: &[AuditEntry]) -> Result<usize> {
 /// note, evidence or finalization without its row.
 fn check_audit_accounts(payload: &Payload, ds: &Dataset) -> Result<()> {
     let mut replay = Replay::new();
+    let products: std::collections::HashMap<String, ProductIx> =
+        ds.products.ids().map(|p| (ds.product_path(p), p)).collect();
     for entry in &payload.audit {
         let Some(c) = &entry.content else { continue };
+        if let Some(&p) = products.get(&c.product) {
+            check_row_on_scale(entry.seq, c, ds.instrument_of_product(p))?;
+        }
         replay
             .apply(
                 entry.seq,
@@ -396,7 +415,7 @@ fn check_audit_accounts(payload: &Payload, ds: &Dataset) -> Result<()> {
             .map_err(|b| ExchangeError::AuditChain(b.to_string()))?;
     }
     let empty = Replayed::default();
-    for p in 0..ds.products.len() {
+    for p in ds.products.ids() {
         let path = ds.product_path(p);
         let inst = ds.instrument_of_product(p);
         let product = &ds.products[p];
@@ -450,6 +469,48 @@ fn check_audit_accounts(payload: &Payload, ds: &Dataset) -> Result<()> {
     Ok(())
 }
 
+/// A row of an exported product names an indicator of the product's instrument, and
+/// a value row's old and new values are values on that indicator's scale (`""` for
+/// unanswered, `N/A`, or a whole number from 0 to its maximum, written as patuh
+/// writes it). Scoring would cap a value above the maximum silently; a history
+/// holding one was not written by patuh.
+fn check_row_on_scale(seq: i64, c: &super::bundle::AuditContent, inst: &Instrument) -> Result<()> {
+    let fail = |reason: String| ExchangeError::AuditChain(ChainBreak { seq, reason }.to_string());
+    if !matches!(c.action.as_str(), "value" | "note" | "evidence") {
+        return Ok(());
+    }
+    let name = c.indicator.as_deref().unwrap_or_default();
+    let Some(i) = inst.indicator_index(name) else {
+        return Err(fail(format!(
+            "it changes indicator {:?} of {}, which instrument {} does not have",
+            sanitize(name),
+            sanitize(&c.product),
+            inst.id
+        )));
+    };
+    if c.action != "value" {
+        return Ok(());
+    }
+    let max = inst.indicators[i].max;
+    for text in [c.old.as_deref(), c.new.as_deref()].into_iter().flatten() {
+        let on_scale = match text {
+            "" | "N/A" => true,
+            t => t
+                .parse::<u32>()
+                .is_ok_and(|v| v <= max && v.to_string() == t),
+        };
+        if !on_scale {
+            return Err(fail(format!(
+                "it gives {} {} the value {:?}, which is not on its scale (0 to {max}, or N/A)",
+                sanitize(&c.product),
+                sanitize(name),
+                sanitize(text)
+            )));
+        }
+    }
+    Ok(())
+}
+
 fn show(s: &ScoreEntry) -> String {
     match (&s.value, &s.zone) {
         (Some(v), Some(z)) => format!("{v} {} ({}/{})", sanitize(z), s.answered, s.total),
@@ -488,9 +549,9 @@ fn check_scores(payload: &Payload, ds: &Dataset) -> Result<usize> {
             })
         }
     };
-    let mut p = 0;
-    let mut u = 0;
-    for (a, agency) in payload.agencies.iter().enumerate() {
+    let mut p = ProductIx::default();
+    let mut u = UnitIx::default();
+    for (a, agency) in ds.agencies.ids().zip(&payload.agencies) {
         let inst = ds.instrument_of_agency(a);
         for unit in &agency.units {
             for product in &unit.products {
@@ -499,14 +560,14 @@ fn check_scores(payload: &Payload, ds: &Dataset) -> Result<usize> {
                     &product.score,
                     score_entry(&book.product_summary(p), inst),
                 )?;
-                p += 1;
+                p = ProductIx::new(p.index() + 1);
             }
             compare(
                 format!("unit {}/{}", agency.code, unit.code),
                 &unit.score,
                 score_entry(&book.unit(u), inst),
             )?;
-            u += 1;
+            u = UnitIx::new(u.index() + 1);
         }
         compare(
             format!("agency {}", agency.code),

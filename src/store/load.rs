@@ -6,7 +6,7 @@ use rusqlite::types::ValueRef;
 
 use super::{Result, Store, StoreError, digest};
 use crate::domain::Value;
-use crate::domain::model::{Agency, Dataset, Kind, Product, Unit};
+use crate::domain::model::{Agency, AgencyIx, Dataset, Ix, Kind, Product, ProductIx, Unit, UnitIx};
 
 impl Store {
     /// Loads every instrument, agency, unit, product, observation and evidence count.
@@ -41,20 +41,20 @@ struct Loader<'s> {
     ds: Dataset,
     /// Database id -> place in the dataset, per table.
     instrument_index: HashMap<i64, usize>,
-    agency_index: HashMap<i64, usize>,
-    unit_index: HashMap<i64, usize>,
-    product_index: HashMap<i64, usize>,
+    agency_index: HashMap<i64, AgencyIx>,
+    unit_index: HashMap<i64, UnitIx>,
+    product_index: HashMap<i64, ProductIx>,
     /// Per instrument: whether the digests of its products can be read.
     digests_trusted: Vec<bool>,
     /// Per instrument: indicator id -> its place.
     indicator_maps: Vec<HashMap<String, usize>>,
     /// Products without a usable digest: their values come from the observations.
-    stale: Vec<usize>,
+    stale: Vec<ProductIx>,
 }
 
 impl Loader<'_> {
     /// The place of an indicator of product `p`'s instrument, by id.
-    fn indicator_of(&self, p: usize, id: &str) -> Option<usize> {
+    fn indicator_of(&self, p: ProductIx, id: &str) -> Option<usize> {
         let ds = &self.ds;
         let a = ds.units[ds.products[p].unit].agency;
         self.indicator_maps[ds.agencies[a].instrument]
@@ -111,7 +111,7 @@ impl Loader<'_> {
                 .instrument_index
                 .get(&instrument_id)
                 .ok_or_else(|| corrupt(format!("agency {code}: its instrument is missing")))?;
-            self.agency_index.insert(db_id, self.ds.agencies.len());
+            self.agency_index.insert(db_id, self.ds.agencies.next_id());
             self.ds.agencies.push(Agency {
                 db_id,
                 code,
@@ -138,8 +138,8 @@ impl Loader<'_> {
             let Some(&agency) = self.agency_index.get(&r.get::<_, i64>(1).map_err(sql)?) else {
                 continue;
             };
-            self.unit_index.insert(db_id, ds.units.len());
-            ds.agencies[agency].units.push(ds.units.len());
+            self.unit_index.insert(db_id, ds.units.next_id());
+            ds.agencies[agency].units.push(ds.units.next_id());
             ds.units.push(Unit {
                 db_id,
                 code: r.get(2).map_err(sql)?,
@@ -178,7 +178,7 @@ impl Loader<'_> {
                 }
                 _ => false,
             };
-            let p = ds.products.len();
+            let p = ds.products.next_id();
             if !fresh {
                 self.stale.push(p);
             }
@@ -199,7 +199,7 @@ impl Loader<'_> {
     }
 
     /// The value of an observation row (indicator, value, na, ...) into product `p`.
-    fn set_value(&mut self, p: usize, r: &rusqlite::Row<'_>) -> Result<()> {
+    fn set_value(&mut self, p: ProductIx, r: &rusqlite::Row<'_>) -> Result<()> {
         let sql = |e| self.store.sql(e);
         let ind = r
             .get_ref(0)
@@ -227,7 +227,7 @@ impl Loader<'_> {
         if stale.len() > self.ds.products.len() / 8 {
             let mut is_stale = vec![false; self.ds.products.len()];
             for &p in &stale {
-                is_stale[p] = true;
+                is_stale[p.index()] = true;
             }
             let mut stmt = store
                 .conn
@@ -236,7 +236,7 @@ impl Loader<'_> {
                 )
                 .map_err(sql)?;
             let mut rows = stmt.query([]).map_err(sql)?;
-            let mut current: Option<(i64, Option<usize>)> = None;
+            let mut current: Option<(i64, Option<ProductIx>)> = None;
             while let Some(r) = rows.next().map_err(sql)? {
                 let pid: i64 = r.get(3).map_err(sql)?;
                 let p = match current {
@@ -246,7 +246,7 @@ impl Loader<'_> {
                             .product_index
                             .get(&pid)
                             .copied()
-                            .filter(|&p| is_stale[p]);
+                            .filter(|&p: &ProductIx| is_stale[p.index()]);
                         current = Some((pid, p));
                         p
                     }
@@ -281,7 +281,7 @@ impl Loader<'_> {
             )
             .map_err(sql)?;
         let mut rows = stmt.query([]).map_err(sql)?;
-        let mut current: Option<(i64, Option<usize>)> = None;
+        let mut current: Option<(i64, Option<ProductIx>)> = None;
         while let Some(r) = rows.next().map_err(sql)? {
             let pid: i64 = r.get(0).map_err(sql)?;
             let p = match current {

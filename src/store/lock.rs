@@ -146,28 +146,65 @@ fn flock(file: &File, op: libc::c_int) -> std::io::Result<Try> {
 /// Opens (creating, mode 0600) the lock file; read-only if it exists but cannot be
 /// written (flock works on either). None where there is no lock file and none can be
 /// made (a read-only folder): then SQLite alone decides what can be written.
+///
+/// The path is patuh's own, so it is opened without following a symbolic link and
+/// without blocking, and must be a regular file: a link planted as `<db>.lock` would
+/// otherwise have the workstation truncate whatever it points to, and a FIFO would
+/// hold every command.
 fn open(db: &Path) -> Result<Option<File>> {
     let path = lock_path(db);
+    let flags = libc::O_NOFOLLOW | libc::O_NONBLOCK;
     let mut options = OpenOptions::new();
     options.read(true).write(true).create(true);
-    #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    match options.open(&path) {
-        Ok(f) => return Ok(Some(f)),
-        Err(e) => tracing::debug!(path = %path.display(), "lock file not writable: {e}"),
-    }
-    match File::open(&path) {
-        Ok(f) => Ok(Some(f)),
+    std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, flags);
+    let file = match options.open(&path) {
+        Ok(f) => Ok(f),
+        Err(e) => {
+            tracing::debug!(path = %path.display(), "lock file not writable: {e}");
+            let mut options = OpenOptions::new();
+            options.read(true);
+            std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, flags);
+            options.open(&path)
+        }
+    };
+    let file = match file {
+        Ok(f) => f,
+        Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
+            return Err(not_plain(&path, "a symbolic link"));
+        }
         Err(e) if matches!(e.kind(), std::io::ErrorKind::NotFound) => {
             tracing::warn!(path = %path.display(), "no lock file can be made here: {e}");
-            Ok(None)
+            return Ok(None);
         }
         Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
             tracing::warn!(path = %path.display(), "the lock file cannot be opened: {e}");
-            Ok(None)
+            return Ok(None);
         }
-        Err(source) => Err(StoreError::Io { path, source }),
+        Err(source) => return Err(StoreError::Io { path, source }),
+    };
+    let meta = file.metadata().map_err(|source| StoreError::Io {
+        path: path.clone(),
+        source,
+    })?;
+    if !meta.file_type().is_file() {
+        let kind = if meta.is_dir() {
+            "a folder"
+        } else {
+            "not a regular file"
+        };
+        return Err(not_plain(&path, kind));
     }
+    Ok(Some(file))
+}
+
+fn not_plain(path: &Path, kind: &str) -> StoreError {
+    StoreError::Refused(format!(
+        "{}: the lock file is {kind}; patuh uses only a regular file of its own there and never follows a link. \
+         Remove it (`rm {}`) and try again; patuh makes a new one",
+        path.display(),
+        path.display()
+    ))
 }
 
 fn read_holder(file: &mut File) -> Holder {
@@ -210,7 +247,9 @@ pub fn workstation(db: &Path, wait: Duration) -> Result<Access> {
     let start = Instant::now();
     loop {
         if let Try::Got = flock(&file, libc::LOCK_EX).map_err(io)? {
-            // Say who has it. Failing to write (a read-only lock file) only loses the name.
+            // Say who has it. Failing to write (a read-only lock file) only loses the
+            // name. A lock file with other names (a hard link planted there) is never
+            // written: that would change the other file.
             let text = format!(
                 "pid={}\nuser={}\nsince={}\n",
                 std::process::id(),
@@ -219,8 +258,13 @@ pub fn workstation(db: &Path, wait: Duration) -> Result<Access> {
                     .format(&time::format_description::well_known::Rfc3339)
                     .unwrap_or_default()
             );
-            let written = file
-                .set_len(0)
+            let single = file
+                .metadata()
+                .is_ok_and(|m| std::os::unix::fs::MetadataExt::nlink(&m) == 1);
+            let written = single
+                .then_some(())
+                .ok_or_else(|| std::io::Error::other("the lock file has other names"))
+                .and_then(|_| file.set_len(0))
                 .and_then(|_| file.seek(SeekFrom::Start(0)))
                 .and_then(|_| file.write_all(text.as_bytes()));
             if let Err(e) = written {
@@ -277,6 +321,69 @@ mod tests {
         assert!(matches!(
             workstation(&db, Duration::ZERO).unwrap(),
             Access::Exclusive(_)
+        ));
+    }
+
+    #[test]
+    fn a_lock_file_that_is_a_link_a_fifo_or_a_folder_is_refused_and_nothing_is_truncated() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("x.db");
+        let victim = dir.path().join("victim.txt");
+        std::fs::write(&victim, b"precious").unwrap();
+        std::os::unix::fs::symlink(&victim, lock_path(&db)).unwrap();
+        for result in [
+            workstation(&db, Duration::ZERO).map(|_| ()),
+            writer(&db).map(|_| ()),
+        ] {
+            let e = result.unwrap_err().to_string();
+            assert!(
+                e.contains("x.db.lock: the lock file is a symbolic link"),
+                "{e}"
+            );
+            assert!(e.contains("rm "), "{e}");
+        }
+        assert_eq!(std::fs::read(&victim).unwrap(), b"precious");
+        assert!(
+            std::fs::symlink_metadata(lock_path(&db))
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        // A dangling link is not followed to create its target either.
+        let db2 = dir.path().join("y.db");
+        let target = dir.path().join("created-by-patuh");
+        std::os::unix::fs::symlink(&target, lock_path(&db2)).unwrap();
+        assert!(workstation(&db2, Duration::ZERO).is_err());
+        assert!(!target.exists());
+        // A FIFO does not block; a folder is refused.
+        let db3 = dir.path().join("z.db");
+        let c =
+            std::ffi::CString::new(lock_path(&db3).into_os_string().into_encoded_bytes()).unwrap();
+        // SAFETY: a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        let e = writer(&db3).unwrap_err().to_string();
+        assert!(e.contains("the lock file is not a regular file"), "{e}");
+        let db4 = dir.path().join("w.db");
+        std::fs::create_dir(lock_path(&db4)).unwrap();
+        let e = writer(&db4).unwrap_err().to_string();
+        assert!(e.contains("the lock file is a folder"), "{e}");
+    }
+
+    #[test]
+    fn a_hard_linked_lock_file_locks_but_is_never_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("x.db");
+        let victim = dir.path().join("victim.txt");
+        std::fs::write(&victim, b"precious").unwrap();
+        std::fs::hard_link(&victim, lock_path(&db)).unwrap();
+        let Access::Exclusive(ws) = workstation(&db, Duration::ZERO).unwrap() else {
+            panic!("not exclusive");
+        };
+        assert!(ws.is_held());
+        assert_eq!(std::fs::read(&victim).unwrap(), b"precious");
+        assert!(matches!(
+            workstation(&db, Duration::ZERO).unwrap(),
+            Access::ReadOnly(_)
         ));
     }
 

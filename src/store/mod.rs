@@ -251,14 +251,6 @@ impl Store {
         &self.path
     }
 
-    /// The connection, for the crate's unit tests only (they read the file as a
-    /// person with sqlite3 would); every other layer goes through the store's methods,
-    /// and integration tests open a connection of their own.
-    #[cfg(test)]
-    pub(crate) fn conn(&self) -> &Connection {
-        &self.conn
-    }
-
     /// Who is recorded in the audit log for changes made through this store.
     pub fn who(&self) -> &str {
         &self.who

@@ -1,13 +1,25 @@
-//! Keys to actions: the default key map, key names as the config file writes them
-//! (`j`, `G`, `ctrl-c`, `pagedown`, `space`), and `config.toml` in the config dir,
-//! which can rebind any action and choose the language:
+//! Keys to actions, one table per mode ([`KeyMap`]): the defaults, key names as the
+//! config file writes them (`j`, `G`, `ctrl-c`, `pagedown`, `space`), and
+//! `config.toml` in the config dir, which can rebind any action of any mode and
+//! choose the language:
 //!
 //! ```toml
 //! language = "en"          # "id" or "en"; default: from LANG
-//! [keys]
+//! [keys]                   # lists, checklist, dashboard (and the help overlay)
 //! down = ["j", "down", "ctrl-n"]
 //! quit = "q"
+//! [keys.editor]            # the note editor: save, cancel, newline, left, right,
+//! save = ["ctrl-s", "f2"]  #   up, down, line_start, line_end, delete_back, delete
+//! [keys.prompt]            # evidence/reopen/export prompts: submit, cancel, left,
+//! submit = "enter"         #   right, line_start, line_end, delete_back, delete
+//! [keys.filter_input]      # typing the filter: done, cancel, up, down, page_up,
+//! clear_text = "ctrl-u"    #   page_down, delete_back, clear_text
+//! [keys.confirm]           # yes/no questions: yes, no (any other key is no)
+//! yes = ["y", "Y"]
 //! ```
+//!
+//! [`KeyMap::to_config`] writes the whole default map in this form. In the editor,
+//! the prompts and the filter a key bound to no action types its character.
 //!
 //! A broken config never stops the workstation: what cannot be used is reported in
 //! the status bar and the log, and the defaults stay for it.
@@ -16,7 +28,9 @@ use std::path::PathBuf;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::action::Action;
+use super::action::{
+    Action, Bindable, ConfirmAction, EditorAction, FilterAction, Mode, PromptAction,
+};
 use crate::domain::Lang;
 
 /// One key with its modifiers, normalised so that the same key always compares equal.
@@ -133,6 +147,42 @@ impl KeyChord {
         Ok(KeyChord { code, mods })
     }
 
+    /// The key's name as `config.toml` writes it; [`KeyChord::parse`] reads it back.
+    pub fn config_name(&self) -> String {
+        let mut out = String::new();
+        if self.mods.contains(KeyModifiers::CONTROL) {
+            out.push_str("ctrl-");
+        }
+        if self.mods.contains(KeyModifiers::ALT) {
+            out.push_str("alt-");
+        }
+        if self.mods.contains(KeyModifiers::SHIFT) {
+            out.push_str("shift-");
+        }
+        match self.code {
+            KeyCode::Char(' ') => out.push_str("space"),
+            KeyCode::Char(c) => out.push(c),
+            KeyCode::Enter => out.push_str("enter"),
+            KeyCode::Esc => out.push_str("esc"),
+            KeyCode::Backspace => out.push_str("backspace"),
+            KeyCode::Tab => out.push_str("tab"),
+            KeyCode::BackTab => out.push_str("backtab"),
+            KeyCode::Delete => out.push_str("delete"),
+            KeyCode::Insert => out.push_str("insert"),
+            KeyCode::Up => out.push_str("up"),
+            KeyCode::Down => out.push_str("down"),
+            KeyCode::Left => out.push_str("left"),
+            KeyCode::Right => out.push_str("right"),
+            KeyCode::PageUp => out.push_str("pageup"),
+            KeyCode::PageDown => out.push_str("pagedown"),
+            KeyCode::Home => out.push_str("home"),
+            KeyCode::End => out.push_str("end"),
+            KeyCode::F(n) => out.push_str(&format!("f{n}")),
+            other => out.push_str(&format!("{other:?}").to_lowercase()),
+        }
+        out
+    }
+
     /// How the help overlay and the hint bar write the key.
     pub fn label(&self) -> String {
         let mut out = String::new();
@@ -173,20 +223,87 @@ impl KeyChord {
     }
 }
 
-/// The keys of every action, in a fixed order (the first key of an action is the one
-/// the hint bar shows).
+/// The keys of one mode's actions, in a fixed order (the first key of an action is
+/// the one the hint bar shows).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Bindings<A> {
+    list: Vec<(KeyChord, A)>,
+}
+
+impl<A: Bindable> Bindings<A> {
+    fn new(list: Vec<(KeyChord, A)>) -> Bindings<A> {
+        Bindings { list }
+    }
+
+    /// The action of a key press, if it has one.
+    pub fn resolve(&self, ev: &KeyEvent) -> Option<A> {
+        let chord = KeyChord::from_event(ev);
+        self.list.iter().find(|(k, _)| *k == chord).map(|&(_, a)| a)
+    }
+
+    /// The keys bound to an action, first the preferred one.
+    pub fn keys(&self, action: A) -> Vec<KeyChord> {
+        self.list
+            .iter()
+            .filter(|(_, a)| *a == action)
+            .map(|&(k, _)| k)
+            .collect()
+    }
+
+    /// "j/↓" — the keys of an action as the help overlay writes them ("-": none).
+    pub fn label(&self, action: A) -> String {
+        let keys = self.keys(action);
+        if keys.is_empty() {
+            return "-".into();
+        }
+        keys.iter()
+            .map(KeyChord::label)
+            .collect::<Vec<_>>()
+            .join("/")
+    }
+
+    /// The first key of an action, for the hint bar and the messages.
+    pub fn first(&self, action: A) -> Option<String> {
+        self.keys(action).first().map(KeyChord::label)
+    }
+
+    /// Binds `keys` to `action` instead of its defaults; a key taken from another
+    /// action of the mode leaves that action.
+    pub fn rebind(&mut self, action: A, keys: &[KeyChord]) {
+        self.list.retain(|(k, a)| *a != action && !keys.contains(k));
+        // Keep the action's place in the list so the help overlay order stays stable.
+        let rank = |a: &A| A::ALL.iter().position(|x| x == a);
+        let at = self
+            .list
+            .iter()
+            .position(|(_, a)| rank(a) > rank(&action))
+            .unwrap_or(self.list.len());
+        for (n, k) in keys.iter().enumerate() {
+            self.list.insert(at + n, (*k, action));
+        }
+    }
+}
+
+/// The keys of every mode.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeyMap {
-    bindings: Vec<(KeyChord, Action)>,
+    pub normal: Bindings<Action>,
+    pub editor: Bindings<EditorAction>,
+    pub prompt: Bindings<PromptAction>,
+    pub filter: Bindings<FilterAction>,
+    pub confirm: Bindings<ConfirmAction>,
+}
+
+fn ctrl(c: char) -> KeyChord {
+    KeyChord::new(KeyCode::Char(c), KeyModifiers::CONTROL)
 }
 
 impl Default for KeyMap {
     fn default() -> KeyMap {
         use KeyCode as K;
-        let ctrl = |c| KeyChord::new(KeyCode::Char(c), KeyModifiers::CONTROL);
         let p = KeyChord::plain;
         let c = KeyChord::ch;
-        let mut bindings = vec![
+        let mut normal = vec![
             (c('k'), Action::Up),
             (p(K::Up), Action::Up),
             (c('j'), Action::Down),
@@ -213,9 +330,11 @@ impl Default for KeyMap {
             (c(' '), Action::Tick),
         ];
         for d in 0..=9u8 {
-            bindings.push((c(char::from(b'0' + d)), Action::SetValue(d)));
+            if let Some(a) = Action::value(d) {
+                normal.push((c(char::from(b'0' + d)), a));
+            }
         }
-        bindings.extend([
+        normal.extend([
             (c('x'), Action::NotApplicable),
             (c('c'), Action::Clear),
             (p(K::Delete), Action::Clear),
@@ -230,62 +349,156 @@ impl Default for KeyMap {
             (c('q'), Action::Quit),
             (ctrl('c'), Action::Quit),
         ]);
-        KeyMap { bindings }
+        let editor = vec![
+            (ctrl('s'), EditorAction::Save),
+            (p(K::F(2)), EditorAction::Save),
+            (p(K::Esc), EditorAction::Cancel),
+            (p(K::Enter), EditorAction::Newline),
+            (p(K::Left), EditorAction::Left),
+            (p(K::Right), EditorAction::Right),
+            (p(K::Up), EditorAction::Up),
+            (p(K::Down), EditorAction::Down),
+            (p(K::Home), EditorAction::LineStart),
+            (ctrl('a'), EditorAction::LineStart),
+            (p(K::End), EditorAction::LineEnd),
+            (ctrl('e'), EditorAction::LineEnd),
+            (p(K::Backspace), EditorAction::DeleteBack),
+            (p(K::Delete), EditorAction::Delete),
+        ];
+        let prompt = vec![
+            (p(K::Enter), PromptAction::Submit),
+            (p(K::Esc), PromptAction::Cancel),
+            (p(K::Left), PromptAction::Left),
+            (p(K::Right), PromptAction::Right),
+            (p(K::Home), PromptAction::LineStart),
+            (ctrl('a'), PromptAction::LineStart),
+            (p(K::Up), PromptAction::LineStart),
+            (p(K::End), PromptAction::LineEnd),
+            (ctrl('e'), PromptAction::LineEnd),
+            (p(K::Down), PromptAction::LineEnd),
+            (p(K::Backspace), PromptAction::DeleteBack),
+            (p(K::Delete), PromptAction::Delete),
+        ];
+        let filter = vec![
+            (p(K::Enter), FilterAction::Done),
+            (p(K::Esc), FilterAction::Cancel),
+            (p(K::Up), FilterAction::Up),
+            (p(K::Down), FilterAction::Down),
+            (p(K::PageUp), FilterAction::PageUp),
+            (p(K::PageDown), FilterAction::PageDown),
+            (p(K::Backspace), FilterAction::DeleteBack),
+            (ctrl('u'), FilterAction::ClearText),
+        ];
+        let confirm = vec![
+            (c('y'), ConfirmAction::Yes),
+            (c('Y'), ConfirmAction::Yes),
+            (c('n'), ConfirmAction::No),
+            (p(K::Esc), ConfirmAction::No),
+        ];
+        KeyMap {
+            normal: Bindings::new(normal),
+            editor: Bindings::new(editor),
+            prompt: Bindings::new(prompt),
+            filter: Bindings::new(filter),
+            confirm: Bindings::new(confirm),
+        }
     }
 }
 
 impl KeyMap {
-    /// The action of a key press, if it has one.
-    pub fn resolve(&self, ev: &KeyEvent) -> Option<Action> {
-        let chord = KeyChord::from_event(ev);
-        self.bindings
-            .iter()
-            .find(|(k, _)| *k == chord)
-            .map(|&(_, a)| a)
+    /// The bindings of `A`'s mode.
+    pub fn of<A: Bindable>(&self) -> &Bindings<A> {
+        A::bindings(self)
     }
 
-    /// The keys bound to an action, first the preferred one.
-    pub fn keys(&self, action: Action) -> Vec<KeyChord> {
-        self.bindings
-            .iter()
-            .filter(|(_, a)| *a == action)
-            .map(|&(k, _)| k)
-            .collect()
+    /// The first key of an action of any mode, for the hint bars and messages.
+    pub fn first<A: Bindable>(&self, action: A) -> Option<String> {
+        A::bindings(self).first(action)
     }
 
-    /// "j/↓" — the keys of an action as the help overlay writes them.
-    pub fn label(&self, action: Action) -> String {
-        let keys = self.keys(action);
-        if keys.is_empty() {
-            return "-".into();
+    /// The first key of an action, or "-" when it has none.
+    pub fn key<A: Bindable>(&self, action: A) -> String {
+        self.first(action).unwrap_or_else(|| "-".into())
+    }
+
+    /// Every key of an action, as the help overlay writes them.
+    pub fn label<A: Bindable>(&self, action: A) -> String {
+        A::bindings(self).label(action)
+    }
+
+    /// A `config.toml` holding every action of every mode with its keys in this map
+    /// (for the defaults: the example config, which parses back to the defaults).
+    pub fn to_config(&self) -> String {
+        let mut out = String::from(
+            "# patuh workstation settings (config.toml). Every line is optional.\n\
+             # language = \"id\"   # \"id\" or \"en\"; default: from LANG\n",
+        );
+        fn table<A: Bindable>(map: &KeyMap, out: &mut String) {
+            out.push_str(&format!("\n[{}]\n", A::MODE.section()));
+            for &a in A::ALL {
+                let keys: Vec<String> = A::bindings(map)
+                    .keys(a)
+                    .iter()
+                    .map(|k| format!("{:?}", k.config_name()))
+                    .collect();
+                out.push_str(&format!("{} = [{}]\n", a.name(), keys.join(", ")));
+            }
         }
-        keys.iter()
-            .map(KeyChord::label)
-            .collect::<Vec<_>>()
-            .join("/")
+        table::<Action>(self, &mut out);
+        table::<EditorAction>(self, &mut out);
+        table::<PromptAction>(self, &mut out);
+        table::<FilterAction>(self, &mut out);
+        table::<ConfirmAction>(self, &mut out);
+        out
     }
 
-    /// The first key of an action, for the hint bar.
-    pub fn first(&self, action: Action) -> Option<String> {
-        self.keys(action).first().map(KeyChord::label)
-    }
-
-    /// Binds `keys` to `action` instead of its defaults; a key taken from another
-    /// action leaves that action.
-    pub fn rebind(&mut self, action: Action, keys: &[KeyChord]) {
-        self.bindings
-            .retain(|(k, a)| *a != action && !keys.contains(k));
-        // Keep the action's place in the list so the help overlay order stays stable.
-        let at = self
-            .bindings
-            .iter()
-            .position(|(_, a)| {
-                Action::ALL.iter().position(|x| x == a)
-                    > Action::ALL.iter().position(|x| *x == action)
-            })
-            .unwrap_or(self.bindings.len());
-        for (n, k) in keys.iter().enumerate() {
-            self.bindings.insert(at + n, (*k, action));
+    /// Applies one `[keys...]` table of the config to mode `A`; what cannot be used
+    /// goes to `warnings`, naming `file` and the entry.
+    fn apply<A: Bindable>(&mut self, table: &toml::Table, file: &str, warnings: &mut Vec<String>) {
+        let section = A::MODE.section();
+        for (name, v) in table {
+            // The other modes' tables inside [keys] are read on their own.
+            if A::MODE == Mode::Normal
+                && let toml::Value::Table(_) = v
+                && Mode::ALL.iter().any(|m| m.table() == Some(name.as_str()))
+            {
+                continue;
+            }
+            let Some(action) = A::from_name(name) else {
+                let names: Vec<&str> = A::ALL.iter().map(|a| a.name()).collect();
+                let tables: Vec<String> = Mode::ALL
+                    .iter()
+                    .filter_map(|m| m.table())
+                    .map(|t| format!("[keys.{t}]"))
+                    .collect();
+                let more = if A::MODE == Mode::Normal {
+                    format!(
+                        "; the other modes have tables of their own: {}",
+                        tables.join(", ")
+                    )
+                } else {
+                    String::new()
+                };
+                warnings.push(format!(
+                    "{file}: {section}.{name}: no such action; the actions are {}{more}",
+                    names.join(", ")
+                ));
+                continue;
+            };
+            let names: Vec<&str> = match v {
+                toml::Value::String(s) => vec![s.as_str()],
+                toml::Value::Array(a) => a.iter().filter_map(|x| x.as_str()).collect(),
+                _ => Vec::new(),
+            };
+            let chords: Result<Vec<KeyChord>, String> =
+                names.iter().map(|n| KeyChord::parse(n)).collect();
+            match chords {
+                Ok(c) if !c.is_empty() => A::bindings_mut(self).rebind(action, &c),
+                Ok(_) => warnings.push(format!(
+                    "{file}: {section}.{name}: give a key name or a list of them, e.g. [\"j\", \"down\"]"
+                )),
+                Err(e) => warnings.push(format!("{file}: {section}.{name}: {e}")),
+            }
         }
     }
 }
@@ -294,7 +507,7 @@ impl KeyMap {
 #[derive(Debug, Clone, Default)]
 pub struct Config {
     pub lang: Option<Lang>,
-    pub keys: KeyMap,
+    pub keymap: KeyMap,
     /// What in the file could not be used, each naming the file and the fix.
     pub warnings: Vec<String>,
     pub path: Option<PathBuf>,
@@ -356,32 +569,21 @@ impl Config {
                     )),
                 },
                 ("keys", toml::Value::Table(keys)) => {
+                    let w = &mut config.warnings;
+                    config.keymap.apply::<Action>(keys, file, w);
                     for (name, v) in keys {
-                        let Some(action) = Action::from_name(name) else {
-                            config.warnings.push(format!(
-                                "{file}: keys.{name}: no such action; the actions are {}",
-                                Action::ALL.map(Action::name).join(", ")
-                            ));
-                            continue;
-                        };
-                        let names: Vec<&str> = match v {
-                            toml::Value::String(s) => vec![s.as_str()],
-                            toml::Value::Array(a) => a.iter().filter_map(|x| x.as_str()).collect(),
-                            _ => Vec::new(),
-                        };
-                        let chords: Result<Vec<KeyChord>, String> =
-                            names.iter().map(|n| KeyChord::parse(n)).collect();
-                        match chords {
-                            Ok(c) if !c.is_empty() => config.keys.rebind(action, &c),
-                            Ok(_) => config.warnings.push(format!(
-                                "{file}: keys.{name}: give a key name or a list of them, e.g. [\"j\", \"down\"]"
-                            )),
-                            Err(e) => config.warnings.push(format!("{file}: keys.{name}: {e}")),
+                        let toml::Value::Table(t) = v else { continue };
+                        match name.as_str() {
+                            "editor" => config.keymap.apply::<EditorAction>(t, file, w),
+                            "prompt" => config.keymap.apply::<PromptAction>(t, file, w),
+                            "filter_input" => config.keymap.apply::<FilterAction>(t, file, w),
+                            "confirm" => config.keymap.apply::<ConfirmAction>(t, file, w),
+                            _ => {}
                         }
                     }
                 }
                 (other, _) => config.warnings.push(format!(
-                    "{file}: {other}: unknown setting (known: language, [keys])"
+                    "{file}: {other}: unknown setting (known: language, [keys], [keys.editor], [keys.prompt], [keys.filter_input], [keys.confirm])"
                 )),
             }
         }
@@ -401,7 +603,7 @@ mod tests {
     #[test]
     fn defaults_cover_the_issue_keys() {
         let m = KeyMap::default();
-        let r = |code, mods| m.resolve(&key(code, mods));
+        let r = |code, mods| m.normal.resolve(&key(code, mods));
         assert_eq!(
             r(KeyCode::Char('j'), KeyModifiers::NONE),
             Some(Action::Down)
@@ -421,7 +623,7 @@ mod tests {
         );
         assert_eq!(
             r(KeyCode::Char('7'), KeyModifiers::NONE),
-            Some(Action::SetValue(7))
+            Some(Action::Value7)
         );
         assert_eq!(
             r(KeyCode::Char('c'), KeyModifiers::CONTROL),
@@ -439,10 +641,17 @@ mod tests {
             Some(Action::NextPane)
         );
         assert_eq!(r(KeyCode::Char('z'), KeyModifiers::NONE), None);
-        // Every action has a key.
-        for a in Action::ALL {
-            assert!(!m.keys(a).is_empty(), "{} has no key", a.name());
+        // Every action of every mode has a key.
+        fn all_bound<A: Bindable>(m: &KeyMap) {
+            for &a in A::ALL {
+                assert!(!m.of::<A>().keys(a).is_empty(), "{a:?} has no key");
+            }
         }
+        all_bound::<Action>(&m);
+        all_bound::<EditorAction>(&m);
+        all_bound::<PromptAction>(&m);
+        all_bound::<FilterAction>(&m);
+        all_bound::<ConfirmAction>(&m);
     }
 
     #[test]
@@ -477,30 +686,41 @@ mod tests {
         assert_eq!(c.lang, Some(Lang::En));
         let ev = |code, mods| key(code, mods);
         assert_eq!(
-            c.keys
+            c.keymap
+                .normal
                 .resolve(&ev(KeyCode::Char('n'), KeyModifiers::CONTROL)),
             Some(Action::Down)
         );
         // "k" moved from up to down; "j" no longer moves down.
         assert_eq!(
-            c.keys.resolve(&ev(KeyCode::Char('k'), KeyModifiers::NONE)),
+            c.keymap
+                .normal
+                .resolve(&ev(KeyCode::Char('k'), KeyModifiers::NONE)),
             Some(Action::Down)
         );
         assert_eq!(
-            c.keys.resolve(&ev(KeyCode::Char('j'), KeyModifiers::NONE)),
+            c.keymap
+                .normal
+                .resolve(&ev(KeyCode::Char('j'), KeyModifiers::NONE)),
             None
         );
         assert_eq!(
-            c.keys.resolve(&ev(KeyCode::Char('q'), KeyModifiers::NONE)),
+            c.keymap
+                .normal
+                .resolve(&ev(KeyCode::Char('q'), KeyModifiers::NONE)),
             None
         );
         assert_eq!(
-            c.keys.resolve(&ev(KeyCode::Char('Q'), KeyModifiers::SHIFT)),
+            c.keymap
+                .normal
+                .resolve(&ev(KeyCode::Char('Q'), KeyModifiers::SHIFT)),
             Some(Action::Quit)
         );
         // up keeps its arrow; the bad entries are reported, naming the file.
         assert_eq!(
-            c.keys.resolve(&ev(KeyCode::Up, KeyModifiers::NONE)),
+            c.keymap
+                .normal
+                .resolve(&ev(KeyCode::Up, KeyModifiers::NONE)),
             Some(Action::Up)
         );
         assert_eq!(c.warnings.len(), 2, "{:?}", c.warnings);
@@ -511,6 +731,101 @@ mod tests {
         );
         let bad = Config::parse("language = [", "c.toml");
         assert_eq!(bad.warnings.len(), 1);
-        assert_eq!(bad.keys, KeyMap::default());
+        assert_eq!(bad.keymap, KeyMap::default());
+    }
+
+    #[test]
+    fn the_default_config_lists_every_action_and_reads_back_as_the_defaults() {
+        let text = KeyMap::default().to_config();
+        fn listed<A: Bindable>(text: &str) {
+            let section = format!("[{}]\n", A::MODE.section());
+            let start = text
+                .find(&section)
+                .unwrap_or_else(|| panic!("no {section}"));
+            let body = &text[start + section.len()..];
+            let body = &body[..body.find("\n[").unwrap_or(body.len())];
+            for &a in A::ALL {
+                assert!(
+                    body.lines()
+                        .any(|l| l.starts_with(&format!("{} = [\"", a.name()))),
+                    "{a:?} is not in [{}] of the default config:\n{text}",
+                    A::MODE.section()
+                );
+            }
+        }
+        listed::<Action>(&text);
+        listed::<EditorAction>(&text);
+        listed::<PromptAction>(&text);
+        listed::<FilterAction>(&text);
+        listed::<ConfirmAction>(&text);
+        let back = Config::parse(&text, "example.toml");
+        assert!(back.warnings.is_empty(), "{:?}", back.warnings);
+        assert_eq!(back.keymap, KeyMap::default());
+        assert_eq!(back.lang, None, "the language line is a comment");
+    }
+
+    #[test]
+    fn each_mode_is_rebound_in_its_own_table() {
+        let c = Config::parse(
+            "[keys]\nnote = \"N\"\n[keys.editor]\nsave = \"ctrl-w\"\nfly = \"z\"\n\
+             [keys.prompt]\nsubmit = [\"ctrl-j\", \"enter\"]\n[keys.filter_input]\nclear_text = \"ctrl-k\"\n\
+             [keys.confirm]\nyes = \"j\"\n",
+            "config.toml",
+        );
+        let ev = |code, mods| key(code, mods);
+        assert_eq!(
+            c.keymap
+                .normal
+                .resolve(&ev(KeyCode::Char('N'), KeyModifiers::SHIFT)),
+            Some(Action::Note)
+        );
+        assert_eq!(
+            c.keymap
+                .editor
+                .resolve(&ev(KeyCode::Char('w'), KeyModifiers::CONTROL)),
+            Some(EditorAction::Save)
+        );
+        assert_eq!(
+            c.keymap
+                .editor
+                .resolve(&ev(KeyCode::Char('s'), KeyModifiers::CONTROL)),
+            None,
+            "ctrl-s no longer saves"
+        );
+        assert_eq!(
+            c.keymap.editor.first(EditorAction::Save).as_deref(),
+            Some("Ctrl-W")
+        );
+        assert_eq!(c.keymap.prompt.label(PromptAction::Submit), "Ctrl-J/Enter");
+        assert_eq!(
+            c.keymap
+                .filter
+                .resolve(&ev(KeyCode::Char('k'), KeyModifiers::CONTROL)),
+            Some(FilterAction::ClearText)
+        );
+        assert_eq!(c.keymap.confirm.label(ConfirmAction::Yes), "j");
+        // The same key means different things in different modes.
+        assert_eq!(
+            c.keymap
+                .normal
+                .resolve(&ev(KeyCode::Char('j'), KeyModifiers::NONE)),
+            Some(Action::Down)
+        );
+        assert_eq!(
+            c.warnings,
+            [
+                "config.toml: keys.editor.fly: no such action; the actions are save, cancel, newline, left, right, up, down, line_start, line_end, delete_back, delete"
+            ]
+        );
+    }
+
+    #[test]
+    fn key_names_round_trip_through_the_config_name() {
+        for name in [
+            "j", "G", "?", "space", "ctrl-s", "alt-x", "f12", "backtab", "pagedown", "esc", "-",
+        ] {
+            let k = KeyChord::parse(name).unwrap();
+            assert_eq!(KeyChord::parse(&k.config_name()).unwrap(), k, "{name}");
+        }
     }
 }

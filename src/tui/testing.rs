@@ -1,8 +1,10 @@
-//! Test fixtures: a workstation on a fresh temporary database with the demo
-//! assignment, a fixed clock, a fixed assessor and a fixed file name, so that what
-//! tests see (and snapshots record) is the same on every run.
+//! Test fixtures. Without a database: the state on the demo data built in memory
+//! ([`demo_app`]), for tests that play the runtime's part by hand. With one: a
+//! workstation on a fresh temporary database with the demo assignment, a fixed clock,
+//! a fixed assessor and a fixed file name ([`demo_ws`]), so that what tests see (and
+//! snapshots record) is the same on every run.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
@@ -10,10 +12,13 @@ use tempfile::TempDir;
 use time::macros::datetime;
 
 use super::app::App;
+use super::effect::Effect;
 use super::keymap::Config;
+use super::runtime::{Access, Workstation};
 use super::theme::Theme;
 use crate::domain::assignment::Assignment;
-use crate::domain::{Instrument, Lang};
+use crate::domain::model::{Agency, Dataset, Ix, Product, Unit};
+use crate::domain::{Instrument, Lang, Value};
 use crate::shipped;
 use crate::store::Store;
 
@@ -29,6 +34,96 @@ pub const SCALE_ASSIGNMENT: &str = r#"{
     "units": [{"code": "U1", "name": "Unit Satu", "products": [{"code": "P1", "name": "Produk Satu"}]}]}]
 }"#;
 
+fn instruments() -> Vec<Instrument> {
+    shipped::INSTRUMENTS
+        .iter()
+        .map(|(file, text)| Instrument::parse(text).unwrap_or_else(|p| panic!("{file}: {p:?}")))
+        .collect()
+}
+
+fn assignments(extra: &[&str]) -> Vec<Assignment> {
+    let (file, text) = shipped::DEMO_ASSIGNMENT;
+    let mut out = vec![Assignment::parse(text).unwrap_or_else(|p| panic!("{file}: {p:?}"))];
+    out.extend(
+        extra
+            .iter()
+            .map(|t| Assignment::parse(t).unwrap_or_else(|p| panic!("extra: {p:?}"))),
+    );
+    out
+}
+
+/// The demo data (and `extra` assignments) as the store would load them from a fresh
+/// database, built in memory: nothing answered, nothing finalized.
+pub fn demo_dataset(extra: &[&str]) -> Dataset {
+    let mut ds = Dataset {
+        instruments: instruments(),
+        ..Dataset::default()
+    };
+    for a in assignments(extra) {
+        let instrument = ds
+            .instruments
+            .iter()
+            .position(|i| i.id == a.instrument_id && i.version == a.instrument_version)
+            .expect("the assignment's instrument is shipped");
+        let n = ds.instruments[instrument].indicators.len();
+        for agency in &a.agencies {
+            let ai = ds.agencies.next_id();
+            ds.agencies.push(Agency {
+                db_id: ai.index() as i64 + 1,
+                code: agency.code.clone(),
+                name: agency.name.clone(),
+                kind: agency.kind,
+                instrument,
+                units: Vec::new(),
+            });
+            for unit in &agency.units {
+                let ui = ds.units.next_id();
+                ds.agencies[ai].units.push(ui);
+                ds.units.push(Unit {
+                    db_id: ui.index() as i64 + 1,
+                    code: unit.code.clone(),
+                    name: unit.name.clone(),
+                    agency: ai,
+                    products: Vec::new(),
+                });
+                for product in &unit.products {
+                    let pi = ds.products.next_id();
+                    ds.units[ui].products.push(pi);
+                    ds.products.push(Product {
+                        db_id: pi.index() as i64 + 1,
+                        code: product.code.clone(),
+                        name: product.name.clone(),
+                        unit: ui,
+                        finalized: false,
+                        values: vec![Value::Unanswered; n],
+                        notes: vec![String::new(); n],
+                        evidence: vec![0; n],
+                    });
+                }
+            }
+        }
+    }
+    ds
+}
+
+/// The state on the demo data, without a database: 80x24, no colour, default keys.
+pub fn demo_app(lang: Lang) -> App {
+    demo_app_with(lang, &[], Config::default())
+}
+
+pub fn demo_app_with(lang: Lang, extra: &[&str], config: Config) -> App {
+    let mut app = App::new(
+        demo_dataset(extra),
+        config,
+        lang,
+        Theme::plain(),
+        PathBuf::from("/nowhere").join(DB_NAME),
+        "Penilai Uji".into(),
+    );
+    drop(app.update(super::app::Msg::Resize(80, 24)));
+    app
+}
+
 /// A store on `dir/patuh-test.db` with the shipped instruments, the demo
 /// assignment and `extra` assignments, clock and assessor fixed.
 pub fn demo_store(dir: &Path, extra: &[&str]) -> Store {
@@ -36,39 +131,39 @@ pub fn demo_store(dir: &Path, extra: &[&str]) -> Store {
     let mut store = Store::open_or_create(&path).expect("create the test database");
     store.set_clock(Arc::new(|| datetime!(2025-03-04 05:06:07 UTC)));
     store.set_assessor("Penilai Uji").expect("set the assessor");
-    for (file, text) in shipped::INSTRUMENTS {
-        let i = Instrument::parse(text).unwrap_or_else(|p| panic!("{file}: {p:?}"));
+    for i in instruments() {
         store.import_instrument(&i).expect("import instrument");
     }
-    let (file, text) = shipped::DEMO_ASSIGNMENT;
-    let a = Assignment::parse(text).unwrap_or_else(|p| panic!("{file}: {p:?}"));
-    store.import_assignment(&a, file).expect("import demo");
-    for text in extra {
-        let a = Assignment::parse(text).unwrap_or_else(|p| panic!("extra: {p:?}"));
+    for (n, a) in assignments(extra).iter().enumerate() {
         store
-            .import_assignment(&a, "extra.json")
-            .expect("import extra");
+            .import_assignment(a, if n == 0 { "demo.json" } else { "extra.json" })
+            .expect("import the assignment");
     }
     store
 }
 
 /// The workstation on a fresh demo database, 80x24, no colour, default keys.
-pub fn demo_app(lang: Lang) -> (TempDir, App) {
-    demo_app_with(lang, &[])
+pub fn demo_ws(lang: Lang) -> (TempDir, Workstation) {
+    demo_ws_with(lang, &[])
 }
 
-pub fn demo_app_with(lang: Lang, extra: &[&str]) -> (TempDir, App) {
+pub fn demo_ws_with(lang: Lang, extra: &[&str]) -> (TempDir, Workstation) {
     let dir = tempfile::tempdir().expect("temp dir");
     let store = demo_store(dir.path(), extra);
-    let app = reopen(store, lang);
-    (dir, app)
+    let ws = reopen(store, lang);
+    (dir, ws)
 }
 
 /// A workstation on an existing store (as a restart would make it).
-pub fn reopen(store: Store, lang: Lang) -> App {
-    let mut app = App::new(store, Config::default(), lang, Theme::plain()).expect("open the app");
-    app.resize(80, 24);
-    app
+pub fn reopen(store: Store, lang: Lang) -> Workstation {
+    reopen_as(store, lang, Access::Write)
+}
+
+pub fn reopen_as(store: Store, lang: Lang, access: Access) -> Workstation {
+    let mut ws = Workstation::open(store, Config::default(), lang, Theme::plain(), access)
+        .expect("open the workstation");
+    ws.update(super::app::Msg::Resize(80, 24));
+    ws
 }
 
 /// A second connection to the fixture's database, as another process would have.
@@ -86,14 +181,32 @@ pub fn ctrl(c: char) -> KeyEvent {
     KeyEvent::new_with_kind(KeyCode::Char(c), KeyModifiers::CONTROL, KeyEventKind::Press)
 }
 
-/// Types text key by key.
-pub fn type_text(app: &mut App, text: &str) {
+/// What takes keys: the state alone (typing asks for nothing) or a workstation.
+pub trait Keys {
+    fn press(&mut self, key: KeyEvent);
+}
+
+impl Keys for App {
+    fn press(&mut self, key: KeyEvent) {
+        let effects: Vec<Effect> = self.update(key);
+        assert!(effects.is_empty(), "typing asked for {effects:?}");
+    }
+}
+
+impl Keys for Workstation {
+    fn press(&mut self, key: KeyEvent) {
+        self.update(key);
+    }
+}
+
+/// Types text key by key (`\n` as Enter).
+pub fn type_text(to: &mut impl Keys, text: &str) {
     for c in text.chars() {
         let code = if c == '\n' {
             KeyCode::Enter
         } else {
             KeyCode::Char(c)
         };
-        app.handle_key(key(code));
+        to.press(key(code));
     }
 }

@@ -1,9 +1,14 @@
 //! Every word the workstation shows, in Indonesian and in English, from this one
-//! module. Plain texts are fields of [`Ui`]; texts with values are its methods.
+//! module. Plain texts are fields of [`Ui`]; texts with values are its methods; what
+//! each action of each mode does and its word in a hint bar is [`Described`], and the
+//! hint lines are built from the key map in force.
 //! Indonesian is the default when `LANG` starts with `id` (see
 //! [`crate::domain::Lang::from_env`]); `language` in config.toml and `L` override it.
 
-use super::action::Action;
+use super::action::{
+    Action, Bindable, ConfirmAction, EditorAction, FilterAction, Mode, PromptAction,
+};
+use super::keymap::KeyMap;
 use crate::domain::Lang;
 
 /// The UI text of one language.
@@ -38,24 +43,18 @@ pub struct Ui {
     pub unanswered: &'static str,
     pub na: &'static str,
     pub filter: &'static str,
-    pub filter_typing: &'static str,
     pub nothing_matches: &'static str,
     pub empty_title: &'static str,
     pub empty_lines: [&'static str; 5],
     pub too_small: &'static str,
-    pub too_small_fix: &'static str,
     /// Marks the header of a workstation that may only read.
     pub read_only_mark: &'static str,
     pub read_only_restart: &'static str,
-    pub note_editor_keys: &'static str,
-    pub discard_question: &'static str,
     pub evidence_title: &'static str,
     pub evidence_explain: &'static str,
-    pub prompt_keys: &'static str,
     pub reopen_title: &'static str,
     pub reopen_explain: &'static str,
     pub finalize_title: &'static str,
-    pub finalize_keys: &'static str,
     pub zones_title: &'static str,
     pub ranking_title: &'static str,
     pub progress_title: &'static str,
@@ -63,22 +62,33 @@ pub struct Ui {
     pub help_title: &'static str,
     pub help_keys_title: &'static str,
     pub help_editor_title: &'static str,
-    pub help_editor: [(&'static str, &'static str); 5],
+    pub help_prompt_title: &'static str,
+    pub help_filter_title: &'static str,
+    pub help_confirm_title: &'static str,
+    /// Said under the keys of the editor, the prompts and the filter.
+    pub help_typing: &'static str,
+    pub help_overlay_remark: &'static str,
+    pub help_confirm_remark: &'static str,
+    pub close: &'static str,
+    pub scroll: &'static str,
+    pub type_to_filter: &'static str,
+    pub discard_question: &'static str,
+    pub discard_verb: &'static str,
+    pub keep_writing: &'static str,
+    pub finalize_verb: &'static str,
+    pub any_other_cancels: &'static str,
+    pub digest_cancelled: &'static str,
     pub help_legend_title: &'static str,
     pub help_legend: [(&'static str, &'static str); 8],
-    pub help_close: &'static str,
     pub assessor: &'static str,
     pub instrument: &'static str,
     // status messages
-    pub welcome: &'static str,
     pub note_discarded: &'static str,
     pub note_unchanged: &'static str,
     pub cancelled: &'static str,
     pub language_switched: &'static str,
     pub export_title: &'static str,
     pub export_explain: &'static str,
-    pub checklist_enter_hint: &'static str,
-    pub at_top: &'static str,
     pub no_indicators: &'static str,
     pub filter_only_navigator: &'static str,
     pub open_product_first: &'static str,
@@ -118,7 +128,6 @@ pub static ID: Ui = Ui {
     unanswered: "belum dijawab",
     na: "N/A",
     filter: "Saring",
-    filter_typing: "ketik untuk menyaring · Enter selesai · Esc hapus saringan",
     nothing_matches: "Tidak ada yang cocok dengan saringan.",
     empty_title: "Belum ada penugasan",
     empty_lines: [
@@ -129,32 +138,35 @@ pub static ID: Ui = Ui {
         "  patuh demo",
     ],
     too_small: "Layar terminal terlalu kecil",
-    too_small_fix: "Perbesar jendela atau perkecil huruf. q untuk keluar.",
     read_only_mark: "HANYA-BACA",
     read_only_restart: "Hanya-baca: basis data diubah di luar workstation ini; tutup dan buka ulang untuk melihatnya.",
-    note_editor_keys: "Ctrl-S simpan · Esc batal · Enter baris baru",
-    discard_question: "Buang perubahan catatan? y = buang · tombol lain = lanjut menulis",
     evidence_title: "Bukti dukung",
     evidence_explain: "Path berkas atau nomor dokumen. Berkas yang ada dicatat dengan ukuran dan SHA-256-nya.",
-    prompt_keys: "Enter simpan · Esc batal",
     reopen_title: "Buka kembali produk final",
     reopen_explain: "Alasan membuka kembali (dicatat di log audit):",
     finalize_title: "Finalisasi produk",
-    finalize_keys: "y = finalisasi · tombol lain = batal",
     zones_title: "Zona instansi",
     ranking_title: "Peringkat instansi",
     progress_title: "Kemajuan penilaian",
     no_score_bar: "tanpa",
     help_title: "Bantuan",
     help_keys_title: "Tombol",
-    help_editor_title: "Penyunting catatan dan isian",
-    help_editor: [
-        ("Ctrl-S / F2", "simpan catatan"),
-        ("Esc", "batal (bertanya bila catatan berubah)"),
-        ("Enter", "baris baru (di isian: simpan)"),
-        ("← → ↑ ↓ Home End", "gerakkan kursor"),
-        ("Bksp / Del", "hapus karakter"),
-    ],
+    help_editor_title: "Penyunting catatan",
+    help_prompt_title: "Isian (bukti dukung, alasan buka kembali, berkas ekspor)",
+    help_filter_title: "Mengetik saringan",
+    help_confirm_title: "Pertanyaan ya/tidak (finalisasi, buang catatan)",
+    help_typing: "  Tombol lain mengetik hurufnya.",
+    help_overlay_remark: "  Bantuan ini digulir dengan tombol naik/turun dan ditutup dengan kembali atau bantuan.",
+    help_confirm_remark: "  Tombol lain juga berarti tidak.",
+    close: "tutup",
+    scroll: "gulir",
+    type_to_filter: "ketik untuk menyaring",
+    discard_question: "Buang perubahan catatan?",
+    discard_verb: "buang",
+    keep_writing: "tombol lain = lanjut menulis",
+    finalize_verb: "finalisasi",
+    any_other_cancels: "tombol lain = batal",
+    digest_cancelled: "Dibatalkan: berkas tidak dibaca lagi, bukti dukung tidak disimpan.",
     help_legend_title: "Tanda",
     help_legend: [
         ("[✓]", "ada / terpenuhi (nilai 1)"),
@@ -169,18 +181,14 @@ pub static ID: Ui = Ui {
             "mis. merah / kuning / hijau: selalu tertulis di samping nilai, bukan hanya warna",
         ),
     ],
-    help_close: "Esc/? tutup · j/k gulir",
     assessor: "penilai",
     instrument: "instrumen",
-    welcome: "Selamat datang. Tekan ? untuk bantuan.",
     note_discarded: "Perubahan catatan dibuang.",
     note_unchanged: "Catatan tidak berubah.",
     cancelled: "Dibatalkan.",
     language_switched: "Bahasa: Indonesia.",
     export_title: "Ekspor bertanda tangan",
     export_explain: "Berkas tujuan (semua instansi di basis data ini, ditandatangani dengan kunci Anda):",
-    checklist_enter_hint: "Spasi mencentang, 0-9 memberi nilai, n menulis catatan, ? bantuan.",
-    at_top: "Sudah di tingkat teratas. q untuk keluar.",
     no_indicators: "Instrumen produk ini tidak punya indikator.",
     filter_only_navigator: "Saringan hanya ada di daftar instansi, unit dan produk.",
     open_product_first: "Buka sebuah produk dulu (Enter).",
@@ -220,7 +228,6 @@ pub static EN: Ui = Ui {
     unanswered: "unanswered",
     na: "N/A",
     filter: "Filter",
-    filter_typing: "type to filter · Enter done · Esc clear filter",
     nothing_matches: "Nothing matches the filter.",
     empty_title: "No assignment yet",
     empty_lines: [
@@ -231,32 +238,35 @@ pub static EN: Ui = Ui {
         "  patuh demo",
     ],
     too_small: "The terminal is too small",
-    too_small_fix: "Enlarge the window or use a smaller font. q quits.",
     read_only_mark: "READ-ONLY",
     read_only_restart: "Read-only: the database was changed outside this workstation; quit and start again to see it.",
-    note_editor_keys: "Ctrl-S save · Esc cancel · Enter new line",
-    discard_question: "Discard the note's changes? y = discard · any other key = keep writing",
     evidence_title: "Evidence",
     evidence_explain: "A file path or a document number. An existing file is recorded with its size and SHA-256.",
-    prompt_keys: "Enter save · Esc cancel",
     reopen_title: "Reopen a finalized product",
     reopen_explain: "Reason for reopening (goes into the audit log):",
     finalize_title: "Finalize the product",
-    finalize_keys: "y = finalize · any other key = cancel",
     zones_title: "Agencies by zone",
     ranking_title: "Agency ranking",
     progress_title: "Assessment progress",
     no_score_bar: "none",
     help_title: "Help",
     help_keys_title: "Keys",
-    help_editor_title: "Note editor and prompts",
-    help_editor: [
-        ("Ctrl-S / F2", "save the note"),
-        ("Esc", "cancel (asks if the note changed)"),
-        ("Enter", "new line (in a prompt: save)"),
-        ("← → ↑ ↓ Home End", "move the cursor"),
-        ("Bksp / Del", "delete a character"),
-    ],
+    help_editor_title: "Note editor",
+    help_prompt_title: "Prompts (evidence, reopen reason, export file)",
+    help_filter_title: "Typing the filter",
+    help_confirm_title: "Yes/no questions (finalize, discard a note)",
+    help_typing: "  Any other key types its character.",
+    help_overlay_remark: "  This help scrolls with the up/down keys and closes with back or help.",
+    help_confirm_remark: "  Any other key means no too.",
+    close: "close",
+    scroll: "scroll",
+    type_to_filter: "type to filter",
+    discard_question: "Discard the note's changes?",
+    discard_verb: "discard",
+    keep_writing: "any other key = keep writing",
+    finalize_verb: "finalize",
+    any_other_cancels: "any other key = cancel",
+    digest_cancelled: "Cancelled: the file is no longer read, no evidence was saved.",
     help_legend_title: "Marks",
     help_legend: [
         ("[✓]", "present / fulfilled (value 1)"),
@@ -271,18 +281,14 @@ pub static EN: Ui = Ui {
             "e.g. merah / kuning / hijau: always written next to the score, not only a colour",
         ),
     ],
-    help_close: "Esc/? close · j/k scroll",
     assessor: "assessor",
     instrument: "instrument",
-    welcome: "Welcome. Press ? for help.",
     note_discarded: "The note's changes were discarded.",
     note_unchanged: "The note did not change.",
     cancelled: "Cancelled.",
     language_switched: "Language: English.",
     export_title: "Signed export",
     export_explain: "File to write (every agency in this database, signed with your key):",
-    checklist_enter_hint: "Space ticks, 0-9 sets a value, n writes a note, ? helps.",
-    at_top: "Already at the top level. q quits.",
     no_indicators: "This product's instrument has no indicators.",
     filter_only_navigator: "The filter works in the agency, unit and product lists.",
     open_product_first: "Open a product first (Enter).",
@@ -307,11 +313,142 @@ impl Ui {
         }
     }
 
-    pub fn resumed(&self, path: &str) -> String {
+    pub fn welcome(&self, help: &str) -> String {
         self.pick(
-            format!("Melanjutkan di {path}. Tekan ? untuk bantuan."),
-            format!("Resuming at {path}. Press ? for help."),
+            format!("Selamat datang. Tekan {help} untuk bantuan."),
+            format!("Welcome. Press {help} for help."),
         )
+    }
+
+    pub fn resumed(&self, path: &str, help: &str) -> String {
+        self.pick(
+            format!("Melanjutkan di {path}. Tekan {help} untuk bantuan."),
+            format!("Resuming at {path}. Press {help} for help."),
+        )
+    }
+
+    pub fn at_top(&self, quit: &str) -> String {
+        self.pick(
+            format!("Sudah di tingkat teratas. {quit} untuk keluar."),
+            format!("Already at the top level. {quit} quits."),
+        )
+    }
+
+    pub fn too_small_fix(&self, quit: &str) -> String {
+        self.pick(
+            format!("Perbesar jendela atau perkecil huruf. {quit} untuk keluar."),
+            format!("Enlarge the window or use a smaller font. {quit} quits."),
+        )
+    }
+
+    /// Enter on a checklist: what the keys there do.
+    pub fn checklist_enter_hint(&self, keys: &KeyMap) -> String {
+        let (tick, note, help) = (
+            keys.key(Action::Tick),
+            keys.key(Action::Note),
+            keys.key(Action::Help),
+        );
+        let tick = if tick == "Space" && self.lang == Lang::Id {
+            "Spasi".to_string()
+        } else {
+            tick
+        };
+        self.pick(
+            format!(
+                "{tick} mencentang, 0-9 memberi nilai, {note} menulis catatan, {help} bantuan."
+            ),
+            format!("{tick} ticks, 0-9 sets a value, {note} writes a note, {help} helps."),
+        )
+    }
+
+    /// The evidence file being read: how far, and how to stop it.
+    pub fn digest_progress(&self, done: u64, total: u64, cancel: &str) -> String {
+        let pct = (done.saturating_mul(100)).checked_div(total).unwrap_or(0);
+        let (done, total) = (bytes(done), bytes(total));
+        self.pick(
+            format!("Membaca berkas: {done} dari {total} ({pct}%) · {cancel} batal"),
+            format!("Reading the file: {done} of {total} ({pct}%) · {cancel} cancels"),
+        )
+    }
+
+    /// "key word · key word": the hint line of a mode, from its key map.
+    pub fn hint_line<A: Described>(&self, keys: &KeyMap, actions: &[A]) -> String {
+        actions
+            .iter()
+            .filter_map(|&a| Some(format!("{} {}", keys.first(a)?, a.short(self)?)))
+            .collect::<Vec<_>>()
+            .join(" · ")
+    }
+
+    /// The note editor's key line.
+    pub fn editor_hint(&self, keys: &KeyMap) -> String {
+        use EditorAction as E;
+        self.hint_line(keys, &[E::Save, E::Cancel, E::Newline])
+    }
+
+    /// A prompt's key line.
+    pub fn prompt_hint(&self, keys: &KeyMap) -> String {
+        self.hint_line(keys, &[PromptAction::Submit, PromptAction::Cancel])
+    }
+
+    /// The filter's key line.
+    pub fn filter_hint(&self, keys: &KeyMap) -> String {
+        let rest = self.hint_line(keys, &[FilterAction::Done, FilterAction::Cancel]);
+        format!("{} · {rest}", self.type_to_filter)
+    }
+
+    /// The help overlay's key line.
+    pub fn help_hint(&self, keys: &KeyMap) -> String {
+        format!(
+            "{}/{} {} · {}/{} {}",
+            keys.key(Action::Back),
+            keys.key(Action::Help),
+            self.close,
+            keys.key(Action::Down),
+            keys.key(Action::Up),
+            self.scroll
+        )
+    }
+
+    /// "Discard the note's changes? y = discard · any other key = keep writing".
+    pub fn discard_line(&self, keys: &KeyMap) -> String {
+        format!(
+            "{} {} = {} · {}",
+            self.discard_question,
+            keys.key(ConfirmAction::Yes),
+            self.discard_verb,
+            self.keep_writing
+        )
+    }
+
+    /// "y = finalize · any other key = cancel".
+    pub fn finalize_line(&self, keys: &KeyMap) -> String {
+        format!(
+            "{} = {} · {}",
+            keys.key(ConfirmAction::Yes),
+            self.finalize_verb,
+            self.any_other_cancels
+        )
+    }
+
+    /// The help's title for the keys of a mode.
+    pub fn mode_title(&self, mode: Mode) -> &'static str {
+        match mode {
+            Mode::Normal => self.help_keys_title,
+            Mode::Editor => self.help_editor_title,
+            Mode::Prompt => self.help_prompt_title,
+            Mode::Filter => self.help_filter_title,
+            Mode::Confirm => self.help_confirm_title,
+        }
+    }
+
+    /// What the help says under the keys of a mode.
+    pub fn mode_remark(&self, mode: Mode) -> Option<&'static str> {
+        match mode {
+            Mode::Normal => Some(self.help_overlay_remark),
+            Mode::Editor | Mode::Prompt | Mode::Filter => Some(self.help_typing),
+            Mode::Confirm => Some(self.help_confirm_remark),
+        }
     }
 
     pub fn read_only(&self, key: &str) -> String {
@@ -427,10 +564,10 @@ impl Ui {
         )
     }
 
-    pub fn more_below(&self, key: &str) -> String {
+    pub fn more_below(&self, key: &str, down: &str, up: &str) -> String {
         self.pick(
-            format!("lanjut di bawah: {key}, lalu j/k"),
-            format!("more below: {key}, then j/k"),
+            format!("lanjut di bawah: {key}, lalu {down}/{up}"),
+            format!("more below: {key}, then {down}/{up}"),
         )
     }
 
@@ -467,9 +604,11 @@ impl Ui {
         )
     }
 
-    /// The steps a new user needs, with the keys of the current key map.
-    pub fn help_intro(&self, k: &dyn Fn(Action) -> String) -> Vec<String> {
+    /// The steps a new user needs, with the keys of the key map in force.
+    pub fn help_intro(&self, keys: &KeyMap) -> Vec<String> {
         use Action as A;
+        let k = |a: Action| keys.key(a);
+        let save = keys.key(EditorAction::Save);
         match self.lang {
             Lang::Id => vec![
                 format!(
@@ -481,7 +620,7 @@ impl Ui {
                     k(A::Tick), k(A::NotApplicable), k(A::Clear)
                 ),
                 format!(
-                    "3. {} menulis catatan (Ctrl-S simpan), {} melampirkan bukti dukung, {} membatalkan perubahan terakhir.",
+                    "3. {} menulis catatan ({save} simpan), {} melampirkan bukti dukung, {} membatalkan perubahan terakhir.",
                     k(A::Note), k(A::Evidence), k(A::Undo)
                 ),
                 "4. Setiap perubahan langsung tersimpan di basis data (\"Tersimpan\" di bilah status); tidak ada perintah simpan.".into(),
@@ -500,7 +639,7 @@ impl Ui {
                     k(A::Tick), k(A::NotApplicable), k(A::Clear)
                 ),
                 format!(
-                    "3. {} writes a note (Ctrl-S saves), {} attaches evidence, {} undoes the last change.",
+                    "3. {} writes a note ({save} saves), {} attaches evidence, {} undoes the last change.",
                     k(A::Note), k(A::Evidence), k(A::Undo)
                 ),
                 "4. Every change is saved in the database at once (\"Saved\" in the status bar); there is no save command.".into(),
@@ -511,11 +650,29 @@ impl Ui {
             ],
         }
     }
+}
 
-    /// What an action does, for the help overlay.
-    pub fn describe(&self, action: Action) -> &'static str {
-        let id = self.lang == Lang::Id;
-        let (i, e) = match action {
+/// The help's description and the hint bar's short word of an action, in the UI's
+/// language. Every action of every mode has both (the short word may be none: not
+/// every action is in a hint bar); the matches have no catch-all, so a new action
+/// does not compile until it is described.
+pub trait Described: Bindable {
+    fn describe(self, t: &Ui) -> &'static str;
+    fn short(self, t: &Ui) -> Option<&'static str>;
+}
+
+/// The Indonesian or the English text.
+fn pick(t: &Ui, (id, en): (&'static str, &'static str)) -> &'static str {
+    match t.lang {
+        Lang::Id => id,
+        Lang::En => en,
+    }
+}
+
+impl Described for Action {
+    /// What the action does, for the help overlay.
+    fn describe(self, t: &Ui) -> &'static str {
+        let text = match self {
             Action::Up => ("naik", "up"),
             Action::Down => ("turun", "down"),
             Action::PageUp => ("satu halaman ke atas", "page up"),
@@ -546,7 +703,16 @@ impl Ui {
                 "centang / batal centang indikator",
                 "tick / untick the indicator",
             ),
-            Action::SetValue(_) => ("beri nilai pada skala", "set a scale value"),
+            Action::Value0
+            | Action::Value1
+            | Action::Value2
+            | Action::Value3
+            | Action::Value4
+            | Action::Value5
+            | Action::Value6
+            | Action::Value7
+            | Action::Value8
+            | Action::Value9 => ("beri nilai pada skala", "set a scale value"),
             Action::NotApplicable => (
                 "tidak berlaku (sekali lagi: kosongkan)",
                 "not applicable (again: clear)",
@@ -579,19 +745,27 @@ impl Ui {
                 "quit (everything is already saved)",
             ),
         };
-        if id { i } else { e }
+        pick(t, text)
     }
 
     /// A short word for the hint bar.
-    pub fn short(&self, action: Action) -> &'static str {
-        let id = self.lang == Lang::Id;
-        let (i, e) = match action {
+    fn short(self, t: &Ui) -> Option<&'static str> {
+        let text = match self {
             Action::Open => ("buka", "open"),
             Action::Back => ("kembali", "back"),
             Action::Filter => ("saring", "filter"),
             Action::Dashboard => ("dasbor", "dashboard"),
             Action::Tick => ("centang", "tick"),
-            Action::SetValue(_) => ("nilai", "value"),
+            Action::Value0
+            | Action::Value1
+            | Action::Value2
+            | Action::Value3
+            | Action::Value4
+            | Action::Value5
+            | Action::Value6
+            | Action::Value7
+            | Action::Value8
+            | Action::Value9 => ("nilai", "value"),
             Action::NotApplicable => ("N/A", "N/A"),
             Action::Note => ("catat", "note"),
             Action::Evidence => ("bukti", "evidence"),
@@ -601,8 +775,182 @@ impl Ui {
             Action::Help => ("bantuan", "help"),
             Action::Quit => ("keluar", "quit"),
             Action::Language => ("bahasa", "language"),
-            _ => ("", ""),
+            Action::Export => ("ekspor", "export"),
+            Action::Clear => ("kosongkan", "clear"),
+            Action::Up
+            | Action::Down
+            | Action::PageUp
+            | Action::PageDown
+            | Action::Top
+            | Action::Bottom => return None,
         };
-        if id { i } else { e }
+        Some(pick(t, text))
     }
+}
+
+/// Cursor movements and deletions, shared by the editor's and the prompts' texts.
+const LEFT: (&str, &str) = ("kursor ke kiri", "cursor left");
+const RIGHT: (&str, &str) = ("kursor ke kanan", "cursor right");
+const LINE_START: (&str, &str) = ("ke awal baris", "to the start of the line");
+const LINE_END: (&str, &str) = ("ke akhir baris", "to the end of the line");
+const DELETE_BACK: (&str, &str) = (
+    "hapus karakter sebelum kursor",
+    "delete the character before the cursor",
+);
+const DELETE: (&str, &str) = (
+    "hapus karakter di kursor",
+    "delete the character at the cursor",
+);
+
+impl Described for EditorAction {
+    fn describe(self, t: &Ui) -> &'static str {
+        pick(
+            t,
+            match self {
+                EditorAction::Save => ("simpan catatan", "save the note"),
+                EditorAction::Cancel => (
+                    "tutup (bertanya bila catatan berubah)",
+                    "close (asks if the note changed)",
+                ),
+                EditorAction::Newline => ("baris baru", "new line"),
+                EditorAction::Left => LEFT,
+                EditorAction::Right => RIGHT,
+                EditorAction::Up => ("ke baris di atas", "to the line above"),
+                EditorAction::Down => ("ke baris di bawah", "to the line below"),
+                EditorAction::LineStart => LINE_START,
+                EditorAction::LineEnd => LINE_END,
+                EditorAction::DeleteBack => DELETE_BACK,
+                EditorAction::Delete => DELETE,
+            },
+        )
+    }
+
+    fn short(self, t: &Ui) -> Option<&'static str> {
+        let text = match self {
+            EditorAction::Save => ("simpan", "save"),
+            EditorAction::Cancel => ("batal", "cancel"),
+            EditorAction::Newline => ("baris baru", "new line"),
+            EditorAction::Left
+            | EditorAction::Right
+            | EditorAction::Up
+            | EditorAction::Down
+            | EditorAction::LineStart
+            | EditorAction::LineEnd
+            | EditorAction::DeleteBack
+            | EditorAction::Delete => return None,
+        };
+        Some(pick(t, text))
+    }
+}
+
+impl Described for PromptAction {
+    fn describe(self, t: &Ui) -> &'static str {
+        pick(
+            t,
+            match self {
+                PromptAction::Submit => (
+                    "simpan (ekspor: tulis berkasnya)",
+                    "save (export: write the file)",
+                ),
+                PromptAction::Cancel => (
+                    "batal (saat membaca berkas bukti: berhenti membaca)",
+                    "cancel (while an evidence file is read: stop reading it)",
+                ),
+                PromptAction::Left => LEFT,
+                PromptAction::Right => RIGHT,
+                PromptAction::LineStart => LINE_START,
+                PromptAction::LineEnd => LINE_END,
+                PromptAction::DeleteBack => DELETE_BACK,
+                PromptAction::Delete => DELETE,
+            },
+        )
+    }
+
+    fn short(self, t: &Ui) -> Option<&'static str> {
+        let text = match self {
+            PromptAction::Submit => ("simpan", "save"),
+            PromptAction::Cancel => ("batal", "cancel"),
+            PromptAction::Left
+            | PromptAction::Right
+            | PromptAction::LineStart
+            | PromptAction::LineEnd
+            | PromptAction::DeleteBack
+            | PromptAction::Delete => return None,
+        };
+        Some(pick(t, text))
+    }
+}
+
+impl Described for FilterAction {
+    fn describe(self, t: &Ui) -> &'static str {
+        pick(
+            t,
+            match self {
+                FilterAction::Done => ("selesai, saringan tetap berlaku", "done, the filter stays"),
+                FilterAction::Cancel => {
+                    ("hapus saringan dan tutup", "clear the filter and close it")
+                }
+                FilterAction::Up => ("naik di daftar", "up the list"),
+                FilterAction::Down => ("turun di daftar", "down the list"),
+                FilterAction::PageUp => ("satu halaman ke atas", "page up"),
+                FilterAction::PageDown => ("satu halaman ke bawah", "page down"),
+                FilterAction::DeleteBack => ("hapus huruf terakhir", "delete the last letter"),
+                FilterAction::ClearText => ("hapus semua yang diketik", "clear what was typed"),
+            },
+        )
+    }
+
+    fn short(self, t: &Ui) -> Option<&'static str> {
+        let text = match self {
+            FilterAction::Done => ("selesai", "done"),
+            FilterAction::Cancel => ("hapus saringan", "clear filter"),
+            FilterAction::Up
+            | FilterAction::Down
+            | FilterAction::PageUp
+            | FilterAction::PageDown
+            | FilterAction::DeleteBack
+            | FilterAction::ClearText => return None,
+        };
+        Some(pick(t, text))
+    }
+}
+
+impl Described for ConfirmAction {
+    fn describe(self, t: &Ui) -> &'static str {
+        pick(
+            t,
+            match self {
+                ConfirmAction::Yes => (
+                    "ya: finalisasi / buang perubahan catatan",
+                    "yes: finalize / discard the note's changes",
+                ),
+                ConfirmAction::No => ("tidak: batal / lanjut menulis", "no: cancel / keep writing"),
+            },
+        )
+    }
+
+    fn short(self, t: &Ui) -> Option<&'static str> {
+        Some(pick(
+            t,
+            match self {
+                ConfirmAction::Yes => ("ya", "yes"),
+                ConfirmAction::No => ("tidak", "no"),
+            },
+        ))
+    }
+}
+
+/// A byte count as people read it: "512 B", "1.5 MB", "400.0 GB" (powers of 1000).
+pub fn bytes(n: u64) -> String {
+    const UNITS: [&str; 5] = ["kB", "MB", "GB", "TB", "PB"];
+    if n < 1000 {
+        return format!("{n} B");
+    }
+    let mut v = n as f64 / 1000.0;
+    let mut unit = 0;
+    while v >= 1000.0 && unit + 1 < UNITS.len() {
+        v /= 1000.0;
+        unit += 1;
+    }
+    format!("{v:.1} {}", UNITS[unit])
 }

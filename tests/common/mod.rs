@@ -8,7 +8,7 @@ use assert_cmd::Command;
 use num_rational::BigRational;
 use patuh::domain::Instrument;
 use patuh::domain::Value;
-use patuh::domain::model::{Agency, Dataset, Kind, Product, Unit};
+use patuh::domain::model::{Agency, Dataset, Ix, Kind, Product, Unit};
 
 pub fn instrument_2021() -> Instrument {
     Instrument::parse(include_str!(
@@ -22,6 +22,18 @@ pub fn instrument_2022() -> Instrument {
         "../../fixtures/instruments/kepatuhan-2022.json"
     ))
     .expect("shipped 2022 instrument is valid")
+}
+
+pub fn instrument_2024() -> Instrument {
+    Instrument::parse(include_str!(
+        "../../fixtures/instruments/kepatuhan-2024.json"
+    ))
+    .expect("shipped 2024 instrument is valid")
+}
+
+pub fn instrument_2025() -> Instrument {
+    Instrument::parse(include_str!("../../fixtures/instruments/opini-2025.json"))
+        .expect("shipped 2025 instrument is valid")
 }
 
 /// Values for an instrument from (indicator id, value) pairs; others unanswered.
@@ -49,7 +61,7 @@ pub fn dataset(instrument: Instrument, agencies: &[Vec<Vec<Vec<Value>>>]) -> Dat
         ..Dataset::default()
     };
     for (ai, units) in agencies.iter().enumerate() {
-        let a = ds.agencies.len();
+        let a = ds.agencies.next_id();
         ds.agencies.push(Agency {
             db_id: ai as i64,
             code: format!("A{ai}"),
@@ -59,22 +71,22 @@ pub fn dataset(instrument: Instrument, agencies: &[Vec<Vec<Vec<Value>>>]) -> Dat
             units: Vec::new(),
         });
         for (ui, products) in units.iter().enumerate() {
-            let u = ds.units.len();
+            let u = ds.units.next_id();
             ds.agencies[a].units.push(u);
             ds.units.push(Unit {
-                db_id: u as i64,
+                db_id: u.index() as i64,
                 code: format!("U{ui}"),
                 name: format!("Unit {ui}"),
                 agency: a,
                 products: Vec::new(),
             });
             for (pi, vals) in products.iter().enumerate() {
-                let p = ds.products.len();
+                let p = ds.products.next_id();
                 ds.units[u].products.push(p);
                 let mut values = vals.clone();
                 values.resize(n, Value::Unanswered);
                 ds.products.push(Product {
-                    db_id: p as i64,
+                    db_id: p.index() as i64,
                     code: format!("P{pi}"),
                     name: format!("Product {pi}"),
                     unit: u,

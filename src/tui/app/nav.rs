@@ -3,38 +3,47 @@
 
 use std::cmp::Ordering;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
 
 use super::{App, Checklist, Dashboard, Modal, Pane, Screen, Status};
 use crate::domain::Instrument;
-use crate::tui::ui::layout;
+use crate::domain::model::{AgencyIx, IndicatorIx, IxVec, ProductIx, UnitIx};
+use crate::tui::effect::Effect;
+use crate::tui::layout;
 
-/// What one navigator level lists.
+/// What one navigator level lists (how deep in the tree it is).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Level {
+pub enum NavDepth {
     Agencies,
     /// The units of an agency.
-    Units(usize),
+    Units(AgencyIx),
     /// The products of a unit.
-    Products(usize),
+    Products(UnitIx),
+}
+
+/// An item of the navigator, saying what it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Node {
+    Agency(AgencyIx),
+    Unit(UnitIx),
+    Product(ProductIx),
 }
 
 /// One level of the navigator with its filter, selection and scroll.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NavLevel {
-    pub level: Level,
+    pub depth: NavDepth,
     pub filter: String,
-    /// The items that pass the filter (agency, unit or product indices).
-    pub shown: Vec<usize>,
+    /// The items that pass the filter.
+    pub shown: Vec<Node>,
     /// Index into `shown`.
     pub selected: usize,
     pub offset: usize,
 }
 
 impl NavLevel {
-    pub fn current(&self) -> Option<usize> {
+    pub fn current(&self) -> Option<Node> {
         self.shown.get(self.selected).copied()
     }
 }
@@ -92,8 +101,9 @@ fn contains_ascii_folded(hay: &str, word: &str) -> bool {
 /// A row of the checklist: a dimension heading or an indicator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Row {
+    /// A dimension, by its position in the instrument's dimensions.
     Dimension(usize),
-    Indicator(usize),
+    Indicator(IndicatorIx),
 }
 
 /// The checklist's rows: each dimension followed by its indicators.
@@ -107,7 +117,7 @@ pub fn checklist_rows(instrument: &Instrument) -> Vec<Row> {
                 .iter()
                 .enumerate()
                 .filter(|(_, ind)| ind.dimension == d)
-                .map(|(i, _)| Row::Indicator(i)),
+                .map(|(i, _)| Row::Indicator(IndicatorIx::new(i))),
         );
     }
     rows
@@ -135,32 +145,40 @@ fn scroll_to(offset: usize, row: usize, page: usize) -> usize {
 
 impl App {
     /// A navigator level with everything shown.
-    pub(super) fn level(&self, level: Level) -> NavLevel {
+    pub(super) fn level(&self, depth: NavDepth) -> NavLevel {
         let mut l = NavLevel {
-            level,
+            depth,
             filter: String::new(),
             shown: Vec::new(),
             selected: 0,
             offset: 0,
         };
-        l.shown = self.items(level);
+        l.shown = self.items(depth);
         l
     }
 
-    fn items(&self, level: Level) -> Vec<usize> {
+    fn items(&self, level: NavDepth) -> Vec<Node> {
         match level {
-            Level::Agencies => (0..self.ds.agencies.len()).collect(),
-            Level::Units(a) => self.ds.agencies[a].units.clone(),
-            Level::Products(u) => self.ds.units[u].products.clone(),
+            NavDepth::Agencies => self.ds.agencies.ids().map(Node::Agency).collect(),
+            NavDepth::Units(a) => self.ds.agencies[a]
+                .units
+                .iter()
+                .map(|&u| Node::Unit(u))
+                .collect(),
+            NavDepth::Products(u) => self.ds.units[u]
+                .products
+                .iter()
+                .map(|&p| Node::Product(p))
+                .collect(),
         }
     }
 
     /// Code and name of a navigator item.
-    pub fn item_text(&self, level: Level, i: usize) -> (&str, &str) {
-        match level {
-            Level::Agencies => (&self.ds.agencies[i].code, &self.ds.agencies[i].name),
-            Level::Units(_) => (&self.ds.units[i].code, &self.ds.units[i].name),
-            Level::Products(_) => (&self.ds.products[i].code, &self.ds.products[i].name),
+    pub fn item_text(&self, node: Node) -> (&str, &str) {
+        match node {
+            Node::Agency(a) => (&self.ds.agencies[a].code, &self.ds.agencies[a].name),
+            Node::Unit(u) => (&self.ds.units[u].code, &self.ds.units[u].name),
+            Node::Product(p) => (&self.ds.products[p].code, &self.ds.products[p].name),
         }
     }
 
@@ -175,22 +193,20 @@ impl App {
     }
 
     /// The product under the cursor: the checklist's, or the navigator's product row.
-    pub fn highlighted_product(&self) -> Option<usize> {
+    pub fn highlighted_product(&self) -> Option<ProductIx> {
         match &self.screen {
             Screen::Checklist(c) => Some(c.product),
             Screen::Dashboard(_) => None,
-            Screen::Navigator => {
-                let top = self.nav_top();
-                match top.level {
-                    Level::Products(_) => top.current(),
-                    _ => None,
-                }
-            }
+            Screen::Navigator => match self.nav_top().current() {
+                Some(Node::Product(p)) => Some(p),
+                _ => None,
+            },
         }
     }
 
-    /// The agency and unit in context (for the score panel and the status bar).
-    pub fn context(&self) -> (Option<usize>, Option<usize>, Option<usize>) {
+    /// The agency, unit and product in context (for the score panel and the status
+    /// bar).
+    pub fn context(&self) -> (Option<AgencyIx>, Option<UnitIx>, Option<ProductIx>) {
         if let Screen::Dashboard(d) = &self.screen {
             return (d.ranking.get(d.selected).copied(), None, None);
         }
@@ -199,10 +215,12 @@ impl App {
             return (Some(self.ds.units[u].agency), Some(u), Some(p));
         }
         let top = self.nav_top();
-        match top.level {
-            Level::Agencies => (top.current(), None, None),
-            Level::Units(a) => (Some(a), top.current(), None),
-            Level::Products(u) => (Some(self.ds.units[u].agency), Some(u), None),
+        match (top.depth, top.current()) {
+            (NavDepth::Agencies, Some(Node::Agency(a))) => (Some(a), None, None),
+            (NavDepth::Agencies, _) => (None, None, None),
+            (NavDepth::Units(a), Some(Node::Unit(u))) => (Some(a), Some(u), None),
+            (NavDepth::Units(a), _) => (Some(a), None, None),
+            (NavDepth::Products(u), _) => (Some(self.ds.units[u].agency), Some(u), None),
         }
     }
 
@@ -235,7 +253,7 @@ impl App {
             }
             Screen::Checklist(c) => {
                 let rows = checklist_rows(self.ds.instrument_of_product(c.product));
-                let order: Vec<usize> = rows
+                let order: Vec<IndicatorIx> = rows
                     .iter()
                     .filter_map(|r| match r {
                         Row::Indicator(i) => Some(*i),
@@ -291,33 +309,34 @@ impl App {
 
     pub(super) fn open(&mut self) {
         match &self.screen {
-            Screen::Navigator => {
-                let top = self.nav_top();
-                let Some(i) = top.current() else { return };
-                match top.level {
-                    Level::Agencies => {
-                        let l = self.level(Level::Units(i));
-                        self.nav.push(l);
-                    }
-                    Level::Units(_) => {
-                        let l = self.level(Level::Products(i));
-                        self.nav.push(l);
-                    }
-                    Level::Products(_) => self.open_checklist(i, None),
+            Screen::Navigator => match self.nav_top().current() {
+                None => return,
+                Some(Node::Agency(a)) => {
+                    let l = self.level(NavDepth::Units(a));
+                    self.nav.push(l);
                 }
-            }
+                Some(Node::Unit(u)) => {
+                    let l = self.level(NavDepth::Products(u));
+                    self.nav.push(l);
+                }
+                Some(Node::Product(p)) => self.show_checklist(p, None),
+            },
             Screen::Dashboard(d) => {
                 if let Some(&a) = d.ranking.get(d.selected) {
-                    let mut agencies = self.level(Level::Agencies);
-                    agencies.selected = a;
+                    let mut agencies = self.level(NavDepth::Agencies);
+                    agencies.selected = agencies
+                        .shown
+                        .iter()
+                        .position(|&x| x == Node::Agency(a))
+                        .unwrap_or(0);
                     self.nav = vec![agencies];
                     self.screen = Screen::Navigator;
-                    let l = self.level(Level::Units(a));
+                    let l = self.level(NavDepth::Units(a));
                     self.nav.push(l);
                 }
             }
             Screen::Checklist(_) => {
-                self.status = Status::Info(self.t().checklist_enter_hint.into());
+                self.status = Status::Info(self.t().checklist_enter_hint(&self.keymap));
             }
         }
         self.keep_in_view();
@@ -338,7 +357,10 @@ impl App {
                 } else if self.nav.len() > 1 {
                     self.nav.pop();
                 } else {
-                    self.status = Status::Info(self.t().at_top.into());
+                    self.status = Status::Info(
+                        self.t()
+                            .at_top(&self.keymap.key(crate::tui::action::Action::Quit)),
+                    );
                 }
             }
         }
@@ -346,15 +368,16 @@ impl App {
     }
 
     /// Points the navigator at a product: agency, unit and product selected.
-    pub fn reveal_product(&mut self, p: usize) {
+    pub fn reveal_product(&mut self, p: ProductIx) {
         let u = self.ds.products[p].unit;
         let a = self.ds.units[u].agency;
-        let mut agencies = self.level(Level::Agencies);
-        agencies.selected = agencies.shown.iter().position(|&x| x == a).unwrap_or(0);
-        let mut units = self.level(Level::Units(a));
-        units.selected = units.shown.iter().position(|&x| x == u).unwrap_or(0);
-        let mut products = self.level(Level::Products(u));
-        products.selected = products.shown.iter().position(|&x| x == p).unwrap_or(0);
+        let at = |l: &NavLevel, node| l.shown.iter().position(|&x| x == node).unwrap_or(0);
+        let mut agencies = self.level(NavDepth::Agencies);
+        agencies.selected = at(&agencies, Node::Agency(a));
+        let mut units = self.level(NavDepth::Units(a));
+        units.selected = at(&units, Node::Unit(u));
+        let mut products = self.level(NavDepth::Products(u));
+        products.selected = at(&products, Node::Product(p));
         self.nav = vec![agencies, units, products];
         let screen = std::mem::replace(&mut self.screen, Screen::Navigator);
         let page = self.page();
@@ -365,7 +388,13 @@ impl App {
     }
 
     /// Opens the checklist of a product, on an indicator or the first one.
-    pub fn open_checklist(&mut self, p: usize, indicator: Option<usize>) {
+    #[must_use = "the effects must be carried out"]
+    pub fn open_checklist(&mut self, p: ProductIx, indicator: Option<IndicatorIx>) -> Vec<Effect> {
+        self.show_checklist(p, indicator);
+        std::mem::take(&mut self.effects)
+    }
+
+    pub(super) fn show_checklist(&mut self, p: ProductIx, indicator: Option<IndicatorIx>) {
         let rows = checklist_rows(self.ds.instrument_of_product(p));
         let first = rows.iter().find_map(|r| match r {
             Row::Indicator(i) => Some(*i),
@@ -390,23 +419,21 @@ impl App {
         self.save_position();
     }
 
-    /// Reads the evidence of the highlighted indicator for the detail pane.
+    /// Asks for the evidence of the highlighted indicator, for the detail pane (what
+    /// was shown is cleared: it belongs to the indicator before).
     pub(super) fn load_evidence(&mut self) {
-        let Screen::Checklist(c) = &self.screen else {
+        let Screen::Checklist(c) = &mut self.screen else {
             return;
         };
+        c.evidence.clear();
         let (p, i) = (c.product, c.indicator);
-        let id = self.ds.instrument_of_product(p).indicators[i].id.clone();
-        let rows = match self.store.evidence(&self.product_ref(p), &id) {
-            Ok(rows) => rows,
-            Err(e) => {
-                self.status = Status::Error(e.to_string());
-                Vec::new()
-            }
-        };
-        if let Screen::Checklist(c) = &mut self.screen {
-            c.evidence = rows;
-        }
+        let indicator_id = self.ds.indicator(p, i).id.clone();
+        self.effects.push(Effect::LoadEvidence {
+            product: p,
+            indicator: i,
+            target: self.product_ref(p),
+            indicator_id,
+        });
     }
 
     pub(super) fn next_pane(&mut self) {
@@ -427,8 +454,8 @@ impl App {
             self.screen = Screen::Navigator;
             return;
         }
-        let mut ranking: Vec<usize> = (0..self.ds.agencies.len()).collect();
-        let scores: Vec<_> = ranking
+        let mut ranking: Vec<AgencyIx> = self.ds.agencies.ids().collect();
+        let scores: IxVec<AgencyIx, _> = ranking
             .iter()
             .map(|&a| self.book.agency(&self.ds, a).score)
             .collect();
@@ -457,48 +484,18 @@ impl App {
         }
     }
 
-    /// A key while typing the filter: the list follows every keystroke.
-    pub(super) fn filter_key(&mut self, key: KeyEvent) {
-        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-        match key.code {
-            KeyCode::Enter => self.modal = Modal::None,
-            KeyCode::Esc => {
-                self.modal = Modal::None;
-                self.nav_mut().filter.clear();
-                self.apply_filter();
-            }
-            KeyCode::Up => self.move_by(-1),
-            KeyCode::Down => self.move_by(1),
-            KeyCode::PageUp => self.move_by(-(self.page() as i64)),
-            KeyCode::PageDown => self.move_by(self.page() as i64),
-            KeyCode::Backspace => {
-                self.nav_mut().filter.pop();
-                self.apply_filter();
-            }
-            KeyCode::Char('u') if ctrl => {
-                self.nav_mut().filter.clear();
-                self.apply_filter();
-            }
-            KeyCode::Char(c) if !ctrl && !crate::domain::text::is_unsafe_char(c) => {
-                self.nav_mut().filter.push(c);
-                self.apply_filter();
-            }
-            _ => {}
-        }
-    }
-
     /// Recomputes the shown items of the current level from its filter, keeping the
     /// selected item selected when it still passes.
     pub(super) fn apply_filter(&mut self) {
         let top = self.nav_top();
-        let level = top.level;
+        let depth = top.depth;
         let previous = top.current();
         let filter = Filter::new(&top.filter);
-        let shown: Vec<usize> = self
-            .items(level)
+        let shown: Vec<Node> = self
+            .items(depth)
             .into_iter()
-            .filter(|&i| {
-                let (code, name) = self.item_text(level, i);
+            .filter(|&node| {
+                let (code, name) = self.item_text(node);
                 filter.matches(code, name)
             })
             .collect();

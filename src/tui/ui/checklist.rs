@@ -7,11 +7,12 @@ use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Paragraph, Row, Table, Widget, Wrap};
 
-use super::{layout, safe};
+use super::safe;
 use crate::domain::Value;
 use crate::domain::json::decimal_text;
 use crate::tui::action::Action;
 use crate::tui::app::{App, Checklist, Pane, Row as ListRow, checklist_rows};
+use crate::tui::layout;
 
 /// The value box of an indicator: `[✓]`, `[✗]`, `[ ]`, `2/3`, `N/A`.
 pub fn value_box(value: Value, max: u32, na: &str) -> String {
@@ -91,22 +92,26 @@ fn list(app: &App, c: &Checklist, area: Rect, buf: &mut Buffer) {
                 Cell::from(""),
             ]),
             ListRow::Indicator(i) => {
-                let ind = &instrument.indicators[i];
+                let ind = app.ds.indicator(p, i);
                 let selected = i == c.indicator;
                 let marks = format!(
                     "{}{}",
-                    if product.notes[i].is_empty() {
+                    if product.note(i).is_empty() {
                         " "
                     } else {
                         "✎"
                     },
-                    if product.evidence[i] == 0 { " " } else { "§" }
+                    if product.evidence_count(i) == 0 {
+                        " "
+                    } else {
+                        "§"
+                    }
                 );
                 let row = Row::new(vec![
                     Cell::from(if selected { "›" } else { " " }),
                     Cell::from(format!(
                         "{:<4} {}",
-                        value_box(product.values[i], ind.max, t.na),
+                        value_box(product.value(i), ind.max, t.na),
                         safe(ind.label.get(lang))
                     )),
                     Cell::from(Line::raw(decimal_text(&ind.weight)).right_aligned()),
@@ -142,8 +147,7 @@ fn detail(app: &App, c: &Checklist, area: Rect, buf: &mut Buffer) {
     let lang = app.lang;
     let p = c.product;
     let product = &app.ds.products[p];
-    let instrument = app.ds.instrument_of_product(p);
-    let ind = &instrument.indicators[c.indicator];
+    let ind = app.ds.indicator(p, c.indicator);
     let mut block = Block::bordered()
         .border_style(if c.focus == Pane::Detail {
             app.theme.border_focus()
@@ -175,7 +179,7 @@ fn detail(app: &App, c: &Checklist, area: Rect, buf: &mut Buffer) {
         ),
         app.theme.dim(),
     ));
-    let note = &product.notes[c.indicator];
+    let note = product.note(c.indicator);
     if note.is_empty() {
         lines.push(Line::from(vec![
             Span::styled(format!("{}: ", t.note), app.theme.key()),
@@ -225,9 +229,14 @@ fn detail(app: &App, c: &Checklist, area: Rect, buf: &mut Buffer) {
         .sum();
     let visible = usize::from(area.height.saturating_sub(2)) + usize::from(c.detail_scroll);
     if rows > visible {
-        let key = app.keys.first(Action::NextPane).unwrap_or_default();
+        let km = &app.keymap;
+        let (key, down, up) = (
+            km.key(Action::NextPane),
+            km.key(Action::Down),
+            km.key(Action::Up),
+        );
         block = block.title_bottom(Line::styled(
-            format!(" {} ", t.more_below(&key)),
+            format!(" {} ", t.more_below(&key, &down, &up)),
             app.theme.key(),
         ));
     }

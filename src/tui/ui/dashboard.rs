@@ -7,8 +7,9 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Bar, BarChart, BarGroup, Block, Cell, Gauge, Row, Table, Widget};
 
-use super::{layout, safe, score_text, short_agency, zone_span};
+use super::{safe, score_text, short_agency, zone_span};
 use crate::tui::app::{App, Dashboard};
+use crate::tui::layout;
 
 pub fn render(app: &App, d: &Dashboard, area: Rect, buf: &mut Buffer) {
     let (chart, gauge, ranking) = layout::dashboard(area);
@@ -23,7 +24,7 @@ fn zones(app: &App, area: Rect, buf: &mut Buffer) {
     // score (nothing applicable) in a bar of their own.
     let mut counts: Vec<(String, Style, u64)> = Vec::new();
     let mut none = 0u64;
-    for a in 0..app.ds.agencies.len() {
+    for a in app.ds.agencies.ids() {
         let instrument = app.ds.instrument_of_agency(a);
         for b in &instrument.bands {
             if !counts.iter().any(|(c, _, _)| *c == b.code) {
@@ -71,7 +72,7 @@ fn zones(app: &App, area: Rect, buf: &mut Buffer) {
 fn progress(app: &App, area: Rect, buf: &mut Buffer) {
     let t = app.t();
     let (mut answered, mut total) = (0u64, 0u64);
-    for a in 0..app.ds.agencies.len() {
+    for a in app.ds.agencies.ids() {
         let s = app.book.agency(&app.ds, a);
         answered += s.answered;
         total += s.total;

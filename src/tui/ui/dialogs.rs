@@ -1,14 +1,19 @@
 //! The windows over the screen: the note editor (with its "discard?" question), the
-//! evidence and reopen prompts, and the finalize confirmation.
+//! evidence, reopen and export prompts (the evidence prompt with the progress of the
+//! file being read), and the finalize confirmation. Their key lines come from the key
+//! map in force.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Position, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Widget, Wrap};
 
-use super::{layout, safe};
-use crate::tui::app::{App, NoteEdit};
+use super::safe;
+use crate::domain::model::{IndicatorIx, ProductIx};
+use crate::tui::action::PromptAction;
+use crate::tui::app::{App, Digesting, NoteEdit};
 use crate::tui::editor::TextArea;
+use crate::tui::layout;
 
 fn note_window(area: Rect) -> Rect {
     layout::centered(area, 72, 16)
@@ -31,7 +36,7 @@ fn note_scroll(cursor_row: usize, height: usize) -> usize {
 pub fn note(app: &App, edit: &NoteEdit, confirm: bool, area: Rect, buf: &mut Buffer) {
     let t = app.t();
     let window = note_window(area);
-    let ind = &app.ds.instrument_of_product(edit.product).indicators[edit.indicator];
+    let ind = app.ds.indicator(edit.product, edit.indicator);
     let product = &app.ds.products[edit.product];
     Clear.render(window, buf);
     Block::bordered()
@@ -67,9 +72,9 @@ pub fn note(app: &App, edit: &NoteEdit, confirm: bool, area: Rect, buf: &mut Buf
         ..text_area
     };
     if confirm {
-        Line::styled(t.discard_question, app.theme.error()).render(key_line, buf);
+        Line::styled(t.discard_line(&app.keymap), app.theme.error()).render(key_line, buf);
     } else {
-        Line::styled(t.note_editor_keys, app.theme.dim()).render(key_line, buf);
+        Line::styled(t.editor_hint(&app.keymap), app.theme.dim()).render(key_line, buf);
     }
 }
 
@@ -98,15 +103,26 @@ fn prompt_input(area: Rect) -> Rect {
     }
 }
 
+/// What a prompt shows: its title, what to type and for what.
+struct PromptText<'a> {
+    title: &'a str,
+    explain: &'a str,
+    context: String,
+}
+
 fn prompt(
     app: &App,
-    title: &str,
-    explain: &str,
-    context: String,
+    text: PromptText<'_>,
     input: &TextArea,
+    digest: Option<Digesting>,
     area: Rect,
     buf: &mut Buffer,
 ) {
+    let PromptText {
+        title,
+        explain,
+        context,
+    } = text;
     let t = app.t();
     let window = prompt_window(area);
     Clear.render(window, buf);
@@ -128,7 +144,14 @@ fn prompt(
     if field.contains(pos) {
         buf[pos].set_style(app.theme.selected());
     }
-    Line::styled(t.prompt_keys, app.theme.dim()).render(
+    let keys = match digest {
+        Some(d) => Line::styled(
+            t.digest_progress(d.done, d.total, &app.keymap.key(PromptAction::Cancel)),
+            app.theme.key(),
+        ),
+        None => Line::styled(t.prompt_hint(&app.keymap), app.theme.dim()),
+    };
+    keys.render(
         Rect {
             y: field.y + 2,
             height: 1,
@@ -152,58 +175,57 @@ pub fn prompt_cursor(input: &TextArea, area: Rect) -> Option<Position> {
     field.contains(pos).then_some(pos)
 }
 
-pub fn evidence(app: &App, p: usize, i: usize, input: &TextArea, area: Rect, buf: &mut Buffer) {
+pub fn evidence(
+    app: &App,
+    p: ProductIx,
+    i: IndicatorIx,
+    input: &TextArea,
+    digest: Option<Digesting>,
+    area: Rect,
+    buf: &mut Buffer,
+) {
     let t = app.t();
-    let ind = &app.ds.instrument_of_product(p).indicators[i];
+    let ind = app.ds.indicator(p, i);
     let context = format!(
         "{} · {}",
         safe(&app.ds.product_path(p)),
         safe(ind.label.get(app.lang))
     );
-    prompt(
-        app,
-        t.evidence_title,
-        t.evidence_explain,
+    let text = PromptText {
+        title: t.evidence_title,
+        explain: t.evidence_explain,
         context,
-        input,
-        area,
-        buf,
-    );
+    };
+    prompt(app, text, input, digest, area, buf);
 }
 
-pub fn reopen(app: &App, p: usize, input: &TextArea, area: Rect, buf: &mut Buffer) {
+pub fn reopen(app: &App, p: ProductIx, input: &TextArea, area: Rect, buf: &mut Buffer) {
     let t = app.t();
     let context = format!(
         "{} {}",
         safe(&app.ds.product_path(p)),
         safe(&app.ds.products[p].name)
     );
-    prompt(
-        app,
-        t.reopen_title,
-        t.reopen_explain,
+    let text = PromptText {
+        title: t.reopen_title,
+        explain: t.reopen_explain,
         context,
-        input,
-        area,
-        buf,
-    );
+    };
+    prompt(app, text, input, None, area, buf);
 }
 
 pub fn export(app: &App, input: &TextArea, area: Rect, buf: &mut Buffer) {
     let t = app.t();
-    let context = safe(&app.store.path().display().to_string()).to_string();
-    prompt(
-        app,
-        t.export_title,
-        t.export_explain,
+    let context = safe(&app.db_path.display().to_string()).to_string();
+    let text = PromptText {
+        title: t.export_title,
+        explain: t.export_explain,
         context,
-        input,
-        area,
-        buf,
-    );
+    };
+    prompt(app, text, input, None, area, buf);
 }
 
-pub fn finalize(app: &App, p: usize, area: Rect, buf: &mut Buffer) {
+pub fn finalize(app: &App, p: ProductIx, area: Rect, buf: &mut Buffer) {
     let t = app.t();
     let window = prompt_window(area);
     Clear.render(window, buf);
@@ -212,7 +234,7 @@ pub fn finalize(app: &App, p: usize, area: Rect, buf: &mut Buffer) {
     Paragraph::new(vec![
         Line::raw(question),
         Line::raw(""),
-        Line::styled(t.finalize_keys, app.theme.key()),
+        Line::styled(t.finalize_line(&app.keymap), app.theme.key()),
     ])
     .wrap(Wrap { trim: false })
     .block(

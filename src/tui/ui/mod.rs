@@ -1,13 +1,15 @@
 //! Drawing: pure functions from the state to a buffer (`impl Widget for &App`), so
 //! drawing never changes anything and every screen can be tested on a `TestBackend`.
-//! Every text that comes from the database or a file goes through
-//! [`crate::domain::text::sanitize`] on its way to the screen.
+//! This module draws the frame (header, hint bar from the key map of the mode in
+//! force, status bar) and the screen and window in front; one module per screen or
+//! window. Reads the state (`tui::app`), never the other way round; the layout both
+//! use is `tui::layout`. Every text that comes from the database or a file goes
+//! through [`crate::domain::text::sanitize`] on its way to the screen.
 
 mod checklist;
 mod dashboard;
 mod dialogs;
-pub(crate) mod help;
-pub mod layout;
+mod help;
 mod navigator;
 mod score;
 #[cfg(test)]
@@ -22,7 +24,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget, Wrap};
 
 use super::action::Action;
-use super::app::{App, Level, Modal, Screen, Status};
+use super::app::{App, Modal, NavDepth, Screen, Status};
+use super::layout;
 use crate::domain::instrument::{Band, Instrument};
 use crate::domain::model::Summary;
 use crate::domain::text::sanitize;
@@ -93,17 +96,13 @@ impl Widget for &App {
                 product,
                 indicator,
                 input,
-            } => dialogs::evidence(self, *product, *indicator, input, area, buf),
+                digest,
+            } => dialogs::evidence(self, *product, *indicator, input, *digest, area, buf),
             Modal::Reopen { product, input } => dialogs::reopen(self, *product, input, area, buf),
             Modal::Export { input } => dialogs::export(self, input, area, buf),
             Modal::ConfirmFinalize { product } => dialogs::finalize(self, *product, area, buf),
         }
     }
-}
-
-/// How many lines the help overlay has (before wrapping), to bound its scrolling.
-pub fn help_lines(app: &App) -> usize {
-    help::lines(app).len()
 }
 
 /// Where the terminal's cursor belongs (in an editor or prompt), if anywhere.
@@ -123,11 +122,10 @@ pub fn cursor(app: &App, area: Rect) -> Option<Position> {
 
 fn too_small(app: &App, area: Rect, buf: &mut Buffer) {
     let t = app.t();
-    let keys = app.keys.first(Action::Quit).unwrap_or_default();
     let lines = vec![
         Line::styled(t.too_small, app.theme.error()),
         Line::raw(t.too_small_size(area.width, area.height, layout::MIN_W, layout::MIN_H)),
-        Line::raw(t.too_small_fix.replace('q', &keys)),
+        Line::raw(t.too_small_fix(&app.keymap.key(Action::Quit))),
     ];
     let h = (lines.len() as u16 + 2).min(area.height);
     let y = area.y + area.height.saturating_sub(h) / 2;
@@ -150,10 +148,10 @@ fn header(app: &App, area: Rect, buf: &mut Buffer) {
     let mut spans = vec![Span::styled(" patuh ", app.theme.title()), Span::raw("· ")];
     let mut crumbs: Vec<String> = vec![t.agencies.to_string()];
     for l in &app.nav[1..] {
-        match l.level {
-            Level::Units(a) => crumbs.push(safe(&app.ds.agencies[a].code).into_owned()),
-            Level::Products(u) => crumbs.push(safe(&app.ds.units[u].code).into_owned()),
-            Level::Agencies => {}
+        match l.depth {
+            NavDepth::Units(a) => crumbs.push(safe(&app.ds.agencies[a].code).into_owned()),
+            NavDepth::Products(u) => crumbs.push(safe(&app.ds.units[u].code).into_owned()),
+            NavDepth::Agencies => {}
         }
     }
     match &app.screen {
@@ -178,29 +176,33 @@ fn header(app: &App, area: Rect, buf: &mut Buffer) {
     }
 }
 
-/// The key hints of the current screen, from the key map.
+/// The key hints of the current screen, from the key map of the mode in force.
 fn hints(app: &App, area: Rect, buf: &mut Buffer) {
     let t = app.t();
-    let actions: &[Action] = match (&app.modal, &app.screen) {
-        (Modal::Note(_), _) => {
-            Line::styled(format!(" {}", t.note_editor_keys), app.theme.dim()).render(area, buf);
-            return;
-        }
+    let km = &app.keymap;
+    let line = match (&app.modal, &app.screen) {
+        (Modal::Note(_), _) => Some(t.editor_hint(km)),
+        (
+            Modal::Evidence {
+                digest: Some(_), ..
+            },
+            _,
+        ) => Some(t.hint_line(km, &[crate::tui::action::PromptAction::Cancel])),
         (Modal::Evidence { .. } | Modal::Reopen { .. } | Modal::Export { .. }, _) => {
-            Line::styled(format!(" {}", t.prompt_keys), app.theme.dim()).render(area, buf);
-            return;
+            Some(t.prompt_hint(km))
         }
-        (Modal::Filter, _) => {
-            Line::styled(format!(" {}", t.filter_typing), app.theme.dim()).render(area, buf);
-            return;
-        }
-        (Modal::Help { .. }, _) => {
-            Line::styled(format!(" {}", t.help_close), app.theme.dim()).render(area, buf);
-            return;
-        }
-        (_, Screen::Checklist(_)) => &[
+        (Modal::Filter, _) => Some(t.filter_hint(km)),
+        (Modal::Help { .. }, _) => Some(t.help_hint(km)),
+        _ => None,
+    };
+    if let Some(line) = line {
+        Line::styled(format!(" {line}"), app.theme.dim()).render(area, buf);
+        return;
+    }
+    let actions: &[Action] = match &app.screen {
+        Screen::Checklist(_) => &[
             Action::Tick,
-            Action::SetValue(0),
+            Action::Value0,
             Action::NotApplicable,
             Action::Note,
             Action::Evidence,
@@ -208,8 +210,8 @@ fn hints(app: &App, area: Rect, buf: &mut Buffer) {
             Action::Finalize,
             Action::Help,
         ],
-        (_, Screen::Dashboard(_)) => &[Action::Open, Action::Back, Action::Help, Action::Quit],
-        (_, Screen::Navigator) => &[
+        Screen::Dashboard(_) => &[Action::Open, Action::Back, Action::Help, Action::Quit],
+        Screen::Navigator => &[
             Action::Open,
             Action::Back,
             Action::Filter,
@@ -221,16 +223,19 @@ fn hints(app: &App, area: Rect, buf: &mut Buffer) {
     };
     let mut spans = vec![Span::raw(" ")];
     for &a in actions {
-        let key = if a == Action::SetValue(0) {
+        let key = if a == Action::Value0 {
             "0-9".to_string()
         } else {
-            match app.keys.first(a) {
+            match km.first(a) {
                 Some(k) => k,
                 None => continue,
             }
         };
+        let Some(word) = crate::tui::text::Described::short(a, t) else {
+            continue;
+        };
         spans.push(Span::styled(key, app.theme.key()));
-        spans.push(Span::raw(format!(" {}  ", t.short(a))));
+        spans.push(Span::raw(format!(" {word}  ")));
     }
     Line::from(spans).render(area, buf);
 }
@@ -240,8 +245,7 @@ fn status(app: &App, area: Rect, buf: &mut Buffer) {
     let t = app.t();
     buf.set_style(area, app.theme.status_bar());
     let file = app
-        .store
-        .path()
+        .db_path
         .file_name()
         .map(|f| f.to_string_lossy().into_owned())
         .unwrap_or_default();
@@ -260,7 +264,7 @@ fn status(app: &App, area: Rect, buf: &mut Buffer) {
     };
     // The message comes first; of the facts on the right, as many as fit beside it.
     let width = unicode_width::UnicodeWidthStr::width;
-    let who = safe(app.store.who()).into_owned();
+    let who = safe(&app.who).into_owned();
     let labelled = format!("{}: {who}", t.assessor);
     let file = safe(&file).into_owned();
     let candidates = [

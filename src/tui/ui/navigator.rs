@@ -6,16 +6,17 @@ use ratatui::layout::{Constraint, Position, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Paragraph, Row, Table, Widget, Wrap};
 
-use super::{layout, safe, score_text, short_agency, zone_span};
-use crate::domain::model::Summary;
-use crate::tui::app::{App, Level, Modal};
+use super::{safe, score_text, short_agency, zone_span};
+use crate::domain::model::{ProductIx, Summary};
+use crate::tui::app::{App, Modal, NavDepth, Node};
+use crate::tui::layout;
 
 /// Summary, finalized products and products of a row.
-fn row_facts(app: &App, level: Level, i: usize) -> (Summary, usize, usize) {
+fn row_facts(app: &App, node: Node) -> (Summary, usize, usize) {
     let ds = &app.ds;
-    match level {
-        Level::Agencies => {
-            let products: Vec<usize> = ds.agencies[i]
+    match node {
+        Node::Agency(a) => {
+            let products: Vec<ProductIx> = ds.agencies[a]
                 .units
                 .iter()
                 .flat_map(|&u| ds.units[u].products.iter().copied())
@@ -24,44 +25,44 @@ fn row_facts(app: &App, level: Level, i: usize) -> (Summary, usize, usize) {
                 .iter()
                 .filter(|&&p| ds.products[p].finalized)
                 .count();
-            (app.book.agency(ds, i), fin, products.len())
+            (app.book.agency(ds, a), fin, products.len())
         }
-        Level::Units(_) => {
-            let products = &ds.units[i].products;
+        Node::Unit(u) => {
+            let products = &ds.units[u].products;
             let fin = products
                 .iter()
                 .filter(|&&p| ds.products[p].finalized)
                 .count();
-            (app.book.unit(i), fin, products.len())
+            (app.book.unit(u), fin, products.len())
         }
-        Level::Products(_) => (
-            app.book.product_summary(i),
-            usize::from(ds.products[i].finalized),
+        Node::Product(p) => (
+            app.book.product_summary(p),
+            usize::from(ds.products[p].finalized),
             1,
         ),
     }
 }
 
-fn instrument_of(app: &App, level: Level, i: usize) -> &crate::domain::Instrument {
-    match level {
-        Level::Agencies => app.ds.instrument_of_agency(i),
-        Level::Units(_) => app.ds.instrument_of_agency(app.ds.units[i].agency),
-        Level::Products(_) => app.ds.instrument_of_product(i),
+fn instrument_of(app: &App, node: Node) -> &crate::domain::Instrument {
+    match node {
+        Node::Agency(a) => app.ds.instrument_of_agency(a),
+        Node::Unit(u) => app.ds.instrument_of_agency(app.ds.units[u].agency),
+        Node::Product(p) => app.ds.instrument_of_product(p),
     }
 }
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let t = app.t();
     let top = app.nav_top();
-    let title = match top.level {
-        Level::Agencies => t.agencies,
-        Level::Units(_) => t.units,
-        Level::Products(_) => t.products,
+    let title = match top.depth {
+        NavDepth::Agencies => t.agencies,
+        NavDepth::Units(_) => t.units,
+        NavDepth::Products(_) => t.products,
     };
-    let total = match top.level {
-        Level::Agencies => app.ds.agencies.len(),
-        Level::Units(a) => app.ds.agencies[a].units.len(),
-        Level::Products(u) => app.ds.units[u].products.len(),
+    let total = match top.depth {
+        NavDepth::Agencies => app.ds.agencies.len(),
+        NavDepth::Units(a) => app.ds.agencies[a].units.len(),
+        NavDepth::Products(u) => app.ds.units[u].products.len(),
     };
     let count = if top.filter.is_empty() {
         format!("({total})")
@@ -80,7 +81,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             Span::raw(format!("{} ", safe(&top.filter))),
         ]));
     } else if let Some(i) = top.current() {
-        let (code, name) = app.item_text(top.level, i);
+        let (code, name) = app.item_text(i);
         block = block.title_bottom(Line::raw(format!(" {} {} ", safe(code), safe(name))));
     }
     let inner = block.inner(area);
@@ -94,7 +95,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         lines.extend(t.empty_lines.iter().map(|l| Line::raw(*l)));
         lines.push(Line::raw(""));
         lines.push(Line::styled(
-            safe(&app.store.path().display().to_string()).into_owned(),
+            safe(&app.db_path.display().to_string()).into_owned(),
             app.theme.dim(),
         ));
         Paragraph::new(lines)
@@ -122,10 +123,10 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         .enumerate()
         .skip(top.offset)
         .take(height)
-        .map(|(n, &i)| {
-            let (code, name) = app.item_text(top.level, i);
-            let (summary, fin, products) = row_facts(app, top.level, i);
-            let instrument = instrument_of(app, top.level, i);
+        .map(|(n, &node)| {
+            let (code, name) = app.item_text(node);
+            let (summary, fin, products) = row_facts(app, node);
+            let instrument = instrument_of(app, node);
             let selected = n == top.selected;
             let mark = if products > 0 && fin == products {
                 "✔"
@@ -137,7 +138,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
                 Cell::from(format!(
                     "{} {}",
                     safe(code),
-                    if top.level == Level::Agencies {
+                    if top.depth == NavDepth::Agencies {
                         short_agency(name)
                     } else {
                         safe(name)

@@ -6,10 +6,12 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
 use crate::domain::Lang;
+use crate::domain::model::IndicatorIx;
 use crate::domain::text::is_unsafe_char;
 use crate::tui::action::Action;
 use crate::tui::app::App;
-use crate::tui::testing::{ctrl, demo_app, demo_app_with, key, type_text};
+use crate::tui::runtime::Workstation;
+use crate::tui::testing::{ctrl, demo_ws, demo_ws_with, key, type_text};
 
 fn draw(app: &App, w: u16, h: u16) -> Terminal<TestBackend> {
     let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
@@ -22,43 +24,46 @@ fn lang_name(lang: Lang) -> &'static str {
 }
 
 /// Records a few observations so that the screens show several zones and marks.
-fn assessed(lang: Lang) -> (tempfile::TempDir, App) {
-    let (dir, mut app) = demo_app(lang);
+fn assessed(lang: Lang) -> (tempfile::TempDir, Workstation) {
+    let (dir, mut app) = demo_ws(lang);
     // Kota Ambon, Dukcapil, KTP-el: every indicator present -> green.
-    let ktp = app.ds.find_product("8171/DUKCAPIL/KTP-EL").unwrap();
-    app.open_checklist(ktp, None);
-    for _ in 0..app.ds.instrument_of_product(ktp).indicators.len() {
+    let ktp = app.app.ds.find_product("8171/DUKCAPIL/KTP-EL").unwrap();
+    let effects = app.app.open_checklist(ktp, None);
+    app.run(effects);
+    for _ in 0..app.app.ds.instrument_of_product(ktp).indicators.len() {
         app.update(Action::Tick);
         app.update(Action::Down);
     }
     app.update(Action::Finalize);
-    app.handle_key(key(KeyCode::Char('y')));
+    app.update(key(KeyCode::Char('y')));
     // Kota Tual, KK: about two thirds present -> yellow.
-    let kk = app.ds.find_product("8172/DUKCAPIL/KK").unwrap();
-    app.open_checklist(kk, None);
+    let kk = app.app.ds.find_product("8172/DUKCAPIL/KK").unwrap();
+    let effects = app.app.open_checklist(kk, None);
+    app.run(effects);
     for n in 0..26 {
         app.update(if n % 5 == 4 {
-            Action::SetValue(0)
+            Action::Value0
         } else {
-            Action::SetValue(1)
+            Action::Value1
         });
         app.update(Action::Down);
     }
     // The province's NIB: a few values, N/A, a note and evidence.
-    let nib = app.ds.find_product("81/DPMPTSP/NIB").unwrap();
-    app.open_checklist(nib, None);
+    let nib = app.app.ds.find_product("81/DPMPTSP/NIB").unwrap();
+    let effects = app.app.open_checklist(nib, None);
+    app.run(effects);
     app.update(Action::Tick);
     app.update(Action::Note);
     type_text(
         &mut app,
         "SK Gubernur No. 12/2024 ada 🙂\nDipajang di loket 1",
     );
-    app.handle_key(ctrl('s'));
+    app.update(ctrl('s'));
     app.update(Action::Evidence);
     type_text(&mut app, "SK-12/2024");
-    app.handle_key(key(KeyCode::Enter));
+    app.update(key(KeyCode::Enter));
     app.update(Action::Down);
-    app.update(Action::SetValue(0));
+    app.update(Action::Value0);
     app.update(Action::Down);
     app.update(Action::NotApplicable);
     app.update(Action::Up);
@@ -76,24 +81,24 @@ fn navigator() {
         app.update(Action::Down);
         insta::assert_snapshot!(
             format!("navigator_{}", lang_name(lang)),
-            draw(&app, 80, 24).backend()
+            draw(&app.app, 80, 24).backend()
         );
         app.update(Action::Open);
         app.update(Action::Down);
         app.update(Action::Open);
         insta::assert_snapshot!(
             format!("navigator_products_{}", lang_name(lang)),
-            draw(&app, 80, 24).backend()
+            draw(&app.app, 80, 24).backend()
         );
     }
 }
 
 #[test]
 fn navigator_filter_and_empty_database() {
-    let (_dir, mut app) = demo_app(Lang::En);
+    let (_dir, mut app) = demo_ws(Lang::En);
     app.update(Action::Filter);
     type_text(&mut app, "kab");
-    insta::assert_snapshot!("navigator_filter_en", draw(&app, 80, 24).backend());
+    insta::assert_snapshot!("navigator_filter_en", draw(&app.app, 80, 24).backend());
     let dir = tempfile::tempdir().unwrap();
     let mut store =
         crate::store::Store::open_or_create(&dir.path().join(crate::tui::testing::DB_NAME))
@@ -104,7 +109,7 @@ fn navigator_filter_and_empty_database() {
             crate::store::Store::open(&dir.path().join(crate::tui::testing::DB_NAME)).unwrap();
         let app = crate::tui::testing::reopen(store, lang);
         // The database path is a temporary directory: replaced for a stable snapshot.
-        let screen = draw(&app, 80, 24).backend().to_string();
+        let screen = draw(&app.app, 80, 24).backend().to_string();
         let screen = screen.replace(&dir.path().display().to_string(), "[TMP]");
         assert!(screen.contains("[TMP]/patuh-test.db"), "{screen}");
         insta::assert_snapshot!(format!("navigator_empty_{}", lang_name(lang)), screen);
@@ -117,18 +122,18 @@ fn checklist() {
         let (_dir, app) = assessed(lang);
         insta::assert_snapshot!(
             format!("checklist_{}", lang_name(lang)),
-            draw(&app, 80, 24).backend()
+            draw(&app.app, 80, 24).backend()
         );
     }
     // A wider terminal and a 0..3 scale.
-    let (_dir, mut app) = demo_app_with(Lang::En, &[crate::tui::testing::SCALE_ASSIGNMENT]);
+    let (_dir, mut app) = demo_ws_with(Lang::En, &[crate::tui::testing::SCALE_ASSIGNMENT]);
     app.update(Action::Bottom);
     app.update(Action::Open);
     app.update(Action::Open);
     app.update(Action::Open);
-    app.update(Action::SetValue(2));
-    app.resize(120, 30);
-    insta::assert_snapshot!("checklist_scale_wide_en", draw(&app, 120, 30).backend());
+    app.update(Action::Value2);
+    app.update(crate::tui::app::Msg::Resize(120, 30));
+    insta::assert_snapshot!("checklist_scale_wide_en", draw(&app.app, 120, 30).backend());
 }
 
 #[test]
@@ -136,19 +141,19 @@ fn note_editor() {
     for lang in [Lang::Id, Lang::En] {
         let (_dir, mut app) = assessed(lang);
         app.update(Action::Note);
-        app.handle_key(key(KeyCode::End));
+        app.update(key(KeyCode::End));
         type_text(
             &mut app,
             "\nAntrean panjang, 漢字 dan emoji 👍 tampil benar; baris ini cukup panjang sehingga terbungkus.",
         );
         insta::assert_snapshot!(
             format!("note_editor_{}", lang_name(lang)),
-            draw(&app, 80, 24).backend()
+            draw(&app.app, 80, 24).backend()
         );
-        app.handle_key(key(KeyCode::Esc));
+        app.update(key(KeyCode::Esc));
         insta::assert_snapshot!(
             format!("note_discard_{}", lang_name(lang)),
-            draw(&app, 80, 24).backend()
+            draw(&app.app, 80, 24).backend()
         );
     }
 }
@@ -158,14 +163,14 @@ fn prompts() {
     let (_dir, mut app) = assessed(Lang::En);
     app.update(Action::Evidence);
     type_text(&mut app, "~/bukti/foto-loket.jpg");
-    insta::assert_snapshot!("evidence_prompt_en", draw(&app, 80, 24).backend());
-    app.handle_key(key(KeyCode::Esc));
+    insta::assert_snapshot!("evidence_prompt_en", draw(&app.app, 80, 24).backend());
+    app.update(key(KeyCode::Esc));
     app.update(Action::Finalize);
-    insta::assert_snapshot!("finalize_confirm_en", draw(&app, 80, 24).backend());
-    app.handle_key(key(KeyCode::Char('y')));
+    insta::assert_snapshot!("finalize_confirm_en", draw(&app.app, 80, 24).backend());
+    app.update(key(KeyCode::Char('y')));
     app.update(Action::Finalize);
     type_text(&mut app, "koreksi dari koordinator");
-    insta::assert_snapshot!("reopen_prompt_en", draw(&app, 80, 24).backend());
+    insta::assert_snapshot!("reopen_prompt_en", draw(&app.app, 80, 24).backend());
 }
 
 #[test]
@@ -175,7 +180,7 @@ fn dashboard() {
         app.update(Action::Dashboard);
         insta::assert_snapshot!(
             format!("dashboard_{}", lang_name(lang)),
-            draw(&app, 80, 24).backend()
+            draw(&app.app, 80, 24).backend()
         );
     }
 }
@@ -183,29 +188,29 @@ fn dashboard() {
 #[test]
 fn help() {
     for lang in [Lang::Id, Lang::En] {
-        let (_dir, mut app) = demo_app(lang);
+        let (_dir, mut app) = demo_ws(lang);
         app.update(Action::Help);
         insta::assert_snapshot!(
             format!("help_{}", lang_name(lang)),
-            draw(&app, 80, 24).backend()
+            draw(&app.app, 80, 24).backend()
         );
         // The whole text, as on a tall terminal.
         insta::assert_snapshot!(
             format!("help_full_{}", lang_name(lang)),
-            draw(&app, 100, 62).backend()
+            draw(&app.app, 100, 98).backend()
         );
     }
 }
 
 #[test]
 fn help_follows_rebound_keys() {
-    let (_dir, mut app) = demo_app(Lang::En);
-    app.keys = crate::tui::keymap::Config::parse(
+    let (_dir, mut app) = demo_ws(Lang::En);
+    app.app.keymap = crate::tui::keymap::Config::parse(
         "[keys]\ntick = \"t\"\nnote = [\"ctrl-n\", \"N\"]\n",
         "c.toml",
     )
-    .keys;
-    let text = crate::tui::ui::help::lines(&app)
+    .keymap;
+    let text = super::help::lines(&app.app)
         .iter()
         .map(|l| l.to_string())
         .collect::<Vec<_>>()
@@ -224,11 +229,11 @@ fn too_small() {
         let (_dir, app) = assessed(lang);
         insta::assert_snapshot!(
             format!("too_small_{}", lang_name(lang)),
-            draw(&app, 79, 20).backend()
+            draw(&app.app, 79, 20).backend()
         );
         // Even a tiny terminal draws without panicking.
-        draw(&app, 10, 3);
-        draw(&app, 1, 1);
+        draw(&app.app, 10, 3);
+        draw(&app.app, 1, 1);
     }
 }
 
@@ -243,30 +248,31 @@ const EVIL: &str = r#"{
 
 #[test]
 fn text_from_the_database_cannot_drive_the_terminal() {
-    let (_dir, mut app) = demo_app_with(Lang::En, &[EVIL]);
-    let p = app.ds.find_product("0001/U/P").expect("evil product");
-    app.reveal_product(p);
-    app.open_checklist(p, None);
+    let (dir, mut app) = demo_ws_with(Lang::En, &[EVIL]);
+    let p = app.app.ds.find_product("0001/U/P").expect("evil product");
+    app.app.reveal_product(p);
+    let effects = app.app.open_checklist(p, None);
+    app.run(effects);
     // A note with escapes written behind the workstation's back (e.g. by an import).
-    let product = app.product_ref(p);
-    let ind = app.ds.instrument_of_product(p).indicators[0].clone();
+    let product = app.app.product_ref(p);
+    let ind = app.app.ds.indicator(p, IndicatorIx::new(0)).clone();
     let evil_note = "a\x1b[2J\x1b]0;x\x07\u{9b}31m\u{202E}b\nline\u{2028}two";
-    app.store
+    crate::tui::testing::other_store(dir.path())
         .record(&product, &ind, None, Some(evil_note))
         .unwrap();
-    app.ds.products[p].notes[0] = evil_note.into();
-    let mut screens = vec![draw(&app, 80, 24)];
+    app.app.ds.products[p].notes[0] = evil_note.into();
+    let mut screens = vec![draw(&app.app, 80, 24)];
     app.update(Action::Note);
-    screens.push(draw(&app, 80, 24));
-    app.handle_key(key(KeyCode::Esc));
+    screens.push(draw(&app.app, 80, 24));
+    app.update(key(KeyCode::Esc));
     app.update(Action::Back);
-    screens.push(draw(&app, 80, 24));
+    screens.push(draw(&app.app, 80, 24));
     app.update(Action::Back);
     app.update(Action::Back);
     app.update(Action::Bottom);
-    screens.push(draw(&app, 80, 24));
+    screens.push(draw(&app.app, 80, 24));
     app.update(Action::Dashboard);
-    screens.push(draw(&app, 80, 24));
+    screens.push(draw(&app.app, 80, 24));
     for (n, t) in screens.iter().enumerate() {
         let buf = t.backend().buffer();
         let mut replaced = 0;
@@ -293,7 +299,8 @@ fn no_color_means_no_colour_and_zones_stay_written() {
     use ratatui::style::Color;
     let (_dir, mut app) = assessed(Lang::En);
     app.update(Action::Back);
-    app.reveal_product(app.ds.find_product("8171/DUKCAPIL/KTP-EL").unwrap());
+    app.app
+        .reveal_product(app.app.ds.find_product("8171/DUKCAPIL/KTP-EL").unwrap());
     let coloured = |app: &App| {
         let t = draw(app, 80, 24);
         let buf = t.backend().buffer().clone();
@@ -303,13 +310,13 @@ fn no_color_means_no_colour_and_zones_stay_written() {
             .count()
     };
     // Plain (NO_COLOR): not one coloured cell, and the zones are there as words.
-    assert_eq!(coloured(&app), 0);
-    let screen = draw(&app, 80, 24).backend().to_string();
+    assert_eq!(coloured(&app.app), 0);
+    let screen = draw(&app.app, 80, 24).backend().to_string();
     assert!(
         screen.contains("hijau") && screen.contains("merah"),
         "{screen}"
     );
     // With colour the same screen does use colour (so the check above can fail).
-    app.theme = crate::tui::theme::Theme { color: true };
-    assert!(coloured(&app) > 0);
+    app.app.theme = crate::tui::theme::Theme { color: true };
+    assert!(coloured(&app.app) > 0);
 }

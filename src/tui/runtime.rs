@@ -1,0 +1,528 @@
+//! The workstation's contact with the outside world. [`Runtime`] owns the [`Store`]
+//! and carries out the [`Effect`]s the state asks for — store writes (each its own
+//! transaction, committed before its outcome says so), evidence reads, the export,
+//! the clock and the home dir, remembering the position — and returns their
+//! [`Outcome`]s. An evidence file is read on a worker thread of its own (a 400 GB file
+//! must not freeze the screen): it reports progress and its digest through the same
+//! channel as the terminal's events, and stops when cancelled.
+//!
+//! [`Workstation`] pairs the state with the runtime and runs each message to the end:
+//! the message, its effects, their outcomes, the effects of those, until nothing is
+//! left. The event loop (`tui/mod.rs`), the tests and the benchmarks all drive the
+//! workstation through it.
+
+use std::fs::File;
+use std::io::{self, Read};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::time::{Duration, Instant};
+
+use sha2::{Digest, Sha256};
+
+use super::app::{App, Msg};
+use super::effect::{Effect, Exported, FileDigest, Outcome, Position};
+use super::keymap::Config;
+use super::theme::Theme;
+use crate::domain::Lang;
+use crate::store::{Store, StoreError};
+
+#[cfg(test)]
+mod tests;
+
+/// Meta keys that remember where the assessor left off.
+pub const META_LAST_PRODUCT: &str = "ui.last_product";
+pub const META_LAST_INDICATOR: &str = "ui.last_indicator";
+pub const META_LAST_SCREEN: &str = "ui.last_screen";
+
+/// An event read from the terminal, or why none can be.
+pub type TerminalEvent = io::Result<crossterm::event::Event>;
+
+/// What wakes the event loop: a terminal event (from the input thread) or the
+/// outcome of background work.
+#[derive(Debug)]
+pub enum Input {
+    Terminal(TerminalEvent),
+    Outcome(Box<Outcome>),
+}
+
+/// An evidence file being read on its worker thread.
+struct DigestJob {
+    job: u64,
+    cancel: Arc<AtomicBool>,
+}
+
+/// Carries out effects; owns the store.
+pub struct Runtime {
+    store: Store,
+    /// Where the assessor's signing key is (for the export); None: the default.
+    pub signing_keys: Option<PathBuf>,
+    /// The read-only workstation's view of the file: SQLite's `data_version` when the
+    /// data was last loaded. None when this workstation may write.
+    watched_version: Option<i64>,
+    digest: Option<DigestJob>,
+    /// Where background work reports.
+    outbox: Sender<Input>,
+}
+
+impl Runtime {
+    pub fn new(store: Store, outbox: Sender<Input>) -> Runtime {
+        Runtime {
+            store,
+            signing_keys: None,
+            watched_version: None,
+            digest: None,
+            outbox,
+        }
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Where the assessor left off, as remembered at the last stop.
+    pub fn position(&self) -> Option<Position> {
+        let get = |k| self.store.meta(k).ok().flatten();
+        Some(Position {
+            product: get(META_LAST_PRODUCT)?,
+            indicator: get(META_LAST_INDICATOR).filter(|i| !i.is_empty()),
+            checklist: get(META_LAST_SCREEN).as_deref() == Some("checklist"),
+        })
+    }
+
+    /// Watches the file for changes committed by the workstation that has it (for a
+    /// read-only workstation).
+    pub fn watch_changes(&mut self) {
+        self.watched_version = Some(self.store.data_version().unwrap_or(0));
+    }
+
+    /// For a read-only workstation: the data reloaded when another connection has
+    /// committed a change since it was last loaded.
+    pub fn poll_changes(&mut self) -> Option<Outcome> {
+        let seen = self.watched_version?;
+        let version = self.store.data_version().ok()?;
+        if version == seen {
+            return None;
+        }
+        self.watched_version = Some(version);
+        match self.store.load() {
+            Ok(ds) => Some(Outcome::Reloaded(Box::new(ds))),
+            Err(e) => {
+                tracing::warn!("read-only reload failed: {e}");
+                None
+            }
+        }
+    }
+
+    /// Carries out one effect; its outcome, unless it comes later from the background
+    /// (a digest) or there is none (remembering the position).
+    pub fn run(&mut self, effect: Effect) -> Option<Outcome> {
+        let text = |e: StoreError| e.to_string();
+        match effect {
+            Effect::Record(change) => {
+                let result = self
+                    .store
+                    .record(
+                        &change.target,
+                        &change.definition,
+                        change.value,
+                        change.note.as_deref(),
+                    )
+                    .map_err(text);
+                Some(Outcome::Recorded { change, result })
+            }
+            Effect::Digest { job, reference } => self.start_digest(job, &reference),
+            Effect::CancelDigest { job } => {
+                if let Some(d) = self.digest.take_if(|d| d.job == job) {
+                    d.cancel.store(true, Ordering::Relaxed);
+                    tracing::info!(job, "evidence digest cancelled");
+                }
+                None
+            }
+            Effect::Attach(attach) => {
+                let file = attach.file.as_ref().map(|f| (f.size, f.sha256.clone()));
+                let result = self
+                    .store
+                    .add_evidence(&attach.target, &attach.definition, &attach.reference, file)
+                    .map_err(text);
+                Some(Outcome::Attached { attach, result })
+            }
+            Effect::SetFinal {
+                product,
+                target,
+                reopen,
+            } => {
+                let result = match &reopen {
+                    None => self.store.finalize(&target),
+                    Some(reason) => self.store.reopen(&target, reason),
+                };
+                Some(Outcome::FinalSet {
+                    product,
+                    finalized: reopen.is_none(),
+                    result: result.map_err(text),
+                })
+            }
+            Effect::LoadEvidence {
+                product,
+                indicator,
+                target,
+                indicator_id,
+            } => Some(Outcome::EvidenceLoaded {
+                product,
+                indicator,
+                result: self.store.evidence(&target, &indicator_id).map_err(text),
+            }),
+            Effect::RememberPosition(at) => {
+                self.remember(&at);
+                None
+            }
+            Effect::SuggestExportPath => {
+                Some(Outcome::ExportPathSuggested(self.suggested_export_path()))
+            }
+            Effect::Export { path } => Some(Outcome::Exported(self.export(&path))),
+        }
+    }
+
+    /// Remembers where the assessor is. Failing is only logged: it is a convenience,
+    /// not an assessment change.
+    fn remember(&mut self, at: &Position) {
+        let screen = if at.checklist {
+            "checklist"
+        } else {
+            "navigator"
+        };
+        let result = self
+            .store
+            .set_meta(META_LAST_PRODUCT, &at.product)
+            .and_then(|_| {
+                self.store
+                    .set_meta(META_LAST_INDICATOR, at.indicator.as_deref().unwrap_or(""))
+            })
+            .and_then(|_| self.store.set_meta(META_LAST_SCREEN, screen));
+        if let Err(e) = result {
+            tracing::warn!("could not remember the position: {e}");
+        }
+    }
+
+    /// `~/patuh-<assessor>-<today>.patuh`.
+    fn suggested_export_path(&self) -> String {
+        let date = time::OffsetDateTime::now_utc().date();
+        let who: String = self
+            .store
+            .who()
+            .chars()
+            .map(|c| {
+                if c.is_alphanumeric() {
+                    c.to_ascii_lowercase()
+                } else {
+                    '-'
+                }
+            })
+            .collect();
+        let dir = std::env::var_os("HOME")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("."));
+        dir.join(format!("patuh-{who}-{date}.patuh"))
+            .display()
+            .to_string()
+    }
+
+    /// Writes the signed export (atomically).
+    fn export(&self, path: &str) -> Result<Exported, String> {
+        use crate::exchange::{export, keys};
+        let path = expand_home(path);
+        let dir = match &self.signing_keys {
+            Some(dir) => Ok(dir.clone()),
+            None => keys::keys_dir(),
+        };
+        dir.and_then(|dir| keys::Identity::load(&dir))
+            .and_then(|identity| export::export_with(&self.store, &identity, &path, &[], None))
+            .map(|s| Exported {
+                path: s.path.display().to_string(),
+                products: s.products,
+                fingerprint: s.fingerprint,
+            })
+            .map_err(|e| e.to_string())
+    }
+
+    /// Starts reading the file an evidence reference names, on a worker thread; a
+    /// reference that names no regular file is a document number, at once. One file
+    /// at a time: starting another cancels the one before.
+    fn start_digest(&mut self, job: u64, reference: &str) -> Option<Outcome> {
+        let path = expand_home(reference);
+        let shown = path.display().to_string();
+        if let Some(old) = self.digest.take() {
+            old.cancel.store(true, Ordering::Relaxed);
+        }
+        // Only a regular file is read: a FIFO or a device could block or never end.
+        let file = match std::fs::metadata(&path) {
+            Ok(m) if m.is_file() => File::open(&path).map(|f| (f, m.len())),
+            _ => {
+                return Some(Outcome::Digested {
+                    job,
+                    path: shown,
+                    result: Ok(None),
+                });
+            }
+        };
+        let (file, total) = match file {
+            Ok(f) => f,
+            Err(e) => {
+                return Some(Outcome::Digested {
+                    job,
+                    path: shown,
+                    result: Err(e.to_string()),
+                });
+            }
+        };
+        let cancel = Arc::new(AtomicBool::new(false));
+        let worker = Worker {
+            job,
+            path: shown.clone(),
+            total,
+            cancel: cancel.clone(),
+            outbox: self.outbox.clone(),
+        };
+        let spawned = std::thread::Builder::new()
+            .name("patuh-digest".into())
+            .spawn(move || worker.run(file));
+        match spawned {
+            Ok(_) => {
+                tracing::info!(job, path = %shown, total, "reading an evidence file");
+                self.digest = Some(DigestJob { job, cancel });
+                Some(Outcome::DigestProgress {
+                    job,
+                    done: 0,
+                    total,
+                })
+            }
+            Err(e) => Some(Outcome::Digested {
+                job,
+                path: shown,
+                result: Err(e.to_string()),
+            }),
+        }
+    }
+
+    /// Whether an evidence file is being read.
+    pub fn digesting(&self) -> bool {
+        self.digest.is_some()
+    }
+
+    /// The digest job reported its end.
+    fn digest_ended(&mut self, job: u64) {
+        self.digest.take_if(|d| d.job == job);
+    }
+}
+
+impl Drop for Runtime {
+    fn drop(&mut self) {
+        if let Some(d) = self.digest.take() {
+            d.cancel.store(true, Ordering::Relaxed);
+        }
+    }
+}
+
+/// `~/x` as a path in the home dir; anything else as it is.
+fn expand_home(reference: &str) -> PathBuf {
+    match (reference.strip_prefix("~/"), std::env::var_os("HOME")) {
+        (Some(rest), Some(home)) => Path::new(&home).join(rest),
+        _ => PathBuf::from(reference),
+    }
+}
+
+/// How often at most the worker reports its progress.
+const PROGRESS_EVERY: Duration = Duration::from_millis(100);
+
+/// Reads one evidence file and reports to the event loop.
+struct Worker {
+    job: u64,
+    path: String,
+    total: u64,
+    cancel: Arc<AtomicBool>,
+    outbox: Sender<Input>,
+}
+
+impl Worker {
+    fn run(self, file: File) {
+        let result = self.digest(file);
+        if self.cancel.load(Ordering::Relaxed) {
+            return;
+        }
+        let _ = self.outbox.send(Input::Outcome(Box::new(Outcome::Digested {
+            job: self.job,
+            path: self.path.clone(),
+            result: result.map(Some),
+        })));
+    }
+
+    /// Size and SHA-256 of the file, read in chunks; stops (with an error nobody
+    /// reads) when cancelled.
+    fn digest(&self, mut file: File) -> Result<FileDigest, String> {
+        let mut hasher = Sha256::new();
+        let mut buf = vec![0u8; 1 << 20];
+        let mut size = 0u64;
+        let mut reported = Instant::now();
+        loop {
+            if self.cancel.load(Ordering::Relaxed) {
+                return Err("cancelled".into());
+            }
+            let n = match file.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e.to_string()),
+            };
+            size += n as u64;
+            hasher.update(&buf[..n]);
+            if reported.elapsed() >= PROGRESS_EVERY {
+                reported = Instant::now();
+                let progress = Outcome::DigestProgress {
+                    job: self.job,
+                    done: size,
+                    total: self.total.max(size),
+                };
+                if self
+                    .outbox
+                    .send(Input::Outcome(Box::new(progress)))
+                    .is_err()
+                {
+                    return Err("the workstation stopped".into());
+                }
+            }
+        }
+        Ok(FileDigest {
+            size,
+            sha256: hex::encode(hasher.finalize()),
+        })
+    }
+}
+
+/// The state and the runtime together: every message is run to the end.
+pub struct Workstation {
+    pub app: App,
+    pub runtime: Runtime,
+    inbox: Receiver<Input>,
+    outbox: Sender<Input>,
+}
+
+/// How a workstation opens its database.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Access {
+    Write,
+    /// Another workstation has the file (named by `holder`, if known).
+    ReadOnly {
+        holder: Option<String>,
+    },
+}
+
+impl Workstation {
+    /// The workstation on an open store, where the assessor left off.
+    pub fn open(
+        store: Store,
+        config: Config,
+        lang: Lang,
+        theme: Theme,
+        access: Access,
+    ) -> crate::store::Result<Workstation> {
+        let ds = store.load()?;
+        let (outbox, inbox) = mpsc::channel();
+        let db_path = store.path().to_path_buf();
+        let who = store.who().to_string();
+        let mut runtime = Runtime::new(store, outbox.clone());
+        let at = runtime.position();
+        let mut app = App::new(ds, config, lang, theme, db_path, who);
+        if let Access::ReadOnly { holder } = &access {
+            app.set_read_only(holder.clone());
+            runtime.watch_changes();
+        }
+        let mut ws = Workstation {
+            app,
+            runtime,
+            inbox,
+            outbox,
+        };
+        let effects = ws.app.resume(at);
+        ws.run(effects);
+        if let Access::ReadOnly { holder } = access {
+            tracing::info!(?holder, "the database is open elsewhere: read-only");
+            // Resuming says where; read-only says why nothing can be changed.
+            ws.app.set_read_only(holder);
+        }
+        Ok(ws)
+    }
+
+    /// Where the input thread and background work send.
+    pub fn sender(&self) -> Sender<Input> {
+        self.outbox.clone()
+    }
+
+    /// Handles one message and everything it leads to.
+    pub fn update(&mut self, msg: impl Into<Msg>) {
+        let effects = self.app.update(msg);
+        self.run(effects);
+    }
+
+    /// Carries out effects, feeding each outcome back, until none is left.
+    pub fn run(&mut self, effects: Vec<Effect>) {
+        let mut queue: std::collections::VecDeque<Effect> = effects.into();
+        while let Some(effect) = queue.pop_front() {
+            if let Some(outcome) = self.runtime.run(effect) {
+                queue.extend(self.app.update(outcome));
+            }
+        }
+    }
+
+    /// Takes what arrived, waiting up to `timeout`: a terminal event is handed back
+    /// to the caller (None: background work reported, and that is applied here).
+    pub fn next_input(
+        &mut self,
+        timeout: Duration,
+    ) -> Result<Option<TerminalEvent>, RecvTimeoutError> {
+        match self.inbox.recv_timeout(timeout)? {
+            Input::Terminal(event) => Ok(Some(event)),
+            Input::Outcome(o) => {
+                if let Outcome::Digested { job, .. } = *o {
+                    self.runtime.digest_ended(job);
+                }
+                self.update(Msg::Outcome(o));
+                Ok(None)
+            }
+        }
+    }
+
+    /// What is waiting already, without waiting.
+    pub fn try_input(&mut self) -> Option<Option<TerminalEvent>> {
+        self.next_input(Duration::ZERO).ok()
+    }
+
+    /// Waits until the evidence file being read (if any) has been read and its outcome
+    /// applied (for tests and benchmarks, which have no event loop).
+    pub fn settle(&mut self) {
+        while self.runtime.digesting() {
+            match self.next_input(Duration::from_secs(60)) {
+                Ok(_) => {}
+                Err(_) => break,
+            }
+        }
+    }
+
+    /// The periodic check of a read-only workstation. Returns whether anything changed.
+    pub fn tick(&mut self) -> bool {
+        match self.runtime.poll_changes() {
+            Some(outcome) => {
+                self.update(outcome);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Before the workstation ends: the note being written is saved, the position
+    /// remembered.
+    pub fn shutdown(&mut self) {
+        let effects = self.app.shutdown();
+        self.run(effects);
+    }
+}
