@@ -6,6 +6,8 @@
 //! - `logging`: tracing to the log file in the data dir, never to the terminal.
 //! - `domain`: instruments, assignments, the data model and the exact scoring engine;
 //!   pure: no file, database or terminal.
+//! - `fsio`: reading and writing the files a user names or patuh keeps (regular files
+//!   only, capped reads, no writing over links, private secrets).
 //! - `store`: the SQLite file: opening, refusing, migrating, every change with its
 //!   audit row, loading, the lock. The only module with SQL in it.
 //! - `generate`: the deterministic data generator (`patuh gen`), writing through `store`.
