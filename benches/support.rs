@@ -92,9 +92,9 @@ pub fn office_dataset(office: usize) -> Option<PathBuf> {
     cached(&path, |tmp| {
         generate_office(tmp, scale, SEED, office).expect("generate office data");
     });
-    let store = Store::open(&path).expect("open office data");
-    let agencies: i64 = store
-        .conn()
+    // Read as sqlite3 would: the store has no query for this.
+    let conn = rusqlite::Connection::open(&path).expect("open office data");
+    let agencies: i64 = conn
         .query_row("SELECT count(*) FROM agency", [], |r| r.get(0))
         .expect("count agencies");
     (agencies > 0).then_some(path)

@@ -10,12 +10,12 @@ use rand::distr::{Distribution, Uniform};
 use rand::seq::IndexedRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use rusqlite::params;
 
 use crate::domain::Instrument;
+use crate::domain::instrument::Indicator;
 use crate::domain::model::Kind;
-use crate::store::audit::{self, AuditRow, GENESIS};
-use crate::store::{Result, Store, StoreError};
+use crate::store::audit::Entry;
+use crate::store::{Bulk, Result, Store, StoreError};
 
 /// How much to generate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -303,287 +303,314 @@ pub fn generate_office(path: &Path, scale: Scale, seed: u64, office: usize) -> R
     generate_part(path, scale, seed, Some(office))
 }
 
+/// A new database at `path` with the shipped instrument and the agencies of `scale`
+/// (those of office `only`, or all): written whole, then linked into place, so that a
+/// failure (a full disk) leaves no database behind.
 fn generate_part(path: &Path, scale: Scale, seed: u64, only: Option<usize>) -> Result<Generated> {
-    if path.exists() {
-        return Err(StoreError::Refused(format!(
+    let exists = || {
+        StoreError::Refused(format!(
             "{}: already exists; `patuh gen` writes a new database only (choose another --db)",
             path.display()
-        )));
+        ))
+    };
+    if path.exists() {
+        return Err(exists());
     }
-    let mut store = Store::open_or_create(path)?;
     let instrument = Instrument::parse(crate::shipped::INSTRUMENTS[0].1)
         .map_err(|p| StoreError::Refused(format!("built-in instrument is invalid: {}", p[0])))?;
-    store.import_instrument(&instrument)?;
-    let db = path.to_path_buf();
-    let sql = |e: rusqlite::Error| StoreError::Sql {
-        path: db.clone(),
-        source: e,
-    };
-    let instrument_id: i64 = store
-        .conn()
-        .query_row(
-            "SELECT id FROM instrument WHERE code = ?1",
-            [&instrument.id],
-            |r| r.get(0),
-        )
-        .map_err(sql)?;
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut out = Generated::default();
-    let tx = store.conn().unchecked_transaction().map_err(sql)?;
-    let mut chain = Chain {
-        seq: 0,
-        prev_hash: GENESIS.to_string(),
-    };
-    {
-        let mut ins_agency = tx
-            .prepare("INSERT INTO agency (code, name, kind, instrument_id) VALUES (?1, ?2, ?3, ?4)")
-            .map_err(sql)?;
-        let mut ins_unit = tx
-            .prepare("INSERT INTO unit (agency_id, code, name) VALUES (?1, ?2, ?3)")
-            .map_err(sql)?;
-        let mut ins_product = tx
-            .prepare("INSERT INTO product (unit_id, code, name, finalized_at, finalized_by) VALUES (?1, ?2, ?3, ?4, ?5)")
-            .map_err(sql)?;
-        let mut ins_obs = tx
-            .prepare(
-                "INSERT INTO observation (product_id, indicator, value, na, note, updated_at, updated_by)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            )
-            .map_err(sql)?;
-        let mut ins_audit = tx.prepare(audit::INSERT_SQL).map_err(sql)?;
-        let units_per_agency =
-            Uniform::new_inclusive(4usize, 14).map_err(|e| StoreError::Refused(e.to_string()))?;
-        let mut tick = 0u64;
-        // Every random draw is made whether or not its rows are written, so that a
-        // part holds exactly what the whole set holds for its agencies.
-        let mut n = 0usize;
-        for (kind, count) in scale.kinds() {
-            for k in 0..count {
-                let write = only.is_none_or(|o| o == office_of(kind, k, n));
-                let province = PROVINCES[(k + n) % PROVINCES.len()];
-                n += 1;
-                let (code, name) = match kind {
-                    Kind::Kementerian => (
-                        format!("K{:03}", k + 1),
-                        format!(
-                            "{} {}",
-                            MINISTRIES[k % MINISTRIES.len()],
-                            if k >= MINISTRIES.len() {
-                                format!("(Ditjen {})", k / MINISTRIES.len())
-                            } else {
-                                String::new()
-                            }
-                        )
-                        .trim()
-                        .to_string(),
-                    ),
-                    Kind::Lembaga => (
-                        format!("L{:03}", k + 1),
-                        format!("Badan {}", place_name(&mut rng)),
-                    ),
-                    Kind::Pemprov => (
-                        format!("{}", 11 + k),
-                        format!("Pemerintah Provinsi {province}"),
-                    ),
-                    Kind::Pemkot => (
-                        format!("{}{:02}", 11 + k % 34, 71 + k / 34),
-                        format!("Pemerintah Kota {}", place_name(&mut rng)),
-                    ),
-                    Kind::Pemkab => (
-                        format!("{}{:02}", 11 + k % 34, 1 + k / 34),
-                        format!("Pemerintah Kabupaten {}", place_name(&mut rng)),
-                    ),
-                };
-                let agency_id = if write {
-                    ins_agency
-                        .execute(params![code, name, kind.as_str(), instrument_id])
-                        .map_err(sql)?;
-                    out.agencies += 1;
-                    tx.last_insert_rowid()
-                } else {
-                    0
-                };
-                let assessor = format!("Asisten {} {}", province, rng.random_range(1..=4));
-                // The agency's compliance level drives its zone: spread over red..green.
-                let quality: f64 = rng.random_range(0.25..1.0f64).powf(0.7);
-                let n_units = units_per_agency.sample(&mut rng);
-                let mut chosen: Vec<usize> = (0..UNITS.len()).collect();
-                chosen.sort_by_key(|_| rng.random::<u32>());
-                for (ui, &ut) in chosen.iter().cycle().take(n_units).enumerate() {
-                    let (ucode, uname, products) = UNITS[ut];
-                    let ucode = if ui >= UNITS.len() {
-                        format!("{ucode}-{}", ui / UNITS.len() + 1)
-                    } else {
-                        ucode.to_string()
-                    };
-                    let unit_id = if write {
-                        ins_unit
-                            .execute(params![
-                                agency_id,
-                                ucode,
-                                format!("{uname} {}", name.trim_start_matches("Pemerintah "))
-                            ])
-                            .map_err(sql)?;
-                        out.units += 1;
-                        tx.last_insert_rowid()
-                    } else {
-                        0
-                    };
-                    let unit_quality =
-                        (quality + rng.random_range(-0.15..0.15f64)).clamp(0.05, 1.0);
-                    let n_products = rng.random_range(5..=10usize);
-                    for pi in 0..n_products {
-                        let base = products[pi % products.len()];
-                        let pcode = if pi >= products.len() {
-                            format!("{base}-{}", pi / products.len() + 1)
-                        } else {
-                            base.to_string()
-                        };
-                        let pcode = pcode.as_str();
-                        let product_path = format!("{code}/{ucode}/{pcode}");
-                        let finalized = rng.random_bool(0.3);
-                        let product_id = if write {
-                            ins_product
-                                .execute(params![
-                                    unit_id,
-                                    pcode,
-                                    pcode.replace('-', " "),
-                                    None::<String>,
-                                    None::<String>
-                                ])
-                                .map_err(sql)?;
-                            out.products += 1;
-                            tx.last_insert_rowid()
-                        } else {
-                            0
-                        };
-                        // Some products are still being assessed.
-                        let answered_share = if finalized || rng.random_bool(0.8) {
-                            1.0
-                        } else {
-                            rng.random_range(0.2..0.9f64)
-                        };
-                        for ind in &instrument.indicators {
-                            if !rng.random_bool(answered_share) {
-                                continue;
-                            }
-                            tick += 1;
-                            let na = rng.random_bool(0.03);
-                            let value: Option<i64> = if na {
-                                None
-                            } else {
-                                let p = (unit_quality * 1.15 - 0.05).clamp(0.0, 1.0);
-                                Some(if ind.max == 1 {
-                                    i64::from(rng.random_bool(p))
-                                } else {
-                                    (0..ind.max).filter(|_| rng.random_bool(p)).count() as i64
-                                })
-                            };
-                            let note = if rng.random_bool(0.1) {
-                                note(&mut rng)
-                            } else {
-                                String::new()
-                            };
-                            if !write {
-                                continue;
-                            }
-                            let at = stamp(tick);
-                            ins_obs
-                                .execute(params![
-                                    product_id,
-                                    ind.id,
-                                    value,
-                                    i64::from(na),
-                                    note,
-                                    at,
-                                    assessor
-                                ])
-                                .map_err(sql)?;
-                            out.observations += 1;
-                            let new = if na {
-                                "N/A".to_string()
-                            } else {
-                                value.map(|v| v.to_string()).unwrap_or_default()
-                            };
-                            let mut entries = vec![("value", String::new(), new)];
-                            if !note.is_empty() {
-                                entries.push(("note", String::new(), note));
-                            }
-                            for (action, old, new) in entries {
-                                chain
-                                    .push(
-                                        &mut ins_audit,
-                                        AuditRow {
-                                            seq: 0,
-                                            at: at.clone(),
-                                            who: assessor.clone(),
-                                            product: product_path.clone(),
-                                            indicator: Some(ind.id.clone()),
-                                            action: action.into(),
-                                            old: Some(old),
-                                            new: Some(new),
-                                            prev_hash: String::new(),
-                                        },
-                                    )
-                                    .map_err(sql)?;
-                            }
-                        }
-                        if finalized {
-                            tick += 1;
-                        }
-                        if finalized && write {
-                            let at = stamp(tick);
-                            tx.execute(
-                                "UPDATE product SET finalized_at = ?1, finalized_by = ?2 WHERE id = ?3",
-                                params![at, assessor, product_id],
-                            )
-                            .map_err(sql)?;
-                            chain
-                                .push(
-                                    &mut ins_audit,
-                                    AuditRow {
-                                        seq: 0,
-                                        at,
-                                        who: assessor.clone(),
-                                        product: product_path.clone(),
-                                        indicator: None,
-                                        action: "finalize".into(),
-                                        old: None,
-                                        new: None,
-                                        prev_hash: String::new(),
-                                    },
-                                )
-                                .map_err(sql)?;
-                        }
-                    }
-                }
-            }
+    Store::create_new(path, |store| {
+        store.import_instrument(&instrument)?;
+        let instrument_id = store.instrument_db_id(&instrument.id, &instrument.version)?;
+        let mut g = Generator {
+            rng: ChaCha8Rng::seed_from_u64(seed),
+            bulk: store.bulk()?,
+            instrument: &instrument,
+            instrument_id,
+            only,
+            tick: 0,
+            out: Generated::default(),
+        };
+        g.agencies(scale)?;
+        out = g.finish()?;
+        Ok(())
+    })
+    .map_err(|e| match e {
+        StoreError::Io { source, .. } if source.kind() == std::io::ErrorKind::AlreadyExists => {
+            exists()
         }
-    }
-    // The observations made every product's digest stale (src/store/digest.rs).
-    crate::store::digest::refresh_stale(&tx).map_err(sql)?;
-    tx.commit().map_err(sql)?;
-    out.audit_rows = chain.seq as usize;
+        e => e,
+    })?;
     Ok(out)
 }
 
-/// The audit chain being written: numbers and links each row to the one before.
-struct Chain {
-    seq: i64,
-    prev_hash: String,
+/// The generator at work. Every random draw is made whether or not its rows are
+/// written, so that an office's part holds exactly what the whole set holds for its
+/// agencies; the draws are made in one fixed order (a seed's data never changes).
+struct Generator<'a, 's> {
+    rng: ChaCha8Rng,
+    bulk: Bulk<'s>,
+    instrument: &'a Instrument,
+    instrument_id: i64,
+    /// The office whose agencies are written; None: all.
+    only: Option<usize>,
+    /// Observations and finalizations drawn so far, written or not: their time.
+    tick: u64,
+    out: Generated,
 }
 
-impl Chain {
-    fn push(
-        &mut self,
-        stmt: &mut rusqlite::Statement<'_>,
-        mut row: AuditRow,
-    ) -> rusqlite::Result<()> {
-        self.seq += 1;
-        row.seq = self.seq;
-        row.prev_hash = std::mem::take(&mut self.prev_hash);
-        self.prev_hash = row.insert(stmt)?;
+/// An agency being generated, as its units and products need it.
+struct AgencyDraw {
+    /// Its database id; 0 when it is not written.
+    id: i64,
+    code: String,
+    name: String,
+    write: bool,
+    assessor: String,
+    /// Its compliance level (0..1): drives its zone.
+    quality: f64,
+}
+
+impl Generator<'_, '_> {
+    /// Every agency of the scale, kind by kind.
+    fn agencies(&mut self, scale: Scale) -> Result<()> {
+        let units_per_agency =
+            Uniform::new_inclusive(4usize, 14).map_err(|e| StoreError::Refused(e.to_string()))?;
+        let mut n = 0usize;
+        for (kind, count) in scale.kinds() {
+            for k in 0..count {
+                let write = self.only.is_none_or(|o| o == office_of(kind, k, n));
+                let province = PROVINCES[(k + n) % PROVINCES.len()];
+                n += 1;
+                self.agency(kind, k, province, write, &units_per_agency)?;
+            }
+        }
         Ok(())
+    }
+
+    /// The `k`-th agency of a kind, its units and products.
+    fn agency(
+        &mut self,
+        kind: Kind,
+        k: usize,
+        province: &str,
+        write: bool,
+        units_per_agency: &Uniform<usize>,
+    ) -> Result<()> {
+        let (code, name) = agency_name(&mut self.rng, kind, k, province);
+        let id = if write {
+            self.out.agencies += 1;
+            self.bulk
+                .agency(&code, &name, kind.as_str(), self.instrument_id)?
+        } else {
+            0
+        };
+        let rng = &mut self.rng;
+        let assessor = format!("Asisten {} {}", province, rng.random_range(1..=4));
+        // The agency's compliance level drives its zone: spread over red..green.
+        let quality: f64 = rng.random_range(0.25..1.0f64).powf(0.7);
+        let n_units = units_per_agency.sample(rng);
+        let mut chosen: Vec<usize> = (0..UNITS.len()).collect();
+        chosen.sort_by_key(|_| rng.random::<u32>());
+        let agency = AgencyDraw {
+            id,
+            code,
+            name,
+            write,
+            assessor,
+            quality,
+        };
+        for (ui, &ut) in chosen.iter().cycle().take(n_units).enumerate() {
+            self.unit(&agency, ui, ut)?;
+        }
+        Ok(())
+    }
+
+    /// The `ui`-th unit of an agency, of type `UNITS[ut]`, and its products.
+    fn unit(&mut self, agency: &AgencyDraw, ui: usize, ut: usize) -> Result<()> {
+        let (ucode, uname, products) = UNITS[ut];
+        let ucode = if ui >= UNITS.len() {
+            format!("{ucode}-{}", ui / UNITS.len() + 1)
+        } else {
+            ucode.to_string()
+        };
+        let unit_id = if agency.write {
+            self.out.units += 1;
+            let name = format!("{uname} {}", agency.name.trim_start_matches("Pemerintah "));
+            self.bulk.unit(agency.id, &ucode, &name)?
+        } else {
+            0
+        };
+        let quality = (agency.quality + self.rng.random_range(-0.15..0.15f64)).clamp(0.05, 1.0);
+        let n_products = self.rng.random_range(5..=10usize);
+        for pi in 0..n_products {
+            let base = products[pi % products.len()];
+            let pcode = if pi >= products.len() {
+                format!("{base}-{}", pi / products.len() + 1)
+            } else {
+                base.to_string()
+            };
+            let path = format!("{}/{ucode}/{pcode}", agency.code);
+            self.product(agency, unit_id, &pcode, &path, quality)?;
+        }
+        Ok(())
+    }
+
+    /// A product, its observations (some products are still being assessed) and, for
+    /// some, its finalization.
+    fn product(
+        &mut self,
+        agency: &AgencyDraw,
+        unit_id: i64,
+        code: &str,
+        path: &str,
+        quality: f64,
+    ) -> Result<()> {
+        let finalized = self.rng.random_bool(0.3);
+        let product_id = if agency.write {
+            self.out.products += 1;
+            self.bulk.product(unit_id, code, &code.replace('-', " "))?
+        } else {
+            0
+        };
+        let answered_share = if finalized || self.rng.random_bool(0.8) {
+            1.0
+        } else {
+            self.rng.random_range(0.2..0.9f64)
+        };
+        let instrument = self.instrument;
+        for ind in &instrument.indicators {
+            if !self.rng.random_bool(answered_share) {
+                continue;
+            }
+            self.tick += 1;
+            let (value, na, note) = self.observation(ind, quality);
+            if agency.write {
+                self.write_observation(agency, product_id, path, ind, value, na, &note)?;
+            }
+        }
+        if finalized {
+            self.tick += 1;
+            if agency.write {
+                let at = stamp(self.tick);
+                self.bulk.finalize(product_id, &at, &agency.assessor)?;
+                self.bulk.audit(&Entry {
+                    at: &at,
+                    who: &agency.assessor,
+                    product: path,
+                    indicator: None,
+                    action: "finalize",
+                    old: None,
+                    new: None,
+                })?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Draws an observation of an indicator: (value, not applicable, note).
+    fn observation(&mut self, ind: &Indicator, quality: f64) -> (Option<i64>, bool, String) {
+        let rng = &mut self.rng;
+        let na = rng.random_bool(0.03);
+        let value: Option<i64> = if na {
+            None
+        } else {
+            let p = (quality * 1.15 - 0.05).clamp(0.0, 1.0);
+            Some(if ind.max == 1 {
+                i64::from(rng.random_bool(p))
+            } else {
+                (0..ind.max).filter(|_| rng.random_bool(p)).count() as i64
+            })
+        };
+        let note = if rng.random_bool(0.1) {
+            note(rng)
+        } else {
+            String::new()
+        };
+        (value, na, note)
+    }
+
+    /// Writes an observation with its audit rows (the value, and the note if any).
+    #[allow(clippy::too_many_arguments)]
+    fn write_observation(
+        &mut self,
+        agency: &AgencyDraw,
+        product_id: i64,
+        path: &str,
+        ind: &Indicator,
+        value: Option<i64>,
+        na: bool,
+        note: &str,
+    ) -> Result<()> {
+        let at = stamp(self.tick);
+        let who = &agency.assessor;
+        self.bulk
+            .observation(product_id, &ind.id, value, na, note, &at, who)?;
+        self.out.observations += 1;
+        let new = if na {
+            "N/A".to_string()
+        } else {
+            value.map(|v| v.to_string()).unwrap_or_default()
+        };
+        let mut entries = vec![("value", new.as_str())];
+        if !note.is_empty() {
+            entries.push(("note", note));
+        }
+        for (action, new) in entries {
+            self.bulk.audit(&Entry {
+                at: &at,
+                who,
+                product: path,
+                indicator: Some(&ind.id),
+                action,
+                old: Some(""),
+                new: Some(new),
+            })?;
+        }
+        Ok(())
+    }
+
+    /// Writes the digests and commits.
+    fn finish(self) -> Result<Generated> {
+        let mut out = self.out;
+        out.audit_rows = usize::try_from(self.bulk.finish()?).unwrap_or(usize::MAX);
+        Ok(out)
+    }
+}
+
+/// The code and name of the `k`-th agency of a kind (a name may take random draws).
+fn agency_name(rng: &mut ChaCha8Rng, kind: Kind, k: usize, province: &str) -> (String, String) {
+    match kind {
+        Kind::Kementerian => (
+            format!("K{:03}", k + 1),
+            format!(
+                "{} {}",
+                MINISTRIES[k % MINISTRIES.len()],
+                if k >= MINISTRIES.len() {
+                    format!("(Ditjen {})", k / MINISTRIES.len())
+                } else {
+                    String::new()
+                }
+            )
+            .trim()
+            .to_string(),
+        ),
+        Kind::Lembaga => (
+            format!("L{:03}", k + 1),
+            format!("Badan {}", place_name(rng)),
+        ),
+        Kind::Pemprov => (
+            format!("{}", 11 + k),
+            format!("Pemerintah Provinsi {province}"),
+        ),
+        Kind::Pemkot => (
+            format!("{}{:02}", 11 + k % 34, 71 + k / 34),
+            format!("Pemerintah Kota {}", place_name(rng)),
+        ),
+        Kind::Pemkab => (
+            format!("{}{:02}", 11 + k % 34, 1 + k / 34),
+            format!("Pemerintah Kabupaten {}", place_name(rng)),
+        ),
     }
 }
 

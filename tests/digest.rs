@@ -33,22 +33,35 @@ fn products(ds: &Dataset) -> Vec<String> {
 }
 
 /// The dataset as loaded, and as loaded with every digest thrown away (so from the
-/// observations alone); the database is left as it was.
+/// observations alone); the database is left as it was (the digests are thrown away
+/// in a copy).
 fn both_ways(path: &Path) -> (Vec<String>, Vec<String>) {
-    let store = Store::open(path).expect("open");
-    let cached = products(&store.load().expect("load"));
-    let tx = store.conn().unchecked_transaction().expect("tx");
-    tx.execute("UPDATE product SET digest = NULL", [])
+    let cached = products(&Store::open(path).expect("open").load().expect("load"));
+    let copy = path.with_extension("plain.db");
+    let _ = std::fs::remove_file(&copy);
+    let conn = sqlite(path);
+    conn.execute("VACUUM INTO ?1", [copy.to_str().expect("utf-8 path")])
+        .expect("copy");
+    sqlite(&copy)
+        .execute("UPDATE product SET digest = NULL", [])
         .expect("drop digests");
-    let plain = products(&store.load().expect("load from observations"));
-    drop(tx); // rolled back: the digests are back
+    let plain = products(
+        &Store::open(&copy)
+            .expect("open the copy")
+            .load()
+            .expect("load from observations"),
+    );
+    std::fs::remove_file(&copy).expect("remove the copy");
     (cached, plain)
 }
 
+/// A connection of the test's own, as a person with sqlite3 would open the file.
+fn sqlite(path: &Path) -> rusqlite::Connection {
+    rusqlite::Connection::open(path).expect("open with sqlite")
+}
+
 fn stale(path: &Path) -> i64 {
-    Store::open(path)
-        .expect("open")
-        .conn()
+    sqlite(path)
         .query_row(
             "SELECT count(*) FROM product WHERE digest IS NULL",
             [],
@@ -123,8 +136,7 @@ fn every_change_keeps_the_digest_exact() {
     store
         .record(&other, &inst.indicators[0], Some(Value::Level(1)), None)
         .unwrap();
-    let fresh: bool = store
-        .conn()
+    let fresh: bool = sqlite(&db)
         .query_row(
             "SELECT digest IS NOT NULL FROM product WHERE id = ?1",
             [product.db_id],
@@ -137,8 +149,7 @@ fn every_change_keeps_the_digest_exact() {
     // Scores through the digest equal scores from the observations.
     let (cached, plain) = {
         let a = store.load().unwrap();
-        store
-            .conn()
+        sqlite(&db)
             .execute("UPDATE product SET digest = NULL", [])
             .unwrap();
         let b = store.load().unwrap();
@@ -159,8 +170,7 @@ fn a_write_outside_patuh_makes_the_product_stale_not_wrong() {
     let p = ProductIx::new(ds.products.len() / 2);
     let id = ds.instrument_of_product(p).indicators[0].id.clone();
     // As a tool (or a person with sqlite3) would: not through patuh.
-    store
-        .conn()
+    sqlite(&db)
         .execute(
             "INSERT INTO observation (product_id, indicator, value, na, note, updated_at, updated_by)
              VALUES (?1, ?2, NULL, 1, 'luar', 'x', 'y')
@@ -174,8 +184,7 @@ fn a_write_outside_patuh_makes_the_product_stale_not_wrong() {
     assert_eq!(loaded.products[p].notes[0], "luar");
     assert_exact(&db);
     // Deleting every observation of a product by hand: stale too, and unanswered.
-    store
-        .conn()
+    sqlite(&db)
         .execute(
             "DELETE FROM observation WHERE product_id = ?1",
             [ds.products[p].db_id],
@@ -210,10 +219,9 @@ fn upgrading_an_older_database_writes_every_digest() {
         )
         .unwrap();
     }
+    drop(Store::open(&db).unwrap());
     assert_eq!(stale(&db), 0, "the upgrade writes every digest");
-    let index: i64 = Store::open(&db)
-        .unwrap()
-        .conn()
+    let index: i64 = sqlite(&db)
         .query_row(
             "SELECT count(*) FROM sqlite_schema WHERE name = 'audit_by_product'",
             [],
@@ -236,8 +244,7 @@ fn the_central_merge_keeps_digests_exact_and_rebuilds_the_whole() {
         let part = dir.path().join(format!("part{office}.db"));
         generate_office(&part, Scale::Province, 8, office).unwrap();
         let s = Store::open(&part).unwrap();
-        let agencies: i64 = s
-            .conn()
+        let agencies: i64 = sqlite(&part)
             .query_row("SELECT count(*) FROM agency", [], |r| r.get(0))
             .unwrap();
         if agencies == 0 {
@@ -272,14 +279,12 @@ fn digests_of_an_instrument_edited_by_hand_are_not_trusted() {
     let before = products(&store.load().unwrap());
     // Reverse the order of the indicators in the stored body, keeping its sha256:
     // digests written in the old order must not be read in the new one.
-    let body: String = store
-        .conn()
+    let body: String = sqlite(&db)
         .query_row("SELECT body FROM instrument", [], |r| r.get(0))
         .unwrap();
     let mut v: serde_json::Value = serde_json::from_str(&body).unwrap();
     v["indicators"].as_array_mut().unwrap().reverse();
-    store
-        .conn()
+    sqlite(&db)
         .execute("UPDATE instrument SET body = ?1", [v.to_string()])
         .unwrap();
     let after = store.load().unwrap();

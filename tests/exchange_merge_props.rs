@@ -109,7 +109,8 @@ const PATH: &str = "(SELECT a.code || '/' || u.code || '/' || p.code FROM produc
 /// The consolidated content, free of row ids and merge times (the import log is a
 /// log of when files came in, not a result).
 fn content(store: &Store) -> Vec<String> {
-    let c = store.conn();
+    // Read as a person with sqlite3 would, on a connection of the test's own.
+    let c = &rusqlite::Connection::open(store.path()).unwrap();
     let mut out = Vec::new();
     for sql in [
         "SELECT code, version, sha256, body FROM instrument".to_string(),
@@ -228,5 +229,123 @@ proptest! {
         }
         drop(store);
         prop_assert!(before == snapshot(&db), "merging again changed the file");
+    }
+}
+
+/// Two merges creating the same new central database at once (two offices' files
+/// merged the moment they arrive): both succeed, and the database holds what merging
+/// the two files one after the other gives. Until the file exists, each builds one
+/// under a name of its own; the one that comes second opens the one linked first.
+#[test]
+fn two_merges_creating_one_central_database_at_once_both_succeed() {
+    let files = exports();
+    // Siti's a1 and Citra's c1: two assessors, each new to the database.
+    let pair = [&files[0], &files[4]];
+    let dir = tempfile::tempdir().unwrap();
+    let expected = merge_in(&[0, 4], dir.path()).0;
+    for round in 0..20 {
+        let db = dir.path().join(format!("race-{round}.db"));
+        let start = std::sync::Barrier::new(pair.len());
+        let outcomes: Vec<Result<Outcome, ExchangeError>> = std::thread::scope(|s| {
+            let running: Vec<_> = pair
+                .iter()
+                .map(|(name, v)| {
+                    let (start, db) = (&start, &db);
+                    s.spawn(move || {
+                        start.wait();
+                        let mut store = open_central(db)?;
+                        merge_verified(&mut store, v, name, None)
+                    })
+                })
+                .collect();
+            running.into_iter().map(|t| t.join().unwrap()).collect()
+        });
+        for o in &outcomes {
+            assert!(matches!(o, Ok(Outcome::Merged(_))), "round {round}: {o:?}");
+        }
+        assert_eq!(
+            content(&Store::open(&db).unwrap()),
+            expected,
+            "round {round}"
+        );
+    }
+    let leftovers: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains(".new-"))
+        .collect();
+    assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
+}
+
+/// A full disk during a merge (the process may write no file past 64 KiB, as on a
+/// disk with no room left): the merge says so, naming the central database, and
+/// nothing of the file is merged; the database is unchanged and still passes `check`.
+#[test]
+fn a_full_disk_during_a_merge_says_so_and_changes_nothing() {
+    let world = World::new();
+    let ws = world.workstation("siti", "Siti Rahma", "ASN-001");
+    world.record("siti", &ws, "81/DPMPTSP/NIB", "persyaratan", "1");
+    let file = world.export("siti", &ws, "siti.patuh", &[]);
+    let central = world.path("central.db");
+    drop(open_central(&central).unwrap());
+    let before = patuh_dump(&central);
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("patuh"));
+    cmd.env_clear()
+        .env("HOME", world.path("home-central"))
+        .env("XDG_DATA_HOME", world.path("home-central/data"))
+        .env("LANG", "C")
+        .args(["central", "merge", "--db", s(&central), s(&file)]);
+    limit_file_size(&mut cmd, 64 * 1024);
+    let out = cmd.output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("central.db"), "{err}");
+    assert!(
+        err.contains("is it full") && err.contains("not saved"),
+        "{err}"
+    );
+    assert!(!err.contains("database error"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(patuh_dump(&central), before, "nothing was merged");
+    world.ok("central", &["--db", s(&central), "check"]);
+    // With room again, the same file merges.
+    world.ok(
+        "central",
+        &["central", "merge", "--db", s(&central), s(&file)],
+    );
+}
+
+/// Every row of every table of a database, read as sqlite3 would.
+fn patuh_dump(db: &Path) -> Vec<String> {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    let tables: Vec<String> = conn
+        .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    tables
+        .iter()
+        .flat_map(|t| rows(&conn, &format!("SELECT '{t}', * FROM \"{t}\"")))
+        .collect()
+}
+
+/// No file written by the command may grow past `bytes` (RLIMIT_FSIZE): what a full
+/// disk looks like to the program (patuh ignores SIGXFSZ, so the write fails).
+fn limit_file_size(cmd: &mut std::process::Command, bytes: u64) {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: setrlimit is async-signal-safe.
+    unsafe {
+        cmd.pre_exec(move || {
+            let lim = libc::rlimit {
+                rlim_cur: bytes,
+                rlim_max: libc::RLIM_INFINITY,
+            };
+            if libc::setrlimit(libc::RLIMIT_FSIZE, &lim) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
     }
 }

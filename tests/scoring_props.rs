@@ -90,7 +90,6 @@ fn instrument(shape: &Shape) -> Instrument {
             .collect(),
         canonical: String::new(),
         sha256: String::new(),
-        int_weights: Default::default(),
     }
 }
 

@@ -56,23 +56,6 @@ fn a_new_file_is_complete_private_and_current() {
 }
 
 #[test]
-fn pragmas_are_set_on_open() {
-    let (_dir, db) = temp_db();
-    let store = Store::open_or_create(&db).unwrap();
-    let c = store.conn();
-    let sync: i64 = c.query_row("PRAGMA synchronous", [], |r| r.get(0)).unwrap();
-    let fk: i64 = c
-        .query_row("PRAGMA foreign_keys", [], |r| r.get(0))
-        .unwrap();
-    let busy: i64 = c
-        .query_row("PRAGMA busy_timeout", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(sync, 2, "synchronous=FULL");
-    assert_eq!(fk, 1);
-    assert!(busy >= 1000);
-}
-
-#[test]
 fn an_unmigrated_patuh_file_is_migrated() {
     let (_dir, db) = temp_db();
     {
@@ -158,15 +141,73 @@ fn refuses_a_newer_schema() {
     assert!(msg.contains("newer patuh"), "{msg}");
 }
 
-fn checkpointed_demo(db: &Path) {
-    let store = demo_store(db);
-    store
-        .conn()
-        .execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")
+/// A schema version set back by hand (`PRAGMA user_version = 2` on a current file)
+/// would make the upgrade add columns that are there already ("duplicate column name:
+/// digest"): the file is refused, untouched, with the version its tables are and the
+/// command that sets it back; and that command works.
+#[test]
+fn a_schema_version_that_does_not_match_the_tables_is_refused_with_the_fix() {
+    let (dir, db) = temp_db();
+    checkpointed_demo(&db);
+    let before = dump(&db);
+    let set_version = |v: i32| {
+        let conn = rusqlite::Connection::open(&db).unwrap();
+        conn.pragma_update(None, "user_version", v).unwrap();
+    };
+    for claimed in [0, 2, 3] {
+        set_version(claimed);
+        let msg = assert_refused_untouched(&db, |e| matches!(e, StoreError::SchemaMismatch { .. }));
+        assert!(
+            msg.contains(&format!("schema version {SCHEMA_VERSION}"))
+                && msg.contains(&format!("says {claimed}"))
+                && msg.contains(&format!("PRAGMA user_version = {SCHEMA_VERSION}")),
+            "{msg}"
+        );
+        assert!(!msg.contains("duplicate column"), "{msg}");
+    }
+    // The command line says the same, with exit 1.
+    let out = patuh(dir.path())
+        .arg("--db")
+        .arg(&db)
+        .arg("score")
+        .output()
         .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("patuh.db") && err.contains("PRAGMA user_version"),
+        "{err}"
+    );
+    // The fix named works, and nothing was lost.
+    set_version(SCHEMA_VERSION);
+    let store = Store::open(&db).unwrap();
+    assert!(store.check().unwrap().is_empty());
     drop(store);
+    assert_eq!(dump(&db), before);
+
+    // Tables of no version at all (one of patuh's dropped): restore from a backup.
+    rusqlite::Connection::open(&db)
+        .unwrap()
+        .execute_batch("DROP TABLE name_source")
+        .unwrap();
+    let msg = assert_refused_untouched(&db, |e| {
+        matches!(
+            e,
+            StoreError::SchemaMismatch {
+                tables_of: None,
+                ..
+            }
+        )
+    });
+    assert!(msg.contains("Restore it from a backup"), "{msg}");
+}
+
+fn checkpointed_demo(db: &Path) {
+    drop(demo_store(db));
     // Leave it in rollback mode so no side files are expected while it is closed.
     let conn = rusqlite::Connection::open(db).unwrap();
+    conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")
+        .unwrap();
     conn.pragma_update(None, "journal_mode", "DELETE").unwrap();
 }
 
@@ -296,8 +337,8 @@ fn out_of_range_and_finalized_are_refused_without_change() {
     assert!(store.reopen(&p, "  ").is_err());
     store.reopen(&p, "Salah centang, diperbaiki").unwrap();
     store.record(&p, ind, Some(Value::Level(1)), None).unwrap();
-    let reasons: Vec<Option<String>> = store
-        .conn()
+    let reasons: Vec<Option<String>> = rusqlite::Connection::open(&db)
+        .unwrap()
         .prepare("SELECT new FROM audit WHERE action = 'reopen'")
         .unwrap()
         .query_map([], |r| r.get(0))
@@ -487,8 +528,9 @@ fn a_value_change_writes_two_pages_even_beside_a_note() {
     // product also marks it, a page of `product`).
     store.record(&p, ind, Some(Value::Level(0)), None).unwrap();
     let wal = db.with_file_name(format!("{}-wal", db.file_name().unwrap().to_string_lossy()));
-    store
-        .conn()
+    // From a connection of its own, as sqlite3 would: the store holds no transaction.
+    rusqlite::Connection::open(&db)
+        .unwrap()
         .execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")
         .unwrap();
     let commits = 20u64;

@@ -113,8 +113,6 @@ pub struct Instrument {
     pub canonical: String,
     /// SHA-256 of `canonical`, lowercase hex.
     pub sha256: String,
-    /// The weights in integer form, computed on first use by the scoring engine.
-    pub int_weights: std::sync::OnceLock<Option<super::scoring::IntWeights>>,
 }
 
 impl Instrument {
@@ -291,7 +289,6 @@ fn build(c: &mut Checker, value: &Value) -> Option<Instrument> {
         bands,
         canonical,
         sha256,
-        int_weights: Default::default(),
     })
 }
 

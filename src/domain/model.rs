@@ -14,7 +14,7 @@ use std::str::FromStr;
 use num_rational::BigRational;
 
 use super::instrument::{Aggregate, Band, Indicator, Instrument};
-use super::scoring::{Mean, ProductScore, Rounded, Value, score_product};
+use super::scoring::{Mean, ProductScore, Rounded, Scorer, Value};
 
 /// A typed position in a list of the dataset.
 pub trait Ix: Copy + Eq + Ord + fmt::Debug {
@@ -305,8 +305,13 @@ pub struct Dataset {
 
 impl Dataset {
     pub fn instrument_of_product(&self, p: ProductIx) -> &Instrument {
+        &self.instruments[self.instrument_index_of_product(p)]
+    }
+
+    /// The place in `instruments` of the instrument a product is assessed with.
+    pub fn instrument_index_of_product(&self, p: ProductIx) -> usize {
         let a = self.units[self.products[p].unit].agency;
-        &self.instruments[self.agencies[a].instrument]
+        self.agencies[a].instrument
     }
 
     pub fn instrument_of_agency(&self, a: AgencyIx) -> &Instrument {
@@ -397,6 +402,9 @@ struct AgencyAcc {
 /// Scores of every product, unit and agency, kept up to date one product at a time.
 #[derive(Debug, Clone, Default)]
 pub struct ScoreBook {
+    /// One per instrument of the dataset, in its order: the scoring engine's
+    /// preparation of each, made once (not kept in the instruments).
+    scorers: Vec<Scorer>,
     products: IxVec<ProductIx, ProductScore>,
     units: IxVec<UnitIx, UnitAcc>,
     agencies: IxVec<AgencyIx, AgencyAcc>,
@@ -405,10 +413,14 @@ pub struct ScoreBook {
 impl ScoreBook {
     /// Scores everything from scratch.
     pub fn compute(ds: &Dataset) -> ScoreBook {
+        let scorers: Vec<Scorer> = ds.instruments.iter().map(Scorer::new).collect();
         let products: IxVec<ProductIx, ProductScore> = ds
             .products
             .ids()
-            .map(|p| score_product(ds.instrument_of_product(p), &ds.products[p].values))
+            .map(|p| {
+                let i = ds.instrument_index_of_product(p);
+                scorers[i].score(&ds.instruments[i], &ds.products[p].values)
+            })
             .collect();
         let mut units: IxVec<UnitIx, UnitAcc> = vec![UnitAcc::default(); ds.units.len()].into();
         for (p, ps) in products.iter_enumerated() {
@@ -431,6 +443,7 @@ impl ScoreBook {
             a.total += acc.total;
         }
         ScoreBook {
+            scorers,
             products,
             units,
             agencies,
@@ -440,7 +453,13 @@ impl ScoreBook {
     /// Rescores one product and adjusts only its unit and agency (exact, so the result
     /// is the same as [`ScoreBook::compute`]).
     pub fn update_product(&mut self, ds: &Dataset, p: ProductIx) {
-        let new = score_product(ds.instrument_of_product(p), &ds.products[p].values);
+        let i = ds.instrument_index_of_product(p);
+        let instrument = &ds.instruments[i];
+        let values = &ds.products[p].values;
+        let new = match self.scorers.get(i) {
+            Some(scorer) => scorer.score(instrument, values),
+            None => Scorer::new(instrument).score(instrument, values),
+        };
         let old = std::mem::replace(&mut self.products[p], new.clone());
         let u = ds.products[p].unit;
         let a = ds.units[u].agency;

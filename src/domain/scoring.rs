@@ -8,7 +8,7 @@ use num_bigint::BigInt;
 use num_integer::Integer;
 use num_rational::{BigRational, Ratio};
 use num_traits::CheckedAdd;
-use num_traits::{One, Signed, ToPrimitive, Zero};
+use num_traits::{Signed, ToPrimitive, Zero};
 
 use super::instrument::Instrument;
 
@@ -95,24 +95,47 @@ fn ratio(n: u32, d: u32) -> BigRational {
 
 /// Scores one product. `values[i]` is the value of `instrument.indicators[i]`; missing
 /// entries count as unanswered, values above an indicator's max are capped at it.
+/// Scoring many products of one instrument goes through one [`Scorer`] instead.
 pub fn score_product(instrument: &Instrument, values: &[Value]) -> ProductScore {
-    let total = instrument.indicators.len() as u32;
-    let answered = (0..instrument.indicators.len())
-        .filter(|&i| values.get(i).is_some_and(|v| v.is_answered()))
-        .count() as u32;
-    let fast = instrument
-        .int_weights
-        .get_or_init(|| IntWeights::of(instrument))
-        .as_ref()
-        .and_then(|w| w.score(instrument, values));
-    let score = match fast {
-        Some(score) => score,
-        None => score_exact(instrument, values),
-    };
-    ProductScore {
-        score,
-        answered,
-        total,
+    Scorer::new(instrument).score(instrument, values)
+}
+
+/// What scoring prepares once per instrument (its weights in integer form), kept by
+/// whoever scores many products with it ([`crate::domain::model::ScoreBook`] keeps one
+/// per instrument of its dataset, [`next_zone`] one per call). It lives here and not in
+/// [`Instrument`], so that the instrument knows nothing of the scoring engine.
+#[derive(Debug, Clone)]
+pub struct Scorer {
+    /// None when the instrument's numbers are too large for the integer path.
+    weights: Option<IntWeights>,
+}
+
+impl Scorer {
+    pub fn new(instrument: &Instrument) -> Scorer {
+        Scorer {
+            weights: IntWeights::of(instrument),
+        }
+    }
+
+    /// [`score_product`] for a product of the instrument this scorer was made for.
+    pub fn score(&self, instrument: &Instrument, values: &[Value]) -> ProductScore {
+        let total = instrument.indicators.len() as u32;
+        let answered = (0..instrument.indicators.len())
+            .filter(|&i| values.get(i).is_some_and(|v| v.is_answered()))
+            .count() as u32;
+        let fast = self
+            .weights
+            .as_ref()
+            .and_then(|w| w.score(instrument, values));
+        let score = match fast {
+            Some(score) => score,
+            None => score_exact(instrument, values),
+        };
+        ProductScore {
+            score,
+            answered,
+            total,
+        }
     }
 }
 
@@ -162,7 +185,7 @@ pub fn score_exact(instrument: &Instrument, values: &[Value]) -> Option<BigRatio
 /// every value step times the lcm of the scale maxima), so a product is scored with a
 /// few integer sums and one fraction: exact, and fast enough for a nation.
 #[derive(Debug, Clone)]
-pub struct IntWeights {
+struct IntWeights {
     /// Per indicator: its dimension's numerator grows by `coef * value`.
     coef: Vec<i128>,
     /// Per indicator: what it adds to its dimension's denominator when applicable.
@@ -174,22 +197,31 @@ pub struct IntWeights {
 /// Bound on every precomputed integer, so sums and products stay far from overflow.
 const INT_LIMIT: i128 = 1 << 40;
 
-fn to_int(x: &BigRational, scale: &BigInt) -> Option<i128> {
-    let scaled = x * BigRational::from_integer(scale.clone());
-    if !scaled.is_integer() {
+/// `x * scale` as a bounded integer, where `scale` is a multiple of `x`'s denominator.
+/// On machine integers (no rational arithmetic): preparing a [`Scorer`] is done at
+/// every frame that shows the path to the next zone. None when it does not fit, and
+/// the scorer then takes the exact path.
+fn to_int(x: &BigRational, scale: i128) -> Option<i128> {
+    let (n, d) = (x.numer().to_i128()?, x.denom().to_i128()?);
+    if d <= 0 || scale % d != 0 {
         return None;
     }
-    let v = scaled.to_integer().to_i128()?;
+    let v = n.checked_mul(scale / d)?;
     (v > 0 && v < INT_LIMIT).then_some(v)
+}
+
+/// The least common multiple of the denominators, when it fits a machine integer.
+fn common_denominator<'a>(mut xs: impl Iterator<Item = &'a BigRational>) -> Option<i128> {
+    xs.try_fold(1i128, |acc, x| {
+        let d = x.denom().to_i128().filter(|d| *d > 0)?;
+        (acc / acc.gcd(&d)).checked_mul(d)
+    })
 }
 
 impl IntWeights {
     /// None when the instrument's numbers are too large for the integer path.
-    pub fn of(instrument: &Instrument) -> Option<IntWeights> {
-        let weight_den = instrument
-            .indicators
-            .iter()
-            .fold(BigInt::one(), |acc, i| acc.lcm(i.weight.denom()));
+    fn of(instrument: &Instrument) -> Option<IntWeights> {
+        let weight_den = common_denominator(instrument.indicators.iter().map(|i| &i.weight))?;
         let max_lcm = instrument
             .indicators
             .iter()
@@ -200,7 +232,7 @@ impl IntWeights {
         let mut coef = Vec::with_capacity(instrument.indicators.len());
         let mut full = Vec::with_capacity(instrument.indicators.len());
         for ind in &instrument.indicators {
-            let w = to_int(&ind.weight, &weight_den)?;
+            let w = to_int(&ind.weight, weight_den)?;
             let c = w.checked_mul(max_lcm / i128::from(ind.max))?;
             let f = w.checked_mul(max_lcm)?;
             if f >= INT_LIMIT {
@@ -210,16 +242,17 @@ impl IntWeights {
             full.push(f);
         }
         let dim_weight = if instrument.has_dimension_weights() {
-            let den = instrument
-                .dimensions
-                .iter()
-                .filter_map(|d| d.weight.as_ref())
-                .fold(BigInt::one(), |acc, w| acc.lcm(w.denom()));
+            let den = common_denominator(
+                instrument
+                    .dimensions
+                    .iter()
+                    .filter_map(|d| d.weight.as_ref()),
+            )?;
             Some(
                 instrument
                     .dimensions
                     .iter()
-                    .map(|d| d.weight.as_ref().and_then(|w| to_int(w, &den)))
+                    .map(|d| d.weight.as_ref().and_then(|w| to_int(w, den)))
                     .collect::<Option<Vec<i128>>>()?,
             )
         } else {
@@ -309,7 +342,8 @@ pub struct NextZone {
 /// The product score is linear in the values for a fixed set of N/A, so gains add up
 /// and taking the largest gains first gives the smallest set.
 pub fn next_zone(instrument: &Instrument, values: &[Value]) -> Option<NextZone> {
-    let current = score_product(instrument, values).score?;
+    let scorer = Scorer::new(instrument);
+    let current = scorer.score(instrument, values).score?;
     let rounded = Rounded::of(&current);
     let band = instrument.band_index(rounded.0) + 1;
     let target = &instrument.bands.get(band)?.min;
@@ -328,7 +362,7 @@ pub fn next_zone(instrument: &Instrument, values: &[Value]) -> Option<NextZone> 
             continue;
         }
         trial[i] = Value::Level(ind.max);
-        if let Some(s) = score_product(instrument, &trial).score {
+        if let Some(s) = scorer.score(instrument, &trial).score {
             let gain = s - &current;
             if gain.is_positive() {
                 gains.push((gain, i));

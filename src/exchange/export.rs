@@ -5,8 +5,6 @@
 use std::collections::{BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
 
-use rusqlite::params;
-
 use super::bundle::{
     self, AgencyEntry, Assessor, AuditContent, AuditEntry, EvidenceEntry, FORMAT, FORMAT_VERSION,
     InstrumentEntry, InstrumentRef, ObservationEntry, Payload, ProductEntry, ScoreEntry, UnitEntry,
@@ -15,8 +13,8 @@ use super::crypt;
 use super::keys::{Identity, keys_dir};
 use super::{ExchangeError, Result, write_atomic, write_atomic_file};
 use crate::domain::Instrument;
-use crate::domain::model::{AgencyIx, ScoreBook, Summary};
-use crate::store::{ChainCheck, Store, audit};
+use crate::domain::model::{AgencyIx, Dataset, ProductIx, ScoreBook, Summary};
+use crate::store::{ChainCheck, Store};
 
 /// The `meta` key that marks a central database, and its value (defined in the store,
 /// whose check needs them too).
@@ -181,143 +179,26 @@ fn collect(
             "{db} is a central database; exports are made on the assessors' workstations"
         )));
     }
-    let conn = store.conn();
-    let sql = |e| ExchangeError::Store(store.sql(e));
     let ds = store.load()?;
     if ds.agencies.is_empty() {
         return Err(ExchangeError::Invalid(format!(
             "{db} has no agencies to export; import an assignment first"
         )));
     }
-    let chosen: Vec<AgencyIx> = if codes.is_empty() {
-        ds.agencies.ids().collect()
-    } else {
-        let mut seen = BTreeSet::new();
-        let mut out = Vec::new();
-        for code in codes {
-            let a = ds.find_agency(code).ok_or_else(|| {
-                ExchangeError::Invalid(format!(
-                    "no agency {code} in {db}; see the codes with `patuh score`"
-                ))
-            })?;
-            if seen.insert(a) {
-                out.push(a);
-            }
-        }
-        out.sort_unstable();
-        out
-    };
+    let chosen = chosen_agencies(&ds, codes, &db)?;
     let book = ScoreBook::compute(&ds);
     let mut instruments: Vec<InstrumentEntry> = Vec::new();
     let mut agencies = Vec::new();
     let mut exported_paths = HashSet::new();
-    let mut obs_stmt = conn
-        .prepare(
-            "SELECT indicator, value, na, note, updated_at, updated_by FROM observation
-             WHERE product_id = ?1 ORDER BY indicator",
-        )
-        .map_err(sql)?;
-    let mut ev_stmt = conn
-        .prepare(
-            "SELECT indicator, reference, size, sha256, added_at, added_by FROM evidence
-             WHERE product_id = ?1 ORDER BY id",
-        )
-        .map_err(sql)?;
-    let mut fin_stmt = conn
-        .prepare("SELECT finalized_at, finalized_by FROM product WHERE id = ?1")
-        .map_err(sql)?;
-    for &a in &chosen {
-        let agency = &ds.agencies[a];
+    for a in chosen {
         let instrument = ds.instrument_of_agency(a);
         if !instruments
             .iter()
             .any(|i| i.id == instrument.id && i.version == instrument.version)
         {
-            let body = serde_json::from_str(&instrument.canonical).map_err(|e| {
-                ExchangeError::Invalid(format!("instrument {}: {e}", instrument.id))
-            })?;
-            instruments.push(InstrumentEntry {
-                id: instrument.id.clone(),
-                version: instrument.version.clone(),
-                sha256: instrument.sha256.clone(),
-                body,
-            });
+            instruments.push(instrument_entry(instrument)?);
         }
-        let mut units = Vec::new();
-        for &u in &agency.units {
-            let unit = &ds.units[u];
-            let mut products = Vec::new();
-            for &p in &unit.products {
-                let product = &ds.products[p];
-                exported_paths.insert(ds.product_path(p));
-                let observations = obs_stmt
-                    .query_map(params![product.db_id], |r| {
-                        Ok(ObservationEntry {
-                            indicator: r.get(0)?,
-                            value: r
-                                .get::<_, Option<i64>>(1)?
-                                .map(|v| u32::try_from(v).unwrap_or(u32::MAX)),
-                            na: r.get::<_, i64>(2)? != 0,
-                            note: r.get(3)?,
-                            updated_at: r.get(4)?,
-                            updated_by: r.get(5)?,
-                        })
-                    })
-                    .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
-                    .map_err(sql)?
-                    .into_iter()
-                    .filter(|o| instrument.indicator_index(&o.indicator).is_some())
-                    .collect();
-                let evidence = ev_stmt
-                    .query_map(params![product.db_id], |r| {
-                        Ok(EvidenceEntry {
-                            indicator: r.get(0)?,
-                            reference: r.get(1)?,
-                            size: r
-                                .get::<_, Option<i64>>(2)?
-                                .map(|s| u64::try_from(s).unwrap_or(0)),
-                            sha256: r.get(3)?,
-                            added_at: r.get(4)?,
-                            added_by: r.get(5)?,
-                        })
-                    })
-                    .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
-                    .map_err(sql)?
-                    .into_iter()
-                    .filter(|e| instrument.indicator_index(&e.indicator).is_some())
-                    .collect();
-                let (finalized_at, finalized_by): (Option<String>, Option<String>) = fin_stmt
-                    .query_row(params![product.db_id], |r| Ok((r.get(0)?, r.get(1)?)))
-                    .map_err(sql)?;
-                products.push(ProductEntry {
-                    code: product.code.clone(),
-                    name: product.name.clone(),
-                    finalized_at,
-                    finalized_by,
-                    score: score_entry(&book.product_summary(p), instrument),
-                    observations,
-                    evidence,
-                });
-            }
-            units.push(UnitEntry {
-                code: unit.code.clone(),
-                name: unit.name.clone(),
-                score: score_entry(&book.unit(u), instrument),
-                products,
-            });
-        }
-        agencies.push(AgencyEntry {
-            code: agency.code.clone(),
-            name: agency.name.clone(),
-            kind: agency.kind.as_str().to_string(),
-            instrument: InstrumentRef {
-                id: instrument.id.clone(),
-                version: instrument.version.clone(),
-                sha256: instrument.sha256.clone(),
-            },
-            score: score_entry(&book.agency(&ds, a), instrument),
-            units,
-        });
+        agencies.push(agency_entry(store, &ds, &book, a, &mut exported_paths)?);
     }
     let payload = Payload {
         format: FORMAT.into(),
@@ -335,6 +216,125 @@ fn collect(
     Ok((payload, exported_paths))
 }
 
+/// The agencies to export, in database order: all when `codes` is empty.
+fn chosen_agencies(ds: &Dataset, codes: &[String], db: &str) -> Result<Vec<AgencyIx>> {
+    if codes.is_empty() {
+        return Ok(ds.agencies.ids().collect());
+    }
+    let mut seen = BTreeSet::new();
+    let mut out = Vec::new();
+    for code in codes {
+        let a = ds.find_agency(code).ok_or_else(|| {
+            ExchangeError::Invalid(format!(
+                "no agency {code} in {db}; see the codes with `patuh score`"
+            ))
+        })?;
+        if seen.insert(a) {
+            out.push(a);
+        }
+    }
+    out.sort_unstable();
+    Ok(out)
+}
+
+fn instrument_entry(instrument: &Instrument) -> Result<InstrumentEntry> {
+    let body = serde_json::from_str(&instrument.canonical)
+        .map_err(|e| ExchangeError::Invalid(format!("instrument {}: {e}", instrument.id)))?;
+    Ok(InstrumentEntry {
+        id: instrument.id.clone(),
+        version: instrument.version.clone(),
+        sha256: instrument.sha256.clone(),
+        body,
+    })
+}
+
+/// An agency with its units and products; the paths of its products go to `exported`.
+fn agency_entry(
+    store: &Store,
+    ds: &Dataset,
+    book: &ScoreBook,
+    a: AgencyIx,
+    exported: &mut HashSet<String>,
+) -> Result<AgencyEntry> {
+    let agency = &ds.agencies[a];
+    let instrument = ds.instrument_of_agency(a);
+    let mut units = Vec::new();
+    for &u in &agency.units {
+        let unit = &ds.units[u];
+        let mut products = Vec::new();
+        for &p in &unit.products {
+            exported.insert(ds.product_path(p));
+            products.push(product_entry(store, ds, book, p, instrument)?);
+        }
+        units.push(UnitEntry {
+            code: unit.code.clone(),
+            name: unit.name.clone(),
+            score: score_entry(&book.unit(u), instrument),
+            products,
+        });
+    }
+    Ok(AgencyEntry {
+        code: agency.code.clone(),
+        name: agency.name.clone(),
+        kind: agency.kind.as_str().to_string(),
+        instrument: InstrumentRef {
+            id: instrument.id.clone(),
+            version: instrument.version.clone(),
+            sha256: instrument.sha256.clone(),
+        },
+        score: score_entry(&book.agency(ds, a), instrument),
+        units,
+    })
+}
+
+/// A product as stored, but rows of indicators its instrument does not have.
+fn product_entry(
+    store: &Store,
+    ds: &Dataset,
+    book: &ScoreBook,
+    p: ProductIx,
+    instrument: &Instrument,
+) -> Result<ProductEntry> {
+    let product = &ds.products[p];
+    let record = store.product_record(product.db_id)?;
+    let known = |indicator: &str| instrument.indicator_index(indicator).is_some();
+    let observations = record
+        .observations
+        .into_iter()
+        .filter(|o| known(&o.indicator))
+        .map(|o| ObservationEntry {
+            indicator: o.indicator,
+            value: o.value.map(|v| u32::try_from(v).unwrap_or(u32::MAX)),
+            na: o.na,
+            note: o.note,
+            updated_at: o.updated_at,
+            updated_by: o.updated_by,
+        })
+        .collect();
+    let evidence = record
+        .evidence
+        .into_iter()
+        .filter(|e| known(&e.indicator))
+        .map(|e| EvidenceEntry {
+            indicator: e.indicator,
+            reference: e.reference,
+            size: e.size.map(|s| u64::try_from(s).unwrap_or(0)),
+            sha256: e.sha256,
+            added_at: e.added_at,
+            added_by: e.added_by,
+        })
+        .collect();
+    Ok(ProductEntry {
+        code: product.code.clone(),
+        name: product.name.clone(),
+        finalized_at: record.finalized_at,
+        finalized_by: record.finalized_by,
+        score: score_entry(&book.product_summary(p), instrument),
+        observations,
+        evidence,
+    })
+}
+
 /// The workstation's whole audit chain as export entries, in order: rows of
 /// `exported` products in full, the others redacted to their hashes. The chain is
 /// checked as it is read (one pass over a nation's 1.5 million rows); a broken chain
@@ -346,19 +346,14 @@ fn audit_entries(
 ) -> Result<()> {
     let db = store.path().display().to_string();
     let mut check = ChainCheck::default();
-    let mut stop: Option<ExchangeError> = None;
-    audit::for_each_row(store.conn(), |row, hash| {
-        if stop.is_some() {
-            return Ok(());
-        }
+    store.each_audit_row(|row, hash| {
         if let Err(b) = check.next(&row, &hash) {
-            stop = Some(ExchangeError::AuditChain(format!(
+            return Err(ExchangeError::AuditChain(format!(
                 "{db}: {b}; nothing was exported. Run `patuh check` and restore the database from a backup"
             )));
-            return Ok(());
         }
         let full = exported.contains(&row.product);
-        let entry = AuditEntry {
+        f(AuditEntry {
             seq: row.seq,
             prev_hash: row.prev_hash,
             hash,
@@ -371,17 +366,8 @@ fn audit_entries(
                 old: row.old,
                 new: row.new,
             }),
-        };
-        if let Err(e) = f(entry) {
-            stop = Some(e);
-        }
-        Ok(())
+        })
     })
-    .map_err(|e| ExchangeError::Store(store.sql(e)))?;
-    match stop {
-        Some(e) => Err(e),
-        None => Ok(()),
-    }
 }
 
 #[cfg(test)]

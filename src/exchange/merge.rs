@@ -15,14 +15,14 @@
 
 use std::path::Path;
 
-use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
-
-use super::export::{ROLE_CENTRAL, ROLE_KEY};
+use super::bundle::ProductEntry;
 use super::keys::{TrustedKeys, fingerprint};
 use super::verify::Verified;
 use super::{ExchangeError, Result};
 use crate::domain::text::sanitize;
-use crate::store::{Store, StoreError};
+use crate::store::{
+    CentralClaim, CentralTx, ImportRow, NewEvidence, NewObservation, ResultRow, Store,
+};
 
 /// What merging one file did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,47 +55,23 @@ pub struct MergeStats {
     pub conflicts: usize,
 }
 
-/// Opens the central database, creating it when missing. A database that holds a
+/// Opens the central database, creating it when missing (two merges creating the same
+/// new file at once both end up merging into it). A database that holds a
 /// workstation's own work (observations or audit rows, and no central role) is refused.
 pub fn open_central(path: &Path) -> Result<Store> {
     let mut store = Store::open_or_create(path)?;
-    match store.meta(ROLE_KEY)?.as_deref() {
-        Some(ROLE_CENTRAL) => {}
-        Some(other) => {
-            return Err(ExchangeError::Conflict(format!(
-                "{}: its role is {:?}, not a central database; merge into a central database of its own",
-                path.display(),
-                sanitize(other)
-            )));
-        }
-        None => {
-            let own: i64 = store
-                .conn()
-                .query_row(
-                    "SELECT (SELECT count(*) FROM observation) + (SELECT count(*) FROM audit)",
-                    [],
-                    |r| r.get(0),
-                )
-                .map_err(|e| store.sql(e))?;
-            if own > 0 {
-                return Err(ExchangeError::Conflict(format!(
-                    "{}: this is a workstation database (it holds an assessor's own work); \
-                     merge into a central database of its own, e.g. --db central.db",
-                    path.display()
-                )));
-            }
-            store.set_meta(ROLE_KEY, ROLE_CENTRAL)?;
-        }
-    }
-    Ok(store)
-}
-
-fn sql_err(path: &Path) -> impl Fn(rusqlite::Error) -> ExchangeError + '_ {
-    move |source| {
-        ExchangeError::Store(StoreError::Sql {
-            path: path.to_path_buf(),
-            source,
-        })
+    match store.claim_central()? {
+        CentralClaim::Central => Ok(store),
+        CentralClaim::OtherRole(other) => Err(ExchangeError::Conflict(format!(
+            "{}: its role is {:?}, not a central database; merge into a central database of its own",
+            path.display(),
+            sanitize(&other)
+        ))),
+        CentralClaim::Workstation => Err(ExchangeError::Conflict(format!(
+            "{}: this is a workstation database (it holds an assessor's own work); \
+             merge into a central database of its own, e.g. --db central.db",
+            path.display()
+        ))),
     }
 }
 
@@ -106,120 +82,46 @@ pub fn merge_verified(
     file_name: &str,
     trusted: Option<&TrustedKeys>,
 ) -> Result<Outcome> {
-    let path = store.path().to_path_buf();
+    let db = store.path().to_path_buf();
     let now = store.now();
-    let sql = sql_err(&path);
-    let conn: &Connection = store.conn();
-    // Room for every statement of a merge, so none is parsed again (see Merger::exec).
-    conn.set_prepared_statement_cache_capacity(64);
-    let tx = Transaction::new_unchecked(conn, TransactionBehavior::Immediate).map_err(&sql)?;
+    let mut tx = store.central_tx()?;
     let sha = &v.opened.payload_sha256;
-    if let Some(merged_at) = tx
-        .query_row(
-            "SELECT merged_at FROM import_file WHERE payload_sha256 = ?1",
-            [sha],
-            |r| r.get::<_, String>(0),
-        )
-        .optional()
-        .map_err(&sql)?
-    {
+    if let Some(merged_at) = tx.merged_at(sha)? {
         return Ok(Outcome::AlreadyMerged { merged_at });
     }
+    // The import row first: results refer to it. A refusal rolls it back too.
+    let import_id = tx.insert_import(&ImportRow {
+        payload_sha256: sha,
+        assessor_id: &v.payload.assessor.id,
+        public_key: &v.payload.assessor.public_key,
+        exported_at: &v.stamp,
+        file_name,
+        merged_at: &now,
+        products: v.dataset.products.len() as i64,
+        payload: &v.opened.payload,
+        signature: &v.opened.signature,
+    })?;
     let mut m = Merger {
-        tx: &tx,
-        sql: &sql,
-        db: &path,
-        changes: 0,
+        tx,
+        db: &db,
+        v,
+        import_id,
         stats: MergeStats {
             assessor_id: v.payload.assessor.id.clone(),
             assessor_name: v.payload.assessor.name.clone(),
             ..MergeStats::default()
         },
         stamp: format!("{}|{sha}", v.stamp),
+        newest_held: None,
+        affected: Vec::new(),
     };
-    // The import row first: results refer to it. A refusal rolls it back too.
-    tx.execute(
-        "INSERT INTO import_file (payload_sha256, assessor_id, public_key, exported_at, file_name,
-                                  merged_at, products, payload, signature)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-        params![
-            sha,
-            v.payload.assessor.id,
-            v.payload.assessor.public_key,
-            v.stamp,
-            file_name,
-            now,
-            v.dataset.products.len() as i64,
-            v.opened.payload,
-            v.opened.signature
-        ],
-    )
-    .map_err(&sql)?;
-    let import_id = tx.last_insert_rowid();
-    m.check_key(v, trusted, &now)?;
-    let instrument_ids = m.instruments(v, &now)?;
-    let mut newest_held: Option<String> = None;
-    let mut affected = Vec::new();
-    for (a, agency) in v.dataset.agencies.ids().zip(&v.payload.agencies) {
-        let instrument_id = instrument_ids[v.dataset.agencies[a].instrument];
-        let agency_id = m.agency(&agency.code, &agency.name, &agency.kind, instrument_id)?;
-        for unit in &agency.units {
-            let upath = format!("{}/{}", agency.code, unit.code);
-            let unit_id = m.child(
-                "unit",
-                "agency_id",
-                agency_id,
-                &upath,
-                &unit.code,
-                &unit.name,
-            )?;
-            for product in &unit.products {
-                let ppath = format!("{upath}/{}", product.code);
-                let product_id = m.child(
-                    "product",
-                    "unit_id",
-                    unit_id,
-                    &ppath,
-                    &product.code,
-                    &product.name,
-                )?;
-                if !product.touched() {
-                    m.stats.untouched += 1;
-                    continue;
-                }
-                match m.result(v, product_id, product, import_id)? {
-                    ResultChange::Older(held) => {
-                        m.stats.results_older += 1;
-                        if newest_held.as_ref().is_none_or(|h| held > *h) {
-                            newest_held = Some(held);
-                        }
-                    }
-                    ResultChange::New => {
-                        m.stats.results_new += 1;
-                        affected.push(product_id);
-                    }
-                    ResultChange::Superseded => {
-                        m.stats.results_superseded += 1;
-                        affected.push(product_id);
-                    }
-                }
-            }
-        }
-    }
-    if m.changes == 0 && m.stats.results_older > 0 {
-        let newest = newest_held.unwrap_or_default();
-        return Err(ExchangeError::Replayed {
-            assessor: v.payload.assessor.id.clone(),
-            newest: newest.split('|').next().unwrap_or_default().to_string(),
-        });
-    }
-    for product_id in affected {
-        if m.choose(product_id)? > 1 {
-            m.stats.conflicts += 1;
-        }
-    }
-    let stats = m.stats;
-    tx.commit().map_err(&sql)?;
+    m.check_key(trusted, &now)?;
+    let instrument_ids = m.instruments(&now)?;
+    m.agencies(&instrument_ids)?;
+    m.refuse_replay()?;
+    m.choose_affected()?;
+    let Merger { tx, stats, .. } = m;
+    tx.commit()?;
     tracing::info!(file = file_name, ?stats, "merged");
     Ok(Outcome::Merged(stats))
 }
@@ -231,53 +133,30 @@ enum ResultChange {
     Older(String),
 }
 
-struct Merger<'a, F: Fn(rusqlite::Error) -> ExchangeError> {
-    tx: &'a Transaction<'a>,
-    sql: &'a F,
+/// One file's merge: the decisions; the store does the reading and writing.
+struct Merger<'a> {
+    tx: CentralTx<'a>,
     db: &'a Path,
-    /// Rows written so far: a file that writes none is a replay.
-    changes: usize,
+    v: &'a Verified,
+    import_id: i64,
     stats: MergeStats,
     /// `exported_at|payload_sha256`: orders exports, ties broken by hash.
     stamp: String,
+    /// The newest stamp of this assessor's results held for products of this file
+    /// that central already has newer.
+    newest_held: Option<String>,
+    /// Products whose result changed: their chosen result is looked at again.
+    affected: Vec<i64>,
 }
 
-impl<F: Fn(rusqlite::Error) -> ExchangeError> Merger<'_, F> {
-    fn query_row<T>(
-        &self,
-        sql: &str,
-        p: impl rusqlite::Params,
-        f: impl FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
-    ) -> rusqlite::Result<T> {
-        self.tx.prepare_cached(sql)?.query_row(p, f)
-    }
-
-    /// Statements are prepared once per merge (a nation's merge runs some of them a
-    /// million times; parsing them each time was a good part of its time).
-    fn exec(&mut self, sql: &str, p: impl rusqlite::Params) -> Result<usize> {
-        let n = self
-            .tx
-            .prepare_cached(sql)
-            .and_then(|mut stmt| stmt.execute(p))
-            .map_err(self.sql)?;
-        self.changes += n;
-        Ok(n)
-    }
-
+impl Merger<'_> {
     /// An assessor id keeps its first key unless the trusted keys file vouches for a
     /// new one; a key never changes its assessor.
-    fn check_key(&mut self, v: &Verified, trusted: Option<&TrustedKeys>, now: &str) -> Result<()> {
+    fn check_key(&mut self, trusted: Option<&TrustedKeys>, now: &str) -> Result<()> {
+        let v = self.v;
         let key = &v.payload.assessor.public_key;
         let id = &v.payload.assessor.id;
-        let owner: Option<String> = self
-            .query_row(
-                "SELECT assessor_id FROM assessor_key WHERE public_key = ?1",
-                [key],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(self.sql)?;
-        match owner {
+        match self.tx.key_owner(key)? {
             Some(owner) if &owner == id => return Ok(()),
             Some(owner) => {
                 return Err(ExchangeError::WrongAssessor {
@@ -289,15 +168,7 @@ impl<F: Fn(rusqlite::Error) -> ExchangeError> Merger<'_, F> {
             }
             None => {}
         }
-        let other: Option<String> = self
-            .query_row(
-                "SELECT fingerprint FROM assessor_key WHERE assessor_id = ?1 LIMIT 1",
-                [id],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(self.sql)?;
-        if let Some(other) = other
+        if let Some(other) = self.tx.key_of_assessor(id)?
             && trusted.is_none_or(|t| t.check(&v.opened.public_key, id, "").is_err())
         {
             return Err(ExchangeError::Conflict(format!(
@@ -307,27 +178,21 @@ impl<F: Fn(rusqlite::Error) -> ExchangeError> Merger<'_, F> {
                 fingerprint(&v.opened.public_key)
             )));
         }
-        self.exec(
-            "INSERT INTO assessor_key (public_key, fingerprint, assessor_id, name, first_merged_at)
-             VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![key, v.opened.fingerprint, id, v.payload.assessor.name, now],
+        self.tx.register_key(
+            key,
+            &v.opened.fingerprint,
+            id,
+            &v.payload.assessor.name,
+            now,
         )?;
         Ok(())
     }
 
     /// The database ids of the file's instruments, importing the new ones.
-    fn instruments(&mut self, v: &Verified, now: &str) -> Result<Vec<i64>> {
+    fn instruments(&mut self, now: &str) -> Result<Vec<i64>> {
         let mut ids = Vec::new();
-        for i in &v.dataset.instruments {
-            let existing: Option<(i64, String)> = self
-                .query_row(
-                    "SELECT id, sha256 FROM instrument WHERE code = ?1 AND version = ?2",
-                    params![i.id, i.version],
-                    |r| Ok((r.get(0)?, r.get(1)?)),
-                )
-                .optional()
-                .map_err(self.sql)?;
-            ids.push(match existing {
+        for i in &self.v.dataset.instruments {
+            ids.push(match self.tx.instrument(&i.id, &i.version)? {
                 Some((id, sha)) if sha == i.sha256 => id,
                 Some((_, sha)) => {
                     return Err(ExchangeError::Conflict(format!(
@@ -341,72 +206,63 @@ impl<F: Fn(rusqlite::Error) -> ExchangeError> Merger<'_, F> {
                     )));
                 }
                 None => {
-                    self.exec(
-                        "INSERT INTO instrument (code, version, sha256, body, imported_at)
-                         VALUES (?1, ?2, ?3, ?4, ?5)",
-                        params![i.id, i.version, i.sha256, i.canonical, now],
-                    )?;
                     self.stats.instruments_added += 1;
-                    self.tx.last_insert_rowid()
+                    self.tx
+                        .insert_instrument(&i.id, &i.version, &i.sha256, &i.canonical, now)?
                 }
             });
         }
         Ok(ids)
     }
 
+    /// Every agency, unit and product of the file into the catalog, and the results
+    /// of the products the assessor touched.
+    fn agencies(&mut self, instrument_ids: &[i64]) -> Result<()> {
+        let v = self.v;
+        for (a, agency) in v.dataset.agencies.ids().zip(&v.payload.agencies) {
+            let instrument_id = instrument_ids[v.dataset.agencies[a].instrument];
+            let agency_id = self.agency(&agency.code, &agency.name, &agency.kind, instrument_id)?;
+            for unit in &agency.units {
+                let upath = format!("{}/{}", agency.code, unit.code);
+                let unit_id = self.unit(agency_id, &upath, &unit.code, &unit.name)?;
+                for product in &unit.products {
+                    let ppath = format!("{upath}/{}", product.code);
+                    let product_id = self.product(unit_id, &ppath, &product.code, &product.name)?;
+                    self.product_result(product_id, product)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Whether this file's names win for `path`; records the newer stamp.
     fn names_win(&mut self, path: &str) -> Result<bool> {
-        let held: Option<String> = self
-            .query_row(
-                "SELECT stamp FROM name_source WHERE path = ?1",
-                [path],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(self.sql)?;
+        let held = self.tx.name_stamp(path)?;
         if held.as_ref().is_some_and(|h| *h >= self.stamp) {
             return Ok(false);
         }
-        let stamp = self.stamp.clone();
-        self.exec(
-            "INSERT INTO name_source (path, stamp) VALUES (?1, ?2)
-             ON CONFLICT (path) DO UPDATE SET stamp = excluded.stamp",
-            params![path, stamp],
-        )?;
+        self.tx.set_name_stamp(path, &self.stamp)?;
         Ok(true)
     }
 
     fn agency(&mut self, code: &str, name: &str, kind: &str, instrument_id: i64) -> Result<i64> {
-        let existing: Option<(i64, String, String, i64)> = self
-            .query_row(
-                "SELECT id, name, kind, instrument_id FROM agency WHERE code = ?1",
-                [code],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-            )
-            .optional()
-            .map_err(self.sql)?;
-        match existing {
-            Some((_, _, _, iid)) if iid != instrument_id => Err(ExchangeError::Conflict(format!(
-                "agency {code} is assessed with another instrument in {} than in this file; \
-                 one agency is assessed with one instrument",
-                self.db.display()
-            ))),
-            Some((id, old_name, old_kind, _)) => {
-                if self.names_win(code)? && (old_name != name || old_kind != kind) {
-                    self.exec(
-                        "UPDATE agency SET name = ?1, kind = ?2 WHERE id = ?3",
-                        params![name, kind, id],
-                    )?;
+        match self.tx.agency(code)? {
+            Some(held) if held.instrument_id != instrument_id => {
+                Err(ExchangeError::Conflict(format!(
+                    "agency {code} is assessed with another instrument in {} than in this file; \
+                     one agency is assessed with one instrument",
+                    self.db.display()
+                )))
+            }
+            Some(held) => {
+                if self.names_win(code)? && (held.name != name || held.kind != kind) {
+                    self.tx.rename_agency(held.id, name, kind)?;
                     self.stats.names_updated += 1;
                 }
-                Ok(id)
+                Ok(held.id)
             }
             None => {
-                self.exec(
-                    "INSERT INTO agency (code, name, kind, instrument_id) VALUES (?1, ?2, ?3, ?4)",
-                    params![code, name, kind, instrument_id],
-                )?;
-                let id = self.tx.last_insert_rowid();
+                let id = self.tx.insert_agency(code, name, kind, instrument_id)?;
                 self.names_win(code)?;
                 self.stats.agencies_added += 1;
                 Ok(id)
@@ -414,178 +270,128 @@ impl<F: Fn(rusqlite::Error) -> ExchangeError> Merger<'_, F> {
         }
     }
 
-    /// A unit under its agency or a product under its unit.
-    fn child(
-        &mut self,
-        table: &str,
-        parent_col: &str,
-        parent: i64,
-        path: &str,
-        code: &str,
-        name: &str,
-    ) -> Result<i64> {
-        let existing: Option<(i64, String)> = self
-            .query_row(
-                &format!("SELECT id, name FROM {table} WHERE {parent_col} = ?1 AND code = ?2"),
-                params![parent, code],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()
-            .map_err(self.sql)?;
-        match existing {
+    fn unit(&mut self, agency_id: i64, path: &str, code: &str, name: &str) -> Result<i64> {
+        match self.tx.unit(agency_id, code)? {
             Some((id, old)) => {
                 if self.names_win(path)? && old != name {
-                    self.exec(
-                        &format!("UPDATE {table} SET name = ?1 WHERE id = ?2"),
-                        params![name, id],
-                    )?;
+                    self.tx.rename_unit(id, name)?;
                     self.stats.names_updated += 1;
                 }
                 Ok(id)
             }
             None => {
-                self.exec(
-                    &format!("INSERT INTO {table} ({parent_col}, code, name) VALUES (?1, ?2, ?3)"),
-                    params![parent, code, name],
-                )?;
-                let id = self.tx.last_insert_rowid();
+                let id = self.tx.insert_unit(agency_id, code, name)?;
                 self.names_win(path)?;
-                if table == "unit" {
-                    self.stats.units_added += 1;
-                } else {
-                    self.stats.products_added += 1;
-                }
+                self.stats.units_added += 1;
                 Ok(id)
             }
         }
     }
 
+    fn product(&mut self, unit_id: i64, path: &str, code: &str, name: &str) -> Result<i64> {
+        match self.tx.product(unit_id, code)? {
+            Some((id, old)) => {
+                if self.names_win(path)? && old != name {
+                    self.tx.rename_product(id, name)?;
+                    self.stats.names_updated += 1;
+                }
+                Ok(id)
+            }
+            None => {
+                let id = self.tx.insert_product(unit_id, code, name)?;
+                self.names_win(path)?;
+                self.stats.products_added += 1;
+                Ok(id)
+            }
+        }
+    }
+
+    /// Counts what the file's entry for a product does to this assessor's result.
+    fn product_result(&mut self, product_id: i64, product: &ProductEntry) -> Result<()> {
+        if !product.touched() {
+            self.stats.untouched += 1;
+            return Ok(());
+        }
+        match self.result(product_id, product)? {
+            ResultChange::Older(held) => {
+                self.stats.results_older += 1;
+                if self.newest_held.as_ref().is_none_or(|h| held > *h) {
+                    self.newest_held = Some(held);
+                }
+            }
+            ResultChange::New => {
+                self.stats.results_new += 1;
+                self.affected.push(product_id);
+            }
+            ResultChange::Superseded => {
+                self.stats.results_superseded += 1;
+                self.affected.push(product_id);
+            }
+        }
+        Ok(())
+    }
+
     /// Records this assessor's result for a product unless a newer one is held.
-    fn result(
-        &mut self,
-        v: &Verified,
-        product_id: i64,
-        entry: &super::bundle::ProductEntry,
-        import_id: i64,
-    ) -> Result<ResultChange> {
+    fn result(&mut self, product_id: i64, entry: &ProductEntry) -> Result<ResultChange> {
+        let v = self.v;
         let id = &v.payload.assessor.id;
-        let held: Option<String> = self
-            .query_row(
-                "SELECT exported_at || '|' || payload_sha256 FROM assessor_result
-                 WHERE product_id = ?1 AND assessor_id = ?2",
-                params![product_id, id],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(self.sql)?;
-        let change = match held {
+        let change = match self.tx.result_stamp(product_id, id)? {
             Some(h) if h >= self.stamp => return Ok(ResultChange::Older(h)),
             Some(_) => ResultChange::Superseded,
             None => ResultChange::New,
         };
-        self.exec(
-            "DELETE FROM assessor_result WHERE product_id = ?1 AND assessor_id = ?2",
-            params![product_id, id],
-        )?;
-        self.exec(
-            "INSERT INTO assessor_result (product_id, assessor_id, assessor_name, import_id, exported_at,
-                                          payload_sha256, finalized_at, finalized_by, score, zone)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-            params![
-                product_id,
-                id,
-                v.payload.assessor.name,
-                import_id,
-                v.stamp,
-                v.opened.payload_sha256,
-                entry.finalized_at,
-                entry.finalized_by,
-                entry.score.value.as_ref().map(|n| n.to_string()),
-                entry.score.zone
-            ],
-        )?;
-        for o in &entry.observations {
-            self.exec(
-                "INSERT INTO assessor_observation (product_id, assessor_id, indicator, value, na, note,
-                                                   updated_at, updated_by)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                params![
-                    product_id,
-                    id,
-                    o.indicator,
-                    o.value.map(i64::from),
-                    i64::from(o.na),
-                    o.note,
-                    o.updated_at,
-                    o.updated_by
-                ],
-            )?;
-        }
-        for (n, e) in entry.evidence.iter().enumerate() {
-            self.exec(
-                "INSERT INTO assessor_evidence (product_id, assessor_id, position, indicator, reference,
-                                                size, sha256, added_at, added_by)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                params![
-                    product_id,
-                    id,
-                    n as i64,
-                    e.indicator,
-                    e.reference,
-                    e.size.map(|s| i64::try_from(s).unwrap_or(i64::MAX)),
-                    e.sha256,
-                    e.added_at,
-                    e.added_by
-                ],
-            )?;
-        }
+        let result = ResultRow {
+            product_id,
+            assessor_id: id,
+            assessor_name: &v.payload.assessor.name,
+            import_id: self.import_id,
+            exported_at: &v.stamp,
+            payload_sha256: &v.opened.payload_sha256,
+            finalized_at: entry.finalized_at.as_deref(),
+            finalized_by: entry.finalized_by.as_deref(),
+            score: entry.score.value.as_ref().map(|n| n.to_string()),
+            zone: entry.score.zone.as_deref(),
+        };
+        let observations = entry.observations.iter().map(|o| NewObservation {
+            indicator: &o.indicator,
+            value: o.value,
+            na: o.na,
+            note: &o.note,
+            updated_at: &o.updated_at,
+            updated_by: &o.updated_by,
+        });
+        let evidence = entry.evidence.iter().map(|e| NewEvidence {
+            indicator: &e.indicator,
+            reference: &e.reference,
+            size: e.size,
+            sha256: e.sha256.as_deref(),
+            added_at: &e.added_at,
+            added_by: &e.added_by,
+        });
+        self.tx.replace_result(&result, observations, evidence)?;
         Ok(change)
     }
 
-    /// Puts the chosen result of a product into `observation`, `evidence` and its
-    /// finalization; returns how many assessors have a result for it.
-    fn choose(&mut self, product_id: i64) -> Result<i64> {
-        let chosen: Option<(String, Option<String>, Option<String>)> = self
-            .query_row(
-                "SELECT assessor_id, finalized_at, finalized_by FROM assessor_result
-                 WHERE product_id = ?1
-                 ORDER BY finalized_at IS NOT NULL DESC, exported_at DESC, assessor_id ASC
-                 LIMIT 1",
-                [product_id],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-            )
-            .optional()
-            .map_err(self.sql)?;
-        let Some((assessor, finalized_at, finalized_by)) = chosen else {
-            return Ok(0);
-        };
-        self.exec(
-            "DELETE FROM observation WHERE product_id = ?1",
-            [product_id],
-        )?;
-        self.exec(
-            "INSERT INTO observation (product_id, indicator, value, na, note, updated_at, updated_by)
-             SELECT product_id, indicator, value, na, note, updated_at, updated_by
-             FROM assessor_observation WHERE product_id = ?1 AND assessor_id = ?2",
-            params![product_id, assessor],
-        )?;
-        self.exec("DELETE FROM evidence WHERE product_id = ?1", [product_id])?;
-        self.exec(
-            "INSERT INTO evidence (product_id, indicator, reference, size, sha256, added_at, added_by)
-             SELECT product_id, indicator, reference, size, sha256, added_at, added_by
-             FROM assessor_evidence WHERE product_id = ?1 AND assessor_id = ?2 ORDER BY position",
-            params![product_id, assessor],
-        )?;
-        self.exec(
-            "UPDATE product SET finalized_at = ?1, finalized_by = ?2 WHERE id = ?3",
-            params![finalized_at, finalized_by, product_id],
-        )?;
-        crate::store::digest::refresh(self.tx, product_id).map_err(self.sql)?;
-        self.query_row(
-            "SELECT count(*) FROM assessor_result WHERE product_id = ?1",
-            [product_id],
-            |r| r.get(0),
-        )
-        .map_err(self.sql)
+    /// A file that changes nothing because central holds newer results of its
+    /// assessor for all it has is an out-of-date copy (or a replay): refused.
+    fn refuse_replay(&self) -> Result<()> {
+        if self.tx.written() == 0 && self.stats.results_older > 0 {
+            let newest = self.newest_held.clone().unwrap_or_default();
+            return Err(ExchangeError::Replayed {
+                assessor: self.v.payload.assessor.id.clone(),
+                newest: newest.split('|').next().unwrap_or_default().to_string(),
+            });
+        }
+        Ok(())
+    }
+
+    /// The chosen result of every product whose results changed, and the conflicts.
+    fn choose_affected(&mut self) -> Result<()> {
+        for product_id in std::mem::take(&mut self.affected) {
+            if self.tx.choose(product_id)? > 1 {
+                self.stats.conflicts += 1;
+            }
+        }
+        Ok(())
     }
 }

@@ -8,7 +8,6 @@ use std::collections::BTreeMap;
 
 use num_bigint::BigInt;
 use num_rational::BigRational;
-use rusqlite::params;
 
 use super::Result;
 use super::export::{ROLE_CENTRAL, ROLE_KEY};
@@ -413,61 +412,30 @@ fn unfulfilled(ds: &Dataset, lang: Lang) -> Table {
 /// Products with results of several assessors (central database only), each result
 /// on its own row; the one in `observation` is marked as chosen.
 fn conflicts(store: &Store, ds: &Dataset, lang: Lang) -> Result<Table> {
-    let mut stmt = store
-        .conn()
-        .prepare(
-            "SELECT r.product_id, r.assessor_id, r.assessor_name, r.score, r.zone, r.exported_at,
-                    r.finalized_at IS NOT NULL
-             FROM assessor_result r JOIN conflict c ON c.product_id = r.product_id
-             ORDER BY r.product_id,
-                      r.finalized_at IS NOT NULL DESC, r.exported_at DESC, r.assessor_id ASC",
-        )
-        .map_err(|e| store.sql(e))?;
-    type Row = (
-        i64,
-        String,
-        String,
-        Option<String>,
-        Option<String>,
-        String,
-        bool,
-    );
-    let list: Vec<Row> = stmt
-        .query_map(params![], |r| {
-            Ok((
-                r.get(0)?,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get(5)?,
-                r.get(6)?,
-            ))
-        })
-        .and_then(|rows| rows.collect())
-        .map_err(|e| store.sql(e))?;
+    let list = store.conflicting_results()?;
     let mut rows = Vec::new();
     let mut last = None;
-    for (product_id, id, name, score, zone, exported, finalized) in list {
-        let chosen = last != Some(product_id);
-        last = Some(product_id);
+    for r in list {
+        let chosen = last != Some(r.product_id);
+        last = Some(r.product_id);
         let path = ds
             .products
-            .position(|p| p.db_id == product_id)
+            .position(|p| p.db_id == r.product_id)
             .map(|p| ds.product_path(p))
             .unwrap_or_default();
         rows.push(vec![
             Cell::Text(path),
-            text(&id),
-            text(&name),
-            score
+            text(&r.assessor_id),
+            text(&r.assessor_name),
+            r.score
                 .and_then(|s| crate::domain::json::parse_decimal(&s))
                 .map(|s| Cell::Score(Rounded::of(&s)))
                 .unwrap_or(Cell::Empty),
-            zone.map(|code| Cell::Zone { code, color: None })
+            r.zone
+                .map(|code| Cell::Zone { code, color: None })
                 .unwrap_or(Cell::Empty),
-            text(&exported),
-            Cell::Text(if finalized {
+            text(&r.exported_at),
+            Cell::Text(if r.finalized {
                 tr(lang, "final", "final")
             } else {
                 tr(lang, "draf", "draft")

@@ -12,10 +12,18 @@ use crate::domain::text::sanitize;
 
 /// The problems found, one line each (empty when the log accounts for everything).
 pub(super) fn check(store: &Store) -> Result<Vec<String>> {
-    let conn = store.conn();
-    let sql = |e| store.sql(e);
+    let replay = match replay(store)? {
+        Ok(replay) => replay,
+        Err(broken) => return Ok(vec![broken]),
+    };
+    Ok(compare(&held(store)?, &replay))
+}
+
+/// The audit log replayed row by row, or where a row does not follow from the ones
+/// before it.
+fn replay(store: &Store) -> Result<std::result::Result<Replay, String>> {
     let mut replay = Replay::new();
-    for (row, _) in rows(conn).map_err(sql)? {
+    for (row, _) in rows(&store.conn).map_err(|e| store.sql(e))? {
         if let Err(b) = replay.apply(
             row.seq,
             &row.product,
@@ -24,10 +32,16 @@ pub(super) fn check(store: &Store) -> Result<Vec<String>> {
             row.old.as_deref(),
             row.new.as_deref(),
         ) {
-            return Ok(vec![b.to_string()]);
+            return Ok(Err(b.to_string()));
         }
     }
-    // What the tables hold, by product path and indicator.
+    Ok(Ok(replay))
+}
+
+/// What the tables hold, by product path and indicator, in the log's terms.
+fn held(store: &Store) -> Result<BTreeMap<String, Replayed>> {
+    let conn = &store.conn;
+    let sql = |e| store.sql(e);
     let mut held: BTreeMap<String, Replayed> = BTreeMap::new();
     let mut stmt = conn
         .prepare(
@@ -80,7 +94,11 @@ pub(super) fn check(store: &Store) -> Result<Vec<String>> {
     for (path, indicator, n) in evidence {
         held.entry(path).or_default().evidence.insert(indicator, n);
     }
+    Ok(held)
+}
 
+/// Every difference between what the tables hold and what the log says, one line each.
+fn compare(held: &BTreeMap<String, Replayed>, replay: &Replay) -> Vec<String> {
     let mut problems = Vec::new();
     let empty = Replayed::default();
     let paths: BTreeSet<&String> = held
@@ -142,5 +160,5 @@ pub(super) fn check(store: &Store) -> Result<Vec<String>> {
             )));
         }
     }
-    Ok(problems)
+    problems
 }

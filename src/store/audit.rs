@@ -136,32 +136,36 @@ pub fn rows(conn: &Connection) -> rusqlite::Result<Vec<(AuditRow, String)>> {
     Ok(out)
 }
 
+/// Every audit row with its stored hash (the tenth column), in order.
+pub(super) const SELECT_SQL: &str =
+    "SELECT seq, at, who, product, indicator, action, old, new, prev_hash, hash
+     FROM audit ORDER BY seq";
+
+/// The row of a result of [`SELECT_SQL`].
+pub(super) fn read_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AuditRow> {
+    Ok(AuditRow {
+        seq: r.get(0)?,
+        at: r.get(1)?,
+        who: r.get(2)?,
+        product: r.get(3)?,
+        indicator: r.get(4)?,
+        action: r.get(5)?,
+        old: r.get(6)?,
+        new: r.get(7)?,
+        prev_hash: r.get(8)?,
+    })
+}
+
 /// Calls `f` with every audit row and its stored hash, in order, without holding
 /// them all: a nation's log is 1.5 million rows.
 pub fn for_each_row(
     conn: &Connection,
     mut f: impl FnMut(AuditRow, String) -> rusqlite::Result<()>,
 ) -> rusqlite::Result<()> {
-    let mut stmt = conn.prepare(
-        "SELECT seq, at, who, product, indicator, action, old, new, prev_hash, hash
-         FROM audit ORDER BY seq",
-    )?;
+    let mut stmt = conn.prepare(SELECT_SQL)?;
     let mut rows = stmt.query([])?;
     while let Some(r) = rows.next()? {
-        f(
-            AuditRow {
-                seq: r.get(0)?,
-                at: r.get(1)?,
-                who: r.get(2)?,
-                product: r.get(3)?,
-                indicator: r.get(4)?,
-                action: r.get(5)?,
-                old: r.get(6)?,
-                new: r.get(7)?,
-                prev_hash: r.get(8)?,
-            },
-            r.get(9)?,
-        )?;
+        f(read_row(r)?, r.get(9)?)?;
     }
     Ok(())
 }
@@ -227,23 +231,10 @@ pub fn check_rows(rows: &[(AuditRow, String)]) -> Result<u64, ChainBreak> {
 pub fn verify_chain(conn: &Connection) -> rusqlite::Result<Result<u64, ChainBreak>> {
     let mut check = ChainCheck::default();
     let mut broken = None;
-    let mut stmt = conn.prepare(
-        "SELECT seq, at, who, product, indicator, action, old, new, prev_hash, hash
-         FROM audit ORDER BY seq",
-    )?;
+    let mut stmt = conn.prepare(SELECT_SQL)?;
     let mut rows = stmt.query([])?;
     while let Some(r) = rows.next()? {
-        let row = AuditRow {
-            seq: r.get(0)?,
-            at: r.get(1)?,
-            who: r.get(2)?,
-            product: r.get(3)?,
-            indicator: r.get(4)?,
-            action: r.get(5)?,
-            old: r.get(6)?,
-            new: r.get(7)?,
-            prev_hash: r.get(8)?,
-        };
+        let row = read_row(r)?;
         let stored = r.get_ref(9)?.as_str()?;
         if let Err(b) = check.next(&row, stored) {
             broken = Some(b);

@@ -189,7 +189,7 @@ mod tests {
         let db = dir.path().join("g.db");
         crate::generate::generate(&db, crate::generate::Scale::Tiny, 3).expect("gen");
         let store = crate::store::Store::open(&db).expect("open");
-        let conn = store.conn();
+        let conn = &store.conn;
         conn.execute("UPDATE product SET digest = NULL WHERE id % 3 = 0", [])
             .expect("stale");
         for id in 1..40 {

@@ -6,25 +6,74 @@ use rusqlite::types::ValueRef;
 
 use super::{Result, Store, StoreError, digest};
 use crate::domain::Value;
-use crate::domain::model::{Agency, Dataset, Ix, Kind, Product, ProductIx, Unit};
+use crate::domain::model::{Agency, AgencyIx, Dataset, Ix, Kind, Product, ProductIx, Unit, UnitIx};
 
 impl Store {
     /// Loads every instrument, agency, unit, product, observation and evidence count.
     /// Values come from the products' digests where they are fresh, from the
     /// observations elsewhere: the same dataset either way (tests/digest.rs).
     pub fn load(&self) -> Result<Dataset> {
-        let sql = |e| self.sql(e);
-        let mut ds = Dataset::default();
-        let mut instrument_index = HashMap::new();
+        let mut l = Loader {
+            store: self,
+            ds: Dataset::default(),
+            instrument_index: HashMap::new(),
+            agency_index: HashMap::new(),
+            unit_index: HashMap::new(),
+            product_index: HashMap::new(),
+            digests_trusted: Vec::new(),
+            indicator_maps: Vec::new(),
+            stale: Vec::new(),
+        };
+        l.instruments()?;
+        l.agencies()?;
+        l.units()?;
+        l.products()?;
+        l.stale_values()?;
+        l.notes()?;
+        l.evidence_counts()?;
+        Ok(l.ds)
+    }
+}
+
+/// A load in progress: the dataset so far and where each database id went in it.
+struct Loader<'s> {
+    store: &'s Store,
+    ds: Dataset,
+    /// Database id -> place in the dataset, per table.
+    instrument_index: HashMap<i64, usize>,
+    agency_index: HashMap<i64, AgencyIx>,
+    unit_index: HashMap<i64, UnitIx>,
+    product_index: HashMap<i64, ProductIx>,
+    /// Per instrument: whether the digests of its products can be read.
+    digests_trusted: Vec<bool>,
+    /// Per instrument: indicator id -> its place.
+    indicator_maps: Vec<HashMap<String, usize>>,
+    /// Products without a usable digest: their values come from the observations.
+    stale: Vec<ProductIx>,
+}
+
+impl Loader<'_> {
+    /// The place of an indicator of product `p`'s instrument, by id.
+    fn indicator_of(&self, p: ProductIx, id: &str) -> Option<usize> {
+        let ds = &self.ds;
+        let a = ds.units[ds.products[p].unit].agency;
+        self.indicator_maps[ds.agencies[a].instrument]
+            .get(id)
+            .copied()
+    }
+
+    fn instruments(&mut self) -> Result<()> {
         // Digests are written in the order of the instrument named by its SHA-256; one
         // whose body no longer hashes to it (edited by hand) has no trusted digests.
-        let mut digests_trusted = Vec::new();
-        for row in self.instruments()? {
-            instrument_index.insert(row.db_id, ds.instruments.len());
-            digests_trusted.push(row.sha256 == row.instrument.sha256);
-            ds.instruments.push(row.instrument);
+        for row in self.store.instruments()? {
+            self.instrument_index
+                .insert(row.db_id, self.ds.instruments.len());
+            self.digests_trusted
+                .push(row.sha256 == row.instrument.sha256);
+            self.ds.instruments.push(row.instrument);
         }
-        let indicator_maps: Vec<HashMap<String, usize>> = ds
+        self.indicator_maps = self
+            .ds
             .instruments
             .iter()
             .map(|i| {
@@ -35,9 +84,13 @@ impl Store {
                     .collect()
             })
             .collect();
+        Ok(())
+    }
 
-        let mut agency_index = HashMap::new();
-        let mut stmt = self
+    fn agencies(&mut self) -> Result<()> {
+        let store = self.store;
+        let sql = |e| store.sql(e);
+        let mut stmt = store
             .conn
             .prepare("SELECT id, code, name, kind, instrument_id FROM agency ORDER BY id")
             .map_err(sql)?;
@@ -48,17 +101,18 @@ impl Store {
             let kind: String = r.get(3).map_err(sql)?;
             let instrument_id: i64 = r.get(4).map_err(sql)?;
             let corrupt = |detail: String| StoreError::Corrupt {
-                path: self.path.clone(),
+                path: store.path.clone(),
                 detail,
             };
             let kind: Kind = kind
                 .parse()
                 .map_err(|e| corrupt(format!("agency {code}: {e}")))?;
-            let instrument = *instrument_index
+            let instrument = *self
+                .instrument_index
                 .get(&instrument_id)
                 .ok_or_else(|| corrupt(format!("agency {code}: its instrument is missing")))?;
-            agency_index.insert(db_id, ds.agencies.next_id());
-            ds.agencies.push(Agency {
+            self.agency_index.insert(db_id, self.ds.agencies.next_id());
+            self.ds.agencies.push(Agency {
                 db_id,
                 code,
                 name: r.get(2).map_err(sql)?,
@@ -67,20 +121,24 @@ impl Store {
                 units: Vec::new(),
             });
         }
-        drop(rows);
+        Ok(())
+    }
 
-        let mut unit_index = HashMap::new();
+    fn units(&mut self) -> Result<()> {
+        let sql = |e| self.store.sql(e);
         let mut stmt = self
+            .store
             .conn
             .prepare("SELECT id, agency_id, code, name FROM unit ORDER BY agency_id, id")
             .map_err(sql)?;
         let mut rows = stmt.query([]).map_err(sql)?;
+        let ds = &mut self.ds;
         while let Some(r) = rows.next().map_err(sql)? {
             let db_id: i64 = r.get(0).map_err(sql)?;
-            let Some(&agency) = agency_index.get(&r.get::<_, i64>(1).map_err(sql)?) else {
+            let Some(&agency) = self.agency_index.get(&r.get::<_, i64>(1).map_err(sql)?) else {
                 continue;
             };
-            unit_index.insert(db_id, ds.units.next_id());
+            self.unit_index.insert(db_id, ds.units.next_id());
             ds.agencies[agency].units.push(ds.units.next_id());
             ds.units.push(Unit {
                 db_id,
@@ -90,38 +148,41 @@ impl Store {
                 products: Vec::new(),
             });
         }
-        drop(rows);
+        Ok(())
+    }
 
-        let mut product_index = HashMap::new();
-        // Values come from each product's digest (src/store/digest.rs): one short row
-        // per product instead of 1-2 million observation rows at national scale.
-        let mut stale = Vec::new();
+    /// Products with their values from their digests (src/store/digest.rs): one short
+    /// row per product instead of 1-2 million observation rows at national scale.
+    fn products(&mut self) -> Result<()> {
+        let sql = |e| self.store.sql(e);
         let mut stmt = self
+            .store
             .conn
             .prepare(
                 "SELECT id, unit_id, code, name, finalized_at IS NOT NULL, digest FROM product ORDER BY unit_id, id",
             )
             .map_err(sql)?;
         let mut rows = stmt.query([]).map_err(sql)?;
+        let ds = &mut self.ds;
         while let Some(r) = rows.next().map_err(sql)? {
             let db_id: i64 = r.get(0).map_err(sql)?;
-            let Some(&unit) = unit_index.get(&r.get::<_, i64>(1).map_err(sql)?) else {
+            let Some(&unit) = self.unit_index.get(&r.get::<_, i64>(1).map_err(sql)?) else {
                 continue;
             };
             let instrument = ds.agencies[ds.units[unit].agency].instrument;
             let n = ds.instruments[instrument].indicators.len();
             let mut values = vec![Value::Unanswered; n];
             let fresh = match r.get_ref(5).map_err(sql)? {
-                ValueRef::Blob(d) if digests_trusted[instrument] => {
+                ValueRef::Blob(d) if self.digests_trusted[instrument] => {
                     digest::decode_into(d, &mut values)
                 }
                 _ => false,
             };
             let p = ds.products.next_id();
             if !fresh {
-                stale.push(p);
+                self.stale.push(p);
             }
-            product_index.insert(db_id, p);
+            self.product_index.insert(db_id, p);
             ds.units[unit].products.push(p);
             ds.products.push(Product {
                 db_id,
@@ -134,37 +195,41 @@ impl Store {
                 evidence: vec![0; n],
             });
         }
-        drop(rows);
+        Ok(())
+    }
 
-        let indicator_of = |ds: &Dataset, p: ProductIx, id: &str| -> Option<usize> {
-            let a = ds.units[ds.products[p].unit].agency;
-            indicator_maps[ds.agencies[a].instrument].get(id).copied()
-        };
-        // Products without a usable digest: their observations, one product at a time,
-        // or in one pass when there are many of them.
-        let set_value = |ds: &mut Dataset, p: ProductIx, r: &rusqlite::Row<'_>| -> Result<()> {
-            let ind = r
-                .get_ref(0)
-                .map_err(sql)?
-                .as_str()
-                .map_err(|e| sql(e.into()))?;
-            if let Some(i) = indicator_of(ds, p, ind) {
-                let value: Option<i64> = r.get(1).map_err(sql)?;
-                let na: i64 = r.get(2).map_err(sql)?;
-                ds.products[p].values[i] = match (na != 0, value) {
-                    (true, _) => Value::NotApplicable,
-                    (false, Some(v)) => Value::Level(u32::try_from(v).unwrap_or(u32::MAX)),
-                    (false, None) => Value::Unanswered,
-                };
-            }
-            Ok(())
-        };
-        if stale.len() > ds.products.len() / 8 {
-            let mut is_stale = vec![false; ds.products.len()];
+    /// The value of an observation row (indicator, value, na, ...) into product `p`.
+    fn set_value(&mut self, p: ProductIx, r: &rusqlite::Row<'_>) -> Result<()> {
+        let sql = |e| self.store.sql(e);
+        let ind = r
+            .get_ref(0)
+            .map_err(sql)?
+            .as_str()
+            .map_err(|e| sql(e.into()))?;
+        if let Some(i) = self.indicator_of(p, ind) {
+            let value: Option<i64> = r.get(1).map_err(sql)?;
+            let na: i64 = r.get(2).map_err(sql)?;
+            self.ds.products[p].values[i] = match (na != 0, value) {
+                (true, _) => Value::NotApplicable,
+                (false, Some(v)) => Value::Level(u32::try_from(v).unwrap_or(u32::MAX)),
+                (false, None) => Value::Unanswered,
+            };
+        }
+        Ok(())
+    }
+
+    /// Products without a usable digest: their observations, one product at a time,
+    /// or in one pass when there are many of them.
+    fn stale_values(&mut self) -> Result<()> {
+        let store = self.store;
+        let sql = |e| store.sql(e);
+        let stale = std::mem::take(&mut self.stale);
+        if stale.len() > self.ds.products.len() / 8 {
+            let mut is_stale = vec![false; self.ds.products.len()];
             for &p in &stale {
                 is_stale[p.index()] = true;
             }
-            let mut stmt = self
+            let mut stmt = store
                 .conn
                 .prepare(
                     "SELECT indicator, value, na, product_id FROM observation ORDER BY product_id",
@@ -177,7 +242,8 @@ impl Store {
                 let p = match current {
                     Some((id, p)) if id == pid => p,
                     _ => {
-                        let p = product_index
+                        let p = self
+                            .product_index
                             .get(&pid)
                             .copied()
                             .filter(|&p: &ProductIx| is_stale[p.index()]);
@@ -186,24 +252,29 @@ impl Store {
                     }
                 };
                 if let Some(p) = p {
-                    set_value(&mut ds, p, r)?;
+                    self.set_value(p, r)?;
                 }
             }
         } else if !stale.is_empty() {
-            let mut stmt = self
+            let mut stmt = store
                 .conn
                 .prepare("SELECT indicator, value, na FROM observation WHERE product_id = ?1")
                 .map_err(sql)?;
             for &p in &stale {
-                let mut rows = stmt.query([ds.products[p].db_id]).map_err(sql)?;
+                let mut rows = stmt.query([self.ds.products[p].db_id]).map_err(sql)?;
                 while let Some(r) = rows.next().map_err(sql)? {
-                    set_value(&mut ds, p, r)?;
+                    self.set_value(p, r)?;
                 }
             }
         }
+        Ok(())
+    }
 
-        // Notes from their own index (about one observation in ten has one).
-        let mut stmt = self
+    /// Notes from their own index (about one observation in ten has one).
+    fn notes(&mut self) -> Result<()> {
+        let store = self.store;
+        let sql = |e| store.sql(e);
+        let mut stmt = store
             .conn
             .prepare(
                 "SELECT product_id, indicator, note FROM observation WHERE note <> '' ORDER BY product_id",
@@ -216,7 +287,7 @@ impl Store {
             let p = match current {
                 Some((id, p)) if id == pid => p,
                 _ => {
-                    let p = product_index.get(&pid).copied();
+                    let p = self.product_index.get(&pid).copied();
                     current = Some((pid, p));
                     p
                 }
@@ -227,7 +298,7 @@ impl Store {
                 .map_err(sql)?
                 .as_str()
                 .map_err(|e| sql(e.into()))?;
-            let Some(i) = indicator_of(&ds, p, ind) else {
+            let Some(i) = self.indicator_of(p, ind) else {
                 continue;
             };
             let note = r
@@ -235,26 +306,30 @@ impl Store {
                 .map_err(sql)?
                 .as_str()
                 .map_err(|e| sql(e.into()))?;
-            ds.products[p].notes[i] = note.to_string();
+            self.ds.products[p].notes[i] = note.to_string();
         }
-        drop(rows);
+        Ok(())
+    }
 
-        let mut stmt = self
+    fn evidence_counts(&mut self) -> Result<()> {
+        let store = self.store;
+        let sql = |e| store.sql(e);
+        let mut stmt = store
             .conn
             .prepare("SELECT product_id, indicator, count(*) FROM evidence GROUP BY product_id, indicator")
             .map_err(sql)?;
         let mut rows = stmt.query([]).map_err(sql)?;
         while let Some(r) = rows.next().map_err(sql)? {
-            let Some(&p) = product_index.get(&r.get::<_, i64>(0).map_err(sql)?) else {
+            let Some(&p) = self.product_index.get(&r.get::<_, i64>(0).map_err(sql)?) else {
                 continue;
             };
             let ind: String = r.get(1).map_err(sql)?;
-            if let Some(i) = indicator_of(&ds, p, &ind) {
-                ds.products[p].evidence[i] =
+            if let Some(i) = self.indicator_of(p, &ind) {
+                self.ds.products[p].evidence[i] =
                     u32::try_from(r.get::<_, i64>(2).map_err(sql)?).unwrap_or(u32::MAX);
             }
         }
-        Ok(ds)
+        Ok(())
     }
 }
 

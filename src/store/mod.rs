@@ -1,18 +1,29 @@
-//! The SQLite store: opening (and refusing) database files, migrations, settings.
-//! One module per concern: `catalog` (instruments, assignments), `observe` (the
-//! changes a user makes, each its own transaction with an audit row), `audit` (the
-//! hash chain), `load` (reading everything into a [`crate::domain::model::Dataset`]),
-//! `lock` (one workstation per file; commands that change it wait their turn).
+//! The SQLite store: opening (and refusing) database files, settings, and every SQL
+//! statement of patuh (no other module runs SQL; every SQLite error reaches the user
+//! through `classify`, the file named and the fix said). One module per concern:
+//! `header` (the file checked before SQLite touches it), `schema` (the migrations and
+//! the check that a file's tables are those of its version), `catalog` (instruments,
+//! assignments), `observe` (the changes a user makes, each its own transaction with an
+//! audit row), `evidence` (reading references back), `audit` (the hash chain and its
+//! replay), `accounts` (whether the log accounts for the tables), `digest` (each
+//! product's values in compact form), `load` (everything into a
+//! [`crate::domain::model::Dataset`]), `records` (what an export reads), `central`
+//! (the central merge's reads and writes, the report's conflicts), `bulk` (the
+//! generator's bulk insert), `lock` (one workstation per file).
 
 mod accounts;
 pub mod audit;
+mod bulk;
 mod catalog;
+mod central;
 pub(crate) mod digest;
 mod evidence;
 mod header;
 mod load;
 pub mod lock;
 mod observe;
+mod records;
+mod schema;
 
 use std::fs::{self, OpenOptions};
 use std::io::Write;
@@ -29,9 +40,15 @@ use crate::domain::Problem;
 pub use audit::{
     AuditRow, ChainBreak, ChainCheck, GENESIS, check_rows, rows as audit_rows, verify_chain,
 };
+pub use bulk::Bulk;
 pub use catalog::{AssignmentOutcome, InstrumentOutcome, InstrumentRow};
+pub use central::{
+    CentralAgency, CentralClaim, CentralTx, ConflictResult, ImportRow, NewEvidence, NewObservation,
+    ResultRow,
+};
 pub use evidence::EvidenceRow;
 pub use observe::{ProductRef, RecordOutcome};
+pub use records::{EvidenceRecord, ObservationRecord, ProductRecord};
 
 /// The `meta` key that marks a central database (`patuh central merge`), and its value.
 pub const ROLE_KEY: &str = "role";
@@ -40,26 +57,7 @@ pub const ROLE_CENTRAL: &str = "central";
 /// `PRAGMA application_id` of every patuh database: "PTUH".
 pub const APPLICATION_ID: i32 = 0x5054_5548;
 
-/// The migrations, applied in order; `PRAGMA user_version` is the number applied.
-const MIGRATIONS: &[(&str, &str)] = &[
-    ("0001_init", include_str!("../../schema/0001_init.sql")),
-    // Central consolidation of signed exports (src/exchange/merge.rs).
-    (
-        "0002_central",
-        include_str!("../../schema/0002_central.sql"),
-    ),
-    // Each product's values in compact form, and an index of the notes, so that a
-    // nation's workstation opens at once (src/store/digest.rs, docs/performance.md).
-    ("0003_digest", include_str!("../../schema/0003_digest.sql")),
-    // A keystroke's change: the digest trigger fires for values only, looking once.
-    (
-        "0004_digest_trigger",
-        include_str!("../../schema/0004_digest_trigger.sql"),
-    ),
-];
-
-/// The schema version this build writes.
-pub const SCHEMA_VERSION: i32 = MIGRATIONS.len() as i32;
+pub use schema::SCHEMA_VERSION;
 
 /// Something the store refuses or cannot do; every message names the file and the fix.
 #[derive(Debug, thiserror::Error)]
@@ -80,6 +78,14 @@ pub enum StoreError {
         "{path}: the database is damaged ({detail}); the file was left untouched. Restore it from a backup or an export"
     )]
     Corrupt { path: PathBuf, detail: String },
+    #[error("{}", mismatch_text(.path, .version, .tables_of))]
+    SchemaMismatch {
+        path: PathBuf,
+        /// What the file's `user_version` says.
+        version: i32,
+        /// The schema version its tables are, if they are one.
+        tables_of: Option<i32>,
+    },
     #[error("{path}: no database here. Create one with `patuh init` (or `patuh init --demo`)")]
     Missing { path: PathBuf },
     #[error("{path}: {source}")]
@@ -106,6 +112,22 @@ pub enum StoreError {
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;
+
+fn mismatch_text(path: &Path, version: &i32, tables_of: &Option<i32>) -> String {
+    let path = path.display();
+    match tables_of {
+        Some(w) => format!(
+            "{path}: its tables are those of schema version {w}, but its user_version says {version} \
+             (changed with another tool?); the file was left untouched. Set it back with \
+             `sqlite3 {path} 'PRAGMA user_version = {w}'` and open it again"
+        ),
+        None => format!(
+            "{path}: its tables are not those of schema version {version} (its user_version) nor of any \
+             other patuh schema (changed with another tool?); the file was left untouched. \
+             Restore it from a backup or an export"
+        ),
+    }
+}
 
 /// The clock, injected so tests control time.
 pub type Clock = Arc<dyn Fn() -> OffsetDateTime + Send + Sync>;
@@ -162,9 +184,7 @@ impl Store {
         .map_err(|e| classify(path, e))?;
         conn.busy_timeout(Duration::from_secs(5))
             .map_err(|e| classify(path, e))?;
-        let version: i32 = conn
-            .query_row("PRAGMA user_version", [], |r| r.get(0))
-            .map_err(|e| classify(path, e))?;
+        let version = schema::check_shape(&conn, path)?;
         if version > SCHEMA_VERSION {
             return Err(StoreError::Newer {
                 path: path.to_path_buf(),
@@ -178,6 +198,11 @@ impl Store {
                 path.display()
             )));
         }
+        Store::with(conn, path)
+    }
+
+    /// A store on an open connection, its assessor read from the file.
+    fn with(conn: Connection, path: &Path) -> Result<Store> {
         let mut store = Store {
             conn,
             path: path.to_path_buf(),
@@ -199,69 +224,31 @@ impl Store {
             .map_err(|e| self.sql(e))
     }
 
+    /// Opens a file whose header was checked: refuses one whose tables are not those
+    /// of its schema version (changing nothing), sets the pragmas, migrates.
     fn open_checked(path: &Path) -> Result<Store> {
-        let sql = |source| StoreError::Sql {
-            path: path.to_path_buf(),
-            source,
-        };
-        let conn = Connection::open_with_flags(
+        let mut conn = Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
-        .map_err(sql)?;
-        configure(&conn).map_err(|e| classify(path, e))?;
-        let mut store = Store {
-            conn,
-            path: path.to_path_buf(),
-            who: String::new(),
-            clock: Arc::new(OffsetDateTime::now_utc),
-            caught_up_for: None,
-        };
-        store.migrate()?;
-        store.who = store
-            .meta("assessor")?
-            .unwrap_or_else(|| os_user().unwrap_or_else(|| "unknown".into()));
-        Ok(store)
-    }
-
-    fn migrate(&mut self) -> Result<()> {
-        let path = self.path.clone();
-        let version: i32 = self
-            .conn
-            .query_row("PRAGMA user_version", [], |r| r.get(0))
-            .map_err(|e| classify(&path, e))?;
+        .map_err(|e| classify(path, e))?;
+        conn.busy_timeout(Duration::from_secs(5))
+            .map_err(|e| classify(path, e))?;
+        let version = schema::check_shape(&conn, path)?;
         if version > SCHEMA_VERSION {
             return Err(StoreError::Newer {
-                path,
+                path: path.to_path_buf(),
                 found: version,
                 known: SCHEMA_VERSION,
             });
         }
-        if version == SCHEMA_VERSION {
-            return Ok(());
-        }
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(|e| classify(&path, e))?;
-        for (i, (name, sql)) in MIGRATIONS.iter().enumerate().skip(version as usize) {
-            tracing::info!(migration = name, "applying");
-            tx.execute_batch(sql).map_err(|e| classify(&path, e))?;
-            tx.pragma_update(None, "user_version", (i + 1) as i32)
-                .map_err(|e| classify(&path, e))?;
-        }
-        // Digests that a migration left stale are rewritten in the same transaction.
-        digest::refresh_stale(&tx).map_err(|e| classify(&path, e))?;
-        tx.commit().map_err(|e| classify(&path, e))
+        configure(&conn).map_err(|e| classify(path, e))?;
+        schema::migrate(&mut conn, path, version)?;
+        Store::with(conn, path)
     }
 
     pub fn path(&self) -> &Path {
         &self.path
-    }
-
-    /// The connection, for the other layers' read queries.
-    pub fn conn(&self) -> &Connection {
-        &self.conn
     }
 
     /// Who is recorded in the audit log for changes made through this store.
@@ -388,63 +375,81 @@ fn classify(path: &Path, e: rusqlite::Error) -> StoreError {
 }
 
 /// Creates a new database completely or not at all: built under a temporary name
-/// beside `path`, then linked into place (which never overwrites a file).
+/// beside `path`, then linked into place (which never overwrites a file). When another
+/// patuh links its new database there first, that one is used: it is complete (it was
+/// linked only once built), so both go on with the same file and nothing is lost.
 fn create(path: &Path) -> Result<()> {
-    let io = |source| StoreError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    fs::create_dir_all(&dir).map_err(io)?;
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "patuh.db".into());
-    let tmp = dir.join(format!(".{name}.new-{}", std::process::id()));
-    let _ = fs::remove_file(&tmp);
-    let result = (|| {
-        let mut options = OpenOptions::new();
-        options.write(true).create_new(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        options.open(&tmp).map_err(io)?.flush().map_err(io)?;
-        {
-            let conn = Connection::open(&tmp).map_err(|e| classify(path, e))?;
-            conn.pragma_update(None, "application_id", APPLICATION_ID)
-                .map_err(|e| classify(path, e))?;
-            configure(&conn).map_err(|e| classify(path, e))?;
-            let mut store = Store {
-                conn,
-                path: tmp.clone(),
-                who: String::new(),
-                clock: Arc::new(OffsetDateTime::now_utc),
-                caught_up_for: None,
-            };
-            store.migrate()?;
-            store
-                .conn
-                .pragma_update(None, "wal_checkpoint", "TRUNCATE")
-                .map_err(|e| classify(path, e))?;
+    Store::create_new(path, |_| Ok(())).or_else(|e| match e {
+        StoreError::Io { source, .. } if source.kind() == std::io::ErrorKind::AlreadyExists => {
+            tracing::info!(path = %path.display(), "created meanwhile by another patuh");
+            Ok(())
         }
-        fs::File::open(&tmp)
-            .and_then(|f| f.sync_all())
-            .map_err(io)?;
-        fs::hard_link(&tmp, path).map_err(io)?;
-        if let Ok(d) = fs::File::open(&dir) {
-            let _ = d.sync_all();
+        e => Err(e),
+    })
+}
+
+impl Store {
+    /// Builds a new, current database under a temporary name beside `path`, lets `fill`
+    /// write into it (through a store whose messages name `path`), and links it into place
+    /// only when everything succeeded: a failure (a full disk, say) leaves no file at
+    /// `path`. An existing `path` is never overwritten: that is an `Io` error of kind
+    /// `AlreadyExists`.
+    pub fn create_new(path: &Path, fill: impl FnOnce(&mut Store) -> Result<()>) -> Result<()> {
+        let io = |source| StoreError::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        fs::create_dir_all(&dir).map_err(io)?;
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "patuh.db".into());
+        // Unique per process and per call: two threads of one process creating the same
+        // file must not share (and remove) one temporary file.
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let tmp = dir.join(format!(".{name}.new-{}-{n}", std::process::id()));
+        let _ = fs::remove_file(&tmp);
+        let result = (|| {
+            let mut options = OpenOptions::new();
+            options.write(true).create_new(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+            options.open(&tmp).map_err(io)?.flush().map_err(io)?;
+            {
+                let mut conn = Connection::open(&tmp).map_err(|e| classify(path, e))?;
+                conn.pragma_update(None, "application_id", APPLICATION_ID)
+                    .map_err(|e| classify(path, e))?;
+                configure(&conn).map_err(|e| classify(path, e))?;
+                schema::migrate(&mut conn, path, 0)?;
+                let mut store = Store::with(conn, path)?;
+                fill(&mut store)?;
+                store
+                    .conn
+                    .pragma_update(None, "wal_checkpoint", "TRUNCATE")
+                    .map_err(|e| classify(path, e))?;
+            }
+            fs::File::open(&tmp)
+                .and_then(|f| f.sync_all())
+                .map_err(io)?;
+            fs::hard_link(&tmp, path).map_err(io)?;
+            if let Ok(d) = fs::File::open(&dir) {
+                let _ = d.sync_all();
+            }
+            Ok(())
+        })();
+        let _ = fs::remove_file(&tmp);
+        for suffix in ["-wal", "-shm"] {
+            let mut side = tmp.clone().into_os_string();
+            side.push(suffix);
+            let _ = fs::remove_file(side);
         }
-        Ok(())
-    })();
-    let _ = fs::remove_file(&tmp);
-    for suffix in ["-wal", "-shm"] {
-        let mut side = tmp.clone().into_os_string();
-        side.push(suffix);
-        let _ = fs::remove_file(side);
+        result
     }
-    result
 }
 
 /// The login name, for the audit log when no assessor name was set:
@@ -494,4 +499,25 @@ pub fn default_path() -> Option<PathBuf> {
 /// The data dir (keys, logs, the demo database).
 pub fn data_dir() -> Option<PathBuf> {
     directories::ProjectDirs::from("id", "Ombudsman", "patuh").map(|d| d.data_dir().to_path_buf())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The pragmas are the connection's own: only the store's connection shows them.
+    #[test]
+    fn pragmas_are_set_on_open() {
+        let dir = tempfile::tempdir().expect("dir");
+        let store = Store::open_or_create(&dir.path().join("patuh.db")).expect("create");
+        let pragma = |name: &str| -> i64 {
+            store
+                .conn
+                .query_row(&format!("PRAGMA {name}"), [], |r| r.get(0))
+                .expect("pragma")
+        };
+        assert_eq!(pragma("synchronous"), 2, "synchronous=FULL");
+        assert_eq!(pragma("foreign_keys"), 1);
+        assert!(pragma("busy_timeout") >= 1000);
+    }
 }

@@ -88,110 +88,28 @@ impl Store {
         let path = self.path.clone();
         let sql = |e| super::classify(&path, e);
         let tx = WriteTx::begin(&self.conn).map_err(sql)?;
-        // Statements of a keystroke's change are prepared once per connection: parsing
-        // them again was a good part of a commit's time besides the fsync. One query
-        // reads whether the product is finalized and the indicator's current values.
-        type Current = (Option<String>, Option<i64>, Option<i64>, Option<String>);
-        let current: Option<Current> = tx
-            .prepare_cached(
-                "SELECT p.finalized_at, o.value, o.na, o.note FROM product p
-                 LEFT JOIN observation o ON o.product_id = p.id AND o.indicator = ?2
-                 WHERE p.id = ?1",
-            )
-            .and_then(|mut stmt| {
-                stmt.query_row(params![product.db_id, indicator.id], |r| {
-                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-                })
-                .optional()
-            })
-            .map_err(sql)?;
-        let Some((finalized, value_col, na_col, note_col)) = current else {
+        let current = Current::read(&tx, product, indicator).map_err(sql)?;
+        let Some(current) = current else {
             return Err(StoreError::Refused(format!(
                 "no product {} in {}; list the products with `patuh score`",
                 product.path,
                 path.display()
             )));
         };
-        refuse_finalized(product, finalized)?;
-        let (old_value, old_note) = match na_col {
-            Some(na) => (value_from(value_col, na != 0), note_col.unwrap_or_default()),
-            None => (Value::Unanswered, String::new()),
+        refuse_finalized(product, current.finalized.clone())?;
+        let (old_value, old_note) = current.value_and_note();
+        let change = Change {
+            product,
+            indicator: &indicator.id,
+            value: (old_value, value.unwrap_or(old_value)),
+            note: (&old_note, note.unwrap_or(&old_note)),
+            now: &now,
+            who: &who,
         };
-        let new_value = value.unwrap_or(old_value);
-        let new_note = note.unwrap_or(&old_note).to_string();
-        let mut audit_rows = 0;
+        let audit_rows = change.log(&tx).map_err(sql)?;
         let mut caught_up = self.caught_up_for;
-        if new_value != old_value {
-            audit::append(
-                &tx,
-                &Entry {
-                    at: &now,
-                    who: &who,
-                    product: &product.path,
-                    indicator: Some(&indicator.id),
-                    action: "value",
-                    old: Some(&old_value.audit_text()),
-                    new: Some(&new_value.audit_text()),
-                },
-            )
-            .map_err(sql)?;
-            audit_rows += 1;
-        }
-        if new_note != old_note {
-            audit::append(
-                &tx,
-                &Entry {
-                    at: &now,
-                    who: &who,
-                    product: &product.path,
-                    indicator: Some(&indicator.id),
-                    action: "note",
-                    old: Some(&old_note),
-                    new: Some(&new_note),
-                },
-            )
-            .map_err(sql)?;
-            audit_rows += 1;
-        }
         if audit_rows > 0 {
-            let (v, na) = match new_value {
-                Value::Level(v) => (Some(i64::from(v)), 0),
-                Value::NotApplicable => (None, 1),
-                Value::Unanswered => (None, 0),
-            };
-            // Only the columns that changed are set: setting an unchanged note again
-            // rewrites its entry in the notes index, a third page for the commit.
-            let sql_text = match (na_col.is_some(), new_value != old_value, new_note != old_note) {
-                (false, _, _) => {
-                    "INSERT INTO observation (product_id, indicator, value, na, note, updated_at, updated_by)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
-                }
-                (true, true, false) => {
-                    "UPDATE observation SET value = ?3, na = ?4, updated_at = ?6, updated_by = ?7
-                     WHERE product_id = ?1 AND indicator = ?2"
-                }
-                (true, false, _) => {
-                    "UPDATE observation SET note = ?5, updated_at = ?6, updated_by = ?7
-                     WHERE product_id = ?1 AND indicator = ?2"
-                }
-                (true, true, true) => {
-                    "UPDATE observation SET value = ?3, na = ?4, note = ?5, updated_at = ?6, updated_by = ?7
-                     WHERE product_id = ?1 AND indicator = ?2"
-                }
-            };
-            tx.prepare_cached(sql_text)
-                .and_then(|mut stmt| {
-                    stmt.execute(params![
-                        product.db_id,
-                        indicator.id,
-                        v,
-                        na,
-                        new_note,
-                        now,
-                        who
-                    ])
-                })
-                .map_err(sql)?;
+            change.write(&tx, current.stored).map_err(sql)?;
             // This product's digest is stale now (a trigger saw to it); the ones worked
             // on before get their digests back (src/store/digest.rs), unless that was
             // done at this product's previous change and nothing was left.
@@ -202,6 +120,7 @@ impl Store {
         }
         tx.commit().map_err(sql)?;
         self.caught_up_for = caught_up;
+        let new_value = change.value.1;
         tracing::info!(product = %product.path, indicator = %indicator.id, ?new_value, audit_rows, "recorded");
         Ok(RecordOutcome {
             old_value,
@@ -318,6 +237,138 @@ impl Store {
         )
         .map_err(sql)?;
         tx.commit().map_err(sql)
+    }
+}
+
+/// What a product and one of its indicators hold before a change.
+struct Current {
+    finalized: Option<String>,
+    /// Whether the indicator has an observation row.
+    stored: bool,
+    value: Option<i64>,
+    na: bool,
+    note: String,
+}
+
+impl Current {
+    /// None when there is no such product.
+    fn read(
+        conn: &Connection,
+        product: &ProductRef,
+        indicator: &Indicator,
+    ) -> rusqlite::Result<Option<Current>> {
+        // Statements of a keystroke's change are prepared once per connection: parsing
+        // them again was a good part of a commit's time besides the fsync. One query
+        // reads whether the product is finalized and the indicator's current values.
+        conn.prepare_cached(
+            "SELECT p.finalized_at, o.value, o.na, o.note FROM product p
+             LEFT JOIN observation o ON o.product_id = p.id AND o.indicator = ?2
+             WHERE p.id = ?1",
+        )?
+        .query_row(params![product.db_id, indicator.id], |r| {
+            let na: Option<i64> = r.get(2)?;
+            Ok(Current {
+                finalized: r.get(0)?,
+                stored: na.is_some(),
+                value: r.get(1)?,
+                na: na.is_some_and(|na| na != 0),
+                note: r.get::<_, Option<String>>(3)?.unwrap_or_default(),
+            })
+        })
+        .optional()
+    }
+
+    fn value_and_note(&self) -> (Value, String) {
+        if self.stored {
+            (value_from(self.value, self.na), self.note.clone())
+        } else {
+            (Value::Unanswered, String::new())
+        }
+    }
+}
+
+/// One recorded change of an indicator: (old, new) of its value and note.
+struct Change<'a> {
+    product: &'a ProductRef,
+    indicator: &'a str,
+    value: (Value, Value),
+    note: (&'a str, &'a str),
+    now: &'a str,
+    who: &'a str,
+}
+
+impl Change<'_> {
+    /// Appends one audit row per field that changed; returns how many.
+    fn log(&self, conn: &Connection) -> rusqlite::Result<u32> {
+        let mut rows = 0;
+        let entry = |action, old: &str, new: &str| {
+            audit::append(
+                conn,
+                &Entry {
+                    at: self.now,
+                    who: self.who,
+                    product: &self.product.path,
+                    indicator: Some(self.indicator),
+                    action,
+                    old: Some(old),
+                    new: Some(new),
+                },
+            )
+        };
+        if self.value.0 != self.value.1 {
+            entry(
+                "value",
+                &self.value.0.audit_text(),
+                &self.value.1.audit_text(),
+            )?;
+            rows += 1;
+        }
+        if self.note.0 != self.note.1 {
+            entry("note", self.note.0, self.note.1)?;
+            rows += 1;
+        }
+        Ok(rows)
+    }
+
+    /// Writes the observation: inserted when `stored` is false, else only the columns
+    /// that changed (setting an unchanged note again rewrites its entry in the notes
+    /// index, a third page for the commit).
+    fn write(&self, conn: &Connection, stored: bool) -> rusqlite::Result<()> {
+        let (v, na) = match self.value.1 {
+            Value::Level(v) => (Some(i64::from(v)), 0),
+            Value::NotApplicable => (None, 1),
+            Value::Unanswered => (None, 0),
+        };
+        let value_changed = self.value.0 != self.value.1;
+        let note_changed = self.note.0 != self.note.1;
+        let sql_text = match (stored, value_changed, note_changed) {
+            (false, _, _) => {
+                "INSERT INTO observation (product_id, indicator, value, na, note, updated_at, updated_by)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+            }
+            (true, true, false) => {
+                "UPDATE observation SET value = ?3, na = ?4, updated_at = ?6, updated_by = ?7
+                 WHERE product_id = ?1 AND indicator = ?2"
+            }
+            (true, false, _) => {
+                "UPDATE observation SET note = ?5, updated_at = ?6, updated_by = ?7
+                 WHERE product_id = ?1 AND indicator = ?2"
+            }
+            (true, true, true) => {
+                "UPDATE observation SET value = ?3, na = ?4, note = ?5, updated_at = ?6, updated_by = ?7
+                 WHERE product_id = ?1 AND indicator = ?2"
+            }
+        };
+        conn.prepare_cached(sql_text)?.execute(params![
+            self.product.db_id,
+            self.indicator,
+            v,
+            na,
+            self.note.1,
+            self.now,
+            self.who
+        ])?;
+        Ok(())
     }
 }
 

@@ -1,0 +1,550 @@
+//! The central database's side of the store: claiming a new database as central, the
+//! reads and writes of a merge (schema 0002: the import log, assessor keys, each
+//! assessor's results, where names came from; and the chosen result in the tables of
+//! 0001), and the report's list of conflicting results. What to merge and why is
+//! decided in `src/exchange/merge.rs`; here is only how it is stored.
+//!
+//! A merge is one `BEGIN IMMEDIATE` transaction ([`CentralTx`]); its statements are
+//! prepared once per connection (a nation's merge runs some of them a million times;
+//! parsing them each time was a good part of its time).
+
+use std::path::Path;
+
+use rusqlite::{OptionalExtension, Params, Row, Transaction, TransactionBehavior, params};
+
+use super::{ROLE_CENTRAL, ROLE_KEY, Result, Store, classify, digest};
+
+/// What a database is, as `claim_central` found it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CentralClaim {
+    /// A central database (now, or already before).
+    Central,
+    /// A database whose role is something else (the value, as stored).
+    OtherRole(String),
+    /// A workstation's database: it holds an assessor's own work.
+    Workstation,
+}
+
+/// One merged file, as the import log keeps it.
+pub struct ImportRow<'a> {
+    pub payload_sha256: &'a str,
+    pub assessor_id: &'a str,
+    pub public_key: &'a str,
+    /// `exported_at` normalised (text order is time order).
+    pub exported_at: &'a str,
+    pub file_name: &'a str,
+    pub merged_at: &'a str,
+    pub products: i64,
+    pub payload: &'a [u8],
+    pub signature: &'a str,
+}
+
+/// One assessor's result for one product, as merged.
+pub struct ResultRow<'a> {
+    pub product_id: i64,
+    pub assessor_id: &'a str,
+    pub assessor_name: &'a str,
+    pub import_id: i64,
+    pub exported_at: &'a str,
+    pub payload_sha256: &'a str,
+    pub finalized_at: Option<&'a str>,
+    pub finalized_by: Option<&'a str>,
+    /// As exported: 2 decimals.
+    pub score: Option<String>,
+    pub zone: Option<&'a str>,
+}
+
+/// An observation of a merged result (borrowed from the verified file).
+pub struct NewObservation<'a> {
+    pub indicator: &'a str,
+    pub value: Option<u32>,
+    pub na: bool,
+    pub note: &'a str,
+    pub updated_at: &'a str,
+    pub updated_by: &'a str,
+}
+
+/// An evidence reference of a merged result (borrowed from the verified file).
+pub struct NewEvidence<'a> {
+    pub indicator: &'a str,
+    pub reference: &'a str,
+    pub size: Option<u64>,
+    pub sha256: Option<&'a str>,
+    pub added_at: &'a str,
+    pub added_by: &'a str,
+}
+
+/// An agency as the central database holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CentralAgency {
+    pub id: i64,
+    pub name: String,
+    pub kind: String,
+    pub instrument_id: i64,
+}
+
+/// One result of a product that has results of several assessors (the report's
+/// conflicts table), best first within its product: the first is the chosen one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConflictResult {
+    pub product_id: i64,
+    pub assessor_id: String,
+    pub assessor_name: String,
+    pub score: Option<String>,
+    pub zone: Option<String>,
+    pub exported_at: String,
+    pub finalized: bool,
+}
+
+impl Store {
+    /// Makes a new database a central one, in one transaction with the look at what it
+    /// holds (so that two merges starting on one new file at once both see it as
+    /// central, and a merge that has begun is never mistaken for a workstation's work).
+    /// A database with observations or audit rows and no role is a workstation's.
+    pub fn claim_central(&mut self) -> Result<CentralClaim> {
+        let path = self.path.clone();
+        let sql = |e| classify(&path, e);
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(sql)?;
+        let role: Option<String> = tx
+            .query_row("SELECT value FROM meta WHERE key = ?1", [ROLE_KEY], |r| {
+                r.get(0)
+            })
+            .optional()
+            .map_err(sql)?;
+        let claim = match role {
+            Some(r) if r == ROLE_CENTRAL => CentralClaim::Central,
+            Some(other) => CentralClaim::OtherRole(other),
+            None => {
+                let own: i64 = tx
+                    .query_row(
+                        "SELECT (SELECT count(*) FROM observation) + (SELECT count(*) FROM audit)",
+                        [],
+                        |r| r.get(0),
+                    )
+                    .map_err(sql)?;
+                if own > 0 {
+                    CentralClaim::Workstation
+                } else {
+                    tx.execute(
+                        "INSERT INTO meta (key, value) VALUES (?1, ?2)",
+                        [ROLE_KEY, ROLE_CENTRAL],
+                    )
+                    .map_err(sql)?;
+                    CentralClaim::Central
+                }
+            }
+        };
+        tx.commit().map_err(sql)?;
+        Ok(claim)
+    }
+
+    /// Begins the merge of one file: one `BEGIN IMMEDIATE` transaction, rolled back
+    /// unless [`CentralTx::commit`] is called.
+    pub fn central_tx(&mut self) -> Result<CentralTx<'_>> {
+        // Room for every statement of a merge, so that none is parsed again.
+        self.conn.set_prepared_statement_cache_capacity(64);
+        let path = &self.path;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| classify(path, e))?;
+        Ok(CentralTx {
+            tx,
+            path,
+            written: 0,
+        })
+    }
+
+    /// The results of every product with results of several assessors, by product,
+    /// the chosen one first (the merge's order: finalized, then newest, then lowest id).
+    pub fn conflicting_results(&self) -> Result<Vec<ConflictResult>> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT r.product_id, r.assessor_id, r.assessor_name, r.score, r.zone, r.exported_at,
+                        r.finalized_at IS NOT NULL
+                 FROM assessor_result r JOIN conflict c ON c.product_id = r.product_id
+                 ORDER BY r.product_id,
+                          r.finalized_at IS NOT NULL DESC, r.exported_at DESC, r.assessor_id ASC",
+            )
+            .map_err(|e| self.sql(e))?;
+        stmt.query_map([], |r| {
+            Ok(ConflictResult {
+                product_id: r.get(0)?,
+                assessor_id: r.get(1)?,
+                assessor_name: r.get(2)?,
+                score: r.get(3)?,
+                zone: r.get(4)?,
+                exported_at: r.get(5)?,
+                finalized: r.get(6)?,
+            })
+        })
+        .and_then(|rows| rows.collect())
+        .map_err(|e| self.sql(e))
+    }
+}
+
+/// The transaction of one file's merge.
+pub struct CentralTx<'s> {
+    tx: Transaction<'s>,
+    path: &'s Path,
+    /// Rows written besides the import row: a file that writes none is a replay.
+    written: usize,
+}
+
+impl CentralTx<'_> {
+    fn query<T>(
+        &self,
+        sql: &str,
+        p: impl Params,
+        f: impl FnOnce(&Row<'_>) -> rusqlite::Result<T>,
+    ) -> Result<Option<T>> {
+        self.tx
+            .prepare_cached(sql)
+            .and_then(|mut stmt| stmt.query_row(p, f).optional())
+            .map_err(|e| classify(self.path, e))
+    }
+
+    fn exec(&mut self, sql: &str, p: impl Params) -> Result<usize> {
+        let n = self
+            .tx
+            .prepare_cached(sql)
+            .and_then(|mut stmt| stmt.execute(p))
+            .map_err(|e| classify(self.path, e))?;
+        self.written += n;
+        Ok(n)
+    }
+
+    /// Rows written so far besides the import row.
+    pub fn written(&self) -> usize {
+        self.written
+    }
+
+    pub fn commit(self) -> Result<()> {
+        self.tx.commit().map_err(|e| classify(self.path, e))
+    }
+
+    /// When this very payload was merged, if it was.
+    pub fn merged_at(&self, payload_sha256: &str) -> Result<Option<String>> {
+        self.query(
+            "SELECT merged_at FROM import_file WHERE payload_sha256 = ?1",
+            [payload_sha256],
+            |r| r.get(0),
+        )
+    }
+
+    /// Logs the file being merged; returns its id (results refer to it).
+    pub fn insert_import(&mut self, f: &ImportRow<'_>) -> Result<i64> {
+        self.tx
+            .prepare_cached(
+                "INSERT INTO import_file (payload_sha256, assessor_id, public_key, exported_at, file_name,
+                                          merged_at, products, payload, signature)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            )
+            .and_then(|mut stmt| {
+                stmt.execute(params![
+                    f.payload_sha256,
+                    f.assessor_id,
+                    f.public_key,
+                    f.exported_at,
+                    f.file_name,
+                    f.merged_at,
+                    f.products,
+                    f.payload,
+                    f.signature
+                ])
+            })
+            .map_err(|e| classify(self.path, e))?;
+        Ok(self.tx.last_insert_rowid())
+    }
+
+    /// The assessor a public key is registered for.
+    pub fn key_owner(&self, public_key: &str) -> Result<Option<String>> {
+        self.query(
+            "SELECT assessor_id FROM assessor_key WHERE public_key = ?1",
+            [public_key],
+            |r| r.get(0),
+        )
+    }
+
+    /// The fingerprint of a key registered for an assessor, if any.
+    pub fn key_of_assessor(&self, assessor_id: &str) -> Result<Option<String>> {
+        self.query(
+            "SELECT fingerprint FROM assessor_key WHERE assessor_id = ?1 LIMIT 1",
+            [assessor_id],
+            |r| r.get(0),
+        )
+    }
+
+    pub fn register_key(
+        &mut self,
+        public_key: &str,
+        fingerprint: &str,
+        assessor_id: &str,
+        name: &str,
+        now: &str,
+    ) -> Result<()> {
+        self.exec(
+            "INSERT INTO assessor_key (public_key, fingerprint, assessor_id, name, first_merged_at)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![public_key, fingerprint, assessor_id, name, now],
+        )?;
+        Ok(())
+    }
+
+    /// The id and SHA-256 of an instrument held under this id and version.
+    pub fn instrument(&self, code: &str, version: &str) -> Result<Option<(i64, String)>> {
+        self.query(
+            "SELECT id, sha256 FROM instrument WHERE code = ?1 AND version = ?2",
+            params![code, version],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+    }
+
+    pub fn insert_instrument(
+        &mut self,
+        code: &str,
+        version: &str,
+        sha256: &str,
+        body: &str,
+        now: &str,
+    ) -> Result<i64> {
+        self.exec(
+            "INSERT INTO instrument (code, version, sha256, body, imported_at)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![code, version, sha256, body, now],
+        )?;
+        Ok(self.tx.last_insert_rowid())
+    }
+
+    /// The stamp of the export whose names `path` (CODE, CODE/CODE or CODE/CODE/CODE)
+    /// has now.
+    pub fn name_stamp(&self, path: &str) -> Result<Option<String>> {
+        self.query(
+            "SELECT stamp FROM name_source WHERE path = ?1",
+            [path],
+            |r| r.get(0),
+        )
+    }
+
+    pub fn set_name_stamp(&mut self, path: &str, stamp: &str) -> Result<()> {
+        self.exec(
+            "INSERT INTO name_source (path, stamp) VALUES (?1, ?2)
+             ON CONFLICT (path) DO UPDATE SET stamp = excluded.stamp",
+            params![path, stamp],
+        )?;
+        Ok(())
+    }
+
+    pub fn agency(&self, code: &str) -> Result<Option<CentralAgency>> {
+        self.query(
+            "SELECT id, name, kind, instrument_id FROM agency WHERE code = ?1",
+            [code],
+            |r| {
+                Ok(CentralAgency {
+                    id: r.get(0)?,
+                    name: r.get(1)?,
+                    kind: r.get(2)?,
+                    instrument_id: r.get(3)?,
+                })
+            },
+        )
+    }
+
+    pub fn insert_agency(
+        &mut self,
+        code: &str,
+        name: &str,
+        kind: &str,
+        instrument_id: i64,
+    ) -> Result<i64> {
+        self.exec(
+            "INSERT INTO agency (code, name, kind, instrument_id) VALUES (?1, ?2, ?3, ?4)",
+            params![code, name, kind, instrument_id],
+        )?;
+        Ok(self.tx.last_insert_rowid())
+    }
+
+    pub fn rename_agency(&mut self, id: i64, name: &str, kind: &str) -> Result<()> {
+        self.exec(
+            "UPDATE agency SET name = ?1, kind = ?2 WHERE id = ?3",
+            params![name, kind, id],
+        )?;
+        Ok(())
+    }
+
+    /// The id and name of a unit of an agency.
+    pub fn unit(&self, agency_id: i64, code: &str) -> Result<Option<(i64, String)>> {
+        self.query(
+            "SELECT id, name FROM unit WHERE agency_id = ?1 AND code = ?2",
+            params![agency_id, code],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+    }
+
+    pub fn insert_unit(&mut self, agency_id: i64, code: &str, name: &str) -> Result<i64> {
+        self.exec(
+            "INSERT INTO unit (agency_id, code, name) VALUES (?1, ?2, ?3)",
+            params![agency_id, code, name],
+        )?;
+        Ok(self.tx.last_insert_rowid())
+    }
+
+    pub fn rename_unit(&mut self, id: i64, name: &str) -> Result<()> {
+        self.exec("UPDATE unit SET name = ?1 WHERE id = ?2", params![name, id])?;
+        Ok(())
+    }
+
+    /// The id and name of a product of a unit.
+    pub fn product(&self, unit_id: i64, code: &str) -> Result<Option<(i64, String)>> {
+        self.query(
+            "SELECT id, name FROM product WHERE unit_id = ?1 AND code = ?2",
+            params![unit_id, code],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+    }
+
+    pub fn insert_product(&mut self, unit_id: i64, code: &str, name: &str) -> Result<i64> {
+        self.exec(
+            "INSERT INTO product (unit_id, code, name) VALUES (?1, ?2, ?3)",
+            params![unit_id, code, name],
+        )?;
+        Ok(self.tx.last_insert_rowid())
+    }
+
+    pub fn rename_product(&mut self, id: i64, name: &str) -> Result<()> {
+        self.exec(
+            "UPDATE product SET name = ?1 WHERE id = ?2",
+            params![name, id],
+        )?;
+        Ok(())
+    }
+
+    /// `exported_at|payload_sha256` of the result held for this product and assessor.
+    pub fn result_stamp(&self, product_id: i64, assessor_id: &str) -> Result<Option<String>> {
+        self.query(
+            "SELECT exported_at || '|' || payload_sha256 FROM assessor_result
+             WHERE product_id = ?1 AND assessor_id = ?2",
+            params![product_id, assessor_id],
+            |r| r.get(0),
+        )
+    }
+
+    /// Replaces this assessor's result for the product (its observations and evidence
+    /// go with it) by `result`.
+    pub fn replace_result<'a>(
+        &mut self,
+        result: &ResultRow<'_>,
+        observations: impl IntoIterator<Item = NewObservation<'a>>,
+        evidence: impl IntoIterator<Item = NewEvidence<'a>>,
+    ) -> Result<()> {
+        let (product_id, id) = (result.product_id, result.assessor_id);
+        self.exec(
+            "DELETE FROM assessor_result WHERE product_id = ?1 AND assessor_id = ?2",
+            params![product_id, id],
+        )?;
+        self.exec(
+            "INSERT INTO assessor_result (product_id, assessor_id, assessor_name, import_id, exported_at,
+                                          payload_sha256, finalized_at, finalized_by, score, zone)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            params![
+                product_id,
+                id,
+                result.assessor_name,
+                result.import_id,
+                result.exported_at,
+                result.payload_sha256,
+                result.finalized_at,
+                result.finalized_by,
+                result.score,
+                result.zone
+            ],
+        )?;
+        for o in observations {
+            self.exec(
+                "INSERT INTO assessor_observation (product_id, assessor_id, indicator, value, na, note,
+                                                   updated_at, updated_by)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                params![
+                    product_id,
+                    id,
+                    o.indicator,
+                    o.value.map(i64::from),
+                    i64::from(o.na),
+                    o.note,
+                    o.updated_at,
+                    o.updated_by
+                ],
+            )?;
+        }
+        for (n, e) in evidence.into_iter().enumerate() {
+            self.exec(
+                "INSERT INTO assessor_evidence (product_id, assessor_id, position, indicator, reference,
+                                                size, sha256, added_at, added_by)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                params![
+                    product_id,
+                    id,
+                    n as i64,
+                    e.indicator,
+                    e.reference,
+                    e.size.map(|s| i64::try_from(s).unwrap_or(i64::MAX)),
+                    e.sha256,
+                    e.added_at,
+                    e.added_by
+                ],
+            )?;
+        }
+        Ok(())
+    }
+
+    /// Puts the chosen result of a product (a finalized one before a draft, then the
+    /// most recently exported, then the lowest assessor id) into `observation`,
+    /// `evidence` and its finalization, with its digest; returns how many assessors
+    /// have a result for it.
+    pub fn choose(&mut self, product_id: i64) -> Result<i64> {
+        let chosen: Option<(String, Option<String>, Option<String>)> = self.query(
+            "SELECT assessor_id, finalized_at, finalized_by FROM assessor_result
+             WHERE product_id = ?1
+             ORDER BY finalized_at IS NOT NULL DESC, exported_at DESC, assessor_id ASC
+             LIMIT 1",
+            [product_id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )?;
+        let Some((assessor, finalized_at, finalized_by)) = chosen else {
+            return Ok(0);
+        };
+        self.exec(
+            "DELETE FROM observation WHERE product_id = ?1",
+            [product_id],
+        )?;
+        self.exec(
+            "INSERT INTO observation (product_id, indicator, value, na, note, updated_at, updated_by)
+             SELECT product_id, indicator, value, na, note, updated_at, updated_by
+             FROM assessor_observation WHERE product_id = ?1 AND assessor_id = ?2",
+            params![product_id, assessor],
+        )?;
+        self.exec("DELETE FROM evidence WHERE product_id = ?1", [product_id])?;
+        self.exec(
+            "INSERT INTO evidence (product_id, indicator, reference, size, sha256, added_at, added_by)
+             SELECT product_id, indicator, reference, size, sha256, added_at, added_by
+             FROM assessor_evidence WHERE product_id = ?1 AND assessor_id = ?2 ORDER BY position",
+            params![product_id, assessor],
+        )?;
+        self.exec(
+            "UPDATE product SET finalized_at = ?1, finalized_by = ?2 WHERE id = ?3",
+            params![finalized_at, finalized_by, product_id],
+        )?;
+        digest::refresh(&self.tx, product_id).map_err(|e| classify(self.path, e))?;
+        Ok(self
+            .query(
+                "SELECT count(*) FROM assessor_result WHERE product_id = ?1",
+                [product_id],
+                |r| r.get(0),
+            )?
+            .unwrap_or(0))
+    }
+}
