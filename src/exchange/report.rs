@@ -12,7 +12,8 @@
 //! is ranked and zoned by the scoring contract (its unanswered indicators count as 0)
 //! and marked *incomplete* with its progress.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
 
 use num_bigint::BigInt;
 use num_rational::BigRational;
@@ -28,20 +29,57 @@ use crate::store::Store;
 /// One cell of a report table.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Cell {
-    Text(String),
+    /// Text; the names repeated on many rows share one allocation.
+    Text(Arc<str>),
     Int(i64),
     /// An exact decimal (a weight), written as a number.
-    Number(BigRational),
+    Number(Box<BigRational>),
     /// A score, rounded to 2 decimals.
     Score(Rounded),
     /// A share in percent, rounded to 2 decimals (`45.45` is 45.45 %).
     Percent(Rounded),
     /// A zone: the band code, shown in the band's colour where the format has colour.
-    Zone {
-        code: String,
-        color: Option<String>,
-    },
+    Zone(Arc<ZoneMark>),
     Empty,
+}
+
+/// A zone as a cell shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ZoneMark {
+    pub code: String,
+    pub color: Option<String>,
+}
+
+/// The text cells of a report, each distinct text held once: a nation's report
+/// repeats agency, unit and product names and indicator labels on a million rows.
+#[derive(Debug, Default)]
+struct Strings {
+    texts: HashSet<Arc<str>>,
+    zones: HashSet<Arc<ZoneMark>>,
+}
+
+impl Strings {
+    fn text(&mut self, s: &str) -> Cell {
+        if let Some(t) = self.texts.get(s) {
+            return Cell::Text(t.clone());
+        }
+        let t: Arc<str> = Arc::from(s);
+        self.texts.insert(t.clone());
+        Cell::Text(t)
+    }
+
+    fn zone(&mut self, code: &str, color: Option<&str>) -> Cell {
+        let mark = ZoneMark {
+            code: code.to_string(),
+            color: color.map(str::to_string),
+        };
+        if let Some(z) = self.zones.get(&mark) {
+            return Cell::Zone(z.clone());
+        }
+        let z = Arc::new(mark);
+        self.zones.insert(z.clone());
+        Cell::Zone(z)
+    }
 }
 
 /// One table: a sheet in xlsx, a file in csv, a section in markdown.
@@ -178,35 +216,33 @@ fn columns(lang: Lang, list: Columns<'_>) -> (Vec<String>, Vec<String>) {
         .unzip()
 }
 
-fn text(s: &str) -> Cell {
-    Cell::Text(s.to_string())
+/// A text cell of its own (not shared).
+fn owned(s: String) -> Cell {
+    Cell::Text(s.into())
 }
 
 /// Score, zone and zone label cells of a summary: empty when not assessed.
-fn score_cells(s: &Summary, instrument: &Instrument, lang: Lang) -> [Cell; 3] {
+fn score_cells(st: &mut Strings, s: &Summary, instrument: &Instrument, lang: Lang) -> [Cell; 3] {
     if Progress::of(s) == Progress::NotAssessed {
         return [Cell::Empty, Cell::Empty, Cell::Empty];
     }
     match (s.rounded(), s.band(instrument)) {
         (Some(r), Some(b)) => [
             Cell::Score(r),
-            Cell::Zone {
-                code: b.code.clone(),
-                color: b.color.clone(),
-            },
-            text(b.label.get(lang)),
+            st.zone(&b.code, b.color.as_deref()),
+            st.text(b.label.get(lang)),
         ],
         _ => [Cell::Empty, Cell::Empty, Cell::Empty],
     }
 }
 
 /// Answered, indicators, progress in percent and the state.
-fn progress_cells(s: &Summary, lang: Lang) -> [Cell; 4] {
+fn progress_cells(st: &mut Strings, s: &Summary, lang: Lang) -> [Cell; 4] {
     [
         Cell::Int(s.answered as i64),
         Cell::Int(s.total as i64),
         percent(s.answered as usize, s.total as usize),
-        text(Progress::of(s).label(lang)),
+        st.text(Progress::of(s).label(lang)),
     ]
 }
 
@@ -224,18 +260,19 @@ pub fn build(store: &Store, lang: Lang) -> Result<Report> {
     let book = ScoreBook::compute(&ds);
     let central = store.meta(ROLE_KEY)?.as_deref() == Some(ROLE_CENTRAL);
     let evidence = store.evidence_references()?;
-    let (zones_table, charts) = zones(&ds, &book, lang);
+    let st = &mut Strings::default();
+    let (zones_table, charts) = zones(st, &ds, &book, lang);
     let mut tables = vec![
-        ranking(&ds, &book, lang),
+        ranking(st, &ds, &book, lang),
         zones_table,
         distribution(&ds, &book, lang),
-        units(&ds, &book, lang),
-        products(&ds, &book, &evidence, lang),
-        unfulfilled(&ds, &book, &evidence, lang),
-        not_assessed(&ds, &book, lang),
+        units(st, &ds, &book, lang),
+        products(st, &ds, &book, &evidence, lang),
+        unfulfilled(st, &ds, &book, &evidence, lang),
+        not_assessed(st, &ds, &book, lang),
     ];
     if central {
-        tables.push(conflicts(store, &ds, lang)?);
+        tables.push(conflicts(st, store, &ds, lang)?);
     }
     let generated_at = store.now();
     let database = store.path().display().to_string();
@@ -268,7 +305,7 @@ pub fn build(store: &Store, lang: Lang) -> Result<Report> {
 
 /// Assessed agencies of each kind, best first; equal rounded scores share a rank
 /// (1, 2, 2, 4). Agencies not assessed are in the `not_assessed` table instead.
-fn ranking(ds: &Dataset, book: &ScoreBook, lang: Lang) -> Table {
+fn ranking(st: &mut Strings, ds: &Dataset, book: &ScoreBook, lang: Lang) -> Table {
     let mut rows = Vec::new();
     for kind in Kind::ALL {
         let mut list: Vec<(AgencyIx, Summary)> = ds
@@ -297,17 +334,17 @@ fn ranking(ds: &Dataset, book: &ScoreBook, lang: Lang) -> Table {
                 }
                 None => Cell::Empty,
             };
-            let [score, zone, label] = score_cells(s, ds.instrument_of_agency(*a), lang);
+            let [score, zone, label] = score_cells(st, s, ds.instrument_of_agency(*a), lang);
             let mut row = vec![
-                text(kind_label(kind, lang)),
+                st.text(kind_label(kind, lang)),
                 rank_cell,
-                text(&agency.code),
-                text(&agency.name),
+                st.text(&agency.code),
+                st.text(&agency.name),
                 score,
                 zone,
                 label,
             ];
-            row.extend(progress_cells(s, lang));
+            row.extend(progress_cells(st, s, lang));
             rows.push(row);
         }
     }
@@ -382,7 +419,7 @@ type ZoneKey = (std::cmp::Reverse<BigRational>, String);
 /// Per kind, how many assessed agencies are in each zone and their share of the
 /// scored ones, how many of them are incomplete, and how many were not assessed; with
 /// the same counts as the data of the zone chart.
-fn zones(ds: &Dataset, book: &ScoreBook, lang: Lang) -> (Table, Charts) {
+fn zones(st: &mut Strings, ds: &Dataset, book: &ScoreBook, lang: Lang) -> (Table, Charts) {
     // Every band of the instruments in use, by (min descending, code).
     let mut bands: BTreeMap<ZoneKey, ZoneSeries> = BTreeMap::new();
     for a in ds.agencies.ids() {
@@ -439,12 +476,9 @@ fn zones(ds: &Dataset, book: &ScoreBook, lang: Lang) -> (Table, Charts) {
             let z = &bands[key];
             let (count, incomplete) = counts.get(key).copied().unwrap_or_default();
             rows.push(vec![
-                text(kind_text),
-                Cell::Zone {
-                    code: z.code.clone(),
-                    color: z.color.clone(),
-                },
-                text(&z.label),
+                st.text(kind_text),
+                st.zone(&z.code, z.color.as_deref()),
+                st.text(&z.label),
                 Cell::Int(count as i64),
                 percent(count, scored),
                 Cell::Int(incomplete as i64),
@@ -452,9 +486,9 @@ fn zones(ds: &Dataset, book: &ScoreBook, lang: Lang) -> (Table, Charts) {
         }
         if unscored > 0 {
             rows.push(vec![
-                text(kind_text),
+                st.text(kind_text),
                 Cell::Empty,
-                Cell::Text(tr(
+                owned(tr(
                     lang,
                     "tanpa nilai (semua tidak berlaku)",
                     "no score (nothing applicable)",
@@ -466,9 +500,9 @@ fn zones(ds: &Dataset, book: &ScoreBook, lang: Lang) -> (Table, Charts) {
         }
         if not_assessed > 0 {
             rows.push(vec![
-                text(kind_text),
+                st.text(kind_text),
                 Cell::Empty,
-                text(Progress::NotAssessed.label(lang)),
+                st.text(Progress::NotAssessed.label(lang)),
                 Cell::Int(not_assessed as i64),
                 Cell::Empty,
                 Cell::Empty,
@@ -591,7 +625,7 @@ fn distribution(ds: &Dataset, book: &ScoreBook, lang: Lang) -> Table {
                 format!("{from}-<{}", from + 10)
             };
             vec![
-                Cell::Text(range),
+                owned(range),
                 Cell::Int(c[0]),
                 Cell::Int(c[1]),
                 Cell::Int(c[2]),
@@ -637,24 +671,24 @@ fn distribution(ds: &Dataset, book: &ScoreBook, lang: Lang) -> Table {
     }
 }
 
-fn units(ds: &Dataset, book: &ScoreBook, lang: Lang) -> Table {
+fn units(st: &mut Strings, ds: &Dataset, book: &ScoreBook, lang: Lang) -> Table {
     let mut rows = Vec::new();
     for (a, agency) in ds.agencies.iter_enumerated() {
         let instrument = ds.instrument_of_agency(a);
         for &u in &agency.units {
             let unit = &ds.units[u];
             let s = book.unit(u);
-            let [score, zone, label] = score_cells(&s, instrument, lang);
+            let [score, zone, label] = score_cells(st, &s, instrument, lang);
             let mut row = vec![
-                text(&agency.code),
-                text(&agency.name),
-                text(&unit.code),
-                text(&unit.name),
+                st.text(&agency.code),
+                st.text(&agency.name),
+                st.text(&unit.code),
+                st.text(&unit.name),
                 score,
                 zone,
                 label,
             ];
-            row.extend(progress_cells(&s, lang));
+            row.extend(progress_cells(st, &s, lang));
             rows.push(row);
         }
     }
@@ -735,9 +769,16 @@ fn capped(mut s: String) -> String {
     s
 }
 
-type EvidenceMap = HashMap<(i64, String), Vec<String>>;
+/// Evidence references as (indicator, reference), by product database id.
+type EvidenceMap = HashMap<i64, Vec<(String, String)>>;
 
-fn products(ds: &Dataset, book: &ScoreBook, evidence: &EvidenceMap, lang: Lang) -> Table {
+fn products(
+    st: &mut Strings,
+    ds: &Dataset,
+    book: &ScoreBook,
+    evidence: &EvidenceMap,
+    lang: Lang,
+) -> Table {
     let mut rows = Vec::new();
     for p in ds.products.ids() {
         let product = &ds.products[p];
@@ -745,42 +786,42 @@ fn products(ds: &Dataset, book: &ScoreBook, evidence: &EvidenceMap, lang: Lang) 
         let agency = &ds.agencies[unit.agency];
         let instrument = ds.instrument_of_product(p);
         let s = book.product_summary(p);
-        let [score, zone, label] = score_cells(&s, instrument, lang);
+        let [score, zone, label] = score_cells(st, &s, instrument, lang);
         let mut notes = Vec::new();
-        let mut refs = Vec::new();
         for (i, ind) in instrument.indicators.iter().enumerate() {
             if let Some(note) = product.notes.get(i).filter(|n| !n.is_empty()) {
                 notes.push(format!("{}: {note}", ind.id));
             }
-            if let Some(list) = evidence.get(&(product.db_id, ind.id.clone())) {
-                refs.extend(list.iter().map(|r| format!("{}: {r}", ind.id)));
-            }
         }
+        let refs: Vec<String> = evidence
+            .get(&product.db_id)
+            .map(|list| list.iter().map(|(i, r)| format!("{i}: {r}")).collect())
+            .unwrap_or_default();
         let mut row = vec![
-            text(&agency.code),
-            text(&unit.code),
-            text(&product.code),
-            text(&product.name),
+            st.text(&agency.code),
+            st.text(&unit.code),
+            st.text(&product.code),
+            st.text(&product.name),
             score,
             zone,
             label,
             Cell::Int(s.answered as i64),
             Cell::Int(s.total as i64),
-            Cell::Text(if product.finalized {
-                tr(lang, "final", "final")
+            if product.finalized {
+                st.text("final")
             } else {
-                tr(lang, "draf", "draft")
-            }),
+                st.text(&tr(lang, "draf", "draft"))
+            },
         ];
-        let [_, _, progress, state] = progress_cells(&s, lang);
+        let [_, _, progress, state] = progress_cells(st, &s, lang);
         row.extend([
             progress,
             state,
-            Cell::Text(capped(notes.join("; "))),
+            owned(capped(notes.join("; "))),
             Cell::Int(refs.len() as i64),
-            Cell::Text(capped(refs.join("; "))),
-            text(&agency.name),
-            text(&unit.name),
+            owned(capped(refs.join("; "))),
+            st.text(&agency.name),
+            st.text(&unit.name),
         ]);
         rows.push(row);
     }
@@ -889,7 +930,13 @@ fn products(ds: &Dataset, book: &ScoreBook, evidence: &EvidenceMap, lang: Lang) 
 /// Per assessed product, every applicable indicator below its maximum: what the
 /// agency must fix. Those on the path to the next zone are marked. Products not
 /// assessed have nothing here (they are in `not_assessed`).
-fn unfulfilled(ds: &Dataset, book: &ScoreBook, evidence: &EvidenceMap, lang: Lang) -> Table {
+fn unfulfilled(
+    st: &mut Strings,
+    ds: &Dataset,
+    book: &ScoreBook,
+    evidence: &EvidenceMap,
+    lang: Lang,
+) -> Table {
     let mut rows = Vec::new();
     let unanswered = tr(lang, "belum diisi", "unanswered");
     for p in ds.products.ids() {
@@ -908,31 +955,44 @@ fn unfulfilled(ds: &Dataset, book: &ScoreBook, evidence: &EvidenceMap, lang: Lan
                 Value::NotApplicable => continue,
                 Value::Level(l) if l >= ind.max => continue,
                 Value::Level(l) => (Cell::Int(i64::from(l)), Cell::Empty),
-                Value::Unanswered => (Cell::Empty, Cell::Text(unanswered.clone())),
+                Value::Unanswered => (Cell::Empty, st.text(&unanswered)),
             };
-            let refs = evidence
-                .get(&(product.db_id, ind.id.clone()))
-                .map(|l| l.join("; "))
+            let refs: Vec<&str> = evidence
+                .get(&product.db_id)
+                .map(|list| {
+                    list.iter()
+                        .filter(|(i, _)| *i == ind.id)
+                        .map(|(_, r)| r.as_str())
+                        .collect()
+                })
                 .unwrap_or_default();
+            let refs = refs.join("; ");
             rows.push(vec![
-                text(&agency.code),
-                text(&unit.code),
-                text(&product.code),
-                text(&product.name),
-                text(&ind.id),
-                text(instrument.dimensions[ind.dimension].label.get(lang)),
-                text(ind.label.get(lang)),
+                st.text(&agency.code),
+                st.text(&unit.code),
+                st.text(&product.code),
+                st.text(&product.name),
+                st.text(&ind.id),
+                st.text(instrument.dimensions[ind.dimension].label.get(lang)),
+                st.text(ind.label.get(lang)),
                 value,
-                Cell::Number(ind.weight.clone()),
+                Cell::Number(Box::new(ind.weight.clone())),
                 if path.contains(&i) {
-                    Cell::Text(tr(lang, "ya", "yes"))
+                    st.text(&tr(lang, "ya", "yes"))
                 } else {
                     Cell::Empty
                 },
                 Cell::Int(i64::from(ind.max)),
                 state,
-                Cell::Text(capped(product.notes.get(i).cloned().unwrap_or_default())),
-                Cell::Text(capped(refs)),
+                match product.notes.get(i).filter(|n| !n.is_empty()) {
+                    Some(note) => owned(capped(note.clone())),
+                    None => Cell::Empty,
+                },
+                if refs.is_empty() {
+                    Cell::Empty
+                } else {
+                    owned(capped(refs))
+                },
             ]);
         }
     }
@@ -1037,19 +1097,19 @@ fn unfulfilled(ds: &Dataset, book: &ScoreBook, evidence: &EvidenceMap, lang: Lan
 /// What was not assessed, each at its highest level: an agency with nothing
 /// answered is one row (not one per product); in an assessed agency, a unit with
 /// nothing answered; in an assessed unit, a product with nothing answered.
-fn not_assessed(ds: &Dataset, book: &ScoreBook, lang: Lang) -> Table {
+fn not_assessed(st: &mut Strings, ds: &Dataset, book: &ScoreBook, lang: Lang) -> Table {
     let na = |s: &Summary| Progress::of(s) == Progress::NotAssessed;
-    let level = |id: &str, en: &str| Cell::Text(tr(lang, id, en));
+    let level = |st: &mut Strings, id: &str, en: &str| st.text(&tr(lang, id, en));
     let mut rows = Vec::new();
     for (a, agency) in ds.agencies.iter_enumerated() {
-        let kind = text(kind_label(agency.kind, lang));
+        let kind = st.text(kind_label(agency.kind, lang));
         let s = book.agency(ds, a);
         if na(&s) {
             rows.push(vec![
-                level("Instansi", "Agency"),
+                level(st, "Instansi", "Agency"),
                 kind,
-                text(&agency.code),
-                text(&agency.name),
+                st.text(&agency.code),
+                st.text(&agency.name),
                 Cell::Empty,
                 Cell::Empty,
                 Cell::Empty,
@@ -1063,12 +1123,12 @@ fn not_assessed(ds: &Dataset, book: &ScoreBook, lang: Lang) -> Table {
             let s = book.unit(u);
             if na(&s) {
                 rows.push(vec![
-                    level("Unit", "Unit"),
+                    level(st, "Unit", "Unit"),
                     kind.clone(),
-                    text(&agency.code),
-                    text(&agency.name),
-                    text(&unit.code),
-                    text(&unit.name),
+                    st.text(&agency.code),
+                    st.text(&agency.name),
+                    st.text(&unit.code),
+                    st.text(&unit.name),
                     Cell::Empty,
                     Cell::Empty,
                     Cell::Int(s.total as i64),
@@ -1080,14 +1140,14 @@ fn not_assessed(ds: &Dataset, book: &ScoreBook, lang: Lang) -> Table {
                 if na(&s) {
                     let product = &ds.products[p];
                     rows.push(vec![
-                        level("Produk", "Product"),
+                        level(st, "Produk", "Product"),
                         kind.clone(),
-                        text(&agency.code),
-                        text(&agency.name),
-                        text(&unit.code),
-                        text(&unit.name),
-                        text(&product.code),
-                        text(&product.name),
+                        st.text(&agency.code),
+                        st.text(&agency.name),
+                        st.text(&unit.code),
+                        st.text(&unit.name),
+                        st.text(&product.code),
+                        st.text(&product.name),
                         Cell::Int(s.total as i64),
                     ]);
                 }
@@ -1159,7 +1219,7 @@ fn not_assessed(ds: &Dataset, book: &ScoreBook, lang: Lang) -> Table {
 
 /// Products with results of several assessors (central database only), each result
 /// on its own row; the one in `observation` is marked as chosen.
-fn conflicts(store: &Store, ds: &Dataset, lang: Lang) -> Result<Table> {
+fn conflicts(st: &mut Strings, store: &Store, ds: &Dataset, lang: Lang) -> Result<Table> {
     let list = store.conflicting_results()?;
     let mut rows = Vec::new();
     let mut last = None;
@@ -1172,24 +1232,24 @@ fn conflicts(store: &Store, ds: &Dataset, lang: Lang) -> Result<Table> {
             .map(|p| ds.product_path(p))
             .unwrap_or_default();
         rows.push(vec![
-            Cell::Text(path),
-            text(&r.assessor_id),
-            text(&r.assessor_name),
+            owned(path),
+            st.text(&r.assessor_id),
+            st.text(&r.assessor_name),
             r.score
                 .and_then(|s| crate::domain::json::parse_decimal(&s))
                 .map(|s| Cell::Score(Rounded::of(&s)))
                 .unwrap_or(Cell::Empty),
             r.zone
-                .map(|code| Cell::Zone { code, color: None })
+                .map(|code| st.zone(&code, None))
                 .unwrap_or(Cell::Empty),
-            text(&r.exported_at),
-            Cell::Text(if r.finalized {
+            st.text(&r.exported_at),
+            owned(if r.finalized {
                 tr(lang, "final", "final")
             } else {
                 tr(lang, "draf", "draft")
             }),
             if chosen {
-                Cell::Text(tr(lang, "dipakai", "chosen"))
+                owned(tr(lang, "dipakai", "chosen"))
             } else {
                 Cell::Empty
             },

@@ -20,9 +20,9 @@ pub struct Context<'a> {
 
 fn row(section: &str, item: &str, value: String) -> Vec<Cell> {
     vec![
-        Cell::Text(section.to_string()),
-        Cell::Text(item.to_string()),
-        Cell::Text(value),
+        Cell::Text(section.into()),
+        Cell::Text(item.into()),
+        Cell::Text(value.into()),
     ]
 }
 

@@ -197,7 +197,7 @@ fn write_sheet(
                     ws.write_number_with_format(r, c, *n as f64, &f.int)?;
                 }
                 Cell::Number(x) => {
-                    let v = num_traits::ToPrimitive::to_f64(x).unwrap_or(f64::NAN);
+                    let v = num_traits::ToPrimitive::to_f64(x.as_ref()).unwrap_or(f64::NAN);
                     if v.is_finite() {
                         ws.write_number_with_format(r, c, v, &f.number)?;
                     } else {
@@ -210,15 +210,15 @@ fn write_sheet(
                 Cell::Percent(x) => {
                     ws.write_number_with_format(r, c, x.as_f64() / 100.0, &f.share)?;
                 }
-                Cell::Zone { code, color } => match color.as_deref().and_then(fill_rgb) {
+                Cell::Zone(z) => match z.color.as_deref().and_then(fill_rgb) {
                     Some(rgb) => {
                         let zf = zone_formats
                             .entry(rgb)
                             .or_insert_with(|| Format::new().set_background_color(Color::RGB(rgb)));
-                        ws.write_string_with_format(r, c, clean(code), zf)?;
+                        ws.write_string_with_format(r, c, clean(&z.code), zf)?;
                     }
                     None => {
-                        ws.write_string(r, c, clean(code))?;
+                        ws.write_string(r, c, clean(&z.code))?;
                     }
                 },
                 Cell::Empty => {}
@@ -337,12 +337,12 @@ fn csv_text(s: &str) -> String {
 fn plain(cell: &Cell, comma: bool) -> String {
     let decimal = |s: String| if comma { s.replace('.', ",") } else { s };
     match cell {
-        Cell::Text(s) => s.clone(),
+        Cell::Text(s) => s.to_string(),
         Cell::Int(n) => n.to_string(),
         Cell::Number(x) => decimal(decimal_text(x)),
         Cell::Score(x) => decimal(x.to_string()),
         Cell::Percent(x) => decimal(x.to_string()),
-        Cell::Zone { code, .. } => code.clone(),
+        Cell::Zone(z) => z.code.clone(),
         Cell::Empty => String::new(),
     }
 }
@@ -449,7 +449,7 @@ pub fn write_md(report: &Report, out: &Path) -> Result<()> {
         let headers: Vec<String> = table
             .headers
             .iter()
-            .map(|h| md_cell(&Cell::Text(h.clone())))
+            .map(|h| md_cell(&Cell::Text(h.as_str().into())))
             .collect();
         md.push_str(&format!("| {} |\n", headers.join(" | ")));
         // A column of numbers is right-aligned (its first filled cell says which it is).

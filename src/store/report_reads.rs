@@ -19,20 +19,20 @@ pub struct MergedFile {
 }
 
 impl Store {
-    /// Every evidence reference, by product (database id) and indicator, each list in
-    /// the order added.
-    pub fn evidence_references(&self) -> Result<HashMap<(i64, String), Vec<String>>> {
+    /// Every evidence reference as (indicator, reference), by product (database id),
+    /// each list in the order added.
+    pub fn evidence_references(&self) -> Result<HashMap<i64, Vec<(String, String)>>> {
         let mut stmt = self
             .conn
             .prepare("SELECT product_id, indicator, reference FROM evidence ORDER BY id")
             .map_err(|e| self.sql(e))?;
         let mut rows = stmt.query([]).map_err(|e| self.sql(e))?;
-        let mut out: HashMap<(i64, String), Vec<String>> = HashMap::new();
+        let mut out: HashMap<i64, Vec<(String, String)>> = HashMap::new();
         while let Some(r) = rows.next().map_err(|e| self.sql(e))? {
             let product: i64 = r.get(0).map_err(|e| self.sql(e))?;
             let indicator: String = r.get(1).map_err(|e| self.sql(e))?;
             let reference: String = r.get(2).map_err(|e| self.sql(e))?;
-            out.entry((product, indicator)).or_default().push(reference);
+            out.entry(product).or_default().push((indicator, reference));
         }
         Ok(out)
     }
