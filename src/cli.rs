@@ -112,7 +112,12 @@ pub enum Command {
         shell: Shell,
     },
     /// Print the manual page (roff), e.g. `patuh man > patuh.1; man ./patuh.1`.
-    Man,
+    Man {
+        /// Write the pages of patuh and of every subcommand (patuh.1, patuh-init.1,
+        /// ...) into this existing folder instead, e.g. ~/.local/share/man/man1.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
     /// The workstation's settings file (config.toml): where it is and what it sets.
     Config {
         /// Print an example config.toml holding every setting with its default,

@@ -336,6 +336,37 @@ fn completions_and_the_manual_page_cover_every_command() {
     assert!(man.contains(".TH patuh 1"), "{man}");
     assert!(man.contains("reopen"), "{man}");
     assert!(man.contains("PATUH_DB"), "{man}");
+    // Every page into a folder, each subcommand with its own.
+    let pages = dir.path().join("man1");
+    std::fs::create_dir(&pages).unwrap();
+    let out = patuh(dir.path())
+        .args(["man", "--dir"])
+        .arg(&pages)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for page in [
+        "patuh.1",
+        "patuh-reopen.1",
+        "patuh-central-merge.1",
+        "patuh-report.1",
+    ] {
+        let text =
+            std::fs::read_to_string(pages.join(page)).unwrap_or_else(|e| panic!("{page}: {e}"));
+        assert!(text.contains(".TH patuh"), "{page}: {text}");
+    }
+    let report = std::fs::read_to_string(pages.join("patuh-report.1")).unwrap();
+    assert!(report.contains("csv\\-sep"), "{report}");
+    patuh(dir.path())
+        .args(["man", "--dir"])
+        .arg(dir.path().join("nope"))
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("not a folder"));
 }
 
 #[test]

@@ -92,7 +92,7 @@ pub fn run(cli: Cli, workstation: Option<Workstation>) -> Result<()> {
         }) => history::log(&db_path(cli.db)?, &path, indicator.as_deref(), json),
         Some(Command::Check) => assess::check(&db_path(cli.db)?),
         Some(Command::Completions { shell }) => shell::completions(shell),
-        Some(Command::Man) => shell::man(),
+        Some(Command::Man { dir }) => shell::man(dir.as_deref()),
         Some(Command::Config { example }) => shell::config(example),
         Some(Command::Keys(cmd)) => exchange::keys(cmd),
         Some(Command::Export(args)) => exchange::export(&db_path(cli.db)?, &args),

@@ -4,8 +4,9 @@
 //! example config is the workstation's own default key map (`KeyMap::to_config`).
 
 use std::io::Write;
+use std::path::Path;
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, anyhow};
 use clap::CommandFactory;
 
 use crate::cli::{Cli, Shell};
@@ -24,12 +25,45 @@ pub fn completions(shell: Shell) -> Result<()> {
     write_stdout(&out)
 }
 
-pub fn man() -> Result<()> {
-    let mut out = Vec::new();
-    clap_mangen::Man::new(Cli::command())
-        .render(&mut out)
-        .context("cannot render the manual page")?;
-    write_stdout(&out)
+/// The manual page of patuh, or with `dir` the pages of patuh and every subcommand
+/// written into that folder (each atomically, never through a link).
+pub fn man(dir: Option<&Path>) -> Result<()> {
+    let Some(dir) = dir else {
+        let mut out = Vec::new();
+        clap_mangen::Man::new(Cli::command())
+            .render(&mut out)
+            .context("cannot render the manual page")?;
+        return write_stdout(&out);
+    };
+    if !dir.is_dir() {
+        return Err(anyhow!(
+            "{}: not a folder; create it first (mkdir -p {}) or name another with --dir",
+            dir.display(),
+            dir.display()
+        ));
+    }
+    let mut cmd = Cli::command().disable_help_subcommand(true);
+    cmd.build();
+    let mut pages = Vec::new();
+    collect_pages(cmd, &mut pages);
+    for cmd in pages {
+        let man = clap_mangen::Man::new(cmd);
+        let path = dir.join(man.get_filename());
+        let mut out = Vec::new();
+        man.render(&mut out)
+            .context("cannot render the manual page")?;
+        crate::exchange::write_atomic(&path, &out, false)?;
+        println!("Wrote {}", path.display());
+    }
+    Ok(())
+}
+
+/// A command and its visible subcommands, depth first.
+fn collect_pages(cmd: clap::Command, pages: &mut Vec<clap::Command>) {
+    for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+        collect_pages(sub.clone(), pages);
+    }
+    pages.push(cmd);
 }
 
 /// The example config.toml: where it goes, then every setting with its default.
