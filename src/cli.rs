@@ -99,7 +99,8 @@ pub enum Command {
     /// Central office: consolidate export files into a central database.
     #[command(subcommand)]
     Central(CentralCmd),
-    /// Write the report (ranking, zones, scores, what to fix) as xlsx, csv or md.
+    /// Write the report (ranking, zones, score distribution, scores, what to fix, what
+    /// was not assessed) as xlsx (with charts and a metadata sheet), csv or md.
     Report(ReportArgs),
     /// Print the shell completion script for bash, zsh, fish or powershell.
     #[command(after_help = "Install, e.g.:\n  \
