@@ -8,8 +8,10 @@
 //! replay), `accounts` (whether the log accounts for the tables), `digest` (each
 //! product's values in compact form), `load` (everything into a
 //! [`crate::domain::model::Dataset`]), `records` (what an export reads), `central`
-//! (the central merge's reads and writes, the report's conflicts), `bulk` (the
-//! generator's bulk insert), `lock` (one workstation per file).
+//! (the central merge's reads and writes, the report's conflicts), `report_reads` (the
+//! report's evidence and merged files), `history` (the audit log read back for `patuh
+//! log`, `show` and `check`), `bulk` (the generator's bulk insert), `lock` (one
+//! workstation per file).
 
 mod accounts;
 pub mod audit;
@@ -19,10 +21,12 @@ mod central;
 pub(crate) mod digest;
 mod evidence;
 mod header;
+mod history;
 mod load;
 pub mod lock;
 mod observe;
 mod records;
+mod report_reads;
 mod schema;
 
 use std::fs::{self, OpenOptions};
@@ -47,8 +51,10 @@ pub use central::{
     ResultRow,
 };
 pub use evidence::EvidenceRow;
+pub use history::Finalized;
 pub use observe::{ProductRef, RecordOutcome};
 pub use records::{EvidenceRecord, ObservationRecord, ProductRecord};
+pub use report_reads::MergedFile;
 
 /// The `meta` key that marks a central database (`patuh central merge`), and its value.
 pub const ROLE_KEY: &str = "role";
