@@ -26,13 +26,13 @@ fn lang_name(lang: Lang) -> &'static str {
 /// Records a few observations so that the screens show several zones and marks.
 fn assessed(lang: Lang) -> (tempfile::TempDir, Workstation) {
     let (dir, mut app) = demo_ws(lang);
-    // Kota Ambon, Dukcapil, KTP-el: every indicator present -> green.
+    // Kota Ambon, Dukcapil, KTP-el: every indicator present -> green (the cursor
+    // moves on after each answer).
     let ktp = app.app.ds.find_product("8171/DUKCAPIL/KTP-EL").unwrap();
     let effects = app.app.open_checklist(ktp, None);
     app.run(effects);
     for _ in 0..app.app.ds.instrument_of_product(ktp).indicators.len() {
         app.update(Action::Tick);
-        app.update(Action::Down);
     }
     app.update(Action::Finalize);
     app.update(key(KeyCode::Char('y')));
@@ -46,13 +46,13 @@ fn assessed(lang: Lang) -> (tempfile::TempDir, Workstation) {
         } else {
             Action::Value1
         });
-        app.update(Action::Down);
     }
     // The province's NIB: a few values, N/A, a note and evidence.
     let nib = app.app.ds.find_product("81/DPMPTSP/NIB").unwrap();
     let effects = app.app.open_checklist(nib, None);
     app.run(effects);
     app.update(Action::Tick);
+    app.update(Action::Up);
     app.update(Action::Note);
     type_text(
         &mut app,
@@ -62,10 +62,11 @@ fn assessed(lang: Lang) -> (tempfile::TempDir, Workstation) {
     app.update(Action::Evidence);
     type_text(&mut app, "SK-12/2024");
     app.update(key(KeyCode::Enter));
+    app.update(key(KeyCode::Char('y'))); // a document number
     app.update(Action::Down);
     app.update(Action::Value0);
-    app.update(Action::Down);
     app.update(Action::NotApplicable);
+    app.update(Action::Up);
     app.update(Action::Up);
     app.update(Action::Up);
     (dir, app)
