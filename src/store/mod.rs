@@ -110,7 +110,9 @@ pub enum StoreError {
     InUse { path: PathBuf, holder: String },
     #[error("{0}")]
     Refused(String),
-    #[error("{product} was finalized at {at} and is read-only; reopen it (with a reason) to change it")]
+    #[error(
+        "{product} was finalized at {at} and is read-only; reopen it (with a reason) to change it"
+    )]
     Finalized { product: String, at: String },
     // The four below are SQLite's answers in the user's words, typed so that the
     // workstation can say them in its language (src/tui/runtime.rs).

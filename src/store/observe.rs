@@ -331,7 +331,11 @@ pub(super) fn evidence_text(reference: &str, file: Option<(u64, &str)>) -> Strin
 }
 
 /// Refuses changes to a finalized product.
-pub(super) fn ensure_open(conn: &Connection, product: &ProductRef, db: &std::path::Path) -> Result<()> {
+pub(super) fn ensure_open(
+    conn: &Connection,
+    product: &ProductRef,
+    db: &std::path::Path,
+) -> Result<()> {
     refuse_finalized(product, finalized_at(conn, product, db)?)
 }
 

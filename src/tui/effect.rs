@@ -160,7 +160,9 @@ pub enum FileProblem {
     /// A folder, a FIFO, a device...: patuh reads and writes regular files only.
     Special(FileKind),
     /// Others may read or change it (a secret): the command that makes it private.
-    Exposed { chmod: String },
+    Exposed {
+        chmod: String,
+    },
     /// Anything else, as the system says it.
     Io(String),
 }
@@ -276,7 +278,11 @@ pub enum Outcome {
         result: Result<RecordOutcome, Failure>,
     },
     /// How far the digest has read.
-    DigestProgress { job: u64, done: u64, total: u64 },
+    DigestProgress {
+        job: u64,
+        done: u64,
+        total: u64,
+    },
     /// What the reference names, the file read. `path` is the file as looked at (`~/`
     /// expanded).
     Digested {

@@ -53,7 +53,9 @@ impl KeyNameError {
                 format!("{n:?}: write the shifted character itself (e.g. \"G\", not \"shift-g\")")
             }
             (KeyNameError::Shifted(n), Lang::Id) => {
-                format!("{n:?}: tulis karakter ber-Shift itu sendiri (mis. \"G\", bukan \"shift-g\")")
+                format!(
+                    "{n:?}: tulis karakter ber-Shift itu sendiri (mis. \"G\", bukan \"shift-g\")"
+                )
             }
             (KeyNameError::Unknown(n), Lang::En) => format!(
                 "{n:?} is not a key name: use a character (\"j\", \"G\", \"?\"), \
@@ -535,12 +537,7 @@ impl KeyMap {
 
     /// Applies one `[keys...]` table of the config to mode `A`; what cannot be used
     /// goes to `warnings`, naming `file` and the entry.
-    fn apply<A: Bindable>(
-        &mut self,
-        table: &toml::Table,
-        file: &str,
-        warnings: &mut Vec<Warning>,
-    ) {
+    fn apply<A: Bindable>(&mut self, table: &toml::Table, file: &str, warnings: &mut Vec<Warning>) {
         let section = A::MODE.section();
         for (name, v) in table {
             // The other modes' tables inside [keys] are read on their own.
@@ -563,10 +560,7 @@ impl KeyMap {
                             "; the other modes have tables of their own: {}",
                             tables.join(", ")
                         ),
-                        format!(
-                            "; mode lain punya tabelnya sendiri: {}",
-                            tables.join(", ")
-                        ),
+                        format!("; mode lain punya tabelnya sendiri: {}", tables.join(", ")),
                     )
                 } else {
                     (String::new(), String::new())
@@ -657,7 +651,10 @@ impl Config {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Config::default(),
             Err(e) => Config {
                 warnings: vec![Warning::new(
-                    format!("{}: cannot read ({e}); using the default keys", path.display()),
+                    format!(
+                        "{}: cannot read ({e}); using the default keys",
+                        path.display()
+                    ),
                     format!(
                         "{}: tidak dapat dibaca ({e}); tombol bawaan dipakai",
                         path.display()
@@ -680,7 +677,10 @@ impl Config {
             Ok(t) => t,
             Err(e) => {
                 config.warnings.push(Warning::new(
-                    format!("{file}: not valid TOML ({}); using the defaults", e.message()),
+                    format!(
+                        "{file}: not valid TOML ({}); using the defaults",
+                        e.message()
+                    ),
                     format!(
                         "{file}: bukan TOML yang sah ({}); pengaturan bawaan dipakai",
                         e.message()
@@ -719,9 +719,7 @@ impl Config {
                     }
                 }
                 (other, _) => config.warnings.push(Warning::new(
-                    format!(
-                        "{file}: {other}: unknown setting (known: {KNOWN_SETTINGS})"
-                    ),
+                    format!("{file}: {other}: unknown setting (known: {KNOWN_SETTINGS})"),
                     format!(
                         "{file}: {other}: pengaturan tidak dikenal (yang dikenal: {KNOWN_SETTINGS})"
                     ),

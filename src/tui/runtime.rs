@@ -32,6 +32,8 @@ use crate::domain::Lang;
 use crate::exchange::keys;
 use crate::store::Store;
 
+#[cfg(test)]
+mod day_tests;
 mod failure;
 #[cfg(test)]
 mod tests;
@@ -254,10 +256,7 @@ impl Runtime {
                 None
             }
             Effect::SetAssessor(name) => Some(Outcome::AssessorSet(
-                self.store
-                    .set_assessor(&name)
-                    .map(|()| name)
-                    .map_err(text),
+                self.store.set_assessor(&name).map(|()| name).map_err(text),
             )),
             Effect::CompletePath { typed, purpose } => Some(Outcome::PathsCompleted {
                 paths: complete_path(&typed, purpose),

@@ -763,10 +763,7 @@ impl Described for Action {
                 "batalkan perubahan terakhir produk ini (nilai, catatan, bukti, final)",
                 "undo the last change of this product (value, note, evidence, final)",
             ),
-            Action::Redo => (
-                "ulangi perubahan yang dibatalkan",
-                "redo the change undone",
-            ),
+            Action::Redo => ("ulangi perubahan yang dibatalkan", "redo the change undone"),
             Action::History => (
                 "riwayat indikator atau produk: siapa, kapan, lama → baru, alasan",
                 "history of the indicator or product: who, when, old → new, reasons",
@@ -1097,26 +1094,28 @@ impl Ui {
     /// Undo or redo on a list: the last change is in product `other`.
     pub fn undo_elsewhere(&self, redo: bool, other: &str) -> String {
         match (redo, self.lang) {
-            (false, Lang::Id) => format!("Perubahan terakhir ada di {other}: buka produk itu untuk membatalkannya."),
+            (false, Lang::Id) => {
+                format!("Perubahan terakhir ada di {other}: buka produk itu untuk membatalkannya.")
+            }
             (false, Lang::En) => format!("The last change was in {other}: open it to undo there."),
-            (true, Lang::Id) => format!("Yang terakhir dibatalkan ada di {other}: buka produk itu untuk mengulanginya."),
-            (true, Lang::En) => format!("The last change undone was in {other}: open it to redo there."),
+            (true, Lang::Id) => format!(
+                "Yang terakhir dibatalkan ada di {other}: buka produk itu untuk mengulanginya."
+            ),
+            (true, Lang::En) => {
+                format!("The last change undone was in {other}: open it to redo there.")
+            }
         }
     }
 
     pub fn nothing_to_redo(&self) -> &'static str {
-        pick(
-            self,
-            (
-                "Tidak ada yang dapat diulang.",
-                "Nothing to redo.",
-            ),
-        )
+        pick(self, ("Tidak ada yang dapat diulang.", "Nothing to redo."))
     }
 
     pub fn nothing_to_redo_here(&self, here: &str, other: &str) -> String {
         self.pick(
-            format!("Tidak ada yang dapat diulang di {here}; yang terakhir dibatalkan ada di {other}."),
+            format!(
+                "Tidak ada yang dapat diulang di {here}; yang terakhir dibatalkan ada di {other}."
+            ),
             format!("Nothing to redo in {here}; the last change undone was in {other}."),
         )
     }
@@ -1463,11 +1462,9 @@ impl Ui {
     pub fn file_problem(&self, p: &FileProblem) -> String {
         match p {
             FileProblem::NotFound => pick(self, ("tidak ada", "does not exist")).into(),
-            FileProblem::PermissionDenied => pick(
-                self,
-                ("tidak diizinkan (hak akses)", "permission denied"),
-            )
-            .into(),
+            FileProblem::PermissionDenied => {
+                pick(self, ("tidak diizinkan (hak akses)", "permission denied")).into()
+            }
             FileProblem::Special(kind) => self.pick(
                 format!(
                     "adalah {}, bukan berkas biasa; patuh hanya membaca dan menulis berkas biasa",

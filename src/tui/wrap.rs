@@ -73,12 +73,18 @@ mod tests {
 
     #[test]
     fn rows_end_after_a_space_and_long_words_are_broken() {
-        assert_eq!(wrap("Antrean panjang di loket", 10), ["Antrean", "panjang di", "loket"]);
+        assert_eq!(
+            wrap("Antrean panjang di loket", 10),
+            ["Antrean", "panjang di", "loket"]
+        );
         assert_eq!(wrap("abcdefghij klm", 4), ["abcd", "efgh", "ij", "klm"]);
         assert_eq!(wrap("🙂🙂🙂 ok", 4), ["🙂🙂", "🙂", "ok"]);
         assert_eq!(wrap("a\nb c", 80), ["a", "b c"]);
         assert_eq!(breaks("", 5), [0]);
-        for (text, width) in [("kata kata kata panjangsekali x", 7), ("漢字 漢字漢字漢字", 5)] {
+        for (text, width) in [
+            ("kata kata kata panjangsekali x", 7),
+            ("漢字 漢字漢字漢字", 5),
+        ] {
             for row in wrap(text, width) {
                 assert!(row.width() <= width, "{row:?} in {width}");
             }

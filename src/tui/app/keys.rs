@@ -56,7 +56,8 @@ impl App {
                     self.modal = Modal::Search(search);
                 }
                 Some(FilterAction::Down) => {
-                    search.selected = (search.selected + 1).min(search.hits.len().saturating_sub(1));
+                    search.selected =
+                        (search.selected + 1).min(search.hits.len().saturating_sub(1));
                     self.modal = Modal::Search(search);
                 }
                 Some(FilterAction::PageUp) => {

@@ -14,6 +14,8 @@
 //! outcome does, `readonly.rs` the workstation that only reads.
 
 mod assess;
+#[cfg(test)]
+mod day_tests;
 pub mod find;
 mod keys;
 pub mod nav;

@@ -172,7 +172,8 @@ impl App {
     /// After an answer: the cursor moves on to the next indicator shown (if it is still
     /// on the one answered); a product just completed says what comes next.
     fn answered(&mut self, p: ProductIx, i: IndicatorIx) {
-        let on_it = matches!(&self.screen, Screen::Checklist(c) if (c.product, c.indicator) == (p, i));
+        let on_it =
+            matches!(&self.screen, Screen::Checklist(c) if (c.product, c.indicator) == (p, i));
         if !on_it || !matches!(self.modal, Modal::None) {
             return;
         }
@@ -183,10 +184,9 @@ impl App {
             && let Status::Saved(saved) = &self.status
         {
             let km = &self.keymap;
-            let more = self.t().complete_next(
-                &km.key(Action::Finalize),
-                &km.key(Action::NextUnanswered),
-            );
+            let more = self
+                .t()
+                .complete_next(&km.key(Action::Finalize), &km.key(Action::NextUnanswered));
             self.status = Status::Saved(format!("{saved} · {more}"));
         }
     }
@@ -288,6 +288,15 @@ impl App {
         let (p, i) = (mv.product, mv.indicator);
         match result {
             Ok(now) => {
+                // Every edit about this reference follows it to where it is now (an
+                // id it had may be given to another reference later).
+                for e in self.undo.iter_mut().chain(self.redo.iter_mut()) {
+                    if let Edit::Evidence { at, .. } = e
+                        && *at == mv.from
+                    {
+                        *at = now;
+                    }
+                }
                 let count = &mut self.ds.products[p].evidence[i.index()];
                 match now {
                     EvidenceAt::Attached(_) => *count += 1,

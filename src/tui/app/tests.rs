@@ -560,7 +560,10 @@ fn undo_stays_within_the_product_on_screen_and_redo_makes_it_again() {
     );
     let change = the_change(app.update(Action::Undo));
     assert_eq!(checklist(&app).indicator, IndicatorIx::new(0));
-    assert_eq!((change.value, change.note.as_deref()), (Some(Value::Unanswered), None));
+    assert_eq!(
+        (change.value, change.note.as_deref()),
+        (Some(Value::Unanswered), None)
+    );
     let outcome = committed(&app, change);
     drop(app.update(outcome));
     assert_eq!(app.ds.products[p].values[0], Value::Unanswered);

@@ -214,15 +214,17 @@ impl App {
             } => {
                 // Undoing an addition removes; redoing it attaches again.
                 let attached = *added == redo;
-                t.undone_evidence(redo, &code, &ind(*indicator), &sanitize(reference), attached)
+                t.undone_evidence(
+                    redo,
+                    &code,
+                    &ind(*indicator),
+                    &sanitize(reference),
+                    attached,
+                )
             }
             Edit::Final { finalized, .. } => {
                 let now_final = *finalized == redo;
-                t.undone_final(
-                    redo,
-                    &sanitize(&self.ds.product_path(p)),
-                    now_final,
-                )
+                t.undone_final(redo, &sanitize(&self.ds.product_path(p)), now_final)
             }
         }
     }

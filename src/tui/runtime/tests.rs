@@ -225,7 +225,10 @@ fn evidence_records_a_file_with_size_and_hash_or_a_document_number() {
     let c = std::ffi::CString::new(fifo.display().to_string()).unwrap();
     // SAFETY: mkfifo on a NUL-terminated path we own.
     assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
-    for (special, what) in [(&fifo, "a FIFO (named pipe)"), (&dir.path().to_path_buf(), "a folder")] {
+    for (special, what) in [
+        (&fifo, "a FIFO (named pipe)"),
+        (&dir.path().to_path_buf(), "a folder"),
+    ] {
         ws.update(Action::Evidence);
         type_text(&mut ws, &special.display().to_string());
         ws.update(key(KeyCode::Enter));
@@ -237,7 +240,10 @@ fn evidence_records_a_file_with_size_and_hash_or_a_document_number() {
                 special.display()
             ))
         );
-        assert!(matches!(&ws.app.modal, Modal::Evidence { digest: None, .. }));
+        assert!(matches!(
+            &ws.app.modal,
+            Modal::Evidence { digest: None, .. }
+        ));
         ws.update(key(KeyCode::Esc));
     }
     assert_eq!(checklist(&ws).evidence.len(), 2);

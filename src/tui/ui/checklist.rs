@@ -114,49 +114,45 @@ fn list(app: &App, c: &Checklist, area: Rect, buf: &mut Buffer) {
         _ => None,
     };
     let room = (inner.height as usize).saturating_sub(usize::from(sticky.is_some()));
-    let body = rows
-        .into_iter()
-        .skip(c.offset)
-        .take(room)
-        .map(|r| match r {
-            ListRow::Dimension(d) => heading(d),
-            ListRow::Indicator(i) => {
-                let ind = app.ds.indicator(p, i);
-                let selected = i == c.indicator;
-                let marks = format!(
-                    "{}{}",
-                    if product.note(i).is_empty() {
-                        " "
-                    } else {
-                        "✎"
-                    },
-                    if product.evidence_count(i) == 0 {
-                        " "
-                    } else {
-                        "§"
-                    }
-                );
-                let row = Row::new(vec![
-                    Cell::from(if selected { "›" } else { " " }),
-                    Cell::from(format!(
-                        "{:<4} {}",
-                        value_box(product.value(i), ind.max, t.na),
-                        safe(ind.label.get(lang))
-                    )),
-                    Cell::from(Line::raw(decimal_text(&ind.weight)).right_aligned()),
-                    Cell::from(marks),
-                ]);
-                if selected {
-                    row.style(if c.focus == Pane::List {
-                        app.theme.selected()
-                    } else {
-                        app.theme.header()
-                    })
+    let body = rows.into_iter().skip(c.offset).take(room).map(|r| match r {
+        ListRow::Dimension(d) => heading(d),
+        ListRow::Indicator(i) => {
+            let ind = app.ds.indicator(p, i);
+            let selected = i == c.indicator;
+            let marks = format!(
+                "{}{}",
+                if product.note(i).is_empty() {
+                    " "
                 } else {
-                    row
+                    "✎"
+                },
+                if product.evidence_count(i) == 0 {
+                    " "
+                } else {
+                    "§"
                 }
+            );
+            let row = Row::new(vec![
+                Cell::from(if selected { "›" } else { " " }),
+                Cell::from(format!(
+                    "{:<4} {}",
+                    value_box(product.value(i), ind.max, t.na),
+                    safe(ind.label.get(lang))
+                )),
+                Cell::from(Line::raw(decimal_text(&ind.weight)).right_aligned()),
+                Cell::from(marks),
+            ]);
+            if selected {
+                row.style(if c.focus == Pane::List {
+                    app.theme.selected()
+                } else {
+                    app.theme.header()
+                })
+            } else {
+                row
             }
-        });
+        }
+    });
     let rows: Vec<Row> = sticky.into_iter().chain(body).collect();
     Table::new(
         rows,

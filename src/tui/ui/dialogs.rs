@@ -123,7 +123,11 @@ fn choices_text(app: &App, choices: &[String]) -> String {
             format!("{}{dir}", safe(name))
         })
         .collect();
-    format!("{} {}", app.t().completions(choices.len()), names.join("  "))
+    format!(
+        "{} {}",
+        app.t().completions(choices.len()),
+        names.join("  ")
+    )
 }
 
 fn prompt(
@@ -269,7 +273,7 @@ fn question(app: &App, title: &str, lines: Vec<Line<'_>>, area: Rect, buf: &mut 
 
 /// An evidence reference as the lists write it: the reference, and for a file its
 /// size and the start of its hash.
-fn evidence_line(app: &App, e: &EvidenceRow) -> String {
+fn evidence_line(e: &EvidenceRow) -> String {
     match (&e.size, &e.sha256) {
         (Some(size), Some(h)) => format!(
             "{} ({}, sha256 {}…)",
@@ -320,7 +324,7 @@ pub fn pick_evidence(
     for (n, e) in rows.iter().enumerate().skip(skip).take(list.height.into()) {
         let y = list.y + (n - skip) as u16;
         let mark = if n == selected { "› " } else { "  " };
-        let line = Line::raw(format!("{mark}{}", evidence_line(app, e)));
+        let line = Line::raw(format!("{mark}{}", evidence_line(e)));
         let line = if n == selected {
             line.style(app.theme.selected())
         } else {
@@ -356,7 +360,7 @@ pub fn remove(
             )),
             Line::raw(""),
             Line::styled(
-                t.remove_question(&evidence_line(app, row), &app.keymap),
+                t.remove_question(&evidence_line(row), &app.keymap),
                 app.theme.key(),
             ),
         ],
@@ -413,7 +417,8 @@ pub fn finalize(app: &App, p: ProductIx, selected: usize, area: Rect, buf: &mut 
     let missing = app.unanswered(p);
     let question = t.finalize_question(&safe(&app.ds.product_path(p)), missing.len() as u64);
     let width = 70u16.min(area.width);
-    let question_rows = crate::tui::wrap::wrap(&question, usize::from(width.saturating_sub(2))).len();
+    let question_rows =
+        crate::tui::wrap::wrap(&question, usize::from(width.saturating_sub(2))).len();
     let list_rows = missing.len().min(10);
     let h = (question_rows + list_rows + 4 + usize::from(list_rows > 0)) as u16;
     let window = layout::centered(area, width, h.min(area.height.saturating_sub(2)));
@@ -431,7 +436,9 @@ pub fn finalize(app: &App, p: ProductIx, selected: usize, area: Rect, buf: &mut 
         .map(Line::raw)
         .collect();
     if !missing.is_empty() {
-        let room = usize::from(inner.height).saturating_sub(lines.len() + 2).max(1);
+        let room = usize::from(inner.height)
+            .saturating_sub(lines.len() + 2)
+            .max(1);
         let selected = selected.min(missing.len() - 1);
         let skip = selected.saturating_sub(room - 1);
         for (n, &i) in missing.iter().enumerate().skip(skip).take(room) {

@@ -186,7 +186,10 @@ pub fn history(
             head.push_str(&format!(" · {}", safe(ind)));
         }
         lines.push(Line::styled(head, app.theme.dim()));
-        let (old, new) = (r.old.as_deref().unwrap_or(""), r.new.as_deref().unwrap_or(""));
+        let (old, new) = (
+            r.old.as_deref().unwrap_or(""),
+            r.new.as_deref().unwrap_or(""),
+        );
         let change = if r.action == "value" {
             t.history_change(
                 "value",
@@ -198,7 +201,5 @@ pub fn history(
         };
         lines.push(Line::raw(format!("  {}", safe(&change))));
     }
-    Paragraph::new(lines)
-        .scroll((scroll, 0))
-        .render(inner, buf);
+    Paragraph::new(lines).scroll((scroll, 0)).render(inner, buf);
 }
