@@ -27,7 +27,14 @@ pub fn breaks(line: &str, width: usize) -> Vec<usize> {
             continue;
         }
         if w + gw > width && w > 0 {
-            match opportunity.filter(|&o| o > row_start && o <= i) {
+            // A word too long for a row of its own is broken where it is, not moved.
+            let fits = |o: usize| {
+                let end = line[o..]
+                    .find(char::is_whitespace)
+                    .map_or(line.len(), |k| o + k);
+                line[o..end].width() <= width
+            };
+            match opportunity.filter(|&o| o > row_start && o <= i && fits(o)) {
                 Some(o) => {
                     row_start = o;
                     w = line[o..i].width();
@@ -78,6 +85,7 @@ mod tests {
             ["Antrean", "panjang di", "loket"]
         );
         assert_eq!(wrap("abcdefghij klm", 4), ["abcd", "efgh", "ij", "klm"]);
+        assert_eq!(wrap("x: /very/long/path", 10), ["x: /very/l", "ong/path"]);
         assert_eq!(wrap("🙂🙂🙂 ok", 4), ["🙂🙂", "🙂", "ok"]);
         assert_eq!(wrap("a\nb c", 80), ["a", "b c"]);
         assert_eq!(breaks("", 5), [0]);

@@ -597,7 +597,12 @@ impl App {
         if unicode_width::UnicodeWidthStr::width(msg.as_str()) + beside <= width {
             return Vec::new();
         }
-        let mut rows = super::wrap::wrap(&msg, width.saturating_sub(1).max(1));
+        // Rows one column in, as the message's first row.
+        let mut rows: Vec<String> =
+            super::wrap::wrap(msg.trim_start(), width.saturating_sub(2).max(1))
+                .into_iter()
+                .map(|r| format!(" {r}"))
+                .collect();
         let max = usize::from(super::layout::max_status_rows(self.size.1));
         if rows.len() > max {
             rows.truncate(max);

@@ -146,7 +146,7 @@ pub fn history(
     buf: &mut Buffer,
 ) {
     let t = app.t();
-    let window = layout::centered(area, 78, area.height.saturating_sub(2));
+    let window = layout::centered(area, 78, area.height.saturating_sub(4));
     Clear.render(window, buf);
     let mut title = format!(" {} · {}", t.history_title(), safe(&app.ds.product_path(p)));
     if let Some(i) = indicator {
