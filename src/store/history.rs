@@ -185,7 +185,9 @@ impl Store {
 
     /// The audit rows of product `path` (`AGENCY/UNIT/PRODUCT`), oldest first: all of
     /// them, or those of one indicator (`indicator`) and the product's own
-    /// (finalize, reopen), which change what the indicator may be.
+    /// (finalize, reopen), which change what the indicator may be. The log has no
+    /// index by product (each one costs every commit a page, see schema 0004): this
+    /// reads it through, which is for a view opened on request, not for a keystroke.
     pub fn history(&self, path: &str, indicator: Option<&str>) -> Result<Vec<AuditRow>> {
         let mut stmt = self
             .conn
