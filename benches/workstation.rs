@@ -2,6 +2,9 @@
 //! one keystroke in the checklist (change + commit + incremental rescore + a 200x50
 //! frame on ratatui's TestBackend), the work of a keystroke besides its commit with its
 //! p99, cold start to the first frame, and the navigator's filter over all products.
+//! And on the demo: the keys it takes to fill its 36-indicator product (kepatuhan-2021)
+//! without notes and finalize it (target: at most 40), with the time of each of those
+//! keystrokes.
 //!
 //! Criterion reports medians; the p99 lines (`p99: ...`) come from per-iteration
 //! timings collected here, printed before criterion's own output.
@@ -11,8 +14,10 @@ mod support;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use patuh::domain::assignment::Assignment;
 use patuh::domain::model::{Ix, ProductIx};
-use patuh::domain::{Lang, Value};
+use patuh::domain::{Instrument, Lang, Value};
 use patuh::store::Store;
 use patuh::tui::action::Action;
 use patuh::tui::app::nav::Filter;
@@ -173,7 +178,15 @@ fn start_and_filter(c: &mut Criterion) {
         "rawat ja",
         "rawat jalan",
     ];
-    let mut matched = 0;
+    // Counted once outside the timing too, so that a run of other benchmarks only
+    // (`cargo bench -- demo`) still checks it.
+    let mut matched = {
+        let f = Filter::new("rawat jalan");
+        products
+            .iter()
+            .filter(|p| f.matches(&p.code, &p.name))
+            .count()
+    };
     g.bench_function(
         "filter over all products: 7 keystrokes of \"rawat jalan\"",
         |b| {
@@ -207,5 +220,103 @@ fn start_and_filter(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, keystroke, start_and_filter);
+/// A fresh demo database (the shipped instruments, the Maluku assignment, an
+/// assessor's name) in `dir`, and the workstation on it at 200x50.
+fn demo_workstation(dir: &std::path::Path) -> (Workstation, Terminal<TestBackend>) {
+    let path = dir.join("demo.db");
+    let _ = std::fs::remove_file(&path);
+    let mut store = Store::open_or_create(&path).expect("create the demo");
+    store.set_assessor("Penilai Bench").expect("assessor");
+    for (file, text) in patuh::shipped::INSTRUMENTS {
+        let i = Instrument::parse(text).unwrap_or_else(|p| panic!("{file}: {p:?}"));
+        store.import_instrument(&i).expect("instrument");
+    }
+    let (file, text) = patuh::shipped::DEMO_ASSIGNMENT;
+    let a = Assignment::parse(text).unwrap_or_else(|p| panic!("{file}: {p:?}"));
+    store.import_assignment(&a, file).expect("assignment");
+    let mut ws = Workstation::open(
+        store,
+        Config::default(),
+        Lang::Id,
+        Theme::plain(),
+        Access::Write,
+    )
+    .expect("workstation");
+    ws.update(Msg::Resize(W, H));
+    let mut term = terminal();
+    frame(&mut term, &ws.app);
+    (ws, term)
+}
+
+fn press(c: char) -> KeyEvent {
+    KeyEvent::new_with_kind(KeyCode::Char(c), KeyModifiers::NONE, KeyEventKind::Press)
+}
+
+/// Fills the first product not finished from the agency list with the keys an
+/// assessor presses — `]`, one answer per indicator (the cursor moves on by itself),
+/// `f`, `y` — drawing a frame after each: the keys pressed and the time of each.
+fn fill_a_product(ws: &mut Workstation, term: &mut Terminal<TestBackend>) -> Vec<Duration> {
+    let mut times = Vec::new();
+    let mut key = |ws: &mut Workstation, term: &mut Terminal<TestBackend>, c| {
+        let t = Instant::now();
+        ws.update(press(c));
+        frame(term, &ws.app);
+        times.push(t.elapsed());
+        assert!(times.len() <= 100, "the product does not fill");
+    };
+    key(ws, term, ']');
+    let Screen::Checklist(c) = &ws.app.screen else {
+        panic!("] opened no checklist");
+    };
+    let p = c.product;
+    while !ws.app.unanswered(p).is_empty() {
+        key(ws, term, ' ');
+    }
+    key(ws, term, 'f');
+    key(ws, term, 'y');
+    assert!(ws.app.ds.products[p].finalized, "not finalized");
+    times
+}
+
+fn heads_down(c: &mut Criterion) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (mut ws, mut term) = demo_workstation(dir.path());
+    let times = fill_a_product(&mut ws, &mut term);
+    let Screen::Checklist(checklist) = &ws.app.screen else {
+        panic!("not on the checklist");
+    };
+    let p = checklist.product;
+    assert_eq!(ws.app.ds.instrument_of_product(p).indicators.len(), 36);
+    assert_eq!(ws.app.ds.instrument_of_product(p).id, "kepatuhan-2021");
+    let keys = times.len();
+    println!(
+        "workstation/demo/keys to fill and finalize {} (36 indicators, kepatuhan-2021, no notes): {keys}",
+        ws.app.ds.product_path(p)
+    );
+    println!(
+        "  target: at most 40 keys: {}",
+        support::verdict(keys <= 40)
+    );
+    assert!(keys <= 40, "{keys} keys");
+    drop(ws);
+    support::Spread::of(times).report(&format!(
+        "workstation/demo/each of the {keys} keystrokes (commit + rescore + {W}x{H} frame)"
+    ));
+
+    let mut g = c.benchmark_group("workstation/demo");
+    g.sample_size(10);
+    g.bench_function(
+        format!("fill and finalize a 36-indicator product: {keys} keystrokes, each committed, {W}x{H} frames"),
+        |b| {
+            b.iter_batched(
+                || demo_workstation(dir.path()),
+                |(mut ws, mut term)| fill_a_product(&mut ws, &mut term),
+                criterion::BatchSize::PerIteration,
+            )
+        },
+    );
+    g.finish();
+}
+
+criterion_group!(benches, keystroke, start_and_filter, heads_down);
 criterion_main!(benches);

@@ -44,7 +44,7 @@ fn a_long_command_shows_its_progress_on_a_terminal_and_clears_it() {
 #[test]
 fn a_vanished_terminal_leaves_no_panic_in_the_log() {
     let sandbox = Sandbox::new();
-    sandbox.patuh(&["init", "--demo"]);
+    sandbox.patuh(&["init", "--demo", "--assessor", "Siti Aminah"]);
     let mut s = sandbox.workstation();
     s.wait_for(&["Agencies (7)"]);
     s.send("\r\r\r");

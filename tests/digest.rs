@@ -215,6 +215,7 @@ fn upgrading_an_older_database_writes_every_digest() {
              DROP INDEX observation_notes; DROP INDEX product_stale;
              ALTER TABLE product DROP COLUMN digest;
              CREATE INDEX audit_by_product ON audit (product);
+             DROP TABLE evidence_removed;
              PRAGMA user_version = 2;",
         )
         .unwrap();

@@ -320,7 +320,7 @@ impl Writer for StoreWriter {
             Change::Both(p, i, v, n) => store
                 .record(r(*p), ind(*p, *i), Some(*v), Some(n))
                 .map(drop),
-            Change::Evidence(p, i, e) => store.add_evidence(r(*p), ind(*p, *i), e, None),
+            Change::Evidence(p, i, e) => store.add_evidence(r(*p), ind(*p, *i), e, None).map(drop),
             Change::Finalize(p) => store.finalize(r(*p)),
             Change::Reopen(p, reason) => store.reopen(r(*p), reason),
         }

@@ -225,6 +225,11 @@ fn workstation_killed_at_random_moments_loses_nothing_shown_saved() {
     let started = Instant::now();
     let sandbox = Sandbox::new();
     sandbox.patuh(&["init", "--demo", "--assessor", "Uji Crash"]);
+    // The harness keeps track of the highlighted indicator itself: the cursor stays
+    // on an indicator after an answer (config.toml's auto_advance).
+    let config = sandbox.path("config/patuh");
+    std::fs::create_dir_all(&config).unwrap();
+    std::fs::write(config.join("config.toml"), "auto_advance = false\n").unwrap();
     let db = sandbox.db();
     // Each session resumes on the checklist of the product, on its first indicator
     // (a SIGKILL never gets to save another position).

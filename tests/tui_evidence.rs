@@ -48,7 +48,7 @@ fn evidence_rows(sandbox: &Sandbox) -> i64 {
 #[test]
 fn a_huge_evidence_file_is_read_in_the_background_and_esc_stops_it() {
     let sandbox = Sandbox::new();
-    sandbox.patuh(&["init", "--demo"]);
+    sandbox.patuh(&["init", "--demo", "--assessor", "Uji"]); // named: a first start asks
     let file = huge_file(&sandbox);
     let mut s = reading(&sandbox, &file);
     let pid = s.pid();
@@ -111,7 +111,7 @@ fn a_huge_evidence_file_is_read_in_the_background_and_esc_stops_it() {
 #[test]
 fn a_terminal_vanishing_mid_reading_ends_it_within_a_second_and_frees_the_lock() {
     let sandbox = Sandbox::new();
-    sandbox.patuh(&["init", "--demo"]);
+    sandbox.patuh(&["init", "--demo", "--assessor", "Uji"]); // named: a first start asks
     let file = huge_file(&sandbox);
     let mut s = reading(&sandbox, &file);
     // While it runs, changing commands are refused: it holds the lock.

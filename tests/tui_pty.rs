@@ -93,8 +93,8 @@ fn assessor_ticks_an_indicator_writes_a_note_and_quits() {
     ]);
     assert!(!screen.contains("0.00 merah 0/36"), "{screen}");
 
-    // The next indicator carries the evil note: shown, neutralised.
-    s.send("j");
+    // The cursor moved on to the next indicator, which carries the evil note: shown,
+    // neutralised.
     s.wait_for(&["dasar-hukum", "Note: dasar", "PWNED-NOTE"]);
     let written = String::from_utf8_lossy(&s.raw).into_owned();
     assert!(
@@ -167,7 +167,7 @@ fn assessor_ticks_an_indicator_writes_a_note_and_quits() {
 #[test]
 fn a_terminal_smaller_than_80x24_gets_a_clear_message() {
     let sandbox = Sandbox::new();
-    sandbox.patuh(&["init", "--demo"]);
+    sandbox.patuh(&["init", "--demo", "--assessor", "Uji"]); // named: a first start asks
     let mut s = demo(&sandbox);
     s.wait_for(&["Agencies (7)"]);
     s.resize(20, 60);

@@ -253,7 +253,7 @@ fn sweep(s: &mut Session, sizes: &[(u16, u16)], what: &str) {
 #[test]
 fn a_resize_sweep_down_to_1x1_and_back_leaves_it_usable() {
     let sandbox = Sandbox::new();
-    sandbox.patuh(&["init", "--demo"]);
+    sandbox.patuh(&["init", "--demo", "--assessor", "Uji"]); // named: a first start asks
     let mut s = sandbox.workstation();
     s.wait_for(&["Agencies (7)"]);
     let mut sizes = Vec::new();
@@ -311,6 +311,9 @@ fn busy_session(sandbox: &Sandbox) -> Session {
     s.wait_for(&["Checklist NIB"]);
     s.send("1");
     s.wait_for(&["Saved: NIB · sk-standar = ✓"]);
+    // The cursor moved on after the answer: back to the indicator answered.
+    s.send("k");
+    s.wait_for(&["sk-standar = ✓ ─"]);
     s.send("nsetengah ditulis");
     s.wait_for(&["Ctrl-S save", "setengah ditulis"]);
     s
@@ -342,7 +345,7 @@ fn assert_nothing_lost(sandbox: &Sandbox, how: &str) {
 fn sigterm_and_sighup_end_it_within_a_second_restoring_the_terminal() {
     for (sig, name) in [(libc::SIGTERM, "SIGTERM"), (libc::SIGHUP, "SIGHUP")] {
         let sandbox = Sandbox::new();
-        sandbox.patuh(&["init", "--demo"]);
+        sandbox.patuh(&["init", "--demo", "--assessor", "Uji"]); // named: a first start asks
         let mut s = busy_session(&sandbox);
         let share = idle_cpu_share(&mut s);
         assert!(share < 0.05, "{name}: {:.1}% CPU while idle", share * 100.0);
@@ -370,7 +373,7 @@ fn sigterm_and_sighup_end_it_within_a_second_restoring_the_terminal() {
 #[test]
 fn a_vanished_terminal_ends_it_within_a_second_losing_nothing() {
     let sandbox = Sandbox::new();
-    sandbox.patuh(&["init", "--demo"]);
+    sandbox.patuh(&["init", "--demo", "--assessor", "Uji"]); // named: a first start asks
     let mut s = busy_session(&sandbox);
     let share = idle_cpu_share(&mut s);
     assert!(share < 0.05, "{:.1}% CPU while idle", share * 100.0);

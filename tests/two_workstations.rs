@@ -94,13 +94,13 @@ fn the_second_workstation_only_reads_and_the_first_loses_nothing() {
         "prosedur",
         "waktu",
     ];
-    for (n, id) in ids.iter().enumerate() {
-        if n > 0 {
-            first.send("j");
-        }
+    // The cursor moves on after each answer.
+    for id in ids {
         first.send("1");
         first.wait_for(&[&format!("Saved: NIB · {id} = ✓")]);
     }
+    // Back to the last one answered for its note.
+    first.send("k");
     first.send("nTercatat di loket\x13");
     first.wait_for(&["Saved: note of NIB · waktu"]);
     // "12.34 merah 5/36": the product's score as the first one shows it.
@@ -158,7 +158,7 @@ fn the_second_workstation_only_reads_and_the_first_loses_nothing() {
 #[test]
 fn a_killed_workstation_leaves_no_stale_lock() {
     let sandbox = Sandbox::new();
-    sandbox.patuh(&["init", "--demo"]);
+    sandbox.patuh(&["init", "--demo", "--assessor", "Uji"]); // named: a first start asks
     let mut s = sandbox.workstation();
     s.wait_for(&["Agencies (7)"]);
     s.signal(libc::SIGKILL);

@@ -476,7 +476,10 @@ fn check_audit_accounts(payload: &Payload, ds: &Dataset) -> Result<()> {
 /// holding one was not written by patuh.
 fn check_row_on_scale(seq: i64, c: &super::bundle::AuditContent, inst: &Instrument) -> Result<()> {
     let fail = |reason: String| ExchangeError::AuditChain(ChainBreak { seq, reason }.to_string());
-    if !matches!(c.action.as_str(), "value" | "note" | "evidence") {
+    if !matches!(
+        c.action.as_str(),
+        "value" | "note" | "evidence" | "evidence_removed" | "evidence_restored"
+    ) {
         return Ok(());
     }
     let name = c.indicator.as_deref().unwrap_or_default();

@@ -287,7 +287,7 @@ pub struct Replayed {
     pub values: std::collections::HashMap<String, String>,
     /// Indicator -> the note.
     pub notes: std::collections::HashMap<String, String>,
-    /// Indicator -> how many evidence references were added.
+    /// Indicator -> how many evidence references were added (less those removed).
     pub evidence: std::collections::HashMap<String, u32>,
     pub finalized: bool,
 }
@@ -321,7 +321,12 @@ impl Replay {
         let p = self.products.entry(product.to_string()).or_default();
         let ind = indicator.unwrap_or_default();
         let shown = |s: &str| crate::domain::text::sanitize(s).into_owned();
-        if p.finalized && matches!(action, "value" | "note" | "evidence") {
+        if p.finalized
+            && matches!(
+                action,
+                "value" | "note" | "evidence" | "evidence_removed" | "evidence_restored"
+            )
+        {
             return Err(fail(format!(
                 "it changes {} {} while the product is finalized",
                 shown(product),
@@ -348,7 +353,20 @@ impl Replay {
                 }
                 map.insert(ind.to_string(), new.unwrap_or_default().to_string());
             }
-            "evidence" => *p.evidence.entry(ind.to_string()).or_default() += 1,
+            "evidence" | "evidence_restored" => {
+                *p.evidence.entry(ind.to_string()).or_default() += 1
+            }
+            "evidence_removed" => {
+                let n = p.evidence.entry(ind.to_string()).or_default();
+                if *n == 0 {
+                    return Err(fail(format!(
+                        "it removes evidence of {} {}, which the rows before leave without any: a row was deleted or reordered",
+                        shown(product),
+                        shown(ind)
+                    )));
+                }
+                *n -= 1;
+            }
             "finalize" | "reopen" => {
                 let finalize = action == "finalize";
                 if p.finalized == finalize {

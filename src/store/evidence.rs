@@ -8,6 +8,8 @@ use super::{ProductRef, Result, Store};
 /// One evidence reference as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EvidenceRow {
+    /// Its id (to remove it: `Store::remove_evidence`).
+    pub id: i64,
     /// A file path or a document number.
     pub reference: String,
     /// Size in bytes, for a file that existed when attached.
@@ -24,7 +26,7 @@ impl Store {
         let mut stmt = self
             .conn
             .prepare_cached(
-                "SELECT reference, size, sha256, added_at, added_by FROM evidence
+                "SELECT reference, size, sha256, added_at, added_by, id FROM evidence
                  WHERE product_id = ?1 AND indicator = ?2 ORDER BY id",
             )
             .map_err(|e| self.sql(e))?;
@@ -35,6 +37,7 @@ impl Store {
                 sha256: r.get(2)?,
                 added_at: r.get(3)?,
                 added_by: r.get(4)?,
+                id: r.get(5)?,
             })
         })
         .and_then(|rows| rows.collect())

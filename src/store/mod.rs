@@ -26,6 +26,7 @@ mod load;
 pub mod lock;
 mod observe;
 mod records;
+mod removal;
 mod report_reads;
 mod schema;
 
@@ -115,6 +116,33 @@ pub enum StoreError {
     InUse { path: PathBuf, holder: String },
     #[error("{0}")]
     Refused(String),
+    #[error(
+        "{product} was finalized at {at} and is read-only; reopen it (with a reason) to change it"
+    )]
+    Finalized { product: String, at: String },
+    // The four below are SQLite's answers in the user's words, typed so that the
+    // workstation can say them in its language (src/tui/runtime.rs).
+    #[error(
+        "{}: the database is in use by another patuh; close it there, then try again",
+        path.display()
+    )]
+    Busy { path: PathBuf },
+    #[error(
+        "{}: cannot write the database ({detail}); check that the file and its folder are writable",
+        path.display()
+    )]
+    NotWritable { path: PathBuf, detail: String },
+    #[error(
+        "{}: the disk is full; this change was not saved, earlier ones are safe. Free some space and try again",
+        path.display()
+    )]
+    DiskFull { path: PathBuf },
+    #[error(
+        "{}: cannot write to the disk ({detail}: is it full, removed, or over a file-size limit?); \
+         this change was not saved, earlier ones are safe",
+        path.display()
+    )]
+    DiskFailure { path: PathBuf, detail: String },
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;
@@ -354,25 +382,20 @@ fn classify(path: &Path, e: rusqlite::Error) -> StoreError {
             path: path.to_path_buf(),
             reason: e.to_string(),
         },
-        Some(ErrorCode::DatabaseBusy) | Some(ErrorCode::DatabaseLocked) => {
-            StoreError::Refused(format!(
-                "{}: the database is in use by another patuh; close it there, then try again",
-                path.display()
-            ))
-        }
-        Some(ErrorCode::ReadOnly) | Some(ErrorCode::CannotOpen) => StoreError::Refused(format!(
-            "{}: cannot write the database ({e}); check that the file and its folder are writable",
-            path.display()
-        )),
-        Some(ErrorCode::DiskFull) => StoreError::Refused(format!(
-            "{}: the disk is full; this change was not saved, earlier ones are safe. Free some space and try again",
-            path.display()
-        )),
-        Some(ErrorCode::SystemIoFailure) => StoreError::Refused(format!(
-            "{}: cannot write to the disk ({e}: is it full, removed, or over a file-size limit?); \
-             this change was not saved, earlier ones are safe",
-            path.display()
-        )),
+        Some(ErrorCode::DatabaseBusy) | Some(ErrorCode::DatabaseLocked) => StoreError::Busy {
+            path: path.to_path_buf(),
+        },
+        Some(ErrorCode::ReadOnly) | Some(ErrorCode::CannotOpen) => StoreError::NotWritable {
+            path: path.to_path_buf(),
+            detail: e.to_string(),
+        },
+        Some(ErrorCode::DiskFull) => StoreError::DiskFull {
+            path: path.to_path_buf(),
+        },
+        Some(ErrorCode::SystemIoFailure) => StoreError::DiskFailure {
+            path: path.to_path_buf(),
+            detail: e.to_string(),
+        },
         _ => StoreError::Sql {
             path: path.to_path_buf(),
             source: e,

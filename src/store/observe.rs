@@ -130,14 +130,15 @@ impl Store {
     }
 
     /// Attaches an evidence reference (a file path or a document number) to an
-    /// indicator; for a file, its size and SHA-256 as given by the caller.
+    /// indicator; for a file, its size and SHA-256 as given by the caller. Returns the
+    /// reference's id (to remove it again: `Store::remove_evidence`).
     pub fn add_evidence(
         &mut self,
         product: &ProductRef,
         indicator: &Indicator,
         reference: &str,
         file: Option<(u64, String)>,
-    ) -> Result<()> {
+    ) -> Result<i64> {
         let reference = reference.trim();
         if reference.is_empty() {
             return Err(StoreError::Refused(
@@ -163,10 +164,8 @@ impl Store {
             params![product.db_id, indicator.id, reference, size, hash, now, who],
         )
         .map_err(sql)?;
-        let described = match &file {
-            Some((s, h)) => format!("{reference} ({s} bytes, sha256 {h})"),
-            None => reference.to_string(),
-        };
+        let id = tx.last_insert_rowid();
+        let described = evidence_text(reference, file.as_ref().map(|(s, h)| (*s, h.as_str())));
         audit::append(
             &tx,
             &Entry {
@@ -180,7 +179,8 @@ impl Store {
             },
         )
         .map_err(sql)?;
-        tx.commit().map_err(sql)
+        tx.commit().map_err(sql)?;
+        Ok(id)
     }
 
     /// Finalizes a product: from now on read-only until reopened.
@@ -372,8 +372,21 @@ impl Change<'_> {
     }
 }
 
+/// An evidence reference as its audit rows write it: the reference, and for a file
+/// its size and SHA-256.
+pub(super) fn evidence_text(reference: &str, file: Option<(u64, &str)>) -> String {
+    match file {
+        Some((s, h)) => format!("{reference} ({s} bytes, sha256 {h})"),
+        None => reference.to_string(),
+    }
+}
+
 /// Refuses changes to a finalized product.
-fn ensure_open(conn: &Connection, product: &ProductRef, db: &std::path::Path) -> Result<()> {
+pub(super) fn ensure_open(
+    conn: &Connection,
+    product: &ProductRef,
+    db: &std::path::Path,
+) -> Result<()> {
     refuse_finalized(product, finalized_at(conn, product, db)?)
 }
 
@@ -390,10 +403,10 @@ fn finalized_at(
 
 fn refuse_finalized(product: &ProductRef, finalized: Option<String>) -> Result<()> {
     match finalized {
-        Some(at) => Err(StoreError::Refused(format!(
-            "{} was finalized at {at} and is read-only; reopen it (with a reason) to change it",
-            product.path
-        ))),
+        Some(at) => Err(StoreError::Finalized {
+            product: product.path.clone(),
+            at,
+        }),
         None => Ok(()),
     }
 }
@@ -401,18 +414,18 @@ fn refuse_finalized(product: &ProductRef, finalized: Option<String>) -> Result<(
 /// A write transaction (`BEGIN IMMEDIATE`) whose `BEGIN` and `COMMIT` are statements
 /// prepared once per connection, not parsed again at every keystroke as rusqlite's
 /// `Transaction` does. Rolled back when dropped uncommitted.
-struct WriteTx<'c> {
+pub(super) struct WriteTx<'c> {
     conn: &'c Connection,
     open: bool,
 }
 
 impl<'c> WriteTx<'c> {
-    fn begin(conn: &'c Connection) -> rusqlite::Result<WriteTx<'c>> {
+    pub(super) fn begin(conn: &'c Connection) -> rusqlite::Result<WriteTx<'c>> {
         conn.prepare_cached("BEGIN IMMEDIATE")?.execute([])?;
         Ok(WriteTx { conn, open: true })
     }
 
-    fn commit(mut self) -> rusqlite::Result<()> {
+    pub(super) fn commit(mut self) -> rusqlite::Result<()> {
         self.conn.prepare_cached("COMMIT")?.execute([])?;
         self.open = false;
         Ok(())

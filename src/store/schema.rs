@@ -29,11 +29,14 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         caught_up(include_str!("../../schema/0003_digest.sql")),
         // 0004: a keystroke's change: the digest trigger fires for values only.
         caught_up(include_str!("../../schema/0004_digest_trigger.sql")),
+        // 0005: evidence references removed in the workstation are kept, not deleted
+        // (src/store/history.rs).
+        M::up(include_str!("../../schema/0005_evidence_removed.sql")),
     ])
 });
 
 /// The schema version this build writes: the number of migrations.
-pub const SCHEMA_VERSION: i32 = 4;
+pub const SCHEMA_VERSION: i32 = 5;
 
 /// A migration (from 0003 on, when products have digests) that ends with every digest
 /// it left stale rewritten from the observations, in the migration's own transaction:

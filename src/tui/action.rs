@@ -1,8 +1,11 @@
 //! What a key means to the workstation, per mode: [`Action`] on the lists, the
-//! checklist and the dashboard (and in the help overlay, which scrolls and closes with
-//! them), [`EditorAction`] in the note editor, [`PromptAction`] in the one-line prompts
-//! (evidence, reopen, export), [`FilterAction`] while typing the filter and
-//! [`ConfirmAction`] in the yes/no questions (finalize, discard a note).
+//! checklist and the dashboard (and in the windows that list something — help,
+//! history, the evidence to remove, the finalize question's unanswered indicators —
+//! which move and close with them), [`EditorAction`] in the note editor,
+//! [`PromptAction`] in the one-line prompts (evidence, reopen, export, the assessor's
+//! name), [`FilterAction`] while typing a filter or a search and [`ConfirmAction`] in
+//! the yes/no questions (finalize, discard a note, remove evidence, a document
+//! number).
 //!
 //! Each list is declared once, below, with the name `config.toml` uses for each action;
 //! the macro derives from it the list of every action ([`Bindable::ALL`]), the names and
@@ -20,11 +23,11 @@ pub enum Mode {
     Normal,
     /// `[keys.editor]`: the note editor.
     Editor,
-    /// `[keys.prompt]`: the evidence, reopen and export prompts.
+    /// `[keys.prompt]`: the evidence, reopen, export and name prompts.
     Prompt,
-    /// `[keys.filter_input]`: typing the navigator's filter.
+    /// `[keys.filter_input]`: typing a filter or a search.
     Filter,
-    /// `[keys.confirm]`: "finalize?" and "discard the note?".
+    /// `[keys.confirm]`: "finalize?", "discard the note?", "remove the evidence?".
     Confirm,
 }
 
@@ -119,7 +122,14 @@ actions! {
         Back = "back",
         /// Switch panes: checklist <-> details, navigator <-> dashboard.
         NextPane = "next_pane",
+        /// Filter the list or the checklist in view.
         Filter = "filter",
+        /// Find an agency, unit, product or indicator by name, and go there.
+        Search = "search",
+        /// The next unanswered indicator of the product, then the next product of the
+        /// unit that is not finished.
+        NextUnanswered = "next_unanswered",
+        PrevUnanswered = "prev_unanswered",
         Dashboard = "dashboard",
         /// Tick / untick the highlighted indicator (a scale goes to its max / 0).
         Tick = "tick",
@@ -140,7 +150,14 @@ actions! {
         Clear = "clear",
         Note = "note",
         Evidence = "evidence",
+        /// Remove one of the indicator's evidence references (kept in the audit log).
+        RemoveEvidence = "remove_evidence",
+        /// Take back the last change of the product on screen.
         Undo = "undo",
+        /// Make the last change undone again.
+        Redo = "redo",
+        /// Who changed what and when: the indicator's or the product's audit rows.
+        History = "history",
         /// Finalize the product, or reopen a finalized one (asks for a reason).
         Finalize = "finalize",
         /// Write the signed export file of this database (asks where).
@@ -166,10 +183,12 @@ actions! {
         Delete = "delete",
     }
 
-    /// A command of a one-line prompt: evidence, reopen reason, export file.
+    /// A command of a one-line prompt: evidence, reopen reason, export file, name.
     pub enum PromptAction in Prompt, prompt {
         Submit = "submit",
         Cancel = "cancel",
+        /// Complete the file path typed (evidence, export).
+        Complete = "complete",
         Left = "left",
         Right = "right",
         LineStart = "line_start",
@@ -178,11 +197,11 @@ actions! {
         Delete = "delete",
     }
 
-    /// A command while typing the navigator's filter (the list follows every key).
+    /// A command while typing a filter (the list follows every key) or a search.
     pub enum FilterAction in Filter, filter {
-        /// Keep the filter, back to the list.
+        /// Keep the filter, back to the list (the search: go to what is highlighted).
         Done = "done",
-        /// Clear the filter and close it.
+        /// Clear the filter and close it (the search: close it).
         Cancel = "cancel",
         Up = "up",
         Down = "down",

@@ -18,11 +18,12 @@ pub struct TextArea {
     modified: bool,
 }
 
-/// Text as it may be typed or stored: line breaks normalised to `\n`, tabs to spaces,
-/// every other character that could drive the terminal replaced (see
-/// [`is_unsafe_char`]).
+/// Text as it may be typed or stored: line breaks normalised to `\n` (a terminal
+/// pastes a line break as a carriage return), tabs to spaces, every other character
+/// that could drive the terminal replaced (see [`is_unsafe_char`]).
 fn clean(text: &str, multiline: bool) -> String {
     text.replace("\r\n", "\n")
+        .replace('\r', "\n")
         .chars()
         .map(|c| match c {
             '\n' if multiline => '\n',
@@ -209,38 +210,31 @@ impl TextArea {
         }
     }
 
-    /// The text laid out in rows of at most `width` columns (wrapping long lines at
-    /// grapheme boundaries), with the cursor's (row, column) in that layout.
+    /// The text laid out in rows of at most `width` columns (wrapping long lines
+    /// between words, a word longer than a row between grapheme clusters: see
+    /// [`crate::tui::wrap`]), with the cursor's (row, column) in that layout.
     pub fn layout(&self, width: usize) -> (Vec<String>, (usize, usize)) {
         let width = width.max(2);
         let mut rows = Vec::new();
         let mut cursor = (0, 0);
         for (r, line) in self.lines.iter().enumerate() {
-            let mut current = String::new();
-            let mut w = 0;
-            let mut placed = false;
-            for (i, g) in line.grapheme_indices(true) {
-                let gw = g.width();
-                if w + gw > width {
-                    rows.push(std::mem::take(&mut current));
-                    w = 0;
-                }
-                if r == self.row && i == self.col {
-                    cursor = (rows.len(), w);
-                    placed = true;
-                }
-                current.push_str(g);
-                w += gw;
+            let starts = crate::tui::wrap::breaks(line, width);
+            let first = rows.len();
+            for (n, &s) in starts.iter().enumerate() {
+                let end = starts.get(n + 1).copied().unwrap_or(line.len());
+                rows.push(line[s..end].to_string());
             }
-            if r == self.row && !placed {
-                // At the end of the line: wrap the cursor when the row is full.
-                if w >= width {
-                    rows.push(std::mem::take(&mut current));
-                    w = 0;
+            if r == self.row {
+                // The row the cursor's byte offset falls in (at a row's start: that row).
+                let n = starts.iter().rposition(|&s| s <= self.col).unwrap_or(0);
+                let w = line[starts[n]..self.col].width();
+                cursor = (first + n, w);
+                // At the end of a full row: the cursor goes on to a new one.
+                if self.col == line.len() && w >= width {
+                    rows.push(String::new());
+                    cursor = (first + n + 1, 0);
                 }
-                cursor = (rows.len(), w);
             }
-            rows.push(current);
         }
         (rows, cursor)
     }

@@ -4,7 +4,9 @@
 //! choose the language:
 //!
 //! ```toml
-//! language = "en"          # "id" or "en"; default: from LANG
+//! language = "en"          # "id" or "en"; default: from LANG (the language key's
+//!                          #   last choice, remembered in the database, wins)
+//! auto_advance = true      # after an answer the cursor moves to the next indicator
 //! [keys]                   # lists, checklist, dashboard (and the help overlay)
 //! down = ["j", "down", "ctrl-n"]
 //! quit = "q"
@@ -22,7 +24,7 @@
 //! the prompts and the filter a key bound to no action types its character.
 //!
 //! A broken config never stops the workstation: what cannot be used is reported in
-//! the status bar and the log, and the defaults stay for it.
+//! the status bar (in the UI's language) and the log, and the defaults stay for it.
 
 use std::path::PathBuf;
 
@@ -32,6 +34,86 @@ use super::action::{
     Action, Bindable, ConfirmAction, EditorAction, FilterAction, Mode, PromptAction,
 };
 use crate::domain::Lang;
+
+/// Why a key name in `config.toml` is not one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyNameError {
+    /// `shift-g`: the shifted character is the key.
+    Shifted(String),
+    Unknown(String),
+}
+
+impl KeyNameError {
+    /// The message in the UI's language.
+    pub fn text(&self, lang: Lang) -> String {
+        const KEYS: &str = "enter, esc, space, tab, backtab, backspace, delete, up, down, \
+                            left, right, pageup, pagedown, home, end, f1..f12";
+        match (self, lang) {
+            (KeyNameError::Shifted(n), Lang::En) => {
+                format!("{n:?}: write the shifted character itself (e.g. \"G\", not \"shift-g\")")
+            }
+            (KeyNameError::Shifted(n), Lang::Id) => {
+                format!(
+                    "{n:?}: tulis karakter ber-Shift itu sendiri (mis. \"G\", bukan \"shift-g\")"
+                )
+            }
+            (KeyNameError::Unknown(n), Lang::En) => format!(
+                "{n:?} is not a key name: use a character (\"j\", \"G\", \"?\"), \
+                 a named key ({KEYS}), optionally with ctrl-/alt-"
+            ),
+            (KeyNameError::Unknown(n), Lang::Id) => format!(
+                "{n:?} bukan nama tombol: pakai satu karakter (\"j\", \"G\", \"?\"), \
+                 nama tombol ({KEYS}), boleh dengan ctrl-/alt-"
+            ),
+        }
+    }
+}
+
+impl std::fmt::Display for KeyNameError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text(Lang::En))
+    }
+}
+
+/// Something in `config.toml` that could not be used, in both languages (the English
+/// text goes to the log; the status bar says it in the UI's language).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Warning {
+    pub en: String,
+    pub id: String,
+}
+
+impl Warning {
+    fn new(en: String, id: String) -> Warning {
+        Warning { en, id }
+    }
+
+    pub fn text(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::En => &self.en,
+            Lang::Id => &self.id,
+        }
+    }
+}
+
+impl std::ops::Deref for Warning {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.en
+    }
+}
+
+impl std::fmt::Display for Warning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.en)
+    }
+}
+
+impl PartialEq<&str> for Warning {
+    fn eq(&self, other: &&str) -> bool {
+        self.en == *other
+    }
+}
 
 /// One key with its modifiers, normalised so that the same key always compares equal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -75,7 +157,7 @@ impl KeyChord {
     /// Parses a key name: a single character (`j`, `G`, `?`), a named key (`enter`,
     /// `esc`, `space`, `tab`, `backtab`, `backspace`, `delete`, `up`, `pagedown`,
     /// `home`, `f1`..`f12`, ...), optionally after `ctrl-`, `alt-` or `shift-`.
-    pub fn parse(name: &str) -> Result<KeyChord, String> {
+    pub fn parse(name: &str) -> Result<KeyChord, KeyNameError> {
         let mut rest = name;
         let mut mods = KeyModifiers::NONE;
         loop {
@@ -99,9 +181,7 @@ impl KeyChord {
         let code = match (chars.next(), chars.next()) {
             (Some(c), None) => {
                 if mods.contains(KeyModifiers::SHIFT) {
-                    return Err(format!(
-                        "{name:?}: write the shifted character itself (e.g. \"G\", not \"shift-g\")"
-                    ));
+                    return Err(KeyNameError::Shifted(name.to_string()));
                 }
                 let c = if mods.contains(KeyModifiers::CONTROL) {
                     c.to_ascii_lowercase()
@@ -133,14 +213,7 @@ impl KeyChord {
                 "end" => KeyCode::End,
                 other => match other.strip_prefix('f').and_then(|n| n.parse::<u8>().ok()) {
                     Some(n) if (1..=12).contains(&n) => KeyCode::F(n),
-                    _ => {
-                        return Err(format!(
-                            "{name:?} is not a key name: use a character (\"j\", \"G\", \"?\"), \
-                             a named key (enter, esc, space, tab, backtab, backspace, delete, \
-                             up, down, left, right, pageup, pagedown, home, end, f1..f12), \
-                             optionally with ctrl-/alt-"
-                        ));
-                    }
+                    _ => return Err(KeyNameError::Unknown(name.to_string())),
                 },
             },
         };
@@ -311,7 +384,7 @@ impl Default for KeyMap {
             (p(K::PageUp), Action::PageUp),
             (ctrl('b'), Action::PageUp),
             (p(K::PageDown), Action::PageDown),
-            (ctrl('f'), Action::PageDown),
+            (ctrl('d'), Action::PageDown),
             (c('g'), Action::Top),
             (p(K::Home), Action::Top),
             (c('G'), Action::Bottom),
@@ -326,6 +399,10 @@ impl Default for KeyMap {
             (p(K::Tab), Action::NextPane),
             (p(K::BackTab), Action::NextPane),
             (c('/'), Action::Filter),
+            (c(':'), Action::Search),
+            (ctrl('f'), Action::Search),
+            (c(']'), Action::NextUnanswered),
+            (c('['), Action::PrevUnanswered),
             (c('d'), Action::Dashboard),
             (c(' '), Action::Tick),
         ];
@@ -340,7 +417,11 @@ impl Default for KeyMap {
             (p(K::Delete), Action::Clear),
             (c('n'), Action::Note),
             (c('e'), Action::Evidence),
+            (c('E'), Action::RemoveEvidence),
             (c('u'), Action::Undo),
+            (ctrl('r'), Action::Redo),
+            (c('U'), Action::Redo),
+            (c('a'), Action::History),
             (c('f'), Action::Finalize),
             (c('X'), Action::Export),
             (c('L'), Action::Language),
@@ -368,6 +449,7 @@ impl Default for KeyMap {
         let prompt = vec![
             (p(K::Enter), PromptAction::Submit),
             (p(K::Esc), PromptAction::Cancel),
+            (p(K::Tab), PromptAction::Complete),
             (p(K::Left), PromptAction::Left),
             (p(K::Right), PromptAction::Right),
             (p(K::Home), PromptAction::LineStart),
@@ -431,7 +513,8 @@ impl KeyMap {
     pub fn to_config(&self) -> String {
         let mut out = String::from(
             "# patuh workstation settings (config.toml). Every line is optional.\n\
-             # language = \"id\"   # \"id\" or \"en\"; default: from LANG\n",
+             # language = \"id\"   # \"id\" or \"en\"; default: from LANG\n\
+             # auto_advance = true   # after an answer, the cursor moves to the next indicator\n",
         );
         fn table<A: Bindable>(map: &KeyMap, out: &mut String) {
             out.push_str(&format!("\n[{}]\n", A::MODE.section()));
@@ -454,7 +537,7 @@ impl KeyMap {
 
     /// Applies one `[keys...]` table of the config to mode `A`; what cannot be used
     /// goes to `warnings`, naming `file` and the entry.
-    fn apply<A: Bindable>(&mut self, table: &toml::Table, file: &str, warnings: &mut Vec<String>) {
+    fn apply<A: Bindable>(&mut self, table: &toml::Table, file: &str, warnings: &mut Vec<Warning>) {
         let section = A::MODE.section();
         for (name, v) in table {
             // The other modes' tables inside [keys] are read on their own.
@@ -471,17 +554,26 @@ impl KeyMap {
                     .filter_map(|m| m.table())
                     .map(|t| format!("[keys.{t}]"))
                     .collect();
-                let more = if A::MODE == Mode::Normal {
-                    format!(
-                        "; the other modes have tables of their own: {}",
-                        tables.join(", ")
+                let (more, lagi) = if A::MODE == Mode::Normal {
+                    (
+                        format!(
+                            "; the other modes have tables of their own: {}",
+                            tables.join(", ")
+                        ),
+                        format!("; mode lain punya tabelnya sendiri: {}", tables.join(", ")),
                     )
                 } else {
-                    String::new()
+                    (String::new(), String::new())
                 };
-                warnings.push(format!(
-                    "{file}: {section}.{name}: no such action; the actions are {}{more}",
-                    names.join(", ")
+                warnings.push(Warning::new(
+                    format!(
+                        "{file}: {section}.{name}: no such action; the actions are {}{more}",
+                        names.join(", ")
+                    ),
+                    format!(
+                        "{file}: {section}.{name}: tindakan itu tidak ada; tindakannya: {}{lagi}",
+                        names.join(", ")
+                    ),
                 ));
                 continue;
             };
@@ -490,28 +582,54 @@ impl KeyMap {
                 toml::Value::Array(a) => a.iter().filter_map(|x| x.as_str()).collect(),
                 _ => Vec::new(),
             };
-            let chords: Result<Vec<KeyChord>, String> =
+            let chords: Result<Vec<KeyChord>, KeyNameError> =
                 names.iter().map(|n| KeyChord::parse(n)).collect();
             match chords {
                 Ok(c) if !c.is_empty() => A::bindings_mut(self).rebind(action, &c),
-                Ok(_) => warnings.push(format!(
-                    "{file}: {section}.{name}: give a key name or a list of them, e.g. [\"j\", \"down\"]"
+                Ok(_) => warnings.push(Warning::new(
+                    format!(
+                        "{file}: {section}.{name}: give a key name or a list of them, e.g. [\"j\", \"down\"]"
+                    ),
+                    format!(
+                        "{file}: {section}.{name}: tulis nama tombol atau daftarnya, mis. [\"j\", \"down\"]"
+                    ),
                 )),
-                Err(e) => warnings.push(format!("{file}: {section}.{name}: {e}")),
+                Err(e) => warnings.push(Warning::new(
+                    format!("{file}: {section}.{name}: {}", e.text(Lang::En)),
+                    format!("{file}: {section}.{name}: {}", e.text(Lang::Id)),
+                )),
             }
         }
     }
 }
 
 /// The user's settings from `config.toml`.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Config {
     pub lang: Option<Lang>,
     pub keymap: KeyMap,
+    /// After an answer the cursor moves on to the next indicator (default: yes).
+    pub advance: bool,
     /// What in the file could not be used, each naming the file and the fix.
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Warning>,
     pub path: Option<PathBuf>,
 }
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            lang: None,
+            keymap: KeyMap::default(),
+            advance: true,
+            warnings: Vec::new(),
+            path: None,
+        }
+    }
+}
+
+/// What `config.toml` may hold.
+const KNOWN_SETTINGS: &str = "language, auto_advance, [keys], [keys.editor], [keys.prompt], \
+                              [keys.filter_input], [keys.confirm]";
 
 /// `PATUH_CONFIG`, else `config.toml` in the user's config dir.
 pub fn config_path() -> Option<PathBuf> {
@@ -532,9 +650,15 @@ impl Config {
             Ok(text) => Config::parse(&text, &path.display().to_string()),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Config::default(),
             Err(e) => Config {
-                warnings: vec![format!(
-                    "{}: cannot read ({e}); using the default keys",
-                    path.display()
+                warnings: vec![Warning::new(
+                    format!(
+                        "{}: cannot read ({e}); using the default keys",
+                        path.display()
+                    ),
+                    format!(
+                        "{}: tidak dapat dibaca ({e}); tombol bawaan dipakai",
+                        path.display()
+                    ),
                 )],
                 ..Config::default()
             },
@@ -552,9 +676,15 @@ impl Config {
         let table: toml::Table = match toml::from_str(text) {
             Ok(t) => t,
             Err(e) => {
-                config.warnings.push(format!(
-                    "{file}: not valid TOML ({}); using the defaults",
-                    e.message()
+                config.warnings.push(Warning::new(
+                    format!(
+                        "{file}: not valid TOML ({}); using the defaults",
+                        e.message()
+                    ),
+                    format!(
+                        "{file}: bukan TOML yang sah ({}); pengaturan bawaan dipakai",
+                        e.message()
+                    ),
                 ));
                 return config;
             }
@@ -564,10 +694,16 @@ impl Config {
                 ("language", toml::Value::String(s)) => match s.as_str() {
                     "id" => config.lang = Some(Lang::Id),
                     "en" => config.lang = Some(Lang::En),
-                    other => config.warnings.push(format!(
-                        "{file}: language = {other:?}: use \"id\" or \"en\""
+                    other => config.warnings.push(Warning::new(
+                        format!("{file}: language = {other:?}: use \"id\" or \"en\""),
+                        format!("{file}: language = {other:?}: pakai \"id\" atau \"en\""),
                     )),
                 },
+                ("auto_advance", toml::Value::Boolean(b)) => config.advance = *b,
+                ("auto_advance", other) => config.warnings.push(Warning::new(
+                    format!("{file}: auto_advance = {other}: write true or false"),
+                    format!("{file}: auto_advance = {other}: tulis true atau false"),
+                )),
                 ("keys", toml::Value::Table(keys)) => {
                     let w = &mut config.warnings;
                     config.keymap.apply::<Action>(keys, file, w);
@@ -582,8 +718,11 @@ impl Config {
                         }
                     }
                 }
-                (other, _) => config.warnings.push(format!(
-                    "{file}: {other}: unknown setting (known: language, [keys], [keys.editor], [keys.prompt], [keys.filter_input], [keys.confirm])"
+                (other, _) => config.warnings.push(Warning::new(
+                    format!("{file}: {other}: unknown setting (known: {KNOWN_SETTINGS})"),
+                    format!(
+                        "{file}: {other}: pengaturan tidak dikenal (yang dikenal: {KNOWN_SETTINGS})"
+                    ),
                 )),
             }
         }

@@ -1,8 +1,14 @@
 //! Where everything goes, as pure functions of the screen size, shared by the draw
 //! functions and by the state (which needs the page height for PgUp/PgDn and for
-//! scrolling).
+//! scrolling). The status bar grows to the rows its message needs (up to a sixth of
+//! the screen).
 
 use ratatui::layout::{Constraint, Layout, Rect};
+
+/// How many rows the status bar may take on a screen `height` rows high.
+pub fn max_status_rows(height: u16) -> u16 {
+    (height / 6).max(1)
+}
 
 /// The smallest terminal the workstation draws on.
 pub const MIN_W: u16 = 80;
@@ -23,16 +29,18 @@ pub struct FrameAreas {
     pub status: Rect,
 }
 
-pub fn frame(size: (u16, u16)) -> FrameAreas {
-    frame_in(Rect::new(0, 0, size.0, size.1))
+/// The parts of a screen of `size` whose status bar has `status_rows` rows (a long
+/// message wraps instead of being cut).
+pub fn frame(size: (u16, u16), status_rows: u16) -> FrameAreas {
+    frame_in(Rect::new(0, 0, size.0, size.1), status_rows)
 }
 
-pub fn frame_in(area: Rect) -> FrameAreas {
+pub fn frame_in(area: Rect, status_rows: u16) -> FrameAreas {
     let [header, body, hints, status] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Fill(1),
         Constraint::Length(1),
-        Constraint::Length(1),
+        Constraint::Length(status_rows.max(1)),
     ])
     .areas(area);
     let side_w = match area.width {

@@ -27,6 +27,7 @@ mod testing;
 pub mod text;
 pub mod theme;
 pub mod ui;
+pub mod wrap;
 
 use std::io::{self, IsTerminal};
 use std::path::Path;

@@ -22,12 +22,19 @@ use std::time::{Duration, Instant};
 use sha2::{Digest, Sha256};
 
 use super::app::{App, Msg};
-use super::effect::{Effect, Exported, FileDigest, Outcome, Position};
+use super::effect::{
+    Effect, EvidenceAt, Exported, Failure, FileDigest, FileProblem, Named, Outcome, PathFor,
+    Position,
+};
 use super::keymap::Config;
 use super::theme::Theme;
 use crate::domain::Lang;
-use crate::store::{Store, StoreError};
+use crate::exchange::keys;
+use crate::store::Store;
 
+#[cfg(test)]
+mod day_tests;
+mod failure;
 #[cfg(test)]
 mod tests;
 
@@ -35,6 +42,13 @@ mod tests;
 pub const META_LAST_PRODUCT: &str = "ui.last_product";
 pub const META_LAST_INDICATOR: &str = "ui.last_indicator";
 pub const META_LAST_SCREEN: &str = "ui.last_screen";
+/// The meta key of the language chosen with the language key.
+pub const META_LANGUAGE: &str = "ui.language";
+/// The meta key of the assessor's name (as `patuh init --assessor` sets it).
+pub const META_ASSESSOR: &str = "assessor";
+
+/// How many paths a completion offers at most.
+const MAX_COMPLETIONS: usize = 200;
 
 /// An event read from the terminal, or why none can be.
 pub type TerminalEvent = io::Result<crossterm::event::Event>;
@@ -115,10 +129,53 @@ impl Runtime {
         }
     }
 
+    /// The language chosen with the language key at an earlier session, if any.
+    pub fn stored_language(&self) -> Option<Lang> {
+        match self.store.meta(META_LANGUAGE).ok().flatten()?.as_str() {
+            "id" => Some(Lang::Id),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+
+    /// The keys folder: the one set for this runtime, else the default.
+    fn keys_dir(&self) -> Option<PathBuf> {
+        match &self.signing_keys {
+            Some(d) => Some(d.clone()),
+            None => keys::keys_dir().ok(),
+        }
+    }
+
+    /// Who the assessor is, and whether that is known: the name stored in the database
+    /// (`patuh init --assessor`, or given at an earlier start), else the name of the
+    /// assessor's signing key (then stored, so that the audit log and the commands use
+    /// it too). False: neither, the audit log has only the login to go by.
+    pub fn identify(&mut self, writable: bool) -> bool {
+        if self.store.meta(META_ASSESSOR).ok().flatten().is_some() {
+            return true;
+        }
+        let Some(identity) = self.keys_dir().and_then(|d| keys::Identity::load(&d).ok()) else {
+            return false;
+        };
+        if !writable {
+            return true;
+        }
+        match self.store.set_assessor(&identity.name) {
+            Ok(()) => {
+                tracing::info!(name = %identity.name, "assessor named after the signing key");
+                true
+            }
+            Err(e) => {
+                tracing::warn!("could not record the assessor's name: {e}");
+                false
+            }
+        }
+    }
+
     /// Carries out one effect; its outcome, unless it comes later from the background
     /// (a digest) or there is none (remembering the position).
     pub fn run(&mut self, effect: Effect) -> Option<Outcome> {
-        let text = |e: StoreError| e.to_string();
+        let text = failure::store;
         match effect {
             Effect::Record(change) => {
                 let result = self
@@ -148,10 +205,25 @@ impl Runtime {
                     .map_err(text);
                 Some(Outcome::Attached { attach, result })
             }
+            Effect::MoveEvidence(mv) => {
+                let result = match mv.from {
+                    EvidenceAt::Attached(id) => self
+                        .store
+                        .remove_evidence(&mv.target, id)
+                        .map(EvidenceAt::Removed),
+                    EvidenceAt::Removed(id) => self
+                        .store
+                        .restore_evidence(&mv.target, id)
+                        .map(EvidenceAt::Attached),
+                }
+                .map_err(text);
+                Some(Outcome::EvidenceMoved { mv, result })
+            }
             Effect::SetFinal {
                 product,
                 target,
                 reopen,
+                origin,
             } => {
                 let result = match &reopen {
                     None => self.store.finalize(&target),
@@ -160,9 +232,37 @@ impl Runtime {
                 Some(Outcome::FinalSet {
                     product,
                     finalized: reopen.is_none(),
+                    origin,
                     result: result.map_err(text),
                 })
             }
+            Effect::LoadHistory {
+                product,
+                indicator,
+                path,
+                indicator_id,
+            } => Some(Outcome::HistoryLoaded {
+                product,
+                indicator,
+                result: self
+                    .store
+                    .audit_history(&path, indicator_id.as_deref())
+                    .map_err(text),
+            }),
+            Effect::RememberLanguage(lang) => {
+                if let Err(e) = self.store.set_meta(META_LANGUAGE, lang.code()) {
+                    tracing::warn!("could not remember the language: {e}");
+                }
+                None
+            }
+            Effect::SetAssessor(name) => Some(Outcome::AssessorSet(
+                self.store.set_assessor(&name).map(|()| name).map_err(text),
+            )),
+            Effect::CompletePath { typed, purpose } => Some(Outcome::PathsCompleted {
+                paths: complete_path(&typed, purpose),
+                typed,
+                purpose,
+            }),
             Effect::LoadEvidence {
                 product,
                 indicator,
@@ -205,12 +305,18 @@ impl Runtime {
         }
     }
 
-    /// `~/patuh-<assessor>-<today>.patuh`.
+    /// `~/patuh-<assessor>-<today>.patuh`: the assessor's id from the signing key,
+    /// else their name as the audit log records it.
     fn suggested_export_path(&self) -> String {
         let date = time::OffsetDateTime::now_utc().date();
-        let who: String = self
-            .store
-            .who()
+        let id = self
+            .keys_dir()
+            .and_then(|d| keys::Identity::load(&d).ok())
+            .map(|i| i.id);
+        let who: String = id
+            .as_deref()
+            .unwrap_or(self.store.who())
+            .trim()
             .chars()
             .map(|c| {
                 if c.is_alphanumeric() {
@@ -229,52 +335,66 @@ impl Runtime {
     }
 
     /// Writes the signed export (atomically).
-    fn export(&self, path: &str) -> Result<Exported, String> {
-        use crate::exchange::{export, keys};
+    fn export(&self, path: &str) -> Result<Exported, Failure> {
+        use crate::exchange::export;
         let path = expand_home(path);
         let dir = match &self.signing_keys {
-            Some(dir) => Ok(dir.clone()),
-            None => keys::keys_dir(),
+            Some(dir) => dir.clone(),
+            None => keys::keys_dir().map_err(failure::exchange)?,
         };
-        dir.and_then(|dir| keys::Identity::load(&dir))
+        if let Err(e) = std::fs::symlink_metadata(dir.join(keys::KEY_FILE))
+            && e.kind() == io::ErrorKind::NotFound
+        {
+            return Err(Failure::NoKey);
+        }
+        keys::Identity::load(&dir)
             .and_then(|identity| export::export_with(&self.store, &identity, &path, &[], None))
             .map(|s| Exported {
                 path: s.path.display().to_string(),
                 products: s.products,
                 fingerprint: s.fingerprint,
             })
-            .map_err(|e| e.to_string())
+            .map_err(failure::exchange)
     }
 
     /// Starts reading the file an evidence reference names, on a worker thread; a
-    /// reference that names no regular file is a document number, at once. One file
-    /// at a time: starting another cancels the one before.
+    /// reference that names nothing comes back at once (a document number?), and so
+    /// does a folder, a FIFO or a device (refused). One file at a time: starting
+    /// another cancels the one before.
     fn start_digest(&mut self, job: u64, reference: &str) -> Option<Outcome> {
         let path = expand_home(reference);
         let shown = path.display().to_string();
         if let Some(old) = self.digest.take() {
             old.cancel.store(true, Ordering::Relaxed);
         }
+        let at_once = |result| {
+            Some(Outcome::Digested {
+                job,
+                path: shown.clone(),
+                result,
+            })
+        };
         // Only a regular file is read: a FIFO or a device could block or never end.
         let file = match std::fs::metadata(&path) {
-            Ok(m) if m.is_file() => File::open(&path).map(|f| (f, m.len())),
-            _ => {
-                return Some(Outcome::Digested {
-                    job,
-                    path: shown,
-                    result: Ok(None),
-                });
+            Ok(m) => match failure::kind_of(&m) {
+                None => File::open(&path).map(|f| (f, m.len())),
+                Some(kind) => {
+                    return at_once(Err(Failure::File {
+                        path: shown.clone(),
+                        problem: FileProblem::Special(kind),
+                    }));
+                }
+            },
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return at_once(Ok(Named::Nothing)),
+            // A path through a file ("a.pdf/x") names nothing either.
+            Err(e) if e.raw_os_error() == Some(libc::ENOTDIR) => {
+                return at_once(Ok(Named::Nothing));
             }
+            Err(e) => Err(e),
         };
         let (file, total) = match file {
             Ok(f) => f,
-            Err(e) => {
-                return Some(Outcome::Digested {
-                    job,
-                    path: shown,
-                    result: Err(e.to_string()),
-                });
-            }
+            Err(e) => return at_once(Err(failure::file_io(&shown, &e))),
         };
         let cancel = Arc::new(AtomicBool::new(false));
         let worker = Worker {
@@ -297,11 +417,7 @@ impl Runtime {
                     total,
                 })
             }
-            Err(e) => Some(Outcome::Digested {
-                job,
-                path: shown,
-                result: Err(e.to_string()),
-            }),
+            Err(e) => at_once(Err(Failure::Other(e.to_string()))),
         }
     }
 
@@ -328,8 +444,52 @@ impl Drop for Runtime {
 fn expand_home(reference: &str) -> PathBuf {
     match (reference.strip_prefix("~/"), std::env::var_os("HOME")) {
         (Some(rest), Some(home)) => Path::new(&home).join(rest),
+        _ if reference == "~" => std::env::var_os("HOME")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from(reference)),
         _ => PathBuf::from(reference),
     }
+}
+
+/// The paths that complete `typed` (as typed: `~/` stays), sorted, a folder ending in
+/// `/`: the entries of its folder whose name starts with its last part. Hidden
+/// entries only when the last part starts with a dot; an export is written into a
+/// folder, so only folders and `.patuh` files are offered for it.
+fn complete_path(typed: &str, purpose: PathFor) -> Vec<String> {
+    let (dir_typed, prefix) = match typed.rfind('/') {
+        Some(i) => (&typed[..=i], &typed[i + 1..]),
+        None if typed == "~" => ("~/", ""),
+        None => ("", typed),
+    };
+    let dir = if dir_typed.is_empty() {
+        PathBuf::from(".")
+    } else {
+        expand_home(dir_typed)
+    };
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return Vec::new();
+    };
+    let mut out: Vec<String> = entries
+        .filter_map(|e| e.ok())
+        .filter_map(|e| {
+            let name = e.file_name().to_str()?.to_string();
+            if !name.starts_with(prefix) || (name.starts_with('.') && !prefix.starts_with('.')) {
+                return None;
+            }
+            // Following a link: a link to a folder completes as a folder.
+            let is_dir = std::fs::metadata(e.path()).is_ok_and(|m| m.is_dir());
+            if purpose == PathFor::Export && !is_dir && !name.ends_with(".patuh") {
+                return None;
+            }
+            Some(format!(
+                "{dir_typed}{name}{}",
+                if is_dir { "/" } else { "" }
+            ))
+        })
+        .take(MAX_COMPLETIONS)
+        .collect();
+    out.sort();
+    out
 }
 
 /// How often at most the worker reports its progress.
@@ -353,26 +513,26 @@ impl Worker {
         let _ = self.outbox.send(Input::Outcome(Box::new(Outcome::Digested {
             job: self.job,
             path: self.path.clone(),
-            result: result.map(Some),
+            result: result.map(Named::File),
         })));
     }
 
     /// Size and SHA-256 of the file, read in chunks; stops (with an error nobody
     /// reads) when cancelled.
-    fn digest(&self, mut file: File) -> Result<FileDigest, String> {
+    fn digest(&self, mut file: File) -> Result<FileDigest, Failure> {
         let mut hasher = Sha256::new();
         let mut buf = vec![0u8; 1 << 20];
         let mut size = 0u64;
         let mut reported = Instant::now();
         loop {
             if self.cancel.load(Ordering::Relaxed) {
-                return Err("cancelled".into());
+                return Err(Failure::Other("cancelled".into()));
             }
             let n = match file.read(&mut buf) {
                 Ok(0) => break,
                 Ok(n) => n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(e.to_string()),
+                Err(e) => return Err(failure::file_io(&self.path, &e)),
             };
             size += n as u64;
             hasher.update(&buf[..n]);
@@ -388,7 +548,7 @@ impl Worker {
                     .send(Input::Outcome(Box::new(progress)))
                     .is_err()
                 {
-                    return Err("the workstation stopped".into());
+                    return Err(Failure::Other("the workstation stopped".into()));
                 }
             }
         }
@@ -418,7 +578,9 @@ pub enum Access {
 }
 
 impl Workstation {
-    /// The workstation on an open store, where the assessor left off.
+    /// The workstation on an open store, where the assessor left off, in the language
+    /// chosen last (else the config's, else `lang`); the signing key from the default
+    /// keys folder.
     pub fn open(
         store: Store,
         config: Config,
@@ -426,11 +588,31 @@ impl Workstation {
         theme: Theme,
         access: Access,
     ) -> crate::store::Result<Workstation> {
+        Self::open_with_keys(store, config, lang, theme, access, None)
+    }
+
+    /// [`Workstation::open`] with the signing key in `keys` (None: the default folder).
+    /// Without an assessor's name in the database or on a signing key, a workstation
+    /// that may write asks for it first.
+    pub fn open_with_keys(
+        store: Store,
+        mut config: Config,
+        lang: Lang,
+        theme: Theme,
+        access: Access,
+        keys: Option<PathBuf>,
+    ) -> crate::store::Result<Workstation> {
         let ds = store.load()?;
         let (outbox, inbox) = mpsc::channel();
         let db_path = store.path().to_path_buf();
-        let who = store.who().to_string();
         let mut runtime = Runtime::new(store, outbox.clone());
+        runtime.signing_keys = keys;
+        let writable = access == Access::Write;
+        let known = runtime.identify(writable);
+        let who = runtime.store().who().to_string();
+        if let Some(chosen) = runtime.stored_language() {
+            config.lang = Some(chosen);
+        }
         let at = runtime.position();
         let mut app = App::new(ds, config, lang, theme, db_path, who);
         if let Access::ReadOnly { holder } = &access {
@@ -445,6 +627,10 @@ impl Workstation {
         };
         let effects = ws.app.resume(at);
         ws.run(effects);
+        if writable && !known {
+            let effects = ws.app.ask_assessor();
+            ws.run(effects);
+        }
         if let Access::ReadOnly { holder } = access {
             tracing::info!(?holder, "the database is open elsewhere: read-only");
             // Resuming says where; read-only says why nothing can be changed.
@@ -508,15 +694,23 @@ impl Workstation {
         }
     }
 
-    /// The periodic check of a read-only workstation. Returns whether anything changed.
+    /// The periodic work of the event loop: the clock for the state (old messages
+    /// go), and a read-only workstation's check for changes. Returns whether anything
+    /// changed.
     pub fn tick(&mut self) -> bool {
-        match self.runtime.poll_changes() {
-            Some(outcome) => {
-                self.update(outcome);
-                true
-            }
-            None => false,
+        self.tick_at(Instant::now())
+    }
+
+    /// [`Workstation::tick`] at a given time (tests).
+    pub fn tick_at(&mut self, now: Instant) -> bool {
+        let status = self.app.status.clone();
+        self.update(Msg::Tick(now));
+        let mut changed = self.app.status != status;
+        if let Some(outcome) = self.runtime.poll_changes() {
+            self.update(outcome);
+            changed = true;
         }
+        changed
     }
 
     /// Before the workstation ends: the note being written is saved, the position

@@ -127,10 +127,17 @@ pub fn demo_app_with(lang: Lang, extra: &[&str], config: Config) -> App {
 /// A store on `dir/patuh-test.db` with the shipped instruments, the demo
 /// assignment and `extra` assignments, clock and assessor fixed.
 pub fn demo_store(dir: &Path, extra: &[&str]) -> Store {
+    demo_store_as(dir, extra, Some("Penilai Uji"))
+}
+
+/// [`demo_store`] with the assessor's name given (or none, as `init --demo` leaves it).
+pub fn demo_store_as(dir: &Path, extra: &[&str], assessor: Option<&str>) -> Store {
     let path = dir.join(DB_NAME);
     let mut store = Store::open_or_create(&path).expect("create the test database");
     store.set_clock(Arc::new(|| datetime!(2025-03-04 05:06:07 UTC)));
-    store.set_assessor("Penilai Uji").expect("set the assessor");
+    if let Some(name) = assessor {
+        store.set_assessor(name).expect("set the assessor");
+    }
     for i in instruments() {
         store.import_instrument(&i).expect("import instrument");
     }

@@ -8,6 +8,8 @@
 use super::action::{
     Action, Bindable, ConfirmAction, EditorAction, FilterAction, Mode, PromptAction,
 };
+use super::app::find::ProductState;
+use super::effect::{Failure, FileKind, FileProblem};
 use super::keymap::KeyMap;
 use crate::domain::Lang;
 
@@ -152,11 +154,11 @@ pub static ID: Ui = Ui {
     help_title: "Bantuan",
     help_keys_title: "Tombol",
     help_editor_title: "Penyunting catatan",
-    help_prompt_title: "Isian (bukti dukung, alasan buka kembali, berkas ekspor)",
-    help_filter_title: "Mengetik saringan",
-    help_confirm_title: "Pertanyaan ya/tidak (finalisasi, buang catatan)",
+    help_prompt_title: "Isian (bukti dukung, alasan buka kembali, berkas ekspor, nama penilai)",
+    help_filter_title: "Mengetik saringan atau pencarian",
+    help_confirm_title: "Pertanyaan ya/tidak (finalisasi, buang catatan, lepas bukti, nomor dokumen)",
     help_typing: "  Tombol lain mengetik hurufnya.",
-    help_overlay_remark: "  Bantuan ini digulir dengan tombol naik/turun dan ditutup dengan kembali atau bantuan.",
+    help_overlay_remark: "  Bantuan, riwayat dan daftar di jendela (bukti, indikator belum dijawab) bergerak dengan naik/turun; kembali menutupnya.",
     help_confirm_remark: "  Tombol lain juga berarti tidak.",
     close: "tutup",
     scroll: "gulir",
@@ -190,10 +192,10 @@ pub static ID: Ui = Ui {
     export_title: "Ekspor bertanda tangan",
     export_explain: "Berkas tujuan (semua instansi di basis data ini, ditandatangani dengan kunci Anda):",
     no_indicators: "Instrumen produk ini tidak punya indikator.",
-    filter_only_navigator: "Saringan hanya ada di daftar instansi, unit dan produk.",
+    filter_only_navigator: "Saringan ada di daftar instansi, unit dan produk, dan di daftar periksa.",
     open_product_first: "Buka sebuah produk dulu (Enter).",
     evidence_empty: "Tulis path berkas atau nomor dokumen.",
-    nothing_to_undo: "Tidak ada perubahan nilai atau catatan untuk dibatalkan di sesi ini.",
+    nothing_to_undo: "Tidak ada perubahan di sesi ini untuk dibatalkan.",
     reason_needed: "Membuka kembali perlu alasan.",
 };
 
@@ -252,11 +254,11 @@ pub static EN: Ui = Ui {
     help_title: "Help",
     help_keys_title: "Keys",
     help_editor_title: "Note editor",
-    help_prompt_title: "Prompts (evidence, reopen reason, export file)",
-    help_filter_title: "Typing the filter",
-    help_confirm_title: "Yes/no questions (finalize, discard a note)",
+    help_prompt_title: "Prompts (evidence, reopen reason, export file, assessor's name)",
+    help_filter_title: "Typing a filter or a search",
+    help_confirm_title: "Yes/no questions (finalize, discard a note, remove evidence, document number)",
     help_typing: "  Any other key types its character.",
-    help_overlay_remark: "  This help scrolls with the up/down keys and closes with back or help.",
+    help_overlay_remark: "  The help, the history and the lists in windows (evidence, unanswered indicators) move with up/down; back closes them.",
     help_confirm_remark: "  Any other key means no too.",
     close: "close",
     scroll: "scroll",
@@ -290,10 +292,10 @@ pub static EN: Ui = Ui {
     export_title: "Signed export",
     export_explain: "File to write (every agency in this database, signed with your key):",
     no_indicators: "This product's instrument has no indicators.",
-    filter_only_navigator: "The filter works in the agency, unit and product lists.",
+    filter_only_navigator: "The filter works in the agency, unit and product lists and in a checklist.",
     open_product_first: "Open a product first (Enter).",
     evidence_empty: "Write a file path or a document number.",
-    nothing_to_undo: "No value or note change of this session to undo.",
+    nothing_to_undo: "Nothing of this session to undo.",
     reason_needed: "Reopening needs a reason.",
 };
 
@@ -421,10 +423,19 @@ impl Ui {
         )
     }
 
-    /// "y = finalize · any other key = cancel".
-    pub fn finalize_line(&self, keys: &KeyMap) -> String {
+    /// "y = finalize · any other key = cancel" (with unanswered indicators listed:
+    /// "Enter = go to it" too).
+    pub fn finalize_line(&self, keys: &KeyMap, listed: bool) -> String {
+        let go = if listed {
+            self.pick(
+                format!(" · {} = ke indikator itu", keys.key(Action::Open)),
+                format!(" · {} = go to it", keys.key(Action::Open)),
+            )
+        } else {
+            String::new()
+        };
         format!(
-            "{} = {} · {}",
+            "{} = {}{go} · {}",
             keys.key(ConfirmAction::Yes),
             self.finalize_verb,
             self.any_other_cancels
@@ -481,10 +492,6 @@ impl Ui {
         )
     }
 
-    pub fn undone(&self, saved: &str) -> String {
-        self.pick(format!("Dibatalkan, {saved}"), format!("Undone, {saved}"))
-    }
-
     pub fn out_of_range(&self, v: u32, max: u32) -> String {
         self.pick(
             format!("Nilai {v} di luar skala indikator ini (0..{max})."),
@@ -506,10 +513,20 @@ impl Ui {
         )
     }
 
+    /// A file's size as the messages write it: "3 bytes", "1.2 MB".
+    pub fn size(&self, n: u64) -> String {
+        if n < 1000 {
+            self.pick(format!("{n} bita"), format!("{n} bytes"))
+        } else {
+            bytes(n)
+        }
+    }
+
     pub fn evidence_file_saved(&self, reference: &str, size: u64, hash: &str) -> String {
+        let size = self.size(size);
         self.pick(
-            format!("Tersimpan: bukti {reference} ({size} bita, sha256 {hash}…)"),
-            format!("Saved: evidence {reference} ({size} bytes, sha256 {hash}…)"),
+            format!("Tersimpan: bukti {reference} ({size}, sha256 {hash}…)"),
+            format!("Saved: evidence {reference} ({size}, sha256 {hash}…)"),
         )
     }
 
@@ -540,11 +557,14 @@ impl Ui {
             format!("Finalize {path}? It becomes read-only until reopened with a reason."),
         );
         if unanswered == 0 {
-            base
+            self.pick(
+                format!("{base} Semua indikator sudah dijawab."),
+                format!("{base} Every indicator is answered."),
+            )
         } else {
             self.pick(
-                format!("{base} Masih {unanswered} indikator belum dijawab."),
-                format!("{base} {unanswered} indicator(s) are still unanswered."),
+                format!("{base} Masih {unanswered} indikator belum dijawab:"),
+                format!("{base} {unanswered} indicator(s) are still unanswered:"),
             )
         }
     }
@@ -616,17 +636,17 @@ impl Ui {
                     k(A::Down), k(A::Up), k(A::Open), k(A::Back)
                 ),
                 format!(
-                    "2. Di daftar periksa: {} mencentang/membatalkan centang, 0-9 memberi nilai skala, {} tidak berlaku, {} mengosongkan.",
-                    k(A::Tick), k(A::NotApplicable), k(A::Clear)
+                    "2. Di daftar periksa: {} mencentang/membatalkan centang, 0-9 memberi nilai skala, {} tidak berlaku, {} mengosongkan; setelah menjawab kursor pindah ke indikator berikutnya. {} ke yang belum dijawab berikutnya (lalu produk berikutnya).",
+                    k(A::Tick), k(A::NotApplicable), k(A::Clear), k(A::NextUnanswered)
                 ),
                 format!(
-                    "3. {} menulis catatan ({save} simpan), {} melampirkan bukti dukung, {} membatalkan perubahan terakhir.",
-                    k(A::Note), k(A::Evidence), k(A::Undo)
+                    "3. {} menulis catatan ({save} simpan), {} melampirkan bukti dukung, {} membatalkan perubahan terakhir, {} mengulanginya, {} riwayat.",
+                    k(A::Note), k(A::Evidence), k(A::Undo), k(A::Redo), k(A::History)
                 ),
                 "4. Setiap perubahan langsung tersimpan di basis data (\"Tersimpan\" di bilah status); tidak ada perintah simpan.".into(),
                 format!(
-                    "5. {} memfinalisasi produk (hanya-baca); {} lagi membukanya kembali dengan alasan. {} menyaring daftar, {} dasbor, {} keluar.",
-                    k(A::Finalize), k(A::Finalize), k(A::Filter), k(A::Dashboard), k(A::Quit)
+                    "5. {} memfinalisasi produk (hanya-baca); {} lagi membukanya kembali dengan alasan. {} menyaring, {} mencari, {} dasbor, {} keluar.",
+                    k(A::Finalize), k(A::Finalize), k(A::Filter), k(A::Search), k(A::Dashboard), k(A::Quit)
                 ),
             ],
             Lang::En => vec![
@@ -635,17 +655,17 @@ impl Ui {
                     k(A::Down), k(A::Up), k(A::Open), k(A::Back)
                 ),
                 format!(
-                    "2. In the checklist: {} ticks/unticks, 0-9 sets a scale value, {} marks not applicable, {} clears.",
-                    k(A::Tick), k(A::NotApplicable), k(A::Clear)
+                    "2. In the checklist: {} ticks/unticks, 0-9 sets a scale value, {} marks not applicable, {} clears; after an answer the cursor moves to the next indicator. {} goes to the next unanswered one (then the next product).",
+                    k(A::Tick), k(A::NotApplicable), k(A::Clear), k(A::NextUnanswered)
                 ),
                 format!(
-                    "3. {} writes a note ({save} saves), {} attaches evidence, {} undoes the last change.",
-                    k(A::Note), k(A::Evidence), k(A::Undo)
+                    "3. {} writes a note ({save} saves), {} attaches evidence, {} undoes the last change, {} redoes it, {} shows the history.",
+                    k(A::Note), k(A::Evidence), k(A::Undo), k(A::Redo), k(A::History)
                 ),
                 "4. Every change is saved in the database at once (\"Saved\" in the status bar); there is no save command.".into(),
                 format!(
-                    "5. {} finalizes a product (read-only); {} again reopens it with a reason. {} filters a list, {} dashboard, {} quits.",
-                    k(A::Finalize), k(A::Finalize), k(A::Filter), k(A::Dashboard), k(A::Quit)
+                    "5. {} finalizes a product (read-only); {} again reopens it with a reason. {} filters, {} searches, {} dashboard, {} quits.",
+                    k(A::Finalize), k(A::Finalize), k(A::Filter), k(A::Search), k(A::Dashboard), k(A::Quit)
                 ),
             ],
         }
@@ -692,8 +712,20 @@ impl Described for Action {
                 "switch pane: list ↔ details, navigator ↔ dashboard",
             ),
             Action::Filter => (
-                "saring daftar (tanpa beda huruf besar/aksen)",
-                "filter the list (ignores case and accents)",
+                "saring daftar atau daftar periksa (tanpa beda huruf besar/aksen)",
+                "filter the list or the checklist (ignores case and accents)",
+            ),
+            Action::Search => (
+                "cari instansi, unit, produk atau indikator menurut nama, lalu ke sana",
+                "find an agency, unit, product or indicator by name and go there",
+            ),
+            Action::NextUnanswered => (
+                "ke indikator belum dijawab berikutnya, lalu ke produk unit yang belum selesai",
+                "next unanswered indicator, then the unit's next product not finished",
+            ),
+            Action::PrevUnanswered => (
+                "ke indikator belum dijawab sebelumnya (lalu produk sebelumnya)",
+                "previous unanswered indicator (then the previous product)",
             ),
             Action::Dashboard => (
                 "dasbor: zona, peringkat, kemajuan",
@@ -723,9 +755,18 @@ impl Described for Action {
                 "lampirkan bukti dukung (berkas atau nomor dokumen)",
                 "attach evidence (file or document number)",
             ),
+            Action::RemoveEvidence => (
+                "lepas bukti dukung (tetap tercatat di log audit)",
+                "remove evidence (kept in the audit log)",
+            ),
             Action::Undo => (
-                "batalkan perubahan nilai/catatan terakhir",
-                "undo the last value/note change",
+                "batalkan perubahan terakhir produk ini (nilai, catatan, bukti, final)",
+                "undo the last change of this product (value, note, evidence, final)",
+            ),
+            Action::Redo => ("ulangi perubahan yang dibatalkan", "redo the change undone"),
+            Action::History => (
+                "riwayat indikator atau produk: siapa, kapan, lama → baru, alasan",
+                "history of the indicator or product: who, when, old → new, reasons",
             ),
             Action::Finalize => (
                 "finalisasi produk / buka kembali dengan alasan",
@@ -754,6 +795,12 @@ impl Described for Action {
             Action::Open => ("buka", "open"),
             Action::Back => ("kembali", "back"),
             Action::Filter => ("saring", "filter"),
+            Action::Search => ("cari", "search"),
+            Action::NextUnanswered => ("berikut", "next"),
+            Action::PrevUnanswered => ("sebelum", "previous"),
+            Action::RemoveEvidence => ("lepas bukti", "remove evidence"),
+            Action::Redo => ("ulangi", "redo"),
+            Action::History => ("riwayat", "history"),
             Action::Dashboard => ("dasbor", "dashboard"),
             Action::Tick => ("centang", "tick"),
             Action::Value0
@@ -856,6 +903,10 @@ impl Described for PromptAction {
                     "batal (saat membaca berkas bukti: berhenti membaca)",
                     "cancel (while an evidence file is read: stop reading it)",
                 ),
+                PromptAction::Complete => (
+                    "lengkapi path berkas (bukti, ekspor)",
+                    "complete the file path (evidence, export)",
+                ),
                 PromptAction::Left => LEFT,
                 PromptAction::Right => RIGHT,
                 PromptAction::LineStart => LINE_START,
@@ -870,6 +921,7 @@ impl Described for PromptAction {
         let text = match self {
             PromptAction::Submit => ("simpan", "save"),
             PromptAction::Cancel => ("batal", "cancel"),
+            PromptAction::Complete => ("lengkapi", "complete"),
             PromptAction::Left
             | PromptAction::Right
             | PromptAction::LineStart
@@ -886,10 +938,14 @@ impl Described for FilterAction {
         pick(
             t,
             match self {
-                FilterAction::Done => ("selesai, saringan tetap berlaku", "done, the filter stays"),
-                FilterAction::Cancel => {
-                    ("hapus saringan dan tutup", "clear the filter and close it")
-                }
+                FilterAction::Done => (
+                    "selesai, saringan tetap berlaku (pencarian: ke sana)",
+                    "done, the filter stays (search: go there)",
+                ),
+                FilterAction::Cancel => (
+                    "hapus saringan dan tutup (pencarian: tutup)",
+                    "clear the filter and close it (search: close)",
+                ),
                 FilterAction::Up => ("naik di daftar", "up the list"),
                 FilterAction::Down => ("turun di daftar", "down the list"),
                 FilterAction::PageUp => ("satu halaman ke atas", "page up"),
@@ -921,8 +977,8 @@ impl Described for ConfirmAction {
             t,
             match self {
                 ConfirmAction::Yes => (
-                    "ya: finalisasi / buang perubahan catatan",
-                    "yes: finalize / discard the note's changes",
+                    "ya: finalisasi / buang perubahan catatan / lepas bukti / nomor dokumen",
+                    "yes: finalize / discard the note's changes / remove evidence / document number",
                 ),
                 ConfirmAction::No => ("tidak: batal / lanjut menulis", "no: cancel / keep writing"),
             },
@@ -953,4 +1009,500 @@ pub fn bytes(n: u64) -> String {
         unit += 1;
     }
     format!("{v:.1} {}", UNITS[unit])
+}
+
+/// Texts of the heads-down entry, undo and redo, the search, the history, the
+/// assessor's name and the failures.
+impl Ui {
+    /// The first start's question.
+    pub fn assessor_title(&self) -> &'static str {
+        pick(self, ("Nama penilai", "Assessor's name"))
+    }
+
+    pub fn assessor_explain(&self) -> &'static str {
+        pick(
+            self,
+            (
+                "Nama Anda dicatat bersama setiap perubahan (log audit) dan di bilah status. Ditanyakan sekali.",
+                "Your name is recorded with every change (the audit log) and shown in the status bar. Asked once.",
+            ),
+        )
+    }
+
+    pub fn assessor_question(&self) -> &'static str {
+        pick(
+            self,
+            (
+                "Siapa nama Anda? Tulis lalu tekan Enter.",
+                "What is your name? Type it, then press Enter.",
+            ),
+        )
+    }
+
+    pub fn assessor_needed(&self) -> &'static str {
+        pick(self, ("Tulis nama Anda.", "Write your name."))
+    }
+
+    pub fn assessor_later(&self, login: &str) -> String {
+        self.pick(
+            format!("Perubahan dicatat atas nama {login} sampai Anda memberi nama (ditanyakan lagi saat mulai berikutnya)."),
+            format!("Changes are recorded as {login} until you give your name (asked again at the next start)."),
+        )
+    }
+
+    pub fn assessor_saved(&self, name: &str) -> String {
+        self.pick(
+            format!("Tersimpan: penilai {name}, dicatat bersama setiap perubahan."),
+            format!("Saved: assessor {name}, recorded with every change."),
+        )
+    }
+
+    /// Where a product stands, as the product list writes it.
+    pub fn state(&self, s: ProductState) -> &'static str {
+        pick(
+            self,
+            match s {
+                ProductState::NotStarted => ("belum mulai", "not started"),
+                ProductState::InProgress => ("berjalan", "in progress"),
+                ProductState::Complete => ("lengkap", "complete"),
+                ProductState::Final => ("final", "final"),
+            },
+        )
+    }
+
+    pub fn col_state(&self) -> &'static str {
+        pick(self, ("Keadaan", "State"))
+    }
+
+    pub fn undo_reason(&self) -> &'static str {
+        pick(
+            self,
+            (
+                "finalisasi dibatalkan (undo) di workstation",
+                "finalization undone in the workstation",
+            ),
+        )
+    }
+
+    pub fn nothing_to_undo_here(&self, here: &str, other: &str) -> String {
+        self.pick(
+            format!("Tidak ada yang dapat dibatalkan di {here}; perubahan terakhir ada di {other} (buka produk itu untuk membatalkannya)."),
+            format!("Nothing to undo in {here}; the last change was in {other} (open it to undo there)."),
+        )
+    }
+
+    /// Undo or redo on a list: the last change is in product `other`.
+    pub fn undo_elsewhere(&self, redo: bool, other: &str) -> String {
+        match (redo, self.lang) {
+            (false, Lang::Id) => {
+                format!("Perubahan terakhir ada di {other}: buka produk itu untuk membatalkannya.")
+            }
+            (false, Lang::En) => format!("The last change was in {other}: open it to undo there."),
+            (true, Lang::Id) => format!(
+                "Yang terakhir dibatalkan ada di {other}: buka produk itu untuk mengulanginya."
+            ),
+            (true, Lang::En) => {
+                format!("The last change undone was in {other}: open it to redo there.")
+            }
+        }
+    }
+
+    pub fn nothing_to_redo(&self) -> &'static str {
+        pick(self, ("Tidak ada yang dapat diulang.", "Nothing to redo."))
+    }
+
+    pub fn nothing_to_redo_here(&self, here: &str, other: &str) -> String {
+        self.pick(
+            format!(
+                "Tidak ada yang dapat diulang di {here}; yang terakhir dibatalkan ada di {other}."
+            ),
+            format!("Nothing to redo in {here}; the last change undone was in {other}."),
+        )
+    }
+
+    fn undo_word(&self, redo: bool) -> &'static str {
+        match (redo, self.lang) {
+            (false, Lang::Id) => "Dibatalkan",
+            (false, Lang::En) => "Undone",
+            (true, Lang::Id) => "Diulang",
+            (true, Lang::En) => "Redone",
+        }
+    }
+
+    /// "Undone: NIB · sk-standar back to unanswered (was ✓)." / "Redone: NIB ·
+    /// sk-standar = ✓ again (was unanswered)."
+    pub fn undone_value(&self, redo: bool, code: &str, ind: &str, now: &str, was: &str) -> String {
+        let w = self.undo_word(redo);
+        if redo {
+            self.pick(
+                format!("{w}: {code} · {ind} = {now} lagi (tadinya {was})."),
+                format!("{w}: {code} · {ind} = {now} again (was {was})."),
+            )
+        } else {
+            self.pick(
+                format!("{w}: {code} · {ind} kembali {now} (tadinya {was})."),
+                format!("{w}: {code} · {ind} back to {now} (was {was})."),
+            )
+        }
+    }
+
+    /// "Undone: the note of NIB · sk-standar is back to its previous text (12
+    /// characters)." / "... is empty again."
+    pub fn undone_note(&self, redo: bool, code: &str, ind: &str, chars: usize) -> String {
+        let w = self.undo_word(redo);
+        if chars == 0 {
+            self.pick(
+                format!("{w}: catatan {code} · {ind} kosong lagi."),
+                format!("{w}: the note of {code} · {ind} is empty again."),
+            )
+        } else if redo {
+            self.pick(
+                format!("{w}: catatan {code} · {ind} kembali ke teks yang disimpan ({chars} karakter)."),
+                format!("{w}: the note of {code} · {ind} is back to the text saved ({chars} characters)."),
+            )
+        } else {
+            self.pick(
+                format!("{w}: catatan {code} · {ind} kembali ke teks sebelumnya ({chars} karakter)."),
+                format!("{w}: the note of {code} · {ind} is back to its previous text ({chars} characters)."),
+            )
+        }
+    }
+
+    /// "Undone: evidence X removed from NIB · sk-standar (kept in the audit log)." /
+    /// "... is back on ...".
+    pub fn undone_evidence(
+        &self,
+        redo: bool,
+        code: &str,
+        ind: &str,
+        reference: &str,
+        attached: bool,
+    ) -> String {
+        let w = self.undo_word(redo);
+        if attached {
+            self.pick(
+                format!("{w}: bukti {reference} kembali pada {code} · {ind}."),
+                format!("{w}: evidence {reference} is back on {code} · {ind}."),
+            )
+        } else {
+            self.pick(
+                format!("{w}: bukti {reference} dilepas dari {code} · {ind} (tetap tercatat di log audit)."),
+                format!("{w}: evidence {reference} removed from {code} · {ind} (kept in the audit log)."),
+            )
+        }
+    }
+
+    pub fn undone_final(&self, redo: bool, path: &str, finalized: bool) -> String {
+        let w = self.undo_word(redo);
+        if finalized {
+            self.pick(
+                format!("{w}: {path} final lagi (hanya-baca)."),
+                format!("{w}: {path} is finalized again (read-only)."),
+            )
+        } else {
+            self.pick(
+                format!("{w}: {path} dibuka kembali (tadinya final)."),
+                format!("{w}: {path} reopened (it was finalized)."),
+            )
+        }
+    }
+
+    pub fn evidence_removed(&self, reference: &str, code: &str, ind: &str) -> String {
+        self.pick(
+            format!("Tersimpan: bukti {reference} dilepas dari {code} · {ind} (tetap tercatat di log audit)."),
+            format!("Saved: evidence {reference} removed from {code} · {ind} (kept in the audit log)."),
+        )
+    }
+
+    pub fn no_evidence_to_remove(&self) -> &'static str {
+        pick(
+            self,
+            (
+                "Indikator ini belum punya bukti dukung.",
+                "This indicator has no evidence.",
+            ),
+        )
+    }
+
+    pub fn pick_evidence_title(&self) -> &'static str {
+        pick(self, ("Lepas bukti dukung", "Remove evidence"))
+    }
+
+    pub fn pick_evidence_line(&self, keys: &KeyMap) -> String {
+        self.pick(
+            format!(
+                "{}/{} pilih · {} lepas · {} batal",
+                keys.key(Action::Down),
+                keys.key(Action::Up),
+                keys.key(Action::Open),
+                keys.key(Action::Back)
+            ),
+            format!(
+                "{}/{} choose · {} remove · {} cancel",
+                keys.key(Action::Down),
+                keys.key(Action::Up),
+                keys.key(Action::Open),
+                keys.key(Action::Back)
+            ),
+        )
+    }
+
+    pub fn remove_question(&self, reference: &str, keys: &KeyMap) -> String {
+        let y = keys.key(ConfirmAction::Yes);
+        self.pick(
+            format!("Lepas bukti {reference}? Tetap tercatat di log audit dan dapat dikembalikan dengan {}. {y} = lepas · {}", keys.key(Action::Undo), self.any_other_cancels),
+            format!("Remove evidence {reference}? It stays in the audit log and {} brings it back. {y} = remove · {}", keys.key(Action::Undo), self.any_other_cancels),
+        )
+    }
+
+    /// The evidence reference names no file: a document number?
+    pub fn document_question(&self, reference: &str, keys: &KeyMap) -> String {
+        let y = keys.key(ConfirmAction::Yes);
+        self.pick(
+            format!("Tidak ada berkas {reference}. Simpan sebagai nomor dokumen? {y} = ya · tombol lain = kembali ke isian"),
+            format!("There is no file {reference}. Save it as a document number? {y} = yes · any other key = back to the prompt"),
+        )
+    }
+
+    pub fn completions(&self, n: usize) -> String {
+        self.pick(format!("{n} yang cocok:"), format!("{n} match:"))
+    }
+
+    pub fn no_completion(&self, typed: &str) -> String {
+        self.pick(
+            format!("Tidak ada berkas yang namanya dimulai dengan {typed}."),
+            format!("No file's name starts with {typed}."),
+        )
+    }
+
+    pub fn unit_done(&self, unit: &str) -> String {
+        self.pick(
+            format!("Semua produk unit {unit} sudah lengkap atau final."),
+            format!("Every product of unit {unit} is complete or finalized."),
+        )
+    }
+
+    pub fn nothing_unanswered(&self) -> &'static str {
+        pick(
+            self,
+            (
+                "Semua produk di sini sudah lengkap atau final.",
+                "Every product here is complete or finalized.",
+            ),
+        )
+    }
+
+    pub fn next_product(&self, code: &str, missing: usize) -> String {
+        self.pick(
+            format!("{code}: {missing} indikator belum dijawab."),
+            format!("{code}: {missing} indicator(s) unanswered."),
+        )
+    }
+
+    /// Said when an answer completes a product.
+    pub fn complete_next(&self, finalize: &str, next: &str) -> String {
+        self.pick(
+            format!("produk lengkap: {finalize} finalisasi, {next} produk berikutnya"),
+            format!("product complete: {finalize} finalizes, {next} goes to the next"),
+        )
+    }
+
+    pub fn search_title(&self) -> &'static str {
+        pick(self, ("Cari", "Search"))
+    }
+
+    pub fn search_explain(&self) -> &'static str {
+        pick(
+            self,
+            (
+                "Instansi, unit, produk, atau indikator produk ini, menurut kode atau nama:",
+                "Agency, unit, product, or an indicator of this product, by code or name:",
+            ),
+        )
+    }
+
+    pub fn no_hits(&self) -> &'static str {
+        pick(self, ("Tidak ada yang cocok.", "Nothing matches."))
+    }
+
+    pub fn indicator_word(&self) -> &'static str {
+        pick(self, ("Indikator", "Indicator"))
+    }
+
+    pub fn search_hint(&self, keys: &KeyMap) -> String {
+        self.pick(
+            format!(
+                "{} ke sana · {}/{} pilih · {} tutup",
+                keys.key(FilterAction::Done),
+                keys.key(FilterAction::Down),
+                keys.key(FilterAction::Up),
+                keys.key(FilterAction::Cancel)
+            ),
+            format!(
+                "{} go there · {}/{} choose · {} close",
+                keys.key(FilterAction::Done),
+                keys.key(FilterAction::Down),
+                keys.key(FilterAction::Up),
+                keys.key(FilterAction::Cancel)
+            ),
+        )
+    }
+
+    pub fn history_title(&self) -> &'static str {
+        pick(self, ("Riwayat", "History"))
+    }
+
+    pub fn history_empty(&self) -> &'static str {
+        pick(
+            self,
+            (
+                "Belum ada perubahan yang tercatat.",
+                "No change recorded yet.",
+            ),
+        )
+    }
+
+    pub fn history_hint(&self, keys: &KeyMap, whole: bool) -> String {
+        let what = if whole {
+            pick(self, ("indikator", "indicator"))
+        } else {
+            pick(self, ("seluruh produk", "whole product"))
+        };
+        self.pick(
+            format!(
+                "{}/{} gulir · {} {what} · {} tutup",
+                keys.key(Action::Down),
+                keys.key(Action::Up),
+                keys.key(Action::NextPane),
+                keys.key(Action::Back)
+            ),
+            format!(
+                "{}/{} scroll · {} {what} · {} close",
+                keys.key(Action::Down),
+                keys.key(Action::Up),
+                keys.key(Action::NextPane),
+                keys.key(Action::Back)
+            ),
+        )
+    }
+
+    /// One audit row, what it did: "value: unanswered → ✓", "reopened: «reason»".
+    pub fn history_change(&self, action: &str, old: &str, new: &str) -> String {
+        let shorten = |s: &str| {
+            let one: String = s.replace('\n', " ⏎ ");
+            if one.chars().count() > 60 {
+                format!("{}…", one.chars().take(59).collect::<String>())
+            } else {
+                one
+            }
+        };
+        let (old, new) = (shorten(old), shorten(new));
+        match (action, self.lang) {
+            ("value", Lang::Id) => format!("nilai: {old} → {new}"),
+            ("value", Lang::En) => format!("value: {old} → {new}"),
+            ("note", Lang::Id) if old.is_empty() => format!("catatan ditulis: «{new}»"),
+            ("note", Lang::En) if old.is_empty() => format!("note written: «{new}»"),
+            ("note", Lang::Id) => format!("catatan: «{old}» → «{new}»"),
+            ("note", Lang::En) => format!("note: «{old}» → «{new}»"),
+            ("evidence", Lang::Id) => format!("bukti dilampirkan: {new}"),
+            ("evidence", Lang::En) => format!("evidence attached: {new}"),
+            ("evidence_removed", Lang::Id) => format!("bukti dilepas: {old}"),
+            ("evidence_removed", Lang::En) => format!("evidence removed: {old}"),
+            ("evidence_restored", Lang::Id) => format!("bukti dikembalikan: {new}"),
+            ("evidence_restored", Lang::En) => format!("evidence put back: {new}"),
+            ("finalize", Lang::Id) => "difinalisasi".into(),
+            ("finalize", Lang::En) => "finalized".into(),
+            ("reopen", Lang::Id) => format!("dibuka kembali, alasan: «{new}»"),
+            ("reopen", Lang::En) => format!("reopened, reason: «{new}»"),
+            (other, _) => format!("{other}: {old} → {new}"),
+        }
+    }
+
+    /// What went wrong, in the UI's language.
+    pub fn failure(&self, f: &Failure) -> String {
+        match f {
+            Failure::DiskFull => self.pick(
+                "Disk penuh: perubahan ini tidak tersimpan, yang sebelumnya aman. Kosongkan sebagian disk lalu coba lagi.".into(),
+                "The disk is full: this change was not saved, earlier ones are safe. Free some space and try again.".into(),
+            ),
+            Failure::Busy => self.pick(
+                "Basis data sedang dipakai patuh lain: tutup di sana lalu coba lagi.".into(),
+                "The database is in use by another patuh: close it there, then try again.".into(),
+            ),
+            Failure::NotWritable { detail } => self.pick(
+                format!("Basis data tidak dapat ditulis ({detail}): periksa bahwa berkas dan foldernya boleh ditulis."),
+                format!("The database cannot be written ({detail}): check that the file and its folder are writable."),
+            ),
+            Failure::DiskFailure { detail } => self.pick(
+                format!("Tidak dapat menulis ke disk ({detail}: penuh, dicabut, atau melewati batas ukuran?); perubahan ini tidak tersimpan, yang sebelumnya aman."),
+                format!("Cannot write to the disk ({detail}: full, removed, or over a size limit?); this change was not saved, earlier ones are safe."),
+            ),
+            Failure::Damaged { detail } => self.pick(
+                format!("Basis data rusak ({detail}): pulihkan dari cadangan atau ekspor."),
+                format!("The database is damaged ({detail}): restore it from a backup or an export."),
+            ),
+            Failure::Finalized { product } => self.pick(
+                format!("{product} sudah difinalisasi (di tempat lain) dan hanya-baca; buka kembali dengan alasan untuk mengubahnya."),
+                format!("{product} was finalized (elsewhere) and is read-only; reopen it with a reason to change it."),
+            ),
+            Failure::NoKey => self.pick(
+                "Belum ada kunci penanda tangan: buat dengan `patuh keys init --name NAMA --id ID`, lalu ekspor lagi.".into(),
+                "No signing key yet: create one with `patuh keys init --name NAME --id ID`, then export again.".into(),
+            ),
+            Failure::KeyUnusable { detail } => self.pick(
+                format!("Kunci penanda tangan tidak dapat dipakai: {detail}"),
+                format!("The signing key cannot be used: {detail}"),
+            ),
+            Failure::File { path, problem } => format!("{path}: {}", self.file_problem(problem)),
+            Failure::Other(detail) => detail.clone(),
+        }
+    }
+
+    /// Why a file cannot be used.
+    pub fn file_problem(&self, p: &FileProblem) -> String {
+        match p {
+            FileProblem::NotFound => pick(self, ("tidak ada", "does not exist")).into(),
+            FileProblem::PermissionDenied => {
+                pick(self, ("tidak diizinkan (hak akses)", "permission denied")).into()
+            }
+            FileProblem::Special(kind) => self.pick(
+                format!(
+                    "adalah {}, bukan berkas biasa; patuh hanya membaca dan menulis berkas biasa",
+                    self.file_kind(*kind)
+                ),
+                format!(
+                    "is {}, not a regular file; patuh reads and writes regular files only",
+                    self.file_kind(*kind)
+                ),
+            ),
+            FileProblem::Exposed { chmod } => self.pick(
+                format!("dapat dibaca atau diubah orang lain; jadikan pribadi dengan `{chmod}`"),
+                format!("others can read or change it; make it private with `{chmod}`"),
+            ),
+            FileProblem::Io(detail) => detail.clone(),
+        }
+    }
+
+    pub fn file_kind(&self, k: FileKind) -> &'static str {
+        pick(
+            self,
+            match k {
+                FileKind::Folder => ("folder", "a folder"),
+                FileKind::Fifo => ("FIFO (pipa bernama)", "a FIFO (named pipe)"),
+                FileKind::Device => ("perangkat", "a device"),
+                FileKind::Socket => ("soket", "a socket"),
+                FileKind::Link => ("tautan simbolik", "a symbolic link"),
+                FileKind::Other => ("bukan berkas biasa", "not a regular file"),
+            },
+        )
+    }
+
+    /// A folder, FIFO or device given as evidence.
+    pub fn evidence_special(&self, path: &str, kind: FileKind) -> String {
+        let k = self.file_kind(kind);
+        self.pick(
+            format!("{path} adalah {k}: bukti dukung harus berkas biasa (atau nomor dokumen). Tidak ada yang disimpan."),
+            format!("{path} is {k}: evidence must be a regular file (or a document number). Nothing was saved."),
+        )
+    }
 }

@@ -1,20 +1,30 @@
-//! The changes an assessor asks for from the workstation: values, notes, evidence,
-//! finalizing and reopening, undo and the export. Each becomes an [`Effect`]; nothing
-//! in the data changes here. What the store answers is applied in `outcome.rs`: only
-//! a committed change updates the dataset, rescores and says "saved".
+//! The changes an assessor asks for from the workstation: values, notes, evidence
+//! (attached and removed), finalizing and reopening, the export, the assessor's name,
+//! and the audit history to look at. Each becomes an [`Effect`]; nothing in the data
+//! changes here. What the store answers is applied in `outcome.rs`: only a committed
+//! change updates the dataset, rescores and says "saved".
 
 use super::{App, Digesting, Modal, NoteEdit, Screen, Status};
 use crate::domain::Value;
 use crate::domain::model::{IndicatorIx, ProductIx};
+use crate::store::EvidenceRow;
 use crate::tui::action::Action;
 use crate::tui::editor::TextArea;
-use crate::tui::effect::{Change, Effect, Origin};
+use crate::tui::effect::{Change, Effect, EvidenceAt, EvidenceMove, Origin};
 
 impl App {
     /// The product and indicator under the cursor of the checklist.
     fn target(&mut self) -> Option<(ProductIx, IndicatorIx)> {
         match &self.screen {
-            Screen::Checklist(c) => Some((c.product, c.indicator)),
+            Screen::Checklist(c) => {
+                let (p, i) = (c.product, c.indicator);
+                // A filter that hides every indicator hides the cursor too.
+                if !c.filter.is_empty() && !self.shown_indicators(c).contains(&i) {
+                    self.status = Status::Info(self.t().nothing_matches.into());
+                    return None;
+                }
+                Some((p, i))
+            }
             _ => {
                 self.status = Status::Info(self.t().open_product_first.into());
                 None
@@ -35,7 +45,7 @@ impl App {
         Some((p, i))
     }
 
-    fn refuse_finalized(&mut self) {
+    pub(super) fn refuse_finalized(&mut self) {
         let f = self.keymap.key(Action::Finalize);
         self.status = Status::Error(self.t().read_only(&f));
     }
@@ -62,11 +72,11 @@ impl App {
         }));
     }
 
-    /// The value of an indicator as the checklist writes it (`✓`, `2/3`, `N/A`).
-    pub fn value_text(&self, p: ProductIx, i: IndicatorIx) -> String {
+    /// A value as the checklist writes it (`✓`, `2/3`, `N/A`) on indicator `i`'s scale.
+    pub fn show_value(&self, p: ProductIx, i: IndicatorIx, v: Value) -> String {
         let ind = self.ds.indicator(p, i);
         let t = self.t();
-        match self.ds.products[p].value(i) {
+        match v {
             Value::Unanswered => t.unanswered.into(),
             Value::NotApplicable => t.na.into(),
             Value::Level(1) if ind.max == 1 => "✓".into(),
@@ -75,7 +85,17 @@ impl App {
         }
     }
 
-    pub(super) fn tick(&mut self) {
+    /// The value of an indicator as the checklist writes it (`✓`, `2/3`, `N/A`).
+    pub fn value_text(&self, p: ProductIx, i: IndicatorIx) -> String {
+        self.show_value(p, i, self.ds.products[p].value(i))
+    }
+
+    /// An answer: recorded, then (when the workstation is set to) on to the next.
+    fn answer(&mut self, p: ProductIx, i: IndicatorIx, v: Value) {
+        self.change(p, i, Some(v), None, Origin::Key { advance: true });
+    }
+
+    pub(super) fn tick_value(&mut self) {
         let Some((p, i)) = self.writable_target() else {
             return;
         };
@@ -84,7 +104,7 @@ impl App {
             Value::Level(v) if v >= max => Value::Level(0),
             _ => Value::Level(max),
         };
-        self.change(p, i, Some(new), None, Origin::Key);
+        self.answer(p, i, new);
     }
 
     pub(super) fn set_value(&mut self, v: u32) {
@@ -96,25 +116,39 @@ impl App {
             self.status = Status::Error(self.t().out_of_range(v, max));
             return;
         }
-        self.change(p, i, Some(Value::Level(v)), None, Origin::Key);
+        self.answer(p, i, Value::Level(v));
     }
 
     pub(super) fn not_applicable(&mut self) {
         let Some((p, i)) = self.writable_target() else {
             return;
         };
-        let new = match self.ds.products[p].value(i) {
-            Value::NotApplicable => Value::Unanswered,
-            _ => Value::NotApplicable,
-        };
-        self.change(p, i, Some(new), None, Origin::Key);
+        match self.ds.products[p].value(i) {
+            // Again: back to unanswered, and the cursor stays to answer it.
+            Value::NotApplicable => {
+                self.change(
+                    p,
+                    i,
+                    Some(Value::Unanswered),
+                    None,
+                    Origin::Key { advance: false },
+                );
+            }
+            _ => self.answer(p, i, Value::NotApplicable),
+        }
     }
 
     pub(super) fn clear_value(&mut self) {
         let Some((p, i)) = self.writable_target() else {
             return;
         };
-        self.change(p, i, Some(Value::Unanswered), None, Origin::Key);
+        self.change(
+            p,
+            i,
+            Some(Value::Unanswered),
+            None,
+            Origin::Key { advance: false },
+        );
     }
 
     pub(super) fn open_note(&mut self) {
@@ -150,12 +184,13 @@ impl App {
             indicator: i,
             input: TextArea::new("", false),
             digest: None,
+            choices: Vec::new(),
         };
     }
 
-    /// Enter in the evidence prompt: first the named file is read in the background
-    /// (a reference that names no file is a document number); the prompt shows the
-    /// progress and stays until the evidence is saved.
+    /// Enter in the evidence prompt: first the named file is looked at and read in the
+    /// background; the prompt shows the progress and stays until the evidence is saved
+    /// (a reference that names nothing asks whether it is a document number).
     pub(super) fn save_evidence(&mut self, p: ProductIx, i: IndicatorIx, input: TextArea) {
         let reference = input.text().trim().to_string();
         if reference.is_empty() {
@@ -165,6 +200,7 @@ impl App {
                 indicator: i,
                 input,
                 digest: None,
+                choices: Vec::new(),
             };
             return;
         }
@@ -180,37 +216,41 @@ impl App {
                 done: 0,
                 total: 0,
             }),
+            choices: Vec::new(),
         };
     }
 
-    /// Takes back the last value or note change of this session by recording the
-    /// previous value and note again: a new change, with its own audit rows.
-    pub(super) fn undo(&mut self) {
-        if self.refuse_read_only() {
-            return;
-        }
-        let Some(entry) = self.undo.pop() else {
-            self.status = Status::Info(self.t().nothing_to_undo.into());
+    /// The remove-evidence key: the highlighted indicator's evidence to choose from.
+    pub(super) fn pick_evidence(&mut self) {
+        let Some((p, i)) = self.writable_target() else {
             return;
         };
-        let (p, i) = (entry.product, entry.indicator);
-        let here = matches!(&self.screen, Screen::Checklist(c) if c.product == p);
-        if here {
-            if let Screen::Checklist(c) = &mut self.screen {
-                c.indicator = i;
-            }
-            self.load_evidence();
-            self.keep_in_view();
-        } else {
-            self.show_checklist(p, Some(i));
-        }
-        if self.ds.products[p].finalized {
-            self.refuse_finalized();
-            self.undo.push(entry);
+        let rows = match &self.screen {
+            Screen::Checklist(c) => c.evidence.clone(),
+            _ => Vec::new(),
+        };
+        if rows.is_empty() {
+            self.status = Status::Info(self.t().no_evidence_to_remove().into());
             return;
         }
-        let (value, note) = (entry.value, entry.note.clone());
-        self.change(p, i, Some(value), Some(note), Origin::Undo(entry));
+        self.modal = Modal::PickEvidence {
+            product: p,
+            indicator: i,
+            selected: rows.len() - 1,
+            rows,
+        };
+    }
+
+    /// Asks to remove an evidence reference (it is kept in the store, and audited).
+    pub(super) fn remove_evidence(&mut self, p: ProductIx, i: IndicatorIx, row: EvidenceRow) {
+        self.effects.push(Effect::MoveEvidence(EvidenceMove {
+            product: p,
+            indicator: i,
+            target: self.product_ref(p),
+            reference: row.reference,
+            from: EvidenceAt::Attached(row.id),
+            origin: Origin::Key { advance: false },
+        }));
     }
 
     pub(super) fn finalize_or_reopen(&mut self) {
@@ -227,7 +267,15 @@ impl App {
                 input: TextArea::new("", false),
             }
         } else {
-            Modal::ConfirmFinalize { product: p }
+            // The unanswered indicator under the cursor first, if it is one.
+            let selected = self
+                .checklist()
+                .and_then(|c| self.unanswered(p).iter().position(|&i| i == c.indicator))
+                .unwrap_or(0);
+            Modal::ConfirmFinalize {
+                product: p,
+                selected,
+            }
         };
     }
 
@@ -236,6 +284,7 @@ impl App {
             product: p,
             target: self.product_ref(p),
             reopen: None,
+            origin: Origin::Key { advance: false },
         });
     }
 
@@ -252,6 +301,7 @@ impl App {
             product: p,
             target: self.product_ref(p),
             reopen: Some(reason),
+            origin: Origin::Key { advance: false },
         });
     }
 
@@ -259,9 +309,44 @@ impl App {
     pub(super) fn export(&mut self, input: TextArea) {
         let path = input.text().trim().to_string();
         if path.is_empty() {
-            self.modal = Modal::Export { input };
+            self.modal = Modal::Export {
+                input,
+                choices: Vec::new(),
+            };
             return;
         }
         self.effects.push(Effect::Export { path });
+    }
+
+    /// Enter in the first start's question: the name is recorded.
+    pub(super) fn set_assessor(&mut self, input: TextArea) {
+        let name = input.text().trim().to_string();
+        if name.is_empty() {
+            self.status = Status::Error(self.t().assessor_needed().into());
+            self.modal = Modal::Assessor { input };
+            return;
+        }
+        self.modal = Modal::Assessor { input };
+        self.effects.push(Effect::SetAssessor(name));
+    }
+
+    /// The audit history: of the highlighted indicator on a checklist, of the
+    /// highlighted product on the lists.
+    pub(super) fn open_history(&mut self) {
+        let Some(p) = self.highlighted_product() else {
+            self.status = Status::Info(self.t().open_product_first.into());
+            return;
+        };
+        let indicator = self.checklist().map(|c| c.indicator);
+        self.load_history(p, indicator);
+    }
+
+    pub(super) fn load_history(&mut self, p: ProductIx, indicator: Option<IndicatorIx>) {
+        self.effects.push(Effect::LoadHistory {
+            product: p,
+            indicator,
+            path: self.ds.product_path(p),
+            indicator_id: indicator.map(|i| self.ds.indicator(p, i).id.clone()),
+        });
     }
 }

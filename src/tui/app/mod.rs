@@ -1,38 +1,53 @@
 //! The workstation's state and its one entry point for change, [`App::update`]: a
-//! message in (an action, a key, pasted text, a resize, or the [`Outcome`] of an
-//! effect), the state changed, and the [`Effect`]s it asks for out. No store, no file,
-//! no clock, no terminal here: the runtime (`tui/runtime.rs`) carries the effects out
-//! and feeds their outcomes back, the draw functions (`tui/ui`) read the state, and
-//! tests drive it directly, playing the runtime's part by hand where they like.
+//! message in (an action, a key, pasted text, a resize, the clock, or the [`Outcome`]
+//! of an effect), the state changed, and the [`Effect`]s it asks for out. No store, no
+//! file, no clock of its own, no terminal here: the runtime (`tui/runtime.rs`) carries
+//! the effects out and feeds their outcomes (and the time) back, the draw functions
+//! (`tui/ui`) read the state, and tests drive it directly, playing the runtime's part
+//! by hand where they like.
 //!
 //! A change is shown saved only when its `Recorded` outcome says the store committed
 //! it: the state changes the data, rescores and says "Saved" on that outcome, never on
-//! the key. `assess.rs` holds the changes, `nav.rs` moving around, `outcome.rs` what
-//! each outcome does, `readonly.rs` the workstation that only reads.
+//! the key. `assess.rs` holds the changes, `undo.rs` undo and redo, `nav.rs` moving
+//! around, `find.rs` the checklist's filter, the search and the jumps to what is
+//! still unanswered, `keys.rs` what a key does in each window, `outcome.rs` what each
+//! outcome does, `readonly.rs` the workstation that only reads.
 
 mod assess;
+#[cfg(test)]
+mod day_tests;
+pub mod find;
+mod keys;
 pub mod nav;
 mod outcome;
 mod readonly;
 #[cfg(test)]
 mod tests;
+mod undo;
 
 use std::path::PathBuf;
+use std::time::{Duration, Instant};
 
-use crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use crossterm::event::{Event, KeyEvent, KeyEventKind};
 
-use super::action::{Action, ConfirmAction, EditorAction, FilterAction, PromptAction};
+use super::action::Action;
 use super::editor::TextArea;
-use super::effect::{Effect, Outcome, Position, UndoEntry};
-use super::keymap::{Config, KeyMap};
+use super::effect::{Edit, Effect, Failure, Outcome, Position};
+use super::keymap::Config;
 use super::text::{self, Ui};
 use super::theme::Theme;
 use crate::domain::Lang;
 use crate::domain::model::{AgencyIx, Dataset, IndicatorIx, ProductIx, ScoreBook};
-use crate::store::{EvidenceRow, ProductRef};
+use crate::store::{AuditRow, EvidenceRow, ProductRef};
 
+pub use find::Hit;
 pub use nav::{NavDepth, NavLevel, Node, Row, checklist_rows, fold};
 pub use readonly::ReadOnly;
+
+/// How long a message stays in the status bar once the assessor has paused.
+pub const MESSAGE_TTL: Duration = Duration::from_secs(10);
+/// How long an error stays.
+pub const ERROR_TTL: Duration = Duration::from_secs(30);
 
 /// Which pane of the checklist has the focus.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,6 +68,8 @@ pub struct Checklist {
     pub detail_scroll: u16,
     /// The evidence of the highlighted indicator, read when it is highlighted.
     pub evidence: Vec<EvidenceRow>,
+    /// Only the indicators whose id or label has every word of this (`/`).
+    pub filter: String,
 }
 
 /// The dashboard: agencies ranked by score.
@@ -87,6 +104,17 @@ pub struct Digesting {
     pub total: u64,
 }
 
+/// The search over agencies, units, products and indicators (`:`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Search {
+    pub input: TextArea,
+    /// What matches, best first.
+    pub hits: Vec<Hit>,
+    pub selected: usize,
+    /// The product whose indicators are searched too (the one in view).
+    pub product: Option<ProductIx>,
+}
+
 /// A window over the screen that takes the keys until it closes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Modal {
@@ -94,8 +122,9 @@ pub enum Modal {
     Help {
         scroll: u16,
     },
-    /// Typing the navigator's filter.
+    /// Typing the filter of the navigator's list or of the checklist.
     Filter,
+    Search(Search),
     Note(NoteEdit),
     /// Esc on a modified note: discard it?
     ConfirmDiscard(NoteEdit),
@@ -106,9 +135,31 @@ pub enum Modal {
         /// Set while the named file is being read: the prompt shows the progress and
         /// only takes the key that cancels.
         digest: Option<Digesting>,
+        /// The paths Tab found for what is typed.
+        choices: Vec<String>,
     },
+    /// The evidence reference names no file: is it a document number?
+    ConfirmDocument {
+        product: ProductIx,
+        indicator: IndicatorIx,
+        input: TextArea,
+    },
+    /// The evidence of an indicator, to choose the one to remove.
+    PickEvidence {
+        product: ProductIx,
+        indicator: IndicatorIx,
+        rows: Vec<EvidenceRow>,
+        selected: usize,
+    },
+    ConfirmRemove {
+        product: ProductIx,
+        indicator: IndicatorIx,
+        row: EvidenceRow,
+    },
+    /// Finalize? With the indicators still unanswered, one of them highlighted.
     ConfirmFinalize {
         product: ProductIx,
+        selected: usize,
     },
     Reopen {
         product: ProductIx,
@@ -116,6 +167,18 @@ pub enum Modal {
     },
     /// Where to write the signed export file.
     Export {
+        input: TextArea,
+        choices: Vec<String>,
+    },
+    /// The audit rows of a product or of one of its indicators.
+    History {
+        product: ProductIx,
+        indicator: Option<IndicatorIx>,
+        rows: Vec<AuditRow>,
+        scroll: u16,
+    },
+    /// The assessor's name, asked at the first start.
+    Assessor {
         input: TextArea,
     },
 }
@@ -130,6 +193,17 @@ pub enum Status {
     Error(String),
 }
 
+impl Status {
+    /// How long it stays once the assessor has paused (None: it stays).
+    fn ttl(&self) -> Option<Duration> {
+        match self {
+            Status::None => None,
+            Status::Saved(_) | Status::Info(_) => Some(MESSAGE_TTL),
+            Status::Error(_) => Some(ERROR_TTL),
+        }
+    }
+}
+
 /// Everything that can change the state: what [`App::update`] takes.
 #[derive(Debug, Clone)]
 pub enum Msg {
@@ -137,6 +211,8 @@ pub enum Msg {
     Key(KeyEvent),
     Paste(String),
     Resize(u16, u16),
+    /// The clock, from the runtime's tick (a message expires after a while).
+    Tick(Instant),
     Outcome(Box<Outcome>),
 }
 
@@ -176,7 +252,7 @@ pub struct App {
     pub ds: Dataset,
     pub book: ScoreBook,
     /// The keys of every mode.
-    pub keymap: KeyMap,
+    pub keymap: super::keymap::KeyMap,
     pub lang: Lang,
     pub theme: Theme,
     /// The terminal size (columns, rows), for paging and scrolling.
@@ -186,7 +262,13 @@ pub struct App {
     pub screen: Screen,
     pub modal: Modal,
     pub status: Status,
-    pub undo: Vec<UndoEntry>,
+    /// After an answer the cursor moves on to the next indicator (`auto_advance` in
+    /// config.toml).
+    pub advance: bool,
+    /// Changes of this session that undo takes back, the last one last.
+    pub undo: Vec<Edit>,
+    /// Changes taken back that redo makes again, the last one undone last.
+    pub redo: Vec<Edit>,
     pub config_path: Option<PathBuf>,
     /// The database file, as the status bar and the export prompt name it.
     pub db_path: PathBuf,
@@ -195,6 +277,10 @@ pub struct App {
     /// Set when another workstation has the database: nothing can be changed here.
     pub read_only: Option<ReadOnly>,
     pub quit: bool,
+    /// The dashboard an agency was opened from: going back from its units returns there.
+    back_to_dashboard: Option<Dashboard>,
+    /// The message in the status bar and when the clock first saw it.
+    status_seen: Option<(Status, Instant)>,
     /// The effects asked for by the message being handled.
     effects: Vec<Effect>,
     /// The last evidence digest job started.
@@ -224,22 +310,27 @@ impl App {
             screen: Screen::Navigator,
             modal: Modal::None,
             status: Status::None,
+            advance: config.advance,
             undo: Vec::new(),
+            redo: Vec::new(),
             config_path: config.path,
             db_path,
             who,
             read_only: None,
             quit: false,
+            back_to_dashboard: None,
+            status_seen: None,
             effects: Vec::new(),
             last_job: 0,
         };
         app.nav.push(app.level(NavDepth::Agencies));
         if let Some(first) = config.warnings.first() {
             let more = config.warnings.len() - 1;
+            let w = first.text(app.lang).to_string();
             app.status = Status::Error(if more > 0 {
-                format!("{first} (+{more})")
+                format!("{w} (+{more})")
             } else {
-                first.clone()
+                w
             });
         } else {
             app.status = Status::Info(app.t().welcome(&app.keymap.key(Action::Help)));
@@ -250,6 +341,11 @@ impl App {
     /// The UI text in the current language.
     pub fn t(&self) -> &'static Ui {
         text::ui(self.lang)
+    }
+
+    /// A failure in the UI's language.
+    pub fn failure(&self, f: &Failure) -> String {
+        self.t().failure(f)
     }
 
     pub fn product_ref(&self, p: ProductIx) -> ProductRef {
@@ -263,12 +359,18 @@ impl App {
     /// (the runtime) carries them out and feeds each outcome back here.
     #[must_use = "the effects must be carried out (tui::runtime) or the change is lost"]
     pub fn update(&mut self, msg: impl Into<Msg>) -> Vec<Effect> {
+        let rows = self.status_rows();
         match msg.into() {
             Msg::Action(a) => self.action(a),
             Msg::Key(k) => self.key(k),
             Msg::Paste(text) => self.paste(&text),
             Msg::Resize(w, h) => self.resize(w, h),
+            Msg::Tick(now) => self.tick(now),
             Msg::Outcome(o) => self.outcome(*o),
+        }
+        // A message that wraps takes rows from the lists: keep the selection in view.
+        if self.status_rows() != rows {
+            self.keep_in_view();
         }
         std::mem::take(&mut self.effects)
     }
@@ -293,6 +395,17 @@ impl App {
                     .resumed(&crate::domain::text::sanitize(&at.product), &key),
             );
         }
+        std::mem::take(&mut self.effects)
+    }
+
+    /// Asks for the assessor's name (a first start: no name in the database, no
+    /// signing key); the answer is recorded in the database.
+    #[must_use = "the effects must be carried out"]
+    pub fn ask_assessor(&mut self) -> Vec<Effect> {
+        self.modal = Modal::Assessor {
+            input: TextArea::new("", false),
+        };
+        self.status = Status::Info(self.t().assessor_question().into());
         std::mem::take(&mut self.effects)
     }
 
@@ -327,133 +440,27 @@ impl App {
         self.keep_in_view();
     }
 
-    /// A key, resolved by the key map of the mode in force (the open window's, else
-    /// the lists'); in an editor, a prompt or the filter a key bound to nothing types
-    /// its character.
-    fn key(&mut self, key: KeyEvent) {
-        match std::mem::replace(&mut self.modal, Modal::None) {
-            Modal::None => {
-                if let Some(action) = self.keymap.normal.resolve(&key) {
-                    self.action(action);
+    /// The clock: a message the assessor has had time to read goes. Its time starts
+    /// at the first tick that sees it (ticks come when no key is pressed for a
+    /// moment), so a message never goes while the assessor is busy typing.
+    fn tick(&mut self, now: Instant) {
+        match &self.status_seen {
+            Some((seen, since)) if *seen == self.status => {
+                if self
+                    .status
+                    .ttl()
+                    .is_some_and(|ttl| now.saturating_duration_since(*since) >= ttl)
+                {
+                    self.status = Status::None;
+                    self.status_seen = None;
                 }
             }
-            Modal::Help { scroll } => {
-                self.modal = Modal::Help { scroll };
-                match self.keymap.normal.resolve(&key) {
-                    Some(Action::Down) => self.scroll_help(1),
-                    Some(Action::Up) => self.scroll_help(-1),
-                    Some(Action::PageDown) => self.scroll_help(10),
-                    Some(Action::PageUp) => self.scroll_help(-10),
-                    Some(Action::Top) => self.modal = Modal::Help { scroll: 0 },
-                    Some(Action::Bottom) => self.scroll_help(i32::from(u16::MAX)),
-                    Some(Action::Language) => self.action(Action::Language),
-                    Some(Action::Help | Action::Back | Action::Quit | Action::Open) => {
-                        self.modal = Modal::None
-                    }
-                    _ => {}
-                }
-            }
-            Modal::Filter => {
-                self.modal = Modal::Filter;
-                match self.keymap.filter.resolve(&key) {
-                    Some(a) => self.filter_action(a),
-                    None => {
-                        if let Some(c) = typed(&key) {
-                            self.filter_type(c);
-                        }
-                    }
-                }
-            }
-            Modal::Note(mut edit) => match self.keymap.editor.resolve(&key) {
-                Some(EditorAction::Save) => self.save_note(edit),
-                Some(EditorAction::Cancel) => {
-                    self.modal = if edit.editor.modified() {
-                        Modal::ConfirmDiscard(edit)
-                    } else {
-                        Modal::None
-                    };
-                }
-                Some(a) => {
-                    editor_action(&mut edit.editor, a);
-                    self.modal = Modal::Note(edit);
-                }
-                None => {
-                    if let Some(c) = typed(&key) {
-                        edit.editor.insert_char(c);
-                    }
-                    self.modal = Modal::Note(edit);
-                }
-            },
-            Modal::ConfirmDiscard(edit) => match self.keymap.confirm.resolve(&key) {
-                Some(ConfirmAction::Yes) => {
-                    self.status = Status::Info(self.t().note_discarded.into());
-                }
-                _ => self.modal = Modal::Note(edit),
-            },
-            Modal::Evidence {
-                product,
-                indicator,
-                input,
-                digest: Some(d),
-            } => {
-                if self.keymap.prompt.resolve(&key) == Some(PromptAction::Cancel) {
-                    self.effects.push(Effect::CancelDigest { job: d.job });
-                    self.status = Status::Info(self.t().digest_cancelled.into());
-                    self.modal = Modal::Evidence {
-                        product,
-                        indicator,
-                        input,
-                        digest: None,
-                    };
-                } else {
-                    // Reading: only the cancel key does anything.
-                    self.modal = Modal::Evidence {
-                        product,
-                        indicator,
-                        input,
-                        digest: Some(d),
-                    };
-                }
-            }
-            Modal::Evidence {
-                product,
-                indicator,
-                mut input,
-                digest: None,
-            } => match prompt_key(&self.keymap, &key, &mut input) {
-                Some(PromptAction::Submit) => self.save_evidence(product, indicator, input),
-                Some(PromptAction::Cancel) => {}
-                _ => {
-                    self.modal = Modal::Evidence {
-                        product,
-                        indicator,
-                        input,
-                        digest: None,
-                    }
-                }
-            },
-            Modal::ConfirmFinalize { product } => match self.keymap.confirm.resolve(&key) {
-                Some(ConfirmAction::Yes) => self.finalize(product),
-                _ => self.status = Status::Info(self.t().cancelled.into()),
-            },
-            Modal::Export { mut input } => match prompt_key(&self.keymap, &key, &mut input) {
-                Some(PromptAction::Submit) => self.export(input),
-                Some(PromptAction::Cancel) => self.status = Status::Info(self.t().cancelled.into()),
-                _ => self.modal = Modal::Export { input },
-            },
-            Modal::Reopen { product, mut input } => {
-                match prompt_key(&self.keymap, &key, &mut input) {
-                    Some(PromptAction::Submit) => self.reopen(product, input),
-                    Some(PromptAction::Cancel) => {
-                        self.status = Status::Info(self.t().cancelled.into())
-                    }
-                    _ => self.modal = Modal::Reopen { product, input },
-                }
-            }
+            _ => self.status_seen = Some((self.status.clone(), now)),
         }
     }
 
-    /// Pasted text goes into an open editor or prompt; elsewhere it is ignored.
+    /// Pasted text goes into an open editor, prompt, filter or search; elsewhere it is
+    /// ignored.
     fn paste(&mut self, text: &str) {
         match &mut self.modal {
             Modal::Note(edit) => edit.editor.insert_str(text),
@@ -463,11 +470,17 @@ impl App {
                 ..
             }
             | Modal::Reopen { input, .. }
-            | Modal::Export { input } => input.insert_str(text),
+            | Modal::Assessor { input }
+            | Modal::Export { input, .. } => input.insert_str(text),
+            Modal::Search(search) => {
+                search.input.insert_str(text);
+                self.search_again();
+            }
             Modal::Filter => {
                 let clean: String = TextArea::new(text, false).text();
-                self.nav_mut().filter.push_str(&clean);
-                self.apply_filter();
+                let mut f = self.filter_text().to_string();
+                f.push_str(&clean);
+                self.set_filter(f);
             }
             _ => {}
         }
@@ -496,6 +509,9 @@ impl App {
                     Lang::En => Lang::Id,
                 };
                 self.status = Status::Info(self.t().language_switched.into());
+                if self.read_only.is_none() {
+                    self.effects.push(Effect::RememberLanguage(self.lang));
+                }
             }
             Action::Export => self.effects.push(Effect::SuggestExportPath),
             Action::Dashboard => self.toggle_dashboard(),
@@ -509,12 +525,18 @@ impl App {
             Action::Back => self.back(),
             Action::NextPane => self.next_pane(),
             Action::Filter => self.start_filter(),
-            Action::Tick => self.tick(),
+            Action::Search => self.start_search(),
+            Action::NextUnanswered => self.jump_unanswered(true),
+            Action::PrevUnanswered => self.jump_unanswered(false),
+            Action::Tick => self.tick_value(),
             Action::NotApplicable => self.not_applicable(),
             Action::Clear => self.clear_value(),
             Action::Note => self.open_note(),
             Action::Evidence => self.open_evidence(),
+            Action::RemoveEvidence => self.pick_evidence(),
             Action::Undo => self.undo(),
+            Action::Redo => self.redo(),
+            Action::History => self.open_history(),
             Action::Finalize => self.finalize_or_reopen(),
             Action::Value0
             | Action::Value1
@@ -552,78 +574,47 @@ impl App {
     }
 }
 
-/// The character a key types, if it types one (Ctrl combinations do not).
-fn typed(key: &KeyEvent) -> Option<char> {
-    match key.code {
-        KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => Some(c),
-        _ => None,
-    }
-}
-
-/// A key in a one-line prompt: edits the input, or returns the action that closes it.
-fn prompt_key(km: &KeyMap, key: &KeyEvent, input: &mut TextArea) -> Option<PromptAction> {
-    match km.prompt.resolve(key) {
-        Some(a @ (PromptAction::Submit | PromptAction::Cancel)) => return Some(a),
-        Some(PromptAction::Left) => input.left(),
-        Some(PromptAction::Right) => input.right(),
-        Some(PromptAction::LineStart) => input.home(),
-        Some(PromptAction::LineEnd) => input.end(),
-        Some(PromptAction::DeleteBack) => input.backspace(),
-        Some(PromptAction::Delete) => input.delete(),
-        None => {
-            if let Some(c) = typed(key) {
-                input.insert_char(c);
-            }
-        }
-    }
-    None
-}
-
-/// An editing action of the note editor (saving and cancelling are the caller's).
-fn editor_action(editor: &mut TextArea, action: EditorAction) {
-    match action {
-        EditorAction::Newline => editor.newline(),
-        EditorAction::Left => editor.left(),
-        EditorAction::Right => editor.right(),
-        EditorAction::Up => editor.up(),
-        EditorAction::Down => editor.down(),
-        EditorAction::LineStart => editor.home(),
-        EditorAction::LineEnd => editor.end(),
-        EditorAction::DeleteBack => editor.backspace(),
-        EditorAction::Delete => editor.delete(),
-        EditorAction::Save | EditorAction::Cancel => {}
-    }
-}
-
 impl App {
-    /// An action while typing the filter: the list follows every keystroke.
-    fn filter_action(&mut self, action: FilterAction) {
-        match action {
-            FilterAction::Done => self.modal = Modal::None,
-            FilterAction::Cancel => {
-                self.modal = Modal::None;
-                self.nav_mut().filter.clear();
-                self.apply_filter();
-            }
-            FilterAction::Up => self.move_by(-1),
-            FilterAction::Down => self.move_by(1),
-            FilterAction::PageUp => self.move_by(-(self.page() as i64)),
-            FilterAction::PageDown => self.move_by(self.page() as i64),
-            FilterAction::DeleteBack => {
-                self.nav_mut().filter.pop();
-                self.apply_filter();
-            }
-            FilterAction::ClearText => {
-                self.nav_mut().filter.clear();
-                self.apply_filter();
-            }
+    /// The status bar's message as drawn, with its mark (None: no message).
+    pub fn status_text(&self) -> Option<String> {
+        match &self.status {
+            Status::None => None,
+            Status::Saved(m) => Some(format!(" ✓ {}", crate::domain::text::sanitize(m))),
+            Status::Info(m) => Some(format!(" {}", crate::domain::text::sanitize(m))),
+            Status::Error(m) => Some(format!(" ✗ {}", crate::domain::text::sanitize(m))),
         }
     }
 
-    fn filter_type(&mut self, c: char) {
-        if !crate::domain::text::is_unsafe_char(c) {
-            self.nav_mut().filter.push(c);
-            self.apply_filter();
+    /// The rows of the message when it does not fit on one line beside the assessor's
+    /// name, at most [`layout::max_status_rows`]; empty when it fits.
+    pub fn status_lines(&self) -> Vec<String> {
+        let Some(msg) = self.status_text() else {
+            return Vec::new();
+        };
+        let width = usize::from(self.size.0);
+        let who = crate::domain::text::sanitize(&self.who);
+        let beside = unicode_width::UnicodeWidthStr::width(format!(" {who} ").as_str());
+        if unicode_width::UnicodeWidthStr::width(msg.as_str()) + beside <= width {
+            return Vec::new();
         }
+        // Rows one column in, as the message's first row.
+        let mut rows: Vec<String> =
+            super::wrap::wrap(msg.trim_start(), width.saturating_sub(2).max(1))
+                .into_iter()
+                .map(|r| format!(" {r}"))
+                .collect();
+        let max = usize::from(super::layout::max_status_rows(self.size.1));
+        if rows.len() > max {
+            rows.truncate(max);
+            if let Some(last) = rows.last_mut() {
+                last.push('…');
+            }
+        }
+        rows
+    }
+
+    /// How many rows the status bar takes.
+    pub fn status_rows(&self) -> u16 {
+        u16::try_from(self.status_lines().len()).unwrap_or(1).max(1)
     }
 }

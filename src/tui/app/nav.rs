@@ -1,5 +1,7 @@
 //! Moving around: the navigator's levels (agencies -> units -> products), its
-//! incremental filter, the checklist's rows and the dashboard's ranking.
+//! incremental filter, the checklist's rows (with the heading of the dimension at the
+//! top kept in view) and the dashboard's ranking. Every list is scrolled so that its
+//! selection is visible and, after a resize, so that it fills the space it has.
 
 use std::cmp::Ordering;
 
@@ -123,7 +125,7 @@ pub fn checklist_rows(instrument: &Instrument) -> Vec<Row> {
     rows
 }
 
-fn clamp_move(current: usize, delta: i64, len: usize) -> usize {
+pub(super) fn clamp_move(current: usize, delta: i64, len: usize) -> usize {
     if len == 0 {
         return 0;
     }
@@ -132,7 +134,30 @@ fn clamp_move(current: usize, delta: i64, len: usize) -> usize {
         .clamp(0, len as i64 - 1) as usize
 }
 
-fn scroll_to(offset: usize, row: usize, page: usize) -> usize {
+/// The first row of the checklist to show so that `row` is visible, a dimension's
+/// first indicator with its heading, and the list filled to its end when it can be.
+/// With an indicator at the top its dimension's heading is drawn over the first line
+/// (it stays in view): then one row fewer of the list is shown.
+pub fn checklist_offset(rows: &[Row], row: usize, offset: usize, page: usize) -> usize {
+    let page = page.max(2);
+    let shown = |off: usize| match rows.get(off) {
+        Some(Row::Indicator(_)) => page - 1,
+        _ => page,
+    };
+    let mut off = scroll_to(offset, row, page - 1);
+    // The heading of a dimension's first indicator comes into view with it.
+    if row > 0 && matches!(rows[row - 1], Row::Dimension(_)) && row - 1 < off {
+        off = row - 1;
+    }
+    // Filled to the end: no blank lines below the last row while there are rows above.
+    off = off.min(rows.len().saturating_sub(page));
+    while off < row && row >= off + shown(off) {
+        off += 1;
+    }
+    off
+}
+
+pub(super) fn scroll_to(offset: usize, row: usize, page: usize) -> usize {
     let page = page.max(1);
     if row < offset {
         row
@@ -226,7 +251,7 @@ impl App {
 
     /// Rows of the current list that fit on the screen.
     pub fn page(&self) -> usize {
-        let area = layout::frame(self.size).main;
+        let area = layout::frame(self.size, self.status_rows()).main;
         match &self.screen {
             Screen::Navigator => layout::nav_rows(area).height as usize,
             Screen::Checklist(c) if c.focus == Pane::Detail => {
@@ -242,6 +267,7 @@ impl App {
         if !matches!(self.modal, Modal::None | Modal::Filter) {
             return;
         }
+        let rows = self.checklist().map(|c| self.rows(c));
         match &mut self.screen {
             Screen::Navigator => {
                 let top = self.nav.last_mut().expect("navigator level");
@@ -252,8 +278,8 @@ impl App {
                 c.detail_scroll = (i64::from(c.detail_scroll) + delta).clamp(0, 2000) as u16;
             }
             Screen::Checklist(c) => {
-                let rows = checklist_rows(self.ds.instrument_of_product(c.product));
                 let order: Vec<IndicatorIx> = rows
+                    .unwrap_or_default()
                     .iter()
                     .filter_map(|r| match r {
                         Row::Indicator(i) => Some(*i),
@@ -274,35 +300,39 @@ impl App {
         self.keep_in_view();
     }
 
-    /// Scrolls the current list so that its selection is visible.
+    /// The checklist on screen, if it is.
+    pub fn checklist(&self) -> Option<&Checklist> {
+        match &self.screen {
+            Screen::Checklist(c) => Some(c),
+            _ => None,
+        }
+    }
+
+    /// Scrolls the current list so that its selection is visible and, as far as it
+    /// goes, the list fills its space (after a resize to a larger terminal).
     pub(super) fn keep_in_view(&mut self) {
         let page = self.page();
+        let rows = self.checklist().map(|c| self.rows(c));
         match &mut self.screen {
             Screen::Navigator => {
                 let top = self.nav.last_mut().expect("navigator level");
-                top.offset = scroll_to(top.offset, top.selected, page);
+                top.offset = scroll_to(top.offset, top.selected, page)
+                    .min(top.shown.len().saturating_sub(page));
             }
-            Screen::Dashboard(d) => d.offset = scroll_to(d.offset, d.selected, page),
+            Screen::Dashboard(d) => {
+                d.offset =
+                    scroll_to(d.offset, d.selected, page).min(d.ranking.len().saturating_sub(page))
+            }
             Screen::Checklist(c) => {
                 if c.focus == Pane::Detail {
                     return;
                 }
-                let rows = checklist_rows(self.ds.instrument_of_product(c.product));
+                let rows = rows.unwrap_or_default();
                 let row = rows
                     .iter()
                     .position(|r| *r == Row::Indicator(c.indicator))
                     .unwrap_or(0);
-                // Show the dimension heading above the first indicator of a dimension.
-                let head = if row > 0 && matches!(rows[row - 1], Row::Dimension(_)) {
-                    row - 1
-                } else {
-                    row
-                };
-                let mut offset = scroll_to(c.offset, row, page);
-                if head < offset {
-                    offset = head;
-                }
-                c.offset = offset;
+                c.offset = checklist_offset(&rows, row, c.offset, page);
             }
         }
     }
@@ -323,6 +353,8 @@ impl App {
             },
             Screen::Dashboard(d) => {
                 if let Some(&a) = d.ranking.get(d.selected) {
+                    // Back from the agency's units returns to the dashboard.
+                    self.back_to_dashboard = Some(d.clone());
                     let mut agencies = self.level(NavDepth::Agencies);
                     agencies.selected = agencies
                         .shown
@@ -344,6 +376,7 @@ impl App {
 
     pub(super) fn back(&mut self) {
         match &self.screen {
+            Screen::Checklist(c) if !c.filter.is_empty() => self.set_filter(String::new()),
             Screen::Checklist(c) => {
                 let p = c.product;
                 self.screen = Screen::Navigator;
@@ -354,6 +387,12 @@ impl App {
                 if !self.nav_top().filter.is_empty() {
                     self.nav_mut().filter.clear();
                     self.apply_filter();
+                } else if self.nav.len() == 2
+                    && let Some(d) = self.back_to_dashboard.take()
+                {
+                    // Opened from the dashboard: back to it, as it was.
+                    self.nav.pop();
+                    self.screen = Screen::Dashboard(d);
                 } else if self.nav.len() > 1 {
                     self.nav.pop();
                 } else {
@@ -379,6 +418,7 @@ impl App {
         let mut products = self.level(NavDepth::Products(u));
         products.selected = at(&products, Node::Product(p));
         self.nav = vec![agencies, units, products];
+        self.back_to_dashboard = None;
         let screen = std::mem::replace(&mut self.screen, Screen::Navigator);
         let page = self.page();
         self.screen = screen;
@@ -413,6 +453,7 @@ impl App {
             focus: Pane::List,
             detail_scroll: 0,
             evidence: Vec::new(),
+            filter: String::new(),
         });
         self.load_evidence();
         self.keep_in_view();
@@ -454,6 +495,7 @@ impl App {
             self.screen = Screen::Navigator;
             return;
         }
+        self.back_to_dashboard = None;
         let mut ranking: Vec<AgencyIx> = self.ds.agencies.ids().collect();
         let scores: IxVec<AgencyIx, _> = ranking
             .iter()
@@ -477,10 +519,15 @@ impl App {
     }
 
     pub(super) fn start_filter(&mut self) {
-        if matches!(self.screen, Screen::Navigator) {
-            self.modal = Modal::Filter;
-        } else {
-            self.status = Status::Info(self.t().filter_only_navigator.into());
+        match &mut self.screen {
+            Screen::Navigator => self.modal = Modal::Filter,
+            Screen::Checklist(c) => {
+                c.focus = Pane::List;
+                self.modal = Modal::Filter;
+            }
+            Screen::Dashboard(_) => {
+                self.status = Status::Info(self.t().filter_only_navigator.into())
+            }
         }
     }
 

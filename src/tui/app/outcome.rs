@@ -1,14 +1,20 @@
 //! What the state does with each [`Outcome`] the runtime feeds back: a committed
-//! change updates the dataset, rescores its product, unit and agency and says
-//! "saved"; a refused one says why and changes nothing (a note or a reason being
-//! written stays in its window). Outcomes of requests the assessor has since
-//! abandoned (a cancelled digest, a checklist left) are ignored.
+//! change updates the dataset, rescores its product, unit and agency, becomes
+//! undoable and says "saved" (an answer also moves the cursor on); a refused one says
+//! why in the UI's language and changes nothing (a note or a reason being written
+//! stays in its window). Outcomes of requests the assessor has since abandoned (a
+//! cancelled digest, a checklist left) are ignored.
 
+use super::find::ProductState;
 use super::{App, Digesting, Modal, Screen, Status};
-use crate::domain::model::Ix;
+use crate::domain::model::{IndicatorIx, Ix, ProductIx};
 use crate::domain::text::sanitize;
+use crate::tui::action::Action;
 use crate::tui::editor::TextArea;
-use crate::tui::effect::{Attach, Change, Effect, Origin, Outcome, UndoEntry};
+use crate::tui::effect::{
+    Attach, Change, Edit, Effect, EvidenceAt, EvidenceMove, Failure, FileProblem, Named, Origin,
+    Outcome, PathFor,
+};
 
 impl App {
     pub(super) fn outcome(&mut self, outcome: Outcome) {
@@ -16,10 +22,12 @@ impl App {
             Outcome::Recorded { change, result } => match result {
                 Ok(recorded) => self.recorded(change, recorded),
                 Err(e) => {
-                    tracing::warn!("change refused: {e}");
-                    self.status = Status::Error(e);
-                    if let Origin::Undo(entry) = change.origin {
-                        self.undo.push(entry);
+                    tracing::warn!("change refused: {e:?}");
+                    self.status = Status::Error(self.failure(&e));
+                    match change.origin {
+                        Origin::Undo(edit) => self.not_undone(edit, false),
+                        Origin::Redo(edit) => self.not_undone(edit, true),
+                        _ => {}
                     }
                 }
             },
@@ -34,25 +42,13 @@ impl App {
             }
             Outcome::Digested { job, path, result } => self.digested(job, &path, result),
             Outcome::Attached { attach, result } => self.attached(attach, result),
+            Outcome::EvidenceMoved { mv, result } => self.evidence_moved(mv, result),
             Outcome::FinalSet {
-                product: p,
+                product,
                 finalized,
+                origin,
                 result,
-            } => match result {
-                Ok(()) => {
-                    self.ds.products[p].finalized = finalized;
-                    let path = sanitize(&self.ds.product_path(p)).into_owned();
-                    if finalized {
-                        self.status = Status::Saved(self.t().finalized(&path));
-                    } else {
-                        if matches!(self.modal, Modal::Reopen { product, .. } if product == p) {
-                            self.modal = Modal::None;
-                        }
-                        self.status = Status::Saved(self.t().reopened(&path));
-                    }
-                }
-                Err(e) => self.status = Status::Error(e),
-            },
+            } => self.final_set(product, finalized, origin, result),
             Outcome::EvidenceLoaded {
                 product,
                 indicator,
@@ -65,11 +61,39 @@ impl App {
                         c.evidence = rows;
                     }
                 }
-                Err(e) => self.status = Status::Error(e),
+                Err(e) => self.status = Status::Error(self.failure(&e)),
+            },
+            Outcome::HistoryLoaded {
+                product,
+                indicator,
+                result,
+            } => match result {
+                Ok(rows) => {
+                    // Newest first: what the assessor looks for is what just happened.
+                    let rows = rows.into_iter().rev().collect();
+                    self.modal = Modal::History {
+                        product,
+                        indicator,
+                        rows,
+                        scroll: 0,
+                    };
+                }
+                Err(e) => self.status = Status::Error(self.failure(&e)),
+            },
+            Outcome::AssessorSet(result) => match result {
+                Ok(name) => {
+                    if matches!(self.modal, Modal::Assessor { .. }) {
+                        self.modal = Modal::None;
+                    }
+                    self.status = Status::Saved(self.t().assessor_saved(&sanitize(&name)));
+                    self.who = name;
+                }
+                Err(e) => self.status = Status::Error(self.failure(&e)),
             },
             Outcome::ExportPathSuggested(path) => {
                 self.modal = Modal::Export {
                     input: TextArea::new(&path, false),
+                    choices: Vec::new(),
                 }
             }
             Outcome::Exported(result) => match result {
@@ -80,17 +104,24 @@ impl App {
                         &done.fingerprint,
                     ))
                 }
-                Err(e) => self.status = Status::Error(sanitize(&e).into_owned()),
+                Err(e) => self.status = Status::Error(self.failure(&e)),
             },
+            Outcome::PathsCompleted {
+                typed,
+                purpose,
+                paths,
+            } => self.completed(&typed, purpose, paths),
             Outcome::Reloaded(ds) => self.reloaded(*ds),
         }
     }
 
-    /// The store committed a change: the data, the scores, the undo stack, the status.
+    /// The store committed a change: the data, the scores, undo, the status, and for an
+    /// answer the cursor moves on.
     fn recorded(&mut self, change: Change, recorded: crate::store::RecordOutcome) {
         let (p, i) = (change.product, change.indicator);
         let prod = &mut self.ds.products[p];
-        prod.values[i.index()] = change.value.unwrap_or(recorded.old_value);
+        let new_value = change.value.unwrap_or(recorded.old_value);
+        prod.values[i.index()] = new_value;
         if let Some(n) = &change.note {
             prod.notes[i.index()] = n.clone();
         }
@@ -103,41 +134,72 @@ impl App {
             self.t().note_saved(&code, &id)
         };
         match change.origin {
-            Origin::Undo(_) => {
-                self.status = Status::Saved(self.t().undone(&saved));
-                return;
-            }
+            Origin::Undo(edit) => return self.undone(edit, false, None),
+            Origin::Redo(edit) => return self.undone(edit, true, None),
             Origin::Note => {
                 if matches!(&self.modal, Modal::Note(e) if (e.product, e.indicator) == (p, i)) {
                     self.modal = Modal::None;
                 }
             }
-            Origin::Key | Origin::Shutdown => {}
+            Origin::Key { .. } | Origin::Shutdown => {}
         }
-        if recorded.audit_rows > 0 {
-            self.undo.push(UndoEntry {
-                product: p,
-                indicator: i,
-                value: recorded.old_value,
-                note: recorded.old_note,
-            });
+        if change.origin != Origin::Shutdown {
+            if change.value.is_some() && new_value != recorded.old_value {
+                self.done(Edit::Value {
+                    product: p,
+                    indicator: i,
+                    before: recorded.old_value,
+                    after: new_value,
+                });
+            }
+            if let Some(n) = change.note
+                && n != recorded.old_note
+            {
+                self.done(Edit::Note {
+                    product: p,
+                    indicator: i,
+                    before: recorded.old_note,
+                    after: n,
+                });
+            }
         }
         self.status = Status::Saved(saved);
+        if change.origin == (Origin::Key { advance: true }) {
+            self.answered(p, i);
+        }
     }
 
-    /// The evidence file was read (or named no file): attach it, unless the assessor
-    /// cancelled meanwhile.
-    fn digested(
-        &mut self,
-        job: u64,
-        path: &str,
-        result: Result<Option<crate::tui::effect::FileDigest>, String>,
-    ) {
+    /// After an answer: the cursor moves on to the next indicator shown (if it is still
+    /// on the one answered); a product just completed says what comes next.
+    fn answered(&mut self, p: ProductIx, i: IndicatorIx) {
+        let on_it =
+            matches!(&self.screen, Screen::Checklist(c) if (c.product, c.indicator) == (p, i));
+        if !on_it || !matches!(self.modal, Modal::None) {
+            return;
+        }
+        if self.advance {
+            self.move_by(1);
+        }
+        if self.product_state(p) == ProductState::Complete
+            && let Status::Saved(saved) = &self.status
+        {
+            let km = &self.keymap;
+            let more = self
+                .t()
+                .complete_next(&km.key(Action::Finalize), &km.key(Action::NextUnanswered));
+            self.status = Status::Saved(format!("{saved} · {more}"));
+        }
+    }
+
+    /// What the evidence reference names is known (the file read): attach it, or ask
+    /// whether it is a document number, unless the assessor cancelled meanwhile.
+    fn digested(&mut self, job: u64, path: &str, result: Result<Named, Failure>) {
         let Modal::Evidence {
             product,
             indicator,
             input,
             digest: Some(d),
+            ..
         } = &mut self.modal
         else {
             return;
@@ -151,27 +213,49 @@ impl App {
             *digest = None;
         }
         match result {
-            Ok(file) => {
+            Ok(Named::File(file)) => {
                 let attach = Attach {
                     product: p,
                     indicator: i,
                     target: self.product_ref(p),
                     definition: self.ds.indicator(p, i).clone(),
                     reference,
-                    file,
+                    file: Some(file),
                 };
                 self.effects.push(Effect::Attach(attach));
             }
+            Ok(Named::Nothing) => {
+                if let Modal::Evidence { input, .. } =
+                    std::mem::replace(&mut self.modal, Modal::None)
+                {
+                    self.modal = Modal::ConfirmDocument {
+                        product: p,
+                        indicator: i,
+                        input,
+                    };
+                }
+            }
             Err(e) => {
-                self.status = Status::Error(self.t().evidence_unreadable(&sanitize(path), &e));
+                let t = self.t();
+                let shown = sanitize(path);
+                self.status = Status::Error(match &e {
+                    Failure::File {
+                        problem: FileProblem::Special(kind),
+                        ..
+                    } => t.evidence_special(&shown, *kind),
+                    Failure::File { problem, .. } => {
+                        t.evidence_unreadable(&shown, &t.file_problem(problem))
+                    }
+                    other => t.evidence_unreadable(&shown, &t.failure(other)),
+                });
             }
         }
     }
 
-    fn attached(&mut self, attach: Attach, result: Result<(), String>) {
+    fn attached(&mut self, attach: Attach, result: Result<i64, Failure>) {
         let (p, i) = (attach.product, attach.indicator);
         match result {
-            Ok(()) => {
+            Ok(id) => {
                 self.ds.products[p].evidence[i.index()] += 1;
                 if matches!(self.modal, Modal::Evidence { product, indicator, .. }
                     if (product, indicator) == (p, i))
@@ -180,7 +264,7 @@ impl App {
                 }
                 self.load_evidence();
                 let shown = sanitize(&attach.reference).into_owned();
-                self.status = Status::Saved(match attach.file {
+                self.status = Status::Saved(match &attach.file {
                     Some(f) => self.t().evidence_file_saved(
                         &shown,
                         f.size,
@@ -188,8 +272,158 @@ impl App {
                     ),
                     None => self.t().evidence_ref_saved(&shown),
                 });
+                self.done(Edit::Evidence {
+                    product: p,
+                    indicator: i,
+                    reference: attach.reference,
+                    added: true,
+                    at: EvidenceAt::Attached(id),
+                });
             }
-            Err(e) => self.status = Status::Error(e),
+            Err(e) => self.status = Status::Error(self.failure(&e)),
         }
     }
+
+    fn evidence_moved(&mut self, mv: EvidenceMove, result: Result<EvidenceAt, Failure>) {
+        let (p, i) = (mv.product, mv.indicator);
+        match result {
+            Ok(now) => {
+                // Every edit about this reference follows it to where it is now (an
+                // id it had may be given to another reference later).
+                for e in self.undo.iter_mut().chain(self.redo.iter_mut()) {
+                    if let Edit::Evidence { at, .. } = e
+                        && *at == mv.from
+                    {
+                        *at = now;
+                    }
+                }
+                let count = &mut self.ds.products[p].evidence[i.index()];
+                match now {
+                    EvidenceAt::Attached(_) => *count += 1,
+                    EvidenceAt::Removed(_) => *count = count.saturating_sub(1),
+                }
+                if matches!(&self.screen, Screen::Checklist(c) if (c.product, c.indicator) == (p, i))
+                {
+                    self.load_evidence();
+                }
+                match mv.origin {
+                    Origin::Undo(edit) => self.undone(edit, false, Some(now)),
+                    Origin::Redo(edit) => self.undone(edit, true, Some(now)),
+                    _ => {
+                        let code = sanitize(&self.ds.products[p].code).into_owned();
+                        let id = sanitize(&self.ds.indicator(p, i).id).into_owned();
+                        self.status = Status::Saved(self.t().evidence_removed(
+                            &sanitize(&mv.reference),
+                            &code,
+                            &id,
+                        ));
+                        self.done(Edit::Evidence {
+                            product: p,
+                            indicator: i,
+                            reference: mv.reference,
+                            added: false,
+                            at: now,
+                        });
+                    }
+                }
+            }
+            Err(e) => {
+                self.status = Status::Error(self.failure(&e));
+                match mv.origin {
+                    Origin::Undo(edit) => self.not_undone(edit, false),
+                    Origin::Redo(edit) => self.not_undone(edit, true),
+                    _ => {}
+                }
+            }
+        }
+    }
+
+    fn final_set(
+        &mut self,
+        p: ProductIx,
+        finalized: bool,
+        origin: Origin,
+        result: Result<(), Failure>,
+    ) {
+        match result {
+            Ok(()) => {
+                self.ds.products[p].finalized = finalized;
+                if matches!(self.modal, Modal::Reopen { product, .. } if product == p) {
+                    self.modal = Modal::None;
+                }
+                let path = sanitize(&self.ds.product_path(p)).into_owned();
+                match origin {
+                    Origin::Undo(edit) => return self.undone(edit, false, None),
+                    Origin::Redo(edit) => return self.undone(edit, true, None),
+                    _ => {}
+                }
+                self.status = Status::Saved(if finalized {
+                    self.t().finalized(&path)
+                } else {
+                    self.t().reopened(&path)
+                });
+                self.done(Edit::Final {
+                    product: p,
+                    finalized,
+                });
+            }
+            Err(e) => {
+                self.status = Status::Error(self.failure(&e));
+                match origin {
+                    Origin::Undo(edit) => self.not_undone(edit, false),
+                    Origin::Redo(edit) => self.not_undone(edit, true),
+                    _ => {}
+                }
+            }
+        }
+    }
+
+    /// Tab's paths for what was typed: one completes it; several complete what they
+    /// share and are listed; none says so.
+    fn completed(&mut self, typed: &str, purpose: PathFor, paths: Vec<String>) {
+        let (input, choices) = match (&mut self.modal, purpose) {
+            (
+                Modal::Evidence {
+                    input,
+                    choices,
+                    digest: None,
+                    ..
+                },
+                PathFor::Evidence,
+            )
+            | (Modal::Export { input, choices }, PathFor::Export) => (input, choices),
+            _ => return,
+        };
+        if input.text() != typed {
+            return; // typed on meanwhile
+        }
+        if paths.is_empty() {
+            self.status = Status::Info(self.t().no_completion(&sanitize(typed)));
+            return;
+        }
+        let shared = common_prefix(&paths);
+        if shared.len() > typed.len() {
+            *input = TextArea::new(&shared, false);
+        }
+        *choices = if paths.len() > 1 { paths } else { Vec::new() };
+    }
+}
+
+/// The longest prefix all paths share (at a character boundary).
+fn common_prefix(paths: &[String]) -> String {
+    let Some(first) = paths.first() else {
+        return String::new();
+    };
+    let mut end = first.len();
+    for p in &paths[1..] {
+        end = first
+            .char_indices()
+            .zip(p.chars())
+            .take_while(|((_, a), b)| a == b)
+            .map(|((i, a), _)| i + a.len_utf8())
+            .last()
+            .unwrap_or(0)
+            .min(end);
+    }
+    first[..end].to_string()
 }

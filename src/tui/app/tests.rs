@@ -8,7 +8,7 @@ use super::*;
 use crate::domain::Value;
 use crate::domain::model::{AgencyIx, IndicatorIx, ScoreBook};
 use crate::store::RecordOutcome;
-use crate::tui::effect::{Attach, Change, FileDigest, Origin};
+use crate::tui::effect::{Attach, Change, Failure, FileDigest, FileProblem, Named, Origin};
 use crate::tui::testing::{SCALE_ASSIGNMENT, ctrl, demo_app, demo_app_with, key, type_text};
 
 /// An action whose effects do not matter to the test (moving around).
@@ -89,6 +89,8 @@ fn assert_scores_are_exact(app: &App) {
 #[test]
 fn the_checklist_without_a_database() {
     let mut app = demo_app(Lang::En);
+    // The cursor stays after an answer here (moving on: `answers_move_the_cursor_on`).
+    app.advance = false;
     open_first_product(&mut app);
     let (p, first) = (checklist(&app).product, checklist(&app).indicator);
     assert_eq!(app.ds.product_path(p), "81/DPMPTSP/NIB");
@@ -102,7 +104,7 @@ fn the_checklist_without_a_database() {
         (change.value, change.note.as_deref()),
         (Some(Value::Level(1)), None)
     );
-    assert_eq!(change.origin, Origin::Key);
+    assert_eq!(change.origin, Origin::Key { advance: true });
     assert_eq!(app.ds.products[p].value(first), Value::Unanswered);
     assert_eq!(app.book.product_summary(p).answered, 0);
     assert_eq!(
@@ -159,36 +161,40 @@ fn the_checklist_without_a_database() {
     let change = the_change(app.update(ctrl('s')));
     drop(app.update(Outcome::Recorded {
         change,
-        result: Err("disk full".into()),
+        result: Err(Failure::DiskFull),
     }));
     assert!(
         matches!(&app.modal, Modal::Note(e) if e.editor.text() == "Loket 2 🙂\nSK No. 12 lagi")
     );
-    assert_eq!(app.status, Status::Error("disk full".into()));
+    assert_eq!(
+        app.status,
+        Status::Error(
+            "The disk is full: this change was not saved, earlier ones are safe. Free some space and try again."
+                .into()
+        )
+    );
     assert_eq!(app.ds.products[p].notes[2], "Loket 2 🙂\nSK No. 12");
     app.press_esc_and_discard();
 
-    // Undo: the last change (the note) is recorded back as it was, a new change.
+    // Undo: exactly the last change (the note) is recorded back as it was, a new
+    // change; the value stays.
     let change = the_change(app.update(Action::Undo));
     assert_eq!((change.product, change.indicator), (p, IndicatorIx::new(2)));
-    assert_eq!(
-        (change.value, change.note.as_deref()),
-        (Some(Value::NotApplicable), Some(""))
-    );
+    assert_eq!((change.value, change.note.as_deref()), (None, Some("")));
     assert!(matches!(change.origin, Origin::Undo(_)));
     let outcome = committed(&app, change);
     drop(app.update(outcome));
     assert_eq!(app.ds.products[p].notes[2], "");
-    assert!(
-        matches!(&app.status, Status::Saved(m) if m.starts_with("Undone, Saved: NIB · persyaratan")),
-        "{:?}",
-        app.status
+    assert_eq!(app.ds.products[p].values[2], Value::NotApplicable);
+    assert_eq!(
+        app.status,
+        Status::Saved("Undone: the note of NIB · persyaratan is empty again.".into())
     );
     // A refused undo stays undoable.
     let change = the_change(app.update(Action::Undo));
     drop(app.update(Outcome::Recorded {
         change,
-        result: Err("busy".into()),
+        result: Err(Failure::Busy),
     }));
     assert_eq!(app.undo.len(), 3, "tick, 0, N/A: the refused one is back");
     let change = the_change(app.update(Action::Undo));
@@ -199,13 +205,20 @@ fn the_checklist_without_a_database() {
 
     // Finalize: asks first; the product is read-only once the store says so.
     assert!(app.update(Action::Finalize).is_empty());
-    assert_eq!(app.modal, Modal::ConfirmFinalize { product: p });
+    assert_eq!(
+        app.modal,
+        Modal::ConfirmFinalize {
+            product: p,
+            selected: 0
+        }
+    );
     let effects = app.update(key(KeyCode::Char('y')));
     let [
         Effect::SetFinal {
             product,
             target,
             reopen: None,
+            ..
         },
     ] = &effects[..]
     else {
@@ -219,6 +232,7 @@ fn the_checklist_without_a_database() {
     drop(app.update(Outcome::FinalSet {
         product: p,
         finalized: true,
+        origin: Origin::Key { advance: false },
         result: Ok(()),
     }));
     assert!(app.ds.products[p].finalized);
@@ -227,7 +241,13 @@ fn the_checklist_without_a_database() {
         Status::Saved("Saved: 81/DPMPTSP/NIB finalized (read-only).".into())
     );
     // Now every change is refused before it reaches the store.
-    for a in [Action::Tick, Action::Value1, Action::Note, Action::Undo] {
+    for a in [
+        Action::Tick,
+        Action::Value1,
+        Action::Note,
+        Action::Evidence,
+        Action::RemoveEvidence,
+    ] {
         let effects = app.update(a);
         assert!(
             effects
@@ -251,6 +271,7 @@ fn the_checklist_without_a_database() {
     drop(app.update(Outcome::FinalSet {
         product: p,
         finalized: false,
+        origin: Origin::Key { advance: false },
         result: Ok(()),
     }));
     assert_eq!(app.modal, Modal::None);
@@ -329,6 +350,7 @@ fn the_evidence_shown_belongs_to_the_highlighted_indicator() {
     open_first_product(&mut app);
     let p = checklist(&app).product;
     let row = |reference: &str| crate::store::EvidenceRow {
+        id: 1,
         reference: reference.into(),
         size: None,
         sha256: None,
@@ -388,6 +410,7 @@ fn paging_scrolls_the_checklist_so_the_selection_stays_visible() {
 #[test]
 fn scale_values_and_out_of_range_digits() {
     let mut app = demo_app_with(Lang::En, &[SCALE_ASSIGNMENT], Config::default());
+    app.advance = false;
     act(&mut app, Action::Bottom); // agency 9999
     open_first_product(&mut app);
     let c = checklist(&app).clone();
@@ -492,42 +515,106 @@ fn pasted_text_goes_into_the_note_without_control_characters() {
 }
 
 #[test]
-fn undo_comes_back_to_where_the_change_was() {
+fn undo_stays_within_the_product_on_screen_and_redo_makes_it_again() {
     let mut app = demo_app(Lang::En);
     open_first_product(&mut app);
     let p = checklist(&app).product;
-    drop(commit(&mut app, Action::Tick));
-    act(&mut app, Action::Down);
+    drop(commit(&mut app, Action::Tick)); // sk-standar ✓, on to dasar-hukum
     drop(app.update(Action::Note));
     type_text(&mut app, "catatan");
     let change = the_change(app.update(ctrl('s')));
     let outcome = committed(&app, change);
     drop(app.update(outcome));
-    // Wander off to another agency: undo comes back to where the change was.
+    // On the agency list, and on another product: nothing there to undo, and the
+    // status says where the last change is; nothing is asked of the store.
     for a in [Action::Back, Action::Back, Action::Back, Action::Down] {
         act(&mut app, a);
     }
-    let change = the_change(app.update(Action::Undo));
-    let c = checklist(&app).clone();
-    assert_eq!((c.product, c.indicator), (p, IndicatorIx::new(1)));
-    assert_eq!(change.note.as_deref(), Some(""));
-    let outcome = committed(&app, change);
-    drop(app.update(outcome));
-    assert_eq!(app.ds.products[p].notes[1], "");
-    let change = the_change(app.update(Action::Undo));
-    let outcome = committed(&app, change);
-    drop(app.update(outcome));
-    assert_eq!(app.ds.products[p].values[0], Value::Unanswered);
     assert!(app.update(Action::Undo).is_empty());
     assert_eq!(
         app.status,
-        Status::Info("No value or note change of this session to undo.".into())
+        Status::Info("The last change was in 81/DPMPTSP/NIB: open it to undo there.".into())
     );
+    let ktp = app.ds.find_product("8171/DUKCAPIL/KTP-EL").unwrap();
+    drop(app.open_checklist(ktp, None));
+    assert!(app.update(Action::Undo).is_empty());
+    assert_eq!(
+        app.status,
+        Status::Info(
+            "Nothing to undo in KTP-EL; the last change was in 81/DPMPTSP/NIB (open it to undo there)."
+                .into()
+        )
+    );
+    assert_eq!(checklist(&app).product, ktp, "undo did not jump elsewhere");
+    // On the product: exactly the last change, the note, and the cursor goes to it.
+    drop(app.open_checklist(p, None));
+    let change = the_change(app.update(Action::Undo));
+    assert_eq!(checklist(&app).indicator, IndicatorIx::new(1));
+    assert_eq!((change.value, change.note.as_deref()), (None, Some("")));
+    let outcome = committed(&app, change);
+    drop(app.update(outcome));
+    assert_eq!(app.ds.products[p].notes[1], "");
+    assert_eq!(
+        app.status,
+        Status::Saved("Undone: the note of NIB · dasar-hukum is empty again.".into())
+    );
+    let change = the_change(app.update(Action::Undo));
+    assert_eq!(checklist(&app).indicator, IndicatorIx::new(0));
+    assert_eq!(
+        (change.value, change.note.as_deref()),
+        (Some(Value::Unanswered), None)
+    );
+    let outcome = committed(&app, change);
+    drop(app.update(outcome));
+    assert_eq!(app.ds.products[p].values[0], Value::Unanswered);
+    assert_eq!(
+        app.status,
+        Status::Saved("Undone: NIB · sk-standar back to unanswered (was ✓).".into())
+    );
+    assert_eq!(
+        checklist(&app).indicator,
+        IndicatorIx::new(0),
+        "undo does not move the cursor on"
+    );
+    assert!(app.update(Action::Undo).is_empty());
+    assert_eq!(
+        app.status,
+        Status::Info("Nothing of this session to undo.".into())
+    );
+    // Redo (Ctrl-R) makes them again, in order.
+    let change = the_change(app.update(ctrl('r')));
+    assert!(matches!(change.origin, Origin::Redo(_)));
+    assert_eq!(change.value, Some(Value::Level(1)));
+    let outcome = committed(&app, change);
+    drop(app.update(outcome));
+    assert_eq!(
+        app.status,
+        Status::Saved("Redone: NIB · sk-standar = ✓ again (was unanswered).".into())
+    );
+    let change = the_change(app.update(ctrl('r')));
+    assert_eq!(change.note.as_deref(), Some("catatan"));
+    let outcome = committed(&app, change);
+    drop(app.update(outcome));
+    assert_eq!(app.ds.products[p].notes[1], "catatan");
+    assert!(app.update(ctrl('r')).is_empty());
+    assert_eq!(app.status, Status::Info("Nothing to redo.".into()));
+    // A new change of the product: what was undone there cannot be redone any more.
+    let change = the_change(app.update(Action::Undo));
+    let outcome = committed(&app, change);
+    drop(app.update(outcome));
+    assert_eq!(app.redo.len(), 1);
+    drop(commit(&mut app, Action::Value0));
+    assert!(app.redo.is_empty());
     // A change that changed nothing (no audit row) is not undoable.
+    act(&mut app, Action::Up); // sk-standar, 0
+    let before = app.undo.len();
     let change = the_change(app.update(Action::Clear));
     let outcome = committed(&app, change);
     drop(app.update(outcome));
-    assert!(app.undo.is_empty());
+    let change = the_change(app.update(Action::Clear));
+    let outcome = committed(&app, change);
+    drop(app.update(outcome));
+    assert_eq!(app.undo.len(), before + 1);
 }
 
 #[test]
@@ -589,7 +676,7 @@ fn evidence_is_read_in_the_background_then_attached_or_cancelled() {
         app.update(Outcome::Digested {
             job,
             path: "/home/x/bukti/sk.pdf".into(),
-            result: Ok(Some(file.clone())),
+            result: Ok(Named::File(file.clone())),
         })
         .is_empty()
     );
@@ -601,7 +688,7 @@ fn evidence_is_read_in_the_background_then_attached_or_cancelled() {
     let effects = app.update(Outcome::Digested {
         job: *job,
         path: "/home/x/bukti/sk.pdf".into(),
-        result: Ok(Some(file.clone())),
+        result: Ok(Named::File(file.clone())),
     });
     let [Effect::Attach(attach)] = &effects[..] else {
         panic!("{effects:?}")
@@ -613,7 +700,7 @@ fn evidence_is_read_in_the_background_then_attached_or_cancelled() {
     let attach: Attach = attach.clone();
     let effects = app.update(Outcome::Attached {
         attach,
-        result: Ok(()),
+        result: Ok(7),
     });
     assert_eq!(app.modal, Modal::None);
     assert_eq!(app.ds.products[p].evidence[0], 1);
@@ -633,7 +720,10 @@ fn evidence_is_read_in_the_background_then_attached_or_cancelled() {
         app.update(Outcome::Digested {
             job: *job,
             path: "/root/secret".into(),
-            result: Err("Permission denied (os error 13)".into()),
+            result: Err(Failure::File {
+                path: "/root/secret".into(),
+                problem: FileProblem::PermissionDenied,
+            }),
         })
         .is_empty()
     );
@@ -641,8 +731,7 @@ fn evidence_is_read_in_the_background_then_attached_or_cancelled() {
     assert_eq!(
         app.status,
         Status::Error(
-            "/root/secret: cannot read the file (Permission denied (os error 13)); nothing was saved."
-                .into()
+            "/root/secret: cannot read the file (permission denied); nothing was saved.".into()
         )
     );
 }
@@ -777,12 +866,18 @@ fn help_language_export_and_quit() {
     let effects = app.update(key(KeyCode::Char('X')));
     assert!(matches!(&effects[..], [Effect::SuggestExportPath]));
     drop(app.update(Outcome::ExportPathSuggested("/home/x/p.patuh".into())));
-    assert!(matches!(&app.modal, Modal::Export { input } if input.text() == "/home/x/p.patuh"));
+    assert!(matches!(&app.modal, Modal::Export { input, .. } if input.text() == "/home/x/p.patuh"));
     let effects = app.update(key(KeyCode::Enter));
     assert!(matches!(&effects[..], [Effect::Export { path }] if path == "/home/x/p.patuh"));
     assert_eq!(app.modal, Modal::None);
-    drop(app.update(Outcome::Exported(Err("no key".into()))));
-    assert_eq!(app.status, Status::Error("no key".into()));
+    drop(app.update(Outcome::Exported(Err(Failure::NoKey))));
+    assert_eq!(
+        app.status,
+        Status::Error(
+            "No signing key yet: create one with `patuh keys init --name NAME --id ID`, then export again."
+                .into()
+        )
+    );
     drop(app.update(key(KeyCode::Char('q'))));
     assert!(app.quit);
 }

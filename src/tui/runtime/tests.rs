@@ -102,6 +102,8 @@ fn the_in_memory_demo_is_the_demo_as_the_store_loads_it() {
 #[test]
 fn a_tick_is_committed_with_its_audit_row_and_rescored_at_once() {
     let (_dir, mut ws) = demo_ws(Lang::En);
+    // The cursor stays on the indicator after each answer here.
+    ws.app.advance = false;
     open_first_product(&mut ws);
     let p = checklist(&ws).product;
     let before = ws.app.book.product_summary(p);
@@ -197,9 +199,16 @@ fn evidence_records_a_file_with_size_and_hash_or_a_document_number() {
     ws.update(key(KeyCode::Enter));
     ws.settle();
     assert_eq!(ws.app.modal, Modal::None);
+    // No such file: asked whether it is a document number; yes saves it as one.
     ws.update(Action::Evidence);
     type_text(&mut ws, "SK 12/2024");
     ws.update(key(KeyCode::Enter));
+    assert!(
+        matches!(&ws.app.modal, Modal::ConfirmDocument { input, .. } if input.text() == "SK 12/2024")
+    );
+    assert_eq!(checklist(&ws).evidence.len(), 1, "not before the answer");
+    ws.update(key(KeyCode::Char('y')));
+    assert_eq!(ws.app.modal, Modal::None);
     let ev = &checklist(&ws).evidence;
     assert_eq!(ev.len(), 2);
     assert_eq!(ev[0].size, Some(3));
@@ -210,16 +219,35 @@ fn evidence_records_a_file_with_size_and_hash_or_a_document_number() {
     assert_eq!((ev[1].reference.as_str(), ev[1].size), ("SK 12/2024", None));
     assert_eq!(ws.app.ds.products[p].evidence[0], 2);
     assert_eq!(audit(&ws).iter().filter(|r| r.0 == "evidence").count(), 2);
-    // A FIFO is not read (it could block forever): it is a document reference.
+    // A FIFO is not read (it could block forever): refused with a message, and so is
+    // a folder; the prompt stays with what was typed, nothing is saved.
     let fifo = dir.path().join("fifo");
     let c = std::ffi::CString::new(fifo.display().to_string()).unwrap();
     // SAFETY: mkfifo on a NUL-terminated path we own.
     assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
-    ws.update(Action::Evidence);
-    type_text(&mut ws, &fifo.display().to_string());
-    ws.update(key(KeyCode::Enter));
-    assert_eq!(checklist(&ws).evidence.len(), 3);
-    assert_eq!(checklist(&ws).evidence[2].size, None);
+    for (special, what) in [
+        (&fifo, "a FIFO (named pipe)"),
+        (&dir.path().to_path_buf(), "a folder"),
+    ] {
+        ws.update(Action::Evidence);
+        type_text(&mut ws, &special.display().to_string());
+        ws.update(key(KeyCode::Enter));
+        assert!(!ws.runtime.digesting(), "{what} is read");
+        assert_eq!(
+            ws.app.status,
+            Status::Error(format!(
+                "{} is {what}: evidence must be a regular file (or a document number). Nothing was saved.",
+                special.display()
+            ))
+        );
+        assert!(matches!(
+            &ws.app.modal,
+            Modal::Evidence { digest: None, .. }
+        ));
+        ws.update(key(KeyCode::Esc));
+    }
+    assert_eq!(checklist(&ws).evidence.len(), 2);
+    assert_eq!(audit(&ws).iter().filter(|r| r.0 == "evidence").count(), 2);
 }
 
 #[test]
@@ -320,7 +348,7 @@ fn export_key_writes_a_signed_file_that_verifies() {
     let export = |ws: &mut Workstation| {
         ws.update(key(KeyCode::Char('X')));
         assert!(
-            matches!(&ws.app.modal, Modal::Export { input } if input.text().ends_with(".patuh"))
+            matches!(&ws.app.modal, Modal::Export { input, .. } if input.text().ends_with(".patuh"))
         );
         for _ in 0..200 {
             ws.update(key(KeyCode::Backspace));

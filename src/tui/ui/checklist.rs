@@ -1,17 +1,20 @@
-//! The checklist of one product, grouped by dimension with weights, and the details
-//! of the highlighted indicator: its scale, guidance, note and evidence.
+//! The checklist of one product, grouped by dimension with weights (the heading of
+//! the dimension at the top stays in view when the list is scrolled), with its filter
+//! on the bottom line, and the details of the highlighted indicator: its scale,
+//! guidance, note and evidence (a file with its size and hash).
 
 use num_rational::BigRational;
 use ratatui::buffer::Buffer;
-use ratatui::layout::{Constraint, Rect};
+use ratatui::layout::{Constraint, Position, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Paragraph, Row, Table, Widget, Wrap};
 
 use super::safe;
 use crate::domain::Value;
 use crate::domain::json::decimal_text;
+use crate::domain::model::Ix;
 use crate::tui::action::Action;
-use crate::tui::app::{App, Checklist, Pane, Row as ListRow, checklist_rows};
+use crate::tui::app::{App, Checklist, Modal, Pane, Row as ListRow};
 use crate::tui::layout;
 
 /// The value box of an indicator: `[✓]`, `[✗]`, `[ ]`, `2/3`, `N/A`.
@@ -47,15 +50,32 @@ fn list(app: &App, c: &Checklist, area: Rect, buf: &mut Buffer) {
             Span::styled(format!("✔ {} ", t.finalized_mark), app.theme.key()),
         );
     }
-    let block = Block::bordered()
+    let mut block = Block::bordered()
         .border_style(if c.focus == Pane::List {
             app.theme.border_focus()
         } else {
             app.theme.border()
         })
         .title(Line::from(title));
+    let rows = app.rows(c);
+    if !c.filter.is_empty() || (app.modal == Modal::Filter && c.focus == Pane::List) {
+        let total = instrument.indicators.len();
+        let shown = rows
+            .iter()
+            .filter(|r| matches!(r, ListRow::Indicator(_)))
+            .count();
+        block = block.title_bottom(Line::from(vec![
+            Span::styled(format!(" {}: ", t.filter), app.theme.key()),
+            Span::raw(format!("{} ", safe(&c.filter))),
+            Span::styled(format!("({}) ", t.filtered(shown, total)), app.theme.dim()),
+        ]));
+    }
     let inner = block.inner(area);
     block.render(area, buf);
+    if rows.is_empty() {
+        Paragraph::new(t.nothing_matches).render(inner, buf);
+        return;
+    }
 
     // Dimension weights: as given, else the sum of the indicators' weights.
     let dim_weight = |d: usize| -> String {
@@ -72,63 +92,68 @@ fn list(app: &App, c: &Checklist, area: Rect, buf: &mut Buffer) {
             }
         }
     };
-    let rows: Vec<Row> = checklist_rows(instrument)
-        .into_iter()
-        .skip(c.offset)
-        .take(inner.height as usize)
-        .map(|r| match r {
-            ListRow::Dimension(d) => Row::new(vec![
-                Cell::from(""),
-                Cell::from(Line::styled(
-                    format!(
-                        "{} · {} {}",
-                        safe(instrument.dimensions[d].label.get(lang)),
-                        t.weight,
-                        dim_weight(d)
-                    ),
-                    app.theme.heading(),
-                )),
-                Cell::from(""),
-                Cell::from(""),
-            ]),
-            ListRow::Indicator(i) => {
-                let ind = app.ds.indicator(p, i);
-                let selected = i == c.indicator;
-                let marks = format!(
-                    "{}{}",
-                    if product.note(i).is_empty() {
-                        " "
-                    } else {
-                        "✎"
-                    },
-                    if product.evidence_count(i) == 0 {
-                        " "
-                    } else {
-                        "§"
-                    }
-                );
-                let row = Row::new(vec![
-                    Cell::from(if selected { "›" } else { " " }),
-                    Cell::from(format!(
-                        "{:<4} {}",
-                        value_box(product.value(i), ind.max, t.na),
-                        safe(ind.label.get(lang))
-                    )),
-                    Cell::from(Line::raw(decimal_text(&ind.weight)).right_aligned()),
-                    Cell::from(marks),
-                ]);
-                if selected {
-                    row.style(if c.focus == Pane::List {
-                        app.theme.selected()
-                    } else {
-                        app.theme.header()
-                    })
+    let heading = |d: usize| {
+        Row::new(vec![
+            Cell::from(""),
+            Cell::from(Line::styled(
+                format!(
+                    "{} · {} {}",
+                    safe(instrument.dimensions[d].label.get(lang)),
+                    t.weight,
+                    dim_weight(d)
+                ),
+                app.theme.heading(),
+            )),
+            Cell::from(""),
+            Cell::from(""),
+        ])
+    };
+    // An indicator at the top: its dimension's heading stays in view above it.
+    let sticky = match rows.get(c.offset) {
+        Some(&ListRow::Indicator(i)) => Some(heading(instrument.indicators[i.index()].dimension)),
+        _ => None,
+    };
+    let room = (inner.height as usize).saturating_sub(usize::from(sticky.is_some()));
+    let body = rows.into_iter().skip(c.offset).take(room).map(|r| match r {
+        ListRow::Dimension(d) => heading(d),
+        ListRow::Indicator(i) => {
+            let ind = app.ds.indicator(p, i);
+            let selected = i == c.indicator;
+            let marks = format!(
+                "{}{}",
+                if product.note(i).is_empty() {
+                    " "
                 } else {
-                    row
+                    "✎"
+                },
+                if product.evidence_count(i) == 0 {
+                    " "
+                } else {
+                    "§"
                 }
+            );
+            let row = Row::new(vec![
+                Cell::from(if selected { "›" } else { " " }),
+                Cell::from(format!(
+                    "{:<4} {}",
+                    value_box(product.value(i), ind.max, t.na),
+                    safe(ind.label.get(lang))
+                )),
+                Cell::from(Line::raw(decimal_text(&ind.weight)).right_aligned()),
+                Cell::from(marks),
+            ]);
+            if selected {
+                row.style(if c.focus == Pane::List {
+                    app.theme.selected()
+                } else {
+                    app.theme.header()
+                })
+            } else {
+                row
             }
-        })
-        .collect();
+        }
+    });
+    let rows: Vec<Row> = sticky.into_iter().chain(body).collect();
     Table::new(
         rows,
         [
@@ -205,9 +230,11 @@ fn detail(app: &App, c: &Checklist, area: Rect, buf: &mut Buffer) {
         lines.push(Line::styled(format!("{}:", t.evidence), app.theme.key()));
         for e in &c.evidence {
             let facts = match (&e.size, &e.sha256) {
-                (Some(size), Some(h)) => {
-                    format!(" ({size} B, sha256 {}…)", safe(&h[..h.len().min(12)]))
-                }
+                (Some(size), Some(h)) => format!(
+                    " ({}, sha256 {}…)",
+                    crate::tui::text::bytes(u64::try_from(*size).unwrap_or(0)),
+                    safe(&h[..h.len().min(12)])
+                ),
                 _ => String::new(),
             };
             lines.push(Line::raw(format!("  • {}{facts}", safe(&e.reference))));
@@ -245,4 +272,13 @@ fn detail(app: &App, c: &Checklist, area: Rect, buf: &mut Buffer) {
         .wrap(Wrap { trim: false })
         .scroll((c.detail_scroll, 0))
         .render(area, buf);
+}
+
+/// The cursor at the end of the checklist's filter, on the list's bottom border.
+pub fn filter_cursor(app: &App, main: Rect) -> Option<Position> {
+    let c = app.checklist()?;
+    let (list, _) = layout::checklist(main);
+    let text = format!(" {}: {}", app.t().filter, safe(&c.filter));
+    let x = list.x + 1 + unicode_width::UnicodeWidthStr::width(text.as_str()) as u16;
+    (x + 1 < list.right()).then_some(Position::new(x, list.bottom().saturating_sub(1)))
 }

@@ -1,7 +1,8 @@
 //! The windows over the screen: the note editor (with its "discard?" question), the
-//! evidence, reopen and export prompts (the evidence prompt with the progress of the
-//! file being read), and the finalize confirmation. Their key lines come from the key
-//! map in force.
+//! evidence, reopen, export and name prompts (the evidence prompt with the progress of
+//! the file being read, the paths Tab found), the questions (a document number?,
+//! remove this evidence?), the evidence to remove, and the finalize confirmation with
+//! the indicators still unanswered. Their key lines come from the key map in force.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Position, Rect};
@@ -10,6 +11,7 @@ use ratatui::widgets::{Block, Clear, Paragraph, Widget, Wrap};
 
 use super::safe;
 use crate::domain::model::{IndicatorIx, ProductIx};
+use crate::store::EvidenceRow;
 use crate::tui::action::PromptAction;
 use crate::tui::app::{App, Digesting, NoteEdit};
 use crate::tui::editor::TextArea;
@@ -110,6 +112,24 @@ struct PromptText<'a> {
     context: String,
 }
 
+/// What Tab found, in place of the explanation: "3 match: a.pdf  b.pdf  c/".
+fn choices_text(app: &App, choices: &[String]) -> String {
+    let names: Vec<String> = choices
+        .iter()
+        .map(|c| {
+            let trimmed = c.trim_end_matches('/');
+            let name = trimmed.rsplit('/').next().unwrap_or(trimmed);
+            let dir = if c.ends_with('/') { "/" } else { "" };
+            format!("{}{dir}", safe(name))
+        })
+        .collect();
+    format!(
+        "{} {}",
+        app.t().completions(choices.len()),
+        names.join("  ")
+    )
+}
+
 fn prompt(
     app: &App,
     text: PromptText<'_>,
@@ -175,12 +195,14 @@ pub fn prompt_cursor(input: &TextArea, area: Rect) -> Option<Position> {
     field.contains(pos).then_some(pos)
 }
 
+#[allow(clippy::too_many_arguments)]
 pub fn evidence(
     app: &App,
     p: ProductIx,
     i: IndicatorIx,
     input: &TextArea,
     digest: Option<Digesting>,
+    choices: &[String],
     area: Rect,
     buf: &mut Buffer,
 ) {
@@ -191,12 +213,171 @@ pub fn evidence(
         safe(&app.ds.product_path(p)),
         safe(ind.label.get(app.lang))
     );
+    let listed = choices_text(app, choices);
     let text = PromptText {
         title: t.evidence_title,
-        explain: t.evidence_explain,
+        explain: if choices.is_empty() {
+            t.evidence_explain
+        } else {
+            &listed
+        },
         context,
     };
     prompt(app, text, input, digest, area, buf);
+}
+
+/// The reference names no file: a document number?
+pub fn document(
+    app: &App,
+    p: ProductIx,
+    i: IndicatorIx,
+    input: &TextArea,
+    area: Rect,
+    buf: &mut Buffer,
+) {
+    let t = app.t();
+    let ind = app.ds.indicator(p, i);
+    question(
+        app,
+        t.evidence_title,
+        vec![
+            Line::raw(format!(
+                "{} · {}",
+                safe(&app.ds.product_path(p)),
+                safe(ind.label.get(app.lang))
+            )),
+            Line::raw(""),
+            Line::styled(
+                t.document_question(&safe(input.text().trim()), &app.keymap),
+                app.theme.key(),
+            ),
+        ],
+        area,
+        buf,
+    );
+}
+
+/// A yes/no question in a window like the prompts'.
+fn question(app: &App, title: &str, lines: Vec<Line<'_>>, area: Rect, buf: &mut Buffer) {
+    let window = prompt_window(area);
+    Clear.render(window, buf);
+    Paragraph::new(lines)
+        .wrap(Wrap { trim: false })
+        .block(
+            Block::bordered()
+                .border_style(app.theme.border_focus())
+                .title(Span::styled(format!(" {title} "), app.theme.title())),
+        )
+        .render(window, buf);
+}
+
+/// An evidence reference as the lists write it: the reference, and for a file its
+/// size and the start of its hash.
+fn evidence_line(e: &EvidenceRow) -> String {
+    match (&e.size, &e.sha256) {
+        (Some(size), Some(h)) => format!(
+            "{} ({}, sha256 {}…)",
+            safe(&e.reference),
+            crate::tui::text::bytes(u64::try_from(*size).unwrap_or(0)),
+            safe(&h[..h.len().min(12)])
+        ),
+        _ => safe(&e.reference).into_owned(),
+    }
+}
+
+/// The indicator's evidence, one highlighted, to remove.
+#[allow(clippy::too_many_arguments)]
+pub fn pick_evidence(
+    app: &App,
+    p: ProductIx,
+    i: IndicatorIx,
+    rows: &[EvidenceRow],
+    selected: usize,
+    area: Rect,
+    buf: &mut Buffer,
+) {
+    let t = app.t();
+    let h = (rows.len() as u16 + 5).min(area.height.saturating_sub(2));
+    let window = layout::centered(area, 70, h);
+    Clear.render(window, buf);
+    let block = Block::bordered()
+        .border_style(app.theme.border_focus())
+        .title(Span::styled(
+            format!(" {} ", t.pick_evidence_title()),
+            app.theme.title(),
+        ));
+    let inner = block.inner(window);
+    block.render(window, buf);
+    let ind = app.ds.indicator(p, i);
+    Line::raw(format!(
+        "{} · {}",
+        safe(&app.ds.products[p].code),
+        safe(&ind.id)
+    ))
+    .render(Rect { height: 1, ..inner }, buf);
+    let list = Rect {
+        y: inner.y + 2,
+        height: inner.height.saturating_sub(3),
+        ..inner
+    };
+    let skip = selected.saturating_sub(usize::from(list.height).saturating_sub(1));
+    for (n, e) in rows.iter().enumerate().skip(skip).take(list.height.into()) {
+        let y = list.y + (n - skip) as u16;
+        let mark = if n == selected { "› " } else { "  " };
+        let line = Line::raw(format!("{mark}{}", evidence_line(e)));
+        let line = if n == selected {
+            line.style(app.theme.selected())
+        } else {
+            line
+        };
+        line.render(Rect::new(list.x, y, list.width, 1), buf);
+    }
+    Line::styled(t.pick_evidence_line(&app.keymap), app.theme.dim()).render(
+        Rect::new(inner.x, inner.bottom().saturating_sub(1), inner.width, 1),
+        buf,
+    );
+}
+
+/// Remove this evidence reference?
+pub fn remove(
+    app: &App,
+    p: ProductIx,
+    i: IndicatorIx,
+    row: &EvidenceRow,
+    area: Rect,
+    buf: &mut Buffer,
+) {
+    let t = app.t();
+    let ind = app.ds.indicator(p, i);
+    question(
+        app,
+        t.pick_evidence_title(),
+        vec![
+            Line::raw(format!(
+                "{} · {}",
+                safe(&app.ds.products[p].code),
+                safe(&ind.id)
+            )),
+            Line::raw(""),
+            Line::styled(
+                t.remove_question(&evidence_line(row), &app.keymap),
+                app.theme.key(),
+            ),
+        ],
+        area,
+        buf,
+    );
+}
+
+/// The first start's question: the assessor's name.
+pub fn assessor(app: &App, input: &TextArea, area: Rect, buf: &mut Buffer) {
+    let t = app.t();
+    let text = PromptText {
+        title: t.assessor_title(),
+        explain: t.assessor_explain(),
+        context: t.assessor_question().to_string(),
+    };
+    prompt(app, text, input, None, area, buf);
 }
 
 pub fn reopen(app: &App, p: ProductIx, input: &TextArea, area: Rect, buf: &mut Buffer) {
@@ -214,36 +395,81 @@ pub fn reopen(app: &App, p: ProductIx, input: &TextArea, area: Rect, buf: &mut B
     prompt(app, text, input, None, area, buf);
 }
 
-pub fn export(app: &App, input: &TextArea, area: Rect, buf: &mut Buffer) {
+pub fn export(app: &App, input: &TextArea, choices: &[String], area: Rect, buf: &mut Buffer) {
     let t = app.t();
     let context = safe(&app.db_path.display().to_string()).to_string();
+    let listed = choices_text(app, choices);
     let text = PromptText {
         title: t.export_title,
-        explain: t.export_explain,
+        explain: if choices.is_empty() {
+            t.export_explain
+        } else {
+            &listed
+        },
         context,
     };
     prompt(app, text, input, None, area, buf);
 }
 
-pub fn finalize(app: &App, p: ProductIx, area: Rect, buf: &mut Buffer) {
+/// Finalize? With the indicators still unanswered, one highlighted (Enter goes to it).
+pub fn finalize(app: &App, p: ProductIx, selected: usize, area: Rect, buf: &mut Buffer) {
     let t = app.t();
-    let window = prompt_window(area);
+    let missing = app.unanswered(p);
+    let question = t.finalize_question(&safe(&app.ds.product_path(p)), missing.len() as u64);
+    let width = 70u16.min(area.width);
+    let question_rows =
+        crate::tui::wrap::wrap(&question, usize::from(width.saturating_sub(2))).len();
+    let list_rows = missing.len().min(10);
+    let h = (question_rows + list_rows + 4 + usize::from(list_rows > 0)) as u16;
+    let window = layout::centered(area, width, h.min(area.height.saturating_sub(2)));
     Clear.render(window, buf);
-    let s = app.book.product_summary(p);
-    let question = t.finalize_question(&safe(&app.ds.product_path(p)), s.total - s.answered);
-    Paragraph::new(vec![
-        Line::raw(question),
-        Line::raw(""),
-        Line::styled(t.finalize_line(&app.keymap), app.theme.key()),
-    ])
-    .wrap(Wrap { trim: false })
-    .block(
-        Block::bordered()
-            .border_style(app.theme.border_focus())
-            .title(Span::styled(
-                format!(" {} ", t.finalize_title),
-                app.theme.title(),
-            )),
-    )
-    .render(window, buf);
+    let block = Block::bordered()
+        .border_style(app.theme.border_focus())
+        .title(Span::styled(
+            format!(" {} ", t.finalize_title),
+            app.theme.title(),
+        ));
+    let inner = block.inner(window);
+    block.render(window, buf);
+    let mut lines: Vec<Line> = crate::tui::wrap::wrap(&question, usize::from(inner.width))
+        .into_iter()
+        .map(Line::raw)
+        .collect();
+    if !missing.is_empty() {
+        let room = usize::from(inner.height)
+            .saturating_sub(lines.len() + 2)
+            .max(1);
+        let selected = selected.min(missing.len() - 1);
+        let skip = selected.saturating_sub(room - 1);
+        for (n, &i) in missing.iter().enumerate().skip(skip).take(room) {
+            let ind = app.ds.indicator(p, i);
+            let mark = if n == selected { "›" } else { " " };
+            let line = Line::raw(format!(
+                "{mark} {} {}",
+                safe(&ind.id),
+                safe(ind.label.get(app.lang))
+            ));
+            lines.push(if n == selected {
+                line.style(app.theme.selected())
+            } else {
+                line
+            });
+        }
+        if missing.len() > room {
+            let more = missing.len() - room;
+            lines.push(Line::styled(t.more(more), app.theme.dim()));
+        }
+    }
+    lines.push(Line::raw(""));
+    lines.push(Line::styled(
+        t.finalize_line(&app.keymap, !missing.is_empty()),
+        app.theme.key(),
+    ));
+    // The key line always shows: the list gives way.
+    let overflow = lines.len().saturating_sub(usize::from(inner.height));
+    if overflow > 0 {
+        let keep = lines.len() - 2;
+        lines.drain(keep.saturating_sub(overflow)..keep);
+    }
+    Paragraph::new(lines).render(inner, buf);
 }

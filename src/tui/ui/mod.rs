@@ -9,6 +9,7 @@
 mod checklist;
 mod dashboard;
 mod dialogs;
+mod find;
 mod help;
 mod navigator;
 mod score;
@@ -22,7 +23,6 @@ use std::borrow::Cow;
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Position, Rect};
-use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget, Wrap};
 
@@ -80,7 +80,7 @@ impl Widget for &App {
             too_small(self, area, buf);
             return;
         }
-        let f = layout::frame_in(area);
+        let f = layout::frame_in(area, self.status_rows());
         header(self, f.header, buf);
         match &self.screen {
             Screen::Navigator => navigator::render(self, f.main, buf),
@@ -93,6 +93,7 @@ impl Widget for &App {
         match &self.modal {
             Modal::None | Modal::Filter => {}
             Modal::Help { scroll } => help::render(self, *scroll, area, buf),
+            Modal::Search(search) => find::search(self, search, area, buf),
             Modal::Note(edit) => dialogs::note(self, edit, false, area, buf),
             Modal::ConfirmDiscard(edit) => dialogs::note(self, edit, true, area, buf),
             Modal::Evidence {
@@ -100,10 +101,38 @@ impl Widget for &App {
                 indicator,
                 input,
                 digest,
-            } => dialogs::evidence(self, *product, *indicator, input, *digest, area, buf),
+                choices,
+            } => dialogs::evidence(
+                self, *product, *indicator, input, *digest, choices, area, buf,
+            ),
+            Modal::ConfirmDocument {
+                product,
+                indicator,
+                input,
+            } => dialogs::document(self, *product, *indicator, input, area, buf),
+            Modal::PickEvidence {
+                product,
+                indicator,
+                rows,
+                selected,
+            } => dialogs::pick_evidence(self, *product, *indicator, rows, *selected, area, buf),
+            Modal::ConfirmRemove {
+                product,
+                indicator,
+                row,
+            } => dialogs::remove(self, *product, *indicator, row, area, buf),
             Modal::Reopen { product, input } => dialogs::reopen(self, *product, input, area, buf),
-            Modal::Export { input } => dialogs::export(self, input, area, buf),
-            Modal::ConfirmFinalize { product } => dialogs::finalize(self, *product, area, buf),
+            Modal::Export { input, choices } => dialogs::export(self, input, choices, area, buf),
+            Modal::ConfirmFinalize { product, selected } => {
+                dialogs::finalize(self, *product, *selected, area, buf)
+            }
+            Modal::History {
+                product,
+                indicator,
+                rows,
+                scroll,
+            } => find::history(self, *product, *indicator, rows, *scroll, area, buf),
+            Modal::Assessor { input } => dialogs::assessor(self, input, area, buf),
         }
     }
 }
@@ -115,10 +144,22 @@ pub fn cursor(app: &App, area: Rect) -> Option<Position> {
     }
     match &app.modal {
         Modal::Note(edit) => dialogs::note_cursor(edit, area),
-        Modal::Evidence { input, .. } => dialogs::prompt_cursor(input, area),
-        Modal::Reopen { input, .. } => dialogs::prompt_cursor(input, area),
-        Modal::Export { input } => dialogs::prompt_cursor(input, area),
-        Modal::Filter => navigator::filter_cursor(app, layout::frame_in(area).main),
+        Modal::Evidence {
+            input,
+            digest: None,
+            ..
+        }
+        | Modal::Reopen { input, .. }
+        | Modal::Assessor { input }
+        | Modal::Export { input, .. } => dialogs::prompt_cursor(input, area),
+        Modal::Search(search) => find::search_cursor(&search.input, area),
+        Modal::Filter => {
+            let main = layout::frame_in(area, app.status_rows()).main;
+            match &app.screen {
+                Screen::Checklist(_) => checklist::filter_cursor(app, main),
+                _ => navigator::filter_cursor(app, main),
+            }
+        }
         _ => None,
     }
 }
@@ -191,52 +232,91 @@ fn hints(app: &App, area: Rect, buf: &mut Buffer) {
             },
             _,
         ) => Some(t.hint_line(km, &[crate::tui::action::PromptAction::Cancel])),
-        (Modal::Evidence { .. } | Modal::Reopen { .. } | Modal::Export { .. }, _) => {
-            Some(t.prompt_hint(km))
-        }
+        (Modal::Evidence { .. } | Modal::Export { .. }, _) => Some(format!(
+            "{} · {}",
+            t.prompt_hint(km),
+            t.hint_line(km, &[crate::tui::action::PromptAction::Complete])
+        )),
+        (Modal::Reopen { .. } | Modal::Assessor { .. }, _) => Some(t.prompt_hint(km)),
         (Modal::Filter, _) => Some(t.filter_hint(km)),
+        (Modal::Search(_), _) => Some(t.search_hint(km)),
         (Modal::Help { .. }, _) => Some(t.help_hint(km)),
+        (Modal::History { indicator, .. }, _) => Some(t.history_hint(km, indicator.is_none())),
+        (Modal::PickEvidence { .. }, _) => Some(t.pick_evidence_line(km)),
         _ => None,
     };
     if let Some(line) = line {
         Line::styled(format!(" {line}"), app.theme.dim()).render(area, buf);
         return;
     }
-    let actions: &[Action] = match &app.screen {
+    // Each with how dispensable it is: on a narrow terminal the hints that do not fit
+    // go, the most dispensable first (the help key stays: it lists them all).
+    let actions: &[(Action, u8)] = match &app.screen {
         Screen::Checklist(_) => &[
-            Action::Tick,
-            Action::Value0,
-            Action::NotApplicable,
-            Action::Note,
-            Action::Evidence,
-            Action::Undo,
-            Action::Finalize,
-            Action::Help,
+            (Action::Tick, 0),
+            (Action::Value0, 3),
+            (Action::NotApplicable, 2),
+            (Action::NextUnanswered, 1),
+            (Action::Note, 1),
+            (Action::Evidence, 1),
+            (Action::Undo, 1),
+            (Action::Finalize, 1),
+            (Action::Help, 0),
         ],
-        Screen::Dashboard(_) => &[Action::Open, Action::Back, Action::Help, Action::Quit],
+        Screen::Dashboard(_) => &[
+            (Action::Open, 0),
+            (Action::Back, 0),
+            (Action::Help, 0),
+            (Action::Quit, 0),
+        ],
         Screen::Navigator => &[
-            Action::Open,
-            Action::Back,
-            Action::Filter,
-            Action::Dashboard,
-            Action::Finalize,
-            Action::Help,
-            Action::Quit,
+            (Action::Open, 0),
+            (Action::Back, 2),
+            (Action::NextUnanswered, 1),
+            (Action::Filter, 2),
+            (Action::Search, 1),
+            (Action::Dashboard, 3),
+            (Action::Help, 0),
+            (Action::Quit, 0),
         ],
     };
+    let mut items: Vec<(String, &str, u8)> = actions
+        .iter()
+        .filter_map(|&(a, rank)| {
+            let key = if a == Action::Value0 {
+                "0-9".to_string()
+            } else {
+                km.first(a)?
+            };
+            let word = crate::tui::text::Described::short(a, t)?;
+            Some((key, word, rank))
+        })
+        .collect();
+    let width = |items: &[(String, &str, u8)]| -> usize {
+        1 + items
+            .iter()
+            .map(|(k, w, _)| {
+                unicode_width::UnicodeWidthStr::width(k.as_str())
+                    + unicode_width::UnicodeWidthStr::width(*w)
+                    + 3
+            })
+            .sum::<usize>()
+            - 2
+    };
+    while !items.is_empty() && width(&items) > usize::from(area.width) {
+        let Some(drop) = items
+            .iter()
+            .enumerate()
+            .filter(|(_, (_, _, rank))| *rank > 0)
+            .max_by_key(|(n, (_, _, rank))| (*rank, *n))
+            .map(|(n, _)| n)
+        else {
+            break;
+        };
+        items.remove(drop);
+    }
     let mut spans = vec![Span::raw(" ")];
-    for &a in actions {
-        let key = if a == Action::Value0 {
-            "0-9".to_string()
-        } else {
-            match km.first(a) {
-                Some(k) => k,
-                None => continue,
-            }
-        };
-        let Some(word) = crate::tui::text::Described::short(a, t) else {
-            continue;
-        };
+    for (key, word, _) in items {
         spans.push(Span::styled(key, app.theme.key()));
         spans.push(Span::raw(format!(" {word}  ")));
     }
@@ -244,9 +324,29 @@ fn hints(app: &App, area: Rect, buf: &mut Buffer) {
 }
 
 /// The last message on the left; assessor, database file and instrument on the right.
+/// A message too long for one line beside the assessor's name takes the rows it
+/// needs, without them.
 fn status(app: &App, area: Rect, buf: &mut Buffer) {
     let t = app.t();
     buf.set_style(area, app.theme.status_bar());
+    let style = match &app.status {
+        Status::Saved(_) => app.theme.saved(),
+        Status::Error(_) => app.theme.error(),
+        _ => app.theme.info(),
+    };
+    let wrapped = app.status_lines();
+    if !wrapped.is_empty() {
+        for (n, row) in wrapped.iter().enumerate() {
+            let y = area.y + n as u16;
+            if y >= area.bottom() {
+                break;
+            }
+            Line::from(Span::styled(row.clone(), style))
+                .style(app.theme.status_bar())
+                .render(Rect::new(area.x, y, area.width, 1), buf);
+        }
+        return;
+    }
     let file = app
         .db_path
         .file_name()
@@ -259,12 +359,7 @@ fn status(app: &App, area: Rect, buf: &mut Buffer) {
             format!(" · {} v{}", safe(&i.id), safe(&i.version))
         })
         .unwrap_or_default();
-    let (msg, style): (String, Style) = match &app.status {
-        Status::None => (String::new(), Style::new()),
-        Status::Saved(m) => (format!(" ✓ {}", safe(m)), app.theme.saved()),
-        Status::Info(m) => (format!(" {}", safe(m)), app.theme.info()),
-        Status::Error(m) => (format!(" ✗ {}", safe(m)), app.theme.error()),
-    };
+    let msg = app.status_text().unwrap_or_default();
     // The message comes first; of the facts on the right, as many as fit beside it.
     let width = unicode_width::UnicodeWidthStr::width;
     let who = safe(&app.who).into_owned();

@@ -1,5 +1,6 @@
 //! The navigator: agencies, the units of one, the products of one; each row with its
-//! score, zone (as text), progress and finalized mark; the filter line.
+//! score, zone (as text), progress and finalized mark (a product: its state, not
+//! started / in progress / complete / final); the filter line.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Position, Rect};
@@ -107,13 +108,14 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     if top.shown.is_empty() {
         Paragraph::new(t.nothing_matches).render(rows_area, buf);
     }
+    let products = matches!(top.depth, NavDepth::Products(_));
     let header = Row::new(vec![
         Cell::from(""),
         Cell::from(t.col_name),
         Cell::from(Line::raw(t.col_score).right_aligned()),
         Cell::from(t.col_zone),
         Cell::from(Line::raw(t.col_progress).right_aligned()),
-        Cell::from(""),
+        Cell::from(if products { t.col_state() } else { "" }),
     ])
     .style(app.theme.header());
     let height = rows_area.height as usize;
@@ -125,13 +127,13 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         .take(height)
         .map(|(n, &node)| {
             let (code, name) = app.item_text(node);
-            let (summary, fin, products) = row_facts(app, node);
+            let (summary, fin, n_products) = row_facts(app, node);
             let instrument = instrument_of(app, node);
             let selected = n == top.selected;
-            let mark = if products > 0 && fin == products {
-                "✔"
-            } else {
-                ""
+            let mark = match node {
+                Node::Product(p) => t.state(app.product_state(p)),
+                _ if n_products > 0 && fin == n_products => "✔",
+                _ => "",
             };
             let row = Row::new(vec![
                 Cell::from(if selected { "›" } else { " " }),
@@ -163,8 +165,8 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         Constraint::Fill(1),
         Constraint::Length(6),
         Constraint::Length(6),
-        Constraint::Length(9),
-        Constraint::Length(1),
+        Constraint::Length(if products { 6 } else { 9 }),
+        Constraint::Length(if products { 11 } else { 1 }),
     ];
     let table_area = Rect {
         y: inner.y,

@@ -26,13 +26,13 @@ fn lang_name(lang: Lang) -> &'static str {
 /// Records a few observations so that the screens show several zones and marks.
 fn assessed(lang: Lang) -> (tempfile::TempDir, Workstation) {
     let (dir, mut app) = demo_ws(lang);
-    // Kota Ambon, Dukcapil, KTP-el: every indicator present -> green.
+    // Kota Ambon, Dukcapil, KTP-el: every indicator present -> green (the cursor
+    // moves on after each answer).
     let ktp = app.app.ds.find_product("8171/DUKCAPIL/KTP-EL").unwrap();
     let effects = app.app.open_checklist(ktp, None);
     app.run(effects);
     for _ in 0..app.app.ds.instrument_of_product(ktp).indicators.len() {
         app.update(Action::Tick);
-        app.update(Action::Down);
     }
     app.update(Action::Finalize);
     app.update(key(KeyCode::Char('y')));
@@ -46,13 +46,13 @@ fn assessed(lang: Lang) -> (tempfile::TempDir, Workstation) {
         } else {
             Action::Value1
         });
-        app.update(Action::Down);
     }
     // The province's NIB: a few values, N/A, a note and evidence.
     let nib = app.app.ds.find_product("81/DPMPTSP/NIB").unwrap();
     let effects = app.app.open_checklist(nib, None);
     app.run(effects);
     app.update(Action::Tick);
+    app.update(Action::Up);
     app.update(Action::Note);
     type_text(
         &mut app,
@@ -62,10 +62,11 @@ fn assessed(lang: Lang) -> (tempfile::TempDir, Workstation) {
     app.update(Action::Evidence);
     type_text(&mut app, "SK-12/2024");
     app.update(key(KeyCode::Enter));
+    app.update(key(KeyCode::Char('y'))); // a document number
     app.update(Action::Down);
     app.update(Action::Value0);
-    app.update(Action::Down);
     app.update(Action::NotApplicable);
+    app.update(Action::Up);
     app.update(Action::Up);
     app.update(Action::Up);
     (dir, app)
@@ -319,4 +320,133 @@ fn no_color_means_no_colour_and_zones_stay_written() {
     // With colour the same screen does use colour (so the check above can fail).
     app.app.theme = crate::tui::theme::Theme { color: true };
     assert!(coloured(&app.app) > 0);
+}
+
+/// The screens of an assessor's day (issue 13), in both languages at 80x24.
+mod day {
+    use super::*;
+    use crate::tui::app::Msg;
+    use crate::tui::effect::{Failure, FileProblem, Outcome, PathFor};
+
+    fn snap(name: &str, lang: Lang, app: &App) {
+        insta::assert_snapshot!(
+            format!("{name}_{}", lang_name(lang)),
+            draw(app, 80, 24).backend()
+        );
+    }
+
+    #[test]
+    fn the_dimension_heading_stays_in_view() {
+        for lang in [Lang::Id, Lang::En] {
+            let (_dir, mut app) = assessed(lang);
+            // Down into the second dimension's indicators: its heading scrolled away.
+            for _ in 0..17 {
+                app.update(Action::Down);
+            }
+            let screen = draw(&app.app, 80, 24).backend().to_string();
+            let (heading, first) = if lang == Lang::En {
+                (
+                    "Service standard · weight",
+                    "Service standard formally adopted",
+                )
+            } else {
+                ("Standar Pelayanan · bobot", "Penetapan standar pelayanan")
+            };
+            // The list scrolled past the dimension's first indicators, its heading on top.
+            let rows: Vec<&str> = screen.lines().collect();
+            assert!(rows[2].contains(heading), "{screen}");
+            assert!(!screen.contains(first), "{screen}");
+            snap("checklist_sticky", lang, &app.app);
+        }
+    }
+
+    #[test]
+    fn the_checklist_filter_and_the_search() {
+        for lang in [Lang::Id, Lang::En] {
+            let (_dir, mut app) = assessed(lang);
+            app.update(Action::Filter);
+            type_text(&mut app, "ruang");
+            snap("checklist_filter", lang, &app.app);
+            app.update(key(KeyCode::Enter));
+            app.update(ctrl('f'));
+            type_text(&mut app, "kota");
+            snap("search", lang, &app.app);
+        }
+    }
+
+    #[test]
+    fn the_finalize_question_lists_the_unanswered_indicators() {
+        let (_dir, mut app) = assessed(Lang::Id);
+        app.update(Action::Finalize);
+        app.update(key(KeyCode::Down));
+        snap("finalize_confirm", Lang::Id, &app.app);
+    }
+
+    #[test]
+    fn the_history_the_assessor_question_and_a_wrapped_message() {
+        for lang in [Lang::Id, Lang::En] {
+            let (_dir, mut app) = assessed(lang);
+            app.update(Action::Finalize);
+            app.update(key(KeyCode::Char('y')));
+            app.update(Action::Finalize);
+            type_text(&mut app, "koreksi dari koordinator");
+            app.update(key(KeyCode::Enter));
+            app.update(key(KeyCode::Char('a')));
+            app.update(key(KeyCode::Tab));
+            snap("history", lang, &app.app);
+            app.update(key(KeyCode::Esc));
+            let effects = app.app.ask_assessor();
+            app.run(effects);
+            type_text(&mut app, "Siti Am");
+            snap("assessor_prompt", lang, &app.app);
+            app.update(key(KeyCode::Esc));
+            app.update(Outcome::Exported(Err(Failure::File {
+                path: "/media/flashdisk/laporan/penilaian-kepatuhan-provinsi-maluku-2025/patuh-siti.patuh"
+                    .into(),
+                problem: FileProblem::PermissionDenied,
+            })));
+            snap("status_wrapped", lang, &app.app);
+            // It goes after a while (the runtime's clock).
+            let t0 = std::time::Instant::now();
+            app.update(Msg::Tick(t0));
+            app.update(Msg::Tick(t0 + crate::tui::app::ERROR_TTL));
+            let screen = draw(&app.app, 80, 24).backend().to_string();
+            assert!(!screen.contains("/media/flashdisk"), "{screen}");
+        }
+    }
+
+    #[test]
+    fn evidence_choices_a_document_number_and_removing_one() {
+        for lang in [Lang::Id, Lang::En] {
+            let (_dir, mut app) = assessed(lang);
+            app.update(Action::Evidence);
+            type_text(&mut app, "~/bukti/sk");
+            app.app.modal =
+                match std::mem::replace(&mut app.app.modal, crate::tui::app::Modal::None) {
+                    m @ crate::tui::app::Modal::Evidence { .. } => m,
+                    other => panic!("{other:?}"),
+                };
+            let effects = app.app.update(Outcome::PathsCompleted {
+                typed: "~/bukti/sk".into(),
+                purpose: PathFor::Evidence,
+                paths: vec![
+                    "~/bukti/sk-2024.pdf".into(),
+                    "~/bukti/sk-2025.pdf".into(),
+                    "~/bukti/skan/".into(),
+                ],
+            });
+            app.run(effects);
+            snap("evidence_choices", lang, &app.app);
+            app.update(key(KeyCode::Esc));
+            app.update(Action::Evidence);
+            type_text(&mut app, "SK 7/2025");
+            app.update(key(KeyCode::Enter));
+            snap("evidence_document", lang, &app.app);
+            app.update(key(KeyCode::Esc));
+            app.update(key(KeyCode::Esc));
+            app.update(key(KeyCode::Char('E')));
+            app.update(key(KeyCode::Enter));
+            snap("evidence_remove", lang, &app.app);
+        }
+    }
 }
