@@ -124,9 +124,11 @@ pub fn db_path(given: Option<PathBuf>) -> Result<PathBuf> {
     }
 }
 
-/// Opens an existing database.
+/// Opens an existing database to read it: everything the command reads is of one
+/// moment (`Store::open_reader`), whatever `patuh record` or a workstation commits
+/// meanwhile. A command that changes the file uses [`open_to_change`].
 pub fn open(path: &Path) -> Result<Store> {
-    Ok(Store::open(path)?)
+    Ok(Store::open_reader(path)?)
 }
 
 /// Opens an existing database to change it: refused while a workstation has it open

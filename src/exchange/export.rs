@@ -103,6 +103,9 @@ fn export_payload(
     identity: &Identity,
     codes: &[String],
 ) -> Result<(Vec<u8>, ExportSummary)> {
+    // The data and the audit log of one moment: a change committed between reading
+    // them would make a file whose log does not account for its observations.
+    let _snapshot = store.read_snapshot()?;
     let (payload, exported) = collect(store, identity, codes)?;
     let products: Vec<&ProductEntry> = payload
         .agencies
@@ -159,6 +162,7 @@ pub(crate) fn score_entry(s: &Summary, instrument: &Instrument) -> ScoreEntry {
 
 /// Collects the payload of an export from a workstation database.
 pub fn build_payload(store: &Store, identity: &Identity, codes: &[String]) -> Result<Payload> {
+    let _snapshot = store.read_snapshot()?;
     let (mut payload, exported) = collect(store, identity, codes)?;
     audit_entries(store, &exported, |entry| {
         payload.audit.push(entry);

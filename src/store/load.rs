@@ -13,6 +13,8 @@ impl Store {
     /// Values come from the products' digests where they are fresh, from the
     /// observations elsewhere: the same dataset either way (tests/digest.rs).
     pub fn load(&self) -> Result<Dataset> {
+        // Every table of one moment, whatever is committed meanwhile.
+        let _snapshot = self.read_snapshot()?;
         let mut l = Loader {
             store: self,
             ds: Dataset::default(),

@@ -142,6 +142,34 @@ pub struct Store {
     /// again needs no catching up (src/store/digest.rs). Only ever skips work whose
     /// absence leaves a digest stale, never wrong.
     caught_up_for: Option<i64>,
+    /// Opened by [`Store::open_reader`]: one read transaction from the open on, ended
+    /// when the store is dropped.
+    reader: bool,
+}
+
+impl Drop for Store {
+    fn drop(&mut self) {
+        if self.reader && !self.conn.is_autocommit() {
+            let _ = self.conn.execute_batch("COMMIT");
+        }
+    }
+}
+
+/// A read transaction: everything read through the store while it lives is of one
+/// moment (SQLite's snapshot in WAL mode), whatever other patuh processes commit
+/// meanwhile; writers are not held up. Ended when dropped. Inside a transaction
+/// already (a reader's store, a change), it adds nothing.
+pub struct ReadSnapshot<'s> {
+    conn: &'s Connection,
+    own: bool,
+}
+
+impl Drop for ReadSnapshot<'_> {
+    fn drop(&mut self) {
+        if self.own && !self.conn.is_autocommit() {
+            let _ = self.conn.execute_batch("COMMIT");
+        }
+    }
 }
 
 impl Store {
@@ -165,6 +193,83 @@ impl Store {
             create(path)?;
         }
         Self::open(path)
+    }
+
+    /// Opens an existing patuh database for a command that only reads (`show`, `score`,
+    /// `check`, `export`, `report`): as [`Store::open`], then everything it reads is of
+    /// one moment: one read transaction, begun before the check of the file's tables and
+    /// held until the store is dropped, so that a `patuh record` or a workstation
+    /// committing meanwhile is either wholly seen or not at all. Writing through it is
+    /// a mistake (SQLite would have to upgrade the snapshot).
+    pub fn open_reader(path: &Path) -> Result<Store> {
+        if !path.exists() {
+            return Err(StoreError::Missing {
+                path: path.to_path_buf(),
+            });
+        }
+        header::check(path)?;
+        let sql = |e| classify(path, e);
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(sql)?;
+        conn.busy_timeout(Duration::from_secs(5)).map_err(sql)?;
+        conn.execute_batch("BEGIN").map_err(sql)?;
+        let version = schema::check_shape(&conn, path)?;
+        if version > SCHEMA_VERSION {
+            return Err(StoreError::Newer {
+                path: path.to_path_buf(),
+                found: version,
+                known: SCHEMA_VERSION,
+            });
+        }
+        let wal: String = conn
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .map_err(sql)?;
+        let mut store = if version == SCHEMA_VERSION && wal.eq_ignore_ascii_case("wal") {
+            // Current and in WAL mode: nothing to set on the file, the snapshot stays.
+            Store::with(conn, path)?
+        } else {
+            // To be upgraded (or set to WAL mode) first, as `open` does; then the
+            // snapshot, with the check of its tables in it.
+            conn.execute_batch("COMMIT").map_err(sql)?;
+            drop(conn);
+            let store = Self::open_checked(path)?;
+            store.conn.execute_batch("BEGIN").map_err(sql)?;
+            let version = schema::check_shape(&store.conn, path)?;
+            if version != SCHEMA_VERSION {
+                return Err(StoreError::Newer {
+                    path: path.to_path_buf(),
+                    found: version,
+                    known: SCHEMA_VERSION,
+                });
+            }
+            store
+        };
+        store.reader = true;
+        Ok(store)
+    }
+
+    /// Begins a read transaction for a reading of several statements (see
+    /// [`ReadSnapshot`]); nothing when one is open already.
+    pub fn read_snapshot(&self) -> Result<ReadSnapshot<'_>> {
+        if !self.conn.is_autocommit() {
+            return Ok(ReadSnapshot {
+                conn: &self.conn,
+                own: false,
+            });
+        }
+        self.conn.execute_batch("BEGIN").map_err(|e| self.sql(e))?;
+        let snapshot = ReadSnapshot {
+            conn: &self.conn,
+            own: true,
+        };
+        // The snapshot is taken at the first read, not at BEGIN: take it now.
+        self.conn
+            .query_row("PRAGMA schema_version", [], |r| r.get::<_, i64>(0))
+            .map_err(|e| self.sql(e))?;
+        Ok(snapshot)
     }
 
     /// Opens an existing, current patuh database for reading only (SQLite refuses any
@@ -209,6 +314,7 @@ impl Store {
             who: String::new(),
             clock: Arc::new(OffsetDateTime::now_utc),
             caught_up_for: None,
+            reader: false,
         };
         store.who = store
             .meta("assessor")?
@@ -301,6 +407,7 @@ impl Store {
     /// the log accounts for every observation, note, evidence reference and
     /// finalization. Each problem is one line naming the row or the record.
     pub fn check(&self) -> Result<Vec<String>> {
+        let _snapshot = self.read_snapshot()?;
         let mut problems = Vec::new();
         let mut stmt = self
             .conn

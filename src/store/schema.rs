@@ -138,10 +138,15 @@ fn expected() -> &'static [Shape] {
 /// own queries) are not looked at. Returns the file's `user_version`.
 pub(super) fn check_shape(conn: &Connection, path: &Path) -> Result<i32> {
     let sql = |e| classify(path, e);
-    // One read transaction: the version and the tables are of one moment.
-    let tx = conn.unchecked_transaction().map_err(sql)?;
-    let version = user_version(&tx).map_err(sql)?;
-    let actual = shape(&tx).map_err(sql)?;
+    // One read transaction: the version and the tables are of one moment (the
+    // caller's, when it has one: a reader's snapshot includes this check).
+    let tx = if conn.is_autocommit() {
+        Some(conn.unchecked_transaction().map_err(sql)?)
+    } else {
+        None
+    };
+    let version = user_version(conn).map_err(sql)?;
+    let actual = shape(conn).map_err(sql)?;
     drop(tx);
     let shapes = expected();
     let Some(claimed) = usize::try_from(version).ok().and_then(|v| shapes.get(v)) else {
