@@ -9,7 +9,7 @@
 
 mod exchange_support;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Output;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -215,4 +215,141 @@ fn readers_during_writes_see_one_consistent_snapshot_and_never_a_damaged_file() 
     }
     // And the file is whole and accounted for afterwards.
     w.ok("reader", &["--db", &dbs, "check"]);
+}
+
+// ---------------------------------------------------------------------------------
+// 3. Derived data: digests recomputed by `check`, never shown or signed
+// ---------------------------------------------------------------------------------
+
+/// Runs SQL on a database file as another SQLite tool would.
+fn sqlite(db: &Path, sql: &str) {
+    let conn = rusqlite::Connection::open(db).expect("open");
+    conn.execute_batch(sql).expect("sql");
+}
+
+/// The id of a product by path, for hand edits.
+fn product_id(db: &Path, path: &str) -> i64 {
+    let conn = rusqlite::Connection::open(db).expect("open");
+    conn.query_row(
+        "SELECT p.id FROM product p JOIN unit u ON u.id = p.unit_id JOIN agency a ON a.id = u.agency_id
+         WHERE a.code || '/' || u.code || '/' || p.code = ?1",
+        [path],
+        |r| r.get(0),
+    )
+    .expect("product")
+}
+
+/// The score of one product in `score --json`.
+fn product_score(w: &World, db: &Path, path: &str) -> serde_json::Value {
+    let mut parts = path.split('/');
+    let (a, u, p) = (
+        parts.next().unwrap(),
+        parts.next().unwrap(),
+        parts.next().unwrap(),
+    );
+    let json = w.score_json(db, Some(a));
+    let unit = json["agencies"][0]["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["code"] == u)
+        .unwrap();
+    unit["products"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["code"] == p)
+        .unwrap()["score"]
+        .clone()
+}
+
+/// `product.digest` set by hand to "every indicator 1" on a product with one value:
+/// `show`, `score` and `report` print what the observations give (5.32), never the
+/// cache (100.00); `check` names the product and the cache; `export` signs what the
+/// observations give and `verify` accepts it. Before: 100.00 everywhere, `check` ok.
+#[test]
+fn a_digest_changed_outside_patuh_is_found_by_check_and_never_shown_or_signed() {
+    let w = World::new();
+    let db = w.workstation("siti", "Siti Rahma", "ASN-001");
+    w.record("siti", &db, "81/DPMPTSP/NIB", "persyaratan", "1");
+    // Another product changed after it: the NIB's digest is rewritten (not stale).
+    w.record("siti", &db, "81/DPMPTSP/SIPI", "persyaratan", "1");
+    w.ok("siti", &["--db", s(&db), "check"]);
+    let truth = product_score(&w, &db, "81/DPMPTSP/NIB");
+    assert_eq!(truth.to_string(), "5.32");
+    let id = product_id(&db, "81/DPMPTSP/NIB");
+    sqlite(
+        &db,
+        &format!(
+            "UPDATE product SET digest = X'{}' WHERE id = {id}",
+            "03".repeat(36)
+        ),
+    );
+    assert_eq!(product_score(&w, &db, "81/DPMPTSP/NIB"), truth, "score");
+    let show = w.ok("reader", &["--db", s(&db), "show", "81/DPMPTSP/NIB"]);
+    assert!(show.contains("score 5.32"), "{show}");
+    let md = w.path("report.md");
+    w.ok(
+        "reader",
+        &["--db", s(&db), "report", "--format", "md", "--out", s(&md)],
+    );
+    let report = std::fs::read_to_string(&md).unwrap();
+    assert!(
+        report.contains("| 5.32 |") && !report.contains("| 100.00 |"),
+        "{report}"
+    );
+    let out = run(&w, "siti", &["--db", s(&db), "check"]);
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{all}");
+    assert!(
+        all.contains("81/DPMPTSP/NIB") && all.contains("product.digest"),
+        "{all}"
+    );
+    let file = w.export("siti", &db, "siti.patuh", &["81"]);
+    let verified = w.ok("central", &["verify", s(&file)]);
+    assert!(verified.contains("OK"), "{verified}");
+    let central = w.path("central.db");
+    w.ok(
+        "central",
+        &["central", "merge", "--db", s(&central), s(&file)],
+    );
+    assert_eq!(product_score(&w, &central, "81/DPMPTSP/NIB"), truth);
+}
+
+// ---------------------------------------------------------------------------------
+// 8. Instruments: bodies checked against their hashes
+// ---------------------------------------------------------------------------------
+
+/// The stored body of kepatuhan-2021 v1 with its bands moved (green from 5 points),
+/// its recorded sha256 kept: `check` names the instrument and the hash.
+#[test]
+fn check_finds_an_instrument_body_changed_inside_a_workstation_file() {
+    let w = World::new();
+    let db = w.workstation("siti", "Siti Rahma", "ASN-001");
+    w.record("siti", &db, "81/DPMPTSP/NIB", "persyaratan", "1");
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let body: String = conn
+        .query_row(
+            "SELECT body FROM instrument WHERE code = 'kepatuhan-2021' AND version = '1'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let mut v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    v["bands"][1]["min"] = 1.into();
+    v["bands"][2]["min"] = 5.into();
+    conn.execute(
+        "UPDATE instrument SET body = ?1 WHERE code = 'kepatuhan-2021' AND version = '1'",
+        [v.to_string()],
+    )
+    .unwrap();
+    drop(conn);
+    let out = run(&w, "siti", &["--db", s(&db), "check"]);
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{all}");
+    assert!(
+        all.contains("instrument kepatuhan-2021 version 1")
+            && all.contains("not to its recorded sha256"),
+        "{all}"
+    );
 }

@@ -303,9 +303,10 @@ pub fn check(db: &Path) -> Result<()> {
             println!("{}: {p}", db.display());
         }
         Err(anyhow!(
-            "{}: {} problem(s) found",
+            "{}: {} problem(s) found (listed above); the first: {}",
             db.display(),
-            problems.len()
+            problems.len(),
+            problems[0]
         ))
     }
 }

@@ -183,7 +183,8 @@ fn collect(
             "{db} is a central database; exports are made on the assessors' workstations"
         )));
     }
-    let ds = store.load()?;
+    // From the observations: a digest (a cache) changed outside patuh is never signed.
+    let ds = store.load_from_observations()?;
     if ds.agencies.is_empty() {
         return Err(ExchangeError::Invalid(format!(
             "{db} has no agencies to export; import an assignment first"

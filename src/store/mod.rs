@@ -16,6 +16,7 @@ pub mod audit;
 mod bulk;
 mod catalog;
 mod central;
+mod derived;
 pub(crate) mod digest;
 mod evidence;
 mod header;
@@ -418,12 +419,16 @@ impl Store {
             .and_then(|rows| rows.collect())
             .map_err(|e| self.sql(e))?;
         problems.extend(rows.into_iter().filter(|r| r != "ok"));
+        let (instruments, bad) = derived::instruments(self)?;
+        problems.extend(bad);
+        let products = derived::product_instruments(self, &instruments)?;
+        problems.extend(derived::observations(self, &products)?);
         match verify_chain(&self.conn).map_err(|e| self.sql(e))? {
             Err(b) => problems.push(b.to_string()),
             // A central database holds merged results, logged in the signed files it
             // keeps, not in an audit log of its own.
             Ok(_) if self.meta(ROLE_KEY)?.as_deref() != Some(ROLE_CENTRAL) => {
-                problems.extend(accounts::check(self)?);
+                problems.extend(accounts::check(self, &products)?);
             }
             Ok(_) => {}
         }
