@@ -4,21 +4,17 @@
 //! edited with another SQLite tool, or the last audit row deleted, passes the hash
 //! chain but not this.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::sync::Arc;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::audit::{Replay, Replayed, rows};
+use super::derived::ProductInstruments;
 use super::{Result, Store};
-use crate::domain::Instrument;
 use crate::domain::text::sanitize;
 
 /// The problems found, one line each (empty when the log accounts for everything).
 /// `products`: each product's instrument (those whose body is good), against whose
 /// indicators and scales every value row is checked.
-pub(super) fn check(
-    store: &Store,
-    products: &HashMap<String, (i64, Arc<Instrument>)>,
-) -> Result<Vec<String>> {
+pub(super) fn check(store: &Store, products: &ProductInstruments) -> Result<Vec<String>> {
     let replay = match replay(store, products)? {
         Ok(replay) => replay,
         Err(broken) => return Ok(vec![broken]),
@@ -30,7 +26,7 @@ pub(super) fn check(
 /// before it (or gives a value off its indicator's scale).
 fn replay(
     store: &Store,
-    products: &HashMap<String, (i64, Arc<Instrument>)>,
+    products: &ProductInstruments,
 ) -> Result<std::result::Result<Replay, String>> {
     let mut replay = Replay::new();
     for (row, _) in rows(&store.conn).map_err(|e| store.sql(e))? {

@@ -13,9 +13,15 @@ use super::{Result, Store};
 use crate::domain::text::sanitize;
 use crate::domain::{Instrument, Value};
 
+/// Instruments by database id.
+pub(super) type Instruments = HashMap<i64, Arc<Instrument>>;
+
+/// Each product's database id and instrument, by path.
+pub(super) type ProductInstruments = HashMap<String, (i64, Arc<Instrument>)>;
+
 /// The instruments whose bodies are what their hashes say, by database id, and a line
 /// for each one that is not.
-pub(super) fn instruments(store: &Store) -> Result<(HashMap<i64, Arc<Instrument>>, Vec<String>)> {
+pub(super) fn instruments(store: &Store) -> Result<(Instruments, Vec<String>)> {
     let sql = |e| store.sql(e);
     let mut stmt = store
         .conn
@@ -60,8 +66,8 @@ pub(super) fn instruments(store: &Store) -> Result<(HashMap<i64, Arc<Instrument>
 /// Each product's path, database id and instrument (one whose body is good).
 pub(super) fn product_instruments(
     store: &Store,
-    instruments: &HashMap<i64, Arc<Instrument>>,
-) -> Result<HashMap<String, (i64, Arc<Instrument>)>> {
+    instruments: &Instruments,
+) -> Result<ProductInstruments> {
     let sql = |e| store.sql(e);
     let mut stmt = store
         .conn
@@ -97,10 +103,7 @@ pub(super) fn on_scale(text: &str, max: u32) -> bool {
 
 /// Observations off their indicator's scale or of an indicator the product's
 /// instrument does not have, and digests that disagree with the observations.
-pub(super) fn observations(
-    store: &Store,
-    products: &HashMap<String, (i64, Arc<Instrument>)>,
-) -> Result<Vec<String>> {
+pub(super) fn observations(store: &Store, products: &ProductInstruments) -> Result<Vec<String>> {
     let sql = |e| store.sql(e);
     let by_id: HashMap<i64, (&String, &Arc<Instrument>)> = products
         .iter()
@@ -200,7 +203,7 @@ pub(super) fn audit_row(
     indicator: Option<&str>,
     action: &str,
     values: [Option<&str>; 2],
-    products: &HashMap<String, (i64, Arc<Instrument>)>,
+    products: &ProductInstruments,
 ) -> Option<String> {
     if !matches!(action, "value" | "note" | "evidence") {
         return None;
