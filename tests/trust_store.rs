@@ -353,3 +353,471 @@ fn check_finds_an_instrument_body_changed_inside_a_workstation_file() {
         "{all}"
     );
 }
+
+// ---------------------------------------------------------------------------------
+// 4. What a file is: not a writable claim; a central database's merges checked
+// ---------------------------------------------------------------------------------
+
+/// `patuh check` on a file: (exit code, stdout and stderr).
+fn check(w: &World, db: &Path) -> (Option<i32>, String) {
+    let out = run(w, "reader", &["--db", s(db), "check"]);
+    (out.status.code(), text(&out))
+}
+
+/// A note edited with sqlite3 on a workstation is found by the replay; with
+/// `INSERT INTO meta VALUES('role','central')` too (before: the row switched the
+/// replay off and `check` said ok), and the claim itself is named. A merge into it is
+/// refused as a workstation's whatever its role says.
+#[test]
+fn a_role_row_never_switches_the_replay_off() {
+    let w = World::new();
+    let db = w.workstation("siti", "Siti Rahma", "ASN-001");
+    w.record("siti", &db, "81/DPMPTSP/NIB", "persyaratan", "1");
+    w.record("siti", &db, "81/DPMPTSP/SIPI", "persyaratan", "1");
+    let file = w.export("siti", &db, "siti.patuh", &["81"]);
+    sqlite(
+        &db,
+        &format!(
+            "UPDATE observation SET note = 'diubah' WHERE product_id = {}",
+            product_id(&db, "81/DPMPTSP/NIB")
+        ),
+    );
+    let (code, out) = check(&w, &db);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("does not account for 81/DPMPTSP/NIB"), "{out}");
+    sqlite(&db, "INSERT INTO meta VALUES ('role', 'central')");
+    let (code, out) = check(&w, &db);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(
+        out.contains("does not account for 81/DPMPTSP/NIB")
+            && out.contains("meta.role says central"),
+        "{out}"
+    );
+    let before = std::fs::read(&db).unwrap();
+    let err = w.fails("central", &["central", "merge", "--db", s(&db), s(&file)]);
+    assert!(err.contains("this is a workstation database"), "{err}");
+    assert_eq!(std::fs::read(&db).unwrap(), before);
+}
+
+/// Two assessors' files merged into a central database: `check` says ok, and its
+/// log holds the creation, the shipped instruments and both merges. On copies of it,
+/// each change made with sqlite3 is found and named: an observation edited, a log row
+/// deleted, an assessor's result edited together with the observation chosen from it
+/// (only merging the stored files again shows it), a merged file removed with its log
+/// row, its results and observations, a stored payload edited. Before: `check` skipped a central database's replay
+/// and said ok to each.
+#[test]
+fn a_central_database_audits_its_merges_and_check_merges_them_again() {
+    let w = World::new();
+    let siti = w.workstation("siti", "Siti Rahma", "ASN-001");
+    w.record("siti", &siti, "81/DPMPTSP/NIB", "persyaratan", "1");
+    w.record("siti", &siti, "81/DPMPTSP/NIB", "prosedur", "1");
+    let siti_file = w.export("siti", &siti, "siti.patuh", &["81"]);
+    let budi = w.workstation("budi", "Budi Santoso", "ASN-002");
+    w.record("budi", &budi, "8171/DUKCAPIL/KTP-EL", "maklumat", "1");
+    let budi_file = w.export("budi", &budi, "budi.patuh", &["8171"]);
+    let central = w.path("central.db");
+    w.ok(
+        "central",
+        &[
+            "central",
+            "merge",
+            "--db",
+            s(&central),
+            s(&siti_file),
+            s(&budi_file),
+        ],
+    );
+    let (code, out) = check(&w, &central);
+    assert_eq!(code, Some(0), "{out}");
+    let conn = rusqlite::Connection::open(&central).unwrap();
+    let actions: Vec<String> = conn
+        .prepare("SELECT action FROM central_log ORDER BY seq")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    drop(conn);
+    assert_eq!(actions.first().map(String::as_str), Some("central"));
+    assert_eq!(
+        actions.iter().filter(|a| *a == "merge").count(),
+        2,
+        "{actions:?}"
+    );
+    assert!(actions.iter().any(|a| a == "instrument"), "{actions:?}");
+    let nib = product_id(&central, "81/DPMPTSP/NIB");
+    let cases: [(&str, String, &str); 5] = [
+        (
+            "an observation edited",
+            format!("UPDATE observation SET value = 0 WHERE product_id = {nib} AND indicator = 'persyaratan'"),
+            "81/DPMPTSP/NIB: its observations are not those of its chosen merged result",
+        ),
+        (
+            "a log row deleted",
+            "DELETE FROM central_log WHERE seq = 2".into(),
+            "central log broken at row 3",
+        ),
+        (
+            "a result and its chosen observation edited",
+            format!(
+                "UPDATE assessor_observation SET value = 0 WHERE product_id = {nib} AND indicator = 'persyaratan';
+                 UPDATE observation SET value = 0 WHERE product_id = {nib} AND indicator = 'persyaratan';"
+            ),
+            "which the stored files do not give",
+        ),
+        (
+            "a merged file removed with its log row",
+            format!(
+                "DELETE FROM central_log WHERE action = 'merge' AND detail = 'ASN-001';
+                 DELETE FROM assessor_observation WHERE assessor_id = 'ASN-001';
+                 DELETE FROM assessor_result WHERE assessor_id = 'ASN-001';
+                 DELETE FROM observation WHERE product_id = {nib};
+                 DELETE FROM import_file WHERE assessor_id = 'ASN-001';"
+            ),
+            "central log broken",
+        ),
+        (
+            "a stored payload edited",
+            "UPDATE import_file SET payload = CAST(replace(CAST(payload AS TEXT), 'Siti Rahma', 'Siti Rahmi') AS BLOB)
+             WHERE assessor_id = 'ASN-001'"
+                .into(),
+            "its stored payload hashes to",
+        ),
+    ];
+    for (n, (what, sql, needle)) in cases.iter().enumerate() {
+        let copy = w.path(&format!("central-{n}.db"));
+        std::fs::copy(&central, &copy).unwrap();
+        sqlite(&copy, sql);
+        let (code, out) = check(&w, &copy);
+        assert_eq!(code, Some(1), "{what}: {out}");
+        assert!(out.contains(needle), "{what}: {needle:?} not in {out}");
+    }
+}
+
+// ---------------------------------------------------------------------------------
+// 7. A wrong clock: exports ordered by their audit chains, the far future refused
+// ---------------------------------------------------------------------------------
+
+/// Siti's file signed again with another `exported_at` (her own key, as a workstation
+/// with that clock would have made it).
+fn redated(w: &World, file: &Path, name: &str, exported_at: &str) -> std::path::PathBuf {
+    use patuh::exchange::bundle;
+    let key = patuh::exchange::keys::Identity::load(&w.keys("siti")).unwrap();
+    let opened = bundle::open(&std::fs::read(file).unwrap()).unwrap();
+    let mut p = bundle::parse_payload(&opened.payload).unwrap();
+    p.exported_at = exported_at.into();
+    let bytes = patuh::exchange::export::payload_bytes(&p).unwrap();
+    let out = w.path(name);
+    std::fs::write(&out, bundle::seal(&bytes, &key)).unwrap();
+    out
+}
+
+/// An export dated 2099 (a laptop's clock set wrong) is refused with the clock named,
+/// nothing merged; one dated 20 hours ahead (a time zone set wrong) is merged, and the
+/// assessor's next genuine export, dated before it but with a longer audit chain,
+/// supersedes it (before: "replayed or out-of-date export", forever); the old one
+/// merged again after it is refused as out of date.
+#[test]
+fn exports_are_ordered_by_their_audit_chains_and_the_far_future_is_refused() {
+    let w = World::new();
+    let ws = w.workstation("siti", "Siti Rahma", "ASN-001");
+    w.record("siti", &ws, "81/DPMPTSP/NIB", "persyaratan", "1");
+    let first = w.export("siti", &ws, "first.patuh", &["81"]);
+    let central = w.path("central.db");
+    let far = redated(&w, &first, "far.patuh", "2099-01-01T00:00:00Z");
+    let err = w.fails(
+        "central",
+        &["central", "merge", "--db", s(&central), s(&far)],
+    );
+    assert!(
+        err.contains("is more than a day after the clock of this computer")
+            && err.contains("2099-01-01T00:00:00Z")
+            && err.contains("far.patuh"),
+        "{err}"
+    );
+    let ahead = time::OffsetDateTime::now_utc() + time::Duration::hours(20);
+    let ahead = ahead
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap();
+    let early = redated(&w, &first, "ahead.patuh", &ahead);
+    w.ok(
+        "central",
+        &["central", "merge", "--db", s(&central), s(&early)],
+    );
+    w.record("siti", &ws, "81/DPMPTSP/NIB", "persyaratan", "0");
+    w.record("siti", &ws, "81/DPMPTSP/NIB", "prosedur", "1");
+    let later = w.export("siti", &ws, "later.patuh", &["81"]);
+    let out = w.ok(
+        "central",
+        &["central", "merge", "--db", s(&central), s(&later)],
+    );
+    assert!(out.contains("1 superseded"), "{out}");
+    assert_eq!(
+        w.score_json(&central, Some("81")),
+        w.score_json(&ws, Some("81")),
+        "the later export's results are the central ones"
+    );
+    let err = w.fails(
+        "central",
+        &["central", "merge", "--db", s(&central), s(&first)],
+    );
+    assert!(err.contains("replayed or out-of-date export"), "{err}");
+    let (code, out) = check(&w, &central);
+    assert_eq!(code, Some(0), "{out}");
+}
+
+// ---------------------------------------------------------------------------------
+// 8. Instruments: the central database trusts only the ones it imported
+// ---------------------------------------------------------------------------------
+
+/// The shipped kepatuhan-2021 with its bands moved (green from 5 points) and, when
+/// `id` is given, another id: an instrument of another hash.
+fn altered_2021(id: Option<&str>) -> String {
+    let mut v: serde_json::Value =
+        serde_json::from_str(include_str!("../fixtures/instruments/kepatuhan-2021.json")).unwrap();
+    v["bands"][1]["min"] = 1.into();
+    v["bands"][2]["min"] = 5.into();
+    if let Some(id) = id {
+        v["id"] = id.into();
+    }
+    v.to_string()
+}
+
+/// A workstation made through the library with `instrument` (imported before the
+/// shipped ones) and the demo assignment (its instrument id changed to `id`), one
+/// value recorded, exported with the key of `siti`.
+fn workstation_with(w: &World, name: &str, instrument: &str, id: &str) -> std::path::PathBuf {
+    use patuh::domain::Instrument;
+    use patuh::domain::assignment::Assignment;
+    let db = w.path(&format!("{name}.db"));
+    let mut store = patuh::store::Store::open_or_create(&db).unwrap();
+    store.set_assessor("Siti Rahma").unwrap();
+    let i = Instrument::parse(instrument).unwrap();
+    store.import_instrument(&i).unwrap();
+    let demo = include_str!("../fixtures/demo/maluku.json")
+        .replace("\"kepatuhan-2021\"", &format!("{id:?}"));
+    store
+        .import_assignment(&Assignment::parse(&demo).unwrap(), "maluku.json")
+        .unwrap();
+    put(
+        &mut store,
+        "81/DPMPTSP/NIB",
+        "persyaratan",
+        patuh::domain::Value::Level(1),
+        None,
+    );
+    drop(store);
+    if !w.keys("siti").exists() {
+        w.ok(
+            "siti",
+            &["keys", "init", "--name", "Siti Rahma", "--id", "ASN-001"],
+        );
+    }
+    w.export("siti", &db, &format!("{name}.patuh"), &["81"])
+}
+
+/// kepatuhan-2021 version 1 altered on a workstation (a new hash; "5.32 hijau"): its
+/// export verifies (it is consistent) but a new central database refuses it, naming
+/// the instrument (before: the first file's instrument was taken). An instrument the
+/// central office never imported is refused with the command that imports it; once
+/// imported (`patuh instrument import` on the central database), the file merges.
+#[test]
+fn a_central_database_trusts_only_the_instruments_it_imported() {
+    let w = World::new();
+    let altered = workstation_with(&w, "altered", &altered_2021(None), "kepatuhan-2021");
+    let shown = w.ok(
+        "reader",
+        &["--db", s(&w.path("altered.db")), "show", "81/DPMPTSP/NIB"],
+    );
+    assert!(shown.contains("5.32 hijau"), "{shown}");
+    w.ok("central", &["verify", s(&altered)]);
+    let central = w.path("central.db");
+    let err = w.fails(
+        "central",
+        &["central", "merge", "--db", s(&central), s(&altered)],
+    );
+    assert!(
+        err.contains("instrument kepatuhan-2021 version 1 is in") && err.contains("other content"),
+        "{err}"
+    );
+    let new = workstation_with(
+        &w,
+        "new",
+        &altered_2021(Some("kepatuhan-uji")),
+        "kepatuhan-uji",
+    );
+    let err = w.fails(
+        "central",
+        &["central", "merge", "--db", s(&central), s(&new)],
+    );
+    assert!(
+        err.contains("instrument kepatuhan-uji version 1")
+            && err.contains("has not imported it")
+            && err.contains("instrument import FILE"),
+        "{err}"
+    );
+    let file = w.path("kepatuhan-uji.json");
+    std::fs::write(&file, altered_2021(Some("kepatuhan-uji"))).unwrap();
+    w.ok(
+        "central",
+        &["--db", s(&central), "instrument", "import", s(&file)],
+    );
+    w.ok(
+        "central",
+        &["central", "merge", "--db", s(&central), s(&new)],
+    );
+    let (code, out) = check(&w, &central);
+    assert_eq!(code, Some(0), "{out}");
+}
+
+// ---------------------------------------------------------------------------------
+// 9. Who assesses what: the central assignment
+// ---------------------------------------------------------------------------------
+
+/// The demo assignment with agency 81 renamed and of another kind, or with a new
+/// product in it.
+fn demo_changed(how: &str) -> String {
+    let demo = include_str!("../fixtures/demo/maluku.json");
+    let mut v: serde_json::Value = serde_json::from_str(demo).unwrap();
+    let a = v["agencies"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|a| a["code"] == "81")
+        .unwrap();
+    match how {
+        "rename" => {
+            a["name"] = "Pemerintah Kota Palsu".into();
+            a["kind"] = "pemkot".into();
+        }
+        _ => a["units"][0]["products"]
+            .as_array_mut()
+            .unwrap()
+            .push(serde_json::json!({"code": "BARU", "name": "Produk Baru"})),
+    }
+    v.to_string()
+}
+
+/// The central office assigns agency 81 to Siti and 8171 to Budi and imports the
+/// catalog (the demo assignment) into the central database. Then: Siti's results in
+/// 81 merge; Budi's file with results in 81 is refused naming the agency and the
+/// assessor; Budi's export of every agency with results only in 8171 merges (the
+/// agencies he did not touch are left out); Siti's workstation renaming 81 and
+/// changing its kind is refused, and so is her new product; the central database is
+/// unchanged by each refusal and `check` passes. Without a central assignment, the
+/// renaming file merges and renames, as before.
+#[test]
+fn the_central_assignment_keeps_each_assessor_to_their_agencies_and_the_catalog() {
+    let w = World::new();
+    let siti = w.workstation("siti", "Siti Rahma", "ASN-001");
+    let budi = w.workstation("budi", "Budi Santoso", "ASN-002");
+    let central = w.path("central.db");
+    let rules = w.path("central-assignment.json");
+    std::fs::write(
+        &rules,
+        r#"{"format": "patuh-central-assignment", "format_version": 1, "assessors": [
+             {"id": "ASN-001", "name": "Siti Rahma", "agencies": ["81"]},
+             {"id": "ASN-002", "name": "Budi Santoso", "agencies": ["8171"]}]}"#,
+    )
+    .unwrap();
+    let out = w.ok(
+        "central",
+        &["--db", s(&central), "central", "assign", s(&rules)],
+    );
+    assert!(
+        out.contains("2 assessors") && out.contains("not in the catalog yet"),
+        "{out}"
+    );
+    let demo = w.path("maluku.json");
+    std::fs::write(&demo, include_str!("../fixtures/demo/maluku.json")).unwrap();
+    w.ok(
+        "central",
+        &["--db", s(&central), "assignment", "import", s(&demo)],
+    );
+
+    w.record("siti", &siti, "81/DPMPTSP/NIB", "persyaratan", "1");
+    let siti_file = w.export("siti", &siti, "siti.patuh", &[]);
+    w.ok(
+        "central",
+        &["central", "merge", "--db", s(&central), s(&siti_file)],
+    );
+
+    w.record("budi", &budi, "81/DPMPTSP/SIPI", "persyaratan", "1");
+    let budi_81 = w.export("budi", &budi, "budi-81.patuh", &[]);
+    let before = std::fs::read(&central).unwrap();
+    let err = w.fails(
+        "central",
+        &["central", "merge", "--db", s(&central), s(&budi_81)],
+    );
+    assert!(
+        err.contains("agency 81 is not assigned to assessor ASN-002")
+            && err.contains("central assign"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read(&central).unwrap(), before);
+    // Budi's results only in 8171 (a fresh workstation of his): merged.
+    let budi_ws = w.path("budi-b.db");
+    w.ok(
+        "budi",
+        &[
+            "--db",
+            s(&budi_ws),
+            "init",
+            "--demo",
+            "--assessor",
+            "Budi Santoso",
+        ],
+    );
+    w.record("budi", &budi_ws, "8171/DUKCAPIL/KTP-EL", "maklumat", "1");
+    let budi_8171 = w.export("budi", &budi_ws, "budi-8171.patuh", &[]);
+    let out = w.ok(
+        "central",
+        &["central", "merge", "--db", s(&central), s(&budi_8171)],
+    );
+    assert!(
+        out.contains("merged") && out.contains("1 new results"),
+        "{out}"
+    );
+
+    for (how, needle) in [
+        (
+            "rename",
+            "agency 81 is \"Pemerintah Kota Palsu\" in this file",
+        ),
+        ("product", "product 81/DPMPTSP/BARU is not in the catalog"),
+    ] {
+        let ws = w.path(&format!("siti-{how}.db"));
+        std::fs::copy(&siti, &ws).unwrap();
+        let file = w.path(&format!("demo-{how}.json"));
+        std::fs::write(&file, demo_changed(how)).unwrap();
+        w.ok("siti", &["--db", s(&ws), "assignment", "import", s(&file)]);
+        w.record("siti", &ws, "81/DPMPTSP/NIB", "prosedur", "1");
+        let export = w.export("siti", &ws, &format!("siti-{how}.patuh"), &["81"]);
+        let before = std::fs::read(&central).unwrap();
+        let err = w.fails(
+            "central",
+            &["central", "merge", "--db", s(&central), s(&export)],
+        );
+        assert!(
+            err.contains(needle) && err.contains("assignment import"),
+            "{how}: {err}"
+        );
+        assert_eq!(std::fs::read(&central).unwrap(), before, "{how}");
+        if how == "rename" {
+            // Without a central assignment, as before: merged, renamed.
+            let open = w.path("open-central.db");
+            w.ok(
+                "central",
+                &["central", "merge", "--db", s(&open), s(&export)],
+            );
+            let json = w.score_json(&open, Some("81"));
+            assert_eq!(json["agencies"][0]["name"], "Pemerintah Kota Palsu");
+            assert_eq!(json["agencies"][0]["kind"], "pemkot");
+        }
+    }
+    let json = w.score_json(&central, Some("81"));
+    assert_eq!(json["agencies"][0]["name"], "Pemerintah Provinsi Maluku");
+    let (code, out) = check(&w, &central);
+    assert_eq!(code, Some(0), "{out}");
+}

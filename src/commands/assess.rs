@@ -291,7 +291,9 @@ pub fn score(db: &Path, agency: Option<&str>, as_json: bool, lang: Lang) -> Resu
 
 pub fn check(db: &Path) -> Result<()> {
     let store = open(db)?;
-    let problems = store.check()?;
+    let mut problems = store.check()?;
+    // A central database's merged files, verified and merged again.
+    problems.extend(crate::exchange::merge::check_central(&store)?);
     if problems.is_empty() {
         println!(
             "{}: ok (integrity check passed, audit chain intact, every change accounted for)",

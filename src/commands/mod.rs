@@ -81,6 +81,9 @@ pub fn run(cli: Cli, workstation: Option<Workstation>) -> Result<()> {
             identity,
             files,
         })) => exchange::merge(cli.db, trusted, identity, &files),
+        Some(Command::Central(CentralCmd::Assign { file })) => {
+            exchange::central_assign(cli.db, &file)
+        }
         Some(Command::Report(args)) => exchange::report(&db_path(cli.db)?, &args, lang),
         Some(Command::Gen {
             scale,

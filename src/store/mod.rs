@@ -16,6 +16,7 @@ pub mod audit;
 mod bulk;
 mod catalog;
 mod central;
+pub mod central_log;
 mod derived;
 pub(crate) mod digest;
 mod evidence;
@@ -403,10 +404,17 @@ impl Store {
         classify(&self.path, e)
     }
 
-    /// Full check: SQLite's integrity_check, the audit hash chain, and (on a
-    /// workstation's database) that every row follows from the ones before and that
-    /// the log accounts for every observation, note, evidence reference and
-    /// finalization. Each problem is one line naming the row or the record.
+    /// Full check: SQLite's integrity_check; each instrument's body against its hash;
+    /// every value on its scale and every digest equal to the observations; the audit
+    /// hash chain; and what the file holds accounted for. A workstation's audit log
+    /// must account for every observation, note, evidence reference and finalization
+    /// (each row following from the ones before); a central database's own log must
+    /// account for every merged file and instrument, and every product must hold its
+    /// chosen merged result. Which of these apply follows from what the file holds,
+    /// never from its `meta.role` (one row anyone can write): the replay runs on every
+    /// file with an audit row or without merged files. That the merged results follow
+    /// from the stored files is checked by `crate::exchange::merge::check_central`
+    /// (it reads the payloads). Each problem is one line naming the row or the record.
     pub fn check(&self) -> Result<Vec<String>> {
         let _snapshot = self.read_snapshot()?;
         let mut problems = Vec::new();
@@ -423,17 +431,67 @@ impl Store {
         problems.extend(bad);
         let products = derived::product_instruments(self, &instruments)?;
         problems.extend(derived::observations(self, &products)?);
+        let holds = self.holds()?;
         match verify_chain(&self.conn).map_err(|e| self.sql(e))? {
             Err(b) => problems.push(b.to_string()),
-            // A central database holds merged results, logged in the signed files it
-            // keeps, not in an audit log of its own.
-            Ok(_) if self.meta(ROLE_KEY)?.as_deref() != Some(ROLE_CENTRAL) => {
+            Ok(_) if holds.audit || !holds.merged => {
                 problems.extend(accounts::check(self, &products)?);
             }
             Ok(_) => {}
         }
+        if holds.merged || holds.central_log {
+            problems.extend(central_log::check(&self.conn).map_err(|e| self.sql(e))?);
+            problems.extend(central::check_chosen(self)?);
+        }
+        let central_role = self.meta(ROLE_KEY)?.as_deref() == Some(ROLE_CENTRAL);
+        if holds.audit && (central_role || holds.merged || holds.central_log) {
+            problems.push(format!(
+                "{}: it holds an assessor's audit log, so it is a workstation's database, but {}: \
+                 changed outside patuh (its audit log was checked as any workstation's)",
+                self.path.display(),
+                if holds.merged {
+                    "it also holds merged files"
+                } else if holds.central_log {
+                    "it also holds a central database's log"
+                } else {
+                    "its meta.role says central"
+                }
+            ));
+        }
+        if !holds.audit && (holds.merged || holds.central_log) && !central_role {
+            problems.push(format!(
+                "{}: it holds a central database's merged files or log, but its meta.role is not central: \
+                 changed outside patuh",
+                self.path.display()
+            ));
+        }
         Ok(problems)
     }
+
+    /// What the file holds, which decides what `check` verifies.
+    fn holds(&self) -> Result<Holds> {
+        self.conn
+            .query_row(
+                "SELECT EXISTS (SELECT 1 FROM audit), EXISTS (SELECT 1 FROM import_file),
+                        EXISTS (SELECT 1 FROM central_log)",
+                [],
+                |r| {
+                    Ok(Holds {
+                        audit: r.get(0)?,
+                        merged: r.get(1)?,
+                        central_log: r.get(2)?,
+                    })
+                },
+            )
+            .map_err(|e| self.sql(e))
+    }
+}
+
+/// What a file holds: an assessor's audit rows, merged files, a central log.
+struct Holds {
+    audit: bool,
+    merged: bool,
+    central_log: bool,
 }
 
 /// Pragmas set on every connection.

@@ -11,7 +11,7 @@ use std::sync::LazyLock;
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 use rusqlite_migration::{HookResult, M, Migrations};
 
-use super::{Result, StoreError, classify, digest};
+use super::{Result, StoreError, central_log, classify, digest};
 
 /// The migrations, in order. Append only: a migration is never edited once released
 /// (files in the field were made by it); a change is a new migration at the end.
@@ -29,11 +29,23 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         caught_up(include_str!("../../schema/0003_digest.sql")),
         // 0004: a keystroke's change: the digest trigger fires for values only.
         caught_up(include_str!("../../schema/0004_digest_trigger.sql")),
+        // 0005: the central database's own hash chain of changes, each merged export's
+        // chain length (its order among the assessor's exports), the central
+        // assignment; a central database made before it gets the log rows its history
+        // would have written.
+        M::up_with_hook(
+            include_str!("../../schema/0005_central_log.sql"),
+            |tx: &Transaction<'_>| -> HookResult {
+                central_log::backfill(tx)?;
+                digest::refresh_stale(tx)?;
+                Ok(())
+            },
+        ),
     ])
 });
 
 /// The schema version this build writes: the number of migrations.
-pub const SCHEMA_VERSION: i32 = 4;
+pub const SCHEMA_VERSION: i32 = 5;
 
 /// A migration (from 0003 on, when products have digests) that ends with every digest
 /// it left stale rewritten from the observations, in the migration's own transaction:
