@@ -821,3 +821,59 @@ fn the_central_assignment_keeps_each_assessor_to_their_agencies_and_the_catalog(
     let (code, out) = check(&w, &central);
     assert_eq!(code, Some(0), "{out}");
 }
+
+/// A central database made before schema 0005 (no log of its own, no chain lengths):
+/// opened by this patuh it gets the log its history would have written (made
+/// central, its instruments, each merged file in order) and each file's chain
+/// length, and `check` passes; the next merges follow the new rules.
+#[test]
+fn a_central_database_made_before_its_log_is_upgraded_with_one() {
+    let w = World::new();
+    let siti = w.workstation("siti", "Siti Rahma", "ASN-001");
+    w.record("siti", &siti, "81/DPMPTSP/NIB", "waktu", "1");
+    let older = w.export("siti", &siti, "older.patuh", &["81"]);
+    w.record("siti", &siti, "81/DPMPTSP/NIB", "persyaratan", "1");
+    let first = w.export("siti", &siti, "first.patuh", &["81"]);
+    w.record("siti", &siti, "81/DPMPTSP/NIB", "prosedur", "1");
+    let second = w.export("siti", &siti, "second.patuh", &["81"]);
+    let central = w.path("central.db");
+    w.ok(
+        "central",
+        &["central", "merge", "--db", s(&central), s(&first)],
+    );
+    // Back to schema 4, as the patuh before this one left it.
+    sqlite(
+        &central,
+        "DROP TABLE central_log; DROP TABLE central_assignment;
+         ALTER TABLE import_file DROP COLUMN chain; ALTER TABLE assessor_result DROP COLUMN chain;
+         PRAGMA user_version = 4;",
+    );
+    let (code, out) = check(&w, &central);
+    assert_eq!(code, Some(0), "{out}");
+    let conn = rusqlite::Connection::open(&central).unwrap();
+    let (rows, chain): (i64, i64) = conn
+        .query_row(
+            "SELECT (SELECT count(*) FROM central_log), (SELECT chain FROM import_file)",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    drop(conn);
+    assert_eq!(chain, 2, "the first export's audit chain is two rows long");
+    assert!(
+        rows >= 3,
+        "made central, instruments, the merge: {rows} rows"
+    );
+    let out = w.ok(
+        "central",
+        &["central", "merge", "--db", s(&central), s(&second)],
+    );
+    assert!(out.contains("1 superseded"), "{out}");
+    let err = w.fails(
+        "central",
+        &["central", "merge", "--db", s(&central), s(&older)],
+    );
+    assert!(err.contains("replayed or out-of-date export"), "{err}");
+    let (code, out) = check(&w, &central);
+    assert_eq!(code, Some(0), "{out}");
+}

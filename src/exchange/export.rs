@@ -178,7 +178,7 @@ fn collect(
     codes: &[String],
 ) -> Result<(Payload, HashSet<String>)> {
     let db = store.path().display().to_string();
-    if store.meta(ROLE_KEY)?.as_deref() == Some(ROLE_CENTRAL) {
+    if store.meta(ROLE_KEY)?.as_deref() == Some(ROLE_CENTRAL) || store.holds_merged_files()? {
         return Err(ExchangeError::Invalid(format!(
             "{db} is a central database; exports are made on the assessors' workstations"
         )));
