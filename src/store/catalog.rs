@@ -48,18 +48,24 @@ impl Store {
         let now = self.now();
         let path = self.path.clone();
         let sql = |e| super::classify(&path, e);
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(sql)?;
-        let existing: Option<String> = tx
-            .query_row(
+        let held = |conn: &rusqlite::Connection| -> rusqlite::Result<Option<String>> {
+            conn.query_row(
                 "SELECT sha256 FROM instrument WHERE code = ?1 AND version = ?2",
                 params![instrument.id, instrument.version],
                 |r| r.get(0),
             )
             .optional()
+        };
+        // Looked at without a write lock first: a workstation starting loads the
+        // shipped instruments, which are there already but for a new build's.
+        if held(&self.conn).map_err(sql)?.as_deref() == Some(instrument.sha256.as_str()) {
+            return Ok(InstrumentOutcome::AlreadyThere);
+        }
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .map_err(sql)?;
+        let existing = held(&tx).map_err(sql)?;
         match existing {
             Some(h) if h == instrument.sha256 => Ok(InstrumentOutcome::AlreadyThere),
             Some(h) => Err(StoreError::Refused(format!(

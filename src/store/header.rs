@@ -7,12 +7,13 @@
 //! checkpoints it (copies its WAL's pages into the file), or after a power cut or a
 //! kill in the middle of one: the file alone is then half updated while its WAL holds
 //! every page, and it is whole. So for such a file only the first 100 bytes are
-//! judged (the magic, the application id, the schema version, the page size: written
-//! with page 1 in one sector, and the same in every version of page 1 patuh writes);
-//! its length and its schema are left to SQLite, read with the WAL inside the
-//! reader's transaction, whose own errors say when a file is really damaged. A file
-//! in rollback mode (made so by another tool) has no WAL: it is still read
-//! without locks (`immutable=1`) to find it truncated or its schema unreadable.
+//! judged (written with page 1, in its first sector), and only for what no version of
+//! them could mean: not SQLite, another application's, a newer schema, an impossible
+//! page size, a length that is not whole pages. Its length against the page count and
+//! its schema are left to SQLite, read with the WAL inside the reader's transaction,
+//! whose own errors say when a file is really damaged. A file in rollback mode (made
+//! so by another tool) has no WAL: it is still read without locks (`immutable=1`) to
+//! find it truncated or its schema unreadable.
 
 use std::fs::File;
 use std::io::Read;
