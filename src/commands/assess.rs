@@ -293,11 +293,17 @@ pub fn check(db: &Path) -> Result<()> {
     let store = open(db)?;
     let mut problems = store.check()?;
     // A central database's merged files, verified and merged again.
+    let central = store.holds_merged_files()?;
     problems.extend(crate::exchange::merge::check_central(&store)?);
     if problems.is_empty() {
         println!(
-            "{}: ok (integrity check passed, audit chain intact, every change accounted for)",
-            db.display()
+            "{}: ok (integrity check passed, {})",
+            db.display(),
+            if central {
+                "central log intact, every merged file verified and merged again to the same results"
+            } else {
+                "audit chain intact, every change accounted for"
+            }
         );
         Ok(())
     } else {

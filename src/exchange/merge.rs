@@ -696,15 +696,13 @@ pub fn check_central(store: &Store) -> Result<Vec<String>> {
         let given_set: std::collections::BTreeSet<&String> = given.iter().collect();
         for line in held_set.difference(&given_set).take(10) {
             problems.push(format!(
-                "{}: the merged results hold {} which the stored files do not give: changed outside patuh",
-                store.path().display(),
+                "the merged results hold {} which the stored files do not give: changed outside patuh",
                 sanitize(line)
             ));
         }
         for line in given_set.difference(&held_set).take(10) {
             problems.push(format!(
-                "{}: the stored files give {} which the merged results do not hold: changed outside patuh",
-                store.path().display(),
+                "the stored files give {} which the merged results do not hold: changed outside patuh",
                 sanitize(line)
             ));
         }
