@@ -62,6 +62,31 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Finalize a product: read-only from now on until reopened (audited).
+    Finalize {
+        /// AGENCY/UNIT/PRODUCT by codes.
+        path: String,
+    },
+    /// Reopen a finalized product so it can be changed again; the reason is audited.
+    Reopen {
+        /// AGENCY/UNIT/PRODUCT by codes.
+        path: String,
+        /// Why it is reopened (kept in the audit log, shown by `patuh log`).
+        #[arg(long, value_name = "TEXT")]
+        reason: String,
+    },
+    /// The history of a product or one of its indicators from the audit log: who
+    /// changed what and when, old -> new, the reasons given; and whether the log's
+    /// hash chain is intact.
+    Log {
+        /// AGENCY/UNIT/PRODUCT by codes.
+        path: String,
+        /// Only this indicator (and the product's finalize and reopen events).
+        indicator: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Check the database: SQLite integrity and the audit hash chain.
     Check,
     /// The assessor's signing key, and the central office's encryption key.
@@ -74,8 +99,33 @@ pub enum Command {
     /// Central office: consolidate export files into a central database.
     #[command(subcommand)]
     Central(CentralCmd),
-    /// Write the report (ranking, zones, scores, what to fix) as xlsx, csv or md.
+    /// Write the report (ranking, zones, score distribution, scores, what to fix, what
+    /// was not assessed) as xlsx (with charts and a metadata sheet), csv or md.
     Report(ReportArgs),
+    /// Print the shell completion script for bash, zsh, fish or powershell.
+    #[command(after_help = "Install, e.g.:\n  \
+        bash: patuh completions bash > ~/.local/share/bash-completion/completions/patuh\n  \
+        zsh:  patuh completions zsh > ~/.zfunc/_patuh   (with fpath+=~/.zfunc before compinit)\n  \
+        fish: patuh completions fish > ~/.config/fish/completions/patuh.fish")]
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: Shell,
+    },
+    /// Print the manual page (roff), e.g. `patuh man > patuh.1; man ./patuh.1`.
+    Man {
+        /// Write the pages of patuh and of every subcommand (patuh.1, patuh-init.1,
+        /// ...) into this existing folder instead, e.g. ~/.local/share/man/man1.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
+    /// The workstation's settings file (config.toml): where it is and what it sets.
+    Config {
+        /// Print an example config.toml holding every setting with its default,
+        /// commented, to save as the config file and edit.
+        #[arg(long)]
+        example: bool,
+    },
     /// Generate a realistic data set into a new database (for size tests and benchmarks).
     Gen {
         /// How much: a province, the nation, or a tiny smoke-test set.
@@ -176,6 +226,45 @@ pub enum ReportFormat {
     Md,
 }
 
+/// A shell that `patuh completions` writes a script for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Shell {
+    Bash,
+    Zsh,
+    Fish,
+    Powershell,
+}
+
+/// The language of a report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReportLang {
+    /// Bahasa Indonesia.
+    Id,
+    /// English.
+    En,
+}
+
+/// The field separator of csv reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CsvSepArg {
+    #[default]
+    Comma,
+    Semicolon,
+}
+
+impl std::str::FromStr for CsvSepArg {
+    type Err = String;
+    fn from_str(s: &str) -> Result<CsvSepArg, String> {
+        match s {
+            "," | "comma" => Ok(CsvSepArg::Comma),
+            ";" | "semicolon" => Ok(CsvSepArg::Semicolon),
+            other => Err(format!(
+                "{other:?}: use ',' (decimal points) or ';' (decimal commas, for Excel in Indonesian)"
+            )),
+        }
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct ReportArgs {
     #[arg(long, value_enum)]
@@ -183,6 +272,15 @@ pub struct ReportArgs {
     /// The file to write (for csv: names the files, see --format).
     #[arg(long, value_name = "FILE")]
     pub out: PathBuf,
+    /// The report's language (sheet names, headers, labels): id or en. Default: the
+    /// workstation's language (`language` in config.toml, else LANG: `id...` is
+    /// Indonesian, anything else English).
+    #[arg(long, value_enum, value_name = "LANG")]
+    pub lang: Option<ReportLang>,
+    /// csv only: the field separator, ',' (default, decimal points) or ';' (decimal
+    /// commas: what Excel expects under an Indonesian locale). Files are UTF-8 with a BOM.
+    #[arg(long, value_name = "SEP", default_value = ",")]
+    pub csv_sep: CsvSepArg,
 }
 
 #[derive(Debug, Subcommand)]

@@ -164,7 +164,7 @@ fn two_workstations_with_different_assessors_are_merged_and_reported() {
     let nib = w.score_json(c, Some("81"))["agencies"][0]["score"].to_string();
     assert!(
         text.contains(&format!(
-            "| pemprov | 1 | 81 | Pemerintah Provinsi Maluku | {nib} |"
+            "| Province | 1 | 81 | Pemerintah Provinsi Maluku | {nib} |"
         )),
         "{text}"
     );

@@ -1,4 +1,7 @@
-//! `patuh record`, `show`, `score` and `check`: the assessment from the command line.
+//! `patuh record`, `finalize`, `reopen`, `show`, `score` and `check`: the assessment
+//! from the command line. `show` prints the workstation's marks (`tui::ui::value_box`)
+//! and `score` follows the reports' rule for what was not assessed
+//! (`exchange::report::Progress`).
 
 use std::path::Path;
 
@@ -11,6 +14,8 @@ use crate::domain::model::{AgencyIx, Dataset, ProductIx, ScoreBook, Summary};
 use crate::domain::scoring::{Rounded, next_zone, score_product};
 use crate::domain::text::sanitize;
 use crate::domain::{Instrument, Lang, Value};
+use crate::exchange::report::Progress;
+use crate::store::AuditRow;
 
 /// "72.50 kuning (Kepatuhan Sedang)" or "no score (all not applicable)".
 fn describe(s: &Summary, instrument: &Instrument, lang: Lang) -> String {
@@ -38,6 +43,16 @@ fn product_index(ds: &Dataset, path: &str, db: &Path) -> Result<ProductIx> {
 pub fn record(db: &Path, args: &RecordArgs, lang: Lang) -> Result<()> {
     let (mut store, _lock) = open_to_change(db)?;
     let product = store.product_ref(&args.path)?;
+    if let Some(f) = store.finalized(&product)? {
+        return Err(anyhow!(
+            "{} was finalized at {} by {} and is read-only; to change it, reopen it with a reason: \
+             patuh reopen {} --reason TEXT",
+            args.path,
+            sanitize(&f.at),
+            sanitize(&f.by),
+            args.path
+        ));
+    }
     let instrument = store.product_instrument(&product)?;
     let i = instrument.indicator_index(&args.indicator).ok_or_else(|| {
         anyhow!(
@@ -78,6 +93,99 @@ pub fn record(db: &Path, args: &RecordArgs, lang: Lang) -> Result<()> {
     Ok(())
 }
 
+/// `patuh finalize PATH`: the same store operation as the workstation's `f`.
+pub fn finalize(db: &Path, path: &str) -> Result<()> {
+    let (mut store, _lock) = open_to_change(db)?;
+    let product = store.product_ref(path)?;
+    if let Some(f) = store.finalized(&product)? {
+        println!(
+            "{path} is already finalized (at {} by {}); nothing changed",
+            sanitize(&f.at),
+            sanitize(&f.by)
+        );
+        return Ok(());
+    }
+    let instrument = store.product_instrument(&product)?;
+    let (values, _) = store.product_values(&product, &instrument)?;
+    let unanswered = values.iter().filter(|v| !v.is_answered()).count();
+    store.finalize(&product)?;
+    println!("Finalized {path}: read-only until reopened (`patuh reopen {path} --reason TEXT`)");
+    if unanswered > 0 {
+        println!(
+            "  note: {unanswered} of {} indicators are unanswered and count as 0",
+            values.len()
+        );
+    }
+    Ok(())
+}
+
+/// `patuh reopen PATH --reason TEXT`: the same store operation as the workstation's
+/// reopen prompt; the reason goes into the audit log.
+pub fn reopen(db: &Path, path: &str, reason: &str) -> Result<()> {
+    if reason.trim().is_empty() {
+        return Err(anyhow!(
+            "reopening {path} needs a reason: --reason \"what must be corrected\""
+        ));
+    }
+    let (mut store, _lock) = open_to_change(db)?;
+    let product = store.product_ref(path)?;
+    if store.finalized(&product)?.is_none() {
+        println!("{path} is not finalized: it can be changed as it is; nothing changed");
+        return Ok(());
+    }
+    store.reopen(&product, reason)?;
+    println!(
+        "Reopened {path}: it can be changed again; the reason is in the audit log (`patuh log {path}`)"
+    );
+    Ok(())
+}
+
+/// The reopenings of one product, oldest first.
+fn reopenings(store: &crate::store::Store, path: &str) -> Result<Vec<AuditRow>> {
+    Ok(store
+        .audit_history(path, None)?
+        .into_iter()
+        .filter(|r| r.action == "reopen")
+        .collect())
+}
+
+/// The checklist's marks and what they mean.
+fn legend(lang: Lang) -> String {
+    let na = crate::tui::text::ui(lang).na;
+    let mark = |v: Value, max: u32| crate::tui::ui::value_box(v, max, na);
+    let (yes, no, open, not_app, scale, scale_open) = match lang {
+        Lang::Id => (
+            "ada",
+            "tidak ada",
+            "belum dijawab",
+            "tidak berlaku",
+            "nilai pada skala",
+            "skala belum dijawab",
+        ),
+        Lang::En => (
+            "present",
+            "absent",
+            "unanswered",
+            "not applicable",
+            "level on a scale",
+            "scale unanswered",
+        ),
+    };
+    format!(
+        "  {}: {} {yes}  {} {no}  {} {open}  {} {not_app}  {} {scale}  {} {scale_open}",
+        match lang {
+            Lang::Id => "tanda",
+            Lang::En => "marks",
+        },
+        mark(Value::Level(1), 1),
+        mark(Value::Level(0), 1),
+        mark(Value::Unanswered, 1),
+        mark(Value::NotApplicable, 1),
+        mark(Value::Level(2), 3),
+        mark(Value::Unanswered, 3).trim_start(),
+    )
+}
+
 pub fn show(db: &Path, path: &str, as_json: bool, lang: Lang) -> Result<()> {
     let store = open(db)?;
     let ds = store.load()?;
@@ -102,6 +210,10 @@ pub fn show(db: &Path, path: &str, as_json: bool, lang: Lang) -> Result<()> {
                 })
             })
             .collect();
+        let reopens: Vec<_> = reopenings(&store, path)?
+            .iter()
+            .map(|r| json!({"at": r.at, "who": r.who, "reason": r.new}))
+            .collect();
         let out = json!({
             "path": path,
             "name": product.name,
@@ -111,6 +223,8 @@ pub fn show(db: &Path, path: &str, as_json: bool, lang: Lang) -> Result<()> {
             "answered": s.answered,
             "total": s.total,
             "finalized": product.finalized,
+            "progress": Progress::of(&s).code(),
+            "reopened": reopens,
             "indicators": indicators,
         });
         println!("{}", serde_json::to_string_pretty(&out)?);
@@ -134,12 +248,24 @@ pub fn show(db: &Path, path: &str, as_json: bool, lang: Lang) -> Result<()> {
             ""
         }
     );
-    println!(
-        "  score {}  answered {}/{}",
-        describe(&s, instrument, lang),
-        s.answered,
-        s.total
-    );
+    if Progress::of(&s) == Progress::NotAssessed {
+        println!("  not assessed yet: 0/{} answered", s.total);
+    } else {
+        println!(
+            "  score {}  answered {}/{}",
+            describe(&s, instrument, lang),
+            s.answered,
+            s.total
+        );
+    }
+    for r in reopenings(&store, path)? {
+        println!(
+            "  reopened at {} by {}: {}",
+            sanitize(&r.at),
+            sanitize(&r.who),
+            sanitize(r.new.as_deref().unwrap_or(""))
+        );
+    }
     if let Some(nz) = next_zone(instrument, &product.values) {
         let ids: Vec<&str> = nz
             .fulfil
@@ -153,21 +279,18 @@ pub fn show(db: &Path, path: &str, as_json: bool, lang: Lang) -> Result<()> {
             ids.join(", ")
         );
     }
+    println!("{}", legend(lang));
+    let na = crate::tui::text::ui(lang).na;
     for (d, dim) in instrument.dimensions.iter().enumerate() {
-        println!("  [{}] {}", dim.id, sanitize(dim.label.get(lang)));
+        println!("  {} ({})", sanitize(dim.label.get(lang)), dim.id);
         for (i, ind) in instrument.indicators.iter().enumerate() {
             if ind.dimension != d {
                 continue;
             }
-            let v = match product.values[i] {
-                Value::Unanswered => "   ".to_string(),
-                Value::NotApplicable => "N/A".to_string(),
-                Value::Level(l) if ind.max == 1 => if l == 1 { " x " } else { " - " }.to_string(),
-                Value::Level(l) => format!("{l}/{}", ind.max),
-            };
+            let v = crate::tui::ui::value_box(product.values[i], ind.max, na);
             let note = &product.notes[i];
             println!(
-                "    [{v}] {:<28} {}{}",
+                "    {v:>5} {:<28} {}{}",
                 ind.id,
                 sanitize(ind.label.get(lang)),
                 if note.is_empty() {
@@ -222,17 +345,20 @@ pub fn score(db: &Path, agency: Option<&str>, as_json: bool, lang: Lang) -> Resu
                                 json!({"code": ds.products[p].code, "name": ds.products[p].name,
                                        "score": score, "zone": zone,
                                        "answered": s.answered, "total": s.total,
+                                       "progress": Progress::of(&s).code(),
                                        "finalized": ds.products[p].finalized})
                             })
                             .collect();
                         json!({"code": unit.code, "name": unit.name, "score": score, "zone": zone,
-                               "answered": s.answered, "total": s.total, "products": products})
+                               "answered": s.answered, "total": s.total,
+                               "progress": Progress::of(&s).code(), "products": products})
                     })
                     .collect();
                 json!({"code": ag.code, "name": ag.name, "kind": ag.kind.as_str(),
                        "instrument": {"id": instrument.id, "version": instrument.version},
                        "score": score, "zone": zone,
-                       "answered": s.answered, "total": s.total, "units": units})
+                       "answered": s.answered, "total": s.total,
+                       "progress": Progress::of(&s).code(), "units": units})
             })
             .collect();
         println!(
@@ -249,14 +375,17 @@ pub fn score(db: &Path, agency: Option<&str>, as_json: bool, lang: Lang) -> Resu
         return Ok(());
     }
     let line = |indent: usize, code: &str, name: &str, s: &Summary, instrument: &Instrument| {
+        let assessed = Progress::of(s) != Progress::NotAssessed;
         let score = s
             .rounded()
+            .filter(|_| assessed)
             .map(|r: Rounded| r.to_string())
             .unwrap_or_else(|| "-".into());
-        let zone = s
-            .band(instrument)
-            .map(|b| b.label.get(lang).to_string())
-            .unwrap_or_default();
+        let zone = match s.band(instrument) {
+            Some(b) if assessed => b.label.get(lang).to_string(),
+            _ if !assessed => Progress::NotAssessed.label(lang).to_string(),
+            _ => String::new(),
+        };
         let label: String = format!("{}{} {}", " ".repeat(indent), code, sanitize(name))
             .chars()
             .take(52)
@@ -305,6 +434,7 @@ pub fn check(db: &Path) -> Result<()> {
                 "audit chain intact, every change accounted for"
             }
         );
+        print_reopenings(&store)?;
         Ok(())
     } else {
         for p in &problems {
@@ -317,4 +447,33 @@ pub fn check(db: &Path) -> Result<()> {
             problems[0]
         ))
     }
+}
+
+/// How many of the reopenings `check` lists by name; the rest are counted.
+const REOPENINGS_LISTED: usize = 20;
+
+/// The finalized products that were reopened, with the reasons given (the audit log
+/// holds them; `patuh log PATH` shows a product's whole history).
+fn print_reopenings(store: &crate::store::Store) -> Result<()> {
+    let rows = store.reopenings()?;
+    if rows.is_empty() {
+        return Ok(());
+    }
+    println!("reopened after finalizing: {}", rows.len());
+    for r in rows.iter().rev().take(REOPENINGS_LISTED) {
+        println!(
+            "  {} at {} by {}: {}",
+            sanitize(&r.product),
+            sanitize(&r.at),
+            sanitize(&r.who),
+            sanitize(r.new.as_deref().unwrap_or(""))
+        );
+    }
+    if rows.len() > REOPENINGS_LISTED {
+        println!(
+            "  ... and {} earlier (see `patuh log PATH`)",
+            rows.len() - REOPENINGS_LISTED
+        );
+    }
+    Ok(())
 }

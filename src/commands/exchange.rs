@@ -2,16 +2,15 @@
 //! central office from the command line. The work is done in `crate::exchange`; here
 //! it is printed for a person (names from files pass through `sanitize`).
 
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Result, anyhow};
-use indicatif::{ProgressBar, ProgressStyle};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use super::open;
-use crate::cli::{ExportArgs, KeysCmd, ReportArgs, ReportFormat, VerifyArgs};
+use super::progress::Progress;
+use crate::cli::{CsvSepArg, ExportArgs, KeysCmd, ReportArgs, ReportFormat, VerifyArgs};
 use crate::domain::Lang;
 use crate::domain::text::sanitize;
 use crate::exchange::crypt::{self, CentralIdentity};
@@ -81,7 +80,10 @@ pub fn keys(cmd: KeysCmd) -> Result<()> {
 
 pub fn export(db: &Path, args: &ExportArgs) -> Result<()> {
     let store = open(db)?;
-    let s = ex::export_to(&store, &args.out, &args.agency, args.encrypt_to.as_deref())?;
+    let bar = Progress::start(None, &format!("exporting to {}", args.out.display()));
+    let s = ex::export_to(&store, &args.out, &args.agency, args.encrypt_to.as_deref());
+    bar.finish();
+    let s = s?;
     println!(
         "Exported {} agencies, {} units, {} products ({} with results, {} observations) to {}",
         s.agencies,
@@ -119,8 +121,10 @@ fn load_trust(
 
 pub fn verify(args: &VerifyArgs) -> Result<()> {
     let (trusted, identity) = load_trust(args.trusted.as_deref(), args.identity.as_deref())?;
-    let v = verify_file(&args.file, trusted.as_ref(), identity.as_ref())
-        .map_err(|e| anyhow!("{}: refused: {e}", args.file.display()))?;
+    let bar = Progress::start(None, &format!("verifying {}", args.file.display()));
+    let v = verify_file(&args.file, trusted.as_ref(), identity.as_ref());
+    bar.finish();
+    let v = v.map_err(|e| anyhow!("{}: refused: {e}", args.file.display()))?;
     print_verified(&args.file, &v);
     Ok(())
 }
@@ -170,17 +174,6 @@ fn print_verified(file: &Path, v: &Verified) {
     println!("  payload sha256: {}", v.opened.payload_sha256);
 }
 
-fn progress(len: usize) -> ProgressBar {
-    if !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::new(len as u64);
-    if let Ok(style) = ProgressStyle::with_template("{bar:30} {pos}/{len} {wide_msg}") {
-        bar.set_style(style);
-    }
-    bar
-}
-
 pub fn merge(
     db: Option<PathBuf>,
     trusted: Option<PathBuf>,
@@ -197,7 +190,7 @@ pub fn merge(
              (an assessor id keeps the key it first came with)"
         );
     }
-    let bar = progress(files.len());
+    let bar = Progress::start(Some(files.len() as u64), "merging");
     let mut central = None;
     let mut refused = 0;
     for file in files {
@@ -243,7 +236,7 @@ pub fn merge(
         });
         bar.inc(1);
     }
-    bar.finish_and_clear();
+    bar.finish();
     if refused > 0 {
         return Err(anyhow!(
             "{refused} of {} file(s) refused and not merged; {} holds the others",
@@ -321,21 +314,31 @@ pub fn central_assign(db: Option<PathBuf>, file: &Path) -> Result<()> {
 
 pub fn report(db: &Path, args: &ReportArgs, lang: Lang) -> Result<()> {
     let store = open(db)?;
+    let bar = Progress::start(None, &format!("reading {}", db.display()));
     let report = rep::build(&store, lang)?;
-    match args.format {
+    let rows: usize = report.tables.iter().map(|t| t.rows.len()).sum();
+    bar.set_length(rows as u64);
+    bar.set_message(format!("writing {}", args.out.display()));
+    let written = match args.format {
         ReportFormat::Xlsx => {
-            report_out::write_xlsx(&report, &args.out)?;
-            println!("Wrote {}", args.out.display());
+            report_out::write_xlsx_with(&report, &args.out, &mut |n| bar.set_position(n))
+                .map(|()| vec![args.out.clone()])
         }
         ReportFormat::Md => {
-            report_out::write_md(&report, &args.out)?;
-            println!("Wrote {}", args.out.display());
+            report_out::write_md(&report, &args.out).map(|()| vec![args.out.clone()])
         }
-        ReportFormat::Csv => {
-            for path in report_out::write_csv(&report, &args.out)? {
-                println!("Wrote {}", path.display());
-            }
-        }
+        ReportFormat::Csv => report_out::write_csv_with(
+            &report,
+            &args.out,
+            match args.csv_sep {
+                CsvSepArg::Comma => report_out::CsvSep::Comma,
+                CsvSepArg::Semicolon => report_out::CsvSep::Semicolon,
+            },
+        ),
+    };
+    bar.finish();
+    for path in written? {
+        println!("Wrote {}", path.display());
     }
     Ok(())
 }

@@ -5,7 +5,10 @@
 mod assess;
 mod catalog;
 mod exchange;
+mod history;
+pub mod progress;
 mod setup;
+mod shell;
 
 use std::path::{Path, PathBuf};
 
@@ -19,12 +22,20 @@ use crate::store::{self, Store};
 /// Hook for the terminal workstation: given the database path, runs the UI.
 pub type Workstation = fn(&Path) -> Result<()>;
 
+/// The language of the workstation, which the commands speak too: `language` in
+/// config.toml, else `LANG` (see [`Lang::from_env`]).
+pub fn ui_lang() -> Lang {
+    crate::tui::keymap::Config::load()
+        .lang
+        .unwrap_or_else(Lang::from_env)
+}
+
 /// Runs a parsed command line. `workstation` opens the terminal UI.
 pub fn run(cli: Cli, workstation: Option<Workstation>) -> Result<()> {
-    let lang = Lang::from_env();
+    let lang = ui_lang();
     match cli.command {
         None => {
-            let path = db_path(cli.db)?;
+            let path = new_db_path(cli.db)?;
             match workstation {
                 Some(ui) => {
                     // A first start creates the database with the shipped instruments;
@@ -39,7 +50,7 @@ pub fn run(cli: Cli, workstation: Option<Workstation>) -> Result<()> {
         }
         Some(Command::Demo) => {
             let path = match cli.db {
-                Some(p) => p,
+                Some(p) => existing_folder(p)?,
                 None => store::data_dir()
                     .map(|d| d.join("demo.db"))
                     .ok_or_else(no_home)?,
@@ -51,7 +62,7 @@ pub fn run(cli: Cli, workstation: Option<Workstation>) -> Result<()> {
             }
         }
         Some(Command::Init { demo, assessor }) => setup::init(
-            &db_path(cli.db)?,
+            &new_db_path(cli.db)?,
             demo,
             assessor.as_deref(),
             setup::Mode::Command,
@@ -72,7 +83,17 @@ pub fn run(cli: Cli, workstation: Option<Workstation>) -> Result<()> {
         Some(Command::Score { agency, json }) => {
             assess::score(&db_path(cli.db)?, agency.as_deref(), json, lang)
         }
+        Some(Command::Finalize { path }) => assess::finalize(&db_path(cli.db)?, &path),
+        Some(Command::Reopen { path, reason }) => assess::reopen(&db_path(cli.db)?, &path, &reason),
+        Some(Command::Log {
+            path,
+            indicator,
+            json,
+        }) => history::log(&db_path(cli.db)?, &path, indicator.as_deref(), json),
         Some(Command::Check) => assess::check(&db_path(cli.db)?),
+        Some(Command::Completions { shell }) => shell::completions(shell),
+        Some(Command::Man { dir }) => shell::man(dir.as_deref()),
+        Some(Command::Config { example }) => shell::config(example),
         Some(Command::Keys(cmd)) => exchange::keys(cmd),
         Some(Command::Export(args)) => exchange::export(&db_path(cli.db)?, &args),
         Some(Command::Verify(args)) => exchange::verify(&args),
@@ -80,11 +101,23 @@ pub fn run(cli: Cli, workstation: Option<Workstation>) -> Result<()> {
             trusted,
             identity,
             files,
-        })) => exchange::merge(cli.db, trusted, identity, &files),
+        })) => exchange::merge(
+            cli.db.map(existing_folder).transpose()?,
+            trusted,
+            identity,
+            &files,
+        ),
         Some(Command::Central(CentralCmd::Assign { file })) => {
-            exchange::central_assign(cli.db, &file)
+            exchange::central_assign(cli.db.map(existing_folder).transpose()?, &file)
         }
-        Some(Command::Report(args)) => exchange::report(&db_path(cli.db)?, &args, lang),
+        Some(Command::Report(args)) => {
+            let lang = match args.lang {
+                Some(crate::cli::ReportLang::Id) => Lang::Id,
+                Some(crate::cli::ReportLang::En) => Lang::En,
+                None => lang,
+            };
+            exchange::report(&db_path(cli.db)?, &args, lang)
+        }
         Some(Command::Gen {
             scale,
             seed,
@@ -93,11 +126,15 @@ pub fn run(cli: Cli, workstation: Option<Workstation>) -> Result<()> {
             let path = cli.db.ok_or_else(|| {
                 anyhow!("`patuh gen` writes a new database: name it with --db FILE")
             })?;
+            let path = existing_folder(path)?;
             let started = std::time::Instant::now();
+            let bar = progress::Progress::start(None, &format!("generating {}", path.display()));
             let g = match office {
-                Some(o) => crate::generate::generate_office(&path, scale, seed, o)?,
-                None => crate::generate::generate(&path, scale, seed)?,
+                Some(o) => crate::generate::generate_office(&path, scale, seed, o),
+                None => crate::generate::generate(&path, scale, seed),
             };
+            bar.finish();
+            let g = g?;
             println!(
                 "Generated {}: {} agencies, {} units, {} products, {} observations, {} audit rows in {:.1} s",
                 path.display(),
@@ -125,6 +162,38 @@ pub fn db_path(given: Option<PathBuf>) -> Result<PathBuf> {
         Some(p) => Ok(p),
         None => store::default_path().ok_or_else(no_home),
     }
+}
+
+/// [`db_path`] for a command that may create the database: a folder named with
+/// `--db` must exist (a typo would otherwise create a tree of folders somewhere
+/// unexpected); the data dir is created as needed.
+pub fn new_db_path(given: Option<PathBuf>) -> Result<PathBuf> {
+    match given {
+        Some(p) => existing_folder(p),
+        None => db_path(None),
+    }
+}
+
+/// `path` if the folder it is in exists, else an error naming the folder and the fix.
+pub fn existing_folder(path: PathBuf) -> Result<PathBuf> {
+    let folder = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => return Ok(path),
+    };
+    if folder.is_dir() {
+        return Ok(path);
+    }
+    let what = if folder.exists() {
+        "is not a folder"
+    } else {
+        "does not exist"
+    };
+    Err(anyhow!(
+        "{}: the folder {} {what}; create it first (mkdir -p {}) or give --db a file in an existing folder",
+        path.display(),
+        folder.display(),
+        folder.display()
+    ))
 }
 
 /// Opens an existing database to read it: everything the command reads is of one

@@ -2,8 +2,8 @@
 //! (`keys`), the signed `patuh-export` file (`bundle` for its layout, `export` to
 //! write it, `verify` to check every byte of it), optional age encryption (`crypt`),
 //! consolidation into a central database (`merge`, kept to who assesses what by the
-//! central assignment, `assign`) and the published reports
-//! (`report`, written by `report_out`). See docs/export-format.md.
+//! central assignment, `assign`) and the published reports (`report`, its metadata
+//! table `report_about`, written by `report_out`). See docs/export-format.md.
 //!
 //! Dependencies point one way: this layer uses `store` and `domain`, never the UI.
 
@@ -14,6 +14,7 @@ pub mod export;
 pub mod keys;
 pub mod merge;
 pub mod report;
+pub mod report_about;
 pub mod report_out;
 pub mod verify;
 

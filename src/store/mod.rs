@@ -5,11 +5,20 @@
 //! the check that a file's tables are those of its version), `catalog` (instruments,
 //! assignments), `observe` (the changes a user makes, each its own transaction with an
 //! audit row), `evidence` (reading references back), `audit` (the hash chain and its
-//! replay), `accounts` (whether the log accounts for the tables), `digest` (each
-//! product's values in compact form), `load` (everything into a
+//! replay), `accounts` (whether the log accounts for the tables), `derived` (what
+//! `check` recomputes: instrument bodies, scales, digests), `digest` (each product's
+//! values in compact form), `load` (everything into a
 //! [`crate::domain::model::Dataset`]), `records` (what an export reads), `central`
-//! (the central merge's reads and writes, the report's conflicts), `bulk` (the
-//! generator's bulk insert), `lock` (one workstation per file).
+//! (the central merge's reads and writes, the report's conflicts, the central
+//! assignment), `central_log` (a central database's own hash chain), `report_reads` (the
+//! report's evidence and merged files), `history` (the audit log read back for `patuh
+//! log`, `show` and `check`), `bulk` (the generator's bulk insert), `lock` (one
+//! workstation per file).
+//!
+//! Readers see one moment: a command that only reads opens with
+//! [`Store::open_reader`] (one read transaction for all it reads, the check of the
+//! tables included), and `load`, `check` and the export's reading take a
+//! [`ReadSnapshot`] on any store.
 
 mod accounts;
 pub mod audit;
@@ -21,10 +30,12 @@ mod derived;
 pub(crate) mod digest;
 mod evidence;
 mod header;
+mod history;
 mod load;
 pub mod lock;
 mod observe;
 mod records;
+mod report_reads;
 mod schema;
 
 use std::fs::{self, OpenOptions};
@@ -49,8 +60,10 @@ pub use central::{
     ResultRow,
 };
 pub use evidence::EvidenceRow;
+pub use history::Finalized;
 pub use observe::{ProductRef, RecordOutcome};
 pub use records::{EvidenceRecord, ObservationRecord, ProductRecord};
+pub use report_reads::MergedFile;
 
 /// The `meta` key that marks a central database (`patuh central merge`), and its value.
 pub const ROLE_KEY: &str = "role";

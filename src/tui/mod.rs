@@ -145,7 +145,14 @@ pub fn run(db: &Path) -> Result<()> {
     };
     tracing::info!(reason = %why, "workstation stopping");
     ws.shutdown();
-    drop(terminal);
+    // ratatui shows a hidden cursor when its terminal is dropped and, if that fails (the
+    // terminal is gone), reports it with eprintln!, which panics on a dead stderr: show it
+    // here, and leave a terminal that cannot take it undropped (the process is ending).
+    if terminal.show_cursor().is_ok() {
+        drop(terminal);
+    } else {
+        std::mem::forget(terminal);
+    }
     drop(guard);
     drop(signals);
     Ok(())

@@ -15,6 +15,9 @@ mod score;
 #[cfg(test)]
 mod tests;
 
+/// The value marks of the checklist, which `patuh show` prints too.
+pub use checklist::value_box;
+
 use std::borrow::Cow;
 
 use ratatui::buffer::Buffer;
