@@ -206,6 +206,14 @@ pub enum CentralCmd {
         #[arg(required = true, value_name = "FILE")]
         files: Vec<PathBuf>,
     },
+    /// Set who assesses which agencies on the central database given with --db (a
+    /// patuh-central-assignment file); merges then refuse results for other agencies
+    /// and changes of the catalog.
+    Assign {
+        /// The central assignment file.
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

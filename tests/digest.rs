@@ -206,11 +206,14 @@ fn upgrading_an_older_database_writes_every_digest() {
     let db = dir.path().join("g.db");
     generate(&db, Scale::Tiny, 6).unwrap();
     let before = products(&Store::open(&db).unwrap().load().unwrap());
-    // Back to schema 2, as a database of the previous patuh.
+    // Back to schema 2, as a database of the previous patuh (0005's and 0006's tables and
+    // columns first, then 0003's and 0004's).
     {
         let conn = rusqlite::Connection::open(&db).unwrap();
         conn.execute_batch(
-            "DROP TRIGGER observation_digest_insert; DROP TRIGGER observation_digest_update;
+            "DROP TABLE central_log; DROP TABLE central_assignment;
+             ALTER TABLE import_file DROP COLUMN chain; ALTER TABLE assessor_result DROP COLUMN chain;
+             DROP TRIGGER observation_digest_insert; DROP TRIGGER observation_digest_update;
              DROP TRIGGER observation_digest_delete; DROP TRIGGER agency_instrument_digest;
              DROP INDEX observation_notes; DROP INDEX product_stale;
              ALTER TABLE product DROP COLUMN digest;

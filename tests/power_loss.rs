@@ -1217,8 +1217,6 @@ fn without_syncs_the_harness_finds_committed_changes_lost() {
 /// write of a checkpoint, with everything written kept (what a SIGKILL leaves):
 /// the data is all there, and the store must open the file, not call it damaged.
 #[test]
-#[ignore = "pending in the store: src/store/header.rs reads the database file without \
-            its WAL and calls a whole file damaged (docs/reliability.md)"]
 fn a_file_cut_in_the_middle_of_a_checkpoint_is_not_called_damaged() {
     power_cut::install();
     let base = baseline();

@@ -233,6 +233,33 @@ fn refuses_a_database_with_a_damaged_schema_page() {
     assert_refused_untouched(&db, |e| matches!(e, StoreError::Corrupt { .. }));
 }
 
+/// A file in WAL mode (as patuh leaves every file) is judged from outside SQLite by
+/// its first 100 bytes only (the rest may be mid-checkpoint, src/store/header.rs):
+/// truncated, or with its schema page damaged, it is refused by SQLite's own reading,
+/// as damaged, and left untouched with no side file, by the writers' and the readers'
+/// open alike.
+#[test]
+fn a_wal_mode_file_truncated_or_with_a_damaged_schema_is_refused_untouched() {
+    let (dir, db) = temp_db();
+    drop(demo_store(&db));
+    let good = std::fs::read(&db).unwrap();
+    assert_eq!((good[18], good[19]), (2, 2), "a patuh file is in WAL mode");
+    let mut damaged = good.clone();
+    for b in &mut damaged[100..4096] {
+        *b = 0xA5;
+    }
+    let truncated = good[..good.len() / 3 / 4096 * 4096].to_vec();
+    for (name, bytes) in [("damaged.db", damaged), ("truncated.db", truncated)] {
+        let db = dir.path().join(name);
+        std::fs::write(&db, &bytes).unwrap();
+        assert_refused_untouched(&db, |e| matches!(e, StoreError::Corrupt { .. }));
+        let before = snapshot_file(&db);
+        let err = Store::open_reader(&db).err().expect("refused");
+        assert!(matches!(err, StoreError::Corrupt { .. }), "{name}: {err}");
+        assert_eq!(snapshot_file(&db), before, "{name}");
+    }
+}
+
 #[test]
 fn a_missing_file_is_not_created_by_open() {
     let (_dir, db) = temp_db();

@@ -606,7 +606,6 @@ fn an_export_of_a_value_off_its_scale_is_refused_by_verify() {
 }
 
 #[test]
-#[ignore = "store: out-of-range check pending"]
 fn check_refuses_a_value_off_its_scale_with_a_rehashed_audit_row() {
     let t = siti();
     set_off_scale(&t.db, "81/DPMPTSP/NIB", "persyaratan", 5);

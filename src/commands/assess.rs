@@ -420,11 +420,19 @@ pub fn score(db: &Path, agency: Option<&str>, as_json: bool, lang: Lang) -> Resu
 
 pub fn check(db: &Path) -> Result<()> {
     let store = open(db)?;
-    let problems = store.check()?;
+    let mut problems = store.check()?;
+    // A central database's merged files, verified and merged again.
+    let central = store.holds_merged_files()?;
+    problems.extend(crate::exchange::merge::check_central(&store)?);
     if problems.is_empty() {
         println!(
-            "{}: ok (integrity check passed, audit chain intact, every change accounted for)",
-            db.display()
+            "{}: ok (integrity check passed, {})",
+            db.display(),
+            if central {
+                "central log intact, every merged file verified and merged again to the same results"
+            } else {
+                "audit chain intact, every change accounted for"
+            }
         );
         print_reopenings(&store)?;
         Ok(())
@@ -433,9 +441,10 @@ pub fn check(db: &Path) -> Result<()> {
             println!("{}: {p}", db.display());
         }
         Err(anyhow!(
-            "{}: {} problem(s) found",
+            "{}: {} problem(s) found (listed above); the first: {}",
             db.display(),
-            problems.len()
+            problems.len(),
+            problems[0]
         ))
     }
 }

@@ -247,6 +247,71 @@ pub fn merge(
     Ok(())
 }
 
+/// `patuh central assign FILE`: who assesses which agencies, on the central database.
+pub fn central_assign(db: Option<PathBuf>, file: &Path) -> Result<()> {
+    use crate::exchange::assign::CentralAssignment;
+    let db = db.ok_or_else(|| {
+        anyhow!("name the central database with --db CENTRAL.db (it is created if missing)")
+    })?;
+    let bytes = crate::fsio::read(
+        file,
+        crate::fsio::MAX_TEXT_BYTES,
+        "a central assignment file",
+    )?;
+    let text = String::from_utf8(bytes.clone()).map_err(|e| {
+        anyhow!(
+            "{}: not UTF-8 text (invalid byte at offset {}); save the file as UTF-8",
+            file.display(),
+            e.utf8_error().valid_up_to()
+        )
+    })?;
+    let assignment = CentralAssignment::parse(&text).map_err(|problems| {
+        anyhow!(crate::store::StoreError::Invalid {
+            file: file.display().to_string(),
+            problems,
+        })
+    })?;
+    let mut store = merge::open_central(&db)?;
+    let sha = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&bytes));
+    let pairs = assignment.pairs();
+    store.set_central_assignment(
+        &pairs,
+        &file.display().to_string(),
+        &sha,
+        &format!(
+            "format version {}, {} assessors",
+            crate::exchange::assign::FORMAT_VERSION,
+            assignment.assessors.len()
+        ),
+    )?;
+    let ds = store.load()?;
+    let mut missing: Vec<&str> = pairs
+        .iter()
+        .map(|(_, code)| code.as_str())
+        .filter(|code| ds.find_agency(code).is_none())
+        .collect();
+    missing.sort_unstable();
+    missing.dedup();
+    println!(
+        "Central assignment of {} set from {}: {} assessors, {} agency assignments (sha256 {sha})",
+        db.display(),
+        file.display(),
+        assignment.assessors.len(),
+        pairs.len()
+    );
+    println!(
+        "  merges now refuse results for agencies not assigned to their assessor, and any other name, kind, unit or product than the catalog's"
+    );
+    if !missing.is_empty() {
+        println!(
+            "  not in the catalog yet (import their assignment: `patuh --db {} assignment import FILE`): {}",
+            db.display(),
+            missing.join(", ")
+        );
+    }
+    Ok(())
+}
+
 pub fn report(db: &Path, args: &ReportArgs, lang: Lang) -> Result<()> {
     let store = open(db)?;
     let bar = Progress::start(None, &format!("reading {}", db.display()));

@@ -107,6 +107,9 @@ pub fn run(cli: Cli, workstation: Option<Workstation>) -> Result<()> {
             identity,
             &files,
         ),
+        Some(Command::Central(CentralCmd::Assign { file })) => {
+            exchange::central_assign(cli.db.map(existing_folder).transpose()?, &file)
+        }
         Some(Command::Report(args)) => {
             let lang = match args.lang {
                 Some(crate::cli::ReportLang::Id) => Lang::Id,
@@ -193,9 +196,11 @@ pub fn existing_folder(path: PathBuf) -> Result<PathBuf> {
     ))
 }
 
-/// Opens an existing database.
+/// Opens an existing database to read it: everything the command reads is of one
+/// moment (`Store::open_reader`), whatever `patuh record` or a workstation commits
+/// meanwhile. A command that changes the file uses [`open_to_change`].
 pub fn open(path: &Path) -> Result<Store> {
-    Ok(Store::open(path)?)
+    Ok(Store::open_reader(path)?)
 }
 
 /// Opens an existing database to change it: refused while a workstation has it open

@@ -103,6 +103,9 @@ fn export_payload(
     identity: &Identity,
     codes: &[String],
 ) -> Result<(Vec<u8>, ExportSummary)> {
+    // The data and the audit log of one moment: a change committed between reading
+    // them would make a file whose log does not account for its observations.
+    let _snapshot = store.read_snapshot()?;
     let (payload, exported) = collect(store, identity, codes)?;
     let products: Vec<&ProductEntry> = payload
         .agencies
@@ -159,6 +162,7 @@ pub(crate) fn score_entry(s: &Summary, instrument: &Instrument) -> ScoreEntry {
 
 /// Collects the payload of an export from a workstation database.
 pub fn build_payload(store: &Store, identity: &Identity, codes: &[String]) -> Result<Payload> {
+    let _snapshot = store.read_snapshot()?;
     let (mut payload, exported) = collect(store, identity, codes)?;
     audit_entries(store, &exported, |entry| {
         payload.audit.push(entry);
@@ -174,12 +178,13 @@ fn collect(
     codes: &[String],
 ) -> Result<(Payload, HashSet<String>)> {
     let db = store.path().display().to_string();
-    if store.meta(ROLE_KEY)?.as_deref() == Some(ROLE_CENTRAL) {
+    if store.meta(ROLE_KEY)?.as_deref() == Some(ROLE_CENTRAL) || store.holds_merged_files()? {
         return Err(ExchangeError::Invalid(format!(
             "{db} is a central database; exports are made on the assessors' workstations"
         )));
     }
-    let ds = store.load()?;
+    // From the observations: a digest (a cache) changed outside patuh is never signed.
+    let ds = store.load_from_observations()?;
     if ds.agencies.is_empty() {
         return Err(ExchangeError::Invalid(format!(
             "{db} has no agencies to export; import an assignment first"

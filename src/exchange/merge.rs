@@ -2,8 +2,11 @@
 //! transaction: all of it or nothing. The result does not depend on the order the
 //! files are merged in, because every choice is a function of the set of files:
 //!
-//! - per assessor and product, the newest export (by `exported_at`, then payload hash)
-//!   holds that assessor's result (`assessor_result` and its observations);
+//! - per assessor and product, the newest export holds that assessor's result
+//!   (`assessor_result` and its observations): the one whose audit chain goes
+//!   furthest (an export made after another extends its chain), then by
+//!   `exported_at`, then by payload hash. A workstation's clock alone never decides;
+//!   an export dated more than a day ahead of the central clock is refused;
 //! - per product, `observation` holds one chosen result: a finalized one before a
 //!   draft, then the most recently exported, then the lowest assessor id; a product
 //!   with results of several assessors is a conflict (the `conflict` view);
@@ -12,6 +15,14 @@
 //! Products an assessor never touched (no observation, evidence or finalization) add
 //! to the catalog but carry no result, so exporting a whole assignment never
 //! overwrites a colleague's work with blanks.
+//!
+//! The central database trusts only the instruments it imported (the shipped ones
+//! when it is made, others with `patuh instrument import`): a file assessed with
+//! another is refused. Once the central office has set who assesses what (`patuh
+//! central assign`), a file with results for an agency not assigned to its assessor,
+//! or naming an agency, unit or product otherwise than the central catalog (or one
+//! the catalog lacks), is refused: the catalog then comes from the central office's
+//! own imports only. Each merge is a row of the central database's own log.
 
 use std::path::Path;
 
@@ -61,7 +72,10 @@ pub struct MergeStats {
 pub fn open_central(path: &Path) -> Result<Store> {
     let mut store = Store::open_or_create(path)?;
     match store.claim_central()? {
-        CentralClaim::Central => Ok(store),
+        CentralClaim::Central => {
+            import_shipped(&mut store)?;
+            Ok(store)
+        }
         CentralClaim::OtherRole(other) => Err(ExchangeError::Conflict(format!(
             "{}: its role is {:?}, not a central database; merge into a central database of its own",
             path.display(),
@@ -75,6 +89,34 @@ pub fn open_central(path: &Path) -> Result<Store> {
     }
 }
 
+/// The instruments shipped with patuh, imported into the central database (each
+/// once, logged): the ones it trusts without being told. One it holds under the same
+/// id and version with other content (merged from a file before this rule) stays, and
+/// files assessed with the shipped one are refused until that is sorted out.
+fn import_shipped(store: &mut Store) -> Result<()> {
+    for (file, text) in crate::shipped::INSTRUMENTS {
+        let instrument = crate::domain::Instrument::parse(text).map_err(|p| {
+            ExchangeError::Invalid(format!(
+                "built-in instrument {file} is invalid: {}",
+                p.first().map(|x| x.to_string()).unwrap_or_default()
+            ))
+        })?;
+        if let Err(e) = store.import_instrument(&instrument) {
+            match e {
+                crate::store::StoreError::Refused(why) => {
+                    tracing::warn!(file, why, "shipped instrument not imported")
+                }
+                e => return Err(e.into()),
+            }
+        }
+    }
+    Ok(())
+}
+
+/// How far ahead of the central clock an export may be dated: clocks of laptops and
+/// time zones set wrong by a day happen; a year does not.
+pub const MAX_AHEAD: time::Duration = time::Duration::DAY;
+
 /// Merges one verified export in one transaction. A refusal rolls everything back.
 pub fn merge_verified(
     store: &mut Store,
@@ -82,13 +124,37 @@ pub fn merge_verified(
     file_name: &str,
     trusted: Option<&TrustedKeys>,
 ) -> Result<Outcome> {
+    merge_with(store, v, file_name, trusted, Rules::Merge)
+}
+
+/// What a merge enforces besides the rules that decide its result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Rules {
+    /// A merge: the keys, the clock and the central assignment too.
+    Merge,
+    /// `check` merging a central database's stored files again: only what decides
+    /// the results (the files passed the rest when they were merged).
+    Again,
+}
+
+fn merge_with(
+    store: &mut Store,
+    v: &Verified,
+    file_name: &str,
+    trusted: Option<&TrustedKeys>,
+    rules: Rules,
+) -> Result<Outcome> {
     let db = store.path().to_path_buf();
     let now = store.now();
+    if rules == Rules::Merge {
+        refuse_future(v, &now, &db)?;
+    }
     let mut tx = store.central_tx()?;
     let sha = &v.opened.payload_sha256;
     if let Some(merged_at) = tx.merged_at(sha)? {
         return Ok(Outcome::AlreadyMerged { merged_at });
     }
+    let chain = v.payload.audit.len() as i64;
     // The import row first: results refer to it. A refusal rolls it back too.
     let import_id = tx.insert_import(&ImportRow {
         payload_sha256: sha,
@@ -100,7 +166,19 @@ pub fn merge_verified(
         products: v.dataset.products.len() as i64,
         payload: &v.opened.payload,
         signature: &v.opened.signature,
+        chain,
     })?;
+    tx.log(
+        &now,
+        crate::store::central_log::MERGE,
+        file_name,
+        sha,
+        &v.payload.assessor.id,
+    )?;
+    let assigned = match rules {
+        Rules::Merge => tx.assigned_agencies(&v.payload.assessor.id)?,
+        Rules::Again => None,
+    };
     let mut m = Merger {
         tx,
         db: &db,
@@ -112,11 +190,17 @@ pub fn merge_verified(
             ..MergeStats::default()
         },
         stamp: format!("{}|{sha}", v.stamp),
+        result_stamp: format!("{chain:020}|{}|{sha}", v.stamp),
+        chain,
+        assigned,
         newest_held: None,
         affected: Vec::new(),
     };
-    m.check_key(trusted, &now)?;
-    let instrument_ids = m.instruments(&now)?;
+    if rules == Rules::Merge {
+        m.check_key(trusted, &now)?;
+    }
+    m.refuse_unassigned()?;
+    let instrument_ids = m.instruments()?;
     m.agencies(&instrument_ids)?;
     m.refuse_replay()?;
     m.choose_affected()?;
@@ -140,8 +224,17 @@ struct Merger<'a> {
     v: &'a Verified,
     import_id: i64,
     stats: MergeStats,
-    /// `exported_at|payload_sha256`: orders exports, ties broken by hash.
+    /// `exported_at|payload_sha256`: orders exports of any assessors (names), ties
+    /// broken by hash.
     stamp: String,
+    /// `CHAIN|exported_at|payload_sha256`, the chain length with 20 digits: orders one
+    /// assessor's exports (results).
+    result_stamp: String,
+    /// How far the file's audit chain goes.
+    chain: i64,
+    /// The agencies the central assignment gives the file's assessor; None when the
+    /// central office set none (then the catalog follows the exports, as before).
+    assigned: Option<std::collections::BTreeSet<String>>,
     /// The newest stamp of this assessor's results held for products of this file
     /// that central already has newer.
     newest_held: Option<String>,
@@ -188,8 +281,11 @@ impl Merger<'_> {
         Ok(())
     }
 
-    /// The database ids of the file's instruments, importing the new ones.
-    fn instruments(&mut self, now: &str) -> Result<Vec<i64>> {
+    /// The database ids of the file's instruments: each must be one the central
+    /// database imported (the same id, version and SHA-256). A file never brings an
+    /// instrument of its own: a rubric altered on a workstation (even the first file a
+    /// new central database sees) would score every agency assessed with it.
+    fn instruments(&mut self) -> Result<Vec<i64>> {
         let mut ids = Vec::new();
         for i in &self.v.dataset.instruments {
             ids.push(match self.tx.instrument(&i.id, &i.version)? {
@@ -206,13 +302,75 @@ impl Merger<'_> {
                     )));
                 }
                 None => {
-                    self.stats.instruments_added += 1;
-                    self.tx
-                        .insert_instrument(&i.id, &i.version, &i.sha256, &i.canonical, now)?
+                    return Err(ExchangeError::Conflict(format!(
+                        "instrument {} version {} (sha256 {}…) is not one {} trusts: the central office \
+                         has not imported it. If it is a genuine rubric of the central office, import its file \
+                         first (`patuh --db {} instrument import FILE`), then merge again",
+                        i.id,
+                        i.version,
+                        &i.sha256[..12],
+                        self.db.display(),
+                        self.db.display()
+                    )));
                 }
             });
         }
         Ok(ids)
+    }
+
+    /// With a central assignment: results only for the agencies assigned to the
+    /// file's assessor. Agencies the file carries without results are left out of the
+    /// merge (an export of a whole workstation names agencies of colleagues too).
+    fn refuse_unassigned(&self) -> Result<()> {
+        let Some(assigned) = &self.assigned else {
+            return Ok(());
+        };
+        let id = &self.v.payload.assessor.id;
+        for agency in &self.v.payload.agencies {
+            let touched = agency
+                .units
+                .iter()
+                .flat_map(|u| &u.products)
+                .any(|p| p.touched());
+            if touched && !assigned.contains(&agency.code) {
+                return Err(ExchangeError::Conflict(format!(
+                    "agency {} is not assigned to assessor {} in the central assignment of {} (assigned: {}); \
+                     nothing of this file was merged. If they assess it now, add it to the central \
+                     assignment file and run `patuh --db {} central assign FILE` again",
+                    sanitize(&agency.code),
+                    sanitize(id),
+                    self.db.display(),
+                    if assigned.is_empty() {
+                        "none".to_string()
+                    } else {
+                        assigned.iter().cloned().collect::<Vec<_>>().join(", ")
+                    },
+                    self.db.display()
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// With a central assignment, the catalog is the central office's: a file naming
+    /// an agency, unit or product otherwise (or one the catalog lacks) is refused.
+    fn refuse_catalog_change(&self, what: String, held: Option<&str>, file: &str) -> Result<()> {
+        let db = self.db.display();
+        match held {
+            Some(h) if h == file => Ok(()),
+            Some(h) => Err(ExchangeError::Conflict(format!(
+                "{what} is {:?} in this file but {:?} in {db}; with a central assignment the names and kinds \
+                 come from the central office's assignment (`patuh --db {db} assignment import FILE`), not \
+                 from exports: nothing of this file was merged",
+                sanitize(file),
+                sanitize(h)
+            ))),
+            None => Err(ExchangeError::Conflict(format!(
+                "{what} is not in the catalog of {db}; with a central assignment only the central office adds \
+                 agencies, units and products (`patuh --db {db} assignment import FILE`): nothing of this \
+                 file was merged"
+            ))),
+        }
     }
 
     /// Every agency, unit and product of the file into the catalog, and the results
@@ -220,6 +378,13 @@ impl Merger<'_> {
     fn agencies(&mut self, instrument_ids: &[i64]) -> Result<()> {
         let v = self.v;
         for (a, agency) in v.dataset.agencies.ids().zip(&v.payload.agencies) {
+            if self
+                .assigned
+                .as_ref()
+                .is_some_and(|set| !set.contains(&agency.code))
+            {
+                continue; // untouched (refuse_unassigned): not merged at all
+            }
             let instrument_id = instrument_ids[v.dataset.agencies[a].instrument];
             let agency_id = self.agency(&agency.code, &agency.name, &agency.kind, instrument_id)?;
             for unit in &agency.units {
@@ -246,6 +411,16 @@ impl Merger<'_> {
     }
 
     fn agency(&mut self, code: &str, name: &str, kind: &str, instrument_id: i64) -> Result<i64> {
+        if self.assigned.is_some() {
+            let held = self.tx.agency(code)?;
+            let what = format!("agency {}", sanitize(code));
+            self.refuse_catalog_change(what.clone(), held.as_ref().map(|h| h.name.as_str()), name)?;
+            self.refuse_catalog_change(
+                format!("the kind of {what}"),
+                held.as_ref().map(|h| h.kind.as_str()),
+                kind,
+            )?;
+        }
         match self.tx.agency(code)? {
             Some(held) if held.instrument_id != instrument_id => {
                 Err(ExchangeError::Conflict(format!(
@@ -271,6 +446,14 @@ impl Merger<'_> {
     }
 
     fn unit(&mut self, agency_id: i64, path: &str, code: &str, name: &str) -> Result<i64> {
+        if self.assigned.is_some() {
+            let held = self.tx.unit(agency_id, code)?;
+            self.refuse_catalog_change(
+                format!("unit {}", sanitize(path)),
+                held.as_ref().map(|(_, n)| n.as_str()),
+                name,
+            )?;
+        }
         match self.tx.unit(agency_id, code)? {
             Some((id, old)) => {
                 if self.names_win(path)? && old != name {
@@ -289,6 +472,14 @@ impl Merger<'_> {
     }
 
     fn product(&mut self, unit_id: i64, path: &str, code: &str, name: &str) -> Result<i64> {
+        if self.assigned.is_some() {
+            let held = self.tx.product(unit_id, code)?;
+            self.refuse_catalog_change(
+                format!("product {}", sanitize(path)),
+                held.as_ref().map(|(_, n)| n.as_str()),
+                name,
+            )?;
+        }
         match self.tx.product(unit_id, code)? {
             Some((id, old)) => {
                 if self.names_win(path)? && old != name {
@@ -336,7 +527,7 @@ impl Merger<'_> {
         let v = self.v;
         let id = &v.payload.assessor.id;
         let change = match self.tx.result_stamp(product_id, id)? {
-            Some(h) if h >= self.stamp => return Ok(ResultChange::Older(h)),
+            Some(h) if h >= self.result_stamp => return Ok(ResultChange::Older(h)),
             Some(_) => ResultChange::Superseded,
             None => ResultChange::New,
         };
@@ -346,6 +537,7 @@ impl Merger<'_> {
             assessor_name: &v.payload.assessor.name,
             import_id: self.import_id,
             exported_at: &v.stamp,
+            chain: self.chain,
             payload_sha256: &v.opened.payload_sha256,
             finalized_at: entry.finalized_at.as_deref(),
             finalized_by: entry.finalized_by.as_deref(),
@@ -377,9 +569,18 @@ impl Merger<'_> {
     fn refuse_replay(&self) -> Result<()> {
         if self.tx.written() == 0 && self.stats.results_older > 0 {
             let newest = self.newest_held.clone().unwrap_or_default();
+            let mut parts = newest.split('|');
+            let chain = parts
+                .next()
+                .and_then(|c| c.parse::<i64>().ok())
+                .unwrap_or_default();
+            let at = parts.next().unwrap_or_default();
             return Err(ExchangeError::Replayed {
                 assessor: self.v.payload.assessor.id.clone(),
-                newest: newest.split('|').next().unwrap_or_default().to_string(),
+                newest: format!(
+                    "{at}, its audit log {chain} rows long; this file's is {} rows",
+                    self.chain
+                ),
             });
         }
         Ok(())
@@ -394,4 +595,117 @@ impl Merger<'_> {
         }
         Ok(())
     }
+}
+
+/// Refuses an export dated more than [`MAX_AHEAD`] after the central clock (`now`,
+/// RFC 3339): a workstation whose clock is set years ahead would otherwise date its
+/// results ahead of every later export of every assessor.
+fn refuse_future(v: &Verified, now: &str, db: &Path) -> Result<()> {
+    use time::OffsetDateTime;
+    use time::format_description::well_known::Rfc3339;
+    let Ok(now) = OffsetDateTime::parse(now, &Rfc3339) else {
+        return Ok(());
+    };
+    let Some(limit) = now.checked_add(MAX_AHEAD) else {
+        return Ok(());
+    };
+    let limit = super::verify::stamp_of(limit)?;
+    if v.stamp > limit {
+        return Err(ExchangeError::Conflict(format!(
+            "exported_at {} is more than a day after the clock of this computer ({}, the clock of {}); \
+             the workstation's clock is wrong. Set its date and time right and export again; nothing of \
+             this file was merged",
+            sanitize(&v.payload.exported_at),
+            now.format(&Rfc3339).unwrap_or_default(),
+            db.display()
+        )));
+    }
+    Ok(())
+}
+
+/// The side of `patuh check` on a central database that reads its stored files: each
+/// merged payload hashes to its recorded SHA-256, is signed by its recorded key and
+/// passes every check of `verify` again; and merging them all again, in the order
+/// they were merged, into an empty database gives exactly the results (each
+/// assessor's, with their observations and evidence) the database holds. With
+/// `Store::check` (its own log, the chosen results, the keys) this is what a central
+/// database's merges are checked by. One line per problem.
+pub fn check_central(store: &Store) -> Result<Vec<String>> {
+    use super::bundle::{Envelope, FORMAT, FORMAT_VERSION, layout};
+    use base64::Engine as _;
+    let mut problems = Vec::new();
+    if !store.holds_merged_files()? {
+        return Ok(problems);
+    }
+    let mut again = Store::scratch(store.path())?;
+    again.claim_central()?;
+    match store.instruments() {
+        Ok(rows) => {
+            for row in rows.iter().filter(|r| r.sha256 == r.instrument.sha256) {
+                again.import_instrument(&row.instrument)?;
+            }
+        }
+        // An instrument that no longer validates: `Store::check` names it.
+        Err(crate::store::StoreError::Corrupt { .. }) => return Ok(problems),
+        Err(e) => return Err(e.into()),
+    }
+    store.each_merged_file(|f| -> Result<()> {
+        let name = sanitize(&f.file_name).into_owned();
+        let sha = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&f.payload));
+        if sha != f.payload_sha256 {
+            problems.push(format!(
+                "merged file {name}: its stored payload hashes to {sha}, not to its recorded {}: changed outside patuh",
+                sanitize(&f.payload_sha256)
+            ));
+            return Ok(());
+        }
+        let bytes = layout(&Envelope {
+            format: FORMAT.into(),
+            format_version: FORMAT_VERSION,
+            public_key: f.public_key.clone(),
+            signature: f.signature.clone(),
+            payload: base64::engine::general_purpose::STANDARD.encode(&f.payload),
+        });
+        let v = match super::verify::verify_bytes(&bytes, None, None) {
+            Ok(v) => v,
+            Err(e) => {
+                problems.push(format!(
+                    "merged file {name} no longer verifies: {e} (changed outside patuh)"
+                ));
+                return Ok(());
+            }
+        };
+        if v.payload.assessor.id != f.assessor_id {
+            problems.push(format!(
+                "merged file {name}: the import log says it is from assessor {}, the file says {}: changed outside patuh",
+                sanitize(&f.assessor_id),
+                sanitize(&v.payload.assessor.id)
+            ));
+        }
+        if let Err(e) = merge_with(&mut again, &v, &f.file_name, None, Rules::Again) {
+            problems.push(format!(
+                "merged file {name} does not merge again: {e} (the import log was changed outside patuh)"
+            ));
+        }
+        Ok(())
+    })?;
+    let held = store.central_results()?;
+    let given = again.central_results()?;
+    if held != given {
+        let held_set: std::collections::BTreeSet<&String> = held.iter().collect();
+        let given_set: std::collections::BTreeSet<&String> = given.iter().collect();
+        for line in held_set.difference(&given_set).take(10) {
+            problems.push(format!(
+                "the merged results hold {} which the stored files do not give: changed outside patuh",
+                sanitize(line)
+            ));
+        }
+        for line in given_set.difference(&held_set).take(10) {
+            problems.push(format!(
+                "the stored files give {} which the merged results do not hold: changed outside patuh",
+                sanitize(line)
+            ));
+        }
+    }
+    Ok(problems)
 }

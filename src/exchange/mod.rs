@@ -1,11 +1,13 @@
 //! Exchange between workstations and the central office: the assessor's signing key
 //! (`keys`), the signed `patuh-export` file (`bundle` for its layout, `export` to
 //! write it, `verify` to check every byte of it), optional age encryption (`crypt`),
-//! consolidation into a central database (`merge`) and the published reports
-//! (`report`, its metadata table `report_about`, written by `report_out`). See docs/export-format.md.
+//! consolidation into a central database (`merge`, kept to who assesses what by the
+//! central assignment, `assign`) and the published reports (`report`, its metadata
+//! table `report_about`, written by `report_out`). See docs/export-format.md.
 //!
 //! Dependencies point one way: this layer uses `store` and `domain`, never the UI.
 
+pub mod assign;
 pub mod bundle;
 pub mod crypt;
 pub mod export;

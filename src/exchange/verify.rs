@@ -144,10 +144,17 @@ pub fn stamp(exported_at: &str) -> Result<String> {
                 sanitize(exported_at)
             ))
         })?;
+    stamp_of(t)
+}
+
+/// A UTC time as a stamp: nine decimals, so that text order is time order.
+pub fn stamp_of(t: OffsetDateTime) -> Result<String> {
     let fmt = time::macros::format_description!(
         "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:9]Z"
     );
-    t.format(&fmt)
+    t.checked_to_offset(time::UtcOffset::UTC)
+        .ok_or_else(|| ExchangeError::Invalid("a time outside the years UTC can hold".into()))?
+        .format(&fmt)
         .map_err(|e| ExchangeError::Invalid(format!("exported_at: {e}")))
 }
 

@@ -7,12 +7,15 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::audit::{Replay, Replayed, rows};
+use super::derived::ProductInstruments;
 use super::{Result, Store};
 use crate::domain::text::sanitize;
 
 /// The problems found, one line each (empty when the log accounts for everything).
-pub(super) fn check(store: &Store) -> Result<Vec<String>> {
-    let replay = match replay(store)? {
+/// `products`: each product's instrument (those whose body is good), against whose
+/// indicators and scales every value row is checked.
+pub(super) fn check(store: &Store, products: &ProductInstruments) -> Result<Vec<String>> {
+    let replay = match replay(store, products)? {
         Ok(replay) => replay,
         Err(broken) => return Ok(vec![broken]),
     };
@@ -20,10 +23,23 @@ pub(super) fn check(store: &Store) -> Result<Vec<String>> {
 }
 
 /// The audit log replayed row by row, or where a row does not follow from the ones
-/// before it.
-fn replay(store: &Store) -> Result<std::result::Result<Replay, String>> {
+/// before it (or gives a value off its indicator's scale).
+fn replay(
+    store: &Store,
+    products: &ProductInstruments,
+) -> Result<std::result::Result<Replay, String>> {
     let mut replay = Replay::new();
     for (row, _) in rows(&store.conn).map_err(|e| store.sql(e))? {
+        if let Some(off) = super::derived::audit_row(
+            row.seq,
+            &row.product,
+            row.indicator.as_deref(),
+            &row.action,
+            [row.old.as_deref(), row.new.as_deref()],
+            products,
+        ) {
+            return Ok(Err(off));
+        }
         if let Err(b) = replay.apply(
             row.seq,
             &row.product,

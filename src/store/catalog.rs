@@ -3,7 +3,7 @@
 
 use rusqlite::{OptionalExtension, params};
 
-use super::{Result, Store, StoreError};
+use super::{Result, Store, StoreError, central_log};
 use crate::domain::Instrument;
 use crate::domain::assignment::Assignment;
 
@@ -42,16 +42,30 @@ pub struct InstrumentRow {
 impl Store {
     /// Imports an instrument. The same content again changes nothing; different content
     /// under an id + version already stored is refused.
+    /// On a central database the import is a row of its own log (the instruments it
+    /// trusts: src/exchange/merge.rs).
     pub fn import_instrument(&mut self, instrument: &Instrument) -> Result<InstrumentOutcome> {
-        let existing: Option<String> = self
-            .conn
-            .query_row(
+        let now = self.now();
+        let path = self.path.clone();
+        let sql = |e| super::classify(&path, e);
+        let held = |conn: &rusqlite::Connection| -> rusqlite::Result<Option<String>> {
+            conn.query_row(
                 "SELECT sha256 FROM instrument WHERE code = ?1 AND version = ?2",
                 params![instrument.id, instrument.version],
                 |r| r.get(0),
             )
             .optional()
-            .map_err(|e| self.sql(e))?;
+        };
+        // Looked at without a write lock first: a workstation starting loads the
+        // shipped instruments, which are there already but for a new build's.
+        if held(&self.conn).map_err(sql)?.as_deref() == Some(instrument.sha256.as_str()) {
+            return Ok(InstrumentOutcome::AlreadyThere);
+        }
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(sql)?;
+        let existing = held(&tx).map_err(sql)?;
         match existing {
             Some(h) if h == instrument.sha256 => Ok(InstrumentOutcome::AlreadyThere),
             Some(h) => Err(StoreError::Refused(format!(
@@ -64,20 +78,30 @@ impl Store {
                 &instrument.sha256[..12]
             ))),
             None => {
-                let now = self.now();
-                self.conn
-                    .execute(
-                        "INSERT INTO instrument (code, version, sha256, body, imported_at)
-                         VALUES (?1, ?2, ?3, ?4, ?5)",
-                        params![
-                            instrument.id,
-                            instrument.version,
-                            instrument.sha256,
-                            instrument.canonical,
-                            now
-                        ],
+                tx.execute(
+                    "INSERT INTO instrument (code, version, sha256, body, imported_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                    params![
+                        instrument.id,
+                        instrument.version,
+                        instrument.sha256,
+                        instrument.canonical,
+                        now
+                    ],
+                )
+                .map_err(sql)?;
+                if central_log::exists(&tx).map_err(sql)? {
+                    central_log::append(
+                        &tx,
+                        &now,
+                        central_log::INSTRUMENT,
+                        &central_log::instrument_subject(&instrument.id, &instrument.version),
+                        &instrument.sha256,
+                        "",
                     )
-                    .map_err(|e| self.sql(e))?;
+                    .map_err(sql)?;
+                }
+                tx.commit().map_err(sql)?;
                 Ok(InstrumentOutcome::Added)
             }
         }
@@ -122,6 +146,7 @@ impl Store {
     /// renamed, changes nothing when run again. Refuses (changing nothing) an unknown
     /// instrument or an agency already assessed with another instrument.
     pub fn import_assignment(&mut self, a: &Assignment, file: &str) -> Result<AssignmentOutcome> {
+        let now = self.now();
         let path = self.path.clone();
         let sql = |e| super::classify(&path, e);
         let tx = self
@@ -211,9 +236,50 @@ impl Store {
                 }
             }
         }
+        if out.changed() && central_log::exists(&tx).map_err(sql)? {
+            central_log::append(
+                &tx,
+                &now,
+                central_log::ASSIGNMENT,
+                file,
+                &catalog_sha256(a),
+                &format!(
+                    "{} agencies, {} units, {} products added; {} renamed",
+                    out.agencies_added, out.units_added, out.products_added, out.renamed
+                ),
+            )
+            .map_err(sql)?;
+        }
         tx.commit().map_err(sql)?;
         Ok(out)
     }
+}
+
+/// SHA-256 of the catalog an assignment sets (codes, names and kinds, in order), for
+/// the central log.
+fn catalog_sha256(a: &Assignment) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    let mut field = |s: &str| {
+        h.update((s.len() as u64).to_be_bytes());
+        h.update(s.as_bytes());
+    };
+    field(&a.instrument_id);
+    field(&a.instrument_version);
+    for agency in &a.agencies {
+        field(&agency.code);
+        field(&agency.name);
+        field(agency.kind.as_str());
+        for unit in &agency.units {
+            field(&unit.code);
+            field(&unit.name);
+            for product in &unit.products {
+                field(&product.code);
+                field(&product.name);
+            }
+        }
+    }
+    hex::encode(h.finalize())
 }
 
 /// Inserts a unit or product under its parent, or renames it; returns its id.

@@ -12,7 +12,7 @@ use std::path::Path;
 
 use rusqlite::{OptionalExtension, Params, Row, Transaction, TransactionBehavior, params};
 
-use super::{ROLE_CENTRAL, ROLE_KEY, Result, Store, classify, digest};
+use super::{ROLE_CENTRAL, ROLE_KEY, Result, Store, StoreError, central_log, classify, digest};
 
 /// What a database is, as `claim_central` found it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,6 +37,8 @@ pub struct ImportRow<'a> {
     pub products: i64,
     pub payload: &'a [u8],
     pub signature: &'a str,
+    /// How far the export's audit chain goes (its last seq).
+    pub chain: i64,
 }
 
 /// One assessor's result for one product, as merged.
@@ -46,6 +48,9 @@ pub struct ResultRow<'a> {
     pub assessor_name: &'a str,
     pub import_id: i64,
     pub exported_at: &'a str,
+    /// How far the export's audit chain goes: among one assessor's exports, a longer
+    /// chain is newer.
+    pub chain: i64,
     pub payload_sha256: &'a str,
     pub finalized_at: Option<&'a str>,
     pub finalized_by: Option<&'a str>,
@@ -100,10 +105,14 @@ impl Store {
     /// Makes a new database a central one, in one transaction with the look at what it
     /// holds (so that two merges starting on one new file at once both see it as
     /// central, and a merge that has begun is never mistaken for a workstation's work).
-    /// A database with observations or audit rows and no role is a workstation's.
+    /// What a database is follows from what it holds, not from its `role` alone (one
+    /// row anyone can write): a database with audit rows is a workstation's whatever
+    /// its role says; one with observations and no role too. Making a database central
+    /// is the first row of its own log (src/store/central_log.rs).
     pub fn claim_central(&mut self) -> Result<CentralClaim> {
         let path = self.path.clone();
         let sql = |e| classify(&path, e);
+        let now = self.now();
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -114,31 +123,74 @@ impl Store {
             })
             .optional()
             .map_err(sql)?;
+        let (audit, observations): (bool, bool) = tx
+            .query_row(
+                "SELECT EXISTS (SELECT 1 FROM audit), EXISTS (SELECT 1 FROM observation)",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .map_err(sql)?;
         let claim = match role {
+            _ if audit => CentralClaim::Workstation,
             Some(r) if r == ROLE_CENTRAL => CentralClaim::Central,
             Some(other) => CentralClaim::OtherRole(other),
+            None if observations => CentralClaim::Workstation,
             None => {
-                let own: i64 = tx
-                    .query_row(
-                        "SELECT (SELECT count(*) FROM observation) + (SELECT count(*) FROM audit)",
-                        [],
-                        |r| r.get(0),
-                    )
-                    .map_err(sql)?;
-                if own > 0 {
-                    CentralClaim::Workstation
-                } else {
-                    tx.execute(
-                        "INSERT INTO meta (key, value) VALUES (?1, ?2)",
-                        [ROLE_KEY, ROLE_CENTRAL],
-                    )
-                    .map_err(sql)?;
-                    CentralClaim::Central
-                }
+                tx.execute(
+                    "INSERT INTO meta (key, value) VALUES (?1, ?2)",
+                    [ROLE_KEY, ROLE_CENTRAL],
+                )
+                .map_err(sql)?;
+                central_log::append(&tx, &now, central_log::CENTRAL, "", "", "").map_err(sql)?;
+                CentralClaim::Central
             }
         };
         tx.commit().map_err(sql)?;
         Ok(claim)
+    }
+
+    /// Replaces the central assignment (who assesses which agencies) by `pairs`
+    /// (assessor id, agency code), in one transaction with its row in the central log
+    /// (`subject` the file as given, `sha256` of its bytes, `detail` its version).
+    /// Refused on a database that is not central.
+    pub fn set_central_assignment(
+        &mut self,
+        pairs: &[(String, String)],
+        subject: &str,
+        sha256: &str,
+        detail: &str,
+    ) -> Result<()> {
+        match self.claim_central()? {
+            CentralClaim::Central => {}
+            _ => {
+                return Err(StoreError::Refused(format!(
+                    "{}: not a central database; the central assignment is set on the central office's                      database (`patuh --db central.db central assign FILE`)",
+                    self.path.display()
+                )));
+            }
+        }
+        let now = self.now();
+        let path = self.path.clone();
+        let sql = |e| classify(&path, e);
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(sql)?;
+        tx.execute("DELETE FROM central_assignment", [])
+            .map_err(sql)?;
+        {
+            let mut stmt = tx
+                .prepare(
+                    "INSERT OR IGNORE INTO central_assignment (assessor_id, agency_code) VALUES (?1, ?2)",
+                )
+                .map_err(sql)?;
+            for (assessor, agency) in pairs {
+                stmt.execute(params![assessor, agency]).map_err(sql)?;
+            }
+        }
+        central_log::append(&tx, &now, central_log::ASSIGN, subject, sha256, detail)
+            .map_err(sql)?;
+        tx.commit().map_err(sql)
     }
 
     /// Begins the merge of one file: one `BEGIN IMMEDIATE` transaction, rolled back
@@ -227,6 +279,47 @@ impl CentralTx<'_> {
         self.tx.commit().map_err(|e| classify(self.path, e))
     }
 
+    /// Appends a row to the central database's own log (src/store/central_log.rs).
+    pub fn log(
+        &mut self,
+        at: &str,
+        action: &str,
+        subject: &str,
+        sha256: &str,
+        detail: &str,
+    ) -> Result<()> {
+        central_log::append(&self.tx, at, action, subject, sha256, detail)
+            .map_err(|e| classify(self.path, e))
+    }
+
+    /// The agencies assigned to an assessor by the central assignment, or None when
+    /// the central office never set one (`patuh central assign`): merges then work as
+    /// before it existed.
+    pub fn assigned_agencies(
+        &self,
+        assessor_id: &str,
+    ) -> Result<Option<std::collections::BTreeSet<String>>> {
+        let set: bool = self
+            .query(
+                "SELECT EXISTS (SELECT 1 FROM central_log WHERE action = ?1)",
+                [central_log::ASSIGN],
+                |r| r.get(0),
+            )?
+            .unwrap_or(false);
+        if !set {
+            return Ok(None);
+        }
+        let mut stmt = self
+            .tx
+            .prepare_cached("SELECT agency_code FROM central_assignment WHERE assessor_id = ?1")
+            .map_err(|e| classify(self.path, e))?;
+        let codes = stmt
+            .query_map([assessor_id], |r| r.get(0))
+            .and_then(|rows| rows.collect())
+            .map_err(|e| classify(self.path, e))?;
+        Ok(Some(codes))
+    }
+
     /// When this very payload was merged, if it was.
     pub fn merged_at(&self, payload_sha256: &str) -> Result<Option<String>> {
         self.query(
@@ -241,8 +334,8 @@ impl CentralTx<'_> {
         self.tx
             .prepare_cached(
                 "INSERT INTO import_file (payload_sha256, assessor_id, public_key, exported_at, file_name,
-                                          merged_at, products, payload, signature)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                                          merged_at, products, payload, signature, chain)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
             )
             .and_then(|mut stmt| {
                 stmt.execute(params![
@@ -254,7 +347,8 @@ impl CentralTx<'_> {
                     f.merged_at,
                     f.products,
                     f.payload,
-                    f.signature
+                    f.signature,
+                    f.chain
                 ])
             })
             .map_err(|e| classify(self.path, e))?;
@@ -423,10 +517,12 @@ impl CentralTx<'_> {
         Ok(())
     }
 
-    /// `exported_at|payload_sha256` of the result held for this product and assessor.
+    /// `CHAIN|exported_at|payload_sha256` of the result held for this product and
+    /// assessor, the chain length written with 20 digits (text order is the order of
+    /// the assessor's exports: see [`result_stamp`]).
     pub fn result_stamp(&self, product_id: i64, assessor_id: &str) -> Result<Option<String>> {
         self.query(
-            "SELECT exported_at || '|' || payload_sha256 FROM assessor_result
+            "SELECT printf('%020d|', chain) || exported_at || '|' || payload_sha256 FROM assessor_result
              WHERE product_id = ?1 AND assessor_id = ?2",
             params![product_id, assessor_id],
             |r| r.get(0),
@@ -448,8 +544,8 @@ impl CentralTx<'_> {
         )?;
         self.exec(
             "INSERT INTO assessor_result (product_id, assessor_id, assessor_name, import_id, exported_at,
-                                          payload_sha256, finalized_at, finalized_by, score, zone)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                                          payload_sha256, finalized_at, finalized_by, score, zone, chain)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
             params![
                 product_id,
                 id,
@@ -460,7 +556,8 @@ impl CentralTx<'_> {
                 result.finalized_at,
                 result.finalized_by,
                 result.score,
-                result.zone
+                result.zone,
+                result.chain
             ],
         )?;
         for o in observations {
@@ -547,4 +644,203 @@ impl CentralTx<'_> {
             )?
             .unwrap_or(0))
     }
+}
+
+/// One merged file as the import log keeps it, for `check` to verify and merge again.
+#[derive(Debug, Clone)]
+pub struct MergedFile {
+    pub file_name: String,
+    pub payload_sha256: String,
+    pub assessor_id: String,
+    /// `ed25519:BASE64`.
+    pub public_key: String,
+    /// Base64 of the Ed25519 signature.
+    pub signature: String,
+    pub payload: Vec<u8>,
+}
+
+impl Store {
+    /// A new, empty, current database in a private temporary file that SQLite removes
+    /// when it is closed (messages name `path`): where `check` merges a central
+    /// database's files again.
+    pub fn scratch(path: &Path) -> Result<Store> {
+        let sql = |e| classify(path, e);
+        let mut conn = rusqlite::Connection::open("").map_err(sql)?;
+        conn.pragma_update(None, "foreign_keys", "ON")
+            .map_err(sql)?;
+        super::schema::migrate(&mut conn, path, 0)?;
+        Store::with(conn, path)
+    }
+
+    /// Whether the database holds merged files (it is a central database by content).
+    pub fn holds_merged_files(&self) -> Result<bool> {
+        self.conn
+            .query_row("SELECT EXISTS (SELECT 1 FROM import_file)", [], |r| {
+                r.get(0)
+            })
+            .map_err(|e| self.sql(e))
+    }
+
+    /// Calls `f` with every merged file, in the order merged, one at a time (a
+    /// nation's payloads are gigabytes together).
+    pub fn each_merged_file<E: From<super::StoreError>>(
+        &self,
+        mut f: impl FnMut(MergedFile) -> std::result::Result<(), E>,
+    ) -> std::result::Result<(), E> {
+        let sql = |e| E::from(self.sql(e));
+        let ids: Vec<i64> = self
+            .conn
+            .prepare("SELECT id FROM import_file ORDER BY id")
+            .and_then(|mut stmt| stmt.query_map([], |r| r.get(0))?.collect())
+            .map_err(sql)?;
+        for id in ids {
+            let file = self
+                .conn
+                .query_row(
+                    "SELECT file_name, payload_sha256, assessor_id, public_key, signature, payload
+                     FROM import_file WHERE id = ?1",
+                    [id],
+                    |r| {
+                        Ok(MergedFile {
+                            file_name: r.get(0)?,
+                            payload_sha256: r.get(1)?,
+                            assessor_id: r.get(2)?,
+                            public_key: r.get(3)?,
+                            signature: r.get(4)?,
+                            payload: r.get(5)?,
+                        })
+                    },
+                )
+                .map_err(sql)?;
+            f(file)?;
+        }
+        Ok(())
+    }
+
+    /// Every assessor's results as lines of text keyed by product path (sorted): what
+    /// merging the stored files must give again. Database ids and merge times aside.
+    pub fn central_results(&self) -> Result<Vec<String>> {
+        const PATH: &str = "(SELECT a.code || '/' || u.code || '/' || p.code FROM product p
+                              JOIN unit u ON u.id = p.unit_id JOIN agency a ON a.id = u.agency_id
+                              WHERE p.id = x.product_id)";
+        let queries = [
+            format!(
+                "SELECT 'result ' || {PATH} || ' ' || json_array(x.assessor_id, x.assessor_name, x.exported_at,
+                        x.chain, x.payload_sha256, x.finalized_at, x.finalized_by, x.score, x.zone)
+                 FROM assessor_result x"
+            ),
+            format!(
+                "SELECT 'observation ' || {PATH} || ' ' || json_array(x.assessor_id, x.indicator, x.value, x.na,
+                        x.note, x.updated_at, x.updated_by)
+                 FROM assessor_observation x"
+            ),
+            format!(
+                "SELECT 'evidence ' || {PATH} || ' ' || json_array(x.assessor_id, x.position, x.indicator,
+                        x.reference, x.size, x.sha256, x.added_at, x.added_by)
+                 FROM assessor_evidence x"
+            ),
+        ];
+        let mut lines = Vec::new();
+        for q in &queries {
+            let mut stmt = self.conn.prepare(q).map_err(|e| self.sql(e))?;
+            let rows = stmt
+                .query_map([], |r| r.get::<_, String>(0))
+                .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
+                .map_err(|e| self.sql(e))?;
+            lines.extend(rows);
+        }
+        lines.sort();
+        Ok(lines)
+    }
+}
+
+/// The central side of `check` that needs no payload read (src/store/mod.rs): every
+/// product's observations, evidence and finalization are its chosen result's (as
+/// `CentralTx::choose` puts them), and every merged file's key is registered for its
+/// assessor. One line per product or file that is not.
+pub(super) fn check_chosen(store: &Store) -> Result<Vec<String>> {
+    const CHOSEN: &str = "WITH chosen AS (
+            SELECT product_id, assessor_id, finalized_at, finalized_by FROM (
+                SELECT r.*, row_number() OVER (PARTITION BY product_id
+                    ORDER BY finalized_at IS NOT NULL DESC, exported_at DESC, assessor_id ASC) AS n
+                FROM assessor_result r)
+            WHERE n = 1)";
+    let differs = [
+        (
+            "its observations",
+            format!(
+                "{CHOSEN}
+                 SELECT product_id FROM (
+                   SELECT * FROM (SELECT product_id, indicator, value, na, note, updated_at, updated_by FROM observation
+                     EXCEPT SELECT o.product_id, o.indicator, o.value, o.na, o.note, o.updated_at, o.updated_by
+                       FROM assessor_observation o JOIN chosen c USING (product_id, assessor_id))
+                   UNION ALL
+                   SELECT * FROM (SELECT o.product_id, o.indicator, o.value, o.na, o.note, o.updated_at, o.updated_by
+                       FROM assessor_observation o JOIN chosen c USING (product_id, assessor_id)
+                     EXCEPT SELECT product_id, indicator, value, na, note, updated_at, updated_by FROM observation))"
+            ),
+        ),
+        (
+            "its evidence",
+            format!(
+                "{CHOSEN}
+                 SELECT product_id FROM (
+                   SELECT * FROM (SELECT product_id, indicator, reference, size, sha256, added_at, added_by FROM evidence
+                     EXCEPT SELECT e.product_id, e.indicator, e.reference, e.size, e.sha256, e.added_at, e.added_by
+                       FROM assessor_evidence e JOIN chosen c USING (product_id, assessor_id))
+                   UNION ALL
+                   SELECT * FROM (SELECT e.product_id, e.indicator, e.reference, e.size, e.sha256, e.added_at, e.added_by
+                       FROM assessor_evidence e JOIN chosen c USING (product_id, assessor_id)
+                     EXCEPT SELECT product_id, indicator, reference, size, sha256, added_at, added_by FROM evidence))"
+            ),
+        ),
+        (
+            "its finalization",
+            format!(
+                "{CHOSEN}
+                 SELECT p.id FROM product p LEFT JOIN chosen c ON c.product_id = p.id
+                 WHERE p.finalized_at IS NOT c.finalized_at OR p.finalized_by IS NOT c.finalized_by"
+            ),
+        ),
+    ];
+    let mut problems = Vec::new();
+    for (what, q) in &differs {
+        let sql = format!(
+            "SELECT DISTINCT a.code || '/' || u.code || '/' || p.code FROM product p
+             JOIN unit u ON u.id = p.unit_id JOIN agency a ON a.id = u.agency_id
+             WHERE p.id IN ({q}) ORDER BY 1 LIMIT 20"
+        );
+        let mut stmt = store.conn.prepare(&sql).map_err(|e| store.sql(e))?;
+        let paths: Vec<String> = stmt
+            .query_map([], |r| r.get(0))
+            .and_then(|rows| rows.collect())
+            .map_err(|e| store.sql(e))?;
+        for path in paths {
+            problems.push(format!(
+                "{}: {what} are not those of its chosen merged result: changed outside patuh",
+                crate::domain::text::sanitize(&path)
+            ));
+        }
+    }
+    let mut stmt = store
+        .conn
+        .prepare(
+            "SELECT f.file_name, f.assessor_id FROM import_file f
+             WHERE NOT EXISTS (SELECT 1 FROM assessor_key k
+                               WHERE k.public_key = f.public_key AND k.assessor_id = f.assessor_id)
+             ORDER BY f.id",
+        )
+        .map_err(|e| store.sql(e))?;
+    let files: Vec<(String, String)> = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .and_then(|rows| rows.collect())
+        .map_err(|e| store.sql(e))?;
+    for (file, assessor) in files {
+        problems.push(format!(
+            "merged file {}: its key is not registered for assessor {} in assessor_key: changed outside patuh",
+            crate::domain::text::sanitize(&file),
+            crate::domain::text::sanitize(&assessor)
+        ));
+    }
+    Ok(problems)
 }

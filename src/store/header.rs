@@ -1,6 +1,19 @@
 //! Checks a database file before SQLite touches it: by reading its 100-byte header
 //! ourselves, a foreign, damaged or newer file is refused without a single byte
 //! changed and without a WAL or shared-memory file appearing beside it.
+//!
+//! Only what cannot be caught mid-checkpoint is judged from outside SQLite. A file in
+//! WAL mode (every file patuh has written) may be read here while another patuh
+//! checkpoints it (copies its WAL's pages into the file), or after a power cut or a
+//! kill in the middle of one: the file alone is then half updated while its WAL holds
+//! every page, and it is whole. So for such a file only the first 100 bytes are
+//! judged (written with page 1, in its first sector), and only for what no version of
+//! them could mean: not SQLite, another application's, a newer schema, an impossible
+//! page size, a length that is not whole pages. Its length against the page count and
+//! its schema are left to SQLite, read with the WAL inside the reader's transaction,
+//! whose own errors say when a file is really damaged. A file in rollback mode (made
+//! so by another tool) has no WAL: it is still read without locks (`immutable=1`) to
+//! find it truncated or its schema unreadable.
 
 use std::fs::File;
 use std::io::Read;
@@ -71,12 +84,21 @@ pub fn check(path: &Path) -> Result<(), StoreError> {
     if !(512..=65536).contains(&page_size) || !page_size.is_power_of_two() {
         return Err(corrupt(format!("invalid page size {page_size}")));
     }
+    if len % page_size != 0 {
+        return Err(corrupt(format!(
+            "the file is {len} bytes, not a whole number of pages of {page_size} bytes: it was truncated"
+        )));
+    }
+    // Bytes 18 and 19, the file format's read and write versions: 2 in WAL mode.
+    if header[18] == 2 && header[19] == 2 {
+        return Ok(());
+    }
     let pages = u64::from(be32(&header, 28));
     let valid_for = be32(&header, 92) == be32(&header, 96);
     let mut wal = path.as_os_str().to_owned();
     wal.push("-wal");
     let has_wal = Path::new(&wal).exists();
-    if len % page_size != 0 || (valid_for && !has_wal && len < pages * page_size) {
+    if valid_for && !has_wal && len < pages * page_size {
         return Err(corrupt(format!(
             "the file is {len} bytes, but its header promises {pages} pages of {page_size} bytes: it was truncated"
         )));

@@ -10,10 +10,29 @@ use crate::domain::model::{Agency, AgencyIx, Dataset, Ix, Kind, Product, Product
 
 impl Store {
     /// Loads every instrument, agency, unit, product, observation and evidence count.
-    /// Values come from the products' digests where they are fresh, from the
-    /// observations elsewhere: the same dataset either way (tests/digest.rs).
+    /// On the workstation's store, values come from the products' digests where they
+    /// are fresh (its first frame within 300 ms at a nation's scale), from the
+    /// observations elsewhere: the same dataset either way (tests/digest.rs), unless a
+    /// digest was changed outside patuh, which `check` reports. A reader's store
+    /// ([`Store::open_reader`]: `show`, `score`, `report`) reads every value from the
+    /// observations, as [`Store::load_from_observations`].
     pub fn load(&self) -> Result<Dataset> {
+        self.load_with(self.reader)
+    }
+
+    /// [`Store::load`] with every value read from the observations, never from a
+    /// digest: what `export` signs and the command-line readers print, so that a
+    /// digest changed outside patuh is never shown or signed (it costs one pass over
+    /// the observations: about 0.4 s for a nation).
+    pub fn load_from_observations(&self) -> Result<Dataset> {
+        self.load_with(true)
+    }
+
+    fn load_with(&self, exact: bool) -> Result<Dataset> {
+        // Every table of one moment, whatever is committed meanwhile.
+        let _snapshot = self.read_snapshot()?;
         let mut l = Loader {
+            exact,
             store: self,
             ds: Dataset::default(),
             instrument_index: HashMap::new(),
@@ -37,6 +56,8 @@ impl Store {
 
 /// A load in progress: the dataset so far and where each database id went in it.
 struct Loader<'s> {
+    /// Every value from the observations, no digest read.
+    exact: bool,
     store: &'s Store,
     ds: Dataset,
     /// Database id -> place in the dataset, per table.
@@ -173,7 +194,7 @@ impl Loader<'_> {
             let n = ds.instruments[instrument].indicators.len();
             let mut values = vec![Value::Unanswered; n];
             let fresh = match r.get_ref(5).map_err(sql)? {
-                ValueRef::Blob(d) if self.digests_trusted[instrument] => {
+                ValueRef::Blob(d) if self.digests_trusted[instrument] && !self.exact => {
                     digest::decode_into(d, &mut values)
                 }
                 _ => false,

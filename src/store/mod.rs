@@ -5,19 +5,28 @@
 //! the check that a file's tables are those of its version), `catalog` (instruments,
 //! assignments), `observe` (the changes a user makes, each its own transaction with an
 //! audit row), `evidence` (reading references back), `audit` (the hash chain and its
-//! replay), `accounts` (whether the log accounts for the tables), `digest` (each
-//! product's values in compact form), `load` (everything into a
+//! replay), `accounts` (whether the log accounts for the tables), `derived` (what
+//! `check` recomputes: instrument bodies, scales, digests), `digest` (each product's
+//! values in compact form), `load` (everything into a
 //! [`crate::domain::model::Dataset`]), `records` (what an export reads), `central`
-//! (the central merge's reads and writes, the report's conflicts), `report_reads` (the
+//! (the central merge's reads and writes, the report's conflicts, the central
+//! assignment), `central_log` (a central database's own hash chain), `report_reads` (the
 //! report's evidence and merged files), `history` (the audit log read back for `patuh
 //! log`, `show` and `check`), `bulk` (the generator's bulk insert), `lock` (one
 //! workstation per file).
+//!
+//! Readers see one moment: a command that only reads opens with
+//! [`Store::open_reader`] (one read transaction for all it reads, the check of the
+//! tables included), and `load`, `check` and the export's reading take a
+//! [`ReadSnapshot`] on any store.
 
 mod accounts;
 pub mod audit;
 mod bulk;
 mod catalog;
 mod central;
+pub mod central_log;
+mod derived;
 pub(crate) mod digest;
 mod evidence;
 mod header;
@@ -176,6 +185,34 @@ pub struct Store {
     /// again needs no catching up (src/store/digest.rs). Only ever skips work whose
     /// absence leaves a digest stale, never wrong.
     caught_up_for: Option<i64>,
+    /// Opened by [`Store::open_reader`]: one read transaction from the open on, ended
+    /// when the store is dropped.
+    reader: bool,
+}
+
+impl Drop for Store {
+    fn drop(&mut self) {
+        if self.reader && !self.conn.is_autocommit() {
+            let _ = self.conn.execute_batch("COMMIT");
+        }
+    }
+}
+
+/// A read transaction: everything read through the store while it lives is of one
+/// moment (SQLite's snapshot in WAL mode), whatever other patuh processes commit
+/// meanwhile; writers are not held up. Ended when dropped. Inside a transaction
+/// already (a reader's store, a change), it adds nothing.
+pub struct ReadSnapshot<'s> {
+    conn: &'s Connection,
+    own: bool,
+}
+
+impl Drop for ReadSnapshot<'_> {
+    fn drop(&mut self) {
+        if self.own && !self.conn.is_autocommit() {
+            let _ = self.conn.execute_batch("COMMIT");
+        }
+    }
 }
 
 impl Store {
@@ -199,6 +236,83 @@ impl Store {
             create(path)?;
         }
         Self::open(path)
+    }
+
+    /// Opens an existing patuh database for a command that only reads (`show`, `score`,
+    /// `check`, `export`, `report`): as [`Store::open`], then everything it reads is of
+    /// one moment: one read transaction, begun before the check of the file's tables and
+    /// held until the store is dropped, so that a `patuh record` or a workstation
+    /// committing meanwhile is either wholly seen or not at all. Writing through it is
+    /// a mistake (SQLite would have to upgrade the snapshot).
+    pub fn open_reader(path: &Path) -> Result<Store> {
+        if !path.exists() {
+            return Err(StoreError::Missing {
+                path: path.to_path_buf(),
+            });
+        }
+        header::check(path)?;
+        let sql = |e| classify(path, e);
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(sql)?;
+        conn.busy_timeout(Duration::from_secs(5)).map_err(sql)?;
+        conn.execute_batch("BEGIN").map_err(sql)?;
+        let version = schema::check_shape(&conn, path)?;
+        if version > SCHEMA_VERSION {
+            return Err(StoreError::Newer {
+                path: path.to_path_buf(),
+                found: version,
+                known: SCHEMA_VERSION,
+            });
+        }
+        let wal: String = conn
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .map_err(sql)?;
+        let mut store = if version == SCHEMA_VERSION && wal.eq_ignore_ascii_case("wal") {
+            // Current and in WAL mode: nothing to set on the file, the snapshot stays.
+            Store::with(conn, path)?
+        } else {
+            // To be upgraded (or set to WAL mode) first, as `open` does; then the
+            // snapshot, with the check of its tables in it.
+            conn.execute_batch("COMMIT").map_err(sql)?;
+            drop(conn);
+            let store = Self::open_checked(path)?;
+            store.conn.execute_batch("BEGIN").map_err(sql)?;
+            let version = schema::check_shape(&store.conn, path)?;
+            if version != SCHEMA_VERSION {
+                return Err(StoreError::Newer {
+                    path: path.to_path_buf(),
+                    found: version,
+                    known: SCHEMA_VERSION,
+                });
+            }
+            store
+        };
+        store.reader = true;
+        Ok(store)
+    }
+
+    /// Begins a read transaction for a reading of several statements (see
+    /// [`ReadSnapshot`]); nothing when one is open already.
+    pub fn read_snapshot(&self) -> Result<ReadSnapshot<'_>> {
+        if !self.conn.is_autocommit() {
+            return Ok(ReadSnapshot {
+                conn: &self.conn,
+                own: false,
+            });
+        }
+        self.conn.execute_batch("BEGIN").map_err(|e| self.sql(e))?;
+        let snapshot = ReadSnapshot {
+            conn: &self.conn,
+            own: true,
+        };
+        // The snapshot is taken at the first read, not at BEGIN: take it now.
+        self.conn
+            .query_row("PRAGMA schema_version", [], |r| r.get::<_, i64>(0))
+            .map_err(|e| self.sql(e))?;
+        Ok(snapshot)
     }
 
     /// Opens an existing, current patuh database for reading only (SQLite refuses any
@@ -243,6 +357,7 @@ impl Store {
             who: String::new(),
             clock: Arc::new(OffsetDateTime::now_utc),
             caught_up_for: None,
+            reader: false,
         };
         store.who = store
             .meta("assessor")?
@@ -330,11 +445,19 @@ impl Store {
         classify(&self.path, e)
     }
 
-    /// Full check: SQLite's integrity_check, the audit hash chain, and (on a
-    /// workstation's database) that every row follows from the ones before and that
-    /// the log accounts for every observation, note, evidence reference and
-    /// finalization. Each problem is one line naming the row or the record.
+    /// Full check: SQLite's integrity_check; each instrument's body against its hash;
+    /// every value on its scale and every digest equal to the observations; the audit
+    /// hash chain; and what the file holds accounted for. A workstation's audit log
+    /// must account for every observation, note, evidence reference and finalization
+    /// (each row following from the ones before); a central database's own log must
+    /// account for every merged file and instrument, and every product must hold its
+    /// chosen merged result. Which of these apply follows from what the file holds,
+    /// never from its `meta.role` (one row anyone can write): the replay runs on every
+    /// file with an audit row or without merged files. That the merged results follow
+    /// from the stored files is checked by `crate::exchange::merge::check_central`
+    /// (it reads the payloads). Each problem is one line naming the row or the record.
     pub fn check(&self) -> Result<Vec<String>> {
+        let _snapshot = self.read_snapshot()?;
         let mut problems = Vec::new();
         let mut stmt = self
             .conn
@@ -345,17 +468,71 @@ impl Store {
             .and_then(|rows| rows.collect())
             .map_err(|e| self.sql(e))?;
         problems.extend(rows.into_iter().filter(|r| r != "ok"));
+        let (instruments, bad) = derived::instruments(self)?;
+        problems.extend(bad);
+        let products = derived::product_instruments(self, &instruments)?;
+        problems.extend(derived::observations(self, &products)?);
+        let holds = self.holds()?;
         match verify_chain(&self.conn).map_err(|e| self.sql(e))? {
             Err(b) => problems.push(b.to_string()),
-            // A central database holds merged results, logged in the signed files it
-            // keeps, not in an audit log of its own.
-            Ok(_) if self.meta(ROLE_KEY)?.as_deref() != Some(ROLE_CENTRAL) => {
-                problems.extend(accounts::check(self)?);
+            Ok(_) if holds.audit || !holds.merged => {
+                problems.extend(accounts::check(self, &products)?);
             }
             Ok(_) => {}
         }
+        if holds.merged || holds.central_log {
+            problems.extend(central_log::check(&self.conn).map_err(|e| self.sql(e))?);
+            problems.extend(central::check_chosen(self)?);
+        }
+        let central_role = self.meta(ROLE_KEY)?.as_deref() == Some(ROLE_CENTRAL);
+        if holds.audit && (central_role || holds.merged || holds.central_log) {
+            problems.push(format!(
+                "{}: it holds an assessor's audit log, so it is a workstation's database, but {}: \
+                 changed outside patuh (its audit log was checked as any workstation's)",
+                self.path.display(),
+                if holds.merged {
+                    "it also holds merged files"
+                } else if holds.central_log {
+                    "it also holds a central database's log"
+                } else {
+                    "its meta.role says central"
+                }
+            ));
+        }
+        if !holds.audit && (holds.merged || holds.central_log) && !central_role {
+            problems.push(format!(
+                "{}: it holds a central database's merged files or log, but its meta.role is not central: \
+                 changed outside patuh",
+                self.path.display()
+            ));
+        }
         Ok(problems)
     }
+
+    /// What the file holds, which decides what `check` verifies.
+    fn holds(&self) -> Result<Holds> {
+        self.conn
+            .query_row(
+                "SELECT EXISTS (SELECT 1 FROM audit), EXISTS (SELECT 1 FROM import_file),
+                        EXISTS (SELECT 1 FROM central_log)",
+                [],
+                |r| {
+                    Ok(Holds {
+                        audit: r.get(0)?,
+                        merged: r.get(1)?,
+                        central_log: r.get(2)?,
+                    })
+                },
+            )
+            .map_err(|e| self.sql(e))
+    }
+}
+
+/// What a file holds: an assessor's audit rows, merged files, a central log.
+struct Holds {
+    audit: bool,
+    merged: bool,
+    central_log: bool,
 }
 
 /// Pragmas set on every connection.

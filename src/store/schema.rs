@@ -11,7 +11,7 @@ use std::sync::LazyLock;
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 use rusqlite_migration::{HookResult, M, Migrations};
 
-use super::{Result, StoreError, classify, digest};
+use super::{Result, StoreError, central_log, classify, digest};
 
 /// The migrations, in order. Append only: a migration is never edited once released
 /// (files in the field were made by it); a change is a new migration at the end.
@@ -30,13 +30,25 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         // 0004: a keystroke's change: the digest trigger fires for values only.
         caught_up(include_str!("../../schema/0004_digest_trigger.sql")),
         // 0005: evidence references removed in the workstation are kept, not deleted
-        // (src/store/history.rs).
+        // (src/store/removal.rs).
         M::up(include_str!("../../schema/0005_evidence_removed.sql")),
+        // 0006: the central database's own hash chain of changes, each merged export's
+        // chain length (its order among the assessor's exports), the central
+        // assignment; a central database made before it gets the log rows its history
+        // would have written.
+        M::up_with_hook(
+            include_str!("../../schema/0006_central_log.sql"),
+            |tx: &Transaction<'_>| -> HookResult {
+                central_log::backfill(tx)?;
+                digest::refresh_stale(tx)?;
+                Ok(())
+            },
+        ),
     ])
 });
 
 /// The schema version this build writes: the number of migrations.
-pub const SCHEMA_VERSION: i32 = 5;
+pub const SCHEMA_VERSION: i32 = 6;
 
 /// A migration (from 0003 on, when products have digests) that ends with every digest
 /// it left stale rewritten from the observations, in the migration's own transaction:
@@ -141,10 +153,15 @@ fn expected() -> &'static [Shape] {
 /// own queries) are not looked at. Returns the file's `user_version`.
 pub(super) fn check_shape(conn: &Connection, path: &Path) -> Result<i32> {
     let sql = |e| classify(path, e);
-    // One read transaction: the version and the tables are of one moment.
-    let tx = conn.unchecked_transaction().map_err(sql)?;
-    let version = user_version(&tx).map_err(sql)?;
-    let actual = shape(&tx).map_err(sql)?;
+    // One read transaction: the version and the tables are of one moment (the
+    // caller's, when it has one: a reader's snapshot includes this check).
+    let tx = if conn.is_autocommit() {
+        Some(conn.unchecked_transaction().map_err(sql)?)
+    } else {
+        None
+    };
+    let version = user_version(conn).map_err(sql)?;
+    let actual = shape(conn).map_err(sql)?;
     drop(tx);
     let shapes = expected();
     let Some(claimed) = usize::try_from(version).ok().and_then(|v| shapes.get(v)) else {
