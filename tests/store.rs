@@ -578,3 +578,24 @@ fn a_value_change_writes_two_pages_even_beside_a_note() {
     let pi = ds.products.position(|q| q.db_id == p.db_id).unwrap();
     assert_eq!(ds.products[pi].values[3], Value::Level(0));
 }
+
+/// Schema 0007: a database holds cycles; one made before them (or new) has the one
+/// cycle `default`, an assessment, which is the current one.
+#[test]
+fn every_database_has_the_default_cycle_as_its_current_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("c.db");
+    drop(Store::open_or_create(&db).unwrap());
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let (code, kind, current): (String, String, String) = conn
+        .query_row(
+            "SELECT code, kind, (SELECT value FROM meta WHERE key = 'cycle.current') FROM cycle",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap();
+    assert_eq!(
+        (code.as_str(), kind.as_str(), current.as_str()),
+        ("default", "assessment", "default")
+    );
+}

@@ -44,11 +44,14 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
                 Ok(())
             },
         ),
+        // 0007: cycles (mentoring, assessment), one `default` cycle holding everything
+        // made before them (docs/data-model.md).
+        M::up(include_str!("../../schema/0007_cycle.sql")),
     ])
 });
 
 /// The schema version this build writes: the number of migrations.
-pub const SCHEMA_VERSION: i32 = 6;
+pub const SCHEMA_VERSION: i32 = 7;
 
 /// A migration (from 0003 on, when products have digests) that ends with every digest
 /// it left stale rewritten from the observations, in the migration's own transaction:
