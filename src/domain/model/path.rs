@@ -10,10 +10,16 @@
 //! a product or unit score a fixed weighting of dimension scores, a unit or agency a
 //! fixed mean), so the gain of fulfilling one answer is the product of a few exact
 //! factors, and gains add up. Taking the largest first then gives the fewest answers.
+//! The factors are small fractions, so they are multiplied on machine integers while
+//! they fit ([`Q`]): on big integers a unit's path took milliseconds.
+
+use std::cmp::Ordering;
+use std::iter::Sum;
 
 use num_bigint::BigInt;
+use num_integer::Integer;
 use num_rational::BigRational;
-use num_traits::{Signed, Zero};
+use num_traits::{Signed, ToPrimitive, Zero};
 
 use super::{AgencyIx, Dataset, IndicatorIx, NodeRef, ProductIx, UnitIx};
 use crate::domain::instrument::{Aggregate, Instrument, NodeLevel};
@@ -44,55 +50,223 @@ pub struct NextCategory {
     pub reachable: bool,
 }
 
-fn int(n: u32) -> BigRational {
-    BigRational::from_integer(BigInt::from(n))
+/// An exact fraction n/d (d > 0) on machine integers, not reduced after every step (a
+/// gcd per step was most of a path's time), on big integers once it would not fit.
+/// Both parts stay below [`Q::LIMIT`], so a product of two fits an i128.
+#[derive(Debug, Clone)]
+enum Q {
+    Small(i128, i128),
+    Big(BigRational),
+}
+
+impl Q {
+    const LIMIT: i128 = 1 << 62;
+
+    fn of(x: &BigRational) -> Q {
+        match (x.numer().to_i128(), x.denom().to_i128()) {
+            (Some(n), Some(d)) if n.abs() < Q::LIMIT && d < Q::LIMIT => Q::Small(n, d),
+            _ => Q::Big(x.clone()),
+        }
+    }
+
+    /// n/d from a step's result: reduced when a part is too large, big when still so.
+    fn fit(n: Option<i128>, d: Option<i128>, big: impl FnOnce() -> BigRational) -> Q {
+        if let (Some(mut n), Some(mut d)) = (n, d) {
+            if n.abs() >= Q::LIMIT || d >= Q::LIMIT {
+                let g = n.gcd(&d);
+                if g > 1 {
+                    (n, d) = (n / g, d / g);
+                }
+            }
+            if n.abs() < Q::LIMIT && d < Q::LIMIT {
+                return Q::Small(n, d);
+            }
+        }
+        Q::Big(big())
+    }
+
+    fn int(n: u64) -> Q {
+        Q::Small(i128::from(n), 1)
+    }
+
+    fn zero() -> Q {
+        Q::int(0)
+    }
+
+    fn big(&self) -> BigRational {
+        match self {
+            Q::Small(n, d) => {
+                // Reduced on machine integers, not by BigRational::new's big gcd.
+                let g = n.gcd(d).max(1);
+                BigRational::new_raw(BigInt::from(n / g), BigInt::from(d / g))
+            }
+            Q::Big(x) => x.clone(),
+        }
+    }
+
+    fn add(&self, o: &Q) -> Q {
+        match (self, o) {
+            (Q::Small(a, b), Q::Small(c, d)) if b == d => {
+                Q::fit(a.checked_add(*c), Some(*b), || self.big() + o.big())
+            }
+            (Q::Small(a, b), Q::Small(c, d)) => {
+                Q::fit((a * d).checked_add(c * b), Some(b * d), || {
+                    self.big() + o.big()
+                })
+            }
+            _ => Q::of(&(self.big() + o.big())),
+        }
+    }
+
+    fn sub(&self, o: &Q) -> Q {
+        self.add(&match o {
+            Q::Small(n, d) => Q::Small(-n, *d),
+            Q::Big(x) => Q::Big(-x),
+        })
+    }
+
+    fn mul(&self, o: &Q) -> Q {
+        match (self, o) {
+            (Q::Small(a, b), Q::Small(c, d)) => {
+                Q::fit(Some(a * c), Some(b * d), || self.big() * o.big())
+            }
+            _ => Q::of(&(self.big() * o.big())),
+        }
+    }
+
+    /// Divided by `o`, which is not zero.
+    fn div(&self, o: &Q) -> Q {
+        match (self, o) {
+            (Q::Small(a, b), Q::Small(c, d)) if *c != 0 => {
+                let s = c.signum();
+                Q::fit(Some(a * d * s), Some(b * c.abs()), || self.big() / o.big())
+            }
+            _ => Q::of(&(self.big() / o.big())),
+        }
+    }
+
+    fn is_zero(&self) -> bool {
+        match self {
+            Q::Small(n, _) => *n == 0,
+            Q::Big(x) => x.is_zero(),
+        }
+    }
+
+    fn is_positive(&self) -> bool {
+        match self {
+            Q::Small(n, _) => *n > 0,
+            Q::Big(x) => x.is_positive(),
+        }
+    }
+
+    /// As a float, for sorting only.
+    fn approx(&self) -> f64 {
+        match self {
+            Q::Small(n, d) => *n as f64 / *d as f64,
+            Q::Big(x) => x.to_f64().unwrap_or(f64::MAX),
+        }
+    }
+}
+
+impl PartialEq for Q {
+    fn eq(&self, o: &Q) -> bool {
+        self.cmp(o) == Ordering::Equal
+    }
+}
+
+impl Eq for Q {}
+
+impl PartialOrd for Q {
+    fn partial_cmp(&self, o: &Q) -> Option<Ordering> {
+        Some(self.cmp(o))
+    }
+}
+
+impl Ord for Q {
+    fn cmp(&self, o: &Q) -> Ordering {
+        match (self, o) {
+            // Parts below 2^62: the cross products fit.
+            (Q::Small(a, b), Q::Small(c, d)) => (a * d).cmp(&(c * b)),
+            _ => self.big().cmp(&o.big()),
+        }
+    }
+}
+
+impl Sum for Q {
+    fn sum<I: Iterator<Item = Q>>(it: I) -> Q {
+        it.fold(Q::zero(), |acc, x| acc.add(&x))
+    }
+}
+
+fn int(n: usize) -> Q {
+    Q::int(n as u64)
 }
 
 /// W_d: the dimension weight, or without dimension weights the flat weight `flat`.
-fn weight(instrument: &Instrument, d: usize, flat: &BigRational) -> BigRational {
+fn weight(instrument: &Instrument, d: usize, flat: &Q) -> Q {
     match (
         &instrument.dimensions[d].weight,
         instrument.has_dimension_weights(),
     ) {
-        (Some(w), true) => w.clone(),
+        (Some(w), true) => Q::of(w),
         _ => flat.clone(),
     }
 }
 
-/// An answer that can still rise: its dimension, and how much fulfilling it raises
-/// that dimension's score at its node.
+/// An answer that can still rise.
 struct Cell {
     node: NodeRef,
     indicator: usize,
     dimension: usize,
-    /// The rise of S_d at the node: 100 * w * (max - v) / max / sum of d's weights.
-    rise: BigRational,
+    /// w * (max - v) / max: what fulfilling it adds to sum(w_i * v_i / m_i) of its
+    /// dimension at its node. Times a coefficient it is the gain of a score.
+    share: Q,
 }
 
-/// The answers of a node that can still rise.
+/// The answers of a node that can still rise (of the dimensions scored there).
 fn cells(instrument: &Instrument, node: NodeRef, answers: &[Answer], own: &Own) -> Vec<Cell> {
     let mut out = Vec::new();
     for i in instrument.indicators_at(node.level()) {
         let ind = &instrument.indicators[i];
-        let max = int(ind.max);
-        let v = match answers.get(i).map(|a| a.node_value(ind.max)) {
-            None | Some(NodeValue::Unanswered) => BigRational::zero(),
-            Some(NodeValue::NotApplicable) => continue,
-            Some(NodeValue::Value(x)) if x >= max => continue,
-            Some(NodeValue::Value(x)) => x,
-        };
-        let Some(Some(dim)) = own.dimensions.get(ind.dimension) else {
+        if !matches!(own.dimensions.get(ind.dimension), Some(Some(_))) {
             continue;
+        }
+        let max = i128::from(ind.max);
+        let share = match answers.get(i).map(|a| a.node_value(ind.max)) {
+            Some(NodeValue::NotApplicable) => continue,
+            None | Some(NodeValue::Unanswered) => Q::of(&ind.weight),
+            Some(NodeValue::Value(v)) => {
+                let left = Q::int(u64::from(ind.max)).sub(&Q::of(&v));
+                if !left.is_positive() {
+                    continue;
+                }
+                Q::of(&ind.weight).mul(&left).div(&Q::Small(max, 1))
+            }
         };
-        let rise = int(100) * &ind.weight * (&max - v) / max / &dim.weight;
         out.push(Cell {
             node,
             indicator: i,
             dimension: ind.dimension,
-            rise,
+            share,
         });
     }
     out
+}
+
+/// Per dimension, 100 / sum(w_i) at a node: the rise of S_d per unit of share.
+fn per_share(own: &Own) -> Vec<Option<Q>> {
+    own.dimensions
+        .iter()
+        .map(|s| s.as_ref().map(|s| Q::int(100).div(&Q::of(&s.weight))))
+        .collect()
+}
+
+/// `a * b` per dimension, where both are defined.
+fn times(a: &[Option<Q>], b: impl Fn(usize) -> Option<Q>) -> Vec<Option<Q>> {
+    a.iter()
+        .enumerate()
+        .map(|(d, x)| Some(x.as_ref()?.mul(&b(d)?)))
+        .collect()
 }
 
 /// What the path needs of one product.
@@ -100,8 +274,8 @@ struct ProductFacts {
     cells: Vec<Cell>,
     own: Own,
     score: NodeScore,
-    /// sum(W_d) over its dimensions with a score: a product score's denominator.
-    weights: BigRational,
+    /// Per dimension, the rise of the product's score per unit of a cell's share.
+    to_score: Vec<Option<Q>>,
 }
 
 impl ProductFacts {
@@ -110,27 +284,23 @@ impl ProductFacts {
         let answers = ds.answers(node);
         let own = method::own_scores(instrument, NodeLevel::Product, &answers);
         let score = method::product_score_from(instrument, &own);
-        let weights = own
-            .dimensions
-            .iter()
-            .enumerate()
-            .filter_map(|(d, s)| s.as_ref().map(|s| weight(instrument, d, &s.weight)))
-            .sum();
+        // P = sum(W'_d S_d) / sum(W'_d) over its scored dimensions.
+        let w = |d: usize| {
+            own.dimensions[d]
+                .as_ref()
+                .map(|s| weight(instrument, d, &Q::of(&s.weight)))
+        };
+        let weights: Q = (0..own.dimensions.len()).filter_map(w).sum();
+        let to_score = if weights.is_zero() {
+            vec![None; own.dimensions.len()]
+        } else {
+            times(&per_share(&own), |d| Some(w(d)?.div(&weights)))
+        };
         ProductFacts {
             cells: cells(instrument, node, &answers, &own),
             own,
             score,
-            weights,
-        }
-    }
-
-    /// The rise of the product's score when one of its cells is fulfilled.
-    fn gain(&self, instrument: &Instrument, c: &Cell) -> BigRational {
-        match &self.own.dimensions[c.dimension] {
-            Some(s) if !self.weights.is_zero() => {
-                weight(instrument, c.dimension, &s.weight) * &c.rise / &self.weights
-            }
-            _ => BigRational::zero(),
+            to_score,
         }
     }
 }
@@ -138,20 +308,23 @@ impl ProductFacts {
 /// What the path needs of one unit.
 struct UnitFacts {
     cells: Vec<Cell>,
-    own: Own,
     products: Vec<ProductFacts>,
     score: NodeScore,
-    /// sum(W_d) over the dimensions with an X_d: the unit score's denominator.
-    weights: BigRational,
-    /// Products with a score (the mean of a product checklist's unit).
-    scored: usize,
-    /// Per dimension, the products where S_d is defined (the mean X_d of a product-level
-    /// dimension).
-    with_dimension: Vec<usize>,
+    /// Per dimension, the rise of the unit's score per unit of share of a cell of its
+    /// own, of its agency's and, per product, of that product's.
+    own_to_score: Vec<Option<Q>>,
+    agency_to_score: Vec<Option<Q>>,
+    products_to_score: Vec<Vec<Option<Q>>>,
 }
 
 impl UnitFacts {
-    fn gather(ds: &Dataset, instrument: &Instrument, u: UnitIx, agency_own: &Own) -> UnitFacts {
+    fn gather(
+        ds: &Dataset,
+        instrument: &Instrument,
+        u: UnitIx,
+        agency_own: &Own,
+        agency_per_share: &[Option<Q>],
+    ) -> UnitFacts {
         let node = NodeRef::Unit(u);
         let answers = ds.answers(node);
         let own = method::own_scores(instrument, NodeLevel::Unit, &answers);
@@ -167,83 +340,100 @@ impl UnitFacts {
             agency_own,
         );
         let n = instrument.dimensions.len();
-        let mut with_dimension = vec![0usize; n];
-        for p in &products {
-            for (d, s) in p.score.dimensions.iter().enumerate().take(n) {
-                if s.is_some() {
-                    with_dimension[d] += 1;
+        let none = vec![None; n];
+        let (own_to_score, agency_to_score, products_to_score) = if score.score.is_none() {
+            (none.clone(), none.clone(), vec![none; products.len()])
+        } else if instrument.is_product_only() {
+            // The mean of its scored products' scores.
+            let k = int(products.iter().filter(|p| p.score.score.is_some()).count());
+            let each = products
+                .iter()
+                .map(|p| times(&p.to_score, |_| Some(Q::int(1).div(&k))))
+                .collect();
+            (none.clone(), none, each)
+        } else {
+            // U = sum(W_d X_d) / sum(W_d) over the dimensions with an X_d.
+            let flat = |d: usize| match instrument.dimensions[d].level {
+                NodeLevel::Product => Q::zero(),
+                NodeLevel::Unit => own_weight(&own, d),
+                NodeLevel::Agency => own_weight(agency_own, d),
+            };
+            let defined = |d: usize| score.dimensions.get(d).is_some_and(Option::is_some);
+            let weights: Q = (0..n)
+                .filter(|&d| defined(d))
+                .map(|d| weight(instrument, d, &flat(d)))
+                .sum();
+            let w = |d: usize| {
+                (defined(d) && !weights.is_zero())
+                    .then(|| weight(instrument, d, &flat(d)).div(&weights))
+            };
+            // A product-level X_d is the mean over the products where S_d is defined.
+            let mut with_dimension = vec![0usize; n];
+            for p in &products {
+                for (d, s) in p.score.dimensions.iter().enumerate().take(n) {
+                    if s.is_some() {
+                        with_dimension[d] += 1;
+                    }
                 }
             }
-        }
-        let zero = BigRational::zero();
-        let weights = instrument
-            .dimensions
-            .iter()
-            .enumerate()
-            .filter(|(d, _)| score.dimensions.get(*d).is_some_and(Option::is_some))
-            .map(|(d, dim)| {
-                let flat = match dim.level {
-                    NodeLevel::Product => None,
-                    NodeLevel::Unit => own.dimensions[d].as_ref(),
-                    NodeLevel::Agency => agency_own.dimensions[d].as_ref(),
-                };
-                weight(instrument, d, flat.map_or(&zero, |s| &s.weight))
-            })
-            .sum();
+            let each = products
+                .iter()
+                .map(|p| {
+                    times(&per_share(&p.own), |d| {
+                        Some(w(d)?.div(&int(with_dimension[d].max(1))))
+                    })
+                })
+                .collect();
+            (times(&per_share(&own), w), times(agency_per_share, w), each)
+        };
         UnitFacts {
             cells: cells(instrument, node, &answers, &own),
-            scored: products.iter().filter(|p| p.score.score.is_some()).count(),
-            own,
             products,
             score,
-            weights,
-            with_dimension,
+            own_to_score,
+            agency_to_score,
+            products_to_score,
         }
-    }
-
-    /// The rise of the unit's score when a cell of a product of it (`product`), of its
-    /// own or of its agency (`agency_own`) is fulfilled.
-    fn gain(
-        &self,
-        instrument: &Instrument,
-        c: &Cell,
-        product: Option<&ProductFacts>,
-        agency_own: &Own,
-    ) -> BigRational {
-        if self.score.score.is_none() {
-            return BigRational::zero();
-        }
-        if instrument.is_product_only() {
-            // The mean of its products' scores.
-            return match product {
-                Some(p) if self.scored > 0 => p.gain(instrument, c) / int(self.scored as u32),
-                _ => BigRational::zero(),
-            };
-        }
-        if self.weights.is_zero() {
-            return BigRational::zero();
-        }
-        let d = c.dimension;
-        let (rise, flat) = match c.node.level() {
-            NodeLevel::Product => {
-                let k = self.with_dimension[d];
-                if k == 0 {
-                    return BigRational::zero();
-                }
-                (&c.rise / int(k as u32), BigRational::zero())
-            }
-            NodeLevel::Unit => (c.rise.clone(), own_weight(&self.own, d)),
-            NodeLevel::Agency => (c.rise.clone(), own_weight(agency_own, d)),
-        };
-        weight(instrument, d, &flat) * rise / &self.weights
     }
 }
 
-fn own_weight(own: &Own, d: usize) -> BigRational {
+fn own_weight(own: &Own, d: usize) -> Q {
     own.dimensions
         .get(d)
         .and_then(Option::as_ref)
-        .map_or_else(BigRational::zero, |s| s.weight.clone())
+        .map_or_else(Q::zero, |s| Q::of(&s.weight))
+}
+
+/// A candidate: its gain, the gain as a float (to sort fast; exact on near ties), and
+/// the answer.
+type Found = (Q, f64, NodeRef, usize);
+
+/// Adds the cells with a positive gain: share * coefficient of the cell's dimension,
+/// times `scale`.
+fn collect(found: &mut Vec<Found>, cells: &[Cell], to_score: &[Option<Q>], scale: Option<&Q>) {
+    for c in cells {
+        let Some(Some(k)) = to_score.get(c.dimension) else {
+            continue;
+        };
+        let mut gain = c.share.mul(k);
+        if let Some(s) = scale {
+            gain = gain.mul(s);
+        }
+        if gain.is_positive() {
+            let approx = gain.approx();
+            found.push((gain, approx, c.node, c.indicator));
+        }
+    }
+}
+
+/// Largest first, exactly: floats decide when they are clearly apart, the exact
+/// fractions when they are close.
+fn by_gain(a: &Found, b: &Found) -> Ordering {
+    let (x, y) = (a.1, b.1);
+    if (x - y).abs() > 1e-9 * x.abs().max(y.abs()) {
+        return y.partial_cmp(&x).unwrap_or(Ordering::Equal);
+    }
+    b.0.cmp(&a.0)
 }
 
 /// The path from `node`'s score to the next band; None when it has no score or is in
@@ -251,65 +441,67 @@ fn own_weight(own: &Own, d: usize) -> BigRational {
 pub fn next_category(ds: &Dataset, node: NodeRef) -> Option<NextCategory> {
     let a = ds.agency_of(node);
     let instrument = ds.instrument_of_agency(a);
-    // (gain, step) in tree order: the node's own answers first, then those below, then
+    // Candidates in tree order: the node's own answers first, then those below, then
     // (for a unit) its agency's.
-    let mut found: Vec<(BigRational, NodeRef, usize)> = Vec::new();
-    let mut keep = |gain: BigRational, c: &Cell| {
-        if gain.is_positive() {
-            found.push((gain, c.node, c.indicator));
-        }
-    };
+    let mut found: Vec<Found> = Vec::new();
     let current = match node {
         NodeRef::Product(p) => {
             let f = ProductFacts::gather(ds, instrument, p);
-            for c in &f.cells {
-                keep(f.gain(instrument, c), c);
-            }
+            collect(&mut found, &f.cells, &f.to_score, None);
             f.score.score
         }
         NodeRef::Unit(u) => {
             let (agency_cells, agency_own) = agency_facts(ds, instrument, a);
-            let f = UnitFacts::gather(ds, instrument, u, &agency_own);
-            for c in &f.cells {
-                keep(f.gain(instrument, c, None, &agency_own), c);
+            let f = UnitFacts::gather(ds, instrument, u, &agency_own, &per_share(&agency_own));
+            collect(&mut found, &f.cells, &f.own_to_score, None);
+            for (p, to_score) in f.products.iter().zip(&f.products_to_score) {
+                collect(&mut found, &p.cells, to_score, None);
             }
-            for p in &f.products {
-                for c in &p.cells {
-                    keep(f.gain(instrument, c, Some(p), &agency_own), c);
-                }
-            }
-            for c in &agency_cells {
-                keep(f.gain(instrument, c, None, &agency_own), c);
-            }
+            collect(&mut found, &agency_cells, &f.agency_to_score, None);
             f.score.score
         }
-        NodeRef::Agency(a) => agency_path(ds, instrument, a, &mut keep),
+        NodeRef::Agency(a) => agency_path(ds, instrument, a, &mut found),
     }?;
     let rounded = Rounded::of(&current);
     let band = instrument.band_index(rounded.0) + 1;
     let target = &instrument.bands.get(band)?.min;
-    // Largest gain first; ties in the order found (stable sort).
-    found.sort_by(|x, y| y.0.cmp(&x.0));
-    let reached_target =
-        |x: &BigRational| BigRational::new(Rounded::of(x).0.into(), 100.into()) >= *target;
-    let mut reached = current;
+    found.sort_by(by_gain); // stable: ties stay in tree order
+    // The node is in the band once its rounded score (half up: scores are never
+    // negative) reaches the band's min: Rounded(x) >= 100 * min exactly when
+    // x >= (ceil(100 * min) - 1/2) / 100. So the gains must add up to `need`.
+    let hundred = BigRational::from_integer(100.into());
+    let half = BigRational::new(1.into(), 2.into());
+    let threshold = ((target * &hundred).ceil() - half) / hundred;
+    let need = Q::of(&(threshold - &current));
+    // The running sum as a float decides while it is clearly on one side of `need`
+    // (scores are at most 100: the float's error stays far below 1e-7); the exact sum
+    // decides near it.
+    let need_f = need.approx();
+    let reached = |steps: &[Step], sum_f: f64| {
+        if (sum_f - need_f).abs() > 1e-7 {
+            return sum_f > need_f;
+        }
+        let sum: BigRational = steps.iter().map(|s| &s.gain).sum();
+        Q::of(&sum) >= need
+    };
+    let mut sum_f = 0.0;
     let mut steps = Vec::new();
-    for (gain, node, i) in found {
-        if reached_target(&reached) {
+    for (gain, approx, node, i) in found {
+        if reached(&steps, sum_f) {
             break;
         }
-        reached += &gain;
+        sum_f += approx;
         steps.push(Step {
             node,
             indicator: IndicatorIx::new(i),
-            gain,
+            gain: gain.big(),
         });
     }
     Some(NextCategory {
         band,
         points: Rounded(Rounded::of(target).0 - rounded.0),
+        reachable: reached(&steps, sum_f),
         steps,
-        reachable: reached_target(&reached),
     })
 }
 
@@ -321,18 +513,19 @@ fn agency_facts(ds: &Dataset, instrument: &Instrument, a: AgencyIx) -> (Vec<Cell
     (cells(instrument, node, &answers, &own), own)
 }
 
-/// An agency's candidates with their gains (through `keep`), and its current score.
+/// An agency's candidates (into `found`) and its current score.
 fn agency_path(
     ds: &Dataset,
     instrument: &Instrument,
     a: AgencyIx,
-    keep: &mut impl FnMut(BigRational, &Cell),
+    found: &mut Vec<Found>,
 ) -> Option<BigRational> {
     let (agency_cells, agency_own) = agency_facts(ds, instrument, a);
+    let agency_per_share = per_share(&agency_own);
     let units: Vec<UnitFacts> = ds.agencies[a]
         .units
         .iter()
-        .map(|&u| UnitFacts::gather(ds, instrument, u, &agency_own))
+        .map(|&u| UnitFacts::gather(ds, instrument, u, &agency_own, &agency_per_share))
         .collect();
     let score = method::agency_score(
         instrument,
@@ -346,39 +539,32 @@ fn agency_path(
     match instrument.aggregate {
         Aggregate::Products => {
             // The mean of all its products' scores: only product answers reach it.
-            let scored: usize = units
-                .iter()
-                .flat_map(|u| &u.products)
-                .filter(|p| p.score.score.is_some())
-                .count();
+            let products = || units.iter().flat_map(|u| &u.products);
+            let scored = products().filter(|p| p.score.score.is_some()).count();
             if scored > 0 {
-                for p in units.iter().flat_map(|u| &u.products) {
-                    for c in &p.cells {
-                        keep(p.gain(instrument, c) / int(scored as u32), c);
-                    }
+                let k = Q::int(1).div(&int(scored));
+                for p in products() {
+                    collect(found, &p.cells, &p.to_score, Some(&k));
                 }
             }
         }
         Aggregate::Units => {
             let scored = units.iter().filter(|u| u.score.score.is_some()).count();
             if scored > 0 {
-                let k = int(scored as u32);
-                for c in &agency_cells {
-                    // An agency answer reaches every unit.
-                    let sum: BigRational = units
-                        .iter()
-                        .map(|u| u.gain(instrument, c, None, &agency_own))
-                        .sum();
-                    keep(sum / &k, c);
-                }
+                let k = Q::int(1).div(&int(scored));
+                // An agency answer reaches every unit.
+                let agency_to_score: Vec<Option<Q>> = (0..instrument.dimensions.len())
+                    .map(|d| {
+                        let each = units.iter().filter_map(|u| u.agency_to_score[d].clone());
+                        let sum: Q = each.sum();
+                        sum.is_positive().then_some(sum)
+                    })
+                    .collect();
+                collect(found, &agency_cells, &agency_to_score, Some(&k));
                 for u in &units {
-                    for c in &u.cells {
-                        keep(u.gain(instrument, c, None, &agency_own) / &k, c);
-                    }
-                    for p in &u.products {
-                        for c in &p.cells {
-                            keep(u.gain(instrument, c, Some(p), &agency_own) / &k, c);
-                        }
+                    collect(found, &u.cells, &u.own_to_score, Some(&k));
+                    for (p, to_score) in u.products.iter().zip(&u.products_to_score) {
+                        collect(found, &p.cells, to_score, Some(&k));
                     }
                 }
             }
