@@ -640,6 +640,48 @@ fn the_dataset_refuses_answers_at_the_wrong_place() {
 }
 
 #[test]
+fn a_store_loads_respondents_with_their_answers_removed_or_not() {
+    // As the store would: each respondent built whole (answers in place) and added.
+    let Example {
+        ds: entered, u2, ..
+    } = example();
+    let mut ds = skeleton(vec![mixed()], &[(0, vec![2, 0])]);
+    let inst = ds.instruments[0].clone();
+    let staf = inst.role_index("staf").expect("staf");
+    let tahu = IndicatorIx::new(inst.indicator_index("in-tahu").expect("in-tahu"));
+    let sarana = IndicatorIx::new(inst.indicator_index("in-sarana").expect("in-sarana"));
+    for r in entered.respondents(u2) {
+        ds.add_respondent(u2, r.clone()).expect("add");
+    }
+    // A third staff member, removed, whose answer stays in the database.
+    let mut gone = Respondent::new("ab".repeat(16), staf, 3, "Kepala Seksi".into());
+    assert!(gone.set_value(&inst, tahu, L(0)));
+    assert!(
+        !gone.set_value(&inst, sarana, L(0)),
+        "not an interview indicator"
+    );
+    gone.removed = true;
+    let r = ds.add_respondent(u2, gone).expect("add");
+    assert_eq!(ds.respondent_value(u2, r, tahu), L(0));
+    assert_eq!(ds.respondents(u2).len(), 5);
+    assert_eq!(
+        ds.roster(u2, staf).len(),
+        2,
+        "the removed one is not on the roster"
+    );
+    // Unit 2 scores as entered: the removed answer does not count.
+    let a = AgencyIx::new(0);
+    assert_eq!(
+        ds.agency_answers(a).units[1],
+        entered.agency_answers(a).units[1]
+    );
+    let book = ScoreBook::compute(&ds);
+    let s = book.summary(&ds, u2);
+    assert_eq!((s.answered, s.total), (3, 5));
+    assert_eq!(ds.find_respondent_uid(u2, &"ab".repeat(16)), Some(r));
+}
+
+#[test]
 fn notes_are_kept_only_where_there_is_one() {
     let Example { mut ds, u1, p1, .. } = example();
     let sarana = ix(&ds, u1, "in-sarana");
@@ -794,6 +836,24 @@ fn random_instrument(g: &mut Gen, id: &str) -> Instrument {
         .collect();
     let mixed = levels.iter().any(|l| *l != levels[0]);
     let weighted = mixed || g.chance(50);
+    // Now and then weights over large coprime denominators: the machine-integer paths
+    // of the engine and of the path overflow and must hand over to big integers.
+    let huge = g.chance(15);
+    const PRIMES: [i64; 3] = [999_983, 999_979, 999_961];
+    let weight = |g: &mut Gen, k: usize, quarters: bool| {
+        if huge {
+            r(7 + k as i64, PRIMES[k % 3])
+        } else {
+            r(
+                i64::from(1 + g.next(40)),
+                if quarters {
+                    4
+                } else {
+                    i64::from(1 + g.next(4))
+                },
+            )
+        }
+    };
     let mut roles = Vec::new();
     if !checklist {
         for level in NodeLevel::ALL {
@@ -813,7 +873,7 @@ fn random_instrument(g: &mut Gen, id: &str) -> Instrument {
         dimensions.push(Dimension {
             id: format!("d{d}"),
             label: text("dimension"),
-            weight: weighted.then(|| r(i64::from(1 + g.next(40)), i64::from(1 + g.next(4)))),
+            weight: weighted.then(|| weight(g, d, false)),
             level: *level,
         });
         for _ in 0..1 + g.next(3) {
@@ -840,7 +900,7 @@ fn random_instrument(g: &mut Gen, id: &str) -> Instrument {
                 dimension: d,
                 label: text("indicator"),
                 guidance: None,
-                weight: r(i64::from(1 + g.next(40)), 4),
+                weight: weight(g, indicators.len(), true),
                 max,
                 levels: Vec::new(),
                 source,

@@ -200,6 +200,25 @@ impl Respondent {
     pub fn value_at(&self, slot: usize) -> Value {
         self.values.get(slot).copied().unwrap_or_default()
     }
+
+    /// Puts its answer to indicator `i` of `instrument` in place, before it is added
+    /// to a node (a store loading it, removed or not). False when `i` is not an
+    /// interview indicator asked of its role.
+    pub fn set_value(&mut self, instrument: &Instrument, i: IndicatorIx, v: Value) -> bool {
+        let asked = instrument
+            .indicators
+            .get(i.index())
+            .is_some_and(|ind| ind.source.role() == Some(self.role));
+        let Some(slot) = instrument.interview_slot(i.index()).filter(|_| asked) else {
+            return false;
+        };
+        let slots = instrument.role_indicators(self.role).count();
+        if self.values.len() < slots {
+            self.values.resize(slots, Value::Unanswered);
+        }
+        self.values[slot] = v;
+        true
+    }
 }
 
 /// Everything a node holds besides a product's values, notes and evidence.
@@ -701,14 +720,8 @@ impl Dataset {
                 number: resp.number,
             });
         }
-        let inst = self.instrument_of(node);
-        let slots = inst.role_indicators(role).count();
-        let slot = inst.interview_slot(i.index()).unwrap_or(0);
-        let values = &mut self.cells.get_mut(node).respondents[r.index()].values;
-        if values.len() < slots {
-            values.resize(slots, Value::Unanswered);
-        }
-        values[slot] = v;
+        let inst = &self.instruments[self.instrument_index_of(node)];
+        self.cells.get_mut(node).respondents[r.index()].set_value(inst, i, v);
         Ok(())
     }
 
