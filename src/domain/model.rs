@@ -1,9 +1,9 @@
 //! The assessment data held in memory: agencies -> service units -> service products,
 //! each product with one value and note per indicator of its agency's instrument; what
 //! format 2 adds at every level (a unit's and an agency's own answers, respondents, data
-//! values, follow-up registers: [`cells`]); and the score book that keeps the scores of
-//! every node up to date incrementally ([`book`]), with the path to the next category
-//! ([`path`]).
+//! values, follow-up registers: [`Cells`], module `cells`); the score book that keeps the
+//! scores of every node up to date incrementally ([`ScoreBook`], module `book`); and the
+//! path to the next category ([`next_category`], module `path`).
 //!
 //! Positions in the data are typed ([`AgencyIx`], [`UnitIx`], [`ProductIx`],
 //! [`IndicatorIx`], [`RespondentIx`]) and the lists they index are [`IxVec`]s that only
