@@ -472,6 +472,30 @@ impl super::instrument::Instrument {
             .all(|d| d.level == NodeLevel::Product)
     }
 
+    /// Whether the instrument is a product-level observation checklist (every format-1
+    /// instrument): every dimension answered per product, every indicator observed.
+    /// Such an instrument is scored by the integer product scorer and means.
+    pub fn is_observation_checklist(&self) -> bool {
+        self.is_product_only()
+            && self
+                .indicators
+                .iter()
+                .all(|i| matches!(i.source, Source::Observation))
+    }
+
+    /// Indices of the interview indicators asked of `role`, in instrument order: the
+    /// order of a respondent's answers.
+    pub fn role_indicators(&self, role: usize) -> impl Iterator<Item = usize> + '_ {
+        (0..self.indicators.len()).filter(move |&i| self.indicators[i].source.role() == Some(role))
+    }
+
+    /// The position of interview indicator `i` among its role's indicators (None for
+    /// another source).
+    pub fn interview_slot(&self, i: usize) -> Option<usize> {
+        let role = self.indicators.get(i)?.source.role()?;
+        Some(self.role_indicators(role).take_while(|&k| k < i).count())
+    }
+
     /// Indices of the indicators answered at `level`, in instrument order.
     pub fn indicators_at(&self, level: NodeLevel) -> impl Iterator<Item = usize> + '_ {
         (0..self.indicators.len()).filter(move |&i| self.level_of(i) == level)

@@ -394,13 +394,7 @@ fn weighted(instrument: &Instrument, xs: &[Term<'_>]) -> Option<BigRational> {
 /// dimension or every product-level indicator is N/A.
 pub fn product_score(instrument: &Instrument, answers: &[Answer]) -> NodeScore {
     let own = own_scores(instrument, NodeLevel::Product, answers);
-    let terms: Vec<Term<'_>> = own
-        .dimensions
-        .iter()
-        .enumerate()
-        .filter_map(|(d, s)| s.as_ref().map(|s| (d, &s.score, &s.weight)))
-        .collect();
-    let score = weighted(instrument, &terms);
+    let score = product_weighted(instrument, &own);
     NodeScore {
         score,
         dimensions: own
@@ -410,6 +404,53 @@ pub fn product_score(instrument: &Instrument, answers: &[Answer]) -> NodeScore {
             .collect(),
         answered: own.answered,
         total: own.total,
+    }
+}
+
+/// [`product_score`] from the product's own scores ([`own_scores`] at product level),
+/// for a caller that keeps them.
+pub fn product_score_from(instrument: &Instrument, own: &Own) -> NodeScore {
+    NodeScore {
+        score: product_weighted(instrument, own),
+        dimensions: own
+            .dimensions
+            .iter()
+            .map(|s| s.as_ref().map(|s| s.score.clone()))
+            .collect(),
+        answered: own.answered,
+        total: own.total,
+    }
+}
+
+fn product_weighted(instrument: &Instrument, own: &Own) -> Option<BigRational> {
+    let terms: Vec<Term<'_>> = own
+        .dimensions
+        .iter()
+        .enumerate()
+        .filter_map(|(d, s)| s.as_ref().map(|s| (d, &s.score, &s.weight)))
+        .collect();
+    weighted(instrument, &terms)
+}
+
+/// What a roll-up reads of a node below it: its score, its dimension scores and its
+/// progress (a [`NodeScore`] by reference, or the pieces a caller keeps apart).
+#[derive(Debug, Clone, Copy)]
+pub struct Part<'a> {
+    pub score: Option<&'a BigRational>,
+    pub dimensions: &'a [Option<BigRational>],
+    pub answered: u64,
+    pub total: u64,
+}
+
+impl NodeScore {
+    /// This score as a part of a roll-up.
+    pub fn part(&self) -> Part<'_> {
+        Part {
+            score: self.score.as_ref(),
+            dimensions: &self.dimensions,
+            answered: self.answered,
+            total: self.total,
+        }
     }
 }
 
@@ -428,12 +469,27 @@ pub fn unit_score<'a>(
     products: impl IntoIterator<Item = &'a NodeScore>,
     agency: &Own,
 ) -> NodeScore {
+    unit_score_of(
+        instrument,
+        own,
+        products.into_iter().map(NodeScore::part),
+        agency,
+    )
+}
+
+/// [`unit_score`] from the products' [`Part`]s.
+pub fn unit_score_of<'a>(
+    instrument: &Instrument,
+    own: &Own,
+    products: impl IntoIterator<Item = Part<'a>>,
+    agency: &Own,
+) -> NodeScore {
     let n = instrument.dimensions.len();
     let mut product_scores = Mean::default();
     let mut product_dims = vec![Mean::default(); n];
     let (mut answered, mut total) = (own.answered, own.total);
     for p in products {
-        if let Some(s) = &p.score {
+        if let Some(s) = p.score {
             product_scores.add(s);
         }
         for (d, x) in p.dimensions.iter().enumerate().take(n) {
@@ -485,12 +541,28 @@ pub fn agency_score<'a, 'b>(
     units: impl IntoIterator<Item = &'a NodeScore>,
     products: impl IntoIterator<Item = &'b NodeScore>,
 ) -> NodeScore {
+    agency_score_of(
+        instrument,
+        own,
+        units.into_iter().map(NodeScore::part),
+        products.into_iter().map(NodeScore::part),
+    )
+}
+
+/// [`agency_score`] from the units' and products' [`Part`]s (the products are read only
+/// with `aggregate: "products"`).
+pub fn agency_score_of<'a, 'b>(
+    instrument: &Instrument,
+    own: &Own,
+    units: impl IntoIterator<Item = Part<'a>>,
+    products: impl IntoIterator<Item = Part<'b>>,
+) -> NodeScore {
     let n = instrument.dimensions.len();
     let mut unit_scores = Mean::default();
     let mut unit_dims = vec![Mean::default(); n];
     let (mut answered, mut total) = (own.answered, own.total);
     for u in units {
-        if let Some(s) = &u.score {
+        if let Some(s) = u.score {
             unit_scores.add(s);
         }
         for (d, x) in u.dimensions.iter().enumerate().take(n) {
@@ -507,7 +579,7 @@ pub fn agency_score<'a, 'b>(
             let mut scores = Mean::default();
             let mut dims = vec![Mean::default(); n];
             for p in products {
-                if let Some(s) = &p.score {
+                if let Some(s) = p.score {
                     scores.add(s);
                 }
                 for (d, x) in p.dimensions.iter().enumerate().take(n) {

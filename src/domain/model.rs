@@ -1,10 +1,20 @@
 //! The assessment data held in memory: agencies -> service units -> service products,
-//! each product with one value and note per indicator of its agency's instrument, and
-//! the score book that rolls product scores up to units and agencies incrementally.
+//! each product with one value and note per indicator of its agency's instrument; what
+//! format 2 adds at every level (a unit's and an agency's own answers, respondents, data
+//! values, follow-up registers: [`Cells`], module `cells`); the score book that keeps the
+//! scores of every node up to date incrementally ([`ScoreBook`], module `book`); and the
+//! path to the next category ([`next_category`], module `path`).
 //!
 //! Positions in the data are typed ([`AgencyIx`], [`UnitIx`], [`ProductIx`],
-//! [`IndicatorIx`]) and the lists they index are [`IxVec`]s that only take their own
-//! kind, so an agency's position cannot be used as a product's by mistake.
+//! [`IndicatorIx`], [`RespondentIx`]) and the lists they index are [`IxVec`]s that only
+//! take their own kind, so an agency's position cannot be used as a product's by
+//! mistake. A node of any level is a [`NodeRef`], named on the command line, in the
+//! audit log and in export files by its path `AGENCY`, `AGENCY/UNIT` or
+//! `AGENCY/UNIT/PRODUCT`.
+
+mod book;
+mod cells;
+mod path;
 
 use std::fmt;
 use std::marker::PhantomData;
@@ -13,8 +23,12 @@ use std::str::FromStr;
 
 use num_rational::BigRational;
 
-use super::instrument::{Aggregate, Band, Indicator, Instrument};
-use super::scoring::{Mean, ProductScore, Rounded, Scorer, Value};
+use super::instrument::{Band, Indicator, Instrument, NodeLevel};
+use super::scoring::{Rounded, Value};
+
+pub use book::ScoreBook;
+pub use cells::{CellError, Cells, DataValue, Notes, Respondent};
+pub use path::{NextCategory, Step, next_category};
 
 /// A typed position in a list of the dataset.
 pub trait Ix: Copy + Eq + Ord + fmt::Debug {
@@ -61,6 +75,47 @@ index_types! {
     /// An indicator's position in its instrument's indicators (and in a product's
     /// values, notes and evidence counts).
     IndicatorIx;
+    /// A respondent's position among the respondents of its node
+    /// ([`Dataset::respondents`]); removed respondents keep theirs.
+    RespondentIx;
+}
+
+/// A node of the assessment at any level: what an answer, a respondent, a score or a
+/// path belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum NodeRef {
+    Agency(AgencyIx),
+    Unit(UnitIx),
+    Product(ProductIx),
+}
+
+impl NodeRef {
+    /// The level of the node, the level of the indicators answered at it.
+    pub fn level(self) -> NodeLevel {
+        match self {
+            NodeRef::Agency(_) => NodeLevel::Agency,
+            NodeRef::Unit(_) => NodeLevel::Unit,
+            NodeRef::Product(_) => NodeLevel::Product,
+        }
+    }
+}
+
+impl From<AgencyIx> for NodeRef {
+    fn from(a: AgencyIx) -> NodeRef {
+        NodeRef::Agency(a)
+    }
+}
+
+impl From<UnitIx> for NodeRef {
+    fn from(u: UnitIx) -> NodeRef {
+        NodeRef::Unit(u)
+    }
+}
+
+impl From<ProductIx> for NodeRef {
+    fn from(p: ProductIx) -> NodeRef {
+        NodeRef::Product(p)
+    }
 }
 
 /// A list indexed by one kind of typed position only.
@@ -301,6 +356,10 @@ pub struct Dataset {
     pub agencies: IxVec<AgencyIx, Agency>,
     pub units: IxVec<UnitIx, Unit>,
     pub products: IxVec<ProductIx, Product>,
+    /// What format 2 adds at every level, read and changed through the dataset's
+    /// methods ([`Dataset::set_value`], [`Dataset::add_respondent`], ...); empty for a
+    /// format-1 assessment.
+    pub cells: Cells,
 }
 
 impl Dataset {
@@ -353,6 +412,71 @@ impl Dataset {
     pub fn find_agency(&self, code: &str) -> Option<AgencyIx> {
         self.agencies.position(|a| a.code == code)
     }
+
+    /// The agency a node belongs to (itself for an agency).
+    pub fn agency_of(&self, node: NodeRef) -> AgencyIx {
+        match node {
+            NodeRef::Agency(a) => a,
+            NodeRef::Unit(u) => self.units[u].agency,
+            NodeRef::Product(p) => self.agency_of_product(p),
+        }
+    }
+
+    /// The unit a node belongs to (itself for a unit; none for an agency).
+    pub fn unit_of(&self, node: NodeRef) -> Option<UnitIx> {
+        match node {
+            NodeRef::Agency(_) => None,
+            NodeRef::Unit(u) => Some(u),
+            NodeRef::Product(p) => Some(self.products[p].unit),
+        }
+    }
+
+    /// The place in `instruments` of the instrument a node is assessed with.
+    pub fn instrument_index_of(&self, node: NodeRef) -> usize {
+        self.agencies[self.agency_of(node)].instrument
+    }
+
+    pub fn instrument_of(&self, node: NodeRef) -> &Instrument {
+        &self.instruments[self.instrument_index_of(node)]
+    }
+
+    /// `AGENCY`, `AGENCY/UNIT` or `AGENCY/UNIT/PRODUCT` by codes.
+    pub fn node_path(&self, node: NodeRef) -> String {
+        match node {
+            NodeRef::Agency(a) => self.agencies[a].code.clone(),
+            NodeRef::Unit(u) => {
+                let unit = &self.units[u];
+                format!("{}/{}", self.agencies[unit.agency].code, unit.code)
+            }
+            NodeRef::Product(p) => self.product_path(p),
+        }
+    }
+
+    /// The node a path names (`AGENCY`, `AGENCY/UNIT` or `AGENCY/UNIT/PRODUCT`).
+    pub fn find_node(&self, path: &str) -> Option<NodeRef> {
+        let parts: Vec<&str> = path.split('/').collect();
+        if parts.len() > 3 || parts.iter().any(|p| p.is_empty()) {
+            return None;
+        }
+        let a = self.find_agency(parts[0])?;
+        let Some(unit_code) = parts.get(1) else {
+            return Some(NodeRef::Agency(a));
+        };
+        let u = self.agencies[a]
+            .units
+            .iter()
+            .copied()
+            .find(|&u| self.units[u].code == *unit_code)?;
+        let Some(product_code) = parts.get(2) else {
+            return Some(NodeRef::Unit(u));
+        };
+        self.units[u]
+            .products
+            .iter()
+            .copied()
+            .find(|&p| self.products[p].code == *product_code)
+            .map(NodeRef::Product)
+    }
 }
 
 /// Splits `AGENCY/UNIT/PRODUCT` into its three codes.
@@ -381,146 +505,5 @@ impl Summary {
     /// The zone, looked up on the rounded score.
     pub fn band<'a>(&self, instrument: &'a Instrument) -> Option<&'a Band> {
         self.rounded().map(|r| instrument.band_for(r.0))
-    }
-}
-
-#[derive(Debug, Clone, Default)]
-struct UnitAcc {
-    products: Mean,
-    answered: u64,
-    total: u64,
-}
-
-#[derive(Debug, Clone, Default)]
-struct AgencyAcc {
-    products: Mean,
-    units: Mean,
-    answered: u64,
-    total: u64,
-}
-
-/// Scores of every product, unit and agency, kept up to date one product at a time.
-#[derive(Debug, Clone, Default)]
-pub struct ScoreBook {
-    /// One per instrument of the dataset, in its order: the scoring engine's
-    /// preparation of each, made once (not kept in the instruments).
-    scorers: Vec<Scorer>,
-    products: IxVec<ProductIx, ProductScore>,
-    units: IxVec<UnitIx, UnitAcc>,
-    agencies: IxVec<AgencyIx, AgencyAcc>,
-}
-
-impl ScoreBook {
-    /// Scores everything from scratch.
-    pub fn compute(ds: &Dataset) -> ScoreBook {
-        let scorers: Vec<Scorer> = ds.instruments.iter().map(Scorer::new).collect();
-        let products: IxVec<ProductIx, ProductScore> = ds
-            .products
-            .ids()
-            .map(|p| {
-                let i = ds.instrument_index_of_product(p);
-                scorers[i].score(&ds.instruments[i], &ds.products[p].values)
-            })
-            .collect();
-        let mut units: IxVec<UnitIx, UnitAcc> = vec![UnitAcc::default(); ds.units.len()].into();
-        for (p, ps) in products.iter_enumerated() {
-            let u = &mut units[ds.products[p].unit];
-            if let Some(s) = &ps.score {
-                u.products.add(s);
-            }
-            u.answered += u64::from(ps.answered);
-            u.total += u64::from(ps.total);
-        }
-        let mut agencies: IxVec<AgencyIx, AgencyAcc> =
-            vec![AgencyAcc::default(); ds.agencies.len()].into();
-        for (u, acc) in units.iter_enumerated() {
-            let a = &mut agencies[ds.units[u].agency];
-            a.products.merge(&acc.products);
-            if let Some(m) = acc.products.value() {
-                a.units.add(&m);
-            }
-            a.answered += acc.answered;
-            a.total += acc.total;
-        }
-        ScoreBook {
-            scorers,
-            products,
-            units,
-            agencies,
-        }
-    }
-
-    /// Rescores one product and adjusts only its unit and agency (exact, so the result
-    /// is the same as [`ScoreBook::compute`]).
-    pub fn update_product(&mut self, ds: &Dataset, p: ProductIx) {
-        let i = ds.instrument_index_of_product(p);
-        let instrument = &ds.instruments[i];
-        let values = &ds.products[p].values;
-        let new = match self.scorers.get(i) {
-            Some(scorer) => scorer.score(instrument, values),
-            None => Scorer::new(instrument).score(instrument, values),
-        };
-        let old = std::mem::replace(&mut self.products[p], new.clone());
-        let u = ds.products[p].unit;
-        let a = ds.units[u].agency;
-        let unit = &mut self.units[u];
-        let unit_before = unit.products.value();
-        if let Some(s) = &old.score {
-            unit.products.remove(s);
-        }
-        if let Some(s) = &new.score {
-            unit.products.add(s);
-        }
-        unit.answered = unit.answered - u64::from(old.answered) + u64::from(new.answered);
-        let unit_after = unit.products.value();
-        let agency = &mut self.agencies[a];
-        if let Some(s) = &old.score {
-            agency.products.remove(s);
-        }
-        if let Some(s) = &new.score {
-            agency.products.add(s);
-        }
-        if let Some(m) = &unit_before {
-            agency.units.remove(m);
-        }
-        if let Some(m) = &unit_after {
-            agency.units.add(m);
-        }
-        agency.answered = agency.answered - u64::from(old.answered) + u64::from(new.answered);
-    }
-
-    pub fn product(&self, p: ProductIx) -> &ProductScore {
-        &self.products[p]
-    }
-
-    pub fn product_summary(&self, p: ProductIx) -> Summary {
-        let ps = &self.products[p];
-        Summary {
-            score: ps.score.clone(),
-            answered: u64::from(ps.answered),
-            total: u64::from(ps.total),
-        }
-    }
-
-    pub fn unit(&self, u: UnitIx) -> Summary {
-        let acc = &self.units[u];
-        Summary {
-            score: acc.products.value(),
-            answered: acc.answered,
-            total: acc.total,
-        }
-    }
-
-    pub fn agency(&self, ds: &Dataset, a: AgencyIx) -> Summary {
-        let acc = &self.agencies[a];
-        let score = match ds.instrument_of_agency(a).aggregate {
-            Aggregate::Products => acc.products.value(),
-            Aggregate::Units => acc.units.value(),
-        };
-        Summary {
-            score,
-            answered: acc.answered,
-            total: acc.total,
-        }
     }
 }
