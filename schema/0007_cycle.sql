@@ -9,9 +9,9 @@ CREATE TABLE cycle (
     kind       TEXT NOT NULL CHECK (kind IN ('mentoring', 'assessment')),
     year       INTEGER,
     follows    INTEGER REFERENCES cycle (id),
-    started_at TEXT NOT NULL
+    started_at TEXT                     -- NULL for `default`: it began before cycles did
 ) STRICT;
 
 INSERT INTO cycle (id, code, kind, year, follows, started_at)
-VALUES (1, 'default', 'assessment', NULL, NULL, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'));
+VALUES (1, 'default', 'assessment', NULL, NULL, NULL);
 INSERT OR IGNORE INTO meta (key, value) VALUES ('cycle.current', 'default');
