@@ -402,7 +402,7 @@ fn is_central(store: &Store) -> Result<bool> {
 
 /// A node's review as `show --json` prints it: `{"state", "comments": [{"indicator",
 /// "comment"}]}` (on a workstation each comment with its `status` too; on a central
-/// database the conflicts resolved).
+/// database, once decided, when and by whom, and the conflicts resolved).
 pub fn review_json(store: &Store, path: &str) -> Result<serde_json::Value> {
     if is_central(store)? {
         let node = store.node_ref(path)?;
@@ -420,13 +420,17 @@ pub fn review_json(store: &Store, path: &str) -> Result<serde_json::Value> {
                        "reason": x.reason, "at": x.at, "by": x.by})
             })
             .collect();
-        return Ok(json!({
-            "state": r.state.code(),
-            "decided_at": r.decided_at,
-            "decided_by": r.decided_by,
-            "comments": comments,
-            "resolutions": resolutions,
-        }));
+        // The same object as a workstation's while nothing was decided: `show --json`
+        // of a product reads alike on both sides.
+        let mut out = json!({"state": r.state.code(), "comments": comments});
+        if let (Some(at), Some(by)) = (r.decided_at, r.decided_by) {
+            out["decided_at"] = json!(at);
+            out["decided_by"] = json!(by);
+        }
+        if !resolutions.is_empty() {
+            out["resolutions"] = json!(resolutions);
+        }
+        return Ok(out);
     }
     let state = rv::state_of(&store.review_states()?, path);
     let comments: Vec<_> = store
