@@ -315,6 +315,43 @@ impl Ui {
         }
     }
 
+    /// The detail pane's line of an item the central office returned.
+    pub fn returned_line(&self, whole: bool) -> &'static str {
+        match (self.lang, whole) {
+            (Lang::Id, false) => "↩ Dikembalikan kantor pusat",
+            (Lang::En, false) => "↩ Returned by the central office",
+            (Lang::Id, true) => "↩ Produk dikembalikan kantor pusat",
+            (Lang::En, true) => "↩ Product returned by the central office",
+        }
+    }
+
+    /// How to answer a returned item.
+    pub fn returned_hint(&self, confirm: &str) -> String {
+        self.pick(
+            format!("ubah nilainya, atau {confirm}: konfirmasi apa adanya"),
+            format!("change it, or {confirm}: confirm it as it is"),
+        )
+    }
+
+    /// The checklist title's mark of a product with returned items.
+    pub fn returned_mark(&self, n: usize) -> String {
+        self.pick(format!("↩ {n} dikembalikan "), format!("↩ {n} returned "))
+    }
+
+    pub fn returned_confirmed(&self) -> &'static str {
+        match self.lang {
+            Lang::Id => "Dikonfirmasi apa adanya; ikut terkirim pada ekspor berikutnya.",
+            Lang::En => "Confirmed as it is; it goes with the next export.",
+        }
+    }
+
+    pub fn nothing_returned_here(&self) -> &'static str {
+        match self.lang {
+            Lang::Id => "Tidak ada yang dikembalikan kantor pusat di sini.",
+            Lang::En => "Nothing returned by the central office here.",
+        }
+    }
+
     pub fn welcome(&self, help: &str) -> String {
         self.pick(
             format!("Selamat datang. Tekan {help} untuk bantuan."),
@@ -776,6 +813,10 @@ impl Described for Action {
                 "ekspor bertanda tangan untuk kantor pusat",
                 "signed export for the central office",
             ),
+            Action::ConfirmReturned => (
+                "konfirmasi apa adanya yang dikembalikan kantor pusat (↩)",
+                "confirm as it is what the central office returned (↩)",
+            ),
             Action::Language => (
                 "ganti bahasa Indonesia/Inggris",
                 "switch Indonesian/English",
@@ -823,6 +864,7 @@ impl Described for Action {
             Action::Quit => ("keluar", "quit"),
             Action::Language => ("bahasa", "language"),
             Action::Export => ("ekspor", "export"),
+            Action::ConfirmReturned => ("konfirmasi", "confirm"),
             Action::Clear => ("kosongkan", "clear"),
             Action::Up
             | Action::Down
