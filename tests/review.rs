@@ -818,3 +818,58 @@ fn approving_a_unit_counts_its_products_unless_one_was_returned() {
     );
     c.ok(&w, &["check"]);
 }
+
+/// docs/review.md is enough to run the loop: its shell block, run as written by `sh -e`
+/// in an empty folder with the patuh just built first on PATH, succeeds from the
+/// first command to the last (the approval, the approved-only report, `check`).
+#[test]
+fn the_loop_of_docs_review_md_runs_as_written() {
+    let doc =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/review.md")).unwrap();
+    let script = doc
+        .split("```sh\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .expect("a sh block in docs/review.md");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("loop.sh"), script).unwrap();
+    let bin = assert_cmd::cargo::cargo_bin("patuh");
+    let path = format!(
+        "{}:{}",
+        bin.parent().unwrap().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let home = dir.path().join("home");
+    let out = std::process::Command::new("sh")
+        .args(["-e", "loop.sh"])
+        .current_dir(dir.path())
+        .env_clear()
+        .env("PATH", path)
+        .env("HOME", &home)
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("LANG", "C")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "the loop of docs/review.md stopped:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("[changed] 8171/DUKCAPIL/KTP-EL biaya"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("[confirmed] 8171/DUKCAPIL/KTP-EL waktu"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("resubmitted by a merge of siti-2.patuh"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("Approved 8171/DUKCAPIL/KTP-EL"), "{stdout}");
+    assert!(dir.path().join("disetujui.xlsx").exists());
+    assert!(stdout.contains("central.db: ok"), "{stdout}");
+}
