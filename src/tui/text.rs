@@ -1548,3 +1548,90 @@ impl Ui {
         )
     }
 }
+
+/// The reviewer's workstation (`patuh review --db central.db`, `tui::review`).
+pub struct ReviewText {
+    pub title: &'static str,
+    pub col_assessor: &'static str,
+    pub col_product: &'static str,
+    pub col_state: &'static str,
+    pub col_answered: &'static str,
+    pub col_conflicts: &'static str,
+    pub col_indicator: &'static str,
+    pub col_used: &'static str,
+    pub empty: &'static str,
+    pub list_keys: &'static str,
+    pub cells_keys: &'static str,
+    pub prompt_comment: &'static str,
+    pub prompt_reason: &'static str,
+    pub prompt_keys: &'static str,
+    pub say_why: &'static str,
+    pub not_a_conflict: &'static str,
+    pub note: &'static str,
+    pub evidence: &'static str,
+    pub resolved: &'static str,
+    pub approved: &'static str,
+    pub approved_already: &'static str,
+    pub returned: &'static str,
+    pub taken: &'static str,
+}
+
+static REVIEW_ID: ReviewText = ReviewText {
+    title: "Telaah",
+    col_assessor: "Penilai",
+    col_product: "Produk",
+    col_state: "Telaah",
+    col_answered: "Terjawab",
+    col_conflicts: "Beda",
+    col_indicator: "Indikator",
+    col_used: "Dipakai",
+    empty: "Belum ada hasil yang digabung di basis data ini.",
+    list_keys: "j/k · Enter berdampingan · a setujui · r kembalikan · g muat ulang · q keluar",
+    cells_keys: "j/k · ] beda · Tab penilai · t ambil · r kembalikan · a setujui · Esc kembali",
+    prompt_comment: "Catatan pengembalian",
+    prompt_reason: "Alasan memakai nilai ini",
+    prompt_keys: "Enter simpan · Esc batal",
+    say_why: "Tulis dulu catatannya atau alasannya.",
+    not_a_conflict: "Para penilai menjawab sama di sini: tidak ada yang perlu dipilih.",
+    note: "catatan",
+    evidence: "bukti",
+    resolved: "diselesaikan",
+    approved: "Disetujui",
+    approved_already: "Sudah disetujui; tidak ada yang berubah",
+    returned: "Dikembalikan dengan catatan",
+    taken: "Nilai dipakai",
+};
+
+static REVIEW_EN: ReviewText = ReviewText {
+    title: "Review",
+    col_assessor: "Assessor",
+    col_product: "Product",
+    col_state: "Review",
+    col_answered: "Answered",
+    col_conflicts: "Differ",
+    col_indicator: "Indicator",
+    col_used: "Used",
+    empty: "No results merged into this database yet.",
+    list_keys: "j/k choose · Enter side by side · a approve · r return · g reload · q quit",
+    cells_keys: "j/k · ] next ≠ · Tab assessor · t take value · r return · a approve · Esc back",
+    prompt_comment: "Comment of the return",
+    prompt_reason: "Why this value",
+    prompt_keys: "Enter save · Esc cancel",
+    say_why: "Write the comment or the reason first.",
+    not_a_conflict: "The assessors answered alike here: nothing to choose.",
+    note: "note",
+    evidence: "evidence",
+    resolved: "resolved",
+    approved: "Approved",
+    approved_already: "Approved already; nothing changed",
+    returned: "Returned with the comment",
+    taken: "Value taken",
+};
+
+/// The reviewer's workstation's text in `lang`.
+pub fn review(lang: Lang) -> &'static ReviewText {
+    match lang {
+        Lang::Id => &REVIEW_ID,
+        Lang::En => &REVIEW_EN,
+    }
+}
