@@ -293,7 +293,7 @@ pub enum ReviewCmd {
         /// Only this agency, unit or product (and what is under it).
         path: Option<String>,
         /// Flag a product answered faster than this many seconds per indicator.
-        #[arg(long, value_name = "N", default_value_t = crate::exchange::review::MIN_SECONDS_PER_INDICATOR)]
+        #[arg(long, value_name = "N", default_value_t = crate::exchange::flags::MIN_SECONDS_PER_INDICATOR)]
         min_seconds: u32,
         /// Print JSON.
         #[arg(long)]

@@ -243,7 +243,7 @@ fn flags(db: &Path, path: Option<&str>, min_seconds: u32, as_json: bool) -> Resu
     if let Some(p) = path {
         store.node_ref(p)?;
     }
-    let flags = rv::central_flags(&store, path, min_seconds)?;
+    let flags = crate::exchange::flags::central_flags(&store, path, min_seconds)?;
     if as_json {
         let list: Vec<_> = flags
             .iter()

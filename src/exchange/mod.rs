@@ -13,6 +13,7 @@ pub mod assign;
 pub mod bundle;
 pub mod crypt;
 pub mod export;
+pub mod flags;
 pub mod inbox;
 pub mod keys;
 pub mod merge;

@@ -285,7 +285,7 @@ pub fn build_with(store: &Store, lang: Lang, approved_only: bool) -> Result<Repo
     ];
     if central {
         tables.push(conflicts(st, store, &ds, lang)?);
-        tables.push(super::review::review_table(store, &ds, &states, lang)?);
+        tables.push(super::review::review_table(store, &states, lang)?);
     }
     let generated_at = store.now();
     let database = store.path().display().to_string();

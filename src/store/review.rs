@@ -7,10 +7,8 @@
 //! in the central database's own log (`central_log`), whose rows say all the tables
 //! hold: [`check`] replays them (the states by `crate::domain::review`) and compares.
 //!
-//! On a workstation: the return files applied (`inbox_file`), the nodes they speak of
-//! and the items returned, each open until the assessor changes its indicator (an
-//! audit row after the file was applied) or confirms it as it is (an audit row of its
-//! own, `return_confirm`).
+//! A workstation's side (the return files applied) is in `inbox.rs`; the review's side
+//! of `check` in `review_check.rs`.
 //!
 //! What to decide and why is in `src/exchange/review.rs`; here is only how it is stored.
 
@@ -20,7 +18,7 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use serde_json::json;
 
 use super::central_log::{self, LogRow};
-use super::{CentralTx, Result, Store, StoreError, classify, digest};
+use super::{Result, Store, StoreError, classify, digest};
 use crate::domain::NodeLevel;
 use crate::domain::review::{
     Decision, NodeReview, Refusal, ReviewState, level_code, level_of_code, level_of_path,
@@ -131,64 +129,8 @@ pub struct SentFile<'a> {
     pub nodes: usize,
 }
 
-/// A return file to record on a workstation (all checked by `exchange::inbox`).
-#[derive(Debug, Clone)]
-pub struct InboxApply<'a> {
-    pub payload_sha256: &'a str,
-    pub central_key: &'a str,
-    pub central_id: &'a str,
-    pub central_name: &'a str,
-    pub seq: i64,
-    pub sent_at: &'a str,
-    pub file_name: &'a str,
-    pub cycle: &'a str,
-    pub nodes: &'a [SentNode],
-}
-
-/// A return file applied on a workstation.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct InboxFile {
-    pub payload_sha256: String,
-    pub central_key: String,
-    pub central_id: String,
-    pub seq: i64,
-    pub sent_at: String,
-    pub applied_at: String,
-}
-
-/// Where a returned item stands on the workstation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ItemStatus {
-    /// Waiting for the assessor.
-    Open,
-    /// The assessor changed the indicator (or the node) after the file was applied.
-    Changed,
-    /// The assessor confirmed it as it is.
-    Confirmed,
-}
-
-impl ItemStatus {
-    pub fn code(self) -> &'static str {
-        match self {
-            ItemStatus::Open => "open",
-            ItemStatus::Changed => "changed",
-            ItemStatus::Confirmed => "confirmed",
-        }
-    }
-}
-
-/// A returned item of the last return file applied on a workstation.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ReturnedItem {
-    pub path: String,
-    /// None: the node as a whole.
-    pub indicator: Option<String>,
-    pub comment: String,
-    pub status: ItemStatus,
-}
-
 /// The path of a review row's node (`r` the row's alias), as SQL.
-fn node_path_sql(r: &str) -> String {
+pub(super) fn node_path_sql(r: &str) -> String {
     format!(
         "CASE {r}.level
            WHEN 3 THEN (SELECT a.code || '/' || u.code || '/' || p.code FROM product p
@@ -214,7 +156,8 @@ fn products_under_sql(level: NodeLevel) -> &'static str {
 
 /// The assessor whose result a product holds (the merge's order), as SQL; `?1` is
 /// the product id.
-const CHOSEN_ASSESSOR: &str = "SELECT assessor_id FROM assessor_result WHERE product_id = ?1
+pub(super) const CHOSEN_ASSESSOR: &str =
+    "SELECT assessor_id FROM assessor_result WHERE product_id = ?1
      ORDER BY finalized_at IS NOT NULL DESC, exported_at DESC, assessor_id ASC LIMIT 1";
 
 /// The current cycle (`meta('cycle.current')`, else the first): its id and code.
@@ -237,7 +180,11 @@ pub(super) fn current_cycle(conn: &Connection) -> rusqlite::Result<(i64, String)
     }
 }
 
-fn read_review(conn: &Connection, cycle: i64, node: &NodeRef) -> rusqlite::Result<NodeReview> {
+pub(super) fn read_review(
+    conn: &Connection,
+    cycle: i64,
+    node: &NodeRef,
+) -> rusqlite::Result<NodeReview> {
     let state: Option<String> = conn
         .prepare_cached(
             "SELECT state FROM review WHERE cycle_id = ?1 AND level = ?2 AND node_id = ?3",
@@ -268,7 +215,7 @@ fn read_review(conn: &Connection, cycle: i64, node: &NodeRef) -> rusqlite::Resul
 /// its state, and its comments as [`NodeReview::apply`] leaves them (an approval
 /// clears them, a return after anything but a return starts them anew, each comment
 /// keeping the time and reviewer of the return that wrote it).
-fn write_review(
+pub(super) fn write_review(
     conn: &Connection,
     cycle: i64,
     node: &NodeRef,
@@ -324,7 +271,7 @@ fn write_review(
 }
 
 /// The detail of a review row of the central log: what [`check`] replays.
-fn detail(cycle: &str, level: NodeLevel, by: &str, more: serde_json::Value) -> String {
+pub(super) fn detail(cycle: &str, level: NodeLevel, by: &str, more: serde_json::Value) -> String {
     let mut d = json!({"cycle": cycle, "level": level_code(level), "by": by});
     if let (Some(d), serde_json::Value::Object(more)) = (d.as_object_mut(), more) {
         d.extend(more);
@@ -1080,195 +1027,6 @@ impl Store {
             })
             .collect())
     }
-
-    // ---- the workstation's side ----
-
-    /// The return file applied with this payload, if it was.
-    pub fn inbox_applied(&self, payload_sha256: &str) -> Result<Option<InboxFile>> {
-        self.inbox_query("WHERE payload_sha256 = ?1", payload_sha256)
-    }
-
-    /// The last return file applied from the central office `central_id`.
-    pub fn inbox_last(&self, central_id: &str) -> Result<Option<InboxFile>> {
-        self.inbox_query(
-            "WHERE central_id = ?1 ORDER BY seq DESC LIMIT 1",
-            central_id,
-        )
-    }
-
-    fn inbox_query(&self, tail: &str, p: &str) -> Result<Option<InboxFile>> {
-        self.conn
-            .query_row(
-                &format!(
-                    "SELECT payload_sha256, central_key, central_id, seq, sent_at, applied_at
-                     FROM inbox_file {tail}"
-                ),
-                [p],
-                |r| {
-                    Ok(InboxFile {
-                        payload_sha256: r.get(0)?,
-                        central_key: r.get(1)?,
-                        central_id: r.get(2)?,
-                        seq: r.get(3)?,
-                        sent_at: r.get(4)?,
-                        applied_at: r.get(5)?,
-                    })
-                },
-            )
-            .optional()
-            .map_err(|e| self.sql(e))
-    }
-
-    /// The central keys of the return files applied before (trusted then).
-    pub fn inbox_keys(&self) -> Result<Vec<(String, String)>> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT DISTINCT central_key, central_id FROM inbox_file")
-            .map_err(|e| self.sql(e))?;
-        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-            .and_then(|rows| rows.collect())
-            .map_err(|e| self.sql(e))
-    }
-
-    /// Records a return file on a workstation: one transaction.
-    pub fn apply_inbox(&mut self, f: &InboxApply<'_>) -> Result<()> {
-        let now = self.now();
-        let path = self.path.clone();
-        let sql = |e| classify(&path, e);
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(sql)?;
-        let audit_seq: i64 = tx
-            .query_row("SELECT coalesce(max(seq), 0) FROM audit", [], |r| r.get(0))
-            .map_err(sql)?;
-        tx.execute(
-            "INSERT INTO inbox_file (payload_sha256, central_key, central_id, central_name, seq, sent_at,
-                                     file_name, applied_at, audit_seq)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-            params![
-                f.payload_sha256,
-                f.central_key,
-                f.central_id,
-                f.central_name,
-                f.seq,
-                f.sent_at,
-                f.file_name,
-                now,
-                audit_seq
-            ],
-        )
-        .map_err(sql)?;
-        let id = tx.last_insert_rowid();
-        for n in f.nodes {
-            tx.execute(
-                "INSERT INTO inbox_node (inbox_id, cycle, path, state, decided_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![id, f.cycle, n.path, n.state.code(), n.decided_at],
-            )
-            .map_err(sql)?;
-            for (indicator, comment) in &n.comments {
-                tx.execute(
-                    "INSERT INTO returned_item (inbox_id, path, indicator, comment) VALUES (?1, ?2, ?3, ?4)",
-                    params![id, n.path, indicator, comment],
-                )
-                .map_err(sql)?;
-            }
-        }
-        tx.commit().map_err(sql)
-    }
-
-    /// The items of the last return file applied, each with where it stands: open
-    /// until the assessor changes its indicator (for an item on the node as a whole:
-    /// anything of the node) after the file was applied, or confirms it.
-    pub fn returned_items(&self) -> Result<Vec<ReturnedItem>> {
-        let mut stmt = self
-            .conn
-            .prepare(
-                "SELECT i.path, i.indicator, i.comment, i.confirmed_at IS NOT NULL,
-                        EXISTS (SELECT 1 FROM audit x
-                                WHERE x.seq > f.audit_seq
-                                  AND x.action IN ('value', 'note', 'evidence', 'evidence_removed', 'evidence_restored')
-                                  AND (x.product = i.path OR substr(x.product, 1, length(i.path) + 1) = i.path || '/')
-                                  AND (i.indicator = '' OR x.indicator = i.indicator))
-                 FROM returned_item i JOIN inbox_file f ON f.id = i.inbox_id
-                 WHERE i.inbox_id = (SELECT max(id) FROM inbox_file)
-                 ORDER BY i.path, i.indicator",
-            )
-            .map_err(|e| self.sql(e))?;
-        stmt.query_map([], |r| {
-            let indicator: String = r.get(1)?;
-            let confirmed: bool = r.get(3)?;
-            let changed: bool = r.get(4)?;
-            Ok(ReturnedItem {
-                path: r.get(0)?,
-                indicator: (!indicator.is_empty()).then_some(indicator),
-                comment: r.get(2)?,
-                status: if confirmed {
-                    ItemStatus::Confirmed
-                } else if changed {
-                    ItemStatus::Changed
-                } else {
-                    ItemStatus::Open
-                },
-            })
-        })
-        .and_then(|rows| rows.collect())
-        .map_err(|e| self.sql(e))
-    }
-
-    /// Confirms a returned item as it is: one transaction with its audit row (action
-    /// `return_confirm`, the comment it answers as `old`). False when the last return
-    /// file has no such item, or it is no longer open.
-    pub fn confirm_returned(&mut self, path: &str, indicator: Option<&str>) -> Result<bool> {
-        let open = self.returned_items()?.into_iter().any(|i| {
-            i.path == path && i.indicator.as_deref() == indicator && i.status == ItemStatus::Open
-        });
-        if !open {
-            return Ok(false);
-        }
-        let now = self.now();
-        let who = self.who.clone();
-        let db = self.path.clone();
-        let sql = |e| classify(&db, e);
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(sql)?;
-        let comment: Option<String> = tx
-            .query_row(
-                "SELECT comment FROM returned_item
-                 WHERE inbox_id = (SELECT max(id) FROM inbox_file) AND path = ?1 AND indicator = ?2
-                   AND confirmed_at IS NULL",
-                params![path, indicator.unwrap_or_default()],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(sql)?;
-        let Some(comment) = comment else {
-            return Ok(false);
-        };
-        tx.execute(
-            "UPDATE returned_item SET confirmed_at = ?1, confirmed_by = ?2
-             WHERE inbox_id = (SELECT max(id) FROM inbox_file) AND path = ?3 AND indicator = ?4",
-            params![now, who, path, indicator.unwrap_or_default()],
-        )
-        .map_err(sql)?;
-        super::audit::append(
-            &tx,
-            &super::audit::Entry {
-                at: &now,
-                who: &who,
-                product: path,
-                indicator,
-                action: CONFIRM,
-                old: Some(&comment),
-                new: Some("confirmed"),
-            },
-        )
-        .map_err(sql)?;
-        tx.commit().map_err(sql)?;
-        Ok(true)
-    }
 }
 
 /// The consolidated value of a cell as the audit log writes values ("" unanswered).
@@ -1293,6 +1051,15 @@ fn cell_text(conn: &Connection, product_id: i64, indicator: &str) -> rusqlite::R
 /// the reviewer. Called after the merge chose the product's result, and by a
 /// resolution. The caller refreshes the product's digest.
 pub(super) fn apply_resolutions(conn: &Connection, product_id: i64) -> rusqlite::Result<usize> {
+    // A merge calls this for every product it chooses: one look when none is resolved.
+    let any: bool = conn
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM review_resolution WHERE level = 3 AND node_id = ?1)",
+        )?
+        .query_row([product_id], |r| r.get(0))?;
+    if !any {
+        return Ok(0);
+    }
     let (cycle, _) = current_cycle(conn)?;
     type Row = (String, Option<String>, Option<i64>, String, String);
     let list: Vec<Row> = conn
@@ -1338,167 +1105,6 @@ pub(super) fn apply_resolutions(conn: &Connection, product_id: i64) -> rusqlite:
     Ok(list.len())
 }
 
-/// What a merge must look at again once it has chosen the results: the reviewed
-/// nodes on or above the products whose results changed, with what each product held
-/// before.
-#[derive(Debug, Default)]
-pub struct ReviewWatch {
-    /// (product id, its consolidated content before the merge).
-    products: Vec<(i64, String)>,
-}
-
-/// A product's consolidated content (observations, evidence, finalization) as text.
-fn content(conn: &Connection, product_id: i64) -> rusqlite::Result<String> {
-    conn.prepare_cached(
-        "SELECT json_array(
-            (SELECT json_group_array(json_array(indicator, value, na, note)) FROM
-               (SELECT * FROM observation WHERE product_id = ?1 ORDER BY indicator)),
-            (SELECT json_group_array(json_array(indicator, reference, sha256)) FROM
-               (SELECT * FROM evidence WHERE product_id = ?1 ORDER BY id)),
-            (SELECT finalized_at FROM product WHERE id = ?1))",
-    )?
-    .query_row([product_id], |r| r.get(0))
-}
-
-impl CentralTx<'_> {
-    /// When `public_key` was revoked and why, if it was.
-    pub fn revoked(&self, public_key: &str) -> Result<Option<RevokedKey>> {
-        self.conn()
-            .query_row(
-                "SELECT public_key, fingerprint, reason, revoked_at, revoked_by FROM revoked_key
-                 WHERE public_key = ?1",
-                [public_key],
-                |r| {
-                    Ok(RevokedKey {
-                        public_key: r.get(0)?,
-                        fingerprint: r.get(1)?,
-                        reason: r.get(2)?,
-                        revoked_at: r.get(3)?,
-                        revoked_by: r.get(4)?,
-                    })
-                },
-            )
-            .optional()
-            .map_err(|e| self.classify(e))
-    }
-
-    /// Before the merge chooses: the content of the affected products that a review
-    /// decision covers (nothing to remember when nothing was reviewed).
-    pub fn review_watch(&self, products: &[i64]) -> Result<ReviewWatch> {
-        let conn = self.conn();
-        let any: bool = conn
-            .query_row("SELECT EXISTS (SELECT 1 FROM review)", [], |r| r.get(0))
-            .map_err(|e| self.classify(e))?;
-        if !any {
-            return Ok(ReviewWatch::default());
-        }
-        let mut out = ReviewWatch::default();
-        for &p in products {
-            let c = content(conn, p).map_err(|e| self.classify(e))?;
-            out.products.push((p, c));
-        }
-        Ok(out)
-    }
-
-    /// After the merge chose: a returned node on or above a product that got a newer
-    /// result, and an approved one whose product's content changed, become
-    /// resubmitted, each with its row in the central log (by the assessor of the file).
-    pub fn review_resubmit(
-        &mut self,
-        watch: ReviewWatch,
-        now: &str,
-        file_name: &str,
-        assessor: &str,
-    ) -> Result<usize> {
-        if watch.products.is_empty() {
-            return Ok(0);
-        }
-        let (cycle, code) = current_cycle(self.conn()).map_err(|e| self.classify(e))?;
-        let mut returned = BTreeSet::new();
-        let mut changed = BTreeSet::new();
-        for (p, before) in &watch.products {
-            let after = content(self.conn(), *p).map_err(|e| self.classify(e))?;
-            let nodes = self.nodes_of_product(*p)?;
-            for n in nodes {
-                returned.insert(n.clone());
-                if after != *before {
-                    changed.insert(n);
-                }
-            }
-        }
-        let mut n = 0;
-        for node in returned {
-            let mut review =
-                read_review(self.conn(), cycle, &node).map_err(|e| self.classify(e))?;
-            let before = review.state();
-            let due = match before {
-                ReviewState::Returned => true,
-                ReviewState::Approved => changed.contains(&node),
-                _ => false,
-            };
-            if !due || review.apply(&Decision::Resubmit).is_err() {
-                continue;
-            }
-            let conn = self.conn();
-            write_review(
-                conn,
-                cycle,
-                &node,
-                before,
-                &Decision::Resubmit,
-                review.state(),
-                (now, assessor),
-            )
-            .map_err(|e| self.classify(e))?;
-            central_log::append(
-                conn,
-                now,
-                RESUBMIT,
-                &node.path,
-                "",
-                &detail(&code, node.level, assessor, json!({"file": file_name})),
-            )
-            .map_err(|e| self.classify(e))?;
-            n += 1;
-        }
-        Ok(n)
-    }
-
-    /// The product and the unit and agency above it.
-    fn nodes_of_product(&self, product_id: i64) -> Result<Vec<NodeRef>> {
-        let row: Option<(String, String, String, i64, i64)> = self
-            .conn()
-            .query_row(
-                "SELECT a.code, u.code, p.code, u.id, a.id FROM product p JOIN unit u ON u.id = p.unit_id
-                 JOIN agency a ON a.id = u.agency_id WHERE p.id = ?1",
-                [product_id],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
-            )
-            .optional()
-            .map_err(|e| self.classify(e))?;
-        let Some((a, u, p, unit_id, agency_id)) = row else {
-            return Ok(Vec::new());
-        };
-        Ok(vec![
-            NodeRef {
-                level: NodeLevel::Product,
-                node_id: product_id,
-                path: format!("{a}/{u}/{p}"),
-            },
-            NodeRef {
-                level: NodeLevel::Unit,
-                node_id: unit_id,
-                path: format!("{a}/{u}"),
-            },
-            NodeRef {
-                level: NodeLevel::Agency,
-                node_id: agency_id,
-                path: a,
-            },
-        ])
-    }
-}
-
 impl PartialOrd for NodeRef {
     fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
         Some(self.cmp(other))
@@ -1513,333 +1119,6 @@ impl Ord for NodeRef {
             other.node_id,
         ))
     }
-}
-
-/// (cycle, level, path, indicator): a comment's key in [`Replayed`].
-type CommentKey = (String, i64, String, String);
-/// (take, value, reason, at, by): a resolution in [`Replayed`].
-type ResolutionRow = (Option<String>, Option<i64>, String, String, String);
-
-/// What the review rows of the central log say the review tables hold.
-#[derive(Debug, Default, PartialEq, Eq)]
-struct Replayed {
-    /// (cycle, level, path) -> (state, decided_at, decided_by).
-    states: BTreeMap<(String, i64, String), (String, String, String)>,
-    /// (cycle, level, path, indicator) -> (comment, at, by).
-    comments: BTreeMap<CommentKey, (String, String, String)>,
-    /// (cycle, path, indicator) -> (take, value, reason, at, by).
-    resolutions: BTreeMap<(String, String, String), ResolutionRow>,
-    /// public key -> (fingerprint, reason, at, by).
-    revoked: BTreeMap<String, (String, String, String, String)>,
-    /// (assessor, seq) -> (at, sha256, file).
-    sent: BTreeMap<(String, i64), (String, String, String)>,
-}
-
-/// Replays the review rows of the central log; a row that does not follow from the
-/// ones before is named.
-fn replay(rows: &[(LogRow, String)]) -> std::result::Result<Replayed, String> {
-    let mut out = Replayed::default();
-    let mut nodes: BTreeMap<(String, i64, String), NodeReview> = BTreeMap::new();
-    for (row, _) in rows {
-        let bad = |why: &str| {
-            format!(
-                "central log row {} ({} {}): {why}: the log was edited outside patuh",
-                row.seq,
-                row.action,
-                sanitize(&row.subject)
-            )
-        };
-        let review_action = matches!(row.action.as_str(), APPROVE | RETURN | RESUBMIT | RESOLVE);
-        if !review_action && !matches!(row.action.as_str(), REVOKE | SEND) {
-            continue;
-        }
-        let d: serde_json::Value =
-            serde_json::from_str(&row.detail).map_err(|_| bad("its detail is not JSON"))?;
-        let text = |k: &str| d.get(k).and_then(|v| v.as_str()).map(str::to_string);
-        let by = text("by").unwrap_or_default();
-        match row.action.as_str() {
-            REVOKE => {
-                out.revoked.insert(
-                    row.subject.clone(),
-                    (
-                        text("fingerprint").unwrap_or_default(),
-                        text("reason").unwrap_or_default(),
-                        row.at.clone(),
-                        by,
-                    ),
-                );
-                continue;
-            }
-            SEND => {
-                let seq = d.get("seq").and_then(|v| v.as_i64()).unwrap_or_default();
-                out.sent.insert(
-                    (row.subject.clone(), seq),
-                    (
-                        row.at.clone(),
-                        row.sha256.clone(),
-                        text("file").unwrap_or_default(),
-                    ),
-                );
-                continue;
-            }
-            _ => {}
-        }
-        let cycle = text("cycle").ok_or_else(|| bad("it names no cycle"))?;
-        let level = d
-            .get("level")
-            .and_then(|v| v.as_i64())
-            .filter(|l| level_of_code(*l).is_some())
-            .ok_or_else(|| bad("it names no level"))?;
-        let key = (cycle.clone(), level, row.subject.clone());
-        if row.action == RESOLVE {
-            let indicator = text("indicator").ok_or_else(|| bad("it names no indicator"))?;
-            out.resolutions.insert(
-                (cycle, row.subject.clone(), indicator),
-                (
-                    text("take"),
-                    d.get("value").and_then(|v| v.as_i64()),
-                    text("reason").unwrap_or_default(),
-                    row.at.clone(),
-                    by,
-                ),
-            );
-            continue;
-        }
-        let decision = match row.action.as_str() {
-            APPROVE => Decision::Approve,
-            RETURN => Decision::Return {
-                indicator: text("indicator"),
-                comment: text("comment").ok_or_else(|| bad("it holds no comment"))?,
-            },
-            _ => Decision::Resubmit,
-        };
-        let node = nodes.entry(key.clone()).or_default();
-        let before = node.state();
-        node.apply(&decision)
-            .map_err(|_| bad("it does not follow from the decisions before it"))?;
-        out.states.insert(
-            key.clone(),
-            (node.state().code().into(), row.at.clone(), by.clone()),
-        );
-        // The comments as the tables keep them: each with the return that wrote it.
-        let clear = match &decision {
-            Decision::Approve => true,
-            Decision::Return { .. } => before != ReviewState::Returned,
-            Decision::Resubmit => false,
-        };
-        let (c, l, p) = key;
-        if clear {
-            out.comments
-                .retain(|(kc, kl, kp, _), _| !(*kc == c && *kl == l && *kp == p));
-        }
-        if let Decision::Return { indicator, comment } = decision {
-            out.comments.insert(
-                (c, l, p, indicator.unwrap_or_default()),
-                (comment, row.at.clone(), by),
-            );
-        }
-    }
-    Ok(out)
-}
-
-/// What the review tables hold, in the replay's terms.
-fn held(conn: &Connection) -> rusqlite::Result<Replayed> {
-    let mut out = Replayed::default();
-    let sql = format!(
-        "SELECT c.code, r.level, {}, r.state, r.decided_at, r.decided_by
-         FROM review r JOIN cycle c ON c.id = r.cycle_id",
-        node_path_sql("r")
-    );
-    let mut stmt = conn.prepare(&sql)?;
-    let rows = stmt.query_map([], |r| {
-        Ok((
-            (
-                r.get::<_, String>(0)?,
-                r.get::<_, i64>(1)?,
-                r.get::<_, Option<String>>(2)?,
-            ),
-            (r.get(3)?, r.get(4)?, r.get(5)?),
-        ))
-    })?;
-    for row in rows {
-        let ((c, l, p), v) = row?;
-        out.states.insert((c, l, p.unwrap_or_default()), v);
-    }
-    let sql = format!(
-        "SELECT c.code, r.level, {}, r.indicator, r.comment, r.at, r.by
-         FROM review_comment r JOIN cycle c ON c.id = r.cycle_id",
-        node_path_sql("r")
-    );
-    let mut stmt = conn.prepare(&sql)?;
-    let rows = stmt.query_map([], |r| {
-        Ok((
-            (
-                r.get::<_, String>(0)?,
-                r.get::<_, i64>(1)?,
-                r.get::<_, Option<String>>(2)?,
-                r.get::<_, String>(3)?,
-            ),
-            (r.get(4)?, r.get(5)?, r.get(6)?),
-        ))
-    })?;
-    for row in rows {
-        let ((c, l, p, i), v) = row?;
-        out.comments.insert((c, l, p.unwrap_or_default(), i), v);
-    }
-    let sql = format!(
-        "SELECT c.code, {}, r.indicator, r.take, r.value, r.reason, r.at, r.by
-         FROM review_resolution r JOIN cycle c ON c.id = r.cycle_id",
-        node_path_sql("r")
-    );
-    let mut stmt = conn.prepare(&sql)?;
-    let rows = stmt.query_map([], |r| {
-        Ok((
-            (
-                r.get::<_, String>(0)?,
-                r.get::<_, Option<String>>(1)?,
-                r.get::<_, String>(2)?,
-            ),
-            (r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?),
-        ))
-    })?;
-    for row in rows {
-        let ((c, p, i), v) = row?;
-        out.resolutions.insert((c, p.unwrap_or_default(), i), v);
-    }
-    let mut stmt = conn.prepare(
-        "SELECT public_key, fingerprint, reason, revoked_at, revoked_by FROM revoked_key",
-    )?;
-    let rows = stmt.query_map([], |r| {
-        Ok((
-            r.get::<_, String>(0)?,
-            (r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?),
-        ))
-    })?;
-    for row in rows {
-        let (k, v) = row?;
-        out.revoked.insert(k, v);
-    }
-    let mut stmt = conn
-        .prepare("SELECT assessor_id, seq, sent_at, payload_sha256, file_name FROM review_sent")?;
-    let rows = stmt.query_map([], |r| {
-        Ok((
-            (r.get::<_, String>(0)?, r.get::<_, i64>(1)?),
-            (r.get(2)?, r.get(3)?, r.get(4)?),
-        ))
-    })?;
-    for row in rows {
-        let (k, v) = row?;
-        out.sent.insert(k, v);
-    }
-    Ok(out)
-}
-
-/// The consolidated cells a resolution holds that do not hold its value: (path,
-/// indicator). Checked here because `central::check_chosen` leaves resolved cells out.
-fn resolved_cells_off(conn: &Connection) -> rusqlite::Result<Vec<(String, String)>> {
-    let sql = format!(
-        "WITH expected AS (
-           SELECT r.node_id AS product_id, r.indicator, o.value, o.na, o.note, o.updated_at, o.updated_by
-             FROM review_resolution r JOIN assessor_observation o
-               ON o.product_id = r.node_id AND o.assessor_id = r.take AND o.indicator = r.indicator
-             WHERE r.level = 3 AND r.take IS NOT NULL
-               AND r.cycle_id = (SELECT id FROM cycle WHERE code = (SELECT value FROM meta WHERE key = 'cycle.current'))
-           UNION ALL
-           SELECT r.node_id, r.indicator, r.value, 0,
-                  coalesce((SELECT o.note FROM assessor_observation o WHERE o.product_id = r.node_id
-                            AND o.indicator = r.indicator AND o.assessor_id = ({chosen})), ''),
-                  r.at, r.by
-             FROM review_resolution r
-             WHERE r.level = 3 AND r.take IS NULL
-               AND r.cycle_id = (SELECT id FROM cycle WHERE code = (SELECT value FROM meta WHERE key = 'cycle.current'))),
-         held AS (
-           SELECT o.product_id, o.indicator, o.value, o.na, o.note, o.updated_at, o.updated_by
-             FROM observation o JOIN review_resolution r ON r.node_id = o.product_id AND r.indicator = o.indicator
-             WHERE r.level = 3
-               AND r.cycle_id = (SELECT id FROM cycle WHERE code = (SELECT value FROM meta WHERE key = 'cycle.current')))
-         SELECT DISTINCT (SELECT a.code || '/' || u.code || '/' || p.code FROM product p
-                          JOIN unit u ON u.id = p.unit_id JOIN agency a ON a.id = u.agency_id
-                          WHERE p.id = x.product_id), x.indicator
-         FROM (SELECT * FROM (SELECT * FROM held EXCEPT SELECT * FROM expected)
-               UNION ALL SELECT * FROM (SELECT * FROM expected EXCEPT SELECT * FROM held)) x
-         ORDER BY 1, 2 LIMIT 20",
-        chosen = CHOSEN_ASSESSOR.replace("?1", "r.node_id")
-    );
-    let mut stmt = conn.prepare(&sql)?;
-    let rows = stmt.query_map([], |r| {
-        Ok((
-            r.get::<_, Option<String>>(0)?.unwrap_or_default(),
-            r.get(1)?,
-        ))
-    })?;
-    rows.collect()
-}
-
-/// The review side of `check` on a central database: the review tables hold exactly
-/// what the review rows of the central log say, in order; and every resolved cell of
-/// `observation` holds its resolution. One line per problem.
-pub(super) fn check(store: &Store) -> Result<Vec<String>> {
-    let conn = &store.conn;
-    let sql = |e| store.sql(e);
-    let rows = central_log::rows(conn).map_err(sql)?;
-    let expected = match replay(&rows) {
-        Ok(r) => r,
-        Err(line) => return Ok(vec![line]),
-    };
-    let held = held(conn).map_err(sql)?;
-    let mut problems = Vec::new();
-    let mut diff = |what: &str, a: Vec<String>, b: Vec<String>| {
-        let a: BTreeSet<String> = a.into_iter().collect();
-        let b: BTreeSet<String> = b.into_iter().collect();
-        for x in a.difference(&b).take(10) {
-            problems.push(format!(
-                "the review tables hold {what} {} which the central log does not give: changed outside patuh",
-                sanitize(x)
-            ));
-        }
-        for x in b.difference(&a).take(10) {
-            problems.push(format!(
-                "the central log gives {what} {} which the review tables do not hold: changed outside patuh",
-                sanitize(x)
-            ));
-        }
-    };
-    let lines = |r: &Replayed| -> [Vec<String>; 5] {
-        [
-            r.states
-                .iter()
-                .map(|(k, v)| format!("{k:?} {v:?}"))
-                .collect(),
-            r.comments
-                .iter()
-                .map(|(k, v)| format!("{k:?} {v:?}"))
-                .collect(),
-            r.resolutions
-                .iter()
-                .map(|(k, v)| format!("{k:?} {v:?}"))
-                .collect(),
-            r.revoked
-                .iter()
-                .map(|(k, v)| format!("{k:?} {v:?}"))
-                .collect(),
-            r.sent.iter().map(|(k, v)| format!("{k:?} {v:?}")).collect(),
-        ]
-    };
-    let [hs, hc, hr, hk, hx] = lines(&held);
-    let [es, ec, er, ek, ex] = lines(&expected);
-    diff("the review state", hs, es);
-    diff("the review comment", hc, ec);
-    diff("the resolution", hr, er);
-    diff("the revoked key", hk, ek);
-    diff("the return file", hx, ex);
-    for (path, indicator) in resolved_cells_off(conn).map_err(sql)? {
-        problems.push(format!(
-            "{} {}: the consolidated value is not the one its conflict was resolved to: changed outside patuh",
-            sanitize(&path),
-            sanitize(&indicator)
-        ));
-    }
-    Ok(problems)
 }
 
 impl Store {
