@@ -775,6 +775,11 @@ fn approving_a_unit_counts_its_products_unless_one_was_returned() {
     c.merge(&w, &[&s1]);
     let err = db_fails(&w, "siti", &siti, &["review", "approve", "81/DPMPTSP"]);
     assert!(err.contains("not a central database"), "{err}");
+    let err = c.fails(&w, &["inbox"]);
+    assert!(
+        err.contains("a central database; return files are applied"),
+        "{err}"
+    );
     let err = c.fails(&w, &["review", "approve", "8172/DUKCAPIL"]);
     assert!(
         err.contains("nothing of 8172/DUKCAPIL has been merged"),

@@ -297,6 +297,13 @@ pub fn revoke(db: Option<PathBuf>, key_id: &str, reason: &str) -> Result<()> {
 
 /// `patuh inbox [FILE] [--trusted KEYS] [--confirm PATH [INDICATOR]] [--json]`.
 pub fn inbox_cmd(db: &Path, args: &InboxArgs) -> Result<()> {
+    if is_central(&open(db)?)? {
+        return Err(anyhow!(
+            "{}: a central database; return files are applied on the assessor's workstation \
+             (`patuh --db WORKSTATION.db inbox FILE`)",
+            db.display()
+        ));
+    }
     if let Some(c) = &args.confirm {
         let path = c.first().cloned().unwrap_or_default();
         let indicator = c.get(1).map(String::as_str);
