@@ -102,6 +102,16 @@ pub enum Command {
     /// Write the report (ranking, zones, score distribution, scores, what to fix, what
     /// was not assessed) as xlsx (with charts and a metadata sheet), csv or md.
     Report(ReportArgs),
+    /// Central office: review the merged work (approve, return with comments, resolve
+    /// conflicts, list, flags, the return file); alone, opens the reviewer's
+    /// workstation on the central database given with --db.
+    Review {
+        #[command(subcommand)]
+        cmd: Option<ReviewCmd>,
+    },
+    /// The central office's return file: apply it (FILE), list what came back (no
+    /// argument), or confirm a returned item as it is (--confirm PATH [INDICATOR]).
+    Inbox(InboxArgs),
     /// Print the shell completion script for bash, zsh, fish or powershell.
     #[command(after_help = "Install, e.g.:\n  \
         bash: patuh completions bash > ~/.local/share/bash-completion/completions/patuh\n  \
@@ -214,6 +224,109 @@ pub enum CentralCmd {
         #[arg(value_name = "FILE")]
         file: PathBuf,
     },
+    /// Revoke an assessor's key on the central database given with --db: files signed
+    /// by it are refused from now on; the reports mark what was merged from it.
+    Revoke {
+        /// The key's fingerprint (e.g. 9530-e1dd-6ec3-3d44) or its public key
+        /// (ed25519:...).
+        #[arg(value_name = "KEY-ID")]
+        key_id: String,
+        /// Why (kept in the central log, shown in the reports).
+        #[arg(long, value_name = "TEXT")]
+        reason: String,
+    },
+}
+
+/// The review states, as `--state` takes them.
+pub const REVIEW_STATES: [&str; 4] = ["unreviewed", "approved", "returned", "resubmitted"];
+
+#[derive(Debug, Subcommand)]
+pub enum ReviewCmd {
+    /// Approve a product, unit or agency: its work counts in `report --approved-only`.
+    Approve {
+        /// AGENCY, AGENCY/UNIT or AGENCY/UNIT/PRODUCT by codes.
+        path: String,
+    },
+    /// Return a product, unit or agency to its assessor with a comment (on one
+    /// indicator, or on the whole); `review send` writes the file the assessor gets.
+    Return {
+        /// AGENCY, AGENCY/UNIT or AGENCY/UNIT/PRODUCT by codes.
+        path: String,
+        /// The indicator the comment is about (default: the whole).
+        indicator: Option<String>,
+        /// What the assessor must look at.
+        #[arg(long, value_name = "TEXT")]
+        comment: String,
+    },
+    /// Resolve a conflict (two assessors' values for one indicator of a product): take
+    /// one assessor's value, or enter one, with a reason.
+    #[command(group(
+        clap::ArgGroup::new("pick").required(true).args(["take", "value"])
+    ))]
+    Resolve {
+        /// AGENCY/UNIT/PRODUCT by codes.
+        path: String,
+        /// The indicator id.
+        indicator: String,
+        /// Take this assessor's value (their id).
+        #[arg(long, value_name = "ASSESSOR")]
+        take: Option<String>,
+        /// Enter this value (on the indicator's scale).
+        #[arg(long, value_name = "N")]
+        value: Option<u32>,
+        /// Why (kept in the central log).
+        #[arg(long, value_name = "TEXT")]
+        reason: String,
+    },
+    /// List the merged work with its review state, assessor and completeness.
+    List {
+        /// Only this state.
+        #[arg(long, value_name = "STATE", value_parser = REVIEW_STATES)]
+        state: Option<String>,
+        /// Print JSON: [{"path","state","assessor",...}].
+        #[arg(long)]
+        json: bool,
+    },
+    /// Flags that deserve a look, from the audit rows the exports carry: filled in
+    /// fast, respondents giving the same answers, values changed after finalization.
+    Flags {
+        /// Only this agency, unit or product (and what is under it).
+        path: Option<String>,
+        /// Flag a product answered faster than this many seconds per indicator.
+        #[arg(long, value_name = "N", default_value_t = crate::exchange::flags::MIN_SECONDS_PER_INDICATOR)]
+        min_seconds: u32,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write the signed return file of an assessor (what was returned, with the
+    /// comments), signed with this machine's key (`patuh keys init` of the central office).
+    Send {
+        /// The assessor id.
+        #[arg(long, value_name = "ID")]
+        assessor: String,
+        /// The file to write.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct InboxArgs {
+    /// The return file from the central office (`patuh review send`).
+    #[arg(value_name = "FILE", conflicts_with = "confirm")]
+    pub file: Option<PathBuf>,
+    /// The central office's key line(s) (`patuh keys show --line` on the central
+    /// machine); needed until a file signed by that key was applied here.
+    #[arg(long, value_name = "KEYS_FILE", env = "PATUH_TRUSTED")]
+    pub trusted: Option<PathBuf>,
+    /// Confirm a returned item as it is (the value stays): PATH and, for an item on
+    /// one indicator, the INDICATOR.
+    #[arg(long, num_args = 1..=2, value_names = ["PATH", "INDICATOR"])]
+    pub confirm: Option<Vec<String>>,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -281,6 +394,10 @@ pub struct ReportArgs {
     /// commas: what Excel expects under an Indonesian locale). Files are UTF-8 with a BOM.
     #[arg(long, value_name = "SEP", default_value = ",")]
     pub csv_sep: CsvSepArg,
+    /// Count only approved work (`patuh review approve`): every other product is
+    /// reported as not assessed.
+    #[arg(long)]
+    pub approved_only: bool,
 }
 
 #[derive(Debug, Subcommand)]

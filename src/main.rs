@@ -18,7 +18,7 @@ fn main() -> ExitCode {
     }
     let cli = patuh::cli::Cli::parse();
     patuh::logging::init(patuh::store::data_dir().as_deref());
-    match patuh::commands::run(cli, Some(patuh::tui::run)) {
+    match patuh::commands::run_with(cli, Some(patuh::tui::run), Some(patuh::tui::review::run)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             tracing::error!("{e:#}");

@@ -206,12 +206,15 @@ fn upgrading_an_older_database_writes_every_digest() {
     let db = dir.path().join("g.db");
     generate(&db, Scale::Tiny, 6).unwrap();
     let before = products(&Store::open(&db).unwrap().load().unwrap());
-    // Back to schema 2, as a database of the previous patuh (0005-0007's tables and
+    // Back to schema 2, as a database of the previous patuh (0005-0008's tables and
     // columns first, then 0003's and 0004's).
     {
         let conn = rusqlite::Connection::open(&db).unwrap();
         conn.execute_batch(
-            "DROP TABLE central_log; DROP TABLE central_assignment;
+            "DROP TABLE review_comment; DROP TABLE review; DROP TABLE review_resolution;
+             DROP TABLE revoked_key; DROP TABLE review_sent; DROP TABLE returned_item;
+             DROP TABLE inbox_node; DROP TABLE inbox_file;
+             DROP TABLE central_log; DROP TABLE central_assignment;
              ALTER TABLE import_file DROP COLUMN chain; ALTER TABLE assessor_result DROP COLUMN chain;
              DROP TRIGGER observation_digest_insert; DROP TRIGGER observation_digest_update;
              DROP TRIGGER observation_digest_delete; DROP TRIGGER agency_instrument_digest;

@@ -844,7 +844,10 @@ fn a_central_database_made_before_its_log_is_upgraded_with_one() {
     // Back to schema 4, as the patuh before this one left it.
     sqlite(
         &central,
-        "DROP TABLE central_log; DROP TABLE central_assignment;
+        "DROP TABLE review_comment; DROP TABLE review; DROP TABLE review_resolution;
+         DROP TABLE revoked_key; DROP TABLE review_sent; DROP TABLE returned_item;
+         DROP TABLE inbox_node; DROP TABLE inbox_file;
+         DROP TABLE central_log; DROP TABLE central_assignment;
          ALTER TABLE import_file DROP COLUMN chain; ALTER TABLE assessor_result DROP COLUMN chain;
          DROP TABLE evidence_removed;
          DROP TABLE cycle; DELETE FROM meta WHERE key = 'cycle.current';

@@ -225,6 +225,7 @@ pub fn show(db: &Path, path: &str, as_json: bool, lang: Lang) -> Result<()> {
             "finalized": product.finalized,
             "progress": Progress::of(&s).code(),
             "reopened": reopens,
+            "review": super::review::review_json(&store, path)?,
             "indicators": indicators,
         });
         println!("{}", serde_json::to_string_pretty(&out)?);
@@ -265,6 +266,9 @@ pub fn show(db: &Path, path: &str, as_json: bool, lang: Lang) -> Result<()> {
             sanitize(&r.who),
             sanitize(r.new.as_deref().unwrap_or(""))
         );
+    }
+    for line in super::review::review_lines(&store, path)? {
+        println!("{line}");
     }
     if let Some(nz) = next_zone(instrument, &product.values) {
         let ids: Vec<&str> = nz
@@ -322,6 +326,9 @@ pub fn score(db: &Path, agency: Option<&str>, as_json: bool, lang: Lang) -> Resu
         None => ds.agencies.ids().collect(),
     };
     if as_json {
+        // The review state of every node (docs/review.md).
+        let states = store.review_states()?;
+        let review = |path: &str| crate::exchange::review::state_of(&states, path).code();
         let list: Vec<_> = agencies
             .iter()
             .map(|&a| {
@@ -346,19 +353,23 @@ pub fn score(db: &Path, agency: Option<&str>, as_json: bool, lang: Lang) -> Resu
                                        "score": score, "zone": zone,
                                        "answered": s.answered, "total": s.total,
                                        "progress": Progress::of(&s).code(),
-                                       "finalized": ds.products[p].finalized})
+                                       "finalized": ds.products[p].finalized,
+                                       "review": review(&ds.product_path(p))})
                             })
                             .collect();
                         json!({"code": unit.code, "name": unit.name, "score": score, "zone": zone,
                                "answered": s.answered, "total": s.total,
-                               "progress": Progress::of(&s).code(), "products": products})
+                               "progress": Progress::of(&s).code(),
+                               "review": review(&format!("{}/{}", ag.code, unit.code)),
+                               "products": products})
                     })
                     .collect();
                 json!({"code": ag.code, "name": ag.name, "kind": ag.kind.as_str(),
                        "instrument": {"id": instrument.id, "version": instrument.version},
                        "score": score, "zone": zone,
                        "answered": s.answered, "total": s.total,
-                       "progress": Progress::of(&s).code(), "units": units})
+                       "progress": Progress::of(&s).code(), "review": review(&ag.code),
+                       "units": units})
             })
             .collect();
         println!(

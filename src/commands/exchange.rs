@@ -190,6 +190,14 @@ pub fn merge(
              (an assessor id keeps the key it first came with)"
         );
     }
+    // One merge (or review decision) at a time on a central database: the second
+    // waits for the first, whole (store::lock::central).
+    let _lock = crate::store::lock::central(&db, "central merge", |h| {
+        eprintln!(
+            "waiting: {} is in use by {h}; the merge goes on when it is done",
+            db.display()
+        )
+    })?;
     let bar = Progress::start(Some(files.len() as u64), "merging");
     let mut central = None;
     let mut refused = 0;
@@ -271,6 +279,12 @@ pub fn central_assign(db: Option<PathBuf>, file: &Path) -> Result<()> {
             problems,
         })
     })?;
+    let _lock = crate::store::lock::central(&db, "central assign", |h| {
+        eprintln!(
+            "waiting: {} is in use by {h}; this command goes on when it is done",
+            db.display()
+        )
+    })?;
     let mut store = merge::open_central(&db)?;
     let sha = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&bytes));
     let pairs = assignment.pairs();
@@ -315,7 +329,7 @@ pub fn central_assign(db: Option<PathBuf>, file: &Path) -> Result<()> {
 pub fn report(db: &Path, args: &ReportArgs, lang: Lang) -> Result<()> {
     let store = open(db)?;
     let bar = Progress::start(None, &format!("reading {}", db.display()));
-    let report = rep::build(&store, lang)?;
+    let report = rep::build_with(&store, lang, args.approved_only)?;
     let rows: usize = report.tables.iter().map(|t| t.rows.len()).sum();
     bar.set_length(rows as u64);
     bar.set_message(format!("writing {}", args.out.display()));

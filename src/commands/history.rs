@@ -31,6 +31,9 @@ pub fn describe(row: &AuditRow) -> String {
         "finalize" => "finalized".into(),
         "reopen" => format!("reopened, reason: {new}"),
         "evidence" => format!("evidence added: {new}"),
+        "return_confirm" => {
+            format!("confirmed as it is, answering the central office's comment {old}")
+        }
         "value" | "note" => format!("{}: {old} -> {new}", row.action),
         other => match (row.old.is_some(), row.new.is_some()) {
             (true, true) => format!("{}: {old} -> {new}", sanitize(other)),
@@ -50,6 +53,10 @@ fn chain_json(chain: &std::result::Result<u64, ChainBreak>) -> serde_json::Value
 
 pub fn log(db: &Path, path: &str, indicator: Option<&str>, as_json: bool) -> Result<()> {
     let store = open(db)?;
+    // A central database: the review decisions and the merged files' history.
+    if store.meta(ROLE_KEY)?.as_deref() == Some(ROLE_CENTRAL) {
+        return super::review::central_log(&store, path, indicator, as_json);
+    }
     let product = store.product_ref(path)?;
     if let Some(id) = indicator {
         let instrument = store.product_instrument(&product)?;

@@ -7,6 +7,7 @@ mod catalog;
 mod exchange;
 mod history;
 pub mod progress;
+pub mod review;
 mod setup;
 mod shell;
 
@@ -15,6 +16,9 @@ use std::path::{Path, PathBuf};
 use anyhow::{Result, anyhow};
 
 use crate::cli::{AssignmentCmd, CentralCmd, Cli, Command, InstrumentCmd};
+
+/// Hook for the reviewer's workstation on a central database (`patuh review --db`).
+pub type Reviewer = fn(&Path) -> Result<()>;
 use crate::domain::Lang;
 use crate::domain::scoring::Rounded;
 use crate::store::{self, Store};
@@ -32,6 +36,15 @@ pub fn ui_lang() -> Lang {
 
 /// Runs a parsed command line. `workstation` opens the terminal UI.
 pub fn run(cli: Cli, workstation: Option<Workstation>) -> Result<()> {
+    run_with(cli, workstation, None)
+}
+
+/// [`run`] with the reviewer's workstation too.
+pub fn run_with(
+    cli: Cli,
+    workstation: Option<Workstation>,
+    reviewer: Option<Reviewer>,
+) -> Result<()> {
     let lang = ui_lang();
     match cli.command {
         None => {
@@ -110,6 +123,11 @@ pub fn run(cli: Cli, workstation: Option<Workstation>) -> Result<()> {
         Some(Command::Central(CentralCmd::Assign { file })) => {
             exchange::central_assign(cli.db.map(existing_folder).transpose()?, &file)
         }
+        Some(Command::Central(CentralCmd::Revoke { key_id, reason })) => {
+            review::revoke(cli.db, &key_id, &reason)
+        }
+        Some(Command::Review { cmd }) => review::run(cli.db, cmd, reviewer),
+        Some(Command::Inbox(args)) => review::inbox_cmd(&db_path(cli.db)?, &args),
         Some(Command::Report(args)) => {
             let lang = match args.lang {
                 Some(crate::cli::ReportLang::Id) => Lang::Id,

@@ -9,6 +9,7 @@ pub mod instrument_v2;
 pub mod json;
 pub mod method;
 pub mod model;
+pub mod review;
 pub mod scoring;
 pub mod text;
 

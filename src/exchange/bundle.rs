@@ -410,8 +410,13 @@ fn open_general(bytes: &[u8]) -> Result<Opened> {
     check_signature(&envelope.public_key, envelope.signature, &envelope.payload)
 }
 
-/// The key, the base64 of the payload and the signature of a well laid-out envelope.
-fn check_signature(public_key: &str, signature_text: String, payload: &str) -> Result<Opened> {
+/// The key, the base64 of the payload and the signature of a well laid-out envelope
+/// (also of a return file, `exchange::inbox`).
+pub(crate) fn check_signature(
+    public_key: &str,
+    signature_text: String,
+    payload: &str,
+) -> Result<Opened> {
     let public_key = parse_public(public_key).map_err(|e| ExchangeError::Damaged {
         detail: format!("\"public_key\": {e}"),
     })?;

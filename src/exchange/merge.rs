@@ -22,7 +22,9 @@
 //! central assign`), a file with results for an agency not assigned to its assessor,
 //! or naming an agency, unit or product otherwise than the central catalog (or one
 //! the catalog lacks), is refused: the catalog then comes from the central office's
-//! own imports only. Each merge is a row of the central database's own log.
+//! own imports only. Each merge is a row of the central database's own log. A file
+//! signed by a key the central office revoked is refused; a merge that changes a
+//! node the review returned (or approved) makes it resubmitted (docs/review.md).
 
 use std::path::Path;
 
@@ -203,7 +205,16 @@ fn merge_with(
     let instrument_ids = m.instruments()?;
     m.agencies(&instrument_ids)?;
     m.refuse_replay()?;
+    // What the review decided on the products this file changes is looked at again
+    // once they are chosen (src/store/review.rs): returned -> resubmitted.
+    let watch = match rules {
+        Rules::Merge => Some(m.tx.review_watch(&m.affected)?),
+        Rules::Again => None,
+    };
     m.choose_affected()?;
+    if let Some(watch) = watch {
+        m.tx.review_resubmit(watch, &now, file_name, &v.payload.assessor.id)?;
+    }
     let Merger { tx, stats, .. } = m;
     tx.commit()?;
     tracing::info!(file = file_name, ?stats, "merged");
@@ -249,6 +260,17 @@ impl Merger<'_> {
         let v = self.v;
         let key = &v.payload.assessor.public_key;
         let id = &v.payload.assessor.id;
+        if let Some(r) = self.tx.revoked(key)? {
+            return Err(ExchangeError::Conflict(format!(
+                "revoked key: the file is signed by key {} (assessor {}), which the central office revoked at {} \
+                 (reason: {}); nothing of this file was merged. The assessor must make a new key \
+                 (`patuh keys init`), have it registered in the trusted keys file, and export again",
+                v.opened.fingerprint,
+                sanitize(id),
+                sanitize(&r.revoked_at),
+                sanitize(&r.reason)
+            )));
+        }
         match self.tx.key_owner(key)? {
             Some(owner) if &owner == id => return Ok(()),
             Some(owner) => {

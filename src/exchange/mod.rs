@@ -3,7 +3,9 @@
 //! write it, `verify` to check every byte of it), optional age encryption (`crypt`),
 //! consolidation into a central database (`merge`, kept to who assesses what by the
 //! central assignment, `assign`) and the published reports (`report`, its metadata
-//! table `report_about`, written by `report_out`). See docs/export-format.md.
+//! table `report_about`, written by `report_out`); the central office's review of the
+//! merged work and its signed return file (`review`), read on a workstation
+//! (`inbox`). See docs/export-format.md and docs/review.md.
 //!
 //! Dependencies point one way: this layer uses `store` and `domain`, never the UI.
 
@@ -11,11 +13,14 @@ pub mod assign;
 pub mod bundle;
 pub mod crypt;
 pub mod export;
+pub mod flags;
+pub mod inbox;
 pub mod keys;
 pub mod merge;
 pub mod report;
 pub mod report_about;
 pub mod report_out;
+pub mod review;
 pub mod verify;
 
 use std::fs::{self, File, OpenOptions};

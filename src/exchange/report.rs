@@ -256,23 +256,36 @@ fn percent(part: usize, whole: usize) -> Cell {
 
 /// Builds every table from the database.
 pub fn build(store: &Store, lang: Lang) -> Result<Report> {
-    let ds = store.load()?;
-    let book = ScoreBook::compute(&ds);
+    build_with(store, lang, false)
+}
+
+/// [`build`], counting only approved work when `approved_only` (`report
+/// --approved-only`: every other product is reported as not assessed; see
+/// `super::review::keep_approved`).
+pub fn build_with(store: &Store, lang: Lang, approved_only: bool) -> Result<Report> {
+    let mut ds = store.load()?;
     let central = store.meta(ROLE_KEY)?.as_deref() == Some(ROLE_CENTRAL);
-    let evidence = store.evidence_references()?;
+    let states = store.review_states()?;
+    let mut evidence = store.evidence_references()?;
+    if approved_only {
+        let kept = super::review::keep_approved(&mut ds, &states);
+        evidence.retain(|id, _| kept.contains(id));
+    }
+    let book = ScoreBook::compute(&ds);
     let st = &mut Strings::default();
     let (zones_table, charts) = zones(st, &ds, &book, lang);
     let mut tables = vec![
         ranking(st, &ds, &book, lang),
         zones_table,
         distribution(&ds, &book, lang),
-        units(st, &ds, &book, lang),
-        products(st, &ds, &book, &evidence, lang),
+        units(st, &ds, &book, &states, lang),
+        products(st, &ds, &book, &evidence, &states, lang),
         unfulfilled(st, &ds, &book, &evidence, lang),
         not_assessed(st, &ds, &book, lang),
     ];
     if central {
         tables.push(conflicts(st, store, &ds, lang)?);
+        tables.push(super::review::review_table(store, &states, lang)?);
     }
     let generated_at = store.now();
     let database = store.path().display().to_string();
@@ -280,6 +293,11 @@ pub fn build(store: &Store, lang: Lang) -> Result<Report> {
         store.merged_files()?
     } else {
         Vec::new()
+    };
+    let revoked = if central {
+        store.files_of_revoked_keys()?
+    } else {
+        HashMap::new()
     };
     let about = report_about::table(
         &report_about::Context {
@@ -289,6 +307,8 @@ pub fn build(store: &Store, lang: Lang) -> Result<Report> {
             central,
             instruments: &ds.instruments,
             files: &files,
+            revoked: &revoked,
+            approved_only,
         },
         &tables,
     );
@@ -671,7 +691,13 @@ fn distribution(ds: &Dataset, book: &ScoreBook, lang: Lang) -> Table {
     }
 }
 
-fn units(st: &mut Strings, ds: &Dataset, book: &ScoreBook, lang: Lang) -> Table {
+fn units(
+    st: &mut Strings,
+    ds: &Dataset,
+    book: &ScoreBook,
+    states: &ReviewStates,
+    lang: Lang,
+) -> Table {
     let mut rows = Vec::new();
     for (a, agency) in ds.agencies.iter_enumerated() {
         let instrument = ds.instrument_of_agency(a);
@@ -689,6 +715,8 @@ fn units(st: &mut Strings, ds: &Dataset, book: &ScoreBook, lang: Lang) -> Table 
                 label,
             ];
             row.extend(progress_cells(st, &s, lang));
+            let path = format!("{}/{}", agency.code, unit.code);
+            row.push(st.text(super::review::state_of(states, &path).label(lang)));
             rows.push(row);
         }
     }
@@ -746,6 +774,7 @@ fn units(st: &mut Strings, ds: &Dataset, book: &ScoreBook, lang: Lang) -> Table 
                 "lengkap, belum lengkap, atau belum dinilai (tanpa nilai dan zona)",
                 "complete, incomplete, or not assessed (no score, no zone)",
             ),
+            REVIEW_COLUMN,
         ],
     );
     Table {
@@ -757,6 +786,17 @@ fn units(st: &mut Strings, ds: &Dataset, book: &ScoreBook, lang: Lang) -> Table 
         rows,
     }
 }
+
+/// The review state of every node that has one, by path.
+type ReviewStates = HashMap<String, crate::domain::review::ReviewState>;
+
+/// The review column of the units and products tables (docs/review.md).
+const REVIEW_COLUMN: (&str, &str, &str, &str) = (
+    "Telaah",
+    "Review",
+    "Keadaan telaah kantor pusat: belum ditelaah, disetujui, dikembalikan, atau diajukan ulang",
+    "The central office's review: unreviewed, approved, returned, or resubmitted",
+);
 
 /// Excel keeps at most this many characters in a cell; longer text is cut with "…".
 pub const MAX_CELL_CHARS: usize = 32_767;
@@ -777,6 +817,7 @@ fn products(
     ds: &Dataset,
     book: &ScoreBook,
     evidence: &EvidenceMap,
+    states: &ReviewStates,
     lang: Lang,
 ) -> Table {
     let mut rows = Vec::new();
@@ -822,6 +863,7 @@ fn products(
             owned(capped(refs.join("; "))),
             st.text(&agency.name),
             st.text(&unit.name),
+            st.text(super::review::state_of(states, &ds.product_path(p)).label(lang)),
         ]);
         rows.push(row);
     }
@@ -915,6 +957,7 @@ fn products(
                 "Nama unit layanan",
                 "The unit's name",
             ),
+            REVIEW_COLUMN,
         ],
     );
     Table {

@@ -16,6 +16,10 @@ pub struct Context<'a> {
     pub central: bool,
     pub instruments: &'a [Instrument],
     pub files: &'a [MergedFile],
+    /// The merged files signed by a key revoked since, by payload SHA-256.
+    pub revoked: &'a std::collections::HashMap<String, crate::store::RevokedKey>,
+    /// `report --approved-only`: only approved work counts.
+    pub approved_only: bool,
 }
 
 fn row(section: &str, item: &str, value: String) -> Vec<Cell> {
@@ -80,6 +84,20 @@ pub fn table(c: &Context<'_>, tables: &[Table]) -> Table {
             "Scores are rounded to two decimals (half away from zero); the zone is looked up on the rounded score.",
         ),
     ));
+    if c.approved_only {
+        rows.push(row(
+            &report,
+            &t("Hanya yang disetujui", "Approved only"),
+            t(
+                "Hanya pekerjaan yang disetujui kantor pusat yang dihitung: produk yang disetujui, atau yang \
+                 belum ditelaah sendiri sedangkan unitnya (atau, unitnya belum ditelaah, instansinya) disetujui. \
+                 Produk lain dilaporkan sebagai belum dinilai.",
+                "Only work the central office approved counts: products approved, or not reviewed themselves \
+                 while their unit (or, the unit not reviewed, their agency) was approved. Every other product \
+                 is reported as not assessed.",
+            ),
+        ));
+    }
     let section = t("Instrumen", "Instrument");
     for i in c.instruments {
         rows.push(row(
@@ -104,7 +122,20 @@ pub fn table(c: &Context<'_>, tables: &[Table]) -> Table {
                 f.products,
                 t("produk", "products"),
                 f.payload_sha256
-            ),
+            ) + &c
+                .revoked
+                .get(&f.payload_sha256)
+                .map(|k| {
+                    format!(
+                        "; {} {} ({} {}: {})",
+                        t("KUNCI DICABUT", "KEY REVOKED"),
+                        k.fingerprint,
+                        t("pada", "at"),
+                        k.revoked_at,
+                        k.reason
+                    )
+                })
+                .unwrap_or_default(),
         ));
     }
     for table in tables {

@@ -270,6 +270,17 @@ impl CentralTx<'_> {
         Ok(n)
     }
 
+    /// The transaction's connection, for the review's reads and writes
+    /// (src/store/review.rs).
+    pub(super) fn conn(&self) -> &rusqlite::Connection {
+        &self.tx
+    }
+
+    /// An SQLite error in the user's words, naming the database.
+    pub(super) fn classify(&self, e: rusqlite::Error) -> StoreError {
+        classify(self.path, e)
+    }
+
     /// Rows written so far besides the import row.
     pub fn written(&self) -> usize {
         self.written
@@ -635,6 +646,9 @@ impl CentralTx<'_> {
             "UPDATE product SET finalized_at = ?1, finalized_by = ?2 WHERE id = ?3",
             params![finalized_at, finalized_by, product_id],
         )?;
+        // A conflict the central office resolved keeps its value (src/store/review.rs).
+        super::review::apply_resolutions(&self.tx, product_id)
+            .map_err(|e| classify(self.path, e))?;
         digest::refresh(&self.tx, product_id).map_err(|e| classify(self.path, e))?;
         Ok(self
             .query(
@@ -777,7 +791,10 @@ pub(super) fn check_chosen(store: &Store) -> Result<Vec<String>> {
                    UNION ALL
                    SELECT * FROM (SELECT o.product_id, o.indicator, o.value, o.na, o.note, o.updated_at, o.updated_by
                        FROM assessor_observation o JOIN chosen c USING (product_id, assessor_id)
-                     EXCEPT SELECT product_id, indicator, value, na, note, updated_at, updated_by FROM observation))"
+                     EXCEPT SELECT product_id, indicator, value, na, note, updated_at, updated_by FROM observation)) x
+                 -- A resolved conflict holds its resolution instead (checked in review.rs).
+                 WHERE NOT EXISTS (SELECT 1 FROM review_resolution r
+                                   WHERE r.level = 3 AND r.node_id = x.product_id AND r.indicator = x.indicator)"
             ),
         ),
         (

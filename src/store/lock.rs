@@ -7,9 +7,14 @@
 //! An advisory lock (`flock`) on the sidecar file `<db>.lock`:
 //! - the workstation holds it exclusively for as long as it runs, and writes its
 //!   process id, user and start time into the file so that others can name it;
-//! - a command that changes the database (`record`, the imports, `init`, the central
-//!   merge) holds it shared for the length of its change, and is refused while a
-//!   workstation holds it; commands that only read take no lock at all.
+//! - a command that changes the database (`record`, the imports, `init`) holds it
+//!   shared for the length of its change, and is refused while a workstation holds it;
+//!   commands that only read take no lock at all;
+//! - a command that changes a central database (a merge, a review decision, a return
+//!   file, a revocation) holds it exclusively, as a workstation does, for the whole
+//!   command ([`central`]): two merges, or a merge and a review, never interleave; the
+//!   second waits for the first, and is refused while a reviewer's workstation has
+//!   the file open.
 //!
 //! The kernel releases the lock when the process ends, however it ends (SIGKILL, a
 //! crash, a closed ssh session), so a lock is never stale. The file itself is never
@@ -50,6 +55,8 @@ pub struct Holder {
     pub pid: Option<u32>,
     pub user: Option<String>,
     pub since: Option<String>,
+    /// The command holding a central database ([`central`]); None for a workstation.
+    pub command: Option<String>,
 }
 
 impl Holder {
@@ -69,6 +76,7 @@ impl Holder {
                 "pid" => h.pid = v.parse().ok(),
                 "user" if !v.is_empty() => h.user = Some(v),
                 "since" if !v.is_empty() => h.since = Some(v),
+                "command" if !v.is_empty() => h.command = Some(v),
                 _ => {}
             }
         }
@@ -102,6 +110,9 @@ impl fmt::Display for Holder {
         }
         if let Some(s) = &self.since {
             parts.push(format!("since {s}"));
+        }
+        if let Some(c) = &self.command {
+            parts.push(format!("running `patuh {c}`"));
         }
         if parts.is_empty() {
             f.write_str("process unknown")
@@ -233,6 +244,87 @@ pub fn writer(db: &Path) -> Result<LockGuard> {
     }
 }
 
+/// How long a central command waits for a holder that looks like a workstation (its
+/// lock file names no command) before it says so: the file may still hold the text
+/// of an earlier holder for the moment between a command's lock and its writing.
+const WORKSTATION_GRACE: Duration = Duration::from_secs(1);
+
+/// Writes who holds the lock into the lock file (never into a file with other names:
+/// a hard link planted there would have another file changed). Failing to write only
+/// loses the name.
+fn write_holder(file: &mut File, command: Option<&str>) {
+    let mut text = format!(
+        "pid={}\nuser={}\nsince={}\n",
+        std::process::id(),
+        super::os_user().unwrap_or_default(),
+        time::OffsetDateTime::now_utc()
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default()
+    );
+    if let Some(c) = command {
+        text.push_str(&format!("command={c}\n"));
+    }
+    let single = file
+        .metadata()
+        .is_ok_and(|m| std::os::unix::fs::MetadataExt::nlink(&m) == 1);
+    let written = single
+        .then_some(())
+        .ok_or_else(|| std::io::Error::other("the lock file has other names"))
+        .and_then(|_| file.set_len(0))
+        .and_then(|_| file.seek(SeekFrom::Start(0)))
+        .and_then(|_| file.write_all(text.as_bytes()));
+    if let Err(e) = written {
+        tracing::debug!("cannot write the lock file: {e}");
+    }
+}
+
+/// The lock for a command that changes a central database (`command`, e.g. `central
+/// merge`): exclusive, for as long as the command runs. While another such command
+/// holds it, or commands hold it shared for a moment, it waits (calling `waiting`
+/// once with the holder, to say so); while a workstation (a reviewer's) has the file
+/// open, it is refused, naming it.
+pub fn central(db: &Path, command: &str, waiting: impl FnOnce(&Holder)) -> Result<LockGuard> {
+    let io = |source| StoreError::Io {
+        path: lock_path(db),
+        source,
+    };
+    let Some(mut file) = open(db)? else {
+        return Ok(LockGuard { file: None });
+    };
+    let mut waiting = Some(waiting);
+    let mut workstation_since: Option<Instant> = None;
+    loop {
+        if let Try::Got = flock(&file, libc::LOCK_EX).map_err(io)? {
+            write_holder(&mut file, Some(command));
+            return Ok(LockGuard { file: Some(file) });
+        }
+        let exclusive = match flock(&file, libc::LOCK_SH).map_err(io)? {
+            Try::WouldBlock => true,
+            Try::Got => {
+                // SAFETY: releasing the probe lock on our own descriptor.
+                unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_UN) };
+                false
+            }
+        };
+        let holder = read_holder(&mut file);
+        if exclusive && holder.command.is_none() {
+            let since = *workstation_since.get_or_insert_with(Instant::now);
+            if since.elapsed() >= WORKSTATION_GRACE {
+                return Err(StoreError::InUse {
+                    path: db.to_path_buf(),
+                    holder: holder.to_string(),
+                });
+            }
+        } else {
+            workstation_since = None;
+            if let Some(w) = waiting.take() {
+                w(&holder);
+            }
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 /// The lock for a workstation: exclusive if it can be had within `wait` (commands
 /// hold it for a moment only); else read-only access, naming the workstation that
 /// has the file.
@@ -248,28 +340,8 @@ pub fn workstation(db: &Path, wait: Duration) -> Result<Access> {
     loop {
         if let Try::Got = flock(&file, libc::LOCK_EX).map_err(io)? {
             // Say who has it. Failing to write (a read-only lock file) only loses the
-            // name. A lock file with other names (a hard link planted there) is never
-            // written: that would change the other file.
-            let text = format!(
-                "pid={}\nuser={}\nsince={}\n",
-                std::process::id(),
-                super::os_user().unwrap_or_default(),
-                time::OffsetDateTime::now_utc()
-                    .format(&time::format_description::well_known::Rfc3339)
-                    .unwrap_or_default()
-            );
-            let single = file
-                .metadata()
-                .is_ok_and(|m| std::os::unix::fs::MetadataExt::nlink(&m) == 1);
-            let written = single
-                .then_some(())
-                .ok_or_else(|| std::io::Error::other("the lock file has other names"))
-                .and_then(|_| file.set_len(0))
-                .and_then(|_| file.seek(SeekFrom::Start(0)))
-                .and_then(|_| file.write_all(text.as_bytes()));
-            if let Err(e) = written {
-                tracing::debug!("cannot write the lock file: {e}");
-            }
+            // name.
+            write_holder(&mut file, None);
             return Ok(Access::Exclusive(LockGuard { file: Some(file) }));
         }
         // Held: by a workstation (exclusively) or by commands (shared)? A shared
@@ -381,6 +453,50 @@ mod tests {
         };
         assert!(ws.is_held());
         assert_eq!(std::fs::read(&victim).unwrap(), b"precious");
+        assert!(matches!(
+            workstation(&db, Duration::ZERO).unwrap(),
+            Access::ReadOnly(_)
+        ));
+    }
+
+    #[test]
+    fn a_central_command_waits_for_another_and_is_refused_by_a_workstation() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("central.db");
+        let first = central(&db, "central merge", |_| panic!("nothing to wait for")).unwrap();
+        assert!(first.is_held());
+        // A second command waits until the first is done, and says whom it waits for.
+        let (tx, rx) = std::sync::mpsc::channel();
+        let second = std::thread::spawn({
+            let db = db.clone();
+            move || {
+                let guard = central(&db, "review approve", |h| {
+                    tx.send(h.clone()).unwrap();
+                })
+                .unwrap();
+                guard.is_held()
+            }
+        });
+        let holder = rx.recv_timeout(Duration::from_secs(5)).unwrap();
+        assert_eq!(holder.command.as_deref(), Some("central merge"));
+        assert!(holder.to_string().contains("running `patuh central merge`"));
+        std::thread::sleep(Duration::from_millis(100));
+        assert!(!second.is_finished(), "the second command did not wait");
+        drop(first);
+        assert!(second.join().unwrap());
+        // A workstation on the file (a reviewer's) refuses the command.
+        let Access::Exclusive(ws) = workstation(&db, Duration::ZERO).unwrap() else {
+            panic!("not exclusive");
+        };
+        match central(&db, "central merge", |_| {}) {
+            Err(StoreError::InUse { holder, .. }) => {
+                assert!(holder.contains(&format!("process {}", std::process::id())))
+            }
+            other => panic!("{other:?}"),
+        }
+        drop(ws);
+        // A workstation finds the central command's lock and opens read-only.
+        let _cmd = central(&db, "central merge", |_| {}).unwrap();
         assert!(matches!(
             workstation(&db, Duration::ZERO).unwrap(),
             Access::ReadOnly(_)

@@ -10,7 +10,9 @@
 //! values in compact form), `load` (everything into a
 //! [`crate::domain::model::Dataset`]), `records` (what an export reads), `central`
 //! (the central merge's reads and writes, the report's conflicts, the central
-//! assignment), `central_log` (a central database's own hash chain), `report_reads` (the
+//! assignment), `central_log` (a central database's own hash chain), `review` (review states,
+//! comments, resolutions, revoked keys, return files sent; `review_check` its side of
+//! `check`, `review_merge` its part of a merge), `inbox` (the return files applied on a workstation), `report_reads` (the
 //! report's evidence and merged files), `history` (the audit log read back for `patuh
 //! log`, `show` and `check`), `bulk` (the generator's bulk insert), `lock` (one
 //! workstation per file).
@@ -31,12 +33,16 @@ pub(crate) mod digest;
 mod evidence;
 mod header;
 mod history;
+mod inbox;
 mod load;
 pub mod lock;
 mod observe;
 mod records;
 mod removal;
 mod report_reads;
+pub mod review;
+mod review_check;
+mod review_merge;
 mod schema;
 
 use std::fs::{self, OpenOptions};
@@ -62,9 +68,13 @@ pub use central::{
 };
 pub use evidence::EvidenceRow;
 pub use history::Finalized;
+pub use inbox::{InboxApply, InboxFile, ItemStatus, ReturnedItem};
 pub use observe::{ProductRef, RecordOutcome};
 pub use records::{EvidenceRecord, ObservationRecord, ProductRecord};
 pub use report_reads::MergedFile;
+pub use review::{
+    CellResult, NodeRef, Resolution, ReviewEntry, ReviewInfo, RevokedKey, SentFile, SentNode,
+};
 
 /// The `meta` key that marks a central database (`patuh central merge`), and its value.
 pub const ROLE_KEY: &str = "role";
@@ -483,6 +493,7 @@ impl Store {
         if holds.merged || holds.central_log {
             problems.extend(central_log::check(&self.conn).map_err(|e| self.sql(e))?);
             problems.extend(central::check_chosen(self)?);
+            problems.extend(review_check::check(self)?);
         }
         let central_role = self.meta(ROLE_KEY)?.as_deref() == Some(ROLE_CENTRAL);
         if holds.audit && (central_role || holds.merged || holds.central_log) {

@@ -47,11 +47,15 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         // 0007: cycles (mentoring, assessment), one `default` cycle holding everything
         // made before them (docs/data-model.md).
         M::up(include_str!("../../schema/0007_cycle.sql")),
+        // 0008: review (issue 15): each node's review state, the comments of a
+        // return, resolved conflicts, revoked keys and return files sent, on the
+        // central side; the return files applied, on a workstation.
+        M::up(include_str!("../../schema/0008_review.sql")),
     ])
 });
 
 /// The schema version this build writes: the number of migrations.
-pub const SCHEMA_VERSION: i32 = 7;
+pub const SCHEMA_VERSION: i32 = 8;
 
 /// A migration (from 0003 on, when products have digests) that ends with every digest
 /// it left stale rewritten from the observations, in the migration's own transaction:

@@ -162,6 +162,9 @@ actions! {
         Finalize = "finalize",
         /// Write the signed export file of this database (asks where).
         Export = "export",
+        /// Confirm as it is what the central office returned on the highlighted
+        /// indicator (or on the product), instead of changing it.
+        ConfirmReturned = "confirm_returned",
         Language = "language",
         Help = "help",
         Quit = "quit",

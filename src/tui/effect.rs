@@ -1,6 +1,7 @@
 //! The workstation's state and the outside world meet here. [`Effect`]: what the
 //! state ([`crate::tui::app::App`]) asks for — a store write, a file digest, an
-//! export, the clock, remembering the position — returned by `App::update`; the
+//! export, the clock, remembering the position, confirming a returned item —
+//! returned by `App::update`; the
 //! runtime (`runtime.rs`) carries each one out and feeds what happened back to
 //! `App::update` as an [`Outcome`]. Each effect carries what its outcome needs, so
 //! the state keeps no bookkeeping of requests in flight, and a test can play the
@@ -267,6 +268,14 @@ pub enum Effect {
     Export { path: String },
     /// The files whose path starts with what was typed (Tab in a prompt).
     CompletePath { typed: String, purpose: PathFor },
+    /// Confirm as it is an item the central office returned: one transaction with its
+    /// audit row (`store::review`).
+    ConfirmReturned {
+        product: ProductIx,
+        indicator: Option<IndicatorIx>,
+        path: String,
+        indicator_id: Option<String>,
+    },
 }
 
 /// What happened, fed back to the state.
@@ -327,4 +336,10 @@ pub enum Outcome {
     },
     /// A read-only workstation's data, reloaded because another one committed.
     Reloaded(Box<Dataset>),
+    /// The returned item confirmed (false: it was no longer open).
+    ReturnedConfirmed {
+        product: ProductIx,
+        indicator: Option<IndicatorIx>,
+        result: Result<bool, Failure>,
+    },
 }

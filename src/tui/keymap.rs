@@ -424,6 +424,7 @@ impl Default for KeyMap {
             (c('a'), Action::History),
             (c('f'), Action::Finalize),
             (c('X'), Action::Export),
+            (c('K'), Action::ConfirmReturned),
             (c('L'), Action::Language),
             (c('?'), Action::Help),
             (p(K::F(1)), Action::Help),

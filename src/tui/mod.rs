@@ -8,6 +8,8 @@
 //! - The runtime, `runtime`: owns the store, carries out each effect (store writes,
 //!   evidence files read on a worker thread, the export, the clock, the position) and
 //!   feeds the outcome back; [`runtime::Workstation`] runs each message to the end.
+//! - The reviewer's workstation on a central database (`review`: its own state,
+//!   drawing and runtime, the same terminal handling).
 //! - The terminal: [`run`] here and `terminal` set the terminal up, run the event loop
 //!   (events in, the state drawn by `ui` whenever it changed) and restore it on every
 //!   way out — quit, error, panic, SIGTERM, SIGHUP and a terminal that vanished — with
@@ -20,6 +22,7 @@ pub mod effect;
 pub mod help;
 pub mod keymap;
 pub mod layout;
+pub mod review;
 pub mod runtime;
 mod terminal;
 #[cfg(test)]

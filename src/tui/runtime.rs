@@ -36,6 +36,8 @@ use crate::store::Store;
 mod day_tests;
 mod failure;
 #[cfg(test)]
+mod returned_tests;
+#[cfg(test)]
 mod tests;
 
 /// Meta keys that remember where the assessor left off.
@@ -281,6 +283,19 @@ impl Runtime {
                 Some(Outcome::ExportPathSuggested(self.suggested_export_path()))
             }
             Effect::Export { path } => Some(Outcome::Exported(self.export(&path))),
+            Effect::ConfirmReturned {
+                product,
+                indicator,
+                path,
+                indicator_id,
+            } => Some(Outcome::ReturnedConfirmed {
+                product,
+                indicator,
+                result: self
+                    .store
+                    .confirm_returned(&path, indicator_id.as_deref())
+                    .map_err(text),
+            }),
         }
     }
 
@@ -615,6 +630,11 @@ impl Workstation {
         }
         let at = runtime.position();
         let mut app = App::new(ds, config, lang, theme, db_path, who);
+        // What the central office returned and the assessor has not answered yet.
+        match runtime.store().returned_items() {
+            Ok(items) => app.set_returned(&items),
+            Err(e) => tracing::warn!("cannot read the returned items: {e}"),
+        }
         if let Access::ReadOnly { holder } = &access {
             app.set_read_only(holder.clone());
             runtime.watch_changes();

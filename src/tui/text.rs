@@ -315,6 +315,43 @@ impl Ui {
         }
     }
 
+    /// The detail pane's line of an item the central office returned.
+    pub fn returned_line(&self, whole: bool) -> &'static str {
+        match (self.lang, whole) {
+            (Lang::Id, false) => "↩ Dikembalikan kantor pusat",
+            (Lang::En, false) => "↩ Returned by the central office",
+            (Lang::Id, true) => "↩ Produk dikembalikan kantor pusat",
+            (Lang::En, true) => "↩ Product returned by the central office",
+        }
+    }
+
+    /// How to answer a returned item.
+    pub fn returned_hint(&self, confirm: &str) -> String {
+        self.pick(
+            format!("ubah nilainya, atau {confirm}: konfirmasi apa adanya"),
+            format!("change it, or {confirm}: confirm it as it is"),
+        )
+    }
+
+    /// The checklist title's mark of a product with returned items.
+    pub fn returned_mark(&self, n: usize) -> String {
+        self.pick(format!("↩ {n} dikembalikan "), format!("↩ {n} returned "))
+    }
+
+    pub fn returned_confirmed(&self) -> &'static str {
+        match self.lang {
+            Lang::Id => "Dikonfirmasi apa adanya; ikut terkirim pada ekspor berikutnya.",
+            Lang::En => "Confirmed as it is; it goes with the next export.",
+        }
+    }
+
+    pub fn nothing_returned_here(&self) -> &'static str {
+        match self.lang {
+            Lang::Id => "Tidak ada yang dikembalikan kantor pusat di sini.",
+            Lang::En => "Nothing returned by the central office here.",
+        }
+    }
+
     pub fn welcome(&self, help: &str) -> String {
         self.pick(
             format!("Selamat datang. Tekan {help} untuk bantuan."),
@@ -776,6 +813,10 @@ impl Described for Action {
                 "ekspor bertanda tangan untuk kantor pusat",
                 "signed export for the central office",
             ),
+            Action::ConfirmReturned => (
+                "konfirmasi apa adanya yang dikembalikan kantor pusat (↩)",
+                "confirm as it is what the central office returned (↩)",
+            ),
             Action::Language => (
                 "ganti bahasa Indonesia/Inggris",
                 "switch Indonesian/English",
@@ -823,6 +864,7 @@ impl Described for Action {
             Action::Quit => ("keluar", "quit"),
             Action::Language => ("bahasa", "language"),
             Action::Export => ("ekspor", "export"),
+            Action::ConfirmReturned => ("konfirmasi", "confirm"),
             Action::Clear => ("kosongkan", "clear"),
             Action::Up
             | Action::Down
@@ -1504,5 +1546,92 @@ impl Ui {
             format!("{path} adalah {k}: bukti dukung harus berkas biasa (atau nomor dokumen). Tidak ada yang disimpan."),
             format!("{path} is {k}: evidence must be a regular file (or a document number). Nothing was saved."),
         )
+    }
+}
+
+/// The reviewer's workstation (`patuh review --db central.db`, `tui::review`).
+pub struct ReviewText {
+    pub title: &'static str,
+    pub col_assessor: &'static str,
+    pub col_product: &'static str,
+    pub col_state: &'static str,
+    pub col_answered: &'static str,
+    pub col_conflicts: &'static str,
+    pub col_indicator: &'static str,
+    pub col_used: &'static str,
+    pub empty: &'static str,
+    pub list_keys: &'static str,
+    pub cells_keys: &'static str,
+    pub prompt_comment: &'static str,
+    pub prompt_reason: &'static str,
+    pub prompt_keys: &'static str,
+    pub say_why: &'static str,
+    pub not_a_conflict: &'static str,
+    pub note: &'static str,
+    pub evidence: &'static str,
+    pub resolved: &'static str,
+    pub approved: &'static str,
+    pub approved_already: &'static str,
+    pub returned: &'static str,
+    pub taken: &'static str,
+}
+
+static REVIEW_ID: ReviewText = ReviewText {
+    title: "Telaah",
+    col_assessor: "Penilai",
+    col_product: "Produk",
+    col_state: "Telaah",
+    col_answered: "Terjawab",
+    col_conflicts: "Beda",
+    col_indicator: "Indikator",
+    col_used: "Dipakai",
+    empty: "Belum ada hasil yang digabung di basis data ini.",
+    list_keys: "j/k · Enter berdampingan · a setujui · r kembalikan · g muat ulang · q keluar",
+    cells_keys: "j/k · ] beda · Tab penilai · t ambil · r kembalikan · a setujui · Esc kembali",
+    prompt_comment: "Catatan pengembalian",
+    prompt_reason: "Alasan memakai nilai ini",
+    prompt_keys: "Enter simpan · Esc batal",
+    say_why: "Tulis dulu catatannya atau alasannya.",
+    not_a_conflict: "Para penilai menjawab sama di sini: tidak ada yang perlu dipilih.",
+    note: "catatan",
+    evidence: "bukti",
+    resolved: "diselesaikan",
+    approved: "Disetujui",
+    approved_already: "Sudah disetujui; tidak ada yang berubah",
+    returned: "Dikembalikan dengan catatan",
+    taken: "Nilai dipakai",
+};
+
+static REVIEW_EN: ReviewText = ReviewText {
+    title: "Review",
+    col_assessor: "Assessor",
+    col_product: "Product",
+    col_state: "Review",
+    col_answered: "Answered",
+    col_conflicts: "Differ",
+    col_indicator: "Indicator",
+    col_used: "Used",
+    empty: "No results merged into this database yet.",
+    list_keys: "j/k choose · Enter side by side · a approve · r return · g reload · q quit",
+    cells_keys: "j/k · ] next ≠ · Tab assessor · t take value · r return · a approve · Esc back",
+    prompt_comment: "Comment of the return",
+    prompt_reason: "Why this value",
+    prompt_keys: "Enter save · Esc cancel",
+    say_why: "Write the comment or the reason first.",
+    not_a_conflict: "The assessors answered alike here: nothing to choose.",
+    note: "note",
+    evidence: "evidence",
+    resolved: "resolved",
+    approved: "Approved",
+    approved_already: "Approved already; nothing changed",
+    returned: "Returned with the comment",
+    taken: "Value taken",
+};
+
+/// The reviewer's workstation's text in `lang`.
+pub fn review(lang: Lang) -> &'static ReviewText {
+    match lang {
+        Lang::Id => &REVIEW_ID,
+        Lang::En => &REVIEW_EN,
     }
 }

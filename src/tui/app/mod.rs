@@ -11,7 +11,8 @@
 //! the key. `assess.rs` holds the changes, `undo.rs` undo and redo, `nav.rs` moving
 //! around, `find.rs` the checklist's filter, the search and the jumps to what is
 //! still unanswered, `keys.rs` what a key does in each window, `outcome.rs` what each
-//! outcome does, `readonly.rs` the workstation that only reads.
+//! outcome does, `readonly.rs` the workstation that only reads, `returned.rs` what
+//! the central office returned.
 
 mod assess;
 #[cfg(test)]
@@ -21,6 +22,7 @@ mod keys;
 pub mod nav;
 mod outcome;
 mod readonly;
+mod returned;
 #[cfg(test)]
 mod tests;
 mod undo;
@@ -43,6 +45,7 @@ use crate::store::{AuditRow, EvidenceRow, ProductRef};
 pub use find::Hit;
 pub use nav::{NavDepth, NavLevel, Node, Row, checklist_rows, fold};
 pub use readonly::ReadOnly;
+pub use returned::ReturnedMark;
 
 /// How long a message stays in the status bar once the assessor has paused.
 pub const MESSAGE_TTL: Duration = Duration::from_secs(10);
@@ -276,6 +279,9 @@ pub struct App {
     pub who: String,
     /// Set when another workstation has the database: nothing can be changed here.
     pub read_only: Option<ReadOnly>,
+    /// The items the central office returned that the assessor has not changed or
+    /// confirmed yet (`patuh inbox`).
+    pub returned: Vec<ReturnedMark>,
     pub quit: bool,
     /// The dashboard an agency was opened from: going back from its units returns there.
     back_to_dashboard: Option<Dashboard>,
@@ -317,6 +323,7 @@ impl App {
             db_path,
             who,
             read_only: None,
+            returned: Vec::new(),
             quit: false,
             back_to_dashboard: None,
             status_seen: None,
@@ -538,6 +545,7 @@ impl App {
             Action::Redo => self.redo(),
             Action::History => self.open_history(),
             Action::Finalize => self.finalize_or_reopen(),
+            Action::ConfirmReturned => self.confirm_returned(),
             Action::Value0
             | Action::Value1
             | Action::Value2

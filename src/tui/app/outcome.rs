@@ -18,6 +18,7 @@ use crate::tui::effect::{
 
 impl App {
     pub(super) fn outcome(&mut self, outcome: Outcome) {
+        self.answer_returned(&outcome);
         match outcome {
             Outcome::Recorded { change, result } => match result {
                 Ok(recorded) => self.recorded(change, recorded),
@@ -112,6 +113,11 @@ impl App {
                 paths,
             } => self.completed(&typed, purpose, paths),
             Outcome::Reloaded(ds) => self.reloaded(*ds),
+            Outcome::ReturnedConfirmed {
+                product,
+                indicator,
+                result,
+            } => self.returned_confirmed(product, indicator, result),
         }
     }
 

@@ -1,7 +1,8 @@
 //! The checklist of one product, grouped by dimension with weights (the heading of
 //! the dimension at the top stays in view when the list is scrolled), with its filter
 //! on the bottom line, and the details of the highlighted indicator: its scale,
-//! guidance, note and evidence (a file with its size and hash).
+//! guidance, note and evidence (a file with its size and hash), and what the central
+//! office returned on it (`↩`, with its comment).
 
 use num_rational::BigRational;
 use ratatui::buffer::Buffer;
@@ -48,6 +49,15 @@ fn list(app: &App, c: &Checklist, area: Rect, buf: &mut Buffer) {
         title.insert(
             1,
             Span::styled(format!("✔ {} ", t.finalized_mark), app.theme.key()),
+        );
+    }
+    // What the central office returned and the assessor has not answered yet: a
+    // column of marks of its own (only then, so that a checklist without is as before).
+    let returned = app.returned_count(p);
+    if returned > 0 {
+        title.insert(
+            1,
+            Span::styled(t.returned_mark(returned), app.theme.error()),
         );
     }
     let mut block = Block::bordered()
@@ -119,7 +129,7 @@ fn list(app: &App, c: &Checklist, area: Rect, buf: &mut Buffer) {
         ListRow::Indicator(i) => {
             let ind = app.ds.indicator(p, i);
             let selected = i == c.indicator;
-            let marks = format!(
+            let mut marks = format!(
                 "{}{}",
                 if product.note(i).is_empty() {
                     " "
@@ -132,6 +142,13 @@ fn list(app: &App, c: &Checklist, area: Rect, buf: &mut Buffer) {
                     "§"
                 }
             );
+            if returned > 0 {
+                marks.push(if app.returned_on(p, Some(i)).is_some() {
+                    '↩'
+                } else {
+                    ' '
+                });
+            }
             let row = Row::new(vec![
                 Cell::from(if selected { "›" } else { " " }),
                 Cell::from(format!(
@@ -160,7 +177,7 @@ fn list(app: &App, c: &Checklist, area: Rect, buf: &mut Buffer) {
             Constraint::Length(1),
             Constraint::Fill(1),
             Constraint::Length(5),
-            Constraint::Length(2),
+            Constraint::Length(if returned > 0 { 3 } else { 2 }),
         ],
     )
     .column_spacing(1)
@@ -183,10 +200,32 @@ fn detail(app: &App, c: &Checklist, area: Rect, buf: &mut Buffer) {
             Span::styled(format!(" {} ", safe(&ind.id)), app.theme.title()),
             Span::raw(format!("= {} ", app.value_text(p, c.indicator))),
         ]));
-    let mut lines = vec![Line::styled(
+    let mut lines = Vec::new();
+    // What the central office returned comes first: it is what to look at now.
+    for (mark, whole) in [
+        (app.returned_on(p, Some(c.indicator)), false),
+        (app.returned_on(p, None), true),
+    ] {
+        if let Some(m) = mark {
+            lines.push(Line::from(vec![
+                Span::styled(format!("{}: ", t.returned_line(whole)), app.theme.error()),
+                Span::raw(safe(&m.comment.replace('\n', " ")).into_owned()),
+            ]));
+        }
+    }
+    if !lines.is_empty() {
+        lines.push(Line::styled(
+            format!(
+                "  ({})",
+                t.returned_hint(&app.keymap.key(Action::ConfirmReturned))
+            ),
+            app.theme.dim(),
+        ));
+    }
+    lines.push(Line::styled(
         safe(ind.label.get(lang)).into_owned(),
         app.theme.header(),
-    )];
+    ));
     let levels: Vec<String> = (0..=ind.max)
         .map(|v| match ind.level_label(v, lang) {
             Some(l) => format!("{v} {}", safe(l)),

@@ -198,7 +198,7 @@ fn help() {
         // The whole text, as on a tall terminal.
         insta::assert_snapshot!(
             format!("help_full_{}", lang_name(lang)),
-            draw(&app.app, 100, 98).backend()
+            draw(&app.app, 100, 99).backend()
         );
     }
 }

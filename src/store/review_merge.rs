@@ -1,0 +1,179 @@
+//! The review's part of a central merge (schema 0008, issue 15): a file signed by a
+//! revoked key is refused, and once the merge has chosen the results, a returned node
+//! on or above a product that got a newer result (and an approved one whose product's
+//! content changed) becomes resubmitted, with its row in the central log. What the
+//! merge decides is in `src/exchange/merge.rs`.
+
+use std::collections::BTreeSet;
+
+use rusqlite::{Connection, OptionalExtension};
+use serde_json::json;
+
+use super::central_log;
+use super::review::{
+    NodeRef, RESUBMIT, RevokedKey, current_cycle, detail, read_review, write_review,
+};
+use super::{CentralTx, Result};
+use crate::domain::NodeLevel;
+use crate::domain::review::{Decision, ReviewState};
+
+/// What a merge must look at again once it has chosen the results: the reviewed
+/// nodes on or above the products whose results changed, with what each product held
+/// before.
+#[derive(Debug, Default)]
+pub struct ReviewWatch {
+    /// (product id, its consolidated content before the merge).
+    products: Vec<(i64, String)>,
+}
+
+/// A product's consolidated content (observations, evidence, finalization) as text.
+fn content(conn: &Connection, product_id: i64) -> rusqlite::Result<String> {
+    conn.prepare_cached(
+        "SELECT json_array(
+            (SELECT json_group_array(json_array(indicator, value, na, note)) FROM
+               (SELECT * FROM observation WHERE product_id = ?1 ORDER BY indicator)),
+            (SELECT json_group_array(json_array(indicator, reference, sha256)) FROM
+               (SELECT * FROM evidence WHERE product_id = ?1 ORDER BY id)),
+            (SELECT finalized_at FROM product WHERE id = ?1))",
+    )?
+    .query_row([product_id], |r| r.get(0))
+}
+
+impl CentralTx<'_> {
+    /// When `public_key` was revoked and why, if it was.
+    pub fn revoked(&self, public_key: &str) -> Result<Option<RevokedKey>> {
+        self.conn()
+            .query_row(
+                "SELECT public_key, fingerprint, reason, revoked_at, revoked_by FROM revoked_key
+                 WHERE public_key = ?1",
+                [public_key],
+                |r| {
+                    Ok(RevokedKey {
+                        public_key: r.get(0)?,
+                        fingerprint: r.get(1)?,
+                        reason: r.get(2)?,
+                        revoked_at: r.get(3)?,
+                        revoked_by: r.get(4)?,
+                    })
+                },
+            )
+            .optional()
+            .map_err(|e| self.classify(e))
+    }
+
+    /// Before the merge chooses: the content of the affected products that a review
+    /// decision covers (nothing to remember when nothing was reviewed).
+    pub fn review_watch(&self, products: &[i64]) -> Result<ReviewWatch> {
+        let conn = self.conn();
+        let any: bool = conn
+            .query_row("SELECT EXISTS (SELECT 1 FROM review)", [], |r| r.get(0))
+            .map_err(|e| self.classify(e))?;
+        if !any {
+            return Ok(ReviewWatch::default());
+        }
+        let mut out = ReviewWatch::default();
+        for &p in products {
+            let c = content(conn, p).map_err(|e| self.classify(e))?;
+            out.products.push((p, c));
+        }
+        Ok(out)
+    }
+
+    /// After the merge chose: a returned node on or above a product that got a newer
+    /// result, and an approved one whose product's content changed, become
+    /// resubmitted, each with its row in the central log (by the assessor of the file).
+    pub fn review_resubmit(
+        &mut self,
+        watch: ReviewWatch,
+        now: &str,
+        file_name: &str,
+        assessor: &str,
+    ) -> Result<usize> {
+        if watch.products.is_empty() {
+            return Ok(0);
+        }
+        let (cycle, code) = current_cycle(self.conn()).map_err(|e| self.classify(e))?;
+        let mut returned = BTreeSet::new();
+        let mut changed = BTreeSet::new();
+        for (p, before) in &watch.products {
+            let after = content(self.conn(), *p).map_err(|e| self.classify(e))?;
+            let nodes = self.nodes_of_product(*p)?;
+            for n in nodes {
+                returned.insert(n.clone());
+                if after != *before {
+                    changed.insert(n);
+                }
+            }
+        }
+        let mut n = 0;
+        for node in returned {
+            let mut review =
+                read_review(self.conn(), cycle, &node).map_err(|e| self.classify(e))?;
+            let before = review.state();
+            let due = match before {
+                ReviewState::Returned => true,
+                ReviewState::Approved => changed.contains(&node),
+                _ => false,
+            };
+            if !due || review.apply(&Decision::Resubmit).is_err() {
+                continue;
+            }
+            let conn = self.conn();
+            write_review(
+                conn,
+                cycle,
+                &node,
+                before,
+                &Decision::Resubmit,
+                review.state(),
+                (now, assessor),
+            )
+            .map_err(|e| self.classify(e))?;
+            central_log::append(
+                conn,
+                now,
+                RESUBMIT,
+                &node.path,
+                "",
+                &detail(&code, node.level, assessor, json!({"file": file_name})),
+            )
+            .map_err(|e| self.classify(e))?;
+            n += 1;
+        }
+        Ok(n)
+    }
+
+    /// The product and the unit and agency above it.
+    fn nodes_of_product(&self, product_id: i64) -> Result<Vec<NodeRef>> {
+        let row: Option<(String, String, String, i64, i64)> = self
+            .conn()
+            .query_row(
+                "SELECT a.code, u.code, p.code, u.id, a.id FROM product p JOIN unit u ON u.id = p.unit_id
+                 JOIN agency a ON a.id = u.agency_id WHERE p.id = ?1",
+                [product_id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+            )
+            .optional()
+            .map_err(|e| self.classify(e))?;
+        let Some((a, u, p, unit_id, agency_id)) = row else {
+            return Ok(Vec::new());
+        };
+        Ok(vec![
+            NodeRef {
+                level: NodeLevel::Product,
+                node_id: product_id,
+                path: format!("{a}/{u}/{p}"),
+            },
+            NodeRef {
+                level: NodeLevel::Unit,
+                node_id: unit_id,
+                path: format!("{a}/{u}"),
+            },
+            NodeRef {
+                level: NodeLevel::Agency,
+                node_id: agency_id,
+                path: a,
+            },
+        ])
+    }
+}
