@@ -674,7 +674,7 @@ fn check_names_the_tampered_audit_row_or_record_through_the_cli() {
         home,
         &db,
         "observation-edited",
-        "UPDATE observation SET note = 'ditambah diam-diam' WHERE indicator = 'maklumat'",
+        "UPDATE answer SET note = 'ditambah diam-diam' WHERE indicator = 'maklumat'",
         &[
             "the audit log does not account for 8171/DUKCAPIL/KTP-EL: the note of indicator maklumat differs from its last logged note",
         ],
@@ -692,10 +692,10 @@ fn check_names_the_tampered_audit_row_or_record_through_the_cli() {
         row.prev_hash = prev.clone();
         let hash = row.hash();
         conn.execute(
-            "INSERT INTO audit (seq, at, who, product, indicator, action, old, new, prev_hash, hash)
+            "INSERT INTO audit (seq, at, who, path, indicator, action, old, new, prev_hash, hash)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
             rusqlite::params![
-                row.seq, row.at, row.who, row.product, row.indicator, row.action, row.old,
+                row.seq, row.at, row.who, row.path, row.indicator, row.action, row.old,
                 row.new, row.prev_hash, hash
             ],
         )

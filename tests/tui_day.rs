@@ -39,8 +39,8 @@ fn a_product_is_filled_and_finalized_with_39_keys() {
     assert!(s.wait_exit().success());
     let values: i64 = query(
         &sandbox.db(),
-        "SELECT count(*) FROM observation o JOIN product p ON p.id = o.product_id
-         WHERE p.code = 'NIB' AND o.value = 1 AND p.finalized_at IS NOT NULL",
+        "SELECT count(*) FROM answer o JOIN product p ON p.id = o.node_id AND o.level = 3
+         WHERE p.code = 'NIB' AND o.value = 1 AND EXISTS (SELECT 1 FROM node_state s WHERE s.level = 3 AND s.node_id = p.id AND s.finalized_at IS NOT NULL)",
     );
     assert_eq!(values, 36);
     sandbox.patuh(&["check"]);
@@ -103,7 +103,7 @@ fn a_pasted_note_keeps_its_line_breaks() {
     assert!(s.wait_exit().success());
     let note: String = query(
         &sandbox.db(),
-        "SELECT note FROM observation WHERE indicator = 'sk-standar'",
+        "SELECT note FROM answer WHERE indicator = 'sk-standar'",
     );
     assert_eq!(note, "Loket 1 tutup\nLoket 2 buka\nantrean 12 orang");
 }

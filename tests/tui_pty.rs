@@ -131,21 +131,21 @@ fn assessor_ticks_an_indicator_writes_a_note_and_quits() {
     let value: i64 = query(
         &db,
         &format!(
-            "SELECT value FROM observation WHERE product_id = {nib} AND indicator = 'sk-standar'"
+            "SELECT value FROM answer WHERE level = 3 AND node_id = {nib} AND indicator = 'sk-standar'"
         ),
     );
     assert_eq!(value, 1);
     let note: String = query(
         &db,
         &format!(
-            "SELECT note FROM observation WHERE product_id = {nib} AND indicator = 'sk-standar'"
+            "SELECT note FROM answer WHERE level = 3 AND node_id = {nib} AND indicator = 'sk-standar'"
         ),
     );
     assert_eq!(note, "Loket rapi 🙂 é");
     let rows: String = query(
         &db,
         "SELECT group_concat(action || ':' || coalesce(old, '') || '>' || coalesce(new, ''), '|')
-         FROM (SELECT * FROM audit WHERE product = '81/DPMPTSP/NIB' AND indicator = 'sk-standar' ORDER BY seq)",
+         FROM (SELECT * FROM audit WHERE path = '81/DPMPTSP/NIB' AND indicator = 'sk-standar' ORDER BY seq)",
     );
     assert_eq!(rows, "value:>1|note:>Loket rapi 🙂 é");
     let who: String = query(&db, "SELECT who FROM audit ORDER BY seq DESC LIMIT 1");

@@ -298,7 +298,7 @@ fn a_resize_sweep_down_to_1x1_and_back_leaves_it_usable() {
     assert_terminal_safe(&s.raw);
     let note: String = query(
         &sandbox.db(),
-        "SELECT note FROM observation WHERE indicator = 'sk-standar'",
+        "SELECT note FROM answer WHERE indicator = 'sk-standar'",
     );
     assert_eq!(note, "ditulis saat mengecil");
 }
@@ -334,7 +334,7 @@ fn idle_cpu_share(s: &mut Session) -> f64 {
 fn assert_nothing_lost(sandbox: &Sandbox, how: &str) {
     let row: String = query(
         &sandbox.db(),
-        "SELECT value || '|' || note FROM observation WHERE indicator = 'sk-standar'",
+        "SELECT value || '|' || note FROM answer WHERE indicator = 'sk-standar'",
     );
     assert_eq!(row, "1|setengah ditulis", "{how}");
     let check = sandbox.patuh(&["check"]);

@@ -132,7 +132,7 @@ fn the_second_workstation_only_reads_and_the_first_loses_nothing() {
     let values: String = query(
         &sandbox.db(),
         "SELECT group_concat(indicator || '=' || value, ',') FROM
-           (SELECT indicator, value FROM observation WHERE value IS NOT NULL ORDER BY indicator)",
+           (SELECT indicator, value FROM answer WHERE value IS NOT NULL ORDER BY indicator)",
     );
     assert_eq!(
         values,
@@ -140,7 +140,7 @@ fn the_second_workstation_only_reads_and_the_first_loses_nothing() {
     );
     let note: String = query(
         &sandbox.db(),
-        "SELECT note FROM observation WHERE indicator = 'waktu'",
+        "SELECT note FROM answer WHERE indicator = 'waktu'",
     );
     assert_eq!(note, "Tercatat di loket");
     let check = sandbox.patuh(&["check"]);

@@ -357,7 +357,9 @@ fn audit_entries(
                 "{db}: {b}; nothing was exported. Run `patuh check` and restore the database from a backup"
             )));
         }
-        let full = exported.contains(&row.product);
+        // Format 1 carries the nine fields of a row: one with a cycle or a respondent
+        // (schema 0008) goes as its hash only.
+        let full = exported.contains(&row.path) && row.cycle.is_none() && row.respondent.is_none();
         f(AuditEntry {
             seq: row.seq,
             prev_hash: row.prev_hash,
@@ -365,7 +367,7 @@ fn audit_entries(
             content: full.then_some(AuditContent {
                 at: row.at,
                 who: row.who,
-                product: row.product,
+                product: row.path,
                 indicator: row.indicator,
                 action: row.action,
                 old: row.old,

@@ -25,10 +25,13 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         // tables exist in every database and stay empty on a workstation.
         M::up(include_str!("../../schema/0002_central.sql")),
         // 0003: each product's values in compact form, and an index of the notes, so
-        // that a nation's workstation opens at once (src/store/digest.rs).
-        caught_up(include_str!("../../schema/0003_digest.sql")),
+        // that a nation's workstation opens at once (src/store/digest.rs). The digests
+        // it leaves stale are rewritten at the end of the upgrade (0008's hook: every
+        // pending migration runs in one transaction, and the code that rewrites them
+        // knows only the latest tables).
+        M::up(include_str!("../../schema/0003_digest.sql")),
         // 0004: a keystroke's change: the digest trigger fires for values only.
-        caught_up(include_str!("../../schema/0004_digest_trigger.sql")),
+        M::up(include_str!("../../schema/0004_digest_trigger.sql")),
         // 0005: evidence references removed in the workstation are kept, not deleted
         // (src/store/removal.rs).
         M::up(include_str!("../../schema/0005_evidence_removed.sql")),
@@ -40,30 +43,30 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
             include_str!("../../schema/0006_central_log.sql"),
             |tx: &Transaction<'_>| -> HookResult {
                 central_log::backfill(tx)?;
-                digest::refresh_stale(tx)?;
                 Ok(())
             },
         ),
         // 0007: cycles (mentoring, assessment), one `default` cycle holding everything
         // made before them (docs/data-model.md).
         M::up(include_str!("../../schema/0007_cycle.sql")),
+        // 0008: one answer, one key: answers at every level, by respondents, from
+        // outside data (`answer` replaces `observation`); per node and cycle state
+        // (digest, finalization); respondents; follow-up registers; evidence by node;
+        // the audit log by node path, cycle and respondent (docs/data-model.md). Ends
+        // with every digest the upgrade left stale rewritten from the answers, in the
+        // upgrade's own transaction: an upgraded file opens as fast as a new one.
+        M::up_with_hook(
+            include_str!("../../schema/0008_answer.sql"),
+            |tx: &Transaction<'_>| -> HookResult {
+                digest::refresh_stale(tx)?;
+                Ok(())
+            },
+        ),
     ])
 });
 
 /// The schema version this build writes: the number of migrations.
-pub const SCHEMA_VERSION: i32 = 7;
-
-/// A migration (from 0003 on, when products have digests) that ends with every digest
-/// it left stale rewritten from the observations, in the migration's own transaction:
-/// an upgraded file opens as fast as a new one.
-fn caught_up(sql: &'static str) -> M<'static> {
-    M::up_with_hook(sql, refresh_digests)
-}
-
-fn refresh_digests(tx: &Transaction<'_>) -> HookResult {
-    digest::refresh_stale(tx)?;
-    Ok(())
-}
+pub const SCHEMA_VERSION: i32 = 8;
 
 /// Brings the file of `conn` to [`SCHEMA_VERSION`], all pending migrations in one
 /// `BEGIN IMMEDIATE` transaction (all or nothing). `version` is the file's
