@@ -282,7 +282,7 @@ fn a_digest_changed_outside_patuh_is_found_by_check_and_never_shown_or_signed() 
     sqlite(
         &db,
         &format!(
-            "UPDATE product SET digest = X'{}' WHERE id = {id}",
+            "UPDATE node_state SET digest = X'{}' WHERE level = 3 AND node_id = {id}",
             "03".repeat(36)
         ),
     );
@@ -303,7 +303,7 @@ fn a_digest_changed_outside_patuh_is_found_by_check_and_never_shown_or_signed() 
     let all = text(&out);
     assert_eq!(out.status.code(), Some(1), "{all}");
     assert!(
-        all.contains("81/DPMPTSP/NIB") && all.contains("product.digest"),
+        all.contains("81/DPMPTSP/NIB") && all.contains("node_state.digest"),
         "{all}"
     );
     let file = w.export("siti", &db, "siti.patuh", &["81"]);

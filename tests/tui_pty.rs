@@ -169,11 +169,11 @@ fn a_terminal_smaller_than_80x24_gets_a_clear_message() {
     let sandbox = Sandbox::new();
     sandbox.patuh(&["init", "--demo", "--assessor", "Uji"]); // named: a first start asks
     let mut s = demo(&sandbox);
-    s.wait_for(&["Agencies (7)"]);
+    s.wait_for(&["Agencies (9)"]);
     s.resize(20, 60);
     s.wait_for(&["The terminal is too small", "It is 60×20"]);
     s.resize(24, 80);
-    s.wait_for(&["Agencies (7)"]);
+    s.wait_for(&["Agencies (9)"]);
     s.send("q");
     assert!(s.wait_exit().success());
 }

@@ -155,7 +155,8 @@ impl Store {
                 path: path.to_string(),
             }),
             None => Err(StoreError::Refused(format!(
-                "no {level} {path} in {}; list the agencies, units and products with `patuh score`",
+                "no {level} {path} in {}: write AGENCY, AGENCY/UNIT or AGENCY/UNIT/PRODUCT by codes; \
+                 list them with `patuh score`",
                 self.path.display()
             ))),
         }

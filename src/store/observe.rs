@@ -6,6 +6,9 @@
 //! statements are prepared once per connection, the product's digest is left stale by
 //! a trigger only at the first change (src/store/digest.rs).
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::audit::{self, Entry, action};
@@ -221,6 +224,44 @@ impl Store {
         if let Some(b) = by {
             respondent_open(&tx, b.id, &path)?;
         }
+        // What no caller of patuh asks, refused whoever asks: an indicator the
+        // instrument does not have or answers at another level; a level of the node's
+        // own for an interview or data indicator; a respondent's answer to another
+        // kind.
+        let kinds = indicator_kinds(&tx, current.instrument.0, &current.instrument.1)
+            .map_err(sql)?;
+        if let Some(kinds) = kinds {
+            let refused = |why: String| {
+                Err(StoreError::Refused(format!(
+                    "{}: {why}; nothing was changed",
+                    node.path
+                )))
+            };
+            match kinds.get(indicator) {
+                None => return refused(format!("its instrument has no indicator {indicator:?}")),
+                Some((level, _)) if *level != node.level => {
+                    return refused(format!(
+                        "indicator {indicator} is answered per {level}, not per {}",
+                        node.level
+                    ));
+                }
+                Some((_, source)) if by.is_some() && *source != "interview" => {
+                    return refused(format!(
+                        "indicator {indicator} is answered by {source}, not by respondents"
+                    ));
+                }
+                Some((_, source))
+                    if by.is_none()
+                        && *source != "observation"
+                        && matches!(value, Some(Value::Level(_))) =>
+                {
+                    return refused(format!(
+                        "indicator {indicator} is answered by {source}: a level of its own is not recorded"
+                    ));
+                }
+                _ => {}
+            }
+        }
         let (old_value, old_note) = current.value_and_note();
         let change = Change {
             node,
@@ -399,28 +440,81 @@ fn respondent_open(conn: &Connection, id: i64, db: &std::path::Path) -> Result<(
     }
 }
 
-/// Per level: whether the node is finalized (in cycle ?1) and the cell's current
-/// answer (indicator ?3, respondent ?4). None when there is no such node.
+/// Per level: whether the node is finalized (in cycle ?1), the cell's current answer
+/// (indicator ?3, respondent ?4), and the node's instrument (id and SHA-256). None when
+/// there is no such node.
 const CURRENT_SQL: [&str; 3] = [
-    "SELECT s.finalized_at, a.value, a.na, a.note FROM agency n
+    "SELECT s.finalized_at, a.value, a.na, a.note, i.id, i.sha256 FROM agency n
+     JOIN instrument i ON i.id = n.instrument_id
      LEFT JOIN node_state s ON s.cycle_id = ?1 AND s.level = 1 AND s.node_id = n.id
      LEFT JOIN answer a ON a.cycle_id = ?1 AND a.level = 1 AND a.node_id = n.id
                        AND a.indicator = ?3 AND a.respondent = ?4
      WHERE n.id = ?2",
-    "SELECT s.finalized_at, a.value, a.na, a.note FROM unit n
+    "SELECT s.finalized_at, a.value, a.na, a.note, i.id, i.sha256 FROM unit n
+     JOIN agency g ON g.id = n.agency_id JOIN instrument i ON i.id = g.instrument_id
      LEFT JOIN node_state s ON s.cycle_id = ?1 AND s.level = 2 AND s.node_id = n.id
      LEFT JOIN answer a ON a.cycle_id = ?1 AND a.level = 2 AND a.node_id = n.id
                        AND a.indicator = ?3 AND a.respondent = ?4
      WHERE n.id = ?2",
-    "SELECT s.finalized_at, a.value, a.na, a.note FROM product n
+    "SELECT s.finalized_at, a.value, a.na, a.note, i.id, i.sha256 FROM product n
+     JOIN unit u ON u.id = n.unit_id JOIN agency g ON g.id = u.agency_id
+     JOIN instrument i ON i.id = g.instrument_id
      LEFT JOIN node_state s ON s.cycle_id = ?1 AND s.level = 3 AND s.node_id = n.id
      LEFT JOIN answer a ON a.cycle_id = ?1 AND a.level = 3 AND a.node_id = n.id
                        AND a.indicator = ?3 AND a.respondent = ?4
      WHERE n.id = ?2",
 ];
 
+/// Each indicator's level and source by id, of the instruments met so far: instruments
+/// never change once imported and are named by their SHA-256, so each is parsed once
+/// per process. None for a body that does not hash to its SHA-256 (`check` names it).
+fn indicator_kinds(
+    conn: &Connection,
+    instrument_id: i64,
+    sha256: &str,
+) -> rusqlite::Result<Option<Arc<Kinds>>> {
+    static KINDS: OnceLock<Mutex<HashMap<String, Arc<Kinds>>>> = OnceLock::new();
+    let all = KINDS.get_or_init(Default::default);
+    if let Ok(map) = all.lock()
+        && let Some(k) = map.get(sha256)
+    {
+        return Ok(Some(k.clone()));
+    }
+    let body: String = conn
+        .prepare_cached("SELECT body FROM instrument WHERE id = ?1")?
+        .query_row([instrument_id], |r| r.get(0))?;
+    let Ok(instrument) = Instrument::parse(&body) else {
+        return Ok(None);
+    };
+    if instrument.sha256 != sha256 {
+        return Ok(None);
+    }
+    let kinds: Arc<Kinds> = Arc::new(
+        instrument
+            .indicators
+            .iter()
+            .enumerate()
+            .map(|(k, ind)| {
+                (
+                    ind.id.clone(),
+                    (instrument.level_of(k), ind.source.as_str()),
+                )
+            })
+            .collect(),
+    );
+    if let Ok(mut map) = all.lock() {
+        map.insert(sha256.to_string(), kinds.clone());
+    }
+    Ok(Some(kinds))
+}
+
+/// An instrument's indicators: id -> (level, source as `Source::as_str` names it).
+type Kinds = HashMap<String, (NodeLevel, &'static str)>;
+
 /// What a node and one of its cells hold before a change.
 struct Current {
+    /// The node's instrument: its id and SHA-256.
+    instrument: (i64, String),
     finalized: Option<String>,
     /// Whether the cell has an answer row.
     stored: bool,
@@ -445,6 +539,7 @@ impl Current {
             .query_row(params![cycle, node.db_id, indicator, respondent], |r| {
                 let na: Option<i64> = r.get(2)?;
                 Ok(Current {
+                    instrument: (r.get(4)?, r.get(5)?),
                     finalized: r.get(0)?,
                     stored: na.is_some(),
                     value: r.get(1)?,
