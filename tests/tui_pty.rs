@@ -60,7 +60,7 @@ fn assessor_ticks_an_indicator_writes_a_note_and_quits() {
     prepare(&sandbox);
     let mut s = demo(&sandbox);
     s.wait_for(&[
-        "Agencies (8)",
+        "Agencies (10)",
         "81 Pemerintah Provinsi M",
         "0001 Evil",
         "PWNED",

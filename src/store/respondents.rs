@@ -131,7 +131,7 @@ impl Store {
             if numbers.is_empty() {
                 format!("no {role} was added there")
             } else {
-                format!("the {role}s there are {}", numbers.join(", "))
+                format!("{role} numbers there: {}", numbers.join(", "))
             },
             node.path,
             node.path
