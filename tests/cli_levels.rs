@@ -703,7 +703,9 @@ fn a_method_never_seen_written_from_the_docs_alone() {
 }
 
 /// `patuh init --demo` holds both kinds: Maluku with the 2021 instrument and Bengkulu
-/// with the 2024 one, whose units score from their own answers.
+/// with the 2024 one, whose units score from their own answers. Export format 1 carries
+/// products' answers only: an agency holding a unit's answer is refused by name (the
+/// central office would refuse the file), the others export and verify.
 #[test]
 fn the_demo_holds_both_methods() {
     let dir = tempfile::tempdir().unwrap();
@@ -748,4 +750,107 @@ fn the_demo_holds_both_methods() {
         .assert()
         .success()
         .stdout(predicate::str::contains("unit 1702/DUKCAPIL score"));
+    patuh(dir.path())
+        .args(["keys", "init", "--name", "Siti", "--id", "ASN-9"])
+        .assert()
+        .success();
+    let file = dir.path().join("all.patuh");
+    patuh(dir.path())
+        .arg("--db")
+        .arg(&db)
+        .args(["export", "--out"])
+        .arg(&file)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "agency 1702 (instrument kepatuhan-2024 v1) holds answers of units or of the agency",
+        ))
+        .stderr(predicate::str::contains("(1702/DUKCAPIL)"))
+        .stderr(predicate::str::contains("--agency CODE"));
+    assert!(!file.exists(), "no file written");
+    patuh(dir.path())
+        .arg("--db")
+        .arg(&db)
+        .args(["export", "--agency", "81", "--agency", "17", "--out"])
+        .arg(&file)
+        .assert()
+        .success();
+    patuh(dir.path())
+        .arg("verify")
+        .arg(&file)
+        .assert()
+        .success();
+}
+
+/// `check` replays every action of every level: what is changed with sqlite3 in a copy
+/// of the worked example (a respondent's answer, a data value, a removal, a follow-up's
+/// status, a role, a level where respondents answer, a data value off its scale, the
+/// last audit row) is found and named.
+#[test]
+fn check_finds_changes_made_outside_patuh_at_every_level() {
+    let d = worked_example();
+    d.ok(&["followup", "add", "A0", "--kind", "saran", "--ref", "S-1/2024"]);
+    d.check();
+    let cases: [(&str, &str, &str); 8] = [
+        (
+            "an answer",
+            "UPDATE answer SET value = 1 WHERE indicator = 'in-tahu' AND value = 3",
+            "answered in-tahu \"1\" but its last logged answer is \"3\"",
+        ),
+        (
+            "a data value",
+            "UPDATE answer SET amount = '92.35' WHERE indicator = 'out-ikm'",
+            "holds the data value \"92.35 (KemenPAN-RB, IKM 2024)\" but its last logged one is \"82.35 (KemenPAN-RB, IKM 2024)\"",
+        ),
+        (
+            "a data value off its scale",
+            "UPDATE answer SET amount = '182.35' WHERE indicator = 'out-ikm'",
+            "A0: indicator out-ikm holds the data value \"182.35\", which is not a decimal from 0 to 100",
+        ),
+        (
+            "a removal",
+            "UPDATE respondent SET removed_at = 'x', removed_by = 'x', removed_reason = 'x'
+             WHERE role = 'warga' AND number = 1",
+            "removed (x)",
+        ),
+        (
+            "a follow-up's status",
+            "UPDATE followup SET status = 'completed'",
+            "its follow-up register holds",
+        ),
+        (
+            "a role",
+            "UPDATE respondent SET role = 'kepala' WHERE role = 'staf' AND number = 1",
+            "has role \"kepala\", which instrument uji-level does not have",
+        ),
+        (
+            "a level of its own where respondents answer",
+            "INSERT INTO answer (cycle_id, level, node_id, indicator, respondent, value, updated_at, updated_by)
+             SELECT cycle_id, level, node_id, 'in-tahu', 0, 3, 'x', 'x' FROM answer WHERE level = 2 LIMIT 1",
+            "holds a level of its own, but it is answered by interview",
+        ),
+        (
+            "the last audit row",
+            "DELETE FROM audit WHERE seq = (SELECT max(seq) FROM audit)",
+            "the audit log does not account for A0",
+        ),
+    ];
+    for (what, sql, says) in cases {
+        let copy = d.home().join("copy.db");
+        std::fs::copy(&d.db, &copy).unwrap();
+        rusqlite::Connection::open(&copy)
+            .unwrap()
+            .execute_batch(sql)
+            .unwrap();
+        let out = patuh(d.home())
+            .arg("--db")
+            .arg(&copy)
+            .arg("check")
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(1), "{what}: {text}");
+        assert!(text.contains(says), "{what}: {says}: {text}");
+        std::fs::remove_file(&copy).unwrap();
+    }
 }
