@@ -695,8 +695,16 @@ fn check_names_the_tampered_audit_row_or_record_through_the_cli() {
             "INSERT INTO audit (seq, at, who, path, indicator, action, old, new, prev_hash, hash)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
             rusqlite::params![
-                row.seq, row.at, row.who, row.path, row.indicator, row.action, row.old,
-                row.new, row.prev_hash, hash
+                row.seq,
+                row.at,
+                row.who,
+                row.path,
+                row.indicator,
+                row.action,
+                row.old,
+                row.new,
+                row.prev_hash,
+                hash
             ],
         )
         .unwrap();
@@ -783,10 +791,20 @@ fn a_format_2_instrument_with_levels_imports_and_scores() {
     patuh(home)
         .arg("--db")
         .arg(&db)
-        .args(["record", "8201", "ikm", "--value", "80.5", "--source", "KemenPAN-RB, IKM 2025"])
+        .args([
+            "record",
+            "8201",
+            "ikm",
+            "--value",
+            "80.5",
+            "--source",
+            "KemenPAN-RB, IKM 2025",
+        ])
         .assert()
         .success()
-        .stdout(predicate::str::contains("ikm = 80.5/100 (KemenPAN-RB, IKM 2025)"))
+        .stdout(predicate::str::contains(
+            "ikm = 80.5/100 (KemenPAN-RB, IKM 2025)",
+        ))
         .stdout(predicate::str::contains("agency 8201 score 6.83 E"));
     let j = run_json(home, &db, &["score", "--json"]);
     let agency = &j["agencies"][0];

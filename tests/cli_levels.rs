@@ -165,7 +165,13 @@ fn facts(show: &Value) -> (String, String, String, u64, u64) {
     )
 }
 
-fn row(score: &str, cat: &str, zone: &str, answered: u64, total: u64) -> (String, String, String, u64, u64) {
+fn row(
+    score: &str,
+    cat: &str,
+    zone: &str,
+    answered: u64,
+    total: u64,
+) -> (String, String, String, u64, u64) {
     (score.into(), cat.into(), zone.into(), answered, total)
 }
 
@@ -203,11 +209,22 @@ fn worked_example() -> Db {
     );
     let out = d.ok(&["data", "import", csv.to_str().unwrap()]);
     assert!(out.contains("1 data value(s) entered or changed"), "{out}");
-    for (unit, staff, officials) in [("A0/U1", ["3", "2"], ["na", "na"]), ("A0/U2", ["1", ""], ["2", "3"])] {
+    for (unit, staff, officials) in [
+        ("A0/U1", ["3", "2"], ["na", "na"]),
+        ("A0/U2", ["1", ""], ["2", "3"]),
+    ] {
         for (k, v) in staff.iter().enumerate() {
             assert_eq!(d.add(unit, "staf"), (k + 1).to_string());
             if !v.is_empty() {
-                d.ok(&["record", unit, "in-tahu", "--respondent", &(k + 1).to_string(), "--value", v]);
+                d.ok(&[
+                    "record",
+                    unit,
+                    "in-tahu",
+                    "--respondent",
+                    &(k + 1).to_string(),
+                    "--value",
+                    v,
+                ]);
             }
         }
         for (k, v) in officials.iter().enumerate() {
@@ -280,7 +297,11 @@ fn the_worked_example_through_the_command_line() {
         .iter()
         .find(|i| i["id"] == "out-rasa")
         .unwrap();
-    assert_eq!(rasa["value"].to_string(), "2.50", "3, N/A, 2: the mean of 3 and 2");
+    assert_eq!(
+        rasa["value"].to_string(),
+        "2.50",
+        "3, N/A, 2: the mean of 3 and 2"
+    );
     assert_eq!(rasa["respondents"][1]["na"], true);
     let ikm = a["indicators"]
         .as_array()
@@ -300,12 +321,21 @@ fn the_worked_example_through_the_command_line() {
     assert_eq!(agency["category"], "C");
     assert_eq!(agency["units"][0]["category"], "B");
     assert_eq!(agency["units"][1]["score"].to_string(), "62.76");
-    assert_eq!(agency["units"][0]["products"][0]["dimensions"][1]["score"].to_string(), "75.00");
+    assert_eq!(
+        agency["units"][0]["products"][0]["dimensions"][1]["score"].to_string(),
+        "75.00"
+    );
     assert_eq!(agency["qualifier"], Value::Null);
     // For a person too, in both languages.
     let text = d.ok(&["show", "A0/U1"]);
-    assert!(text.contains("score 86.46 B hijau (High quality)"), "{text}");
-    assert!(text.contains("dimensions: in 88.89, pr 87.50, out 82.84, pg -"), "{text}");
+    assert!(
+        text.contains("score 86.46 B hijau (High quality)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("dimensions: in 88.89, pr 87.50, out 82.84, pg -"),
+        "{text}"
+    );
     assert!(text.contains("[staf 2/2: 1:3 2:2]"), "{text}");
     let text = String::from_utf8(
         patuh(d.home())
@@ -322,7 +352,10 @@ fn the_worked_example_through_the_command_line() {
     assert!(text.contains("opini: Kualitas Sedang"), "{text}");
     let text = d.ok(&["score"]);
     assert!(text.contains("C Medium quality"), "{text}");
-    assert!(text.contains("dimensions: in 55.56, pr 87.50, out 82.84, pg 83.33"), "{text}");
+    assert!(
+        text.contains("dimensions: in 55.56, pr 87.50, out 82.84, pg 83.33"),
+        "{text}"
+    );
     d.check();
 }
 
@@ -331,14 +364,29 @@ fn respondents_answering_added_and_removed_move_the_unit_and_the_agency() {
     let d = worked_example();
     // Staff 2 of unit 2 answers 3: mean 2, S_in = 400/9; U2 = 60623/864 = 70.17, C, 4/5.
     // The agency (105823/1224 + 60623/864) / 2 = 78.31 crosses into B, hijau; 17/18.
-    let out = d.ok(&["record", "A0/U2", "in-tahu", "--respondent", "2", "--value", "3"]);
+    let out = d.ok(&[
+        "record",
+        "A0/U2",
+        "in-tahu",
+        "--respondent",
+        "2",
+        "--value",
+        "3",
+    ]);
     assert!(out.contains("unit A0/U2 score 70.17 C kuning"), "{out}");
     assert!(out.contains("agency A0 score 78.31 B hijau"), "{out}");
     // Staff 1 (who answered 1) removed: staff 2's 3 alone, S_in = 100 * (2 * 3/3) / 3 =
     // 200/3; U2 = (20 * 200/3 + 15 * 250/3 + 25 * 9941/120) / 60 = 77.57, C; progress
     // 3/5 (one staff answer of the two required); the agency 82.01, B.
     let out = d.ok(&[
-        "respondent", "remove", "A0/U2", "--role", "staf", "1", "--reason", "Bukan pelaksana",
+        "respondent",
+        "remove",
+        "A0/U2",
+        "--role",
+        "staf",
+        "1",
+        "--reason",
+        "Bukan pelaksana",
     ]);
     assert!(out.contains("Removed staf 1 at A0/U2"), "{out}");
     let u2 = d.json(&["show", "A0/U2", "--json"]);
@@ -349,7 +397,10 @@ fn respondents_answering_added_and_removed_move_the_unit_and_the_agency() {
     let list = d.json(&["respondent", "list", "A0/U2", "--json"]);
     let staf = &list["roles"][0];
     assert_eq!(staf["role"], "staf");
-    assert_eq!(staf["respondents"][0]["removed"]["reason"], "Bukan pelaksana");
+    assert_eq!(
+        staf["respondents"][0]["removed"]["reason"],
+        "Bukan pelaksana"
+    );
     assert_eq!(staf["respondents"][0]["answers"]["in-tahu"], 1);
     assert_eq!(d.add("A0/U2", "staf"), "3");
     let text = d.ok(&["respondent", "list", "A0/U2"]);
@@ -365,19 +416,55 @@ fn the_qualifier_is_null_until_the_register_is_closed_then_true_or_false() {
     let d = worked_example();
     let opinion = |d: &Db| {
         let a = d.json(&["show", "A0", "--json"]);
-        (a["qualifier"].clone(), a["opinion"].as_str().unwrap().to_string())
+        (
+            a["qualifier"].clone(),
+            a["opinion"].as_str().unwrap().to_string(),
+        )
     };
-    d.ok(&["followup", "add", "A0", "--kind", "lahp", "--ref", "0123/LAHP/2024"]);
-    d.ok(&["followup", "add", "A0", "--kind", "rekomendasi", "--ref", "R-7/2024"]);
-    d.ok(&["followup", "set", "A0", "0123/LAHP/2024", "--status", "completed"]);
-    assert_eq!(opinion(&d), (Value::Null, "Kualitas Sedang".into()), "open register");
+    d.ok(&[
+        "followup",
+        "add",
+        "A0",
+        "--kind",
+        "lahp",
+        "--ref",
+        "0123/LAHP/2024",
+    ]);
+    d.ok(&[
+        "followup",
+        "add",
+        "A0",
+        "--kind",
+        "rekomendasi",
+        "--ref",
+        "R-7/2024",
+    ]);
+    d.ok(&[
+        "followup",
+        "set",
+        "A0",
+        "0123/LAHP/2024",
+        "--status",
+        "completed",
+    ]);
+    assert_eq!(
+        opinion(&d),
+        (Value::Null, "Kualitas Sedang".into()),
+        "open register"
+    );
     let out = d.ok(&["followup", "close", "A0"]);
     assert!(out.contains("not granted"), "{out}");
     assert_eq!(opinion(&d), (Value::Bool(false), "Kualitas Sedang".into()));
     // A closed register refuses changes until reopened (with a reason).
     let err = d.refused(&["followup", "set", "A0", "R-7/2024", "--status", "completed"]);
     assert!(err.contains("patuh followup reopen A0 --reason"), "{err}");
-    d.ok(&["followup", "reopen", "A0", "--reason", "Rekomendasi sudah dilaksanakan"]);
+    d.ok(&[
+        "followup",
+        "reopen",
+        "A0",
+        "--reason",
+        "Rekomendasi sudah dilaksanakan",
+    ]);
     d.ok(&["followup", "set", "A0", "R-7/2024", "--status", "completed"]);
     d.ok(&["followup", "close", "A0"]);
     assert_eq!(
@@ -397,7 +484,10 @@ fn the_qualifier_is_null_until_the_register_is_closed_then_true_or_false() {
     assert_eq!(list["closed"], true);
     assert_eq!(list["items"].as_array().unwrap().len(), 2);
     let text = d.ok(&["score"]);
-    assert!(text.contains("C Medium quality without maladministration"), "{text}");
+    assert!(
+        text.contains("C Medium quality without maladministration"),
+        "{text}"
+    );
     d.check();
 }
 
@@ -412,7 +502,15 @@ fn units_and_agencies_are_finalized_and_reopened() {
     let err = d.refused(&["respondent", "add", "A0/U2", "--role", "staf"]);
     assert!(err.contains("read-only"), "{err}");
     // Finalizing the unit leaves its agency open.
-    d.ok(&["record", "A0", "out-rasa", "--respondent", "2", "--value", "1"]);
+    d.ok(&[
+        "record",
+        "A0",
+        "out-rasa",
+        "--respondent",
+        "2",
+        "--value",
+        "1",
+    ]);
     d.ok(&["finalize", "A0"]);
     let err = d.refused(&["followup", "add", "A0", "--kind", "saran", "--ref", "S-1"]);
     assert!(err.contains("read-only"), "{err}");
@@ -436,7 +534,10 @@ fn refusals_name_the_fix_and_change_nothing() {
         "{err}"
     );
     let err = d.refused(&["record", "A0", "pr-a", "--value", "1"]);
-    assert!(err.contains("AGENCY/UNIT/PRODUCT") || err.contains("A0/UNIT/PRODUCT"), "{err}");
+    assert!(
+        err.contains("AGENCY/UNIT/PRODUCT") || err.contains("A0/UNIT/PRODUCT"),
+        "{err}"
+    );
     // An interview answer without the respondent.
     let err = d.refused(&["record", "A0/U1", "in-tahu", "--value", "2"]);
     assert!(
@@ -444,10 +545,28 @@ fn refusals_name_the_fix_and_change_nothing() {
         "{err}"
     );
     // An unknown respondent, to answer or to remove.
-    let err = d.refused(&["record", "A0/U1", "in-tahu", "--respondent", "9", "--value", "2"]);
-    assert!(err.contains("there is no staf 9 (staf numbers there: 1, 2)"), "{err}");
     let err = d.refused(&[
-        "respondent", "remove", "A0/U1", "--role", "staf", "7", "--reason", "salah",
+        "record",
+        "A0/U1",
+        "in-tahu",
+        "--respondent",
+        "9",
+        "--value",
+        "2",
+    ]);
+    assert!(
+        err.contains("there is no staf 9 (staf numbers there: 1, 2)"),
+        "{err}"
+    );
+    let err = d.refused(&[
+        "respondent",
+        "remove",
+        "A0/U1",
+        "--role",
+        "staf",
+        "7",
+        "--reason",
+        "salah",
     ]);
     assert!(
         err.contains("there is no staf 7") && err.contains("patuh respondent list A0/U1"),
@@ -455,17 +574,38 @@ fn refusals_name_the_fix_and_change_nothing() {
     );
     // A role of another level, or none of the instrument's.
     let err = d.refused(&["respondent", "add", "A0/U1", "--role", "warga"]);
-    assert!(err.contains("role warga is interviewed per agency"), "{err}");
+    assert!(
+        err.contains("role warga is interviewed per agency"),
+        "{err}"
+    );
     let err = d.refused(&["respondent", "add", "A0/U1", "--role", "kepala"]);
-    assert!(err.contains("per unit it interviews staf, pengelola"), "{err}");
+    assert!(
+        err.contains("per unit it interviews staf, pengelola"),
+        "{err}"
+    );
     // A name is not a position.
     let long = "Bapak Haji Muhammad Abdullah bin Sulaiman, Kepala Dinas Kependudukan, NIP 19700101 199001 1 001";
-    let err = d.refused(&["respondent", "add", "A0/U1", "--role", "staf", "--label", long]);
+    let err = d.refused(&[
+        "respondent",
+        "add",
+        "A0/U1",
+        "--role",
+        "staf",
+        "--label",
+        long,
+    ]);
     assert!(err.contains("never a name"), "{err}");
     // Data values: out of range, decimal commas, no source, not a data indicator.
-    let err = d.refused(&["record", "A0", "out-ikm", "--value", "100.5", "--source", "BPS"]);
-    assert!(err.contains("above the scale") && err.contains("0 to 100"), "{err}");
-    let err = d.refused(&["record", "A0", "out-ikm", "--value", "82,35", "--source", "BPS"]);
+    let err = d.refused(&[
+        "record", "A0", "out-ikm", "--value", "100.5", "--source", "BPS",
+    ]);
+    assert!(
+        err.contains("above the scale") && err.contains("0 to 100"),
+        "{err}"
+    );
+    let err = d.refused(&[
+        "record", "A0", "out-ikm", "--value", "82,35", "--source", "BPS",
+    ]);
     assert!(err.contains("with a dot"), "{err}");
     let err = d.refused(&["record", "A0", "out-ikm", "--value", "82.35"]);
     assert!(err.contains("--source"), "{err}");
@@ -494,7 +634,10 @@ fn refusals_name_the_fix_and_change_nothing() {
     }
     let csv = d.file("header.csv", "where,what,how much\nA0,out-ikm,1\n");
     let err = d.refused(&["data", "import", csv.to_str().unwrap()]);
-    assert!(err.contains("line 1: the header must be `path,indicator,value,source`"), "{err}");
+    assert!(
+        err.contains("line 1: the header must be `path,indicator,value,source`"),
+        "{err}"
+    );
     // A follow-up of a unit.
     let err = d.refused(&["followup", "add", "A0/U1", "--kind", "lahp", "--ref", "X"]);
     assert!(err.contains("belongs to an agency"), "{err}");
@@ -513,7 +656,10 @@ fn a_data_file_is_imported_whole_and_exactly() {
         "\u{feff}path;indicator;value;source\nA0;out-ikm;79.125;BPS 2025\n",
     );
     let out = d.ok(&["data", "import", csv.to_str().unwrap()]);
-    assert!(out.contains("1 data value(s) entered or changed, 0 unchanged"), "{out}");
+    assert!(
+        out.contains("1 data value(s) entered or changed, 0 unchanged"),
+        "{out}"
+    );
     let a = d.json(&["show", "A0", "--json"]);
     let ikm = a["indicators"]
         .as_array()
@@ -528,14 +674,24 @@ fn a_data_file_is_imported_whole_and_exactly() {
     assert_eq!(out_dim["score"].to_string(), "81.23");
     let before = dump(&d.db);
     let out = d.ok(&["data", "import", csv.to_str().unwrap()]);
-    assert!(out.contains("0 data value(s) entered or changed, 1 unchanged"), "{out}");
+    assert!(
+        out.contains("0 data value(s) entered or changed, 1 unchanged"),
+        "{out}"
+    );
     assert_eq!(dump(&d.db), before);
     let log = d.ok(&["log", "A0", "out-ikm"]);
-    assert!(log.contains("82.35 (KemenPAN-RB, IKM 2024)") && log.contains("79.125 (BPS 2025)"), "{log}");
+    assert!(
+        log.contains("82.35 (KemenPAN-RB, IKM 2024)") && log.contains("79.125 (BPS 2025)"),
+        "{log}"
+    );
     // N/A for the whole data indicator clears the value (both audited).
     d.ok(&["record", "A0", "out-ikm", "--na"]);
     let a = d.json(&["show", "A0", "--json"]);
-    assert_eq!(a["dimensions"][2]["score"].to_string(), "83.33", "out-rasa alone: 2.5/3");
+    assert_eq!(
+        a["dimensions"][2]["score"].to_string(),
+        "83.33",
+        "out-rasa alone: 2.5/3"
+    );
     d.check();
 }
 
@@ -568,7 +724,9 @@ fn rejang_lebong_2024_gives_93_07_a_hijau() {
         {"code": "A", "label": {"id": "Kualitas Tertinggi"}, "min": 88, "zone": "hijau"}]
     }"#;
     let units = ["U1", "U2", "U3", "U4", "U5", "U6", "U7"];
-    let published = ["97.59", "95.94", "94.68", "93.26", "92.20", "90.70", "87.12"];
+    let published = [
+        "97.59", "95.94", "94.68", "93.26", "92.20", "90.70", "87.12",
+    ];
     let assignment = format!(
         r#"{{"format": "patuh-assignment", "format_version": 1,
             "instrument": {{"id": "uji-rejang-lebong", "version": "1"}}, "title": "Rejang Lebong 2024",
@@ -672,7 +830,15 @@ fn a_method_never_seen_written_from_the_docs_alone() {
         }
         d.ok(&args);
     }
-    d.ok(&["record", "PDAM", "k-cakupan", "--value", "71.5", "--source", "BPS 2026"]);
+    d.ok(&[
+        "record",
+        "PDAM",
+        "k-cakupan",
+        "--value",
+        "71.5",
+        "--source",
+        "BPS 2026",
+    ]);
     d.ok(&["record", "PDAM/PUSAT", "f-air", "--value", "3"]);
     d.ok(&["record", "PDAM/PUSAT", "f-toilet", "--value", "0"]);
     d.ok(&["record", "PDAM/CABANG", "f-air", "--value", "2"]);
@@ -680,8 +846,18 @@ fn a_method_never_seen_written_from_the_docs_alone() {
     let j = d.json(&["score", "--json"]);
     let a = &j["agencies"][0];
     assert_eq!(
-        (a["score"].to_string(), a["category"].clone(), a["answered"].clone(), a["total"].clone()),
-        ("75.93".to_string(), Value::from("baik"), Value::from(8), Value::from(8))
+        (
+            a["score"].to_string(),
+            a["category"].clone(),
+            a["answered"].clone(),
+            a["total"].clone()
+        ),
+        (
+            "75.93".to_string(),
+            Value::from("baik"),
+            Value::from(8),
+            Value::from(8)
+        )
     );
     assert_eq!(a["zone"], "baik", "no zones: the category");
     assert_eq!(a["qualifier"], Value::Null, "no qualifier in this method");
@@ -689,16 +865,21 @@ fn a_method_never_seen_written_from_the_docs_alone() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|u| (u["score"].to_string(), u["category"].as_str().unwrap().to_string()))
+        .map(|u| {
+            (
+                u["score"].to_string(),
+                u["category"].as_str().unwrap().to_string(),
+            )
+        })
         .collect();
     assert_eq!(
         u,
-        [("73.71".to_string(), "cukup".to_string()), ("78.15".to_string(), "baik".to_string())]
+        [
+            ("73.71".to_string(), "cukup".to_string()),
+            ("78.15".to_string(), "baik".to_string())
+        ]
     );
-    assert_eq!(
-        dims(a),
-        ["fasilitas 72.22", "warga 83.33", "kinerja 71.50"]
-    );
+    assert_eq!(dims(a), ["fasilitas 72.22", "warga 83.33", "kinerja 71.50"]);
     d.check();
 }
 
@@ -746,7 +927,13 @@ fn the_demo_holds_both_methods() {
     patuh(dir.path())
         .arg("--db")
         .arg(&db)
-        .args(["record", "1702/DUKCAPIL", "pengawasan-internal", "--value", "3"])
+        .args([
+            "record",
+            "1702/DUKCAPIL",
+            "pengawasan-internal",
+            "--value",
+            "3",
+        ])
         .assert()
         .success()
         .stdout(predicate::str::contains("unit 1702/DUKCAPIL score"));
@@ -789,7 +976,9 @@ fn the_demo_holds_both_methods() {
 #[test]
 fn check_finds_changes_made_outside_patuh_at_every_level() {
     let d = worked_example();
-    d.ok(&["followup", "add", "A0", "--kind", "saran", "--ref", "S-1/2024"]);
+    d.ok(&[
+        "followup", "add", "A0", "--kind", "saran", "--ref", "S-1/2024",
+    ]);
     d.check();
     let cases: [(&str, &str, &str); 8] = [
         (

@@ -6,8 +6,8 @@ use std::path::Path;
 
 use anyhow::{Result, anyhow, bail};
 
-use super::{open, open_to_change};
 use super::show::{describe, level_word};
+use super::{open, open_to_change};
 use crate::cli::RecordArgs;
 use crate::domain::instrument::{Indicator, NodeLevel, Source};
 use crate::domain::method;
@@ -134,12 +134,7 @@ pub fn record(db: &Path, args: &RecordArgs, lang: Lang) -> Result<()> {
                 ),
             };
             store.record_answer(&node, &instrument, i, &resp, v)?;
-            format!(
-                "{} {} {n} = {}",
-                ind.id,
-                role.id,
-                shown_value(v, ind.max)
-            )
+            format!("{} {} {n} = {}", ind.id, role.id, shown_value(v, ind.max))
         }
         (Source::Interview { role }, None) if args.value.is_some() => {
             let role = &instrument.roles[*role];

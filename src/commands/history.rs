@@ -68,9 +68,12 @@ pub fn log(db: &Path, path: &str, indicator: Option<&str>, as_json: bool) -> Res
         who_answered.insert(r.uid.clone(), format!("{} {}", r.role, r.number));
     }
     let respondent = |r: &AuditRow| -> Option<String> {
-        r.respondent
-            .as_ref()
-            .map(|uid| who_answered.get(uid).cloned().unwrap_or_else(|| uid.clone()))
+        r.respondent.as_ref().map(|uid| {
+            who_answered
+                .get(uid)
+                .cloned()
+                .unwrap_or_else(|| uid.clone())
+        })
     };
     let chain = store.audit_chain()?;
     let central = store.meta(ROLE_KEY)?.as_deref() == Some(ROLE_CENTRAL);

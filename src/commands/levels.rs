@@ -103,7 +103,9 @@ pub fn respondent_list(db: &Path, path: &str, as_json: bool) -> Result<()> {
         }
         println!(
             "{}",
-            serde_json::to_string_pretty(&json!({"path": path, "level": node.level.as_str(), "roles": out}))?
+            serde_json::to_string_pretty(
+                &json!({"path": path, "level": node.level.as_str(), "roles": out})
+            )?
         );
         return Ok(());
     }
@@ -131,7 +133,12 @@ pub fn respondent_list(db: &Path, path: &str, as_json: bool) -> Result<()> {
             let answered = ids.iter().filter(|id| given.contains_key(**id)).count();
             let detail: Vec<String> = ids
                 .iter()
-                .map(|id| format!("{id}={}", answer_text(given.get(*id).copied().unwrap_or_default())))
+                .map(|id| {
+                    format!(
+                        "{id}={}",
+                        answer_text(given.get(*id).copied().unwrap_or_default())
+                    )
+                })
                 .collect();
             println!(
                 "  {:>3} {:<24} answered {answered}/{}  {}{}",
@@ -155,7 +162,13 @@ pub fn respondent_list(db: &Path, path: &str, as_json: bool) -> Result<()> {
 }
 
 /// `patuh respondent remove PATH --role ROLE N --reason TEXT`.
-pub fn respondent_remove(db: &Path, path: &str, role: &str, number: u32, reason: &str) -> Result<()> {
+pub fn respondent_remove(
+    db: &Path,
+    path: &str,
+    role: &str,
+    number: u32,
+    reason: &str,
+) -> Result<()> {
     let (mut store, _lock) = open_to_change(db)?;
     let node = store.node(path)?;
     store.remove_respondent(&node, role, number, reason)?;
@@ -272,8 +285,8 @@ fn data_line(
 ) -> Result<DataLine> {
     let node: Node = store.node(path)?;
     let key = (node.level, node.db_id);
-    if !instruments.contains_key(&key) {
-        instruments.insert(key, store.node_instrument(&node)?);
+    if let std::collections::hash_map::Entry::Vacant(e) = instruments.entry(key) {
+        e.insert(store.node_instrument(&node)?);
     }
     let inst = &instruments[&key];
     let Some(i) = inst.indicator_index(indicator) else {
@@ -300,7 +313,8 @@ fn data_line(
     if source.trim().is_empty() {
         bail!("{path} {indicator}: the source is empty: name the institution and the data set");
     }
-    let value = DataValue::parse(ind, value, source).map_err(|e| anyhow!("{path} {indicator}: {e}"))?;
+    let value =
+        DataValue::parse(ind, value, source).map_err(|e| anyhow!("{path} {indicator}: {e}"))?;
     Ok(DataLine {
         line,
         node,
@@ -330,20 +344,23 @@ fn status(s: FollowupStatusArg) -> FollowUpStatus {
 fn qualifier_text(store: &Store, agency: &Node) -> Result<String> {
     let inst = store.node_instrument(agency)?;
     let register = store.followups(agency)?;
-    Ok(match (&inst.qualifier, followup::qualifier(&inst, &register)) {
-        (None, _) => format!(
-            "instrument {} has no qualifier: the register is kept, and grants nothing",
-            inst.id
-        ),
-        (Some(q), Some(true)) => format!("qualifier \"{}\" granted", q.label.id),
-        (Some(q), Some(false)) => format!(
-            "qualifier \"{}\" not granted (an item is not completed)",
-            q.label.id
-        ),
-        (Some(_), None) => {
-            "qualifier unknown until the register is closed (`patuh followup close AGENCY`)".into()
-        }
-    })
+    Ok(
+        match (&inst.qualifier, followup::qualifier(&inst, &register)) {
+            (None, _) => format!(
+                "instrument {} has no qualifier: the register is kept, and grants nothing",
+                inst.id
+            ),
+            (Some(q), Some(true)) => format!("qualifier \"{}\" granted", q.label.id),
+            (Some(q), Some(false)) => format!(
+                "qualifier \"{}\" not granted (an item is not completed)",
+                q.label.id
+            ),
+            (Some(_), None) => {
+                "qualifier unknown until the register is closed (`patuh followup close AGENCY`)"
+                    .into()
+            }
+        },
+    )
 }
 
 /// The agency a follow-up command names (refused for a unit or a product).
@@ -441,7 +458,12 @@ pub fn followup_list(db: &Path, code: &str, as_json: bool) -> Result<()> {
         qualifier_text(&store, &node)?
     );
     for i in &register.items {
-        println!("  {:<12} {:<32} {}", i.kind, sanitize(&i.reference), i.status);
+        println!(
+            "  {:<12} {:<32} {}",
+            i.kind,
+            sanitize(&i.reference),
+            i.status
+        );
     }
     Ok(())
 }

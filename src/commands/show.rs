@@ -231,10 +231,7 @@ fn indicator_json(ds: &Dataset, node: NodeRef, k: usize) -> Json {
     let node_value = answer.node_value(ind.max);
     let mut m = serde_json::Map::new();
     m.insert("id".into(), json!(ind.id));
-    m.insert(
-        "dimension".into(),
-        json!(inst.dimensions[ind.dimension].id),
-    );
+    m.insert("dimension".into(), json!(inst.dimensions[ind.dimension].id));
     m.insert("source".into(), json!(ind.source.as_str()));
     let value = match (&ind.source, &node_value) {
         (Source::Observation, _) => match own {
@@ -481,7 +478,11 @@ pub fn show(db: &Path, path: &str, as_json: bool, lang: Lang) -> Result<()> {
         let qualifier = match book.qualifier(a) {
             Some(true) => word(lang, "granted", "diberikan"),
             Some(false) => word(lang, "not granted", "tidak diberikan"),
-            None if instrument.qualifier.is_none() => word(lang, "none in this instrument", "tidak ada pada instrumen ini"),
+            None if instrument.qualifier.is_none() => word(
+                lang,
+                "none in this instrument",
+                "tidak ada pada instrumen ini",
+            ),
             None => word(
                 lang,
                 "unknown until the follow-up register is closed",
@@ -489,7 +490,11 @@ pub fn show(db: &Path, path: &str, as_json: bool, lang: Lang) -> Result<()> {
             ),
         };
         if let Some(o) = book.opinion(&ds, a) {
-            println!("  {}: {}", word(lang, "opinion", "opini"), sanitize(o.get(lang)));
+            println!(
+                "  {}: {}",
+                word(lang, "opinion", "opini"),
+                sanitize(o.get(lang))
+            );
         }
         println!("  {}: {qualifier}", word(lang, "qualifier", "kualifikasi"));
         let register = ds.followups(a);
@@ -555,8 +560,16 @@ pub fn show(db: &Path, path: &str, as_json: bool, lang: Lang) -> Result<()> {
         }
     }
     let children: Vec<NodeRef> = match node {
-        NodeRef::Agency(a) => ds.agencies[a].units.iter().map(|&u| NodeRef::Unit(u)).collect(),
-        NodeRef::Unit(u) => ds.units[u].products.iter().map(|&p| NodeRef::Product(p)).collect(),
+        NodeRef::Agency(a) => ds.agencies[a]
+            .units
+            .iter()
+            .map(|&u| NodeRef::Unit(u))
+            .collect(),
+        NodeRef::Unit(u) => ds.units[u]
+            .products
+            .iter()
+            .map(|&p| NodeRef::Product(p))
+            .collect(),
         NodeRef::Product(_) => Vec::new(),
     };
     for c in children {

@@ -7,9 +7,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use super::audit::{
-    Replay, Replayed, ReplayedRespondent, data_text, respondent_text, rows,
-};
+use super::audit::{Replay, Replayed, ReplayedRespondent, data_text, respondent_text, rows};
 use super::derived::Nodes;
 use super::{Result, Store};
 use crate::domain::text::sanitize;
@@ -62,7 +60,10 @@ fn held(store: &Store, nodes: &Nodes) -> Result<BTreeMap<Key, Replayed>> {
     let mut held: BTreeMap<Key, Replayed> = BTreeMap::new();
     let key = |cycle: i64, level: i64, node: i64| -> Option<Key> {
         let (path, _) = nodes.by_key.get(&(level, node))?;
-        Some((cycles.get(&cycle).cloned().unwrap_or_default(), path.clone()))
+        Some((
+            cycles.get(&cycle).cloned().unwrap_or_default(),
+            path.clone(),
+        ))
     };
     // Respondents first: answers name them by row id, the log by uid.
     let mut uids: HashMap<i64, String> = HashMap::new();
@@ -72,7 +73,17 @@ fn held(store: &Store, nodes: &Nodes) -> Result<BTreeMap<Key, Replayed>> {
              FROM respondent",
         )
         .map_err(sql)?;
-    type RespondentRow = (i64, String, i64, i64, i64, String, i64, String, Option<String>);
+    type RespondentRow = (
+        i64,
+        String,
+        i64,
+        i64,
+        i64,
+        String,
+        i64,
+        String,
+        Option<String>,
+    );
     let respondents: Vec<RespondentRow> = stmt
         .query_map([], |r| {
             Ok((

@@ -112,7 +112,8 @@ pub struct Entry<'a> {
 }
 
 /// The INSERT that [`AuditRow::insert`] runs.
-pub const INSERT_SQL: &str = "INSERT INTO audit (seq, at, who, path, indicator, action, old, new, prev_hash, hash,
+pub const INSERT_SQL: &str =
+    "INSERT INTO audit (seq, at, who, path, indicator, action, old, new, prev_hash, hash,
                         cycle, respondent)
      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
 
@@ -560,7 +561,10 @@ impl Replay {
                     }
                 }
                 let k = (uid.to_string(), ind.to_string());
-                follows("answer", p.answers.get(&k).map(String::as_str).unwrap_or(""))?;
+                follows(
+                    "answer",
+                    p.answers.get(&k).map(String::as_str).unwrap_or(""),
+                )?;
                 p.answers.insert(k, new_text);
             }
             (VALUE | NOTE | DATA, _) => {

@@ -77,10 +77,16 @@ impl DataChange<'_> {
         let (value, amount, source, na, note) =
             held.unwrap_or((None, None, None, 0, String::new()));
         let old_value = value_from(value, na != 0);
-        let old_data = amount.as_deref().map(|a| data_text(a, source.as_deref().unwrap_or("")));
+        let old_data = amount
+            .as_deref()
+            .map(|a| data_text(a, source.as_deref().unwrap_or("")));
         let (new_value, new_amount, new_source) = match (self.value, self.data) {
             (Some(v), _) => (v, None, None),
-            (None, Some(d)) => (Value::Unanswered, Some(d.text()), Some(d.source().to_string())),
+            (None, Some(d)) => (
+                Value::Unanswered,
+                Some(d.text()),
+                Some(d.source().to_string()),
+            ),
             (None, None) => (old_value, amount.clone(), source.clone()),
         };
         let new_data = new_amount
@@ -106,7 +112,11 @@ impl DataChange<'_> {
             )
         };
         if old_value != new_value {
-            log(action::VALUE, &old_value.audit_text(), &new_value.audit_text())?;
+            log(
+                action::VALUE,
+                &old_value.audit_text(),
+                &new_value.audit_text(),
+            )?;
         }
         if old_data != new_data {
             log(
@@ -207,17 +217,11 @@ impl Store {
                 });
         }
         let clear = value.is_none() && note.is_none();
-        self.with_data(
-            node,
-            ind,
-            value,
-            clear.then_some(Value::Unanswered),
-            note,
-        )
-        .map(|o| DataOutcome {
-            old: o.old_data,
-            audit_rows: o.audit_rows,
-        })
+        self.with_data(node, ind, value, clear.then_some(Value::Unanswered), note)
+            .map(|o| DataOutcome {
+                old: o.old_data,
+                audit_rows: o.audit_rows,
+            })
     }
 
     /// The change of a data indicator's cell (see [`DataChange`]).
@@ -262,12 +266,14 @@ impl Store {
         let who = self.who.clone();
         let path = self.path.clone();
         let cycle = self.cycle.clone();
-        let mut instruments: std::collections::HashMap<(crate::domain::instrument::NodeLevel, i64), Instrument> =
-            std::collections::HashMap::new();
+        let mut instruments: std::collections::HashMap<
+            (crate::domain::instrument::NodeLevel, i64),
+            Instrument,
+        > = std::collections::HashMap::new();
         for l in lines {
             let key = (l.node.level, l.node.db_id);
-            if !instruments.contains_key(&key) {
-                instruments.insert(key, self.node_instrument(&l.node)?);
+            if let std::collections::hash_map::Entry::Vacant(e) = instruments.entry(key) {
+                e.insert(self.node_instrument(&l.node)?);
             }
         }
         let at_line = |l: &DataLine, e: StoreError| -> StoreError {

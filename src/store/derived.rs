@@ -158,7 +158,14 @@ pub(super) fn answers(store: &Store, nodes: &Nodes) -> Result<Vec<String>> {
             .map_err(sql)?;
         let rows: Vec<(i64, i64, i64, i64, String, i64)> = stmt
             .query_map([], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                ))
             })
             .and_then(|rows| rows.collect())
             .map_err(sql)?;
@@ -322,10 +329,12 @@ fn answer_problem(
             "{at}: indicator {ind_shown} holds the data value {:?}, which is not a decimal from 0 to {max} ({outside})",
             sanitize(t)
         )),
-        (Source::Data { .. }, _, Some(_)) | (Source::Interview { .. }, _, Some(_)) => Some(format!(
-            "{at}: indicator {ind_shown} holds a level of its own, but it is answered by {} ({outside})",
-            ind.source.as_str()
-        )),
+        (Source::Data { .. }, _, Some(_)) | (Source::Interview { .. }, _, Some(_)) => {
+            Some(format!(
+                "{at}: indicator {ind_shown} holds a level of its own, but it is answered by {} ({outside})",
+                ind.source.as_str()
+            ))
+        }
         (Source::Observation | Source::Interview { .. }, Some(_), _) => Some(format!(
             "{at}: indicator {ind_shown} holds a data value, but it is answered by {} ({outside})",
             ind.source.as_str()

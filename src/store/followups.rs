@@ -29,7 +29,11 @@ fn agency_only(node: &Node) -> Result<()> {
 }
 
 /// When and by whom the register was closed, if it is.
-fn closed(conn: &Connection, cycle: i64, agency: i64) -> rusqlite::Result<Option<(String, String)>> {
+fn closed(
+    conn: &Connection,
+    cycle: i64,
+    agency: i64,
+) -> rusqlite::Result<Option<(String, String)>> {
     conn.prepare_cached(
         "SELECT closed_at, closed_by FROM followup_register WHERE cycle_id = ?1 AND agency_id = ?2",
     )?
@@ -201,9 +205,8 @@ impl Store {
         status: FollowUpStatus,
     ) -> Result<FollowUpStatus> {
         let c = self.followup_change(agency)?;
-        let old: Option<String> = c
-            .tx
-            .prepare_cached(
+        let old: Option<String> =
+            c.tx.prepare_cached(
                 "SELECT status FROM followup WHERE cycle_id = ?1 AND agency_id = ?2 AND ref = ?3",
             )
             .and_then(|mut stmt| {

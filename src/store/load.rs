@@ -360,7 +360,10 @@ impl Loader<'_> {
             let Some(i) = self.indicator_at(node, text(store, r, 2)?) else {
                 continue;
             };
-            let value = value_from(r.get(3).map_err(sql)?, r.get::<_, i64>(4).map_err(sql)? != 0);
+            let value = value_from(
+                r.get(3).map_err(sql)?,
+                r.get::<_, i64>(4).map_err(sql)? != 0,
+            );
             // Refused only for a row patuh would not write; `check` names it.
             let _ = self.ds.set_value(node, i, value);
         }
@@ -521,13 +524,13 @@ impl Loader<'_> {
             .query([self.cycle, if product_level { 3 } else { 2 }])
             .map_err(sql)?;
         while let Some(r) = rows.next().map_err(sql)? {
-            answers
-                .entry(r.get(0).map_err(sql)?)
-                .or_default()
-                .push((
-                    text(store, r, 1)?.to_string(),
-                    value_from(r.get(2).map_err(sql)?, r.get::<_, i64>(3).map_err(sql)? != 0),
-                ));
+            answers.entry(r.get(0).map_err(sql)?).or_default().push((
+                text(store, r, 1)?.to_string(),
+                value_from(
+                    r.get(2).map_err(sql)?,
+                    r.get::<_, i64>(3).map_err(sql)? != 0,
+                ),
+            ));
         }
         drop(rows);
         drop(stmt);
@@ -557,8 +560,7 @@ impl Loader<'_> {
             resp.db_id = id;
             resp.removed = r.get(7).map_err(sql)?;
             for (ind, v) in answers.remove(&id).unwrap_or_default() {
-                if let Some(&i) = self.indicator_maps[self.ds.instrument_index_of(node)].get(&ind)
-                {
+                if let Some(&i) = self.indicator_maps[self.ds.instrument_index_of(node)].get(&ind) {
                     resp.set_value(instrument, IndicatorIx::new(i), v);
                 }
             }

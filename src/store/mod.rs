@@ -71,9 +71,9 @@ pub use data::{DataImport, DataLine, DataOutcome};
 pub use evidence::EvidenceRow;
 pub use nodes::{Cycle, DEFAULT_CYCLE, Finalized, Node, level_code, level_of_code};
 pub use observe::{ProductRef, RecordOutcome};
-pub use respondents::{Removal, RespondentRow};
 pub use records::{EvidenceRecord, ObservationRecord, ProductRecord};
 pub use report_reads::MergedFile;
+pub use respondents::{Removal, RespondentRow};
 
 /// The `meta` key that marks a central database (`patuh central merge`), and its value.
 pub const ROLE_KEY: &str = "role";

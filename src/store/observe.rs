@@ -228,8 +228,8 @@ impl Store {
         // instrument does not have or answers at another level; a level of the node's
         // own for an interview or data indicator; a respondent's answer to another
         // kind.
-        let kinds = indicator_kinds(&tx, current.instrument.0, &current.instrument.1)
-            .map_err(sql)?;
+        let kinds =
+            indicator_kinds(&tx, current.instrument.0, &current.instrument.1).map_err(sql)?;
         if let Some(kinds) = kinds {
             let refused = |why: String| {
                 Err(StoreError::Refused(format!(
@@ -285,8 +285,7 @@ impl Store {
                 && respondent == 0
                 && self.caught_up_for != Some(node.db_id)
             {
-                let all =
-                    super::digest::refresh_others(&tx, cycle.id, node.db_id).map_err(sql)?;
+                let all = super::digest::refresh_others(&tx, cycle.id, node.db_id).map_err(sql)?;
                 caught_up = all.then_some(node.db_id);
             }
         }

@@ -96,7 +96,9 @@ impl Store {
                  WHERE p.id = ?2",
             )
             .and_then(|mut stmt| {
-                stmt.query_row(params![self.cycle.id, db_id], |r| Ok((r.get(0)?, r.get(1)?)))
+                stmt.query_row(params![self.cycle.id, db_id], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })
             })
             .map_err(sql)?;
         Ok(ProductRecord {

@@ -42,7 +42,8 @@ pub struct RespondentRow {
     pub removed: Option<Removal>,
 }
 
-const COLUMNS: &str = "id, uid, role, number, label, added_at, added_by, removed_at, removed_by, removed_reason";
+const COLUMNS: &str =
+    "id, uid, role, number, label, added_at, added_by, removed_at, removed_by, removed_reason";
 
 fn read(r: &rusqlite::Row<'_>) -> rusqlite::Result<RespondentRow> {
     let removed_at: Option<String> = r.get(7)?;
@@ -81,8 +82,7 @@ pub fn clean_label(label: &str) -> std::result::Result<String, String> {
     let label = label.trim();
     if label.chars().any(char::is_control) {
         return Err(
-            "a respondent's label is one line of text (a position such as \"Kepala Dinas\")"
-                .into(),
+            "a respondent's label is one line of text (a position such as \"Kepala Dinas\")".into(),
         );
     }
     if label.chars().count() > MAX_LABEL_CHARS {
