@@ -43,6 +43,10 @@ FROM observation;
 -- The notes (about one answer in ten has one), read at load without the rest.
 CREATE INDEX answer_notes ON answer (cycle_id, level, node_id, indicator, respondent, note)
 WHERE note <> '';
+-- The data values (a few per agency), read at load without the rest; an observation's
+-- change writes no page of it.
+CREATE INDEX answer_data ON answer (cycle_id, level, node_id, indicator)
+WHERE amount IS NOT NULL;
 
 -- Per cycle and node: a product's values in compact form (`digest`, schema 0003: derived
 -- from its answers of respondent 0, src/store/digest.rs; NULL or no row = stale) and the
