@@ -12,7 +12,8 @@ use clap::{Args, Parser, Subcommand};
     about = "Public-service compliance assessment workstation (Ombudsman RI)",
     long_about = "patuh: the workstation of public-service compliance assessors.\n\n\
         Without a command it opens the workstation on your database; `patuh demo` opens a \
-        demo database with the agencies of Maluku province.",
+        demo database with the agencies of Maluku province (the 2021 method) and of Bengkulu \
+        (the 2022-2024 method).",
     after_help = "Data: the database is patuh.db in your data dir unless --db or PATUH_DB says otherwise."
 )]
 pub struct Cli {
@@ -28,7 +29,7 @@ pub struct Cli {
 pub enum Command {
     /// Create or upgrade the database and load the shipped instruments (idempotent).
     Init {
-        /// Also load the demo assignment (agencies of Maluku province).
+        /// Also load the demo assignments (agencies of Maluku and Bengkulu provinces).
         #[arg(long)]
         demo: bool,
         /// The assessor's name, recorded with every change.
@@ -43,11 +44,21 @@ pub enum Command {
     /// Import assignments (the agencies, units and products to assess).
     #[command(subcommand)]
     Assignment(AssignmentCmd),
-    /// Record one observation of a product and print its new score.
+    /// Record one answer (an observation, a respondent's answer, a data value, N/A or a
+    /// note) at an agency, a unit or a product and print the new scores.
     Record(RecordArgs),
-    /// Show a product's checklist.
+    /// The respondents interviewed at a node: add (prints the new number), list, remove.
+    #[command(subcommand)]
+    Respondent(RespondentCmd),
+    /// Values taken from other institutions' data (BPS, KemenPAN-RB, ...).
+    #[command(subcommand)]
+    Data(DataCmd),
+    /// An agency's follow-up register (the 2025 opinion's "Tanpa Maladministrasi").
+    #[command(subcommand)]
+    Followup(FollowupCmd),
+    /// Show a node's checklist: its own indicators, scores, category, dimensions.
     Show {
-        /// AGENCY/UNIT/PRODUCT by codes.
+        /// AGENCY, AGENCY/UNIT or AGENCY/UNIT/PRODUCT by codes.
         path: String,
         /// Print JSON.
         #[arg(long)]
@@ -62,26 +73,27 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Finalize a product: read-only from now on until reopened (audited).
+    /// Finalize an agency, a unit or a product: its own answers are read-only from now
+    /// on until reopened (audited).
     Finalize {
-        /// AGENCY/UNIT/PRODUCT by codes.
+        /// AGENCY, AGENCY/UNIT or AGENCY/UNIT/PRODUCT by codes.
         path: String,
     },
-    /// Reopen a finalized product so it can be changed again; the reason is audited.
+    /// Reopen a finalized node so it can be changed again; the reason is audited.
     Reopen {
-        /// AGENCY/UNIT/PRODUCT by codes.
+        /// AGENCY, AGENCY/UNIT or AGENCY/UNIT/PRODUCT by codes.
         path: String,
         /// Why it is reopened (kept in the audit log, shown by `patuh log`).
         #[arg(long, value_name = "TEXT")]
         reason: String,
     },
-    /// The history of a product or one of its indicators from the audit log: who
+    /// The history of a node or one of its indicators from the audit log: who
     /// changed what and when, old -> new, the reasons given; and whether the log's
     /// hash chain is intact.
     Log {
-        /// AGENCY/UNIT/PRODUCT by codes.
+        /// AGENCY, AGENCY/UNIT or AGENCY/UNIT/PRODUCT by codes.
         path: String,
-        /// Only this indicator (and the product's finalize and reopen events).
+        /// Only this indicator (and the node's own events: finalize, reopen, respondents).
         indicator: Option<String>,
         /// Print JSON.
         #[arg(long)]
@@ -429,20 +441,140 @@ pub enum AssignmentCmd {
     clap::ArgGroup::new("change").required(true).multiple(true).args(["value", "na", "clear", "note"])
 ))]
 pub struct RecordArgs {
-    /// AGENCY/UNIT/PRODUCT by codes.
+    /// AGENCY, AGENCY/UNIT or AGENCY/UNIT/PRODUCT by codes, as the indicator's level
+    /// requires (see `patuh show PATH`).
     pub path: String,
     /// The indicator id (see `patuh show PATH`).
     pub indicator: String,
-    /// The observed value: 1/0 for a tick, 0..max on a scale.
-    #[arg(long, value_name = "N", conflicts_with_all = ["na", "clear"])]
-    pub value: Option<u32>,
-    /// Not applicable to this product.
+    /// The value: 1/0 for a tick, 0..max on a scale; for a data indicator the decimal
+    /// taken from the source, e.g. 82.35 (with --source).
+    #[arg(long, value_name = "V", conflicts_with_all = ["na", "clear"])]
+    pub value: Option<String>,
+    /// Not applicable here (with --respondent: the respondent's answer is N/A).
     #[arg(long, conflicts_with = "clear")]
     pub na: bool,
     /// Back to unanswered.
     #[arg(long)]
     pub clear: bool,
-    /// A note on this indicator (replaces the note).
-    #[arg(long, value_name = "TEXT")]
+    /// A note on this indicator at this node (replaces the note).
+    #[arg(long, value_name = "TEXT", conflicts_with = "respondent")]
     pub note: Option<String>,
+    /// Interview indicators: the number of the respondent answering (`patuh respondent
+    /// list PATH`); the role is the one the indicator is asked of.
+    #[arg(long, value_name = "N")]
+    pub respondent: Option<u32>,
+    /// Data indicators: where the value comes from, e.g. "KemenPAN-RB, IKM 2024".
+    #[arg(long, value_name = "TEXT", requires = "value")]
+    pub source: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RespondentCmd {
+    /// Add a respondent of a role at a node; prints its number (1, 2, ... within the
+    /// role at the node). A position at most, never a name.
+    Add {
+        /// AGENCY, AGENCY/UNIT or AGENCY/UNIT/PRODUCT, where the role is interviewed.
+        path: String,
+        /// The role's id in the instrument, e.g. pelaksana (`patuh instrument show ID`).
+        #[arg(long, value_name = "ROLE")]
+        role: String,
+        /// A position, e.g. "Kepala Dinas"; never a person's name.
+        #[arg(long, value_name = "TEXT", default_value = "")]
+        label: String,
+    },
+    /// List the respondents of a node with what each answered, removed ones too.
+    List {
+        /// AGENCY, AGENCY/UNIT or AGENCY/UNIT/PRODUCT by codes.
+        path: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove a respondent: its answers no longer count; kept and audited, never deleted.
+    Remove {
+        /// AGENCY, AGENCY/UNIT or AGENCY/UNIT/PRODUCT by codes.
+        path: String,
+        /// The role's id.
+        #[arg(long, value_name = "ROLE")]
+        role: String,
+        /// The respondent's number within the role.
+        number: u32,
+        /// Why (kept in the audit log).
+        #[arg(long, value_name = "TEXT")]
+        reason: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DataCmd {
+    /// Import data values from a CSV file with the header `path,indicator,value,source`
+    /// (decimals with a dot): all or nothing, every value audited.
+    Import {
+        /// The CSV file (UTF-8).
+        file: PathBuf,
+    },
+}
+
+/// What the Ombudsman issued to an agency.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FollowupKindArg {
+    /// Corrective action of a final examination report (LAHP).
+    Lahp,
+    /// Suggestion of an analysis report (LHA).
+    Lha,
+    /// Improvement suggestion (saran perbaikan).
+    Saran,
+    /// Recommendation (rekomendasi).
+    Rekomendasi,
+}
+
+/// Where a follow-up item stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FollowupStatusArg {
+    Open,
+    Completed,
+    NotCompleted,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FollowupCmd {
+    /// Add an item (status open) to an agency's register.
+    Add {
+        /// The agency's code.
+        agency: String,
+        #[arg(long, value_enum)]
+        kind: FollowupKindArg,
+        /// The reference of the report or letter, e.g. 0123/LAHP/2024.
+        #[arg(long = "ref", value_name = "TEXT")]
+        reference: String,
+    },
+    /// Set the status of an item.
+    Set {
+        /// The agency's code.
+        agency: String,
+        /// The item's reference.
+        reference: String,
+        #[arg(long, value_enum)]
+        status: FollowupStatusArg,
+    },
+    /// Close the register: every item is entered; the qualifier is known from now on.
+    Close {
+        /// The agency's code.
+        agency: String,
+    },
+    /// Reopen a closed register (an item was missing); the reason is audited.
+    Reopen {
+        /// The agency's code.
+        agency: String,
+        #[arg(long, value_name = "TEXT")]
+        reason: String,
+    },
+    /// List an agency's register and the qualifier it gives.
+    List {
+        /// The agency's code.
+        agency: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }

@@ -497,11 +497,9 @@ impl Generator<'_, '_> {
                 self.bulk.audit(&Entry {
                     at: &at,
                     who: &agency.assessor,
-                    product: path,
-                    indicator: None,
+                    path,
                     action: "finalize",
-                    old: None,
-                    new: None,
+                    ..Entry::default()
                 })?;
             }
         }
@@ -560,11 +558,12 @@ impl Generator<'_, '_> {
             self.bulk.audit(&Entry {
                 at: &at,
                 who,
-                product: path,
+                path,
                 indicator: Some(&ind.id),
                 action,
                 old: Some(""),
                 new: Some(new),
+                ..Entry::default()
             })?;
         }
         Ok(())

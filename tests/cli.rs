@@ -674,7 +674,7 @@ fn check_names_the_tampered_audit_row_or_record_through_the_cli() {
         home,
         &db,
         "observation-edited",
-        "UPDATE observation SET note = 'ditambah diam-diam' WHERE indicator = 'maklumat'",
+        "UPDATE answer SET note = 'ditambah diam-diam' WHERE indicator = 'maklumat'",
         &[
             "the audit log does not account for 8171/DUKCAPIL/KTP-EL: the note of indicator maklumat differs from its last logged note",
         ],
@@ -692,11 +692,19 @@ fn check_names_the_tampered_audit_row_or_record_through_the_cli() {
         row.prev_hash = prev.clone();
         let hash = row.hash();
         conn.execute(
-            "INSERT INTO audit (seq, at, who, product, indicator, action, old, new, prev_hash, hash)
+            "INSERT INTO audit (seq, at, who, path, indicator, action, old, new, prev_hash, hash)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
             rusqlite::params![
-                row.seq, row.at, row.who, row.product, row.indicator, row.action, row.old,
-                row.new, row.prev_hash, hash
+                row.seq,
+                row.at,
+                row.who,
+                row.path,
+                row.indicator,
+                row.action,
+                row.old,
+                row.new,
+                row.prev_hash,
+                hash
             ],
         )
         .unwrap();
@@ -714,20 +722,27 @@ fn check_names_the_tampered_audit_row_or_record_through_the_cli() {
     );
 }
 
-/// Until the store, the workstation and the exchange carry unit- and agency-level
-/// answers (issue 12), a format-2 instrument that needs them validates but is not
-/// imported: it would be scored as if every indicator were observed per product.
+/// Format-2 instruments (levels, respondents, outside data) import and score: the
+/// shipped ones come with `init`; one imported from a file (the 2025 opinion under a new
+/// version) scores an agency from a data value entered at the agency: S_output =
+/// 100 * (2 * 80.5/100) / 4 = 40.25 (two more data indicators unanswered count 0), the
+/// unit 16.968 * 40.25 / 100 = 6.82962 -> 6.83, the agency the mean of its one unit:
+/// 6.83, category E; the qualifier unknown (no register closed).
 #[test]
-fn a_format_2_instrument_with_levels_validates_but_is_not_yet_imported() {
+fn a_format_2_instrument_with_levels_imports_and_scores() {
     let dir = tempfile::tempdir().unwrap();
     let home = dir.path();
     let db = dir.path().join("p.db");
-    init_demo(home, &db);
-    let before = std::fs::read(&db).unwrap();
+    patuh(home)
+        .arg("--db")
+        .arg(&db)
+        .args(["init"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("instruments added: 4"));
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/instruments");
     for name in ["kepatuhan-2024.json", "opini-2025.json"] {
-        let file = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("fixtures/instruments")
-            .join(name);
+        let file = fixtures.join(name);
         patuh(home)
             .args(["instrument", "validate"])
             .arg(&file)
@@ -739,16 +754,77 @@ fn a_format_2_instrument_with_levels_validates_but_is_not_yet_imported() {
             .args(["instrument", "import"])
             .arg(&file)
             .assert()
-            .code(1)
-            .stderr(predicate::str::contains("cannot yet assess"))
-            .stderr(predicate::str::contains(name));
+            .success()
+            .stdout(predicate::str::contains("same content; nothing changed"));
     }
+    let text = std::fs::read_to_string(fixtures.join("opini-2025.json")).unwrap();
+    let mut v: Value = serde_json::from_str(&text).unwrap();
+    v["version"] = json!("2");
+    let file = home.join("opini-2025-v2.json");
+    std::fs::write(&file, v.to_string()).unwrap();
     patuh(home)
         .arg("--db")
         .arg(&db)
-        .args(["instrument", "list"])
+        .args(["instrument", "import"])
+        .arg(&file)
         .assert()
         .success()
-        .stdout(predicate::str::contains("kepatuhan-2024").not());
-    assert_eq!(before, std::fs::read(&db).unwrap(), "nothing changed");
+        .stdout(predicate::str::contains(
+            "Imported instrument opini-2025 version 2 (17 indicators)",
+        ));
+    let assignment = home.join("a.json");
+    std::fs::write(
+        &assignment,
+        r#"{"format": "patuh-assignment", "format_version": 1,
+            "instrument": {"id": "opini-2025", "version": "2"}, "title": "Uji 2025",
+            "agencies": [{"code": "8201", "name": "Pemerintah Kabupaten Uji", "kind": "pemkab",
+              "units": [{"code": "U1", "name": "Unit Satu", "products": [{"code": "P1", "name": "Produk"}]}]}]}"#,
+    )
+    .unwrap();
+    patuh(home)
+        .arg("--db")
+        .arg(&db)
+        .args(["assignment", "import"])
+        .arg(&assignment)
+        .assert()
+        .success();
+    patuh(home)
+        .arg("--db")
+        .arg(&db)
+        .args([
+            "record",
+            "8201",
+            "ikm",
+            "--value",
+            "80.5",
+            "--source",
+            "KemenPAN-RB, IKM 2025",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "ikm = 80.5/100 (KemenPAN-RB, IKM 2025)",
+        ))
+        .stdout(predicate::str::contains("agency 8201 score 6.83 E"));
+    let j = run_json(home, &db, &["score", "--json"]);
+    let agency = &j["agencies"][0];
+    assert_eq!(agency["instrument"]["version"], "2");
+    assert_eq!(agency["score"].to_string(), "6.83");
+    assert_eq!(agency["category"], "E");
+    assert_eq!(agency["qualifier"], Value::Null);
+    assert_eq!(agency["opinion"], "Kualitas Terendah");
+    assert_eq!(agency["units"][0]["score"].to_string(), "6.83");
+    let output = agency["dimensions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["id"] == "output")
+        .unwrap();
+    assert_eq!(output["score"].to_string(), "40.25");
+    patuh(home)
+        .arg("--db")
+        .arg(&db)
+        .arg("check")
+        .assert()
+        .success();
 }

@@ -109,7 +109,7 @@ fn finalize_and_reopen_from_the_command_line_are_audited() {
     // Audited: the chain and the accounts still check, and the rows say it.
     let conn = rusqlite::Connection::open(&db).unwrap();
     let actions: Vec<(String, Option<String>)> = conn
-        .prepare("SELECT action, new FROM audit WHERE product = ?1 ORDER BY seq")
+        .prepare("SELECT action, new FROM audit WHERE path = ?1 ORDER BY seq")
         .unwrap()
         .query_map([NIB], |r| Ok((r.get(0)?, r.get(1)?)))
         .unwrap()

@@ -46,7 +46,7 @@ fn a_vanished_terminal_leaves_no_panic_in_the_log() {
     let sandbox = Sandbox::new();
     sandbox.patuh(&["init", "--demo", "--assessor", "Siti Aminah"]);
     let mut s = sandbox.workstation();
-    s.wait_for(&["Agencies (7)"]);
+    s.wait_for(&["Agencies (9)"]);
     s.send("\r\r\r");
     s.wait_for(&["Checklist NIB"]);
     s.send("1");

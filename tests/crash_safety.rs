@@ -48,7 +48,7 @@ fn read_db(db: &std::path::Path, products: &[&str], indicators: &[&str]) -> (Vec
         for i in indicators {
             let v: Option<(Option<i64>, i64)> = conn
                 .query_row(
-                    "SELECT o.value, o.na FROM observation o JOIN product p ON p.id = o.product_id
+                    "SELECT o.value, o.na FROM answer o JOIN product p ON p.id = o.node_id AND o.level = 3
                      JOIN unit u ON u.id = p.unit_id JOIN agency a ON a.id = u.agency_id
                      WHERE a.code = ?1 AND u.code = ?2 AND p.code = ?3 AND o.indicator = ?4",
                     rusqlite::params![a, u, code, i],

@@ -3,6 +3,8 @@
 //! alone, after every kind of write, and a write that bypasses patuh must make a
 //! product stale (slower), never wrong.
 
+mod common;
+
 use std::path::Path;
 
 use patuh::domain::Value;
@@ -43,7 +45,7 @@ fn both_ways(path: &Path) -> (Vec<String>, Vec<String>) {
     conn.execute("VACUUM INTO ?1", [copy.to_str().expect("utf-8 path")])
         .expect("copy");
     sqlite(&copy)
-        .execute("UPDATE product SET digest = NULL", [])
+        .execute("UPDATE node_state SET digest = NULL WHERE level = 3", [])
         .expect("drop digests");
     let plain = products(
         &Store::open(&copy)
@@ -63,7 +65,9 @@ fn sqlite(path: &Path) -> rusqlite::Connection {
 fn stale(path: &Path) -> i64 {
     sqlite(path)
         .query_row(
-            "SELECT count(*) FROM product WHERE digest IS NULL",
+            "SELECT count(*) FROM product p WHERE NOT EXISTS (
+                 SELECT 1 FROM node_state s
+                 WHERE s.level = 3 AND s.node_id = p.id AND s.digest IS NOT NULL)",
             [],
             |r| r.get(0),
         )
@@ -138,7 +142,7 @@ fn every_change_keeps_the_digest_exact() {
         .unwrap();
     let fresh: bool = sqlite(&db)
         .query_row(
-            "SELECT digest IS NOT NULL FROM product WHERE id = ?1",
+            "SELECT digest IS NOT NULL FROM node_state WHERE level = 3 AND node_id = ?1",
             [product.db_id],
             |r| r.get(0),
         )
@@ -150,7 +154,7 @@ fn every_change_keeps_the_digest_exact() {
     let (cached, plain) = {
         let a = store.load().unwrap();
         sqlite(&db)
-            .execute("UPDATE product SET digest = NULL", [])
+            .execute("UPDATE node_state SET digest = NULL WHERE level = 3", [])
             .unwrap();
         let b = store.load().unwrap();
         (ScoreBook::compute(&a), ScoreBook::compute(&b))
@@ -172,9 +176,11 @@ fn a_write_outside_patuh_makes_the_product_stale_not_wrong() {
     // As a tool (or a person with sqlite3) would: not through patuh.
     sqlite(&db)
         .execute(
-            "INSERT INTO observation (product_id, indicator, value, na, note, updated_at, updated_by)
-             VALUES (?1, ?2, NULL, 1, 'luar', 'x', 'y')
-             ON CONFLICT (product_id, indicator) DO UPDATE SET value = NULL, na = 1, note = 'luar'",
+            "INSERT INTO answer (cycle_id, level, node_id, indicator, respondent, value, na, note,
+                                 updated_at, updated_by)
+             VALUES (1, 3, ?1, ?2, 0, NULL, 1, 'luar', 'x', 'y')
+             ON CONFLICT (cycle_id, level, node_id, indicator, respondent)
+             DO UPDATE SET value = NULL, na = 1, note = 'luar'",
             rusqlite::params![ds.products[p].db_id, id],
         )
         .unwrap();
@@ -186,7 +192,7 @@ fn a_write_outside_patuh_makes_the_product_stale_not_wrong() {
     // Deleting every observation of a product by hand: stale too, and unanswered.
     sqlite(&db)
         .execute(
-            "DELETE FROM observation WHERE product_id = ?1",
+            "DELETE FROM answer WHERE level = 3 AND node_id = ?1",
             [ds.products[p].db_id],
         )
         .unwrap();
@@ -206,10 +212,11 @@ fn upgrading_an_older_database_writes_every_digest() {
     let db = dir.path().join("g.db");
     generate(&db, Scale::Tiny, 6).unwrap();
     let before = products(&Store::open(&db).unwrap().load().unwrap());
-    // Back to schema 2, as a database of the previous patuh (0005-0008's tables and
-    // columns first, then 0003's and 0004's).
+    // Back to schema 2, as a database of the previous patuh (0009's tables first, then
+    // 0005-0008's tables and columns, then 0003's and 0004's).
     {
         let conn = rusqlite::Connection::open(&db).unwrap();
+        conn.execute_batch(common::BACK_TO_SCHEMA_8).unwrap();
         conn.execute_batch(
             "DROP TABLE review_comment; DROP TABLE review; DROP TABLE review_resolution;
              DROP TABLE revoked_key; DROP TABLE review_sent; DROP TABLE returned_item;

@@ -403,12 +403,14 @@ fn edited_deleted_or_reordered_audit_rows_are_detected() {
                 seq: e.seq,
                 at: c.at,
                 who: c.who,
-                product: c.product,
+                path: c.product,
                 indicator: c.indicator,
                 action: c.action,
                 old: c.old,
                 new: c.new,
                 prev_hash: prev.clone(),
+                cycle: None,
+                respondent: None,
             }
             .hash();
             prev = e.hash.clone();
@@ -515,12 +517,14 @@ fn rechain(p: &mut Payload) {
                 seq: e.seq,
                 at: c.at,
                 who: c.who,
-                product: c.product,
+                path: c.product,
                 indicator: c.indicator,
                 action: c.action,
                 old: c.old,
                 new: c.new,
                 prev_hash: prev.clone(),
+                cycle: None,
+                respondent: None,
             }
             .hash();
         }

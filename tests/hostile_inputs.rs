@@ -412,12 +412,14 @@ proptest! {
                         seq: e.seq,
                         at: c.at.clone(),
                         who: c.who.clone(),
-                        product: c.product.clone(),
+                        path: c.product.clone(),
                         indicator: c.indicator.clone(),
                         action: c.action.clone(),
                         old: c.old.clone(),
                         new: c.new.clone(),
                         prev_hash: prev.clone(),
+                        cycle: None,
+                        respondent: None,
                     }
                     .hash();
                     prev = e.hash.clone();

@@ -74,11 +74,11 @@ fn value_text(v: Value) -> String {
 
 fn read_world(conn: &Connection) -> rusqlite::Result<World> {
     let path = "a.code || '/' || u.code || '/' || p.code";
-    let joins = "JOIN product p ON p.id = x.product_id JOIN unit u ON u.id = p.unit_id \
+    let joins = "JOIN product p ON p.id = x.node_id AND x.level = 3 JOIN unit u ON u.id = p.unit_id \
                  JOIN agency a ON a.id = u.agency_id";
     let mut w = World::default();
     let mut stmt = conn.prepare(&format!(
-        "SELECT {path}, x.indicator, x.value, x.na, x.note FROM observation x {joins}"
+        "SELECT {path}, x.indicator, x.value, x.na, x.note FROM answer x {joins}"
     ))?;
     let mut rows = stmt.query([])?;
     while let Some(r) = rows.next()? {
@@ -101,15 +101,16 @@ fn read_world(conn: &Connection) -> rusqlite::Result<World> {
             .push(r.get(2)?);
     }
     let mut stmt = conn.prepare(&format!(
-        "SELECT {path}, p.finalized_at IS NOT NULL FROM product p JOIN unit u ON u.id = p.unit_id \
-         JOIN agency a ON a.id = u.agency_id"
+        "SELECT {path}, s.finalized_at IS NOT NULL FROM product p JOIN unit u ON u.id = p.unit_id \
+         JOIN agency a ON a.id = u.agency_id \
+         LEFT JOIN node_state s ON s.cycle_id = 1 AND s.level = 3 AND s.node_id = p.id"
     ))?;
     let mut rows = stmt.query([])?;
     while let Some(r) = rows.next()? {
         w.finalized.insert(r.get(0)?, r.get(1)?);
     }
     let mut stmt =
-        conn.prepare("SELECT product, indicator, action, old, new FROM audit ORDER BY seq")?;
+        conn.prepare("SELECT path, indicator, action, old, new FROM audit ORDER BY seq")?;
     let mut rows = stmt.query([])?;
     while let Some(r) = rows.next()? {
         w.audit
@@ -391,7 +392,8 @@ impl Writer for RawWriter {
             .map_err(sql)?;
         let current: Option<(Option<i64>, i64, String)> = tx
             .query_row(
-                "SELECT value, na, note FROM observation WHERE product_id = ?1 AND indicator = ?2",
+                "SELECT value, na, note FROM answer
+                 WHERE cycle_id = 1 AND level = 3 AND node_id = ?1 AND indicator = ?2 AND respondent = 0",
                 params![product.reference.db_id, indicator],
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
@@ -411,11 +413,12 @@ impl Writer for RawWriter {
                 &Entry {
                     at,
                     who: "raw",
-                    product: &product.path,
+                    path: &product.path,
                     indicator: Some(indicator),
                     action,
                     old: Some(old),
                     new: Some(new),
+                    ..Entry::default()
                 },
             )
             .map_err(sql)
@@ -432,11 +435,12 @@ impl Writer for RawWriter {
             entry("note", &old_note, n)?;
         }
         let sql_text = if current.is_some() {
-            "UPDATE observation SET value = ?3, na = ?4, note = ?5, updated_at = ?6, updated_by = 'raw'
-             WHERE product_id = ?1 AND indicator = ?2"
+            "UPDATE answer SET value = ?3, na = ?4, note = ?5, updated_at = ?6, updated_by = 'raw'
+             WHERE cycle_id = 1 AND level = 3 AND node_id = ?1 AND indicator = ?2 AND respondent = 0"
         } else {
-            "INSERT INTO observation (product_id, indicator, value, na, note, updated_at, updated_by)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'raw')"
+            "INSERT INTO answer (cycle_id, level, node_id, indicator, respondent, value, na, note,
+                                 updated_at, updated_by)
+             VALUES (1, 3, ?1, ?2, 0, ?3, ?4, ?5, ?6, 'raw')"
         };
         tx.execute(
             sql_text,

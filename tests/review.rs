@@ -594,7 +594,7 @@ fn a_resolved_conflict_is_audited_kept_across_merges_and_checked() {
     let before = std::fs::read(&c.db).unwrap();
     let conn = rusqlite::Connection::open(&c.db).unwrap();
     conn.execute(
-        "UPDATE observation SET value = 1 WHERE indicator = 'persyaratan'",
+        "UPDATE answer SET value = 1 WHERE indicator = 'persyaratan' AND level = 3",
         [],
     )
     .unwrap();
@@ -606,7 +606,7 @@ fn a_resolved_conflict_is_audited_kept_across_merges_and_checked() {
     );
     let conn = rusqlite::Connection::open(&c.db).unwrap();
     conn.execute(
-        "UPDATE observation SET value = 0 WHERE indicator = 'persyaratan'",
+        "UPDATE answer SET value = 0 WHERE indicator = 'persyaratan' AND level = 3",
         [],
     )
     .unwrap();

@@ -301,7 +301,7 @@ fn each_change_is_one_transaction_with_a_chained_audit_row() {
     let conn = rusqlite::Connection::open(&db).unwrap();
     type Row = (i64, String, String, String, Option<String>, Option<String>);
     let rows: Vec<Row> = conn
-        .prepare("SELECT seq, who, product, action, old, new FROM audit ORDER BY seq")
+        .prepare("SELECT seq, who, path, action, old, new FROM audit ORDER BY seq")
         .unwrap()
         .query_map([], |r| {
             Ok((

@@ -79,12 +79,14 @@ fn rechain(p: &mut Payload) {
             seq: e.seq,
             at: c.at,
             who: c.who,
-            product: c.product,
+            path: c.product,
             indicator: c.indicator,
             action: c.action,
             old: c.old,
             new: c.new,
             prev_hash: prev.clone(),
+            cycle: None,
+            respondent: None,
         }
         .hash();
         prev = e.hash.clone();
@@ -540,8 +542,8 @@ fn a_history_with_a_value_off_its_scale_is_refused() {
 fn set_off_scale(db: &Path, product: &str, indicator: &str, value: i64) {
     let conn = rusqlite::Connection::open(db).unwrap();
     conn.execute(
-        "UPDATE observation SET value = ?1 WHERE indicator = ?2
-         AND product_id = (SELECT p.id FROM product p JOIN unit u ON u.id = p.unit_id
+        "UPDATE answer SET value = ?1 WHERE indicator = ?2 AND level = 3
+         AND node_id = (SELECT p.id FROM product p JOIN unit u ON u.id = p.unit_id
                            JOIN agency a ON a.id = u.agency_id
                            WHERE a.code || '/' || u.code || '/' || p.code = ?3)",
         rusqlite::params![value, indicator, product],
@@ -549,7 +551,7 @@ fn set_off_scale(db: &Path, product: &str, indicator: &str, value: i64) {
     .unwrap();
     let seq: i64 = conn
         .query_row(
-            "SELECT max(seq) FROM audit WHERE product = ?1 AND indicator = ?2 AND action = 'value'",
+            "SELECT max(seq) FROM audit WHERE path = ?1 AND indicator = ?2 AND action = 'value'",
             rusqlite::params![product, indicator],
             |r| r.get(0),
         )
@@ -560,19 +562,21 @@ fn set_off_scale(db: &Path, product: &str, indicator: &str, value: i64) {
     )
     .unwrap();
     let mut rows: Vec<patuh::store::AuditRow> = conn
-        .prepare("SELECT seq, at, who, product, indicator, action, old, new, prev_hash FROM audit ORDER BY seq")
+        .prepare("SELECT seq, at, who, path, indicator, action, old, new, prev_hash FROM audit ORDER BY seq")
         .unwrap()
         .query_map([], |r| {
             Ok(patuh::store::AuditRow {
                 seq: r.get(0)?,
                 at: r.get(1)?,
                 who: r.get(2)?,
-                product: r.get(3)?,
+                path: r.get(3)?,
                 indicator: r.get(4)?,
                 action: r.get(5)?,
                 old: r.get(6)?,
                 new: r.get(7)?,
                 prev_hash: r.get(8)?,
+                cycle: None,
+                respondent: None,
             })
         })
         .unwrap()

@@ -7,6 +7,7 @@
 //! assessor's exports by their audit chains, refuses exports dated ahead of its clock,
 //! and keeps each assessor to the agencies the central office assigned.
 
+mod common;
 mod exchange_support;
 
 use std::path::Path;
@@ -281,7 +282,7 @@ fn a_digest_changed_outside_patuh_is_found_by_check_and_never_shown_or_signed() 
     sqlite(
         &db,
         &format!(
-            "UPDATE product SET digest = X'{}' WHERE id = {id}",
+            "UPDATE node_state SET digest = X'{}' WHERE level = 3 AND node_id = {id}",
             "03".repeat(36)
         ),
     );
@@ -302,7 +303,7 @@ fn a_digest_changed_outside_patuh_is_found_by_check_and_never_shown_or_signed() 
     let all = text(&out);
     assert_eq!(out.status.code(), Some(1), "{all}");
     assert!(
-        all.contains("81/DPMPTSP/NIB") && all.contains("product.digest"),
+        all.contains("81/DPMPTSP/NIB") && all.contains("node_state.digest"),
         "{all}"
     );
     let file = w.export("siti", &db, "siti.patuh", &["81"]);
@@ -378,7 +379,7 @@ fn a_role_row_never_switches_the_replay_off() {
     sqlite(
         &db,
         &format!(
-            "UPDATE observation SET note = 'diubah' WHERE product_id = {}",
+            "UPDATE answer SET note = 'diubah' WHERE level = 3 AND node_id = {}",
             product_id(&db, "81/DPMPTSP/NIB")
         ),
     );
@@ -450,7 +451,7 @@ fn a_central_database_audits_its_merges_and_check_merges_them_again() {
     let cases: [(&str, String, &str); 5] = [
         (
             "an observation edited",
-            format!("UPDATE observation SET value = 0 WHERE product_id = {nib} AND indicator = 'persyaratan'"),
+            format!("UPDATE answer SET value = 0 WHERE level = 3 AND node_id = {nib} AND indicator = 'persyaratan'"),
             "81/DPMPTSP/NIB: its observations are not those of its chosen merged result",
         ),
         (
@@ -462,7 +463,7 @@ fn a_central_database_audits_its_merges_and_check_merges_them_again() {
             "a result and its chosen observation edited",
             format!(
                 "UPDATE assessor_observation SET value = 0 WHERE product_id = {nib} AND indicator = 'persyaratan';
-                 UPDATE observation SET value = 0 WHERE product_id = {nib} AND indicator = 'persyaratan';"
+                 UPDATE answer SET value = 0 WHERE level = 3 AND node_id = {nib} AND indicator = 'persyaratan';"
             ),
             "which the stored files do not give",
         ),
@@ -472,7 +473,7 @@ fn a_central_database_audits_its_merges_and_check_merges_them_again() {
                 "DELETE FROM central_log WHERE action = 'merge' AND detail = 'ASN-001';
                  DELETE FROM assessor_observation WHERE assessor_id = 'ASN-001';
                  DELETE FROM assessor_result WHERE assessor_id = 'ASN-001';
-                 DELETE FROM observation WHERE product_id = {nib};
+                 DELETE FROM answer WHERE level = 3 AND node_id = {nib};
                  DELETE FROM import_file WHERE assessor_id = 'ASN-001';"
             ),
             "central log broken",
@@ -841,7 +842,8 @@ fn a_central_database_made_before_its_log_is_upgraded_with_one() {
         "central",
         &["central", "merge", "--db", s(&central), s(&first)],
     );
-    // Back to schema 4, as the patuh before this one left it.
+    // Back to schema 4, as the patuh before this one left it (0009's, then 0008's tables first).
+    sqlite(&central, common::BACK_TO_SCHEMA_8);
     sqlite(
         &central,
         "DROP TABLE review_comment; DROP TABLE review; DROP TABLE review_resolution;

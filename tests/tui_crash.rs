@@ -82,7 +82,7 @@ fn verify_audit(conn: &Connection, v: &mut Verified, full: bool) -> i64 {
     assert_eq!(still, v.hash, "audit row {} changed after a kill", v.seq);
     let mut stmt = conn
         .prepare(
-            "SELECT seq, at, who, product, indicator, action, old, new, prev_hash, hash
+            "SELECT seq, at, who, path, indicator, action, old, new, prev_hash, hash
              FROM audit WHERE seq > ?1 ORDER BY seq",
         )
         .unwrap();
@@ -93,12 +93,14 @@ fn verify_audit(conn: &Connection, v: &mut Verified, full: bool) -> i64 {
                     seq: r.get(0)?,
                     at: r.get(1)?,
                     who: r.get(2)?,
-                    product: r.get(3)?,
+                    path: r.get(3)?,
                     indicator: r.get(4)?,
                     action: r.get(5)?,
                     old: r.get(6)?,
                     new: r.get(7)?,
                     prev_hash: r.get(8)?,
+                    cycle: None,
+                    respondent: None,
                 },
                 r.get(9)?,
             ))
@@ -160,8 +162,8 @@ fn read_db(
     for id in ids {
         let got: Option<(Option<i64>, i64, String)> = conn
             .query_row(
-                "SELECT o.value, o.na, o.note FROM observation o
-                 JOIN product p ON p.id = o.product_id JOIN unit u ON u.id = p.unit_id
+                "SELECT o.value, o.na, o.note FROM answer o
+                 JOIN product p ON p.id = o.node_id AND o.level = 3 JOIN unit u ON u.id = p.unit_id
                  JOIN agency a ON a.id = u.agency_id
                  WHERE a.code = '81' AND u.code = 'DPMPTSP' AND p.code = 'NIB' AND o.indicator = ?1",
                 params![id],

@@ -19,7 +19,7 @@ fn a_product_is_filled_and_finalized_with_39_keys() {
     let sandbox = Sandbox::new();
     named_demo(&sandbox);
     let mut s = sandbox.workstation();
-    s.wait_for(&["Agencies (7)"]);
+    s.wait_for(&["Agencies (9)"]);
     // ]: the first product not finished, on its first unanswered indicator.
     s.send("]");
     s.wait_for(&["Checklist NIB", "NIB: 36 indicator(s) unanswered."]);
@@ -39,8 +39,8 @@ fn a_product_is_filled_and_finalized_with_39_keys() {
     assert!(s.wait_exit().success());
     let values: i64 = query(
         &sandbox.db(),
-        "SELECT count(*) FROM observation o JOIN product p ON p.id = o.product_id
-         WHERE p.code = 'NIB' AND o.value = 1 AND p.finalized_at IS NOT NULL",
+        "SELECT count(*) FROM answer o JOIN product p ON p.id = o.node_id AND o.level = 3
+         WHERE p.code = 'NIB' AND o.value = 1 AND EXISTS (SELECT 1 FROM node_state s WHERE s.level = 3 AND s.node_id = p.id AND s.finalized_at IS NOT NULL)",
     );
     assert_eq!(values, 36);
     sandbox.patuh(&["check"]);
@@ -51,7 +51,7 @@ fn a_resize_to_160x50_fills_the_checklist_at_once() {
     let sandbox = Sandbox::new();
     named_demo(&sandbox);
     let mut s = sandbox.workstation();
-    s.wait_for(&["Agencies (7)"]);
+    s.wait_for(&["Agencies (9)"]);
     s.send("\r\r\r");
     s.wait_for(&["Checklist NIB"]);
     // To the last indicator: the list scrolled to its end at 80x24.
@@ -89,7 +89,7 @@ fn a_pasted_note_keeps_its_line_breaks() {
     let sandbox = Sandbox::new();
     named_demo(&sandbox);
     let mut s = sandbox.workstation();
-    s.wait_for(&["Agencies (7)"]);
+    s.wait_for(&["Agencies (9)"]);
     s.send("\r\r\r");
     s.wait_for(&["Checklist NIB"]);
     s.send("n");
@@ -103,7 +103,7 @@ fn a_pasted_note_keeps_its_line_breaks() {
     assert!(s.wait_exit().success());
     let note: String = query(
         &sandbox.db(),
-        "SELECT note FROM observation WHERE indicator = 'sk-standar'",
+        "SELECT note FROM answer WHERE indicator = 'sk-standar'",
     );
     assert_eq!(note, "Loket 1 tutup\nLoket 2 buka\nantrean 12 orang");
 }
@@ -116,7 +116,7 @@ fn the_assessor_is_the_signing_keys_name_or_is_asked_once() {
     sandbox.patuh(&["init", "--demo"]);
     sandbox.patuh(&["keys", "init", "--name", "Siti Aminah", "--id", "siti"]);
     let mut s = sandbox.workstation();
-    s.wait_for(&["Agencies (7)", "Siti Aminah · assessor.db"]);
+    s.wait_for(&["Agencies (9)", "Siti Aminah · assessor.db"]);
     let status = s.status_row();
     assert!(!status.contains("tester"), "{status}");
     s.send("X");
@@ -154,14 +154,14 @@ fn the_language_key_is_remembered_for_the_next_start() {
     let sandbox = Sandbox::new();
     named_demo(&sandbox);
     let mut s = sandbox.workstation();
-    s.wait_for(&["Agencies (7)"]);
+    s.wait_for(&["Agencies (9)"]);
     s.send("L");
-    s.wait_for(&["Instansi (7)", "Bahasa: Indonesia."]);
+    s.wait_for(&["Instansi (9)", "Bahasa: Indonesia."]);
     s.send("q");
     assert!(s.wait_exit().success());
     // LANG=C.UTF-8 would say English.
     let mut again = sandbox.workstation();
-    again.wait_for(&["Instansi (7)", "Tekan ? untuk bantuan"]);
+    again.wait_for(&["Instansi (9)", "Tekan ? untuk bantuan"]);
     // A message goes after a while, without a key (the runtime's clock).
     let start = Instant::now();
     while again.screen().contains("Tekan ? untuk bantuan") {

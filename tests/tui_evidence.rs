@@ -23,7 +23,7 @@ fn huge_file(sandbox: &Sandbox) -> String {
 /// On the checklist of 81/DPMPTSP/NIB, the huge file's reading started and shown.
 fn reading(sandbox: &Sandbox, file: &str) -> Session {
     let mut s = sandbox.workstation();
-    s.wait_for(&["Agencies (7)"]);
+    s.wait_for(&["Agencies (9)"]);
     s.send("\r\r\r");
     s.wait_for(&["Checklist NIB"]);
     s.send("e");

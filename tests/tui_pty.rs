@@ -60,7 +60,7 @@ fn assessor_ticks_an_indicator_writes_a_note_and_quits() {
     prepare(&sandbox);
     let mut s = demo(&sandbox);
     s.wait_for(&[
-        "Agencies (8)",
+        "Agencies (10)",
         "81 Pemerintah Provinsi M",
         "0001 Evil",
         "PWNED",
@@ -131,21 +131,21 @@ fn assessor_ticks_an_indicator_writes_a_note_and_quits() {
     let value: i64 = query(
         &db,
         &format!(
-            "SELECT value FROM observation WHERE product_id = {nib} AND indicator = 'sk-standar'"
+            "SELECT value FROM answer WHERE level = 3 AND node_id = {nib} AND indicator = 'sk-standar'"
         ),
     );
     assert_eq!(value, 1);
     let note: String = query(
         &db,
         &format!(
-            "SELECT note FROM observation WHERE product_id = {nib} AND indicator = 'sk-standar'"
+            "SELECT note FROM answer WHERE level = 3 AND node_id = {nib} AND indicator = 'sk-standar'"
         ),
     );
     assert_eq!(note, "Loket rapi 🙂 é");
     let rows: String = query(
         &db,
         "SELECT group_concat(action || ':' || coalesce(old, '') || '>' || coalesce(new, ''), '|')
-         FROM (SELECT * FROM audit WHERE product = '81/DPMPTSP/NIB' AND indicator = 'sk-standar' ORDER BY seq)",
+         FROM (SELECT * FROM audit WHERE path = '81/DPMPTSP/NIB' AND indicator = 'sk-standar' ORDER BY seq)",
     );
     assert_eq!(rows, "value:>1|note:>Loket rapi 🙂 é");
     let who: String = query(&db, "SELECT who FROM audit ORDER BY seq DESC LIMIT 1");
@@ -169,11 +169,11 @@ fn a_terminal_smaller_than_80x24_gets_a_clear_message() {
     let sandbox = Sandbox::new();
     sandbox.patuh(&["init", "--demo", "--assessor", "Uji"]); // named: a first start asks
     let mut s = demo(&sandbox);
-    s.wait_for(&["Agencies (7)"]);
+    s.wait_for(&["Agencies (9)"]);
     s.resize(20, 60);
     s.wait_for(&["The terminal is too small", "It is 60×20"]);
     s.resize(24, 80);
-    s.wait_for(&["Agencies (7)"]);
+    s.wait_for(&["Agencies (9)"]);
     s.send("q");
     assert!(s.wait_exit().success());
 }

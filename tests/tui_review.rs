@@ -100,7 +100,7 @@ fn the_reviewer_takes_one_side_of_a_conflict_and_returns_a_product_with_a_commen
     let value = || -> i64 {
         query(
             &central,
-            "SELECT value FROM observation o JOIN product p ON p.id = o.product_id
+            "SELECT value FROM answer o JOIN product p ON p.id = o.node_id AND o.level = 3
              JOIN unit u ON u.id = p.unit_id JOIN agency a ON a.id = u.agency_id
              WHERE a.code = '8171' AND u.code = 'DUKCAPIL' AND p.code = 'KTP-EL' AND o.indicator = 'persyaratan'",
         )

@@ -255,7 +255,7 @@ fn a_resize_sweep_down_to_1x1_and_back_leaves_it_usable() {
     let sandbox = Sandbox::new();
     sandbox.patuh(&["init", "--demo", "--assessor", "Uji"]); // named: a first start asks
     let mut s = sandbox.workstation();
-    s.wait_for(&["Agencies (7)"]);
+    s.wait_for(&["Agencies (9)"]);
     let mut sizes = Vec::new();
     // Shrinking both ways at once, then each way alone, down to one cell.
     for k in 0..=12u16 {
@@ -269,7 +269,7 @@ fn a_resize_sweep_down_to_1x1_and_back_leaves_it_usable() {
 
     sweep(&mut s, &sizes, "navigator");
     s.resize(24, 80);
-    s.wait_for(&["Agencies (7)"]);
+    s.wait_for(&["Agencies (9)"]);
     // On a checklist with the note editor open, then with the help open.
     s.send("\r\r\r");
     s.wait_for(&["Checklist NIB"]);
@@ -298,7 +298,7 @@ fn a_resize_sweep_down_to_1x1_and_back_leaves_it_usable() {
     assert_terminal_safe(&s.raw);
     let note: String = query(
         &sandbox.db(),
-        "SELECT note FROM observation WHERE indicator = 'sk-standar'",
+        "SELECT note FROM answer WHERE indicator = 'sk-standar'",
     );
     assert_eq!(note, "ditulis saat mengecil");
 }
@@ -306,7 +306,7 @@ fn a_resize_sweep_down_to_1x1_and_back_leaves_it_usable() {
 /// On the NIB checklist with one value saved and a note being written (not saved).
 fn busy_session(sandbox: &Sandbox) -> Session {
     let mut s = sandbox.workstation();
-    s.wait_for(&["Agencies (7)"]);
+    s.wait_for(&["Agencies (9)"]);
     s.send("\r\r\r");
     s.wait_for(&["Checklist NIB"]);
     s.send("1");
@@ -334,7 +334,7 @@ fn idle_cpu_share(s: &mut Session) -> f64 {
 fn assert_nothing_lost(sandbox: &Sandbox, how: &str) {
     let row: String = query(
         &sandbox.db(),
-        "SELECT value || '|' || note FROM observation WHERE indicator = 'sk-standar'",
+        "SELECT value || '|' || note FROM answer WHERE indicator = 'sk-standar'",
     );
     assert_eq!(row, "1|setengah ditulis", "{how}");
     let check = sandbox.patuh(&["check"]);

@@ -18,7 +18,7 @@ fn audit_rows(sandbox: &Sandbox) -> i64 {
 
 /// Opens the checklist of 81/DPMPTSP/NIB from the start screen.
 fn open_nib(s: &mut Session) {
-    s.wait_for(&["Agencies (7)"]);
+    s.wait_for(&["Agencies (9)"]);
     s.send("\r");
     s.wait_for(&["Service units", "DPMPTSP"]);
     s.send("\r");
@@ -32,13 +32,13 @@ fn the_second_workstation_only_reads_and_the_first_loses_nothing() {
     let sandbox = Sandbox::new();
     sandbox.patuh(&["init", "--demo", "--assessor", "Siti Pertama"]);
     let mut first = sandbox.workstation();
-    first.wait_for(&["Agencies (7)", "Welcome"]);
+    first.wait_for(&["Agencies (9)", "Welcome"]);
     let pid = first.pid();
 
     let mut second = sandbox.workstation();
     let expected =
         format!("Read-only: open in workstation process {pid} (tester); quit that one first.");
-    let screen = second.wait_for(&["READ-ONLY", "Agencies (7)", &expected]);
+    let screen = second.wait_for(&["READ-ONLY", "Agencies (9)", &expected]);
     let status = second.status_row();
     assert!(
         status.contains(&expected),
@@ -132,7 +132,7 @@ fn the_second_workstation_only_reads_and_the_first_loses_nothing() {
     let values: String = query(
         &sandbox.db(),
         "SELECT group_concat(indicator || '=' || value, ',') FROM
-           (SELECT indicator, value FROM observation WHERE value IS NOT NULL ORDER BY indicator)",
+           (SELECT indicator, value FROM answer WHERE value IS NOT NULL ORDER BY indicator)",
     );
     assert_eq!(
         values,
@@ -140,7 +140,7 @@ fn the_second_workstation_only_reads_and_the_first_loses_nothing() {
     );
     let note: String = query(
         &sandbox.db(),
-        "SELECT note FROM observation WHERE indicator = 'waktu'",
+        "SELECT note FROM answer WHERE indicator = 'waktu'",
     );
     assert_eq!(note, "Tercatat di loket");
     let check = sandbox.patuh(&["check"]);
@@ -160,7 +160,7 @@ fn a_killed_workstation_leaves_no_stale_lock() {
     let sandbox = Sandbox::new();
     sandbox.patuh(&["init", "--demo", "--assessor", "Uji"]); // named: a first start asks
     let mut s = sandbox.workstation();
-    s.wait_for(&["Agencies (7)"]);
+    s.wait_for(&["Agencies (9)"]);
     s.signal(libc::SIGKILL);
     s.wait_exit();
     drop(s);
@@ -171,7 +171,7 @@ fn a_killed_workstation_leaves_no_stale_lock() {
     // The next workstation may change the file, and so may a command.
     sandbox.patuh(&["record", "81/DPMPTSP/NIB", "biaya", "--value", "1"]);
     let mut s = sandbox.workstation();
-    let screen = s.wait_for(&["Agencies (7)", "Welcome"]);
+    let screen = s.wait_for(&["Agencies (9)", "Welcome"]);
     assert!(!screen.contains("READ-ONLY"), "{screen}");
     s.send("q");
     assert!(s.wait_exit().success());

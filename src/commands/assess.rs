@@ -1,49 +1,88 @@
-//! `patuh record`, `finalize`, `reopen`, `show`, `score` and `check`: the assessment
-//! from the command line. `show` prints the workstation's marks (`tui::ui::value_box`)
-//! and `score` follows the reports' rule for what was not assessed
-//! (`exchange::report::Progress`).
+//! `patuh record`, `finalize`, `reopen` and `check`: the assessment from the command
+//! line, at every level (agency, unit, product; observations, respondents' answers,
+//! data values). `show` and `score` are in `show.rs`.
 
 use std::path::Path;
 
-use anyhow::{Result, anyhow};
-use serde_json::json;
+use anyhow::{Result, anyhow, bail};
 
-use super::{open, open_to_change, score_json};
+use super::show::{describe, level_word};
+use super::{open, open_to_change};
 use crate::cli::RecordArgs;
-use crate::domain::model::{AgencyIx, Dataset, ProductIx, ScoreBook, Summary};
-use crate::domain::scoring::{Rounded, next_zone, score_product};
+use crate::domain::instrument::{Indicator, NodeLevel, Source};
+use crate::domain::method;
+use crate::domain::model::{DataValue, Dataset, NodeRef, ScoreBook, Summary};
+use crate::domain::scoring::score_product;
 use crate::domain::text::sanitize;
 use crate::domain::{Instrument, Lang, Value};
-use crate::exchange::report::Progress;
-use crate::store::AuditRow;
+use crate::store::{Node, Store};
 
-/// "72.50 kuning (Kepatuhan Sedang)" or "no score (all not applicable)".
-fn describe(s: &Summary, instrument: &Instrument, lang: Lang) -> String {
-    match (s.rounded(), s.band(instrument)) {
-        (Some(r), Some(b)) => format!("{r} {} ({})", b.code, sanitize(b.label.get(lang))),
-        _ => "no score (nothing applicable)".into(),
-    }
+/// A path of the level an indicator is answered at, from the path given: the unit of
+/// a product, the agency of a unit, or a placeholder below a node.
+fn path_at(path: &str, level: NodeLevel) -> String {
+    let parts: Vec<&str> = path.split('/').collect();
+    let depth = match level {
+        NodeLevel::Agency => 1,
+        NodeLevel::Unit => 2,
+        NodeLevel::Product => 3,
+    };
+    let placeholders = ["AGENCY", "UNIT", "PRODUCT"];
+    (0..depth)
+        .map(|k| parts.get(k).copied().unwrap_or(placeholders[k]))
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
-fn zone_code(s: &Summary, instrument: &Instrument) -> serde_json::Value {
-    s.band(instrument)
-        .map(|b| json!(b.code))
-        .unwrap_or(serde_json::Value::Null)
-}
-
-fn product_index(ds: &Dataset, path: &str, db: &Path) -> Result<ProductIx> {
-    ds.find_product(path).ok_or_else(|| {
+/// The indicator named on the command line, checked to be answered at the node.
+fn indicator_at<'i>(
+    instrument: &'i Instrument,
+    node: &Node,
+    id: &str,
+) -> Result<(usize, &'i Indicator)> {
+    let i = instrument.indicator_index(id).ok_or_else(|| {
         anyhow!(
-            "no product {path} in {}: write AGENCY/UNIT/PRODUCT by codes; list them with `patuh score`",
-            db.display()
+            "instrument {} has no indicator {id:?}; see the ids with `patuh show {}` or `patuh instrument show {}`",
+            instrument.id,
+            node.path,
+            instrument.id
+        )
+    })?;
+    let level = instrument.level_of(i);
+    if level != node.level {
+        bail!(
+            "{}: indicator {id} is answered per {level}, not per {}: give the path of a {level}, e.g. \
+             `patuh record {} {id} ...`; nothing was changed",
+            node.path,
+            node.level,
+            path_at(&node.path, level)
+        );
+    }
+    Ok((i, &instrument.indicators[i]))
+}
+
+/// A level typed on the command line for an observation or an interview answer.
+fn level_value(ind: &Indicator, text: &str) -> Result<Value> {
+    text.trim().parse::<u32>().map(Value::Level).map_err(|_| {
+        anyhow!(
+            "{text:?} is not a value of indicator {}: give a whole number 0..{} (or --na)",
+            ind.id,
+            ind.max
         )
     })
 }
 
+fn shown_value(v: Value, max: u32) -> String {
+    match v {
+        Value::Unanswered => "unanswered".to_string(),
+        Value::NotApplicable => "N/A".to_string(),
+        Value::Level(v) => format!("{v}/{max}"),
+    }
+}
+
 pub fn record(db: &Path, args: &RecordArgs, lang: Lang) -> Result<()> {
     let (mut store, _lock) = open_to_change(db)?;
-    let product = store.product_ref(&args.path)?;
-    if let Some(f) = store.finalized(&product)? {
+    let node = store.node(&args.path)?;
+    if let Some(f) = store.node_finalized(&node)? {
         return Err(anyhow!(
             "{} was finalized at {} by {} and is read-only; to change it, reopen it with a reason: \
              patuh reopen {} --reason TEXT",
@@ -53,51 +92,182 @@ pub fn record(db: &Path, args: &RecordArgs, lang: Lang) -> Result<()> {
             args.path
         ));
     }
-    let instrument = store.product_instrument(&product)?;
-    let i = instrument.indicator_index(&args.indicator).ok_or_else(|| {
-        anyhow!(
-            "instrument {} has no indicator {:?}; see the ids with `patuh show {}`",
-            instrument.id,
-            args.indicator,
-            args.path
-        )
-    })?;
-    let indicator = &instrument.indicators[i];
-    let value = match (args.value, args.na, args.clear) {
-        (Some(v), _, _) => Some(Value::Level(v)),
-        (None, true, _) => Some(Value::NotApplicable),
-        (None, false, true) => Some(Value::Unanswered),
+    let instrument = store.node_instrument(&node)?;
+    let (i, ind) = indicator_at(&instrument, &node, &args.indicator)?;
+    let whole = match (args.na, args.clear) {
+        (true, _) => Some(Value::NotApplicable),
+        (false, true) => Some(Value::Unanswered),
         _ => None,
     };
-    store.record(&product, indicator, value, args.note.as_deref())?;
-    let (values, _) = store.product_values(&product, &instrument)?;
-    let ps = score_product(&instrument, &values);
-    let s = Summary {
-        score: ps.score,
-        answered: u64::from(ps.answered),
-        total: u64::from(ps.total),
+    if args.source.is_some() && !matches!(ind.source, Source::Data { .. }) {
+        bail!(
+            "{}: --source names where a data value comes from, and indicator {} is answered by {}; \
+             nothing was changed",
+            node.path,
+            ind.id,
+            ind.source.as_str()
+        );
+    }
+    let saved = match (&ind.source, args.respondent) {
+        (Source::Interview { role }, Some(n)) => {
+            let role = &instrument.roles[*role];
+            let resp = store.respondent(&node, &role.id, n)?;
+            if let Some(r) = &resp.removed {
+                bail!(
+                    "{}: {} {n} was removed at {} ({}): its answers no longer count; add a new one with \
+                     `patuh respondent add {} --role {}`; nothing was changed",
+                    node.path,
+                    role.id,
+                    sanitize(&r.at),
+                    sanitize(&r.reason),
+                    node.path,
+                    role.id
+                );
+            }
+            let v = match (&args.value, whole) {
+                (Some(t), _) => level_value(ind, t)?,
+                (None, Some(v)) => v,
+                (None, None) => bail!(
+                    "{}: give the answer of {} {n}: --value N, --na or --clear; nothing was changed",
+                    node.path,
+                    role.id
+                ),
+            };
+            store.record_answer(&node, &instrument, i, &resp, v)?;
+            format!("{} {} {n} = {}", ind.id, role.id, shown_value(v, ind.max))
+        }
+        (Source::Interview { role }, None) if args.value.is_some() => {
+            let role = &instrument.roles[*role];
+            bail!(
+                "{}: indicator {} is answered by each {} interviewed: give the respondent's number, \
+                 --respondent N (see `patuh respondent list {}`; add one with \
+                 `patuh respondent add {} --role {}`); nothing was changed",
+                node.path,
+                ind.id,
+                role.id,
+                node.path,
+                node.path,
+                role.id
+            );
+        }
+        (_, Some(_)) => bail!(
+            "{}: indicator {} is answered by {}, not by respondents: record it without --respondent; \
+             nothing was changed",
+            node.path,
+            ind.id,
+            ind.source.as_str()
+        ),
+        (Source::Data { .. }, None) if args.value.is_some() => {
+            let text = args.value.as_deref().unwrap_or_default();
+            let Some(source) = args.source.as_deref().filter(|s| !s.trim().is_empty()) else {
+                bail!(
+                    "{}: a data value needs its source: --source \"KemenPAN-RB, IKM 2024\" \
+                     (the institution and the data set); nothing was changed",
+                    node.path
+                );
+            };
+            let value = DataValue::parse(ind, text, source)
+                .map_err(|e| anyhow!("{}: {e}; nothing was changed", node.path))?;
+            store.record_data(&node, &instrument, i, Some(&value), args.note.as_deref())?;
+            format!(
+                "{} = {}/{} ({})",
+                ind.id,
+                value.text(),
+                ind.max,
+                sanitize(value.source())
+            )
+        }
+        (_, None) => {
+            let value = match (&args.value, whole) {
+                (Some(t), _) => Some(level_value(ind, t)?),
+                (None, v) => v,
+            };
+            let out = store.record_node(&node, &instrument, i, value, args.note.as_deref())?;
+            format!(
+                "{} = {}",
+                ind.id,
+                shown_value(value.unwrap_or(out.old_value), ind.max)
+            )
+        }
     };
-    println!(
-        "Saved {} {} = {}. Product score {}, answered {}/{}",
-        args.path,
-        indicator.id,
-        match values[i] {
-            Value::Unanswered => "unanswered".to_string(),
-            Value::NotApplicable => "N/A".to_string(),
-            Value::Level(v) => format!("{v}/{}", indicator.max),
-        },
-        describe(&s, &instrument, lang),
-        s.answered,
-        s.total
-    );
+    if node.level == NodeLevel::Product && instrument.is_observation_checklist() {
+        // A format-1 product: its score from its own values, without loading the rest.
+        let product = crate::store::ProductRef {
+            db_id: node.db_id,
+            path: node.path.clone(),
+        };
+        let (values, _) = store.product_values(&product, &instrument)?;
+        let ps = score_product(&instrument, &values);
+        let s = Summary {
+            score: ps.score,
+            answered: u64::from(ps.answered),
+            total: u64::from(ps.total),
+        };
+        println!(
+            "Saved {} {}. Product score {}, answered {}/{}",
+            args.path,
+            saved,
+            describe(&s, &instrument, lang),
+            s.answered,
+            s.total
+        );
+        return Ok(());
+    }
+    println!("Saved {} {}.", args.path, saved);
+    print_scores_up(&store, &node, lang)?;
     Ok(())
 }
 
-/// `patuh finalize PATH`: the same store operation as the workstation's `f`.
+/// The scores of a node and of the nodes above it (a unit's and an agency's answers
+/// reach each other: see docs/instrument-format.md).
+fn print_scores_up(store: &Store, node: &Node, lang: Lang) -> Result<()> {
+    let ds = store.load()?;
+    let Some(at) = ds.find_node(&node.path) else {
+        return Ok(());
+    };
+    let book = ScoreBook::compute(&ds);
+    let mut chain = vec![at];
+    if let Some(u) = ds.unit_of(at).filter(|_| !matches!(at, NodeRef::Unit(_))) {
+        chain.push(NodeRef::Unit(u));
+    }
+    if !matches!(at, NodeRef::Agency(_)) {
+        chain.push(NodeRef::Agency(ds.agency_of(at)));
+    }
+    for n in chain {
+        let s = book.summary(&ds, n);
+        println!(
+            "  {} {} score {}, answered {}/{}",
+            level_word(n.level(), lang),
+            ds.node_path(n),
+            describe(&s, ds.instrument_of(n), lang),
+            s.answered,
+            s.total
+        );
+    }
+    Ok(())
+}
+
+/// (unanswered, total) of a node's own indicators, as progress counts them.
+fn own_progress(ds: &Dataset, node: NodeRef) -> (u64, u64) {
+    let inst = ds.instrument_of(node);
+    let answers = ds.answers(node);
+    let (mut missing, mut total) = (0, 0);
+    for k in inst.indicators_at(node.level()) {
+        let (a, r) = method::progress(inst, k, &answers[k]);
+        if a < r {
+            missing += 1;
+        }
+        total += 1;
+    }
+    (missing, total)
+}
+
+/// `patuh finalize PATH`: the same store operation as the workstation's `f`, at any
+/// level.
 pub fn finalize(db: &Path, path: &str) -> Result<()> {
     let (mut store, _lock) = open_to_change(db)?;
-    let product = store.product_ref(path)?;
-    if let Some(f) = store.finalized(&product)? {
+    let node = store.node(path)?;
+    if let Some(f) = store.node_finalized(&node)? {
         println!(
             "{path} is already finalized (at {} by {}); nothing changed",
             sanitize(&f.at),
@@ -105,22 +275,23 @@ pub fn finalize(db: &Path, path: &str) -> Result<()> {
         );
         return Ok(());
     }
-    let instrument = store.product_instrument(&product)?;
-    let (values, _) = store.product_values(&product, &instrument)?;
-    let unanswered = values.iter().filter(|v| !v.is_answered()).count();
-    store.finalize(&product)?;
+    let (unanswered, total) = {
+        let ds = store.load()?;
+        match ds.find_node(path) {
+            Some(n) => own_progress(&ds, n),
+            None => (0, 0),
+        }
+    };
+    store.finalize_node(&node)?;
     println!("Finalized {path}: read-only until reopened (`patuh reopen {path} --reason TEXT`)");
     if unanswered > 0 {
-        println!(
-            "  note: {unanswered} of {} indicators are unanswered and count as 0",
-            values.len()
-        );
+        println!("  note: {unanswered} of {total} indicators are unanswered and count as 0");
     }
     Ok(())
 }
 
 /// `patuh reopen PATH --reason TEXT`: the same store operation as the workstation's
-/// reopen prompt; the reason goes into the audit log.
+/// reopen prompt, at any level; the reason goes into the audit log.
 pub fn reopen(db: &Path, path: &str, reason: &str) -> Result<()> {
     if reason.trim().is_empty() {
         return Err(anyhow!(
@@ -128,304 +299,15 @@ pub fn reopen(db: &Path, path: &str, reason: &str) -> Result<()> {
         ));
     }
     let (mut store, _lock) = open_to_change(db)?;
-    let product = store.product_ref(path)?;
-    if store.finalized(&product)?.is_none() {
+    let node = store.node(path)?;
+    if store.node_finalized(&node)?.is_none() {
         println!("{path} is not finalized: it can be changed as it is; nothing changed");
         return Ok(());
     }
-    store.reopen(&product, reason)?;
+    store.reopen_node(&node, reason)?;
     println!(
         "Reopened {path}: it can be changed again; the reason is in the audit log (`patuh log {path}`)"
     );
-    Ok(())
-}
-
-/// The reopenings of one product, oldest first.
-fn reopenings(store: &crate::store::Store, path: &str) -> Result<Vec<AuditRow>> {
-    Ok(store
-        .audit_history(path, None)?
-        .into_iter()
-        .filter(|r| r.action == "reopen")
-        .collect())
-}
-
-/// The checklist's marks and what they mean.
-fn legend(lang: Lang) -> String {
-    let na = crate::tui::text::ui(lang).na;
-    let mark = |v: Value, max: u32| crate::tui::ui::value_box(v, max, na);
-    let (yes, no, open, not_app, scale, scale_open) = match lang {
-        Lang::Id => (
-            "ada",
-            "tidak ada",
-            "belum dijawab",
-            "tidak berlaku",
-            "nilai pada skala",
-            "skala belum dijawab",
-        ),
-        Lang::En => (
-            "present",
-            "absent",
-            "unanswered",
-            "not applicable",
-            "level on a scale",
-            "scale unanswered",
-        ),
-    };
-    format!(
-        "  {}: {} {yes}  {} {no}  {} {open}  {} {not_app}  {} {scale}  {} {scale_open}",
-        match lang {
-            Lang::Id => "tanda",
-            Lang::En => "marks",
-        },
-        mark(Value::Level(1), 1),
-        mark(Value::Level(0), 1),
-        mark(Value::Unanswered, 1),
-        mark(Value::NotApplicable, 1),
-        mark(Value::Level(2), 3),
-        mark(Value::Unanswered, 3).trim_start(),
-    )
-}
-
-pub fn show(db: &Path, path: &str, as_json: bool, lang: Lang) -> Result<()> {
-    let store = open(db)?;
-    let ds = store.load()?;
-    let p = product_index(&ds, path, db)?;
-    let instrument = ds.instrument_of_product(p);
-    let book = ScoreBook::compute(&ds);
-    let s = book.product_summary(p);
-    let product = &ds.products[p];
-    if as_json {
-        let indicators: Vec<_> = instrument
-            .indicators
-            .iter()
-            .enumerate()
-            .map(|(i, ind)| {
-                let v = product.values[i];
-                json!({
-                    "id": ind.id,
-                    "dimension": instrument.dimensions[ind.dimension].id,
-                    "value": match v { Value::Level(l) => json!(l), _ => serde_json::Value::Null },
-                    "na": v == Value::NotApplicable,
-                    "note": product.notes[i],
-                })
-            })
-            .collect();
-        let reopens: Vec<_> = reopenings(&store, path)?
-            .iter()
-            .map(|r| json!({"at": r.at, "who": r.who, "reason": r.new}))
-            .collect();
-        let out = json!({
-            "path": path,
-            "name": product.name,
-            "instrument": {"id": instrument.id, "version": instrument.version, "sha256": instrument.sha256},
-            "score": score_json(s.rounded()),
-            "zone": zone_code(&s, instrument),
-            "answered": s.answered,
-            "total": s.total,
-            "finalized": product.finalized,
-            "progress": Progress::of(&s).code(),
-            "reopened": reopens,
-            "review": super::review::review_json(&store, path)?,
-            "indicators": indicators,
-        });
-        println!("{}", serde_json::to_string_pretty(&out)?);
-        return Ok(());
-    }
-    let unit = &ds.units[product.unit];
-    let agency = &ds.agencies[unit.agency];
-    println!(
-        "{path}  {}\n  {} / {}",
-        sanitize(&product.name),
-        sanitize(&agency.name),
-        sanitize(&unit.name)
-    );
-    println!(
-        "  instrument {} v{}{}",
-        instrument.id,
-        instrument.version,
-        if product.finalized {
-            "  [finalized]"
-        } else {
-            ""
-        }
-    );
-    if Progress::of(&s) == Progress::NotAssessed {
-        println!("  not assessed yet: 0/{} answered", s.total);
-    } else {
-        println!(
-            "  score {}  answered {}/{}",
-            describe(&s, instrument, lang),
-            s.answered,
-            s.total
-        );
-    }
-    for r in reopenings(&store, path)? {
-        println!(
-            "  reopened at {} by {}: {}",
-            sanitize(&r.at),
-            sanitize(&r.who),
-            sanitize(r.new.as_deref().unwrap_or(""))
-        );
-    }
-    for line in super::review::review_lines(&store, path)? {
-        println!("{line}");
-    }
-    if let Some(nz) = next_zone(instrument, &product.values) {
-        let ids: Vec<&str> = nz
-            .fulfil
-            .iter()
-            .map(|&i| instrument.indicators[i].id.as_str())
-            .collect();
-        println!(
-            "  to {}: +{} points, fulfil {}",
-            instrument.bands[nz.band].code,
-            nz.points,
-            ids.join(", ")
-        );
-    }
-    println!("{}", legend(lang));
-    let na = crate::tui::text::ui(lang).na;
-    for (d, dim) in instrument.dimensions.iter().enumerate() {
-        println!("  {} ({})", sanitize(dim.label.get(lang)), dim.id);
-        for (i, ind) in instrument.indicators.iter().enumerate() {
-            if ind.dimension != d {
-                continue;
-            }
-            let v = crate::tui::ui::value_box(product.values[i], ind.max, na);
-            let note = &product.notes[i];
-            println!(
-                "    {v:>5} {:<28} {}{}",
-                ind.id,
-                sanitize(ind.label.get(lang)),
-                if note.is_empty() {
-                    String::new()
-                } else {
-                    format!("  note: {}", sanitize(note))
-                }
-            );
-        }
-    }
-    Ok(())
-}
-
-fn summary_json(s: &Summary, instrument: &Instrument) -> (serde_json::Value, serde_json::Value) {
-    (score_json(s.rounded()), zone_code(s, instrument))
-}
-
-pub fn score(db: &Path, agency: Option<&str>, as_json: bool, lang: Lang) -> Result<()> {
-    let store = open(db)?;
-    let ds = store.load()?;
-    let book = ScoreBook::compute(&ds);
-    let agencies: Vec<AgencyIx> = match agency {
-        Some(code) => vec![ds.find_agency(code).ok_or_else(|| {
-            anyhow!(
-                "no agency {code} in {}; run `patuh score` to list them",
-                db.display()
-            )
-        })?],
-        None => ds.agencies.ids().collect(),
-    };
-    if as_json {
-        // The review state of every node (docs/review.md).
-        let states = store.review_states()?;
-        let review = |path: &str| crate::exchange::review::state_of(&states, path).code();
-        let list: Vec<_> = agencies
-            .iter()
-            .map(|&a| {
-                let ag = &ds.agencies[a];
-                let instrument = ds.instrument_of_agency(a);
-                let s = book.agency(&ds, a);
-                let (score, zone) = summary_json(&s, instrument);
-                let units: Vec<_> = ag
-                    .units
-                    .iter()
-                    .map(|&u| {
-                        let unit = &ds.units[u];
-                        let s = book.unit(u);
-                        let (score, zone) = summary_json(&s, instrument);
-                        let products: Vec<_> = unit
-                            .products
-                            .iter()
-                            .map(|&p| {
-                                let s = book.product_summary(p);
-                                let (score, zone) = summary_json(&s, instrument);
-                                json!({"code": ds.products[p].code, "name": ds.products[p].name,
-                                       "score": score, "zone": zone,
-                                       "answered": s.answered, "total": s.total,
-                                       "progress": Progress::of(&s).code(),
-                                       "finalized": ds.products[p].finalized,
-                                       "review": review(&ds.product_path(p))})
-                            })
-                            .collect();
-                        json!({"code": unit.code, "name": unit.name, "score": score, "zone": zone,
-                               "answered": s.answered, "total": s.total,
-                               "progress": Progress::of(&s).code(),
-                               "review": review(&format!("{}/{}", ag.code, unit.code)),
-                               "products": products})
-                    })
-                    .collect();
-                json!({"code": ag.code, "name": ag.name, "kind": ag.kind.as_str(),
-                       "instrument": {"id": instrument.id, "version": instrument.version},
-                       "score": score, "zone": zone,
-                       "answered": s.answered, "total": s.total,
-                       "progress": Progress::of(&s).code(), "review": review(&ag.code),
-                       "units": units})
-            })
-            .collect();
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&json!({ "agencies": list }))?
-        );
-        return Ok(());
-    }
-    if ds.agencies.is_empty() {
-        println!(
-            "No agencies in {} yet: import an assignment with `patuh assignment import FILE` (or `patuh init --demo`).",
-            db.display()
-        );
-        return Ok(());
-    }
-    let line = |indent: usize, code: &str, name: &str, s: &Summary, instrument: &Instrument| {
-        let assessed = Progress::of(s) != Progress::NotAssessed;
-        let score = s
-            .rounded()
-            .filter(|_| assessed)
-            .map(|r: Rounded| r.to_string())
-            .unwrap_or_else(|| "-".into());
-        let zone = match s.band(instrument) {
-            Some(b) if assessed => b.label.get(lang).to_string(),
-            _ if !assessed => Progress::NotAssessed.label(lang).to_string(),
-            _ => String::new(),
-        };
-        let label: String = format!("{}{} {}", " ".repeat(indent), code, sanitize(name))
-            .chars()
-            .take(52)
-            .collect();
-        println!(
-            "{label:<52} {score:>6}  {:<22} {:>5}/{}",
-            sanitize(&zone),
-            s.answered,
-            s.total
-        );
-    };
-    for &a in &agencies {
-        let ag = &ds.agencies[a];
-        let instrument = ds.instrument_of_agency(a);
-        line(0, &ag.code, &ag.name, &book.agency(&ds, a), instrument);
-        for &u in &ag.units {
-            line(
-                2,
-                &ds.units[u].code,
-                &ds.units[u].name,
-                &book.unit(u),
-                instrument,
-            );
-            for &p in &ds.units[u].products {
-                let pr = &ds.products[p];
-                line(4, &pr.code, &pr.name, &book.product_summary(p), instrument);
-            }
-        }
-    }
     Ok(())
 }
 
@@ -474,7 +356,7 @@ fn print_reopenings(store: &crate::store::Store) -> Result<()> {
     for r in rows.iter().rev().take(REOPENINGS_LISTED) {
         println!(
             "  {} at {} by {}: {}",
-            sanitize(&r.product),
+            sanitize(&r.path),
             sanitize(&r.at),
             sanitize(&r.who),
             sanitize(r.new.as_deref().unwrap_or(""))

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use anyhow::{Result, anyhow, bail};
+use anyhow::{Result, anyhow};
 
 use super::{open, open_to_change, read_text};
 use crate::domain::assignment::Assignment;
@@ -39,7 +39,6 @@ pub fn validate(file: &Path) -> Result<()> {
 
 pub fn import_instrument(db: &Path, file: &Path) -> Result<()> {
     let i = parse_instrument(file)?;
-    refuse_until_assessable(file, &i)?;
     let (mut store, _lock) = open_to_change(db)?;
     let outcome = store
         .import_instrument(&i)
@@ -58,29 +57,6 @@ pub fn import_instrument(db: &Path, file: &Path) -> Result<()> {
             i.version,
             db.display()
         ),
-    }
-    Ok(())
-}
-
-/// Format 2 instruments validate, but this build assesses only what is answered per
-/// service product by observation: a unit- or agency-level dimension, an interview or a
-/// data indicator would be scored as if observed per product. Refused until the store,
-/// the workstation and the exchange carry them (issue 12).
-fn refuse_until_assessable(file: &Path, i: &Instrument) -> Result<()> {
-    use crate::domain::instrument_v2::Source;
-    let observed_per_product = i.is_product_only()
-        && i.indicators
-            .iter()
-            .all(|ind| matches!(ind.source, Source::Observation));
-    if !observed_per_product {
-        bail!(
-            "{}: instrument {} version {} is valid, but this version of patuh cannot yet assess \
-             unit- or agency-level dimensions, interviews or data indicators; \
-             keep using a format-1 instrument for now (nothing was imported)",
-            file.display(),
-            i.id,
-            i.version
-        );
     }
     Ok(())
 }

@@ -1,6 +1,7 @@
-//! `patuh log PATH [INDICATOR]`: the history of a product or one of its indicators
-//! from the audit log (who, when, old -> new, the reasons given for reopening), and
-//! whether the log's hash chain is intact, for a person or as JSON.
+//! `patuh log PATH [INDICATOR]`: the history of a node (agency, unit or product) or one
+//! of its indicators from the audit log (who, when, old -> new, which respondent, the
+//! reasons given for reopening and removing), and whether the log's hash chain is
+//! intact, for a person or as JSON.
 
 use std::path::Path;
 
@@ -57,9 +58,9 @@ pub fn log(db: &Path, path: &str, indicator: Option<&str>, as_json: bool) -> Res
     if store.meta(ROLE_KEY)?.as_deref() == Some(ROLE_CENTRAL) {
         return super::review::central_log(&store, path, indicator, as_json);
     }
-    let product = store.product_ref(path)?;
+    let node = store.node(path)?;
     if let Some(id) = indicator {
-        let instrument = store.product_instrument(&product)?;
+        let instrument = store.node_instrument(&node)?;
         if instrument.indicator_index(id).is_none() {
             return Err(anyhow!(
                 "instrument {} has no indicator {id:?}; see the ids with `patuh show {path}`",
@@ -68,6 +69,19 @@ pub fn log(db: &Path, path: &str, indicator: Option<&str>, as_json: bool) -> Res
         }
     }
     let rows = store.audit_history(path, indicator)?;
+    // A respondent's uid as a person knows it: its role and number at the node.
+    let mut who_answered = std::collections::HashMap::new();
+    for r in store.respondents(&node)? {
+        who_answered.insert(r.uid.clone(), format!("{} {}", r.role, r.number));
+    }
+    let respondent = |r: &AuditRow| -> Option<String> {
+        r.respondent.as_ref().map(|uid| {
+            who_answered
+                .get(uid)
+                .cloned()
+                .unwrap_or_else(|| uid.clone())
+        })
+    };
     let chain = store.audit_chain()?;
     let central = store.meta(ROLE_KEY)?.as_deref() == Some(ROLE_CENTRAL);
     if as_json {
@@ -75,7 +89,9 @@ pub fn log(db: &Path, path: &str, indicator: Option<&str>, as_json: bool) -> Res
             .iter()
             .map(|r| {
                 json!({"seq": r.seq, "at": r.at, "who": r.who, "indicator": r.indicator,
-                       "action": r.action, "old": r.old, "new": r.new})
+                       "action": r.action, "old": r.old, "new": r.new,
+                       "respondent": respondent(r), "respondent_uid": r.respondent,
+                       "cycle": r.cycle})
             })
             .collect();
         let out = json!({
@@ -109,13 +125,16 @@ pub fn log(db: &Path, path: &str, indicator: Option<&str>, as_json: bool) -> Res
     }
     for r in &rows {
         println!(
-            "  #{:<6} {}  {}  {}{}",
+            "  #{:<6} {}  {}  {}{}{}",
             r.seq,
             sanitize(&r.at),
             sanitize(&r.who),
             r.indicator
                 .as_deref()
                 .map(|i| format!("{} ", sanitize(i)))
+                .unwrap_or_default(),
+            respondent(r)
+                .map(|x| format!("[{}] ", sanitize(&x)))
                 .unwrap_or_default(),
             describe(r)
         );

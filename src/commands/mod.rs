@@ -6,16 +6,20 @@ mod assess;
 mod catalog;
 mod exchange;
 mod history;
+mod levels;
 pub mod progress;
 pub mod review;
 mod setup;
 mod shell;
+mod show;
 
 use std::path::{Path, PathBuf};
 
 use anyhow::{Result, anyhow};
 
-use crate::cli::{AssignmentCmd, CentralCmd, Cli, Command, InstrumentCmd};
+use crate::cli::{
+    AssignmentCmd, CentralCmd, Cli, Command, DataCmd, FollowupCmd, InstrumentCmd, RespondentCmd,
+};
 
 /// Hook for the reviewer's workstation on a central database (`patuh review --db`).
 pub type Reviewer = fn(&Path) -> Result<()>;
@@ -71,7 +75,7 @@ pub fn run_with(
             setup::init(&path, true, None, setup::Mode::WorkstationStart)?;
             match workstation {
                 Some(ui) => ui(&path),
-                None => assess::score(&path, None, false, lang),
+                None => show::score(&path, None, false, lang),
             }
         }
         Some(Command::Init { demo, assessor }) => setup::init(
@@ -92,9 +96,47 @@ pub fn run_with(
             catalog::import_assignment(&db_path(cli.db)?, &file)
         }
         Some(Command::Record(args)) => assess::record(&db_path(cli.db)?, &args, lang),
-        Some(Command::Show { path, json }) => assess::show(&db_path(cli.db)?, &path, json, lang),
+        Some(Command::Respondent(cmd)) => {
+            let db = db_path(cli.db)?;
+            match cmd {
+                RespondentCmd::Add { path, role, label } => {
+                    levels::respondent_add(&db, &path, &role, &label)
+                }
+                RespondentCmd::List { path, json } => levels::respondent_list(&db, &path, json),
+                RespondentCmd::Remove {
+                    path,
+                    role,
+                    number,
+                    reason,
+                } => levels::respondent_remove(&db, &path, &role, number, &reason),
+            }
+        }
+        Some(Command::Data(DataCmd::Import { file })) => {
+            levels::data_import(&db_path(cli.db)?, &file)
+        }
+        Some(Command::Followup(cmd)) => {
+            let db = db_path(cli.db)?;
+            match cmd {
+                FollowupCmd::Add {
+                    agency,
+                    kind,
+                    reference,
+                } => levels::followup_add(&db, &agency, kind, &reference),
+                FollowupCmd::Set {
+                    agency,
+                    reference,
+                    status,
+                } => levels::followup_set(&db, &agency, &reference, status),
+                FollowupCmd::Close { agency } => levels::followup_close(&db, &agency),
+                FollowupCmd::Reopen { agency, reason } => {
+                    levels::followup_reopen(&db, &agency, &reason)
+                }
+                FollowupCmd::List { agency, json } => levels::followup_list(&db, &agency, json),
+            }
+        }
+        Some(Command::Show { path, json }) => show::show(&db_path(cli.db)?, &path, json, lang),
         Some(Command::Score { agency, json }) => {
-            assess::score(&db_path(cli.db)?, agency.as_deref(), json, lang)
+            show::score(&db_path(cli.db)?, agency.as_deref(), json, lang)
         }
         Some(Command::Finalize { path }) => assess::finalize(&db_path(cli.db)?, &path),
         Some(Command::Reopen { path, reason }) => assess::reopen(&db_path(cli.db)?, &path, &reason),

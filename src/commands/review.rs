@@ -241,7 +241,7 @@ fn flags(db: &Path, path: Option<&str>, min_seconds: u32, as_json: bool) -> Resu
     let store = open(db)?;
     rv::require_central(&store)?;
     if let Some(p) = path {
-        store.node_ref(p)?;
+        store.node(p)?;
     }
     let flags = crate::exchange::flags::central_flags(&store, path, min_seconds)?;
     if as_json {
@@ -412,7 +412,7 @@ fn is_central(store: &Store) -> Result<bool> {
 /// database, once decided, when and by whom, and the conflicts resolved).
 pub fn review_json(store: &Store, path: &str) -> Result<serde_json::Value> {
     if is_central(store)? {
-        let node = store.node_ref(path)?;
+        let node = store.node(path)?;
         let r = store.node_review(&node)?;
         let comments: Vec<_> = r
             .comments
@@ -420,7 +420,7 @@ pub fn review_json(store: &Store, path: &str) -> Result<serde_json::Value> {
             .map(|(i, c)| json!({"indicator": (!i.is_empty()).then_some(i), "comment": c}))
             .collect();
         let resolutions: Vec<_> = store
-            .resolutions(node.node_id)?
+            .resolutions(node.db_id)?
             .iter()
             .map(|x| {
                 json!({"indicator": x.indicator, "take": x.take, "value": x.value,
@@ -484,7 +484,7 @@ pub fn central_log(
     indicator: Option<&str>,
     as_json: bool,
 ) -> Result<()> {
-    let node = store.node_ref(path)?;
+    let node = store.node(path)?;
     if let Some(i) = indicator {
         let instrument = store.node_instrument(&node)?;
         if instrument.indicator_index(i).is_none() {
@@ -608,12 +608,14 @@ pub fn central_log(
                 seq: *seq,
                 at: c.at.clone(),
                 who: c.who.clone(),
-                product: c.product.clone(),
+                path: c.product.clone(),
                 indicator: c.indicator.clone(),
                 action: c.action.clone(),
                 old: c.old.clone(),
                 new: c.new.clone(),
                 prev_hash: String::new(),
+                cycle: None,
+                respondent: None,
             };
             println!(
                 "  {} #{:<6} {}  {}  {} {}{}",

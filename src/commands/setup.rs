@@ -20,7 +20,7 @@ pub enum Mode {
 }
 
 /// Creates or upgrades the database, loads the shipped instruments and, with `demo`,
-/// the Maluku assignment. Running it again changes nothing.
+/// the demo assignments (Maluku, Bengkulu). Running it again changes nothing.
 pub fn init(path: &Path, demo: bool, assessor: Option<&str>, mode: Mode) -> Result<()> {
     let existed = path.exists();
     let quiet = mode == Mode::WorkstationStart;
@@ -44,13 +44,14 @@ pub fn init(path: &Path, demo: bool, assessor: Option<&str>, mode: Mode) -> Resu
             added += 1;
         }
     }
-    let mut products = 0;
+    let mut products = Vec::new();
     if demo {
-        let (file, text) = shipped::DEMO_ASSIGNMENT;
-        let assignment = Assignment::parse(text)
-            .map_err(|p| anyhow!("built-in assignment {file} is invalid: {}", p[0]))?;
-        let outcome = store.import_assignment(&assignment, file)?;
-        products = outcome.products_added;
+        for (file, text) in shipped::DEMO_ASSIGNMENTS {
+            let assignment = Assignment::parse(text)
+                .map_err(|p| anyhow!("built-in assignment {file} is invalid: {}", p[0]))?;
+            let outcome = store.import_assignment(&assignment, file)?;
+            products.push(format!("{} from {file}", outcome.products_added));
+        }
     }
     if !quiet {
         println!(
@@ -64,7 +65,7 @@ pub fn init(path: &Path, demo: bool, assessor: Option<&str>, mode: Mode) -> Resu
         );
         println!("  instruments added: {added}");
         if demo {
-            println!("  demo products added: {products}");
+            println!("  demo products added: {}", products.join(", "));
         }
         println!("  assessor: {}", store.who());
         if !demo {

@@ -13,7 +13,9 @@ use super::crypt;
 use super::keys::{Identity, keys_dir};
 use super::{ExchangeError, Result, write_atomic, write_atomic_file};
 use crate::domain::Instrument;
-use crate::domain::model::{AgencyIx, Dataset, ProductIx, ScoreBook, Summary};
+use crate::domain::model::{
+    AgencyIx, Dataset, IndicatorIx, NodeRef, ProductIx, ScoreBook, Summary,
+};
 use crate::store::{ChainCheck, Store};
 
 /// The `meta` key that marks a central database, and its value (defined in the store,
@@ -191,6 +193,21 @@ fn collect(
         )));
     }
     let chosen = chosen_agencies(&ds, codes, &db)?;
+    for &a in &chosen {
+        if let Some(node) = beyond_format_1(&ds, a) {
+            let inst = ds.instrument_of_agency(a);
+            return Err(ExchangeError::Invalid(format!(
+                "{db}: agency {} (instrument {} v{}) holds answers of units or of the agency, \
+                 respondents or data values ({}); this export format carries answers of products \
+                 only, and the central office would refuse the file. Export the other agencies \
+                 with --agency CODE; nothing was exported",
+                ds.agencies[a].code,
+                inst.id,
+                inst.version,
+                ds.node_path(node)
+            )));
+        }
+    }
     let book = ScoreBook::compute(&ds);
     let mut instruments: Vec<InstrumentEntry> = Vec::new();
     let mut agencies = Vec::new();
@@ -219,6 +236,38 @@ fn collect(
         audit: Vec::new(),
     };
     Ok((payload, exported_paths))
+}
+
+/// The first node of an agency that holds what this export format cannot carry (schema
+/// 0009: answers of units and agencies, respondents, data values, finalized units and
+/// agencies), if any: its scores would not follow from the file.
+fn beyond_format_1(ds: &Dataset, a: AgencyIx) -> Option<NodeRef> {
+    if ds.instrument_of_agency(a).is_observation_checklist() {
+        return None;
+    }
+    let agency = std::iter::once(NodeRef::Agency(a));
+    let units = ds.agencies[a].units.iter().map(|&u| NodeRef::Unit(u));
+    let products = ds.agencies[a]
+        .units
+        .iter()
+        .flat_map(|&u| &ds.units[u].products)
+        .map(|&p| NodeRef::Product(p));
+    let n = ds.instrument_of_agency(a).indicators.len();
+    agency.chain(units).chain(products).find(|&node| {
+        let ids = (0..n).map(IndicatorIx::new);
+        !ds.respondents(node).is_empty()
+            || ids.clone().any(|i| ds.data(node, i).is_some())
+            || match node {
+                NodeRef::Product(_) => false,
+                _ => {
+                    ds.finalized(node)
+                        || !ds.notes(node).is_empty()
+                        || ids.clone().any(|i| {
+                            ds.value(node, i).is_answered() || ds.evidence_count(node, i) > 0
+                        })
+                }
+            }
+    })
 }
 
 /// The agencies to export, in database order: all when `codes` is empty.
@@ -357,7 +406,9 @@ fn audit_entries(
                 "{db}: {b}; nothing was exported. Run `patuh check` and restore the database from a backup"
             )));
         }
-        let full = exported.contains(&row.product);
+        // Format 1 carries the nine fields of a row: one with a cycle or a respondent
+        // (schema 0009) goes as its hash only.
+        let full = exported.contains(&row.path) && row.cycle.is_none() && row.respondent.is_none();
         f(AuditEntry {
             seq: row.seq,
             prev_hash: row.prev_hash,
@@ -365,7 +416,7 @@ fn audit_entries(
             content: full.then_some(AuditContent {
                 at: row.at,
                 who: row.who,
-                product: row.product,
+                product: row.path,
                 indicator: row.indicator,
                 action: row.action,
                 old: row.old,

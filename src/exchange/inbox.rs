@@ -176,7 +176,7 @@ pub fn check(
 fn nodes_of(payload: &ReturnPayload, store: &Store) -> Result<Vec<SentNode>> {
     let mut out = Vec::new();
     for n in &payload.nodes {
-        let node = store.node_ref(&n.path).map_err(|e| {
+        let node = store.node(&n.path).map_err(|e| {
             ExchangeError::Conflict(format!(
                 "it names {}, which this workstation does not hold ({e}); nothing changed",
                 sanitize(&n.path)

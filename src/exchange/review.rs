@@ -19,7 +19,7 @@ use crate::domain::model::Dataset;
 use crate::domain::review::{Decision, NodeReview, ReviewState, counts_as_approved};
 use crate::domain::text::{is_unsafe_char, sanitize};
 use crate::domain::{Instrument, Lang, Value};
-use crate::store::{NodeRef, ROLE_CENTRAL, ROLE_KEY, SentFile, SentNode, Store};
+use crate::store::{Node, ROLE_CENTRAL, ROLE_KEY, SentFile, SentNode, Store};
 
 /// The return file's `format` and the version this patuh writes and reads.
 pub const RETURN_FORMAT: &str = "patuh-return";
@@ -63,7 +63,7 @@ pub fn check_text(what: &str, text: &str) -> Result<()> {
 }
 
 /// The index of `indicator` in a node's instrument, or a refusal naming the path.
-fn indicator_of(store: &Store, node: &NodeRef, indicator: &str) -> Result<(Instrument, usize)> {
+fn indicator_of(store: &Store, node: &Node, indicator: &str) -> Result<(Instrument, usize)> {
     let instrument = store.node_instrument(node)?;
     match instrument.indicator_index(indicator) {
         Some(i) => Ok((instrument, i)),
@@ -90,7 +90,7 @@ pub enum Decided {
 /// in `report --approved-only`.
 pub fn approve(store: &mut Store, path: &str) -> Result<Decided> {
     require_central(store)?;
-    let node = store.node_ref(path)?;
+    let node = store.node(path)?;
     Ok(match store.review_decide(&node, &Decision::Approve)? {
         Some(r) => Decided::Changed(r),
         None => Decided::Unchanged(ReviewState::Approved),
@@ -107,7 +107,7 @@ pub fn return_node(
 ) -> Result<Decided> {
     require_central(store)?;
     check_text("the comment", comment)?;
-    let node = store.node_ref(path)?;
+    let node = store.node(path)?;
     if let Some(i) = indicator {
         indicator_of(store, &node, i)?;
     }
@@ -142,7 +142,7 @@ pub fn resolve(
 ) -> Result<(String, String)> {
     require_central(store)?;
     check_text("the reason", reason)?;
-    let node = store.node_ref(path)?;
+    let node = store.node(path)?;
     let (instrument, i) = indicator_of(store, &node, indicator)?;
     let (take, value) = match pick {
         Pick::Take(a) => (Some(a.as_str()), None),
@@ -432,7 +432,7 @@ pub fn review_table(
     let text = |s: String| Cell::Text(s.into());
     let mut rows = Vec::new();
     for path in paths {
-        let Ok(node) = store.node_ref(&path) else {
+        let Ok(node) = store.node(&path) else {
             continue;
         };
         let info = store.node_review(&node)?;
@@ -449,7 +449,7 @@ pub fn review_table(
             .collect();
         let resolutions: Vec<String> = if node.level == NodeLevel::Product {
             store
-                .resolutions(node.node_id)?
+                .resolutions(node.db_id)?
                 .iter()
                 .map(|r| {
                     format!(
@@ -468,7 +468,7 @@ pub fn review_table(
             Vec::new()
         };
         let revoked = (node.level == NodeLevel::Product)
-            .then(|| revoked_products.get(&node.node_id))
+            .then(|| revoked_products.get(&node.db_id))
             .flatten()
             .map(|k| format!("{} ({}: {})", k.fingerprint, k.revoked_at, k.reason))
             .unwrap_or_default();

@@ -381,12 +381,14 @@ pub fn check_audit(rows: &[AuditEntry]) -> Result<usize> {
                 seq: entry.seq,
                 at: c.at.clone(),
                 who: c.who.clone(),
-                product: c.product.clone(),
+                path: c.product.clone(),
                 indicator: c.indicator.clone(),
                 action: c.action.clone(),
                 old: c.old.clone(),
                 new: c.new.clone(),
                 prev_hash: entry.prev_hash.clone(),
+                cycle: None,
+                respondent: None,
             };
             if row.hash() != entry.hash {
                 return Err(fail("its content does not match its hash".into()));

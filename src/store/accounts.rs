@@ -1,130 +1,238 @@
 //! Whether a workstation's audit log accounts for its data: replayed row by row (each
-//! row must follow from the ones before), it must end in exactly the observations,
-//! notes, evidence references and finalizations the tables hold. An observation
-//! edited with another SQLite tool, or the last audit row deleted, passes the hash
-//! chain but not this.
+//! row must follow from the ones before), it must end in exactly what the tables hold,
+//! node by node and cycle by cycle: values, notes, data values, evidence references and
+//! finalizations at every level, respondents (added, removed, with their answers) and
+//! follow-up registers. An answer edited with another SQLite tool, or the last audit row
+//! deleted, passes the hash chain but not this.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use super::audit::{Replay, Replayed, rows};
-use super::derived::ProductInstruments;
+use super::audit::{Replay, Replayed, ReplayedRespondent, data_text, respondent_text, rows};
+use super::derived::Nodes;
 use super::{Result, Store};
 use crate::domain::text::sanitize;
 
+/// A node of a cycle: (cycle code, `""` for `default`; path).
+type Key = (String, String);
+
 /// The problems found, one line each (empty when the log accounts for everything).
-/// `products`: each product's instrument (those whose body is good), against whose
+/// `nodes`: each node's instrument (those whose body is good), against whose
 /// indicators and scales every value row is checked.
-pub(super) fn check(store: &Store, products: &ProductInstruments) -> Result<Vec<String>> {
-    let replay = match replay(store, products)? {
+pub(super) fn check(store: &Store, nodes: &Nodes) -> Result<Vec<String>> {
+    let replay = match replay(store, nodes)? {
         Ok(replay) => replay,
         Err(broken) => return Ok(vec![broken]),
     };
-    Ok(compare(&held(store)?, &replay))
+    Ok(compare(&held(store, nodes)?, &replay))
 }
 
 /// The audit log replayed row by row, or where a row does not follow from the ones
 /// before it (or gives a value off its indicator's scale).
-fn replay(
-    store: &Store,
-    products: &ProductInstruments,
-) -> Result<std::result::Result<Replay, String>> {
+fn replay(store: &Store, nodes: &Nodes) -> Result<std::result::Result<Replay, String>> {
     let mut replay = Replay::new();
     for (row, _) in rows(&store.conn).map_err(|e| store.sql(e))? {
-        if let Some(off) = super::derived::audit_row(
-            row.seq,
-            &row.product,
-            row.indicator.as_deref(),
-            &row.action,
-            [row.old.as_deref(), row.new.as_deref()],
-            products,
-        ) {
+        if let Some(off) = super::derived::audit_row(&row, nodes) {
             return Ok(Err(off));
         }
-        if let Err(b) = replay.apply(
-            row.seq,
-            &row.product,
-            row.indicator.as_deref(),
-            &row.action,
-            row.old.as_deref(),
-            row.new.as_deref(),
-        ) {
+        if let Err(b) = replay.apply_row(&row) {
             return Ok(Err(b.to_string()));
         }
     }
     Ok(Ok(replay))
 }
 
-/// What the tables hold, by product path and indicator, in the log's terms.
-fn held(store: &Store) -> Result<BTreeMap<String, Replayed>> {
+/// The cycle codes by id, `""` for `default`.
+fn cycles(store: &Store) -> Result<HashMap<i64, String>> {
+    let mut stmt = store
+        .conn
+        .prepare("SELECT id, CASE WHEN code = 'default' THEN '' ELSE code END FROM cycle")
+        .map_err(|e| store.sql(e))?;
+    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .and_then(|rows| rows.collect())
+        .map_err(|e| store.sql(e))
+}
+
+/// What the tables hold, by cycle and node path, in the log's terms.
+fn held(store: &Store, nodes: &Nodes) -> Result<BTreeMap<Key, Replayed>> {
     let conn = &store.conn;
     let sql = |e| store.sql(e);
-    let mut held: BTreeMap<String, Replayed> = BTreeMap::new();
+    let cycles = cycles(store)?;
+    let mut held: BTreeMap<Key, Replayed> = BTreeMap::new();
+    let key = |cycle: i64, level: i64, node: i64| -> Option<Key> {
+        let (path, _) = nodes.by_key.get(&(level, node))?;
+        Some((
+            cycles.get(&cycle).cloned().unwrap_or_default(),
+            path.clone(),
+        ))
+    };
+    // Respondents first: answers name them by row id, the log by uid.
+    let mut uids: HashMap<i64, String> = HashMap::new();
     let mut stmt = conn
         .prepare(
-            "SELECT a.code || '/' || u.code || '/' || p.code, p.finalized_at IS NOT NULL
-             FROM product p JOIN unit u ON u.id = p.unit_id JOIN agency a ON a.id = u.agency_id",
+            "SELECT id, uid, cycle_id, level, node_id, role, number, label, removed_reason
+             FROM respondent",
         )
         .map_err(sql)?;
-    let products: Vec<(String, bool)> = stmt
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+    type RespondentRow = (
+        i64,
+        String,
+        i64,
+        i64,
+        i64,
+        String,
+        i64,
+        String,
+        Option<String>,
+    );
+    let respondents: Vec<RespondentRow> = stmt
+        .query_map([], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+                r.get(6)?,
+                r.get(7)?,
+                r.get(8)?,
+            ))
+        })
         .and_then(|rows| rows.collect())
         .map_err(sql)?;
-    for (path, finalized) in products {
-        held.entry(path).or_default().finalized = finalized;
+    for (id, uid, cycle, level, node, role, number, label, removed) in respondents {
+        uids.insert(id, uid.clone());
+        let Some(k) = key(cycle, level, node) else {
+            continue;
+        };
+        let number = u32::try_from(number).unwrap_or(0);
+        held.entry(k).or_default().respondents.insert(
+            uid,
+            ReplayedRespondent {
+                added: respondent_text(&role, number, &label),
+                removed,
+            },
+        );
+    }
+    let mut stmt = conn
+        .prepare("SELECT cycle_id, level, node_id FROM node_state WHERE finalized_at IS NOT NULL")
+        .map_err(sql)?;
+    let finalized: Vec<(i64, i64, i64)> = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .and_then(|rows| rows.collect())
+        .map_err(sql)?;
+    for (cycle, level, node) in finalized {
+        if let Some(k) = key(cycle, level, node) {
+            held.entry(k).or_default().finalized = true;
+        }
     }
     let mut stmt = conn
         .prepare(
-            "SELECT a.code || '/' || u.code || '/' || p.code, o.indicator, o.value, o.na, o.note
-             FROM observation o JOIN product p ON p.id = o.product_id
-             JOIN unit u ON u.id = p.unit_id JOIN agency a ON a.id = u.agency_id",
+            "SELECT cycle_id, level, node_id, indicator, respondent, value, amount, source, na, note
+             FROM answer",
         )
         .map_err(sql)?;
-    let observations: Vec<(String, String, Option<i64>, bool, String)> = stmt
+    let mut rows = stmt.query([]).map_err(sql)?;
+    while let Some(r) = rows.next().map_err(sql)? {
+        let Some(k) = key(
+            r.get(0).map_err(sql)?,
+            r.get(1).map_err(sql)?,
+            r.get(2).map_err(sql)?,
+        ) else {
+            continue;
+        };
+        let indicator: String = r.get(3).map_err(sql)?;
+        let respondent: i64 = r.get(4).map_err(sql)?;
+        let value: Option<i64> = r.get(5).map_err(sql)?;
+        let amount: Option<String> = r.get(6).map_err(sql)?;
+        let source: Option<String> = r.get(7).map_err(sql)?;
+        let na: bool = r.get(8).map_err(sql)?;
+        let note: String = r.get(9).map_err(sql)?;
+        let text = super::observe::value_from(value, na).audit_text();
+        let h = held.entry(k).or_default();
+        if respondent != 0 {
+            let uid = uids
+                .get(&respondent)
+                .cloned()
+                .unwrap_or_else(|| format!("#{respondent}"));
+            h.answers.insert((uid, indicator), text);
+            continue;
+        }
+        if let Some(a) = amount {
+            h.data.insert(
+                indicator.clone(),
+                data_text(&a, source.as_deref().unwrap_or("")),
+            );
+        }
+        h.values.insert(indicator.clone(), text);
+        h.notes.insert(indicator, note);
+    }
+    drop(rows);
+    drop(stmt);
+    let mut stmt = conn
+        .prepare(
+            "SELECT cycle_id, level, node_id, indicator, count(*) FROM evidence
+             GROUP BY cycle_id, level, node_id, indicator",
+        )
+        .map_err(sql)?;
+    let evidence: Vec<(i64, i64, i64, String, u32)> = stmt
         .query_map([], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
         })
         .and_then(|rows| rows.collect())
         .map_err(sql)?;
-    for (path, indicator, value, na, note) in observations {
-        let text = match (na, value) {
-            (true, _) => "N/A".to_string(),
-            (false, Some(v)) => v.to_string(),
-            (false, None) => String::new(),
-        };
-        let h = held.entry(path).or_default();
-        h.values.insert(indicator.clone(), text);
-        h.notes.insert(indicator, note);
+    for (cycle, level, node, indicator, n) in evidence {
+        if let Some(k) = key(cycle, level, node) {
+            held.entry(k).or_default().evidence.insert(indicator, n);
+        }
     }
     let mut stmt = conn
-        .prepare(
-            "SELECT a.code || '/' || u.code || '/' || p.code, e.indicator, count(*)
-             FROM evidence e JOIN product p ON p.id = e.product_id
-             JOIN unit u ON u.id = p.unit_id JOIN agency a ON a.id = u.agency_id
-             GROUP BY 1, 2",
-        )
+        .prepare("SELECT cycle_id, agency_id, kind, ref, status FROM followup")
         .map_err(sql)?;
-    let evidence: Vec<(String, String, u32)> = stmt
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+    let followups: Vec<(i64, i64, String, String, String)> = stmt
+        .query_map([], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })
         .and_then(|rows| rows.collect())
         .map_err(sql)?;
-    for (path, indicator, n) in evidence {
-        held.entry(path).or_default().evidence.insert(indicator, n);
+    for (cycle, agency, kind, reference, status) in followups {
+        if let Some(k) = key(cycle, 1, agency) {
+            held.entry(k)
+                .or_default()
+                .followups
+                .insert(reference, (kind, status));
+        }
+    }
+    let mut stmt = conn
+        .prepare("SELECT cycle_id, agency_id FROM followup_register")
+        .map_err(sql)?;
+    let closed: Vec<(i64, i64)> = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .and_then(|rows| rows.collect())
+        .map_err(sql)?;
+    for (cycle, agency) in closed {
+        if let Some(k) = key(cycle, 1, agency) {
+            held.entry(k).or_default().register_closed = true;
+        }
     }
     Ok(held)
 }
 
 /// Every difference between what the tables hold and what the log says, one line each.
-fn compare(held: &BTreeMap<String, Replayed>, replay: &Replay) -> Vec<String> {
+fn compare(held: &BTreeMap<Key, Replayed>, replay: &Replay) -> Vec<String> {
     let mut problems = Vec::new();
     let empty = Replayed::default();
-    let paths: BTreeSet<&String> = held
-        .keys()
-        .chain(replay.products().map(|(p, _)| p))
-        .collect();
-    for path in paths {
-        let h = held.get(path).unwrap_or(&empty);
-        let l = replay.product(path).unwrap_or(&empty);
-        let shown = sanitize(path);
+    let logged: BTreeMap<&Key, &Replayed> = replay.nodes().collect();
+    let keys: BTreeSet<&Key> = held.keys().chain(logged.keys().copied()).collect();
+    for key in keys {
+        let h = held.get(key).unwrap_or(&empty);
+        let l = logged.get(key).copied().unwrap_or(&empty);
+        let (cycle, path) = key;
+        let shown = if cycle.is_empty() {
+            sanitize(path).into_owned()
+        } else {
+            format!("{} (cycle {})", sanitize(path), sanitize(cycle))
+        };
         let unaccounted = |what: String| {
             format!(
                 "the audit log does not account for {shown}: {what} (changed outside patuh, or an audit row was deleted)"
@@ -135,19 +243,27 @@ fn compare(held: &BTreeMap<String, Replayed>, replay: &Replay) -> Vec<String> {
             .keys()
             .chain(h.notes.keys())
             .chain(h.evidence.keys())
+            .chain(h.data.keys())
             .chain(l.values.keys())
             .chain(l.notes.keys())
             .chain(l.evidence.keys())
+            .chain(l.data.keys())
             .collect();
         for ind in indicators {
-            let get = |m: &std::collections::HashMap<String, String>| {
-                m.get(ind).cloned().unwrap_or_default()
-            };
+            let get = |m: &HashMap<String, String>| m.get(ind).cloned().unwrap_or_default();
             let ind_shown = sanitize(ind);
             let (value, logged) = (get(&h.values), get(&l.values));
             if value != logged {
                 problems.push(unaccounted(format!(
                     "indicator {ind_shown} is {:?} but its last logged value is {:?}",
+                    sanitize(&value),
+                    sanitize(&logged)
+                )));
+            }
+            let (value, logged) = (get(&h.data), get(&l.data));
+            if value != logged {
+                problems.push(unaccounted(format!(
+                    "indicator {ind_shown} holds the data value {:?} but its last logged one is {:?}",
                     sanitize(&value),
                     sanitize(&logged)
                 )));
@@ -167,12 +283,63 @@ fn compare(held: &BTreeMap<String, Replayed>, replay: &Replay) -> Vec<String> {
                 )));
             }
         }
+        let answers: BTreeSet<&(String, String)> =
+            h.answers.keys().chain(l.answers.keys()).collect();
+        for k in answers {
+            let get = |m: &HashMap<(String, String), String>| m.get(k).cloned().unwrap_or_default();
+            let (value, logged) = (get(&h.answers), get(&l.answers));
+            if value != logged {
+                problems.push(unaccounted(format!(
+                    "respondent {} answered {} {:?} but its last logged answer is {:?}",
+                    sanitize(&k.0),
+                    sanitize(&k.1),
+                    sanitize(&value),
+                    sanitize(&logged)
+                )));
+            }
+        }
+        let uids: BTreeSet<&String> = h.respondents.keys().chain(l.respondents.keys()).collect();
+        for uid in uids {
+            let (x, y) = (h.respondents.get(uid), l.respondents.get(uid));
+            if x != y {
+                let describe = |r: Option<&ReplayedRespondent>| match r {
+                    None => "no such respondent".to_string(),
+                    Some(r) => format!(
+                        "{}{}",
+                        sanitize(&r.added),
+                        r.removed.as_ref().map_or(String::new(), |why| format!(
+                            ", removed ({})",
+                            sanitize(why)
+                        ))
+                    ),
+                };
+                problems.push(unaccounted(format!(
+                    "respondent {} is {:?} but the log says {:?}",
+                    sanitize(uid),
+                    describe(x),
+                    describe(y)
+                )));
+            }
+        }
+        if h.followups != l.followups {
+            problems.push(unaccounted(format!(
+                "its follow-up register holds {:?} but the log says {:?}",
+                h.followups, l.followups
+            )));
+        }
+        let state = |f: bool, yes: &'static str, no: &'static str| if f { yes } else { no };
+        if h.register_closed != l.register_closed {
+            problems.push(unaccounted(format!(
+                "its follow-up register is {} but the log says {}",
+                state(h.register_closed, "closed", "open"),
+                state(l.register_closed, "closed", "open")
+            )));
+        }
         if h.finalized != l.finalized {
-            let state = |f: bool| if f { "finalized" } else { "not finalized" };
             problems.push(unaccounted(format!(
                 "it is {} but the log says {}",
-                state(h.finalized),
-                state(l.finalized)
+                state(h.finalized, "finalized", "not finalized"),
+                state(l.finalized, "finalized", "not finalized")
             )));
         }
     }

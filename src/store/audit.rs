@@ -1,6 +1,13 @@
 //! The audit log as a hash chain: each row carries the previous row's hash and the
 //! SHA-256 of its own content (which includes that previous hash), so an edited,
-//! deleted or reordered row breaks the chain from that row on.
+//! deleted or reordered row breaks the chain from that row on; and its replay, row by
+//! row, into what the log says every node holds ([`Replay`]).
+//!
+//! A row names its node by path (`AGENCY`, `AGENCY/UNIT`, `AGENCY/UNIT/PRODUCT`) and
+//! may carry a cycle's code (none for the cycle `default`) and a respondent's uid
+//! (schema 0009). Its hash is over the nine fields of the rows written before those
+//! existed when it carries neither, over eleven when it carries one (the length of the
+//! JSON array keeps the two forms apart): every row written before keeps verifying.
 
 use std::fmt;
 
@@ -16,31 +23,55 @@ pub struct AuditRow {
     pub seq: i64,
     pub at: String,
     pub who: String,
-    pub product: String,
+    /// The node: `AGENCY`, `AGENCY/UNIT` or `AGENCY/UNIT/PRODUCT` by codes.
+    pub path: String,
     pub indicator: Option<String>,
     pub action: String,
     pub old: Option<String>,
     pub new: Option<String>,
     pub prev_hash: String,
+    /// The cycle's code; None for the cycle `default` (every row written before cycles).
+    pub cycle: Option<String>,
+    /// The respondent's uid, for a row about a respondent or one of its answers.
+    pub respondent: Option<String>,
 }
 
 impl AuditRow {
-    /// SHA-256 over an unambiguous serialisation (a JSON array) of every field.
+    /// SHA-256 over an unambiguous serialisation (a JSON array) of every field: the nine
+    /// of schema 0001 `[seq, at, who, path, indicator, action, old, new, prev_hash]`
+    /// when the row has no cycle and no respondent, else those and `cycle`,
+    /// `respondent` (eleven).
     pub fn hash(&self) -> String {
         // Serialised straight from the fields (a tuple is a JSON array): the same
         // compact text as a `serde_json::Value` array, without building one, which
         // matters when an export or `check` hashes a nation's 1.5 million rows.
-        let content = serde_json::to_vec(&(
-            self.seq,
-            &self.at,
-            &self.who,
-            &self.product,
-            &self.indicator,
-            &self.action,
-            &self.old,
-            &self.new,
-            &self.prev_hash,
-        ))
+        let content = if self.cycle.is_none() && self.respondent.is_none() {
+            serde_json::to_vec(&(
+                self.seq,
+                &self.at,
+                &self.who,
+                &self.path,
+                &self.indicator,
+                &self.action,
+                &self.old,
+                &self.new,
+                &self.prev_hash,
+            ))
+        } else {
+            serde_json::to_vec(&(
+                self.seq,
+                &self.at,
+                &self.who,
+                &self.path,
+                &self.indicator,
+                &self.action,
+                &self.old,
+                &self.new,
+                &self.prev_hash,
+                &self.cycle,
+                &self.respondent,
+            ))
+        }
         .unwrap_or_default();
         hex::encode(Sha256::digest(&content))
     }
@@ -64,20 +95,27 @@ impl fmt::Display for ChainBreak {
 }
 
 /// What a change appends; `seq`, `prev_hash` and `hash` are filled in by [`append`].
+#[derive(Debug, Clone, Copy, Default)]
 pub struct Entry<'a> {
     pub at: &'a str,
     pub who: &'a str,
-    pub product: &'a str,
+    /// The node's path.
+    pub path: &'a str,
     pub indicator: Option<&'a str>,
     pub action: &'a str,
     pub old: Option<&'a str>,
     pub new: Option<&'a str>,
+    /// The cycle's code, None for the cycle `default`.
+    pub cycle: Option<&'a str>,
+    /// The respondent's uid.
+    pub respondent: Option<&'a str>,
 }
 
 /// The INSERT that [`AuditRow::insert`] runs.
 pub const INSERT_SQL: &str =
-    "INSERT INTO audit (seq, at, who, product, indicator, action, old, new, prev_hash, hash)
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
+    "INSERT INTO audit (seq, at, who, path, indicator, action, old, new, prev_hash, hash,
+                        cycle, respondent)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
 
 impl AuditRow {
     /// Inserts the row with its hash through a statement prepared from [`INSERT_SQL`];
@@ -88,13 +126,15 @@ impl AuditRow {
             self.seq,
             self.at,
             self.who,
-            self.product,
+            self.path,
             self.indicator,
             self.action,
             self.old,
             self.new,
             self.prev_hash,
-            hash
+            hash,
+            self.cycle,
+            self.respondent
         ])?;
         Ok(hash)
     }
@@ -114,12 +154,14 @@ pub fn append(conn: &Connection, e: &Entry<'_>) -> rusqlite::Result<()> {
         seq,
         at: e.at.into(),
         who: e.who.into(),
-        product: e.product.into(),
+        path: e.path.into(),
         indicator: e.indicator.map(Into::into),
         action: e.action.into(),
         old: e.old.map(Into::into),
         new: e.new.map(Into::into),
         prev_hash,
+        cycle: e.cycle.map(Into::into),
+        respondent: e.respondent.map(Into::into),
     };
     let mut stmt = conn.prepare_cached(INSERT_SQL)?;
     row.insert(&mut stmt)?;
@@ -138,21 +180,27 @@ pub fn rows(conn: &Connection) -> rusqlite::Result<Vec<(AuditRow, String)>> {
 
 /// Every audit row with its stored hash (the tenth column), in order.
 pub(super) const SELECT_SQL: &str =
-    "SELECT seq, at, who, product, indicator, action, old, new, prev_hash, hash
+    "SELECT seq, at, who, path, indicator, action, old, new, prev_hash, hash, cycle, respondent
      FROM audit ORDER BY seq";
 
-/// The row of a result of [`SELECT_SQL`].
+/// The columns [`read_row`] reads, for a query of some rows.
+pub(super) const COLUMNS: &str =
+    "seq, at, who, path, indicator, action, old, new, prev_hash, hash, cycle, respondent";
+
+/// The row of a result of [`SELECT_SQL`] (or of a query of [`COLUMNS`]).
 pub(super) fn read_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AuditRow> {
     Ok(AuditRow {
         seq: r.get(0)?,
         at: r.get(1)?,
         who: r.get(2)?,
-        product: r.get(3)?,
+        path: r.get(3)?,
         indicator: r.get(4)?,
         action: r.get(5)?,
         old: r.get(6)?,
         new: r.get(7)?,
         prev_hash: r.get(8)?,
+        cycle: r.get(10)?,
+        respondent: r.get(11)?,
     })
 }
 
@@ -257,18 +305,20 @@ mod tests {
             seq: 1_470_060,
             at: "2021-06-01T08:00:03Z".into(),
             who: "Asisten \"Maluku\" 2 \u{1F4DD}".into(),
-            product: "8171/DUKCAPIL/KTP-EL".into(),
+            path: "8171/DUKCAPIL/KTP-EL".into(),
             indicator: None,
             action: "note".into(),
             old: Some(String::new()),
             new: Some("baris\nbaru \u{7} tab\t é".into()),
             prev_hash: GENESIS.into(),
+            cycle: None,
+            respondent: None,
         };
         let as_value = serde_json::json!([
             row.seq,
             row.at,
             row.who,
-            row.product,
+            row.path,
             row.indicator,
             row.action,
             row.old,
@@ -277,10 +327,96 @@ mod tests {
         ])
         .to_string();
         assert_eq!(row.hash(), hex::encode(Sha256::digest(as_value.as_bytes())));
+        // With a respondent (or a cycle): the eleven fields.
+        let row = AuditRow {
+            respondent: Some("0123456789abcdef0123456789abcdef".into()),
+            ..row
+        };
+        let as_value = serde_json::json!([
+            row.seq,
+            row.at,
+            row.who,
+            row.path,
+            row.indicator,
+            row.action,
+            row.old,
+            row.new,
+            row.prev_hash,
+            null,
+            "0123456789abcdef0123456789abcdef"
+        ])
+        .to_string();
+        assert_eq!(row.hash(), hex::encode(Sha256::digest(as_value.as_bytes())));
     }
 }
 
-/// What the audit log says one product is, replayed row by row.
+/// The actions a row can record, besides `evidence_removed` and `evidence_restored`
+/// (src/store/removal.rs).
+pub mod action {
+    /// A value: an observation, N/A for a whole indicator, or (with a respondent) an
+    /// interview answer; old and new as `Value::audit_text` writes them.
+    pub const VALUE: &str = "value";
+    pub const NOTE: &str = "note";
+    pub const EVIDENCE: &str = "evidence";
+    pub const FINALIZE: &str = "finalize";
+    /// `new` is the reason.
+    pub const REOPEN: &str = "reopen";
+    /// A data value: old and new as [`super::data_text`] writes them, `""` for none.
+    pub const DATA: &str = "data";
+    /// `new` as [`super::respondent_text`] writes it; the row carries the uid.
+    pub const RESPONDENT_ADD: &str = "respondent-add";
+    /// `new` is the reason; the row carries the uid.
+    pub const RESPONDENT_REMOVE: &str = "respondent-remove";
+    /// `new` as [`super::followup_text`] writes it (kind and reference).
+    pub const FOLLOWUP_ADD: &str = "followup-add";
+    /// old and new as [`super::followup_status_text`] writes them (reference and status).
+    pub const FOLLOWUP_SET: &str = "followup-set";
+    pub const FOLLOWUP_CLOSE: &str = "followup-close";
+    /// `new` is the reason.
+    pub const FOLLOWUP_REOPEN: &str = "followup-reopen";
+}
+
+/// A respondent as its `respondent-add` row writes it: `pelaksana 3`, or with a position
+/// label `pelaksana 3: Kepala Dinas`.
+pub fn respondent_text(role: &str, number: u32, label: &str) -> String {
+    if label.is_empty() {
+        format!("{role} {number}")
+    } else {
+        format!("{role} {number}: {label}")
+    }
+}
+
+/// A data value as its `data` row writes it: `82.35 (KemenPAN-RB, IKM 2024)`.
+pub fn data_text(amount: &str, source: &str) -> String {
+    format!("{amount} ({source})")
+}
+
+/// The amount of a [`data_text`] (`""` for none).
+pub fn data_amount(text: &str) -> &str {
+    text.split_once(" (").map_or(text, |(a, _)| a)
+}
+
+/// A follow-up item as its `followup-add` row writes it: `lahp: 0123/LAHP/2024`.
+pub fn followup_text(kind: &str, reference: &str) -> String {
+    format!("{kind}: {reference}")
+}
+
+/// A follow-up item's status as its `followup-set` row writes it:
+/// `0123/LAHP/2024: completed`.
+pub fn followup_status_text(reference: &str, status: &str) -> String {
+    format!("{reference}: {status}")
+}
+
+/// One respondent as the log (or the tables) say it is.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReplayedRespondent {
+    /// As [`respondent_text`] writes it.
+    pub added: String,
+    /// The reason it was removed, if it was.
+    pub removed: Option<String>,
+}
+
+/// What the audit log says one node is, replayed row by row.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Replayed {
     /// Indicator -> the value as logged (`Value::audit_text`).
@@ -290,16 +426,29 @@ pub struct Replayed {
     /// Indicator -> how many evidence references were added (less those removed).
     pub evidence: std::collections::HashMap<String, u32>,
     pub finalized: bool,
+    /// (respondent uid, indicator) -> the interview answer as logged.
+    pub answers: std::collections::HashMap<(String, String), String>,
+    /// Indicator -> the data value as logged ([`data_text`]).
+    pub data: std::collections::HashMap<String, String>,
+    /// Respondent uid -> the respondent.
+    pub respondents: std::collections::BTreeMap<String, ReplayedRespondent>,
+    /// An agency's follow-up items: reference -> (kind, status).
+    pub followups: std::collections::BTreeMap<String, (String, String)>,
+    /// Whether an agency's follow-up register is closed.
+    pub register_closed: bool,
 }
 
 /// Replays audit rows in order and checks that each follows from the rows before it:
-/// a value or note row changes it from what the log last left it at, nothing changes
-/// a finalized product, finalizing and reopening alternate. A hash chain alone cannot
-/// see a row deleted (or two swapped) and the chain rebuilt by someone holding the
-/// signing key; this can, unless the rows removed cancel out.
+/// a value, note or data row changes it from what the log last left it at, an answer is
+/// given by a respondent the log added and did not remove, nothing changes a finalized
+/// node, finalizing and reopening alternate, a follow-up item is set from the status
+/// the log left it at. A hash chain alone cannot see a row deleted (or two swapped) and
+/// the chain rebuilt by someone holding the signing key; this can, unless the rows
+/// removed cancel out.
 #[derive(Debug, Default)]
 pub struct Replay {
-    products: std::collections::HashMap<String, Replayed>,
+    /// By (cycle code, `""` for the cycle `default`; node path).
+    nodes: std::collections::HashMap<(String, String), Replayed>,
 }
 
 impl Replay {
@@ -307,90 +456,261 @@ impl Replay {
         Replay::default()
     }
 
-    /// Applies one row.
+    /// Applies one row of the cycle `default` without a respondent (an export of
+    /// format 1 carries no other).
     pub fn apply(
         &mut self,
         seq: i64,
-        product: &str,
+        path: &str,
         indicator: Option<&str>,
         action: &str,
         old: Option<&str>,
         new: Option<&str>,
     ) -> Result<(), ChainBreak> {
+        self.apply_at(seq, None, path, None, indicator, action, [old, new])
+    }
+
+    /// Applies one row.
+    pub fn apply_row(&mut self, row: &AuditRow) -> Result<(), ChainBreak> {
+        self.apply_at(
+            row.seq,
+            row.cycle.as_deref(),
+            &row.path,
+            row.respondent.as_deref(),
+            row.indicator.as_deref(),
+            &row.action,
+            [row.old.as_deref(), row.new.as_deref()],
+        )
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn apply_at(
+        &mut self,
+        seq: i64,
+        cycle: Option<&str>,
+        path: &str,
+        respondent: Option<&str>,
+        indicator: Option<&str>,
+        action: &str,
+        [old, new]: [Option<&str>; 2],
+    ) -> Result<(), ChainBreak> {
+        use action::*;
         let fail = |reason: String| ChainBreak { seq, reason };
-        let p = self.products.entry(product.to_string()).or_default();
+        let key = (cycle.unwrap_or_default().to_string(), path.to_string());
+        let p = self.nodes.entry(key).or_default();
         let ind = indicator.unwrap_or_default();
         let shown = |s: &str| crate::domain::text::sanitize(s).into_owned();
+        let deleted = "a row was deleted or reordered";
         if p.finalized
             && matches!(
                 action,
-                "value" | "note" | "evidence" | "evidence_removed" | "evidence_restored"
+                VALUE
+                    | NOTE
+                    | EVIDENCE
+                    | "evidence_removed"
+                    | "evidence_restored"
+                    | DATA
+                    | RESPONDENT_ADD
+                    | RESPONDENT_REMOVE
+                    | FOLLOWUP_ADD
+                    | FOLLOWUP_SET
+                    | FOLLOWUP_CLOSE
+                    | FOLLOWUP_REOPEN
             )
         {
             return Err(fail(format!(
-                "it changes {} {} while the product is finalized",
-                shown(product),
-                shown(ind)
+                "it changes {} {} while {} is finalized",
+                shown(path),
+                shown(ind),
+                if path.matches('/').count() == 2 {
+                    "the product"
+                } else {
+                    "the node"
+                }
             )));
         }
-        match action {
-            "value" | "note" => {
-                let map = if action == "value" {
-                    &mut p.values
-                } else {
-                    &mut p.notes
-                };
-                let before = map.get(ind).map(String::as_str).unwrap_or("");
-                let old = old.unwrap_or("");
-                if old != before {
-                    return Err(fail(format!(
-                        "it changes the {action} of {} {} from {:?}, but the rows before leave it at {:?}: a row was deleted or reordered",
-                        shown(product),
-                        shown(ind),
-                        shown(old),
-                        shown(before)
-                    )));
-                }
-                map.insert(ind.to_string(), new.unwrap_or_default().to_string());
+        let old_text = old.unwrap_or("");
+        let new_text = new.unwrap_or_default().to_string();
+        let follows = |what: &str, before: &str| -> Result<(), ChainBreak> {
+            if old_text == before {
+                return Ok(());
             }
-            "evidence" | "evidence_restored" => {
+            Err(fail(format!(
+                "it changes the {what} of {} {} from {:?}, but the rows before leave it at {:?}: {deleted}",
+                shown(path),
+                shown(ind),
+                shown(old_text),
+                shown(before)
+            )))
+        };
+        match (action, respondent) {
+            (VALUE, Some(uid)) => {
+                match p.respondents.get(uid) {
+                    Some(r) if r.removed.is_none() => {}
+                    found => {
+                        return Err(fail(format!(
+                            "it records an answer of respondent {} at {}, which the rows before {}: {deleted}",
+                            shown(uid),
+                            shown(path),
+                            if found.is_some() {
+                                "remove"
+                            } else {
+                                "do not add"
+                            }
+                        )));
+                    }
+                }
+                let k = (uid.to_string(), ind.to_string());
+                follows(
+                    "answer",
+                    p.answers.get(&k).map(String::as_str).unwrap_or(""),
+                )?;
+                p.answers.insert(k, new_text);
+            }
+            (VALUE | NOTE | DATA, _) => {
+                let map = match action {
+                    VALUE => &mut p.values,
+                    NOTE => &mut p.notes,
+                    _ => &mut p.data,
+                };
+                follows(action, map.get(ind).map(String::as_str).unwrap_or(""))?;
+                map.insert(ind.to_string(), new_text);
+            }
+            (EVIDENCE | "evidence_restored", _) => {
                 *p.evidence.entry(ind.to_string()).or_default() += 1
             }
-            "evidence_removed" => {
+            ("evidence_removed", _) => {
                 let n = p.evidence.entry(ind.to_string()).or_default();
                 if *n == 0 {
                     return Err(fail(format!(
-                        "it removes evidence of {} {}, which the rows before leave without any: a row was deleted or reordered",
-                        shown(product),
+                        "it removes evidence of {} {}, which the rows before leave without any: {deleted}",
+                        shown(path),
                         shown(ind)
                     )));
                 }
                 *n -= 1;
             }
-            "finalize" | "reopen" => {
-                let finalize = action == "finalize";
+            (FINALIZE | REOPEN, _) => {
+                let finalize = action == FINALIZE;
                 if p.finalized == finalize {
                     return Err(fail(format!(
-                        "it {} {}, which the rows before leave {}: a row was deleted or reordered",
+                        "it {} {}, which the rows before leave {}: {deleted}",
                         if finalize { "finalizes" } else { "reopens" },
-                        shown(product),
+                        shown(path),
                         if finalize { "finalized" } else { "open" }
                     )));
                 }
                 p.finalized = finalize;
+            }
+            (RESPONDENT_ADD | RESPONDENT_REMOVE, uid) => {
+                let uid = uid.unwrap_or_default();
+                let held = p.respondents.get_mut(uid);
+                match (action, held) {
+                    (RESPONDENT_ADD, None) => {
+                        p.respondents.insert(
+                            uid.to_string(),
+                            ReplayedRespondent {
+                                added: new_text,
+                                removed: None,
+                            },
+                        );
+                    }
+                    (RESPONDENT_REMOVE, Some(r)) if r.removed.is_none() => {
+                        r.removed = Some(new_text);
+                    }
+                    (_, held) => {
+                        return Err(fail(format!(
+                            "it {} respondent {} at {}, which the rows before {}: {deleted}",
+                            if action == RESPONDENT_ADD {
+                                "adds"
+                            } else {
+                                "removes"
+                            },
+                            shown(uid),
+                            shown(path),
+                            match held {
+                                Some(_) if action == RESPONDENT_ADD => "add already",
+                                Some(_) => "remove already",
+                                None => "do not add",
+                            }
+                        )));
+                    }
+                }
+            }
+            (FOLLOWUP_ADD | FOLLOWUP_SET | FOLLOWUP_CLOSE | FOLLOWUP_REOPEN, _) => {
+                let closing = matches!(action, FOLLOWUP_CLOSE | FOLLOWUP_REOPEN);
+                if closing && p.register_closed == (action == FOLLOWUP_CLOSE) {
+                    return Err(fail(format!(
+                        "it {} the follow-up register of {}, which the rows before leave {}: {deleted}",
+                        if action == FOLLOWUP_CLOSE {
+                            "closes"
+                        } else {
+                            "reopens"
+                        },
+                        shown(path),
+                        if p.register_closed { "closed" } else { "open" }
+                    )));
+                }
+                if !closing && p.register_closed {
+                    return Err(fail(format!(
+                        "it changes the follow-up register of {}, which the rows before leave closed: {deleted}",
+                        shown(path)
+                    )));
+                }
+                match action {
+                    FOLLOWUP_CLOSE => p.register_closed = true,
+                    FOLLOWUP_REOPEN => p.register_closed = false,
+                    FOLLOWUP_ADD => {
+                        let (kind, reference) = new_text.split_once(": ").unwrap_or(("", ""));
+                        if p.followups.contains_key(reference) {
+                            return Err(fail(format!(
+                                "it adds follow-up {} to {}, which the rows before add already: {deleted}",
+                                shown(reference),
+                                shown(path)
+                            )));
+                        }
+                        p.followups
+                            .insert(reference.to_string(), (kind.to_string(), "open".into()));
+                    }
+                    _ => {
+                        let (reference, status) = new_text.rsplit_once(": ").unwrap_or(("", ""));
+                        let before = p
+                            .followups
+                            .get(reference)
+                            .map(|(_, s)| followup_status_text(reference, s));
+                        let Some(before) = before else {
+                            return Err(fail(format!(
+                                "it sets follow-up {} of {}, which the rows before do not add: {deleted}",
+                                shown(reference),
+                                shown(path)
+                            )));
+                        };
+                        follows("status", &before)?;
+                        if let Some(item) = p.followups.get_mut(reference) {
+                            item.1 = status.to_string();
+                        }
+                    }
+                }
             }
             _ => {}
         }
         Ok(())
     }
 
-    /// The replayed state of a product (None if the log never names it).
+    /// The replayed state of a node of the cycle `default` (None if the log never names
+    /// it).
     pub fn product(&self, path: &str) -> Option<&Replayed> {
-        self.products.get(path)
+        self.nodes.get(&(String::new(), path.to_string()))
     }
 
-    /// Every product the log names.
-    pub fn products(&self) -> impl Iterator<Item = (&String, &Replayed)> {
-        self.products.iter()
+    /// The replayed state of a node of a cycle (None for `default`).
+    pub fn node(&self, cycle: Option<&str>, path: &str) -> Option<&Replayed> {
+        self.nodes
+            .get(&(cycle.unwrap_or_default().to_string(), path.to_string()))
+    }
+
+    /// Every node the log names, by (cycle code, `""` for `default`; path).
+    pub fn nodes(&self) -> impl Iterator<Item = (&(String, String), &Replayed)> {
+        self.nodes.iter()
     }
 }

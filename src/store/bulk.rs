@@ -30,6 +30,7 @@ impl Store {
             .map_err(sql)?;
         let (seq, prev_hash) = last.unwrap_or((0, GENESIS.to_string()));
         let prepare = |text: &str| conn.prepare(text).map_err(|e| classify(path, e));
+        let cycle = self.cycle.clone();
         Ok(Bulk {
             agency: prepare(
                 "INSERT INTO agency (code, name, kind, instrument_id) VALUES (?1, ?2, ?3, ?4)",
@@ -37,13 +38,18 @@ impl Store {
             unit: prepare("INSERT INTO unit (agency_id, code, name) VALUES (?1, ?2, ?3)")?,
             product: prepare("INSERT INTO product (unit_id, code, name) VALUES (?1, ?2, ?3)")?,
             observation: prepare(
-                "INSERT INTO observation (product_id, indicator, value, na, note, updated_at, updated_by)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                "INSERT INTO answer (cycle_id, level, node_id, indicator, respondent, value, na, note,
+                                     updated_at, updated_by)
+                 VALUES (?8, 3, ?1, ?2, 0, ?3, ?4, ?5, ?6, ?7)",
             )?,
             finalize: prepare(
-                "UPDATE product SET finalized_at = ?1, finalized_by = ?2 WHERE id = ?3",
+                "INSERT INTO node_state (cycle_id, level, node_id, digest, finalized_at, finalized_by)
+                 VALUES (?4, 3, ?3, NULL, ?1, ?2)
+                 ON CONFLICT (cycle_id, level, node_id)
+                 DO UPDATE SET finalized_at = excluded.finalized_at, finalized_by = excluded.finalized_by",
             )?,
             audit: prepare(INSERT_SQL)?,
+            cycle,
             seq,
             prev_hash,
             tx,
@@ -72,6 +78,8 @@ pub struct Bulk<'s> {
     observation: Statement<'s>,
     finalize: Statement<'s>,
     audit: Statement<'s>,
+    /// The cycle everything goes into.
+    cycle: super::Cycle,
     /// The last audit row written and its hash: the next row links to it.
     seq: i64,
     prev_hash: String,
@@ -136,7 +144,8 @@ impl Bulk<'_> {
                 i64::from(na),
                 note,
                 at,
-                who
+                who,
+                self.cycle.id
             ])
             .map_err(|e| classify(self.path, e))?;
         Ok(())
@@ -144,7 +153,7 @@ impl Bulk<'_> {
 
     pub fn finalize(&mut self, product_id: i64, at: &str, who: &str) -> Result<()> {
         self.finalize
-            .execute(params![at, who, product_id])
+            .execute(params![at, who, product_id, self.cycle.id])
             .map_err(|e| classify(self.path, e))?;
         Ok(())
     }
@@ -155,12 +164,14 @@ impl Bulk<'_> {
             seq: self.seq + 1,
             at: e.at.into(),
             who: e.who.into(),
-            product: e.product.into(),
+            path: e.path.into(),
             indicator: e.indicator.map(Into::into),
             action: e.action.into(),
             old: e.old.map(Into::into),
             new: e.new.map(Into::into),
             prev_hash: std::mem::take(&mut self.prev_hash),
+            cycle: e.cycle.map(Into::into),
+            respondent: e.respondent.map(Into::into),
         };
         self.prev_hash = row.insert(&mut self.audit).map_err(|e| self.sql(e))?;
         self.seq = row.seq;

@@ -147,6 +147,7 @@ impl Store {
     /// instrument or an agency already assessed with another instrument.
     pub fn import_assignment(&mut self, a: &Assignment, file: &str) -> Result<AssignmentOutcome> {
         let now = self.now();
+        let cycle = self.cycle.id;
         let path = self.path.clone();
         let sql = |e| super::classify(&path, e);
         let tx = self
@@ -222,7 +223,8 @@ impl Store {
                 )
                 .map_err(sql)?;
                 for product in &unit.products {
-                    upsert_named(
+                    let before = out.products_added;
+                    let product_id = upsert_named(
                         &tx,
                         "product",
                         "unit_id",
@@ -233,6 +235,9 @@ impl Store {
                         &mut out.renamed,
                     )
                     .map_err(sql)?;
+                    if out.products_added > before {
+                        new_product_state(&tx, cycle, product_id).map_err(sql)?;
+                    }
                 }
             }
         }
@@ -280,6 +285,20 @@ fn catalog_sha256(a: &Assignment) -> String {
         }
     }
     hex::encode(h.finalize())
+}
+
+/// The state of a new product in a cycle: nothing answered (the empty digest), open.
+/// Without it the product would read as stale, its answers looked for at every load.
+pub(super) fn new_product_state(
+    conn: &rusqlite::Connection,
+    cycle: i64,
+    product_id: i64,
+) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT OR IGNORE INTO node_state (cycle_id, level, node_id, digest) VALUES (?1, 3, ?2, X'')",
+    )?
+    .execute(params![cycle, product_id])?;
+    Ok(())
 }
 
 /// Inserts a unit or product under its parent, or renames it; returns its id.

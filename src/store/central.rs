@@ -125,7 +125,7 @@ impl Store {
             .map_err(sql)?;
         let (audit, observations): (bool, bool) = tx
             .query_row(
-                "SELECT EXISTS (SELECT 1 FROM audit), EXISTS (SELECT 1 FROM observation)",
+                "SELECT EXISTS (SELECT 1 FROM audit), EXISTS (SELECT 1 FROM answer)",
                 [],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
@@ -199,6 +199,7 @@ impl Store {
         // Room for every statement of a merge, so that none is parsed again.
         self.conn.set_prepared_statement_cache_capacity(64);
         let path = &self.path;
+        let cycle = self.cycle.id;
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -206,6 +207,7 @@ impl Store {
         Ok(CentralTx {
             tx,
             path,
+            cycle,
             written: 0,
         })
     }
@@ -243,6 +245,8 @@ impl Store {
 pub struct CentralTx<'s> {
     tx: Transaction<'s>,
     path: &'s Path,
+    /// The cycle the chosen results go into (the current one).
+    pub(super) cycle: i64,
     /// Rows written besides the import row: a file that writes none is a replay.
     written: usize,
 }
@@ -517,7 +521,10 @@ impl CentralTx<'_> {
             "INSERT INTO product (unit_id, code, name) VALUES (?1, ?2, ?3)",
             params![unit_id, code, name],
         )?;
-        Ok(self.tx.last_insert_rowid())
+        let id = self.tx.last_insert_rowid();
+        super::catalog::new_product_state(&self.tx, self.cycle, id)
+            .map_err(|e| classify(self.path, e))?;
+        Ok(id)
     }
 
     pub fn rename_product(&mut self, id: i64, name: &str) -> Result<()> {
@@ -610,9 +617,9 @@ impl CentralTx<'_> {
     }
 
     /// Puts the chosen result of a product (a finalized one before a draft, then the
-    /// most recently exported, then the lowest assessor id) into `observation`,
-    /// `evidence` and its finalization, with its digest; returns how many assessors
-    /// have a result for it.
+    /// most recently exported, then the lowest assessor id) into its answers,
+    /// `evidence` and its finalization in the current cycle, with its digest; returns
+    /// how many assessors have a result for it.
     pub fn choose(&mut self, product_id: i64) -> Result<i64> {
         let chosen: Option<(String, Option<String>, Option<String>)> = self.query(
             "SELECT assessor_id, finalized_at, finalized_by FROM assessor_result
@@ -625,31 +632,40 @@ impl CentralTx<'_> {
         let Some((assessor, finalized_at, finalized_by)) = chosen else {
             return Ok(0);
         };
+        let cycle = self.cycle;
         self.exec(
-            "DELETE FROM observation WHERE product_id = ?1",
-            [product_id],
+            "DELETE FROM answer WHERE cycle_id = ?1 AND level = 3 AND node_id = ?2 AND respondent = 0",
+            params![cycle, product_id],
         )?;
         self.exec(
-            "INSERT INTO observation (product_id, indicator, value, na, note, updated_at, updated_by)
-             SELECT product_id, indicator, value, na, note, updated_at, updated_by
+            "INSERT INTO answer (cycle_id, level, node_id, indicator, respondent, value, na, note,
+                                 updated_at, updated_by)
+             SELECT ?3, 3, product_id, indicator, 0, value, na, note, updated_at, updated_by
              FROM assessor_observation WHERE product_id = ?1 AND assessor_id = ?2",
-            params![product_id, assessor],
+            params![product_id, assessor, cycle],
         )?;
-        self.exec("DELETE FROM evidence WHERE product_id = ?1", [product_id])?;
         self.exec(
-            "INSERT INTO evidence (product_id, indicator, reference, size, sha256, added_at, added_by)
-             SELECT product_id, indicator, reference, size, sha256, added_at, added_by
+            "DELETE FROM evidence WHERE cycle_id = ?1 AND level = 3 AND node_id = ?2",
+            params![cycle, product_id],
+        )?;
+        self.exec(
+            "INSERT INTO evidence (cycle_id, level, node_id, indicator, respondent, reference, size,
+                                   sha256, added_at, added_by)
+             SELECT ?3, 3, product_id, indicator, 0, reference, size, sha256, added_at, added_by
              FROM assessor_evidence WHERE product_id = ?1 AND assessor_id = ?2 ORDER BY position",
-            params![product_id, assessor],
+            params![product_id, assessor, cycle],
         )?;
         self.exec(
-            "UPDATE product SET finalized_at = ?1, finalized_by = ?2 WHERE id = ?3",
-            params![finalized_at, finalized_by, product_id],
+            "INSERT INTO node_state (cycle_id, level, node_id, digest, finalized_at, finalized_by)
+             VALUES (?1, 3, ?2, NULL, ?3, ?4)
+             ON CONFLICT (cycle_id, level, node_id)
+             DO UPDATE SET finalized_at = excluded.finalized_at, finalized_by = excluded.finalized_by",
+            params![cycle, product_id, finalized_at, finalized_by],
         )?;
         // A conflict the central office resolved keeps its value (src/store/review.rs).
-        super::review::apply_resolutions(&self.tx, product_id)
+        super::review::apply_resolutions(&self.tx, cycle, product_id)
             .map_err(|e| classify(self.path, e))?;
-        digest::refresh(&self.tx, product_id).map_err(|e| classify(self.path, e))?;
+        digest::refresh(&self.tx, cycle, product_id).map_err(|e| classify(self.path, e))?;
         Ok(self
             .query(
                 "SELECT count(*) FROM assessor_result WHERE product_id = ?1",
@@ -779,22 +795,31 @@ pub(super) fn check_chosen(store: &Store) -> Result<Vec<String>> {
                     ORDER BY finalized_at IS NOT NULL DESC, exported_at DESC, assessor_id ASC) AS n
                 FROM assessor_result r)
             WHERE n = 1)";
+    // The central database's products in the current cycle, as the merge's tables
+    // hold them (the cycle's id is a number of this file, written into the SQL).
+    let cycle = store.cycle.id;
+    let current = format!("cycle_id = {cycle} AND level = 3 AND respondent = 0");
+    const OBSERVATION: &str =
+        "node_id AS product_id, indicator, value, na, note, updated_at, updated_by";
+    const EVIDENCE: &str =
+        "node_id AS product_id, indicator, reference, size, sha256, added_at, added_by";
     let differs = [
         (
             "its observations",
             format!(
                 "{CHOSEN}
                  SELECT product_id FROM (
-                   SELECT * FROM (SELECT product_id, indicator, value, na, note, updated_at, updated_by FROM observation
+                   SELECT * FROM (SELECT {OBSERVATION} FROM answer WHERE {current}
                      EXCEPT SELECT o.product_id, o.indicator, o.value, o.na, o.note, o.updated_at, o.updated_by
                        FROM assessor_observation o JOIN chosen c USING (product_id, assessor_id))
                    UNION ALL
                    SELECT * FROM (SELECT o.product_id, o.indicator, o.value, o.na, o.note, o.updated_at, o.updated_by
                        FROM assessor_observation o JOIN chosen c USING (product_id, assessor_id)
-                     EXCEPT SELECT product_id, indicator, value, na, note, updated_at, updated_by FROM observation)) x
+                     EXCEPT SELECT {OBSERVATION} FROM answer WHERE {current})) x
                  -- A resolved conflict holds its resolution instead (checked in review.rs).
                  WHERE NOT EXISTS (SELECT 1 FROM review_resolution r
-                                   WHERE r.level = 3 AND r.node_id = x.product_id AND r.indicator = x.indicator)"
+                                   WHERE r.cycle_id = {cycle} AND r.level = 3
+                                     AND r.node_id = x.product_id AND r.indicator = x.indicator)"
             ),
         ),
         (
@@ -802,13 +827,13 @@ pub(super) fn check_chosen(store: &Store) -> Result<Vec<String>> {
             format!(
                 "{CHOSEN}
                  SELECT product_id FROM (
-                   SELECT * FROM (SELECT product_id, indicator, reference, size, sha256, added_at, added_by FROM evidence
+                   SELECT * FROM (SELECT {EVIDENCE} FROM evidence WHERE {current}
                      EXCEPT SELECT e.product_id, e.indicator, e.reference, e.size, e.sha256, e.added_at, e.added_by
                        FROM assessor_evidence e JOIN chosen c USING (product_id, assessor_id))
                    UNION ALL
                    SELECT * FROM (SELECT e.product_id, e.indicator, e.reference, e.size, e.sha256, e.added_at, e.added_by
                        FROM assessor_evidence e JOIN chosen c USING (product_id, assessor_id)
-                     EXCEPT SELECT product_id, indicator, reference, size, sha256, added_at, added_by FROM evidence))"
+                     EXCEPT SELECT {EVIDENCE} FROM evidence WHERE {current}))"
             ),
         ),
         (
@@ -816,7 +841,8 @@ pub(super) fn check_chosen(store: &Store) -> Result<Vec<String>> {
             format!(
                 "{CHOSEN}
                  SELECT p.id FROM product p LEFT JOIN chosen c ON c.product_id = p.id
-                 WHERE p.finalized_at IS NOT c.finalized_at OR p.finalized_by IS NOT c.finalized_by"
+                 LEFT JOIN node_state s ON s.cycle_id = {cycle} AND s.level = 3 AND s.node_id = p.id
+                 WHERE s.finalized_at IS NOT c.finalized_at OR s.finalized_by IS NOT c.finalized_by"
             ),
         ),
     ];

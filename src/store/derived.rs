@@ -1,23 +1,34 @@
 //! What `check` recomputes instead of trusting: each stored instrument's body against
-//! its recorded SHA-256 (the body scores every product of its agencies), every value
-//! (held and in the audit history) against its indicator's scale (scoring would cap a
-//! value above the maximum silently), and every product's digest (`product.digest`, a
-//! cache of its values, src/store/digest.rs) against its observations. Each finding is
-//! one line naming the instrument, the product and the indicator.
+//! its recorded SHA-256 (the body scores every node of its agencies); every answer
+//! (held and in the audit history) against its indicator: answered at the indicator's
+//! level, by the indicator's kind (a level for an observation or an interview answer, a
+//! decimal for a data value, a respondent of the role asked), on its scale (scoring would
+//! cap a value above the maximum silently); every respondent's role; and every product's
+//! digest (`node_state.digest`, a cache of its values, src/store/digest.rs) against its
+//! answers. Each finding is one line naming the instrument, the node and the indicator.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use super::digest;
-use super::{Result, Store};
+use num_rational::BigRational;
+use num_traits::Signed;
+
+use super::nodes::level_of_code;
+use super::{Result, Store, digest};
+use crate::domain::instrument::{NodeLevel, Source};
 use crate::domain::text::sanitize;
 use crate::domain::{Instrument, Value};
 
 /// Instruments by database id.
 pub(super) type Instruments = HashMap<i64, Arc<Instrument>>;
 
-/// Each product's database id and instrument, by path.
-pub(super) type ProductInstruments = HashMap<String, (i64, Arc<Instrument>)>;
+/// Every node (whose instrument's body is good) by (level code, database id) and by
+/// path, with its instrument.
+#[derive(Default)]
+pub(super) struct Nodes {
+    pub by_key: HashMap<(i64, i64), (String, Arc<Instrument>)>,
+    pub by_path: HashMap<String, (NodeLevel, Arc<Instrument>)>,
+}
 
 /// The instruments whose bodies are what their hashes say, by database id, and a line
 /// for each one that is not.
@@ -63,31 +74,40 @@ pub(super) fn instruments(store: &Store) -> Result<(Instruments, Vec<String>)> {
     Ok((good, problems))
 }
 
-/// Each product's path, database id and instrument (one whose body is good).
-pub(super) fn product_instruments(
-    store: &Store,
-    instruments: &Instruments,
-) -> Result<ProductInstruments> {
+/// Every agency, unit and product with its path and instrument (one whose body is
+/// good).
+pub(super) fn nodes(store: &Store, instruments: &Instruments) -> Result<Nodes> {
     let sql = |e| store.sql(e);
-    let mut stmt = store
-        .conn
-        .prepare(
-            "SELECT a.code || '/' || u.code || '/' || p.code, p.id, a.instrument_id
+    let mut out = Nodes::default();
+    for (level, query) in [
+        (1, "SELECT a.id, a.code, a.instrument_id FROM agency a"),
+        (
+            2,
+            "SELECT u.id, a.code || '/' || u.code, a.instrument_id
+             FROM unit u JOIN agency a ON a.id = u.agency_id",
+        ),
+        (
+            3,
+            "SELECT p.id, a.code || '/' || u.code || '/' || p.code, a.instrument_id
              FROM product p JOIN unit u ON u.id = p.unit_id JOIN agency a ON a.id = u.agency_id",
-        )
-        .map_err(sql)?;
-    let rows: Vec<(String, i64, i64)> = stmt
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-        .and_then(|rows| rows.collect())
-        .map_err(sql)?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|(path, id, instrument)| {
-            instruments
-                .get(&instrument)
-                .map(|i| (path, (id, i.clone())))
-        })
-        .collect())
+        ),
+    ] {
+        let mut stmt = store.conn.prepare(query).map_err(sql)?;
+        let rows: Vec<(i64, String, i64)> = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .and_then(|rows| rows.collect())
+            .map_err(sql)?;
+        for (id, path, instrument) in rows {
+            let Some(i) = instruments.get(&instrument) else {
+                continue;
+            };
+            if let Some(l) = level_of_code(level) {
+                out.by_path.insert(path.clone(), (l, i.clone()));
+            }
+            out.by_key.insert((level, id), (path, i.clone()));
+        }
+    }
+    Ok(out)
 }
 
 /// Whether `text` is a value on a scale 0..=`max` as patuh writes it in the audit log
@@ -101,90 +121,150 @@ pub(super) fn on_scale(text: &str, max: u32) -> bool {
     }
 }
 
-/// Observations off their indicator's scale or of an indicator the product's
-/// instrument does not have, and digests that disagree with the observations.
-pub(super) fn observations(store: &Store, products: &ProductInstruments) -> Result<Vec<String>> {
+/// Whether `text` is a data amount 0..=`max` as patuh writes it: canonical decimal text.
+pub(super) fn amount_on_scale(text: &str, max: u32) -> bool {
+    crate::domain::json::parse_decimal(text).is_some_and(|x| {
+        crate::domain::json::decimal_text(&x) == text
+            && !x.is_negative()
+            && x <= BigRational::from_integer(max.into())
+    })
+}
+
+/// One stored answer, as `check` looks at it.
+struct AnswerRow {
+    level: i64,
+    node: i64,
+    indicator: String,
+    respondent: i64,
+    value: Option<i64>,
+    amount: Option<String>,
+    na: bool,
+}
+
+/// Answers that patuh would not have written (of an indicator the instrument does not
+/// have or of another level, a level where a decimal belongs or the reverse, a value off
+/// its scale, an answer of a respondent who is not there or not asked), respondents of
+/// a role the instrument does not interview at their node, and digests that disagree
+/// with the answers.
+pub(super) fn answers(store: &Store, nodes: &Nodes) -> Result<Vec<String>> {
     let sql = |e| store.sql(e);
-    let by_id: HashMap<i64, (&String, &Arc<Instrument>)> = products
-        .iter()
-        .map(|(path, (id, i))| (*id, (path, i)))
-        .collect();
     let mut problems = Vec::new();
-    // Every product's values from its observations, in instrument order.
-    let mut values: HashMap<i64, Vec<Value>> = HashMap::new();
+    // Respondents: (id) -> (cycle, level, node, role index).
+    let mut respondents: HashMap<i64, (i64, i64, i64, Option<usize>)> = HashMap::new();
+    {
+        let mut stmt = store
+            .conn
+            .prepare("SELECT id, cycle_id, level, node_id, role, number FROM respondent")
+            .map_err(sql)?;
+        let rows: Vec<(i64, i64, i64, i64, String, i64)> = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                ))
+            })
+            .and_then(|rows| rows.collect())
+            .map_err(sql)?;
+        for (id, cycle, level, node, role, number) in rows {
+            let Some((path, inst)) = nodes.by_key.get(&(level, node)) else {
+                continue;
+            };
+            let found = inst.role_index(&role);
+            match found.map(|k| &inst.roles[k]) {
+                None => problems.push(format!(
+                    "{}: respondent {} {number} has role {:?}, which instrument {} does not have (changed outside patuh)",
+                    sanitize(path),
+                    sanitize(&role),
+                    sanitize(&role),
+                    inst.id
+                )),
+                Some(r) if Some(r.level) != level_of_code(level) => problems.push(format!(
+                    "{}: respondent {} {number} is of a role interviewed per {}, not here (changed outside patuh)",
+                    sanitize(path),
+                    sanitize(&role),
+                    r.level
+                )),
+                Some(_) => {}
+            }
+            respondents.insert(id, (cycle, level, node, found));
+        }
+    }
+    // Every product's values per cycle from its answers, in instrument order.
+    let mut values: HashMap<(i64, i64), Vec<Value>> = HashMap::new();
     let mut stmt = store
         .conn
-        .prepare("SELECT product_id, indicator, value, na FROM observation ORDER BY product_id")
+        .prepare(
+            "SELECT cycle_id, level, node_id, indicator, respondent, value, amount, na FROM answer
+             ORDER BY cycle_id, level, node_id",
+        )
         .map_err(sql)?;
     let mut rows = stmt.query([]).map_err(sql)?;
     while let Some(r) = rows.next().map_err(sql)? {
-        let pid: i64 = r.get(0).map_err(sql)?;
-        let Some(&(path, inst)) = by_id.get(&pid) else {
+        let cycle: i64 = r.get(0).map_err(sql)?;
+        let a = AnswerRow {
+            level: r.get(1).map_err(sql)?,
+            node: r.get(2).map_err(sql)?,
+            indicator: r.get(3).map_err(sql)?,
+            respondent: r.get(4).map_err(sql)?,
+            value: r.get(5).map_err(sql)?,
+            amount: r.get(6).map_err(sql)?,
+            na: r.get::<_, i64>(7).map_err(sql)? != 0,
+        };
+        let Some((path, inst)) = nodes.by_key.get(&(a.level, a.node)) else {
             continue;
         };
-        let ind: String = r.get(1).map_err(sql)?;
-        let value: Option<i64> = r.get(2).map_err(sql)?;
-        let na: i64 = r.get(3).map_err(sql)?;
-        let Some(i) = inst.indicator_index(&ind) else {
-            problems.push(format!(
-                "{}: it holds an observation of indicator {:?}, which instrument {} does not have (changed outside patuh)",
-                sanitize(path),
-                sanitize(&ind),
-                inst.id
-            ));
+        if let Some(p) = answer_problem(&a, cycle, path, inst, &respondents) {
+            problems.push(p);
             continue;
-        };
-        let max = inst.indicators[i].max;
-        let v = match (na != 0, value) {
-            (true, _) => Value::NotApplicable,
-            (false, Some(v)) if v < 0 || v > i64::from(max) => {
-                problems.push(format!(
-                    "{}: indicator {} holds the value {v}, which is not on its scale (0 to {max}, or N/A): \
-                     changed outside patuh (scoring would count it as {max})",
-                    sanitize(path),
-                    sanitize(&ind)
-                ));
-                Value::Level(u32::try_from(v).unwrap_or(u32::MAX))
-            }
-            (false, Some(v)) => Value::Level(u32::try_from(v).unwrap_or(u32::MAX)),
-            (false, None) => Value::Unanswered,
-        };
-        values
-            .entry(pid)
-            .or_insert_with(|| vec![Value::Unanswered; inst.indicators.len()])[i] = v;
+        }
+        if a.level == 3 && a.respondent == 0 {
+            let i = inst.indicator_index(&a.indicator).unwrap_or(0);
+            values
+                .entry((cycle, a.node))
+                .or_insert_with(|| vec![Value::Unanswered; inst.indicators.len()])[i] =
+                super::observe::value_from(a.value, a.na);
+        }
     }
     drop(rows);
     drop(stmt);
-    // Every digest that is there (not stale) says what the observations say.
+    // Every digest that is there (not stale) says what the answers say.
     let mut stmt = store
         .conn
-        .prepare("SELECT id, digest FROM product WHERE digest IS NOT NULL ORDER BY id")
+        .prepare(
+            "SELECT cycle_id, node_id, digest FROM node_state
+             WHERE level = 3 AND digest IS NOT NULL ORDER BY cycle_id, node_id",
+        )
         .map_err(sql)?;
     let mut rows = stmt.query([]).map_err(sql)?;
     while let Some(r) = rows.next().map_err(sql)? {
-        let pid: i64 = r.get(0).map_err(sql)?;
-        let Some(&(path, inst)) = by_id.get(&pid) else {
+        let (cycle, pid): (i64, i64) = (r.get(0).map_err(sql)?, r.get(1).map_err(sql)?);
+        let Some((path, inst)) = nodes.by_key.get(&(3, pid)) else {
             continue;
         };
         let n = inst.indicators.len();
-        let stored = r.get_ref(1).map_err(sql)?;
+        let stored = r.get_ref(2).map_err(sql)?;
         let mut cached = vec![Value::Unanswered; n];
         let readable = match stored {
             rusqlite::types::ValueRef::Blob(d) => digest::decode_into(d, &mut cached),
             _ => false,
         };
         if !readable {
-            // Not read as values by anyone (`load` reads the observations instead).
+            // Not read as values by anyone (`load` reads the answers instead).
             continue;
         }
         let held = values
-            .remove(&pid)
+            .remove(&(cycle, pid))
             .unwrap_or_else(|| vec![Value::Unanswered; n]);
         if let Some(i) = (0..n).find(|&i| cached[i] != held[i]) {
             problems.push(format!(
-                "{}: its cached values (product.digest) disagree with its observations (indicator {} is {:?} \
-                 in the cache, {:?} in the observations): changed outside patuh. The observations count; \
-                 the workstation shows the cache until it is rewritten (`sqlite3 FILE \"UPDATE product SET digest = NULL WHERE id = {pid}\"`)",
+                "{}: its cached values (node_state.digest) disagree with its answers (indicator {} is {:?} \
+                 in the cache, {:?} in the answers): changed outside patuh. The answers count; \
+                 the workstation shows the cache until it is rewritten \
+                 (`sqlite3 FILE \"UPDATE node_state SET digest = NULL WHERE level = 3 AND node_id = {pid}\"`)",
                 sanitize(path),
                 inst.indicators[i].id,
                 cached[i].audit_text(),
@@ -195,38 +275,131 @@ pub(super) fn observations(store: &Store, products: &ProductInstruments) -> Resu
     Ok(problems)
 }
 
-/// Value rows of the audit history whose old or new value is off the scale of the
-/// indicator they name, and rows naming an indicator the instrument does not have.
-pub(super) fn audit_row(
-    seq: i64,
-    product: &str,
-    indicator: Option<&str>,
-    action: &str,
-    values: [Option<&str>; 2],
-    products: &ProductInstruments,
+/// What is wrong with one answer row, in a line.
+fn answer_problem(
+    a: &AnswerRow,
+    cycle: i64,
+    path: &str,
+    inst: &Instrument,
+    respondents: &HashMap<i64, (i64, i64, i64, Option<usize>)>,
 ) -> Option<String> {
-    if !matches!(action, "value" | "note" | "evidence") {
+    let at = sanitize(path);
+    let ind_shown = sanitize(&a.indicator);
+    let outside = "changed outside patuh";
+    let Some(i) = inst.indicator_index(&a.indicator) else {
+        return Some(format!(
+            "{at}: it holds an answer of indicator {ind_shown:?}, which instrument {} does not have ({outside})",
+            inst.id
+        ));
+    };
+    let ind = &inst.indicators[i];
+    let level = inst.level_of(i);
+    if Some(level) != level_of_code(a.level) {
+        return Some(format!(
+            "{at}: it holds an answer of indicator {ind_shown}, which is answered per {level} ({outside})"
+        ));
+    }
+    let max = ind.max;
+    if let Some(v) = a.value
+        && (v < 0 || v > i64::from(max))
+    {
+        return Some(format!(
+            "{at}: indicator {ind_shown} holds the value {v}, which is not on its scale (0 to {max}, or N/A): \
+             {outside} (scoring would count it as {max})"
+        ));
+    }
+    if a.respondent != 0 {
+        let asked = ind.source.role();
+        return match respondents.get(&a.respondent) {
+            Some(&(c, l, n, role)) if c == cycle && l == a.level && n == a.node => {
+                (asked.is_none() || role != asked).then(|| {
+                    format!(
+                        "{at}: indicator {ind_shown} holds an answer of a respondent it is not asked of ({outside})"
+                    )
+                })
+            }
+            _ => Some(format!(
+                "{at}: indicator {ind_shown} holds an answer of respondent {} who is not there ({outside})",
+                a.respondent
+            )),
+        };
+    }
+    match (&ind.source, &a.amount, a.value) {
+        (Source::Data { .. }, Some(t), _) if !amount_on_scale(t, max) => Some(format!(
+            "{at}: indicator {ind_shown} holds the data value {:?}, which is not a decimal from 0 to {max} ({outside})",
+            sanitize(t)
+        )),
+        (Source::Data { .. }, _, Some(_)) | (Source::Interview { .. }, _, Some(_)) => {
+            Some(format!(
+                "{at}: indicator {ind_shown} holds a level of its own, but it is answered by {} ({outside})",
+                ind.source.as_str()
+            ))
+        }
+        (Source::Observation | Source::Interview { .. }, Some(_), _) => Some(format!(
+            "{at}: indicator {ind_shown} holds a data value, but it is answered by {} ({outside})",
+            ind.source.as_str()
+        )),
+        _ => None,
+    }
+}
+
+/// Rows of the audit history that name an indicator the node's instrument does not
+/// have or that is answered at another level, value rows whose old or new value is off
+/// the indicator's scale, and data rows whose amount is off it.
+pub(super) fn audit_row(row: &super::AuditRow, nodes: &Nodes) -> Option<String> {
+    use super::audit::{action, data_amount};
+    let action = row.action.as_str();
+    if !matches!(
+        action,
+        action::VALUE
+            | action::NOTE
+            | action::EVIDENCE
+            | action::DATA
+            | "evidence_removed"
+            | "evidence_restored"
+    ) {
         return None;
     }
-    let (_, inst) = products.get(product)?;
-    let name = indicator.unwrap_or_default();
-    let broken = |reason: String| Some(super::ChainBreak { seq, reason }.to_string());
+    let (level, inst) = nodes.by_path.get(&row.path)?;
+    let name = row.indicator.as_deref().unwrap_or_default();
+    let broken = |reason: String| {
+        Some(
+            super::ChainBreak {
+                seq: row.seq,
+                reason,
+            }
+            .to_string(),
+        )
+    };
     let Some(i) = inst.indicator_index(name) else {
         return broken(format!(
             "it changes indicator {:?} of {}, which instrument {} does not have",
             sanitize(name),
-            sanitize(product),
+            sanitize(&row.path),
             inst.id
         ));
     };
-    if action != "value" {
-        return None;
+    if inst.level_of(i) != *level {
+        return broken(format!(
+            "it changes indicator {} of {}, which is answered per {}",
+            sanitize(name),
+            sanitize(&row.path),
+            inst.level_of(i)
+        ));
     }
     let max = inst.indicators[i].max;
-    let off = values.into_iter().flatten().find(|t| !on_scale(t, max))?;
+    let sides = [row.old.as_deref(), row.new.as_deref()];
+    let off = match action {
+        action::VALUE => sides.into_iter().flatten().find(|t| !on_scale(t, max)),
+        action::DATA => sides
+            .into_iter()
+            .flatten()
+            .find(|t| !t.is_empty() && !amount_on_scale(data_amount(t), max)),
+        _ => None,
+    }?;
     broken(format!(
         "it gives {} {} the value {:?}, which is not on its scale (0 to {max}, or N/A)",
-        sanitize(product),
+        sanitize(&row.path),
         sanitize(name),
         sanitize(off)
     ))

@@ -1,19 +1,20 @@
-//! Each product's values in compact form (`product.digest`, schema 0003), so that
-//! opening a workstation reads one short row per product instead of every observation
-//! (1-2 million rows for a nation: most of the time to the first frame).
+//! Each product's values in compact form (`node_state.digest` per cycle, schema 0009;
+//! `product.digest` from 0003 to 0007), so that opening a workstation reads one short
+//! row per product instead of every observation (1-2 million rows for a nation: most of
+//! the time to the first frame).
 //!
-//! The digest is derived data and never the truth: `observation` is. A digest is
-//! either exact or NULL (stale):
-//! - SQLite triggers set it to NULL whenever an observation of the product is written,
-//!   by patuh or anything else; only when it is not NULL already, so that the second
+//! The digest is derived data and never the truth: the product's answers of respondent
+//! 0 in `answer` are. A digest is either exact or stale (NULL, or no `node_state` row):
+//! - SQLite triggers make it stale whenever such an answer of the product is written,
+//!   by patuh or anything else; only when it is not stale already, so that the second
 //!   and later changes of one product do not write its page again;
-//! - patuh rewrites a stale digest from the observations, in a transaction that reads
+//! - patuh rewrites a stale digest from the answers, in a transaction that reads
 //!   them: the central merge and the generator at the end of theirs, a migration in
 //!   its own, and `record` rewrites the stale digests of the *other* products (the one
 //!   the assessor worked on before), so a keystroke's commit writes only its
-//!   observation and its audit row, and the digest of a product follows as soon as
+//!   answer and its audit row, and the digest of a product follows as soon as
 //!   the assessor moves on;
-//! - `load` reads the observations of the (few) stale products, and of products whose
+//! - `load` reads the answers of the (few) stale products, and of products whose
 //!   digest does not fit the instrument: slower, never wrong.
 //!
 //! Layout: one byte per indicator of the agency's instrument, in instrument order:
@@ -96,10 +97,10 @@ fn indicator_order(
     Ok(Some(order))
 }
 
-/// Rewrites one product's digest from its observations (as the current transaction
-/// sees them). A product whose instrument does not parse or whose values do not fit
-/// keeps a NULL digest.
-pub fn refresh(conn: &Connection, product_id: i64) -> rusqlite::Result<()> {
+/// Rewrites one product's digest of one cycle from its answers (as the current
+/// transaction sees them). A product whose instrument does not parse or whose values do
+/// not fit keeps a NULL digest.
+pub fn refresh(conn: &Connection, cycle_id: i64, product_id: i64) -> rusqlite::Result<()> {
     let instrument: Option<(i64, String)> = conn
         .prepare_cached(
             "SELECT i.id, i.sha256 FROM product p JOIN unit u ON u.id = p.unit_id
@@ -116,9 +117,10 @@ pub fn refresh(conn: &Connection, product_id: i64) -> rusqlite::Result<()> {
         Some(order) => {
             let mut values = vec![Value::Unanswered; order.len()];
             let mut stmt = conn.prepare_cached(
-                "SELECT indicator, value, na FROM observation WHERE product_id = ?1",
+                "SELECT indicator, value, na FROM answer
+                 WHERE cycle_id = ?1 AND level = 3 AND node_id = ?2 AND respondent = 0",
             )?;
-            let mut rows = stmt.query([product_id])?;
+            let mut rows = stmt.query([cycle_id, product_id])?;
             while let Some(r) = rows.next()? {
                 let ind = r.get_ref(0)?.as_str()?;
                 let Some(i) = order.iter().position(|x| x == ind) else {
@@ -135,20 +137,31 @@ pub fn refresh(conn: &Connection, product_id: i64) -> rusqlite::Result<()> {
         }
         None => None,
     };
-    conn.prepare_cached("UPDATE product SET digest = ?1 WHERE id = ?2")?
-        .execute(params![digest, product_id])?;
+    conn.prepare_cached(
+        "INSERT INTO node_state (cycle_id, level, node_id, digest) VALUES (?1, 3, ?2, ?3)
+         ON CONFLICT (cycle_id, level, node_id) DO UPDATE SET digest = excluded.digest",
+    )?
+    .execute(params![cycle_id, product_id, digest])?;
     Ok(())
 }
 
-/// Rewrites every NULL digest (after a migration or a bulk write). Returns how many
-/// products it looked at.
+/// Rewrites every stale digest (after a migration or a bulk write): NULL ones of any
+/// cycle, and those of the current cycle's products without a row of state. Returns
+/// how many products it looked at.
 pub fn refresh_stale(conn: &Connection) -> rusqlite::Result<usize> {
-    let stale: Vec<i64> = conn
-        .prepare("SELECT id FROM product WHERE digest IS NULL")?
-        .query_map([], |r| r.get(0))?
+    let current = super::nodes::current_cycle(conn)?.id;
+    let stale: Vec<(i64, i64)> = conn
+        .prepare(
+            "SELECT cycle_id, node_id FROM node_state WHERE level = 3 AND digest IS NULL
+             UNION
+             SELECT ?1, p.id FROM product p
+             WHERE NOT EXISTS (SELECT 1 FROM node_state s
+                               WHERE s.cycle_id = ?1 AND s.level = 3 AND s.node_id = p.id)",
+        )?
+        .query_map([current], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<rusqlite::Result<_>>()?;
-    for &id in &stale {
-        refresh(conn, id)?;
+    for &(cycle, id) in &stale {
+        refresh(conn, cycle, id)?;
     }
     Ok(stale.len())
 }
@@ -158,22 +171,24 @@ pub fn refresh_stale(conn: &Connection) -> rusqlite::Result<usize> {
 /// patuh, which are then caught up a few at a time.
 pub const OTHERS_PER_CHANGE: usize = 8;
 
-/// The stale products other than `?1`, at most [`OTHERS_PER_CHANGE`].
-const STALE_OTHERS_SQL: &str = "SELECT id FROM product WHERE digest IS NULL AND id <> ?1 LIMIT 8";
+/// The stale products (of any cycle) other than product `?2` of cycle `?1`, at most
+/// [`OTHERS_PER_CHANGE`].
+const STALE_OTHERS_SQL: &str = "SELECT cycle_id, node_id FROM node_state
+     WHERE level = 3 AND digest IS NULL AND NOT (cycle_id = ?1 AND node_id = ?2) LIMIT 8";
 
-/// Rewrites the stale digests of products other than `product_id` (at most
-/// [`OTHERS_PER_CHANGE`]); call it in a change's transaction. True when no other
-/// product was left stale.
-pub fn refresh_others(conn: &Connection, product_id: i64) -> rusqlite::Result<bool> {
+/// Rewrites the stale digests of products other than `product_id` of cycle `cycle_id`
+/// (at most [`OTHERS_PER_CHANGE`]); call it in a change's transaction. True when no
+/// other product was left stale.
+pub fn refresh_others(conn: &Connection, cycle_id: i64, product_id: i64) -> rusqlite::Result<bool> {
     // The limit is written into the SQL, not bound: SQLite plans with a bound LIMIT's
     // value and so prepares the statement again whenever it is bound, which was a
     // third of a keystroke's CPU besides the fsync (docs/performance.md).
-    let stale: Vec<i64> = conn
+    let stale: Vec<(i64, i64)> = conn
         .prepare_cached(STALE_OTHERS_SQL)?
-        .query_map([product_id], |r| r.get(0))?
+        .query_map([cycle_id, product_id], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<rusqlite::Result<_>>()?;
-    for &id in &stale {
-        refresh(conn, id)?;
+    for &(cycle, id) in &stale {
+        refresh(conn, cycle, id)?;
     }
     Ok(stale.len() < OTHERS_PER_CHANGE)
 }
@@ -185,15 +200,19 @@ mod tests {
     #[test]
     fn catching_up_other_products_is_never_prepared_again() {
         assert!(STALE_OTHERS_SQL.ends_with(&format!(" LIMIT {OTHERS_PER_CHANGE}")));
+        assert_eq!(OTHERS_PER_CHANGE, 8);
         let dir = tempfile::tempdir().expect("dir");
         let db = dir.path().join("g.db");
         crate::generate::generate(&db, crate::generate::Scale::Tiny, 3).expect("gen");
         let store = crate::store::Store::open(&db).expect("open");
         let conn = &store.conn;
-        conn.execute("UPDATE product SET digest = NULL WHERE id % 3 = 0", [])
-            .expect("stale");
+        conn.execute(
+            "UPDATE node_state SET digest = NULL WHERE level = 3 AND node_id % 3 = 0",
+            [],
+        )
+        .expect("stale");
         for id in 1..40 {
-            refresh_others(conn, id).expect("refresh");
+            refresh_others(conn, 1, id).expect("refresh");
         }
         let stmt = conn.prepare_cached(STALE_OTHERS_SQL).expect("cached");
         // A statement prepared again at each change costs a keystroke more CPU than

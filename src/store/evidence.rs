@@ -1,8 +1,9 @@
-//! Reading back the evidence references of one indicator, newest last, for the
-//! workstation's detail pane.
+//! Reading back the evidence references of one indicator at a node, newest last, for
+//! the workstation's detail pane.
 
 use rusqlite::params;
 
+use super::nodes::{Node, level_code};
 use super::{ProductRef, Result, Store};
 
 /// One evidence reference as stored.
@@ -23,14 +24,20 @@ pub struct EvidenceRow {
 impl Store {
     /// The evidence attached to one indicator of a product, in the order added.
     pub fn evidence(&self, product: &ProductRef, indicator: &str) -> Result<Vec<EvidenceRow>> {
+        self.node_evidence(&Node::from(product), indicator)
+    }
+
+    /// The evidence attached to one indicator at a node of any level, in the order added.
+    pub fn node_evidence(&self, node: &Node, indicator: &str) -> Result<Vec<EvidenceRow>> {
         let mut stmt = self
             .conn
             .prepare_cached(
                 "SELECT reference, size, sha256, added_at, added_by, id FROM evidence
-                 WHERE product_id = ?1 AND indicator = ?2 ORDER BY id",
+                 WHERE cycle_id = ?1 AND level = ?2 AND node_id = ?3 AND indicator = ?4 ORDER BY id",
             )
             .map_err(|e| self.sql(e))?;
-        stmt.query_map(params![product.db_id, indicator], |r| {
+        let key = params![self.cycle.id, level_code(node.level), node.db_id, indicator];
+        stmt.query_map(key, |r| {
             Ok(EvidenceRow {
                 reference: r.get(0)?,
                 size: r.get(1)?,

@@ -172,7 +172,7 @@ impl Store {
                         EXISTS (SELECT 1 FROM audit x
                                 WHERE x.seq > f.audit_seq
                                   AND x.action IN ('value', 'note', 'evidence', 'evidence_removed', 'evidence_restored')
-                                  AND (x.product = i.path OR substr(x.product, 1, length(i.path) + 1) = i.path || '/')
+                                  AND (x.path = i.path OR substr(x.path, 1, length(i.path) + 1) = i.path || '/')
                                   AND (i.indicator = '' OR x.indicator = i.indicator))
                  FROM returned_item i JOIN inbox_file f ON f.id = i.inbox_id
                  WHERE i.inbox_id = (SELECT max(id) FROM inbox_file)
@@ -242,11 +242,13 @@ impl Store {
             &super::audit::Entry {
                 at: &now,
                 who: &who,
-                product: path,
+                path,
                 indicator,
                 action: CONFIRM,
                 old: Some(&comment),
                 new: Some("confirmed"),
+                cycle: None,
+                respondent: None,
             },
         )
         .map_err(sql)?;

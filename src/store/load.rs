@@ -1,29 +1,44 @@
-//! Reads the whole assessment into memory as a [`Dataset`], in import order.
+//! Reads the whole assessment of the current cycle into memory as a [`Dataset`], in
+//! import order: the catalog, each product's values (from its digest where fresh), and
+//! what format 2 adds through the dataset's own methods: units' and agencies' answers,
+//! data values, notes, evidence counts and finalizations at every level, respondents
+//! with their answers (removed ones too), and the follow-up registers.
+//!
+//! Rows the dataset refuses (an answer of an indicator of another level, a respondent
+//! of a role the instrument does not have, ...) cannot come from patuh; they are left
+//! out here and named by `check` (src/store/derived.rs).
 
 use std::collections::HashMap;
 
 use rusqlite::types::ValueRef;
 
+use super::nodes::level_of_code;
+use super::observe::value_from;
 use super::{Result, Store, StoreError, digest};
 use crate::domain::Value;
-use crate::domain::model::{Agency, AgencyIx, Dataset, Ix, Kind, Product, ProductIx, Unit, UnitIx};
+use crate::domain::followup::{FollowUpItem, FollowUpRegister};
+use crate::domain::instrument::NodeLevel;
+use crate::domain::model::{
+    Agency, AgencyIx, DataValue, Dataset, IndicatorIx, Ix, Kind, NodeRef, Product, ProductIx,
+    Respondent, Unit, UnitIx,
+};
 
 impl Store {
-    /// Loads every instrument, agency, unit, product, observation and evidence count.
-    /// On the workstation's store, values come from the products' digests where they
-    /// are fresh (its first frame within 300 ms at a nation's scale), from the
-    /// observations elsewhere: the same dataset either way (tests/digest.rs), unless a
-    /// digest was changed outside patuh, which `check` reports. A reader's store
-    /// ([`Store::open_reader`]: `show`, `score`, `report`) reads every value from the
-    /// observations, as [`Store::load_from_observations`].
+    /// Loads every instrument, agency, unit and product and everything answered in the
+    /// current cycle. On the workstation's store, product values come from the
+    /// products' digests where they are fresh (its first frame within 300 ms at a
+    /// nation's scale), from the answers elsewhere: the same dataset either way
+    /// (tests/digest.rs), unless a digest was changed outside patuh, which `check`
+    /// reports. A reader's store ([`Store::open_reader`]: `show`, `score`, `report`)
+    /// reads every value from the answers, as [`Store::load_from_observations`].
     pub fn load(&self) -> Result<Dataset> {
         self.load_with(self.reader)
     }
 
-    /// [`Store::load`] with every value read from the observations, never from a
-    /// digest: what `export` signs and the command-line readers print, so that a
-    /// digest changed outside patuh is never shown or signed (it costs one pass over
-    /// the observations: about 0.4 s for a nation).
+    /// [`Store::load`] with every value read from the answers, never from a digest:
+    /// what `export` signs and the command-line readers print, so that a digest
+    /// changed outside patuh is never shown or signed (it costs one pass over the
+    /// answers: about 0.4 s for a nation).
     pub fn load_from_observations(&self) -> Result<Dataset> {
         self.load_with(true)
     }
@@ -34,6 +49,7 @@ impl Store {
         let mut l = Loader {
             exact,
             store: self,
+            cycle: self.cycle.id,
             ds: Dataset::default(),
             instrument_index: HashMap::new(),
             agency_index: HashMap::new(),
@@ -48,17 +64,24 @@ impl Store {
         l.units()?;
         l.products()?;
         l.stale_values()?;
+        l.node_values()?;
+        l.data_values()?;
         l.notes()?;
         l.evidence_counts()?;
+        l.finalizations()?;
+        l.respondents()?;
+        l.followups()?;
         Ok(l.ds)
     }
 }
 
 /// A load in progress: the dataset so far and where each database id went in it.
 struct Loader<'s> {
-    /// Every value from the observations, no digest read.
+    /// Every value from the answers, no digest read.
     exact: bool,
     store: &'s Store,
+    /// The cycle loaded.
+    cycle: i64,
     ds: Dataset,
     /// Database id -> place in the dataset, per table.
     instrument_index: HashMap<i64, usize>,
@@ -69,8 +92,16 @@ struct Loader<'s> {
     digests_trusted: Vec<bool>,
     /// Per instrument: indicator id -> its place.
     indicator_maps: Vec<HashMap<String, usize>>,
-    /// Products without a usable digest: their values come from the observations.
+    /// Products without a usable digest: their values come from the answers.
     stale: Vec<ProductIx>,
+}
+
+/// Reads column `k` as text without copying it.
+fn text<'r>(store: &Store, r: &'r rusqlite::Row<'_>, k: usize) -> Result<&'r str> {
+    r.get_ref(k)
+        .map_err(|e| store.sql(e))?
+        .as_str()
+        .map_err(|e| store.sql(e.into()))
 }
 
 impl Loader<'_> {
@@ -81,6 +112,22 @@ impl Loader<'_> {
         self.indicator_maps[ds.agencies[a].instrument]
             .get(id)
             .copied()
+    }
+
+    /// The node a (level, node_id) pair names, if it is in the dataset.
+    fn node_of(&self, level: i64, id: i64) -> Option<NodeRef> {
+        match level_of_code(level)? {
+            NodeLevel::Agency => self.agency_index.get(&id).map(|&a| NodeRef::Agency(a)),
+            NodeLevel::Unit => self.unit_index.get(&id).map(|&u| NodeRef::Unit(u)),
+            NodeLevel::Product => self.product_index.get(&id).map(|&p| NodeRef::Product(p)),
+        }
+    }
+
+    /// The place of an indicator of `node`'s instrument, by id.
+    fn indicator_at(&self, node: NodeRef, id: &str) -> Option<IndicatorIx> {
+        self.indicator_maps[self.ds.instrument_index_of(node)]
+            .get(id)
+            .map(|&i| IndicatorIx::new(i))
     }
 
     fn instruments(&mut self) -> Result<()> {
@@ -173,17 +220,20 @@ impl Loader<'_> {
     }
 
     /// Products with their values from their digests (src/store/digest.rs): one short
-    /// row per product instead of 1-2 million observation rows at national scale.
+    /// row per product instead of 1-2 million answer rows at national scale.
     fn products(&mut self) -> Result<()> {
         let sql = |e| self.store.sql(e);
         let mut stmt = self
             .store
             .conn
             .prepare(
-                "SELECT id, unit_id, code, name, finalized_at IS NOT NULL, digest FROM product ORDER BY unit_id, id",
+                "SELECT p.id, p.unit_id, p.code, p.name, s.finalized_at IS NOT NULL, s.digest
+                 FROM product p
+                 LEFT JOIN node_state s ON s.cycle_id = ?1 AND s.level = 3 AND s.node_id = p.id
+                 ORDER BY p.unit_id, p.id",
             )
             .map_err(sql)?;
-        let mut rows = stmt.query([]).map_err(sql)?;
+        let mut rows = stmt.query([self.cycle]).map_err(sql)?;
         let ds = &mut self.ds;
         while let Some(r) = rows.next().map_err(sql)? {
             let db_id: i64 = r.get(0).map_err(sql)?;
@@ -219,28 +269,20 @@ impl Loader<'_> {
         Ok(())
     }
 
-    /// The value of an observation row (indicator, value, na, ...) into product `p`.
+    /// The value of an answer row (indicator, value, na, ...) into product `p`.
     fn set_value(&mut self, p: ProductIx, r: &rusqlite::Row<'_>) -> Result<()> {
         let sql = |e| self.store.sql(e);
-        let ind = r
-            .get_ref(0)
-            .map_err(sql)?
-            .as_str()
-            .map_err(|e| sql(e.into()))?;
+        let ind = text(self.store, r, 0)?;
         if let Some(i) = self.indicator_of(p, ind) {
             let value: Option<i64> = r.get(1).map_err(sql)?;
             let na: i64 = r.get(2).map_err(sql)?;
-            self.ds.products[p].values[i] = match (na != 0, value) {
-                (true, _) => Value::NotApplicable,
-                (false, Some(v)) => Value::Level(u32::try_from(v).unwrap_or(u32::MAX)),
-                (false, None) => Value::Unanswered,
-            };
+            self.ds.products[p].values[i] = value_from(value, na != 0);
         }
         Ok(())
     }
 
-    /// Products without a usable digest: their observations, one product at a time,
-    /// or in one pass when there are many of them.
+    /// Products without a usable digest: their answers, one product at a time, or in
+    /// one pass when there are many of them.
     fn stale_values(&mut self) -> Result<()> {
         let store = self.store;
         let sql = |e| store.sql(e);
@@ -253,10 +295,11 @@ impl Loader<'_> {
             let mut stmt = store
                 .conn
                 .prepare(
-                    "SELECT indicator, value, na, product_id FROM observation ORDER BY product_id",
+                    "SELECT indicator, value, na, node_id FROM answer
+                     WHERE cycle_id = ?1 AND level = 3 AND respondent = 0 ORDER BY node_id",
                 )
                 .map_err(sql)?;
-            let mut rows = stmt.query([]).map_err(sql)?;
+            let mut rows = stmt.query([self.cycle]).map_err(sql)?;
             let mut current: Option<(i64, Option<ProductIx>)> = None;
             while let Some(r) = rows.next().map_err(sql)? {
                 let pid: i64 = r.get(3).map_err(sql)?;
@@ -279,10 +322,15 @@ impl Loader<'_> {
         } else if !stale.is_empty() {
             let mut stmt = store
                 .conn
-                .prepare("SELECT indicator, value, na FROM observation WHERE product_id = ?1")
+                .prepare(
+                    "SELECT indicator, value, na FROM answer
+                     WHERE cycle_id = ?1 AND level = 3 AND node_id = ?2 AND respondent = 0",
+                )
                 .map_err(sql)?;
             for &p in &stale {
-                let mut rows = stmt.query([self.ds.products[p].db_id]).map_err(sql)?;
+                let mut rows = stmt
+                    .query([self.cycle, self.ds.products[p].db_id])
+                    .map_err(sql)?;
                 while let Some(r) = rows.next().map_err(sql)? {
                     self.set_value(p, r)?;
                 }
@@ -291,43 +339,106 @@ impl Loader<'_> {
         Ok(())
     }
 
-    /// Notes from their own index (about one observation in ten has one).
+    /// Units' and agencies' own values: observations and N/A for whole indicators.
+    fn node_values(&mut self) -> Result<()> {
+        let store = self.store;
+        let sql = |e| store.sql(e);
+        let mut stmt = store
+            .conn
+            .prepare(
+                "SELECT level, node_id, indicator, value, na FROM answer
+                 WHERE cycle_id = ?1 AND level IN (1, 2) AND respondent = 0
+                   AND (value IS NOT NULL OR na = 1)",
+            )
+            .map_err(sql)?;
+        let mut rows = stmt.query([self.cycle]).map_err(sql)?;
+        while let Some(r) = rows.next().map_err(sql)? {
+            let (level, id): (i64, i64) = (r.get(0).map_err(sql)?, r.get(1).map_err(sql)?);
+            let Some(node) = self.node_of(level, id) else {
+                continue;
+            };
+            let Some(i) = self.indicator_at(node, text(store, r, 2)?) else {
+                continue;
+            };
+            let value = value_from(
+                r.get(3).map_err(sql)?,
+                r.get::<_, i64>(4).map_err(sql)? != 0,
+            );
+            // Refused only for a row patuh would not write; `check` names it.
+            let _ = self.ds.set_value(node, i, value);
+        }
+        Ok(())
+    }
+
+    /// Data values at every level.
+    fn data_values(&mut self) -> Result<()> {
+        let store = self.store;
+        let sql = |e| store.sql(e);
+        let mut stmt = store
+            .conn
+            .prepare(
+                "SELECT level, node_id, indicator, amount, source FROM answer
+                 WHERE cycle_id = ?1 AND amount IS NOT NULL",
+            )
+            .map_err(sql)?;
+        let mut rows = stmt.query([self.cycle]).map_err(sql)?;
+        while let Some(r) = rows.next().map_err(sql)? {
+            let (level, id): (i64, i64) = (r.get(0).map_err(sql)?, r.get(1).map_err(sql)?);
+            let Some(node) = self.node_of(level, id) else {
+                continue;
+            };
+            let Some(i) = self.indicator_at(node, text(store, r, 2)?) else {
+                continue;
+            };
+            let Some(amount) = crate::domain::json::parse_decimal(text(store, r, 3)?) else {
+                continue;
+            };
+            let Ok(value) = DataValue::new(amount, text(store, r, 4)?.to_string()) else {
+                continue;
+            };
+            let _ = self.ds.set_data(node, i, Some(value));
+        }
+        Ok(())
+    }
+
+    /// Notes from their own index (about one answer in ten has one), at every level.
     fn notes(&mut self) -> Result<()> {
         let store = self.store;
         let sql = |e| store.sql(e);
         let mut stmt = store
             .conn
             .prepare(
-                "SELECT product_id, indicator, note FROM observation WHERE note <> '' ORDER BY product_id",
+                "SELECT level, node_id, indicator, note FROM answer
+                 WHERE cycle_id = ?1 AND note <> '' AND respondent = 0 ORDER BY level, node_id",
             )
             .map_err(sql)?;
-        let mut rows = stmt.query([]).map_err(sql)?;
-        let mut current: Option<(i64, Option<ProductIx>)> = None;
+        let mut rows = stmt.query([self.cycle]).map_err(sql)?;
+        let mut current: Option<(i64, i64, Option<NodeRef>)> = None;
         while let Some(r) = rows.next().map_err(sql)? {
-            let pid: i64 = r.get(0).map_err(sql)?;
-            let p = match current {
-                Some((id, p)) if id == pid => p,
+            let (level, id): (i64, i64) = (r.get(0).map_err(sql)?, r.get(1).map_err(sql)?);
+            let node = match current {
+                Some((l, n, node)) if l == level && n == id => node,
                 _ => {
-                    let p = self.product_index.get(&pid).copied();
-                    current = Some((pid, p));
-                    p
+                    let node = self.node_of(level, id);
+                    current = Some((level, id, node));
+                    node
                 }
             };
-            let Some(p) = p else { continue };
-            let ind = r
-                .get_ref(1)
-                .map_err(sql)?
-                .as_str()
-                .map_err(|e| sql(e.into()))?;
-            let Some(i) = self.indicator_of(p, ind) else {
-                continue;
-            };
-            let note = r
-                .get_ref(2)
-                .map_err(sql)?
-                .as_str()
-                .map_err(|e| sql(e.into()))?;
-            self.ds.products[p].notes[i] = note.to_string();
+            let Some(node) = node else { continue };
+            let ind = text(store, r, 2)?;
+            let note = text(store, r, 3)?;
+            match node {
+                NodeRef::Product(p) => {
+                    if let Some(i) = self.indicator_of(p, ind) {
+                        self.ds.products[p].notes[i] = note.to_string();
+                    }
+                }
+                _ => {
+                    if let Some(i) = self.indicator_at(node, ind) {
+                        let _ = self.ds.set_note(node, i, note.to_string());
+                    }
+                }
+            }
         }
         Ok(())
     }
@@ -337,18 +448,167 @@ impl Loader<'_> {
         let sql = |e| store.sql(e);
         let mut stmt = store
             .conn
-            .prepare("SELECT product_id, indicator, count(*) FROM evidence GROUP BY product_id, indicator")
+            .prepare(
+                "SELECT level, node_id, indicator, count(*) FROM evidence WHERE cycle_id = ?1
+                 GROUP BY level, node_id, indicator",
+            )
             .map_err(sql)?;
-        let mut rows = stmt.query([]).map_err(sql)?;
+        let mut rows = stmt.query([self.cycle]).map_err(sql)?;
         while let Some(r) = rows.next().map_err(sql)? {
-            let Some(&p) = self.product_index.get(&r.get::<_, i64>(0).map_err(sql)?) else {
+            let (level, id): (i64, i64) = (r.get(0).map_err(sql)?, r.get(1).map_err(sql)?);
+            let Some(node) = self.node_of(level, id) else {
                 continue;
             };
-            let ind: String = r.get(1).map_err(sql)?;
-            if let Some(i) = self.indicator_of(p, &ind) {
-                self.ds.products[p].evidence[i] =
-                    u32::try_from(r.get::<_, i64>(2).map_err(sql)?).unwrap_or(u32::MAX);
+            let n = u32::try_from(r.get::<_, i64>(3).map_err(sql)?).unwrap_or(u32::MAX);
+            let ind = text(store, r, 2)?;
+            match node {
+                NodeRef::Product(p) => {
+                    if let Some(i) = self.indicator_of(p, ind) {
+                        self.ds.products[p].evidence[i] = n;
+                    }
+                }
+                _ => {
+                    if let Some(i) = self.indicator_at(node, ind) {
+                        let _ = self.ds.set_evidence_count(node, i, n);
+                    }
+                }
             }
+        }
+        Ok(())
+    }
+
+    /// Finalized units and agencies (products come with their rows).
+    fn finalizations(&mut self) -> Result<()> {
+        let store = self.store;
+        let sql = |e| store.sql(e);
+        let mut stmt = store
+            .conn
+            .prepare(
+                "SELECT level, node_id FROM node_state
+                 WHERE cycle_id = ?1 AND level IN (1, 2) AND finalized_at IS NOT NULL",
+            )
+            .map_err(sql)?;
+        let mut rows = stmt.query([self.cycle]).map_err(sql)?;
+        while let Some(r) = rows.next().map_err(sql)? {
+            if let Some(node) = self.node_of(r.get(0).map_err(sql)?, r.get(1).map_err(sql)?) {
+                self.ds.set_finalized(node, true);
+            }
+        }
+        Ok(())
+    }
+
+    /// Respondents with their answers, removed ones too (their answers no longer
+    /// count, but they keep their numbers).
+    fn respondents(&mut self) -> Result<()> {
+        let store = self.store;
+        let sql = |e| store.sql(e);
+        // Answers by respondent id, read by level so that the products' answers (most
+        // of the table) are read only when a product-level role has respondents.
+        let product_level: bool = store
+            .conn
+            .query_row(
+                "SELECT EXISTS (SELECT 1 FROM respondent WHERE cycle_id = ?1 AND level = 3)",
+                [self.cycle],
+                |r| r.get(0),
+            )
+            .map_err(sql)?;
+        let mut answers: HashMap<i64, Vec<(String, Value)>> = HashMap::new();
+        let mut stmt = store
+            .conn
+            .prepare(
+                "SELECT respondent, indicator, value, na FROM answer
+                 WHERE cycle_id = ?1 AND level IN (1, 2, ?2) AND respondent <> 0",
+            )
+            .map_err(sql)?;
+        let mut rows = stmt
+            .query([self.cycle, if product_level { 3 } else { 2 }])
+            .map_err(sql)?;
+        while let Some(r) = rows.next().map_err(sql)? {
+            answers.entry(r.get(0).map_err(sql)?).or_default().push((
+                text(store, r, 1)?.to_string(),
+                value_from(
+                    r.get(2).map_err(sql)?,
+                    r.get::<_, i64>(3).map_err(sql)? != 0,
+                ),
+            ));
+        }
+        drop(rows);
+        drop(stmt);
+        let mut stmt = store
+            .conn
+            .prepare(
+                "SELECT id, uid, level, node_id, role, number, label, removed_at IS NOT NULL
+                 FROM respondent WHERE cycle_id = ?1 ORDER BY id",
+            )
+            .map_err(sql)?;
+        let mut rows = stmt.query([self.cycle]).map_err(sql)?;
+        while let Some(r) = rows.next().map_err(sql)? {
+            let Some(node) = self.node_of(r.get(2).map_err(sql)?, r.get(3).map_err(sql)?) else {
+                continue;
+            };
+            let instrument = &self.ds.instruments[self.ds.instrument_index_of(node)];
+            let Some(role) = instrument.role_index(text(store, r, 4)?) else {
+                continue;
+            };
+            let id: i64 = r.get(0).map_err(sql)?;
+            let mut resp = Respondent::new(
+                r.get(1).map_err(sql)?,
+                role,
+                u32::try_from(r.get::<_, i64>(5).map_err(sql)?).unwrap_or(0),
+                r.get(6).map_err(sql)?,
+            );
+            resp.db_id = id;
+            resp.removed = r.get(7).map_err(sql)?;
+            for (ind, v) in answers.remove(&id).unwrap_or_default() {
+                if let Some(&i) = self.indicator_maps[self.ds.instrument_index_of(node)].get(&ind) {
+                    resp.set_value(instrument, IndicatorIx::new(i), v);
+                }
+            }
+            let _ = self.ds.add_respondent(node, resp);
+        }
+        Ok(())
+    }
+
+    /// Each agency's follow-up register.
+    fn followups(&mut self) -> Result<()> {
+        let store = self.store;
+        let sql = |e| store.sql(e);
+        let mut registers: HashMap<AgencyIx, FollowUpRegister> = HashMap::new();
+        let mut stmt = store
+            .conn
+            .prepare(
+                "SELECT agency_id, kind, ref, status FROM followup WHERE cycle_id = ?1 ORDER BY id",
+            )
+            .map_err(sql)?;
+        let mut rows = stmt.query([self.cycle]).map_err(sql)?;
+        while let Some(r) = rows.next().map_err(sql)? {
+            let Some(&a) = self.agency_index.get(&r.get::<_, i64>(0).map_err(sql)?) else {
+                continue;
+            };
+            let (Ok(kind), Ok(status)) = (text(store, r, 1)?.parse(), text(store, r, 3)?.parse())
+            else {
+                continue;
+            };
+            registers.entry(a).or_default().items.push(FollowUpItem {
+                kind,
+                reference: r.get(2).map_err(sql)?,
+                status,
+            });
+        }
+        drop(rows);
+        drop(stmt);
+        let mut stmt = store
+            .conn
+            .prepare("SELECT agency_id FROM followup_register WHERE cycle_id = ?1")
+            .map_err(sql)?;
+        let mut rows = stmt.query([self.cycle]).map_err(sql)?;
+        while let Some(r) = rows.next().map_err(sql)? {
+            if let Some(&a) = self.agency_index.get(&r.get::<_, i64>(0).map_err(sql)?) {
+                registers.entry(a).or_default().closed = true;
+            }
+        }
+        for (a, register) in registers {
+            *self.ds.followups_mut(a) = register;
         }
         Ok(())
     }
@@ -360,24 +620,7 @@ impl Store {
         &self,
         product: &super::ProductRef,
     ) -> Result<crate::domain::Instrument> {
-        let body: String = self
-            .conn
-            .query_row(
-                "SELECT i.body FROM product p JOIN unit u ON u.id = p.unit_id
-                 JOIN agency a ON a.id = u.agency_id JOIN instrument i ON i.id = a.instrument_id
-                 WHERE p.id = ?1",
-                [product.db_id],
-                |r| r.get(0),
-            )
-            .map_err(|e| self.sql(e))?;
-        crate::domain::Instrument::parse(&body).map_err(|p| StoreError::Corrupt {
-            path: self.path.clone(),
-            detail: format!(
-                "the instrument of {} no longer validates: {}",
-                product.path,
-                p.first().map(|x| x.to_string()).unwrap_or_default()
-            ),
-        })
+        self.node_instrument(&super::Node::from(product))
     }
 
     /// One product's values and notes, in instrument order.
@@ -391,10 +634,13 @@ impl Store {
         let mut stmt = self
             .conn
             .prepare_cached(
-                "SELECT indicator, value, na, note FROM observation WHERE product_id = ?1",
+                "SELECT indicator, value, na, note FROM answer
+                 WHERE cycle_id = ?1 AND level = 3 AND node_id = ?2 AND respondent = 0",
             )
             .map_err(|e| self.sql(e))?;
-        let mut rows = stmt.query([product.db_id]).map_err(|e| self.sql(e))?;
+        let mut rows = stmt
+            .query([self.cycle.id, product.db_id])
+            .map_err(|e| self.sql(e))?;
         while let Some(r) = rows.next().map_err(|e| self.sql(e))? {
             let ind: String = r.get(0).map_err(|e| self.sql(e))?;
             let Some(i) = instrument.indicator_index(&ind) else {
@@ -402,11 +648,7 @@ impl Store {
             };
             let value: Option<i64> = r.get(1).map_err(|e| self.sql(e))?;
             let na: i64 = r.get(2).map_err(|e| self.sql(e))?;
-            values[i] = match (na != 0, value) {
-                (true, _) => Value::NotApplicable,
-                (false, Some(v)) => Value::Level(u32::try_from(v).unwrap_or(u32::MAX)),
-                (false, None) => Value::Unanswered,
-            };
+            values[i] = value_from(value, na != 0);
             notes[i] = r.get(3).map_err(|e| self.sql(e))?;
         }
         Ok((values, notes))

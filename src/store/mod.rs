@@ -3,11 +3,14 @@
 //! through `classify`, the file named and the fix said). One module per concern:
 //! `header` (the file checked before SQLite touches it), `schema` (the migrations and
 //! the check that a file's tables are those of its version), `catalog` (instruments,
-//! assignments), `observe` (the changes a user makes, each its own transaction with an
-//! audit row), `evidence` (reading references back), `audit` (the hash chain and its
-//! replay), `accounts` (whether the log accounts for the tables), `derived` (what
-//! `check` recomputes: instrument bodies, scales, digests), `digest` (each product's
-//! values in compact form), `load` (everything into a
+//! assignments), `nodes` (agencies, units and products by path, the current cycle,
+//! finalizing any node), `observe` (the changes a user makes to answers, each its own
+//! transaction with its audit rows), `respondents` (the people interviewed at a node),
+//! `data` (values from other institutions' data, one by one or a whole file),
+//! `followups` (an agency's follow-up register), `evidence` (reading references back),
+//! `audit` (the hash chain and its replay), `accounts` (whether the log accounts for
+//! the tables), `derived` (what `check` recomputes: instrument bodies, scales, levels,
+//! digests), `digest` (each product's values in compact form), `load` (everything into a
 //! [`crate::domain::model::Dataset`]), `records` (what an export reads), `central`
 //! (the central merge's reads and writes, the report's conflicts, the central
 //! assignment), `central_log` (a central database's own hash chain), `review` (review states,
@@ -28,18 +31,22 @@ mod bulk;
 mod catalog;
 mod central;
 pub mod central_log;
+mod data;
 mod derived;
 pub(crate) mod digest;
 mod evidence;
+mod followups;
 mod header;
 mod history;
 mod inbox;
 mod load;
 pub mod lock;
+mod nodes;
 mod observe;
 mod records;
 mod removal;
 mod report_reads;
+mod respondents;
 pub mod review;
 mod review_check;
 mod review_merge;
@@ -66,15 +73,15 @@ pub use central::{
     CentralAgency, CentralClaim, CentralTx, ConflictResult, ImportRow, NewEvidence, NewObservation,
     ResultRow,
 };
+pub use data::{DataImport, DataLine, DataOutcome};
 pub use evidence::EvidenceRow;
-pub use history::Finalized;
 pub use inbox::{InboxApply, InboxFile, ItemStatus, ReturnedItem};
+pub use nodes::{Cycle, DEFAULT_CYCLE, Finalized, Node, level_code, level_of_code};
 pub use observe::{ProductRef, RecordOutcome};
 pub use records::{EvidenceRecord, ObservationRecord, ProductRecord};
 pub use report_reads::MergedFile;
-pub use review::{
-    CellResult, NodeRef, Resolution, ReviewEntry, ReviewInfo, RevokedKey, SentFile, SentNode,
-};
+pub use respondents::{Removal, RespondentRow};
+pub use review::{CellResult, Resolution, ReviewEntry, ReviewInfo, RevokedKey, SentFile, SentNode};
 
 /// The `meta` key that marks a central database (`patuh central merge`), and its value.
 pub const ROLE_KEY: &str = "role";
@@ -191,6 +198,8 @@ pub struct Store {
     path: PathBuf,
     who: String,
     clock: Clock,
+    /// The cycle this store reads and writes: the current one when it was opened.
+    cycle: Cycle,
     /// The product whose change last caught up every other stale digest: changing it
     /// again needs no catching up (src/store/digest.rs). Only ever skips work whose
     /// absence leaves a digest stale, never wrong.
@@ -361,11 +370,13 @@ impl Store {
 
     /// A store on an open connection, its assessor read from the file.
     fn with(conn: Connection, path: &Path) -> Result<Store> {
+        let cycle = nodes::current_cycle(&conn).map_err(|e| classify(path, e))?;
         let mut store = Store {
             conn,
             path: path.to_path_buf(),
             who: String::new(),
             clock: Arc::new(OffsetDateTime::now_utc),
+            cycle,
             caught_up_for: None,
             reader: false,
         };
@@ -456,10 +467,12 @@ impl Store {
     }
 
     /// Full check: SQLite's integrity_check; each instrument's body against its hash;
-    /// every value on its scale and every digest equal to the observations; the audit
-    /// hash chain; and what the file holds accounted for. A workstation's audit log
-    /// must account for every observation, note, evidence reference and finalization
-    /// (each row following from the ones before); a central database's own log must
+    /// every answer of its indicator's level and kind and on its scale, every
+    /// respondent of a role of its level, and every digest equal to the answers; the
+    /// audit hash chain; and what the file holds accounted for. A workstation's audit
+    /// log must account for every value, note, data value, evidence reference,
+    /// finalization, respondent and follow-up at every level (each row following from
+    /// the ones before); a central database's own log must
     /// account for every merged file and instrument, and every product must hold its
     /// chosen merged result. Which of these apply follows from what the file holds,
     /// never from its `meta.role` (one row anyone can write): the replay runs on every
@@ -480,13 +493,13 @@ impl Store {
         problems.extend(rows.into_iter().filter(|r| r != "ok"));
         let (instruments, bad) = derived::instruments(self)?;
         problems.extend(bad);
-        let products = derived::product_instruments(self, &instruments)?;
-        problems.extend(derived::observations(self, &products)?);
+        let nodes = derived::nodes(self, &instruments)?;
+        problems.extend(derived::answers(self, &nodes)?);
         let holds = self.holds()?;
         match verify_chain(&self.conn).map_err(|e| self.sql(e))? {
             Err(b) => problems.push(b.to_string()),
             Ok(_) if holds.audit || !holds.merged => {
-                problems.extend(accounts::check(self, &products)?);
+                problems.extend(accounts::check(self, &nodes)?);
             }
             Ok(_) => {}
         }

@@ -1,13 +1,21 @@
-//! The changes an assessor makes: a value, a note, an evidence reference, finalizing
-//! and reopening a product. Each is one `BEGIN IMMEDIATE` transaction that also appends
-//! its audit row, committed before the caller can call it saved.
+//! The changes an assessor makes to a node's answers: a value (an observation, N/A for
+//! a whole indicator, an interview answer), a note, an evidence reference. Each is one
+//! `BEGIN IMMEDIATE` transaction that also appends its audit rows, committed before the
+//! caller can call it saved. A product observation's commit (a keystroke in the
+//! workstation) writes one `answer` row and one audit row and nothing else: its
+//! statements are prepared once per connection, the product's digest is left stale by
+//! a trigger only at the first change (src/store/digest.rs).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::audit::{self, Entry};
+use super::audit::{self, Entry, action};
+use super::nodes::{Node, ensure_open, level_code};
 use super::{Result, Store, StoreError};
 use crate::domain::Value;
-use crate::domain::instrument::Indicator;
+use crate::domain::instrument::{Indicator, Instrument, NodeLevel, Source};
 use crate::domain::model::split_path;
 
 /// A product as the store addresses it.
@@ -18,7 +26,7 @@ pub struct ProductRef {
     pub path: String,
 }
 
-/// What a recorded observation changed.
+/// What a recorded change of an indicator changed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecordOutcome {
     pub old_value: Value,
@@ -27,7 +35,7 @@ pub struct RecordOutcome {
     pub audit_rows: u32,
 }
 
-fn value_from(value: Option<i64>, na: bool) -> Value {
+pub(super) fn value_from(value: Option<i64>, na: bool) -> Value {
     match (na, value) {
         (true, _) => Value::NotApplicable,
         (false, Some(v)) => Value::Level(u32::try_from(v).unwrap_or(u32::MAX)),
@@ -35,35 +43,26 @@ fn value_from(value: Option<i64>, na: bool) -> Value {
     }
 }
 
+/// A respondent an interview answer is recorded for: its row id and uid.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct By<'a> {
+    pub id: i64,
+    pub uid: &'a str,
+}
+
 impl Store {
     /// Finds a product by `AGENCY/UNIT/PRODUCT`.
     pub fn product_ref(&self, path: &str) -> Result<ProductRef> {
-        let Some((a, u, p)) = split_path(path) else {
+        if split_path(path).is_none() {
             return Err(StoreError::Refused(format!(
                 "{path:?} is not a product path: write AGENCY/UNIT/PRODUCT by codes, e.g. 8171/DUKCAPIL/KTP-EL (see `patuh score`)"
             )));
-        };
-        let id: Option<i64> = self
-            .conn
-            .query_row(
-                "SELECT p.id FROM product p JOIN unit u ON u.id = p.unit_id
-                 JOIN agency a ON a.id = u.agency_id
-                 WHERE a.code = ?1 AND u.code = ?2 AND p.code = ?3",
-                params![a, u, p],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(|e| self.sql(e))?;
-        match id {
-            Some(db_id) => Ok(ProductRef {
-                db_id,
-                path: path.to_string(),
-            }),
-            None => Err(StoreError::Refused(format!(
-                "no product {path} in {}; list the products with `patuh score`",
-                self.path.display()
-            ))),
         }
+        let node = self.node(path)?;
+        Ok(ProductRef {
+            db_id: node.db_id,
+            path: node.path,
+        })
     }
 
     /// Records a value and/or a note for one indicator of a product, in one
@@ -83,24 +82,193 @@ impl Store {
                 product.path, indicator.id, indicator.max
             )));
         }
+        self.change(&Node::from(product), &indicator.id, None, value, note)
+    }
+
+    /// Records, at a node of any level, an observation (a level), N/A or unanswered for
+    /// a whole indicator (of any source), and/or the indicator's note: one transaction,
+    /// one audit row per changed field. Refused, changing nothing: an indicator of
+    /// another level, a level for an interview or data indicator (each respondent
+    /// answers it; a data value is entered as such), a level off the scale, a finalized
+    /// node. N/A for a data indicator clears its data value (both audited).
+    pub fn record_node(
+        &mut self,
+        node: &Node,
+        instrument: &Instrument,
+        i: usize,
+        value: Option<Value>,
+        note: Option<&str>,
+    ) -> Result<RecordOutcome> {
+        let ind = own_indicator(node, instrument, i)?;
+        match (value, &ind.source) {
+            (Some(Value::Level(_)), Source::Interview { role }) => {
+                let role = instrument.roles.get(*role).map_or("", |r| r.id.as_str());
+                return Err(StoreError::Refused(format!(
+                    "{}: indicator {} is answered by each {role} interviewed: record each one's answer \
+                     with --respondent N (see `patuh respondent list {}`); nothing was changed",
+                    node.path, ind.id, node.path
+                )));
+            }
+            (Some(Value::Level(_)), Source::Data { .. }) => {
+                return Err(StoreError::Refused(format!(
+                    "{}: indicator {} takes a value from another institution's data: give it as a decimal \
+                     with its source (--value 82.35 --source TEXT); nothing was changed",
+                    node.path, ind.id
+                )));
+            }
+            (Some(Value::Level(v)), _) if v > ind.max => {
+                return Err(StoreError::Refused(format!(
+                    "{}: value {v} is out of range for indicator {}: use 0..{} or --na; nothing was changed",
+                    node.path, ind.id, ind.max
+                )));
+            }
+            _ => {}
+        }
+        if value.is_some() && matches!(ind.source, Source::Data { .. }) {
+            // N/A or unanswered for a data indicator also clears its data value.
+            let done = self.with_data(node, ind, None, value, note)?;
+            return Ok(RecordOutcome {
+                old_value: done.old_value,
+                old_note: done.old_note,
+                audit_rows: done.audit_rows,
+            });
+        }
+        self.change(node, &ind.id, None, value, note)
+    }
+
+    /// Records one respondent's answer (a level, N/A, or unanswered to clear it) to an
+    /// interview indicator at its node: one transaction with its audit row, which carries
+    /// the respondent's uid. Refused, changing nothing: an indicator of another level or
+    /// not asked of the respondent's role, a level off the scale, a removed respondent, a
+    /// finalized node.
+    pub fn record_answer(
+        &mut self,
+        node: &Node,
+        instrument: &Instrument,
+        i: usize,
+        respondent: &super::RespondentRow,
+        value: Value,
+    ) -> Result<RecordOutcome> {
+        let ind = own_indicator(node, instrument, i)?;
+        let asked = match ind.source {
+            Source::Interview { role } => instrument.roles.get(role).map(|r| r.id.as_str()),
+            _ => None,
+        };
+        let Some(asked) = asked else {
+            return Err(StoreError::Refused(format!(
+                "{}: indicator {} is answered by {}, not by respondents: record it without --respondent; \
+                 nothing was changed",
+                node.path,
+                ind.id,
+                ind.source.as_str()
+            )));
+        };
+        if asked != respondent.role {
+            return Err(StoreError::Refused(format!(
+                "{}: indicator {} is asked of {asked}, not of {} {}: give the number of a {asked} \
+                 (see `patuh respondent list {}`); nothing was changed",
+                node.path, ind.id, respondent.role, respondent.number, node.path
+            )));
+        }
+        if let Value::Level(v) = value
+            && v > ind.max
+        {
+            return Err(StoreError::Refused(format!(
+                "{}: value {v} is out of range for indicator {}: use 0..{} or --na; nothing was changed",
+                node.path, ind.id, ind.max
+            )));
+        }
+        self.change(
+            node,
+            &ind.id,
+            Some(By {
+                id: respondent.id,
+                uid: &respondent.uid,
+            }),
+            Some(value),
+            None,
+        )
+    }
+
+    /// The change of one cell: value and/or note, respondent 0 or a respondent's.
+    pub(super) fn change(
+        &mut self,
+        node: &Node,
+        indicator: &str,
+        by: Option<By<'_>>,
+        value: Option<Value>,
+        note: Option<&str>,
+    ) -> Result<RecordOutcome> {
         let now = self.now();
         let who = self.who.clone();
         let path = self.path.clone();
+        let cycle = self.cycle.clone();
         let sql = |e| super::classify(&path, e);
         let tx = WriteTx::begin(&self.conn).map_err(sql)?;
-        let current = Current::read(&tx, product, indicator).map_err(sql)?;
+        let respondent = by.map_or(0, |b| b.id);
+        let current = Current::read(&tx, cycle.id, node, indicator, respondent).map_err(sql)?;
         let Some(current) = current else {
             return Err(StoreError::Refused(format!(
-                "no product {} in {}; list the products with `patuh score`",
-                product.path,
+                "no {} {} in {}; list them with `patuh score`",
+                node.level,
+                node.path,
                 path.display()
             )));
         };
-        refuse_finalized(product, current.finalized.clone())?;
+        if let Some(at) = current.finalized.clone() {
+            return Err(StoreError::Finalized {
+                product: node.path.clone(),
+                at,
+            });
+        }
+        if let Some(b) = by {
+            respondent_open(&tx, b.id, &path)?;
+        }
+        // What no caller of patuh asks, refused whoever asks: an indicator the
+        // instrument does not have or answers at another level; a level of the node's
+        // own for an interview or data indicator; a respondent's answer to another
+        // kind.
+        let kinds =
+            indicator_kinds(&tx, current.instrument.0, &current.instrument.1).map_err(sql)?;
+        if let Some(kinds) = kinds {
+            let refused = |why: String| {
+                Err(StoreError::Refused(format!(
+                    "{}: {why}; nothing was changed",
+                    node.path
+                )))
+            };
+            match kinds.get(indicator) {
+                None => return refused(format!("its instrument has no indicator {indicator:?}")),
+                Some((level, _)) if *level != node.level => {
+                    return refused(format!(
+                        "indicator {indicator} is answered per {level}, not per {}",
+                        node.level
+                    ));
+                }
+                Some((_, source)) if by.is_some() && *source != "interview" => {
+                    return refused(format!(
+                        "indicator {indicator} is answered by {source}, not by respondents"
+                    ));
+                }
+                Some((_, source))
+                    if by.is_none()
+                        && *source != "observation"
+                        && matches!(value, Some(Value::Level(_))) =>
+                {
+                    return refused(format!(
+                        "indicator {indicator} is answered by {source}: a level of its own is not recorded"
+                    ));
+                }
+                _ => {}
+            }
+        }
         let (old_value, old_note) = current.value_and_note();
         let change = Change {
-            product,
-            indicator: &indicator.id,
+            node,
+            indicator,
+            respondent,
+            uid: by.map(|b| b.uid),
+            cycle: (cycle.id, cycle.audit_code()),
             value: (old_value, value.unwrap_or(old_value)),
             note: (&old_note, note.unwrap_or(&old_note)),
             now: &now,
@@ -113,15 +281,18 @@ impl Store {
             // This product's digest is stale now (a trigger saw to it); the ones worked
             // on before get their digests back (src/store/digest.rs), unless that was
             // done at this product's previous change and nothing was left.
-            if self.caught_up_for != Some(product.db_id) {
-                let all = super::digest::refresh_others(&tx, product.db_id).map_err(sql)?;
-                caught_up = all.then_some(product.db_id);
+            if node.level == NodeLevel::Product
+                && respondent == 0
+                && self.caught_up_for != Some(node.db_id)
+            {
+                let all = super::digest::refresh_others(&tx, cycle.id, node.db_id).map_err(sql)?;
+                caught_up = all.then_some(node.db_id);
             }
         }
         tx.commit().map_err(sql)?;
         self.caught_up_for = caught_up;
         let new_value = change.value.1;
-        tracing::info!(product = %product.path, indicator = %indicator.id, ?new_value, audit_rows, "recorded");
+        tracing::info!(node = %node.path, indicator, respondent, ?new_value, audit_rows, "recorded");
         Ok(RecordOutcome {
             old_value,
             old_note,
@@ -139,6 +310,17 @@ impl Store {
         reference: &str,
         file: Option<(u64, String)>,
     ) -> Result<i64> {
+        self.add_node_evidence(&Node::from(product), &indicator.id, reference, file)
+    }
+
+    /// [`Store::add_evidence`] at a node of any level.
+    pub fn add_node_evidence(
+        &mut self,
+        node: &Node,
+        indicator: &str,
+        reference: &str,
+        file: Option<(u64, String)>,
+    ) -> Result<i64> {
         let reference = reference.trim();
         if reference.is_empty() {
             return Err(StoreError::Refused(
@@ -148,9 +330,10 @@ impl Store {
         let now = self.now();
         let who = self.who.clone();
         let path = self.path.clone();
+        let cycle = self.cycle.clone();
         let sql = |e| super::classify(&path, e);
         let tx = WriteTx::begin(&self.conn).map_err(sql)?;
-        ensure_open(&tx, product, &path)?;
+        ensure_open(&tx, cycle.id, node, &path)?;
         let (size, hash) = match &file {
             Some((s, h)) => (
                 Some(i64::try_from(*s).unwrap_or(i64::MAX)),
@@ -159,9 +342,20 @@ impl Store {
             None => (None, None),
         };
         tx.execute(
-            "INSERT INTO evidence (product_id, indicator, reference, size, sha256, added_at, added_by)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![product.db_id, indicator.id, reference, size, hash, now, who],
+            "INSERT INTO evidence (cycle_id, level, node_id, indicator, respondent, reference, size,
+                                   sha256, added_at, added_by)
+             VALUES (?1, ?2, ?3, ?4, 0, ?5, ?6, ?7, ?8, ?9)",
+            params![
+                cycle.id,
+                level_code(node.level),
+                node.db_id,
+                indicator,
+                reference,
+                size,
+                hash,
+                now,
+                who
+            ],
         )
         .map_err(sql)?;
         let id = tx.last_insert_rowid();
@@ -171,11 +365,12 @@ impl Store {
             &Entry {
                 at: &now,
                 who: &who,
-                product: &product.path,
-                indicator: Some(&indicator.id),
-                action: "evidence",
-                old: None,
+                path: &node.path,
+                indicator: Some(indicator),
+                action: action::EVIDENCE,
                 new: Some(&described),
+                cycle: cycle.audit_code(),
+                ..Entry::default()
             },
         )
         .map_err(sql)?;
@@ -185,7 +380,7 @@ impl Store {
 
     /// Finalizes a product: from now on read-only until reopened.
     pub fn finalize(&mut self, product: &ProductRef) -> Result<()> {
-        self.set_final(product, true, None)
+        self.finalize_node(&Node::from(product))
     }
 
     /// Reopens a finalized product; the reason goes into the audit log.
@@ -195,55 +390,132 @@ impl Store {
                 "reopening a finalized product needs a reason".into(),
             ));
         }
-        self.set_final(product, false, Some(reason.trim()))
-    }
-
-    fn set_final(
-        &mut self,
-        product: &ProductRef,
-        finalize: bool,
-        reason: Option<&str>,
-    ) -> Result<()> {
-        let now = self.now();
-        let who = self.who.clone();
-        let path = self.path.clone();
-        let sql = |e| super::classify(&path, e);
-        let tx = WriteTx::begin(&self.conn).map_err(sql)?;
-        let finalized = finalized_at(&tx, product, &path)?;
-        if finalized.is_some() == finalize {
-            return Ok(()); // already in that state: nothing to record
-        }
-        let (at, by) = if finalize {
-            (Some(now.as_str()), Some(who.as_str()))
-        } else {
-            (None, None)
-        };
-        tx.execute(
-            "UPDATE product SET finalized_at = ?1, finalized_by = ?2 WHERE id = ?3",
-            params![at, by, product.db_id],
-        )
-        .map_err(sql)?;
-        audit::append(
-            &tx,
-            &Entry {
-                at: &now,
-                who: &who,
-                product: &product.path,
-                indicator: None,
-                action: if finalize { "finalize" } else { "reopen" },
-                old: None,
-                new: reason,
-            },
-        )
-        .map_err(sql)?;
-        tx.commit().map_err(sql)
+        self.reopen_node(&Node::from(product), reason)
     }
 }
 
-/// What a product and one of its indicators hold before a change.
+/// Indicator `i` of `instrument`, checked to be answered at `node`'s level.
+pub(super) fn own_indicator<'i>(
+    node: &Node,
+    instrument: &'i Instrument,
+    i: usize,
+) -> Result<&'i Indicator> {
+    let ind = instrument.indicators.get(i).ok_or_else(|| {
+        StoreError::Refused(format!(
+            "{}: instrument {} has no indicator number {i}",
+            node.path, instrument.id
+        ))
+    })?;
+    let level = instrument.level_of(i);
+    if level != node.level {
+        let example = match level {
+            NodeLevel::Agency => "AGENCY",
+            NodeLevel::Unit => "AGENCY/UNIT",
+            NodeLevel::Product => "AGENCY/UNIT/PRODUCT",
+        };
+        return Err(StoreError::Refused(format!(
+            "{}: indicator {} is answered per {level}, not per {}: give the path of a {level} ({example}); \
+             nothing was changed",
+            node.path, ind.id, node.level
+        )));
+    }
+    Ok(ind)
+}
+
+/// Refuses an answer of a removed respondent (in the change's transaction).
+fn respondent_open(conn: &Connection, id: i64, db: &std::path::Path) -> Result<()> {
+    let removed: Option<Option<String>> = conn
+        .prepare_cached("SELECT removed_at FROM respondent WHERE id = ?1")
+        .and_then(|mut stmt| stmt.query_row([id], |r| r.get(0)).optional())
+        .map_err(|e| super::classify(db, e))?;
+    match removed {
+        Some(None) => Ok(()),
+        Some(Some(at)) => Err(StoreError::Refused(format!(
+            "this respondent was removed at {at}: its answers no longer count; add a new respondent instead"
+        ))),
+        None => Err(StoreError::Refused(
+            "no such respondent (removed from the database outside patuh?)".into(),
+        )),
+    }
+}
+
+/// Per level: whether the node is finalized (in cycle ?1), the cell's current answer
+/// (indicator ?3, respondent ?4), and the node's instrument (id and SHA-256). None when
+/// there is no such node.
+const CURRENT_SQL: [&str; 3] = [
+    "SELECT s.finalized_at, a.value, a.na, a.note, i.id, i.sha256 FROM agency n
+     JOIN instrument i ON i.id = n.instrument_id
+     LEFT JOIN node_state s ON s.cycle_id = ?1 AND s.level = 1 AND s.node_id = n.id
+     LEFT JOIN answer a ON a.cycle_id = ?1 AND a.level = 1 AND a.node_id = n.id
+                       AND a.indicator = ?3 AND a.respondent = ?4
+     WHERE n.id = ?2",
+    "SELECT s.finalized_at, a.value, a.na, a.note, i.id, i.sha256 FROM unit n
+     JOIN agency g ON g.id = n.agency_id JOIN instrument i ON i.id = g.instrument_id
+     LEFT JOIN node_state s ON s.cycle_id = ?1 AND s.level = 2 AND s.node_id = n.id
+     LEFT JOIN answer a ON a.cycle_id = ?1 AND a.level = 2 AND a.node_id = n.id
+                       AND a.indicator = ?3 AND a.respondent = ?4
+     WHERE n.id = ?2",
+    "SELECT s.finalized_at, a.value, a.na, a.note, i.id, i.sha256 FROM product n
+     JOIN unit u ON u.id = n.unit_id JOIN agency g ON g.id = u.agency_id
+     JOIN instrument i ON i.id = g.instrument_id
+     LEFT JOIN node_state s ON s.cycle_id = ?1 AND s.level = 3 AND s.node_id = n.id
+     LEFT JOIN answer a ON a.cycle_id = ?1 AND a.level = 3 AND a.node_id = n.id
+                       AND a.indicator = ?3 AND a.respondent = ?4
+     WHERE n.id = ?2",
+];
+
+/// Each indicator's level and source by id, of the instruments met so far: instruments
+/// never change once imported and are named by their SHA-256, so each is parsed once
+/// per process. None for a body that does not hash to its SHA-256 (`check` names it).
+fn indicator_kinds(
+    conn: &Connection,
+    instrument_id: i64,
+    sha256: &str,
+) -> rusqlite::Result<Option<Arc<Kinds>>> {
+    static KINDS: OnceLock<Mutex<HashMap<String, Arc<Kinds>>>> = OnceLock::new();
+    let all = KINDS.get_or_init(Default::default);
+    if let Ok(map) = all.lock()
+        && let Some(k) = map.get(sha256)
+    {
+        return Ok(Some(k.clone()));
+    }
+    let body: String = conn
+        .prepare_cached("SELECT body FROM instrument WHERE id = ?1")?
+        .query_row([instrument_id], |r| r.get(0))?;
+    let Ok(instrument) = Instrument::parse(&body) else {
+        return Ok(None);
+    };
+    if instrument.sha256 != sha256 {
+        return Ok(None);
+    }
+    let kinds: Arc<Kinds> = Arc::new(
+        instrument
+            .indicators
+            .iter()
+            .enumerate()
+            .map(|(k, ind)| {
+                (
+                    ind.id.clone(),
+                    (instrument.level_of(k), ind.source.as_str()),
+                )
+            })
+            .collect(),
+    );
+    if let Ok(mut map) = all.lock() {
+        map.insert(sha256.to_string(), kinds.clone());
+    }
+    Ok(Some(kinds))
+}
+
+/// An instrument's indicators: id -> (level, source as `Source::as_str` names it).
+type Kinds = HashMap<String, (NodeLevel, &'static str)>;
+
+/// What a node and one of its cells hold before a change.
 struct Current {
+    /// The node's instrument: its id and SHA-256.
+    instrument: (i64, String),
     finalized: Option<String>,
-    /// Whether the indicator has an observation row.
+    /// Whether the cell has an answer row.
     stored: bool,
     value: Option<i64>,
     na: bool,
@@ -251,31 +523,30 @@ struct Current {
 }
 
 impl Current {
-    /// None when there is no such product.
+    /// None when there is no such node.
     fn read(
         conn: &Connection,
-        product: &ProductRef,
-        indicator: &Indicator,
+        cycle: i64,
+        node: &Node,
+        indicator: &str,
+        respondent: i64,
     ) -> rusqlite::Result<Option<Current>> {
         // Statements of a keystroke's change are prepared once per connection: parsing
         // them again was a good part of a commit's time besides the fsync. One query
-        // reads whether the product is finalized and the indicator's current values.
-        conn.prepare_cached(
-            "SELECT p.finalized_at, o.value, o.na, o.note FROM product p
-             LEFT JOIN observation o ON o.product_id = p.id AND o.indicator = ?2
-             WHERE p.id = ?1",
-        )?
-        .query_row(params![product.db_id, indicator.id], |r| {
-            let na: Option<i64> = r.get(2)?;
-            Ok(Current {
-                finalized: r.get(0)?,
-                stored: na.is_some(),
-                value: r.get(1)?,
-                na: na.is_some_and(|na| na != 0),
-                note: r.get::<_, Option<String>>(3)?.unwrap_or_default(),
+        // reads whether the node is finalized and the cell's current values.
+        conn.prepare_cached(CURRENT_SQL[level_code(node.level) as usize - 1])?
+            .query_row(params![cycle, node.db_id, indicator, respondent], |r| {
+                let na: Option<i64> = r.get(2)?;
+                Ok(Current {
+                    instrument: (r.get(4)?, r.get(5)?),
+                    finalized: r.get(0)?,
+                    stored: na.is_some(),
+                    value: r.get(1)?,
+                    na: na.is_some_and(|na| na != 0),
+                    note: r.get::<_, Option<String>>(3)?.unwrap_or_default(),
+                })
             })
-        })
-        .optional()
+            .optional()
     }
 
     fn value_and_note(&self) -> (Value, String) {
@@ -287,10 +558,15 @@ impl Current {
     }
 }
 
-/// One recorded change of an indicator: (old, new) of its value and note.
+/// One recorded change of a cell: (old, new) of its value and note.
 struct Change<'a> {
-    product: &'a ProductRef,
+    node: &'a Node,
     indicator: &'a str,
+    /// The respondent's row id, 0 for the node's own answer.
+    respondent: i64,
+    uid: Option<&'a str>,
+    /// The cycle's id and its code for the audit log.
+    cycle: (i64, Option<&'a str>),
     value: (Value, Value),
     note: (&'a str, &'a str),
     now: &'a str,
@@ -307,32 +583,34 @@ impl Change<'_> {
                 &Entry {
                     at: self.now,
                     who: self.who,
-                    product: &self.product.path,
+                    path: &self.node.path,
                     indicator: Some(self.indicator),
                     action,
                     old: Some(old),
                     new: Some(new),
+                    cycle: self.cycle.1,
+                    respondent: self.uid,
                 },
             )
         };
         if self.value.0 != self.value.1 {
             entry(
-                "value",
+                action::VALUE,
                 &self.value.0.audit_text(),
                 &self.value.1.audit_text(),
             )?;
             rows += 1;
         }
         if self.note.0 != self.note.1 {
-            entry("note", self.note.0, self.note.1)?;
+            entry(action::NOTE, self.note.0, self.note.1)?;
             rows += 1;
         }
         Ok(rows)
     }
 
-    /// Writes the observation: inserted when `stored` is false, else only the columns
-    /// that changed (setting an unchanged note again rewrites its entry in the notes
-    /// index, a third page for the commit).
+    /// Writes the answer: inserted when `stored` is false, else only the columns that
+    /// changed (setting an unchanged note again rewrites its entry in the notes index,
+    /// a third page for the commit).
     fn write(&self, conn: &Connection, stored: bool) -> rusqlite::Result<()> {
         let (v, na) = match self.value.1 {
             Value::Level(v) => (Some(i64::from(v)), 0),
@@ -343,25 +621,29 @@ impl Change<'_> {
         let note_changed = self.note.0 != self.note.1;
         let sql_text = match (stored, value_changed, note_changed) {
             (false, _, _) => {
-                "INSERT INTO observation (product_id, indicator, value, na, note, updated_at, updated_by)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+                "INSERT INTO answer (cycle_id, level, node_id, indicator, respondent, value, na, note,
+                                     updated_at, updated_by)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
             }
             (true, true, false) => {
-                "UPDATE observation SET value = ?3, na = ?4, updated_at = ?6, updated_by = ?7
-                 WHERE product_id = ?1 AND indicator = ?2"
+                "UPDATE answer SET value = ?6, na = ?7, updated_at = ?9, updated_by = ?10
+                 WHERE cycle_id = ?1 AND level = ?2 AND node_id = ?3 AND indicator = ?4 AND respondent = ?5"
             }
             (true, false, _) => {
-                "UPDATE observation SET note = ?5, updated_at = ?6, updated_by = ?7
-                 WHERE product_id = ?1 AND indicator = ?2"
+                "UPDATE answer SET note = ?8, updated_at = ?9, updated_by = ?10
+                 WHERE cycle_id = ?1 AND level = ?2 AND node_id = ?3 AND indicator = ?4 AND respondent = ?5"
             }
             (true, true, true) => {
-                "UPDATE observation SET value = ?3, na = ?4, note = ?5, updated_at = ?6, updated_by = ?7
-                 WHERE product_id = ?1 AND indicator = ?2"
+                "UPDATE answer SET value = ?6, na = ?7, note = ?8, updated_at = ?9, updated_by = ?10
+                 WHERE cycle_id = ?1 AND level = ?2 AND node_id = ?3 AND indicator = ?4 AND respondent = ?5"
             }
         };
         conn.prepare_cached(sql_text)?.execute(params![
-            self.product.db_id,
+            self.cycle.0,
+            level_code(self.node.level),
+            self.node.db_id,
             self.indicator,
+            self.respondent,
             v,
             na,
             self.note.1,
@@ -378,36 +660,6 @@ pub(super) fn evidence_text(reference: &str, file: Option<(u64, &str)>) -> Strin
     match file {
         Some((s, h)) => format!("{reference} ({s} bytes, sha256 {h})"),
         None => reference.to_string(),
-    }
-}
-
-/// Refuses changes to a finalized product.
-pub(super) fn ensure_open(
-    conn: &Connection,
-    product: &ProductRef,
-    db: &std::path::Path,
-) -> Result<()> {
-    refuse_finalized(product, finalized_at(conn, product, db)?)
-}
-
-/// When the product was finalized, if it is.
-fn finalized_at(
-    conn: &Connection,
-    product: &ProductRef,
-    db: &std::path::Path,
-) -> Result<Option<String>> {
-    conn.prepare_cached("SELECT finalized_at FROM product WHERE id = ?1")
-        .and_then(|mut stmt| stmt.query_row([product.db_id], |r| r.get(0)))
-        .map_err(|e| super::classify(db, e))
-}
-
-fn refuse_finalized(product: &ProductRef, finalized: Option<String>) -> Result<()> {
-    match finalized {
-        Some(at) => Err(StoreError::Finalized {
-            product: product.path.clone(),
-            at,
-        }),
-        None => Ok(()),
     }
 }
 

@@ -1,7 +1,8 @@
-//! A workstation's records as an export carries them: each product's observations
-//! (with who changed them and when), evidence references and finalization, read one
-//! product at a time, and the audit log read row by row (a nation's log is 1.5 million
-//! rows, never held at once).
+//! A workstation's records as an export (format 1) carries them: each product's
+//! observations of the current cycle (its answers of respondent 0, with who changed
+//! them and when), evidence references and finalization, read one product at a time,
+//! and the audit log read row by row (a nation's log is 1.5 million rows, never held at
+//! once).
 
 use rusqlite::params;
 
@@ -49,11 +50,12 @@ impl Store {
         let observations = self
             .conn
             .prepare_cached(
-                "SELECT indicator, value, na, note, updated_at, updated_by FROM observation
-                 WHERE product_id = ?1 ORDER BY indicator",
+                "SELECT indicator, value, na, note, updated_at, updated_by FROM answer
+                 WHERE cycle_id = ?1 AND level = 3 AND node_id = ?2 AND respondent = 0
+                 ORDER BY indicator",
             )
             .and_then(|mut stmt| {
-                stmt.query_map(params![db_id], |r| {
+                stmt.query_map(params![self.cycle.id, db_id], |r| {
                     Ok(ObservationRecord {
                         indicator: r.get(0)?,
                         value: r.get(1)?,
@@ -70,10 +72,10 @@ impl Store {
             .conn
             .prepare_cached(
                 "SELECT indicator, reference, size, sha256, added_at, added_by FROM evidence
-                 WHERE product_id = ?1 ORDER BY id",
+                 WHERE cycle_id = ?1 AND level = 3 AND node_id = ?2 ORDER BY id",
             )
             .and_then(|mut stmt| {
-                stmt.query_map(params![db_id], |r| {
+                stmt.query_map(params![self.cycle.id, db_id], |r| {
                     Ok(EvidenceRecord {
                         indicator: r.get(0)?,
                         reference: r.get(1)?,
@@ -88,8 +90,16 @@ impl Store {
             .map_err(sql)?;
         let (finalized_at, finalized_by) = self
             .conn
-            .prepare_cached("SELECT finalized_at, finalized_by FROM product WHERE id = ?1")
-            .and_then(|mut stmt| stmt.query_row(params![db_id], |r| Ok((r.get(0)?, r.get(1)?))))
+            .prepare_cached(
+                "SELECT s.finalized_at, s.finalized_by FROM product p
+                 LEFT JOIN node_state s ON s.cycle_id = ?1 AND s.level = 3 AND s.node_id = p.id
+                 WHERE p.id = ?2",
+            )
+            .and_then(|mut stmt| {
+                stmt.query_row(params![self.cycle.id, db_id], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })
+            })
             .map_err(sql)?;
         Ok(ProductRecord {
             observations,

@@ -6,7 +6,8 @@
 use rusqlite::{OptionalExtension, params};
 
 use super::audit::{self, Entry};
-use super::observe::{WriteTx, ensure_open, evidence_text};
+use super::nodes::{Node, ensure_open, level_code};
+use super::observe::{WriteTx, evidence_text};
 use super::{ProductRef, Result, Store, StoreError};
 
 /// Audit actions of a removed evidence reference and of one put back.
@@ -40,17 +41,24 @@ impl Store {
     /// `evidence_removed` (to put it back: [`Store::restore_evidence`]). A finalized
     /// product is refused.
     pub fn remove_evidence(&mut self, product: &ProductRef, evidence_id: i64) -> Result<i64> {
+        self.remove_node_evidence(&Node::from(product), evidence_id)
+    }
+
+    /// [`Store::remove_evidence`] at a node of any level.
+    pub fn remove_node_evidence(&mut self, product: &Node, evidence_id: i64) -> Result<i64> {
         let now = self.now();
         let who = self.who.clone();
         let path = self.path.clone();
+        let cycle = self.cycle.clone();
         let sql = |e| super::classify(&path, e);
         let tx = WriteTx::begin(&self.conn).map_err(sql)?;
-        ensure_open(&tx, product, &path)?;
+        ensure_open(&tx, cycle.id, product, &path)?;
+        let level = level_code(product.level);
         let held: Option<Held> = tx
             .query_row(
                 "SELECT indicator, reference, size, sha256, added_at, added_by FROM evidence
-                 WHERE id = ?1 AND product_id = ?2",
-                params![evidence_id, product.db_id],
+                 WHERE id = ?1 AND cycle_id = ?2 AND level = ?3 AND node_id = ?4",
+                params![evidence_id, cycle.id, level, product.db_id],
                 |r| {
                     Ok(Held {
                         indicator: r.get(0)?,
@@ -71,11 +79,13 @@ impl Store {
             )));
         };
         tx.execute(
-            "INSERT INTO evidence_removed (evidence_id, product_id, indicator, reference, size,
-                 sha256, added_at, added_by, removed_at, removed_by)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            "INSERT INTO evidence_removed (evidence_id, cycle_id, level, node_id, indicator, respondent,
+                 reference, size, sha256, added_at, added_by, removed_at, removed_by)
+             VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
             params![
                 evidence_id,
+                cycle.id,
+                level,
                 product.db_id,
                 held.indicator,
                 held.reference,
@@ -96,11 +106,12 @@ impl Store {
             &Entry {
                 at: &now,
                 who: &who,
-                product: &product.path,
+                path: &product.path,
                 indicator: Some(&held.indicator),
                 action: EVIDENCE_REMOVED,
                 old: Some(&held.text()),
-                new: None,
+                cycle: cycle.audit_code(),
+                ..Entry::default()
             },
         )
         .map_err(sql)?;
@@ -113,17 +124,24 @@ impl Store {
     /// (undoing its removal), with an `evidence_restored` audit row. It gets its old id
     /// back when that is free; returns its id in `evidence`.
     pub fn restore_evidence(&mut self, product: &ProductRef, removed_id: i64) -> Result<i64> {
+        self.restore_node_evidence(&Node::from(product), removed_id)
+    }
+
+    /// [`Store::restore_evidence`] at a node of any level.
+    pub fn restore_node_evidence(&mut self, product: &Node, removed_id: i64) -> Result<i64> {
         let now = self.now();
         let who = self.who.clone();
         let path = self.path.clone();
+        let cycle = self.cycle.clone();
         let sql = |e| super::classify(&path, e);
         let tx = WriteTx::begin(&self.conn).map_err(sql)?;
-        ensure_open(&tx, product, &path)?;
+        ensure_open(&tx, cycle.id, product, &path)?;
+        let level = level_code(product.level);
         let held: Option<(i64, Held)> = tx
             .query_row(
                 "SELECT evidence_id, indicator, reference, size, sha256, added_at, added_by
-                 FROM evidence_removed WHERE id = ?1 AND product_id = ?2",
-                params![removed_id, product.db_id],
+                 FROM evidence_removed WHERE id = ?1 AND cycle_id = ?2 AND level = ?3 AND node_id = ?4",
+                params![removed_id, cycle.id, level, product.db_id],
                 |r| {
                     Ok((
                         r.get(0)?,
@@ -147,11 +165,14 @@ impl Store {
             )));
         };
         tx.execute(
-            "INSERT INTO evidence (id, product_id, indicator, reference, size, sha256, added_at, added_by)
+            "INSERT INTO evidence (id, cycle_id, level, node_id, indicator, respondent, reference, size,
+                                   sha256, added_at, added_by)
              VALUES ((SELECT CASE WHEN EXISTS (SELECT 1 FROM evidence WHERE id = ?1) THEN NULL ELSE ?1 END),
-                     ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                     ?2, ?3, ?4, ?5, 0, ?6, ?7, ?8, ?9, ?10)",
             params![
                 old_id,
+                cycle.id,
+                level,
                 product.db_id,
                 held.indicator,
                 held.reference,
@@ -170,11 +191,12 @@ impl Store {
             &Entry {
                 at: &now,
                 who: &who,
-                product: &product.path,
+                path: &product.path,
                 indicator: Some(&held.indicator),
                 action: EVIDENCE_RESTORED,
-                old: None,
                 new: Some(&held.text()),
+                cycle: cycle.audit_code(),
+                ..Entry::default()
             },
         )
         .map_err(sql)?;

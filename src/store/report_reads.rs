@@ -19,14 +19,17 @@ pub struct MergedFile {
 }
 
 impl Store {
-    /// Every evidence reference as (indicator, reference), by product (database id),
-    /// each list in the order added.
+    /// Every evidence reference of a product as (indicator, reference), by product
+    /// (database id), each list in the order added (current cycle).
     pub fn evidence_references(&self) -> Result<HashMap<i64, Vec<(String, String)>>> {
         let mut stmt = self
             .conn
-            .prepare("SELECT product_id, indicator, reference FROM evidence ORDER BY id")
+            .prepare(
+                "SELECT node_id, indicator, reference FROM evidence
+                 WHERE cycle_id = ?1 AND level = 3 ORDER BY id",
+            )
             .map_err(|e| self.sql(e))?;
-        let mut rows = stmt.query([]).map_err(|e| self.sql(e))?;
+        let mut rows = stmt.query([self.cycle.id]).map_err(|e| self.sql(e))?;
         let mut out: HashMap<i64, Vec<(String, String)>> = HashMap::new();
         while let Some(r) = rows.next().map_err(|e| self.sql(e))? {
             let product: i64 = r.get(0).map_err(|e| self.sql(e))?;

@@ -18,10 +18,10 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use serde_json::json;
 
 use super::central_log::{self, LogRow};
-use super::{Result, Store, StoreError, classify, digest};
+use super::{Node, Result, Store, StoreError, classify, digest};
 use crate::domain::NodeLevel;
 use crate::domain::review::{
-    Decision, NodeReview, Refusal, ReviewState, level_code, level_of_code, level_of_path,
+    Decision, NodeReview, Refusal, ReviewState, level_code, level_of_code,
 };
 use crate::domain::text::sanitize;
 
@@ -35,16 +35,6 @@ pub const REVOKE: &str = "revoke";
 
 /// The audit action of a returned item confirmed as it is on a workstation.
 pub const CONFIRM: &str = "return_confirm";
-
-/// A node (agency, unit or product) as the store addresses it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NodeRef {
-    pub level: NodeLevel,
-    /// The row id in `agency`, `unit` or `product`.
-    pub node_id: i64,
-    /// `AGENCY`, `AGENCY/UNIT` or `AGENCY/UNIT/PRODUCT`.
-    pub path: String,
-}
 
 /// A node's review as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -183,13 +173,13 @@ pub(super) fn current_cycle(conn: &Connection) -> rusqlite::Result<(i64, String)
 pub(super) fn read_review(
     conn: &Connection,
     cycle: i64,
-    node: &NodeRef,
+    node: &Node,
 ) -> rusqlite::Result<NodeReview> {
     let state: Option<String> = conn
         .prepare_cached(
             "SELECT state FROM review WHERE cycle_id = ?1 AND level = ?2 AND node_id = ?3",
         )?
-        .query_row(params![cycle, level_code(node.level), node.node_id], |r| {
+        .query_row(params![cycle, level_code(node.level), node.db_id], |r| {
             r.get(0)
         })
         .optional()?;
@@ -198,7 +188,7 @@ pub(super) fn read_review(
         "SELECT indicator, comment FROM review_comment
          WHERE cycle_id = ?1 AND level = ?2 AND node_id = ?3",
     )?;
-    let rows = stmt.query_map(params![cycle, level_code(node.level), node.node_id], |r| {
+    let rows = stmt.query_map(params![cycle, level_code(node.level), node.db_id], |r| {
         Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
     })?;
     for row in rows {
@@ -218,13 +208,13 @@ pub(super) fn read_review(
 pub(super) fn write_review(
     conn: &Connection,
     cycle: i64,
-    node: &NodeRef,
+    node: &Node,
     before: ReviewState,
     d: &Decision,
     after: ReviewState,
     (at, by): (&str, &str),
 ) -> rusqlite::Result<()> {
-    let key = params![cycle, level_code(node.level), node.node_id];
+    let key = params![cycle, level_code(node.level), node.db_id];
     let clear = match d {
         Decision::Approve => true,
         Decision::Return { .. } => before != ReviewState::Returned,
@@ -244,7 +234,7 @@ pub(super) fn write_review(
         params![
             cycle,
             level_code(node.level),
-            node.node_id,
+            node.db_id,
             after.code(),
             at,
             by
@@ -259,7 +249,7 @@ pub(super) fn write_review(
             params![
                 cycle,
                 level_code(node.level),
-                node.node_id,
+                node.db_id,
                 indicator.as_deref().unwrap_or_default(),
                 comment,
                 at,
@@ -281,13 +271,13 @@ pub(super) fn detail(cycle: &str, level: NodeLevel, by: &str, more: serde_json::
 
 /// Whether anything was merged for the node (a result of some assessor on it or
 /// under it).
-fn has_results(conn: &Connection, node: &NodeRef) -> rusqlite::Result<bool> {
+fn has_results(conn: &Connection, node: &Node) -> rusqlite::Result<bool> {
     conn.query_row(
         &format!(
             "SELECT EXISTS (SELECT 1 FROM assessor_result WHERE product_id IN ({}))",
             products_under_sql(node.level)
         ),
-        [node.node_id],
+        [node.db_id],
         |r| r.get(0),
     )
 }
@@ -298,63 +288,10 @@ impl Store {
         current_cycle(&self.conn).map_err(|e| self.sql(e))
     }
 
-    /// Finds a node by `AGENCY`, `AGENCY/UNIT` or `AGENCY/UNIT/PRODUCT`.
-    pub fn node_ref(&self, path: &str) -> Result<NodeRef> {
-        let Some(level) = level_of_path(path) else {
-            return Err(StoreError::Refused(format!(
-                "{:?} is not a path: write AGENCY, AGENCY/UNIT or AGENCY/UNIT/PRODUCT by codes, e.g. 8171/DUKCAPIL/KTP-EL (see `patuh score`)",
-                sanitize(path)
-            )));
-        };
-        let parts: Vec<&str> = path.split('/').collect();
-        let found: Option<i64> = match level {
-            NodeLevel::Agency => self
-                .conn
-                .query_row("SELECT id FROM agency WHERE code = ?1", [parts[0]], |r| {
-                    r.get(0)
-                })
-                .optional(),
-            NodeLevel::Unit => self
-                .conn
-                .query_row(
-                    "SELECT u.id FROM unit u JOIN agency a ON a.id = u.agency_id
-                     WHERE a.code = ?1 AND u.code = ?2",
-                    [parts[0], parts[1]],
-                    |r| r.get(0),
-                )
-                .optional(),
-            NodeLevel::Product => self
-                .conn
-                .query_row(
-                    "SELECT p.id FROM product p JOIN unit u ON u.id = p.unit_id
-                     JOIN agency a ON a.id = u.agency_id
-                     WHERE a.code = ?1 AND u.code = ?2 AND p.code = ?3",
-                    [parts[0], parts[1], parts[2]],
-                    |r| r.get(0),
-                )
-                .optional(),
-        }
-        .map_err(|e| self.sql(e))?;
-        match found {
-            Some(node_id) => Ok(NodeRef {
-                level,
-                node_id,
-                path: path.to_string(),
-            }),
-            None => Err(StoreError::Refused(format!(
-                "no {} {} in {}; list them with `patuh --db {} review list` or `patuh score`",
-                level,
-                sanitize(path),
-                self.path.display(),
-                self.path.display()
-            ))),
-        }
-    }
-
     /// Approves or returns a node (with a comment): one transaction with its row in the
     /// central log, the decision by this store's user. Refused on a node nothing was
     /// merged for, and approving an approved node changes nothing (`Ok(None)`).
-    pub fn review_decide(&mut self, node: &NodeRef, d: &Decision) -> Result<Option<NodeReview>> {
+    pub fn review_decide(&mut self, node: &Node, d: &Decision) -> Result<Option<NodeReview>> {
         let now = self.now();
         let by = self.who.clone();
         let path = self.path.clone();
@@ -421,7 +358,7 @@ impl Store {
     /// consolidated value before and after, as the audit log writes values.
     pub fn review_resolve(
         &mut self,
-        node: &NodeRef,
+        node: &Node,
         indicator: &str,
         take: Option<&str>,
         value: Option<u32>,
@@ -443,7 +380,7 @@ impl Store {
             .map_err(sql)?;
         let assessors: Vec<String> = tx
             .prepare("SELECT assessor_id FROM assessor_result WHERE product_id = ?1 ORDER BY assessor_id")
-            .and_then(|mut s| s.query_map([node.node_id], |r| r.get(0))?.collect())
+            .and_then(|mut s| s.query_map([node.db_id], |r| r.get(0))?.collect())
             .map_err(sql)?;
         if assessors.len() < 2 {
             return Err(StoreError::Refused(format!(
@@ -466,7 +403,7 @@ impl Store {
             )));
         }
         let (cycle, code) = current_cycle(&tx).map_err(sql)?;
-        let before = cell_text(&tx, node.node_id, indicator).map_err(sql)?;
+        let before = cell_text(&tx, cycle, node.db_id, indicator).map_err(sql)?;
         tx.execute(
             "INSERT INTO review_resolution (cycle_id, level, node_id, indicator, take, value, reason, at, by)
              VALUES (?1, 3, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
@@ -475,7 +412,7 @@ impl Store {
                  at = excluded.at, by = excluded.by",
             params![
                 cycle,
-                node.node_id,
+                node.db_id,
                 indicator,
                 take,
                 value.map(i64::from),
@@ -485,9 +422,9 @@ impl Store {
             ],
         )
         .map_err(sql)?;
-        apply_resolutions(&tx, node.node_id).map_err(sql)?;
-        digest::refresh(&tx, node.node_id).map_err(sql)?;
-        let after = cell_text(&tx, node.node_id, indicator).map_err(sql)?;
+        apply_resolutions(&tx, cycle, node.db_id).map_err(sql)?;
+        digest::refresh(&tx, cycle, node.db_id).map_err(sql)?;
+        let after = cell_text(&tx, cycle, node.db_id, indicator).map_err(sql)?;
         central_log::append(
             &tx,
             &now,
@@ -508,14 +445,14 @@ impl Store {
     }
 
     /// A node's review in the current cycle (unreviewed without a row).
-    pub fn node_review(&self, node: &NodeRef) -> Result<ReviewInfo> {
+    pub fn node_review(&self, node: &Node) -> Result<ReviewInfo> {
         let (cycle, _) = self.current_cycle()?;
         let row: Option<(String, String, String)> = self
             .conn
             .query_row(
                 "SELECT state, decided_at, decided_by FROM review
                  WHERE cycle_id = ?1 AND level = ?2 AND node_id = ?3",
-                params![cycle, level_code(node.level), node.node_id],
+                params![cycle, level_code(node.level), node.db_id],
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
             .optional()
@@ -931,9 +868,9 @@ impl Store {
             if !concerns {
                 continue;
             }
-            let node = NodeRef {
+            let node = Node {
                 level,
-                node_id,
+                db_id: node_id,
                 path: path.clone(),
             };
             let review = read_review(&self.conn, cycle, &node).map_err(|e| self.sql(e))?;
@@ -1030,11 +967,17 @@ impl Store {
 }
 
 /// The consolidated value of a cell as the audit log writes values ("" unanswered).
-fn cell_text(conn: &Connection, product_id: i64, indicator: &str) -> rusqlite::Result<String> {
+fn cell_text(
+    conn: &Connection,
+    cycle: i64,
+    product_id: i64,
+    indicator: &str,
+) -> rusqlite::Result<String> {
     let row: Option<(Option<i64>, bool)> = conn
         .query_row(
-            "SELECT value, na FROM observation WHERE product_id = ?1 AND indicator = ?2",
-            params![product_id, indicator],
+            "SELECT value, na FROM answer
+             WHERE cycle_id = ?1 AND level = 3 AND node_id = ?2 AND indicator = ?3 AND respondent = 0",
+            params![cycle, product_id, indicator],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .optional()?;
@@ -1045,22 +988,26 @@ fn cell_text(conn: &Connection, product_id: i64, indicator: &str) -> rusqlite::R
     })
 }
 
-/// Puts the conflicts resolved on a product (current cycle) into its `observation`
-/// rows: the value of the assessor taken (none when that assessor left the cell
+/// Puts the conflicts resolved on a product (in `cycle`) into its answers (level 3,
+/// respondent 0): the value of the assessor taken (none when that assessor left the cell
 /// unanswered), or the value entered with the note of the chosen result, the time and
 /// the reviewer. Called after the merge chose the product's result, and by a
 /// resolution. The caller refreshes the product's digest.
-pub(super) fn apply_resolutions(conn: &Connection, product_id: i64) -> rusqlite::Result<usize> {
+pub(super) fn apply_resolutions(
+    conn: &Connection,
+    cycle: i64,
+    product_id: i64,
+) -> rusqlite::Result<usize> {
     // A merge calls this for every product it chooses: one look when none is resolved.
     let any: bool = conn
         .prepare_cached(
-            "SELECT EXISTS (SELECT 1 FROM review_resolution WHERE level = 3 AND node_id = ?1)",
+            "SELECT EXISTS (SELECT 1 FROM review_resolution
+                            WHERE cycle_id = ?1 AND level = 3 AND node_id = ?2)",
         )?
-        .query_row([product_id], |r| r.get(0))?;
+        .query_row(params![cycle, product_id], |r| r.get(0))?;
     if !any {
         return Ok(0);
     }
-    let (cycle, _) = current_cycle(conn)?;
     type Row = (String, Option<String>, Option<i64>, String, String);
     let list: Vec<Row> = conn
         .prepare_cached(
@@ -1081,23 +1028,26 @@ pub(super) fn apply_resolutions(conn: &Connection, product_id: i64) -> rusqlite:
             .optional()?
             .unwrap_or_default();
         conn.execute(
-            "DELETE FROM observation WHERE product_id = ?1 AND indicator = ?2",
-            params![product_id, indicator],
+            "DELETE FROM answer
+             WHERE cycle_id = ?1 AND level = 3 AND node_id = ?2 AND indicator = ?3 AND respondent = 0",
+            params![cycle, product_id, indicator],
         )?;
         match (take, value) {
             (Some(assessor), _) => {
                 conn.execute(
-                    "INSERT INTO observation (product_id, indicator, value, na, note, updated_at, updated_by)
-                     SELECT product_id, indicator, value, na, note, updated_at, updated_by
+                    "INSERT INTO answer (cycle_id, level, node_id, indicator, respondent, value, na,
+                                         note, updated_at, updated_by)
+                     SELECT ?4, 3, product_id, indicator, 0, value, na, note, updated_at, updated_by
                      FROM assessor_observation WHERE product_id = ?1 AND assessor_id = ?2 AND indicator = ?3",
-                    params![product_id, assessor, indicator],
+                    params![product_id, assessor, indicator, cycle],
                 )?;
             }
             (None, v) => {
                 conn.execute(
-                    "INSERT INTO observation (product_id, indicator, value, na, note, updated_at, updated_by)
-                     VALUES (?1, ?2, ?3, 0, ?4, ?5, ?6)",
-                    params![product_id, indicator, v, note, at, by],
+                    "INSERT INTO answer (cycle_id, level, node_id, indicator, respondent, value, na,
+                                         note, updated_at, updated_by)
+                     VALUES (?1, 3, ?2, ?3, 0, ?4, 0, ?5, ?6, ?7)",
+                    params![cycle, product_id, indicator, v, note, at, by],
                 )?;
             }
         }
@@ -1105,57 +1055,11 @@ pub(super) fn apply_resolutions(conn: &Connection, product_id: i64) -> rusqlite:
     Ok(list.len())
 }
 
-impl PartialOrd for NodeRef {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl Ord for NodeRef {
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        (&self.path, level_code(self.level), self.node_id).cmp(&(
-            &other.path,
-            level_code(other.level),
-            other.node_id,
-        ))
-    }
-}
-
 impl Store {
     /// The problems of the central log as `check` finds them (its chain, and that it
     /// accounts for the merged files and instruments).
     pub fn central_log_problems(&self) -> Result<Vec<String>> {
         central_log::check(&self.conn).map_err(|e| self.sql(e))
-    }
-
-    /// The instrument a node is assessed with (its agency's).
-    pub fn node_instrument(&self, node: &NodeRef) -> Result<crate::domain::Instrument> {
-        let agency = match node.level {
-            NodeLevel::Agency => "?1",
-            NodeLevel::Unit => "(SELECT agency_id FROM unit WHERE id = ?1)",
-            NodeLevel::Product => {
-                "(SELECT u.agency_id FROM product p JOIN unit u ON u.id = p.unit_id WHERE p.id = ?1)"
-            }
-        };
-        let body: String = self
-            .conn
-            .query_row(
-                &format!(
-                    "SELECT i.body FROM agency a JOIN instrument i ON i.id = a.instrument_id
-                     WHERE a.id = {agency}"
-                ),
-                [node.node_id],
-                |r| r.get(0),
-            )
-            .map_err(|e| self.sql(e))?;
-        crate::domain::Instrument::parse(&body).map_err(|p| StoreError::Corrupt {
-            path: self.path.clone(),
-            detail: format!(
-                "the instrument of {} no longer validates: {}",
-                node.path,
-                p.first().map(|x| x.to_string()).unwrap_or_default()
-            ),
-        })
     }
 
     /// Calls `f` with the payload of every merged file that holds an assessor's

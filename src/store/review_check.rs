@@ -253,8 +253,10 @@ fn resolved_cells_off(conn: &Connection) -> rusqlite::Result<Vec<(String, String
              WHERE r.level = 3 AND r.take IS NULL
                AND r.cycle_id = (SELECT id FROM cycle WHERE code = (SELECT value FROM meta WHERE key = 'cycle.current'))),
          held AS (
-           SELECT o.product_id, o.indicator, o.value, o.na, o.note, o.updated_at, o.updated_by
-             FROM observation o JOIN review_resolution r ON r.node_id = o.product_id AND r.indicator = o.indicator
+           SELECT o.node_id AS product_id, o.indicator, o.value, o.na, o.note, o.updated_at, o.updated_by
+             FROM answer o JOIN review_resolution r
+               ON o.cycle_id = r.cycle_id AND o.level = 3 AND o.respondent = 0
+              AND r.node_id = o.node_id AND r.indicator = o.indicator
              WHERE r.level = 3
                AND r.cycle_id = (SELECT id FROM cycle WHERE code = (SELECT value FROM meta WHERE key = 'cycle.current')))
          SELECT DISTINCT (SELECT a.code || '/' || u.code || '/' || p.code FROM product p

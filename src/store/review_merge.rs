@@ -10,10 +10,8 @@ use rusqlite::{Connection, OptionalExtension};
 use serde_json::json;
 
 use super::central_log;
-use super::review::{
-    NodeRef, RESUBMIT, RevokedKey, current_cycle, detail, read_review, write_review,
-};
-use super::{CentralTx, Result};
+use super::review::{RESUBMIT, RevokedKey, current_cycle, detail, read_review, write_review};
+use super::{CentralTx, Node, Result};
 use crate::domain::NodeLevel;
 use crate::domain::review::{Decision, ReviewState};
 
@@ -27,16 +25,18 @@ pub struct ReviewWatch {
 }
 
 /// A product's consolidated content (observations, evidence, finalization) as text.
-fn content(conn: &Connection, product_id: i64) -> rusqlite::Result<String> {
+fn content(conn: &Connection, cycle: i64, product_id: i64) -> rusqlite::Result<String> {
     conn.prepare_cached(
         "SELECT json_array(
             (SELECT json_group_array(json_array(indicator, value, na, note)) FROM
-               (SELECT * FROM observation WHERE product_id = ?1 ORDER BY indicator)),
+               (SELECT * FROM answer WHERE cycle_id = ?2 AND level = 3 AND node_id = ?1
+                  AND respondent = 0 ORDER BY indicator)),
             (SELECT json_group_array(json_array(indicator, reference, sha256)) FROM
-               (SELECT * FROM evidence WHERE product_id = ?1 ORDER BY id)),
-            (SELECT finalized_at FROM product WHERE id = ?1))",
+               (SELECT * FROM evidence WHERE cycle_id = ?2 AND level = 3 AND node_id = ?1
+                  ORDER BY id)),
+            (SELECT finalized_at FROM node_state WHERE cycle_id = ?2 AND level = 3 AND node_id = ?1))",
     )?
-    .query_row([product_id], |r| r.get(0))
+    .query_row(rusqlite::params![product_id, cycle], |r| r.get(0))
 }
 
 impl CentralTx<'_> {
@@ -73,7 +73,7 @@ impl CentralTx<'_> {
         }
         let mut out = ReviewWatch::default();
         for &p in products {
-            let c = content(conn, p).map_err(|e| self.classify(e))?;
+            let c = content(conn, self.cycle, p).map_err(|e| self.classify(e))?;
             out.products.push((p, c));
         }
         Ok(out)
@@ -96,7 +96,7 @@ impl CentralTx<'_> {
         let mut returned = BTreeSet::new();
         let mut changed = BTreeSet::new();
         for (p, before) in &watch.products {
-            let after = content(self.conn(), *p).map_err(|e| self.classify(e))?;
+            let after = content(self.conn(), self.cycle, *p).map_err(|e| self.classify(e))?;
             let nodes = self.nodes_of_product(*p)?;
             for n in nodes {
                 returned.insert(n.clone());
@@ -144,7 +144,7 @@ impl CentralTx<'_> {
     }
 
     /// The product and the unit and agency above it.
-    fn nodes_of_product(&self, product_id: i64) -> Result<Vec<NodeRef>> {
+    fn nodes_of_product(&self, product_id: i64) -> Result<Vec<Node>> {
         let row: Option<(String, String, String, i64, i64)> = self
             .conn()
             .query_row(
@@ -159,19 +159,19 @@ impl CentralTx<'_> {
             return Ok(Vec::new());
         };
         Ok(vec![
-            NodeRef {
+            Node {
                 level: NodeLevel::Product,
-                node_id: product_id,
+                db_id: product_id,
                 path: format!("{a}/{u}/{p}"),
             },
-            NodeRef {
+            Node {
                 level: NodeLevel::Unit,
-                node_id: unit_id,
+                db_id: unit_id,
                 path: format!("{a}/{u}"),
             },
-            NodeRef {
+            Node {
                 level: NodeLevel::Agency,
-                node_id: agency_id,
+                db_id: agency_id,
                 path: a,
             },
         ])

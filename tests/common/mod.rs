@@ -176,3 +176,95 @@ pub fn snapshot_file(path: &Path) -> (Vec<u8>, bool, bool) {
 pub fn decimal(x: &BigRational) -> String {
     patuh::domain::json::decimal_text(x)
 }
+
+/// SQL that takes a database of schema 9 whose work is all in the cycle `default`, at
+/// product level and without respondents (what a format-1 assessment holds) back to
+/// the tables of schema 8, as the patuh before 0009 left them (its triggers and indexes
+/// word for word, so that the file's tables are those of version 8): for tests that
+/// upgrade a database of an older patuh made from a current one.
+pub const BACK_TO_SCHEMA_8: &str = r#"
+CREATE TABLE observation (
+    product_id INTEGER NOT NULL REFERENCES product (id),
+    indicator  TEXT NOT NULL,
+    value      INTEGER CHECK (value IS NULL OR value >= 0),
+    na         INTEGER NOT NULL DEFAULT 0 CHECK (na IN (0, 1)),
+    note       TEXT NOT NULL DEFAULT '',
+    updated_at TEXT NOT NULL,
+    updated_by TEXT NOT NULL,
+    PRIMARY KEY (product_id, indicator),
+    CHECK (NOT (na = 1 AND value IS NOT NULL))
+) STRICT, WITHOUT ROWID;
+INSERT INTO observation
+SELECT node_id, indicator, value, na, note, updated_at, updated_by FROM answer
+WHERE level = 3 AND respondent = 0;
+ALTER TABLE product ADD COLUMN finalized_at TEXT;
+ALTER TABLE product ADD COLUMN finalized_by TEXT;
+ALTER TABLE product ADD COLUMN digest BLOB DEFAULT X'';
+UPDATE product SET
+    finalized_at = (SELECT finalized_at FROM node_state s WHERE s.level = 3 AND s.node_id = product.id),
+    finalized_by = (SELECT finalized_by FROM node_state s WHERE s.level = 3 AND s.node_id = product.id),
+    digest = (SELECT digest FROM node_state s WHERE s.level = 3 AND s.node_id = product.id);
+DROP TABLE answer;
+DROP TABLE node_state;
+DROP TABLE respondent;
+DROP TABLE followup;
+DROP TABLE followup_register;
+DROP TRIGGER agency_instrument_digest;
+CREATE INDEX product_stale ON product (id) WHERE digest IS NULL;
+CREATE TRIGGER observation_digest_insert AFTER INSERT ON observation
+WHEN (SELECT digest IS NOT NULL FROM product WHERE id = NEW.product_id) BEGIN
+    UPDATE product SET digest = NULL WHERE id = NEW.product_id;
+END;
+CREATE TRIGGER observation_digest_delete AFTER DELETE ON observation
+WHEN (SELECT digest IS NOT NULL FROM product WHERE id = OLD.product_id) BEGIN
+    UPDATE product SET digest = NULL WHERE id = OLD.product_id;
+END;
+CREATE TRIGGER agency_instrument_digest AFTER UPDATE OF instrument_id ON agency BEGIN
+    UPDATE product SET digest = NULL
+    WHERE unit_id IN (SELECT id FROM unit WHERE agency_id = NEW.id);
+END;
+CREATE INDEX observation_notes ON observation (product_id, indicator, note) WHERE note <> '';
+CREATE TRIGGER observation_digest_update AFTER UPDATE OF product_id, indicator, value, na ON observation
+WHEN NEW.product_id <> OLD.product_id
+  OR (SELECT digest IS NOT NULL FROM product WHERE id = NEW.product_id) BEGIN
+    UPDATE product SET digest = NULL WHERE id IN (OLD.product_id, NEW.product_id);
+END;
+CREATE TABLE evidence_old (
+    id         INTEGER PRIMARY KEY,
+    product_id INTEGER NOT NULL REFERENCES product (id),
+    indicator  TEXT NOT NULL,
+    reference  TEXT NOT NULL,
+    size       INTEGER,
+    sha256     TEXT,
+    added_at   TEXT NOT NULL,
+    added_by   TEXT NOT NULL
+) STRICT;
+INSERT INTO evidence_old
+SELECT id, node_id, indicator, reference, size, sha256, added_at, added_by FROM evidence;
+DROP TABLE evidence;
+ALTER TABLE evidence_old RENAME TO evidence;
+CREATE INDEX evidence_by_product ON evidence (product_id, indicator);
+CREATE TABLE evidence_removed_old (
+    id          INTEGER PRIMARY KEY,
+    evidence_id INTEGER NOT NULL,   -- the id it had in `evidence`
+    product_id  INTEGER NOT NULL REFERENCES product (id),
+    indicator   TEXT NOT NULL,
+    reference   TEXT NOT NULL,
+    size        INTEGER,
+    sha256      TEXT,
+    added_at    TEXT NOT NULL,
+    added_by    TEXT NOT NULL,
+    removed_at  TEXT NOT NULL,
+    removed_by  TEXT NOT NULL
+) STRICT;
+INSERT INTO evidence_removed_old
+SELECT id, evidence_id, node_id, indicator, reference, size, sha256, added_at, added_by,
+       removed_at, removed_by FROM evidence_removed;
+DROP TABLE evidence_removed;
+ALTER TABLE evidence_removed_old RENAME TO evidence_removed;
+CREATE INDEX evidence_removed_by_product ON evidence_removed (product_id, indicator);
+ALTER TABLE audit DROP COLUMN respondent;
+ALTER TABLE audit DROP COLUMN cycle;
+ALTER TABLE audit RENAME COLUMN path TO product;
+PRAGMA user_version = 8;
+"#;

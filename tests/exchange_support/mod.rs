@@ -91,11 +91,15 @@ impl World {
         String::from_utf8_lossy(&out.stderr).into_owned()
     }
 
-    /// A workstation: the demo database and the assessor's key (`keys init`).
+    /// A workstation: the Maluku demo (the demo's 2013-2021 agencies, what export
+    /// format 1 carries whole; the demo's Bengkulu agencies are assessed at unit and
+    /// agency level too) and the assessor's key (`keys init`).
     pub fn workstation(&self, who: &str, name: &str, id: &str) -> PathBuf {
         let db = self.path(&format!("{who}.db"));
         let db_s = db.to_str().expect("utf-8 path");
-        self.ok(who, &["--db", db_s, "init", "--demo", "--assessor", name]);
+        self.ok(who, &["--db", db_s, "init", "--assessor", name]);
+        let maluku = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/demo/maluku.json");
+        self.ok(who, &["--db", db_s, "assignment", "import", maluku]);
         self.ok(who, &["keys", "init", "--name", name, "--id", id]);
         db
     }

@@ -745,12 +745,14 @@ fn the_history_key_shows_the_audit_rows_newest_first() {
         seq,
         at: "2025-03-04T05:06:07Z".into(),
         who: "Siti".into(),
-        product: "81/DPMPTSP/NIB".into(),
+        path: "81/DPMPTSP/NIB".into(),
         indicator: Some("sk-standar".into()),
         action: action.into(),
         old: Some(String::new()),
         new: Some("1".into()),
         prev_hash: String::new(),
+        cycle: None,
+        respondent: None,
     };
     drop(app.update(Outcome::HistoryLoaded {
         product: p,

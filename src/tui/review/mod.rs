@@ -151,20 +151,20 @@ impl ReviewRuntime {
     /// A product's answers side by side, every indicator of its instrument.
     pub fn cells(&self, path: &str, lang: Lang) -> crate::store::Result<Vec<CellView>> {
         let na = crate::tui::text::ui(lang).na;
-        let node = self.store.node_ref(path)?;
+        let node = self.store.node(path)?;
         let ds = self.store.load()?;
         let p = ds.find_product(path).ok_or_else(|| {
             crate::store::StoreError::Refused(format!("no product {}", sanitize(path)))
         })?;
         let instrument = ds.instrument_of_product(p);
-        let conflicts = self.store.conflict_cells(node.node_id)?;
-        let resolutions = self.store.resolutions(node.node_id)?;
+        let conflicts = self.store.conflict_cells(node.db_id)?;
+        let resolutions = self.store.resolutions(node.db_id)?;
         let mut out = Vec::new();
         for (i, ind) in instrument.indicators.iter().enumerate() {
             let shown = |v: Value| crate::tui::ui::value_box(v, ind.max, na).trim().to_string();
             let sides = self
                 .store
-                .cell_results(node.node_id, &ind.id)?
+                .cell_results(node.db_id, &ind.id)?
                 .into_iter()
                 .map(|c| Side {
                     value: shown(match (c.na, c.value) {

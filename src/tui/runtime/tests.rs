@@ -31,7 +31,7 @@ fn observation(
     let p = ws.app.ds.find_product(path).expect("product");
     db(ws)
         .query_row(
-            "SELECT value, na, note FROM observation WHERE product_id = ?1 AND indicator = ?2",
+            "SELECT value, na, note FROM answer WHERE level = 3 AND node_id = ?1 AND indicator = ?2",
             params![ws.app.ds.products[p].db_id, indicator],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )
