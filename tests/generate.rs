@@ -435,6 +435,54 @@ fn the_2021_method_gives_product_checklists_only() {
         .success();
 }
 
+/// The xlsx report of a generated 2022-2025 set lists, as a product's unfulfilled
+/// indicators, the indicators answered per product only (listing the unit's and the
+/// agency's as the product's took a nation past a sheet's 1,048,576 rows).
+#[test]
+fn the_report_lists_a_products_own_indicators_only() {
+    use calamine::{Data, Reader, Xlsx, open_workbook};
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path();
+    let db = home.join("g.db");
+    generate_with(&db, Scale::Tiny, 3, Method::Levels, None).unwrap();
+    let xlsx = home.join("r.xlsx");
+    patuh(home)
+        .arg("--db")
+        .arg(&db)
+        .args(["report", "--format", "xlsx", "--lang", "en", "--out"])
+        .arg(&xlsx)
+        .assert()
+        .success();
+    let product_level: Vec<String> = {
+        let inst = patuh::domain::Instrument::parse(include_str!(
+            "../fixtures/instruments/kepatuhan-2024.json"
+        ))
+        .unwrap();
+        inst.indicators_at(patuh::domain::instrument::NodeLevel::Product)
+            .map(|i| inst.indicators[i].id.clone())
+            .collect()
+    };
+    let mut wb: Xlsx<_> = open_workbook(&xlsx).unwrap();
+    let rows: Vec<Vec<Data>> = wb
+        .worksheet_range("Unfulfilled")
+        .unwrap()
+        .rows()
+        .map(|r| r.to_vec())
+        .collect();
+    let col = rows[0]
+        .iter()
+        .position(|h| *h == "Indicator")
+        .expect("an indicator column");
+    assert!(rows.len() > 10, "unfulfilled indicators are listed");
+    for row in &rows[1..] {
+        let id = row[col].to_string();
+        assert!(
+            product_level.contains(&id),
+            "{id} is not answered per product"
+        );
+    }
+}
+
 /// A full disk half-way through `patuh gen` (no file may grow past 512 KiB): it says
 /// so, naming the database, and leaves no database (nor a temporary file) behind; with
 /// room again the same command makes the same data.

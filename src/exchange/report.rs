@@ -830,7 +830,7 @@ fn products(
         let [score, zone, label] = score_cells(st, &s, instrument, lang);
         let mut notes = Vec::new();
         for (i, ind) in instrument.indicators.iter().enumerate() {
-            if let Some(note) = product.notes.get(i).filter(|n| !n.is_empty()) {
+            if let Some(note) = Some(product.notes[i].as_str()).filter(|n| !n.is_empty()) {
                 notes.push(format!("{}: {note}", ind.id));
             }
         }
@@ -994,6 +994,12 @@ fn unfulfilled(
             .map(|nz| nz.fulfil)
             .unwrap_or_default();
         for (i, ind) in instrument.indicators.iter().enumerate() {
+            // A product answers the indicators of its own level only: listing a
+            // 2022-2024 product's unit and agency indicators as unanswered took a
+            // nation past a sheet's 1,048,576 rows.
+            if instrument.level_of(i) != crate::domain::instrument::NodeLevel::Product {
+                continue;
+            }
             let (value, state) = match product.values[i] {
                 Value::NotApplicable => continue,
                 Value::Level(l) if l >= ind.max => continue,
@@ -1027,8 +1033,8 @@ fn unfulfilled(
                 },
                 Cell::Int(i64::from(ind.max)),
                 state,
-                match product.notes.get(i).filter(|n| !n.is_empty()) {
-                    Some(note) => owned(capped(note.clone())),
+                match Some(product.notes[i].as_str()).filter(|n| !n.is_empty()) {
+                    Some(note) => owned(capped(note.to_string())),
                     None => Cell::Empty,
                 },
                 if refs.is_empty() {
