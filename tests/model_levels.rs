@@ -115,7 +115,7 @@ fn skeleton(instruments: Vec<Instrument>, tree: &[(usize, Vec<usize>)]) -> Datas
                     unit: u,
                     finalized: false,
                     values: vec![UN; n],
-                    notes: vec![String::new(); n],
+                    notes: vec![String::new(); n].into(),
                     evidence: vec![0; n],
                 });
                 ds.units[u].products.push(p);

@@ -326,8 +326,9 @@ pub struct Product {
     pub finalized: bool,
     /// One per indicator of the agency's instrument, in instrument order.
     pub values: Vec<Value>,
-    /// One per indicator; empty when there is no note.
-    pub notes: Vec<String>,
+    /// The notes there are, by indicator (most indicators have none: an empty
+    /// `String` per product and indicator was a third of a workstation's memory).
+    pub notes: Notes,
     /// Number of evidence references per indicator.
     pub evidence: Vec<u32>,
 }
@@ -340,7 +341,7 @@ impl Product {
 
     /// The note of one indicator ("" when there is none).
     pub fn note(&self, i: IndicatorIx) -> &str {
-        &self.notes[i.index()]
+        self.notes.get(i)
     }
 
     /// How many evidence references one indicator has.

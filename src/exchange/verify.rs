@@ -338,7 +338,7 @@ fn product(inst: &Instrument, unit: UnitIx, p: &ProductEntry, path: &str) -> Res
         unit,
         finalized: p.finalized_at.is_some(),
         values,
-        notes,
+        notes: notes.into(),
         evidence,
     })
 }

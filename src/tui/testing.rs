@@ -96,7 +96,7 @@ pub fn demo_dataset(extra: &[&str]) -> Dataset {
                         unit: ui,
                         finalized: false,
                         values: vec![Value::Unanswered; n],
-                        notes: vec![String::new(); n],
+                        notes: vec![String::new(); n].into(),
                         evidence: vec![0; n],
                     });
                 }

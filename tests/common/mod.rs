@@ -92,7 +92,7 @@ pub fn dataset(instrument: Instrument, agencies: &[Vec<Vec<Vec<Value>>>]) -> Dat
                     unit: u,
                     finalized: false,
                     values,
-                    notes: vec![String::new(); n],
+                    notes: vec![String::new(); n].into(),
                     evidence: vec![0; n],
                 });
             }

@@ -26,8 +26,17 @@ use crate::domain::scoring::Value;
 /// indicator and node was a third of a workstation's memory at national scale.
 /// Indexing by indicator position reads `""` where there is none; writing through an
 /// index adds the entry.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default)]
 pub struct Notes(Vec<(IndicatorIx, String)>);
+
+/// Equal when they hold the same notes (an entry emptied through an index is no note).
+impl PartialEq for Notes {
+    fn eq(&self, other: &Notes) -> bool {
+        self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for Notes {}
 
 static NO_NOTE: String = String::new();
 
@@ -59,6 +68,12 @@ impl Notes {
             .iter()
             .filter(|(_, t)| !t.is_empty())
             .map(|(i, t)| (*i, t.as_str()))
+    }
+
+    /// Every note held, to change in place (writing `""` leaves an entry that reads
+    /// as no note).
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = &mut String> {
+        self.0.iter_mut().map(|(_, t)| t)
     }
 
     /// How many indicators have a note.
@@ -447,10 +462,7 @@ impl Dataset {
     /// The note of indicator `i` at `node` (`""` when there is none).
     pub fn note(&self, node: NodeRef, i: IndicatorIx) -> &str {
         match node {
-            NodeRef::Product(p) => self.products[p]
-                .notes
-                .get(i.index())
-                .map_or("", String::as_str),
+            NodeRef::Product(p) => self.products[p].notes.get(i),
             _ => self.cells.get(node).notes.get(i),
         }
     }
@@ -464,14 +476,7 @@ impl Dataset {
     ) -> Result<(), CellError> {
         self.own_indicator(node, i)?;
         match node {
-            NodeRef::Product(p) => {
-                let n = self.instrument_of(node).indicators.len();
-                let notes = &mut self.products[p].notes;
-                if notes.len() < n {
-                    notes.resize(n, String::new());
-                }
-                notes[i.index()] = text;
-            }
+            NodeRef::Product(p) => self.products[p].notes.set(i, text),
             _ => self.cells.get_mut(node).notes.set(i, text),
         }
         Ok(())
