@@ -159,6 +159,8 @@ impl ChildCost {
 pub fn run_measured(cmd: &mut Command) -> ChildCost {
     use std::process::Stdio;
     let t = Instant::now();
+    // Waited for with wait4 below, for the child's own rusage.
+    #[allow(clippy::zombie_processes)]
     let child = cmd
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
