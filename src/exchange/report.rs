@@ -22,7 +22,7 @@ use super::Result;
 use super::export::{ROLE_CENTRAL, ROLE_KEY};
 use super::report_about;
 use crate::domain::model::{AgencyIx, Dataset, Kind, ScoreBook, Summary};
-use crate::domain::scoring::{Rounded, Value, next_zone};
+use crate::domain::scoring::{Rounded, Value};
 use crate::domain::{Instrument, Lang};
 use crate::store::Store;
 
@@ -990,8 +990,18 @@ fn unfulfilled(
         let unit = &ds.units[product.unit];
         let agency = &ds.agencies[unit.agency];
         let instrument = ds.instrument_of_product(p);
-        let path: Vec<usize> = next_zone(instrument, &product.values)
-            .map(|nz| nz.fulfil)
+        // The level-aware path (the same as `next_zone` on a product checklist, step
+        // for step; a product's own indicators on the 2022-2024 one), computed rather
+        // than tried: trying every indicator was a third of the nation's report.
+        let node = crate::domain::model::NodeRef::Product(p);
+        let path: Vec<usize> = crate::domain::model::next_category(ds, node)
+            .map(|n| {
+                n.steps
+                    .iter()
+                    .filter(|s| s.node == node)
+                    .map(|s| crate::domain::model::Ix::index(s.indicator))
+                    .collect()
+            })
             .unwrap_or_default();
         for (i, ind) in instrument.indicators.iter().enumerate() {
             // A product answers the indicators of its own level only: listing a
