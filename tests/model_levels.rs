@@ -116,7 +116,7 @@ fn skeleton(instruments: Vec<Instrument>, tree: &[(usize, Vec<usize>)]) -> Datas
                     finalized: false,
                     values: vec![UN; n],
                     notes: vec![String::new(); n].into(),
-                    evidence: vec![0; n],
+                    evidence: vec![0; n].into(),
                 });
                 ds.units[u].products.push(p);
             }

@@ -339,7 +339,7 @@ fn product(inst: &Instrument, unit: UnitIx, p: &ProductEntry, path: &str) -> Res
         finalized: p.finalized_at.is_some(),
         values,
         notes: notes.into(),
-        evidence,
+        evidence: evidence.into(),
     })
 }
 

@@ -97,7 +97,7 @@ pub fn demo_dataset(extra: &[&str]) -> Dataset {
                         finalized: false,
                         values: vec![Value::Unanswered; n],
                         notes: vec![String::new(); n].into(),
-                        evidence: vec![0; n],
+                        evidence: vec![0; n].into(),
                     });
                 }
             }

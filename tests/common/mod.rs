@@ -93,7 +93,7 @@ pub fn dataset(instrument: Instrument, agencies: &[Vec<Vec<Vec<Value>>>]) -> Dat
                     finalized: false,
                     values,
                     notes: vec![String::new(); n].into(),
-                    evidence: vec![0; n],
+                    evidence: vec![0; n].into(),
                 });
             }
         }

@@ -128,6 +128,99 @@ impl From<Vec<String>> for Notes {
     }
 }
 
+/// Counts of one node (evidence references per indicator), only for the indicators
+/// whose count is not 0: a `u32` per product and indicator was 5 MB of a nation's
+/// workstation. Indexing by indicator position reads 0 where there is none; writing
+/// through an index adds the entry.
+#[derive(Debug, Clone, Default)]
+pub struct Counts(Vec<(IndicatorIx, u32)>);
+
+static NO_COUNT: u32 = 0;
+
+impl Counts {
+    pub const fn new() -> Counts {
+        Counts(Vec::new())
+    }
+
+    /// The count of one indicator, 0 when there is none.
+    pub fn get(&self, i: IndicatorIx) -> u32 {
+        self.find(i).map_or(0, |k| self.0[k].1)
+    }
+
+    /// Every count held, to change in place (a count set to 0 reads as none).
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = &mut u32> {
+        self.0.iter_mut().map(|(_, n)| n)
+    }
+
+    /// Sets one count; 0 removes it.
+    pub fn set(&mut self, i: IndicatorIx, n: u32) {
+        match (self.find(i), n) {
+            (Ok(k), 0) => {
+                self.0.remove(k);
+            }
+            (Ok(k), n) => self.0[k].1 = n,
+            (Err(_), 0) => {}
+            (Err(k), n) => self.0.insert(k, (i, n)),
+        }
+    }
+
+    /// The counts that are not 0, by indicator.
+    pub fn iter(&self) -> impl Iterator<Item = (IndicatorIx, u32)> + '_ {
+        self.0.iter().filter(|(_, n)| *n != 0).copied()
+    }
+
+    fn find(&self, i: IndicatorIx) -> Result<usize, usize> {
+        self.0.binary_search_by_key(&i, |(k, _)| *k)
+    }
+}
+
+/// Equal when every indicator's count is (an entry brought back to 0 is no entry).
+impl PartialEq for Counts {
+    fn eq(&self, other: &Counts) -> bool {
+        self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for Counts {}
+
+impl Index<usize> for Counts {
+    type Output = u32;
+    fn index(&self, i: usize) -> &u32 {
+        match self.find(IndicatorIx::new(i)) {
+            Ok(k) => &self.0[k].1,
+            Err(_) => &NO_COUNT,
+        }
+    }
+}
+
+impl IndexMut<usize> for Counts {
+    /// Adds an entry of 0 when there is none, for the caller to write into.
+    fn index_mut(&mut self, i: usize) -> &mut u32 {
+        let i = IndicatorIx::new(i);
+        let k = match self.find(i) {
+            Ok(k) => k,
+            Err(k) => {
+                self.0.insert(k, (i, 0));
+                k
+            }
+        };
+        &mut self.0[k].1
+    }
+}
+
+/// From one count per indicator (the product layout).
+impl From<Vec<u32>> for Counts {
+    fn from(all: Vec<u32>) -> Counts {
+        Counts(
+            all.into_iter()
+                .enumerate()
+                .filter(|(_, n)| *n != 0)
+                .map(|(i, n)| (IndicatorIx::new(i), n))
+                .collect(),
+        )
+    }
+}
+
 /// A value taken from another institution's data for a `data` indicator: an exact
 /// decimal (never a float) and the source it was copied from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -490,11 +583,7 @@ impl Dataset {
     /// How many evidence references indicator `i` has at `node`.
     pub fn evidence_count(&self, node: NodeRef, i: IndicatorIx) -> u32 {
         match node {
-            NodeRef::Product(p) => self.products[p]
-                .evidence
-                .get(i.index())
-                .copied()
-                .unwrap_or(0),
+            NodeRef::Product(p) => self.products[p].evidence.get(i),
             _ => {
                 let ev = &self.cells.get(node).evidence;
                 ev.binary_search_by_key(&i, |(k, _)| *k)
@@ -512,14 +601,7 @@ impl Dataset {
     ) -> Result<(), CellError> {
         self.own_indicator(node, i)?;
         match node {
-            NodeRef::Product(p) => {
-                let n = self.instrument_of(node).indicators.len();
-                let ev = &mut self.products[p].evidence;
-                if ev.len() < n {
-                    ev.resize(n, 0);
-                }
-                ev[i.index()] = count;
-            }
+            NodeRef::Product(p) => self.products[p].evidence[i.index()] = count,
             _ => {
                 let ev = &mut self.cells.get_mut(node).evidence;
                 match (ev.binary_search_by_key(&i, |(k, _)| *k), count) {
