@@ -19,8 +19,8 @@ use crate::domain::Value;
 use crate::domain::followup::{FollowUpItem, FollowUpRegister};
 use crate::domain::instrument::NodeLevel;
 use crate::domain::model::{
-    Agency, AgencyIx, Counts, DataValue, Dataset, IndicatorIx, Ix, Kind, NodeRef, Notes,
-    Product, ProductIx, Respondent, Unit, UnitIx,
+    Agency, AgencyIx, Counts, DataValue, Dataset, IndicatorIx, Ix, Kind, NodeRef, Notes, Product,
+    ProductIx, Respondent, RespondentIx, Unit, UnitIx,
 };
 
 impl Store {
@@ -576,7 +576,8 @@ impl Loader<'_> {
     fn respondents_and_answers(&mut self) -> Result<()> {
         let store = self.store;
         let sql = |e| store.sql(e);
-        let mut held: Vec<(NodeRef, Respondent)> = Vec::new();
+        // Each respondent goes to its node as it is read; its answers follow.
+        let mut placed: Vec<Option<(NodeRef, RespondentIx)>> = Vec::new();
         let mut ids = Vec::new();
         let mut stmt = store
             .conn
@@ -603,7 +604,8 @@ impl Loader<'_> {
             resp.db_id = r.get(0).map_err(sql)?;
             resp.removed = r.get(7).map_err(sql)?;
             ids.push(resp.db_id);
-            held.push((node, resp));
+            // Refused only for a row patuh would not write; `check` names it.
+            placed.push(self.ds.add_respondent(node, resp).ok().map(|k| (node, k)));
         }
         drop(rows);
         drop(stmt);
@@ -624,7 +626,9 @@ impl Loader<'_> {
                     .collect()
             })
             .collect();
-        let product_level = held.iter().any(|(n, _)| matches!(n, NodeRef::Product(_)));
+        let product_level = placed
+            .iter()
+            .any(|p| matches!(p, Some((NodeRef::Product(_), _))));
         // Key order: a node's rows by indicator, then by respondent (0, the node's own,
         // first).
         let mut stmt = store
@@ -668,17 +672,19 @@ impl Loader<'_> {
             }
             // A respondent's answer, to an indicator of its node's instrument asked of
             // its role.
-            let Some(k) = by_id.get(respondent) else {
+            let Some(&Some((rnode, rk))) = by_id.get(respondent).and_then(|k| placed.get(k)) else {
                 continue;
             };
-            let (rnode, resp) = &mut held[k];
-            let inst = self.ds.instrument_index_of(*rnode);
-            let found = if Some(*rnode) == node {
+            let inst = self.ds.instrument_index_of(rnode);
+            let found = if Some(rnode) == node {
                 self.sorted_ids[inst].find(&mut cursor, ind)
             } else {
                 self.indicator_maps[inst].get(ind).copied()
             };
             let Some(i) = found else { continue };
+            let Some(resp) = self.ds.respondent_mut(rnode, rk) else {
+                continue;
+            };
             if let Some((role, slot, n)) = slots[inst][i]
                 && role == resp.role
             {
@@ -687,11 +693,6 @@ impl Loader<'_> {
                 }
                 resp.values[slot] = value;
             }
-        }
-        drop(rows);
-        drop(stmt);
-        for (node, resp) in held {
-            let _ = self.ds.add_respondent(node, resp);
         }
         Ok(())
     }

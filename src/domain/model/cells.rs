@@ -746,6 +746,18 @@ impl Dataset {
         Ok(resp)
     }
 
+    /// A respondent in place, removed or not: for a store putting its answers back as
+    /// it reads them (nothing here checks what is changed, as the other methods do).
+    pub fn respondent_mut(&mut self, node: NodeRef, r: RespondentIx) -> Option<&mut Respondent> {
+        match node {
+            NodeRef::Agency(a) => self.cells.agencies.items.get_mut(a.index()),
+            NodeRef::Unit(u) => self.cells.units.items.get_mut(u.index()),
+            NodeRef::Product(p) => self.cells.products.get_mut(&p),
+        }?
+        .respondents
+        .get_mut(r.index())
+    }
+
     /// Marks a respondent removed: its answers no longer count (kept, as removal is
     /// audited and never a delete).
     pub fn remove_respondent(&mut self, node: NodeRef, r: RespondentIx) -> Result<(), CellError> {
