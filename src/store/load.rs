@@ -581,9 +581,12 @@ impl Loader<'_> {
         let mut ids = Vec::new();
         let mut stmt = store
             .conn
+            // `+cycle_id`: the table in row order, not the unique index on the cycle
+            // and node with a row lookup and a sort of every respondent (half the
+            // query's time).
             .prepare(
                 "SELECT id, uid, level, node_id, role, number, label, removed_at IS NOT NULL
-                 FROM respondent WHERE cycle_id = ?1 ORDER BY id",
+                 FROM respondent WHERE +cycle_id = ?1 ORDER BY id",
             )
             .map_err(sql)?;
         let mut rows = stmt.query([self.cycle]).map_err(sql)?;
