@@ -66,11 +66,15 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
                 Ok(())
             },
         ),
+        // 0012 (numbered after mentoring's 0010 and cycles' 0011): the central
+        // database's results at every level, by cycle (export format 2); the product
+        // results of 0002 move into them and their tables become views of them.
+        M::up(include_str!("../../schema/0012_central_levels.sql")),
     ])
 });
 
 /// The schema version this build writes: the number of migrations.
-pub const SCHEMA_VERSION: i32 = 9;
+pub const SCHEMA_VERSION: i32 = 10;
 
 /// Brings the file of `conn` to [`SCHEMA_VERSION`], all pending migrations in one
 /// `BEGIN IMMEDIATE` transaction (all or nothing). `version` is the file's
@@ -179,8 +183,13 @@ const OBJECTS: &[(&str, &str)] = &[
     ("table", "assessor_observation"),
     ("table", "assessor_result"),
     ("table", "audit"),
+    ("table", "central_answer"),
     ("table", "central_assignment"),
+    ("table", "central_evidence"),
+    ("table", "central_followup"),
     ("table", "central_log"),
+    ("table", "central_respondent"),
+    ("table", "central_result"),
     ("table", "cycle"),
     ("table", "evidence"),
     ("table", "evidence_removed"),
@@ -210,6 +219,9 @@ const OBJECTS: &[(&str, &str)] = &[
     ("trigger", "observation_digest_delete"),
     ("trigger", "observation_digest_insert"),
     ("trigger", "observation_digest_update"),
+    ("view", "assessor_evidence"),
+    ("view", "assessor_observation"),
+    ("view", "assessor_result"),
     ("view", "conflict"),
 ];
 
@@ -228,6 +240,7 @@ const SHAPE_SHA256: [&str; SCHEMA_VERSION as usize + 1] = [
     "dfbb4e3bd93e0d1092f91ce479dfb69b8992e0adc032caaa40e126f8e4c960b3",
     "9ef2ad9a82970e2f2721efeb15ce54768a0b3863753a4c1cdda01c9d3cb782f0",
     "9c9b076e4e9598c04a7332601b40b114773a727b248f930ad214ba3f4dd8ff0f",
+    "6d095fbfe2c52ecc23d47b92e7722f4075f3cfcb44b75ba7e2dedd4548e12599",
 ];
 
 /// A shape as one text, each object on a line, in order.
