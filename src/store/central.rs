@@ -703,16 +703,22 @@ pub(super) fn check_chosen(store: &Store) -> Result<Vec<String>> {
     let path = super::central_levels::path_sql();
     for (what, q) in &differs {
         let sql = format!(
-            "SELECT DISTINCT {path}, (SELECT code FROM cycle WHERE id = x.cycle_id)
+            "SELECT DISTINCT {path}, (SELECT code FROM cycle WHERE id = x.cycle_id), x.level
              FROM ({q}) x ORDER BY 1 LIMIT 20"
         );
         let mut stmt = store.conn.prepare(&sql).map_err(|e| store.sql(e))?;
-        let paths: Vec<(Option<String>, Option<String>)> = stmt
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        let paths: Vec<(Option<String>, Option<String>, i64)> = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
             .and_then(|rows| rows.collect())
             .map_err(|e| store.sql(e))?;
-        for (path, cycle) in paths {
+        for (path, cycle, level) in paths {
             let cycle = cycle.unwrap_or_default();
+            // A product's answers of respondent 0 are its observations.
+            let what = if level == 3 && *what == "its answers" {
+                "its observations"
+            } else {
+                what
+            };
             problems.push(format!(
                 "{}{}: {what} are not those of its chosen merged result: changed outside patuh",
                 crate::domain::text::sanitize(&path.unwrap_or_default()),

@@ -133,10 +133,37 @@ impl World {
         self.ok(who, &args);
     }
 
-    /// `patuh export` of some agencies (all when empty); returns the file.
+    /// `patuh export` of some agencies (all when empty); returns the file (format 2,
+    /// what `patuh export` writes).
     pub fn export(&self, who: &str, db: &Path, name: &str, agencies: &[&str]) -> PathBuf {
+        self.export_format(who, db, name, agencies, "2")
+    }
+
+    /// `patuh export --format 1`: a file as the patuh before format 2 wrote it, which
+    /// must keep verifying and merging exactly as it did.
+    pub fn export_v1(&self, who: &str, db: &Path, name: &str, agencies: &[&str]) -> PathBuf {
+        self.export_format(who, db, name, agencies, "1")
+    }
+
+    /// `patuh export --format VERSION`.
+    pub fn export_format(
+        &self,
+        who: &str,
+        db: &Path,
+        name: &str,
+        agencies: &[&str],
+        version: &str,
+    ) -> PathBuf {
         let out = self.path(name);
-        let mut args = vec!["--db", s(db), "export", "--out", s(&out)];
+        let mut args = vec![
+            "--db",
+            s(db),
+            "export",
+            "--format",
+            version,
+            "--out",
+            s(&out),
+        ];
         for a in agencies {
             args.push("--agency");
             args.push(a);
