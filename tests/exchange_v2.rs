@@ -1,0 +1,886 @@
+//! Export format 2 as users run it, with the real binary, real keys and real files: a
+//! format-1 file made by the patuh before format 2 still verifies and merges (and
+//! beside format-2 files); the Bengkulu demo (2024 instrument) and a 2025 regency keep
+//! every score, category, zone, dimension score, opinion and qualifier through export,
+//! verify and merge; two assessors' respondents of one unit merge to the union, two
+//! values of one data cell are a conflict and two respondents are not; exports of
+//! different cycles are kept apart; a tampered payload or signature, a value off its
+//! scale, an answer at another level and a decompression bomb are refused, naming the
+//! record, with the central database unchanged.
+
+mod exchange_support;
+
+use std::path::{Path, PathBuf};
+
+use exchange_support::*;
+use patuh::exchange::bundle::{self, Envelope};
+use patuh::exchange::bundle2::{self, Payload2};
+use patuh::exchange::keys::{Identity, TrustedKeys};
+use patuh::exchange::verify::verify_bytes;
+use patuh::store::Store;
+use serde_json::Value as Json;
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+fn json(text: &str) -> Json {
+    serde_json::from_str(text).expect("JSON")
+}
+
+/// `show PATH --json` of a database.
+fn show(w: &World, db: &Path, path: &str) -> Json {
+    json(&w.ok("reader", &["--db", s(db), "show", path, "--json"]))
+}
+
+/// `check` of a database: it must pass.
+fn check(w: &World, db: &Path) -> String {
+    w.ok("reader", &["--db", s(db), "check"])
+}
+
+fn merge(w: &World, central: &Path, trusted: &Path, files: &[&Path]) -> String {
+    let mut args = vec![
+        "central",
+        "merge",
+        "--db",
+        s(central),
+        "--trusted",
+        s(trusted),
+    ];
+    args.extend(files.iter().map(|f| s(f)));
+    w.ok("central", &args)
+}
+
+/// The payload of a format-2 file.
+fn payload2(bytes: &[u8]) -> Payload2 {
+    let opened = bundle::open(bytes).expect("a signed file");
+    assert_eq!(opened.format_version, 2);
+    bundle2::parse_payload2(
+        &bundle2::decompress(&opened.payload, bundle2::MAX_PAYLOAD_BYTES).expect("expands"),
+    )
+    .expect("a payload")
+}
+
+/// The file with its payload changed and signed again with `key`: the signature
+/// holds, so only the deeper checks can catch the change.
+fn resigned(bytes: &[u8], key: &Identity, change: impl FnOnce(&mut Payload2)) -> Vec<u8> {
+    let mut p = payload2(bytes);
+    change(&mut p);
+    let json = bundle2::payload2_bytes(&p).unwrap();
+    bundle::seal_v2(&bundle2::compress(&json).unwrap(), key).unwrap()
+}
+
+/// The audit chain rebuilt after a change, as someone holding the signing key could:
+/// rows renumbered, links and the hashes of full rows recomputed (nine or eleven
+/// fields, as the store hashes them).
+fn rechain(p: &mut Payload2) {
+    let mut prev = patuh::store::GENESIS.to_string();
+    for (i, e) in p.audit.iter_mut().enumerate() {
+        e.seq = i as i64 + 1;
+        e.prev_hash = prev.clone();
+        if let Some(row) = e.row() {
+            e.hash = row.hash();
+        }
+        prev = e.hash.clone();
+    }
+}
+
+// ---------------------------------------------------------------------------------
+// Format 1 still read
+// ---------------------------------------------------------------------------------
+
+/// A file the patuh before format 2 wrote (tests/fixtures/export-format1.patuh, made by
+/// commit a48ed3b: Maluku's province, values, N/A with a note, a value changed, a
+/// finalized product) verifies as it did, merges to the scores that patuh printed,
+/// beside a format-2 file of another assessor in either order, and `check` passes.
+#[test]
+fn a_file_of_format_1_made_before_format_2_verifies_and_merges() {
+    let w = World::new();
+    let old = fixture("export-format1.patuh");
+    let old_trusted = std::fs::read_to_string(fixture("export-format1-trusted.txt")).unwrap();
+    let out = w.ok(
+        "central",
+        &[
+            "verify",
+            s(&old),
+            "--trusted",
+            s(&fixture("export-format1-trusted.txt")),
+        ],
+    );
+    assert!(out.contains("format patuh-export version 1"), "{out}");
+    assert!(out.contains("Rina Wati (197905052005012001)"), "{out}");
+    assert!(out.contains("all equal to the exported ones"), "{out}");
+
+    let budi = method_workstation(&w, "budi", "Budi Santoso", "ASN-002");
+    let mut store = Store::open(&budi).unwrap();
+    fill_methods(&mut store);
+    drop(store);
+    let new = w.export("budi", &budi, "budi.patuh", &["1702", "9101"]);
+    let trusted = w.path("trusted-all.txt");
+    std::fs::write(
+        &trusted,
+        format!("{old_trusted}{}", w.ok("budi", &["keys", "show", "--line"])),
+    )
+    .unwrap();
+    let c1 = w.path("c1.db");
+    let c2 = w.path("c2.db");
+    let out = merge(&w, &c1, &trusted, &[&old, &new]);
+    assert!(out.contains("merged (assessor 197905052005012001"), "{out}");
+    merge(&w, &c2, &trusted, &[&new, &old]);
+    let expected = json(&std::fs::read_to_string(fixture("export-format1-score.json")).unwrap());
+    for c in [&c1, &c2] {
+        assert_eq!(w.score_json(c, Some("81")), expected, "{}", c.display());
+        assert_eq!(
+            show(&w, c, "81/DPMPTSP/NIB"),
+            json(&std::fs::read_to_string(fixture("export-format1-show-nib.json")).unwrap())
+        );
+        assert!(check(&w, c).contains("every merged file verified and merged again"));
+    }
+    // The same scores whatever the order (the agencies listed in the order merged).
+    let by_code = |mut j: Json| {
+        j["agencies"]
+            .as_array_mut()
+            .unwrap()
+            .sort_by_key(|a| a["code"].as_str().unwrap().to_string());
+        j
+    };
+    assert_eq!(
+        by_code(w.score_json(&c1, None)),
+        by_code(w.score_json(&c2, None))
+    );
+    assert_eq!(
+        w.score_json(&c1, Some("1702")),
+        w.score_json(&budi, Some("1702"))
+    );
+}
+
+// ---------------------------------------------------------------------------------
+// Every score survives the trip
+// ---------------------------------------------------------------------------------
+
+#[test]
+fn the_bengkulu_demo_and_a_2025_regency_keep_every_score_through_export_verify_merge() {
+    let w = World::new();
+    let ws = method_workstation(&w, "siti", "Siti Rahma", "ASN-001");
+    let mut store = Store::open(&ws).unwrap();
+    fill_methods(&mut store);
+    drop(store);
+    let before = w.score_json(&ws, None);
+    // What the file must carry: categories, zones, the opinion with its qualifier.
+    let agency = |j: &Json, code: &str| -> Json {
+        j["agencies"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["code"] == code)
+            .cloned()
+            .unwrap()
+    };
+    assert_eq!(agency(&before, "9101")["qualifier"], true);
+    assert!(
+        agency(&before, "9101")["opinion"]
+            .as_str()
+            .unwrap()
+            .ends_with("Tanpa Maladministrasi"),
+        "{}",
+        agency(&before, "9101")
+    );
+    assert_ne!(agency(&before, "1702")["answered"], 0);
+
+    let file = w.export("siti", &ws, "siti.patuh", &[]);
+    let trusted = w.trusted(&["siti"]);
+    let out = w.ok("central", &["verify", s(&file), "--trusted", s(&trusted)]);
+    assert!(out.contains("format patuh-export version 2"), "{out}");
+    assert!(out.contains("cycle: default"), "{out}");
+    assert!(out.contains("9 respondents"), "{out}");
+    assert!(out.contains("all equal to the exported ones"), "{out}");
+    // Smaller than format 1 would be (it cannot even carry this): the payload is
+    // compressed, and no name of a respondent is in it.
+    let p = payload2(&std::fs::read(&file).unwrap());
+    let unit = p
+        .agencies
+        .iter()
+        .find(|a| a.code == "1702")
+        .unwrap()
+        .units
+        .iter()
+        .find(|u| u.code == "DUKCAPIL")
+        .unwrap();
+    let labels: Vec<&str> = unit.respondents.iter().map(|r| r.label.as_str()).collect();
+    assert_eq!(labels.len(), 4, "{labels:?}");
+    assert!(labels.contains(&"Kepala Dinas"), "{labels:?}");
+    assert!(unit.respondents.iter().all(|r| r.uid.len() == 32));
+    assert!(unit.finalized_at.is_some());
+
+    let central = w.path("central.db");
+    merge(&w, &central, &trusted, &[&file]);
+    assert_eq!(w.score_json(&central, None), before);
+    for path in [
+        "1702",
+        "1702/DUKCAPIL",
+        "1702/DUKCAPIL/KTP-EL",
+        "9101",
+        "9101/DPMPTSP",
+        "9101/DUKCAPIL/KTP-EL",
+        "81/DPMPTSP/NIB",
+    ] {
+        assert_eq!(show(&w, &central, path), show(&w, &ws, path), "{path}");
+    }
+    check(&w, &central);
+    // The same file again changes nothing.
+    let snap = snapshot(&central);
+    let out = merge(&w, &central, &trusted, &[&file]);
+    assert!(out.contains("already merged"), "{out}");
+    assert_eq!(snap, snapshot(&central));
+}
+
+// ---------------------------------------------------------------------------------
+// Two assessors: respondents a union, data cells a conflict
+// ---------------------------------------------------------------------------------
+
+/// Siti and Budi each interview staff of 1702/DUKCAPIL (both number theirs from 1) and
+/// enter the IKM of 9101, with different values. Merged in either order: the unit holds
+/// all three staff with their answers (and scores as a workstation holding the three
+/// does), no conflict for them; the IKM is a conflict, the chosen value the newer
+/// export's.
+#[test]
+fn two_assessors_respondents_of_one_unit_merge_to_the_union() {
+    use patuh::domain::Value::Level;
+    let w = World::new();
+    let siti = method_workstation(&w, "siti", "Siti Rahma", "ASN-001");
+    let budi = method_workstation(&w, "budi", "Budi Santoso", "ASN-002");
+    let both = method_workstation(&w, "both", "Kedua", "ASN-003");
+    let unit = "1702/DUKCAPIL";
+    let people: [(&Path, &str, u32); 3] = [
+        (&siti, "Kepala Dinas", 3),
+        (&siti, "", 1),
+        (&budi, "Sekretaris", 2),
+    ];
+    for (db, label, v) in people {
+        for target in [db, both.as_path()] {
+            let mut store = Store::open(target).unwrap();
+            let r = respondent(&mut store, unit, "pelaksana", label);
+            answer(&mut store, unit, "pengetahuan-standar", Some(&r), Level(v));
+        }
+    }
+    let mut store = Store::open(&siti).unwrap();
+    data(&mut store, "9101", "ikm", "82.35", "KemenPAN-RB, IKM 2024");
+    drop(store);
+    let mut store = Store::open(&budi).unwrap();
+    data(&mut store, "9101", "ikm", "80", "BPS 2024");
+    drop(store);
+    let a = w.export("siti", &siti, "siti.patuh", &["1702", "9101"]);
+    let b = w.export("budi", &budi, "budi.patuh", &["1702", "9101"]);
+    let trusted = w.trusted(&["siti", "budi"]);
+    let mut shows = Vec::new();
+    for (name, order) in [("c1.db", [&a, &b]), ("c2.db", [&b, &a])] {
+        let c = w.path(name);
+        merge(&w, &c, &trusted, &[order[0]]);
+        let out = merge(&w, &c, &trusted, &[order[1]]);
+        // The IKM cell of 9101 only: the unit's respondents are no conflict.
+        assert!(out.contains(", 1 in conflict"), "{name}: {out}");
+        let j = show(&w, &c, unit);
+        let staff: Vec<&Json> = j["indicators"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|i| i["id"] == "pengetahuan-standar")
+            .collect();
+        let answers = staff[0]["respondents"].as_array().unwrap();
+        let mut given: Vec<(String, i64)> = answers
+            .iter()
+            .map(|r| {
+                (
+                    r["label"].as_str().unwrap().to_string(),
+                    r["value"].as_i64().unwrap(),
+                )
+            })
+            .collect();
+        given.sort();
+        assert_eq!(
+            given,
+            [
+                (String::new(), 1),
+                ("Kepala Dinas".into(), 3),
+                ("Sekretaris".into(), 2)
+            ],
+            "{name}: {j}"
+        );
+        let mut numbers: Vec<i64> = answers.iter().map(|r| r["n"].as_i64().unwrap()).collect();
+        numbers.sort();
+        assert_eq!(numbers, [1, 2, 3], "{name}: each respondent its own number");
+        // Scored as the workstation holding all three.
+        let unit_of = |db: &Path| -> Json {
+            w.score_json(db, Some("1702"))["agencies"][0]["units"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|u| u["code"] == "DUKCAPIL")
+                .cloned()
+                .unwrap()
+        };
+        assert_eq!(unit_of(&c)["score"], unit_of(&both)["score"], "{name}");
+        assert_eq!(unit_of(&c)["dimensions"], unit_of(&both)["dimensions"]);
+        check(&w, &c);
+        shows.push((j, show(&w, &c, "9101")));
+    }
+    assert_eq!(shows[0], shows[1], "the merge order changes nothing");
+    // The conflict is listed by the review: the IKM cell, both values.
+    let c = w.path("c1.db");
+    let conn = rusqlite::Connection::open(&c).unwrap();
+    let held: Vec<(String, Option<String>)> = conn
+        .prepare(
+            "SELECT assessor_id, amount FROM central_answer
+             WHERE level = 1 AND indicator = 'ikm' ORDER BY assessor_id",
+        )
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(
+        held,
+        [
+            ("ASN-001".to_string(), Some("82.35".to_string())),
+            ("ASN-002".to_string(), Some("80".to_string()))
+        ]
+    );
+}
+
+// ---------------------------------------------------------------------------------
+// Cycles kept apart
+// ---------------------------------------------------------------------------------
+
+/// An export of another cycle (its answers, audit rows of eleven fields) goes into
+/// that cycle at the central office: the results of the cycle `default` stay as they
+/// were, and `check` accounts for both.
+#[test]
+fn exports_of_different_cycles_are_kept_apart() {
+    use patuh::domain::Value::Level;
+    let w = World::new();
+    let ws = method_workstation(&w, "siti", "Siti Rahma", "ASN-001");
+    let mut store = Store::open(&ws).unwrap();
+    answer(
+        &mut store,
+        "1702/DUKCAPIL",
+        "pengawasan-internal",
+        None,
+        Level(1),
+    );
+    drop(store);
+    let first = w.export("siti", &ws, "default.patuh", &["1702"]);
+    // A new cycle, as the cycle commands make it (their SQL: schema 0007's table).
+    let conn = rusqlite::Connection::open(&ws).unwrap();
+    conn.execute_batch(
+        "INSERT INTO cycle (code, kind, year, follows, started_at)
+         VALUES ('2025-penilaian', 'assessment', 2025, 1, '2025-01-02T00:00:00Z');
+         UPDATE meta SET value = '2025-penilaian' WHERE key = 'cycle.current';",
+    )
+    .unwrap();
+    drop(conn);
+    let mut store = Store::open(&ws).unwrap();
+    assert_eq!(store.cycle().code, "2025-penilaian");
+    answer(
+        &mut store,
+        "1702/DUKCAPIL",
+        "pengawasan-internal",
+        None,
+        Level(3),
+    );
+    drop(store);
+    let second = w.export("siti", &ws, "2025.patuh", &["1702"]);
+    let p = payload2(&std::fs::read(&second).unwrap());
+    assert_eq!(p.cycle.code, "2025-penilaian");
+    assert_eq!(p.cycle.follows.as_deref(), Some("default"));
+    let trusted = w.trusted(&["siti"]);
+    let central = w.path("central.db");
+    let out = merge(&w, &central, &trusted, &[&first, &second]);
+    assert!(out.contains("2025.patuh: merged"), "{out}");
+    let value = |db: &Path| -> Json {
+        show(&w, db, "1702/DUKCAPIL")["indicators"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["id"] == "pengawasan-internal")
+            .unwrap()["value"]
+            .clone()
+    };
+    // The central office's current cycle is `default`: its value is the first one.
+    assert_eq!(value(&central), 1);
+    check(&w, &central);
+    let conn = rusqlite::Connection::open(&central).unwrap();
+    conn.execute(
+        "UPDATE meta SET value = '2025-penilaian' WHERE key = 'cycle.current'",
+        [],
+    )
+    .unwrap();
+    drop(conn);
+    assert_eq!(value(&central), 3);
+    assert_eq!(
+        w.score_json(&central, Some("1702")),
+        w.score_json(&ws, Some("1702"))
+    );
+    check(&w, &central);
+}
+
+// ---------------------------------------------------------------------------------
+// Tampering
+// ---------------------------------------------------------------------------------
+
+struct Tamper {
+    w: World,
+    file: PathBuf,
+    key: Identity,
+    trusted: PathBuf,
+    central: PathBuf,
+}
+
+fn tamper_setup() -> Tamper {
+    let w = World::new();
+    let ws = method_workstation(&w, "siti", "Siti Rahma", "ASN-001");
+    let mut store = Store::open(&ws).unwrap();
+    fill_methods(&mut store);
+    drop(store);
+    let file = w.export("siti", &ws, "siti.patuh", &["1702", "9101"]);
+    let key = Identity::load(&w.keys("siti")).unwrap();
+    let trusted = w.trusted(&["siti"]);
+    // A central database holding something already.
+    let other = method_workstation(&w, "budi", "Budi Santoso", "ASN-002");
+    let mut store = Store::open(&other).unwrap();
+    answer(
+        &mut store,
+        "17/DPMPTSP",
+        "pengawasan-internal",
+        None,
+        patuh::domain::Value::Level(2),
+    );
+    drop(store);
+    let budi = w.export("budi", &other, "budi.patuh", &["17"]);
+    let central = w.path("central.db");
+    w.ok(
+        "central",
+        &["central", "merge", "--db", s(&central), s(&budi)],
+    );
+    Tamper {
+        w,
+        file,
+        key,
+        trusted,
+        central,
+    }
+}
+
+impl Tamper {
+    fn bytes(&self) -> Vec<u8> {
+        std::fs::read(&self.file).unwrap()
+    }
+
+    /// Writes `bytes` as a file; `verify` and `central merge` both refuse it with every
+    /// one of `needles` and the file's name, the central database unchanged.
+    fn refused(&self, name: &str, bytes: &[u8], needles: &[&str]) {
+        let file = self.w.path(name);
+        std::fs::write(&file, bytes).unwrap();
+        let err = self.w.fails(
+            "central",
+            &["verify", s(&file), "--trusted", s(&self.trusted)],
+        );
+        assert!(
+            err.contains(s(&file)),
+            "{name}: the message names the file: {err}"
+        );
+        for n in needles {
+            assert!(
+                err.contains(n),
+                "{name}: verify said {err:?}, expected {n:?}"
+            );
+        }
+        let before = snapshot(&self.central);
+        let err = self.w.fails(
+            "central",
+            &[
+                "central",
+                "merge",
+                "--db",
+                s(&self.central),
+                "--trusted",
+                s(&self.trusted),
+                s(&file),
+            ],
+        );
+        for n in needles {
+            assert!(
+                err.contains(n),
+                "{name}: merge said {err:?}, expected {n:?}"
+            );
+        }
+        assert_eq!(before, snapshot(&self.central), "{name}: central changed");
+    }
+}
+
+/// Where the three base64 values of the envelope lie in the file.
+fn spans(bytes: &[u8]) -> Vec<(&'static str, std::ops::Range<usize>)> {
+    let text = std::str::from_utf8(bytes).unwrap();
+    ["public_key", "signature", "payload"]
+        .into_iter()
+        .map(|k| {
+            let start = text.find(&format!("\"{k}\":\"")).unwrap() + k.len() + 4;
+            let end = start + text[start..].find('"').unwrap();
+            (k, start..end)
+        })
+        .collect()
+}
+
+#[test]
+fn a_tampered_v2_file_or_signature_is_refused() {
+    let t = tamper_setup();
+    let bytes = t.bytes();
+    let trusted = TrustedKeys::load(&t.trusted).unwrap();
+    verify_bytes(&bytes, Some(&trusted), None).expect("the untouched file verifies");
+    // Every byte of the envelope, and one in every 37 of the payload, flipped.
+    let spans = spans(&bytes);
+    let payload = spans[2].1.clone();
+    let mut offsets: Vec<usize> = (0..payload.start).collect();
+    offsets.extend(payload.clone().step_by(37));
+    offsets.extend(payload.end..bytes.len());
+    for at in offsets {
+        let mut bad = bytes.clone();
+        bad[at] ^= 0x01;
+        let err = verify_bytes(&bad, Some(&trusted), None)
+            .expect_err(&format!("flip at byte {at} was accepted"));
+        // Inside a base64 value: the bytes no longer decode, or no longer verify.
+        if spans.iter().any(|(_, r)| r.contains(&at)) {
+            assert!(
+                matches!(
+                    err,
+                    patuh::exchange::ExchangeError::BadSignature { .. }
+                        | patuh::exchange::ExchangeError::Damaged { .. }
+                ),
+                "flip at byte {at}: {err}"
+            );
+        }
+    }
+    for (i, at) in [
+        payload.start + 5,
+        payload.start + payload.len() / 2,
+        spans[1].1.start + 3,
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let mut bad = bytes.clone();
+        bad[at] ^= 0x01;
+        t.refused(&format!("flip-{i}.patuh"), &bad, &["refused"]);
+    }
+    // The payload signed as format 1 (plain Ed25519, no context) under a format-2
+    // envelope, and a format-1 signature of the same key: neither verifies as format 2.
+    let opened = bundle::open(&bytes).unwrap();
+    let mut env: Envelope = serde_json::from_slice(&bytes).unwrap();
+    use base64::Engine as _;
+    env.signature =
+        base64::engine::general_purpose::STANDARD.encode(t.key.sign(&opened.payload).to_bytes());
+    t.refused(
+        "plain-signature.patuh",
+        &bundle::layout(&env),
+        &["bad signature"],
+    );
+    // Another key signing it, claiming to be Siti.
+    let eve = identity("Eve", "ASN-001", 66);
+    let forged = resigned(&bytes, &eve, |p| p.assessor.public_key = eve.public_text());
+    t.refused("eve.patuh", &forged, &["unknown key"]);
+    // A newer version.
+    let mut env: Envelope = serde_json::from_slice(&bytes).unwrap();
+    env.format_version = 3;
+    t.refused(
+        "v3.patuh",
+        &bundle::layout(&env),
+        &["made by a newer patuh (export format version 3"],
+    );
+    // Truncated.
+    t.refused("cut.patuh", &bytes[..bytes.len() / 2], &["truncated"]);
+}
+
+/// The payload changed and signed again by the key's holder: each change is refused by
+/// the check that catches it, naming the node and the record.
+#[test]
+fn a_changed_v2_payload_is_refused_naming_the_record() {
+    let t = tamper_setup();
+    let bytes = t.bytes();
+    fn unit(p: &mut Payload2) -> &mut patuh::exchange::bundle2::UnitNode {
+        p.agencies
+            .iter_mut()
+            .find(|a| a.code == "1702")
+            .unwrap()
+            .units
+            .iter_mut()
+            .find(|u| u.code == "DUKCAPIL")
+            .unwrap()
+    }
+    let interview = |p: &mut Payload2| -> usize {
+        unit(p)
+            .answers
+            .iter()
+            .position(|a| a.respondent.is_some() && a.indicator == "pengetahuan-standar")
+            .unwrap()
+    };
+    // An interview value off its scale.
+    let bad = resigned(&bytes, &t.key, |p| {
+        let k = interview(p);
+        unit(p).answers[k].value = Some(7);
+    });
+    let k = {
+        let mut p = payload2(&bytes);
+        interview(&mut p)
+    };
+    let record =
+        format!("1702/DUKCAPIL: answers[{k}] (indicator \"pengetahuan-standar\", respondent ");
+    t.refused(
+        "interview-7.patuh",
+        &bad,
+        &[
+            record.as_str(),
+            "value 7 is not a level of its scale (0 to 3, or N/A)",
+            "ask the assessor to export again",
+        ],
+    );
+    // An answer given at another level than its indicator's.
+    let bad = resigned(&bytes, &t.key, |p| {
+        let a = unit(p)
+            .answers
+            .iter()
+            .find(|a| a.indicator == "pengawasan-internal")
+            .cloned()
+            .unwrap();
+        unit(p).products[0].answers.push(a);
+    });
+    t.refused(
+        "level.patuh",
+        &bad,
+        &[
+            "1702/DUKCAPIL/KTP-EL: answers[",
+            "is answered per unit, not per product",
+        ],
+    );
+    // A respondent of a role interviewed at another level.
+    let bad = resigned(&bytes, &t.key, |p| {
+        unit(p).respondents[0].role = "pengguna".into()
+    });
+    t.refused(
+        "role.patuh",
+        &bad,
+        &[
+            "1702/DUKCAPIL: respondents[0] (pengguna",
+            "interviewed per agency, not per unit",
+        ],
+    );
+    // An answer of a respondent who is not there.
+    let bad = resigned(&bytes, &t.key, |p| {
+        let k = interview(p);
+        unit(p).answers[k].respondent = Some("0".repeat(32));
+    });
+    t.refused("nobody.patuh", &bad, &["no such respondent at this node"]);
+    // A data value off its scale, and one without its source.
+    fn ikm(p: &mut Payload2) -> &mut patuh::exchange::bundle2::AnswerEntry {
+        p.agencies
+            .iter_mut()
+            .find(|a| a.code == "9101")
+            .unwrap()
+            .answers
+            .iter_mut()
+            .find(|a| a.indicator == "ikm")
+            .unwrap()
+    }
+    let bad = resigned(&bytes, &t.key, |p| ikm(p).amount = Some("182.35".into()));
+    t.refused(
+        "ikm.patuh",
+        &bad,
+        &[
+            "9101: answers[",
+            "data value \"182.35\" is not a decimal from 0 to 100",
+        ],
+    );
+    let bad = resigned(&bytes, &t.key, |p| ikm(p).source = None);
+    t.refused(
+        "source.patuh",
+        &bad,
+        &["a data value and its source go together"],
+    );
+    // Scores, categories, dimension scores and the qualifier recomputed.
+    let bad = resigned(&bytes, &t.key, |p| {
+        unit(p).score.category = Some("A".into());
+    });
+    t.refused(
+        "category.patuh",
+        &bad,
+        &["score mismatch: unit 1702/DUKCAPIL"],
+    );
+    let bad = resigned(&bytes, &t.key, |p| {
+        unit(p).score.dimensions[0].score = Some("99.99".parse().unwrap());
+    });
+    t.refused(
+        "dimension.patuh",
+        &bad,
+        &["score mismatch: unit 1702/DUKCAPIL"],
+    );
+    let bad = resigned(&bytes, &t.key, |p| {
+        p.agencies
+            .iter_mut()
+            .find(|a| a.code == "9101")
+            .unwrap()
+            .qualifier = Some(false);
+    });
+    t.refused(
+        "qualifier.patuh",
+        &bad,
+        &["score mismatch: the qualifier of agency 9101"],
+    );
+    // What the log does not account for: a respondent removed, a follow-up completed,
+    // an answer changed, all with their scores kept consistent by the forger (the log
+    // is checked first).
+    let bad = resigned(&bytes, &t.key, |p| {
+        unit(p).respondents[0].removed_reason = Some("x".into());
+        unit(p).respondents[0].removed_at = Some("x".into());
+        unit(p).respondents[0].removed_by = Some("x".into());
+    });
+    t.refused(
+        "removed.patuh",
+        &bad,
+        &["the audit log does not account for 1702/DUKCAPIL: respondent"],
+    );
+    let bad = resigned(&bytes, &t.key, |p| {
+        let a = p.agencies.iter_mut().find(|a| a.code == "9101").unwrap();
+        a.followups.items[0].status = "not-completed".into();
+    });
+    t.refused(
+        "followup.patuh",
+        &bad,
+        &["the audit log does not account for 9101: its follow-up register holds"],
+    );
+    // An audit row of a respondent's answer edited; deleted and the chain rebuilt.
+    let row = |p: &Payload2| -> usize {
+        p.audit
+            .iter()
+            .position(|e| {
+                e.content
+                    .as_ref()
+                    .is_some_and(|c| c.respondent.is_some() && c.action == "value")
+            })
+            .unwrap()
+    };
+    let bad = resigned(&bytes, &t.key, |p| {
+        let i = row(p);
+        p.audit[i].content.as_mut().unwrap().new = Some("1".into());
+    });
+    t.refused(
+        "audit-edited.patuh",
+        &bad,
+        &[
+            "audit log broken at row",
+            "its content does not match its hash",
+        ],
+    );
+    let bad = resigned(&bytes, &t.key, |p| {
+        let i = row(p);
+        p.audit.remove(i);
+        rechain(p);
+    });
+    t.refused("audit-rechained.patuh", &bad, &["audit log"]);
+    // A row of an answer off its scale, the chain rebuilt.
+    let bad = resigned(&bytes, &t.key, |p| {
+        let i = row(p);
+        p.audit[i].content.as_mut().unwrap().new = Some("9".into());
+        rechain(p);
+    });
+    t.refused(
+        "audit-off-scale.patuh",
+        &bad,
+        &[
+            "audit log broken at row",
+            "which is not on its scale (0 to 3, or N/A)",
+        ],
+    );
+}
+
+// ---------------------------------------------------------------------------------
+// Decompression bombs
+// ---------------------------------------------------------------------------------
+
+/// A zstd frame of `declared` bytes (its header says so) made of RLE blocks of one
+/// byte repeated, `blocks` of them, `block` bytes each: a few bytes that expand to
+/// gigabytes (a "bomb").
+fn rle_frame(declared: u64, blocks: usize, block: u32) -> Vec<u8> {
+    let mut f = vec![0x28, 0xB5, 0x2F, 0xFD];
+    // Frame header descriptor: an 8-byte content size, single segment.
+    f.push(0b1110_0000);
+    f.extend_from_slice(&declared.to_le_bytes());
+    for k in 0..blocks {
+        let last = u32::from(k + 1 == blocks);
+        let header = last | (1 << 1) | (block << 3);
+        f.extend_from_slice(&header.to_le_bytes()[..3]);
+        f.push(b'a');
+    }
+    f
+}
+
+#[test]
+fn a_decompression_bomb_is_refused_before_it_is_expanded() {
+    let t = tamper_setup();
+    // 3 GiB of 'a' in 96 KB: refused by its declared size, nothing expanded.
+    let bomb = rle_frame(3 << 30, (3 << 30) / (128 << 10), 128 << 10);
+    assert!(bomb.len() < 100_000, "{} bytes", bomb.len());
+    let file = bundle::seal_v2(&bomb, &t.key).unwrap();
+    let started = std::time::Instant::now();
+    t.refused(
+        "bomb.patuh",
+        &file,
+        &[
+            "would expand to 3221225472 bytes, more than the 2147483648 bytes patuh accepts",
+            "decompression bomb",
+        ],
+    );
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(60),
+        "refused without expanding it"
+    );
+    // A frame that says it is small and is not: never read past what it declares.
+    let liar = rle_frame(1000, 4000, 1000);
+    let err = bundle2::decompress(&liar, bundle2::MAX_PAYLOAD_BYTES).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            patuh::exchange::ExchangeError::TooLarge { .. }
+                | patuh::exchange::ExchangeError::Damaged { .. }
+        ),
+        "{err}"
+    );
+    t.refused(
+        "liar.patuh",
+        &bundle::seal_v2(&liar, &t.key).unwrap(),
+        &["refused"],
+    );
+    // A frame that does not declare its size (patuh always writes it).
+    let json = bundle2::payload2_bytes(&payload2(&t.bytes())).unwrap();
+    let mut undeclared = Vec::new();
+    {
+        let mut enc = zstd::stream::write::Encoder::new(&mut undeclared, 3).unwrap();
+        enc.include_contentsize(false).unwrap();
+        std::io::Write::write_all(&mut enc, &json).unwrap();
+        enc.finish().unwrap();
+    }
+    t.refused(
+        "undeclared.patuh",
+        &bundle::seal_v2(&undeclared, &t.key).unwrap(),
+        &["does not declare its size"],
+    );
+    // The same JSON with its size declared verifies: only the bombs are refused.
+    let declared = bundle::seal_v2(&bundle2::compress(&json).unwrap(), &t.key).unwrap();
+    verify_bytes(&declared, None, None).expect("a well-made frame verifies");
+    // With a smaller limit, a genuine payload over it is refused by that limit.
+    let z = bundle2::compress(&json).unwrap();
+    let err = bundle2::decompress(&z, 1000).unwrap_err();
+    assert!(
+        err.to_string().contains("more than the 1000 bytes"),
+        "{err}"
+    );
+}
