@@ -884,3 +884,188 @@ fn a_decompression_bomb_is_refused_before_it_is_expanded() {
         "{err}"
     );
 }
+
+// ---------------------------------------------------------------------------------
+// Reports carry categories, zones, opinions and dimension scores
+// ---------------------------------------------------------------------------------
+
+fn cell_text(d: &calamine::Data) -> String {
+    match d {
+        calamine::Data::String(s) => s.clone(),
+        calamine::Data::Float(f) => format!("{f}"),
+        calamine::Data::Int(i) => i.to_string(),
+        calamine::Data::Empty => String::new(),
+        other => format!("{other:?}"),
+    }
+}
+
+fn cell_num(d: &calamine::Data) -> f64 {
+    match d {
+        calamine::Data::Float(f) => *f,
+        calamine::Data::Int(i) => *i as f64,
+        other => panic!("not a number: {other:?}"),
+    }
+}
+
+fn sheet(path: &Path, name: &str) -> Vec<Vec<calamine::Data>> {
+    use calamine::Reader;
+    let mut wb: calamine::Xlsx<_> = calamine::open_workbook(path).unwrap();
+    let range = wb
+        .worksheet_range(name)
+        .unwrap_or_else(|e| panic!("no sheet {name}: {e}"));
+    range.rows().map(|r| r.to_vec()).collect()
+}
+
+fn col(rows: &[Vec<calamine::Data>], header: &str) -> usize {
+    rows[0]
+        .iter()
+        .position(|h| cell_text(h) == header)
+        .unwrap_or_else(|| panic!("no column {header:?} in {:?}", rows[0]))
+}
+
+/// The central office's xlsx report (in Indonesian, as `score --json` words the
+/// opinion) of merged format-2 work, read back: the ranking
+/// gives each agency its category, zone and opinion (with the qualifier granted), the
+/// units sheet the unit-level results, the dimensions sheet every agency's and unit's
+/// dimension scores, all equal to `score --json` of the workstation they came from.
+#[test]
+fn the_report_of_merged_levels_has_categories_zones_opinions_and_dimensions() {
+    let w = World::new();
+    let ws = method_workstation(&w, "siti", "Siti Rahma", "ASN-001");
+    let mut store = Store::open(&ws).unwrap();
+    fill_methods(&mut store);
+    drop(store);
+    let file = w.export("siti", &ws, "siti.patuh", &["1702", "9101"]);
+    let trusted = w.trusted(&["siti"]);
+    let central = w.path("central.db");
+    merge(&w, &central, &trusted, &[&file]);
+    let out = w.path("laporan.xlsx");
+    w.ok(
+        "central",
+        &[
+            "--db",
+            s(&central),
+            "report",
+            "--format",
+            "xlsx",
+            "--out",
+            s(&out),
+            "--lang",
+            "id",
+        ],
+    );
+    let scores = w.score_json(&ws, None);
+    let agency = |code: &str| -> Json {
+        scores["agencies"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["code"] == code)
+            .cloned()
+            .unwrap()
+    };
+    let as_f64 = |v: &Json| v.to_string().parse::<f64>().unwrap();
+
+    let ranking = sheet(&out, "Peringkat");
+    let (score, zone, predicate, category, qualifier) = (
+        col(&ranking, "Nilai"),
+        col(&ranking, "Zona"),
+        col(&ranking, "Predikat"),
+        col(&ranking, "Kategori"),
+        col(&ranking, "Kualifikasi"),
+    );
+    let row = |code: &str| {
+        ranking
+            .iter()
+            .find(|r| cell_text(&r[2]) == code)
+            .unwrap_or_else(|| panic!("no ranking row {code}"))
+            .clone()
+    };
+    for code in ["1702", "9101"] {
+        let a = agency(code);
+        let r = row(code);
+        assert_eq!(cell_num(&r[score]), as_f64(&a["score"]), "{code}");
+        assert_eq!(
+            cell_text(&r[category]),
+            a["category"].as_str().unwrap(),
+            "{code}"
+        );
+        assert_eq!(cell_text(&r[zone]), a["zone"].as_str().unwrap(), "{code}");
+        assert_eq!(
+            cell_text(&r[predicate]),
+            a["opinion"].as_str().unwrap(),
+            "{code}"
+        );
+    }
+    // 2024: categories in colour zones (merah, kuning, hijau); no qualifier.
+    assert_eq!(cell_text(&row("1702")[zone]), "merah");
+    assert_eq!(cell_text(&row("1702")[qualifier]), "");
+    // 2025: no zones (the category is the zone), the qualifier granted.
+    assert!(
+        cell_text(&row("9101")[predicate]).ends_with("Tanpa Maladministrasi"),
+        "{:?}",
+        row("9101")
+    );
+    assert_eq!(cell_text(&row("9101")[qualifier]), "ya");
+
+    let units = sheet(&out, "Unit layanan");
+    let unit_json = agency("1702")["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["code"] == "DUKCAPIL")
+        .cloned()
+        .unwrap();
+    let dukcapil = units
+        .iter()
+        .find(|r| cell_text(&r[0]) == "1702" && cell_text(&r[2]) == "DUKCAPIL")
+        .unwrap();
+    assert_eq!(cell_num(&dukcapil[4]), as_f64(&unit_json["score"]));
+    assert_eq!(
+        cell_text(&dukcapil[col(&units, "Kategori")]),
+        unit_json["category"].as_str().unwrap()
+    );
+    assert_eq!(cell_num(&dukcapil[7]), as_f64(&unit_json["answered"]));
+
+    let dims = sheet(&out, "Nilai dimensi");
+    let (unit_col, dim_col, score_col, weight_col) = (
+        col(&dims, "Kode unit"),
+        col(&dims, "Dimensi"),
+        col(&dims, "Nilai"),
+        col(&dims, "Bobot"),
+    );
+    for (code, unit, json) in [
+        ("1702", "DUKCAPIL", unit_json.clone()),
+        ("1702", "", agency("1702")),
+        ("9101", "", agency("9101")),
+    ] {
+        for d in json["dimensions"].as_array().unwrap() {
+            let r = dims
+                .iter()
+                .find(|r| {
+                    cell_text(&r[0]) == code
+                        && cell_text(&r[unit_col]) == unit
+                        && cell_text(&r[dim_col]) == d["id"].as_str().unwrap()
+                })
+                .unwrap_or_else(|| panic!("no dimension row {code} {unit} {}", d["id"]));
+            match &d["score"] {
+                Json::Null => assert_eq!(r[score_col], calamine::Data::Empty),
+                v => assert_eq!(
+                    cell_num(&r[score_col]),
+                    as_f64(v),
+                    "{code} {unit} {}",
+                    d["id"]
+                ),
+            }
+        }
+    }
+    let kepercayaan = dims
+        .iter()
+        .find(|r| cell_text(&r[0]) == "9101" && cell_text(&r[dim_col]) == "kepercayaan")
+        .unwrap();
+    assert_eq!(
+        cell_num(&kepercayaan[weight_col]),
+        30.0,
+        "public trust weighs 30 %"
+    );
+}

@@ -20,6 +20,7 @@ pub mod keys;
 pub mod merge;
 pub mod report;
 pub mod report_about;
+pub mod report_levels;
 pub mod report_out;
 pub mod review;
 pub mod verify;
