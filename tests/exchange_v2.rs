@@ -1069,3 +1069,76 @@ fn the_report_of_merged_levels_has_categories_zones_opinions_and_dimensions() {
         "public trust weighs 30 %"
     );
 }
+
+// ---------------------------------------------------------------------------------
+// `check` of a central database holding format-2 work
+// ---------------------------------------------------------------------------------
+
+/// On copies of a central database holding merged units, agencies, respondents, data
+/// values and a follow-up register, each change made with sqlite3 is found by `check`
+/// and named: a unit's answer, a respondent's answer, a respondent's label, a data
+/// value, a follow-up's status, a stored result (only merging the stored files again
+/// shows it).
+#[test]
+fn check_of_a_central_database_finds_changes_at_every_level() {
+    let w = World::new();
+    let ws = method_workstation(&w, "siti", "Siti Rahma", "ASN-001");
+    let mut store = Store::open(&ws).unwrap();
+    fill_methods(&mut store);
+    drop(store);
+    let file = w.export("siti", &ws, "siti.patuh", &["1702", "9101"]);
+    let trusted = w.trusted(&["siti"]);
+    let central = w.path("central.db");
+    merge(&w, &central, &trusted, &[&file]);
+    check(&w, &central);
+    let cases: [(&str, &str, &str); 6] = [
+        (
+            "a unit's answer",
+            "UPDATE answer SET value = 0 WHERE level = 2 AND indicator = 'pengawasan-internal'",
+            "1702/DUKCAPIL: its answers are not those of its chosen merged result",
+        ),
+        (
+            "a respondent's answer",
+            "UPDATE answer SET value = 0 WHERE level = 2 AND respondent <> 0 AND value = 3",
+            "1702/DUKCAPIL: its respondents or their answers are not those its merged results give",
+        ),
+        (
+            "a respondent's label",
+            "UPDATE respondent SET label = 'Budi' WHERE label = 'Kepala Dinas'",
+            "1702/DUKCAPIL: its respondents or their answers are not those",
+        ),
+        (
+            "a data value",
+            "UPDATE answer SET amount = '92.35' WHERE indicator = 'ikm'",
+            "9101: its answers are not those of its chosen merged result",
+        ),
+        (
+            "a follow-up's status",
+            "UPDATE followup SET status = 'not-completed' WHERE ref = 'S-7/2024'",
+            "9101: its follow-up register is not the one its chosen merged result gives",
+        ),
+        (
+            "a stored result and the answer chosen from it",
+            "UPDATE central_answer SET amount = '92.35' WHERE indicator = 'ikm';
+             UPDATE answer SET amount = '92.35' WHERE indicator = 'ikm';",
+            "which the stored files do not give",
+        ),
+    ];
+    for (n, (what, sql, needle)) in cases.iter().enumerate() {
+        let copy = w.path(&format!("copy-{n}.db"));
+        std::fs::copy(&central, &copy).unwrap();
+        rusqlite::Connection::open(&copy)
+            .unwrap()
+            .execute_batch(sql)
+            .unwrap();
+        let out = w
+            .patuh("reader")
+            .args(["--db", s(&copy), "check"])
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(1), "{what}: {text}");
+        assert!(text.contains(needle), "{what}: {needle:?} not in {text}");
+        std::fs::remove_file(&copy).unwrap();
+    }
+}

@@ -816,9 +816,9 @@ pub(super) fn check_consolidated(store: &Store) -> Result<Vec<String>> {
         let want = expected(conn, &cycle, level, node).map_err(sql)?;
         let have = actual(conn, id, level, node).map_err(sql)?;
         let what = if want.people != have.people {
-            "its respondents or their answers"
+            "its respondents or their answers are not those its merged results give"
         } else if want.items != have.items || want.closed != have.closed {
-            "its follow-up register"
+            "its follow-up register is not the one its chosen merged result gives"
         } else {
             continue;
         };
@@ -833,7 +833,7 @@ pub(super) fn check_consolidated(store: &Store) -> Result<Vec<String>> {
             )
             .map_err(sql)?;
         problems.push(format!(
-            "{}{}: {what} are not those its merged results give: changed outside patuh",
+            "{}{}: {what}: changed outside patuh",
             crate::domain::text::sanitize(&path.unwrap_or_else(|| format!("node {node}"))),
             if cycle == super::DEFAULT_CYCLE {
                 String::new()
