@@ -327,6 +327,28 @@ fn two_assessors_respondents_of_one_unit_merge_to_the_union() {
         shows.push((j, show(&w, &c, "9101")));
     }
     assert_eq!(shows[0], shows[1], "the merge order changes nothing");
+    // The report lists the agency's conflicting cell with both results, the unit not.
+    let md = w.path("laporan.md");
+    w.ok(
+        "central",
+        &[
+            "--db",
+            s(&w.path("c1.db")),
+            "report",
+            "--format",
+            "md",
+            "--out",
+            s(&md),
+        ],
+    );
+    let text = std::fs::read_to_string(&md).unwrap();
+    let section = text
+        .split("## Products with results of several assessors")
+        .nth(1)
+        .unwrap();
+    assert!(section.contains("| 9101 (ikm) | ASN-001 |"), "{section}");
+    assert!(section.contains("| 9101 (ikm) | ASN-002 |"), "{section}");
+    assert!(!section.contains("1702/DUKCAPIL"), "{section}");
     // The conflict is listed by the review: the IKM cell, both values.
     let c = w.path("c1.db");
     let conn = rusqlite::Connection::open(&c).unwrap();

@@ -1355,14 +1355,44 @@ fn conflicts(st: &mut Strings, store: &Store, ds: &Dataset, lang: Lang) -> Resul
             },
         ]);
     }
+    // Units and agencies (format 2) whose results hold different values for one
+    // observation or data cell: their respondents are merged, never a conflict.
+    let mut last = None;
+    for r in store.conflicting_node_results()? {
+        let chosen = last.as_ref() != Some(&r.path);
+        last = Some(r.path.clone());
+        rows.push(vec![
+            owned(format!("{} ({})", r.path, r.cells.join(", "))),
+            st.text(&r.assessor_id),
+            st.text(&r.assessor_name),
+            r.score
+                .and_then(|s| crate::domain::json::parse_decimal(&s))
+                .map(|s| Cell::Score(Rounded::of(&s)))
+                .unwrap_or(Cell::Empty),
+            r.zone
+                .map(|code| st.zone(&code, None))
+                .unwrap_or(Cell::Empty),
+            st.text(&r.exported_at),
+            owned(if r.finalized {
+                tr(lang, "final", "final")
+            } else {
+                tr(lang, "draf", "draft")
+            }),
+            if chosen {
+                owned(tr(lang, "dipakai", "chosen"))
+            } else {
+                Cell::Empty
+            },
+        ]);
+    }
     let (headers, meanings) = columns(
         lang,
         &[
             (
                 "Produk",
                 "Product",
-                "INSTANSI/UNIT/PRODUK",
-                "AGENCY/UNIT/PRODUCT",
+                "INSTANSI/UNIT/PRODUK; sejak 2022 juga INSTANSI/UNIT atau INSTANSI yang jawaban pengamatan atau datanya berbeda antarpenilai (indikatornya dalam kurung; responden tidak pernah berkonflik)",
+                "AGENCY/UNIT/PRODUCT; since 2022 also AGENCY/UNIT or AGENCY whose observation or data answers differ between assessors (the indicators in brackets; respondents never conflict)",
             ),
             (
                 "ID penilai",
@@ -1398,8 +1428,8 @@ fn conflicts(st: &mut Strings, store: &Store, ds: &Dataset, lang: Lang) -> Resul
         sheet: tr(lang, "Konflik", "Conflicts"),
         title: tr(
             lang,
-            "Produk dengan hasil lebih dari satu penilai",
-            "Products with results of several assessors",
+            "Produk dengan hasil lebih dari satu penilai; unit dan instansi yang hasilnya berbeda",
+            "Products with results of several assessors; units and agencies whose results differ",
         ),
         headers,
         meanings,

@@ -844,3 +844,72 @@ pub(super) fn check_consolidated(store: &Store) -> Result<Vec<String>> {
     }
     Ok(problems)
 }
+
+/// One result of a unit or an agency whose results conflict (the report's conflicts
+/// table), best first within its node: the first is the chosen one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NodeConflict {
+    pub path: String,
+    pub assessor_id: String,
+    pub assessor_name: String,
+    pub score: Option<String>,
+    pub zone: Option<String>,
+    pub exported_at: String,
+    pub finalized: bool,
+    /// The indicators whose observation or data cell differs.
+    pub cells: Vec<String>,
+}
+
+impl Store {
+    /// The results of every unit and agency of the current cycle whose results hold
+    /// different values for one observation or data cell, by path, the chosen one
+    /// first (products: [`Store::conflicting_results`]).
+    pub fn conflicting_node_results(&self) -> Result<Vec<NodeConflict>> {
+        let conn = &self.conn;
+        let sql = |e| self.sql(e);
+        let cycle = self.cycle.code.clone();
+        let nodes: Vec<(i64, i64, Option<String>)> = conn
+            .prepare(&format!(
+                "SELECT x.level, x.node_id, {} FROM central_result x
+                 WHERE x.cycle = ?1 AND x.level IN (1, 2)
+                 GROUP BY x.level, x.node_id HAVING count(*) > 1 ORDER BY 3",
+                path_sql()
+            ))
+            .and_then(|mut stmt| {
+                stmt.query_map([&cycle], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                    .collect()
+            })
+            .map_err(sql)?;
+        let mut out = Vec::new();
+        for (level, node, path) in nodes {
+            let cells = conflict_cells(conn, &cycle, level, node).map_err(sql)?;
+            if cells.is_empty() {
+                continue;
+            }
+            let rows: Vec<NodeConflict> = conn
+                .prepare_cached(
+                    "SELECT assessor_id, assessor_name, score, zone, exported_at, finalized_at IS NOT NULL
+                     FROM central_result WHERE cycle = ?1 AND level = ?2 AND node_id = ?3
+                     ORDER BY finalized_at IS NOT NULL DESC, exported_at DESC, assessor_id ASC",
+                )
+                .and_then(|mut stmt| {
+                    stmt.query_map(params![cycle, level, node], |r| {
+                        Ok(NodeConflict {
+                            path: path.clone().unwrap_or_default(),
+                            assessor_id: r.get(0)?,
+                            assessor_name: r.get(1)?,
+                            score: r.get(2)?,
+                            zone: r.get(3)?,
+                            exported_at: r.get(4)?,
+                            finalized: r.get(5)?,
+                            cells: cells.clone(),
+                        })
+                    })?
+                    .collect()
+                })
+                .map_err(sql)?;
+            out.extend(rows);
+        }
+        Ok(out)
+    }
+}

@@ -73,7 +73,7 @@ pub use bulk::Bulk;
 pub use catalog::{AssignmentOutcome, InstrumentOutcome, InstrumentRow};
 pub use central::{CentralAgency, CentralClaim, CentralTx, ConflictResult, ImportRow};
 pub use central_levels::{
-    Choice, NewAnswer, NewEvidence, NewFollowup, NewRespondent, NewResult, NodeResult,
+    Choice, NewAnswer, NewEvidence, NewFollowup, NewRespondent, NewResult, NodeConflict, NodeResult,
 };
 pub use data::{DataImport, DataLine, DataOutcome};
 pub use derived::audit_row_with;
