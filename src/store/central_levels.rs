@@ -145,13 +145,12 @@ fn cycle_id(conn: &Connection, code: &str) -> rusqlite::Result<Option<i64>> {
         .optional()
 }
 
-/// The results of a node, best first: (assessor, closed_at, closed_by).
-fn ranked(
-    conn: &Connection,
-    cycle: &str,
-    level: i64,
-    node: i64,
-) -> rusqlite::Result<Vec<(String, Option<String>, Option<String>)>> {
+/// A result's assessor and, for an agency, when and by whom its follow-up register was
+/// closed.
+type Ranked = (String, Option<String>, Option<String>);
+
+/// The results of a node, best first.
+fn ranked(conn: &Connection, cycle: &str, level: i64, node: i64) -> rusqlite::Result<Vec<Ranked>> {
     conn.prepare_cached(
         "SELECT assessor_id, closed_at, closed_by FROM central_result
          WHERE cycle = ?1 AND level = ?2 AND node_id = ?3
