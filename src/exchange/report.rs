@@ -769,8 +769,8 @@ fn units(
             ];
             row.extend(progress_cells(st, &s, lang));
             let path = format!("{}/{}", agency.code, unit.code);
-            row.push(st.text(super::review::state_of(states, &path).label(lang)));
             row.push(category_cell(st, &s, instrument));
+            row.push(st.text(super::review::state_of(states, &path).label(lang)));
             rows.push(row);
         }
     }
@@ -828,8 +828,8 @@ fn units(
                 "lengkap, belum lengkap, atau belum dinilai (tanpa nilai dan zona)",
                 "complete, incomplete, or not assessed (no score, no zone)",
             ),
-            REVIEW_COLUMN,
             CATEGORY_COLUMN,
+            REVIEW_COLUMN,
         ],
     );
     Table {
@@ -918,8 +918,8 @@ fn products(
             owned(capped(refs.join("; "))),
             st.text(&agency.name),
             st.text(&unit.name),
-            st.text(super::review::state_of(states, &ds.product_path(p)).label(lang)),
             category_cell(st, &s, instrument),
+            st.text(super::review::state_of(states, &ds.product_path(p)).label(lang)),
         ]);
         rows.push(row);
     }
@@ -1013,8 +1013,8 @@ fn products(
                 "Nama unit layanan",
                 "The unit's name",
             ),
-            REVIEW_COLUMN,
             CATEGORY_COLUMN,
+            REVIEW_COLUMN,
         ],
     );
     Table {
