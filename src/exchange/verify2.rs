@@ -107,6 +107,9 @@ fn rebuild(p: &Payload2) -> Result<Dataset> {
     check_cycle(p)?;
     let mut ds = Dataset::default();
     rebuild_instruments(&mut ds, &p.instruments)?;
+    // The nodes' data go into `ds` while each is checked against its instrument: a
+    // copy of the (few) instruments, not one per node.
+    let instruments = ds.instruments.clone();
     let mut agency_codes = HashSet::new();
     let mut uids = HashSet::new();
     for a in &p.agencies {
@@ -185,11 +188,18 @@ fn rebuild(p: &Payload2) -> Result<Dataset> {
             }
         }
         // The nodes' own data, once the whole agency is there.
-        own(&mut ds, NodeRef::Agency(agency), a.parts(), &mut uids)?;
+        let inst = &instruments[instrument];
+        own(&mut ds, inst, NodeRef::Agency(agency), a.parts(), &mut uids)?;
         for (u, unit) in ds.agencies[agency].units.clone().into_iter().zip(&a.units) {
-            own(&mut ds, NodeRef::Unit(u), unit.parts(), &mut uids)?;
+            own(&mut ds, inst, NodeRef::Unit(u), unit.parts(), &mut uids)?;
             for (pr, product) in ds.units[u].products.clone().into_iter().zip(&unit.products) {
-                own(&mut ds, NodeRef::Product(pr), product.parts(), &mut uids)?;
+                own(
+                    &mut ds,
+                    inst,
+                    NodeRef::Product(pr),
+                    product.parts(),
+                    &mut uids,
+                )?;
             }
         }
         followups(&mut ds, agency, a)?;
@@ -208,6 +218,7 @@ fn is_uid(s: &str) -> bool {
 /// checked against the node's instrument and level.
 fn own(
     ds: &mut Dataset,
+    inst: &Instrument,
     node: NodeRef,
     parts: NodeParts<'_>,
     uids: &mut HashSet<String>,
@@ -221,12 +232,11 @@ fn own(
         )));
     }
     ds.set_finalized(node, parts.finalized_at.is_some());
-    let inst = ds.instrument_of(node).clone();
     // Respondents first (answers name them), with their answers.
     let mut respondents: Vec<Respondent> = Vec::new();
     let mut numbers = HashSet::new();
     for (k, r) in parts.respondents.iter().enumerate() {
-        respondents.push(respondent(&inst, level, &at, k, r, &mut numbers, uids)?);
+        respondents.push(respondent(inst, level, &at, k, r, &mut numbers, uids)?);
     }
     let mut seen = HashSet::new();
     for (k, a) in parts.answers.iter().enumerate() {
@@ -313,7 +323,7 @@ fn own(
                     (false, Some(v)) => Value::Level(v),
                     (false, None) => Value::Unanswered,
                 };
-                r.set_value(&inst, ix, v);
+                r.set_value(inst, ix, v);
             }
             None => {
                 match (&ind.source, a.value, &a.amount) {
@@ -373,7 +383,7 @@ fn own(
     }
     let mut counts: HashMap<usize, u32> = HashMap::new();
     for (k, e) in parts.evidence.iter().enumerate() {
-        let i = evidence_indicator(&inst, level, &at, k, e)?;
+        let i = evidence_indicator(inst, level, &at, k, e)?;
         *counts.entry(i).or_default() += 1;
     }
     for (i, n) in counts {
