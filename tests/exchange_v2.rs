@@ -1164,3 +1164,68 @@ fn check_of_a_central_database_finds_changes_at_every_level() {
         std::fs::remove_file(&copy).unwrap();
     }
 }
+
+// ---------------------------------------------------------------------------------
+// Review flags read the respondents of format-2 files
+// ---------------------------------------------------------------------------------
+
+/// Three staff of a unit giving the same answers to every question are flagged by
+/// `review flags` on the central database (the rows' respondent uids compared); when
+/// one answers otherwise, they are not.
+#[test]
+fn review_flags_compare_the_respondents_of_merged_files() {
+    use patuh::domain::Value::Level;
+    let w = World::new();
+    let ws = method_workstation(&w, "siti", "Siti Rahma", "ASN-001");
+    let unit = "1702/DUKCAPIL";
+    let mut store = Store::open(&ws).unwrap();
+    let mut people = Vec::new();
+    for _ in 0..3 {
+        let r = respondent(&mut store, unit, "pelaksana", "");
+        answer(&mut store, unit, "pengetahuan-standar", Some(&r), Level(3));
+        answer(&mut store, unit, "pengetahuan-tugas", Some(&r), Level(2));
+        people.push(r);
+    }
+    drop(store);
+    let same = w.export("siti", &ws, "same.patuh", &["1702"]);
+    let trusted = w.trusted(&["siti"]);
+    let central = w.path("central.db");
+    merge(&w, &central, &trusted, &[&same]);
+    let flags = |db: &Path| -> Json {
+        json(&w.ok(
+            "central",
+            &["--db", s(db), "review", "flags", unit, "--json", "--min-seconds", "0"],
+        ))
+    };
+    let found = flags(&central);
+    let same_answers: Vec<&Json> = found
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["flag"] == "same_answers")
+        .collect();
+    assert_eq!(same_answers.len(), 1, "{found}");
+    assert_eq!(same_answers[0]["path"], unit);
+    assert!(
+        same_answers[0]["explanation"]
+            .as_str()
+            .unwrap()
+            .contains("all 3 respondents gave the same answers to all 2 indicators"),
+        "{found}"
+    );
+    // One of them answers otherwise: no longer flagged.
+    let mut store = Store::open(&ws).unwrap();
+    answer(&mut store, unit, "pengetahuan-tugas", Some(&people[2]), Level(1));
+    drop(store);
+    let other = w.export("siti", &ws, "other.patuh", &["1702"]);
+    merge(&w, &central, &trusted, &[&other]);
+    let found = flags(&central);
+    assert!(
+        !found
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["flag"] == "same_answers"),
+        "{found}"
+    );
+}
