@@ -1194,7 +1194,16 @@ fn review_flags_compare_the_respondents_of_merged_files() {
     let flags = |db: &Path| -> Json {
         json(&w.ok(
             "central",
-            &["--db", s(db), "review", "flags", unit, "--json", "--min-seconds", "0"],
+            &[
+                "--db",
+                s(db),
+                "review",
+                "flags",
+                unit,
+                "--json",
+                "--min-seconds",
+                "0",
+            ],
         ))
     };
     let found = flags(&central);
@@ -1215,7 +1224,13 @@ fn review_flags_compare_the_respondents_of_merged_files() {
     );
     // One of them answers otherwise: no longer flagged.
     let mut store = Store::open(&ws).unwrap();
-    answer(&mut store, unit, "pengetahuan-tugas", Some(&people[2]), Level(1));
+    answer(
+        &mut store,
+        unit,
+        "pengetahuan-tugas",
+        Some(&people[2]),
+        Level(1),
+    );
     drop(store);
     let other = w.export("siti", &ws, "other.patuh", &["1702"]);
     merge(&w, &central, &trusted, &[&other]);
@@ -1228,4 +1243,96 @@ fn review_flags_compare_the_respondents_of_merged_files() {
             .any(|f| f["flag"] == "same_answers"),
         "{found}"
     );
+}
+
+/// A respondent's uid names one person at one node: a file giving a uid the central
+/// database holds at another node (two workstations made from one database file, or a
+/// forgery passing every check of the file alone) is refused by the merge, naming both
+/// nodes, and nothing of it is merged.
+#[test]
+fn one_respondent_at_two_nodes_is_refused_by_the_merge() {
+    let t = tamper_setup();
+    // Siti's file merged: her respondents of 1702/DUKCAPIL are in the central database.
+    t.w.ok(
+        "central",
+        &[
+            "central",
+            "merge",
+            "--db",
+            s(&t.central),
+            "--trusted",
+            s(&t.trusted),
+            s(&t.file),
+        ],
+    );
+    let siti = payload2(&t.bytes());
+    let uid = siti
+        .agencies
+        .iter()
+        .find(|a| a.code == "1702")
+        .unwrap()
+        .units
+        .iter()
+        .find(|u| u.code == "DUKCAPIL")
+        .unwrap()
+        .respondents[0]
+        .uid
+        .clone();
+    // Budi's next file gives one of his units a respondent with that uid, with its
+    // audit row: the file alone verifies.
+    let budi_key = Identity::load(&t.w.keys("budi")).unwrap();
+    let budi = std::fs::read(t.w.path("budi.patuh")).unwrap();
+    let forged = resigned(&budi, &budi_key, |p| {
+        let unit = p.agencies[0]
+            .units
+            .iter_mut()
+            .find(|u| u.code == "DPMPTSP")
+            .unwrap();
+        unit.respondents
+            .push(patuh::exchange::bundle2::RespondentEntry {
+                uid: uid.clone(),
+                role: "pelaksana".into(),
+                number: 9,
+                label: String::new(),
+                added_at: "2025-03-01T08:00:00Z".into(),
+                added_by: "Budi Santoso".into(),
+                removed_at: None,
+                removed_by: None,
+                removed_reason: None,
+            });
+        let last = p.audit.last().unwrap().clone();
+        p.audit.push(patuh::exchange::bundle2::AuditEntry2 {
+            seq: last.seq + 1,
+            prev_hash: last.hash.clone(),
+            hash: String::new(),
+            content: Some(patuh::exchange::bundle2::AuditContent2 {
+                at: "2025-03-01T08:00:00Z".into(),
+                who: "Budi Santoso".into(),
+                path: "17/DPMPTSP".into(),
+                indicator: None,
+                action: "respondent-add".into(),
+                old: None,
+                new: Some("pelaksana 9".into()),
+                cycle: None,
+                respondent: Some(uid.clone()),
+            }),
+        });
+        rechain(p);
+    });
+    verify_bytes(&forged, None, None).expect("the file alone verifies");
+    let file = t.w.path("forged.patuh");
+    std::fs::write(&file, &forged).unwrap();
+    let before = snapshot(&t.central);
+    let err = t.w.fails(
+        "central",
+        &["central", "merge", "--db", s(&t.central), s(&file)],
+    );
+    assert!(
+        err.contains(&format!(
+            "respondent {uid} of 17/DPMPTSP is a respondent of 1702/DUKCAPIL in this central database already"
+        )),
+        "{err}"
+    );
+    assert!(err.contains("nothing of this file was merged"), "{err}");
+    assert_eq!(before, snapshot(&t.central));
 }

@@ -626,6 +626,35 @@ impl CentralTx<'_> {
         let consolidated =
             expected(self.conn(), cycle, lc, node_id).map_err(|e| self.classify(e))?;
         for p in &consolidated.people {
+            // A uid names one person at one node: the same uid at another node (two
+            // workstations made from one database file) would merge two people.
+            let elsewhere: Option<String> = self
+                .query(
+                    &format!("SELECT {} FROM respondent x WHERE x.uid = ?1", path_sql()),
+                    [&p.uid],
+                    |r| r.get(0),
+                )?
+                .flatten();
+            if let Some(other) = elsewhere {
+                let here: Option<String> = self
+                    .query(
+                        &format!(
+                            "SELECT {} FROM (SELECT ?1 AS level, ?2 AS node_id) x",
+                            path_sql()
+                        ),
+                        params![lc, node_id],
+                        |r| r.get(0),
+                    )?
+                    .flatten();
+                return Err(super::StoreError::Refused(format!(
+                    "respondent {} of {} is a respondent of {} in this central database already: one \
+                     respondent at two nodes (two workstations copied from one database file?); nothing \
+                     of this file was merged. Ask the assessors which one is right",
+                    p.uid,
+                    crate::domain::text::sanitize(&here.unwrap_or_default()),
+                    crate::domain::text::sanitize(&other)
+                )));
+            }
             self.exec(
                 "INSERT INTO respondent (uid, cycle_id, level, node_id, role, number, label, added_at,
                                          added_by, removed_at, removed_by, removed_reason)
