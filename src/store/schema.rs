@@ -66,11 +66,15 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
                 Ok(())
             },
         ),
+        // 0011 (the tenth; 0010 is numbered for another branch): cycles at work
+        // (issue 14): the instrument of an agency per cycle, and the digest trigger
+        // watching `answer.carried` (a carried answer confirmed).
+        M::up(include_str!("../../schema/0011_cycle_instrument.sql")),
     ])
 });
 
 /// The schema version this build writes: the number of migrations.
-pub const SCHEMA_VERSION: i32 = 9;
+pub const SCHEMA_VERSION: i32 = 10;
 
 /// Brings the file of `conn` to [`SCHEMA_VERSION`], all pending migrations in one
 /// `BEGIN IMMEDIATE` transaction (all or nothing). `version` is the file's
@@ -182,6 +186,7 @@ const OBJECTS: &[(&str, &str)] = &[
     ("table", "central_assignment"),
     ("table", "central_log"),
     ("table", "cycle"),
+    ("table", "cycle_agency"),
     ("table", "evidence"),
     ("table", "evidence_removed"),
     ("table", "followup"),
@@ -207,6 +212,9 @@ const OBJECTS: &[(&str, &str)] = &[
     ("trigger", "answer_digest_delete"),
     ("trigger", "answer_digest_insert"),
     ("trigger", "answer_digest_update"),
+    ("trigger", "cycle_agency_digest_delete"),
+    ("trigger", "cycle_agency_digest_insert"),
+    ("trigger", "cycle_agency_digest_update"),
     ("trigger", "observation_digest_delete"),
     ("trigger", "observation_digest_insert"),
     ("trigger", "observation_digest_update"),
@@ -228,6 +236,7 @@ const SHAPE_SHA256: [&str; SCHEMA_VERSION as usize + 1] = [
     "dfbb4e3bd93e0d1092f91ce479dfb69b8992e0adc032caaa40e126f8e4c960b3",
     "9ef2ad9a82970e2f2721efeb15ce54768a0b3863753a4c1cdda01c9d3cb782f0",
     "9c9b076e4e9598c04a7332601b40b114773a727b248f930ad214ba3f4dd8ff0f",
+    "56080122decc2b1888dca23686e7bc9764f84b961485335bb3660dc9caa18ad7",
 ];
 
 /// A shape as one text, each object on a line, in order.
