@@ -26,7 +26,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!("../../schema/0002_central.sql")),
         // 0003: each product's values in compact form, and an index of the notes, so
         // that a nation's workstation opens at once (src/store/digest.rs). The digests
-        // it leaves stale are rewritten at the end of the upgrade (0009's hook: every
+        // it leaves stale are rewritten at the end of the upgrade (the last migration's hook: every
         // pending migration runs in one transaction, and the code that rewrites them
         // knows only the latest tables).
         M::up(include_str!("../../schema/0003_digest.sql")),
@@ -56,20 +56,24 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         // 0009: one answer, one key: answers at every level, by respondents, from
         // outside data (`answer` replaces `observation`); per node and cycle state
         // (digest, finalization); respondents; follow-up registers; evidence by node;
-        // the audit log by node path, cycle and respondent (docs/data-model.md). Ends
-        // with every digest the upgrade left stale rewritten from the answers, in the
-        // upgrade's own transaction: an upgraded file opens as fast as a new one.
+        // the audit log by node path, cycle and respondent (docs/data-model.md). The
+        // digests it leaves stale are rewritten at the end of the upgrade (the last
+        // migration's hook).
+        M::up(include_str!("../../schema/0009_answer.sql")),
+        // 0011 (the tenth; 0010 is numbered for another branch): cycles at work
+        // (issue 14): the instrument of an agency per cycle, and the digest trigger
+        // watching `answer.carried` (a carried answer confirmed). Ends with every
+        // digest the upgrade left stale rewritten from the answers, in the upgrade's own
+        // transaction: an upgraded file opens as fast as a new one. This hook stays on
+        // the last migration: it is today's code, which knows only the latest tables
+        // (a hook runs right after its own migration, before the later ones).
         M::up_with_hook(
-            include_str!("../../schema/0009_answer.sql"),
+            include_str!("../../schema/0011_cycle_instrument.sql"),
             |tx: &Transaction<'_>| -> HookResult {
                 digest::refresh_stale(tx)?;
                 Ok(())
             },
         ),
-        // 0011 (the tenth; 0010 is numbered for another branch): cycles at work
-        // (issue 14): the instrument of an agency per cycle, and the digest trigger
-        // watching `answer.carried` (a carried answer confirmed).
-        M::up(include_str!("../../schema/0011_cycle_instrument.sql")),
     ])
 });
 
