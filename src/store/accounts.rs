@@ -59,7 +59,9 @@ fn compare_cycles(store: &Store, replay: &Replay) -> Result<Vec<String>> {
     for code in codes {
         let (h, l) = (held.get(code), replay.cycles().get(code));
         if h != l {
-            let say = |x: Option<&String>| x.map_or("no such cycle".to_string(), |t| sanitize(t).into_owned());
+            let say = |x: Option<&String>| {
+                x.map_or("no such cycle".to_string(), |t| sanitize(t).into_owned())
+            };
             problems.push(format!(
                 "the audit log does not account for cycle {}: it is {:?} but the log says {:?} \
                  (changed outside patuh, or an audit row was deleted)",
@@ -413,7 +415,8 @@ fn compare(held: &BTreeMap<Key, Replayed>, replay: &Replay) -> Vec<String> {
                     .collect::<Vec<_>>()
                     .join(", ")
             };
-            let (held_only, logged_only) = (only(&h.carried, &l.carried), only(&l.carried, &h.carried));
+            let (held_only, logged_only) =
+                (only(&h.carried, &l.carried), only(&l.carried, &h.carried));
             problems.push(unaccounted(format!(
                 "its answers carried from the previous cycle, to be re-checked, are not the log's (carried \
                  here only: [{held_only}]; carried in the log only: [{logged_only}])"

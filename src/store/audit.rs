@@ -663,7 +663,7 @@ impl Replay {
             (CARRY | CARRY_DATA, uid) => {
                 let k = (uid.unwrap_or_default().to_string(), ind.to_string());
                 if let Some(uid) = uid
-                    && !p.respondents.get(uid).is_some_and(|r| r.removed.is_none())
+                    && p.respondents.get(uid).is_none_or(|r| r.removed.is_some())
                 {
                     return Err(fail(format!(
                         "it carries an answer of respondent {} at {}, which the rows before do not add: {deleted}",
@@ -883,7 +883,10 @@ impl Replay {
             }
             _ => {
                 let current = self.current.as_deref().unwrap_or(super::DEFAULT_CYCLE);
-                if old.unwrap_or_default() != current || !known(code, &self.cycles) || new_text != code {
+                if old.unwrap_or_default() != current
+                    || !known(code, &self.cycles)
+                    || new_text != code
+                {
                     return fail(format!(
                         "it opens cycle {} after {}, but the rows before leave {} current",
                         shown(new_text),

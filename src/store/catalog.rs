@@ -185,8 +185,9 @@ impl Store {
                     year: c.year,
                     follows: c.follows.as_deref(),
                 };
-                let (row, created) = super::cycles::ensure_cycle(&tx, &mut log, &new, &now, &who, &path)
-                    .map_err(|e| StoreError::Refused(format!("{file}: $.cycle: {e}")))?;
+                let (row, created) =
+                    super::cycles::ensure_cycle(&tx, &mut log, &new, &now, &who, &path)
+                        .map_err(|e| StoreError::Refused(format!("{file}: $.cycle: {e}")))?;
                 out.cycle_created = created;
                 Cycle {
                     id: row.id,

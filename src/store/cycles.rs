@@ -251,6 +251,7 @@ pub(super) fn ensure_cycle(
         params![new.code, new.kind.as_str(), new.year, follows_id, now],
     )
     .map_err(sql)?;
+    let id = tx.last_insert_rowid();
     let text = cycle_text(new.kind.as_str(), new.year, new.follows);
     log.append(
         tx,
@@ -266,16 +267,15 @@ pub(super) fn ensure_cycle(
     .map_err(sql)?;
     // Every product has its state in the new cycle: nothing answered (the empty digest),
     // so that a load reads no answer of it.
-    let id = tx.last_insert_rowid();
     tx.execute(
         "INSERT OR IGNORE INTO node_state (cycle_id, level, node_id, digest)
          SELECT ?1, 3, id, X'' FROM product",
         [id],
     )
     .map_err(sql)?;
-    let row = cycle_row(tx, new.code).map_err(sql)?.ok_or_else(|| {
-        StoreError::Refused(format!("cycle {} was not made", new.code))
-    })?;
+    let row = cycle_row(tx, new.code)
+        .map_err(sql)?
+        .ok_or_else(|| StoreError::Refused(format!("cycle {} was not made", new.code)))?;
     Ok((row, true))
 }
 
@@ -290,9 +290,11 @@ fn set_current(
 ) -> rusqlite::Result<bool> {
     let from = current_cycle(tx)?.code;
     let meta: Option<String> = tx
-        .query_row("SELECT value FROM meta WHERE key = 'cycle.current'", [], |r| {
-            r.get(0)
-        })
+        .query_row(
+            "SELECT value FROM meta WHERE key = 'cycle.current'",
+            [],
+            |r| r.get(0),
+        )
         .optional()?;
     if from == to && meta.as_deref().unwrap_or(DEFAULT_CYCLE) == to {
         return Ok(false);
@@ -409,7 +411,10 @@ impl Store {
         // The cycle it follows: as asked, else what it follows already, else the
         // current one.
         let current = current_cycle(&tx).map_err(sql)?.code;
-        let follows = match (new.follows, existing.as_ref().and_then(|c| c.follows.clone())) {
+        let follows = match (
+            new.follows,
+            existing.as_ref().and_then(|c| c.follows.clone()),
+        ) {
             (Some(f), _) => Some(f.to_string()),
             (None, Some(f)) => Some(f),
             (None, None) => (current != new.code).then_some(current),
@@ -540,13 +545,16 @@ fn carry_answers(
             return Ok(i.clone());
         }
         let body: String =
-            tx.query_row("SELECT body FROM instrument WHERE id = ?1", [id], |r| r.get(0))?;
+            tx.query_row("SELECT body FROM instrument WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })?;
         let i = Instrument::parse(&body).ok().map(Arc::new);
         parsed.insert(id, i.clone());
         Ok(i)
     };
-    let mut agencies: HashMap<i64, (Option<Arc<Instrument>>, Option<Arc<Instrument>>)> =
-        HashMap::new();
+    // Agency id -> its instrument in the cycle carried from and in the new one.
+    type Pair = (Option<Arc<Instrument>>, Option<Arc<Instrument>>);
+    let mut agencies: HashMap<i64, Pair> = HashMap::new();
     let pairs: Vec<(i64, i64, i64)> = tx
         .prepare(
             "SELECT a.id, coalesce(f.instrument_id, a.instrument_id),
@@ -590,7 +598,14 @@ fn carry_answers(
              WHERE cycle_id = ?1 AND removed_at IS NULL ORDER BY id",
         )?
         .query_map([c.from], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+            ))
         })?
         .collect::<rusqlite::Result<_>>()?;
     // Old respondent id -> (new id, new uid, role).
@@ -689,8 +704,7 @@ fn carry_answers(
             let fits = match (&ind.source, by, value, &amount) {
                 _ if !same_level => false,
                 (Source::Interview { role }, Some((_, _, r)), _, None) => {
-                    t.roles.get(*role).is_some_and(|x| x.id == *r)
-                        && value.is_none_or(|v| v <= max)
+                    t.roles.get(*role).is_some_and(|x| x.id == *r) && value.is_none_or(|v| v <= max)
                 }
                 (_, Some(_), _, _) => false,
                 (_, None, None, None) => na,
@@ -723,7 +737,10 @@ fn carry_answers(
                 c.who
             ])?;
             let (what, text) = match &amount {
-                Some(a) => (action::CARRY_DATA, data_text(a, source.as_deref().unwrap_or(""))),
+                Some(a) => (
+                    action::CARRY_DATA,
+                    data_text(a, source.as_deref().unwrap_or("")),
+                ),
                 None => (action::CARRY, value_from(value, na).audit_text()),
             };
             log.append(

@@ -63,7 +63,14 @@ impl DataChange<'_> {
     /// Writes the cell and its audit rows; what it held before and the rows written.
     fn apply(&self, conn: &Connection) -> rusqlite::Result<WithData> {
         let level = level_code(self.node.level);
-        type Held = (Option<i64>, Option<String>, Option<String>, i64, String, i64);
+        type Held = (
+            Option<i64>,
+            Option<String>,
+            Option<String>,
+            i64,
+            String,
+            i64,
+        );
         let held: Option<Held> = conn
             .prepare_cached(
                 "SELECT value, amount, source, na, note, carried FROM answer

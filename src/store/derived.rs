@@ -60,7 +60,11 @@ impl Nodes {
 
     /// The node at a path and its instrument in the cycle an audit row names (None for
     /// `default`).
-    pub fn at_path(&self, cycle: Option<&str>, path: &str) -> Option<(NodeLevel, &Arc<Instrument>)> {
+    pub fn at_path(
+        &self,
+        cycle: Option<&str>,
+        path: &str,
+    ) -> Option<(NodeLevel, &Arc<Instrument>)> {
         let (level, agency) = self.by_path.get(path)?;
         let cycle = *self.cycles.get(cycle.unwrap_or(super::DEFAULT_CYCLE))?;
         Some((*level, self.instrument(cycle, *agency)?))
@@ -120,7 +124,10 @@ pub(super) fn nodes(store: &Store, instruments: &Instruments) -> Result<Nodes> {
         ..Nodes::default()
     };
     for (level, query) in [
-        (1, "SELECT a.id, a.code, a.id, a.instrument_id FROM agency a"),
+        (
+            1,
+            "SELECT a.id, a.code, a.id, a.instrument_id FROM agency a",
+        ),
         (
             2,
             "SELECT u.id, a.code || '/' || u.code, a.id, a.instrument_id
@@ -481,10 +488,13 @@ pub(super) fn audit_row(row: &super::AuditRow, nodes: &Nodes) -> Option<String> 
         action::VALUE | action::CARRY => sides.into_iter().flatten().find(|t| !on_scale(t, max)),
         action::DATA | action::CARRY_DATA => sides.into_iter().flatten().find(data_off),
         // A confirmation names a level, or a data value with its source.
-        action::CONFIRM => sides
-            .into_iter()
-            .flatten()
-            .find(|t| if t.contains(" (") { data_off(t) } else { !on_scale(t, max) }),
+        action::CONFIRM => sides.into_iter().flatten().find(|t| {
+            if t.contains(" (") {
+                data_off(t)
+            } else {
+                !on_scale(t, max)
+            }
+        }),
         _ => None,
     }?;
     broken(format!(

@@ -21,8 +21,8 @@ use crate::domain::Value;
 use crate::domain::followup::{FollowUpItem, FollowUpRegister};
 use crate::domain::instrument::NodeLevel;
 use crate::domain::model::{
-    Agency, AgencyIx, Carried, DataValue, Dataset, IndicatorIx, Ix, Kind, NodeRef, Product, ProductIx,
-    Respondent, Unit, UnitIx,
+    Agency, AgencyIx, Carried, DataValue, Dataset, IndicatorIx, Ix, Kind, NodeRef, Product,
+    ProductIx, Respondent, Unit, UnitIx,
 };
 
 impl Store {

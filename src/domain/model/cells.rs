@@ -247,7 +247,12 @@ impl Respondent {
     /// Puts an answer carried from the previous cycle in place (None: not carried),
     /// like [`Respondent::set_value`]. False when `i` is not an interview indicator
     /// asked of its role.
-    pub fn set_carried(&mut self, instrument: &Instrument, i: IndicatorIx, v: Option<Value>) -> bool {
+    pub fn set_carried(
+        &mut self,
+        instrument: &Instrument,
+        i: IndicatorIx,
+        v: Option<Value>,
+    ) -> bool {
         let Some(slot) = self.slot(instrument, i) else {
             return false;
         };
@@ -540,14 +545,20 @@ impl Dataset {
             fix,
         };
         match (&carried, &ind.source) {
-            (Some(Carried::Value(Value::Level(_))), Source::Interview { .. } | Source::Data { .. }) => {
+            (
+                Some(Carried::Value(Value::Level(_))),
+                Source::Interview { .. } | Source::Data { .. },
+            ) => {
                 return Err(refused(
                     ind.source.as_str(),
                     "a level of its own is not carried; a respondent's answer or the data value is",
                 ));
             }
             (Some(Carried::Data(_)), Source::Observation | Source::Interview { .. }) => {
-                return Err(refused(ind.source.as_str(), "only a data indicator takes a data value"));
+                return Err(refused(
+                    ind.source.as_str(),
+                    "only a data indicator takes a data value",
+                ));
             }
             _ => {}
         }
