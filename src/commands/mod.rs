@@ -6,6 +6,8 @@ mod assess;
 mod catalog;
 mod exchange;
 mod history;
+mod history_scores;
+mod mentoring;
 pub mod progress;
 mod setup;
 mod shell;
@@ -14,7 +16,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Result, anyhow};
 
-use crate::cli::{AssignmentCmd, CentralCmd, Cli, Command, InstrumentCmd};
+use crate::cli::{AssignmentCmd, CentralCmd, Cli, Command, HistoryCmd, InstrumentCmd};
 use crate::domain::Lang;
 use crate::domain::scoring::Rounded;
 use crate::store::{self, Store};
@@ -111,13 +113,26 @@ pub fn run(cli: Cli, workstation: Option<Workstation>) -> Result<()> {
             exchange::central_assign(cli.db.map(existing_folder).transpose()?, &file)
         }
         Some(Command::Report(args)) => {
-            let lang = match args.lang {
-                Some(crate::cli::ReportLang::Id) => Lang::Id,
-                Some(crate::cli::ReportLang::En) => Lang::En,
-                None => lang,
-            };
-            exchange::report(&db_path(cli.db)?, &args, lang)
+            let given = args.lang.map(|l| match l {
+                crate::cli::ReportLang::Id => Lang::Id,
+                crate::cli::ReportLang::En => Lang::En,
+            });
+            match &args.agency {
+                // The mentoring report is handed to the agency: Indonesian unless asked.
+                Some(code) => {
+                    mentoring::report(&db_path(cli.db)?, &args, code, given.unwrap_or(Lang::Id))
+                }
+                None => exchange::report(&db_path(cli.db)?, &args, given.unwrap_or(lang)),
+            }
         }
+        Some(Command::History(cmd)) => match cmd {
+            HistoryCmd::Import { file, replace } => {
+                history_scores::import(&db_path(cli.db)?, &file, replace)
+            }
+            HistoryCmd::List { agency, json } => {
+                history_scores::list(&db_path(cli.db)?, agency.as_deref(), json)
+            }
+        },
         Some(Command::Gen {
             scale,
             seed,

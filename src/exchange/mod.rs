@@ -12,10 +12,13 @@ pub mod bundle;
 pub mod crypt;
 pub mod export;
 pub mod keys;
+pub mod mentoring;
+pub mod mentoring_out;
 pub mod merge;
 pub mod report;
 pub mod report_about;
 pub mod report_out;
+pub mod trend;
 pub mod verify;
 
 use std::fs::{self, File, OpenOptions};

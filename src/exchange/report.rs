@@ -271,6 +271,8 @@ pub fn build(store: &Store, lang: Lang) -> Result<Report> {
         unfulfilled(st, &ds, &book, &evidence, lang),
         not_assessed(st, &ds, &book, lang),
     ];
+    // Published scores of past years, when the database holds any (src/exchange/trend.rs).
+    tables.extend(super::trend::table(store, &ds, &book, lang)?);
     if central {
         tables.push(conflicts(st, store, &ds, lang)?);
     }

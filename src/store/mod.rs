@@ -12,7 +12,8 @@
 //! (the central merge's reads and writes, the report's conflicts, the central
 //! assignment), `central_log` (a central database's own hash chain), `report_reads` (the
 //! report's evidence and merged files), `history` (the audit log read back for `patuh
-//! log`, `show` and `check`), `bulk` (the generator's bulk insert), `lock` (one
+//! log`, `show` and `check`), `history_scores` (published scores of past years, the
+//! current cycle), `bulk` (the generator's bulk insert), `lock` (one
 //! workstation per file).
 //!
 //! Readers see one moment: a command that only reads opens with
@@ -31,6 +32,7 @@ pub(crate) mod digest;
 mod evidence;
 mod header;
 mod history;
+mod history_scores;
 mod load;
 pub mod lock;
 mod observe;
@@ -62,6 +64,7 @@ pub use central::{
 };
 pub use evidence::EvidenceRow;
 pub use history::Finalized;
+pub use history_scores::{CycleRow, HISTORY, HistoryOutcome, HistoryRow};
 pub use observe::{ProductRef, RecordOutcome};
 pub use records::{EvidenceRecord, ObservationRecord, ProductRecord};
 pub use report_reads::MergedFile;

@@ -47,11 +47,14 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         // 0007: cycles (mentoring, assessment), one `default` cycle holding everything
         // made before them (docs/data-model.md).
         M::up(include_str!("../../schema/0007_cycle.sql")),
+        // 0010 (issue 14; numbered after the methodology's 0008 and the review's 0009,
+        // which land beside it): published scores of past years, for the trend.
+        M::up(include_str!("../../schema/0010_history.sql")),
     ])
 });
 
 /// The schema version this build writes: the number of migrations.
-pub const SCHEMA_VERSION: i32 = 7;
+pub const SCHEMA_VERSION: i32 = 8;
 
 /// A migration (from 0003 on, when products have digests) that ends with every digest
 /// it left stale rewritten from the observations, in the migration's own transaction:
