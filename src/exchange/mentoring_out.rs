@@ -81,6 +81,7 @@ fn md(s: &str) -> String {
         .replace('|', "\\|")
         .replace('*', "\\*")
         .replace('_', "\\_")
+        .replace('<', "\\<")
         .replace('`', "'")
 }
 
@@ -794,7 +795,7 @@ pub fn tables(m: &Mentoring) -> Vec<Table> {
     let (headers, meanings) = columns(&[&w.year, &w.source, &w.score, &w.category, &w.change]);
     let trend = Table {
         key: "trend",
-        sheet: w.trend.clone(),
+        sheet: crate::exchange::report::tr(lang, "Tren", "Trend"),
         title: w.trend.clone(),
         headers,
         meanings,
