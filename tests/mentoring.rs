@@ -20,8 +20,8 @@ use patuh::domain::Lang;
 use patuh::domain::Value::{Level as L, NotApplicable as NA};
 use patuh::domain::instrument::Instrument;
 use patuh::domain::model::{
-    Agency, AgencyIx, Dataset, IndicatorIx, Ix as _, Kind, NodeRef, Product, Respondent,
-    ScoreBook, Unit, UnitIx,
+    Agency, AgencyIx, Dataset, IndicatorIx, Ix as _, Kind, NodeRef, Product, Respondent, ScoreBook,
+    Unit, UnitIx,
 };
 use patuh::domain::scoring::Rounded;
 use patuh::exchange::mentoring::{self, Context, Outlook};
@@ -156,7 +156,12 @@ fn agency() -> Env {
     env.record(ktp, "maklumat", "1", None);
     env.record(ktp, "pengaduan", "0", Some("Kotak pengaduan belum ada"));
     env.record(ktp, "sarana", "1", None);
-    env.record(ktp, "persyaratan", "0", Some("Persyaratan belum dipajang di loket"));
+    env.record(
+        ktp,
+        "persyaratan",
+        "0",
+        Some("Persyaratan belum dipajang di loket"),
+    );
     env.record(ktp, "prosedur", "1", None);
     let pbg = "3324/DPMPTSP/PBG";
     env.record(pbg, "maklumat", "0", None);
@@ -254,8 +259,14 @@ fn the_mentoring_report_says_what_to_fix_in_order_and_the_score_it_gives() {
     );
     let nib = section(&md, "### Produk layanan NIB", "## Unit layanan DUKCAPIL");
     assert!(nib.contains("Kemajuan: 0 dari 6 (belum dinilai)"), "{nib}");
-    assert!(nib.contains("Belum dinilai: belum ada jawaban sama sekali"), "{nib}");
-    assert!(!nib.contains("Sekarang"), "no score when not assessed:\n{nib}");
+    assert!(
+        nib.contains("Belum dinilai: belum ada jawaban sama sekali"),
+        "{nib}"
+    );
+    assert!(
+        !nib.contains("Sekarang"),
+        "no score when not assessed:\n{nib}"
+    );
     let ktp = section(&md, "### Produk layanan KTP-EL", "\n---\n");
     in_order(
         ktp,
@@ -271,7 +282,9 @@ fn the_mentoring_report_says_what_to_fix_in_order_and_the_score_it_gives() {
     assert!(!ktp.contains("(waktu)"), "waktu is not needed:\n{ktp}");
     let dukcapil = section(&md, "## Unit layanan DUKCAPIL", "### Produk layanan KTP-EL");
     assert!(
-        dukcapil.contains("| 1 | DUKCAPIL/KTP-EL (KTP Elektronik) | Persyaratan pelayanan (persyaratan)"),
+        dukcapil.contains(
+            "| 1 | DUKCAPIL/KTP-EL (KTP Elektronik) | Persyaratan pelayanan (persyaratan)"
+        ),
         "{dukcapil}"
     );
     assert!(
@@ -281,7 +294,9 @@ fn the_mentoring_report_says_what_to_fix_in_order_and_the_score_it_gives() {
     // Without published scores, the trend is the score now (incomplete: it can rise).
     let trend = section(&md, "## Tren nilai", "## Unit layanan");
     assert!(
-        trend.contains("| sekarang | siklus default (penilaian), belum lengkap | 37.08 | merah |  |"),
+        trend.contains(
+            "| sekarang | siklus default (penilaian), belum lengkap | 37.08 | merah |  |"
+        ),
         "{trend}"
     );
     assert!(!trend.contains("dipublikasikan"), "{trend}");
@@ -337,7 +352,10 @@ fn the_html_is_one_printable_file_that_fetches_nothing() {
         out.to_str().unwrap(),
     ]);
     let html = std::fs::read_to_string(&out).unwrap();
-    assert!(html.starts_with("<!DOCTYPE html>\n<html lang=\"id\">"), "{html}");
+    assert!(
+        html.starts_with("<!DOCTYPE html>\n<html lang=\"id\">"),
+        "{html}"
+    );
     // Nothing runs, nothing is fetched: no script (the note's is escaped), no address,
     // no linked file, style or font.
     let lower = html.to_lowercase();
@@ -454,7 +472,10 @@ fn the_xlsx_mentoring_report_reads_back_with_its_numbers() {
         out.to_str().unwrap(),
     ]);
     let wb: Xlsx<_> = open_workbook(&out).unwrap();
-    assert_eq!(wb.sheet_names(), vec!["Summary", "To fix", "Trend", "About"]);
+    assert_eq!(
+        wb.sheet_names(),
+        vec!["Summary", "To fix", "Trend", "About"]
+    );
 
     let rows = sheet(&out, "Summary");
     let (code, score, cat, projected, count) = (
@@ -466,7 +487,11 @@ fn the_xlsx_mentoring_report_reads_back_with_its_numbers() {
     );
     let got: Vec<Vec<String>> = rows[1..]
         .iter()
-        .map(|r| [code, score, cat, projected, count].map(|c| text(&r[c])).to_vec())
+        .map(|r| {
+            [code, score, cat, projected, count]
+                .map(|c| text(&r[c]))
+                .to_vec()
+        })
         .collect();
     // Scores are numbers (rounded to two decimals), categories text in their colour.
     assert_eq!(
@@ -539,12 +564,21 @@ fn the_xlsx_mentoring_report_reads_back_with_its_numbers() {
 
     let trend = sheet(&out, "Trend");
     let got: Vec<Vec<String>> = trend.iter().map(|r| r.iter().map(text).collect()).collect();
-    assert_eq!(got[0], vec!["Year", "Source", "Score", "Category", "Change"]);
+    assert_eq!(
+        got[0],
+        vec!["Year", "Source", "Score", "Category", "Change"]
+    );
     assert_eq!(got[1], vec!["2018", "published", "60.87", "C", ""]);
     assert_eq!(got[4], vec!["2022", "published", "93.47", "A", "20.59"]);
     assert_eq!(
         got[5],
-        vec!["now", "cycle default (assessment), incomplete", "37.08", "merah", "-56.39"]
+        vec![
+            "now",
+            "cycle default (assessment), incomplete",
+            "37.08",
+            "merah",
+            "-56.39"
+        ]
     );
     // The trend is drawn: a native line chart in the workbook.
     let mut z = zip::ZipArchive::new(std::fs::File::open(&out).unwrap()).unwrap();
@@ -560,6 +594,7 @@ fn the_xlsx_mentoring_report_reads_back_with_its_numbers() {
 #[test]
 fn history_files_are_refused_by_line_with_nothing_changed() {
     let env = agency();
+    let before = common::dump(&env.db);
     let bad = env.write(
         "bad.csv",
         "agency,year,score,category\n\
@@ -593,6 +628,7 @@ fn history_files_are_refused_by_line_with_nothing_changed() {
             && err.contains("patuh assignment import FILE"),
         "{err}"
     );
+    assert_eq!(common::dump(&env.db), before, "nothing changed");
     assert!(
         env.ok(&["history", "list"]).contains("No published scores"),
         "nothing was imported"
@@ -604,10 +640,12 @@ fn history_files_are_refused_by_line_with_nothing_changed() {
     let first = env.ok(&["history", "import", &good]);
     assert!(first.contains("4 scores added"), "{first}");
     let again = env.ok(&["history", "import", &good]);
-    assert!(again.contains("is already imported (4 scores held); nothing changed"), "{again}");
+    assert!(
+        again.contains("is already imported (4 scores held); nothing changed"),
+        "{again}"
+    );
     let list: serde_json::Value =
-        serde_json::from_str(&env.ok(&["history", "list", "--agency", "3324", "--json"]))
-            .unwrap();
+        serde_json::from_str(&env.ok(&["history", "list", "--agency", "3324", "--json"])).unwrap();
     let got: Vec<(i64, String, String)> = list
         .as_array()
         .unwrap()
@@ -643,9 +681,18 @@ fn history_files_are_refused_by_line_with_nothing_changed() {
             && err.contains("this file says 70.76 (C): pass --replace"),
         "{err}"
     );
-    assert!(!env.ok(&["history", "list"]).contains("3374"), "nothing imported");
+    assert!(
+        !env.ok(&["history", "list"]).contains("3374"),
+        "nothing imported"
+    );
+    let held = common::dump(&env.db);
+    env.fails(&["history", "import", &fixed]);
+    assert_eq!(common::dump(&env.db), held, "nothing changed");
     let replaced = env.ok(&["history", "import", "--replace", &fixed]);
-    assert!(replaced.contains("1 scores added, 1 replaced"), "{replaced}");
+    assert!(
+        replaced.contains("1 scores added, 1 replaced"),
+        "{replaced}"
+    );
     let list = env.ok(&["history", "list"]);
     assert!(list.contains("2019   70.76  C"), "{list}");
     assert!(!list.contains("70.66"), "{list}");
@@ -660,7 +707,10 @@ fn the_trend_is_in_the_report_only_when_there_is_history() {
     let m = md.to_str().unwrap();
     env.ok(&["report", "--format", "md", "--lang", "en", "--out", m]);
     let before = std::fs::read_to_string(&md).unwrap();
-    assert!(!before.contains("## Agencies' scores year by year"), "{before}");
+    assert!(
+        !before.contains("## Agencies' scores year by year"),
+        "{before}"
+    );
 
     let h = env.write("h.csv", HISTORY);
     env.ok(&["history", "import", &h]);
@@ -681,10 +731,21 @@ fn the_trend_is_in_the_report_only_when_there_is_history() {
     assert!(!trend.contains("3374"), "{trend}");
     // The xlsx has it as a sheet, in the report language.
     let x = env.path("laporan.xlsx");
-    env.ok(&["report", "--format", "xlsx", "--out", x.to_str().unwrap(), "--lang", "id"]);
+    env.ok(&[
+        "report",
+        "--format",
+        "xlsx",
+        "--out",
+        x.to_str().unwrap(),
+        "--lang",
+        "id",
+    ]);
     let rows = sheet(&x, "Tren");
     assert_eq!(text(&rows[1][3]), "2018");
-    assert_eq!(text(&rows[5][4]), "siklus default (penilaian), belum lengkap");
+    assert_eq!(
+        text(&rows[5][4]),
+        "siklus default (penilaian), belum lengkap"
+    );
 }
 
 #[test]
@@ -693,7 +754,10 @@ fn the_mentoring_report_refuses_what_it_cannot_do() {
     let out = env.path("x.md");
     let o = out.to_str().unwrap();
     let err = env.fails(&["report", "--agency", "0000", "--format", "md", "--out", o]);
-    assert!(err.contains("no agency \"0000\"") && err.contains("3324"), "{err}");
+    assert!(
+        err.contains("no agency \"0000\"") && err.contains("3324"),
+        "{err}"
+    );
     let err = env.fails(&["report", "--agency", "3324", "--format", "csv", "--out", o]);
     assert!(err.contains("md, xlsx or html"), "{err}");
     let err = env.fails(&["report", "--format", "html", "--out", o]);
@@ -757,10 +821,18 @@ fn ix(ds: &Dataset, node: NodeRef, id: &str) -> IndicatorIx {
     )
 }
 
-fn respondent(ds: &mut Dataset, node: NodeRef, role: &str, answers: &[(&str, patuh::domain::Value)]) {
+fn respondent(
+    ds: &mut Dataset,
+    node: NodeRef,
+    role: &str,
+    answers: &[(&str, patuh::domain::Value)],
+) {
     let role = ds.instrument_of(node).role_index(role).expect("role");
     let number = ds.next_respondent_number(node, role);
-    let uid = format!("{:032x}", ds.respondents(node).len() * 1000 + number as usize + 7);
+    let uid = format!(
+        "{:032x}",
+        ds.respondents(node).len() * 1000 + number as usize + 7
+    );
     let r = ds
         .add_respondent(node, Respondent::new(uid, role, number, String::new()))
         .expect("add");
@@ -896,7 +968,10 @@ fn units_and_agencies_with_their_own_answers_get_their_path_and_projection() {
         panic!("unit 2 has a path: {:?}", u2.outlook);
     };
     assert_eq!(u2.now.as_ref().map(|g| g.score), Some(Rounded(6276)));
-    assert_eq!((target.code.as_str(), *points, *reachable), ("B", Rounded(1524), true));
+    assert_eq!(
+        (target.code.as_str(), *points, *reachable),
+        ("B", Rounded(1524), true)
+    );
     let got: Vec<(&str, &str, Option<BigRational>, BigRational, &str)> = fixes
         .iter()
         .map(|f| {
@@ -913,7 +988,13 @@ fn units_and_agencies_with_their_own_answers_get_their_path_and_projection() {
         got,
         vec![
             ("A0/U1", "in-tahu", Some(r(1, 1)), r(400, 27), ""),
-            ("A0/U1", "in-sarana", None, r(100, 9), "Ruang tunggu tanpa kursi prioritas"),
+            (
+                "A0/U1",
+                "in-sarana",
+                None,
+                r(100, 9),
+                "Ruang tunggu tanpa kursi prioritas"
+            ),
         ]
     );
     assert_eq!(
@@ -942,12 +1023,18 @@ fn units_and_agencies_with_their_own_answers_get_their_path_and_projection() {
     };
     assert_eq!(agency.now.as_ref().map(|g| g.score), Some(Rounded(7461)));
     assert_eq!(fixes.len(), 1);
-    assert_eq!((fixes[0].path.as_str(), fixes[0].indicator.as_str()), ("A0/U1", "in-tahu"));
+    assert_eq!(
+        (fixes[0].path.as_str(), fixes[0].indicator.as_str()),
+        ("A0/U1", "in-tahu")
+    );
     assert_eq!(fixes[0].gain, r(200, 27));
     let mut done = ds.clone();
     top_interview(&mut done, u2n, "in-tahu");
     let an = NodeRef::Agency(AgencyIx::new(0));
-    let exact = ScoreBook::compute(&done).summary(&done, an).score.expect("score");
+    let exact = ScoreBook::compute(&done)
+        .summary(&done, an)
+        .score
+        .expect("score");
     assert_eq!(
         exact,
         book.summary(&ds, an).score.expect("score") + r(200, 27),
@@ -957,11 +1044,17 @@ fn units_and_agencies_with_their_own_answers_get_their_path_and_projection() {
     assert_eq!(projected.band.code, "B");
 
     let u1 = &m.units[0].node;
-    let Outlook::Next { fixes, projected, .. } = &u1.outlook else {
+    let Outlook::Next {
+        fixes, projected, ..
+    } = &u1.outlook
+    else {
         panic!("unit 1 has a path");
     };
     assert_eq!(
-        fixes.iter().map(|f| (f.path.as_str(), f.indicator.as_str())).collect::<Vec<_>>(),
+        fixes
+            .iter()
+            .map(|f| (f.path.as_str(), f.indicator.as_str()))
+            .collect::<Vec<_>>(),
         vec![("A0/U0/P0", "pr-a")]
     );
     assert_eq!(projected.band.code, "A");
@@ -996,5 +1089,62 @@ fn units_and_agencies_with_their_own_answers_get_their_path_and_projection() {
     );
     let html = mentoring_out::to_html(&m);
     assert!(!html.to_lowercase().contains("<script"));
-    assert!(html.contains("<span class=\"score\">88.68</span>"), "{html}");
+    assert!(
+        html.contains("<span class=\"score\">88.68</span>"),
+        "{html}"
+    );
+}
+
+/// On a central database a history import that changes something is a row of its own
+/// log, as an assignment import is; the same file again adds none; `check` passes.
+#[test]
+fn a_history_import_is_a_row_of_a_central_databases_log() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("central.db");
+    let mut store = patuh::exchange::merge::open_central(&db).expect("central");
+    store
+        .import_instrument(&Instrument::parse(INSTRUMENT).expect("valid"))
+        .expect("instrument");
+    store
+        .import_assignment(
+            &patuh::domain::assignment::Assignment::parse(ASSIGNMENT).expect("valid"),
+            "assignment.json",
+        )
+        .expect("assignment");
+    let lines = patuh::domain::history::parse_csv(HISTORY, 2026).expect("valid");
+    let o = store
+        .import_history(&lines, "kendal.csv", "5ha", false)
+        .expect("import");
+    assert_eq!((o.added, o.replaced, o.unchanged), (4, 0, 0));
+    let o = store
+        .import_history(&lines, "kendal.csv", "5ha", false)
+        .expect("again");
+    assert_eq!((o.added, o.replaced, o.unchanged), (0, 0, 4));
+    drop(store);
+    let conn = rusqlite::Connection::open(&db).expect("open");
+    let rows = patuh::store::central_log::rows(&conn).expect("log");
+    let history: Vec<(String, String, String)> = rows
+        .iter()
+        .map(|(r, _)| r)
+        .filter(|r| r.action == patuh::store::HISTORY)
+        .map(|r| (r.subject.clone(), r.sha256.clone(), r.detail.clone()))
+        .collect();
+    assert_eq!(
+        history,
+        vec![(
+            "kendal.csv".to_string(),
+            "5ha".to_string(),
+            "4 added, 0 replaced".to_string()
+        )]
+    );
+    drop(conn);
+    let out = common::patuh(dir.path())
+        .args(["--db", db.to_str().unwrap(), "check"])
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
