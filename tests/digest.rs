@@ -206,7 +206,7 @@ fn upgrading_an_older_database_writes_every_digest() {
     let db = dir.path().join("g.db");
     generate(&db, Scale::Tiny, 6).unwrap();
     let before = products(&Store::open(&db).unwrap().load().unwrap());
-    // Back to schema 2, as a database of the previous patuh (0005-0007's tables and
+    // Back to schema 2, as a database of the previous patuh (0005-0010's tables and
     // columns first, then 0003's and 0004's).
     {
         let conn = rusqlite::Connection::open(&db).unwrap();
@@ -220,6 +220,7 @@ fn upgrading_an_older_database_writes_every_digest() {
              CREATE INDEX audit_by_product ON audit (product);
              DROP TABLE evidence_removed;
              DROP TABLE cycle; DELETE FROM meta WHERE key = 'cycle.current';
+             DROP TABLE history_score;
              PRAGMA user_version = 2;",
         )
         .unwrap();
