@@ -6,7 +6,9 @@ mod assess;
 mod catalog;
 mod exchange;
 mod history;
+mod history_scores;
 mod levels;
+mod mentoring;
 pub mod progress;
 pub mod review;
 mod setup;
@@ -18,7 +20,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Result, anyhow};
 
 use crate::cli::{
-    AssignmentCmd, CentralCmd, Cli, Command, DataCmd, FollowupCmd, InstrumentCmd, RespondentCmd,
+    AssignmentCmd, CentralCmd, Cli, Command, DataCmd, FollowupCmd, HistoryCmd, InstrumentCmd,
+    RespondentCmd,
 };
 
 /// Hook for the reviewer's workstation on a central database (`patuh review --db`).
@@ -171,13 +174,26 @@ pub fn run_with(
         Some(Command::Review { cmd }) => review::run(cli.db, cmd, reviewer),
         Some(Command::Inbox(args)) => review::inbox_cmd(&db_path(cli.db)?, &args),
         Some(Command::Report(args)) => {
-            let lang = match args.lang {
-                Some(crate::cli::ReportLang::Id) => Lang::Id,
-                Some(crate::cli::ReportLang::En) => Lang::En,
-                None => lang,
-            };
-            exchange::report(&db_path(cli.db)?, &args, lang)
+            let given = args.lang.map(|l| match l {
+                crate::cli::ReportLang::Id => Lang::Id,
+                crate::cli::ReportLang::En => Lang::En,
+            });
+            match &args.agency {
+                // The mentoring report is handed to the agency: Indonesian unless asked.
+                Some(code) => {
+                    mentoring::report(&db_path(cli.db)?, &args, code, given.unwrap_or(Lang::Id))
+                }
+                None => exchange::report(&db_path(cli.db)?, &args, given.unwrap_or(lang)),
+            }
         }
+        Some(Command::History(cmd)) => match cmd {
+            HistoryCmd::Import { file, replace } => {
+                history_scores::import(&db_path(cli.db)?, &file, replace)
+            }
+            HistoryCmd::List { agency, json } => {
+                history_scores::list(&db_path(cli.db)?, agency.as_deref(), json)
+            }
+        },
         Some(Command::Gen {
             scale,
             seed,
