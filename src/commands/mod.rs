@@ -283,9 +283,33 @@ pub fn open(path: &Path) -> Result<Store> {
 /// (its screen would no longer show what is in the file). Keep the guard for as long
 /// as the change takes.
 pub fn open_to_change(path: &Path) -> Result<(Store, store::lock::LockGuard)> {
-    let store = Store::open(path)?;
+    let mut store = Store::open(path)?;
     let guard = store::lock::writer(path)?;
+    name_after_key(&mut store);
     Ok((store, guard))
+}
+
+/// A workstation that has no assessor's name yet (`init --assessor`, or given at a
+/// start of the workstation) takes the name of the assessor's signing key (`keys
+/// init --name`), as the workstation does at its start: the audit log then names the
+/// assessor, not the login. Without a key, or on a central database, nothing changes.
+fn name_after_key(store: &mut Store) {
+    let named = store.meta("assessor").ok().flatten().is_some();
+    let central =
+        store.meta(store::ROLE_KEY).ok().flatten().as_deref() == Some(store::ROLE_CENTRAL);
+    if named || central {
+        return;
+    }
+    let Some(identity) = crate::exchange::keys::keys_dir()
+        .ok()
+        .and_then(|d| crate::exchange::keys::Identity::load(&d).ok())
+    else {
+        return;
+    };
+    match store.set_assessor(&identity.name) {
+        Ok(()) => tracing::info!(name = %identity.name, "assessor named after the signing key"),
+        Err(e) => tracing::warn!("could not record the assessor's name: {e}"),
+    }
 }
 
 /// Reads an instrument or assignment file (UTF-8 text), naming it in any error: a
