@@ -327,15 +327,20 @@ fn indicator_json(ds: &Dataset, node: NodeRef, k: usize) -> Json {
                 .into_iter()
                 .map(|(r, resp)| {
                     let v = ds.respondent_value(node, r, i);
-                    let carried = ds.carried_answer(node, r, i);
-                    json!({
+                    let mut entry = json!({
                         "n": resp.number,
                         "label": resp.label,
                         "value": match v { Value::Level(l) => json!(l), _ => Json::Null },
                         "na": v == Value::NotApplicable,
-                        "carried": carried.is_some(),
-                        "carried_value": carried.map_or(Json::Null, carried_value_json),
-                    })
+                    });
+                    // Only an answer carried from the previous cycle says so.
+                    if let (Some(c), Some(m)) =
+                        (ds.carried_answer(node, r, i), entry.as_object_mut())
+                    {
+                        m.insert("carried".into(), json!(true));
+                        m.insert("carried_value".into(), carried_value_json(c));
+                    }
+                    entry
                 })
                 .collect();
             m.insert("respondents".into(), Json::Array(respondents));

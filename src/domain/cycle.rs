@@ -30,6 +30,11 @@ impl CycleKind {
         }
     }
 
+    /// The kind a database or a file writes, None for another word.
+    pub fn parse(s: &str) -> Option<CycleKind> {
+        s.parse().ok()
+    }
+
     /// The Indonesian word, for people.
     pub fn word_id(self) -> &'static str {
         match self {

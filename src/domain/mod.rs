@@ -7,6 +7,7 @@ pub mod assignment;
 pub mod cycle;
 pub mod diff;
 pub mod followup;
+pub mod history;
 pub mod instrument;
 pub mod instrument_v2;
 pub mod json;

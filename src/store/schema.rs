@@ -60,7 +60,9 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         // digests it leaves stale are rewritten at the end of the upgrade (the last
         // migration's hook).
         M::up(include_str!("../../schema/0009_answer.sql")),
-        // 0011 (the tenth; 0010 is numbered for another branch): cycles at work
+        // 0010 (issue 14): published scores of past years, for the trend.
+        M::up(include_str!("../../schema/0010_history.sql")),
+        // 0011: cycles at work
         // (issue 14): the instrument of an agency per cycle, and the digest trigger
         // watching `answer.carried` (a carried answer confirmed). Ends with every
         // digest the upgrade left stale rewritten from the answers, in the upgrade's own
@@ -78,7 +80,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
 });
 
 /// The schema version this build writes: the number of migrations.
-pub const SCHEMA_VERSION: i32 = 10;
+pub const SCHEMA_VERSION: i32 = 11;
 
 /// Brings the file of `conn` to [`SCHEMA_VERSION`], all pending migrations in one
 /// `BEGIN IMMEDIATE` transaction (all or nothing). `version` is the file's
@@ -177,6 +179,7 @@ const OBJECTS: &[(&str, &str)] = &[
     ("index", "evidence_by_product"),
     ("index", "evidence_removed_by_node"),
     ("index", "evidence_removed_by_product"),
+    ("index", "history_score_current"),
     ("index", "node_state_stale"),
     ("index", "observation_notes"),
     ("index", "product_stale"),
@@ -195,6 +198,7 @@ const OBJECTS: &[(&str, &str)] = &[
     ("table", "evidence_removed"),
     ("table", "followup"),
     ("table", "followup_register"),
+    ("table", "history_score"),
     ("table", "import_file"),
     ("table", "inbox_file"),
     ("table", "inbox_node"),
@@ -240,7 +244,8 @@ const SHAPE_SHA256: [&str; SCHEMA_VERSION as usize + 1] = [
     "dfbb4e3bd93e0d1092f91ce479dfb69b8992e0adc032caaa40e126f8e4c960b3",
     "9ef2ad9a82970e2f2721efeb15ce54768a0b3863753a4c1cdda01c9d3cb782f0",
     "9c9b076e4e9598c04a7332601b40b114773a727b248f930ad214ba3f4dd8ff0f",
-    "56080122decc2b1888dca23686e7bc9764f84b961485335bb3660dc9caa18ad7",
+    "1241177f3f76c5328d77bdc3bc58eaa28e78dafe57a91572faf2c6e3f8b0d108",
+    "960d9cb4b79327ebf6d75fa61b0b8ad312632e0d5247dd60930f93c1e50022ba",
 ];
 
 /// A shape as one text, each object on a line, in order.
