@@ -997,6 +997,12 @@ fn the_walkthrough_of_docs_cycles_md_runs_as_written() {
         "{stdout}"
     );
     assert!(stdout.contains("ok (integrity check passed"), "{stdout}");
+    // The mentoring report of the mentoring cycle names what the product must fix.
+    let report = std::fs::read_to_string(dir.path().join("pendampingan-8171.md")).unwrap();
+    assert!(
+        report.contains("KTP-EL") && report.contains("persyaratan"),
+        "{report}"
+    );
     let json: Json =
         serde_json::from_slice(&std::fs::read(dir.path().join("perubahan.json")).unwrap()).unwrap();
     let ktp = &json["agencies"][0]["units"]

@@ -97,7 +97,7 @@ fn list(db: &Path, as_json: bool, lang: Lang) -> Result<()> {
     }
     println!("{} {}:", word(lang, "Cycles in", "Siklus di"), db.display());
     for c in &cycles {
-        println!(
+        let line = format!(
             "{} {:<24} {:<26} {:>4}  {}",
             if c.current { "*" } else { " " },
             sanitize(&c.code),
@@ -108,13 +108,14 @@ fn list(db: &Path, as_json: bool, lang: Lang) -> Result<()> {
                 .map(|f| format!("{} {}", word(lang, "follows", "setelah"), sanitize(f)))
                 .unwrap_or_default()
         );
+        println!("{}", line.trim_end());
     }
     println!(
         "{}",
         word(
             lang,
-            "(* the current cycle: `patuh cycle open ID` changes it; `--cycle ID` works on another for one command)",
-            "(* siklus yang berjalan: `patuh cycle open ID` menggantinya; `--cycle ID` untuk satu perintah)"
+            "(* the current cycle: `patuh cycle open ID` changes it;\n   `patuh --cycle ID COMMAND` works on another for one command)",
+            "(* siklus yang berjalan: `patuh cycle open ID` menggantinya;\n   `patuh --cycle ID PERINTAH` bekerja pada siklus lain untuk satu perintah)"
         )
     );
     Ok(())
@@ -188,9 +189,9 @@ fn show(db: &Path, code: &str, as_json: bool, lang: Lang) -> Result<()> {
     if let Some(at) = &row.started_at {
         println!("  {} {}", word(lang, "started", "dimulai"), sanitize(at));
     }
+    println!("  {} {answered}/{total}", word(lang, "answered", "dijawab"),);
     println!(
-        "  {} {answered}/{total}; {} {carried}",
-        word(lang, "answered", "dijawab"),
+        "  {} {carried}",
         word(
             lang,
             "carried from the previous cycle, to be re-checked:",
@@ -210,7 +211,7 @@ fn show(db: &Path, code: &str, as_json: bool, lang: Lang) -> Result<()> {
             .chars()
             .take(30)
             .collect();
-        println!(
+        let line = format!(
             "  {name:<30} {:<18} {score:>12} {:>5}/{:<5}{}",
             format!("{} v{}", inst.id, inst.version),
             s.answered,
@@ -221,6 +222,7 @@ fn show(db: &Path, code: &str, as_json: bool, lang: Lang) -> Result<()> {
                 String::new()
             }
         );
+        println!("{}", line.trim_end());
     }
     Ok(())
 }

@@ -559,10 +559,10 @@ pub fn show(db: &Path, path: &str, as_json: bool, lang: Lang) -> Result<()> {
             "  {carried} {}",
             word(
                 lang,
-                "answer(s) carried from the previous cycle, to be re-checked (not counted until confirmed \
-                 with `patuh confirm PATH [INDICATOR]` or changed)",
-                "jawaban dibawa dari siklus sebelumnya, perlu diperiksa ulang (tidak dihitung sampai \
-                 dikonfirmasi dengan `patuh confirm PATH [INDIKATOR]` atau diubah)"
+                "answer(s) carried from the previous cycle, to be re-checked:\n  \
+                 not counted until confirmed (`patuh confirm PATH [INDICATOR]`) or changed",
+                "jawaban dibawa dari siklus sebelumnya, perlu diperiksa ulang:\n  \
+                 tidak dihitung sampai dikonfirmasi (`patuh confirm PATH [INDIKATOR]`) atau diubah"
             )
         );
     }
