@@ -1045,3 +1045,66 @@ fn expected_marks() -> Vec<(String, String)> {
     .map(|(i, m)| (i.to_string(), m.to_string()))
     .collect()
 }
+
+/// The version-2 example of docs/assignment-format.md imports into the demo as it says:
+/// the cycle made (not current), Rejang Lebong with the 2025 instrument there, the
+/// province with the file's; version-1 files go on into the current cycle.
+#[test]
+fn the_version_2_example_of_the_docs_imports() {
+    let doc = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/docs/assignment-format.md"
+    ))
+    .unwrap();
+    let example = doc
+        .split("## Version 2")
+        .nth(1)
+        .and_then(|rest| rest.split("```json\n").nth(1))
+        .and_then(|rest| rest.split("```").next())
+        .expect("a json block in the Version 2 section");
+    let d = Db::new(&["--demo"]);
+    d.ok(&[
+        "cycle",
+        "start",
+        "2026-pendampingan",
+        "--kind",
+        "mentoring",
+        "--year",
+        "2026",
+    ]);
+    let file = d.file("v2.json", example);
+    let out = d.ok(&["assignment", "import", file.to_str().unwrap()]);
+    assert!(out.contains("for cycle 2026-penilaian"), "{out}");
+    assert!(out.contains("cycle 2026-penilaian made; start it"), "{out}");
+    let again = d.ok(&["assignment", "import", file.to_str().unwrap()]);
+    assert!(
+        again.contains("is already imported; nothing changed"),
+        "{again}"
+    );
+    assert_eq!(
+        d.json(&["cycle", "list", "--json"])[2],
+        serde_json::json!({"id": "2026-penilaian", "kind": "assessment", "year": 2026,
+                           "follows": "2026-pendampingan", "current": false})
+    );
+    let score = d.json(&["--cycle", "2026-penilaian", "score", "--json"]);
+    let instrument = |code: &str| {
+        score["agencies"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["code"] == code)
+            .unwrap()["instrument"]["id"]
+            .clone()
+    };
+    assert_eq!(instrument("1702"), "opini-2025");
+    assert_eq!(instrument("17"), "kepatuhan-2024");
+    assert_eq!(
+        instrument("8171"),
+        "kepatuhan-2021",
+        "not named: as in the cycle before"
+    );
+    // In the current cycle (the mentoring) nothing changed.
+    let current = d.json(&["score", "--agency", "1702", "--json"]);
+    assert_eq!(current["agencies"][0]["instrument"]["id"], "kepatuhan-2024");
+    d.check();
+}

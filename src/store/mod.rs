@@ -86,7 +86,7 @@ pub use evidence::EvidenceRow;
 pub use history_scores::{HISTORY, HistoryOutcome, HistoryRow};
 pub use inbox::{InboxApply, InboxFile, ItemStatus, ReturnedItem};
 pub use nodes::{Cycle, DEFAULT_CYCLE, Finalized, Node, level_code, level_of_code};
-pub use observe::{CarriedChange, ProductRef, RecordOutcome};
+pub use observe::{ProductRef, RecordOutcome};
 pub use records::{EvidenceRecord, ObservationRecord, ProductRecord};
 pub use report_reads::MergedFile;
 pub use respondents::{Removal, RespondentRow};

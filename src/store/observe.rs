@@ -37,7 +37,7 @@ pub struct RecordOutcome {
 
 /// What recording a value did to an answer carried from the previous cycle (issue 14).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CarriedChange {
+pub(super) enum CarriedChange {
     /// The cell held nothing carried.
     None,
     /// The value recorded was the one carried: confirmed as it is (a `confirm` row).
