@@ -173,6 +173,9 @@ pub fn append(conn: &Connection, e: &Entry<'_>) -> rusqlite::Result<()> {
 pub(super) struct Appender {
     seq: i64,
     prev: String,
+    /// False on a central database, which keeps no assessor's log (its own is
+    /// `central_log`): nothing is appended.
+    active: bool,
 }
 
 impl Appender {
@@ -183,10 +186,26 @@ impl Appender {
             .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()?;
         let (seq, prev) = last.unwrap_or((0, GENESIS.to_string()));
-        Ok(Appender { seq, prev })
+        Ok(Appender {
+            seq,
+            prev,
+            active: true,
+        })
+    }
+
+    /// An appender that appends nothing (for a central database).
+    pub(super) fn silent() -> Appender {
+        Appender {
+            seq: 0,
+            prev: String::new(),
+            active: false,
+        }
     }
 
     pub(super) fn append(&mut self, conn: &Connection, e: &Entry<'_>) -> rusqlite::Result<()> {
+        if !self.active {
+            return Ok(());
+        }
         let row = AuditRow {
             seq: self.seq + 1,
             at: e.at.into(),

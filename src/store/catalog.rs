@@ -178,7 +178,13 @@ impl Store {
         let mut out = AssignmentOutcome::default();
         let cycle = match &a.cycle {
             Some(c) => {
-                let mut log = Appender::new(&tx).map_err(sql)?;
+                // A central database keeps no assessor's log: its catalog changes are
+                // rows of its own (`central_log`, below).
+                let mut log = if central_log::exists(&tx).map_err(sql)? {
+                    Appender::silent()
+                } else {
+                    Appender::new(&tx).map_err(sql)?
+                };
                 let new = NewCycle {
                     code: &c.code,
                     kind: c.kind,
