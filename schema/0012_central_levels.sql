@@ -46,6 +46,7 @@ CREATE TABLE central_answer (
     amount      TEXT,
     source      TEXT,
     na          INTEGER NOT NULL CHECK (na IN (0, 1)),
+    carried     INTEGER NOT NULL DEFAULT 0 CHECK (carried IN (0, 1)),  -- 0011: to be re-checked
     note        TEXT NOT NULL,
     updated_at  TEXT NOT NULL,
     updated_by  TEXT NOT NULL,

@@ -35,6 +35,27 @@ fn show(w: &World, db: &Path, path: &str) -> Json {
     json(&w.ok("reader", &["--db", s(db), "show", path, "--json"]))
 }
 
+/// `actual` holds everything `expected` does, at every depth: each field with the same
+/// value (lists of the same length, element by element); fields added since aside.
+fn assert_holds(actual: &Json, expected: &Json, at: &str) {
+    match (actual, expected) {
+        (Json::Object(a), Json::Object(e)) => {
+            for (k, v) in e {
+                let here = format!("{at}.{k}");
+                let got = a.get(k).unwrap_or_else(|| panic!("{here}: missing"));
+                assert_holds(got, v, &here);
+            }
+        }
+        (Json::Array(a), Json::Array(e)) => {
+            assert_eq!(a.len(), e.len(), "{at}: length");
+            for (k, (x, y)) in a.iter().zip(e).enumerate() {
+                assert_holds(x, y, &format!("{at}[{k}]"));
+            }
+        }
+        _ => assert_eq!(actual, expected, "{at}"),
+    }
+}
+
 /// `check` of a database: it must pass.
 fn check(w: &World, db: &Path) -> String {
     w.ok("reader", &["--db", s(db), "check"])
@@ -131,10 +152,13 @@ fn a_file_of_format_1_made_before_format_2_verifies_and_merges() {
     merge(&w, &c2, &trusted, &[&new, &old]);
     let expected = json(&std::fs::read_to_string(fixture("export-format1-score.json")).unwrap());
     for c in [&c1, &c2] {
-        assert_eq!(w.score_json(c, Some("81")), expected, "{}", c.display());
-        assert_eq!(
-            show(&w, c, "81/DPMPTSP/NIB"),
-            json(&std::fs::read_to_string(fixture("export-format1-show-nib.json")).unwrap())
+        // Everything that patuh printed, as it printed it (fields added since, such as
+        // the cycle, aside).
+        assert_holds(&w.score_json(c, Some("81")), &expected, "score");
+        assert_holds(
+            &show(&w, c, "81/DPMPTSP/NIB"),
+            &json(&std::fs::read_to_string(fixture("export-format1-show-nib.json")).unwrap()),
+            "show",
         );
         assert!(check(&w, c).contains("every merged file verified and merged again"));
     }
@@ -375,53 +399,80 @@ fn two_assessors_respondents_of_one_unit_merge_to_the_union() {
 // Cycles kept apart
 // ---------------------------------------------------------------------------------
 
-/// An export of another cycle (its answers, audit rows of eleven fields) goes into
-/// that cycle at the central office: the results of the cycle `default` stay as they
-/// were, and `check` accounts for both.
+/// An export of another cycle, started with `patuh cycle start --carry` (its answers
+/// carried from the cycle before, to be re-checked, one of them changed; audit rows of
+/// eleven fields) goes into that cycle at the central office: the results of the cycle
+/// `default` stay as they were, both score as on the workstation, and `check` accounts
+/// for both.
 #[test]
 fn exports_of_different_cycles_are_kept_apart() {
     use patuh::domain::Value::Level;
     let w = World::new();
     let ws = method_workstation(&w, "siti", "Siti Rahma", "ASN-001");
     let mut store = Store::open(&ws).unwrap();
+    fill_methods(&mut store);
     answer(
         &mut store,
-        "1702/DUKCAPIL",
+        "1702/DPMPTSP",
         "pengawasan-internal",
         None,
         Level(1),
     );
     drop(store);
-    let first = w.export("siti", &ws, "default.patuh", &["1702"]);
-    // A new cycle, as the cycle commands make it (their SQL: schema 0007's table).
-    let conn = rusqlite::Connection::open(&ws).unwrap();
-    conn.execute_batch(
-        "INSERT INTO cycle (code, kind, year, follows, started_at)
-         VALUES ('2025-penilaian', 'assessment', 2025, 1, '2025-01-02T00:00:00Z');
-         UPDATE meta SET value = '2025-penilaian' WHERE key = 'cycle.current';",
-    )
-    .unwrap();
-    drop(conn);
+    let first = w.export("siti", &ws, "default.patuh", &["1702", "9101"]);
+    w.ok(
+        "siti",
+        &[
+            "--db",
+            s(&ws),
+            "cycle",
+            "start",
+            "2025-penilaian",
+            "--kind",
+            "assessment",
+            "--year",
+            "2025",
+            "--carry",
+        ],
+    );
     let mut store = Store::open(&ws).unwrap();
     assert_eq!(store.cycle().code, "2025-penilaian");
     answer(
         &mut store,
-        "1702/DUKCAPIL",
+        "1702/DPMPTSP",
         "pengawasan-internal",
         None,
         Level(3),
     );
     drop(store);
-    let second = w.export("siti", &ws, "2025.patuh", &["1702"]);
+    let second = w.export("siti", &ws, "2025.patuh", &["1702", "9101"]);
     let p = payload2(&std::fs::read(&second).unwrap());
     assert_eq!(p.cycle.code, "2025-penilaian");
     assert_eq!(p.cycle.follows.as_deref(), Some("default"));
+    let carried = p
+        .nodes()
+        .map(|(_, parts)| parts.answers.iter().filter(|a| a.carried).count())
+        .sum::<usize>();
+    assert!(carried > 0, "answers carried, to be re-checked");
     let trusted = w.trusted(&["siti"]);
+    let out = w.ok("central", &["verify", s(&second), "--trusted", s(&trusted)]);
+    assert!(out.contains("cycle: 2025-penilaian"), "{out}");
     let central = w.path("central.db");
-    let out = merge(&w, &central, &trusted, &[&first, &second]);
+    let out = merge(&w, &central, &trusted, &[&second, &first]);
     assert!(out.contains("2025.patuh: merged"), "{out}");
-    let value = |db: &Path| -> Json {
-        show(&w, db, "1702/DUKCAPIL")["indicators"]
+    let value = |db: &Path, cycle: &str| -> Json {
+        json(&w.ok(
+            "reader",
+            &[
+                "--db",
+                s(db),
+                "show",
+                "1702/DPMPTSP",
+                "--json",
+                "--cycle",
+                cycle,
+            ],
+        ))["indicators"]
             .as_array()
             .unwrap()
             .iter()
@@ -429,21 +480,35 @@ fn exports_of_different_cycles_are_kept_apart() {
             .unwrap()["value"]
             .clone()
     };
-    // The central office's current cycle is `default`: its value is the first one.
-    assert_eq!(value(&central), 1);
-    check(&w, &central);
-    let conn = rusqlite::Connection::open(&central).unwrap();
-    conn.execute(
-        "UPDATE meta SET value = '2025-penilaian' WHERE key = 'cycle.current'",
-        [],
-    )
-    .unwrap();
-    drop(conn);
-    assert_eq!(value(&central), 3);
-    assert_eq!(
-        w.score_json(&central, Some("1702")),
-        w.score_json(&ws, Some("1702"))
-    );
+    assert_eq!(value(&central, "default"), 1);
+    assert_eq!(value(&central, "2025-penilaian"), 3);
+    for cycle in ["default", "2025-penilaian"] {
+        let score = |db: &Path| -> Json {
+            json(&w.ok(
+                "reader",
+                &[
+                    "--db",
+                    s(db),
+                    "score",
+                    "--json",
+                    "--agency",
+                    "1702",
+                    "--cycle",
+                    cycle,
+                ],
+            ))
+        };
+        assert_eq!(score(&central), score(&ws), "{cycle}");
+        for path in ["1702/DUKCAPIL", "9101"] {
+            let show = |db: &Path| -> Json {
+                json(&w.ok(
+                    "reader",
+                    &["--db", s(db), "show", path, "--json", "--cycle", cycle],
+                ))
+            };
+            assert_eq!(show(&central), show(&ws), "{cycle} {path}");
+        }
+    }
     check(&w, &central);
 }
 

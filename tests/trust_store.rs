@@ -853,8 +853,10 @@ fn a_central_database_made_before_its_log_is_upgraded_with_one() {
         "central",
         &["central", "merge", "--db", s(&central), s(&first)],
     );
-    // Back to schema 4, as the patuh before this one left it (0012's, 0009's, then 0008's tables first).
-    sqlite(&central, common::BACK_TO_SCHEMA_9);
+    // Back to schema 4, as the patuh before this one left it (0012's, 0011's, 0009's,
+    // then 0008's tables first).
+    sqlite(&central, common::BACK_TO_SCHEMA_11);
+    sqlite(&central, common::BACK_TO_SCHEMA_10);
     sqlite(&central, common::BACK_TO_SCHEMA_8);
     sqlite(
         &central,
@@ -865,6 +867,7 @@ fn a_central_database_made_before_its_log_is_upgraded_with_one() {
          ALTER TABLE import_file DROP COLUMN chain; ALTER TABLE assessor_result DROP COLUMN chain;
          DROP TABLE evidence_removed;
          DROP TABLE cycle; DELETE FROM meta WHERE key = 'cycle.current';
+         DROP TABLE history_score;
          PRAGMA user_version = 4;",
     );
     let (code, out) = check(&w, &central);

@@ -113,6 +113,9 @@ pub struct AnswerEntry {
     /// Where a data value comes from.
     pub source: Option<String>,
     pub na: bool,
+    /// Carried from the previous cycle, to be re-checked (issue 14): it does not count
+    /// until it is confirmed or changed.
+    pub carried: bool,
     pub note: String,
     pub updated_at: String,
     pub updated_by: String,
@@ -416,6 +419,7 @@ impl Payload2 {
                                         amount: None,
                                         source: None,
                                         na: o.na,
+                                        carried: false,
                                         note: o.note,
                                         updated_at: o.updated_at,
                                         updated_by: o.updated_by,

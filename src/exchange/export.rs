@@ -263,6 +263,14 @@ fn collect(
             "{db} has no agencies to export; import an assignment first"
         )));
     }
+    if store.cycle().code != crate::store::DEFAULT_CYCLE {
+        return Err(ExchangeError::Invalid(format!(
+            "{db}: the current cycle is {}; export format 1 carries the cycle default only, and the \
+             central office would take the work as the cycle default's. Export it in format 2 (leave \
+             out --format 1); nothing was exported",
+            crate::domain::text::sanitize(&store.cycle().code)
+        )));
+    }
     let chosen = chosen_agencies(&ds, codes, &db)?;
     for &a in &chosen {
         if let Some(node) = beyond_format_1(&ds, a) {
@@ -681,6 +689,7 @@ fn own(store: &Store, node: &Node, instrument: &Instrument) -> Result<Own> {
                 amount: a.amount,
                 source: a.source,
                 na: a.na,
+                carried: a.carried,
                 note: a.note,
                 updated_at: a.updated_at,
                 updated_by: a.updated_by,

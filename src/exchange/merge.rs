@@ -454,14 +454,35 @@ impl Merger<'_> {
                 kind,
             )?;
         }
-        match self.tx.agency(code)? {
-            Some(held) if held.instrument_id != instrument_id => {
-                Err(ExchangeError::Conflict(format!(
-                    "agency {code} is assessed with another instrument in {} than in this file; \
-                     one agency is assessed with one instrument",
-                    self.db.display()
-                )))
+        let cycle = &self.v.payload.cycle.code;
+        let default_cycle = cycle == crate::store::DEFAULT_CYCLE;
+        let held = self.tx.agency(code)?;
+        if let Some(held) = &held {
+            // The instrument of the agency in the file's cycle (schema 0011): another
+            // one is taken for a cycle the agency holds no result of yet (a new cycle
+            // assessed with another method), never for `default` or one it has results in.
+            let current = self
+                .tx
+                .agency_instrument_in(self.cycle_id, held.id)?
+                .unwrap_or(held.instrument_id);
+            if current != instrument_id {
+                if default_cycle || self.tx.agency_has_results(cycle, held.id)? {
+                    return Err(ExchangeError::Conflict(format!(
+                        "agency {code} is assessed with another instrument in {}{} than in this file; \
+                         one agency is assessed with one instrument in a cycle",
+                        self.db.display(),
+                        if default_cycle {
+                            String::new()
+                        } else {
+                            format!(" (cycle {})", sanitize(cycle))
+                        }
+                    )));
+                }
+                self.tx
+                    .set_agency_instrument_in(self.cycle_id, held.id, instrument_id)?;
             }
+        }
+        match held {
             Some(held) => {
                 if self.names_win(code)? && (held.name != name || held.kind != kind) {
                     self.tx.rename_agency(held.id, name, kind)?;
@@ -471,6 +492,10 @@ impl Merger<'_> {
             }
             None => {
                 let id = self.tx.insert_agency(code, name, kind, instrument_id)?;
+                if !default_cycle {
+                    self.tx
+                        .set_agency_instrument_in(self.cycle_id, id, instrument_id)?;
+                }
                 self.names_win(code)?;
                 self.stats.agencies_added += 1;
                 Ok(id)
@@ -599,6 +624,7 @@ impl Merger<'_> {
             amount: a.amount.as_deref(),
             source: a.source.as_deref(),
             na: a.na,
+            carried: a.carried,
             note: &a.note,
             updated_at: &a.updated_at,
             updated_by: &a.updated_by,

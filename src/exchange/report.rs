@@ -3,9 +3,11 @@
 //! opinion), zone counts and shares per kind, the score distribution, unit and product
 //! scores (with the notes and evidence), the dimension scores of every agency and unit
 //! (`report_levels`), what each product must fix (its unfulfilled indicators), what was
-//! not assessed and, on a central database, the products with results of several
-//! assessors; plus the data of the xlsx charts and a metadata table (`report_about`).
-//! `report_out` writes the tables as xlsx, csv or markdown.
+//! not assessed, each agency's trend when the database holds published scores of past
+//! years (`trend`) and, on a central database, the products with results of several
+//! assessors (and units and agencies whose results differ); plus the data of the xlsx
+//! charts and a metadata table (`report_about`). `report_out` writes the tables as xlsx,
+//! csv or markdown.
 //!
 //! The rule for what was not assessed (docs/export-format.md, "Reports"): a node with
 //! no answer at all (no value and no N/A on any of its indicators) is *not assessed*:
@@ -315,6 +317,8 @@ pub fn build_with(store: &Store, lang: Lang, approved_only: bool) -> Result<Repo
         unfulfilled(st, &ds, &book, &evidence, lang),
         not_assessed(st, &ds, &book, lang),
     ];
+    // Published scores of past years, when the database holds any (src/exchange/trend.rs).
+    tables.extend(super::trend::table(store, &ds, &book, lang)?);
     if central {
         tables.push(conflicts(st, store, &ds, lang)?);
         tables.push(super::review::review_table(store, &states, lang)?);

@@ -25,7 +25,8 @@ use crate::domain::followup::{FollowUpItem, FollowUpKind, FollowUpStatus};
 use crate::domain::instrument::{NodeLevel, Source};
 use crate::domain::json::is_code;
 use crate::domain::model::{
-    Agency, DataValue, Dataset, IndicatorIx, Kind, NodeRef, Product, Respondent, ScoreBook, Unit,
+    Agency, Carried, DataValue, Dataset, IndicatorIx, Kind, NodeRef, Product, Respondent,
+    ScoreBook, Unit,
 };
 use crate::domain::scoring::Value;
 use crate::domain::text::sanitize;
@@ -323,7 +324,11 @@ fn own(
                     (false, Some(v)) => Value::Level(v),
                     (false, None) => Value::Unanswered,
                 };
-                r.set_value(inst, ix, v);
+                if a.carried {
+                    r.set_carried(inst, ix, Some(v));
+                } else {
+                    r.set_value(inst, ix, v);
+                }
             }
             None => {
                 match (&ind.source, a.value, &a.amount) {
@@ -360,8 +365,12 @@ fn own(
                                     sanitize(text)
                                 ))
                             })?;
-                        ds.set_data(node, ix, Some(value))
-                            .map_err(|e| invalid(format!("{}: {e}", record())))?;
+                        let set = if a.carried {
+                            ds.set_carried(node, ix, Some(Carried::Data(value)))
+                        } else {
+                            ds.set_data(node, ix, Some(value))
+                        };
+                        set.map_err(|e| invalid(format!("{}: {e}", record())))?;
                     }
                     _ => {}
                 }
@@ -370,8 +379,12 @@ fn own(
                     (false, Some(v)) => Value::Level(v),
                     (false, None) => Value::Unanswered,
                 };
-                ds.set_value(node, ix, v)
-                    .map_err(|e| invalid(format!("{}: {e}", record())))?;
+                let set = match (a.carried, &a.amount) {
+                    (true, Some(_)) => Ok(()),
+                    (true, None) => ds.set_carried(node, ix, Some(Carried::Value(v))),
+                    (false, _) => ds.set_value(node, ix, v),
+                };
+                set.map_err(|e| invalid(format!("{}: {e}", record())))?;
                 ds.set_note(node, ix, a.note.clone())
                     .map_err(|e| invalid(format!("{}: {e}", record())))?;
             }
@@ -611,6 +624,12 @@ fn replayed(parts: &NodeParts<'_>) -> Replayed {
             (false, None) => Value::Unanswered,
         };
         let text = v.audit_text().to_string();
+        if a.carried {
+            r.carried.insert((
+                a.respondent.clone().unwrap_or_default(),
+                a.indicator.clone(),
+            ));
+        }
         match &a.respondent {
             Some(uid) => {
                 r.answers.insert((uid.clone(), a.indicator.clone()), text);

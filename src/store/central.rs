@@ -593,7 +593,7 @@ impl Store {
             ),
             format!(
                 "SELECT 'answer ' || {key} || json_array(x.assessor_id, x.indicator, x.respondent,
-                        x.value, x.amount, x.source, x.na, x.note, x.updated_at, x.updated_by)
+                        x.value, x.amount, x.source, x.na, x.carried, x.note, x.updated_at, x.updated_by)
                  FROM central_answer x"
             ),
             format!(
@@ -642,7 +642,7 @@ pub(super) fn check_chosen(store: &Store) -> Result<Vec<String>> {
             WHERE n = 1),
         given AS (
             SELECT ch.cycle_id, o.level, o.node_id, o.indicator, o.value, o.amount, o.source, o.na,
-                   o.note, o.updated_at, o.updated_by
+                   o.carried, o.note, o.updated_at, o.updated_by
             FROM central_answer o JOIN cycle c ON c.code = o.cycle
             JOIN chosen ch ON ch.cycle_id = c.id AND ch.level = o.level AND ch.node_id = o.node_id
                           AND ch.assessor_id = o.assessor_id
@@ -653,8 +653,8 @@ pub(super) fn check_chosen(store: &Store) -> Result<Vec<String>> {
             FROM central_evidence e JOIN cycle c ON c.code = e.cycle
             JOIN chosen ch ON ch.cycle_id = c.id AND ch.level = e.level AND ch.node_id = e.node_id
                           AND ch.assessor_id = e.assessor_id)";
-    const ANSWER: &str = "cycle_id, level, node_id, indicator, value, amount, source, na, note, \
-                          updated_at, updated_by";
+    const ANSWER: &str = "cycle_id, level, node_id, indicator, value, amount, source, na, carried, \
+                          note, updated_at, updated_by";
     const EVIDENCE: &str =
         "cycle_id, level, node_id, indicator, reference, size, sha256, added_at, added_by";
     let differs = [

@@ -50,6 +50,8 @@ pub struct NewAnswer<'a> {
     pub amount: Option<&'a str>,
     pub source: Option<&'a str>,
     pub na: bool,
+    /// Carried from the previous cycle, to be re-checked.
+    pub carried: bool,
     pub note: &'a str,
     pub updated_at: &'a str,
     pub updated_by: &'a str,
@@ -123,7 +125,8 @@ struct Person {
     answers: BTreeSet<AnswerCell>,
 }
 
-type AnswerCell = (String, Option<i64>, bool, String, String, String);
+/// (indicator, value, na, carried, note, updated_at, updated_by).
+type AnswerCell = (String, Option<i64>, bool, bool, String, String, String);
 
 /// A follow-up item (kind, ref, status, updated_at, updated_by).
 type Item = (String, String, String, String, String);
@@ -251,7 +254,7 @@ fn expected(
         numbers[k] = next;
     }
     let mut answers = conn.prepare_cached(
-        "SELECT indicator, value, na, note, updated_at, updated_by FROM central_answer
+        "SELECT indicator, value, na, carried, note, updated_at, updated_by FROM central_answer
          WHERE cycle = ?1 AND level = ?2 AND node_id = ?3 AND assessor_id = ?4 AND respondent = ?5",
     )?;
     let mut people = Vec::new();
@@ -265,6 +268,7 @@ fn expected(
                     r.get(3)?,
                     r.get(4)?,
                     r.get(5)?,
+                    r.get(6)?,
                 ))
             })?
             .collect::<rusqlite::Result<_>>()?;
@@ -342,7 +346,7 @@ fn actual(
         })?
         .collect::<rusqlite::Result<_>>()?;
     let mut answers = conn.prepare_cached(
-        "SELECT indicator, value, na, note, updated_at, updated_by FROM answer
+        "SELECT indicator, value, na, carried, note, updated_at, updated_by FROM answer
          WHERE cycle_id = ?1 AND level = ?2 AND node_id = ?3 AND respondent = ?4",
     )?;
     let mut people = Vec::new();
@@ -356,6 +360,7 @@ fn actual(
                     r.get(3)?,
                     r.get(4)?,
                     r.get(5)?,
+                    r.get(6)?,
                 ))
             })?
             .collect::<rusqlite::Result<_>>()?;
@@ -412,7 +417,18 @@ impl CentralTx<'_> {
         follows: Option<&str>,
         now: &str,
     ) -> Result<i64> {
-        if let Some(id) = cycle_id(self.conn(), code).map_err(|e| self.classify(e))? {
+        let held: Option<(i64, String)> =
+            self.query("SELECT id, kind FROM cycle WHERE code = ?1", [code], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })?;
+        if let Some((id, held_kind)) = held {
+            if held_kind != kind {
+                return Err(super::StoreError::Refused(format!(
+                    "the file's cycle {code} is a {kind} cycle, but cycle {code} of this central database \
+                     is a {held_kind} one; nothing of this file was merged. One code names one cycle: \
+                     ask the assessor which cycle the work belongs to"
+                )));
+            }
             return Ok(id);
         }
         let follows = match follows {
@@ -424,6 +440,49 @@ impl CentralTx<'_> {
             params![code, kind, year, follows, now],
         )?;
         Ok(self.conn().last_insert_rowid())
+    }
+
+    /// The instrument an agency is assessed with in a cycle (`cycle_agency`, schema
+    /// 0011, else the agency's own).
+    pub fn agency_instrument_in(&self, cycle_id: i64, agency_id: i64) -> Result<Option<i64>> {
+        self.query(
+            "SELECT coalesce(c.instrument_id, a.instrument_id) FROM agency a
+             LEFT JOIN cycle_agency c ON c.cycle_id = ?1 AND c.agency_id = a.id
+             WHERE a.id = ?2",
+            params![cycle_id, agency_id],
+            |r| r.get(0),
+        )
+    }
+
+    /// Sets the instrument an agency is assessed with in a cycle.
+    pub fn set_agency_instrument_in(
+        &mut self,
+        cycle_id: i64,
+        agency_id: i64,
+        instrument_id: i64,
+    ) -> Result<()> {
+        self.exec(
+            "INSERT INTO cycle_agency (cycle_id, agency_id, instrument_id) VALUES (?1, ?2, ?3)
+             ON CONFLICT (cycle_id, agency_id) DO UPDATE SET instrument_id = excluded.instrument_id",
+            params![cycle_id, agency_id, instrument_id],
+        )?;
+        Ok(())
+    }
+
+    /// Whether an assessor's result of the agency, one of its units or products is held
+    /// in a cycle (of code `cycle`).
+    pub fn agency_has_results(&self, cycle: &str, agency_id: i64) -> Result<bool> {
+        Ok(self
+            .query(
+                "SELECT EXISTS (SELECT 1 FROM central_result r WHERE r.cycle = ?1 AND (
+                    (r.level = 1 AND r.node_id = ?2)
+                    OR (r.level = 2 AND r.node_id IN (SELECT id FROM unit WHERE agency_id = ?2))
+                    OR (r.level = 3 AND r.node_id IN (SELECT p.id FROM product p
+                        JOIN unit u ON u.id = p.unit_id WHERE u.agency_id = ?2))))",
+                params![cycle, agency_id],
+                |r| r.get(0),
+            )?
+            .unwrap_or(false))
     }
 
     /// `CHAIN|exported_at|payload_sha256` of the result held for this node and
@@ -501,8 +560,9 @@ impl CentralTx<'_> {
         for a in new.answers {
             self.exec(
                 "INSERT INTO central_answer (cycle, level, node_id, assessor_id, indicator, respondent,
-                                             value, amount, source, na, note, updated_at, updated_by)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                                             value, amount, source, na, note, updated_at, updated_by,
+                                             carried)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
                 params![
                     cycle,
                     level,
@@ -516,7 +576,8 @@ impl CentralTx<'_> {
                     i64::from(a.na),
                     a.note,
                     a.updated_at,
-                    a.updated_by
+                    a.updated_by,
+                    i64::from(a.carried)
                 ],
             )?;
         }
@@ -616,9 +677,9 @@ impl CentralTx<'_> {
         )?;
         self.exec(
             "INSERT INTO answer (cycle_id, level, node_id, indicator, respondent, value, amount, source,
-                                 na, note, updated_at, updated_by)
-             SELECT ?1, level, node_id, indicator, 0, value, amount, source, na, note, updated_at,
-                    updated_by
+                                 na, carried, note, updated_at, updated_by)
+             SELECT ?1, level, node_id, indicator, 0, value, amount, source, na, carried, note,
+                    updated_at, updated_by
              FROM central_answer
              WHERE cycle = ?2 AND level = ?3 AND node_id = ?4 AND assessor_id = ?5 AND respondent = ''",
             params![cycle_id, cycle, lc, node_id, best],
@@ -675,12 +736,14 @@ impl CentralTx<'_> {
                 ],
             )?;
             let id = self.conn().last_insert_rowid();
-            for (indicator, value, na, note, at, by) in &p.answers {
+            for (indicator, value, na, carried, note, at, by) in &p.answers {
                 self.exec(
                     "INSERT INTO answer (cycle_id, level, node_id, indicator, respondent, value, na,
-                                         note, updated_at, updated_by)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-                    params![cycle_id, lc, node_id, indicator, id, value, na, note, at, by],
+                                         carried, note, updated_at, updated_by)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                    params![
+                        cycle_id, lc, node_id, indicator, id, value, na, carried, note, at, by
+                    ],
                 )?;
             }
         }
@@ -763,7 +826,7 @@ pub(super) fn conflict_cells(
     }
     let mut answers: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
     let mut stmt = conn.prepare_cached(
-        "SELECT assessor_id, indicator, value, na, amount FROM central_answer
+        "SELECT assessor_id, indicator, value, na, amount, carried FROM central_answer
          WHERE cycle = ?1 AND level = ?2 AND node_id = ?3 AND respondent = ''",
     )?;
     let rows = stmt.query_map(params![cycle, level, node], |r| {
@@ -773,15 +836,23 @@ pub(super) fn conflict_cells(
             r.get::<_, Option<i64>>(2)?,
             r.get::<_, bool>(3)?,
             r.get::<_, Option<String>>(4)?,
+            r.get::<_, bool>(5)?,
         ))
     })?;
     for row in rows {
-        let (assessor, indicator, value, na, amount) = row?;
+        let (assessor, indicator, value, na, amount, carried) = row?;
         let text = match (na, value, amount) {
             (true, _, _) => "N/A".to_string(),
             (_, Some(v), _) => v.to_string(),
             (_, _, Some(a)) => a,
             _ => String::new(),
+        };
+        // A carried answer is not this cycle's answer yet: another one than a
+        // confirmed value.
+        let text = if carried {
+            format!("{text} (carried)")
+        } else {
+            text
         };
         answers.entry(indicator).or_default().insert(assessor, text);
     }

@@ -21,6 +21,9 @@ pub struct ObservationRecord {
     pub note: String,
     pub updated_at: String,
     pub updated_by: String,
+    /// Carried from the previous cycle, to be re-checked: not an observation of this
+    /// cycle until confirmed or changed (issue 14).
+    pub carried: bool,
 }
 
 /// One evidence reference as stored, with its indicator.
@@ -52,7 +55,7 @@ impl Store {
         let observations = self
             .conn
             .prepare_cached(
-                "SELECT indicator, value, na, note, updated_at, updated_by FROM answer
+                "SELECT indicator, value, na, note, updated_at, updated_by, carried FROM answer
                  WHERE cycle_id = ?1 AND level = 3 AND node_id = ?2 AND respondent = 0
                  ORDER BY indicator",
             )
@@ -65,6 +68,7 @@ impl Store {
                         note: r.get(3)?,
                         updated_at: r.get(4)?,
                         updated_by: r.get(5)?,
+                        carried: r.get::<_, i64>(6)? != 0,
                     })
                 })?
                 .collect::<rusqlite::Result<Vec<_>>>()
@@ -141,6 +145,8 @@ pub struct AnswerRecord {
     pub amount: Option<String>,
     pub source: Option<String>,
     pub na: bool,
+    /// Carried from the previous cycle, to be re-checked (not counted until confirmed).
+    pub carried: bool,
     pub note: String,
     pub updated_at: String,
     pub updated_by: String,
@@ -201,7 +207,7 @@ impl Store {
             .conn
             .prepare_cached(
                 "SELECT a.indicator, r.uid, a.value, a.amount, a.source, a.na, a.note, a.updated_at,
-                        a.updated_by
+                        a.updated_by, a.carried
                  FROM answer a LEFT JOIN respondent r ON r.id = a.respondent AND a.respondent <> 0
                  WHERE a.cycle_id = ?1 AND a.level = ?2 AND a.node_id = ?3
                  ORDER BY a.indicator, a.respondent <> 0, r.uid",
@@ -218,6 +224,7 @@ impl Store {
                         note: r.get(6)?,
                         updated_at: r.get(7)?,
                         updated_by: r.get(8)?,
+                        carried: r.get::<_, i64>(9)? != 0,
                     })
                 })?
                 .collect::<rusqlite::Result<Vec<_>>>()

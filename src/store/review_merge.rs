@@ -32,7 +32,7 @@ fn content(conn: &Connection, cycle: i64, level: i64, node: i64) -> rusqlite::Re
     conn.prepare_cached(
         "SELECT json_array(
             (SELECT json_group_array(json_array(indicator, coalesce(r.uid, ''), value, amount, source,
-                                                na, note)) FROM
+                                                na, carried, note)) FROM
                (SELECT a.*, r.uid FROM answer a LEFT JOIN respondent r ON r.id = a.respondent
                 WHERE a.cycle_id = ?2 AND a.level = ?3 AND a.node_id = ?1
                 ORDER BY a.indicator, r.uid) r),
