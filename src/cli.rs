@@ -294,6 +294,12 @@ pub struct ExportArgs {
     /// Encrypt the file to the central office's age public key (age1...).
     #[arg(long, value_name = "RECIPIENT", env = "PATUH_ENCRYPT_TO")]
     pub encrypt_to: Option<String>,
+    /// The export format version: 2 (every level, respondents, data values; compressed)
+    /// or 1, for a central office whose patuh reads only format 1 (answers of products
+    /// only: an agency holding more is refused).
+    #[arg(long = "format", value_name = "VERSION", default_value_t = 2,
+          value_parser = clap::value_parser!(i64).range(1..=2))]
+    pub format_version: i64,
 }
 
 #[derive(Debug, Args)]

@@ -287,6 +287,13 @@ fn held(store: &Store, nodes: &Nodes) -> Result<BTreeMap<Key, Replayed>> {
 
 /// Every difference between what the tables hold and what the log says, one line each.
 fn compare(held: &BTreeMap<Key, Replayed>, replay: &Replay) -> Vec<String> {
+    compare_replay(held, replay)
+}
+
+/// Every difference between what is held (by cycle code, `""` for `default`, and node
+/// path: a workstation's tables, or an export file's nodes in `verify`) and what the
+/// replayed audit log says, one line each.
+pub fn compare_replay(held: &BTreeMap<(String, String), Replayed>, replay: &Replay) -> Vec<String> {
     let mut problems = Vec::new();
     let empty = Replayed::default();
     let logged: BTreeMap<&Key, &Replayed> = replay.nodes().collect();

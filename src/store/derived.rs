@@ -438,6 +438,20 @@ fn answer_problem(
 /// have or that is answered at another level, value rows whose old or new value is off
 /// the indicator's scale, and data rows whose amount is off it.
 pub(super) fn audit_row(row: &super::AuditRow, nodes: &Nodes) -> Option<String> {
+    audit_row_with(row, |path| {
+        nodes
+            .at_path(row.cycle.as_deref(), path)
+            .map(|(level, inst)| (level, &**inst))
+    })
+}
+
+/// [`audit_row`] with each node's level and instrument found by `node` from its path
+/// (a workstation's tables, or an export file's nodes in `verify`): the problem, in a
+/// line, if the row is not one patuh writes.
+pub fn audit_row_with<'i>(
+    row: &super::AuditRow,
+    node: impl Fn(&str) -> Option<(NodeLevel, &'i Instrument)>,
+) -> Option<String> {
     use super::audit::{action, data_amount};
     let action = row.action.as_str();
     if !matches!(
@@ -454,7 +468,7 @@ pub(super) fn audit_row(row: &super::AuditRow, nodes: &Nodes) -> Option<String> 
     ) {
         return None;
     }
-    let (level, inst) = nodes.at_path(row.cycle.as_deref(), &row.path)?;
+    let (level, inst) = node(&row.path)?;
     let name = row.indicator.as_deref().unwrap_or_default();
     let broken = |reason: String| {
         Some(

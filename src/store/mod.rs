@@ -33,6 +33,7 @@ pub mod audit;
 mod bulk;
 mod catalog;
 mod central;
+mod central_levels;
 pub mod central_log;
 mod confirm;
 mod cycles;
@@ -70,26 +71,31 @@ use time::format_description::well_known::Rfc3339;
 
 use crate::domain::Problem;
 
+pub use accounts::compare_replay;
 pub use audit::{
     AuditRow, ChainBreak, ChainCheck, GENESIS, check_rows, rows as audit_rows, verify_chain,
 };
 pub use bulk::Bulk;
 pub use catalog::{AssignmentOutcome, InstrumentOutcome, InstrumentRow};
-pub use central::{
-    CentralAgency, CentralClaim, CentralTx, ConflictResult, ImportRow, NewEvidence, NewObservation,
-    ResultRow,
+pub use central::{CentralAgency, CentralClaim, CentralTx, ConflictResult, ImportRow};
+pub use central_levels::{
+    Choice, NewAnswer, NewEvidence, NewFollowup, NewRespondent, NewResult, NodeConflict, NodeResult,
 };
 pub use confirm::Confirmed;
 pub use cycles::{CarryOutcome, CycleRow, NewCycle, Started};
 pub use data::{DataImport, DataLine, DataOutcome};
+pub use derived::audit_row_with;
 pub use evidence::EvidenceRow;
 pub use history_scores::{HISTORY, HistoryOutcome, HistoryRow};
 pub use inbox::{InboxApply, InboxFile, ItemStatus, ReturnedItem};
 pub use nodes::{Cycle, DEFAULT_CYCLE, Finalized, Node, level_code, level_of_code};
 pub use observe::{ProductRef, RecordOutcome};
-pub use records::{EvidenceRecord, ObservationRecord, ProductRecord};
+pub use records::{
+    AnswerRecord, CycleRecord, EvidenceRecord, FollowupRecord, FollowupsRecord, NodeRecord,
+    ObservationRecord, ProductRecord,
+};
 pub use report_reads::MergedFile;
-pub use respondents::{Removal, RespondentRow};
+pub use respondents::{MAX_LABEL_CHARS, Removal, RespondentRow, clean_label};
 pub use review::{CellResult, Resolution, ReviewEntry, ReviewInfo, RevokedKey, SentFile, SentNode};
 
 /// The `meta` key that marks a central database (`patuh central merge`), and its value.

@@ -62,15 +62,18 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!("../../schema/0009_answer.sql")),
         // 0010 (issue 14): published scores of past years, for the trend.
         M::up(include_str!("../../schema/0010_history.sql")),
-        // 0011: cycles at work
-        // (issue 14): the instrument of an agency per cycle, and the digest trigger
-        // watching `answer.carried` (a carried answer confirmed). Ends with every
-        // digest the upgrade left stale rewritten from the answers, in the upgrade's own
-        // transaction: an upgraded file opens as fast as a new one. This hook stays on
-        // the last migration: it is today's code, which knows only the latest tables
-        // (a hook runs right after its own migration, before the later ones).
+        // 0011: cycles at work (issue 14): the instrument of an agency per cycle, and
+        // the digest trigger watching `answer.carried` (a carried answer confirmed).
+        M::up(include_str!("../../schema/0011_cycle_instrument.sql")),
+        // 0012: the central database's results at every level, by cycle (export format
+        // 2); the product results of 0002 move into them and their tables become views
+        // of them. Ends with every digest the upgrade left stale rewritten from the
+        // answers, in the upgrade's own transaction: an upgraded file opens as fast as a
+        // new one. This hook stays on the last migration: it is today's code, which
+        // knows only the latest tables (a hook runs right after its own migration,
+        // before the later ones).
         M::up_with_hook(
-            include_str!("../../schema/0011_cycle_instrument.sql"),
+            include_str!("../../schema/0012_central_levels.sql"),
             |tx: &Transaction<'_>| -> HookResult {
                 digest::refresh_stale(tx)?;
                 Ok(())
@@ -80,7 +83,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
 });
 
 /// The schema version this build writes: the number of migrations.
-pub const SCHEMA_VERSION: i32 = 11;
+pub const SCHEMA_VERSION: i32 = 12;
 
 /// Brings the file of `conn` to [`SCHEMA_VERSION`], all pending migrations in one
 /// `BEGIN IMMEDIATE` transaction (all or nothing). `version` is the file's
@@ -190,8 +193,13 @@ const OBJECTS: &[(&str, &str)] = &[
     ("table", "assessor_observation"),
     ("table", "assessor_result"),
     ("table", "audit"),
+    ("table", "central_answer"),
     ("table", "central_assignment"),
+    ("table", "central_evidence"),
+    ("table", "central_followup"),
     ("table", "central_log"),
+    ("table", "central_respondent"),
+    ("table", "central_result"),
     ("table", "cycle"),
     ("table", "cycle_agency"),
     ("table", "evidence"),
@@ -226,6 +234,9 @@ const OBJECTS: &[(&str, &str)] = &[
     ("trigger", "observation_digest_delete"),
     ("trigger", "observation_digest_insert"),
     ("trigger", "observation_digest_update"),
+    ("view", "assessor_evidence"),
+    ("view", "assessor_observation"),
+    ("view", "assessor_result"),
     ("view", "conflict"),
 ];
 
@@ -246,6 +257,7 @@ const SHAPE_SHA256: [&str; SCHEMA_VERSION as usize + 1] = [
     "9c9b076e4e9598c04a7332601b40b114773a727b248f930ad214ba3f4dd8ff0f",
     "1241177f3f76c5328d77bdc3bc58eaa28e78dafe57a91572faf2c6e3f8b0d108",
     "960d9cb4b79327ebf6d75fa61b0b8ad312632e0d5247dd60930f93c1e50022ba",
+    "11b96ab7d48829e6b19339c284b43dbb45647d6fc2f8009a9094592477e4a4de",
 ];
 
 /// A shape as one text, each object on a line, in order.
