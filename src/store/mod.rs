@@ -80,7 +80,7 @@ pub use nodes::{Cycle, DEFAULT_CYCLE, Finalized, Node, level_code, level_of_code
 pub use observe::{ProductRef, RecordOutcome};
 pub use records::{EvidenceRecord, ObservationRecord, ProductRecord};
 pub use report_reads::MergedFile;
-pub use respondents::{Removal, RespondentRow};
+pub use respondents::{Removal, RespondentRow, clean_label};
 pub use review::{CellResult, Resolution, ReviewEntry, ReviewInfo, RevokedKey, SentFile, SentNode};
 
 /// The `meta` key that marks a central database (`patuh central merge`), and its value.
