@@ -37,6 +37,8 @@ use crate::store::{RecordOutcome, Store};
 mod day_tests;
 mod failure;
 #[cfg(test)]
+mod levels_tests;
+#[cfg(test)]
 mod returned_tests;
 #[cfg(test)]
 mod tests;

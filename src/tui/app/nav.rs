@@ -589,6 +589,20 @@ impl App {
                 Item::Indicator(i) if c.respondent.is_none() && self.is_data(c.node, i) => {
                     self.open_data(c.node, i)
                 }
+                // An interview indicator: the roster of the role that answers it.
+                Item::Indicator(i)
+                    if c.respondent.is_none()
+                        && self.indicator_def(c.node, i).source.role().is_some() =>
+                {
+                    let node = c.node;
+                    let role = self
+                        .indicator_def(node, i)
+                        .source
+                        .role()
+                        .map(RoleIx::new)
+                        .unwrap_or_default();
+                    self.show_roster(node, role, None);
+                }
                 _ => self.status = Status::Info(self.t().checklist_enter_hint(&self.keymap)),
             },
             Screen::Roster(r) => {
@@ -744,6 +758,18 @@ impl App {
     #[must_use = "the effects must be carried out"]
     pub fn open_checklist(&mut self, p: ProductIx, indicator: Option<IndicatorIx>) -> Vec<Effect> {
         self.show_checklist(p, indicator);
+        std::mem::take(&mut self.effects)
+    }
+
+    /// Opens the checklist of any node (a unit's or an agency's own, format 2), on an
+    /// indicator or its first.
+    #[must_use = "the effects must be carried out"]
+    pub fn open_node_checklist(
+        &mut self,
+        node: NodeRef,
+        indicator: Option<IndicatorIx>,
+    ) -> Vec<Effect> {
+        self.show_node(node, indicator.map(Item::Indicator));
         std::mem::take(&mut self.effects)
     }
 
