@@ -341,16 +341,6 @@ pub enum Effect {
     },
 }
 
-/// What happens once a respondent is added.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Then {
-    /// Stay on the roster, on the new respondent.
-    Roster,
-    /// Open the new respondent's questionnaire (heads-down: the last answer of the one
-    /// before led here).
-    Questionnaire,
-}
-
 /// A respondent to add.
 #[derive(Debug, Clone)]
 pub struct AddRespondent {
@@ -359,7 +349,10 @@ pub struct AddRespondent {
     pub target: NodeTarget,
     /// A position at most, `""` for none: never a name (Law 27/2022).
     pub label: String,
-    pub then: Then,
+    /// Added by the last answer of the respondent before (heads-down), not asked for:
+    /// the status bar keeps that answer's message. Either way the new respondent's
+    /// questionnaire opens.
+    pub heads_down: bool,
 }
 
 /// A respondent to remove.

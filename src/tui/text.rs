@@ -695,6 +695,10 @@ impl Ui {
                     "5. {} memfinalisasi produk (hanya-baca); {} lagi membukanya kembali dengan alasan. {} menyaring, {} mencari, {} dasbor, {} keluar.",
                     k(A::Finalize), k(A::Finalize), k(A::Filter), k(A::Search), k(A::Dashboard), k(A::Quit)
                 ),
+                format!(
+                    "6. Metode 2022 ke atas: instansi dan unit punya daftar periksanya sendiri di atas unit/produknya. {} pada peran (mis. Pelaksana 2/4) membuka respondennya, {} menambah satu (jabatan, bukan nama); di kuesioner angka menjawab dan pindah ke pertanyaan berikutnya, jawaban terakhir ke responden berikutnya. {} menghapus responden dengan alasan; {} pada data instansi lain mengisi nilainya dan sumbernya.",
+                    k(A::Open), k(A::AddRespondent), k(A::RemoveRespondent), k(A::Open)
+                ),
             ],
             Lang::En => vec![
                 format!(
@@ -713,6 +717,10 @@ impl Ui {
                 format!(
                     "5. {} finalizes a product (read-only); {} again reopens it with a reason. {} filters, {} searches, {} dashboard, {} quits.",
                     k(A::Finalize), k(A::Finalize), k(A::Filter), k(A::Search), k(A::Dashboard), k(A::Quit)
+                ),
+                format!(
+                    "6. Methods since 2022: an agency and a unit have a checklist of their own, above their units or products. {} on a role (e.g. Staff 2/4) opens its respondents, {} adds one (a position, not a name); in a questionnaire a digit answers and moves on, the last answer to the next respondent. {} removes a respondent with a reason; {} on another institution's data enters its value and source.",
+                    k(A::Open), k(A::AddRespondent), k(A::RemoveRespondent), k(A::Open)
                 ),
             ],
         }
@@ -1840,12 +1848,16 @@ impl Ui {
         }
     }
 
-    /// A unit or agency whose own checklist is complete.
-    pub fn node_complete(&self, finalize: &str) -> String {
-        self.pick(
-            format!("semua terisi: {finalize} memfinalisasi"),
-            format!("all answered: {finalize} finalizes"),
-        )
+    /// A product of an instrument that answers nothing per product.
+    pub fn no_product_level(&self) -> &'static str {
+        match self.lang {
+            Lang::Id => {
+                "Instrumen ini tidak menilai per produk: indikatornya dijawab per unit dan instansi."
+            }
+            Lang::En => {
+                "This instrument assesses nothing per product: its indicators are answered per unit and agency."
+            }
+        }
     }
 }
 

@@ -153,10 +153,13 @@ impl App {
 
     /// Whether a product has something to answer: not finalized, not complete.
     fn unfinished(&self, p: ProductIx) -> bool {
-        matches!(
-            self.product_state(p),
-            ProductState::NotStarted | ProductState::InProgress
-        )
+        // A product of an instrument that answers nothing per product has nothing to
+        // answer (format 1 products always have).
+        self.book.product(p).total > 0
+            && matches!(
+                self.product_state(p),
+                ProductState::NotStarted | ProductState::InProgress
+            )
     }
 
     /// `]` (`forward`) or `[`: on a checklist, the next (previous) unanswered indicator

@@ -9,7 +9,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use super::{App, Item, Modal, Status};
 use crate::tui::action::{Action, ConfirmAction, EditorAction, FilterAction, PromptAction};
 use crate::tui::editor::TextArea;
-use crate::tui::effect::{Attach, Effect, PathFor, Then};
+use crate::tui::effect::{Attach, Effect, PathFor};
 use crate::tui::keymap::KeyMap;
 
 impl App {
@@ -352,9 +352,7 @@ impl App {
                 }
             },
             Modal::ConfirmMore { node, role } => match self.keymap.confirm.resolve(&key) {
-                Some(ConfirmAction::Yes) => {
-                    self.add_respondent(node, role, String::new(), Then::Questionnaire)
-                }
+                Some(ConfirmAction::Yes) => self.add_respondent(node, role, String::new(), false),
                 // No: the role is done; back to its roster.
                 _ => self.show_roster(node, role, None),
             },

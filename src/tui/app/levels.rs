@@ -19,7 +19,7 @@ use crate::domain::text::sanitize;
 use crate::store::RespondentRow;
 use crate::tui::editor::TextArea;
 use crate::tui::effect::{
-    AddRespondent, DataChange, Edit, Effect, Failure, Origin, RemoveRespondent, Then,
+    AddRespondent, DataChange, Edit, Effect, Failure, Origin, RemoveRespondent,
 };
 
 impl App {
@@ -202,22 +202,24 @@ impl App {
             return;
         }
         self.modal = Modal::AddRespondent { node, role, input };
-        self.add_respondent(node, role, label, Then::Questionnaire);
+        self.add_respondent(node, role, label, false);
     }
 
+    /// Asks to add a respondent (`heads_down`: the last answer of the one before led
+    /// here, nobody asked).
     pub(super) fn add_respondent(
         &mut self,
         node: NodeRef,
         role: RoleIx,
         label: String,
-        then: Then,
+        heads_down: bool,
     ) {
         self.effects.push(Effect::AddRespondent(AddRespondent {
             node,
             role,
             target: self.node_target(node),
             label,
-            then,
+            heads_down,
         }));
     }
 
@@ -295,7 +297,7 @@ impl App {
                 self.say_next(node, next);
             }
             None if (count as u64) < u64::from(required) => {
-                self.add_respondent(node, role, String::new(), Then::Questionnaire);
+                self.add_respondent(node, role, String::new(), true);
             }
             None => self.modal = Modal::ConfirmMore { node, role },
         }
@@ -343,23 +345,13 @@ impl App {
                 .respondent_added(&name, &sanitize(self.node_code(add.node)), count, required);
         let before = match &self.status {
             // Heads-down: the answer that led here stays in the message.
-            Status::Saved(s) if add.then == Then::Questionnaire && add.label.is_empty() => {
+            Status::Saved(s) if add.heads_down => {
                 format!("{s} → ")
             }
             _ => String::new(),
         };
         self.status = Status::Saved(format!("{before}{saved}"));
-        match add.then {
-            Then::Questionnaire => self.show_questionnaire(add.node, r),
-            Then::Roster => {
-                if let Screen::Roster(roster) = &self.screen
-                    && roster.node == add.node
-                {
-                    let (node, role) = (roster.node, roster.role);
-                    self.show_roster(node, role, Some(r));
-                }
-            }
-        }
+        self.show_questionnaire(add.node, r);
     }
 
     /// The store removed a respondent: its answers no longer count.

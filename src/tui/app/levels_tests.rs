@@ -14,7 +14,7 @@ use crate::domain::model::{Ix, NodeRef};
 use crate::domain::scoring::Rounded;
 use crate::domain::{Lang, Value};
 use crate::store::{RecordOutcome, RespondentRow};
-use crate::tui::effect::{Outcome, Target, Then};
+use crate::tui::effect::{Outcome, Target};
 use crate::tui::keymap::Config;
 use crate::tui::testing::{demo_app_with, key, type_text};
 
@@ -340,8 +340,8 @@ fn two_respondents_interviewed_heads_down_change_the_unit_and_agency_scores() {
         panic!("{effects:?}")
     };
     assert_eq!(
-        (add.node, add.role, add.label.as_str(), add.then),
-        (dukcapil, pelaksana, "Kepala Dinas", Then::Questionnaire)
+        (add.node, add.role, add.label.as_str(), add.heads_down),
+        (dukcapil, pelaksana, "Kepala Dinas", false)
     );
     assert_eq!(add.target.node.path, "1702/DUKCAPIL");
     play(&mut app, effects);

@@ -786,7 +786,12 @@ impl App {
             .find_map(|r| r.item().filter(|i| i.indicator().is_some()))
             .or_else(|| rows.iter().find_map(|r| r.item()));
         let Some(at) = at.or(first) else {
-            self.status = Status::Error(self.t().no_indicators.into());
+            let instrument = self.ds.instrument_of(node);
+            self.status = Status::Error(if instrument.indicators.is_empty() {
+                self.t().no_indicators.into()
+            } else {
+                self.t().no_product_level().into()
+            });
             return;
         };
         let back = self.back_to_dashboard.take();

@@ -185,6 +185,14 @@ pub fn history(
         {
             head.push_str(&format!(" · {}", safe(ind)));
         }
+        // A respondent's answer, added or removed: which respondent.
+        if let Some(k) = r
+            .respondent
+            .as_deref()
+            .and_then(|uid| app.ds.find_respondent_uid(p, uid))
+        {
+            head.push_str(&format!(" · {}", app.respondent_name(p, k)));
+        }
         lines.push(Line::styled(head, app.theme.dim()));
         let (old, new) = (
             r.old.as_deref().unwrap_or(""),
