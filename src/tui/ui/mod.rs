@@ -63,10 +63,15 @@ pub(crate) fn score_text(s: &Summary) -> String {
         .unwrap_or_else(|| "-".into())
 }
 
-/// The zone of a summary as a styled span: the band's code, coloured by the theme.
+/// The zone of a summary as a styled span: the band's code (a format-2 category),
+/// coloured by the theme (with the band's colour, else its zone's).
 pub(crate) fn zone_span<'a>(app: &App, s: &Summary, instrument: &'a Instrument) -> Span<'a> {
     match s.band(instrument) {
-        Some(b) => Span::styled(safe(&b.code).into_owned(), app.theme.zone(b)),
+        Some(b) => {
+            let zone = instrument.zone_of(b).and_then(|z| z.color.as_deref());
+            let style = app.theme.category(b.color.as_deref().or(zone));
+            Span::styled(safe(&b.code).into_owned(), style)
+        }
         None => Span::raw("-"),
     }
 }

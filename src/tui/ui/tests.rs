@@ -527,4 +527,21 @@ mod levels {
             snap("levels_data", lang, &ws.app);
         }
     }
+
+    #[test]
+    fn the_dashboard_counts_categories_in_their_zones() {
+        let (_dir, mut ws) = interviewed(Lang::En);
+        ws.update(Action::Dashboard);
+        let screen = draw(&ws.app, 80, 24);
+        snap("levels_dashboard", Lang::En, &ws.app);
+        // Maluku's 2021 zones and Bengkulu's 2024 categories (E is zona merah) count
+        // in the same bars: 7 + 2 agencies in merah; the 2025 instrument has no zones,
+        // its categories are bars of their own (its one agency in E).
+        let text = format!("{:?}", screen.backend());
+        assert!(text.contains("███9████"), "{text}");
+        assert!(
+            text.contains("merah      kuning     hijau        E"),
+            "{text}"
+        );
+    }
 }
