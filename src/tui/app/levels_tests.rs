@@ -803,32 +803,32 @@ fn filter_and_jump_in_a_unit_checklist() {
 fn the_position_of_a_unit_checklist_is_remembered_and_resumed() {
     let mut app = levels_app(Lang::En);
     let dukcapil = node(&app, "1702/DUKCAPIL");
-    app.show_node(dukcapil, None);
-    settle(&mut app);
-    let effects = app.update(Action::Down);
-    drop(effects);
-    let rest = {
-        let e = app.update(Action::Back);
-        play(&mut app, e)
-    };
-    drop(rest);
-    app.show_node(dukcapil, None);
-    settle(&mut app);
-    let effects = app.shutdown();
-    let remembered = effects
-        .iter()
+    let effects = app.open_node_checklist(dukcapil, None);
+    let remembered = play(&mut app, effects)
+        .into_iter()
         .find_map(|e| match e {
-            Effect::RememberPosition(p) => Some(p.clone()),
+            Effect::RememberPosition(p) => Some(p),
             _ => None,
         })
         .expect("the position");
     assert_eq!(
-        (remembered.path.as_str(), remembered.checklist),
-        ("1702/DUKCAPIL", true)
+        (
+            remembered.path.as_str(),
+            remembered.indicator.as_deref(),
+            remembered.checklist
+        ),
+        ("1702/DUKCAPIL", Some("pengetahuan-standar"), true)
     );
     let mut again = levels_app(Lang::En);
     drop(again.resume(Some(remembered)));
-    assert_eq!(checklist(&again).node, dukcapil);
+    let c = checklist(&again);
+    assert_eq!(
+        (c.node, c.indicator()),
+        (dukcapil, Some(IndicatorIx::new(0)))
+    );
+    // Back from it: the agency's checklist, on the unit's row.
+    act(&mut again, Action::Back);
+    assert_eq!(checklist(&again).at, Item::Child(dukcapil));
 }
 
 #[test]

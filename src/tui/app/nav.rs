@@ -595,13 +595,9 @@ impl App {
                         && self.indicator_def(c.node, i).source.role().is_some() =>
                 {
                     let node = c.node;
-                    let role = self
-                        .indicator_def(node, i)
-                        .source
-                        .role()
-                        .map(RoleIx::new)
-                        .unwrap_or_default();
-                    self.show_roster(node, role, None);
+                    if let Some(role) = self.indicator_def(node, i).source.role() {
+                        self.show_roster(node, RoleIx::new(role), None);
+                    }
                 }
                 _ => self.status = Status::Info(self.t().checklist_enter_hint(&self.keymap)),
             },
@@ -644,14 +640,10 @@ impl App {
             Screen::Checklist(c) => {
                 let (node, respondent) = (c.node, c.respondent);
                 match respondent {
-                    Some(r) => {
-                        let role = self
-                            .ds
-                            .respondent(node, r)
-                            .map(|x| RoleIx::new(x.role))
-                            .unwrap_or_default();
-                        self.show_roster(node, role, Some(r));
-                    }
+                    Some(r) => match self.ds.respondent(node, r).map(|x| RoleIx::new(x.role)) {
+                        Some(role) => self.show_roster(node, role, Some(r)),
+                        None => self.show_node(node, None),
+                    },
                     None => self.leave(node),
                 }
             }
