@@ -220,8 +220,9 @@ fn a_method_never_seen_imported_with_the_commands_opens_and_scores_in_the_workst
     s.wait_for(&["Where the value comes from", "BPS: inflasi pangan daerah"]);
     s.send("\r");
     s.wait_for(&["Saved: PSR · inflasi = 90", "90/100"]);
-    // Pasar A's stalls: clean (3/3) and drained (a tick).
-    s.send("j\r");
+    // Pasar A (its units are listed first, beside the agency's own checklist): its
+    // stalls are clean (3/3) and drained (a tick).
+    s.send("g\r");
     s.wait_for(&["Checklist PASAR-A", "Clean stalls"]);
     s.send("3 ");
     // Pasar A: (50 * 100 + 30 * 250/3 + 20 * 90) / 100 = 93.00, A, hijau; Pasar B

@@ -216,23 +216,27 @@ fn an_agency_and_a_unit_open_on_their_own_checklists_beside_the_nodes_below() {
     let agency = node(&app, "1702");
     let c = checklist(&app);
     assert_eq!((c.node, c.respondent), (agency, None));
-    // Its roles, its own indicators, then its units.
+    // Its units, then its roles and its own indicators.
     let rows = app.rows(c);
     let inst = app.ds.instrument_of(agency);
     let pengguna = RoleIx::new(inst.role_index("pengguna").unwrap());
-    assert_eq!(rows[0], Row::Dimension(2)); // output, answered per agency
-    assert_eq!(rows[1], Row::Role(pengguna));
-    assert!(matches!(rows[2], Row::Indicator(_)));
-    let below = rows.iter().position(|r| *r == Row::Below).unwrap();
-    let units: Vec<Row> = rows[below + 1..].to_vec();
-    assert_eq!(units.len(), 7);
+    assert_eq!(rows[0], Row::Below);
     assert!(
-        units
+        rows[1..8]
             .iter()
             .all(|r| matches!(r, Row::Child(NodeRef::Unit(_))))
     );
-    // The first indicator is highlighted; the breadcrumb stands on the agency.
-    assert!(matches!(c.at, Item::Indicator(_)));
+    assert_eq!(rows[8], Row::Dimension(2)); // output, answered per agency
+    assert_eq!(rows[9], Row::Role(pengguna));
+    assert!(rows[10..].iter().all(|r| matches!(r, Row::Indicator(_))));
+    assert_eq!(rows.len(), 10 + 5);
+    // The first indicator is highlighted, the units in view above it; the breadcrumb
+    // stands on the agency.
+    assert_eq!(c.at, Item::Indicator(IndicatorIx::new(26)));
+    assert!(
+        c.offset <= 1,
+        "the units in view (their heading stays on top)"
+    );
     assert_eq!(app.nav.len(), 2);
 
     // A unit row opens the unit's own checklist: its roles, indicators, products.

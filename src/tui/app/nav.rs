@@ -172,10 +172,11 @@ pub fn checklist_rows(instrument: &Instrument) -> Vec<Row> {
     rows
 }
 
-/// The rows of a node's checklist: the dimensions answered at its level, each followed
-/// by its indicators, a role's row before the first indicator it is asked; then the
-/// nodes below it. For a respondent's questionnaire (`respondent`): only the questions
-/// its role is asked. For a product of a format-1 instrument this is
+/// The rows of a node's checklist: the nodes below it (a unit's products, an agency's
+/// units: in view beside its own checklist when it opens); then the dimensions answered
+/// at its level, each followed by its indicators, a role's row before the first
+/// indicator it is asked. For a respondent's questionnaire (`respondent`): only the
+/// questions its role is asked. For a product of a format-1 instrument this is
 /// [`checklist_rows`].
 pub fn node_rows(ds: &Dataset, node: NodeRef, respondent: Option<RespondentIx>) -> Vec<Row> {
     let instrument = ds.instrument_of(node);
@@ -187,6 +188,13 @@ pub fn node_rows(ds: &Dataset, node: NodeRef, respondent: Option<RespondentIx>) 
         return Vec::new(); // a respondent no longer there (a reload)
     }
     let mut rows = Vec::with_capacity(instrument.dimensions.len() + instrument.indicators.len());
+    if role.is_none() {
+        let below = children(ds, node);
+        if !below.is_empty() {
+            rows.push(Row::Below);
+            rows.extend(below.into_iter().map(Row::Child));
+        }
+    }
     let mut roles_shown = vec![false; instrument.roles.len()];
     for (d, dim) in instrument.dimensions.iter().enumerate() {
         if dim.level != level {
@@ -210,13 +218,6 @@ pub fn node_rows(ds: &Dataset, node: NodeRef, respondent: Option<RespondentIx>) 
                 rows.push(Row::Role(RoleIx::new(r)));
             }
             rows.push(Row::Indicator(IndicatorIx::new(i)));
-        }
-    }
-    if role.is_none() {
-        let below = children(ds, node);
-        if !below.is_empty() {
-            rows.push(Row::Below);
-            rows.extend(below.into_iter().map(Row::Child));
         }
     }
     rows
