@@ -696,7 +696,7 @@ impl Ui {
                     k(A::Finalize), k(A::Finalize), k(A::Filter), k(A::Search), k(A::Dashboard), k(A::Quit)
                 ),
                 format!(
-                    "6. Metode 2022 ke atas: instansi dan unit punya daftar periksanya sendiri di atas unit/produknya. {} pada peran (mis. Pelaksana 2/4) membuka respondennya, {} menambah satu (jabatan, bukan nama); di kuesioner angka menjawab dan pindah ke pertanyaan berikutnya, jawaban terakhir ke responden berikutnya. {} menghapus responden dengan alasan; {} pada data instansi lain mengisi nilainya dan sumbernya.",
+                    "6. Metode 2022 ke atas: instansi dan unit punya daftar periksanya sendiri, di bawah daftar unit/produknya. {} pada peran (mis. Pelaksana 2/4) membuka respondennya, {} menambah satu (jabatan, bukan nama); di kuesioner angka menjawab dan pindah ke pertanyaan berikutnya, jawaban terakhir ke responden berikutnya. {} menghapus responden dengan alasan; {} pada data instansi lain mengisi nilainya dan sumbernya.",
                     k(A::Open), k(A::AddRespondent), k(A::RemoveRespondent), k(A::Open)
                 ),
             ],
@@ -719,7 +719,7 @@ impl Ui {
                     k(A::Finalize), k(A::Finalize), k(A::Filter), k(A::Search), k(A::Dashboard), k(A::Quit)
                 ),
                 format!(
-                    "6. Methods since 2022: an agency and a unit have a checklist of their own, above their units or products. {} on a role (e.g. Staff 2/4) opens its respondents, {} adds one (a position, not a name); in a questionnaire a digit answers and moves on, the last answer to the next respondent. {} removes a respondent with a reason; {} on another institution's data enters its value and source.",
+                    "6. Methods since 2022: an agency and a unit have a checklist of their own, under the list of their units or products. {} on a role (e.g. Staff 2/4) opens its respondents, {} adds one (a position, not a name); in a questionnaire a digit answers and moves on, the last answer to the next respondent. {} removes a respondent with a reason; {} on another institution's data enters its value and source.",
                     k(A::Open), k(A::AddRespondent), k(A::RemoveRespondent), k(A::Open)
                 ),
             ],
