@@ -112,7 +112,8 @@ pub enum Command {
     #[command(subcommand)]
     Central(CentralCmd),
     /// Write the report (ranking, zones, score distribution, scores, what to fix, what
-    /// was not assessed) as xlsx (with charts and a metadata sheet), csv or md.
+    /// was not assessed) as xlsx (with charts and a metadata sheet), csv or md; with
+    /// --agency, the mentoring report of one agency (md, xlsx or html).
     Report(ReportArgs),
     /// Central office: review the merged work (approve, return with comments, resolve
     /// conflicts, list, flags, the return file); alone, opens the reviewer's
@@ -124,6 +125,10 @@ pub enum Command {
     /// The central office's return file: apply it (FILE), list what came back (no
     /// argument), or confirm a returned item as it is (--confirm PATH [INDICATOR]).
     Inbox(InboxArgs),
+    /// Published scores of past years (agency,year,score,category): each agency's
+    /// trend in the reports.
+    #[command(subcommand)]
+    History(HistoryCmd),
     /// Print the shell completion script for bash, zsh, fish or powershell.
     #[command(after_help = "Install, e.g.:\n  \
         bash: patuh completions bash > ~/.local/share/bash-completion/completions/patuh\n  \
@@ -349,6 +354,8 @@ pub enum ReportFormat {
     Csv,
     /// One markdown file.
     Md,
+    /// One self-contained printable HTML file (the mentoring report, with --agency).
+    Html,
 }
 
 /// A shell that `patuh completions` writes a script for.
@@ -410,6 +417,36 @@ pub struct ReportArgs {
     /// reported as not assessed.
     #[arg(long)]
     pub approved_only: bool,
+    /// The mentoring report of this agency (by code), for the end of the mentoring day:
+    /// per unit and product what must still be fixed to reach the next category (the
+    /// largest gain first), the assessor's notes, the score once fixed, and the trend.
+    /// md, xlsx or html; Indonesian unless --lang en.
+    #[arg(long, value_name = "CODE")]
+    pub agency: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HistoryCmd {
+    /// Import published scores of past years from a CSV file with the header
+    /// agency,year,score,category (or instansi,tahun,nilai,kategori; `;` with decimal
+    /// commas works too). All or nothing; importing it again changes nothing.
+    Import {
+        /// The CSV file.
+        file: PathBuf,
+        /// Take the file's score where another one is held for the agency and year (the
+        /// held one is kept, marked replaced).
+        #[arg(long)]
+        replace: bool,
+    },
+    /// List the published scores held, by agency and year.
+    List {
+        /// Only this agency (by code).
+        #[arg(long, value_name = "CODE")]
+        agency: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -220,7 +220,10 @@ fn a_workstation_of_schema_7_upgrades_losing_nothing() {
     // Opened by this patuh (here by `check`): upgraded, and the log accounts for all.
     let out = check_ok(home, &db, "audit chain intact, every change accounted for");
     assert!(out.contains("reopened after finalizing: 2"), "{out}");
-    assert_eq!(count(&db, "PRAGMA user_version"), 9);
+    assert_eq!(
+        count(&db, "PRAGMA user_version"),
+        i64::from(patuh::store::SCHEMA_VERSION)
+    );
     let now = after(&db);
     assert_eq!(now.observations, held.observations);
     assert_eq!(now.evidence, held.evidence);
@@ -340,7 +343,10 @@ fn a_central_database_of_schema_7_upgrades_and_merges_on() {
         &central,
         "central log intact, every merged file verified and merged again to the same results",
     );
-    assert_eq!(count(&central, "PRAGMA user_version"), 9);
+    assert_eq!(
+        count(&central, "PRAGMA user_version"),
+        i64::from(patuh::store::SCHEMA_VERSION)
+    );
     let now = after(&central);
     assert_eq!(now.observations, held.observations);
     assert_eq!(now.evidence, held.evidence);

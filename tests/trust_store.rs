@@ -853,6 +853,7 @@ fn a_central_database_made_before_its_log_is_upgraded_with_one() {
          ALTER TABLE import_file DROP COLUMN chain; ALTER TABLE assessor_result DROP COLUMN chain;
          DROP TABLE evidence_removed;
          DROP TABLE cycle; DELETE FROM meta WHERE key = 'cycle.current';
+         DROP TABLE history_score;
          PRAGMA user_version = 4;",
     );
     let (code, out) = check(&w, &central);

@@ -327,6 +327,12 @@ pub fn central_assign(db: Option<PathBuf>, file: &Path) -> Result<()> {
 }
 
 pub fn report(db: &Path, args: &ReportArgs, lang: Lang) -> Result<()> {
+    if args.format == ReportFormat::Html {
+        return Err(anyhow!(
+            "--format html is the mentoring report of one agency: add --agency CODE \
+             (or choose xlsx, csv or md for the whole report)"
+        ));
+    }
     let store = open(db)?;
     let bar = Progress::start(None, &format!("reading {}", db.display()));
     let report = rep::build_with(&store, lang, args.approved_only)?;
@@ -341,6 +347,7 @@ pub fn report(db: &Path, args: &ReportArgs, lang: Lang) -> Result<()> {
         ReportFormat::Md => {
             report_out::write_md(&report, &args.out).map(|()| vec![args.out.clone()])
         }
+        ReportFormat::Html => Ok(Vec::new()), // refused above
         ReportFormat::Csv => report_out::write_csv_with(
             &report,
             &args.out,

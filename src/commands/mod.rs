@@ -6,7 +6,9 @@ mod assess;
 mod catalog;
 mod exchange;
 mod history;
+mod history_scores;
 mod levels;
+mod mentoring;
 pub mod progress;
 pub mod review;
 mod setup;
@@ -18,7 +20,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Result, anyhow};
 
 use crate::cli::{
-    AssignmentCmd, CentralCmd, Cli, Command, DataCmd, FollowupCmd, InstrumentCmd, RespondentCmd,
+    AssignmentCmd, CentralCmd, Cli, Command, DataCmd, FollowupCmd, HistoryCmd, InstrumentCmd,
+    RespondentCmd,
 };
 
 /// Hook for the reviewer's workstation on a central database (`patuh review --db`).
@@ -171,13 +174,26 @@ pub fn run_with(
         Some(Command::Review { cmd }) => review::run(cli.db, cmd, reviewer),
         Some(Command::Inbox(args)) => review::inbox_cmd(&db_path(cli.db)?, &args),
         Some(Command::Report(args)) => {
-            let lang = match args.lang {
-                Some(crate::cli::ReportLang::Id) => Lang::Id,
-                Some(crate::cli::ReportLang::En) => Lang::En,
-                None => lang,
-            };
-            exchange::report(&db_path(cli.db)?, &args, lang)
+            let given = args.lang.map(|l| match l {
+                crate::cli::ReportLang::Id => Lang::Id,
+                crate::cli::ReportLang::En => Lang::En,
+            });
+            match &args.agency {
+                // The mentoring report is handed to the agency: Indonesian unless asked.
+                Some(code) => {
+                    mentoring::report(&db_path(cli.db)?, &args, code, given.unwrap_or(Lang::Id))
+                }
+                None => exchange::report(&db_path(cli.db)?, &args, given.unwrap_or(lang)),
+            }
         }
+        Some(Command::History(cmd)) => match cmd {
+            HistoryCmd::Import { file, replace } => {
+                history_scores::import(&db_path(cli.db)?, &file, replace)
+            }
+            HistoryCmd::List { agency, json } => {
+                history_scores::list(&db_path(cli.db)?, agency.as_deref(), json)
+            }
+        },
         Some(Command::Gen {
             scale,
             seed,
@@ -267,9 +283,33 @@ pub fn open(path: &Path) -> Result<Store> {
 /// (its screen would no longer show what is in the file). Keep the guard for as long
 /// as the change takes.
 pub fn open_to_change(path: &Path) -> Result<(Store, store::lock::LockGuard)> {
-    let store = Store::open(path)?;
+    let mut store = Store::open(path)?;
     let guard = store::lock::writer(path)?;
+    name_after_key(&mut store);
     Ok((store, guard))
+}
+
+/// A workstation that has no assessor's name yet (`init --assessor`, or given at a
+/// start of the workstation) takes the name of the assessor's signing key (`keys
+/// init --name`), as the workstation does at its start: the audit log then names the
+/// assessor, not the login. Without a key, or on a central database, nothing changes.
+fn name_after_key(store: &mut Store) {
+    let named = store.meta("assessor").ok().flatten().is_some();
+    let central =
+        store.meta(store::ROLE_KEY).ok().flatten().as_deref() == Some(store::ROLE_CENTRAL);
+    if named || central {
+        return;
+    }
+    let Some(identity) = crate::exchange::keys::keys_dir()
+        .ok()
+        .and_then(|d| crate::exchange::keys::Identity::load(&d).ok())
+    else {
+        return;
+    };
+    match store.set_assessor(&identity.name) {
+        Ok(()) => tracing::info!(name = %identity.name, "assessor named after the signing key"),
+        Err(e) => tracing::warn!("could not record the assessor's name: {e}"),
+    }
 }
 
 /// Reads an instrument or assignment file (UTF-8 text), naming it in any error: a

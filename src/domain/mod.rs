@@ -4,6 +4,7 @@
 
 pub mod assignment;
 pub mod followup;
+pub mod history;
 pub mod instrument;
 pub mod instrument_v2;
 pub mod json;

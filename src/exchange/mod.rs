@@ -16,11 +16,14 @@ pub mod export;
 pub mod flags;
 pub mod inbox;
 pub mod keys;
+pub mod mentoring;
+pub mod mentoring_out;
 pub mod merge;
 pub mod report;
 pub mod report_about;
 pub mod report_out;
 pub mod review;
+pub mod trend;
 pub mod verify;
 
 use std::fs::{self, File, OpenOptions};

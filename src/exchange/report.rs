@@ -1,7 +1,8 @@
 //! The published report of a workstation or central database, as tables in the report
 //! language: the ranking of agencies within each kind, zone counts and shares per
 //! kind, the score distribution, unit and product scores (with the notes and evidence),
-//! what each product must fix (its unfulfilled indicators), what was not assessed and,
+//! what each product must fix (its unfulfilled indicators), what was not assessed, each
+//! agency's trend when the database holds published scores of past years (`trend`) and,
 //! on a central database, the products with results of several assessors; plus the
 //! data of the xlsx charts and a metadata table (`report_about`). `report_out` writes
 //! the tables as xlsx, csv or markdown.
@@ -283,6 +284,8 @@ pub fn build_with(store: &Store, lang: Lang, approved_only: bool) -> Result<Repo
         unfulfilled(st, &ds, &book, &evidence, lang),
         not_assessed(st, &ds, &book, lang),
     ];
+    // Published scores of past years, when the database holds any (src/exchange/trend.rs).
+    tables.extend(super::trend::table(store, &ds, &book, lang)?);
     if central {
         tables.push(conflicts(st, store, &ds, lang)?);
         tables.push(super::review::review_table(store, &states, lang)?);

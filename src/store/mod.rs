@@ -17,7 +17,8 @@
 //! comments, resolutions, revoked keys, return files sent; `review_check` its side of
 //! `check`, `review_merge` its part of a merge), `inbox` (the return files applied on a workstation), `report_reads` (the
 //! report's evidence and merged files), `history` (the audit log read back for `patuh
-//! log`, `show` and `check`), `bulk` (the generator's bulk insert), `lock` (one
+//! log`, `show` and `check`), `history_scores` (published scores of past years, the
+//! current cycle), `bulk` (the generator's bulk insert), `lock` (one
 //! workstation per file).
 //!
 //! Readers see one moment: a command that only reads opens with
@@ -38,6 +39,7 @@ mod evidence;
 mod followups;
 mod header;
 mod history;
+mod history_scores;
 mod inbox;
 mod load;
 pub mod lock;
@@ -75,6 +77,7 @@ pub use central::{
 };
 pub use data::{DataImport, DataLine, DataOutcome};
 pub use evidence::EvidenceRow;
+pub use history_scores::{CycleRow, HISTORY, HistoryOutcome, HistoryRow};
 pub use inbox::{InboxApply, InboxFile, ItemStatus, ReturnedItem};
 pub use nodes::{Cycle, DEFAULT_CYCLE, Finalized, Node, level_code, level_of_code};
 pub use observe::{ProductRef, RecordOutcome};

@@ -66,11 +66,13 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
                 Ok(())
             },
         ),
+        // 0010 (issue 14): published scores of past years, for the trend.
+        M::up(include_str!("../../schema/0010_history.sql")),
     ])
 });
 
 /// The schema version this build writes: the number of migrations.
-pub const SCHEMA_VERSION: i32 = 9;
+pub const SCHEMA_VERSION: i32 = 10;
 
 /// Brings the file of `conn` to [`SCHEMA_VERSION`], all pending migrations in one
 /// `BEGIN IMMEDIATE` transaction (all or nothing). `version` is the file's
@@ -169,6 +171,7 @@ const OBJECTS: &[(&str, &str)] = &[
     ("index", "evidence_by_product"),
     ("index", "evidence_removed_by_node"),
     ("index", "evidence_removed_by_product"),
+    ("index", "history_score_current"),
     ("index", "node_state_stale"),
     ("index", "observation_notes"),
     ("index", "product_stale"),
@@ -186,6 +189,7 @@ const OBJECTS: &[(&str, &str)] = &[
     ("table", "evidence_removed"),
     ("table", "followup"),
     ("table", "followup_register"),
+    ("table", "history_score"),
     ("table", "import_file"),
     ("table", "inbox_file"),
     ("table", "inbox_node"),
@@ -228,6 +232,7 @@ const SHAPE_SHA256: [&str; SCHEMA_VERSION as usize + 1] = [
     "dfbb4e3bd93e0d1092f91ce479dfb69b8992e0adc032caaa40e126f8e4c960b3",
     "9ef2ad9a82970e2f2721efeb15ce54768a0b3863753a4c1cdda01c9d3cb782f0",
     "9c9b076e4e9598c04a7332601b40b114773a727b248f930ad214ba3f4dd8ff0f",
+    "1241177f3f76c5328d77bdc3bc58eaa28e78dafe57a91572faf2c6e3f8b0d108",
 ];
 
 /// A shape as one text, each object on a line, in order.
