@@ -198,19 +198,19 @@ fn list(app: &App, c: &Checklist, area: Rect, buf: &mut Buffer) {
     let room = (inner.height as usize).saturating_sub(usize::from(sticky.is_some()));
     // The value column is as wide as its widest box (4, as format 1 always had, at
     // least).
-    let boxes: Vec<(usize, String)> = rows
+    // One per visible row ("" for a heading).
+    let boxes: Vec<String> = rows
         .iter()
-        .enumerate()
         .skip(c.offset)
         .take(room)
-        .filter_map(|(n, r)| match *r {
-            ListRow::Indicator(i) => Some((n, cell_box(app, c, i))),
+        .map(|r| match *r {
+            ListRow::Indicator(i) => cell_box(app, c, i),
             ListRow::Role(role) => {
                 let (count, required) = app.role_count(node, role);
-                Some((n, format!("{count}/{required}")))
+                format!("{count}/{required}")
             }
-            ListRow::Child(child) => Some((n, score_text(&app.book.summary(&app.ds, child)))),
-            _ => None,
+            ListRow::Child(child) => score_text(&app.book.summary(&app.ds, child)),
+            ListRow::Dimension(_) | ListRow::Below => String::new(),
         })
         .collect();
     let width = if instrument.is_observation_checklist() {
@@ -218,17 +218,10 @@ fn list(app: &App, c: &Checklist, area: Rect, buf: &mut Buffer) {
     } else {
         boxes
             .iter()
-            .map(|(_, b)| b.chars().count())
+            .map(|b| b.chars().count())
             .max()
             .unwrap_or(4)
             .max(4)
-    };
-    let box_of = |n: usize| {
-        boxes
-            .iter()
-            .find(|(k, _)| *k == n)
-            .map(|(_, b)| b.clone())
-            .unwrap_or_default()
     };
     let selected_style = if c.focus == Pane::List {
         app.theme.selected()
@@ -240,10 +233,10 @@ fn list(app: &App, c: &Checklist, area: Rect, buf: &mut Buffer) {
     }
     let body = rows
         .iter()
-        .enumerate()
         .skip(c.offset)
         .take(room)
-        .map(|(n, &r)| match r {
+        .zip(boxes)
+        .map(|(&r, value)| match r {
             ListRow::Dimension(_) | ListRow::Below => heading(r),
             ListRow::Indicator(i) => {
                 let ind = app.indicator_def(node, i);
@@ -272,11 +265,7 @@ fn list(app: &App, c: &Checklist, area: Rect, buf: &mut Buffer) {
                 }
                 let row = Row::new(vec![
                     Cell::from(if selected { "›" } else { " " }),
-                    Cell::from(format!(
-                        "{:<width$} {}",
-                        box_of(n),
-                        safe(ind.label.get(lang))
-                    )),
+                    Cell::from(format!("{:<width$} {}", value, safe(ind.label.get(lang)))),
                     Cell::from(Line::raw(decimal_text(&ind.weight)).right_aligned()),
                     Cell::from(marks),
                 ]);
@@ -288,7 +277,7 @@ fn list(app: &App, c: &Checklist, area: Rect, buf: &mut Buffer) {
                     Cell::from(if selected { "›" } else { " " }),
                     Cell::from(format!(
                         "{:<width$} » {}",
-                        box_of(n),
+                        value,
                         app.role_label(node, role)
                     )),
                     Cell::from(""),
@@ -305,7 +294,7 @@ fn list(app: &App, c: &Checklist, area: Rect, buf: &mut Buffer) {
                     Cell::from(if selected { "›" } else { " " }),
                     Cell::from(format!(
                         "{:<width$} {} {}",
-                        box_of(n),
+                        value,
                         safe(app.node_code(child)),
                         safe(app.node_name(child))
                     )),
