@@ -21,6 +21,11 @@ pub struct Cli {
     #[arg(long, global = true, env = "PATUH_DB", value_name = "PATH")]
     pub db: Option<PathBuf>,
 
+    /// Work on this cycle (e.g. 2026-pendampingan) instead of the current one, for this
+    /// command only (`patuh cycle list`; `patuh cycle open ID` changes the current one).
+    #[arg(long, global = true, value_name = "ID")]
+    pub cycle: Option<String>,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -101,6 +106,38 @@ pub enum Command {
     },
     /// Check the database: SQLite integrity and the audit hash chain.
     Check,
+    /// Cycles: the mentoring (pendampingan) and the assessment (penilaian), year after
+    /// year; list, show, open (make current) and start them.
+    #[command(subcommand)]
+    Cycle(CycleCmd),
+    /// Confirm as it is an answer carried from the previous cycle (`cycle start
+    /// --carry`): from now on it counts (audited). Recording another value replaces it.
+    Confirm {
+        /// AGENCY, AGENCY/UNIT or AGENCY/UNIT/PRODUCT by codes.
+        path: String,
+        /// Only this indicator (default: every carried answer at the node).
+        indicator: Option<String>,
+        /// Only this respondent's answer to INDICATOR (its number in the indicator's role).
+        #[arg(long, value_name = "N", requires = "indicator")]
+        respondent: Option<u32>,
+    },
+    /// What changed between two cycles: per indicator was/now and a mark (fixed,
+    /// missing, worse, better, same, new, gone), per product, unit and agency the score
+    /// and category then and now and the difference.
+    Diff {
+        /// The earlier cycle (default: the one --to follows).
+        #[arg(long, value_name = "ID")]
+        from: Option<String>,
+        /// The later cycle (default: the current one, or --cycle).
+        #[arg(long, value_name = "ID")]
+        to: Option<String>,
+        /// Only this agency (by code).
+        #[arg(long, value_name = "CODE")]
+        agency: Option<String>,
+        /// Print JSON (as `score --json`, with "from", "to" and "delta" per node).
+        #[arg(long)]
+        json: bool,
+    },
     /// The assessor's signing key, and the central office's encryption key.
     #[command(subcommand)]
     Keys(KeysCmd),
@@ -165,6 +202,59 @@ pub enum Command {
         /// its own: the 34 parts of a seed together are the whole set.
         #[arg(long, value_name = "N")]
         office: Option<usize>,
+    },
+}
+
+/// What a cycle is for, as `--kind` takes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CycleKindArg {
+    /// Compliance mentoring (pendampingan kepatuhan): scores that never count as an
+    /// assessment's.
+    Mentoring,
+    /// The assessment (penilaian) that counts.
+    Assessment,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CycleCmd {
+    /// List the cycles (the current one marked).
+    List {
+        /// Print JSON: [{"id","kind","year","follows","current"}].
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show a cycle: kind, year, the cycle it follows, each agency's instrument in it,
+    /// what was answered and what is still carried (to be re-checked).
+    Show {
+        /// The cycle's id, e.g. 2026-pendampingan.
+        id: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Make a cycle the current one: the workstation and every command work on it
+    /// (audited).
+    Open {
+        /// The cycle's id.
+        id: String,
+    },
+    /// Start a cycle and make it current (audited); with --carry the answers of the
+    /// cycle it follows are copied into it, to be re-checked (`patuh confirm`), and
+    /// count only once confirmed or changed.
+    Start {
+        /// The new cycle's id: letters, digits, '-', '_', '.', e.g. 2026-penilaian.
+        id: String,
+        #[arg(long, value_enum)]
+        kind: CycleKindArg,
+        /// The year it runs in.
+        #[arg(long, value_name = "YEAR")]
+        year: Option<i32>,
+        /// The cycle it follows (default: the current one).
+        #[arg(long, value_name = "ID")]
+        follows: Option<String>,
+        /// Copy the answers of the cycle it follows, to be re-checked.
+        #[arg(long)]
+        carry: bool,
     },
 }
 

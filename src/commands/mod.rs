@@ -4,6 +4,8 @@
 
 mod assess;
 mod catalog;
+mod cycles;
+mod diff;
 mod exchange;
 mod history;
 mod history_scores;
@@ -41,6 +43,17 @@ pub fn ui_lang() -> Lang {
         .unwrap_or_else(Lang::from_env)
 }
 
+thread_local! {
+    /// The cycle `--cycle` chose for this command: every store the command opens
+    /// ([`open`], [`open_to_change`]) works on it instead of the current one.
+    static CYCLE: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+}
+
+/// The cycle `--cycle` chose, if any.
+fn chosen_cycle() -> Option<String> {
+    CYCLE.with(|c| c.borrow().clone())
+}
+
 /// Runs a parsed command line. `workstation` opens the terminal UI.
 pub fn run(cli: Cli, workstation: Option<Workstation>) -> Result<()> {
     run_with(cli, workstation, None)
@@ -53,6 +66,13 @@ pub fn run_with(
     reviewer: Option<Reviewer>,
 ) -> Result<()> {
     let lang = ui_lang();
+    CYCLE.with(|c| *c.borrow_mut() = cli.cycle.clone());
+    if let (Some(code), None | Some(Command::Demo)) = (&cli.cycle, &cli.command) {
+        return Err(anyhow!(
+            "the workstation works on the current cycle: make {code} current with `patuh cycle open {code}`, \
+             then start it (--cycle is for one command)"
+        ));
+    }
     match cli.command {
         None => {
             let path = new_db_path(cli.db)?;
@@ -149,6 +169,31 @@ pub fn run_with(
             json,
         }) => history::log(&db_path(cli.db)?, &path, indicator.as_deref(), json),
         Some(Command::Check) => assess::check(&db_path(cli.db)?),
+        Some(Command::Cycle(cmd)) => cycles::run(&db_path(cli.db)?, cmd, lang),
+        Some(Command::Confirm {
+            path,
+            indicator,
+            respondent,
+        }) => cycles::confirm(
+            &db_path(cli.db)?,
+            &path,
+            indicator.as_deref(),
+            respondent,
+            lang,
+        ),
+        Some(Command::Diff {
+            from,
+            to,
+            agency,
+            json,
+        }) => diff::run(
+            &db_path(cli.db)?,
+            from.as_deref(),
+            to.as_deref(),
+            agency.as_deref(),
+            json,
+            lang,
+        ),
         Some(Command::Completions { shell }) => shell::completions(shell),
         Some(Command::Man { dir }) => shell::man(dir.as_deref()),
         Some(Command::Config { example }) => shell::config(example),
@@ -276,7 +321,11 @@ pub fn existing_folder(path: PathBuf) -> Result<PathBuf> {
 /// moment (`Store::open_reader`), whatever `patuh record` or a workstation commits
 /// meanwhile. A command that changes the file uses [`open_to_change`].
 pub fn open(path: &Path) -> Result<Store> {
-    Ok(Store::open_reader(path)?)
+    let mut store = Store::open_reader(path)?;
+    if let Some(code) = chosen_cycle() {
+        store.use_cycle(&code)?;
+    }
+    Ok(store)
 }
 
 /// Opens an existing database to change it: refused while a workstation has it open
@@ -286,6 +335,9 @@ pub fn open_to_change(path: &Path) -> Result<(Store, store::lock::LockGuard)> {
     let mut store = Store::open(path)?;
     let guard = store::lock::writer(path)?;
     name_after_key(&mut store);
+    if let Some(code) = chosen_cycle() {
+        store.use_cycle(&code)?;
+    }
     Ok((store, guard))
 }
 

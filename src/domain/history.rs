@@ -263,21 +263,7 @@ fn parse_score(text: &str, semicolon: bool) -> Result<Rounded, String> {
 
 /// The kind of a cycle (docs/data-model.md): the office's mentoring
 /// (*pendampingan*) or the assessment (*penilaian*) that counts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CycleKind {
-    Mentoring,
-    Assessment,
-}
-
-impl CycleKind {
-    pub fn parse(s: &str) -> Option<CycleKind> {
-        match s {
-            "mentoring" => Some(CycleKind::Mentoring),
-            "assessment" => Some(CycleKind::Assessment),
-            _ => None,
-        }
-    }
-}
+pub use super::cycle::CycleKind;
 
 /// Where a point of a trend comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]

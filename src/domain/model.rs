@@ -27,7 +27,7 @@ use super::instrument::{Band, Indicator, Instrument, NodeLevel};
 use super::scoring::{Rounded, Value};
 
 pub use book::ScoreBook;
-pub use cells::{CellError, Cells, DataValue, Notes, Respondent};
+pub use cells::{Carried, CellError, Cells, DataValue, Notes, Respondent};
 pub use path::{NextCategory, Step, next_category};
 
 /// A typed position in a list of the dataset.

@@ -8,8 +8,9 @@ use std::collections::HashMap;
 
 use rusqlite::{OptionalExtension, params};
 
+use super::cycles::CycleRow;
 use super::{Result, Store, StoreError, central_log};
-use crate::domain::history::{CycleKind, Line};
+use crate::domain::history::Line;
 use crate::domain::scoring::Rounded;
 
 /// The action of a history import's row in the central log.
@@ -45,14 +46,6 @@ impl HistoryOutcome {
     pub fn changed(&self) -> bool {
         self.added + self.replaced > 0
     }
-}
-
-/// A cycle of this database (schema 0007).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CycleRow {
-    pub code: String,
-    pub kind: CycleKind,
-    pub year: Option<i32>,
 }
 
 /// A score held for an agency and year: (row id, score, category, source, imported at).
@@ -209,29 +202,10 @@ impl Store {
         .map_err(|e| self.sql(e))
     }
 
-    /// The cycle the database works on (`meta('cycle.current')`, schema 0007).
+    /// The cycle this store works on: the current one (`meta('cycle.current')`), or the
+    /// one `--cycle` chose ([`Store::use_cycle`]).
     pub fn current_cycle_row(&self) -> Result<CycleRow> {
-        let code = self
-            .meta("cycle.current")?
-            .unwrap_or_else(|| "default".to_string());
-        let row: Option<(String, Option<i32>)> = self
-            .conn
-            .query_row(
-                "SELECT kind, year FROM cycle WHERE code = ?1",
-                [&code],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()
-            .map_err(|e| self.sql(e))?;
-        let (kind, year) = row.ok_or_else(|| StoreError::Corrupt {
-            path: self.path.clone(),
-            detail: format!("the current cycle {code:?} is not in the cycle table"),
-        })?;
-        let kind = CycleKind::parse(&kind).ok_or_else(|| StoreError::Corrupt {
-            path: self.path.clone(),
-            detail: format!("cycle {code:?} has an unknown kind {kind:?}"),
-        })?;
-        Ok(CycleRow { code, kind, year })
+        self.cycle_by_code(&self.cycle.code)
     }
 }
 

@@ -4,7 +4,9 @@
 //! `header` (the file checked before SQLite touches it), `schema` (the migrations and
 //! the check that a file's tables are those of its version), `catalog` (instruments,
 //! assignments), `nodes` (agencies, units and products by path, the current cycle,
-//! finalizing any node), `observe` (the changes a user makes to answers, each its own
+//! finalizing any node), `cycles` (listing, choosing, opening and starting cycles, the
+//! carry of the previous cycle's answers), `confirm` (carried answers confirmed as they
+//! are), `observe` (the changes a user makes to answers, each its own
 //! transaction with its audit rows), `respondents` (the people interviewed at a node),
 //! `data` (values from other institutions' data, one by one or a whole file),
 //! `followups` (an agency's follow-up register), `evidence` (reading references back),
@@ -32,6 +34,8 @@ mod bulk;
 mod catalog;
 mod central;
 pub mod central_log;
+mod confirm;
+mod cycles;
 mod data;
 mod derived;
 pub(crate) mod digest;
@@ -75,9 +79,11 @@ pub use central::{
     CentralAgency, CentralClaim, CentralTx, ConflictResult, ImportRow, NewEvidence, NewObservation,
     ResultRow,
 };
+pub use confirm::Confirmed;
+pub use cycles::{CarryOutcome, CycleRow, NewCycle, Started};
 pub use data::{DataImport, DataLine, DataOutcome};
 pub use evidence::EvidenceRow;
-pub use history_scores::{CycleRow, HISTORY, HistoryOutcome, HistoryRow};
+pub use history_scores::{HISTORY, HistoryOutcome, HistoryRow};
 pub use inbox::{InboxApply, InboxFile, ItemStatus, ReturnedItem};
 pub use nodes::{Cycle, DEFAULT_CYCLE, Finalized, Node, level_code, level_of_code};
 pub use observe::{ProductRef, RecordOutcome};

@@ -19,6 +19,9 @@ pub struct ObservationRecord {
     pub note: String,
     pub updated_at: String,
     pub updated_by: String,
+    /// Carried from the previous cycle, to be re-checked: not an observation of this
+    /// cycle until confirmed or changed (issue 14).
+    pub carried: bool,
 }
 
 /// One evidence reference as stored, with its indicator.
@@ -50,7 +53,7 @@ impl Store {
         let observations = self
             .conn
             .prepare_cached(
-                "SELECT indicator, value, na, note, updated_at, updated_by FROM answer
+                "SELECT indicator, value, na, note, updated_at, updated_by, carried FROM answer
                  WHERE cycle_id = ?1 AND level = 3 AND node_id = ?2 AND respondent = 0
                  ORDER BY indicator",
             )
@@ -63,6 +66,7 @@ impl Store {
                         note: r.get(3)?,
                         updated_at: r.get(4)?,
                         updated_by: r.get(5)?,
+                        carried: r.get::<_, i64>(6)? != 0,
                     })
                 })?
                 .collect::<rusqlite::Result<Vec<_>>>()

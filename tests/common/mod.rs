@@ -177,7 +177,33 @@ pub fn decimal(x: &BigRational) -> String {
     patuh::domain::json::decimal_text(x)
 }
 
-/// SQL that takes a database of schema 9 whose work is all in the cycle `default`, at
+/// SQL that takes a database of schema 11 whose work is all in the cycle `default`, with
+/// no agency's instrument named per cycle and no carried answer, back to the tables of
+/// schema 10, as the patuh before 0011 (cycles at work) left them: its digest trigger
+/// word for word.
+pub const BACK_TO_SCHEMA_10: &str = r#"
+DROP TABLE cycle_agency;
+DROP TRIGGER answer_digest_update;
+CREATE TRIGGER answer_digest_update
+AFTER UPDATE OF cycle_id, level, node_id, indicator, respondent, value, na ON answer
+WHEN (NEW.level = 3 AND NEW.respondent = 0
+      AND (SELECT digest IS NULL FROM node_state
+           WHERE cycle_id = NEW.cycle_id AND level = 3 AND node_id = NEW.node_id) IS NOT 1)
+  OR (OLD.level = 3 AND OLD.respondent = 0
+      AND (OLD.cycle_id, OLD.level, OLD.node_id, OLD.respondent)
+          <> (NEW.cycle_id, NEW.level, NEW.node_id, NEW.respondent)) BEGIN
+    UPDATE node_state SET digest = NULL
+    WHERE level = 3 AND OLD.level = 3 AND OLD.respondent = 0
+      AND cycle_id = OLD.cycle_id AND node_id = OLD.node_id;
+    INSERT INTO node_state (cycle_id, level, node_id, digest)
+    SELECT NEW.cycle_id, 3, NEW.node_id, NULL WHERE NEW.level = 3 AND NEW.respondent = 0
+    ON CONFLICT (cycle_id, level, node_id) DO UPDATE SET digest = NULL;
+END;
+PRAGMA user_version = 10;
+"#;
+
+/// SQL that takes a database of schema 9 (after [`BACK_TO_SCHEMA_10`]; 0010's table is
+/// dropped by the tests that go further back) whose work is all in the cycle `default`, at
 /// product level and without respondents (what a format-1 assessment holds) back to
 /// the tables of schema 8, as the patuh before 0009 left them (its triggers and indexes
 /// word for word, so that the file's tables are those of version 8): for tests that
