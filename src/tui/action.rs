@@ -160,6 +160,11 @@ actions! {
         History = "history",
         /// Finalize the product, or reopen a finalized one (asks for a reason).
         Finalize = "finalize",
+        /// Add a respondent of the role in view (a roster, a questionnaire, a role's
+        /// row): asks for a position, never a name.
+        AddRespondent = "add_respondent",
+        /// Remove the respondent in view (asks for a reason; audited, never deleted).
+        RemoveRespondent = "remove_respondent",
         /// Write the signed export file of this database (asks where).
         Export = "export",
         /// Confirm as it is what the central office returned on the highlighted

@@ -1,5 +1,6 @@
 //! The dashboard: how many agencies are in each zone (a bar chart, zones written
-//! under the bars), the overall progress (a gauge) and the agencies ranked by score.
+//! under the bars; a format-2 instrument's categories counted in their zones), the
+//! overall progress (a gauge) and the agencies ranked by score.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Rect};
@@ -20,20 +21,28 @@ pub fn render(app: &App, d: &Dashboard, area: Rect, buf: &mut Buffer) {
 
 fn zones(app: &App, area: Rect, buf: &mut Buffer) {
     let t = app.t();
-    // Zones by code, in the order the instruments list them; agencies without a
-    // score (nothing applicable) in a bar of their own.
+    // Zones by code, in the order the instruments list them (a format-2 instrument's
+    // categories grouped into its zones, so that zona hijau of 2021 and of 2024 are one
+    // bar); agencies without a score (nothing applicable) in a bar of their own.
     let mut counts: Vec<(String, Style, u64)> = Vec::new();
     let mut none = 0u64;
     for a in app.ds.agencies.ids() {
         let instrument = app.ds.instrument_of_agency(a);
         for b in &instrument.bands {
-            if !counts.iter().any(|(c, _, _)| *c == b.code) {
-                counts.push((b.code.clone(), app.theme.zone(b), 0));
+            let (code, color) = match instrument.zone_of(b) {
+                Some(z) => (&z.code, b.color.as_deref().or(z.color.as_deref())),
+                None => (&b.code, b.color.as_deref()),
+            };
+            if !counts.iter().any(|(c, _, _)| c == code) {
+                counts.push((code.clone(), app.theme.category(color), 0));
             }
         }
-        match app.book.agency(&app.ds, a).band(instrument) {
-            Some(b) => {
-                if let Some(c) = counts.iter_mut().find(|(c, _, _)| *c == b.code) {
+        match app
+            .book
+            .verdict(&app.ds, crate::domain::model::NodeRef::Agency(a))
+        {
+            Some(v) => {
+                if let Some(c) = counts.iter_mut().find(|(c, _, _)| c == v.zone_code()) {
                     c.2 += 1;
                 }
             }
