@@ -336,6 +336,18 @@ impl Runtime {
                     .confirm_returned(&path, indicator_id.as_deref())
                     .map_err(text),
             }),
+            Effect::ConfirmCarried(confirm) => {
+                let result = self
+                    .store
+                    .confirm_carried(
+                        &confirm.target,
+                        Some(&confirm.indicator_id),
+                        confirm.row.as_deref(),
+                    )
+                    .map(|done| done.len())
+                    .map_err(text);
+                Some(Outcome::CarriedConfirmed { confirm, result })
+            }
         }
     }
 

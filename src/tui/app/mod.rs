@@ -20,6 +20,9 @@
 //! respondent's questionnaire at a node.
 
 mod assess;
+mod carried;
+#[cfg(test)]
+mod carried_tests;
 #[cfg(test)]
 mod day_tests;
 pub mod find;
@@ -708,6 +711,7 @@ impl App {
             Action::History => self.open_history(),
             Action::Finalize => self.finalize_or_reopen(),
             Action::ConfirmReturned => self.confirm_returned(),
+            Action::ConfirmCarried => self.confirm_carried(),
             Action::AddRespondent => self.add_respondent_key(),
             Action::RemoveRespondent => self.remove_respondent_key(),
             Action::Value0
