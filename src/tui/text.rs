@@ -363,6 +363,19 @@ impl Ui {
         }
     }
 
+    /// The score panel's line on the previous cycle: the score and category then, and
+    /// the difference to now (`+12.01`).
+    pub fn then_line(&self, from: &str, delta: Option<&str>) -> String {
+        let word = match self.lang {
+            Lang::Id => "dulu",
+            Lang::En => "was",
+        };
+        match delta {
+            Some(d) => format!(" {word} {from} Δ {d}"),
+            None => format!(" {word} {from}"),
+        }
+    }
+
     /// An answer carried from the previous cycle, confirmed as it is.
     pub fn carried_confirmed(&self) -> &'static str {
         match self.lang {

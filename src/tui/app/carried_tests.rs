@@ -141,3 +141,44 @@ fn a_new_value_replaces_a_carried_one_and_an_empty_cell_has_nothing_to_confirm()
     );
     assert!(matches!(&app.status, Status::Info(m) if m.contains("No answer carried")));
 }
+
+#[test]
+fn the_previous_cycle_shows_beside_the_values_and_in_the_score_panel() {
+    let (mut app, node) = carried_app(Lang::En);
+    let n = app.ds.instrument_of(node).indicators.len();
+    // Then: only the first indicator present; now: every one present.
+    let mut before = crate::tui::testing::demo_dataset(&[]);
+    for k in 0..n {
+        let v = Value::Level(u32::from(k == 0));
+        before.set_value(node, IndicatorIx::new(k), v).unwrap();
+    }
+    app.previous = Some(Previous::new("2026-pendampingan".into(), before));
+    assert!(screen(&app).contains("[✓]→"));
+    for k in 0..n {
+        app.ds.set_carried(node, IndicatorIx::new(k), None).unwrap();
+        app.ds
+            .set_value(node, IndicatorIx::new(k), Value::Level(1))
+            .unwrap();
+    }
+    app.book = ScoreBook::compute(&app.ds);
+    let then = app.then_and_now(node).expect("the product was there");
+    let (from, to) = (then.from.unwrap(), then.to.unwrap());
+    assert_eq!(to.score.0, 10000);
+    assert!(from.score.0 < to.score.0);
+    assert_eq!(then.delta.unwrap().0, to.score.0 - from.score.0);
+    let text = screen(&app);
+    assert!(
+        text.contains("[✗]→[✓]"),
+        "was → now beside the indicator: {text}"
+    );
+    let delta = format!("Δ +{}", then.delta.unwrap());
+    assert!(
+        text.contains(&delta),
+        "the delta in the score panel: {text}"
+    );
+    assert!(text.contains(&format!("was {}", from.score)), "{text}");
+    // Without a previous cycle, neither shows.
+    app.previous = None;
+    let text = screen(&app);
+    assert!(!text.contains('→') && !text.contains('Δ'), "{text}");
+}

@@ -237,6 +237,28 @@ fn list(app: &App, c: &Checklist, area: Rect, buf: &mut Buffer) {
             .unwrap_or(4)
             .max(4)
     };
+    // The previous cycle's value beside each indicator (was→now), as wide as the
+    // widest; nothing when the current cycle follows none (or this node is new).
+    let previous: Vec<Option<String>> = rows
+        .iter()
+        .skip(c.offset)
+        .take(room)
+        .map(|r| match *r {
+            ListRow::Indicator(i) if c.respondent.is_none() => app.previous_box(node, i),
+            _ => None,
+        })
+        .collect();
+    let was_width = if c.respondent.is_none() && app.then_and_now(node).is_some() {
+        previous
+            .iter()
+            .flatten()
+            .map(|b| b.chars().count() + 1)
+            .max()
+            .unwrap_or(0)
+    } else {
+        0
+    };
+    let pad = " ".repeat(was_width);
     let selected_style = if c.focus == Pane::List {
         app.theme.selected()
     } else {
@@ -250,7 +272,8 @@ fn list(app: &App, c: &Checklist, area: Rect, buf: &mut Buffer) {
         .skip(c.offset)
         .take(room)
         .zip(boxes)
-        .map(|(&r, value)| match r {
+        .zip(previous)
+        .map(|((&r, value), was)| match r {
             ListRow::Dimension(_) | ListRow::Below => heading(r),
             ListRow::Indicator(i) => {
                 let ind = app.indicator_def(node, i);
@@ -286,7 +309,17 @@ fn list(app: &App, c: &Checklist, area: Rect, buf: &mut Buffer) {
                 }
                 let row = Row::new(vec![
                     Cell::from(if selected { "›" } else { " " }),
-                    Cell::from(format!("{:<width$} {}", value, safe(ind.label.get(lang)))),
+                    Cell::from(format!(
+                        "{}{:<width$} {}",
+                        match &was {
+                            Some(w) if was_width > 0 => {
+                                format!("{w:>0$}→", was_width - 1)
+                            }
+                            _ => pad.clone(),
+                        },
+                        value,
+                        safe(ind.label.get(lang))
+                    )),
                     Cell::from(Line::raw(decimal_text(&ind.weight)).right_aligned()),
                     Cell::from(marks),
                 ]);
@@ -297,7 +330,7 @@ fn list(app: &App, c: &Checklist, area: Rect, buf: &mut Buffer) {
                 let row = Row::new(vec![
                     Cell::from(if selected { "›" } else { " " }),
                     Cell::from(format!(
-                        "{:<width$} » {}",
+                        "{pad}{:<width$} » {}",
                         value,
                         app.role_label(node, role)
                     )),
@@ -314,7 +347,7 @@ fn list(app: &App, c: &Checklist, area: Rect, buf: &mut Buffer) {
                 let row = Row::new(vec![
                     Cell::from(if selected { "›" } else { " " }),
                     Cell::from(format!(
-                        "{:<width$} {} {}",
+                        "{pad}{:<width$} {} {}",
                         value,
                         safe(app.node_code(child)),
                         safe(app.node_name(child))
