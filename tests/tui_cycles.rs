@@ -79,6 +79,21 @@ fn carried_answers_are_confirmed_or_changed_and_the_delta_shows() {
         after.contains(&format!("was {was} merah Δ ")),
         "the difference to the mentoring: {after}"
     );
+    // The dashboard: each agency's difference to the mentoring (8171's defined, the
+    // others assessed in neither cycle).
+    s.send("d");
+    let dash = s.wait_for(&["Δ 2026-pendampingan"]);
+    let ambon = dash
+        .lines()
+        .find(|l| l.contains("8171"))
+        .unwrap_or_else(|| panic!("{dash}"));
+    assert!(
+        ambon
+            .trim_end_matches('│')
+            .trim_end()
+            .ends_with(|c: char| c.is_ascii_digit()),
+        "{dash}"
+    );
     s.send("q");
     assert!(s.wait_exit().success());
     assert_terminal_safe(&s.raw);
