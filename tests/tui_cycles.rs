@@ -82,7 +82,7 @@ fn carried_answers_are_confirmed_or_changed_and_the_delta_shows() {
     // The dashboard: each agency's difference to the mentoring (8171's defined, the
     // others assessed in neither cycle).
     s.send("d");
-    let dash = s.wait_for(&["Δ 2026-pendampingan"]);
+    let dash = s.wait_for(&["Δ 2026-pendampingan", "moved most: - · not moved: 1"]);
     let ambon = dash
         .lines()
         .find(|l| l.contains("8171"))

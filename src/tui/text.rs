@@ -376,6 +376,15 @@ impl Ui {
         }
     }
 
+    /// The dashboard's line on the agencies that moved most since the cycle followed
+    /// (`8171 +12.01`, up to three) and how many did not move.
+    pub fn moved_line(&self, most: &str, unmoved: usize) -> String {
+        self.pick(
+            format!(" bergerak terbanyak: {most} · tidak bergerak: {unmoved} "),
+            format!(" moved most: {most} · not moved: {unmoved} "),
+        )
+    }
+
     /// An answer carried from the previous cycle, confirmed as it is.
     pub fn carried_confirmed(&self) -> &'static str {
         match self.lang {

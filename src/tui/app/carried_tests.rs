@@ -177,6 +177,25 @@ fn the_previous_cycle_shows_beside_the_values_and_in_the_score_panel() {
         "the delta in the score panel: {text}"
     );
     assert!(text.contains(&format!("was {}", from.score)), "{text}");
+    // The dashboard: the agency that moved, with its difference.
+    let agency = NodeRef::Agency(
+        app.ds.units[app.ds.products[match node {
+            NodeRef::Product(p) => p,
+            other => panic!("{other:?}"),
+        }]
+        .unit]
+            .agency,
+    );
+    let moved = app.then_and_now(agency).unwrap().delta.unwrap();
+    assert!(moved.0 > 0);
+    drop(app.update(Action::Dashboard));
+    let text = screen(&app);
+    let line = format!(
+        "moved most: {} +{moved} · not moved: 0",
+        app.node_code(agency)
+    );
+    assert!(text.contains(&line), "{line} in {text}");
+    drop(app.update(Action::Back));
     // Without a previous cycle, neither shows.
     app.previous = None;
     let text = screen(&app);

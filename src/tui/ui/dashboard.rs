@@ -123,6 +123,44 @@ fn table(app: &App, d: &Dashboard, area: Rect, buf: &mut Buffer) {
         )),
         None => block,
     };
+    // The agencies that moved most (by the size of the difference), and how many did
+    // not move (assessed in both cycles, the same score).
+    let block = if app.previous.is_some() {
+        let mut deltas: Vec<(String, i64)> = app
+            .ds
+            .agencies
+            .iter_enumerated()
+            .filter_map(|(a, agency)| {
+                let d = app
+                    .then_and_now(crate::domain::model::NodeRef::Agency(a))?
+                    .delta?;
+                Some((safe(&agency.code).into_owned(), d.0))
+            })
+            .collect();
+        let unmoved = deltas.iter().filter(|(_, d)| *d == 0).count();
+        deltas.retain(|(_, d)| *d != 0);
+        deltas.sort_by_key(|(code, d)| (std::cmp::Reverse(d.unsigned_abs()), code.clone()));
+        let most: Vec<String> = deltas
+            .iter()
+            .take(3)
+            .map(|(code, d)| {
+                let d = crate::domain::scoring::Rounded(*d);
+                if d.0 > 0 {
+                    format!("{code} +{d}")
+                } else {
+                    format!("{code} {d}")
+                }
+            })
+            .collect();
+        let most = if most.is_empty() {
+            "-".to_string()
+        } else {
+            most.join(", ")
+        };
+        block.title_bottom(Line::styled(t.moved_line(&most, unmoved), app.theme.dim()))
+    } else {
+        block
+    };
     let inner = block.inner(area);
     block.render(area, buf);
     let moved = app.previous.is_some();
