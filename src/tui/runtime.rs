@@ -34,6 +34,8 @@ use crate::exchange::keys;
 use crate::store::{RecordOutcome, Store};
 
 #[cfg(test)]
+mod cycles_tests;
+#[cfg(test)]
 mod day_tests;
 mod failure;
 #[cfg(test)]
