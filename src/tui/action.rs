@@ -170,6 +170,9 @@ actions! {
         /// Confirm as it is what the central office returned on the highlighted
         /// indicator (or on the product), instead of changing it.
         ConfirmReturned = "confirm_returned",
+        /// Confirm as it is the answer carried from the previous cycle under the
+        /// cursor (to be re-checked until then): an audited change.
+        ConfirmCarried = "confirm_carried",
         Language = "language",
         Help = "help",
         Quit = "quit",

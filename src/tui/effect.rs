@@ -339,6 +339,20 @@ pub enum Effect {
         path: String,
         indicator_id: Option<String>,
     },
+    /// Confirm as it is an answer carried from the previous cycle: one transaction
+    /// with its `confirm` audit row (`Store::confirm_carried`).
+    ConfirmCarried(ConfirmCarried),
+}
+
+/// A carried answer to confirm: the node's own (`respondent` None) or a respondent's.
+#[derive(Debug, Clone)]
+pub struct ConfirmCarried {
+    pub node: NodeRef,
+    pub indicator: IndicatorIx,
+    pub respondent: Option<RespondentIx>,
+    pub target: Node,
+    pub indicator_id: String,
+    pub row: Option<Box<RespondentRow>>,
 }
 
 /// A respondent to add.
@@ -451,6 +465,11 @@ pub enum Outcome {
     },
     /// A read-only workstation's data, reloaded because another one committed.
     Reloaded(Box<Dataset>),
+    /// A carried answer confirmed (how many the store confirmed).
+    CarriedConfirmed {
+        confirm: ConfirmCarried,
+        result: Result<usize, Failure>,
+    },
     /// The returned item confirmed (false: it was no longer open).
     ReturnedConfirmed {
         product: ProductIx,

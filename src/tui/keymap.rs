@@ -427,6 +427,7 @@ impl Default for KeyMap {
             (c('-'), Action::RemoveRespondent),
             (c('X'), Action::Export),
             (c('K'), Action::ConfirmReturned),
+            (c('V'), Action::ConfirmCarried),
             (c('L'), Action::Language),
             (c('?'), Action::Help),
             (p(K::F(1)), Action::Help),

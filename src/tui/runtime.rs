@@ -34,6 +34,8 @@ use crate::exchange::keys;
 use crate::store::{RecordOutcome, Store};
 
 #[cfg(test)]
+mod cycles_tests;
+#[cfg(test)]
 mod day_tests;
 mod failure;
 #[cfg(test)]
@@ -336,6 +338,18 @@ impl Runtime {
                     .confirm_returned(&path, indicator_id.as_deref())
                     .map_err(text),
             }),
+            Effect::ConfirmCarried(confirm) => {
+                let result = self
+                    .store
+                    .confirm_carried(
+                        &confirm.target,
+                        Some(&confirm.indicator_id),
+                        confirm.row.as_deref(),
+                    )
+                    .map(|done| done.len())
+                    .map_err(text);
+                Some(Outcome::CarriedConfirmed { confirm, result })
+            }
         }
     }
 
@@ -695,6 +709,7 @@ impl Workstation {
         }
         let at = runtime.position();
         let mut app = App::new(ds, config, lang, theme, db_path, who);
+        app.previous = previous_cycle(runtime.store());
         // What the central office returned and the assessor has not answered yet.
         match runtime.store().returned_items() {
             Ok(items) => app.set_returned(&items),
@@ -803,5 +818,35 @@ impl Workstation {
     pub fn shutdown(&mut self) {
         let effects = self.app.shutdown();
         self.run(effects);
+    }
+}
+
+/// The cycle the store's cycle follows, loaded once through a second, read-only store
+/// (its values and scores are shown beside the current ones, never changed). None when
+/// it follows none; a failure to read it is logged, and the workstation goes on
+/// without it.
+fn previous_cycle(store: &Store) -> Option<crate::tui::app::Previous> {
+    let follows = match store.cycles() {
+        Ok(cycles) => {
+            cycles
+                .into_iter()
+                .find(|c| c.code == store.cycle().code)?
+                .follows?
+        }
+        Err(e) => {
+            tracing::warn!("cannot read the cycles: {e}");
+            return None;
+        }
+    };
+    let loaded = Store::open_read_only(store.path()).and_then(|mut other| {
+        other.use_cycle(&follows)?;
+        other.load()
+    });
+    match loaded {
+        Ok(ds) => Some(crate::tui::app::Previous::new(follows, ds)),
+        Err(e) => {
+            tracing::warn!(cycle = %follows, "cannot read the previous cycle: {e}");
+            None
+        }
     }
 }

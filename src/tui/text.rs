@@ -81,7 +81,7 @@ pub struct Ui {
     pub any_other_cancels: &'static str,
     pub digest_cancelled: &'static str,
     pub help_legend_title: &'static str,
-    pub help_legend: [(&'static str, &'static str); 10],
+    pub help_legend: [(&'static str, &'static str); 11],
     pub assessor: &'static str,
     pub instrument: &'static str,
     // status messages
@@ -178,6 +178,10 @@ pub static ID: Ui = Ui {
         ("N/A", "tidak berlaku (tidak dihitung)"),
         ("✎ §", "ada catatan · ada bukti dukung"),
         ("✔", "produk sudah final (hanya-baca)"),
+        (
+            "↻",
+            "dibawa dari siklus sebelumnya: periksa ulang (belum dihitung)",
+        ),
         ("2.50/3", "rata-rata jawaban responden (wawancara)"),
         (
             "2/4 »",
@@ -283,6 +287,10 @@ pub static EN: Ui = Ui {
         ("N/A", "not applicable (left out)"),
         ("✎ §", "has a note · has evidence"),
         ("✔", "product finalized (read-only)"),
+        (
+            "↻",
+            "carried from the previous cycle: to re-check (not counted yet)",
+        ),
         ("2.50/3", "mean of the respondents' answers (interview)"),
         (
             "2/4 »",
@@ -353,6 +361,57 @@ impl Ui {
             Lang::Id => "Dikonfirmasi apa adanya; ikut terkirim pada ekspor berikutnya.",
             Lang::En => "Confirmed as it is; it goes with the next export.",
         }
+    }
+
+    /// The score panel's line on the previous cycle: the score and category then, and
+    /// the difference to now (`+12.01`).
+    pub fn then_line(&self, from: &str, delta: Option<&str>) -> String {
+        let word = match self.lang {
+            Lang::Id => "dulu",
+            Lang::En => "was",
+        };
+        match delta {
+            Some(d) => format!(" {word} {from} Δ {d}"),
+            None => format!(" {word} {from}"),
+        }
+    }
+
+    /// The dashboard's line on the agencies that moved most since the cycle followed
+    /// (`8171 +12.01`, up to three) and how many did not move.
+    pub fn moved_line(&self, most: &str, unmoved: usize) -> String {
+        self.pick(
+            format!(" bergerak terbanyak: {most} · tidak bergerak: {unmoved} "),
+            format!(" moved most: {most} · not moved: {unmoved} "),
+        )
+    }
+
+    /// An answer carried from the previous cycle, confirmed as it is.
+    pub fn carried_confirmed(&self) -> &'static str {
+        match self.lang {
+            Lang::Id => "Tersimpan: dikonfirmasi sama dengan siklus sebelumnya.",
+            Lang::En => "Saved: confirmed as in the previous cycle.",
+        }
+    }
+
+    pub fn nothing_carried_here(&self) -> &'static str {
+        match self.lang {
+            Lang::Id => "Tidak ada jawaban yang dibawa dari siklus sebelumnya di sini.",
+            Lang::En => "No answer carried from the previous cycle here.",
+        }
+    }
+
+    /// The detail pane's line on a carried answer.
+    pub fn carried_line(&self, value: &str, confirm: &str) -> String {
+        self.pick(
+            format!(
+                "↻ Dibawa dari siklus sebelumnya: {value}, periksa ulang (belum dihitung). \
+                 {confirm}: sama, atau masukkan nilai baru"
+            ),
+            format!(
+                "↻ Carried from the previous cycle: {value}, to re-check (not counted yet). \
+                 {confirm}: as before, or enter a new value"
+            ),
+        )
     }
 
     pub fn nothing_returned_here(&self) -> &'static str {
@@ -843,6 +902,10 @@ impl Described for Action {
                 "konfirmasi apa adanya yang dikembalikan kantor pusat (↩)",
                 "confirm as it is what the central office returned (↩)",
             ),
+            Action::ConfirmCarried => (
+                "konfirmasi apa adanya jawaban yang dibawa dari siklus sebelumnya (↻)",
+                "confirm as it is an answer carried from the previous cycle (↻)",
+            ),
             Action::Language => (
                 "ganti bahasa Indonesia/Inggris",
                 "switch Indonesian/English",
@@ -893,6 +956,7 @@ impl Described for Action {
             Action::Language => ("bahasa", "language"),
             Action::Export => ("ekspor", "export"),
             Action::ConfirmReturned => ("konfirmasi", "confirm"),
+            Action::ConfirmCarried => ("sama", "as before"),
             Action::Clear => ("kosongkan", "clear"),
             Action::Up
             | Action::Down

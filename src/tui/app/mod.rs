@@ -20,6 +20,9 @@
 //! respondent's questionnaire at a node.
 
 mod assess;
+mod carried;
+#[cfg(test)]
+mod carried_tests;
 #[cfg(test)]
 mod day_tests;
 pub mod find;
@@ -55,6 +58,7 @@ use crate::domain::model::{
 use crate::store::{AuditRow, EvidenceRow, ProductRef};
 
 pub use assess::Cell;
+pub use carried::Previous;
 pub use find::Hit;
 pub use nav::fold;
 pub use nav::{
@@ -376,6 +380,10 @@ pub struct App {
     /// The items the central office returned that the assessor has not changed or
     /// confirmed yet (`patuh inbox`).
     pub returned: Vec<ReturnedMark>,
+    /// The cycle the current one follows, read once at the start (None: it follows
+    /// none, or a database without cycles): its values beside the checklist's, its
+    /// scores beside the score panel's.
+    pub previous: Option<Previous>,
     pub quit: bool,
     /// The dashboard an agency was opened from: going back from its units returns there.
     back_to_dashboard: Option<Dashboard>,
@@ -420,6 +428,7 @@ impl App {
             who,
             read_only: None,
             returned: Vec::new(),
+            previous: None,
             quit: false,
             back_to_dashboard: None,
             status_seen: None,
@@ -708,6 +717,7 @@ impl App {
             Action::History => self.open_history(),
             Action::Finalize => self.finalize_or_reopen(),
             Action::ConfirmReturned => self.confirm_returned(),
+            Action::ConfirmCarried => self.confirm_carried(),
             Action::AddRespondent => self.add_respondent_key(),
             Action::RemoveRespondent => self.remove_respondent_key(),
             Action::Value0

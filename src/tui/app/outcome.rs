@@ -116,6 +116,9 @@ impl App {
                 paths,
             } => self.completed(&typed, purpose, paths),
             Outcome::Reloaded(ds) => self.reloaded(*ds),
+            Outcome::CarriedConfirmed { confirm, result } => {
+                self.carried_confirmed(confirm, result)
+            }
             Outcome::ReturnedConfirmed {
                 product,
                 indicator,
@@ -150,6 +153,11 @@ impl App {
             (None, _) if change.value.is_some() => self.ds.set_value(node, i, new_value),
             (None, _) => Ok(()),
         };
+        // A value recorded over a carried answer replaces it (the store cleared it too;
+        // the product's in-place write above does not).
+        if respondent.is_none() && change.value.is_some() && self.ds.carried(node, i).is_some() {
+            let _ = self.ds.set_carried(node, i, None);
+        }
         if let Err(e) = kept {
             tracing::warn!("change committed in the store, refused in memory: {e}");
         }

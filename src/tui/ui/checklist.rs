@@ -18,7 +18,7 @@ use super::{safe, score_text};
 use crate::domain::Value;
 use crate::domain::instrument::Source;
 use crate::domain::json::decimal_text;
-use crate::domain::model::{IndicatorIx, Ix, NodeRef, RoleIx};
+use crate::domain::model::{Carried, IndicatorIx, Ix, NodeRef, RoleIx};
 use crate::tui::action::Action;
 use crate::tui::app::{App, Checklist, Item, Modal, Pane, Row as ListRow};
 use crate::tui::layout;
@@ -45,6 +45,12 @@ pub fn render(app: &App, c: &Checklist, area: Rect, buf: &mut Buffer) {
 fn cell_box(app: &App, c: &Checklist, i: IndicatorIx) -> String {
     let ind = app.indicator_def(c.node, i);
     let na = app.t().na;
+    // A carried answer, to be re-checked, shows its value (the ↻ beside says so).
+    match app.carried_in(c.node, c.respondent, i) {
+        Some(Carried::Value(v)) => return value_box(v, ind.max, na),
+        Some(Carried::Data(d)) => return format!("{}/{}", d.text(), ind.max),
+        None => {}
+    }
     if let Some(r) = c.respondent {
         return value_box(app.ds.respondent_value(c.node, r, i), ind.max, na);
     }
@@ -108,6 +114,14 @@ fn list(app: &App, c: &Checklist, area: Rect, buf: &mut Buffer) {
         _ => None,
     };
     let returned = product.map_or(0, |p| app.returned_count(p));
+    // Answers carried from the previous cycle: a column of marks of their own too.
+    let carried = match c.respondent {
+        Some(r) => app
+            .ds
+            .respondent(node, r)
+            .map_or(0, crate::domain::model::Respondent::carried_count),
+        None => app.ds.carried_cells(node).len(),
+    };
     if returned > 0 {
         title.insert(
             1,
@@ -223,6 +237,28 @@ fn list(app: &App, c: &Checklist, area: Rect, buf: &mut Buffer) {
             .unwrap_or(4)
             .max(4)
     };
+    // The previous cycle's value beside each indicator (was→now), as wide as the
+    // widest; nothing when the current cycle follows none (or this node is new).
+    let previous: Vec<Option<String>> = rows
+        .iter()
+        .skip(c.offset)
+        .take(room)
+        .map(|r| match *r {
+            ListRow::Indicator(i) if c.respondent.is_none() => app.previous_box(node, i),
+            _ => None,
+        })
+        .collect();
+    let was_width = if c.respondent.is_none() && app.then_and_now(node).is_some() {
+        previous
+            .iter()
+            .flatten()
+            .map(|b| b.chars().count() + 1)
+            .max()
+            .unwrap_or(0)
+    } else {
+        0
+    };
+    let pad = " ".repeat(was_width);
     let selected_style = if c.focus == Pane::List {
         app.theme.selected()
     } else {
@@ -236,7 +272,8 @@ fn list(app: &App, c: &Checklist, area: Rect, buf: &mut Buffer) {
         .skip(c.offset)
         .take(room)
         .zip(boxes)
-        .map(|(&r, value)| match r {
+        .zip(previous)
+        .map(|((&r, value), was)| match r {
             ListRow::Dimension(_) | ListRow::Below => heading(r),
             ListRow::Indicator(i) => {
                 let ind = app.indicator_def(node, i);
@@ -263,9 +300,26 @@ fn list(app: &App, c: &Checklist, area: Rect, buf: &mut Buffer) {
                         },
                     );
                 }
+                if carried > 0 {
+                    marks.push(if app.carried_in(node, c.respondent, i).is_some() {
+                        '↻'
+                    } else {
+                        ' '
+                    });
+                }
                 let row = Row::new(vec![
                     Cell::from(if selected { "›" } else { " " }),
-                    Cell::from(format!("{:<width$} {}", value, safe(ind.label.get(lang)))),
+                    Cell::from(format!(
+                        "{}{:<width$} {}",
+                        match &was {
+                            Some(w) if was_width > 0 => {
+                                format!("{w:>0$}→", was_width - 1)
+                            }
+                            _ => pad.clone(),
+                        },
+                        value,
+                        safe(ind.label.get(lang))
+                    )),
                     Cell::from(Line::raw(decimal_text(&ind.weight)).right_aligned()),
                     Cell::from(marks),
                 ]);
@@ -276,7 +330,7 @@ fn list(app: &App, c: &Checklist, area: Rect, buf: &mut Buffer) {
                 let row = Row::new(vec![
                     Cell::from(if selected { "›" } else { " " }),
                     Cell::from(format!(
-                        "{:<width$} » {}",
+                        "{pad}{:<width$} » {}",
                         value,
                         app.role_label(node, role)
                     )),
@@ -293,7 +347,7 @@ fn list(app: &App, c: &Checklist, area: Rect, buf: &mut Buffer) {
                 let row = Row::new(vec![
                     Cell::from(if selected { "›" } else { " " }),
                     Cell::from(format!(
-                        "{:<width$} {} {}",
+                        "{pad}{:<width$} {} {}",
                         value,
                         safe(app.node_code(child)),
                         safe(app.node_name(child))
@@ -311,7 +365,7 @@ fn list(app: &App, c: &Checklist, area: Rect, buf: &mut Buffer) {
             Constraint::Length(1),
             Constraint::Fill(1),
             Constraint::Length(5),
-            Constraint::Length(if returned > 0 { 3 } else { 2 }),
+            Constraint::Length(2 + u16::from(returned > 0) + u16::from(carried > 0)),
         ],
     )
     .column_spacing(1)
@@ -459,6 +513,17 @@ fn indicator_detail(app: &App, c: &Checklist, i: IndicatorIx, area: Rect, buf: &
                 t.returned_hint(&app.keymap.key(Action::ConfirmReturned))
             ),
             app.theme.dim(),
+        ));
+    }
+    // A carried answer: what it was, and that it is to be re-checked.
+    if let Some(carried) = app.carried_in(c.node, c.respondent, i) {
+        let was = match carried {
+            Carried::Value(v) => value_box(v, ind.max, t.na),
+            Carried::Data(d) => format!("{}/{}", d.text(), ind.max),
+        };
+        lines.push(Line::styled(
+            t.carried_line(&was, &app.keymap.key(Action::ConfirmCarried)),
+            app.theme.error(),
         ));
     }
     lines.push(Line::styled(

@@ -348,6 +348,14 @@ fn hints(app: &App, area: Rect, buf: &mut Buffer) {
             (Action::Quit, 0),
         ],
     };
+    // On a cell carried from the previous cycle: the key that confirms it as it is.
+    let mut actions = actions.to_vec();
+    if let Screen::Checklist(c) = &app.screen
+        && let Some(i) = c.indicator()
+        && app.carried_in(c.node, c.respondent, i).is_some()
+    {
+        actions.insert(1, (Action::ConfirmCarried, 0));
+    }
     let mut items: Vec<(String, &str, u8)> = actions
         .iter()
         .filter_map(|&(a, rank)| {

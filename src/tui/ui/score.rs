@@ -15,8 +15,34 @@ use crate::domain::model::{NodeRef, Summary, next_category};
 use crate::domain::scoring::next_zone;
 use crate::tui::app::App;
 
+/// The node's score and category in the previous cycle and the difference to now
+/// (`dulu 60.87 C Δ +12.01`), when the current cycle follows one.
+fn then_line(app: &App, node: NodeRef) -> Option<Line<'static>> {
+    let then = app.then_and_now(node)?;
+    let from = match &then.from {
+        Some(f) => format!("{} {}", f.score, safe(&f.category)),
+        None => "-".into(),
+    };
+    let delta = then.delta.map(|d| {
+        if d.0 > 0 {
+            format!("+{d}")
+        } else {
+            d.to_string()
+        }
+    });
+    let style = match then.delta {
+        Some(d) if d.0 < 0 => app.theme.error(),
+        _ => app.theme.dim(),
+    };
+    Some(Line::styled(
+        app.t().then_line(&from, delta.as_deref()),
+        style,
+    ))
+}
+
 fn summary_lines<'a>(
     app: &App,
+    node: NodeRef,
     label: &str,
     code: &str,
     s: &Summary,
@@ -36,6 +62,7 @@ fn summary_lines<'a>(
         zone_span(app, s, instrument),
         Span::raw(format!(" {}/{}", s.answered, s.total)),
     ]));
+    lines.extend(then_line(app, node));
     if with_band_label && let Some(b) = band(s, instrument) {
         lines.push(Line::styled(
             format!(" {}", safe(b.label.get(app.lang))),
@@ -74,6 +101,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         let s = app.book.product_summary(p);
         lines.extend(summary_lines(
             app,
+            NodeRef::Product(p),
             t.product,
             &app.ds.products[p].code,
             &s,
@@ -91,6 +119,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         let instrument = app.ds.instrument_of_agency(app.ds.units[u].agency);
         lines.extend(summary_lines(
             app,
+            NodeRef::Unit(u),
             t.unit,
             &app.ds.units[u].code,
             &app.book.unit(u),
@@ -102,6 +131,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         let instrument = app.ds.instrument_of_agency(a);
         lines.extend(summary_lines(
             app,
+            NodeRef::Agency(a),
             t.agency,
             &app.ds.agencies[a].code,
             &app.book.agency(&app.ds, a),
@@ -189,6 +219,7 @@ fn levels(app: &App, nodes: &[NodeRef], height: usize) -> Vec<Line<'static>> {
             lines.push(Line::raw(format!(" {}", t.no_score)));
         }
         lines.push(Line::from(score));
+        lines.extend(then_line(app, node));
         let label = match (node, &verdict) {
             (NodeRef::Agency(a), Some(_)) => {
                 app.book.opinion(ds, a).map(|o| o.get(app.lang).to_string())
