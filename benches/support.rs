@@ -1,14 +1,16 @@
 //! Shared by the benchmarks: the generated data sets they run on, made once and cached
-//! under the target dir (`CARGO_TARGET_TMPDIR/bench-data`), and percentiles of
-//! per-iteration timings (criterion reports means and medians, the targets need p99).
+//! under the target dir (`CARGO_TARGET_TMPDIR/bench-data`), percentiles of
+//! per-iteration timings (criterion reports means and medians, the targets need p99),
+//! and the time and peak memory of a command run as a child process.
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::process::Command;
+use std::time::{Duration, Instant};
 
 use patuh::exchange::export::export_with;
 use patuh::exchange::keys::Identity;
-use patuh::generate::{OFFICES, Scale, generate, generate_office};
+use patuh::generate::{Method, OFFICES, Scale, generate_with};
 use patuh::store::Store;
 
 /// The seed of every benchmark data set.
@@ -21,6 +23,16 @@ pub fn scale() -> (Scale, &'static str) {
         Ok("tiny") => (Scale::Tiny, "tiny"),
         Ok("province") => (Scale::Province, "province"),
         _ => (Scale::National, "national"),
+    }
+}
+
+/// The assessment method of the data: `PATUH_BENCH_METHOD` = 2024 (default: the
+/// 2022-2025 instruments with respondents, issue 16's data set) | 2021 (product
+/// checklists only, the data set of the measurements before).
+pub fn method() -> (Method, &'static str) {
+    match std::env::var("PATUH_BENCH_METHOD").as_deref() {
+        Ok("2021") => (Method::Products, "2021"),
+        _ => (Method::Levels, "2024"),
     }
 }
 
@@ -61,9 +73,10 @@ pub fn work_copy(path: &Path, tag: &str) -> PathBuf {
 /// benchmarks that write do not change the original.
 pub fn dataset(fresh: bool) -> PathBuf {
     let (scale, name) = scale();
-    let path = data_dir().join(format!("{name}-{SEED}.db"));
+    let (method, m) = method();
+    let path = data_dir().join(format!("{name}-{m}-{SEED}.db"));
     cached(&path, |tmp| {
-        generate(tmp, scale, SEED).expect("generate bench data");
+        generate_with(tmp, scale, SEED, method, None).expect("generate bench data");
     });
     if fresh {
         work_copy(&path, "work")
@@ -88,9 +101,10 @@ pub fn office_identity(office: usize) -> Identity {
 /// None when the scale gives that office no agency (the tiny scale has one office).
 pub fn office_dataset(office: usize) -> Option<PathBuf> {
     let (scale, name) = scale();
-    let path = data_dir().join(format!("{name}-{SEED}-office{office:02}.db"));
+    let (method, m) = method();
+    let path = data_dir().join(format!("{name}-{m}-{SEED}-office{office:02}.db"));
     cached(&path, |tmp| {
-        generate_office(tmp, scale, SEED, office).expect("generate office data");
+        generate_with(tmp, scale, SEED, method, Some(office)).expect("generate office data");
     });
     // Read as sqlite3 would: the store has no query for this.
     let conn = rusqlite::Connection::open(&path).expect("open office data");
@@ -101,22 +115,76 @@ pub fn office_dataset(office: usize) -> Option<PathBuf> {
 }
 
 /// The signed export of each provincial office that has agencies (34 at national
-/// scale), as the offices would send them to the central office.
-pub fn office_exports() -> Vec<PathBuf> {
+/// scale), as the offices would send them to the central office; or why an office's
+/// data cannot be exported (an export format that does not carry it).
+pub fn office_exports() -> Result<Vec<PathBuf>, String> {
     let (_, name) = scale();
+    let (_, m) = method();
     let mut out = Vec::new();
     for office in 0..OFFICES {
         let Some(db) = office_dataset(office) else {
             continue;
         };
-        let file = data_dir().join(format!("{name}-{SEED}-office{office:02}.patuh"));
-        cached(&file, |tmp| {
+        let file = data_dir().join(format!("{name}-{m}-{SEED}-office{office:02}.patuh"));
+        if !file.exists() {
+            let mut tmp = file.as_os_str().to_owned();
+            tmp.push(".part");
+            let tmp = PathBuf::from(tmp);
             let store = Store::open(&db).expect("open office data");
-            export_with(&store, &office_identity(office), tmp, &[], None).expect("export");
-        });
+            export_with(&store, &office_identity(office), &tmp, &[], None)
+                .map_err(|e| format!("office {office}: {e}"))?;
+            std::fs::rename(&tmp, &file).expect("place the export");
+        }
         out.push(file);
     }
-    out
+    Ok(out)
+}
+
+/// What a child process cost: its wall time and its peak resident set size.
+pub struct ChildCost {
+    pub wall: Duration,
+    /// `ru_maxrss` of the child alone (`wait4`), in kilobytes.
+    pub peak_kb: i64,
+}
+
+impl ChildCost {
+    pub fn peak_mb(&self) -> f64 {
+        self.peak_kb as f64 * 1024.0 / 1e6
+    }
+}
+
+/// Runs `cmd` (its output discarded) and measures it: the wall time from spawn to exit
+/// and the child's own peak RSS, read with `wait4` (not `RUSAGE_CHILDREN`, which is the
+/// largest of every child waited for so far). Panics if it fails.
+pub fn run_measured(cmd: &mut Command) -> ChildCost {
+    use std::process::Stdio;
+    let t = Instant::now();
+    // Waited for with wait4 below, for the child's own rusage.
+    #[allow(clippy::zombie_processes)]
+    let child = cmd
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let pid = child.id() as libc::pid_t;
+    let mut status = 0;
+    // SAFETY: wait4 writes only into the status and the rusage it is given.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let rc = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    let wall = t.elapsed();
+    assert_eq!(rc, pid, "wait4 failed");
+    let ok = libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0;
+    if !ok {
+        let mut err = String::new();
+        if let Some(mut e) = child.stderr {
+            let _ = std::io::Read::read_to_string(&mut e, &mut err);
+        }
+        panic!("{cmd:?} failed ({status}): {err}");
+    }
+    ChildCost {
+        wall,
+        peak_kb: usage.ru_maxrss,
+    }
 }
 
 /// Percentiles of per-iteration timings.
@@ -172,4 +240,26 @@ pub fn verdict(met: bool) -> &'static str {
         (false, true) => "met",
         (false, false) => "MISSED",
     }
+}
+
+/// The load average now, as /proc/loadavg gives it ("?" elsewhere).
+pub fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|l| {
+            let f: Vec<&str> = l.split_whitespace().take(3).collect();
+            (f.len() == 3).then(|| f.join(" "))
+        })
+        .unwrap_or_else(|| "?".into())
+}
+
+/// One line naming the data set and the machine's load, printed before a bench's
+/// figures (2 shared cores: the load says how much to trust them).
+pub fn print_load(bench: &str) {
+    let (_, scale) = scale();
+    let (_, m) = method();
+    println!(
+        "{bench}: {scale} scale, method {m}, seed {SEED}; load average {}",
+        load_average()
+    );
 }

@@ -202,6 +202,10 @@ pub enum Command {
         /// its own: the 34 parts of a seed together are the whole set.
         #[arg(long, value_name = "N")]
         office: Option<usize>,
+        /// The assessment method: 2024 (the 2022-2025 instruments, respondents) or 2021
+        /// (product checklists only).
+        #[arg(long, value_enum, default_value = "2024")]
+        method: crate::generate::Method,
     },
 }
 

@@ -3,6 +3,16 @@
 //! 7.5 products per unit, observations with a realistic spread of zones, notes of
 //! varied length and language, some N/A, several assessors, and a valid audit chain.
 //! The same seed always gives the same database content.
+//!
+//! By default ([`Method::Levels`]) agencies are assessed the 2022-2025 way: most with
+//! the 2022-2024 instrument (product checklists, each unit's own checklist, 4 staff and
+//! 2 complaint officials interviewed per unit, 30 service users per agency), the rest
+//! with the 2025 opinion (interviews only at units, outside data values and a
+//! follow-up register per agency); some units and agencies are still being assessed
+//! and some are finalized. [`Method::Products`] gives the data set of the 2013-2021
+//! method (product checklists only), the one earlier measurements were made on.
+//! Every row comes with the audit rows the store's own commands would have written,
+//! so `patuh check` passes on the result (tests/generate.rs).
 
 use std::path::Path;
 
@@ -12,9 +22,12 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use crate::domain::Instrument;
-use crate::domain::instrument::Indicator;
-use crate::domain::model::Kind;
-use crate::store::audit::Entry;
+use crate::domain::instrument::{Indicator, NodeLevel, Source};
+use crate::domain::model::{DataValue, Kind};
+use crate::domain::scoring::Value;
+use crate::store::audit::{
+    Entry, action, data_text, followup_status_text, followup_text, respondent_text,
+};
 use crate::store::{Bulk, Result, Store, StoreError};
 
 /// How much to generate.
@@ -44,15 +57,64 @@ impl Scale {
     }
 }
 
+/// Which assessment method the agencies are assessed with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Method {
+    /// The 2022-2025 methods: most agencies with kepatuhan-2024 (answers of products,
+    /// units and agencies, respondents), about one in seven with opini-2025 (data
+    /// values, follow-up registers).
+    #[default]
+    #[value(name = "2024")]
+    Levels,
+    /// The 2013-2021 method: every agency with kepatuhan-2021, product checklists only
+    /// (the data set of the measurements before issue 16).
+    #[value(name = "2021")]
+    Products,
+}
+
 /// What was generated.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Generated {
     pub agencies: usize,
     pub units: usize,
     pub products: usize,
+    /// Answers of the nodes themselves (respondent 0) with a value or N/A: product,
+    /// unit and agency observations.
     pub observations: usize,
+    pub respondents: usize,
+    /// Respondents' answers to interview indicators.
+    pub interview_answers: usize,
+    /// Values from other institutions' data.
+    pub data_values: usize,
+    /// Items of follow-up registers.
+    pub followups: usize,
     pub audit_rows: usize,
 }
+
+impl Generated {
+    /// Every `answer` row written: observations, interview answers and data values.
+    pub fn answers(&self) -> usize {
+        self.observations + self.interview_answers + self.data_values
+    }
+}
+
+/// The share of agencies assessed with the 2025 opinion in a [`Method::Levels`] set.
+const SHARE_2025: f64 = 0.15;
+
+/// Position labels of the 2022-2024 staff interviewed per unit (issue 12: the head or
+/// secretary, the head of the service division, a complaints official, a front-line
+/// officer); positions, never names (Law 27/2022).
+const STAFF_LABELS: [&[&str]; 4] = [
+    &["Kepala Unit", "Sekretaris"],
+    &["Kepala Bidang Pelayanan", "Kepala Seksi Pelayanan"],
+    &["Pejabat Pengelola Pengaduan"],
+    &["Petugas Loket", "Petugas Front Office", "Customer Service"],
+];
+
+const COMPLAINT_LABELS: [&[&str]; 2] = [
+    &["Pengelola Pengaduan", "Admin SP4N-LAPOR!"],
+    &["Petugas Pengaduan", "Staf Humas"],
+];
 
 const PROVINCES: [&str; 34] = [
     "Aceh",
@@ -282,31 +344,67 @@ fn office_of(kind: Kind, k: usize, n: usize) -> usize {
     }
 }
 
-/// Generates a data set into a new database at `path` (which must not exist), using the
-/// shipped instrument `kepatuhan-2021`.
+/// Generates a data set of [`Method::Levels`] into a new database at `path` (which
+/// must not exist).
 pub fn generate(path: &Path, scale: Scale, seed: u64) -> Result<Generated> {
-    generate_part(path, scale, seed, None)
+    generate_with(path, scale, seed, Method::Levels, None)
 }
 
-/// Generates the part of a data set that one provincial office assesses (`office` in
-/// 0..[`OFFICES`]): the same agencies, units, products and observations as in the whole
-/// set of that seed, with an audit chain of its own, as that office's workstation
-/// would hold them. The 34 parts of a seed together are the whole set, so merging
-/// their exports centrally gives the scores of the whole set.
+/// Generates the part of a data set of [`Method::Levels`] that one provincial office
+/// assesses: [`generate_with`] with that office.
 pub fn generate_office(path: &Path, scale: Scale, seed: u64, office: usize) -> Result<Generated> {
-    if office >= OFFICES {
+    generate_with(path, scale, seed, Method::Levels, Some(office))
+}
+
+/// Generates a data set into a new database at `path` (which must not exist), or with
+/// `office` (0..[`OFFICES`]) the part of it that one provincial office assesses: the
+/// same agencies, units, products, respondents and answers as in the whole set of that
+/// seed, with an audit chain of its own, as that office's workstation would hold them.
+/// The 34 parts of a seed together are the whole set, so merging their exports
+/// centrally gives the scores of the whole set.
+pub fn generate_with(
+    path: &Path,
+    scale: Scale,
+    seed: u64,
+    method: Method,
+    office: Option<usize>,
+) -> Result<Generated> {
+    if let Some(office) = office
+        && office >= OFFICES
+    {
         return Err(StoreError::Refused(format!(
             "office {office} does not exist: the provincial offices are numbered 0..{}",
             OFFICES - 1
         )));
     }
-    generate_part(path, scale, seed, Some(office))
+    generate_part(path, scale, seed, method, office)
 }
 
-/// A new database at `path` with the shipped instrument and the agencies of `scale`
+/// The shipped instrument of that file name.
+fn shipped(file: &str) -> Result<Instrument> {
+    let text = crate::shipped::INSTRUMENTS
+        .iter()
+        .find(|(f, _)| *f == file)
+        .map(|(_, t)| *t)
+        .ok_or_else(|| StoreError::Refused(format!("built-in instrument {file} is missing")))?;
+    Instrument::parse(text).map_err(|p| {
+        StoreError::Refused(format!(
+            "built-in instrument {file} is invalid: {}",
+            p.first().map(ToString::to_string).unwrap_or_default()
+        ))
+    })
+}
+
+/// A new database at `path` with the method's instruments and the agencies of `scale`
 /// (those of office `only`, or all): written whole, then linked into place, so that a
 /// failure (a full disk) leaves no database behind.
-fn generate_part(path: &Path, scale: Scale, seed: u64, only: Option<usize>) -> Result<Generated> {
+fn generate_part(
+    path: &Path,
+    scale: Scale,
+    seed: u64,
+    method: Method,
+    only: Option<usize>,
+) -> Result<Generated> {
     let exists = || {
         StoreError::Refused(format!(
             "{}: already exists; `patuh gen` writes a new database only (choose another --db)",
@@ -316,17 +414,24 @@ fn generate_part(path: &Path, scale: Scale, seed: u64, only: Option<usize>) -> R
     if path.exists() {
         return Err(exists());
     }
-    let instrument = Instrument::parse(crate::shipped::INSTRUMENTS[0].1)
-        .map_err(|p| StoreError::Refused(format!("built-in instrument is invalid: {}", p[0])))?;
+    let files: &[&str] = match method {
+        Method::Levels => &["kepatuhan-2024.json", "opini-2025.json"],
+        Method::Products => &["kepatuhan-2021.json"],
+    };
+    let instruments: Vec<Instrument> = files.iter().map(|f| shipped(f)).collect::<Result<_>>()?;
     let mut out = Generated::default();
     Store::create_new(path, |store| {
-        store.import_instrument(&instrument)?;
-        let instrument_id = store.instrument_db_id(&instrument.id, &instrument.version)?;
+        let mut loaded = Vec::new();
+        for instrument in &instruments {
+            store.import_instrument(instrument)?;
+            let id = store.instrument_db_id(&instrument.id, &instrument.version)?;
+            loaded.push((instrument, id));
+        }
         let mut g = Generator {
             rng: ChaCha8Rng::seed_from_u64(seed),
             bulk: store.bulk()?,
-            instrument: &instrument,
-            instrument_id,
+            instruments: &loaded,
+            method,
             only,
             tick: 0,
             out: Generated::default(),
@@ -350,17 +455,19 @@ fn generate_part(path: &Path, scale: Scale, seed: u64, only: Option<usize>) -> R
 struct Generator<'a, 's> {
     rng: ChaCha8Rng,
     bulk: Bulk<'s>,
-    instrument: &'a Instrument,
-    instrument_id: i64,
+    /// The method's instruments with their database ids: the first is the main one.
+    instruments: &'a [(&'a Instrument, i64)],
+    method: Method,
     /// The office whose agencies are written; None: all.
     only: Option<usize>,
-    /// Observations and finalizations drawn so far, written or not: their time.
+    /// Answers, respondents, finalizations and follow-ups drawn so far, written or not:
+    /// their time.
     tick: u64,
     out: Generated,
 }
 
 /// An agency being generated, as its units and products need it.
-struct AgencyDraw {
+struct AgencyDraw<'a> {
     /// Its database id; 0 when it is not written.
     id: i64,
     code: String,
@@ -369,9 +476,19 @@ struct AgencyDraw {
     assessor: String,
     /// Its compliance level (0..1): drives its zone.
     quality: f64,
+    instrument: &'a Instrument,
 }
 
-impl Generator<'_, '_> {
+/// A node whose own answers are being generated.
+struct NodeDraw<'p> {
+    level: NodeLevel,
+    /// Its database id; 0 when it is not written.
+    id: i64,
+    path: &'p str,
+    quality: f64,
+}
+
+impl<'a> Generator<'a, '_> {
     /// Every agency of the scale, kind by kind.
     fn agencies(&mut self, scale: Scale) -> Result<()> {
         let units_per_agency =
@@ -388,7 +505,7 @@ impl Generator<'_, '_> {
         Ok(())
     }
 
-    /// The `k`-th agency of a kind, its units and products.
+    /// The `k`-th agency of a kind, its units and products, and its own answers.
     fn agency(
         &mut self,
         kind: Kind,
@@ -398,10 +515,18 @@ impl Generator<'_, '_> {
         units_per_agency: &Uniform<usize>,
     ) -> Result<()> {
         let (code, name) = agency_name(&mut self.rng, kind, k, province);
+        let instruments = self.instruments;
+        let (instrument, instrument_id) = match self.method {
+            Method::Products => instruments[0],
+            Method::Levels => {
+                let pilot = self.rng.random_bool(SHARE_2025);
+                instruments[usize::from(pilot).min(instruments.len() - 1)]
+            }
+        };
         let id = if write {
             self.out.agencies += 1;
             self.bulk
-                .agency(&code, &name, kind.as_str(), self.instrument_id)?
+                .agency(&code, &name, kind.as_str(), instrument_id)?
         } else {
             0
         };
@@ -419,15 +544,30 @@ impl Generator<'_, '_> {
             write,
             assessor,
             quality,
+            instrument,
         };
         for (ui, &ut) in chosen.iter().cycle().take(n_units).enumerate() {
             self.unit(&agency, ui, ut)?;
         }
+        let node = NodeDraw {
+            level: NodeLevel::Agency,
+            id: agency.id,
+            path: &agency.code,
+            quality,
+        };
+        let complete = self.own(&agency, &node)?;
+        if instrument.qualifier.is_some() {
+            self.followups(&agency)?;
+        }
+        if complete && self.rng.random_bool(0.1) {
+            self.finalize(&agency, &node)?;
+        }
         Ok(())
     }
 
-    /// The `ui`-th unit of an agency, of type `UNITS[ut]`, and its products.
-    fn unit(&mut self, agency: &AgencyDraw, ui: usize, ut: usize) -> Result<()> {
+    /// The `ui`-th unit of an agency, of type `UNITS[ut]`, its products (when the
+    /// instrument answers anything per product) and its own answers.
+    fn unit(&mut self, agency: &AgencyDraw<'a>, ui: usize, ut: usize) -> Result<()> {
         let (ucode, uname, products) = UNITS[ut];
         let ucode = if ui >= UNITS.len() {
             format!("{ucode}-{}", ui / UNITS.len() + 1)
@@ -442,16 +582,33 @@ impl Generator<'_, '_> {
             0
         };
         let quality = (agency.quality + self.rng.random_range(-0.15..0.15f64)).clamp(0.05, 1.0);
-        let n_products = self.rng.random_range(5..=10usize);
-        for pi in 0..n_products {
-            let base = products[pi % products.len()];
-            let pcode = if pi >= products.len() {
-                format!("{base}-{}", pi / products.len() + 1)
-            } else {
-                base.to_string()
-            };
-            let path = format!("{}/{ucode}/{pcode}", agency.code);
-            self.product(agency, unit_id, &pcode, &path, quality)?;
+        if agency
+            .instrument
+            .indicators_at(NodeLevel::Product)
+            .next()
+            .is_some()
+        {
+            let n_products = self.rng.random_range(5..=10usize);
+            for pi in 0..n_products {
+                let base = products[pi % products.len()];
+                let pcode = if pi >= products.len() {
+                    format!("{base}-{}", pi / products.len() + 1)
+                } else {
+                    base.to_string()
+                };
+                let path = format!("{}/{ucode}/{pcode}", agency.code);
+                self.product(agency, unit_id, &pcode, &path, quality)?;
+            }
+        }
+        let path = format!("{}/{ucode}", agency.code);
+        let node = NodeDraw {
+            level: NodeLevel::Unit,
+            id: unit_id,
+            path: &path,
+            quality,
+        };
+        if self.own(agency, &node)? && self.rng.random_bool(0.3) {
+            self.finalize(agency, &node)?;
         }
         Ok(())
     }
@@ -460,7 +617,7 @@ impl Generator<'_, '_> {
     /// some, its finalization.
     fn product(
         &mut self,
-        agency: &AgencyDraw,
+        agency: &AgencyDraw<'a>,
         unit_id: i64,
         code: &str,
         path: &str,
@@ -478,48 +635,97 @@ impl Generator<'_, '_> {
         } else {
             self.rng.random_range(0.2..0.9f64)
         };
-        let instrument = self.instrument;
-        for ind in &instrument.indicators {
+        let node = NodeDraw {
+            level: NodeLevel::Product,
+            id: product_id,
+            path,
+            quality,
+        };
+        let instrument = agency.instrument;
+        for i in instrument.indicators_at(NodeLevel::Product) {
+            let ind = &instrument.indicators[i];
+            if !matches!(ind.source, Source::Observation) {
+                continue;
+            }
             if !self.rng.random_bool(answered_share) {
                 continue;
             }
-            self.tick += 1;
-            let (value, na, note) = self.observation(ind, quality);
-            if agency.write {
-                self.write_observation(agency, product_id, path, ind, value, na, &note)?;
-            }
+            self.observe(agency, &node, ind)?;
         }
         if finalized {
-            self.tick += 1;
-            if agency.write {
-                let at = stamp(self.tick);
-                self.bulk.finalize(product_id, &at, &agency.assessor)?;
-                self.bulk.audit(&Entry {
-                    at: &at,
-                    who: &agency.assessor,
-                    path,
-                    action: "finalize",
-                    ..Entry::default()
-                })?;
+            self.finalize(agency, &node)?;
+        }
+        Ok(())
+    }
+
+    /// A unit's or an agency's own answers: its observations and data values, and the
+    /// respondents of the roles interviewed there with their answers. Most nodes are
+    /// complete, some still being assessed (part of it answered), a few not started.
+    /// Whether it is complete (false for a node the instrument asks nothing of).
+    fn own(&mut self, agency: &AgencyDraw<'a>, node: &NodeDraw<'_>) -> Result<bool> {
+        let instrument = agency.instrument;
+        let asked = instrument.indicators_at(node.level).next().is_some();
+        if !asked {
+            return Ok(false);
+        }
+        let state: f64 = self.rng.random();
+        let (started, complete) = (state >= 0.04, state >= 0.15);
+        let share = if complete {
+            1.0
+        } else if started {
+            self.rng.random_range(0.3..0.9f64)
+        } else {
+            0.0
+        };
+        for i in instrument.indicators_at(node.level) {
+            let ind = &instrument.indicators[i];
+            match ind.source {
+                Source::Observation if self.rng.random_bool(share) => {
+                    self.observe(agency, node, ind)?
+                }
+                Source::Data { .. } if self.rng.random_bool(share) => {
+                    self.data(agency, node, ind)?
+                }
+                _ => {}
             }
+        }
+        for (r, role) in instrument.roles.iter().enumerate() {
+            if role.level != node.level {
+                continue;
+            }
+            let count = if complete {
+                role.respondents
+            } else if started {
+                self.rng.random_range(1..=role.respondents.max(1))
+            } else {
+                0
+            };
+            for number in 1..=count {
+                self.respondent(agency, node, r, number, share)?;
+            }
+        }
+        Ok(complete)
+    }
+
+    /// One observation of a node (value or N/A, sometimes a note) with its audit rows.
+    fn observe(
+        &mut self,
+        agency: &AgencyDraw<'_>,
+        node: &NodeDraw<'_>,
+        ind: &Indicator,
+    ) -> Result<()> {
+        self.tick += 1;
+        let (value, na, note) = self.observation(ind, node.quality);
+        if agency.write {
+            self.write_observation(agency, node, ind, value, na, &note)?;
         }
         Ok(())
     }
 
     /// Draws an observation of an indicator: (value, not applicable, note).
     fn observation(&mut self, ind: &Indicator, quality: f64) -> (Option<i64>, bool, String) {
+        let (value, na) = self.level(ind, quality, 0.03);
         let rng = &mut self.rng;
-        let na = rng.random_bool(0.03);
-        let value: Option<i64> = if na {
-            None
-        } else {
-            let p = (quality * 1.15 - 0.05).clamp(0.0, 1.0);
-            Some(if ind.max == 1 {
-                i64::from(rng.random_bool(p))
-            } else {
-                (0..ind.max).filter(|_| rng.random_bool(p)).count() as i64
-            })
-        };
         let note = if rng.random_bool(0.1) {
             note(rng)
         } else {
@@ -528,13 +734,27 @@ impl Generator<'_, '_> {
         (value, na, note)
     }
 
+    /// Draws a level on an indicator's scale, higher with `quality`, or N/A (with
+    /// probability `na`): (value, not applicable).
+    fn level(&mut self, ind: &Indicator, quality: f64, na: f64) -> (Option<i64>, bool) {
+        let rng = &mut self.rng;
+        if rng.random_bool(na) {
+            return (None, true);
+        }
+        let p = (quality * 1.15 - 0.05).clamp(0.0, 1.0);
+        let value = if ind.max == 1 {
+            i64::from(rng.random_bool(p))
+        } else {
+            (0..ind.max).filter(|_| rng.random_bool(p)).count() as i64
+        };
+        (Some(value), false)
+    }
+
     /// Writes an observation with its audit rows (the value, and the note if any).
-    #[allow(clippy::too_many_arguments)]
     fn write_observation(
         &mut self,
-        agency: &AgencyDraw,
-        product_id: i64,
-        path: &str,
+        agency: &AgencyDraw<'_>,
+        node: &NodeDraw<'_>,
         ind: &Indicator,
         value: Option<i64>,
         na: bool,
@@ -543,13 +763,9 @@ impl Generator<'_, '_> {
         let at = stamp(self.tick);
         let who = &agency.assessor;
         self.bulk
-            .observation(product_id, &ind.id, value, na, note, &at, who)?;
+            .answer(node.level, node.id, &ind.id, 0, value, na, note, &at, who)?;
         self.out.observations += 1;
-        let new = if na {
-            "N/A".to_string()
-        } else {
-            value.map(|v| v.to_string()).unwrap_or_default()
-        };
+        let new = audit_value(value, na);
         let mut entries = vec![("value", new.as_str())];
         if !note.is_empty() {
             entries.push(("note", note));
@@ -558,7 +774,7 @@ impl Generator<'_, '_> {
             self.bulk.audit(&Entry {
                 at: &at,
                 who,
-                path,
+                path: node.path,
                 indicator: Some(&ind.id),
                 action,
                 old: Some(""),
@@ -569,11 +785,233 @@ impl Generator<'_, '_> {
         Ok(())
     }
 
+    /// A value from another institution's data for a `data` indicator: a decimal with
+    /// two places, higher with the node's quality, with the source it is taken from.
+    fn data(
+        &mut self,
+        agency: &AgencyDraw<'_>,
+        node: &NodeDraw<'_>,
+        ind: &Indicator,
+    ) -> Result<()> {
+        self.tick += 1;
+        let share =
+            (0.45 + 0.5 * node.quality + self.rng.random_range(-0.05..0.05f64)).clamp(0.0, 1.0);
+        let hundredths = (share * f64::from(ind.max) * 100.0).round() as u64;
+        let typed = format!("{}.{:02}", hundredths / 100, hundredths % 100);
+        let value = DataValue::parse(ind, &typed, data_source(&ind.id))
+            .map_err(|e| StoreError::Refused(format!("generated data value {typed}: {e}")))?;
+        if !agency.write {
+            return Ok(());
+        }
+        let (amount, at, who) = (value.text(), stamp(self.tick), &agency.assessor);
+        self.bulk.data(
+            node.level,
+            node.id,
+            &ind.id,
+            &amount,
+            value.source(),
+            &at,
+            who,
+        )?;
+        self.out.data_values += 1;
+        self.bulk.audit(&Entry {
+            at: &at,
+            who,
+            path: node.path,
+            indicator: Some(&ind.id),
+            action: action::DATA,
+            old: Some(""),
+            new: Some(&data_text(&amount, value.source())),
+            ..Entry::default()
+        })
+    }
+
+    /// Respondent `number` of role `r` at a node (a position label for staff, a number
+    /// only for service users) and its answers (each given with probability `share`).
+    fn respondent(
+        &mut self,
+        agency: &AgencyDraw<'_>,
+        node: &NodeDraw<'_>,
+        r: usize,
+        number: u32,
+        share: f64,
+    ) -> Result<()> {
+        let instrument = agency.instrument;
+        let role = &instrument.roles[r];
+        self.tick += 1;
+        let uid = hex::encode(self.rng.random::<[u8; 16]>());
+        let labels: &[&[&str]] = match role.id.as_str() {
+            "pelaksana" => &STAFF_LABELS,
+            "pengelola-pengaduan" => &COMPLAINT_LABELS,
+            _ => &[],
+        };
+        let label = match labels.get(number as usize - 1) {
+            Some(choices) if self.rng.random_bool(0.85) => {
+                choices.choose(&mut self.rng).copied().unwrap_or_default()
+            }
+            _ => "",
+        };
+        let who = &agency.assessor;
+        let mut id = 0;
+        if agency.write {
+            let at = stamp(self.tick);
+            id = self
+                .bulk
+                .respondent(&uid, node.level, node.id, &role.id, number, label, &at, who)?;
+            self.out.respondents += 1;
+            self.bulk.audit(&Entry {
+                at: &at,
+                who,
+                path: node.path,
+                action: action::RESPONDENT_ADD,
+                new: Some(&respondent_text(&role.id, number, label)),
+                respondent: Some(&uid),
+                ..Entry::default()
+            })?;
+        }
+        for i in instrument.role_indicators(r) {
+            if !self.rng.random_bool(share) {
+                continue;
+            }
+            let ind = &instrument.indicators[i];
+            self.tick += 1;
+            let (value, na) = self.level(ind, node.quality, 0.02);
+            if !agency.write {
+                continue;
+            }
+            let at = stamp(self.tick);
+            self.bulk
+                .answer(node.level, node.id, &ind.id, id, value, na, "", &at, who)?;
+            self.out.interview_answers += 1;
+            self.bulk.audit(&Entry {
+                at: &at,
+                who,
+                path: node.path,
+                indicator: Some(&ind.id),
+                action: action::VALUE,
+                old: Some(""),
+                new: Some(&audit_value(value, na)),
+                respondent: Some(&uid),
+                ..Entry::default()
+            })?;
+        }
+        Ok(())
+    }
+
+    /// Finalizes a node (after its answers), audited.
+    fn finalize(&mut self, agency: &AgencyDraw<'_>, node: &NodeDraw<'_>) -> Result<()> {
+        self.tick += 1;
+        if agency.write {
+            let at = stamp(self.tick);
+            self.bulk
+                .finalize_node(node.level, node.id, &at, &agency.assessor)?;
+            self.bulk.audit(&Entry {
+                at: &at,
+                who: &agency.assessor,
+                path: node.path,
+                action: action::FINALIZE,
+                ..Entry::default()
+            })?;
+        }
+        Ok(())
+    }
+
+    /// An agency's follow-up register (the 2025 opinion's qualifier): up to four items
+    /// the Ombudsman issued to it, each completed (more often at a better agency), not
+    /// completed, or still open; closed when none is open, mostly.
+    fn followups(&mut self, agency: &AgencyDraw<'_>) -> Result<()> {
+        const KINDS: [&str; 4] = ["lahp", "lha", "saran", "rekomendasi"];
+        let n = self.rng.random_range(0..=4usize);
+        let mut open = false;
+        for i in 0..n {
+            let kind = KINDS.choose(&mut self.rng).copied().unwrap_or("saran");
+            // Unique within the agency: its last digit is the item's place.
+            let reference = format!(
+                "{:03}/{}/2024",
+                i + 1 + 10 * self.rng.random_range(0..90usize),
+                kind.to_uppercase()
+            );
+            let x: f64 = self.rng.random();
+            let status = if x < agency.quality * 0.9 {
+                "completed"
+            } else if x < agency.quality * 0.9 + 0.15 {
+                "not-completed"
+            } else {
+                "open"
+            };
+            open |= status == "open";
+            self.tick += 1;
+            if !agency.write {
+                continue;
+            }
+            let (at, who) = (stamp(self.tick), &agency.assessor);
+            self.bulk
+                .followup(agency.id, kind, &reference, status, &at, who)?;
+            self.out.followups += 1;
+            let entry = |action, old, new| Entry {
+                at: &at,
+                who,
+                path: &agency.code,
+                action,
+                old,
+                new,
+                ..Entry::default()
+            };
+            let added = followup_text(kind, &reference);
+            self.bulk
+                .audit(&entry(action::FOLLOWUP_ADD, None, Some(&added)))?;
+            if status != "open" {
+                let (old, new) = (
+                    followup_status_text(&reference, "open"),
+                    followup_status_text(&reference, status),
+                );
+                self.bulk
+                    .audit(&entry(action::FOLLOWUP_SET, Some(&old), Some(&new)))?;
+            }
+        }
+        if !open && self.rng.random_bool(0.8) {
+            self.tick += 1;
+            if agency.write {
+                let at = stamp(self.tick);
+                self.bulk.close_register(agency.id, &at, &agency.assessor)?;
+                self.bulk.audit(&Entry {
+                    at: &at,
+                    who: &agency.assessor,
+                    path: &agency.code,
+                    action: action::FOLLOWUP_CLOSE,
+                    ..Entry::default()
+                })?;
+            }
+        }
+        Ok(())
+    }
+
     /// Writes the digests and commits.
     fn finish(self) -> Result<Generated> {
         let mut out = self.out;
         out.audit_rows = usize::try_from(self.bulk.finish()?).unwrap_or(usize::MAX);
         Ok(out)
+    }
+}
+
+/// A value as its audit row writes it (`Value::audit_text`).
+fn audit_value(value: Option<i64>, na: bool) -> String {
+    let v = match (na, value) {
+        (true, _) => Value::NotApplicable,
+        (false, Some(v)) => Value::Level(u32::try_from(v).unwrap_or(u32::MAX)),
+        (false, None) => Value::Unanswered,
+    };
+    v.audit_text()
+}
+
+/// Where a data indicator's value is taken from (the shipped 2025 instrument's, else
+/// the statistics office).
+fn data_source(indicator: &str) -> &'static str {
+    match indicator {
+        "ikm" => "KemenPAN-RB, Indeks Kepuasan Masyarakat 2024",
+        "ipp" => "KemenPAN-RB, Indeks Pelayanan Publik 2024",
+        "capaian-spm" => "Kemendagri, capaian SPM 2024",
+        _ => "BPS, 2024",
     }
 }
 

@@ -13,7 +13,7 @@ use patuh::exchange::export::export_with;
 use patuh::exchange::keys::Identity;
 use patuh::exchange::merge::{merge_verified, open_central};
 use patuh::exchange::verify::verify_file;
-use patuh::generate::{Scale, generate, generate_office};
+use patuh::generate::{Method, Scale, generate, generate_with};
 use patuh::store::{ProductRef, Store};
 
 /// What the workstation sees of every product: values, notes, evidence counts.
@@ -85,17 +85,29 @@ fn assert_exact(path: &Path) {
 #[test]
 fn generated_data_has_exact_digests() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("g.db");
-    generate(&db, Scale::Tiny, 3).unwrap();
-    assert_eq!(stale(&db), 0, "the generator leaves no stale digest");
-    assert_exact(&db);
+    for (method, name) in [
+        (Method::Levels, "levels.db"),
+        (Method::Products, "products.db"),
+    ] {
+        let db = dir.path().join(name);
+        generate_with(&db, Scale::Tiny, 3, method, None).unwrap();
+        assert_eq!(stale(&db), 0, "the generator leaves no stale digest");
+        assert_exact(&db);
+    }
+}
+
+/// A data set of product checklists only (the 2013-2021 method), whose indicators are
+/// all answered per product: the tests below pick them by position, and the central
+/// merge's export format 1 carries products' answers only.
+fn products_only(db: &Path, seed: u64) {
+    generate_with(db, Scale::Tiny, seed, Method::Products, None).unwrap();
 }
 
 #[test]
 fn every_change_keeps_the_digest_exact() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("g.db");
-    generate(&db, Scale::Tiny, 4).unwrap();
+    products_only(&db, 4);
     let mut store = Store::open(&db).unwrap();
     let ds = store.load().unwrap();
     let p = ds
@@ -168,7 +180,7 @@ fn every_change_keeps_the_digest_exact() {
 fn a_write_outside_patuh_makes_the_product_stale_not_wrong() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("g.db");
-    generate(&db, Scale::Tiny, 5).unwrap();
+    products_only(&db, 5);
     let store = Store::open(&db).unwrap();
     let ds = store.load().unwrap();
     let p = ProductIx::new(ds.products.len() / 2);
@@ -256,12 +268,12 @@ fn upgrading_an_older_database_writes_every_digest() {
 fn the_central_merge_keeps_digests_exact_and_rebuilds_the_whole() {
     let dir = tempfile::tempdir().unwrap();
     let whole = dir.path().join("whole.db");
-    generate(&whole, Scale::Province, 8).unwrap();
+    generate_with(&whole, Scale::Province, 8, Method::Products, None).unwrap();
     let central = dir.path().join("central.db");
     let mut store = None;
     for office in 0..patuh::generate::OFFICES {
         let part = dir.path().join(format!("part{office}.db"));
-        generate_office(&part, Scale::Province, 8, office).unwrap();
+        generate_with(&part, Scale::Province, 8, Method::Products, Some(office)).unwrap();
         let s = Store::open(&part).unwrap();
         let agencies: i64 = sqlite(&part)
             .query_row("SELECT count(*) FROM agency", [], |r| r.get(0))
@@ -293,7 +305,7 @@ fn the_central_merge_keeps_digests_exact_and_rebuilds_the_whole() {
 fn digests_of_an_instrument_edited_by_hand_are_not_trusted() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("g.db");
-    generate(&db, Scale::Tiny, 9).unwrap();
+    products_only(&db, 9);
     let store = Store::open(&db).unwrap();
     let before = products(&store.load().unwrap());
     // Reverse the order of the indicators in the stored body, keeping its sha256:

@@ -879,8 +879,8 @@ fn levels() -> Dataset {
                 unit: u,
                 finalized: false,
                 values: vec![patuh::domain::Value::Unanswered; n],
-                notes: vec![String::new(); n],
-                evidence: vec![0; n],
+                notes: vec![String::new(); n].into(),
+                evidence: vec![0; n].into(),
             });
             ds.units[u].products.push(p);
         }

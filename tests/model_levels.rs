@@ -115,8 +115,8 @@ fn skeleton(instruments: Vec<Instrument>, tree: &[(usize, Vec<usize>)]) -> Datas
                     unit: u,
                     finalized: false,
                     values: vec![UN; n],
-                    notes: vec![String::new(); n],
-                    evidence: vec![0; n],
+                    notes: vec![String::new(); n].into(),
+                    evidence: vec![0; n].into(),
                 });
                 ds.units[u].products.push(p);
             }

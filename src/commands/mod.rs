@@ -243,6 +243,7 @@ pub fn run_with(
             scale,
             seed,
             office,
+            method,
         }) => {
             let path = cli.db.ok_or_else(|| {
                 anyhow!("`patuh gen` writes a new database: name it with --db FILE")
@@ -250,19 +251,23 @@ pub fn run_with(
             let path = existing_folder(path)?;
             let started = std::time::Instant::now();
             let bar = progress::Progress::start(None, &format!("generating {}", path.display()));
-            let g = match office {
-                Some(o) => crate::generate::generate_office(&path, scale, seed, o),
-                None => crate::generate::generate(&path, scale, seed),
-            };
+            let g = crate::generate::generate_with(&path, scale, seed, method, office);
             bar.finish();
             let g = g?;
             println!(
-                "Generated {}: {} agencies, {} units, {} products, {} observations, {} audit rows in {:.1} s",
+                "Generated {}: {} agencies, {} units, {} products, {} respondents, {} answers \
+                 ({} observations, {} interview answers, {} data values), {} follow-ups, \
+                 {} audit rows in {:.1} s",
                 path.display(),
                 g.agencies,
                 g.units,
                 g.products,
+                g.respondents,
+                g.answers(),
                 g.observations,
+                g.interview_answers,
+                g.data_values,
+                g.followups,
                 g.audit_rows,
                 started.elapsed().as_secs_f64()
             );

@@ -733,61 +733,68 @@ pub fn score(db: &Path, agency: Option<&str>, as_json: bool, lang: Lang) -> Resu
         let review = |node: NodeRef| {
             json!(crate::exchange::review::state_of(&states, &ds.node_path(node)).code())
         };
-        let list: Vec<_> = agencies
-            .iter()
-            .map(|&a| {
-                let ag = &ds.agencies[a];
-                let instrument = ds.instrument_of_agency(a);
-                let units: Vec<_> = ag
-                    .units
-                    .iter()
-                    .map(|&u| {
-                        let unit = &ds.units[u];
-                        let products: Vec<_> = unit
-                            .products
-                            .iter()
-                            .map(|&p| {
-                                let mut m = serde_json::Map::new();
-                                m.insert("code".into(), json!(ds.products[p].code));
-                                m.insert("name".into(), json!(ds.products[p].name));
-                                m.extend(node_json(&ds, &book, NodeRef::Product(p)));
-                                m.insert("finalized".into(), json!(ds.products[p].finalized));
-                                m.insert("review".into(), review(NodeRef::Product(p)));
-                                Json::Object(m)
-                            })
-                            .collect();
-                        let mut m = serde_json::Map::new();
-                        m.insert("code".into(), json!(unit.code));
-                        m.insert("name".into(), json!(unit.name));
-                        m.extend(node_json(&ds, &book, NodeRef::Unit(u)));
-                        m.insert("finalized".into(), json!(ds.finalized(NodeRef::Unit(u))));
-                        m.insert("review".into(), review(NodeRef::Unit(u)));
-                        m.insert("products".into(), Json::Array(products));
-                        Json::Object(m)
-                    })
-                    .collect();
-                let (qualifier, opinion) = opinion_json(&ds, &book, a);
-                let mut m = serde_json::Map::new();
-                m.insert("code".into(), json!(ag.code));
-                m.insert("name".into(), json!(ag.name));
-                m.insert("kind".into(), json!(ag.kind.as_str()));
-                m.insert(
-                    "instrument".into(),
-                    json!({"id": instrument.id, "version": instrument.version}),
-                );
-                m.extend(node_json(&ds, &book, NodeRef::Agency(a)));
-                m.insert("qualifier".into(), qualifier);
-                m.insert("opinion".into(), opinion);
-                m.insert("finalized".into(), json!(ds.finalized(NodeRef::Agency(a))));
-                m.insert("review".into(), review(NodeRef::Agency(a)));
-                m.insert("units".into(), Json::Array(units));
-                Json::Object(m)
-            })
-            .collect();
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&json!({ "agencies": list }))?
-        );
+        // One agency's tree at a time, streamed: the same text as the whole document
+        // built first and printed pretty, without holding a nation's tree (half a
+        // gigabyte) in memory.
+        let agency_json = |a: AgencyIx| {
+            let ag = &ds.agencies[a];
+            let instrument = ds.instrument_of_agency(a);
+            let units: Vec<_> = ag
+                .units
+                .iter()
+                .map(|&u| {
+                    let unit = &ds.units[u];
+                    let products: Vec<_> = unit
+                        .products
+                        .iter()
+                        .map(|&p| {
+                            let mut m = serde_json::Map::new();
+                            m.insert("code".into(), json!(ds.products[p].code));
+                            m.insert("name".into(), json!(ds.products[p].name));
+                            m.extend(node_json(&ds, &book, NodeRef::Product(p)));
+                            m.insert("finalized".into(), json!(ds.products[p].finalized));
+                            m.insert("review".into(), review(NodeRef::Product(p)));
+                            Json::Object(m)
+                        })
+                        .collect();
+                    let mut m = serde_json::Map::new();
+                    m.insert("code".into(), json!(unit.code));
+                    m.insert("name".into(), json!(unit.name));
+                    m.extend(node_json(&ds, &book, NodeRef::Unit(u)));
+                    m.insert("finalized".into(), json!(ds.finalized(NodeRef::Unit(u))));
+                    m.insert("review".into(), review(NodeRef::Unit(u)));
+                    m.insert("products".into(), Json::Array(products));
+                    Json::Object(m)
+                })
+                .collect();
+            let (qualifier, opinion) = opinion_json(&ds, &book, a);
+            let mut m = serde_json::Map::new();
+            m.insert("code".into(), json!(ag.code));
+            m.insert("name".into(), json!(ag.name));
+            m.insert("kind".into(), json!(ag.kind.as_str()));
+            m.insert(
+                "instrument".into(),
+                json!({"id": instrument.id, "version": instrument.version}),
+            );
+            m.extend(node_json(&ds, &book, NodeRef::Agency(a)));
+            m.insert("qualifier".into(), qualifier);
+            m.insert("opinion".into(), opinion);
+            m.insert("finalized".into(), json!(ds.finalized(NodeRef::Agency(a))));
+            m.insert("review".into(), review(NodeRef::Agency(a)));
+            m.insert("units".into(), Json::Array(units));
+            Json::Object(m)
+        };
+        let doc = ScoreDoc {
+            agencies: StreamedAgencies {
+                agencies: &agencies,
+                json: &agency_json,
+            },
+        };
+        let stdout = std::io::stdout();
+        let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
+        serde_json::to_writer_pretty(&mut out, &doc)?;
+        std::io::Write::write_all(&mut out, b"\n")?;
+        std::io::Write::flush(&mut out)?;
         return Ok(());
     }
     if ds.agencies.is_empty() {
@@ -861,4 +868,27 @@ pub fn score(db: &Path, agency: Option<&str>, as_json: bool, lang: Lang) -> Resu
         }
     }
     Ok(())
+}
+
+/// `score --json`'s document: `{"agencies": [...]}`.
+#[derive(serde::Serialize)]
+struct ScoreDoc<'a> {
+    agencies: StreamedAgencies<'a>,
+}
+
+/// `score --json`'s agencies, each turned into its JSON tree only when it is written.
+struct StreamedAgencies<'a> {
+    agencies: &'a [AgencyIx],
+    json: &'a dyn Fn(AgencyIx) -> Json,
+}
+
+impl serde::Serialize for StreamedAgencies<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let mut seq = s.serialize_seq(Some(self.agencies.len()))?;
+        for &a in self.agencies {
+            seq.serialize_element(&(self.json)(a))?;
+        }
+        seq.end()
+    }
 }

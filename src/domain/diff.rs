@@ -496,8 +496,8 @@ mod tests {
                 unit: u,
                 finalized: false,
                 values,
-                notes: vec![String::new(); n],
-                evidence: vec![0; n],
+                notes: crate::domain::model::Notes::new(),
+                evidence: crate::domain::model::Counts::new(),
             });
             ds.units[u].products.push(p);
         }

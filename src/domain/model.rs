@@ -27,7 +27,7 @@ use super::instrument::{Band, Indicator, Instrument, NodeLevel};
 use super::scoring::{Rounded, Value};
 
 pub use book::ScoreBook;
-pub use cells::{Carried, CellError, Cells, DataValue, Notes, Respondent};
+pub use cells::{Carried, CellError, Cells, Counts, DataValue, Notes, Respondent};
 pub use path::{NextCategory, Step, next_category};
 
 /// A typed position in a list of the dataset.
@@ -145,6 +145,12 @@ impl<I, T> Default for IxVec<I, T> {
 impl<I: Ix, T> IxVec<I, T> {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Room for `n` more items (a list read whole, whose length is known: growing it
+    /// by doubling left up to half of it unused).
+    pub fn reserve_exact(&mut self, n: usize) {
+        self.items.reserve_exact(n);
     }
 
     pub fn len(&self) -> usize {
@@ -328,10 +334,12 @@ pub struct Product {
     pub finalized: bool,
     /// One per indicator of the agency's instrument, in instrument order.
     pub values: Vec<Value>,
-    /// One per indicator; empty when there is no note.
-    pub notes: Vec<String>,
-    /// Number of evidence references per indicator.
-    pub evidence: Vec<u32>,
+    /// The notes there are, by indicator (most indicators have none: an empty
+    /// `String` per product and indicator was a third of a workstation's memory).
+    pub notes: Notes,
+    /// Number of evidence references per indicator, only for the indicators that have
+    /// some (most have none).
+    pub evidence: Counts,
 }
 
 impl Product {
@@ -342,12 +350,12 @@ impl Product {
 
     /// The note of one indicator ("" when there is none).
     pub fn note(&self, i: IndicatorIx) -> &str {
-        &self.notes[i.index()]
+        self.notes.get(i)
     }
 
     /// How many evidence references one indicator has.
     pub fn evidence_count(&self, i: IndicatorIx) -> u32 {
-        self.evidence[i.index()]
+        self.evidence.get(i)
     }
 }
 

@@ -45,6 +45,18 @@ pub struct Rounded(pub i64);
 
 impl Rounded {
     pub fn of(x: &BigRational) -> Rounded {
+        // On machine integers when the fraction fits (every score of a nation does):
+        // the big-rational steps below were a tenth of `score --json`'s time.
+        if let (Some(n), Some(d)) = (x.numer().to_i128(), x.denom().to_i128())
+            && let Some(r) = Self::of_small(n, d)
+        {
+            return r;
+        }
+        Self::of_exact(x)
+    }
+
+    /// [`Rounded::of`] on big rationals: the reference.
+    fn of_exact(x: &BigRational) -> Rounded {
         let scaled = x * BigRational::from_integer(BigInt::from(100));
         let half = BigRational::new(1.into(), 2.into());
         let r = if scaled.is_negative() {
@@ -53,6 +65,20 @@ impl Rounded {
             (scaled + half).floor()
         };
         Rounded(i64::try_from(r.to_integer()).unwrap_or(i64::MAX))
+    }
+
+    /// n/d rounded as [`Rounded::of`] does, or None when it would overflow.
+    fn of_small(n: i128, d: i128) -> Option<Rounded> {
+        if d <= 0 {
+            return None;
+        }
+        // floor((200 |n| + d) / 2d) is floor(100 |n| / d + 1/2); the sign goes back on.
+        let twice = n
+            .unsigned_abs()
+            .checked_mul(200)?
+            .checked_add(d.unsigned_abs())?;
+        let r = i64::try_from(twice / (2 * d.unsigned_abs())).ok()?;
+        Some(Rounded(if n < 0 { -r } else { r }))
     }
 
     /// As a float, for spreadsheets and JSON (exact to 2 decimals).
@@ -514,5 +540,22 @@ mod tests {
         assert_eq!(Rounded(8100).to_string(), "81.00");
         assert_eq!(Rounded(5).to_string(), "0.05");
         assert_eq!(Rounded(-5).to_string(), "-0.05");
+    }
+
+    #[test]
+    fn rounding_on_machine_integers_is_the_exact_rounding() {
+        for d in 1..=64i64 {
+            for n in (-20_000..=20_000i64).step_by(7) {
+                let x = BigRational::new(n.into(), d.into());
+                assert_eq!(Rounded::of(&x), Rounded::of_exact(&x), "{n}/{d}");
+            }
+        }
+        // Halves exactly, both signs; and a fraction too big for machine integers.
+        for n in [1i64, -1, 3, -3, 16199, -16199] {
+            let x = BigRational::new(n.into(), 200.into());
+            assert_eq!(Rounded::of(&x), Rounded::of_exact(&x), "{n}/200");
+        }
+        let huge = BigRational::new(BigInt::from(10).pow(40) + 5, BigInt::from(10).pow(39));
+        assert_eq!(Rounded::of(&huge), Rounded(1000));
     }
 }

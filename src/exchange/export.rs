@@ -870,7 +870,15 @@ mod tests {
     fn the_streamed_payload_is_the_serialised_payload() {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("g.db");
-        crate::generate::generate(&db, crate::generate::Scale::Tiny, 11).unwrap();
+        // The 2013-2021 method: export format 1 carries products' answers only.
+        crate::generate::generate_with(
+            &db,
+            crate::generate::Scale::Tiny,
+            11,
+            crate::generate::Method::Products,
+            None,
+        )
+        .unwrap();
         let mut store = Store::open(&db).unwrap();
         store.set_clock(Arc::new(
             || time::macros::datetime!(2025-03-04 05:06:07 UTC),

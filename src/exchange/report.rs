@@ -25,7 +25,7 @@ use super::Result;
 use super::export::{ROLE_CENTRAL, ROLE_KEY};
 use super::report_about;
 use crate::domain::model::{AgencyIx, Dataset, Kind, ScoreBook, Summary};
-use crate::domain::scoring::{Rounded, Value, next_zone};
+use crate::domain::scoring::{Rounded, Value};
 use crate::domain::{Instrument, Lang};
 use crate::store::Store;
 
@@ -889,7 +889,7 @@ fn products(
         let [score, zone, label] = score_cells(st, &s, instrument, lang, None);
         let mut notes = Vec::new();
         for (i, ind) in instrument.indicators.iter().enumerate() {
-            if let Some(note) = product.notes.get(i).filter(|n| !n.is_empty()) {
+            if let Some(note) = Some(product.notes[i].as_str()).filter(|n| !n.is_empty()) {
                 notes.push(format!("{}: {note}", ind.id));
             }
         }
@@ -1051,10 +1051,26 @@ fn unfulfilled(
         let unit = &ds.units[product.unit];
         let agency = &ds.agencies[unit.agency];
         let instrument = ds.instrument_of_product(p);
-        let path: Vec<usize> = next_zone(instrument, &product.values)
-            .map(|nz| nz.fulfil)
+        // The level-aware path (the same as `next_zone` on a product checklist, step
+        // for step; a product's own indicators on the 2022-2024 one), computed rather
+        // than tried: trying every indicator was a third of the nation's report.
+        let node = crate::domain::model::NodeRef::Product(p);
+        let path: Vec<usize> = crate::domain::model::next_category(ds, node)
+            .map(|n| {
+                n.steps
+                    .iter()
+                    .filter(|s| s.node == node)
+                    .map(|s| crate::domain::model::Ix::index(s.indicator))
+                    .collect()
+            })
             .unwrap_or_default();
         for (i, ind) in instrument.indicators.iter().enumerate() {
+            // A product answers the indicators of its own level only: listing a
+            // 2022-2024 product's unit and agency indicators as unanswered took a
+            // nation past a sheet's 1,048,576 rows.
+            if instrument.level_of(i) != crate::domain::instrument::NodeLevel::Product {
+                continue;
+            }
             let (value, state) = match product.values[i] {
                 Value::NotApplicable => continue,
                 Value::Level(l) if l >= ind.max => continue,
@@ -1088,8 +1104,8 @@ fn unfulfilled(
                 },
                 Cell::Int(i64::from(ind.max)),
                 state,
-                match product.notes.get(i).filter(|n| !n.is_empty()) {
-                    Some(note) => owned(capped(note.clone())),
+                match Some(product.notes[i].as_str()).filter(|n| !n.is_empty()) {
+                    Some(note) => owned(capped(note.to_string())),
                     None => Cell::Empty,
                 },
                 if refs.is_empty() {

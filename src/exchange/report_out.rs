@@ -116,6 +116,10 @@ pub fn write_xlsx_with(report: &Report, path: &Path, rows_done: &mut dyn FnMut(u
     // The constant-memory sheets' temporary files go beside the report (a tmpfs /tmp
     // would hold them in memory again).
     wb.set_tempdir(&dir).map_err(io)?;
+    // Deflate at level 3: at the default (6) compressing a nation's sheets was a
+    // third of the report's CPU; level 3 takes a fifth of that for a file a sixth
+    // larger (12.8 MB instead of 10.9; level 1: 19 MB).
+    wb.set_zip_compression_level(3);
     let formats = Formats::new();
     let mut done = 0u64;
     for table in &report.tables {

@@ -374,8 +374,8 @@ fn product(
         unit,
         finalized: p.finalized_at.is_some(),
         values,
-        notes,
-        evidence,
+        notes: notes.into(),
+        evidence: evidence.into(),
     })
 }
 

@@ -182,8 +182,8 @@ fn rebuild(p: &Payload2) -> Result<Dataset> {
                     unit,
                     finalized: false,
                     values: vec![Value::Unanswered; n],
-                    notes: vec![String::new(); n],
-                    evidence: vec![0; n],
+                    notes: crate::domain::model::Notes::new(),
+                    evidence: crate::domain::model::Counts::new(),
                 });
                 ds.units[unit].products.push(product);
             }

@@ -1,7 +1,11 @@
 //! Writing a whole data set at once (`patuh gen`, src/generate.rs): one transaction,
 //! each statement prepared once, the audit chain built as the rows go in, and every
-//! digest written at the end (src/store/digest.rs). With [`Store::create_new`] the
-//! database appears only once all of it is written.
+//! digest written at the end (src/store/digest.rs). Everything a workstation holds at
+//! every level goes in this way: agencies, units, products, answers (observations,
+//! respondents' interview answers, data values), respondents, finalizations and
+//! follow-up registers; the caller writes each change's audit rows as the store's own
+//! commands would (src/store/accounts.rs checks that they account for the tables).
+//! With [`Store::create_new`] the database appears only once all of it is written.
 
 use std::path::Path;
 
@@ -10,7 +14,9 @@ use rusqlite::{
 };
 
 use super::audit::{AuditRow, Entry, GENESIS, INSERT_SQL};
+use super::nodes::level_code;
 use super::{Result, Store, classify, digest};
+use crate::domain::instrument::NodeLevel;
 
 impl Store {
     /// Begins a bulk write: one transaction, rolled back unless [`Bulk::finish`] is
@@ -37,16 +43,33 @@ impl Store {
             )?,
             unit: prepare("INSERT INTO unit (agency_id, code, name) VALUES (?1, ?2, ?3)")?,
             product: prepare("INSERT INTO product (unit_id, code, name) VALUES (?1, ?2, ?3)")?,
-            observation: prepare(
+            answer: prepare(
                 "INSERT INTO answer (cycle_id, level, node_id, indicator, respondent, value, na, note,
                                      updated_at, updated_by)
-                 VALUES (?8, 3, ?1, ?2, 0, ?3, ?4, ?5, ?6, ?7)",
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            )?,
+            data: prepare(
+                "INSERT INTO answer (cycle_id, level, node_id, indicator, respondent, amount, source,
+                                     updated_at, updated_by)
+                 VALUES (?1, ?2, ?3, ?4, 0, ?5, ?6, ?7, ?8)",
             )?,
             finalize: prepare(
                 "INSERT INTO node_state (cycle_id, level, node_id, digest, finalized_at, finalized_by)
-                 VALUES (?4, 3, ?3, NULL, ?1, ?2)
+                 VALUES (?4, ?5, ?3, NULL, ?1, ?2)
                  ON CONFLICT (cycle_id, level, node_id)
                  DO UPDATE SET finalized_at = excluded.finalized_at, finalized_by = excluded.finalized_by",
+            )?,
+            respondent: prepare(
+                "INSERT INTO respondent (uid, cycle_id, level, node_id, role, number, label, added_at, added_by)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            )?,
+            followup: prepare(
+                "INSERT INTO followup (cycle_id, agency_id, kind, ref, status, updated_at, updated_by)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?,
+            register: prepare(
+                "INSERT INTO followup_register (cycle_id, agency_id, closed_at, closed_by)
+                 VALUES (?1, ?2, ?3, ?4)",
             )?,
             audit: prepare(INSERT_SQL)?,
             cycle,
@@ -75,8 +98,12 @@ pub struct Bulk<'s> {
     agency: Statement<'s>,
     unit: Statement<'s>,
     product: Statement<'s>,
-    observation: Statement<'s>,
+    answer: Statement<'s>,
+    data: Statement<'s>,
     finalize: Statement<'s>,
+    respondent: Statement<'s>,
+    followup: Statement<'s>,
+    register: Statement<'s>,
     audit: Statement<'s>,
     /// The cycle everything goes into.
     cycle: super::Cycle,
@@ -124,7 +151,8 @@ impl Bulk<'_> {
         Ok(self.conn.last_insert_rowid())
     }
 
-    /// Inserts an observation (value None and `na` false: unanswered, with a note).
+    /// Inserts a product's observation (value None and `na` false: unanswered, with a
+    /// note).
     #[allow(clippy::too_many_arguments)]
     pub fn observation(
         &mut self,
@@ -136,24 +164,156 @@ impl Bulk<'_> {
         at: &str,
         who: &str,
     ) -> Result<()> {
-        self.observation
+        self.answer(
+            NodeLevel::Product,
+            product_id,
+            indicator,
+            0,
+            value,
+            na,
+            note,
+            at,
+            who,
+        )
+    }
+
+    /// Inserts an answer at a node of any level: the node's own (`respondent` 0: an
+    /// observation, N/A for a whole indicator, a note) or a respondent's (its row id,
+    /// from [`Bulk::respondent`]; no note).
+    #[allow(clippy::too_many_arguments)]
+    pub fn answer(
+        &mut self,
+        level: NodeLevel,
+        node_id: i64,
+        indicator: &str,
+        respondent: i64,
+        value: Option<i64>,
+        na: bool,
+        note: &str,
+        at: &str,
+        who: &str,
+    ) -> Result<()> {
+        self.answer
             .execute(params![
-                product_id,
+                self.cycle.id,
+                level_code(level),
+                node_id,
                 indicator,
+                respondent,
                 value,
                 i64::from(na),
                 note,
                 at,
-                who,
-                self.cycle.id
+                who
             ])
             .map_err(|e| classify(self.path, e))?;
         Ok(())
     }
 
+    /// Inserts a data value (canonical decimal text, `DataValue::text`) with its source.
+    #[allow(clippy::too_many_arguments)]
+    pub fn data(
+        &mut self,
+        level: NodeLevel,
+        node_id: i64,
+        indicator: &str,
+        amount: &str,
+        source: &str,
+        at: &str,
+        who: &str,
+    ) -> Result<()> {
+        self.data
+            .execute(params![
+                self.cycle.id,
+                level_code(level),
+                node_id,
+                indicator,
+                amount,
+                source,
+                at,
+                who
+            ])
+            .map_err(|e| classify(self.path, e))?;
+        Ok(())
+    }
+
+    /// Finalizes a product.
     pub fn finalize(&mut self, product_id: i64, at: &str, who: &str) -> Result<()> {
+        self.finalize_node(NodeLevel::Product, product_id, at, who)
+    }
+
+    /// Finalizes a node of any level.
+    pub fn finalize_node(
+        &mut self,
+        level: NodeLevel,
+        node_id: i64,
+        at: &str,
+        who: &str,
+    ) -> Result<()> {
         self.finalize
-            .execute(params![at, who, product_id, self.cycle.id])
+            .execute(params![at, who, node_id, self.cycle.id, level_code(level)])
+            .map_err(|e| classify(self.path, e))?;
+        Ok(())
+    }
+
+    /// Inserts a respondent of `role` at a node (its uid: 32 lowercase hex digits);
+    /// returns its row id, the `respondent` of its answers.
+    #[allow(clippy::too_many_arguments)]
+    pub fn respondent(
+        &mut self,
+        uid: &str,
+        level: NodeLevel,
+        node_id: i64,
+        role: &str,
+        number: u32,
+        label: &str,
+        at: &str,
+        who: &str,
+    ) -> Result<i64> {
+        self.respondent
+            .execute(params![
+                uid,
+                self.cycle.id,
+                level_code(level),
+                node_id,
+                role,
+                number,
+                label,
+                at,
+                who
+            ])
+            .map_err(|e| classify(self.path, e))?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    /// Inserts an item of an agency's follow-up register, with its status.
+    pub fn followup(
+        &mut self,
+        agency_id: i64,
+        kind: &str,
+        reference: &str,
+        status: &str,
+        at: &str,
+        who: &str,
+    ) -> Result<()> {
+        self.followup
+            .execute(params![
+                self.cycle.id,
+                agency_id,
+                kind,
+                reference,
+                status,
+                at,
+                who
+            ])
+            .map_err(|e| classify(self.path, e))?;
+        Ok(())
+    }
+
+    /// Closes an agency's follow-up register.
+    pub fn close_register(&mut self, agency_id: i64, at: &str, who: &str) -> Result<()> {
+        self.register
+            .execute(params![self.cycle.id, agency_id, at, who])
             .map_err(|e| classify(self.path, e))?;
         Ok(())
     }
@@ -185,15 +345,20 @@ impl Bulk<'_> {
             agency,
             unit,
             product,
-            observation,
+            answer,
+            data,
             finalize,
+            respondent,
+            followup,
+            register,
             audit,
             seq,
             tx,
             path,
             ..
         } = self;
-        drop((agency, unit, product, observation, finalize, audit));
+        drop((agency, unit, product, answer, data, finalize));
+        drop((respondent, followup, register, audit));
         digest::refresh_stale(&tx).map_err(|e| classify(path, e))?;
         tx.commit().map_err(|e| classify(path, e))?;
         Ok(u64::try_from(seq).unwrap_or(0))

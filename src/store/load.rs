@@ -21,8 +21,8 @@ use crate::domain::Value;
 use crate::domain::followup::{FollowUpItem, FollowUpRegister};
 use crate::domain::instrument::NodeLevel;
 use crate::domain::model::{
-    Agency, AgencyIx, Carried, DataValue, Dataset, IndicatorIx, Ix, Kind, NodeRef, Product,
-    ProductIx, Respondent, Unit, UnitIx,
+    Agency, AgencyIx, Carried, Counts, DataValue, Dataset, IndicatorIx, Ix, Kind, NodeRef, Notes,
+    Product, ProductIx, Respondent, RespondentIx, Unit, UnitIx,
 };
 
 impl Store {
@@ -59,6 +59,7 @@ impl Store {
             product_index: HashMap::new(),
             digests_trusted: Vec::new(),
             indicator_maps: Vec::new(),
+            sorted_ids: Vec::new(),
             stale: Vec::new(),
         };
         l.instruments()?;
@@ -66,12 +67,11 @@ impl Store {
         l.units()?;
         l.products()?;
         l.stale_values()?;
-        l.node_values()?;
         l.data_values()?;
         l.notes()?;
         l.evidence_counts()?;
         l.finalizations()?;
-        l.respondents()?;
+        l.respondents_and_answers()?;
         l.followups()?;
         Ok(l.ds)
     }
@@ -94,8 +94,95 @@ struct Loader<'s> {
     digests_trusted: Vec<bool>,
     /// Per instrument: indicator id -> its place.
     indicator_maps: Vec<HashMap<String, usize>>,
+    /// Per instrument: its indicators' ids in byte order, to find the indicators of
+    /// rows read in that order (the answer table's key) without hashing each.
+    sorted_ids: Vec<SortedIds>,
     /// Products without a usable digest: their values come from the answers.
     stale: Vec<ProductIx>,
+}
+
+/// An instrument's indicator ids in byte order (SQLite's order of the `answer` key's
+/// text), with each one's place in the instrument.
+struct SortedIds(Vec<(String, usize)>);
+
+impl SortedIds {
+    fn of(instrument: &crate::domain::Instrument) -> SortedIds {
+        let mut ids: Vec<(String, usize)> = instrument
+            .indicators
+            .iter()
+            .enumerate()
+            .map(|(n, ind)| (ind.id.clone(), n))
+            .collect();
+        ids.sort();
+        SortedIds(ids)
+    }
+
+    /// The place of indicator `id`, moving `cursor` forward from where the previous
+    /// row left it: rows that come in key order (a node's answers sorted by indicator,
+    /// a respondent's after another's of the same indicator) cost a comparison or two
+    /// each. Any other order still finds the right place (the cursor starts again).
+    fn find(&self, cursor: &mut usize, id: &str) -> Option<usize> {
+        let ids = &self.0;
+        if ids.get(*cursor).is_none_or(|(k, _)| k.as_str() > id) {
+            *cursor = 0;
+        }
+        while ids.get(*cursor).is_some_and(|(k, _)| k.as_str() < id) {
+            *cursor += 1;
+        }
+        ids.get(*cursor).filter(|(k, _)| k == id).map(|&(_, n)| n)
+    }
+}
+
+/// Row ids (ascending) -> positions: an array when the ids are dense (respondents:
+/// 1, 2, ... as they were added), a binary search otherwise.
+struct IdIndex {
+    first: i64,
+    dense: Vec<u32>,
+    sorted: Vec<i64>,
+}
+
+impl IdIndex {
+    fn new(ids: Vec<i64>) -> IdIndex {
+        let (first, last) = (
+            ids.first().copied().unwrap_or(0),
+            ids.last().copied().unwrap_or(0),
+        );
+        let span = usize::try_from(last - first).unwrap_or(usize::MAX);
+        if !ids.is_empty() && span / 4 <= ids.len() {
+            let mut dense = vec![u32::MAX; span + 1];
+            for (k, id) in ids.iter().enumerate() {
+                dense[(id - first) as usize] = k as u32;
+            }
+            IdIndex {
+                first,
+                dense,
+                sorted: Vec::new(),
+            }
+        } else {
+            IdIndex {
+                first,
+                dense: Vec::new(),
+                sorted: ids,
+            }
+        }
+    }
+
+    fn get(&self, id: i64) -> Option<usize> {
+        if self.sorted.is_empty() {
+            let k = *self.dense.get(usize::try_from(id - self.first).ok()?)?;
+            (k != u32::MAX).then_some(k as usize)
+        } else {
+            self.sorted.binary_search(&id).ok()
+        }
+    }
+}
+
+/// The number of rows of a table.
+fn store_count(store: &Store, table: &str) -> Result<i64> {
+    store
+        .conn
+        .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+        .map_err(|e| store.sql(e))
 }
 
 /// Reads column `k` as text without copying it.
@@ -154,6 +241,7 @@ impl Loader<'_> {
                     .collect()
             })
             .collect();
+        self.sorted_ids = self.ds.instruments.iter().map(SortedIds::of).collect();
         Ok(())
     }
 
@@ -239,6 +327,14 @@ impl Loader<'_> {
                  ORDER BY p.unit_id, p.id",
             )
             .map_err(sql)?;
+        // The list whole at once: grown by doubling it left up to half a nation's
+        // products' room unused at the workstation's peak.
+        let count: i64 = store_count(self.store, "product")?;
+        self.ds
+            .products
+            .reserve_exact(usize::try_from(count).unwrap_or(0));
+        self.product_index
+            .reserve(usize::try_from(count).unwrap_or(0));
         let mut rows = stmt.query([self.cycle]).map_err(sql)?;
         let ds = &mut self.ds;
         while let Some(r) = rows.next().map_err(sql)? {
@@ -268,8 +364,8 @@ impl Loader<'_> {
                 unit,
                 finalized: r.get(4).map_err(sql)?,
                 values,
-                notes: vec![String::new(); n],
-                evidence: vec![0; n],
+                notes: Notes::new(),
+                evidence: Counts::new(),
             });
             if let (true, ValueRef::Blob(d)) = (fresh, r.get_ref(5).map_err(sql)?) {
                 for (i, v) in digest::decode_carried(d, n) {
@@ -287,10 +383,11 @@ impl Loader<'_> {
 
     /// The value of an answer row (indicator, value, na, carried, ...) into product
     /// `p`: a value that counts, or one carried from the previous cycle.
-    fn set_value(&mut self, p: ProductIx, r: &rusqlite::Row<'_>) -> Result<()> {
+    fn set_value(&mut self, p: ProductIx, r: &rusqlite::Row<'_>, cursor: &mut usize) -> Result<()> {
         let sql = |e| self.store.sql(e);
         let ind = text(self.store, r, 0)?;
-        if let Some(i) = self.indicator_of(p, ind) {
+        let instrument = self.ds.instrument_index_of_product(p);
+        if let Some(i) = self.sorted_ids[instrument].find(cursor, ind) {
             let value: Option<i64> = r.get(1).map_err(sql)?;
             let na: i64 = r.get(2).map_err(sql)?;
             let v = value_from(value, na != 0);
@@ -329,6 +426,7 @@ impl Loader<'_> {
                 .map_err(sql)?;
             let mut rows = stmt.query([self.cycle]).map_err(sql)?;
             let mut current: Option<(i64, Option<ProductIx>)> = None;
+            let mut cursor = 0;
             while let Some(r) = rows.next().map_err(sql)? {
                 let pid: i64 = r.get(4).map_err(sql)?;
                 let p = match current {
@@ -344,7 +442,7 @@ impl Loader<'_> {
                     }
                 };
                 if let Some(p) = p {
-                    self.set_value(p, r)?;
+                    self.set_value(p, r, &mut cursor)?;
                 }
             }
         } else if !stale.is_empty() {
@@ -359,44 +457,10 @@ impl Loader<'_> {
                 let mut rows = stmt
                     .query([self.cycle, self.ds.products[p].db_id])
                     .map_err(sql)?;
+                let mut cursor = 0;
                 while let Some(r) = rows.next().map_err(sql)? {
-                    self.set_value(p, r)?;
+                    self.set_value(p, r, &mut cursor)?;
                 }
-            }
-        }
-        Ok(())
-    }
-
-    /// Units' and agencies' own values: observations and N/A for whole indicators.
-    fn node_values(&mut self) -> Result<()> {
-        let store = self.store;
-        let sql = |e| store.sql(e);
-        let mut stmt = store
-            .conn
-            .prepare(
-                "SELECT level, node_id, indicator, value, na, carried FROM answer
-                 WHERE cycle_id = ?1 AND level IN (1, 2) AND respondent = 0
-                   AND (value IS NOT NULL OR na = 1)",
-            )
-            .map_err(sql)?;
-        let mut rows = stmt.query([self.cycle]).map_err(sql)?;
-        while let Some(r) = rows.next().map_err(sql)? {
-            let (level, id): (i64, i64) = (r.get(0).map_err(sql)?, r.get(1).map_err(sql)?);
-            let Some(node) = self.node_of(level, id) else {
-                continue;
-            };
-            let Some(i) = self.indicator_at(node, text(store, r, 2)?) else {
-                continue;
-            };
-            let value = value_from(
-                r.get(3).map_err(sql)?,
-                r.get::<_, i64>(4).map_err(sql)? != 0,
-            );
-            // Refused only for a row patuh would not write; `check` names it.
-            if r.get::<_, i64>(5).map_err(sql)? != 0 {
-                let _ = self.ds.set_carried(node, i, Some(Carried::Value(value)));
-            } else {
-                let _ = self.ds.set_value(node, i, value);
             }
         }
         Ok(())
@@ -409,8 +473,10 @@ impl Loader<'_> {
         let mut stmt = store
             .conn
             .prepare(
+                // `+cycle_id`: not the key's prefix, so SQLite reads the few rows of the
+                // partial index `answer_data` rather than every answer of the cycle.
                 "SELECT level, node_id, indicator, amount, source, carried FROM answer
-                 WHERE cycle_id = ?1 AND amount IS NOT NULL",
+                 WHERE +cycle_id = ?1 AND amount IS NOT NULL",
             )
             .map_err(sql)?;
         let mut rows = stmt.query([self.cycle]).map_err(sql)?;
@@ -466,7 +532,9 @@ impl Loader<'_> {
             match node {
                 NodeRef::Product(p) => {
                     if let Some(i) = self.indicator_of(p, ind) {
-                        self.ds.products[p].notes[i] = note.to_string();
+                        self.ds.products[p]
+                            .notes
+                            .set(IndicatorIx::new(i), note.to_string());
                     }
                 }
                 _ => {
@@ -500,7 +568,7 @@ impl Loader<'_> {
             match node {
                 NodeRef::Product(p) => {
                     if let Some(i) = self.indicator_of(p, ind) {
-                        self.ds.products[p].evidence[i] = n;
+                        self.ds.products[p].evidence.set(IndicatorIx::new(i), n);
                     }
                 }
                 _ => {
@@ -533,49 +601,24 @@ impl Loader<'_> {
         Ok(())
     }
 
-    /// Respondents with their answers, removed ones too (their answers no longer
-    /// count, but they keep their numbers).
-    fn respondents(&mut self) -> Result<()> {
+    /// Respondents, removed ones too (their answers no longer count, but they keep
+    /// their numbers); then, in one pass over the answers of units and agencies (and of
+    /// products when a product-level role has respondents), the nodes' own values
+    /// (observations and N/A for whole indicators) and every respondent's answers.
+    fn respondents_and_answers(&mut self) -> Result<()> {
         let store = self.store;
         let sql = |e| store.sql(e);
-        // Answers by respondent id, read by level so that the products' answers (most
-        // of the table) are read only when a product-level role has respondents.
-        let product_level: bool = store
-            .conn
-            .query_row(
-                "SELECT EXISTS (SELECT 1 FROM respondent WHERE cycle_id = ?1 AND level = 3)",
-                [self.cycle],
-                |r| r.get(0),
-            )
-            .map_err(sql)?;
-        let mut answers: HashMap<i64, Vec<(String, Value, bool)>> = HashMap::new();
+        // Each respondent goes to its node as it is read; its answers follow.
+        let mut placed: Vec<Option<(NodeRef, RespondentIx)>> = Vec::new();
+        let mut ids = Vec::new();
         let mut stmt = store
             .conn
-            .prepare(
-                "SELECT respondent, indicator, value, na, carried FROM answer
-                 WHERE cycle_id = ?1 AND level IN (1, 2, ?2) AND respondent <> 0",
-            )
-            .map_err(sql)?;
-        let mut rows = stmt
-            .query([self.cycle, if product_level { 3 } else { 2 }])
-            .map_err(sql)?;
-        while let Some(r) = rows.next().map_err(sql)? {
-            answers.entry(r.get(0).map_err(sql)?).or_default().push((
-                text(store, r, 1)?.to_string(),
-                value_from(
-                    r.get(2).map_err(sql)?,
-                    r.get::<_, i64>(3).map_err(sql)? != 0,
-                ),
-                r.get::<_, i64>(4).map_err(sql)? != 0,
-            ));
-        }
-        drop(rows);
-        drop(stmt);
-        let mut stmt = store
-            .conn
+            // `+cycle_id`: the table in row order, not the unique index on the cycle
+            // and node with a row lookup and a sort of every respondent (half the
+            // query's time).
             .prepare(
                 "SELECT id, uid, level, node_id, role, number, label, removed_at IS NOT NULL
-                 FROM respondent WHERE cycle_id = ?1 ORDER BY id",
+                 FROM respondent WHERE +cycle_id = ?1 ORDER BY id",
             )
             .map_err(sql)?;
         let mut rows = stmt.query([self.cycle]).map_err(sql)?;
@@ -587,25 +630,116 @@ impl Loader<'_> {
             let Some(role) = instrument.role_index(text(store, r, 4)?) else {
                 continue;
             };
-            let id: i64 = r.get(0).map_err(sql)?;
             let mut resp = Respondent::new(
                 r.get(1).map_err(sql)?,
                 role,
                 u32::try_from(r.get::<_, i64>(5).map_err(sql)?).unwrap_or(0),
                 r.get(6).map_err(sql)?,
             );
-            resp.db_id = id;
+            resp.db_id = r.get(0).map_err(sql)?;
             resp.removed = r.get(7).map_err(sql)?;
-            for (ind, v, carried) in answers.remove(&id).unwrap_or_default() {
-                if let Some(&i) = self.indicator_maps[self.ds.instrument_index_of(node)].get(&ind) {
-                    if carried {
-                        resp.set_carried(instrument, IndicatorIx::new(i), Some(v));
-                    } else {
-                        resp.set_value(instrument, IndicatorIx::new(i), v);
-                    }
+            ids.push(resp.db_id);
+            // Refused only for a row patuh would not write; `check` names it.
+            placed.push(self.ds.add_respondent(node, resp).ok().map(|k| (node, k)));
+        }
+        drop(rows);
+        drop(stmt);
+        let by_id = IdIndex::new(ids);
+        // Per instrument: each indicator's place among its role's (None: not an
+        // interview) and how many its role has.
+        let slots: Vec<Vec<Option<(usize, usize, usize)>>> = self
+            .ds
+            .instruments
+            .iter()
+            .map(|inst| {
+                (0..inst.indicators.len())
+                    .map(|i| {
+                        let role = inst.indicators[i].source.role()?;
+                        let slot = inst.interview_slot(i)?;
+                        Some((role, slot, inst.role_indicators(role).count()))
+                    })
+                    .collect()
+            })
+            .collect();
+        let product_level = placed
+            .iter()
+            .any(|p| matches!(p, Some((NodeRef::Product(_), _))));
+        // Key order: a node's rows by indicator, then by respondent (0, the node's own,
+        // first).
+        let mut stmt = store
+            .conn
+            .prepare(
+                "SELECT level, node_id, indicator, respondent, value, na, carried FROM answer
+                 WHERE cycle_id = ?1 AND level IN (1, 2, ?2) AND (value IS NOT NULL OR na = 1)
+                   AND (level < 3 OR respondent <> 0)",
+            )
+            .map_err(sql)?;
+        let mut rows = stmt
+            .query([self.cycle, if product_level { 3 } else { 2 }])
+            .map_err(sql)?;
+        let mut current: Option<(i64, i64, Option<NodeRef>)> = None;
+        let mut cursor = 0;
+        while let Some(r) = rows.next().map_err(sql)? {
+            let (level, id): (i64, i64) = (r.get(0).map_err(sql)?, r.get(1).map_err(sql)?);
+            let node = match current {
+                Some((l, n, node)) if l == level && n == id => node,
+                _ => {
+                    let node = self.node_of(level, id);
+                    current = Some((level, id, node));
+                    cursor = 0;
+                    node
                 }
+            };
+            let respondent: i64 = r.get(3).map_err(sql)?;
+            let value = value_from(
+                r.get(4).map_err(sql)?,
+                r.get::<_, i64>(5).map_err(sql)? != 0,
+            );
+            let ind = text(store, r, 2)?;
+            // Carried from the previous cycle: held apart, not counted until confirmed.
+            let carried = r.get::<_, i64>(6).map_err(sql)? != 0;
+            if respondent == 0 {
+                let Some(node) = node else { continue };
+                let inst = self.ds.instrument_index_of(node);
+                if let Some(i) = self.sorted_ids[inst].find(&mut cursor, ind) {
+                    // Refused only for a row patuh would not write; `check` names it.
+                    let i = IndicatorIx::new(i);
+                    let _ = if carried {
+                        self.ds.set_carried(node, i, Some(Carried::Value(value)))
+                    } else {
+                        self.ds.set_value(node, i, value)
+                    };
+                }
+                continue;
             }
-            let _ = self.ds.add_respondent(node, resp);
+            // A respondent's answer, to an indicator of its node's instrument asked of
+            // its role.
+            let Some(&Some((rnode, rk))) = by_id.get(respondent).and_then(|k| placed.get(k)) else {
+                continue;
+            };
+            let inst = self.ds.instrument_index_of(rnode);
+            let found = if Some(rnode) == node {
+                self.sorted_ids[inst].find(&mut cursor, ind)
+            } else {
+                self.indicator_maps[inst].get(ind).copied()
+            };
+            let Some(i) = found else { continue };
+            let Some(resp) = self.ds.respondent_mut(rnode, rk) else {
+                continue;
+            };
+            if let Some((role, slot, n)) = slots[inst][i]
+                && role == resp.role
+            {
+                let into = if carried {
+                    &mut resp.carried
+                } else {
+                    &mut resp.values
+                };
+                if into.len() < n {
+                    into.resize(n, Value::Unanswered);
+                }
+                into[slot] = value;
+            }
         }
         Ok(())
     }

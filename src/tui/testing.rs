@@ -96,8 +96,8 @@ pub fn demo_dataset(extra: &[&str]) -> Dataset {
                         unit: ui,
                         finalized: false,
                         values: vec![Value::Unanswered; n],
-                        notes: vec![String::new(); n],
-                        evidence: vec![0; n],
+                        notes: vec![String::new(); n].into(),
+                        evidence: vec![0; n].into(),
                     });
                 }
             }

@@ -92,8 +92,8 @@ pub fn dataset(instrument: Instrument, agencies: &[Vec<Vec<Vec<Value>>>]) -> Dat
                     unit: u,
                     finalized: false,
                     values,
-                    notes: vec![String::new(); n],
-                    evidence: vec![0; n],
+                    notes: vec![String::new(); n].into(),
+                    evidence: vec![0; n].into(),
                 });
             }
         }

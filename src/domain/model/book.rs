@@ -89,6 +89,17 @@ fn part<'a>(s: &'a ProductScore, dims: &'a [Option<BigRational>]) -> Part<'a> {
     }
 }
 
+/// A product's dimension scores as the book keeps them: without the dimensions of
+/// other levels after the last of its own (those are None; the 2022-2024 instrument's
+/// products have one dimension of four: two thirds of a nation's products' dimension
+/// room). Roll-ups read them by position, so the shorter list means the same.
+fn trimmed(mut dims: Vec<Option<BigRational>>) -> Box<[Option<BigRational>]> {
+    while matches!(dims.last(), Some(None)) {
+        dims.pop();
+    }
+    dims.into_boxed_slice()
+}
+
 fn to_product_score(s: &NodeScore) -> ProductScore {
     ProductScore {
         score: s.score.clone(),
@@ -123,7 +134,7 @@ impl ScoreBook {
             } else {
                 let s = method::product_score(instrument, &ds.answers(NodeRef::Product(p)));
                 products.push(to_product_score(&s));
-                product_dims.push(s.dimensions.into_boxed_slice());
+                product_dims.push(trimmed(s.dimensions));
             }
         }
         let mut agencies: IxVec<AgencyIx, AgencyBook> =
@@ -211,7 +222,7 @@ impl ScoreBook {
         {
             let s = method::product_score(instrument, &ds.answers(NodeRef::Product(p)));
             self.products[p] = to_product_score(&s);
-            self.product_dims[p] = s.dimensions.into_boxed_slice();
+            self.product_dims[p] = trimmed(s.dimensions);
             let u = ds.products[p].unit;
             self.roll_unit(ds, u);
             self.roll_agency(ds, ds.units[u].agency);
@@ -384,7 +395,11 @@ impl ScoreBook {
         let a = ds.agency_of(node);
         if !self.is_fast_agency(ds, a) {
             return match node {
-                NodeRef::Product(p) => self.product_dims[p].to_vec(),
+                NodeRef::Product(p) => {
+                    let mut dims = self.product_dims[p].to_vec();
+                    dims.resize(ds.instrument_of(node).dimensions.len(), None);
+                    dims
+                }
                 NodeRef::Unit(u) => self.units[u]
                     .levels
                     .as_ref()

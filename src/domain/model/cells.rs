@@ -26,8 +26,17 @@ use crate::domain::scoring::Value;
 /// indicator and node was a third of a workstation's memory at national scale.
 /// Indexing by indicator position reads `""` where there is none; writing through an
 /// index adds the entry.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default)]
 pub struct Notes(Vec<(IndicatorIx, String)>);
+
+/// Equal when they hold the same notes (an entry emptied through an index is no note).
+impl PartialEq for Notes {
+    fn eq(&self, other: &Notes) -> bool {
+        self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for Notes {}
 
 static NO_NOTE: String = String::new();
 
@@ -59,6 +68,12 @@ impl Notes {
             .iter()
             .filter(|(_, t)| !t.is_empty())
             .map(|(i, t)| (*i, t.as_str()))
+    }
+
+    /// Every note held, to change in place (writing `""` leaves an entry that reads
+    /// as no note).
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = &mut String> {
+        self.0.iter_mut().map(|(_, t)| t)
     }
 
     /// How many indicators have a note.
@@ -108,6 +123,99 @@ impl From<Vec<String>> for Notes {
                 .enumerate()
                 .filter(|(_, t)| !t.is_empty())
                 .map(|(i, t)| (IndicatorIx::new(i), t))
+                .collect(),
+        )
+    }
+}
+
+/// Counts of one node (evidence references per indicator), only for the indicators
+/// whose count is not 0: a `u32` per product and indicator was 5 MB of a nation's
+/// workstation. Indexing by indicator position reads 0 where there is none; writing
+/// through an index adds the entry.
+#[derive(Debug, Clone, Default)]
+pub struct Counts(Vec<(IndicatorIx, u32)>);
+
+static NO_COUNT: u32 = 0;
+
+impl Counts {
+    pub const fn new() -> Counts {
+        Counts(Vec::new())
+    }
+
+    /// The count of one indicator, 0 when there is none.
+    pub fn get(&self, i: IndicatorIx) -> u32 {
+        self.find(i).map_or(0, |k| self.0[k].1)
+    }
+
+    /// Every count held, to change in place (a count set to 0 reads as none).
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = &mut u32> {
+        self.0.iter_mut().map(|(_, n)| n)
+    }
+
+    /// Sets one count; 0 removes it.
+    pub fn set(&mut self, i: IndicatorIx, n: u32) {
+        match (self.find(i), n) {
+            (Ok(k), 0) => {
+                self.0.remove(k);
+            }
+            (Ok(k), n) => self.0[k].1 = n,
+            (Err(_), 0) => {}
+            (Err(k), n) => self.0.insert(k, (i, n)),
+        }
+    }
+
+    /// The counts that are not 0, by indicator.
+    pub fn iter(&self) -> impl Iterator<Item = (IndicatorIx, u32)> + '_ {
+        self.0.iter().filter(|(_, n)| *n != 0).copied()
+    }
+
+    fn find(&self, i: IndicatorIx) -> Result<usize, usize> {
+        self.0.binary_search_by_key(&i, |(k, _)| *k)
+    }
+}
+
+/// Equal when every indicator's count is (an entry brought back to 0 is no entry).
+impl PartialEq for Counts {
+    fn eq(&self, other: &Counts) -> bool {
+        self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for Counts {}
+
+impl Index<usize> for Counts {
+    type Output = u32;
+    fn index(&self, i: usize) -> &u32 {
+        match self.find(IndicatorIx::new(i)) {
+            Ok(k) => &self.0[k].1,
+            Err(_) => &NO_COUNT,
+        }
+    }
+}
+
+impl IndexMut<usize> for Counts {
+    /// Adds an entry of 0 when there is none, for the caller to write into.
+    fn index_mut(&mut self, i: usize) -> &mut u32 {
+        let i = IndicatorIx::new(i);
+        let k = match self.find(i) {
+            Ok(k) => k,
+            Err(k) => {
+                self.0.insert(k, (i, 0));
+                k
+            }
+        };
+        &mut self.0[k].1
+    }
+}
+
+/// From one count per indicator (the product layout).
+impl From<Vec<u32>> for Counts {
+    fn from(all: Vec<u32>) -> Counts {
+        Counts(
+            all.into_iter()
+                .enumerate()
+                .filter(|(_, n)| *n != 0)
+                .map(|(i, n)| (IndicatorIx::new(i), n))
                 .collect(),
         )
     }
@@ -648,10 +756,7 @@ impl Dataset {
     /// The note of indicator `i` at `node` (`""` when there is none).
     pub fn note(&self, node: NodeRef, i: IndicatorIx) -> &str {
         match node {
-            NodeRef::Product(p) => self.products[p]
-                .notes
-                .get(i.index())
-                .map_or("", String::as_str),
+            NodeRef::Product(p) => self.products[p].notes.get(i),
             _ => self.cells.get(node).notes.get(i),
         }
     }
@@ -665,14 +770,7 @@ impl Dataset {
     ) -> Result<(), CellError> {
         self.own_indicator(node, i)?;
         match node {
-            NodeRef::Product(p) => {
-                let n = self.instrument_of(node).indicators.len();
-                let notes = &mut self.products[p].notes;
-                if notes.len() < n {
-                    notes.resize(n, String::new());
-                }
-                notes[i.index()] = text;
-            }
+            NodeRef::Product(p) => self.products[p].notes.set(i, text),
             _ => self.cells.get_mut(node).notes.set(i, text),
         }
         Ok(())
@@ -686,11 +784,7 @@ impl Dataset {
     /// How many evidence references indicator `i` has at `node`.
     pub fn evidence_count(&self, node: NodeRef, i: IndicatorIx) -> u32 {
         match node {
-            NodeRef::Product(p) => self.products[p]
-                .evidence
-                .get(i.index())
-                .copied()
-                .unwrap_or(0),
+            NodeRef::Product(p) => self.products[p].evidence.get(i),
             _ => {
                 let ev = &self.cells.get(node).evidence;
                 ev.binary_search_by_key(&i, |(k, _)| *k)
@@ -708,14 +802,7 @@ impl Dataset {
     ) -> Result<(), CellError> {
         self.own_indicator(node, i)?;
         match node {
-            NodeRef::Product(p) => {
-                let n = self.instrument_of(node).indicators.len();
-                let ev = &mut self.products[p].evidence;
-                if ev.len() < n {
-                    ev.resize(n, 0);
-                }
-                ev[i.index()] = count;
-            }
+            NodeRef::Product(p) => self.products[p].evidence[i.index()] = count,
             _ => {
                 let ev = &mut self.cells.get_mut(node).evidence;
                 match (ev.binary_search_by_key(&i, |(k, _)| *k), count) {
@@ -858,6 +945,18 @@ impl Dataset {
             });
         }
         Ok(resp)
+    }
+
+    /// A respondent in place, removed or not: for a store putting its answers back as
+    /// it reads them (nothing here checks what is changed, as the other methods do).
+    pub fn respondent_mut(&mut self, node: NodeRef, r: RespondentIx) -> Option<&mut Respondent> {
+        match node {
+            NodeRef::Agency(a) => self.cells.agencies.items.get_mut(a.index()),
+            NodeRef::Unit(u) => self.cells.units.items.get_mut(u.index()),
+            NodeRef::Product(p) => self.cells.products.get_mut(&p),
+        }?
+        .respondents
+        .get_mut(r.index())
     }
 
     /// Marks a respondent removed: its answers no longer count (kept, as removal is
