@@ -1108,3 +1108,60 @@ fn the_version_2_example_of_the_docs_imports() {
     assert_eq!(current["agencies"][0]["instrument"]["id"], "kepatuhan-2024");
     d.check();
 }
+
+/// The trend of the mentoring report (and of the report's `trend` table) has one point
+/// per cycle of this database, each scored in its own cycle, after the published ones.
+#[test]
+fn the_trend_has_a_point_per_cycle_each_scored_in_its_own() {
+    let d = Db::new(&["--demo"]);
+    let nib = "81/DPMPTSP/NIB";
+    for ind in ["waktu", "prosedur", "biaya"] {
+        d.ok(&["record", nib, ind, "--value", "1"]);
+    }
+    d.ok(&[
+        "cycle",
+        "start",
+        "2027-penilaian",
+        "--kind",
+        "assessment",
+        "--year",
+        "2027",
+    ]);
+    d.ok(&["record", nib, "waktu", "--value", "1"]);
+    let then = d.json(&["--cycle", "default", "score", "--agency", "81", "--json"]);
+    let now = d.json(&["score", "--agency", "81", "--json"]);
+    let score = |j: &Json| {
+        j["agencies"][0]["score"]
+            .as_str()
+            .map(str::to_string)
+            .unwrap_or_else(|| j["agencies"][0]["score"].to_string())
+    };
+    let (then, now) = (score(&then), score(&now));
+    assert_ne!(then, now, "three answers then, one now");
+
+    let out = d.dir.path().join("m.md");
+    d.ok(&[
+        "report",
+        "--agency",
+        "81",
+        "--format",
+        "md",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let md = std::fs::read_to_string(&out).unwrap();
+    let trend: Vec<&str> = md
+        .lines()
+        .skip_while(|l| !l.starts_with("## Tren"))
+        .filter(|l| l.starts_with("| ") && l.contains("siklus"))
+        .collect();
+    assert_eq!(trend.len(), 2, "{md}");
+    assert!(
+        trend[0].contains("siklus 2027-penilaian") && trend[0].contains(&now),
+        "{trend:?}"
+    );
+    assert!(
+        trend[1].contains("siklus default") && trend[1].contains(&then),
+        "{trend:?}"
+    );
+}

@@ -174,7 +174,12 @@ pub fn build(store: &Store, code: &str, lang: Lang) -> Result<Mentoring> {
     let book = ScoreBook::compute(&ds);
     let current = store.current_cycle_row()?;
     let published = store.history(Some(code))?;
-    let points = trend::points(&published, trend::cycle_points(&ds, &book, a, &current));
+    let points = trend::points(
+        &published,
+        trend::cycles_points(store, &ds, &book)?
+            .remove(code)
+            .unwrap_or_default(),
+    );
     let cycle = trend::source_label(
         &crate::domain::history::PointSource::Cycle {
             code: current.code.clone(),

@@ -17,14 +17,7 @@ use crate::domain::method;
 use crate::domain::model::{AgencyIx, Dataset, NodeRef, ScoreBook};
 use crate::store::{CycleRow, HistoryRow, Store};
 
-/// The points of this database's cycles for one agency.
-///
-/// Hook for cycles (issue 14): today a database's answers are those of its current
-/// cycle (schema 0007 names it; the `answer` table keyed by cycle lands with schema
-/// 0008), so this gives one point, the agency's score now, when it is assessed. Once
-/// the store loads the dataset of any cycle, give one point per cycle here (each
-/// scored by its own `ScoreBook`, with the cycle's year, code and kind), oldest first:
-/// the reports, the mentoring report and their tests take them as they are.
+/// The point of one cycle for one agency (its score in that cycle, when assessed).
 pub fn cycle_points(
     ds: &Dataset,
     book: &ScoreBook,
@@ -50,6 +43,41 @@ pub fn cycle_points(
         category: v.category().to_string(),
         incomplete: Progress::of(&s) == Progress::Incomplete,
     }]
+}
+
+/// Every cycle's points of every agency (by agency code), cycles in the order they
+/// were made: the current cycle scored from `ds` and `book` as the caller loaded them,
+/// every other cycle loaded on its own (a second, read-only store on the same file),
+/// each scored by its own instrument. The same agency is the same code in every cycle.
+pub fn cycles_points(
+    store: &Store,
+    ds: &Dataset,
+    book: &ScoreBook,
+) -> Result<BTreeMap<String, Vec<TrendPoint>>> {
+    let mut out: BTreeMap<String, Vec<TrendPoint>> = BTreeMap::new();
+    let mut add = |ds: &Dataset, book: &ScoreBook, cycle: &CycleRow| {
+        for a in ds.agencies.ids() {
+            let points = cycle_points(ds, book, a, cycle);
+            if !points.is_empty() {
+                out.entry(ds.agencies[a].code.clone())
+                    .or_default()
+                    .extend(points);
+            }
+        }
+    };
+    let current = store.current_cycle_row()?;
+    for cycle in store.cycles()? {
+        if cycle.code == current.code {
+            add(ds, book, &current);
+            continue;
+        }
+        let mut other = Store::open_reader(store.path())?;
+        other.use_cycle(&cycle.code)?;
+        let other_ds = other.load()?;
+        let other_book = ScoreBook::compute(&other_ds);
+        add(&other_ds, &other_book, &cycle);
+    }
+    Ok(out)
 }
 
 /// An agency's whole trend: its published scores and its cycles' points, in order.
@@ -125,14 +153,14 @@ pub fn table(store: &Store, ds: &Dataset, book: &ScoreBook, lang: Lang) -> Resul
     for h in store.history(None)? {
         published.entry(h.agency.clone()).or_default().push(h);
     }
-    let current = store.current_cycle_row()?;
+    let mut cycles = cycles_points(store, ds, book)?;
     let mut rows = Vec::new();
     let mut agencies: Vec<AgencyIx> = ds.agencies.ids().collect();
     agencies.sort_by(|a, b| ds.agencies[*a].code.cmp(&ds.agencies[*b].code));
     for a in agencies {
         let agency = &ds.agencies[a];
         let history = published.get(&agency.code).map_or(&[][..], Vec::as_slice);
-        let series = points(history, cycle_points(ds, book, a, &current));
+        let series = points(history, cycles.remove(&agency.code).unwrap_or_default());
         if history.is_empty() && series.len() < 2 {
             continue;
         }
