@@ -98,7 +98,9 @@ fn keystroke(c: &mut Criterion) {
     let Screen::Checklist(checklist) = &ws.app.screen else {
         panic!("the checklist did not open");
     };
-    let i = checklist.indicator;
+    let i = checklist
+        .indicator()
+        .expect("the checklist opens on an indicator");
     frame(&mut term, &ws.app);
     ws.update(Action::Tick);
     assert!(
@@ -371,7 +373,9 @@ fn fill_a_product(ws: &mut Workstation, term: &mut Terminal<TestBackend>) -> Vec
     let Screen::Checklist(c) = &ws.app.screen else {
         panic!("] opened no checklist");
     };
-    let p = c.product;
+    let NodeRef::Product(p) = c.node else {
+        panic!("] opened no product's checklist");
+    };
     while !ws.app.unanswered(p).is_empty() {
         key(ws, term, ' ');
     }
@@ -388,7 +392,9 @@ fn heads_down(c: &mut Criterion) {
     let Screen::Checklist(checklist) = &ws.app.screen else {
         panic!("not on the checklist");
     };
-    let p = checklist.product;
+    let NodeRef::Product(p) = checklist.node else {
+        panic!("not on a product's checklist");
+    };
     assert_eq!(ws.app.ds.instrument_of_product(p).indicators.len(), 36);
     assert_eq!(ws.app.ds.instrument_of_product(p).id, "kepatuhan-2021");
     let keys = times.len();

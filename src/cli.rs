@@ -21,6 +21,11 @@ pub struct Cli {
     #[arg(long, global = true, env = "PATUH_DB", value_name = "PATH")]
     pub db: Option<PathBuf>,
 
+    /// Work on this cycle (e.g. 2026-pendampingan) instead of the current one, for this
+    /// command only (`patuh cycle list`; `patuh cycle open ID` changes the current one).
+    #[arg(long, global = true, value_name = "ID")]
+    pub cycle: Option<String>,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -101,6 +106,38 @@ pub enum Command {
     },
     /// Check the database: SQLite integrity and the audit hash chain.
     Check,
+    /// Cycles: the mentoring (pendampingan) and the assessment (penilaian), year after
+    /// year; list, show, open (make current) and start them.
+    #[command(subcommand)]
+    Cycle(CycleCmd),
+    /// Confirm as it is an answer carried from the previous cycle (`cycle start
+    /// --carry`): from now on it counts (audited). Recording another value replaces it.
+    Confirm {
+        /// AGENCY, AGENCY/UNIT or AGENCY/UNIT/PRODUCT by codes.
+        path: String,
+        /// Only this indicator (default: every carried answer at the node).
+        indicator: Option<String>,
+        /// Only this respondent's answer to INDICATOR (its number in the indicator's role).
+        #[arg(long, value_name = "N", requires = "indicator")]
+        respondent: Option<u32>,
+    },
+    /// What changed between two cycles: per indicator was/now and a mark (fixed,
+    /// missing, worse, better, same, new, gone), per product, unit and agency the score
+    /// and category then and now and the difference.
+    Diff {
+        /// The earlier cycle (default: the one --to follows).
+        #[arg(long, value_name = "ID")]
+        from: Option<String>,
+        /// The later cycle (default: the current one, or --cycle).
+        #[arg(long, value_name = "ID")]
+        to: Option<String>,
+        /// Only this agency (by code).
+        #[arg(long, value_name = "CODE")]
+        agency: Option<String>,
+        /// Print JSON (as `score --json`, with "from", "to" and "delta" per node).
+        #[arg(long)]
+        json: bool,
+    },
     /// The assessor's signing key, and the central office's encryption key.
     #[command(subcommand)]
     Keys(KeysCmd),
@@ -112,7 +149,8 @@ pub enum Command {
     #[command(subcommand)]
     Central(CentralCmd),
     /// Write the report (ranking, zones, score distribution, scores, what to fix, what
-    /// was not assessed) as xlsx (with charts and a metadata sheet), csv or md.
+    /// was not assessed) as xlsx (with charts and a metadata sheet), csv or md; with
+    /// --agency, the mentoring report of one agency (md, xlsx or html).
     Report(ReportArgs),
     /// Central office: review the merged work (approve, return with comments, resolve
     /// conflicts, list, flags, the return file); alone, opens the reviewer's
@@ -124,6 +162,10 @@ pub enum Command {
     /// The central office's return file: apply it (FILE), list what came back (no
     /// argument), or confirm a returned item as it is (--confirm PATH [INDICATOR]).
     Inbox(InboxArgs),
+    /// Published scores of past years (agency,year,score,category): each agency's
+    /// trend in the reports.
+    #[command(subcommand)]
+    History(HistoryCmd),
     /// Print the shell completion script for bash, zsh, fish or powershell.
     #[command(after_help = "Install, e.g.:\n  \
         bash: patuh completions bash > ~/.local/share/bash-completion/completions/patuh\n  \
@@ -167,6 +209,59 @@ pub enum Command {
     },
 }
 
+/// What a cycle is for, as `--kind` takes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CycleKindArg {
+    /// Compliance mentoring (pendampingan kepatuhan): scores that never count as an
+    /// assessment's.
+    Mentoring,
+    /// The assessment (penilaian) that counts.
+    Assessment,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CycleCmd {
+    /// List the cycles (the current one marked).
+    List {
+        /// Print JSON: [{"id","kind","year","follows","current"}].
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show a cycle: kind, year, the cycle it follows, each agency's instrument in it,
+    /// what was answered and what is still carried (to be re-checked).
+    Show {
+        /// The cycle's id, e.g. 2026-pendampingan.
+        id: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Make a cycle the current one: the workstation and every command work on it
+    /// (audited).
+    Open {
+        /// The cycle's id.
+        id: String,
+    },
+    /// Start a cycle and make it current (audited); with --carry the answers of the
+    /// cycle it follows are copied into it, to be re-checked (`patuh confirm`), and
+    /// count only once confirmed or changed.
+    Start {
+        /// The new cycle's id: letters, digits, '-', '_', '.', e.g. 2026-penilaian.
+        id: String,
+        #[arg(long, value_enum)]
+        kind: CycleKindArg,
+        /// The year it runs in.
+        #[arg(long, value_name = "YEAR")]
+        year: Option<i32>,
+        /// The cycle it follows (default: the current one).
+        #[arg(long, value_name = "ID")]
+        follows: Option<String>,
+        /// Copy the answers of the cycle it follows, to be re-checked.
+        #[arg(long)]
+        carry: bool,
+    },
+}
+
 #[derive(Debug, Subcommand)]
 pub enum KeysCmd {
     /// Create the assessor's key pair (once; the private key never leaves this machine).
@@ -203,6 +298,12 @@ pub struct ExportArgs {
     /// Encrypt the file to the central office's age public key (age1...).
     #[arg(long, value_name = "RECIPIENT", env = "PATUH_ENCRYPT_TO")]
     pub encrypt_to: Option<String>,
+    /// The export format version: 2 (every level, respondents, data values; compressed)
+    /// or 1, for a central office whose patuh reads only format 1 (answers of products
+    /// only: an agency holding more is refused).
+    #[arg(long = "format", value_name = "VERSION", default_value_t = 2,
+          value_parser = clap::value_parser!(i64).range(1..=2))]
+    pub format_version: i64,
 }
 
 #[derive(Debug, Args)]
@@ -353,6 +454,8 @@ pub enum ReportFormat {
     Csv,
     /// One markdown file.
     Md,
+    /// One self-contained printable HTML file (the mentoring report, with --agency).
+    Html,
 }
 
 /// A shell that `patuh completions` writes a script for.
@@ -414,6 +517,36 @@ pub struct ReportArgs {
     /// reported as not assessed.
     #[arg(long)]
     pub approved_only: bool,
+    /// The mentoring report of this agency (by code), for the end of the mentoring day:
+    /// per unit and product what must still be fixed to reach the next category (the
+    /// largest gain first), the assessor's notes, the score once fixed, and the trend.
+    /// md, xlsx or html; Indonesian unless --lang en.
+    #[arg(long, value_name = "CODE")]
+    pub agency: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HistoryCmd {
+    /// Import published scores of past years from a CSV file with the header
+    /// agency,year,score,category (or instansi,tahun,nilai,kategori; `;` with decimal
+    /// commas works too). All or nothing; importing it again changes nothing.
+    Import {
+        /// The CSV file.
+        file: PathBuf,
+        /// Take the file's score where another one is held for the agency and year (the
+        /// held one is kept, marked replaced).
+        #[arg(long)]
+        replace: bool,
+    },
+    /// List the published scores held, by agency and year.
+    List {
+        /// Only this agency (by code).
+        #[arg(long, value_name = "CODE")]
+        agency: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

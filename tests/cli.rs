@@ -828,3 +828,47 @@ fn a_format_2_instrument_with_levels_imports_and_scores() {
         .assert()
         .success();
 }
+
+/// `keys init --name` names the assessor for the commands too, not only for the
+/// workstation: the audit log of a `record` made before any workstation start says
+/// who, unless `init --assessor` chose another name.
+#[test]
+fn the_signing_key_names_the_assessor_of_a_record() {
+    let (dir, db) = temp_db();
+    let home = dir.path();
+    patuh(home)
+        .args(["keys", "init", "--name", "Siti Aminah", "--id", "ASN-9"])
+        .assert()
+        .success();
+    patuh(home)
+        .arg("--db")
+        .arg(&db)
+        .args(["init", "--demo"])
+        .assert()
+        .success();
+    patuh(home)
+        .arg("--db")
+        .arg(&db)
+        .args(["record", "81/DPMPTSP/NIB", "waktu", "--value", "1"])
+        .assert()
+        .success();
+    let log = run_json(home, &db, &["log", "81/DPMPTSP/NIB", "--json"]);
+    assert_eq!(log["entries"][0]["who"], "Siti Aminah", "{log}");
+
+    // A name chosen at init wins over the key's.
+    let other = home.join("other.db");
+    patuh(home)
+        .arg("--db")
+        .arg(&other)
+        .args(["init", "--demo", "--assessor", "Budi"])
+        .assert()
+        .success();
+    patuh(home)
+        .arg("--db")
+        .arg(&other)
+        .args(["record", "81/DPMPTSP/NIB", "waktu", "--value", "1"])
+        .assert()
+        .success();
+    let log = run_json(home, &other, &["log", "81/DPMPTSP/NIB", "--json"]);
+    assert_eq!(log["entries"][0]["who"], "Budi", "{log}");
+}

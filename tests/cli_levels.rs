@@ -884,9 +884,10 @@ fn a_method_never_seen_written_from_the_docs_alone() {
 }
 
 /// `patuh init --demo` holds both kinds: Maluku with the 2021 instrument and Bengkulu
-/// with the 2024 one, whose units score from their own answers. Export format 1 carries
-/// products' answers only: an agency holding a unit's answer is refused by name (the
-/// central office would refuse the file), the others export and verify.
+/// with the 2024 one, whose units score from their own answers. Export format 2 (the
+/// default) carries them all; format 1 carries products' answers only: an agency
+/// holding a unit's answer is refused by name (the central office would refuse the
+/// file), the others export and verify.
 #[test]
 fn the_demo_holds_both_methods() {
     let dir = tempfile::tempdir().unwrap();
@@ -948,6 +949,20 @@ fn the_demo_holds_both_methods() {
         .args(["export", "--out"])
         .arg(&file)
         .assert()
+        .success();
+    patuh(dir.path())
+        .arg("verify")
+        .arg(&file)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("format patuh-export version 2"));
+    std::fs::remove_file(&file).unwrap();
+    patuh(dir.path())
+        .arg("--db")
+        .arg(&db)
+        .args(["export", "--format", "1", "--out"])
+        .arg(&file)
+        .assert()
         .code(1)
         .stderr(predicate::str::contains(
             "agency 1702 (instrument kepatuhan-2024 v1) holds answers of units or of the agency",
@@ -958,7 +973,9 @@ fn the_demo_holds_both_methods() {
     patuh(dir.path())
         .arg("--db")
         .arg(&db)
-        .args(["export", "--agency", "81", "--agency", "17", "--out"])
+        .args([
+            "export", "--format", "1", "--agency", "81", "--agency", "17", "--out",
+        ])
         .arg(&file)
         .assert()
         .success();

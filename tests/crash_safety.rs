@@ -89,7 +89,26 @@ fn record_killed_at_random_moments_loses_nothing_reported_saved() {
     let mut rng = XorShift(0x5EED_1234_ABCD_0001);
     let (mut saved, mut killed_before_saved, mut committed_unreported) = (0, 0, 0);
     let bin = assert_cmd::cargo::cargo_bin("patuh");
+    // How long a command that opens the file takes on this machine now (a busy machine
+    // takes many times longer): the kills fall within twice that, so that they hit
+    // before and after the commit whatever the load. Measured again every 50 runs.
+    let probe = || {
+        let t = std::time::Instant::now();
+        let _ = Command::new(&bin)
+            .env_clear()
+            .env("HOME", home)
+            .env("XDG_DATA_HOME", home.join("data"))
+            .arg("--db")
+            .arg(&db)
+            .args(["show", products[0]])
+            .output();
+        (t.elapsed().as_micros() as u64 * 2).max(25_000)
+    };
+    let mut window = probe();
     for run in 0..runs {
+        if run % 50 == 49 {
+            window = probe();
+        }
         let (p, i) = (rng.below(3) as usize, rng.below(5) as usize);
         let cell = p * indicators.len() + i;
         let v = values[rng.below(3) as usize];
@@ -108,7 +127,7 @@ fn record_killed_at_random_moments_loses_nothing_reported_saved() {
             cmd.args(["--value", v]);
         }
         let mut child = cmd.spawn().expect("spawn");
-        std::thread::sleep(Duration::from_micros(rng.below(25_000)));
+        std::thread::sleep(Duration::from_micros(rng.below(window)));
         let _ = child.kill(); // SIGKILL
         let status = child.wait().expect("wait");
         let mut out = String::new();

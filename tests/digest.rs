@@ -224,10 +224,13 @@ fn upgrading_an_older_database_writes_every_digest() {
     let db = dir.path().join("g.db");
     generate(&db, Scale::Tiny, 6).unwrap();
     let before = products(&Store::open(&db).unwrap().load().unwrap());
-    // Back to schema 2, as a database of the previous patuh (0009's tables first, then
-    // 0005-0008's tables and columns, then 0003's and 0004's).
+    // Back to schema 2, as a database of the previous patuh (0012's, 0011's and 0009's
+    // tables first, then 0005-0008's and 0010's tables and columns, then 0003's and
+    // 0004's).
     {
         let conn = rusqlite::Connection::open(&db).unwrap();
+        conn.execute_batch(common::BACK_TO_SCHEMA_11).unwrap();
+        conn.execute_batch(common::BACK_TO_SCHEMA_10).unwrap();
         conn.execute_batch(common::BACK_TO_SCHEMA_8).unwrap();
         conn.execute_batch(
             "DROP TABLE review_comment; DROP TABLE review; DROP TABLE review_resolution;
@@ -242,6 +245,7 @@ fn upgrading_an_older_database_writes_every_digest() {
              CREATE INDEX audit_by_product ON audit (product);
              DROP TABLE evidence_removed;
              DROP TABLE cycle; DELETE FROM meta WHERE key = 'cycle.current';
+             DROP TABLE history_score;
              PRAGMA user_version = 2;",
         )
         .unwrap();

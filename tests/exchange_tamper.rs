@@ -1,6 +1,7 @@
-//! Every kind of tampering with an export is refused with its precise reason, by
-//! `patuh verify` and by `patuh central merge`, and the central database stays
-//! byte-for-byte what it was: flipped bytes across the whole file, truncation, a
+//! Every kind of tampering with an export of format 1 (files made before format 2, and
+//! by `patuh export --format 1`) is refused with its precise reason, by `patuh verify`
+//! and by `patuh central merge`, and the central database stays byte-for-byte what it
+//! was (format 2: tests/exchange_v2.rs): flipped bytes across the whole file, truncation, a
 //! swapped signature, a wrong or untrusted key, a newer format version, scores that do
 //! not follow from the observations, and edited, deleted or reordered audit rows:
 //! every field of every row, every row deleted, every pair of rows swapped, and rows
@@ -39,8 +40,8 @@ fn setup() -> Setup {
     }
     w.record("siti", &siti, "81/DPMPTSP/SIPI", "maklumat", "1");
     w.record("budi", &budi, "8171/DUKCAPIL/KTP-EL", "maklumat", "1");
-    let siti_file = w.export("siti", &siti, "siti.patuh", &["81"]);
-    let budi_file = w.export("budi", &budi, "budi.patuh", &["8171"]);
+    let siti_file = w.export_v1("siti", &siti, "siti.patuh", &["81"]);
+    let budi_file = w.export_v1("budi", &budi, "budi.patuh", &["8171"]);
     let trusted = w.trusted(&["siti", "budi"]);
     let central = w.path("central.db");
     w.ok(
@@ -307,20 +308,35 @@ fn a_newer_format_version_asks_for_an_update() {
     let t = setup();
     let siti = std::fs::read(&t.siti_file).unwrap();
     let mut env = envelope(&siti);
-    env.format_version = 2;
+    env.format_version = 3;
     t.refused(
-        "v2.patuh",
+        "v3.patuh",
         &bundle::layout(&env),
-        &["made by a newer patuh (export format version 2"],
+        &["made by a newer patuh (export format version 3"],
     );
     t.refused(
-        "v2-other.patuh",
-        br#"{"format":"patuh-export","format_version":2,"chunks":[]}"#,
+        "v3-other.patuh",
+        br#"{"format":"patuh-export","format_version":3,"chunks":[]}"#,
         &["made by a newer patuh"],
     );
-    // Signed, but the payload says version 2.
+    // Signed, but the payload says version 3.
+    let inner = resigned(&siti, &t.siti(), |p| p.format_version = 3);
+    t.refused("v3-inner.patuh", &inner, &["made by a newer patuh"]);
+    // A format-1 file whose payload says 2 (or whose envelope says 2 over a format-1
+    // signature): the two must agree, and a format-2 signature is another one.
     let inner = resigned(&siti, &t.siti(), |p| p.format_version = 2);
-    t.refused("v2-inner.patuh", &inner, &["made by a newer patuh"]);
+    t.refused(
+        "v2-inner.patuh",
+        &inner,
+        &["the payload and its envelope must say the same"],
+    );
+    let mut env = envelope(&siti);
+    env.format_version = 2;
+    t.refused(
+        "v2-envelope.patuh",
+        &bundle::layout(&env),
+        &["bad signature"],
+    );
     t.refused(
         "other.patuh",
         br#"{"format":"patuh-instrument","format_version":1}"#,
@@ -500,7 +516,7 @@ fn rich_history(w: &World) -> (PathBuf, PathBuf) {
     step(&mut store);
     put(&mut store, ktp, "maklumat", Level(0), None);
     drop(store);
-    let file = w.export("rina", &db, "rina.patuh", &["81"]);
+    let file = w.export_v1("rina", &db, "rina.patuh", &["81"]);
     (db, file)
 }
 

@@ -1,4 +1,8 @@
-//! The upgrade to schema 8 (docs/data-model.md) of databases the patuh before it made
+//! The upgrade of databases older patuhs made: to cycles at work (schema 0011) of a
+//! workstation of schema 9 (tests/fixtures/schema9-*, by commit a48ed3b: everything in
+//! the cycle `default`, nothing lost, `check` across the upgrade, the same output, a
+//! cycle started with carry on top); and below, to schema 8 (docs/data-model.md) of
+//! databases the patuh before it made
 //! (tests/fixtures/schema7-*.sql, dumped from files made by commit 1744a70): nothing is
 //! lost (every observation, note, evidence reference, removed reference, finalization
 //! and audit row is where schema 8 keeps it, the audit rows byte for byte), `check`
@@ -220,7 +224,10 @@ fn a_workstation_of_schema_7_upgrades_losing_nothing() {
     // Opened by this patuh (here by `check`): upgraded, and the log accounts for all.
     let out = check_ok(home, &db, "audit chain intact, every change accounted for");
     assert!(out.contains("reopened after finalizing: 2"), "{out}");
-    assert_eq!(count(&db, "PRAGMA user_version"), 9);
+    assert_eq!(
+        count(&db, "PRAGMA user_version"),
+        i64::from(patuh::store::SCHEMA_VERSION)
+    );
     let now = after(&db);
     assert_eq!(now.observations, held.observations);
     assert_eq!(now.evidence, held.evidence);
@@ -340,7 +347,10 @@ fn a_central_database_of_schema_7_upgrades_and_merges_on() {
         &central,
         "central log intact, every merged file verified and merged again to the same results",
     );
-    assert_eq!(count(&central, "PRAGMA user_version"), 9);
+    assert_eq!(
+        count(&central, "PRAGMA user_version"),
+        i64::from(patuh::store::SCHEMA_VERSION)
+    );
     let now = after(&central);
     assert_eq!(now.observations, held.observations);
     assert_eq!(now.evidence, held.evidence);
@@ -387,4 +397,204 @@ fn a_central_database_of_schema_7_upgrades_and_merges_on() {
         .find(|p| p["code"] == "KTP-EL")
         .unwrap();
     assert_eq!(ktp["answered"], 1);
+}
+
+const WORKSTATION_9: &str = include_str!("fixtures/schema9-workstation.sql");
+
+fn expected_9() -> Value {
+    serde_json::from_str(include_str!("fixtures/schema9-expected.json")).unwrap()
+}
+
+/// Every row of the tables a workstation's work is in, by table, sorted.
+fn work(db: &Path) -> Vec<(String, Vec<String>)> {
+    let c = Connection::open(db).unwrap();
+    [
+        "answer",
+        "node_state",
+        "respondent",
+        "evidence",
+        "evidence_removed",
+        "followup",
+        "followup_register",
+        "audit",
+        "cycle",
+        "agency",
+        "unit",
+        "product",
+        "instrument",
+    ]
+    .iter()
+    .map(|t| {
+        // A digest is a cache of the answers: the upgrade writes the stale ones.
+        let columns = if *t == "node_state" {
+            "cycle_id, level, node_id, finalized_at, finalized_by"
+        } else {
+            "*"
+        };
+        (
+            t.to_string(),
+            rows(&c, &format!("SELECT {columns} FROM {t}")),
+        )
+    })
+    .collect()
+}
+
+/// The upgrade to cycles at work (schema 0011) of a workstation the patuh before it
+/// made (tests/fixtures/schema9-*, from commit a48ed3b: values, notes, N/A,
+/// respondents, data values, a follow-up register, evidence removed and put back,
+/// finalized and reopened nodes): everything stays in the cycle `default`, every row as
+/// it was (the audit rows byte for byte), `check` verifies the chain across the
+/// upgrade, the commands print what that patuh printed, and a cycle started with carry
+/// goes on from it.
+#[test]
+fn a_workstation_of_schema_9_goes_into_the_default_cycle_losing_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path();
+    let db = home.join("ws.db");
+    {
+        let conn = Connection::open(&db).unwrap();
+        conn.execute_batch(WORKSTATION_9).unwrap();
+        conn.execute_batch("PRAGMA user_version = 9; PRAGMA application_id = 1347704136;")
+            .unwrap();
+    }
+    let held = work(&db);
+    let count_of = |t: &str| held.iter().find(|(n, _)| n == t).unwrap().1.len();
+    // The fixture holds what the upgrade must carry.
+    assert_eq!(count_of("audit"), 49);
+    assert_eq!(count_of("respondent"), 4);
+    assert_eq!(count_of("evidence"), 3);
+    assert_eq!(count_of("evidence_removed"), 1);
+    assert_eq!(count_of("followup"), 1);
+    assert!(count_of("answer") >= 20);
+
+    let out = check_ok(home, &db, "audit chain intact, every change accounted for");
+    assert!(out.contains("reopened after finalizing: 1"), "{out}");
+    assert_eq!(
+        count(&db, "PRAGMA user_version"),
+        i64::from(patuh::store::SCHEMA_VERSION)
+    );
+    let now = work(&db);
+    for ((table, before), (_, after)) in held.iter().zip(&now) {
+        let gone: Vec<&String> = before.iter().filter(|r| !after.contains(r)).collect();
+        let new: Vec<&String> = after.iter().filter(|r| !before.contains(r)).collect();
+        assert!(
+            gone.is_empty() && new.is_empty(),
+            "{table}: every row as it was, in the cycle default; gone {gone:?}, new {new:?}"
+        );
+    }
+    assert_eq!(count(&db, "SELECT count(*) FROM cycle_agency"), 0);
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM node_state WHERE level = 3 AND digest IS NULL"
+        ),
+        0,
+        "the upgrade writes every stale digest"
+    );
+    assert_eq!(
+        count(&db, "SELECT count(*) FROM answer WHERE carried = 1"),
+        0
+    );
+    let current: String = Connection::open(&db)
+        .unwrap()
+        .query_row(
+            "SELECT value FROM meta WHERE key = 'cycle.current'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(current, "default");
+
+    // What the older patuh printed.
+    let expected = expected_9();
+    for (code, want) in expected["score"].as_object().unwrap() {
+        let got = json(home, &db, &["score", "--agency", code, "--json"]);
+        assert_eq!(&project(&got, want), want, "score {code}");
+    }
+    for (path, want) in expected["show"].as_object().unwrap() {
+        let got = json(home, &db, &["show", path, "--json"]);
+        assert_eq!(&project(&got, want), want, "show {path}");
+    }
+    for (path, want) in expected["log"].as_object().unwrap() {
+        let got = json(home, &db, &["log", path, "--json"]);
+        assert_eq!(&project(&got, want), want, "log {path}");
+    }
+
+    // Work goes on in a new cycle that starts from it, and `check` follows.
+    let out = patuh(home)
+        .arg("--db")
+        .arg(&db)
+        .args([
+            "cycle",
+            "start",
+            "2026-penilaian",
+            "--kind",
+            "assessment",
+            "--carry",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        said.contains("Carried 19 answers, 2 data values and 3 respondents from default"),
+        "{said}"
+    );
+    for args in [
+        &["confirm", "8171/DUKCAPIL/KTP-EL"][..],
+        &["record", "8171/DUKCAPIL/KTP-EL", "waktu", "--value", "1"],
+        &[
+            "confirm",
+            "1702/DUKCAPIL",
+            "pengetahuan-standar",
+            "--respondent",
+            "1",
+        ],
+        &[
+            "record",
+            "8201",
+            "ikm",
+            "--value",
+            "85",
+            "--source",
+            "KemenPAN-RB, IKM 2025",
+        ],
+    ] {
+        patuh(home)
+            .arg("--db")
+            .arg(&db)
+            .args(args)
+            .assert()
+            .success();
+    }
+    check_ok(home, &db, "audit chain intact, every change accounted for");
+    let diff = json(home, &db, &["diff", "--agency", "8171", "--json"]);
+    let ktp = diff["agencies"][0]["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["code"] == "DUKCAPIL")
+        .unwrap()["products"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["code"] == "KTP-EL")
+        .unwrap()
+        .clone();
+    let waktu = ktp["indicators"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["id"] == "waktu")
+        .unwrap();
+    assert_eq!(waktu["mark"], "fixed");
+    // The rows of before still as they were: the new cycle wrote only its own.
+    let after = work(&db);
+    let audit_before = &held.iter().find(|(n, _)| n == "audit").unwrap().1;
+    let audit_after = &after.iter().find(|(n, _)| n == "audit").unwrap().1;
+    assert!(audit_before.iter().all(|r| audit_after.contains(r)));
 }

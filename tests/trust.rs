@@ -15,6 +15,7 @@ use std::time::Duration;
 
 use exchange_support::*;
 use patuh::exchange::bundle::{self, Payload};
+use patuh::exchange::bundle2;
 use patuh::exchange::export::payload_bytes;
 use patuh::exchange::keys::Identity;
 use patuh::exchange::verify::verify_bytes;
@@ -93,8 +94,9 @@ fn rechain(p: &mut Payload) {
     }
 }
 
-/// Siti's workstation with a few values (one changed twice), her export of agency 81,
-/// and her key.
+/// Siti's workstation with a few values (one changed twice), her export of agency 81
+/// in format 1 (the tests below change its payload as format 1 lays it out; format 2's
+/// are in tests/exchange_v2.rs), and her key.
 struct Siti {
     w: World,
     db: PathBuf,
@@ -109,7 +111,7 @@ fn siti() -> Siti {
     w.record("siti", &db, "81/DPMPTSP/NIB", "persyaratan", "1");
     w.record("siti", &db, "81/DPMPTSP/NIB", "sk-standar", "1");
     w.record("siti", &db, "81/DPMPTSP/NIB", "dasar-hukum", "na");
-    let file = w.export("siti", &db, "siti.patuh", &["81"]);
+    let file = w.export_v1("siti", &db, "siti.patuh", &["81"]);
     let key = Identity::load(&w.keys("siti")).unwrap();
     Siti { w, db, file, key }
 }
@@ -377,9 +379,35 @@ fn a_key_given_twice_anywhere_in_a_signed_payload_is_refused() {
         .unwrap();
     store.finalize(&p).unwrap();
     drop(store);
-    let file = t.w.export("siti", &t.db, "full.patuh", &["81"]);
+    for version in ["1", "2"] {
+        duplicates_are_refused(&t, version);
+    }
+}
+
+/// A key given twice in each object of a signed payload of format `version`.
+fn duplicates_are_refused(t: &Siti, version: &str) {
+    let file = t.w.export_format(
+        "siti",
+        &t.db,
+        &format!("full-{version}.patuh"),
+        &["81"],
+        version,
+    );
     let opened = bundle::open(&std::fs::read(&file).unwrap()).unwrap();
-    let tree: serde_json::Value = serde_json::from_slice(&opened.payload).unwrap();
+    let v2 = version == "2";
+    let json = if v2 {
+        bundle2::decompress(&opened.payload, bundle2::MAX_PAYLOAD_BYTES).unwrap()
+    } else {
+        opened.payload.clone()
+    };
+    let seal = |text: &str| {
+        if v2 {
+            bundle::seal_v2(&bundle2::compress(text.as_bytes()).unwrap(), &t.key).unwrap()
+        } else {
+            bundle::seal(text.as_bytes(), &t.key)
+        }
+    };
+    let tree: serde_json::Value = serde_json::from_slice(&json).unwrap();
     let mut paths = Vec::new();
     object_paths(&tree, &mut Vec::new(), &mut paths);
     let has = |p: &[&str]| {
@@ -400,7 +428,7 @@ fn a_key_given_twice_anywhere_in_a_signed_payload_is_refused() {
             "0",
             "products",
             "0",
-            "observations",
+            if v2 { "answers" } else { "observations" },
             "0",
         ],
         &["agencies", "0", "units", "0", "products", "0", "score"],
@@ -425,8 +453,7 @@ fn a_key_given_twice_anywhere_in_a_signed_payload_is_refused() {
         &serde_json::Value::Null,
         &mut plain,
     );
-    verify_bytes(&bundle::seal(plain.as_bytes(), &t.key), None, None)
-        .expect("rewritten payload verifies");
+    verify_bytes(&seal(&plain), None, None).expect("rewritten payload verifies");
     for path in &paths {
         // The first key's own value: the duplicate alone is what is wrong.
         let first_value = {
@@ -441,7 +468,7 @@ fn a_key_given_twice_anywhere_in_a_signed_payload_is_refused() {
         };
         let mut text = String::new();
         write_with_duplicate(&tree, &mut Vec::new(), path, None, &first_value, &mut text);
-        let bytes = bundle::seal(text.as_bytes(), &t.key);
+        let bytes = seal(&text);
         match verify_bytes(&bytes, None, None) {
             Ok(_) => panic!("a key given twice in the object at {path:?} was accepted"),
             Err(e) => assert!(
@@ -452,7 +479,7 @@ fn a_key_given_twice_anywhere_in_a_signed_payload_is_refused() {
     }
     assert!(paths.len() >= 20, "{} objects tested", paths.len());
     println!(
-        "{} objects at every depth, each with a key given twice: all refused",
+        "format {version}: {} objects at every depth, each with a key given twice: all refused",
         paths.len()
     );
     // Through the command line: a second, different exported_at (the last would win).
@@ -467,7 +494,7 @@ fn a_key_given_twice_anywhere_in_a_signed_payload_is_refused() {
         &mut text,
     );
     assert!(text.contains("\"exported_at\":\"2099-01-01T00:00:00Z\",\"exported_at\":"));
-    let dup = t.write("dup.patuh", &bundle::seal(text.as_bytes(), &t.key));
+    let dup = t.write(&format!("dup-{version}.patuh"), &seal(&text));
     refused(
         &t.w,
         "central",
@@ -599,13 +626,25 @@ fn an_export_of_a_value_off_its_scale_is_refused_by_verify() {
     let t = siti();
     set_off_scale(&t.db, "81/DPMPTSP/NIB", "persyaratan", 5);
     // Scoring caps it (the product shows the score of a 1) ...
-    let file = t.w.export("siti", &t.db, "off-scale.patuh", &["81"]);
+    let file = t.w.export_v1("siti", &t.db, "off-scale.patuh", &["81"]);
     // ... but the export says what the file holds, and verify refuses it.
     refused(
         &t.w,
         "central",
         &["verify", s(&file)],
         &["81/DPMPTSP/NIB persyaratan: value 5 is above the maximum 1"],
+    );
+    // Format 2 names the record.
+    let file = t.w.export("siti", &t.db, "off-scale-2.patuh", &["81"]);
+    refused(
+        &t.w,
+        "central",
+        &["verify", s(&file)],
+        &[
+            "81/DPMPTSP/NIB: answers[",
+            "(indicator \"persyaratan\"): value 5 is not a level of its scale (0 to 1, or N/A)",
+            "ask the assessor to export again",
+        ],
     );
 }
 

@@ -461,8 +461,10 @@ fn a_central_database_audits_its_merges_and_check_merges_them_again() {
         ),
         (
             "a result and its chosen observation edited",
+            // (Schema 0012 keeps the results in central_answer: assessor_observation is
+            // a view of it.)
             format!(
-                "UPDATE assessor_observation SET value = 0 WHERE product_id = {nib} AND indicator = 'persyaratan';
+                "UPDATE central_answer SET value = 0 WHERE level = 3 AND node_id = {nib} AND indicator = 'persyaratan';
                  UPDATE answer SET value = 0 WHERE level = 3 AND node_id = {nib} AND indicator = 'persyaratan';"
             ),
             "which the stored files do not give",
@@ -471,8 +473,8 @@ fn a_central_database_audits_its_merges_and_check_merges_them_again() {
             "a merged file removed with its log row",
             format!(
                 "DELETE FROM central_log WHERE action = 'merge' AND detail = 'ASN-001';
-                 DELETE FROM assessor_observation WHERE assessor_id = 'ASN-001';
-                 DELETE FROM assessor_result WHERE assessor_id = 'ASN-001';
+                 DELETE FROM central_answer WHERE assessor_id = 'ASN-001';
+                 DELETE FROM central_result WHERE assessor_id = 'ASN-001';
                  DELETE FROM answer WHERE level = 3 AND node_id = {nib};
                  DELETE FROM import_file WHERE assessor_id = 'ASN-001';"
             ),
@@ -480,9 +482,8 @@ fn a_central_database_audits_its_merges_and_check_merges_them_again() {
         ),
         (
             "a stored payload edited",
-            "UPDATE import_file SET payload = CAST(replace(CAST(payload AS TEXT), 'Siti Rahma', 'Siti Rahmi') AS BLOB)
-             WHERE assessor_id = 'ASN-001'"
-                .into(),
+            // (A format-2 payload is compressed: a byte added stands for any edit.)
+            "UPDATE import_file SET payload = CAST(payload || X'00' AS BLOB) WHERE assessor_id = 'ASN-001'".into(),
             "its stored payload hashes to",
         ),
     ];
@@ -503,14 +504,23 @@ fn a_central_database_audits_its_merges_and_check_merges_them_again() {
 /// Siti's file signed again with another `exported_at` (her own key, as a workstation
 /// with that clock would have made it).
 fn redated(w: &World, file: &Path, name: &str, exported_at: &str) -> std::path::PathBuf {
-    use patuh::exchange::bundle;
+    use patuh::exchange::{bundle, bundle2};
     let key = patuh::exchange::keys::Identity::load(&w.keys("siti")).unwrap();
     let opened = bundle::open(&std::fs::read(file).unwrap()).unwrap();
-    let mut p = bundle::parse_payload(&opened.payload).unwrap();
-    p.exported_at = exported_at.into();
-    let bytes = patuh::exchange::export::payload_bytes(&p).unwrap();
+    let sealed = if opened.format_version == bundle::FORMAT_VERSION_1 {
+        let mut p = bundle::parse_payload(&opened.payload).unwrap();
+        p.exported_at = exported_at.into();
+        let bytes = patuh::exchange::export::payload_bytes(&p).unwrap();
+        bundle::seal(&bytes, &key)
+    } else {
+        let json = bundle2::decompress(&opened.payload, bundle2::MAX_PAYLOAD_BYTES).unwrap();
+        let mut p = bundle2::parse_payload2(&json).unwrap();
+        p.exported_at = exported_at.into();
+        let bytes = bundle2::payload2_bytes(&p).unwrap();
+        bundle::seal_v2(&bundle2::compress(&bytes).unwrap(), &key).unwrap()
+    };
     let out = w.path(name);
-    std::fs::write(&out, bundle::seal(&bytes, &key)).unwrap();
+    std::fs::write(&out, sealed).unwrap();
     out
 }
 
@@ -832,17 +842,21 @@ fn a_central_database_made_before_its_log_is_upgraded_with_one() {
     let w = World::new();
     let siti = w.workstation("siti", "Siti Rahma", "ASN-001");
     w.record("siti", &siti, "81/DPMPTSP/NIB", "waktu", "1");
-    let older = w.export("siti", &siti, "older.patuh", &["81"]);
+    // Format 1: what a central database of schema 4 held.
+    let older = w.export_v1("siti", &siti, "older.patuh", &["81"]);
     w.record("siti", &siti, "81/DPMPTSP/NIB", "persyaratan", "1");
-    let first = w.export("siti", &siti, "first.patuh", &["81"]);
+    let first = w.export_v1("siti", &siti, "first.patuh", &["81"]);
     w.record("siti", &siti, "81/DPMPTSP/NIB", "prosedur", "1");
-    let second = w.export("siti", &siti, "second.patuh", &["81"]);
+    let second = w.export_v1("siti", &siti, "second.patuh", &["81"]);
     let central = w.path("central.db");
     w.ok(
         "central",
         &["central", "merge", "--db", s(&central), s(&first)],
     );
-    // Back to schema 4, as the patuh before this one left it (0009's, then 0008's tables first).
+    // Back to schema 4, as the patuh before this one left it (0012's, 0011's, 0009's,
+    // then 0008's tables first).
+    sqlite(&central, common::BACK_TO_SCHEMA_11);
+    sqlite(&central, common::BACK_TO_SCHEMA_10);
     sqlite(&central, common::BACK_TO_SCHEMA_8);
     sqlite(
         &central,
@@ -853,6 +867,7 @@ fn a_central_database_made_before_its_log_is_upgraded_with_one() {
          ALTER TABLE import_file DROP COLUMN chain; ALTER TABLE assessor_result DROP COLUMN chain;
          DROP TABLE evidence_removed;
          DROP TABLE cycle; DELETE FROM meta WHERE key = 'cycle.current';
+         DROP TABLE history_score;
          PRAGMA user_version = 4;",
     );
     let (code, out) = check(&w, &central);

@@ -220,7 +220,7 @@ pub fn record(db: &Path, args: &RecordArgs, lang: Lang) -> Result<()> {
 
 /// The scores of a node and of the nodes above it (a unit's and an agency's answers
 /// reach each other: see docs/instrument-format.md).
-fn print_scores_up(store: &Store, node: &Node, lang: Lang) -> Result<()> {
+pub(super) fn print_scores_up(store: &Store, node: &Node, lang: Lang) -> Result<()> {
     let ds = store.load()?;
     let Some(at) = ds.find_node(&node.path) else {
         return Ok(());

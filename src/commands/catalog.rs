@@ -140,17 +140,43 @@ pub fn import_assignment(db: &Path, file: &Path) -> Result<()> {
     let a = Assignment::parse(&read_text(file)?).map_err(|p| problems_error(file, p))?;
     let (mut store, _lock) = open_to_change(db)?;
     let o = store.import_assignment(&a, &file.display().to_string())?;
+    let cycle = if o.cycle == crate::store::DEFAULT_CYCLE {
+        String::new()
+    } else {
+        format!(" for cycle {}", o.cycle)
+    };
     if o.changed() {
         println!(
-            "Imported {}: {} agencies, {} units, {} products added, {} renamed",
+            "Imported {}{cycle}: {} agencies, {} units, {} products added, {} renamed",
             file.display(),
             o.agencies_added,
             o.units_added,
             o.products_added,
             o.renamed
         );
+        if o.instruments_set > 0 {
+            println!(
+                "  {} agencies are assessed with the file's instrument in this cycle",
+                o.instruments_set
+            );
+        }
+        if o.cycle_created {
+            let current = store.cycle().code == o.cycle;
+            println!(
+                "  cycle {} made{}",
+                o.cycle,
+                if current {
+                    ""
+                } else {
+                    "; start it with `patuh cycle start ID --kind KIND [--carry]` (or `patuh cycle open ID`) to work in it"
+                }
+            );
+        }
     } else {
-        println!("{} is already imported; nothing changed", file.display());
+        println!(
+            "{}{cycle} is already imported; nothing changed",
+            file.display()
+        );
     }
     Ok(())
 }

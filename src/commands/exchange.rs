@@ -81,22 +81,49 @@ pub fn keys(cmd: KeysCmd) -> Result<()> {
 pub fn export(db: &Path, args: &ExportArgs) -> Result<()> {
     let store = open(db)?;
     let bar = Progress::start(None, &format!("exporting to {}", args.out.display()));
-    let s = ex::export_to(&store, &args.out, &args.agency, args.encrypt_to.as_deref());
+    let s = ex::export_to_version(
+        &store,
+        &args.out,
+        &args.agency,
+        args.encrypt_to.as_deref(),
+        args.format_version,
+    );
     bar.finish();
     let s = s?;
-    println!(
-        "Exported {} agencies, {} units, {} products ({} with results, {} observations) to {}",
-        s.agencies,
-        s.units,
-        s.products,
-        s.touched,
-        s.observations,
-        s.path.display()
-    );
+    if s.format_version == crate::exchange::bundle::FORMAT_VERSION_1 {
+        println!(
+            "Exported {} agencies, {} units, {} products ({} with results, {} observations) to {} (format 1)",
+            s.agencies,
+            s.units,
+            s.products,
+            s.touched,
+            s.observations,
+            s.path.display()
+        );
+    } else {
+        println!(
+            "Exported {} agencies, {} units, {} products ({} with results; {} units and agencies with \
+             answers of their own), {} answers, {} respondents to {}",
+            s.agencies,
+            s.units,
+            s.products,
+            s.touched,
+            s.nodes_touched,
+            s.observations,
+            s.respondents,
+            s.path.display()
+        );
+    }
     println!("  signed with key {}", s.fingerprint);
     println!(
-        "  audit log: {} rows, {} of them (these products) in full",
-        s.audit_rows, s.audit_full
+        "  audit log: {} rows, {} of them (these {}) in full",
+        s.audit_rows,
+        s.audit_full,
+        if s.format_version == crate::exchange::bundle::FORMAT_VERSION_1 {
+            "products"
+        } else {
+            "agencies, units and products"
+        }
     );
     println!(
         "  encrypted for the central office: {}",
@@ -131,11 +158,18 @@ pub fn verify(args: &VerifyArgs) -> Result<()> {
 
 fn print_verified(file: &Path, v: &Verified) {
     let p = &v.payload;
-    let products: Vec<_> = v.products().collect();
+    let nodes: Vec<_> = p.nodes().collect();
+    let products = nodes
+        .iter()
+        .filter(|(path, _)| path.matches('/').count() == 2);
+    let (products, touched) = products.fold((0, 0), |(n, t), (_, parts)| {
+        (n + 1, t + usize::from(parts.touched()))
+    });
+    let answers: usize = nodes.iter().map(|(_, parts)| parts.answers.len()).sum();
     println!("{}: OK", file.display());
     println!(
         "  format patuh-export version {}{}",
-        p.format_version,
+        v.format_version,
         if v.encrypted { ", decrypted" } else { "" }
     );
     println!(
@@ -151,17 +185,28 @@ fn print_verified(file: &Path, v: &Verified) {
         ),
     }
     println!("  exported at: {}", sanitize(&p.exported_at));
-    println!(
-        "  content: {} agencies, {} units, {} products ({} with results), {} observations",
-        p.agencies.len(),
-        v.dataset.units.len(),
-        products.len(),
-        products.iter().filter(|(_, e)| e.touched()).count(),
-        products
+    if v.format_version == crate::exchange::bundle::FORMAT_VERSION_1 {
+        println!(
+            "  content: {} agencies, {} units, {} products ({touched} with results), {answers} observations",
+            p.agencies.len(),
+            v.dataset.units.len(),
+            products,
+        );
+    } else {
+        let own = nodes
             .iter()
-            .map(|(_, e)| e.observations.len())
-            .sum::<usize>()
-    );
+            .filter(|(path, parts)| path.matches('/').count() < 2 && parts.touched())
+            .count();
+        let respondents: usize = nodes.iter().map(|(_, parts)| parts.respondents.len()).sum();
+        println!("  cycle: {}", sanitize(&p.cycle.code));
+        println!(
+            "  content: {} agencies, {} units, {} products ({touched} with results; {own} units and \
+             agencies with answers of their own), {answers} answers, {respondents} respondents",
+            p.agencies.len(),
+            v.dataset.units.len(),
+            products,
+        );
+    }
     println!(
         "  audit chain: intact from the first row, {} rows ({} in full, all observations accounted for)",
         p.audit.len(),
@@ -327,6 +372,12 @@ pub fn central_assign(db: Option<PathBuf>, file: &Path) -> Result<()> {
 }
 
 pub fn report(db: &Path, args: &ReportArgs, lang: Lang) -> Result<()> {
+    if args.format == ReportFormat::Html {
+        return Err(anyhow!(
+            "--format html is the mentoring report of one agency: add --agency CODE \
+             (or choose xlsx, csv or md for the whole report)"
+        ));
+    }
     let store = open(db)?;
     let bar = Progress::start(None, &format!("reading {}", db.display()));
     let report = rep::build_with(&store, lang, args.approved_only)?;
@@ -341,6 +392,7 @@ pub fn report(db: &Path, args: &ReportArgs, lang: Lang) -> Result<()> {
         ReportFormat::Md => {
             report_out::write_md(&report, &args.out).map(|()| vec![args.out.clone()])
         }
+        ReportFormat::Html => Ok(Vec::new()), // refused above
         ReportFormat::Csv => report_out::write_csv_with(
             &report,
             &args.out,

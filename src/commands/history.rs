@@ -36,6 +36,11 @@ pub fn describe(row: &AuditRow) -> String {
             format!("confirmed as it is, answering the central office's comment {old}")
         }
         "value" | "note" => format!("{}: {old} -> {new}", row.action),
+        "carry" | "carry-data" => format!(
+            "carried from the previous cycle, to be re-checked: {}",
+            side("value", row.new.as_deref())
+        ),
+        "confirm" => format!("confirmed as it is: {}", side("value", row.new.as_deref())),
         other => match (row.old.is_some(), row.new.is_some()) {
             (true, true) => format!("{}: {old} -> {new}", sanitize(other)),
             (false, true) => format!("{}: {new}", sanitize(other)),
@@ -68,7 +73,7 @@ pub fn log(db: &Path, path: &str, indicator: Option<&str>, as_json: bool) -> Res
             ));
         }
     }
-    let rows = store.audit_history(path, indicator)?;
+    let rows = store.cycle_history(path, indicator)?;
     // A respondent's uid as a person knows it: its role and number at the node.
     let mut who_answered = std::collections::HashMap::new();
     for r in store.respondents(&node)? {
@@ -96,6 +101,7 @@ pub fn log(db: &Path, path: &str, indicator: Option<&str>, as_json: bool) -> Res
             .collect();
         let out = json!({
             "path": path,
+            "cycle": store.cycle().code,
             "indicator": indicator,
             "central": central,
             "chain": chain_json(&chain),
@@ -109,9 +115,14 @@ pub fn log(db: &Path, path: &str, indicator: Option<&str>, as_json: bool) -> Res
         None => path.to_string(),
     };
     println!(
-        "{what}: {} change(s) in the audit log of {}",
+        "{what}: {} change(s) in the audit log of {}{}",
         rows.len(),
-        db.display()
+        db.display(),
+        if store.cycle().code == crate::store::DEFAULT_CYCLE {
+            String::new()
+        } else {
+            format!(", cycle {}", sanitize(&store.cycle().code))
+        }
     );
     match &chain {
         Ok(n) => println!("audit chain: intact ({n} rows)"),

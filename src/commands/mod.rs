@@ -4,9 +4,13 @@
 
 mod assess;
 mod catalog;
+mod cycles;
+mod diff;
 mod exchange;
 mod history;
+mod history_scores;
 mod levels;
+mod mentoring;
 pub mod progress;
 pub mod review;
 mod setup;
@@ -18,7 +22,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Result, anyhow};
 
 use crate::cli::{
-    AssignmentCmd, CentralCmd, Cli, Command, DataCmd, FollowupCmd, InstrumentCmd, RespondentCmd,
+    AssignmentCmd, CentralCmd, Cli, Command, DataCmd, FollowupCmd, HistoryCmd, InstrumentCmd,
+    RespondentCmd,
 };
 
 /// Hook for the reviewer's workstation on a central database (`patuh review --db`).
@@ -38,6 +43,17 @@ pub fn ui_lang() -> Lang {
         .unwrap_or_else(Lang::from_env)
 }
 
+thread_local! {
+    /// The cycle `--cycle` chose for this command: every store the command opens
+    /// ([`open`], [`open_to_change`]) works on it instead of the current one.
+    static CYCLE: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+}
+
+/// The cycle `--cycle` chose, if any.
+fn chosen_cycle() -> Option<String> {
+    CYCLE.with(|c| c.borrow().clone())
+}
+
 /// Runs a parsed command line. `workstation` opens the terminal UI.
 pub fn run(cli: Cli, workstation: Option<Workstation>) -> Result<()> {
     run_with(cli, workstation, None)
@@ -50,6 +66,13 @@ pub fn run_with(
     reviewer: Option<Reviewer>,
 ) -> Result<()> {
     let lang = ui_lang();
+    CYCLE.with(|c| *c.borrow_mut() = cli.cycle.clone());
+    if let (Some(code), None | Some(Command::Demo)) = (&cli.cycle, &cli.command) {
+        return Err(anyhow!(
+            "the workstation works on the current cycle: make {code} current with `patuh cycle open {code}`, \
+             then start it (--cycle is for one command)"
+        ));
+    }
     match cli.command {
         None => {
             let path = new_db_path(cli.db)?;
@@ -146,6 +169,31 @@ pub fn run_with(
             json,
         }) => history::log(&db_path(cli.db)?, &path, indicator.as_deref(), json),
         Some(Command::Check) => assess::check(&db_path(cli.db)?),
+        Some(Command::Cycle(cmd)) => cycles::run(&db_path(cli.db)?, cmd, lang),
+        Some(Command::Confirm {
+            path,
+            indicator,
+            respondent,
+        }) => cycles::confirm(
+            &db_path(cli.db)?,
+            &path,
+            indicator.as_deref(),
+            respondent,
+            lang,
+        ),
+        Some(Command::Diff {
+            from,
+            to,
+            agency,
+            json,
+        }) => diff::run(
+            &db_path(cli.db)?,
+            from.as_deref(),
+            to.as_deref(),
+            agency.as_deref(),
+            json,
+            lang,
+        ),
         Some(Command::Completions { shell }) => shell::completions(shell),
         Some(Command::Man { dir }) => shell::man(dir.as_deref()),
         Some(Command::Config { example }) => shell::config(example),
@@ -171,13 +219,26 @@ pub fn run_with(
         Some(Command::Review { cmd }) => review::run(cli.db, cmd, reviewer),
         Some(Command::Inbox(args)) => review::inbox_cmd(&db_path(cli.db)?, &args),
         Some(Command::Report(args)) => {
-            let lang = match args.lang {
-                Some(crate::cli::ReportLang::Id) => Lang::Id,
-                Some(crate::cli::ReportLang::En) => Lang::En,
-                None => lang,
-            };
-            exchange::report(&db_path(cli.db)?, &args, lang)
+            let given = args.lang.map(|l| match l {
+                crate::cli::ReportLang::Id => Lang::Id,
+                crate::cli::ReportLang::En => Lang::En,
+            });
+            match &args.agency {
+                // The mentoring report is handed to the agency: Indonesian unless asked.
+                Some(code) => {
+                    mentoring::report(&db_path(cli.db)?, &args, code, given.unwrap_or(Lang::Id))
+                }
+                None => exchange::report(&db_path(cli.db)?, &args, given.unwrap_or(lang)),
+            }
         }
+        Some(Command::History(cmd)) => match cmd {
+            HistoryCmd::Import { file, replace } => {
+                history_scores::import(&db_path(cli.db)?, &file, replace)
+            }
+            HistoryCmd::List { agency, json } => {
+                history_scores::list(&db_path(cli.db)?, agency.as_deref(), json)
+            }
+        },
         Some(Command::Gen {
             scale,
             seed,
@@ -265,16 +326,47 @@ pub fn existing_folder(path: PathBuf) -> Result<PathBuf> {
 /// moment (`Store::open_reader`), whatever `patuh record` or a workstation commits
 /// meanwhile. A command that changes the file uses [`open_to_change`].
 pub fn open(path: &Path) -> Result<Store> {
-    Ok(Store::open_reader(path)?)
+    let mut store = Store::open_reader(path)?;
+    if let Some(code) = chosen_cycle() {
+        store.use_cycle(&code)?;
+    }
+    Ok(store)
 }
 
 /// Opens an existing database to change it: refused while a workstation has it open
 /// (its screen would no longer show what is in the file). Keep the guard for as long
 /// as the change takes.
 pub fn open_to_change(path: &Path) -> Result<(Store, store::lock::LockGuard)> {
-    let store = Store::open(path)?;
+    let mut store = Store::open(path)?;
     let guard = store::lock::writer(path)?;
+    name_after_key(&mut store);
+    if let Some(code) = chosen_cycle() {
+        store.use_cycle(&code)?;
+    }
     Ok((store, guard))
+}
+
+/// A workstation that has no assessor's name yet (`init --assessor`, or given at a
+/// start of the workstation) takes the name of the assessor's signing key (`keys
+/// init --name`), as the workstation does at its start: the audit log then names the
+/// assessor, not the login. Without a key, or on a central database, nothing changes.
+fn name_after_key(store: &mut Store) {
+    let named = store.meta("assessor").ok().flatten().is_some();
+    let central =
+        store.meta(store::ROLE_KEY).ok().flatten().as_deref() == Some(store::ROLE_CENTRAL);
+    if named || central {
+        return;
+    }
+    let Some(identity) = crate::exchange::keys::keys_dir()
+        .ok()
+        .and_then(|d| crate::exchange::keys::Identity::load(&d).ok())
+    else {
+        return;
+    };
+    match store.set_assessor(&identity.name) {
+        Ok(()) => tracing::info!(name = %identity.name, "assessor named after the signing key"),
+        Err(e) => tracing::warn!("could not record the assessor's name: {e}"),
+    }
 }
 
 /// Reads an instrument or assignment file (UTF-8 text), naming it in any error: a

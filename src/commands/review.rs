@@ -508,14 +508,14 @@ pub fn central_log(
     // The merged history: each assessor's current file's audit rows for the node.
     let under = format!("{path}/");
     let mut merged = Vec::new();
-    store.each_result_file(|assessor, paths, payload| -> Result<()> {
+    store.each_result_file(|assessor, paths, version, payload| -> Result<()> {
         if !paths.iter().any(|p| p == path || p.starts_with(&under)) {
             return Ok(());
         }
-        let payload = crate::exchange::bundle::parse_payload(&payload)?;
+        let payload = crate::exchange::bundle2::payload_of(version, &payload)?;
         for e in &payload.audit {
             let Some(c) = &e.content else { continue };
-            let on = c.product == path || c.product.starts_with(&under);
+            let on = c.path == path || c.path.starts_with(&under);
             let ind_ok = indicator.is_none_or(|i| c.indicator.as_deref().is_none_or(|x| x == i));
             if on && ind_ok {
                 merged.push((assessor.to_string(), e.seq, c.clone()));
@@ -534,7 +534,7 @@ pub fn central_log(
         let entries: Vec<_> = merged
             .iter()
             .map(|(a, seq, c)| {
-                json!({"assessor": a, "seq": seq, "at": c.at, "who": c.who, "path": c.product,
+                json!({"assessor": a, "seq": seq, "at": c.at, "who": c.who, "path": c.path,
                        "indicator": c.indicator, "action": c.action, "old": c.old, "new": c.new})
             })
             .collect();
@@ -608,14 +608,14 @@ pub fn central_log(
                 seq: *seq,
                 at: c.at.clone(),
                 who: c.who.clone(),
-                path: c.product.clone(),
+                path: c.path.clone(),
                 indicator: c.indicator.clone(),
                 action: c.action.clone(),
                 old: c.old.clone(),
                 new: c.new.clone(),
                 prev_hash: String::new(),
-                cycle: None,
-                respondent: None,
+                cycle: c.cycle.clone(),
+                respondent: c.respondent.clone(),
             };
             println!(
                 "  {} #{:<6} {}  {}  {} {}{}",
@@ -623,7 +623,7 @@ pub fn central_log(
                 seq,
                 sanitize(&c.at),
                 sanitize(&c.who),
-                sanitize(&c.product),
+                sanitize(&c.path),
                 c.indicator
                     .as_deref()
                     .map(|i| format!("{} ", sanitize(i)))

@@ -14,7 +14,7 @@ use super::{open, score_json};
 use crate::domain::instrument::{Indicator, NodeLevel, Source};
 use crate::domain::method::{self, NodeValue};
 use crate::domain::model::{
-    AgencyIx, Dataset, IndicatorIx, Ix, NodeRef, ScoreBook, Summary, next_category,
+    AgencyIx, Carried, Dataset, IndicatorIx, Ix, NodeRef, ScoreBook, Summary, next_category,
 };
 use crate::domain::scoring::{Rounded, next_zone};
 use crate::domain::text::sanitize;
@@ -178,7 +178,7 @@ fn find(ds: &Dataset, path: &str, db: &Path) -> Result<NodeRef> {
 /// The reopenings of one node, oldest first.
 fn reopenings(store: &Store, path: &str) -> Result<Vec<AuditRow>> {
     Ok(store
-        .audit_history(path, None)?
+        .cycle_history(path, None)?
         .into_iter()
         .filter(|r| r.action == "reopen")
         .collect())
@@ -221,6 +221,57 @@ fn legend(lang: Lang) -> String {
     )
 }
 
+/// A carried value as JSON: the level, "N/A", or null.
+fn carried_value_json(v: Value) -> Json {
+    match v {
+        Value::Level(l) => json!(l),
+        Value::NotApplicable => json!("N/A"),
+        Value::Unanswered => Json::Null,
+    }
+}
+
+/// What is carried into an indicator of a node, for a person: the node's own value
+/// and each respondent's, `""` when nothing is.
+fn carried_text(ds: &Dataset, node: NodeRef, k: usize, lang: Lang) -> String {
+    let inst = ds.instrument_of(node);
+    let ind = &inst.indicators[k];
+    let i = IndicatorIx::new(k);
+    let na = crate::tui::text::ui(lang).na;
+    let mut parts = Vec::new();
+    match ds.carried(node, i) {
+        Some(Carried::Value(v)) => parts.push(match (&ind.source, v) {
+            (Source::Observation, v) => crate::tui::ui::value_box(*v, ind.max, na)
+                .trim()
+                .to_string(),
+            (_, _) => na.trim().to_string(),
+        }),
+        Some(Carried::Data(d)) => parts.push(format!(
+            "{}/{} ({})",
+            d.text(),
+            ind.max,
+            sanitize(d.source())
+        )),
+        None => {}
+    }
+    if let Source::Interview { role } = &ind.source {
+        for (r, resp) in ds.roster(node, *role) {
+            match ds.carried_answer(node, r, i) {
+                Some(Value::Level(l)) => parts.push(format!("{}:{l}", resp.number)),
+                Some(_) => parts.push(format!("{}:{}", resp.number, na.trim())),
+                None => {}
+            }
+        }
+    }
+    if parts.is_empty() {
+        return String::new();
+    }
+    format!(
+        "  {}: {}",
+        word(lang, "carried, to re-check", "dibawa, periksa ulang"),
+        parts.join(" ")
+    )
+}
+
 /// One own indicator of a node as `show --json` writes it.
 fn indicator_json(ds: &Dataset, node: NodeRef, k: usize) -> Json {
     let inst = ds.instrument_of(node);
@@ -246,6 +297,25 @@ fn indicator_json(ds: &Dataset, node: NodeRef, k: usize) -> Json {
     m.insert("na".into(), json!(node_value == NodeValue::NotApplicable));
     m.insert("note".into(), json!(ds.note(node, i)));
     m.insert("evidence".into(), json!(ds.evidence_count(node, i)));
+    // Carried from the previous cycle, to be re-checked: shown, never counted.
+    let own_carried = ds.carried(node, i);
+    let any_carried = own_carried.is_some()
+        || match &ind.source {
+            Source::Interview { role } => ds
+                .roster(node, *role)
+                .into_iter()
+                .any(|(r, _)| ds.carried_answer(node, r, i).is_some()),
+            _ => false,
+        };
+    m.insert("carried".into(), json!(any_carried));
+    m.insert(
+        "carried_value".into(),
+        match own_carried {
+            Some(Carried::Value(v)) => carried_value_json(*v),
+            Some(Carried::Data(d)) => decimal_json(d.value()),
+            None => Json::Null,
+        },
+    );
     match &ind.source {
         Source::Interview { role } => {
             let (answered, required) = method::progress(inst, k, &answer);
@@ -257,12 +327,20 @@ fn indicator_json(ds: &Dataset, node: NodeRef, k: usize) -> Json {
                 .into_iter()
                 .map(|(r, resp)| {
                     let v = ds.respondent_value(node, r, i);
-                    json!({
+                    let mut entry = json!({
                         "n": resp.number,
                         "label": resp.label,
                         "value": match v { Value::Level(l) => json!(l), _ => Json::Null },
                         "na": v == Value::NotApplicable,
-                    })
+                    });
+                    // Only an answer carried from the previous cycle says so.
+                    if let (Some(c), Some(m)) =
+                        (ds.carried_answer(node, r, i), entry.as_object_mut())
+                    {
+                        m.insert("carried".into(), json!(true));
+                        m.insert("carried_value".into(), carried_value_json(c));
+                    }
+                    entry
                 })
                 .collect();
             m.insert("respondents".into(), Json::Array(respondents));
@@ -272,6 +350,9 @@ fn indicator_json(ds: &Dataset, node: NodeRef, k: usize) -> Json {
                 "source_of_value".into(),
                 ds.data(node, i).map_or(Json::Null, |d| json!(d.source())),
             );
+            if let Some(Carried::Data(d)) = own_carried {
+                m.insert("carried_source".into(), json!(d.source()));
+            }
         }
         Source::Observation => {}
     }
@@ -329,6 +410,7 @@ fn indicator_line(ds: &Dataset, node: NodeRef, k: usize, lang: Lang) -> String {
         }
         Source::Observation => {}
     }
+    extra.push_str(&carried_text(ds, node, k, lang));
     let note = ds.note(node, i);
     format!(
         "    {mark:>5} {:<28} {}{extra}{}",
@@ -381,6 +463,8 @@ pub fn show(db: &Path, path: &str, as_json: bool, lang: Lang) -> Result<()> {
             json!({"id": instrument.id, "version": instrument.version, "sha256": instrument.sha256}),
         );
         out.extend(node_json(&ds, &book, node));
+        out.insert("cycle".into(), json!(store.cycle().code));
+        out.insert("carried".into(), json!(ds.carried_count(node)));
         out.insert("finalized".into(), json!(ds.finalized(node)));
         out.insert("reopened".into(), Json::Array(reopens));
         out.insert("review".into(), super::review::review_json(&store, path)?);
@@ -451,15 +535,37 @@ pub fn show(db: &Path, path: &str, as_json: bool, lang: Lang) -> Result<()> {
         NodeRef::Agency(a) => println!("{path}  {}", sanitize(&ds.agencies[a].name)),
     }
     println!(
-        "  instrument {} v{}{}",
+        "  instrument {} v{}{}{}",
         instrument.id,
         instrument.version,
+        if store.cycle().code == crate::store::DEFAULT_CYCLE {
+            String::new()
+        } else {
+            format!(
+                "  {} {}",
+                word(lang, "cycle", "siklus"),
+                sanitize(&store.cycle().code)
+            )
+        },
         if ds.finalized(node) {
             "  [finalized]"
         } else {
             ""
         }
     );
+    let carried = ds.carried_count(node);
+    if carried > 0 {
+        println!(
+            "  {carried} {}",
+            word(
+                lang,
+                "answer(s) carried from the previous cycle, to be re-checked:\n  \
+                 not counted until confirmed (`patuh confirm PATH [INDICATOR]`) or changed",
+                "jawaban dibawa dari siklus sebelumnya, perlu diperiksa ulang:\n  \
+                 tidak dihitung sampai dikonfirmasi (`patuh confirm PATH [INDIKATOR]`) atau diubah"
+            )
+        );
+    }
     if Progress::of(&s) == Progress::NotAssessed {
         println!("  not assessed yet: 0/{} answered", s.total);
     } else {

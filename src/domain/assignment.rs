@@ -1,23 +1,32 @@
 //! The assignment: the work package the central office gives an assessor, a list of
-//! agencies with their service units and products, assessed with one instrument.
+//! agencies with their service units and products, each assessed with an instrument.
+//! Version 1 names one instrument for every agency and no cycle (it goes to the current
+//! cycle); version 2 names its cycle (issue 14) and may name an instrument per agency.
 //! See docs/assignment-format.md.
 
 use std::collections::HashSet;
 
 use serde_json::Value;
 
+use super::cycle::{CycleKind, DEFAULT_CYCLE, year_problem};
 use super::json::{Checker, Problem};
 use super::model::Kind;
 
 pub const FORMAT: &str = "patuh-assignment";
-pub const FORMAT_VERSION: i64 = 1;
+/// The newest version this patuh reads (and every one before it).
+pub const FORMAT_VERSION: i64 = 2;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Assignment {
+    /// The instrument of every agency that names none of its own (version 1: of every
+    /// agency). Empty when a version-2 file names none at the top (then every agency
+    /// names its own).
     pub instrument_id: String,
     pub instrument_version: String,
     pub title: String,
     pub agencies: Vec<AgencyEntry>,
+    /// The cycle the assignment is for (version 2); None: the current cycle.
+    pub cycle: Option<CycleEntry>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,6 +35,20 @@ pub struct AgencyEntry {
     pub name: String,
     pub kind: Kind,
     pub units: Vec<UnitEntry>,
+    /// Version 2: the instrument this agency is assessed with in the cycle (id,
+    /// version), when it is not the file's.
+    pub instrument: Option<(String, String)>,
+}
+
+/// The cycle a version-2 assignment is for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CycleEntry {
+    /// E.g. `2026-penilaian`.
+    pub code: String,
+    pub kind: CycleKind,
+    pub year: Option<i32>,
+    /// The code of the cycle it follows.
+    pub follows: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,6 +77,14 @@ impl Assignment {
                 }
                 Err(c.problems)
             }
+        }
+    }
+
+    /// The instrument (id, version) agency number `i` is assessed with.
+    pub fn instrument_of(&self, i: usize) -> (&str, &str) {
+        match self.agencies.get(i).and_then(|a| a.instrument.as_ref()) {
+            Some((id, version)) => (id, version),
+            None => (&self.instrument_id, &self.instrument_version),
         }
     }
 
@@ -89,21 +120,36 @@ fn build(c: &mut Checker, value: &Value) -> Option<Assignment> {
         ),
         None => c.problem("$.format", format!("is missing: must be \"{FORMAT}\"")),
     }
-    match c.integer(root, "$", "format_version", true) {
-        Some(FORMAT_VERSION) | None => {}
+    let version = c.integer(root, "$", "format_version", true);
+    match version {
+        Some(1 | 2) | None => {}
         Some(v) => c.problem(
             "$.format_version",
-            format!("{v} is not supported: this patuh reads version {FORMAT_VERSION}"),
+            format!("{v} is not supported: this patuh reads versions 1 and 2 (1: one instrument, the current cycle; 2: a cycle named)"),
         ),
     }
+    let v2 = version == Some(2);
+    let cycle = if v2 {
+        cycle_entry(c, root)
+    } else {
+        if root.contains_key("cycle") {
+            c.problem(
+                "$.cycle",
+                "a version-1 assignment names no cycle (it goes to the current one): write \"format_version\": 2 to name one",
+            );
+        }
+        None
+    };
+    // Version 2: the top-level instrument is the default of the agencies that name none.
     let instrument = c
-        .member(root, "$", "instrument", true)
+        .member(root, "$", "instrument", !v2)
         .and_then(|v| c.object(v, "$.instrument"));
     let (iid, iver) = match instrument {
         Some(o) => (
             c.code(o, "$.instrument", "id", true),
             c.code(o, "$.instrument", "version", true),
         ),
+        None if v2 => (Some(String::new()), Some(String::new())),
         None => (None, None),
     };
     let title = c.string(root, "$", "title", true).unwrap_or_default();
@@ -141,12 +187,40 @@ fn build(c: &mut Checker, value: &Value) -> Option<Assignment> {
                     }
                 });
             let units = units(c, obj, &path);
+            let own = if v2 {
+                c.member(obj, &path, "instrument", false)
+                    .and_then(|v| c.object(v, &format!("{path}.instrument")))
+                    .map(|o| {
+                        let at = format!("{path}.instrument");
+                        (c.code(o, &at, "id", true), c.code(o, &at, "version", true))
+                    })
+            } else {
+                if obj.contains_key("instrument") {
+                    c.problem(
+                        &format!("{path}.instrument"),
+                        "a version-1 assignment names one instrument for all: write \"format_version\": 2 to name one per agency",
+                    );
+                }
+                None
+            };
+            let instrument = match own {
+                Some((Some(id), Some(version))) => Some((id, version)),
+                Some(_) => continue,
+                None => None,
+            };
+            if instrument.is_none() && iid.as_deref() == Some("") {
+                c.problem(
+                    &format!("{path}.instrument"),
+                    "is missing: the file names no instrument for all agencies, so each names its own",
+                );
+            }
             if let (Some(code), Some(name), Some(kind)) = (code, name, kind) {
                 agencies.push(AgencyEntry {
                     code,
                     name,
                     kind,
                     units,
+                    instrument,
                 });
             }
         }
@@ -156,6 +230,50 @@ fn build(c: &mut Checker, value: &Value) -> Option<Assignment> {
         instrument_version: iver?,
         title,
         agencies,
+        cycle,
+    })
+}
+
+/// A version-2 file's `cycle`: `{"id", "kind", "year"?, "follows"?}`.
+fn cycle_entry(c: &mut Checker, root: &serde_json::Map<String, Value>) -> Option<CycleEntry> {
+    let o = c
+        .member(root, "$", "cycle", true)
+        .and_then(|v| c.object(v, "$.cycle"))?;
+    let code = c.code(o, "$.cycle", "id", true);
+    if code.as_deref() == Some(DEFAULT_CYCLE) {
+        c.problem(
+            "$.cycle.id",
+            "\"default\" is the cycle of the work made before cycles: name the cycle, e.g. 2026-penilaian",
+        );
+    }
+    let kind = c
+        .string(o, "$.cycle", "kind", true)
+        .and_then(|k| match k.parse::<CycleKind>() {
+            Ok(k) => Some(k),
+            Err(e) => {
+                c.problem("$.cycle.kind", e);
+                None
+            }
+        });
+    let year = match c.integer(o, "$.cycle", "year", false) {
+        Some(y) => match year_problem(y) {
+            Some(p) => {
+                c.problem("$.cycle.year", p);
+                None
+            }
+            None => i32::try_from(y).ok(),
+        },
+        None => None,
+    };
+    let follows = c.code(o, "$.cycle", "follows", false);
+    if follows.is_some() && follows == code {
+        c.problem("$.cycle.follows", "a cycle cannot follow itself");
+    }
+    Some(CycleEntry {
+        code: code?,
+        kind: kind?,
+        year,
+        follows,
     })
 }
 

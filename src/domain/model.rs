@@ -6,7 +6,7 @@
 //! path to the next category ([`next_category`], module `path`).
 //!
 //! Positions in the data are typed ([`AgencyIx`], [`UnitIx`], [`ProductIx`],
-//! [`IndicatorIx`], [`RespondentIx`]) and the lists they index are [`IxVec`]s that only
+//! [`IndicatorIx`], [`RespondentIx`], [`RoleIx`]) and the lists they index are [`IxVec`]s that only
 //! take their own kind, so an agency's position cannot be used as a product's by
 //! mistake. A node of any level is a [`NodeRef`], named on the command line, in the
 //! audit log and in export files by its path `AGENCY`, `AGENCY/UNIT` or
@@ -27,7 +27,7 @@ use super::instrument::{Band, Indicator, Instrument, NodeLevel};
 use super::scoring::{Rounded, Value};
 
 pub use book::ScoreBook;
-pub use cells::{CellError, Cells, Counts, DataValue, Notes, Respondent};
+pub use cells::{Carried, CellError, Cells, Counts, DataValue, Notes, Respondent};
 pub use path::{NextCategory, Step, next_category};
 
 /// A typed position in a list of the dataset.
@@ -78,6 +78,8 @@ index_types! {
     /// A respondent's position among the respondents of its node
     /// ([`Dataset::respondents`]); removed respondents keep theirs.
     RespondentIx;
+    /// A role's position in its instrument's roles (the workstation's rosters).
+    RoleIx;
 }
 
 /// A node of the assessment at any level: what an answer, a respondent, a score or a

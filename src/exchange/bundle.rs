@@ -1,20 +1,31 @@
-//! The `patuh-export` file, version 1: an envelope (one line of JSON) holding the
-//! payload as base64, the Ed25519 signature over the exact payload bytes and the
-//! signer's public key. The payload is compact JSON with the instrument(s), the
-//! exported agencies, units, products, observations, evidence, scores and the audit
-//! chain. docs/export-format.md describes every field.
+//! The `patuh-export` file: an envelope (one line of JSON) holding the payload as
+//! base64, the signature and the signer's public key, in both format versions, and the
+//! payload of format 1 (the instrument(s), the exported agencies, units, products,
+//! observations, evidence, scores and the audit chain; its Ed25519 signature is over the
+//! exact payload bytes). Format 2 (answers at every level, respondents, data values,
+//! follow-ups, the cycle; a zstd-compressed payload signed with Ed25519ph) has its
+//! payload in `bundle2`; the envelope is the same but for its version. Both are read.
+//! docs/export-format.md describes every field.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 use ed25519_dalek::{Signature, VerifyingKey};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
+use sha2::{Digest, Sha256, Sha512};
 
 use super::keys::{Identity, fingerprint, parse_public};
 use super::{ExchangeError, Result};
 
 pub const FORMAT: &str = "patuh-export";
-pub const FORMAT_VERSION: i64 = 1;
+/// The newest format version: the one `patuh export` writes and the highest read.
+pub const FORMAT_VERSION: i64 = 2;
+/// Format 1 (answers of products only, Ed25519 over the payload bytes): still read,
+/// and written by `patuh export --format 1` for a central office not yet upgraded.
+pub const FORMAT_VERSION_1: i64 = 1;
+/// The context of a format-2 signature (Ed25519ph, RFC 8032 section 5.1): no other
+/// signature of the same key (a format-1 export, a message signed by other software)
+/// verifies as one of these.
+pub const CONTEXT_V2: &[u8] = b"patuh-export 2";
 
 /// The outer layer of the file, in this field order, followed by one `\n`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -24,9 +35,11 @@ pub struct Envelope {
     pub format_version: i64,
     /// `ed25519:BASE64`, the same key as `payload.assessor.public_key`.
     pub public_key: String,
-    /// Base64 of the 64-byte Ed25519 signature over the decoded payload bytes.
+    /// Base64 of the 64-byte signature over the decoded payload bytes: Ed25519 in
+    /// format 1, Ed25519ph with the context [`CONTEXT_V2`] in format 2.
     pub signature: String,
-    /// Base64 of the payload bytes (compact UTF-8 JSON).
+    /// Base64 of the payload bytes: compact UTF-8 JSON in format 1, a zstd frame of it
+    /// in format 2.
     pub payload: String,
 }
 
@@ -171,17 +184,45 @@ pub struct AuditContent {
     pub new: Option<String>,
 }
 
-/// Signs the payload bytes and lays out the whole file.
+/// Signs format-1 payload bytes (Ed25519) and lays out the whole file.
 pub fn seal(payload: &[u8], identity: &Identity) -> Vec<u8> {
     let signature = identity.sign(payload);
-    let envelope = Envelope {
+    layout(&envelope(
+        FORMAT_VERSION_1,
+        identity,
+        B64.encode(signature.to_bytes()),
+        B64.encode(payload),
+    ))
+}
+
+/// Signs format-2 payload bytes (the zstd frame, see `bundle2::compress`) with
+/// Ed25519ph and lays out the whole file.
+pub fn seal_v2(compressed: &[u8], identity: &Identity) -> Result<Vec<u8>> {
+    let signature = sign_v2(compressed, identity)?;
+    Ok(layout(&envelope(
+        FORMAT_VERSION,
+        identity,
+        B64.encode(signature.to_bytes()),
+        B64.encode(compressed),
+    )))
+}
+
+/// The format-2 signature of the payload bytes: Ed25519ph over their SHA-512, one pass
+/// over the bytes (plain Ed25519 hashes the message twice).
+pub fn sign_v2(compressed: &[u8], identity: &Identity) -> Result<Signature> {
+    let mut digest = Sha512::new();
+    digest.update(compressed);
+    identity.sign_prehashed(digest, CONTEXT_V2)
+}
+
+fn envelope(version: i64, identity: &Identity, signature: String, payload: String) -> Envelope {
+    Envelope {
         format: FORMAT.into(),
-        format_version: FORMAT_VERSION,
+        format_version: version,
         public_key: identity.public_text(),
-        signature: B64.encode(signature.to_bytes()),
-        payload: B64.encode(payload),
-    };
-    layout(&envelope)
+        signature,
+        payload,
+    }
 }
 
 /// Writes the same bytes as [`seal`] into `file` (empty, from offset 0) without ever
@@ -195,26 +236,43 @@ pub fn write_sealed_file(
     payload: &[u8],
     identity: &Identity,
 ) -> std::io::Result<usize> {
+    write_envelope(file, FORMAT_VERSION_1, payload, identity, || {
+        Ok(identity.sign(payload))
+    })
+}
+
+/// [`write_sealed_file`] for format 2: the same bytes as [`seal_v2`].
+pub fn write_sealed_file_v2(
+    file: &std::fs::File,
+    compressed: &[u8],
+    identity: &Identity,
+) -> std::io::Result<usize> {
+    write_envelope(file, FORMAT_VERSION, compressed, identity, || {
+        sign_v2(compressed, identity).map_err(|e| std::io::Error::other(e.to_string()))
+    })
+}
+
+fn write_envelope(
+    file: &std::fs::File,
+    version: i64,
+    payload: &[u8],
+    identity: &Identity,
+    sign: impl FnOnce() -> std::io::Result<Signature> + Send,
+) -> std::io::Result<usize> {
     use std::io::{Seek, SeekFrom, Write};
     // `payload` is the last field: its empty value ends the layout with `"}` and `\n`,
     // and base64 needs no JSON escaping, so the file is the head up to the payload's
     // opening quote, the base64, then those three bytes.
     const TAIL: &[u8] = b"\"}\n";
     let head = |signature: String| {
-        let mut bytes = layout(&Envelope {
-            format: FORMAT.into(),
-            format_version: FORMAT_VERSION,
-            public_key: identity.public_text(),
-            signature,
-            payload: String::new(),
-        });
+        let mut bytes = layout(&envelope(version, identity, signature, String::new()));
         bytes.truncate(bytes.len().saturating_sub(TAIL.len()));
         bytes
     };
     // An Ed25519 signature is 64 bytes: always 88 characters of base64.
     let head_len = head(B64.encode([0u8; 64])).len();
     std::thread::scope(|scope| {
-        let signer = scope.spawn(|| identity.sign(payload));
+        let signer = scope.spawn(sign);
         let mut w = std::io::BufWriter::with_capacity(1 << 20, file);
         w.seek(SeekFrom::Start(head_len as u64))?;
         // A multiple of 3 bytes per chunk, so the chunks' base64 is the whole's.
@@ -232,7 +290,7 @@ pub fn write_sealed_file(
         written += TAIL.len();
         let signature = signer
             .join()
-            .map_err(|_| std::io::Error::other("signing the export failed"))?;
+            .map_err(|_| std::io::Error::other("signing the export failed"))??;
         let head = head(B64.encode(signature.to_bytes()));
         if head.len() != head_len {
             return Err(std::io::Error::other("unexpected envelope layout"));
@@ -255,8 +313,12 @@ pub fn layout(envelope: &Envelope) -> Vec<u8> {
 /// A file whose signature holds: the signer's key and the exact payload bytes.
 #[derive(Debug, Clone)]
 pub struct Opened {
+    /// The envelope's version: 1 or 2.
+    pub format_version: i64,
     pub public_key: VerifyingKey,
     pub fingerprint: String,
+    /// The signed payload bytes: the JSON in format 1, its zstd frame in format 2
+    /// (`bundle2::decompress` gives the JSON).
     pub payload: Vec<u8>,
     /// SHA-256 of the payload bytes, hex: the file's identity at the central office.
     pub payload_sha256: String,
@@ -279,11 +341,16 @@ struct EnvelopeRef<'a> {
     payload: std::borrow::Cow<'a, str>,
 }
 
+/// Whether this patuh reads files of this version.
+fn known(version: i64) -> bool {
+    version == FORMAT_VERSION_1 || version == FORMAT_VERSION
+}
+
 /// The common case of [`open`]: a file exactly as `seal` writes it, checked without
 /// copying it. None sends the caller to the general reading, which says what is wrong.
-fn open_exact(bytes: &[u8]) -> Option<(String, String, &str)> {
+fn open_exact(bytes: &[u8]) -> Option<(i64, String, String, &str)> {
     let env: EnvelopeRef<'_> = serde_json::from_slice(bytes).ok()?;
-    if env.format != FORMAT || env.format_version != FORMAT_VERSION {
+    if env.format != FORMAT || !known(env.format_version) {
         return None;
     }
     let std::borrow::Cow::Borrowed(payload) = env.payload else {
@@ -293,7 +360,7 @@ fn open_exact(bytes: &[u8]) -> Option<(String, String, &str)> {
     // payload's base64 between its last quote pair.
     let head = layout(&Envelope {
         format: FORMAT.into(),
-        format_version: FORMAT_VERSION,
+        format_version: env.format_version,
         public_key: env.public_key.to_string(),
         signature: env.signature.to_string(),
         payload: String::new(),
@@ -305,6 +372,7 @@ fn open_exact(bytes: &[u8]) -> Option<(String, String, &str)> {
         && &bytes[before.len()..bytes.len() - after.len()] == payload.as_bytes();
     exact.then(|| {
         (
+            env.format_version,
             env.public_key.into_owned(),
             env.signature.into_owned(),
             payload,
@@ -317,7 +385,9 @@ fn open_exact(bytes: &[u8]) -> Option<(String, String, &str)> {
 /// byte outside the payload can change unnoticed), the base64, and the signature.
 pub fn open(bytes: &[u8]) -> Result<Opened> {
     match open_exact(bytes) {
-        Some((public_key, signature, payload)) => check_signature(&public_key, signature, payload),
+        Some((version, public_key, signature, payload)) => {
+            check_signature_of(version, &public_key, signature, payload)
+        }
         None => open_general(bytes),
     }
 }
@@ -373,7 +443,7 @@ fn open_general(bytes: &[u8]) -> Result<Opened> {
         }
     }
     match obj.get("format_version").and_then(|v| v.as_i64()) {
-        Some(FORMAT_VERSION) => {}
+        Some(v) if known(v) => {}
         Some(v) if v > FORMAT_VERSION => {
             return Err(ExchangeError::NewerVersion {
                 found: v,
@@ -407,12 +477,28 @@ fn open_general(bytes: &[u8]) -> Result<Opened> {
             detail: format!("byte {at} differs from the layout patuh writes"),
         });
     }
-    check_signature(&envelope.public_key, envelope.signature, &envelope.payload)
+    check_signature_of(
+        envelope.format_version,
+        &envelope.public_key,
+        envelope.signature,
+        &envelope.payload,
+    )
 }
 
-/// The key, the base64 of the payload and the signature of a well laid-out envelope
-/// (also of a return file, `exchange::inbox`).
+/// The key, the base64 of the payload and the Ed25519 signature of a well laid-out
+/// envelope of format 1 (also of a return file, `exchange::inbox`).
 pub(crate) fn check_signature(
+    public_key: &str,
+    signature_text: String,
+    payload: &str,
+) -> Result<Opened> {
+    check_signature_of(FORMAT_VERSION_1, public_key, signature_text, payload)
+}
+
+/// [`check_signature`] for an envelope of `version`: Ed25519 over the payload bytes
+/// (format 1), Ed25519ph with [`CONTEXT_V2`] over their SHA-512 (format 2).
+fn check_signature_of(
+    version: i64,
     public_key: &str,
     signature_text: String,
     payload: &str,
@@ -432,12 +518,18 @@ pub(crate) fn check_signature(
     let payload = B64.decode(payload).map_err(|e| ExchangeError::Damaged {
         detail: format!("the payload is not valid base64 ({e})"),
     })?;
-    public_key
-        .verify_strict(&payload, &signature)
-        .map_err(|_| ExchangeError::BadSignature {
-            fingerprint: fp.clone(),
-        })?;
+    let verified = if version == FORMAT_VERSION_1 {
+        public_key.verify_strict(&payload, &signature)
+    } else {
+        let mut digest = Sha512::new();
+        digest.update(&payload);
+        public_key.verify_prehashed_strict(digest, Some(CONTEXT_V2), &signature)
+    };
+    verified.map_err(|_| ExchangeError::BadSignature {
+        fingerprint: fp.clone(),
+    })?;
     Ok(Opened {
+        format_version: version,
         public_key,
         fingerprint: fp,
         payload_sha256: hex::encode(Sha256::digest(&payload)),
@@ -446,19 +538,30 @@ pub(crate) fn check_signature(
     })
 }
 
-/// Parses signed payload bytes. The signature already holds, so a failure here means
-/// the signer's software wrote something this patuh does not accept. An object with
-/// the same key twice, at any depth, is refused (which one would count?), as the
-/// instrument parser refuses it.
+/// Parses signed payload bytes of format 1. The signature already holds, so a failure
+/// here means the signer's software wrote something this patuh does not accept. An
+/// object with the same key twice, at any depth, is refused (which one would count?),
+/// as the instrument parser refuses it.
 pub fn parse_payload(bytes: &[u8]) -> Result<Payload> {
+    parse_versioned(bytes, FORMAT_VERSION_1, |p: &Payload| {
+        (p.format.as_str(), p.format_version)
+    })
+}
+
+/// Parses the payload of a file of format `version` into `T`, whose `format` and
+/// `format_version` `head` gives.
+pub(crate) fn parse_versioned<T: serde::de::DeserializeOwned>(
+    bytes: &[u8],
+    version: i64,
+    head: impl Fn(&T) -> (&str, i64),
+) -> Result<T> {
     // Straight into the structure when it is well formed and of this version (no
     // intermediate JSON tree of a national payload): serde's derived structures refuse
     // a field given twice, and the one free-form part (an instrument's body) is read
     // refusing duplicates too. Otherwise through the tree, which tells what is wrong,
     // once no key is given twice (the tree would keep only the last).
-    if let Ok(payload) = serde_json::from_slice::<Payload>(bytes)
-        && payload.format_version == FORMAT_VERSION
-        && payload.format == FORMAT
+    if let Ok(payload) = serde_json::from_slice::<T>(bytes)
+        && head(&payload) == (FORMAT, version)
     {
         return Ok(payload);
     }
@@ -470,7 +573,7 @@ pub fn parse_payload(bytes: &[u8]) -> Result<Payload> {
     let value: serde_json::Value = serde_json::from_slice(bytes)
         .map_err(|e| ExchangeError::Invalid(format!("payload: {e}")))?;
     match value.get("format_version").and_then(|v| v.as_i64()) {
-        Some(FORMAT_VERSION) => {}
+        Some(v) if v == version => {}
         Some(v) if v > FORMAT_VERSION => {
             return Err(ExchangeError::NewerVersion {
                 found: v,
@@ -479,16 +582,19 @@ pub fn parse_payload(bytes: &[u8]) -> Result<Payload> {
         }
         other => {
             return Err(ExchangeError::Invalid(format!(
-                "payload format_version {other:?}, expected {FORMAT_VERSION}"
+                "payload format_version {}, but the file is of format version {version}: \
+                 the payload and its envelope must say the same",
+                other.map_or("missing".to_string(), |v| v.to_string())
             )));
         }
     }
-    let payload: Payload = serde_json::from_value(value)
+    let payload: T = serde_json::from_value(value)
         .map_err(|e| ExchangeError::Invalid(format!("payload: {e}")))?;
-    if payload.format != FORMAT {
+    let (format, _) = head(&payload);
+    if format != FORMAT {
         return Err(ExchangeError::Invalid(format!(
             "payload format {:?}, expected {FORMAT:?}",
-            crate::domain::text::sanitize(&payload.format)
+            crate::domain::text::sanitize(format)
         )));
     }
     Ok(payload)
@@ -556,10 +662,10 @@ mod tests {
 
     #[test]
     fn a_newer_version_is_named() {
-        let text = br#"{"format":"patuh-export","format_version":2,"whatever":1}"#;
+        let text = br#"{"format":"patuh-export","format_version":3,"whatever":1}"#;
         assert!(matches!(
             open(text),
-            Err(ExchangeError::NewerVersion { found: 2, .. })
+            Err(ExchangeError::NewerVersion { found: 3, .. })
         ));
     }
 }

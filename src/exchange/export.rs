@@ -1,13 +1,22 @@
 //! Writing a signed export of a workstation: everything the central office needs to
 //! trust and merge the assessor's work, for all agencies or the ones chosen. The file
-//! is written completely or not at all (temp file, fsync, rename).
+//! is written completely or not at all (temp file, fsync, rename). Format 2 (every
+//! level, respondents, data values, follow-ups, the cycle; compressed and signed in one
+//! pass) is what `patuh export` writes; format 1 (products' observations only) is
+//! written on request for a central office that has not upgraded, and refuses an
+//! agency holding what it cannot carry.
 
 use std::collections::{BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
 
 use super::bundle::{
     self, AgencyEntry, Assessor, AuditContent, AuditEntry, EvidenceEntry, FORMAT, FORMAT_VERSION,
-    InstrumentEntry, InstrumentRef, ObservationEntry, Payload, ProductEntry, ScoreEntry, UnitEntry,
+    FORMAT_VERSION_1, InstrumentEntry, InstrumentRef, ObservationEntry, Payload, ProductEntry,
+    ScoreEntry, UnitEntry,
+};
+use super::bundle2::{
+    self, AgencyNode, AnswerEntry, AuditContent2, AuditEntry2, CycleEntry, DimensionEntry,
+    FollowupEntry, FollowupsEntry, Payload2, ProductNode, RespondentEntry, Score2, UnitNode,
 };
 use super::crypt;
 use super::keys::{Identity, keys_dir};
@@ -16,7 +25,8 @@ use crate::domain::Instrument;
 use crate::domain::model::{
     AgencyIx, Dataset, IndicatorIx, NodeRef, ProductIx, ScoreBook, Summary,
 };
-use crate::store::{ChainCheck, Store};
+use crate::domain::scoring::Rounded;
+use crate::store::{ChainCheck, Node, Store};
 
 /// The `meta` key that marks a central database, and its value (defined in the store,
 /// whose check needs them too).
@@ -29,9 +39,18 @@ pub struct ExportSummary {
     pub agencies: usize,
     pub units: usize,
     pub products: usize,
+    /// The file's format version.
+    pub format_version: i64,
     /// Products with at least one observation, evidence reference or finalization.
     pub touched: usize,
+    /// Answer rows (format 1: the products' observations; format 2: every answer of
+    /// every node, respondents' too).
     pub observations: usize,
+    /// Respondents carried (format 2).
+    pub respondents: usize,
+    /// Units and agencies with answers, respondents, evidence, a finalization or a
+    /// follow-up of their own (format 2).
+    pub nodes_touched: usize,
     pub audit_rows: usize,
     /// Audit rows exported in full (the others are redacted to their hashes).
     pub audit_full: usize,
@@ -44,15 +63,26 @@ pub struct ExportSummary {
 /// Exports the workstation behind `store` to `out`, signed with the assessor's key
 /// from the keys folder: all agencies when `agencies` is empty, else those codes;
 /// encrypted to `encrypt_to` (an age `age1...` recipient) when given. This is what
-/// `patuh export` and the workstation's export key call.
+/// `patuh export` and the workstation's export key call. Writes format 2.
 pub fn export_to(
     store: &Store,
     out: &Path,
     agencies: &[String],
     encrypt_to: Option<&str>,
 ) -> Result<ExportSummary> {
+    export_to_version(store, out, agencies, encrypt_to, FORMAT_VERSION)
+}
+
+/// [`export_to`] writing format `version` (1 or 2).
+pub fn export_to_version(
+    store: &Store,
+    out: &Path,
+    agencies: &[String],
+    encrypt_to: Option<&str>,
+    version: i64,
+) -> Result<ExportSummary> {
     let identity = Identity::load(&keys_dir()?)?;
-    export_with(store, &identity, out, agencies, encrypt_to)
+    export_version(store, &identity, out, agencies, encrypt_to, version)
 }
 
 /// [`export_to`] with the identity given.
@@ -63,23 +93,61 @@ pub fn export_with(
     agencies: &[String],
     encrypt_to: Option<&str>,
 ) -> Result<ExportSummary> {
+    export_version(store, identity, out, agencies, encrypt_to, FORMAT_VERSION)
+}
+
+/// [`export_with`] writing format `version`: 2 (the default), or 1 for a central office
+/// whose patuh reads only format 1 (an agency holding what it cannot carry is refused).
+pub fn export_version(
+    store: &Store,
+    identity: &Identity,
+    out: &Path,
+    agencies: &[String],
+    encrypt_to: Option<&str>,
+    version: i64,
+) -> Result<ExportSummary> {
     let recipient = encrypt_to.map(crypt::parse_recipient).transpose()?;
-    let (bytes, mut summary) = export_payload(store, identity, agencies)?;
+    let (bytes, mut summary) = match version {
+        FORMAT_VERSION_1 => export_payload(store, identity, agencies)?,
+        FORMAT_VERSION => {
+            let (json, summary) = export_payload2(store, identity, agencies)?;
+            (bundle2::compress(&json)?, summary)
+        }
+        other => {
+            return Err(ExchangeError::Invalid(format!(
+                "export format version {other} does not exist: write 1 or {FORMAT_VERSION}"
+            )));
+        }
+    };
     summary.path = out.to_path_buf();
     summary.fingerprint = identity.fingerprint();
     summary.encrypted = recipient.is_some();
+    summary.format_version = version;
     let (sha, written) = std::thread::scope(|scope| {
         // The payload's hash (the file's identity at the central office) is taken
         // while the file is signed and written.
         let sha = scope.spawn(|| hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&bytes)));
         let written = match &recipient {
-            Some(r) => crypt::encrypt(&bundle::seal(&bytes, identity), r).and_then(|file| {
-                write_atomic(out, &file, false)?;
-                Ok(file.len())
-            }),
+            Some(r) => {
+                let sealed = if version == FORMAT_VERSION_1 {
+                    Ok(bundle::seal(&bytes, identity))
+                } else {
+                    bundle::seal_v2(&bytes, identity)
+                };
+                sealed
+                    .and_then(|file| crypt::encrypt(&file, r))
+                    .and_then(|file| {
+                        write_atomic(out, &file, false)?;
+                        Ok(file.len())
+                    })
+            }
             // Streamed into the file: never a copy of the (base64) file in memory.
             None => write_atomic_file(out, false, |f| {
-                bundle::write_sealed_file(f, &bytes, identity)
+                if version == FORMAT_VERSION_1 {
+                    bundle::write_sealed_file(f, &bytes, identity)
+                } else {
+                    bundle::write_sealed_file_v2(f, &bytes, identity)
+                }
             }),
         };
         (sha.join(), written)
@@ -87,7 +155,7 @@ pub fn export_with(
     summary.bytes = written?;
     summary.payload_sha256 =
         sha.map_err(|_| ExchangeError::Invalid("hashing the payload failed".into()))?;
-    tracing::info!(out = %out.display(), products = summary.products, "exported");
+    tracing::info!(out = %out.display(), products = summary.products, version, "exported");
     Ok(summary)
 }
 
@@ -120,8 +188,11 @@ fn export_payload(
         agencies: payload.agencies.len(),
         units: payload.agencies.iter().map(|a| a.units.len()).sum(),
         products: products.len(),
+        format_version: FORMAT_VERSION_1,
         touched: products.iter().filter(|p| p.touched()).count(),
         observations: products.iter().map(|p| p.observations.len()).sum(),
+        respondents: 0,
+        nodes_touched: 0,
         audit_rows: 0,
         audit_full: 0,
         payload_sha256: String::new(),
@@ -192,6 +263,14 @@ fn collect(
             "{db} has no agencies to export; import an assignment first"
         )));
     }
+    if store.cycle().code != crate::store::DEFAULT_CYCLE {
+        return Err(ExchangeError::Invalid(format!(
+            "{db}: the current cycle is {}; export format 1 carries the cycle default only, and the \
+             central office would take the work as the cycle default's. Export it in format 2 (leave \
+             out --format 1); nothing was exported",
+            crate::domain::text::sanitize(&store.cycle().code)
+        )));
+    }
     let chosen = chosen_agencies(&ds, codes, &db)?;
     for &a in &chosen {
         if let Some(node) = beyond_format_1(&ds, a) {
@@ -199,8 +278,8 @@ fn collect(
             return Err(ExchangeError::Invalid(format!(
                 "{db}: agency {} (instrument {} v{}) holds answers of units or of the agency, \
                  respondents or data values ({}); this export format carries answers of products \
-                 only, and the central office would refuse the file. Export the other agencies \
-                 with --agency CODE; nothing was exported",
+                 only, and the central office would refuse the file. Export it in format 2 (leave \
+                 out --format 1), or the other agencies with --agency CODE; nothing was exported",
                 ds.agencies[a].code,
                 inst.id,
                 inst.version,
@@ -224,7 +303,7 @@ fn collect(
     }
     let payload = Payload {
         format: FORMAT.into(),
-        format_version: FORMAT_VERSION,
+        format_version: FORMAT_VERSION_1,
         exported_at: store.now(),
         assessor: Assessor {
             name: identity.name.clone(),
@@ -426,6 +505,362 @@ fn audit_entries(
     })
 }
 
+/// The payload bytes of a format-2 export, exactly `payload2_bytes(&build_payload2(..))`,
+/// with the summary's counts; the audit log (its last field) is checked and written
+/// into the bytes row by row instead of becoming a tree first.
+fn export_payload2(
+    store: &Store,
+    identity: &Identity,
+    codes: &[String],
+) -> Result<(Vec<u8>, ExportSummary)> {
+    let _snapshot = store.read_snapshot()?;
+    let (payload, exported) = collect2(store, identity, codes)?;
+    let mut summary = ExportSummary {
+        path: PathBuf::new(),
+        agencies: payload.agencies.len(),
+        units: payload.agencies.iter().map(|a| a.units.len()).sum(),
+        products: 0,
+        format_version: FORMAT_VERSION,
+        touched: 0,
+        observations: 0,
+        respondents: 0,
+        nodes_touched: 0,
+        audit_rows: 0,
+        audit_full: 0,
+        payload_sha256: String::new(),
+        fingerprint: String::new(),
+        encrypted: false,
+        bytes: 0,
+    };
+    for (path, parts) in payload.nodes() {
+        summary.observations += parts.answers.len();
+        summary.respondents += parts.respondents.len();
+        match path.matches('/').count() {
+            2 => {
+                summary.products += 1;
+                summary.touched += usize::from(parts.touched());
+            }
+            _ => summary.nodes_touched += usize::from(parts.touched()),
+        }
+    }
+    let mut bytes = bundle2::payload2_bytes(&payload)?;
+    drop(payload);
+    // `audit` is the payload's last field and still empty: `..."audit":[]}`.
+    if !bytes.ends_with(b"\"audit\":[]}") {
+        return Err(ExchangeError::Invalid(
+            "payload: unexpected layout (the audit log is not its last field)".into(),
+        ));
+    }
+    bytes.truncate(bytes.len() - 2);
+    audit_entries2(store, &exported, |entry| {
+        if summary.audit_rows > 0 {
+            bytes.push(b',');
+        }
+        summary.audit_rows += 1;
+        summary.audit_full += usize::from(entry.content.is_some());
+        serde_json::to_writer(&mut bytes, &entry)
+            .map_err(|e| ExchangeError::Invalid(format!("payload: {e}")))
+    })?;
+    bytes.extend_from_slice(b"]}");
+    Ok((bytes, summary))
+}
+
+/// Collects the payload of a format-2 export from a workstation database.
+pub fn build_payload2(store: &Store, identity: &Identity, codes: &[String]) -> Result<Payload2> {
+    let _snapshot = store.read_snapshot()?;
+    let (mut payload, exported) = collect2(store, identity, codes)?;
+    audit_entries2(store, &exported, |entry| {
+        payload.audit.push(entry);
+        Ok(())
+    })?;
+    Ok(payload)
+}
+
+/// A score as format 2 exports it and as `verify` recomputes it: rounded, with its
+/// category, zone, progress and dimension scores.
+pub(crate) fn score2(ds: &Dataset, book: &ScoreBook, node: NodeRef) -> Score2 {
+    let inst = ds.instrument_of(node);
+    let s = book.summary(ds, node);
+    let number = |x: &num_rational::BigRational| Rounded::of(x).to_string().parse().ok();
+    let verdict = s
+        .score
+        .as_ref()
+        .map(|x| crate::domain::method::verdict(inst, x));
+    let dims = book.dimensions(ds, node);
+    Score2 {
+        value: s.score.as_ref().and_then(number),
+        category: verdict.map(|v| v.category().to_string()),
+        zone: verdict.map(|v| v.zone_code().to_string()),
+        answered: s.answered,
+        total: s.total,
+        dimensions: inst
+            .dimensions
+            .iter()
+            .enumerate()
+            .map(|(d, dim)| DimensionEntry {
+                id: dim.id.clone(),
+                score: dims.get(d).and_then(Option::as_ref).and_then(number),
+            })
+            .collect(),
+    }
+}
+
+/// The format-2 payload but its audit log, and the exported nodes' paths.
+fn collect2(
+    store: &Store,
+    identity: &Identity,
+    codes: &[String],
+) -> Result<(Payload2, HashSet<String>)> {
+    let db = store.path().display().to_string();
+    if store.meta(ROLE_KEY)?.as_deref() == Some(ROLE_CENTRAL) || store.holds_merged_files()? {
+        return Err(ExchangeError::Invalid(format!(
+            "{db} is a central database; exports are made on the assessors' workstations"
+        )));
+    }
+    let ds = store.load_from_observations()?;
+    if ds.agencies.is_empty() {
+        return Err(ExchangeError::Invalid(format!(
+            "{db} has no agencies to export; import an assignment first"
+        )));
+    }
+    let chosen = chosen_agencies(&ds, codes, &db)?;
+    let book = ScoreBook::compute(&ds);
+    let cycle = store.cycle_record()?;
+    let mut instruments: Vec<InstrumentEntry> = Vec::new();
+    let mut agencies = Vec::new();
+    let mut exported = HashSet::new();
+    for a in chosen {
+        let instrument = ds.instrument_of_agency(a);
+        if !instruments
+            .iter()
+            .any(|i| i.id == instrument.id && i.version == instrument.version)
+        {
+            instruments.push(instrument_entry(instrument)?);
+        }
+        agencies.push(agency_node(store, &ds, &book, a, &mut exported)?);
+    }
+    let payload = Payload2 {
+        format: FORMAT.into(),
+        format_version: FORMAT_VERSION,
+        exported_at: store.now(),
+        assessor: Assessor {
+            name: identity.name.clone(),
+            id: identity.id.clone(),
+            public_key: identity.public_text(),
+        },
+        cycle: CycleEntry {
+            code: cycle.code,
+            kind: cycle.kind,
+            year: cycle.year,
+            follows: cycle.follows,
+        },
+        instruments,
+        agencies,
+        audit: Vec::new(),
+    };
+    Ok((payload, exported))
+}
+
+/// What a node holds of its own, as format 2 carries it.
+struct Own {
+    finalized_at: Option<String>,
+    finalized_by: Option<String>,
+    answers: Vec<AnswerEntry>,
+    respondents: Vec<RespondentEntry>,
+    evidence: Vec<EvidenceEntry>,
+}
+
+/// A node's record in format 2's terms, but rows of indicators its instrument does
+/// not have (which scoring ignores; `check` names them).
+fn own(store: &Store, node: &Node, instrument: &Instrument) -> Result<Own> {
+    let record = store.node_record(node)?;
+    let known = |indicator: &str| instrument.indicator_index(indicator).is_some();
+    Ok(Own {
+        finalized_at: record.finalized_at,
+        finalized_by: record.finalized_by,
+        answers: record
+            .answers
+            .into_iter()
+            .filter(|a| known(&a.indicator))
+            .map(|a| AnswerEntry {
+                indicator: a.indicator,
+                respondent: a.respondent,
+                value: a.value.map(|v| u32::try_from(v).unwrap_or(u32::MAX)),
+                amount: a.amount,
+                source: a.source,
+                na: a.na,
+                carried: a.carried,
+                note: a.note,
+                updated_at: a.updated_at,
+                updated_by: a.updated_by,
+            })
+            .collect(),
+        respondents: record
+            .respondents
+            .into_iter()
+            .map(|r| RespondentEntry {
+                uid: r.uid,
+                role: r.role,
+                number: r.number,
+                label: r.label,
+                added_at: r.added_at,
+                added_by: r.added_by,
+                removed_at: r.removed.as_ref().map(|x| x.at.clone()),
+                removed_by: r.removed.as_ref().map(|x| x.by.clone()),
+                removed_reason: r.removed.map(|x| x.reason),
+            })
+            .collect(),
+        evidence: record
+            .evidence
+            .into_iter()
+            .filter(|e| known(&e.indicator))
+            .map(|e| EvidenceEntry {
+                indicator: e.indicator,
+                reference: e.reference,
+                size: e.size.map(|s| u64::try_from(s).unwrap_or(0)),
+                sha256: e.sha256,
+                added_at: e.added_at,
+                added_by: e.added_by,
+            })
+            .collect(),
+    })
+}
+
+fn store_node(ds: &Dataset, node: NodeRef) -> Node {
+    let (level, db_id) = match node {
+        NodeRef::Agency(a) => (crate::domain::NodeLevel::Agency, ds.agencies[a].db_id),
+        NodeRef::Unit(u) => (crate::domain::NodeLevel::Unit, ds.units[u].db_id),
+        NodeRef::Product(p) => (crate::domain::NodeLevel::Product, ds.products[p].db_id),
+    };
+    Node {
+        level,
+        db_id,
+        path: ds.node_path(node),
+    }
+}
+
+/// An agency with its units and products in format 2; the paths of every node go to
+/// `exported`.
+fn agency_node(
+    store: &Store,
+    ds: &Dataset,
+    book: &ScoreBook,
+    a: AgencyIx,
+    exported: &mut HashSet<String>,
+) -> Result<AgencyNode> {
+    let agency = &ds.agencies[a];
+    let instrument = ds.instrument_of_agency(a);
+    let mut units = Vec::new();
+    for &u in &agency.units {
+        let unit = &ds.units[u];
+        let mut products = Vec::new();
+        for &p in &unit.products {
+            let node = NodeRef::Product(p);
+            exported.insert(ds.node_path(node));
+            let own = own(store, &store_node(ds, node), instrument)?;
+            products.push(ProductNode {
+                code: ds.products[p].code.clone(),
+                name: ds.products[p].name.clone(),
+                score: score2(ds, book, node),
+                finalized_at: own.finalized_at,
+                finalized_by: own.finalized_by,
+                answers: own.answers,
+                respondents: own.respondents,
+                evidence: own.evidence,
+            });
+        }
+        let node = NodeRef::Unit(u);
+        exported.insert(ds.node_path(node));
+        let own = own(store, &store_node(ds, node), instrument)?;
+        units.push(UnitNode {
+            code: unit.code.clone(),
+            name: unit.name.clone(),
+            score: score2(ds, book, node),
+            finalized_at: own.finalized_at,
+            finalized_by: own.finalized_by,
+            answers: own.answers,
+            respondents: own.respondents,
+            evidence: own.evidence,
+            products,
+        });
+    }
+    let node = NodeRef::Agency(a);
+    exported.insert(ds.node_path(node));
+    let own = own(store, &store_node(ds, node), instrument)?;
+    let followups = store.followups_record(agency.db_id)?;
+    Ok(AgencyNode {
+        code: agency.code.clone(),
+        name: agency.name.clone(),
+        kind: agency.kind.as_str().to_string(),
+        instrument: InstrumentRef {
+            id: instrument.id.clone(),
+            version: instrument.version.clone(),
+            sha256: instrument.sha256.clone(),
+        },
+        score: score2(ds, book, node),
+        qualifier: book.qualifier(a),
+        finalized_at: own.finalized_at,
+        finalized_by: own.finalized_by,
+        answers: own.answers,
+        respondents: own.respondents,
+        evidence: own.evidence,
+        followups: FollowupsEntry {
+            closed_at: followups.closed_at,
+            closed_by: followups.closed_by,
+            items: followups
+                .items
+                .into_iter()
+                .map(|f| FollowupEntry {
+                    kind: f.kind,
+                    reference: f.reference,
+                    status: f.status,
+                    updated_at: f.updated_at,
+                    updated_by: f.updated_by,
+                })
+                .collect(),
+        },
+        units,
+    })
+}
+
+/// The workstation's whole audit chain in format 2, in order: rows of the exported
+/// nodes in the current cycle in full (with their cycle and respondent), the others
+/// redacted to their hashes. The chain is checked as it is read; a broken chain
+/// exports nothing.
+fn audit_entries2(
+    store: &Store,
+    exported: &HashSet<String>,
+    mut f: impl FnMut(AuditEntry2) -> Result<()>,
+) -> Result<()> {
+    let db = store.path().display().to_string();
+    let cycle = store.cycle().audit_code().map(str::to_string);
+    let mut check = ChainCheck::default();
+    store.each_audit_row(|row, hash| {
+        if let Err(b) = check.next(&row, &hash) {
+            return Err(ExchangeError::AuditChain(format!(
+                "{db}: {b}; nothing was exported. Run `patuh check` and restore the database from a backup"
+            )));
+        }
+        let full = row.cycle == cycle && exported.contains(&row.path);
+        f(AuditEntry2 {
+            seq: row.seq,
+            prev_hash: row.prev_hash,
+            hash,
+            content: full.then_some(AuditContent2 {
+                at: row.at,
+                who: row.who,
+                path: row.path,
+                indicator: row.indicator,
+                action: row.action,
+                old: row.old,
+                new: row.new,
+                cycle: row.cycle,
+                respondent: row.respondent,
+            }),
+        })
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -459,6 +894,15 @@ mod tests {
             );
             assert_eq!(summary.audit_rows, payload.audit.len());
             assert!(summary.audit_full > 0);
+            let (streamed, summary) = export_payload2(&store, &id, &codes).unwrap();
+            let payload = build_payload2(&store, &id, &codes).unwrap();
+            assert_eq!(
+                streamed,
+                bundle2::payload2_bytes(&payload).unwrap(),
+                "agencies {codes:?}"
+            );
+            assert_eq!(summary.audit_rows, payload.audit.len());
+            assert_eq!(bundle2::parse_payload2(&streamed).unwrap(), payload);
         }
     }
 }

@@ -18,8 +18,8 @@ use crate::store::Store;
 pub const MIN_SECONDS_PER_INDICATOR: u32 = 10;
 
 /// One audit row as the flags read it: from an export's audit chain (the full rows of
-/// its products). `respondent` is the respondent's id on rows of interview answers
-/// (export format 2, the methodology's schema); None on observation rows.
+/// its nodes). `respondent` is the respondent's uid on rows of interview answers
+/// (export format 2); None on observation rows.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParaRow {
     pub seq: i64,
@@ -225,8 +225,8 @@ pub struct FlagEntry {
 }
 
 /// The flags of the results a central database holds (each assessor's current result
-/// of each product), from the audit rows of the export files they came from; only of
-/// `path` (and what is under it) when given.
+/// of each node in the current cycle), from the audit rows of the export files they
+/// came from; only of `path` (and what is under it) when given.
 pub fn central_flags(
     store: &Store,
     path: Option<&str>,
@@ -238,27 +238,27 @@ pub fn central_flags(
         (Some(x), Some(u)) => p == x || p.starts_with(u.as_str()),
         _ => true,
     };
-    store.each_result_file(|assessor, paths, payload| -> Result<()> {
+    store.each_result_file(|assessor, paths, version, payload| -> Result<()> {
         if !paths.iter().any(|p| wanted(p)) {
             return Ok(());
         }
-        let payload = super::bundle::parse_payload(&payload)?;
+        let payload = super::bundle2::payload_of(version, &payload)?;
         let rows: Vec<ParaRow> = payload
             .audit
             .iter()
             .filter_map(|e| {
                 let c = e.content.as_ref()?;
-                (paths.contains(&c.product) && wanted(&c.product)).then(|| ParaRow {
+                (paths.contains(&c.path) && wanted(&c.path)).then(|| ParaRow {
                     seq: e.seq,
                     at: c.at.clone(),
-                    path: c.product.clone(),
+                    path: c.path.clone(),
                     indicator: c.indicator.clone(),
                     action: c.action.clone(),
                     old: c.old.clone(),
                     new: c.new.clone(),
-                    // Export format 1 has no respondents (TODO for format 2: take the
-                    // row's respondent uid).
-                    respondent: None,
+                    // The respondent's uid (format 2): answers of different
+                    // respondents are compared for "same answers".
+                    respondent: c.respondent.clone(),
                 })
             })
             .collect();

@@ -143,6 +143,15 @@ impl Identity {
         self.key.sign(bytes)
     }
 
+    /// Signs the SHA-512 of a message, hashed by the caller in one pass (Ed25519ph,
+    /// RFC 8032, with a context naming what is signed): how export format 2 signs its
+    /// payload.
+    pub fn sign_prehashed(&self, digest: sha2::Sha512, context: &[u8]) -> Result<Signature> {
+        self.key
+            .sign_prehashed(digest, Some(context))
+            .map_err(|e| ExchangeError::Keys(format!("cannot sign: {e}")))
+    }
+
     /// The line to add to the central office's trusted keys file.
     pub fn trusted_line(&self) -> String {
         format!("{} {} {}", self.public_text(), self.id, self.name)

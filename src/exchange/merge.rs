@@ -2,19 +2,23 @@
 //! transaction: all of it or nothing. The result does not depend on the order the
 //! files are merged in, because every choice is a function of the set of files:
 //!
-//! - per assessor and product, the newest export holds that assessor's result
-//!   (`assessor_result` and its observations): the one whose audit chain goes
-//!   furthest (an export made after another extends its chain), then by
-//!   `exported_at`, then by payload hash. A workstation's clock alone never decides;
-//!   an export dated more than a day ahead of the central clock is refused;
-//! - per product, `observation` holds one chosen result: a finalized one before a
-//!   draft, then the most recently exported, then the lowest assessor id; a product
-//!   with results of several assessors is a conflict (the `conflict` view);
+//! - per assessor, cycle and node (agency, unit or product), the newest export holds
+//!   that assessor's result (`central_result` with its answers, respondents, evidence
+//!   and follow-ups; schema 0012): the one whose audit chain goes furthest (an export
+//!   made after another extends its chain), then by `exported_at`, then by payload
+//!   hash. A workstation's clock alone never decides; an export dated more than a day
+//!   ahead of the central clock is refused. Exports of different cycles are kept apart
+//!   (by the cycle's code; format 1 is the cycle `default`);
+//! - per node, the consolidated answers hold one chosen result: a finalized one before
+//!   a draft, then the most recently exported, then the lowest assessor id; and the
+//!   union of every result's respondents by uid (interview answers of different
+//!   respondents never conflict). A node whose results hold different values for one
+//!   observation or data cell is a conflict;
 //! - names and kinds come from the newest export naming them (`name_source`).
 //!
-//! Products an assessor never touched (no observation, evidence or finalization) add
-//! to the catalog but carry no result, so exporting a whole assignment never
-//! overwrites a colleague's work with blanks.
+//! Nodes an assessor never touched (no answer, respondent, evidence, finalization or
+//! follow-up) add to the catalog but carry no result, so exporting a whole assignment
+//! never overwrites a colleague's work with blanks.
 //!
 //! The central database trusts only the instruments it imported (the shipped ones
 //! when it is made, others with `patuh instrument import`): a file assessed with
@@ -28,13 +32,15 @@
 
 use std::path::Path;
 
-use super::bundle::ProductEntry;
+use super::bundle2::NodeParts;
 use super::keys::{TrustedKeys, fingerprint};
 use super::verify::Verified;
 use super::{ExchangeError, Result};
+use crate::domain::instrument::NodeLevel;
 use crate::domain::text::sanitize;
 use crate::store::{
-    CentralClaim, CentralTx, ImportRow, NewEvidence, NewObservation, ResultRow, Store,
+    CentralClaim, CentralTx, ImportRow, NewAnswer, NewEvidence, NewFollowup, NewRespondent,
+    NewResult, NodeResult, Store,
 };
 
 /// What merging one file did.
@@ -56,15 +62,17 @@ pub struct MergeStats {
     pub units_added: usize,
     pub products_added: usize,
     pub names_updated: usize,
-    /// Products this assessor had no result for yet.
+    /// Nodes (agencies, units, products) this assessor had no result for yet.
     pub results_new: usize,
-    /// Products whose older result of this assessor this file supersedes.
+    /// Nodes whose older result of this assessor this file supersedes.
     pub results_superseded: usize,
-    /// Products for which central already holds a newer result of this assessor.
+    /// Nodes for which central already holds a newer result of this assessor.
     pub results_older: usize,
     /// Products the assessor did not touch (catalog only).
     pub untouched: usize,
-    /// Products of this file that now have results of two or more assessors.
+    /// Nodes of this file whose results now hold different values for one observation
+    /// or data cell (two assessors' respondents of one node are both kept, never a
+    /// conflict).
     pub conflicts: usize,
 }
 
@@ -169,6 +177,7 @@ fn merge_with(
         payload: &v.opened.payload,
         signature: &v.opened.signature,
         chain,
+        format_version: v.format_version,
     })?;
     tx.log(
         &now,
@@ -181,8 +190,11 @@ fn merge_with(
         Rules::Merge => tx.assigned_agencies(&v.payload.assessor.id)?,
         Rules::Again => None,
     };
+    let c = &v.payload.cycle;
+    let cycle_id = tx.cycle_for(&c.code, &c.kind, c.year, c.follows.as_deref(), &now)?;
     let mut m = Merger {
         tx,
+        cycle_id,
         db: &db,
         v,
         import_id,
@@ -208,7 +220,7 @@ fn merge_with(
     // What the review decided on the products this file changes is looked at again
     // once they are chosen (src/store/review.rs): returned -> resubmitted.
     let watch = match rules {
-        Rules::Merge => Some(m.tx.review_watch(&m.affected)?),
+        Rules::Merge => Some(m.tx.review_watch(m.cycle_id, &m.affected)?),
         Rules::Again => None,
     };
     m.choose_affected()?;
@@ -249,8 +261,10 @@ struct Merger<'a> {
     /// The newest stamp of this assessor's results held for products of this file
     /// that central already has newer.
     newest_held: Option<String>,
-    /// Products whose result changed: their chosen result is looked at again.
-    affected: Vec<i64>,
+    /// Nodes whose result changed: their chosen result is looked at again.
+    affected: Vec<(NodeLevel, i64)>,
+    /// The id of the file's cycle in the central database.
+    cycle_id: i64,
 }
 
 impl Merger<'_> {
@@ -349,12 +363,7 @@ impl Merger<'_> {
         };
         let id = &self.v.payload.assessor.id;
         for agency in &self.v.payload.agencies {
-            let touched = agency
-                .units
-                .iter()
-                .flat_map(|u| &u.products)
-                .any(|p| p.touched());
-            if touched && !assigned.contains(&agency.code) {
+            if agency.touched() && !assigned.contains(&agency.code) {
                 return Err(ExchangeError::Conflict(format!(
                     "agency {} is not assigned to assessor {} in the central assignment of {} (assigned: {}); \
                      nothing of this file was merged. If they assess it now, add it to the central \
@@ -409,13 +418,15 @@ impl Merger<'_> {
             }
             let instrument_id = instrument_ids[v.dataset.agencies[a].instrument];
             let agency_id = self.agency(&agency.code, &agency.name, &agency.kind, instrument_id)?;
+            self.node_result(NodeLevel::Agency, agency_id, agency.parts())?;
             for unit in &agency.units {
                 let upath = format!("{}/{}", agency.code, unit.code);
                 let unit_id = self.unit(agency_id, &upath, &unit.code, &unit.name)?;
+                self.node_result(NodeLevel::Unit, unit_id, unit.parts())?;
                 for product in &unit.products {
                     let ppath = format!("{upath}/{}", product.code);
                     let product_id = self.product(unit_id, &ppath, &product.code, &product.name)?;
-                    self.product_result(product_id, product)?;
+                    self.node_result(NodeLevel::Product, product_id, product.parts())?;
                 }
             }
         }
@@ -443,14 +454,35 @@ impl Merger<'_> {
                 kind,
             )?;
         }
-        match self.tx.agency(code)? {
-            Some(held) if held.instrument_id != instrument_id => {
-                Err(ExchangeError::Conflict(format!(
-                    "agency {code} is assessed with another instrument in {} than in this file; \
-                     one agency is assessed with one instrument",
-                    self.db.display()
-                )))
+        let cycle = &self.v.payload.cycle.code;
+        let default_cycle = cycle == crate::store::DEFAULT_CYCLE;
+        let held = self.tx.agency(code)?;
+        if let Some(held) = &held {
+            // The instrument of the agency in the file's cycle (schema 0011): another
+            // one is taken for a cycle the agency holds no result of yet (a new cycle
+            // assessed with another method), never for `default` or one it has results in.
+            let current = self
+                .tx
+                .agency_instrument_in(self.cycle_id, held.id)?
+                .unwrap_or(held.instrument_id);
+            if current != instrument_id {
+                if default_cycle || self.tx.agency_has_results(cycle, held.id)? {
+                    return Err(ExchangeError::Conflict(format!(
+                        "agency {code} is assessed with another instrument in {}{} than in this file; \
+                         one agency is assessed with one instrument in a cycle",
+                        self.db.display(),
+                        if default_cycle {
+                            String::new()
+                        } else {
+                            format!(" (cycle {})", sanitize(cycle))
+                        }
+                    )));
+                }
+                self.tx
+                    .set_agency_instrument_in(self.cycle_id, held.id, instrument_id)?;
             }
+        }
+        match held {
             Some(held) => {
                 if self.names_win(code)? && (held.name != name || held.kind != kind) {
                     self.tx.rename_agency(held.id, name, kind)?;
@@ -460,6 +492,10 @@ impl Merger<'_> {
             }
             None => {
                 let id = self.tx.insert_agency(code, name, kind, instrument_id)?;
+                if !default_cycle {
+                    self.tx
+                        .set_agency_instrument_in(self.cycle_id, id, instrument_id)?;
+                }
                 self.names_win(code)?;
                 self.stats.agencies_added += 1;
                 Ok(id)
@@ -519,13 +555,15 @@ impl Merger<'_> {
         }
     }
 
-    /// Counts what the file's entry for a product does to this assessor's result.
-    fn product_result(&mut self, product_id: i64, product: &ProductEntry) -> Result<()> {
-        if !product.touched() {
-            self.stats.untouched += 1;
+    /// Counts what the file's entry for a node does to this assessor's result.
+    fn node_result(&mut self, level: NodeLevel, node_id: i64, parts: NodeParts<'_>) -> Result<()> {
+        if !parts.touched() {
+            if level == NodeLevel::Product {
+                self.stats.untouched += 1;
+            }
             return Ok(());
         }
-        match self.result(product_id, product)? {
+        match self.result(level, node_id, &parts)? {
             ResultChange::Older(held) => {
                 self.stats.results_older += 1;
                 if self.newest_held.as_ref().is_none_or(|h| held > *h) {
@@ -534,47 +572,75 @@ impl Merger<'_> {
             }
             ResultChange::New => {
                 self.stats.results_new += 1;
-                self.affected.push(product_id);
+                self.affected.push((level, node_id));
             }
             ResultChange::Superseded => {
                 self.stats.results_superseded += 1;
-                self.affected.push(product_id);
+                self.affected.push((level, node_id));
             }
         }
         Ok(())
     }
 
-    /// Records this assessor's result for a product unless a newer one is held.
-    fn result(&mut self, product_id: i64, entry: &ProductEntry) -> Result<ResultChange> {
+    /// Records this assessor's result for a node unless a newer one is held.
+    fn result(
+        &mut self,
+        level: NodeLevel,
+        node_id: i64,
+        parts: &NodeParts<'_>,
+    ) -> Result<ResultChange> {
         let v = self.v;
         let id = &v.payload.assessor.id;
-        let change = match self.tx.result_stamp(product_id, id)? {
+        let cycle = &v.payload.cycle.code;
+        let change = match self.tx.node_result_stamp(cycle, level, node_id, id)? {
             Some(h) if h >= self.result_stamp => return Ok(ResultChange::Older(h)),
             Some(_) => ResultChange::Superseded,
             None => ResultChange::New,
         };
-        let result = ResultRow {
-            product_id,
+        let empty = super::bundle2::FollowupsEntry::default();
+        let followups = parts.followups.unwrap_or(&empty);
+        let result = NodeResult {
+            cycle,
+            level,
+            node_id,
             assessor_id: id,
             assessor_name: &v.payload.assessor.name,
             import_id: self.import_id,
             exported_at: &v.stamp,
             chain: self.chain,
             payload_sha256: &v.opened.payload_sha256,
-            finalized_at: entry.finalized_at.as_deref(),
-            finalized_by: entry.finalized_by.as_deref(),
-            score: entry.score.value.as_ref().map(|n| n.to_string()),
-            zone: entry.score.zone.as_deref(),
+            finalized_at: parts.finalized_at,
+            finalized_by: parts.finalized_by,
+            score: parts.score.value.as_ref().map(|n| n.to_string()),
+            category: parts.score.category.as_deref(),
+            zone: parts.score.zone.as_deref(),
+            closed_at: followups.closed_at.as_deref(),
+            closed_by: followups.closed_by.as_deref(),
         };
-        let observations = entry.observations.iter().map(|o| NewObservation {
-            indicator: &o.indicator,
-            value: o.value,
-            na: o.na,
-            note: &o.note,
-            updated_at: &o.updated_at,
-            updated_by: &o.updated_by,
+        let answers = parts.answers.iter().map(|a| NewAnswer {
+            indicator: &a.indicator,
+            respondent: a.respondent.as_deref().unwrap_or(""),
+            value: a.value,
+            amount: a.amount.as_deref(),
+            source: a.source.as_deref(),
+            na: a.na,
+            carried: a.carried,
+            note: &a.note,
+            updated_at: &a.updated_at,
+            updated_by: &a.updated_by,
         });
-        let evidence = entry.evidence.iter().map(|e| NewEvidence {
+        let respondents = parts.respondents.iter().map(|r| NewRespondent {
+            uid: &r.uid,
+            role: &r.role,
+            number: r.number,
+            label: &r.label,
+            added_at: &r.added_at,
+            added_by: &r.added_by,
+            removed_at: r.removed_at.as_deref(),
+            removed_by: r.removed_by.as_deref(),
+            removed_reason: r.removed_reason.as_deref(),
+        });
+        let evidence = parts.evidence.iter().map(|e| NewEvidence {
             indicator: &e.indicator,
             reference: &e.reference,
             size: e.size,
@@ -582,7 +648,20 @@ impl Merger<'_> {
             added_at: &e.added_at,
             added_by: &e.added_by,
         });
-        self.tx.replace_result(&result, observations, evidence)?;
+        let items = followups.items.iter().map(|f| NewFollowup {
+            kind: &f.kind,
+            reference: &f.reference,
+            status: &f.status,
+            updated_at: &f.updated_at,
+            updated_by: &f.updated_by,
+        });
+        self.tx.replace_node_result(NewResult {
+            result,
+            answers,
+            respondents,
+            evidence,
+            followups: items,
+        })?;
         Ok(change)
     }
 
@@ -608,10 +687,15 @@ impl Merger<'_> {
         Ok(())
     }
 
-    /// The chosen result of every product whose results changed, and the conflicts.
+    /// The chosen result of every node whose results changed, and the conflicts.
     fn choose_affected(&mut self) -> Result<()> {
-        for product_id in std::mem::take(&mut self.affected) {
-            if self.tx.choose(product_id)? > 1 {
+        let cycle = self.v.payload.cycle.code.clone();
+        for &(level, node_id) in &self.affected {
+            if self
+                .tx
+                .choose_node(&cycle, self.cycle_id, level, node_id)?
+                .conflict
+            {
                 self.stats.conflicts += 1;
             }
         }
@@ -653,7 +737,7 @@ fn refuse_future(v: &Verified, now: &str, db: &Path) -> Result<()> {
 /// `Store::check` (its own log, the chosen results, the keys) this is what a central
 /// database's merges are checked by. One line per problem.
 pub fn check_central(store: &Store) -> Result<Vec<String>> {
-    use super::bundle::{Envelope, FORMAT, FORMAT_VERSION, layout};
+    use super::bundle::{Envelope, FORMAT, layout};
     use base64::Engine as _;
     let mut problems = Vec::new();
     if !store.holds_merged_files()? {
@@ -683,7 +767,7 @@ pub fn check_central(store: &Store) -> Result<Vec<String>> {
         }
         let bytes = layout(&Envelope {
             format: FORMAT.into(),
-            format_version: FORMAT_VERSION,
+            format_version: f.format_version,
             public_key: f.public_key.clone(),
             signature: f.signature.clone(),
             payload: base64::engine::general_purpose::STANDARD.encode(&f.payload),

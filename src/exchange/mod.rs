@@ -11,17 +11,23 @@
 
 pub mod assign;
 pub mod bundle;
+pub mod bundle2;
 pub mod crypt;
 pub mod export;
 pub mod flags;
 pub mod inbox;
 pub mod keys;
+pub mod mentoring;
+pub mod mentoring_out;
 pub mod merge;
 pub mod report;
 pub mod report_about;
+pub mod report_levels;
 pub mod report_out;
 pub mod review;
+pub mod trend;
 pub mod verify;
+pub mod verify2;
 
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
@@ -47,8 +53,20 @@ pub enum ExchangeError {
         "made by a newer patuh (export format version {found}; this patuh reads up to version {known}): update patuh to read it"
     )]
     NewerVersion { found: i64, known: i64 },
-    #[error("export format version {found} is not supported (this patuh reads version {known})")]
+    #[error(
+        "export format version {found} is not supported (this patuh reads versions 1 to {known})"
+    )]
     UnsupportedVersion { found: i64, known: i64 },
+    #[error(
+        "the compressed payload ({compressed} bytes) would expand to {declared} bytes, more than the {limit} bytes \
+         patuh accepts from one export: a decompression bomb, or not a file patuh made; nothing was expanded. \
+         Do not use it; ask the assessor to export again (with --agency CODE for part of the work)"
+    )]
+    TooLarge {
+        declared: u64,
+        limit: u64,
+        compressed: u64,
+    },
     #[error(
         "bad signature: the payload or the signature was altered after the assessor signed it (signed by key {fingerprint}); do not use this file"
     )]

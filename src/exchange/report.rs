@@ -1,10 +1,13 @@
 //! The published report of a workstation or central database, as tables in the report
-//! language: the ranking of agencies within each kind, zone counts and shares per
-//! kind, the score distribution, unit and product scores (with the notes and evidence),
-//! what each product must fix (its unfulfilled indicators), what was not assessed and,
-//! on a central database, the products with results of several assessors; plus the
-//! data of the xlsx charts and a metadata table (`report_about`). `report_out` writes
-//! the tables as xlsx, csv or markdown.
+//! language: the ranking of agencies within each kind (with their category, zone and
+//! opinion), zone counts and shares per kind, the score distribution, unit and product
+//! scores (with the notes and evidence), the dimension scores of every agency and unit
+//! (`report_levels`), what each product must fix (its unfulfilled indicators), what was
+//! not assessed, each agency's trend when the database holds published scores of past
+//! years (`trend`) and, on a central database, the products with results of several
+//! assessors (and units and agencies whose results differ); plus the data of the xlsx
+//! charts and a metadata table (`report_about`). `report_out` writes the tables as xlsx,
+//! csv or markdown.
 //!
 //! The rule for what was not assessed (docs/export-format.md, "Reports"): a node with
 //! no answer at all (no value and no N/A on any of its indicators) is *not assessed*:
@@ -208,9 +211,9 @@ pub(super) fn tr(lang: Lang, id: &str, en: &str) -> String {
 }
 
 /// Headers and meanings of a table's columns: `(id, en, meaning id, meaning en)`.
-type Columns<'a> = &'a [(&'a str, &'a str, &'a str, &'a str)];
+pub(super) type Columns<'a> = &'a [(&'a str, &'a str, &'a str, &'a str)];
 
-fn columns(lang: Lang, list: Columns<'_>) -> (Vec<String>, Vec<String>) {
+pub(super) fn columns(lang: Lang, list: Columns<'_>) -> (Vec<String>, Vec<String>) {
     list.iter()
         .map(|(id, en, mid, men)| (tr(lang, id, en), tr(lang, mid, men)))
         .unzip()
@@ -221,20 +224,50 @@ fn owned(s: String) -> Cell {
     Cell::Text(s.into())
 }
 
-/// Score, zone and zone label cells of a summary: empty when not assessed.
-fn score_cells(st: &mut Strings, s: &Summary, instrument: &Instrument, lang: Lang) -> [Cell; 3] {
+/// Score, zone and predicate cells of a summary: empty when not assessed. The zone is
+/// the band's zone (the band itself when the instrument has no zones: every format-1
+/// instrument), in its colour; the predicate the band's label, or `opinion` (an
+/// agency's, with its qualifier) when given.
+fn score_cells(
+    st: &mut Strings,
+    s: &Summary,
+    instrument: &Instrument,
+    lang: Lang,
+    opinion: Option<&crate::domain::text::Text>,
+) -> [Cell; 3] {
     if Progress::of(s) == Progress::NotAssessed {
         return [Cell::Empty, Cell::Empty, Cell::Empty];
     }
-    match (s.rounded(), s.band(instrument)) {
-        (Some(r), Some(b)) => [
-            Cell::Score(r),
-            st.zone(&b.code, b.color.as_deref()),
-            st.text(b.label.get(lang)),
-        ],
-        _ => [Cell::Empty, Cell::Empty, Cell::Empty],
+    match &s.score {
+        Some(score) => {
+            let v = crate::domain::method::verdict(instrument, score);
+            [
+                Cell::Score(v.rounded),
+                st.zone(v.zone_code(), v.color()),
+                st.text(opinion.unwrap_or(&v.band.label).get(lang)),
+            ]
+        }
+        None => [Cell::Empty, Cell::Empty, Cell::Empty],
     }
 }
+
+/// The category (the band's code) of a summary: empty when not assessed.
+fn category_cell(st: &mut Strings, s: &Summary, instrument: &Instrument) -> Cell {
+    match (&s.score, Progress::of(s)) {
+        (Some(score), Progress::Incomplete | Progress::Complete) => {
+            st.text(crate::domain::method::verdict(instrument, score).category())
+        }
+        _ => Cell::Empty,
+    }
+}
+
+/// The column of a category.
+const CATEGORY_COLUMN: (&str, &str, &str, &str) = (
+    "Kategori",
+    "Category",
+    "Kode pita nilai (kategori A-E sejak 2022); kosong bila belum dinilai",
+    "The band's code (categories A-E since 2022); empty when not assessed",
+);
 
 /// Answered, indicators, progress in percent and the state.
 fn progress_cells(st: &mut Strings, s: &Summary, lang: Lang) -> [Cell; 4] {
@@ -279,10 +312,13 @@ pub fn build_with(store: &Store, lang: Lang, approved_only: bool) -> Result<Repo
         zones_table,
         distribution(&ds, &book, lang),
         units(st, &ds, &book, &states, lang),
+        super::report_levels::dimensions(&ds, &book, lang),
         products(st, &ds, &book, &evidence, &states, lang),
         unfulfilled(st, &ds, &book, &evidence, lang),
         not_assessed(st, &ds, &book, lang),
     ];
+    // Published scores of past years, when the database holds any (src/exchange/trend.rs).
+    tables.extend(super::trend::table(store, &ds, &book, lang)?);
     if central {
         tables.push(conflicts(st, store, &ds, lang)?);
         tables.push(super::review::review_table(store, &states, lang)?);
@@ -354,7 +390,9 @@ fn ranking(st: &mut Strings, ds: &Dataset, book: &ScoreBook, lang: Lang) -> Tabl
                 }
                 None => Cell::Empty,
             };
-            let [score, zone, label] = score_cells(st, s, ds.instrument_of_agency(*a), lang);
+            let instrument = ds.instrument_of_agency(*a);
+            let opinion = book.opinion(ds, *a);
+            let [score, zone, label] = score_cells(st, s, instrument, lang, opinion.as_ref());
             let mut row = vec![
                 st.text(kind_label(kind, lang)),
                 rank_cell,
@@ -365,6 +403,13 @@ fn ranking(st: &mut Strings, ds: &Dataset, book: &ScoreBook, lang: Lang) -> Tabl
                 label,
             ];
             row.extend(progress_cells(st, s, lang));
+            row.push(category_cell(st, s, instrument));
+            row.push(match (&instrument.qualifier, book.qualifier(*a)) {
+                (None, _) => Cell::Empty,
+                (Some(_), None) => st.text(&tr(lang, "belum diketahui", "unknown")),
+                (Some(_), Some(true)) => st.text(&tr(lang, "ya", "yes")),
+                (Some(_), Some(false)) => st.text(&tr(lang, "tidak", "no")),
+            });
             rows.push(row);
         }
     }
@@ -392,7 +437,12 @@ fn ranking(st: &mut Strings, ds: &Dataset, book: &ScoreBook, lang: Lang) -> Tabl
                 "Kode zona (pita nilai instrumen)",
                 "Zone code (the instrument's band)",
             ),
-            ("Predikat", "Predicate", "Nama zona", "The zone's name"),
+            (
+                "Predikat",
+                "Predicate",
+                "Nama pita nilai; sejak 2025 opini Ombudsman, dengan kualifikasinya (mis. Tanpa Maladministrasi) bila diberikan",
+                "The band's name; since 2025 the Ombudsman's opinion, with its qualifier (e.g. without maladministration) when granted",
+            ),
             (
                 "Terjawab",
                 "Answered",
@@ -416,6 +466,13 @@ fn ranking(st: &mut Strings, ds: &Dataset, book: &ScoreBook, lang: Lang) -> Tabl
                 "Assessment",
                 "lengkap, atau belum lengkap (indikator yang belum diisi dihitung 0)",
                 "complete, or incomplete (unanswered indicators count as 0)",
+            ),
+            CATEGORY_COLUMN,
+            (
+                "Kualifikasi",
+                "Qualifier",
+                "Kualifikasi opini (2025): ya bila register tindak lanjut ditutup dan semua butirnya selesai, tidak, atau belum diketahui (register belum ditutup); kosong bila instrumen tidak memilikinya",
+                "The opinion's qualifier (2025): yes when the follow-up register is closed with every item completed, no, or unknown (not closed yet); empty when the instrument has none",
             ),
         ],
     );
@@ -704,7 +761,7 @@ fn units(
         for &u in &agency.units {
             let unit = &ds.units[u];
             let s = book.unit(u);
-            let [score, zone, label] = score_cells(st, &s, instrument, lang);
+            let [score, zone, label] = score_cells(st, &s, instrument, lang, None);
             let mut row = vec![
                 st.text(&agency.code),
                 st.text(&agency.name),
@@ -716,6 +773,7 @@ fn units(
             ];
             row.extend(progress_cells(st, &s, lang));
             let path = format!("{}/{}", agency.code, unit.code);
+            row.push(category_cell(st, &s, instrument));
             row.push(st.text(super::review::state_of(states, &path).label(lang)));
             rows.push(row);
         }
@@ -745,8 +803,8 @@ fn units(
             (
                 "Nilai",
                 "Score",
-                "Rata-rata nilai produknya; kosong bila belum dinilai",
-                "Mean of its products' scores; empty when not assessed",
+                "Rata-rata nilai produknya (sejak 2022: bobot dimensi atas jawaban unit, produk dan instansinya); kosong bila belum dinilai",
+                "Mean of its products' scores (since 2022: the dimension weights over its own, its products' and its agency's answers); empty when not assessed",
             ),
             ("Zona", "Zone", "Kode zona", "Zone code"),
             ("Predikat", "Predicate", "Nama zona", "The zone's name"),
@@ -759,8 +817,8 @@ fn units(
             (
                 "Jumlah indikator",
                 "Indicators",
-                "Semua indikator semua produknya",
-                "All indicators of all its products",
+                "Semua indikator semua produknya (dan indikator unit itu sendiri)",
+                "All indicators of all its products (and the unit's own)",
             ),
             (
                 "Kemajuan",
@@ -774,6 +832,7 @@ fn units(
                 "lengkap, belum lengkap, atau belum dinilai (tanpa nilai dan zona)",
                 "complete, incomplete, or not assessed (no score, no zone)",
             ),
+            CATEGORY_COLUMN,
             REVIEW_COLUMN,
         ],
     );
@@ -827,7 +886,7 @@ fn products(
         let agency = &ds.agencies[unit.agency];
         let instrument = ds.instrument_of_product(p);
         let s = book.product_summary(p);
-        let [score, zone, label] = score_cells(st, &s, instrument, lang);
+        let [score, zone, label] = score_cells(st, &s, instrument, lang, None);
         let mut notes = Vec::new();
         for (i, ind) in instrument.indicators.iter().enumerate() {
             if let Some(note) = Some(product.notes[i].as_str()).filter(|n| !n.is_empty()) {
@@ -863,6 +922,7 @@ fn products(
             owned(capped(refs.join("; "))),
             st.text(&agency.name),
             st.text(&unit.name),
+            category_cell(st, &s, instrument),
             st.text(super::review::state_of(states, &ds.product_path(p)).label(lang)),
         ]);
         rows.push(row);
@@ -957,6 +1017,7 @@ fn products(
                 "Nama unit layanan",
                 "The unit's name",
             ),
+            CATEGORY_COLUMN,
             REVIEW_COLUMN,
         ],
     );
@@ -1314,14 +1375,44 @@ fn conflicts(st: &mut Strings, store: &Store, ds: &Dataset, lang: Lang) -> Resul
             },
         ]);
     }
+    // Units and agencies (format 2) whose results hold different values for one
+    // observation or data cell: their respondents are merged, never a conflict.
+    let mut last = None;
+    for r in store.conflicting_node_results()? {
+        let chosen = last.as_ref() != Some(&r.path);
+        last = Some(r.path.clone());
+        rows.push(vec![
+            owned(format!("{} ({})", r.path, r.cells.join(", "))),
+            st.text(&r.assessor_id),
+            st.text(&r.assessor_name),
+            r.score
+                .and_then(|s| crate::domain::json::parse_decimal(&s))
+                .map(|s| Cell::Score(Rounded::of(&s)))
+                .unwrap_or(Cell::Empty),
+            r.zone
+                .map(|code| st.zone(&code, None))
+                .unwrap_or(Cell::Empty),
+            st.text(&r.exported_at),
+            owned(if r.finalized {
+                tr(lang, "final", "final")
+            } else {
+                tr(lang, "draf", "draft")
+            }),
+            if chosen {
+                owned(tr(lang, "dipakai", "chosen"))
+            } else {
+                Cell::Empty
+            },
+        ]);
+    }
     let (headers, meanings) = columns(
         lang,
         &[
             (
                 "Produk",
                 "Product",
-                "INSTANSI/UNIT/PRODUK",
-                "AGENCY/UNIT/PRODUCT",
+                "INSTANSI/UNIT/PRODUK; sejak 2022 juga INSTANSI/UNIT atau INSTANSI yang jawaban pengamatan atau datanya berbeda antarpenilai (indikatornya dalam kurung; responden tidak pernah berkonflik)",
+                "AGENCY/UNIT/PRODUCT; since 2022 also AGENCY/UNIT or AGENCY whose observation or data answers differ between assessors (the indicators in brackets; respondents never conflict)",
             ),
             (
                 "ID penilai",
@@ -1357,8 +1448,8 @@ fn conflicts(st: &mut Strings, store: &Store, ds: &Dataset, lang: Lang) -> Resul
         sheet: tr(lang, "Konflik", "Conflicts"),
         title: tr(
             lang,
-            "Produk dengan hasil lebih dari satu penilai",
-            "Products with results of several assessors",
+            "Produk dengan hasil lebih dari satu penilai; unit dan instansi yang hasilnya berbeda",
+            "Products with results of several assessors; units and agencies whose results differ",
         ),
         headers,
         meanings,

@@ -315,8 +315,15 @@ fn write_charts(
     Ok(())
 }
 
+/// Writes one table on a sheet of its own as every report sheet is written (its name,
+/// a frozen and filterable header row, fitted widths, numbers as numbers, zone colours):
+/// for the mentoring report (src/exchange/mentoring_out.rs).
+pub(super) fn write_table(ws: &mut Worksheet, table: &Table) -> std::result::Result<(), XlsxError> {
+    write_sheet(ws, table, &Formats::new(), &mut |_| {})
+}
+
 /// Text safe for a cell or a markdown line: no control or bidi characters.
-fn clean(s: &str) -> String {
+pub(super) fn clean(s: &str) -> String {
     s.chars()
         .map(|c| match c {
             '\n' | '\r' | '\t' => ' ',

@@ -2,7 +2,9 @@
 //! format and version, the signature over the exact payload bytes, the signer against
 //! the trusted keys, the audit hash chain (and that it accounts for every exported
 //! observation), and every score recomputed by the scoring engine. The first failure
-//! is the answer, with its precise reason.
+//! is the answer, with its precise reason. Both format versions are read: format 1's
+//! checks are here, format 2's (every level, respondents, data values, follow-ups) in
+//! `verify2`; a verified file of either is given in format 2's model.
 
 use std::collections::HashSet;
 use std::path::Path;
@@ -10,7 +12,8 @@ use std::path::Path;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use super::bundle::{self, AuditEntry, Opened, Payload, ProductEntry, ScoreEntry};
+use super::bundle::{self, Assessor, AuditEntry, FORMAT_VERSION_1, Opened, Payload, ScoreEntry};
+use super::bundle2::{Payload2, ProductNode};
 use super::crypt::{self, CentralIdentity};
 use super::export::score_entry;
 use super::keys::TrustedKeys;
@@ -29,7 +32,10 @@ use crate::store::{AuditRow, ChainBreak, GENESIS};
 #[derive(Debug, Clone)]
 pub struct Verified {
     pub opened: Opened,
-    pub payload: Payload,
+    /// The file's format version (1 or 2).
+    pub format_version: i64,
+    /// The payload, in format 2's model (a format-1 payload converted once verified).
+    pub payload: Payload2,
     /// The payload rebuilt in memory, as a workstation would load it.
     pub dataset: Dataset,
     /// `exported_at` normalised (UTC, nanoseconds) so that text order is time order.
@@ -42,7 +48,7 @@ pub struct Verified {
 }
 
 impl Verified {
-    pub fn products(&self) -> impl Iterator<Item = (String, &ProductEntry)> {
+    pub fn products(&self) -> impl Iterator<Item = (String, &ProductNode)> {
         self.payload.agencies.iter().flat_map(|a| {
             a.units.iter().flat_map(move |u| {
                 u.products
@@ -79,8 +85,38 @@ pub fn verify_bytes(
         bytes
     };
     let opened = bundle::open(bytes)?;
+    if opened.format_version != FORMAT_VERSION_1 {
+        return super::verify2::verify_opened(opened, encrypted, trusted);
+    }
     let payload = bundle::parse_payload(&opened.payload)?;
-    let claimed = super::keys::parse_public(&payload.assessor.public_key)
+    let trusted_by = check_assessor(&opened, &payload.assessor, trusted)?;
+    let stamp = stamp(&payload.exported_at)?;
+    let dataset = rebuild(&payload)?;
+    let audit_full = check_audit(&payload.audit)?;
+    check_audit_accounts(&payload, &dataset)?;
+    let scores_checked = check_scores(&payload, &dataset)?;
+    Ok(Verified {
+        opened,
+        format_version: FORMAT_VERSION_1,
+        payload: Payload2::from_v1(payload),
+        dataset,
+        stamp,
+        encrypted,
+        trusted_by,
+        scores_checked,
+        audit_full,
+    })
+}
+
+/// The payload names the key that signed it and a valid assessor id, and with a
+/// trusted keys file the key is registered for that id. Returns the trusted keys
+/// file's path when one was given.
+pub(crate) fn check_assessor(
+    opened: &Opened,
+    assessor: &Assessor,
+    trusted: Option<&TrustedKeys>,
+) -> Result<Option<String>> {
+    let claimed = super::keys::parse_public(&assessor.public_key)
         .map_err(|e| ExchangeError::Invalid(format!("assessor.public_key: {e}")))?;
     if claimed != opened.public_key {
         return Err(ExchangeError::Invalid(format!(
@@ -89,37 +125,18 @@ pub fn verify_bytes(
             opened.fingerprint
         )));
     }
-    if !is_code(&payload.assessor.id) {
+    if !is_code(&assessor.id) {
         return Err(ExchangeError::Invalid(format!(
             "assessor id {:?} is not a valid id",
-            sanitize(&payload.assessor.id)
+            sanitize(&assessor.id)
         )));
     }
-    let trusted_by = match trusted {
+    Ok(match trusted {
         Some(t) => {
-            t.check(
-                &opened.public_key,
-                &payload.assessor.id,
-                &payload.assessor.name,
-            )?;
+            t.check(&opened.public_key, &assessor.id, &assessor.name)?;
             Some(t.path.display().to_string())
         }
         None => None,
-    };
-    let stamp = stamp(&payload.exported_at)?;
-    let dataset = rebuild(&payload)?;
-    let audit_full = check_audit(&payload.audit)?;
-    check_audit_accounts(&payload, &dataset)?;
-    let scores_checked = check_scores(&payload, &dataset)?;
-    Ok(Verified {
-        opened,
-        payload,
-        dataset,
-        stamp,
-        encrypted,
-        trusted_by,
-        scores_checked,
-        audit_full,
     })
 }
 
@@ -165,7 +182,17 @@ fn invalid(what: String) -> ExchangeError {
 /// Rebuilds the payload as a [`Dataset`], checking that it is one.
 fn rebuild(payload: &Payload) -> Result<Dataset> {
     let mut ds = Dataset::default();
-    for (n, entry) in payload.instruments.iter().enumerate() {
+    rebuild_instruments(&mut ds, &payload.instruments)?;
+    rebuild_agencies(&mut ds, payload)?;
+    Ok(ds)
+}
+
+/// The file's instruments, re-validated and re-hashed, each once.
+pub(crate) fn rebuild_instruments(
+    ds: &mut Dataset,
+    instruments: &[bundle::InstrumentEntry],
+) -> Result<()> {
+    for (n, entry) in instruments.iter().enumerate() {
         let instrument = Instrument::from_value(&entry.body).map_err(|p: Vec<Problem>| {
             invalid(format!(
                 "instruments[{n}] ({} version {}): {}",
@@ -204,6 +231,10 @@ fn rebuild(payload: &Payload) -> Result<Dataset> {
         }
         ds.instruments.push(instrument);
     }
+    Ok(())
+}
+
+fn rebuild_agencies(ds: &mut Dataset, payload: &Payload) -> Result<()> {
     let mut agency_codes = HashSet::new();
     for a in &payload.agencies {
         let code = &a.code;
@@ -274,10 +305,15 @@ fn rebuild(payload: &Payload) -> Result<Dataset> {
             });
         }
     }
-    Ok(ds)
+    Ok(())
 }
 
-fn product(inst: &Instrument, unit: UnitIx, p: &ProductEntry, path: &str) -> Result<Product> {
+fn product(
+    inst: &Instrument,
+    unit: UnitIx,
+    p: &bundle::ProductEntry,
+    path: &str,
+) -> Result<Product> {
     let n = inst.indicators.len();
     let mut values = vec![Value::Unanswered; n];
     let mut notes = vec![String::new(); n];
@@ -343,7 +379,7 @@ fn product(inst: &Instrument, unit: UnitIx, p: &ProductEntry, path: &str) -> Res
     })
 }
 
-fn is_hash(s: &str) -> bool {
+pub(crate) fn is_hash(s: &str) -> bool {
     s.len() == 64
         && s.bytes()
             .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
@@ -523,7 +559,7 @@ fn check_row_on_scale(seq: i64, c: &super::bundle::AuditContent, inst: &Instrume
     Ok(())
 }
 
-fn show(s: &ScoreEntry) -> String {
+pub(crate) fn show(s: &ScoreEntry) -> String {
     match (&s.value, &s.zone) {
         (Some(v), Some(z)) => format!("{v} {} ({}/{})", sanitize(z), s.answered, s.total),
         _ => format!(

@@ -1,13 +1,16 @@
 //! Whether a workstation's audit log accounts for its data: replayed row by row (each
 //! row must follow from the ones before), it must end in exactly what the tables hold,
 //! node by node and cycle by cycle: values, notes, data values, evidence references and
-//! finalizations at every level, respondents (added, removed, with their answers) and
-//! follow-up registers. An answer edited with another SQLite tool, or the last audit row
+//! finalizations at every level, respondents (added, removed, with their answers),
+//! follow-up registers, which answers are carried from the previous cycle (to be
+//! re-checked), and the cycles with the current one. An answer edited with another SQLite tool, or the last audit row
 //! deleted, passes the hash chain but not this.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use super::audit::{Replay, Replayed, ReplayedRespondent, data_text, respondent_text, rows};
+use super::audit::{
+    Replay, Replayed, ReplayedRespondent, cycle_text, data_text, respondent_text, rows,
+};
 use super::derived::Nodes;
 use super::{Result, Store};
 use crate::domain::text::sanitize;
@@ -23,7 +26,63 @@ pub(super) fn check(store: &Store, nodes: &Nodes) -> Result<Vec<String>> {
         Ok(replay) => replay,
         Err(broken) => return Ok(vec![broken]),
     };
-    Ok(compare(&held(store, nodes)?, &replay))
+    let mut problems = compare_cycles(store, &replay)?;
+    problems.extend(compare(&held(store, nodes)?, &replay));
+    Ok(problems)
+}
+
+/// Whether the log accounts for the cycles there are (each made by a `cycle-add` row,
+/// with its kind, year and the cycle it follows) and the current one (the last
+/// `cycle-open` row's).
+fn compare_cycles(store: &Store, replay: &Replay) -> Result<Vec<String>> {
+    let sql = |e| store.sql(e);
+    let mut stmt = store
+        .conn
+        .prepare(
+            "SELECT c.code, c.kind, c.year, f.code FROM cycle c LEFT JOIN cycle f ON f.id = c.follows
+             WHERE c.code <> 'default' ORDER BY c.code",
+        )
+        .map_err(sql)?;
+    let held: BTreeMap<String, String> = stmt
+        .query_map([], |r| {
+            let code: String = r.get(0)?;
+            let kind: String = r.get(1)?;
+            let year: Option<i64> = r.get(2)?;
+            let follows: Option<String> = r.get(3)?;
+            let year = year.map(|y| i32::try_from(y).unwrap_or(i32::MAX));
+            Ok((code, cycle_text(&kind, year, follows.as_deref())))
+        })
+        .and_then(|rows| rows.collect())
+        .map_err(sql)?;
+    let mut problems = Vec::new();
+    let codes: BTreeSet<&String> = held.keys().chain(replay.cycles().keys()).collect();
+    for code in codes {
+        let (h, l) = (held.get(code), replay.cycles().get(code));
+        if h != l {
+            let say = |x: Option<&String>| {
+                x.map_or("no such cycle".to_string(), |t| sanitize(t).into_owned())
+            };
+            problems.push(format!(
+                "the audit log does not account for cycle {}: it is {:?} but the log says {:?} \
+                 (changed outside patuh, or an audit row was deleted)",
+                sanitize(code),
+                say(h),
+                say(l)
+            ));
+        }
+    }
+    let current = store
+        .meta("cycle.current")?
+        .unwrap_or_else(|| super::DEFAULT_CYCLE.to_string());
+    if current != replay.current_cycle() {
+        problems.push(format!(
+            "the audit log does not account for the current cycle: meta cycle.current is {:?} but the log \
+             opens {:?} last (changed outside patuh, or an audit row was deleted)",
+            sanitize(&current),
+            sanitize(replay.current_cycle())
+        ));
+    }
+    Ok(problems)
 }
 
 /// The audit log replayed row by row, or where a row does not follow from the ones
@@ -59,10 +118,10 @@ fn held(store: &Store, nodes: &Nodes) -> Result<BTreeMap<Key, Replayed>> {
     let cycles = cycles(store)?;
     let mut held: BTreeMap<Key, Replayed> = BTreeMap::new();
     let key = |cycle: i64, level: i64, node: i64| -> Option<Key> {
-        let (path, _) = nodes.by_key.get(&(level, node))?;
+        let (path, _) = nodes.get(cycle, level, node)?;
         Some((
             cycles.get(&cycle).cloned().unwrap_or_default(),
-            path.clone(),
+            path.to_string(),
         ))
     };
     // Respondents first: answers name them by row id, the log by uid.
@@ -128,7 +187,8 @@ fn held(store: &Store, nodes: &Nodes) -> Result<BTreeMap<Key, Replayed>> {
     }
     let mut stmt = conn
         .prepare(
-            "SELECT cycle_id, level, node_id, indicator, respondent, value, amount, source, na, note
+            "SELECT cycle_id, level, node_id, indicator, respondent, value, amount, source, na, note,
+                    carried
              FROM answer",
         )
         .map_err(sql)?;
@@ -148,6 +208,7 @@ fn held(store: &Store, nodes: &Nodes) -> Result<BTreeMap<Key, Replayed>> {
         let source: Option<String> = r.get(7).map_err(sql)?;
         let na: bool = r.get(8).map_err(sql)?;
         let note: String = r.get(9).map_err(sql)?;
+        let carried: bool = r.get(10).map_err(sql)?;
         let text = super::observe::value_from(value, na).audit_text();
         let h = held.entry(k).or_default();
         if respondent != 0 {
@@ -155,8 +216,14 @@ fn held(store: &Store, nodes: &Nodes) -> Result<BTreeMap<Key, Replayed>> {
                 .get(&respondent)
                 .cloned()
                 .unwrap_or_else(|| format!("#{respondent}"));
+            if carried {
+                h.carried.insert((uid.clone(), indicator.clone()));
+            }
             h.answers.insert((uid, indicator), text);
             continue;
+        }
+        if carried {
+            h.carried.insert((String::new(), indicator.clone()));
         }
         if let Some(a) = amount {
             h.data.insert(
@@ -220,6 +287,13 @@ fn held(store: &Store, nodes: &Nodes) -> Result<BTreeMap<Key, Replayed>> {
 
 /// Every difference between what the tables hold and what the log says, one line each.
 fn compare(held: &BTreeMap<Key, Replayed>, replay: &Replay) -> Vec<String> {
+    compare_replay(held, replay)
+}
+
+/// Every difference between what is held (by cycle code, `""` for `default`, and node
+/// path: a workstation's tables, or an export file's nodes in `verify`) and what the
+/// replayed audit log says, one line each.
+pub fn compare_replay(held: &BTreeMap<(String, String), Replayed>, replay: &Replay) -> Vec<String> {
     let mut problems = Vec::new();
     let empty = Replayed::default();
     let logged: BTreeMap<&Key, &Replayed> = replay.nodes().collect();
@@ -333,6 +407,26 @@ fn compare(held: &BTreeMap<Key, Replayed>, replay: &Replay) -> Vec<String> {
                 "its follow-up register is {} but the log says {}",
                 state(h.register_closed, "closed", "open"),
                 state(l.register_closed, "closed", "open")
+            )));
+        }
+        if h.carried != l.carried {
+            let only = |a: &BTreeSet<(String, String)>, b: &BTreeSet<(String, String)>| {
+                a.difference(b)
+                    .map(|(uid, ind)| {
+                        if uid.is_empty() {
+                            sanitize(ind).into_owned()
+                        } else {
+                            format!("{} (respondent {})", sanitize(ind), sanitize(uid))
+                        }
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            let (held_only, logged_only) =
+                (only(&h.carried, &l.carried), only(&l.carried, &h.carried));
+            problems.push(unaccounted(format!(
+                "its answers carried from the previous cycle, to be re-checked, are not the log's (carried \
+                 here only: [{held_only}]; carried in the log only: [{logged_only}])"
             )));
         }
         if h.finalized != l.finalized {

@@ -168,6 +168,64 @@ pub fn append(conn: &Connection, e: &Entry<'_>) -> rusqlite::Result<()> {
     Ok(())
 }
 
+/// Appends many rows in one transaction (a cycle started with carry writes a row per
+/// answer carried) without reading the last row back before each.
+pub(super) struct Appender {
+    seq: i64,
+    prev: String,
+    /// False on a central database, which keeps no assessor's log (its own is
+    /// `central_log`): nothing is appended.
+    active: bool,
+}
+
+impl Appender {
+    /// Starts after the log's last row; call inside the transaction that appends.
+    pub(super) fn new(conn: &Connection) -> rusqlite::Result<Appender> {
+        let last: Option<(i64, String)> = conn
+            .prepare_cached("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")?
+            .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        let (seq, prev) = last.unwrap_or((0, GENESIS.to_string()));
+        Ok(Appender {
+            seq,
+            prev,
+            active: true,
+        })
+    }
+
+    /// An appender that appends nothing (for a central database).
+    pub(super) fn silent() -> Appender {
+        Appender {
+            seq: 0,
+            prev: String::new(),
+            active: false,
+        }
+    }
+
+    pub(super) fn append(&mut self, conn: &Connection, e: &Entry<'_>) -> rusqlite::Result<()> {
+        if !self.active {
+            return Ok(());
+        }
+        let row = AuditRow {
+            seq: self.seq + 1,
+            at: e.at.into(),
+            who: e.who.into(),
+            path: e.path.into(),
+            indicator: e.indicator.map(Into::into),
+            action: e.action.into(),
+            old: e.old.map(Into::into),
+            new: e.new.map(Into::into),
+            prev_hash: std::mem::take(&mut self.prev),
+            cycle: e.cycle.map(Into::into),
+            respondent: e.respondent.map(Into::into),
+        };
+        let mut stmt = conn.prepare_cached(INSERT_SQL)?;
+        self.prev = row.insert(&mut stmt)?;
+        self.seq += 1;
+        Ok(())
+    }
+}
+
 /// Reads every audit row with its stored hash, in order.
 pub fn rows(conn: &Connection) -> rusqlite::Result<Vec<(AuditRow, String)>> {
     let mut out = Vec::new();
@@ -374,6 +432,34 @@ pub mod action {
     pub const FOLLOWUP_CLOSE: &str = "followup-close";
     /// `new` is the reason.
     pub const FOLLOWUP_REOPEN: &str = "followup-reopen";
+    /// A cycle made (issue 14): path `""`, the row's cycle is its code, `new` as
+    /// [`super::cycle_text`] writes it (kind, year, the cycle it follows).
+    pub const CYCLE_ADD: &str = "cycle-add";
+    /// The cycle a cycle made without one follows, set when it is started: path `""`,
+    /// `new` the followed cycle's code.
+    pub const CYCLE_FOLLOWS: &str = "cycle-follows";
+    /// The current cycle changed (`cycle open`, `cycle start`): path `""`, `old` and
+    /// `new` the cycles' codes; the row's cycle is the new one's (None for `default`).
+    pub const CYCLE_OPEN: &str = "cycle-open";
+    /// An answer carried from the previous cycle, to be re-checked: `old` `""`, `new`
+    /// the value as [`VALUE`] writes it (with the respondent's uid for an interview
+    /// answer).
+    pub const CARRY: &str = "carry";
+    /// A data value carried from the previous cycle: `new` as [`DATA`] writes it.
+    pub const CARRY_DATA: &str = "carry-data";
+    /// A carried answer confirmed as it is: `old` and `new` the value (as [`VALUE`] or,
+    /// for a data value, [`DATA`] writes it).
+    pub const CONFIRM: &str = "confirm";
+}
+
+/// A cycle as its `cycle-add` row writes it: `mentoring 2026`, `assessment -` (no year),
+/// `assessment 2026 follows 2026-pendampingan`.
+pub fn cycle_text(kind: &str, year: Option<i32>, follows: Option<&str>) -> String {
+    let year = year.map_or("-".to_string(), |y| y.to_string());
+    match follows {
+        Some(f) => format!("{kind} {year} follows {f}"),
+        None => format!("{kind} {year}"),
+    }
 }
 
 /// A respondent as its `respondent-add` row writes it: `pelaksana 3`, or with a position
@@ -436,6 +522,9 @@ pub struct Replayed {
     pub followups: std::collections::BTreeMap<String, (String, String)>,
     /// Whether an agency's follow-up register is closed.
     pub register_closed: bool,
+    /// The answers carried from the previous cycle and not confirmed or changed since:
+    /// (respondent uid, `""` for the node's own cell; indicator).
+    pub carried: std::collections::BTreeSet<(String, String)>,
 }
 
 /// Replays audit rows in order and checks that each follows from the rows before it:
@@ -449,6 +538,10 @@ pub struct Replayed {
 pub struct Replay {
     /// By (cycle code, `""` for the cycle `default`; node path).
     nodes: std::collections::HashMap<(String, String), Replayed>,
+    /// The cycles made (`default` aside): code -> as [`cycle_text`] writes it.
+    cycles: std::collections::BTreeMap<String, String>,
+    /// The current cycle's code, None for `default`.
+    current: Option<String>,
 }
 
 impl Replay {
@@ -496,6 +589,9 @@ impl Replay {
     ) -> Result<(), ChainBreak> {
         use action::*;
         let fail = |reason: String| ChainBreak { seq, reason };
+        if matches!(action, CYCLE_ADD | CYCLE_FOLLOWS | CYCLE_OPEN) {
+            return self.apply_cycle(seq, cycle, action, [old, new]);
+        }
         let key = (cycle.unwrap_or_default().to_string(), path.to_string());
         let p = self.nodes.entry(key).or_default();
         let ind = indicator.unwrap_or_default();
@@ -516,6 +612,9 @@ impl Replay {
                     | FOLLOWUP_SET
                     | FOLLOWUP_CLOSE
                     | FOLLOWUP_REOPEN
+                    | CARRY
+                    | CARRY_DATA
+                    | CONFIRM
             )
         {
             return Err(fail(format!(
@@ -565,7 +664,8 @@ impl Replay {
                     "answer",
                     p.answers.get(&k).map(String::as_str).unwrap_or(""),
                 )?;
-                p.answers.insert(k, new_text);
+                p.answers.insert(k.clone(), new_text);
+                p.carried.remove(&k);
             }
             (VALUE | NOTE | DATA, _) => {
                 let map = match action {
@@ -575,6 +675,62 @@ impl Replay {
                 };
                 follows(action, map.get(ind).map(String::as_str).unwrap_or(""))?;
                 map.insert(ind.to_string(), new_text);
+                if action != NOTE {
+                    p.carried.remove(&(String::new(), ind.to_string()));
+                }
+            }
+            (CARRY | CARRY_DATA, uid) => {
+                let k = (uid.unwrap_or_default().to_string(), ind.to_string());
+                if let Some(uid) = uid
+                    && p.respondents.get(uid).is_none_or(|r| r.removed.is_some())
+                {
+                    return Err(fail(format!(
+                        "it carries an answer of respondent {} at {}, which the rows before do not add: {deleted}",
+                        shown(uid),
+                        shown(path)
+                    )));
+                }
+                let before = match (action, uid) {
+                    (CARRY_DATA, _) => p.data.get(ind).cloned(),
+                    (_, Some(_)) => p.answers.get(&k).cloned(),
+                    _ => p.values.get(ind).cloned(),
+                }
+                .unwrap_or_default();
+                if !before.is_empty() || p.carried.contains(&k) {
+                    return Err(fail(format!(
+                        "it carries an answer into {} {}, which the rows before leave answered: {deleted}",
+                        shown(path),
+                        shown(ind)
+                    )));
+                }
+                match (action, uid) {
+                    (CARRY_DATA, _) => p.data.insert(ind.to_string(), new_text),
+                    (_, Some(_)) => p.answers.insert(k.clone(), new_text),
+                    _ => p.values.insert(ind.to_string(), new_text),
+                };
+                p.carried.insert(k);
+            }
+            (CONFIRM, uid) => {
+                let k = (uid.unwrap_or_default().to_string(), ind.to_string());
+                if !p.carried.contains(&k) {
+                    return Err(fail(format!(
+                        "it confirms {} {}, which the rows before leave without a carried answer: {deleted}",
+                        shown(path),
+                        shown(ind)
+                    )));
+                }
+                let held = match uid {
+                    Some(_) => p.answers.get(&k).cloned(),
+                    None => p
+                        .data
+                        .get(ind)
+                        .filter(|t| !t.is_empty())
+                        .or_else(|| p.values.get(ind))
+                        .cloned(),
+                }
+                .unwrap_or_default();
+                follows("carried answer", &held)?;
+                p.carried.remove(&k);
             }
             (EVIDENCE | "evidence_restored", _) => {
                 *p.evidence.entry(ind.to_string()).or_default() += 1
@@ -695,6 +851,83 @@ impl Replay {
             _ => {}
         }
         Ok(())
+    }
+
+    /// A row about a cycle: made, given the cycle it follows, opened.
+    fn apply_cycle(
+        &mut self,
+        seq: i64,
+        cycle: Option<&str>,
+        action: &str,
+        [old, new]: [Option<&str>; 2],
+    ) -> Result<(), ChainBreak> {
+        use action::*;
+        let shown = |s: &str| crate::domain::text::sanitize(s).into_owned();
+        let fail = |reason: String| {
+            Err(ChainBreak {
+                seq,
+                reason: format!("{reason}: a row was deleted or reordered"),
+            })
+        };
+        let code = cycle.unwrap_or(super::DEFAULT_CYCLE);
+        let known = |c: &str, cycles: &std::collections::BTreeMap<String, String>| {
+            c == super::DEFAULT_CYCLE || cycles.contains_key(c)
+        };
+        let new_text = new.unwrap_or_default();
+        match action {
+            CYCLE_ADD => {
+                if known(code, &self.cycles) {
+                    return fail(format!(
+                        "it makes cycle {}, which the rows before make already",
+                        shown(code)
+                    ));
+                }
+                self.cycles.insert(code.to_string(), new_text.to_string());
+            }
+            CYCLE_FOLLOWS => {
+                let Some(text) = self.cycles.get_mut(code) else {
+                    return fail(format!(
+                        "it sets the cycle {} follows, which the rows before do not make",
+                        shown(code)
+                    ));
+                };
+                if text.contains(" follows ") {
+                    return fail(format!(
+                        "it sets the cycle {} follows, which the rows before set already",
+                        shown(code)
+                    ));
+                }
+                text.push_str(" follows ");
+                text.push_str(new_text);
+            }
+            _ => {
+                let current = self.current.as_deref().unwrap_or(super::DEFAULT_CYCLE);
+                if old.unwrap_or_default() != current
+                    || !known(code, &self.cycles)
+                    || new_text != code
+                {
+                    return fail(format!(
+                        "it opens cycle {} after {}, but the rows before leave {} current",
+                        shown(new_text),
+                        shown(old.unwrap_or_default()),
+                        shown(current)
+                    ));
+                }
+                self.current = cycle.map(str::to_string);
+            }
+        }
+        Ok(())
+    }
+
+    /// The cycles the log makes (`default` aside): code -> kind, year and the cycle it
+    /// follows, as [`cycle_text`] writes them.
+    pub fn cycles(&self) -> &std::collections::BTreeMap<String, String> {
+        &self.cycles
+    }
+
+    /// The current cycle the log leaves (`default` when no row opened another).
+    pub fn current_cycle(&self) -> &str {
+        self.current.as_deref().unwrap_or(super::DEFAULT_CYCLE)
     }
 
     /// The replayed state of a node of the cycle `default` (None if the log never names

@@ -3,6 +3,9 @@
 
 use rusqlite::{OptionalExtension, params};
 
+use super::audit::Appender;
+use super::cycles::NewCycle;
+use super::nodes::Cycle;
 use super::{Result, Store, StoreError, central_log};
 use crate::domain::Instrument;
 use crate::domain::assignment::Assignment;
@@ -21,11 +24,24 @@ pub struct AssignmentOutcome {
     pub units_added: usize,
     pub products_added: usize,
     pub renamed: usize,
+    /// The cycle it was imported for.
+    pub cycle: String,
+    /// Whether that cycle was made by the import (assignment format 2).
+    pub cycle_created: bool,
+    /// Agencies whose instrument in that cycle the file changed (before they held work
+    /// there).
+    pub instruments_set: usize,
 }
 
 impl AssignmentOutcome {
     pub fn changed(&self) -> bool {
-        self.agencies_added + self.units_added + self.products_added + self.renamed > 0
+        self.agencies_added
+            + self.units_added
+            + self.products_added
+            + self.renamed
+            + self.instruments_set
+            + usize::from(self.cycle_created)
+            > 0
     }
 }
 
@@ -143,51 +159,121 @@ impl Store {
     }
 
     /// Imports an assignment in one transaction: adds what is new, renames what was
-    /// renamed, changes nothing when run again. Refuses (changing nothing) an unknown
-    /// instrument or an agency already assessed with another instrument.
+    /// renamed, changes nothing when run again. A version-2 assignment is for the cycle
+    /// it names (made, with its audit row, when it is not there yet); version 1 for the
+    /// current cycle. Each agency is assessed in that cycle with its instrument in the
+    /// file. Refuses (changing nothing) an unknown instrument, a cycle that differs from
+    /// the one of that code, and an agency whose instrument in that cycle is another
+    /// one: in the cycle `default` always (one agency, one instrument, as before cycles),
+    /// elsewhere once the agency holds work in the cycle.
     pub fn import_assignment(&mut self, a: &Assignment, file: &str) -> Result<AssignmentOutcome> {
         let now = self.now();
-        let cycle = self.cycle.id;
+        let who = self.who.clone();
         let path = self.path.clone();
         let sql = |e| super::classify(&path, e);
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .map_err(sql)?;
-        let instrument_id: i64 = tx
-            .query_row(
-                "SELECT id FROM instrument WHERE code = ?1 AND version = ?2",
-                params![a.instrument_id, a.instrument_version],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(sql)?
-            .ok_or_else(|| {
-                StoreError::Refused(format!(
-                    "{file}: $.instrument: instrument {} version {} is not in {}; import it first with `patuh instrument import FILE` (see `patuh instrument list`)",
-                    a.instrument_id,
-                    a.instrument_version,
-                    path.display()
-                ))
-            })?;
         let mut out = AssignmentOutcome::default();
+        let cycle = match &a.cycle {
+            Some(c) => {
+                // A central database keeps no assessor's log: its catalog changes are
+                // rows of its own (`central_log`, below).
+                let mut log = if central_log::exists(&tx).map_err(sql)? {
+                    Appender::silent()
+                } else {
+                    Appender::new(&tx).map_err(sql)?
+                };
+                let new = NewCycle {
+                    code: &c.code,
+                    kind: c.kind,
+                    year: c.year,
+                    follows: c.follows.as_deref(),
+                };
+                let (row, created) =
+                    super::cycles::ensure_cycle(&tx, &mut log, &new, &now, &who, &path)
+                        .map_err(|e| StoreError::Refused(format!("{file}: $.cycle: {e}")))?;
+                out.cycle_created = created;
+                Cycle {
+                    id: row.id,
+                    code: row.code,
+                }
+            }
+            None => self.cycle.clone(),
+        };
+        out.cycle = cycle.code.clone();
+        let default_cycle = cycle.code == super::DEFAULT_CYCLE;
+        let mut instrument_ids: std::collections::HashMap<(&str, &str), i64> =
+            std::collections::HashMap::new();
         for (ai, agency) in a.agencies.iter().enumerate() {
+            let (iid, iver) = a.instrument_of(ai);
+            let instrument_id = match instrument_ids.get(&(iid, iver)) {
+                Some(&id) => id,
+                None => {
+                    let id: i64 = tx
+                        .query_row(
+                            "SELECT id FROM instrument WHERE code = ?1 AND version = ?2",
+                            params![iid, iver],
+                            |r| r.get(0),
+                        )
+                        .optional()
+                        .map_err(sql)?
+                        .ok_or_else(|| {
+                            let at = if agency.instrument.is_some() {
+                                format!("$.agencies[{ai}].instrument")
+                            } else {
+                                "$.instrument".to_string()
+                            };
+                            StoreError::Refused(format!(
+                                "{file}: {at}: instrument {iid} version {iver} is not in {}; import it first with \
+                                 `patuh instrument import FILE` (see `patuh instrument list`)",
+                                path.display()
+                            ))
+                        })?;
+                    instrument_ids.insert((iid, iver), id);
+                    id
+                }
+            };
             let existing: Option<(i64, String, String, i64)> = tx
                 .query_row(
-                    "SELECT id, name, kind, instrument_id FROM agency WHERE code = ?1",
-                    [&agency.code],
+                    "SELECT a.id, a.name, a.kind, coalesce(c.instrument_id, a.instrument_id)
+                     FROM agency a LEFT JOIN cycle_agency c ON c.cycle_id = ?2 AND c.agency_id = a.id
+                     WHERE a.code = ?1",
+                    params![agency.code, cycle.id],
                     |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
                 )
                 .optional()
                 .map_err(sql)?;
             let agency_id = match existing {
-                Some((_, _, _, iid)) if iid != instrument_id => {
-                    return Err(StoreError::Refused(format!(
-                        "{file}: $.agencies[{ai}]: agency {} is already assessed with another instrument in {}; \
-                         one agency is assessed with one instrument",
-                        agency.code,
-                        path.display()
-                    )));
+                Some((id, _, _, iid)) if iid != instrument_id => {
+                    let holds = super::cycles::agency_holds(&tx, cycle.id, id).map_err(sql)?;
+                    if default_cycle || holds {
+                        return Err(StoreError::Refused(format!(
+                            "{file}: $.agencies[{ai}]: agency {} is already assessed with another instrument in {}{}; \
+                             one agency is assessed with one instrument in a cycle{}",
+                            agency.code,
+                            path.display(),
+                            if default_cycle {
+                                String::new()
+                            } else {
+                                format!(" (cycle {}, where it holds answers already)", cycle.code)
+                            },
+                            if default_cycle {
+                                ": to assess it with another one, name a new cycle (assignment format 2)"
+                            } else {
+                                ""
+                            }
+                        )));
+                    }
+                    tx.execute(
+                        "INSERT INTO cycle_agency (cycle_id, agency_id, instrument_id) VALUES (?1, ?2, ?3)
+                         ON CONFLICT (cycle_id, agency_id) DO UPDATE SET instrument_id = excluded.instrument_id",
+                        params![cycle.id, id, instrument_id],
+                    )
+                    .map_err(sql)?;
+                    out.instruments_set += 1;
+                    id
                 }
                 Some((id, name, kind, _)) => {
                     if name != agency.name || kind != agency.kind.as_str() {
@@ -207,7 +293,15 @@ impl Store {
                     )
                     .map_err(sql)?;
                     out.agencies_added += 1;
-                    tx.last_insert_rowid()
+                    let id = tx.last_insert_rowid();
+                    if !default_cycle {
+                        tx.execute(
+                            "INSERT INTO cycle_agency (cycle_id, agency_id, instrument_id) VALUES (?1, ?2, ?3)",
+                            params![cycle.id, id, instrument_id],
+                        )
+                        .map_err(sql)?;
+                    }
+                    id
                 }
             };
             for unit in &agency.units {
@@ -236,7 +330,7 @@ impl Store {
                     )
                     .map_err(sql)?;
                     if out.products_added > before {
-                        new_product_state(&tx, cycle, product_id).map_err(sql)?;
+                        new_product_states(&tx, product_id).map_err(sql)?;
                     }
                 }
             }
@@ -271,10 +365,19 @@ fn catalog_sha256(a: &Assignment) -> String {
     };
     field(&a.instrument_id);
     field(&a.instrument_version);
+    // Version 2 only: its cycle and the agencies' own instruments (a version-1 file
+    // hashes as it always did).
+    if let Some(c) = &a.cycle {
+        field(&c.code);
+    }
     for agency in &a.agencies {
         field(&agency.code);
         field(&agency.name);
         field(agency.kind.as_str());
+        if let Some((id, version)) = &agency.instrument {
+            field(id);
+            field(version);
+        }
         for unit in &agency.units {
             field(&unit.code);
             field(&unit.name);
@@ -298,6 +401,16 @@ pub(super) fn new_product_state(
         "INSERT OR IGNORE INTO node_state (cycle_id, level, node_id, digest) VALUES (?1, 3, ?2, X'')",
     )?
     .execute(params![cycle, product_id])?;
+    Ok(())
+}
+
+/// [`new_product_state`] in every cycle there is.
+fn new_product_states(conn: &rusqlite::Connection, product_id: i64) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT OR IGNORE INTO node_state (cycle_id, level, node_id, digest)
+         SELECT id, 3, ?1, X'' FROM cycle",
+    )?
+    .execute(params![product_id])?;
     Ok(())
 }
 

@@ -12,7 +12,7 @@ use std::path::Path;
 
 use rusqlite::{OptionalExtension, Params, Row, Transaction, TransactionBehavior, params};
 
-use super::{ROLE_CENTRAL, ROLE_KEY, Result, Store, StoreError, central_log, classify, digest};
+use super::{ROLE_CENTRAL, ROLE_KEY, Result, Store, StoreError, central_log, classify};
 
 /// What a database is, as `claim_central` found it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,44 +39,8 @@ pub struct ImportRow<'a> {
     pub signature: &'a str,
     /// How far the export's audit chain goes (its last seq).
     pub chain: i64,
-}
-
-/// One assessor's result for one product, as merged.
-pub struct ResultRow<'a> {
-    pub product_id: i64,
-    pub assessor_id: &'a str,
-    pub assessor_name: &'a str,
-    pub import_id: i64,
-    pub exported_at: &'a str,
-    /// How far the export's audit chain goes: among one assessor's exports, a longer
-    /// chain is newer.
-    pub chain: i64,
-    pub payload_sha256: &'a str,
-    pub finalized_at: Option<&'a str>,
-    pub finalized_by: Option<&'a str>,
-    /// As exported: 2 decimals.
-    pub score: Option<String>,
-    pub zone: Option<&'a str>,
-}
-
-/// An observation of a merged result (borrowed from the verified file).
-pub struct NewObservation<'a> {
-    pub indicator: &'a str,
-    pub value: Option<u32>,
-    pub na: bool,
-    pub note: &'a str,
-    pub updated_at: &'a str,
-    pub updated_by: &'a str,
-}
-
-/// An evidence reference of a merged result (borrowed from the verified file).
-pub struct NewEvidence<'a> {
-    pub indicator: &'a str,
-    pub reference: &'a str,
-    pub size: Option<u64>,
-    pub sha256: Option<&'a str>,
-    pub added_at: &'a str,
-    pub added_by: &'a str,
+    /// The file's format version: `payload` is JSON (1) or its zstd frame (2).
+    pub format_version: i64,
 }
 
 /// An agency as the central database holds it.
@@ -252,7 +216,7 @@ pub struct CentralTx<'s> {
 }
 
 impl CentralTx<'_> {
-    fn query<T>(
+    pub(super) fn query<T>(
         &self,
         sql: &str,
         p: impl Params,
@@ -264,7 +228,7 @@ impl CentralTx<'_> {
             .map_err(|e| classify(self.path, e))
     }
 
-    fn exec(&mut self, sql: &str, p: impl Params) -> Result<usize> {
+    pub(super) fn exec(&mut self, sql: &str, p: impl Params) -> Result<usize> {
         let n = self
             .tx
             .prepare_cached(sql)
@@ -349,8 +313,8 @@ impl CentralTx<'_> {
         self.tx
             .prepare_cached(
                 "INSERT INTO import_file (payload_sha256, assessor_id, public_key, exported_at, file_name,
-                                          merged_at, products, payload, signature, chain)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                                          merged_at, products, payload, signature, chain, format_version)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
             )
             .and_then(|mut stmt| {
                 stmt.execute(params![
@@ -363,7 +327,8 @@ impl CentralTx<'_> {
                     f.products,
                     f.payload,
                     f.signature,
-                    f.chain
+                    f.chain,
+                    f.format_version
                 ])
             })
             .map_err(|e| classify(self.path, e))?;
@@ -534,146 +499,6 @@ impl CentralTx<'_> {
         )?;
         Ok(())
     }
-
-    /// `CHAIN|exported_at|payload_sha256` of the result held for this product and
-    /// assessor, the chain length written with 20 digits (text order is the order of
-    /// the assessor's exports: see [`result_stamp`]).
-    pub fn result_stamp(&self, product_id: i64, assessor_id: &str) -> Result<Option<String>> {
-        self.query(
-            "SELECT printf('%020d|', chain) || exported_at || '|' || payload_sha256 FROM assessor_result
-             WHERE product_id = ?1 AND assessor_id = ?2",
-            params![product_id, assessor_id],
-            |r| r.get(0),
-        )
-    }
-
-    /// Replaces this assessor's result for the product (its observations and evidence
-    /// go with it) by `result`.
-    pub fn replace_result<'a>(
-        &mut self,
-        result: &ResultRow<'_>,
-        observations: impl IntoIterator<Item = NewObservation<'a>>,
-        evidence: impl IntoIterator<Item = NewEvidence<'a>>,
-    ) -> Result<()> {
-        let (product_id, id) = (result.product_id, result.assessor_id);
-        self.exec(
-            "DELETE FROM assessor_result WHERE product_id = ?1 AND assessor_id = ?2",
-            params![product_id, id],
-        )?;
-        self.exec(
-            "INSERT INTO assessor_result (product_id, assessor_id, assessor_name, import_id, exported_at,
-                                          payload_sha256, finalized_at, finalized_by, score, zone, chain)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-            params![
-                product_id,
-                id,
-                result.assessor_name,
-                result.import_id,
-                result.exported_at,
-                result.payload_sha256,
-                result.finalized_at,
-                result.finalized_by,
-                result.score,
-                result.zone,
-                result.chain
-            ],
-        )?;
-        for o in observations {
-            self.exec(
-                "INSERT INTO assessor_observation (product_id, assessor_id, indicator, value, na, note,
-                                                   updated_at, updated_by)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                params![
-                    product_id,
-                    id,
-                    o.indicator,
-                    o.value.map(i64::from),
-                    i64::from(o.na),
-                    o.note,
-                    o.updated_at,
-                    o.updated_by
-                ],
-            )?;
-        }
-        for (n, e) in evidence.into_iter().enumerate() {
-            self.exec(
-                "INSERT INTO assessor_evidence (product_id, assessor_id, position, indicator, reference,
-                                                size, sha256, added_at, added_by)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                params![
-                    product_id,
-                    id,
-                    n as i64,
-                    e.indicator,
-                    e.reference,
-                    e.size.map(|s| i64::try_from(s).unwrap_or(i64::MAX)),
-                    e.sha256,
-                    e.added_at,
-                    e.added_by
-                ],
-            )?;
-        }
-        Ok(())
-    }
-
-    /// Puts the chosen result of a product (a finalized one before a draft, then the
-    /// most recently exported, then the lowest assessor id) into its answers,
-    /// `evidence` and its finalization in the current cycle, with its digest; returns
-    /// how many assessors have a result for it.
-    pub fn choose(&mut self, product_id: i64) -> Result<i64> {
-        let chosen: Option<(String, Option<String>, Option<String>)> = self.query(
-            "SELECT assessor_id, finalized_at, finalized_by FROM assessor_result
-             WHERE product_id = ?1
-             ORDER BY finalized_at IS NOT NULL DESC, exported_at DESC, assessor_id ASC
-             LIMIT 1",
-            [product_id],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )?;
-        let Some((assessor, finalized_at, finalized_by)) = chosen else {
-            return Ok(0);
-        };
-        let cycle = self.cycle;
-        self.exec(
-            "DELETE FROM answer WHERE cycle_id = ?1 AND level = 3 AND node_id = ?2 AND respondent = 0",
-            params![cycle, product_id],
-        )?;
-        self.exec(
-            "INSERT INTO answer (cycle_id, level, node_id, indicator, respondent, value, na, note,
-                                 updated_at, updated_by)
-             SELECT ?3, 3, product_id, indicator, 0, value, na, note, updated_at, updated_by
-             FROM assessor_observation WHERE product_id = ?1 AND assessor_id = ?2",
-            params![product_id, assessor, cycle],
-        )?;
-        self.exec(
-            "DELETE FROM evidence WHERE cycle_id = ?1 AND level = 3 AND node_id = ?2",
-            params![cycle, product_id],
-        )?;
-        self.exec(
-            "INSERT INTO evidence (cycle_id, level, node_id, indicator, respondent, reference, size,
-                                   sha256, added_at, added_by)
-             SELECT ?3, 3, product_id, indicator, 0, reference, size, sha256, added_at, added_by
-             FROM assessor_evidence WHERE product_id = ?1 AND assessor_id = ?2 ORDER BY position",
-            params![product_id, assessor, cycle],
-        )?;
-        self.exec(
-            "INSERT INTO node_state (cycle_id, level, node_id, digest, finalized_at, finalized_by)
-             VALUES (?1, 3, ?2, NULL, ?3, ?4)
-             ON CONFLICT (cycle_id, level, node_id)
-             DO UPDATE SET finalized_at = excluded.finalized_at, finalized_by = excluded.finalized_by",
-            params![cycle, product_id, finalized_at, finalized_by],
-        )?;
-        // A conflict the central office resolved keeps its value (src/store/review.rs).
-        super::review::apply_resolutions(&self.tx, cycle, product_id)
-            .map_err(|e| classify(self.path, e))?;
-        digest::refresh(&self.tx, cycle, product_id).map_err(|e| classify(self.path, e))?;
-        Ok(self
-            .query(
-                "SELECT count(*) FROM assessor_result WHERE product_id = ?1",
-                [product_id],
-                |r| r.get(0),
-            )?
-            .unwrap_or(0))
-    }
 }
 
 /// One merged file as the import log keeps it, for `check` to verify and merge again.
@@ -684,9 +509,11 @@ pub struct MergedFile {
     pub assessor_id: String,
     /// `ed25519:BASE64`.
     pub public_key: String,
-    /// Base64 of the Ed25519 signature.
+    /// Base64 of the signature.
     pub signature: String,
+    /// The signed payload bytes: JSON (format 1) or its zstd frame (format 2).
     pub payload: Vec<u8>,
+    pub format_version: i64,
 }
 
 impl Store {
@@ -727,7 +554,8 @@ impl Store {
             let file = self
                 .conn
                 .query_row(
-                    "SELECT file_name, payload_sha256, assessor_id, public_key, signature, payload
+                    "SELECT file_name, payload_sha256, assessor_id, public_key, signature, payload,
+                            format_version
                      FROM import_file WHERE id = ?1",
                     [id],
                     |r| {
@@ -738,6 +566,7 @@ impl Store {
                             public_key: r.get(3)?,
                             signature: r.get(4)?,
                             payload: r.get(5)?,
+                            format_version: r.get(6)?,
                         })
                     },
                 )
@@ -749,25 +578,38 @@ impl Store {
 
     /// Every assessor's results as lines of text keyed by product path (sorted): what
     /// merging the stored files must give again. Database ids and merge times aside.
+    /// Every assessor's results as lines of text keyed by cycle and node path (sorted):
+    /// what merging the stored files must give again. Database ids and merge times
+    /// aside.
     pub fn central_results(&self) -> Result<Vec<String>> {
-        const PATH: &str = "(SELECT a.code || '/' || u.code || '/' || p.code FROM product p
-                              JOIN unit u ON u.id = p.unit_id JOIN agency a ON a.id = u.agency_id
-                              WHERE p.id = x.product_id)";
+        let path = super::central_levels::path_sql();
+        let key = format!("x.cycle || ' ' || {path} || ' '");
         let queries = [
             format!(
-                "SELECT 'result ' || {PATH} || ' ' || json_array(x.assessor_id, x.assessor_name, x.exported_at,
-                        x.chain, x.payload_sha256, x.finalized_at, x.finalized_by, x.score, x.zone)
-                 FROM assessor_result x"
+                "SELECT 'result ' || {key} || json_array(x.assessor_id, x.assessor_name, x.exported_at,
+                        x.chain, x.payload_sha256, x.finalized_at, x.finalized_by, x.score, x.category,
+                        x.zone, x.closed_at, x.closed_by)
+                 FROM central_result x"
             ),
             format!(
-                "SELECT 'observation ' || {PATH} || ' ' || json_array(x.assessor_id, x.indicator, x.value, x.na,
-                        x.note, x.updated_at, x.updated_by)
-                 FROM assessor_observation x"
+                "SELECT 'answer ' || {key} || json_array(x.assessor_id, x.indicator, x.respondent,
+                        x.value, x.amount, x.source, x.na, x.carried, x.note, x.updated_at, x.updated_by)
+                 FROM central_answer x"
             ),
             format!(
-                "SELECT 'evidence ' || {PATH} || ' ' || json_array(x.assessor_id, x.position, x.indicator,
+                "SELECT 'respondent ' || {key} || json_array(x.assessor_id, x.uid, x.role, x.number,
+                        x.label, x.added_at, x.added_by, x.removed_at, x.removed_by, x.removed_reason)
+                 FROM central_respondent x"
+            ),
+            format!(
+                "SELECT 'evidence ' || {key} || json_array(x.assessor_id, x.position, x.indicator,
                         x.reference, x.size, x.sha256, x.added_at, x.added_by)
-                 FROM assessor_evidence x"
+                 FROM central_evidence x"
+            ),
+            format!(
+                "SELECT 'followup ' || {key} || json_array(x.assessor_id, x.position, x.kind, x.ref,
+                        x.status, x.updated_at, x.updated_by)
+                 FROM central_followup x"
             ),
         ];
         let mut lines = Vec::new();
@@ -785,86 +627,110 @@ impl Store {
 }
 
 /// The central side of `check` that needs no payload read (src/store/mod.rs): every
-/// product's observations, evidence and finalization are its chosen result's (as
-/// `CentralTx::choose` puts them), and every merged file's key is registered for its
-/// assessor. One line per product or file that is not.
+/// node's answers of respondent 0, evidence and finalization, at every level and in
+/// every cycle, are its chosen result's (as `CentralTx::choose_node` puts them), its
+/// respondents and follow-up register those its results give
+/// (`central_levels::check_consolidated`), and every merged file's key is registered
+/// for its assessor. One line per node or file that is not.
 pub(super) fn check_chosen(store: &Store) -> Result<Vec<String>> {
     const CHOSEN: &str = "WITH chosen AS (
-            SELECT product_id, assessor_id, finalized_at, finalized_by FROM (
-                SELECT r.*, row_number() OVER (PARTITION BY product_id
+            SELECT c.id AS cycle_id, level, node_id, assessor_id, finalized_at, finalized_by FROM (
+                SELECT r.*, row_number() OVER (PARTITION BY cycle, level, node_id
                     ORDER BY finalized_at IS NOT NULL DESC, exported_at DESC, assessor_id ASC) AS n
-                FROM assessor_result r)
-            WHERE n = 1)";
-    // The central database's products in the current cycle, as the merge's tables
-    // hold them (the cycle's id is a number of this file, written into the SQL).
-    let cycle = store.cycle.id;
-    let current = format!("cycle_id = {cycle} AND level = 3 AND respondent = 0");
-    const OBSERVATION: &str =
-        "node_id AS product_id, indicator, value, na, note, updated_at, updated_by";
+                FROM central_result r) x
+            JOIN cycle c ON c.code = x.cycle
+            WHERE n = 1),
+        given AS (
+            SELECT ch.cycle_id, o.level, o.node_id, o.indicator, o.value, o.amount, o.source, o.na,
+                   o.carried, o.note, o.updated_at, o.updated_by
+            FROM central_answer o JOIN cycle c ON c.code = o.cycle
+            JOIN chosen ch ON ch.cycle_id = c.id AND ch.level = o.level AND ch.node_id = o.node_id
+                          AND ch.assessor_id = o.assessor_id
+            WHERE o.respondent = ''),
+        given_evidence AS (
+            SELECT ch.cycle_id, e.level, e.node_id, e.indicator, e.reference, e.size, e.sha256,
+                   e.added_at, e.added_by
+            FROM central_evidence e JOIN cycle c ON c.code = e.cycle
+            JOIN chosen ch ON ch.cycle_id = c.id AND ch.level = e.level AND ch.node_id = e.node_id
+                          AND ch.assessor_id = e.assessor_id)";
+    const ANSWER: &str = "cycle_id, level, node_id, indicator, value, amount, source, na, carried, \
+                          note, updated_at, updated_by";
     const EVIDENCE: &str =
-        "node_id AS product_id, indicator, reference, size, sha256, added_at, added_by";
+        "cycle_id, level, node_id, indicator, reference, size, sha256, added_at, added_by";
     let differs = [
         (
-            "its observations",
+            "its answers",
             format!(
                 "{CHOSEN}
-                 SELECT product_id FROM (
-                   SELECT * FROM (SELECT {OBSERVATION} FROM answer WHERE {current}
-                     EXCEPT SELECT o.product_id, o.indicator, o.value, o.na, o.note, o.updated_at, o.updated_by
-                       FROM assessor_observation o JOIN chosen c USING (product_id, assessor_id))
+                 SELECT DISTINCT cycle_id, level, node_id FROM (
+                   SELECT * FROM (SELECT {ANSWER} FROM answer WHERE respondent = 0
+                                  EXCEPT SELECT * FROM given)
                    UNION ALL
-                   SELECT * FROM (SELECT o.product_id, o.indicator, o.value, o.na, o.note, o.updated_at, o.updated_by
-                       FROM assessor_observation o JOIN chosen c USING (product_id, assessor_id)
-                     EXCEPT SELECT {OBSERVATION} FROM answer WHERE {current})) x
+                   SELECT * FROM (SELECT * FROM given
+                                  EXCEPT SELECT {ANSWER} FROM answer WHERE respondent = 0)) x
                  -- A resolved conflict holds its resolution instead (checked in review.rs).
                  WHERE NOT EXISTS (SELECT 1 FROM review_resolution r
-                                   WHERE r.cycle_id = {cycle} AND r.level = 3
-                                     AND r.node_id = x.product_id AND r.indicator = x.indicator)"
+                                   WHERE r.cycle_id = x.cycle_id AND r.level = x.level
+                                     AND r.node_id = x.node_id AND r.indicator = x.indicator)"
             ),
         ),
         (
             "its evidence",
             format!(
                 "{CHOSEN}
-                 SELECT product_id FROM (
-                   SELECT * FROM (SELECT {EVIDENCE} FROM evidence WHERE {current}
-                     EXCEPT SELECT e.product_id, e.indicator, e.reference, e.size, e.sha256, e.added_at, e.added_by
-                       FROM assessor_evidence e JOIN chosen c USING (product_id, assessor_id))
+                 SELECT DISTINCT cycle_id, level, node_id FROM (
+                   SELECT * FROM (SELECT {EVIDENCE} FROM evidence EXCEPT SELECT * FROM given_evidence)
                    UNION ALL
-                   SELECT * FROM (SELECT e.product_id, e.indicator, e.reference, e.size, e.sha256, e.added_at, e.added_by
-                       FROM assessor_evidence e JOIN chosen c USING (product_id, assessor_id)
-                     EXCEPT SELECT {EVIDENCE} FROM evidence WHERE {current}))"
+                   SELECT * FROM (SELECT * FROM given_evidence EXCEPT SELECT {EVIDENCE} FROM evidence))"
             ),
         ),
         (
             "its finalization",
             format!(
                 "{CHOSEN}
-                 SELECT p.id FROM product p LEFT JOIN chosen c ON c.product_id = p.id
-                 LEFT JOIN node_state s ON s.cycle_id = {cycle} AND s.level = 3 AND s.node_id = p.id
-                 WHERE s.finalized_at IS NOT c.finalized_at OR s.finalized_by IS NOT c.finalized_by"
+                 SELECT s.cycle_id, s.level, s.node_id FROM node_state s
+                 LEFT JOIN chosen c ON c.cycle_id = s.cycle_id AND c.level = s.level AND c.node_id = s.node_id
+                 WHERE s.finalized_at IS NOT c.finalized_at OR s.finalized_by IS NOT c.finalized_by
+                 UNION
+                 SELECT c.cycle_id, c.level, c.node_id FROM chosen c
+                 WHERE c.finalized_at IS NOT NULL AND NOT EXISTS (
+                   SELECT 1 FROM node_state s
+                   WHERE s.cycle_id = c.cycle_id AND s.level = c.level AND s.node_id = c.node_id)"
             ),
         ),
     ];
     let mut problems = Vec::new();
+    let path = super::central_levels::path_sql();
     for (what, q) in &differs {
         let sql = format!(
-            "SELECT DISTINCT a.code || '/' || u.code || '/' || p.code FROM product p
-             JOIN unit u ON u.id = p.unit_id JOIN agency a ON a.id = u.agency_id
-             WHERE p.id IN ({q}) ORDER BY 1 LIMIT 20"
+            "SELECT DISTINCT {path}, (SELECT code FROM cycle WHERE id = x.cycle_id), x.level
+             FROM ({q}) x ORDER BY 1 LIMIT 20"
         );
         let mut stmt = store.conn.prepare(&sql).map_err(|e| store.sql(e))?;
-        let paths: Vec<String> = stmt
-            .query_map([], |r| r.get(0))
+        let paths: Vec<(Option<String>, Option<String>, i64)> = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
             .and_then(|rows| rows.collect())
             .map_err(|e| store.sql(e))?;
-        for path in paths {
+        for (path, cycle, level) in paths {
+            let cycle = cycle.unwrap_or_default();
+            // A product's answers of respondent 0 are its observations.
+            let what = if level == 3 && *what == "its answers" {
+                "its observations"
+            } else {
+                what
+            };
             problems.push(format!(
-                "{}: {what} are not those of its chosen merged result: changed outside patuh",
-                crate::domain::text::sanitize(&path)
+                "{}{}: {what} are not those of its chosen merged result: changed outside patuh",
+                crate::domain::text::sanitize(&path.unwrap_or_default()),
+                if cycle == super::DEFAULT_CYCLE {
+                    String::new()
+                } else {
+                    format!(" (cycle {})", crate::domain::text::sanitize(&cycle))
+                }
             ));
         }
     }
+    problems.extend(super::central_levels::check_consolidated(store)?);
     let mut stmt = store
         .conn
         .prepare(

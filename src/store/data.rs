@@ -63,19 +63,30 @@ impl DataChange<'_> {
     /// Writes the cell and its audit rows; what it held before and the rows written.
     fn apply(&self, conn: &Connection) -> rusqlite::Result<WithData> {
         let level = level_code(self.node.level);
-        type Held = (Option<i64>, Option<String>, Option<String>, i64, String);
+        type Held = (
+            Option<i64>,
+            Option<String>,
+            Option<String>,
+            i64,
+            String,
+            i64,
+        );
         let held: Option<Held> = conn
             .prepare_cached(
-                "SELECT value, amount, source, na, note FROM answer
+                "SELECT value, amount, source, na, note, carried FROM answer
                  WHERE cycle_id = ?1 AND level = ?2 AND node_id = ?3 AND indicator = ?4 AND respondent = 0",
             )?
             .query_row(
                 params![self.cycle.id, level, self.node.db_id, self.indicator],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)),
             )
             .optional()?;
-        let (value, amount, source, na, note) =
-            held.unwrap_or((None, None, None, 0, String::new()));
+        let (value, amount, source, na, note, carried) =
+            held.unwrap_or((None, None, None, 0, String::new(), 0));
+        // A value or data value recorded in a cell carried from the previous cycle ends
+        // its being carried (the same confirms it as it is); a note alone does not.
+        let carried = carried != 0;
+        let ends_carried = carried && (self.value.is_some() || self.data.is_some());
         let old_value = value_from(value, na != 0);
         let old_data = amount
             .as_deref()
@@ -125,6 +136,13 @@ impl DataChange<'_> {
                 new_data.as_deref().unwrap_or(""),
             )?;
         }
+        if ends_carried && old_value == new_value && old_data == new_data {
+            let text = match &old_data {
+                Some(d) => d.clone(),
+                None => old_value.audit_text(),
+            };
+            log(action::CONFIRM, &text, &text)?;
+        }
         if note != new_note {
             log(action::NOTE, &note, new_note)?;
         }
@@ -132,11 +150,11 @@ impl DataChange<'_> {
         if rows > 0 {
             conn.prepare_cached(
                 "INSERT INTO answer (cycle_id, level, node_id, indicator, respondent, value, amount, source,
-                                     na, note, updated_at, updated_by)
-                 VALUES (?1, ?2, ?3, ?4, 0, NULL, ?5, ?6, ?7, ?8, ?9, ?10)
+                                     na, carried, note, updated_at, updated_by)
+                 VALUES (?1, ?2, ?3, ?4, 0, NULL, ?5, ?6, ?7, ?11, ?8, ?9, ?10)
                  ON CONFLICT (cycle_id, level, node_id, indicator, respondent)
                  DO UPDATE SET value = NULL, amount = excluded.amount, source = excluded.source,
-                               na = excluded.na, note = excluded.note,
+                               na = excluded.na, carried = excluded.carried, note = excluded.note,
                                updated_at = excluded.updated_at, updated_by = excluded.updated_by",
             )?
             .execute(params![
@@ -149,7 +167,8 @@ impl DataChange<'_> {
                 i64::from(new_value == Value::NotApplicable),
                 new_note,
                 self.now,
-                self.who
+                self.who,
+                i64::from(carried && !ends_carried)
             ])?;
         }
         Ok(WithData {

@@ -22,12 +22,53 @@ use crate::domain::{Instrument, Value};
 /// Instruments by database id.
 pub(super) type Instruments = HashMap<i64, Arc<Instrument>>;
 
-/// Every node (whose instrument's body is good) by (level code, database id) and by
-/// path, with its instrument.
+/// Every node by (level code, database id) and by path, and the instrument of each
+/// agency in each cycle (`cycle_agency`, else the agency's own; only those whose body is
+/// good: a node whose instrument's body is not is left out of what is checked against
+/// it, as that body is named already).
 #[derive(Default)]
 pub(super) struct Nodes {
-    pub by_key: HashMap<(i64, i64), (String, Arc<Instrument>)>,
-    pub by_path: HashMap<String, (NodeLevel, Arc<Instrument>)>,
+    /// (level code, id) -> (path, agency id).
+    by_key: HashMap<(i64, i64), (String, i64)>,
+    /// path -> (level, agency id).
+    by_path: HashMap<String, (NodeLevel, i64)>,
+    /// (cycle id, agency id) -> the instrument named for the agency in that cycle.
+    named: HashMap<(i64, i64), i64>,
+    /// agency id -> the instrument it was first assigned with.
+    first: HashMap<i64, i64>,
+    /// cycle code -> id (`default` included).
+    cycles: HashMap<String, i64>,
+    instruments: Instruments,
+}
+
+impl Nodes {
+    /// The instrument of an agency in a cycle, if its body is good.
+    fn instrument(&self, cycle: i64, agency: i64) -> Option<&Arc<Instrument>> {
+        let id = self
+            .named
+            .get(&(cycle, agency))
+            .or_else(|| self.first.get(&agency))?;
+        self.instruments.get(id)
+    }
+
+    /// A node's path and its instrument in a cycle (None for a node whose instrument's
+    /// body is not good).
+    pub fn get(&self, cycle: i64, level: i64, id: i64) -> Option<(&str, &Arc<Instrument>)> {
+        let (path, agency) = self.by_key.get(&(level, id))?;
+        Some((path.as_str(), self.instrument(cycle, *agency)?))
+    }
+
+    /// The node at a path and its instrument in the cycle an audit row names (None for
+    /// `default`).
+    pub fn at_path(
+        &self,
+        cycle: Option<&str>,
+        path: &str,
+    ) -> Option<(NodeLevel, &Arc<Instrument>)> {
+        let (level, agency) = self.by_path.get(path)?;
+        let cycle = *self.cycles.get(cycle.unwrap_or(super::DEFAULT_CYCLE))?;
+        Some((*level, self.instrument(cycle, *agency)?))
+    }
 }
 
 /// The instruments whose bodies are what their hashes say, by database id, and a line
@@ -74,39 +115,62 @@ pub(super) fn instruments(store: &Store) -> Result<(Instruments, Vec<String>)> {
     Ok((good, problems))
 }
 
-/// Every agency, unit and product with its path and instrument (one whose body is
-/// good).
+/// Every agency, unit and product with its path, and every agency's instrument per
+/// cycle (those whose body is good).
 pub(super) fn nodes(store: &Store, instruments: &Instruments) -> Result<Nodes> {
     let sql = |e| store.sql(e);
-    let mut out = Nodes::default();
+    let mut out = Nodes {
+        instruments: instruments.clone(),
+        ..Nodes::default()
+    };
     for (level, query) in [
-        (1, "SELECT a.id, a.code, a.instrument_id FROM agency a"),
+        (
+            1,
+            "SELECT a.id, a.code, a.id, a.instrument_id FROM agency a",
+        ),
         (
             2,
-            "SELECT u.id, a.code || '/' || u.code, a.instrument_id
+            "SELECT u.id, a.code || '/' || u.code, a.id, a.instrument_id
              FROM unit u JOIN agency a ON a.id = u.agency_id",
         ),
         (
             3,
-            "SELECT p.id, a.code || '/' || u.code || '/' || p.code, a.instrument_id
+            "SELECT p.id, a.code || '/' || u.code || '/' || p.code, a.id, a.instrument_id
              FROM product p JOIN unit u ON u.id = p.unit_id JOIN agency a ON a.id = u.agency_id",
         ),
     ] {
         let mut stmt = store.conn.prepare(query).map_err(sql)?;
-        let rows: Vec<(i64, String, i64)> = stmt
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        let rows: Vec<(i64, String, i64, i64)> = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
             .and_then(|rows| rows.collect())
             .map_err(sql)?;
-        for (id, path, instrument) in rows {
-            let Some(i) = instruments.get(&instrument) else {
-                continue;
-            };
-            if let Some(l) = level_of_code(level) {
-                out.by_path.insert(path.clone(), (l, i.clone()));
+        for (id, path, agency, instrument) in rows {
+            if level == 1 {
+                out.first.insert(agency, instrument);
             }
-            out.by_key.insert((level, id), (path, i.clone()));
+            if let Some(l) = level_of_code(level) {
+                out.by_path.insert(path.clone(), (l, agency));
+            }
+            out.by_key.insert((level, id), (path, agency));
         }
     }
+    let mut stmt = store
+        .conn
+        .prepare("SELECT cycle_id, agency_id, instrument_id FROM cycle_agency")
+        .map_err(sql)?;
+    let named: Vec<(i64, i64, i64)> = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .and_then(|rows| rows.collect())
+        .map_err(sql)?;
+    out.named = named.into_iter().map(|(c, a, i)| ((c, a), i)).collect();
+    let mut stmt = store
+        .conn
+        .prepare("SELECT code, id FROM cycle")
+        .map_err(sql)?;
+    out.cycles = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .and_then(|rows| rows.collect())
+        .map_err(sql)?;
     Ok(out)
 }
 
@@ -170,7 +234,7 @@ pub(super) fn answers(store: &Store, nodes: &Nodes) -> Result<Vec<String>> {
             .and_then(|rows| rows.collect())
             .map_err(sql)?;
         for (id, cycle, level, node, role, number) in rows {
-            let Some((path, inst)) = nodes.by_key.get(&(level, node)) else {
+            let Some((path, inst)) = nodes.get(cycle, level, node) else {
                 continue;
             };
             let found = inst.role_index(&role);
@@ -193,13 +257,15 @@ pub(super) fn answers(store: &Store, nodes: &Nodes) -> Result<Vec<String>> {
             respondents.insert(id, (cycle, level, node, found));
         }
     }
-    // Every product's values per cycle from its answers, in instrument order.
-    let mut values: HashMap<(i64, i64), Vec<Value>> = HashMap::new();
+    // Every product's values per cycle from its answers, in instrument order: those
+    // that count, and those carried from the previous cycle (the digest holds both).
+    type Both = (Vec<Value>, Vec<Value>);
+    let mut values: HashMap<(i64, i64), Both> = HashMap::new();
     let mut stmt = store
         .conn
         .prepare(
-            "SELECT cycle_id, level, node_id, indicator, respondent, value, amount, na FROM answer
-             ORDER BY cycle_id, level, node_id",
+            "SELECT cycle_id, level, node_id, indicator, respondent, value, amount, na, carried
+             FROM answer ORDER BY cycle_id, level, node_id",
         )
         .map_err(sql)?;
     let mut rows = stmt.query([]).map_err(sql)?;
@@ -214,7 +280,7 @@ pub(super) fn answers(store: &Store, nodes: &Nodes) -> Result<Vec<String>> {
             amount: r.get(6).map_err(sql)?,
             na: r.get::<_, i64>(7).map_err(sql)? != 0,
         };
-        let Some((path, inst)) = nodes.by_key.get(&(a.level, a.node)) else {
+        let Some((path, inst)) = nodes.get(cycle, a.level, a.node) else {
             continue;
         };
         if let Some(p) = answer_problem(&a, cycle, path, inst, &respondents) {
@@ -223,10 +289,16 @@ pub(super) fn answers(store: &Store, nodes: &Nodes) -> Result<Vec<String>> {
         }
         if a.level == 3 && a.respondent == 0 {
             let i = inst.indicator_index(&a.indicator).unwrap_or(0);
-            values
+            let n = inst.indicators.len();
+            let (counted, carried) = values
                 .entry((cycle, a.node))
-                .or_insert_with(|| vec![Value::Unanswered; inst.indicators.len()])[i] =
-                super::observe::value_from(a.value, a.na);
+                .or_insert_with(|| (vec![Value::Unanswered; n], vec![Value::Unanswered; n]));
+            let v = super::observe::value_from(a.value, a.na);
+            if r.get::<_, i64>(8).map_err(sql)? != 0 {
+                carried[i] = v;
+            } else {
+                counted[i] = v;
+            }
         }
     }
     drop(rows);
@@ -242,7 +314,7 @@ pub(super) fn answers(store: &Store, nodes: &Nodes) -> Result<Vec<String>> {
     let mut rows = stmt.query([]).map_err(sql)?;
     while let Some(r) = rows.next().map_err(sql)? {
         let (cycle, pid): (i64, i64) = (r.get(0).map_err(sql)?, r.get(1).map_err(sql)?);
-        let Some((path, inst)) = nodes.by_key.get(&(3, pid)) else {
+        let Some((path, inst)) = nodes.get(cycle, 3, pid) else {
             continue;
         };
         let n = inst.indicators.len();
@@ -256,9 +328,28 @@ pub(super) fn answers(store: &Store, nodes: &Nodes) -> Result<Vec<String>> {
             // Not read as values by anyone (`load` reads the answers instead).
             continue;
         }
-        let held = values
+        let (held, held_carried) = values
             .remove(&(cycle, pid))
-            .unwrap_or_else(|| vec![Value::Unanswered; n]);
+            .unwrap_or_else(|| (vec![Value::Unanswered; n], vec![Value::Unanswered; n]));
+        let mut cached_carried = vec![Value::Unanswered; n];
+        if let rusqlite::types::ValueRef::Blob(d) = stored {
+            for (i, v) in digest::decode_carried(d, n) {
+                cached_carried[i] = v;
+            }
+        }
+        if let Some(i) = (0..n).find(|&i| cached_carried[i] != held_carried[i]) {
+            problems.push(format!(
+                "{}: its cached values (node_state.digest) disagree with its answers (indicator {} is \
+                 carried as {:?} in the cache, {:?} in the answers): changed outside patuh. The answers count; \
+                 the workstation shows the cache until it is rewritten \
+                 (`sqlite3 FILE \"UPDATE node_state SET digest = NULL WHERE level = 3 AND node_id = {pid}\"`)",
+                sanitize(path),
+                inst.indicators[i].id,
+                cached_carried[i].audit_text(),
+                held_carried[i].audit_text()
+            ));
+            continue;
+        }
         if let Some(i) = (0..n).find(|&i| cached[i] != held[i]) {
             problems.push(format!(
                 "{}: its cached values (node_state.digest) disagree with its answers (indicator {} is {:?} \
@@ -347,6 +438,20 @@ fn answer_problem(
 /// have or that is answered at another level, value rows whose old or new value is off
 /// the indicator's scale, and data rows whose amount is off it.
 pub(super) fn audit_row(row: &super::AuditRow, nodes: &Nodes) -> Option<String> {
+    audit_row_with(row, |path| {
+        nodes
+            .at_path(row.cycle.as_deref(), path)
+            .map(|(level, inst)| (level, &**inst))
+    })
+}
+
+/// [`audit_row`] with each node's level and instrument found by `node` from its path
+/// (a workstation's tables, or an export file's nodes in `verify`): the problem, in a
+/// line, if the row is not one patuh writes.
+pub fn audit_row_with<'i>(
+    row: &super::AuditRow,
+    node: impl Fn(&str) -> Option<(NodeLevel, &'i Instrument)>,
+) -> Option<String> {
     use super::audit::{action, data_amount};
     let action = row.action.as_str();
     if !matches!(
@@ -355,12 +460,15 @@ pub(super) fn audit_row(row: &super::AuditRow, nodes: &Nodes) -> Option<String> 
             | action::NOTE
             | action::EVIDENCE
             | action::DATA
+            | action::CARRY
+            | action::CARRY_DATA
+            | action::CONFIRM
             | "evidence_removed"
             | "evidence_restored"
     ) {
         return None;
     }
-    let (level, inst) = nodes.by_path.get(&row.path)?;
+    let (level, inst) = node(&row.path)?;
     let name = row.indicator.as_deref().unwrap_or_default();
     let broken = |reason: String| {
         Some(
@@ -379,7 +487,7 @@ pub(super) fn audit_row(row: &super::AuditRow, nodes: &Nodes) -> Option<String> 
             inst.id
         ));
     };
-    if inst.level_of(i) != *level {
+    if inst.level_of(i) != level {
         return broken(format!(
             "it changes indicator {} of {}, which is answered per {}",
             sanitize(name),
@@ -389,12 +497,18 @@ pub(super) fn audit_row(row: &super::AuditRow, nodes: &Nodes) -> Option<String> 
     }
     let max = inst.indicators[i].max;
     let sides = [row.old.as_deref(), row.new.as_deref()];
+    let data_off = |t: &&str| !t.is_empty() && !amount_on_scale(data_amount(t), max);
     let off = match action {
-        action::VALUE => sides.into_iter().flatten().find(|t| !on_scale(t, max)),
-        action::DATA => sides
-            .into_iter()
-            .flatten()
-            .find(|t| !t.is_empty() && !amount_on_scale(data_amount(t), max)),
+        action::VALUE | action::CARRY => sides.into_iter().flatten().find(|t| !on_scale(t, max)),
+        action::DATA | action::CARRY_DATA => sides.into_iter().flatten().find(data_off),
+        // A confirmation names a level, or a data value with its source.
+        action::CONFIRM => sides.into_iter().flatten().find(|t| {
+            if t.contains(" (") {
+                data_off(t)
+            } else {
+                !on_scale(t, max)
+            }
+        }),
         _ => None,
     }?;
     broken(format!(

@@ -17,10 +17,16 @@
 //! - `load` reads the answers of the (few) stale products, and of products whose
 //!   digest does not fit the instrument: slower, never wrong.
 //!
-//! Layout: one byte per indicator of the agency's instrument, in instrument order:
-//! 0 unanswered, 1 not applicable, 2 + v for the value v (v <= 253; instruments allow
-//! scales up to 100). The empty digest means "no observation at all" (what a product
-//! gets when it is created), whatever the instrument.
+//! Layout: one byte per indicator of the agency's instrument in its cycle, in
+//! instrument order: 0 unanswered, 1 not applicable, 2 + v for the value v (v <= 253;
+//! instruments allow scales up to 100). The empty digest means "no observation at all"
+//! (what a product gets when it is created), whatever the instrument. When some of the
+//! product's answers are carried from the previous cycle (schema 0011, issue 14: to be
+//! re-checked, not counted), a second run of as many bytes follows with the carried
+//! values, the same way (0 where nothing is carried), and the first run holds those
+//! cells as unanswered: what counts is read as before, and the carried values need no
+//! second reading of the answers. A carried data value is not in the digest (data
+//! values never are: `load` reads them from their own index).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -45,23 +51,53 @@ pub fn encode(values: &[Value]) -> Option<Vec<u8>> {
         .collect()
 }
 
-/// Writes the values of a digest into `values` (one per indicator, all unanswered on
-/// entry). False when the digest does not fit: the caller then reads the observations.
+/// The digest of the values that count and of the values carried (both in instrument
+/// order, `carried` unanswered where nothing is carried); None when a value does not
+/// fit a byte.
+pub fn encode_with_carried(values: &[Value], carried: &[Value]) -> Option<Vec<u8>> {
+    let mut out = encode(values)?;
+    if carried.iter().any(|v| *v != Value::Unanswered) {
+        out.extend(encode(carried)?);
+    }
+    Some(out)
+}
+
+fn byte_value(b: u8) -> Value {
+    match b {
+        UNANSWERED => Value::Unanswered,
+        NOT_APPLICABLE => Value::NotApplicable,
+        b => Value::Level(u32::from(b - LEVEL)),
+    }
+}
+
+/// Writes the values that count of a digest into `values` (one per indicator, all
+/// unanswered on entry). False when the digest does not fit: the caller then reads the
+/// answers.
 pub fn decode_into(digest: &[u8], values: &mut [Value]) -> bool {
     if digest.is_empty() {
         return true;
     }
-    if digest.len() != values.len() {
+    if digest.len() != values.len() && digest.len() != 2 * values.len() {
         return false;
     }
     for (v, &b) in values.iter_mut().zip(digest) {
-        *v = match b {
-            UNANSWERED => Value::Unanswered,
-            NOT_APPLICABLE => Value::NotApplicable,
-            b => Value::Level(u32::from(b - LEVEL)),
-        };
+        *v = byte_value(b);
     }
     true
+}
+
+/// The values carried of a digest that fits `n` indicators ([`decode_into`] true): the
+/// indicator's place and its carried value, for those carried.
+pub fn decode_carried(digest: &[u8], n: usize) -> impl Iterator<Item = (usize, Value)> + '_ {
+    let tail = if n > 0 && digest.len() == 2 * n {
+        &digest[n..]
+    } else {
+        &[]
+    };
+    tail.iter()
+        .enumerate()
+        .filter(|(_, b)| **b != UNANSWERED)
+        .map(|(i, &b)| (i, byte_value(b)))
 }
 
 /// The indicator ids of an instrument in order. Instruments never change once
@@ -104,10 +140,12 @@ pub fn refresh(conn: &Connection, cycle_id: i64, product_id: i64) -> rusqlite::R
     let instrument: Option<(i64, String)> = conn
         .prepare_cached(
             "SELECT i.id, i.sha256 FROM product p JOIN unit u ON u.id = p.unit_id
-             JOIN agency a ON a.id = u.agency_id JOIN instrument i ON i.id = a.instrument_id
+             JOIN agency a ON a.id = u.agency_id
+             LEFT JOIN cycle_agency c ON c.cycle_id = ?2 AND c.agency_id = a.id
+             JOIN instrument i ON i.id = coalesce(c.instrument_id, a.instrument_id)
              WHERE p.id = ?1",
         )?
-        .query_row([product_id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .query_row([product_id, cycle_id], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
     let order = match instrument {
         Some((id, sha256)) => indicator_order(conn, id, &sha256)?,
@@ -116,8 +154,9 @@ pub fn refresh(conn: &Connection, cycle_id: i64, product_id: i64) -> rusqlite::R
     let digest = match order {
         Some(order) => {
             let mut values = vec![Value::Unanswered; order.len()];
+            let mut carried = vec![Value::Unanswered; order.len()];
             let mut stmt = conn.prepare_cached(
-                "SELECT indicator, value, na FROM answer
+                "SELECT indicator, value, na, carried FROM answer
                  WHERE cycle_id = ?1 AND level = 3 AND node_id = ?2 AND respondent = 0",
             )?;
             let mut rows = stmt.query([cycle_id, product_id])?;
@@ -127,13 +166,18 @@ pub fn refresh(conn: &Connection, cycle_id: i64, product_id: i64) -> rusqlite::R
                     continue;
                 };
                 let value: Option<i64> = r.get(1)?;
-                values[i] = match (r.get::<_, i64>(2)? != 0, value) {
+                let v = match (r.get::<_, i64>(2)? != 0, value) {
                     (true, _) => Value::NotApplicable,
                     (false, Some(v)) => Value::Level(u32::try_from(v).unwrap_or(u32::MAX)),
                     (false, None) => Value::Unanswered,
                 };
+                if r.get::<_, i64>(3)? != 0 {
+                    carried[i] = v;
+                } else {
+                    values[i] = v;
+                }
             }
-            encode(&values)
+            encode_with_carried(&values, &carried)
         }
         None => None,
     };
@@ -236,11 +280,31 @@ mod tests {
         assert!(decode_into(&d, &mut back));
         assert_eq!(back, values);
         assert_eq!(encode(&[Value::Level(254)]), None);
-        let mut three = [Value::Unanswered; 3];
+        let mut four = [Value::Unanswered; 4];
         assert!(
-            !decode_into(&d, &mut three),
-            "length must match the instrument"
+            !decode_into(&d, &mut four),
+            "length must match the instrument (once, or twice with carried values)"
         );
+        let mut three = [Value::Unanswered; 3];
+        // Carried values (to be re-checked) follow in a second run; what counts holds
+        // them as unanswered.
+        let counted = [Value::Level(1), Value::Unanswered, Value::Unanswered];
+        let carried = [Value::Unanswered, Value::Level(3), Value::NotApplicable];
+        let d = encode_with_carried(&counted, &carried).expect("fits");
+        assert_eq!(d, vec![3, 0, 0, 0, 5, 1]);
+        assert!(decode_into(&d, &mut three));
+        assert_eq!(three, counted);
+        assert_eq!(
+            decode_carried(&d, 3).collect::<Vec<_>>(),
+            vec![(1, Value::Level(3)), (2, Value::NotApplicable)]
+        );
+        assert_eq!(
+            encode_with_carried(&counted, &[Value::Unanswered; 3]),
+            encode(&counted),
+            "nothing carried: the digest of before"
+        );
+        assert_eq!(decode_carried(&[3, 0, 0], 3).count(), 0);
+        let mut three = [Value::Unanswered; 3];
         assert!(decode_into(&[], &mut three), "empty: no observation at all");
         assert_eq!(three, [Value::Unanswered; 3]);
     }

@@ -23,6 +23,24 @@ impl Store {
             .map_err(|e| self.sql(e))
     }
 
+    /// [`Store::audit_history`] of the current cycle only (the one `--cycle` chose): what
+    /// `patuh log` and `show` print. Rows of the cycle `default` carry no cycle.
+    pub fn cycle_history(&self, path: &str, indicator: Option<&str>) -> Result<Vec<AuditRow>> {
+        let sql = format!(
+            "SELECT {} FROM audit WHERE path = ?1 AND (?2 IS NULL OR indicator = ?2 OR indicator IS NULL)
+               AND cycle IS ?3
+             ORDER BY seq",
+            audit::COLUMNS
+        );
+        let mut stmt = self.conn.prepare(&sql).map_err(|e| self.sql(e))?;
+        stmt.query_map(
+            rusqlite::params![path, indicator, self.cycle.audit_code()],
+            audit::read_row,
+        )
+        .and_then(|rows| rows.collect())
+        .map_err(|e| self.sql(e))
+    }
+
     /// Every reopening of a finalized product with its reason (the row's `new`),
     /// oldest first.
     pub fn reopenings(&self) -> Result<Vec<AuditRow>> {

@@ -1,5 +1,7 @@
 //! Reads the whole assessment of the current cycle into memory as a [`Dataset`], in
-//! import order: the catalog, each product's values (from its digest where fresh), and
+//! import order: the catalog (each agency with its instrument in that cycle), each
+//! product's values (from its digest where fresh), the answers carried from the previous
+//! cycle apart from those that count (`Dataset::carried`), and
 //! what format 2 adds through the dataset's own methods: units' and agencies' answers,
 //! data values, notes, evidence counts and finalizations at every level, respondents
 //! with their answers (removed ones too), and the follow-up registers.
@@ -19,8 +21,8 @@ use crate::domain::Value;
 use crate::domain::followup::{FollowUpItem, FollowUpRegister};
 use crate::domain::instrument::NodeLevel;
 use crate::domain::model::{
-    Agency, AgencyIx, Counts, DataValue, Dataset, IndicatorIx, Ix, Kind, NodeRef, Notes, Product,
-    ProductIx, Respondent, RespondentIx, Unit, UnitIx,
+    Agency, AgencyIx, Carried, Counts, DataValue, Dataset, IndicatorIx, Ix, Kind, NodeRef, Notes,
+    Product, ProductIx, Respondent, RespondentIx, Unit, UnitIx,
 };
 
 impl Store {
@@ -248,9 +250,13 @@ impl Loader<'_> {
         let sql = |e| store.sql(e);
         let mut stmt = store
             .conn
-            .prepare("SELECT id, code, name, kind, instrument_id FROM agency ORDER BY id")
+            .prepare(
+                "SELECT a.id, a.code, a.name, a.kind, coalesce(c.instrument_id, a.instrument_id)
+                 FROM agency a LEFT JOIN cycle_agency c ON c.cycle_id = ?1 AND c.agency_id = a.id
+                 ORDER BY a.id",
+            )
             .map_err(sql)?;
-        let mut rows = stmt.query([]).map_err(sql)?;
+        let mut rows = stmt.query([self.cycle]).map_err(sql)?;
         while let Some(r) = rows.next().map_err(sql)? {
             let db_id: i64 = r.get(0).map_err(sql)?;
             let code: String = r.get(1).map_err(sql)?;
@@ -361,11 +367,22 @@ impl Loader<'_> {
                 notes: Notes::new(),
                 evidence: Counts::new(),
             });
+            if let (true, ValueRef::Blob(d)) = (fresh, r.get_ref(5).map_err(sql)?) {
+                for (i, v) in digest::decode_carried(d, n) {
+                    // Refused only for a value patuh would not carry; `check` names it.
+                    let _ = ds.set_carried(
+                        NodeRef::Product(p),
+                        IndicatorIx::new(i),
+                        Some(Carried::Value(v)),
+                    );
+                }
+            }
         }
         Ok(())
     }
 
-    /// The value of an answer row (indicator, value, na, ...) into product `p`.
+    /// The value of an answer row (indicator, value, na, carried, ...) into product
+    /// `p`: a value that counts, or one carried from the previous cycle.
     fn set_value(&mut self, p: ProductIx, r: &rusqlite::Row<'_>, cursor: &mut usize) -> Result<()> {
         let sql = |e| self.store.sql(e);
         let ind = text(self.store, r, 0)?;
@@ -373,7 +390,18 @@ impl Loader<'_> {
         if let Some(i) = self.sorted_ids[instrument].find(cursor, ind) {
             let value: Option<i64> = r.get(1).map_err(sql)?;
             let na: i64 = r.get(2).map_err(sql)?;
-            self.ds.products[p].values[i] = value_from(value, na != 0);
+            let v = value_from(value, na != 0);
+            if r.get::<_, i64>(3).map_err(sql)? != 0 {
+                if v != Value::Unanswered {
+                    let _ = self.ds.set_carried(
+                        NodeRef::Product(p),
+                        IndicatorIx::new(i),
+                        Some(Carried::Value(v)),
+                    );
+                }
+            } else {
+                self.ds.products[p].values[i] = v;
+            }
         }
         Ok(())
     }
@@ -392,7 +420,7 @@ impl Loader<'_> {
             let mut stmt = store
                 .conn
                 .prepare(
-                    "SELECT indicator, value, na, node_id FROM answer
+                    "SELECT indicator, value, na, carried, node_id FROM answer
                      WHERE cycle_id = ?1 AND level = 3 AND respondent = 0 ORDER BY node_id",
                 )
                 .map_err(sql)?;
@@ -400,7 +428,7 @@ impl Loader<'_> {
             let mut current: Option<(i64, Option<ProductIx>)> = None;
             let mut cursor = 0;
             while let Some(r) = rows.next().map_err(sql)? {
-                let pid: i64 = r.get(3).map_err(sql)?;
+                let pid: i64 = r.get(4).map_err(sql)?;
                 let p = match current {
                     Some((id, p)) if id == pid => p,
                     _ => {
@@ -421,7 +449,7 @@ impl Loader<'_> {
             let mut stmt = store
                 .conn
                 .prepare(
-                    "SELECT indicator, value, na FROM answer
+                    "SELECT indicator, value, na, carried FROM answer
                      WHERE cycle_id = ?1 AND level = 3 AND node_id = ?2 AND respondent = 0",
                 )
                 .map_err(sql)?;
@@ -447,7 +475,7 @@ impl Loader<'_> {
             .prepare(
                 // `+cycle_id`: not the key's prefix, so SQLite reads the few rows of the
                 // partial index `answer_data` rather than every answer of the cycle.
-                "SELECT level, node_id, indicator, amount, source FROM answer
+                "SELECT level, node_id, indicator, amount, source, carried FROM answer
                  WHERE +cycle_id = ?1 AND amount IS NOT NULL",
             )
             .map_err(sql)?;
@@ -466,7 +494,11 @@ impl Loader<'_> {
             let Ok(value) = DataValue::new(amount, text(store, r, 4)?.to_string()) else {
                 continue;
             };
-            let _ = self.ds.set_data(node, i, Some(value));
+            if r.get::<_, i64>(5).map_err(sql)? != 0 {
+                let _ = self.ds.set_carried(node, i, Some(Carried::Data(value)));
+            } else {
+                let _ = self.ds.set_data(node, i, Some(value));
+            }
         }
         Ok(())
     }
@@ -637,7 +669,7 @@ impl Loader<'_> {
         let mut stmt = store
             .conn
             .prepare(
-                "SELECT level, node_id, indicator, respondent, value, na FROM answer
+                "SELECT level, node_id, indicator, respondent, value, na, carried FROM answer
                  WHERE cycle_id = ?1 AND level IN (1, 2, ?2) AND (value IS NOT NULL OR na = 1)
                    AND (level < 3 OR respondent <> 0)",
             )
@@ -664,12 +696,19 @@ impl Loader<'_> {
                 r.get::<_, i64>(5).map_err(sql)? != 0,
             );
             let ind = text(store, r, 2)?;
+            // Carried from the previous cycle: held apart, not counted until confirmed.
+            let carried = r.get::<_, i64>(6).map_err(sql)? != 0;
             if respondent == 0 {
                 let Some(node) = node else { continue };
                 let inst = self.ds.instrument_index_of(node);
                 if let Some(i) = self.sorted_ids[inst].find(&mut cursor, ind) {
                     // Refused only for a row patuh would not write; `check` names it.
-                    let _ = self.ds.set_value(node, IndicatorIx::new(i), value);
+                    let i = IndicatorIx::new(i);
+                    let _ = if carried {
+                        self.ds.set_carried(node, i, Some(Carried::Value(value)))
+                    } else {
+                        self.ds.set_value(node, i, value)
+                    };
                 }
                 continue;
             }
@@ -691,10 +730,15 @@ impl Loader<'_> {
             if let Some((role, slot, n)) = slots[inst][i]
                 && role == resp.role
             {
-                if resp.values.len() < n {
-                    resp.values.resize(n, Value::Unanswered);
+                let into = if carried {
+                    &mut resp.carried
+                } else {
+                    &mut resp.values
+                };
+                if into.len() < n {
+                    into.resize(n, Value::Unanswered);
                 }
-                resp.values[slot] = value;
+                into[slot] = value;
             }
         }
         Ok(())
@@ -754,7 +798,8 @@ impl Store {
         self.node_instrument(&super::Node::from(product))
     }
 
-    /// One product's values and notes, in instrument order.
+    /// One product's values and notes, in instrument order (the values that count:
+    /// an answer carried from the previous cycle reads as unanswered until confirmed).
     pub fn product_values(
         &self,
         product: &super::ProductRef,
@@ -765,7 +810,7 @@ impl Store {
         let mut stmt = self
             .conn
             .prepare_cached(
-                "SELECT indicator, value, na, note FROM answer
+                "SELECT indicator, value, na, note, carried FROM answer
                  WHERE cycle_id = ?1 AND level = 3 AND node_id = ?2 AND respondent = 0",
             )
             .map_err(|e| self.sql(e))?;
@@ -779,7 +824,9 @@ impl Store {
             };
             let value: Option<i64> = r.get(1).map_err(|e| self.sql(e))?;
             let na: i64 = r.get(2).map_err(|e| self.sql(e))?;
-            values[i] = value_from(value, na != 0);
+            if r.get::<_, i64>(4).map_err(|e| self.sql(e))? == 0 {
+                values[i] = value_from(value, na != 0);
+            }
             notes[i] = r.get(3).map_err(|e| self.sql(e))?;
         }
         Ok((values, notes))

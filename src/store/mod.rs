@@ -4,7 +4,9 @@
 //! `header` (the file checked before SQLite touches it), `schema` (the migrations and
 //! the check that a file's tables are those of its version), `catalog` (instruments,
 //! assignments), `nodes` (agencies, units and products by path, the current cycle,
-//! finalizing any node), `observe` (the changes a user makes to answers, each its own
+//! finalizing any node), `cycles` (listing, choosing, opening and starting cycles, the
+//! carry of the previous cycle's answers), `confirm` (carried answers confirmed as they
+//! are), `observe` (the changes a user makes to answers, each its own
 //! transaction with its audit rows), `respondents` (the people interviewed at a node),
 //! `data` (values from other institutions' data, one by one or a whole file),
 //! `followups` (an agency's follow-up register), `evidence` (reading references back),
@@ -17,7 +19,8 @@
 //! comments, resolutions, revoked keys, return files sent; `review_check` its side of
 //! `check`, `review_merge` its part of a merge), `inbox` (the return files applied on a workstation), `report_reads` (the
 //! report's evidence and merged files), `history` (the audit log read back for `patuh
-//! log`, `show` and `check`), `bulk` (the generator's bulk insert), `lock` (one
+//! log`, `show` and `check`), `history_scores` (published scores of past years, the
+//! current cycle), `bulk` (the generator's bulk insert), `lock` (one
 //! workstation per file).
 //!
 //! Readers see one moment: a command that only reads opens with
@@ -30,7 +33,10 @@ pub mod audit;
 mod bulk;
 mod catalog;
 mod central;
+mod central_levels;
 pub mod central_log;
+mod confirm;
+mod cycles;
 mod data;
 mod derived;
 pub(crate) mod digest;
@@ -38,6 +44,7 @@ mod evidence;
 mod followups;
 mod header;
 mod history;
+mod history_scores;
 mod inbox;
 mod load;
 pub mod lock;
@@ -64,23 +71,31 @@ use time::format_description::well_known::Rfc3339;
 
 use crate::domain::Problem;
 
+pub use accounts::compare_replay;
 pub use audit::{
     AuditRow, ChainBreak, ChainCheck, GENESIS, check_rows, rows as audit_rows, verify_chain,
 };
 pub use bulk::Bulk;
 pub use catalog::{AssignmentOutcome, InstrumentOutcome, InstrumentRow};
-pub use central::{
-    CentralAgency, CentralClaim, CentralTx, ConflictResult, ImportRow, NewEvidence, NewObservation,
-    ResultRow,
+pub use central::{CentralAgency, CentralClaim, CentralTx, ConflictResult, ImportRow};
+pub use central_levels::{
+    Choice, NewAnswer, NewEvidence, NewFollowup, NewRespondent, NewResult, NodeConflict, NodeResult,
 };
+pub use confirm::Confirmed;
+pub use cycles::{CarryOutcome, CycleRow, NewCycle, Started};
 pub use data::{DataImport, DataLine, DataOutcome};
+pub use derived::audit_row_with;
 pub use evidence::EvidenceRow;
+pub use history_scores::{HISTORY, HistoryOutcome, HistoryRow};
 pub use inbox::{InboxApply, InboxFile, ItemStatus, ReturnedItem};
 pub use nodes::{Cycle, DEFAULT_CYCLE, Finalized, Node, level_code, level_of_code};
 pub use observe::{ProductRef, RecordOutcome};
-pub use records::{EvidenceRecord, ObservationRecord, ProductRecord};
+pub use records::{
+    AnswerRecord, CycleRecord, EvidenceRecord, FollowupRecord, FollowupsRecord, NodeRecord,
+    ObservationRecord, ProductRecord,
+};
 pub use report_reads::MergedFile;
-pub use respondents::{Removal, RespondentRow};
+pub use respondents::{MAX_LABEL_CHARS, Removal, RespondentRow, clean_label};
 pub use review::{CellResult, Resolution, ReviewEntry, ReviewInfo, RevokedKey, SentFile, SentNode};
 
 /// The `meta` key that marks a central database (`patuh central merge`), and its value.

@@ -57,7 +57,7 @@ pub struct Cycle {
 
 /// The code of the cycle every database made before cycles holds its work in; audit
 /// rows of it carry no cycle (and so keep the hash of their nine fields).
-pub const DEFAULT_CYCLE: &str = "default";
+pub use crate::domain::cycle::DEFAULT_CYCLE;
 
 impl Cycle {
     /// What an audit row of this cycle carries: nothing for `default`.
@@ -117,13 +117,18 @@ const FIND_SQL: [&str; 3] = [
      WHERE a.code = ?1 AND u.code = ?2 AND p.code = ?3",
 ];
 
-/// The instrument's body of a node.
+/// The instrument's body of a node (?1) in a cycle (?2): the agency's in that cycle
+/// (`cycle_agency`, schema 0011), else the one it was first assigned with.
 const INSTRUMENT_SQL: [&str; 3] = [
-    "SELECT i.body FROM agency a JOIN instrument i ON i.id = a.instrument_id WHERE a.id = ?1",
+    "SELECT i.body FROM agency a
+     LEFT JOIN cycle_agency c ON c.cycle_id = ?2 AND c.agency_id = a.id
+     JOIN instrument i ON i.id = coalesce(c.instrument_id, a.instrument_id) WHERE a.id = ?1",
     "SELECT i.body FROM unit u JOIN agency a ON a.id = u.agency_id
-     JOIN instrument i ON i.id = a.instrument_id WHERE u.id = ?1",
+     LEFT JOIN cycle_agency c ON c.cycle_id = ?2 AND c.agency_id = a.id
+     JOIN instrument i ON i.id = coalesce(c.instrument_id, a.instrument_id) WHERE u.id = ?1",
     "SELECT i.body FROM product p JOIN unit u ON u.id = p.unit_id JOIN agency a ON a.id = u.agency_id
-     JOIN instrument i ON i.id = a.instrument_id WHERE p.id = ?1",
+     LEFT JOIN cycle_agency c ON c.cycle_id = ?2 AND c.agency_id = a.id
+     JOIN instrument i ON i.id = coalesce(c.instrument_id, a.instrument_id) WHERE p.id = ?1",
 ];
 
 fn slot(level: NodeLevel) -> usize {
@@ -179,12 +184,12 @@ impl Store {
         }
     }
 
-    /// The instrument a node is assessed with.
+    /// The instrument a node is assessed with in the current cycle.
     pub fn node_instrument(&self, node: &Node) -> Result<Instrument> {
         let body: String = self
             .conn
             .prepare_cached(INSTRUMENT_SQL[slot(node.level)])
-            .and_then(|mut stmt| stmt.query_row([node.db_id], |r| r.get(0)))
+            .and_then(|mut stmt| stmt.query_row([node.db_id, self.cycle.id], |r| r.get(0)))
             .map_err(|e| self.sql(e))?;
         Instrument::parse(&body).map_err(|p| StoreError::Corrupt {
             path: self.path.clone(),

@@ -35,6 +35,17 @@ pub struct RecordOutcome {
     pub audit_rows: u32,
 }
 
+/// What recording a value did to an answer carried from the previous cycle (issue 14).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum CarriedChange {
+    /// The cell held nothing carried.
+    None,
+    /// The value recorded was the one carried: confirmed as it is (a `confirm` row).
+    Confirmed,
+    /// Another value replaced the one carried (a `value` row).
+    Replaced,
+}
+
 pub(super) fn value_from(value: Option<i64>, na: bool) -> Value {
     match (na, value) {
         (true, _) => Value::NotApplicable,
@@ -263,6 +274,13 @@ impl Store {
             }
         }
         let (old_value, old_note) = current.value_and_note();
+        // A value recorded in a cell carried from the previous cycle ends its being
+        // carried: the same value confirms it as it is, another replaces it.
+        let carried = match value {
+            Some(v) if current.carried && v == old_value => CarriedChange::Confirmed,
+            Some(_) if current.carried => CarriedChange::Replaced,
+            _ => CarriedChange::None,
+        };
         let change = Change {
             node,
             indicator,
@@ -271,6 +289,7 @@ impl Store {
             cycle: (cycle.id, cycle.audit_code()),
             value: (old_value, value.unwrap_or(old_value)),
             note: (&old_note, note.unwrap_or(&old_note)),
+            carried,
             now: &now,
             who: &who,
         };
@@ -440,24 +459,28 @@ fn respondent_open(conn: &Connection, id: i64, db: &std::path::Path) -> Result<(
 }
 
 /// Per level: whether the node is finalized (in cycle ?1), the cell's current answer
-/// (indicator ?3, respondent ?4), and the node's instrument (id and SHA-256). None when
-/// there is no such node.
+/// (indicator ?3, respondent ?4) and whether it is carried, and the node's instrument
+/// in that cycle (id and SHA-256). None when there is no such node.
 const CURRENT_SQL: [&str; 3] = [
-    "SELECT s.finalized_at, a.value, a.na, a.note, i.id, i.sha256 FROM agency n
-     JOIN instrument i ON i.id = n.instrument_id
+    "SELECT s.finalized_at, a.value, a.na, a.note, i.id, i.sha256, a.carried FROM agency n
+     LEFT JOIN cycle_agency c ON c.cycle_id = ?1 AND c.agency_id = n.id
+     JOIN instrument i ON i.id = coalesce(c.instrument_id, n.instrument_id)
      LEFT JOIN node_state s ON s.cycle_id = ?1 AND s.level = 1 AND s.node_id = n.id
      LEFT JOIN answer a ON a.cycle_id = ?1 AND a.level = 1 AND a.node_id = n.id
                        AND a.indicator = ?3 AND a.respondent = ?4
      WHERE n.id = ?2",
-    "SELECT s.finalized_at, a.value, a.na, a.note, i.id, i.sha256 FROM unit n
-     JOIN agency g ON g.id = n.agency_id JOIN instrument i ON i.id = g.instrument_id
+    "SELECT s.finalized_at, a.value, a.na, a.note, i.id, i.sha256, a.carried FROM unit n
+     JOIN agency g ON g.id = n.agency_id
+     LEFT JOIN cycle_agency c ON c.cycle_id = ?1 AND c.agency_id = g.id
+     JOIN instrument i ON i.id = coalesce(c.instrument_id, g.instrument_id)
      LEFT JOIN node_state s ON s.cycle_id = ?1 AND s.level = 2 AND s.node_id = n.id
      LEFT JOIN answer a ON a.cycle_id = ?1 AND a.level = 2 AND a.node_id = n.id
                        AND a.indicator = ?3 AND a.respondent = ?4
      WHERE n.id = ?2",
-    "SELECT s.finalized_at, a.value, a.na, a.note, i.id, i.sha256 FROM product n
+    "SELECT s.finalized_at, a.value, a.na, a.note, i.id, i.sha256, a.carried FROM product n
      JOIN unit u ON u.id = n.unit_id JOIN agency g ON g.id = u.agency_id
-     JOIN instrument i ON i.id = g.instrument_id
+     LEFT JOIN cycle_agency c ON c.cycle_id = ?1 AND c.agency_id = g.id
+     JOIN instrument i ON i.id = coalesce(c.instrument_id, g.instrument_id)
      LEFT JOIN node_state s ON s.cycle_id = ?1 AND s.level = 3 AND s.node_id = n.id
      LEFT JOIN answer a ON a.cycle_id = ?1 AND a.level = 3 AND a.node_id = n.id
                        AND a.indicator = ?3 AND a.respondent = ?4
@@ -520,6 +543,8 @@ struct Current {
     value: Option<i64>,
     na: bool,
     note: String,
+    /// The cell's answer was carried from the previous cycle, not confirmed yet.
+    carried: bool,
 }
 
 impl Current {
@@ -544,6 +569,7 @@ impl Current {
                     value: r.get(1)?,
                     na: na.is_some_and(|na| na != 0),
                     note: r.get::<_, Option<String>>(3)?.unwrap_or_default(),
+                    carried: r.get::<_, Option<i64>>(6)?.is_some_and(|c| c != 0),
                 })
             })
             .optional()
@@ -569,6 +595,8 @@ struct Change<'a> {
     cycle: (i64, Option<&'a str>),
     value: (Value, Value),
     note: (&'a str, &'a str),
+    /// What the change does to an answer carried from the previous cycle.
+    carried: CarriedChange,
     now: &'a str,
     who: &'a str,
 }
@@ -593,12 +621,16 @@ impl Change<'_> {
                 },
             )
         };
-        if self.value.0 != self.value.1 {
+        if self.value.0 != self.value.1 || self.carried == CarriedChange::Replaced {
             entry(
                 action::VALUE,
                 &self.value.0.audit_text(),
                 &self.value.1.audit_text(),
             )?;
+            rows += 1;
+        } else if self.carried == CarriedChange::Confirmed {
+            let text = self.value.0.audit_text();
+            entry(action::CONFIRM, &text, &text)?;
             rows += 1;
         }
         if self.note.0 != self.note.1 {
@@ -617,7 +649,9 @@ impl Change<'_> {
             Value::NotApplicable => (None, 1),
             Value::Unanswered => (None, 0),
         };
-        let value_changed = self.value.0 != self.value.1;
+        // Ending a carried answer is a change of the value's columns (`carried` with
+        // them; the statements set `carried = 0` whenever they set the value).
+        let value_changed = self.value.0 != self.value.1 || self.carried != CarriedChange::None;
         let note_changed = self.note.0 != self.note.1;
         let sql_text = match (stored, value_changed, note_changed) {
             (false, _, _) => {
@@ -626,7 +660,7 @@ impl Change<'_> {
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
             }
             (true, true, false) => {
-                "UPDATE answer SET value = ?6, na = ?7, updated_at = ?9, updated_by = ?10
+                "UPDATE answer SET value = ?6, na = ?7, carried = 0, updated_at = ?9, updated_by = ?10
                  WHERE cycle_id = ?1 AND level = ?2 AND node_id = ?3 AND indicator = ?4 AND respondent = ?5"
             }
             (true, false, _) => {
@@ -634,7 +668,7 @@ impl Change<'_> {
                  WHERE cycle_id = ?1 AND level = ?2 AND node_id = ?3 AND indicator = ?4 AND respondent = ?5"
             }
             (true, true, true) => {
-                "UPDATE answer SET value = ?6, na = ?7, note = ?8, updated_at = ?9, updated_by = ?10
+                "UPDATE answer SET value = ?6, na = ?7, carried = 0, note = ?8, updated_at = ?9, updated_by = ?10
                  WHERE cycle_id = ?1 AND level = ?2 AND node_id = ?3 AND indicator = ?4 AND respondent = ?5"
             }
         };

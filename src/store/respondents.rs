@@ -67,7 +67,7 @@ fn read(r: &rusqlite::Row<'_>) -> rusqlite::Result<RespondentRow> {
 }
 
 /// A new respondent id: 128 random bits from the operating system, in hex.
-fn new_uid() -> Result<String> {
+pub(super) fn new_uid() -> Result<String> {
     let mut bytes = [0u8; 16];
     getrandom::fill(&mut bytes).map_err(|e| {
         StoreError::Refused(format!(
@@ -312,17 +312,39 @@ impl Store {
         })
     }
 
-    /// The answers of one respondent, by indicator id: (value, na).
+    /// The answers of one respondent that count, by indicator id: (value, na). Those
+    /// carried from the previous cycle and not confirmed yet are
+    /// [`Store::respondent_carried`].
     pub fn respondent_answers(
         &self,
         node: &Node,
         respondent: &RespondentRow,
+    ) -> Result<Vec<(String, crate::domain::Value)>> {
+        self.respondent_values(node, respondent, false)
+    }
+
+    /// The answers of one respondent carried from the previous cycle, to be re-checked,
+    /// by indicator id.
+    pub fn respondent_carried(
+        &self,
+        node: &Node,
+        respondent: &RespondentRow,
+    ) -> Result<Vec<(String, crate::domain::Value)>> {
+        self.respondent_values(node, respondent, true)
+    }
+
+    fn respondent_values(
+        &self,
+        node: &Node,
+        respondent: &RespondentRow,
+        carried: bool,
     ) -> Result<Vec<(String, crate::domain::Value)>> {
         let mut stmt = self
             .conn
             .prepare_cached(
                 "SELECT indicator, value, na FROM answer
                  WHERE cycle_id = ?1 AND level = ?2 AND node_id = ?3 AND respondent = ?4
+                   AND carried = ?5
                  ORDER BY indicator",
             )
             .map_err(|e| self.sql(e))?;
@@ -331,7 +353,8 @@ impl Store {
                 self.cycle.id,
                 level_code(node.level),
                 node.db_id,
-                respondent.id
+                respondent.id,
+                i64::from(carried)
             ],
             |r| {
                 Ok((

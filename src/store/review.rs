@@ -998,6 +998,26 @@ pub(super) fn apply_resolutions(
     cycle: i64,
     product_id: i64,
 ) -> rusqlite::Result<usize> {
+    let code: Option<String> = conn
+        .prepare_cached("SELECT code FROM cycle WHERE id = ?1")?
+        .query_row([cycle], |r| r.get(0))
+        .optional()?;
+    apply_resolutions_in(
+        conn,
+        code.as_deref().unwrap_or(super::DEFAULT_CYCLE),
+        cycle,
+        product_id,
+    )
+}
+
+/// [`apply_resolutions`] in the cycle of code `code` and id `cycle`, the assessors'
+/// results read from that cycle's (schema 0012).
+pub(super) fn apply_resolutions_in(
+    conn: &Connection,
+    code: &str,
+    cycle: i64,
+    product_id: i64,
+) -> rusqlite::Result<usize> {
     // A merge calls this for every product it chooses: one look when none is resolved.
     let any: bool = conn
         .prepare_cached(
@@ -1018,13 +1038,16 @@ pub(super) fn apply_resolutions(
             Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
         })?
         .collect::<rusqlite::Result<_>>()?;
+    const CHOSEN_IN: &str = "SELECT assessor_id FROM central_result
+         WHERE cycle = ?3 AND level = 3 AND node_id = ?1
+         ORDER BY finalized_at IS NOT NULL DESC, exported_at DESC, assessor_id ASC LIMIT 1";
     for (indicator, take, value, at, by) in &list {
         let note: String = conn
             .prepare_cached(&format!(
-                "SELECT note FROM assessor_observation WHERE product_id = ?1 AND indicator = ?2
-                 AND assessor_id = ({CHOSEN_ASSESSOR})"
+                "SELECT note FROM central_answer WHERE cycle = ?3 AND level = 3 AND node_id = ?1
+                 AND indicator = ?2 AND respondent = '' AND assessor_id = ({CHOSEN_IN})"
             ))?
-            .query_row(params![product_id, indicator], |r| r.get(0))
+            .query_row(params![product_id, indicator, code], |r| r.get(0))
             .optional()?
             .unwrap_or_default();
         conn.execute(
@@ -1037,9 +1060,11 @@ pub(super) fn apply_resolutions(
                 conn.execute(
                     "INSERT INTO answer (cycle_id, level, node_id, indicator, respondent, value, na,
                                          note, updated_at, updated_by)
-                     SELECT ?4, 3, product_id, indicator, 0, value, na, note, updated_at, updated_by
-                     FROM assessor_observation WHERE product_id = ?1 AND assessor_id = ?2 AND indicator = ?3",
-                    params![product_id, assessor, indicator, cycle],
+                     SELECT ?4, 3, node_id, indicator, 0, value, na, note, updated_at, updated_by
+                     FROM central_answer
+                     WHERE cycle = ?5 AND level = 3 AND node_id = ?1 AND assessor_id = ?2
+                       AND indicator = ?3 AND respondent = ''",
+                    params![product_id, assessor, indicator, cycle, code],
                 )?;
             }
             (None, v) => {
@@ -1063,42 +1088,46 @@ impl Store {
     }
 
     /// Calls `f` with the payload of every merged file that holds an assessor's
-    /// current result (the one `assessor_result` keeps), one at a time, with the
-    /// assessor and the product paths it holds results of.
+    /// current result (the one `central_result` keeps for the current cycle) of some
+    /// node, one at a time, with the assessor, the paths of the nodes (agencies,
+    /// units, products) it holds results of, and the file's format version.
     pub fn each_result_file<E: From<StoreError>>(
         &self,
-        mut f: impl FnMut(&str, &BTreeSet<String>, Vec<u8>) -> std::result::Result<(), E>,
+        mut f: impl FnMut(&str, &BTreeSet<String>, i64, Vec<u8>) -> std::result::Result<(), E>,
     ) -> std::result::Result<(), E> {
         let sql = |e| E::from(self.sql(e));
+        let (_, cycle) = current_cycle(&self.conn).map_err(sql)?;
         let mut stmt = self
             .conn
-            .prepare(
-                "SELECT r.import_id, r.assessor_id, a.code || '/' || u.code || '/' || p.code
-                 FROM assessor_result r JOIN product p ON p.id = r.product_id
-                 JOIN unit u ON u.id = p.unit_id JOIN agency a ON a.id = u.agency_id
-                 ORDER BY r.import_id",
-            )
+            .prepare(&format!(
+                "SELECT x.import_id, x.assessor_id, {} FROM central_result x
+                 WHERE x.cycle = ?1 ORDER BY x.import_id",
+                super::central_levels::path_sql()
+            ))
             .map_err(sql)?;
-        let rows: Vec<(i64, String, String)> = stmt
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        let rows: Vec<(i64, String, Option<String>)> = stmt
+            .query_map([cycle], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
             .and_then(|rows| rows.collect())
             .map_err(sql)?;
         let mut files: BTreeMap<i64, (String, BTreeSet<String>)> = BTreeMap::new();
         for (id, assessor, path) in rows {
-            files
+            let entry = files
                 .entry(id)
-                .or_insert_with(|| (assessor, BTreeSet::new()))
-                .1
-                .insert(path);
+                .or_insert_with(|| (assessor, BTreeSet::new()));
+            if let Some(p) = path {
+                entry.1.insert(p);
+            }
         }
         for (id, (assessor, paths)) in files {
-            let payload: Vec<u8> = self
+            let (version, payload): (i64, Vec<u8>) = self
                 .conn
-                .query_row("SELECT payload FROM import_file WHERE id = ?1", [id], |r| {
-                    r.get(0)
-                })
+                .query_row(
+                    "SELECT format_version, payload FROM import_file WHERE id = ?1",
+                    [id],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
                 .map_err(sql)?;
-            f(&assessor, &paths, payload)?;
+            f(&assessor, &paths, version, payload)?;
         }
         Ok(())
     }

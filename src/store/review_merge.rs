@@ -1,8 +1,8 @@
 //! The review's part of a central merge (schema 0008, issue 15): a file signed by a
 //! revoked key is refused, and once the merge has chosen the results, a returned node
-//! on or above a product that got a newer result (and an approved one whose product's
-//! content changed) becomes resubmitted, with its row in the central log. What the
-//! merge decides is in `src/exchange/merge.rs`.
+//! on or above a node (agency, unit or product) that got a newer result (and an
+//! approved one whose content changed) becomes resubmitted, with its row in the central
+//! log. What the merge decides is in `src/exchange/merge.rs`.
 
 use std::collections::BTreeSet;
 
@@ -10,33 +10,41 @@ use rusqlite::{Connection, OptionalExtension};
 use serde_json::json;
 
 use super::central_log;
-use super::review::{RESUBMIT, RevokedKey, current_cycle, detail, read_review, write_review};
+use super::nodes::level_code;
+use super::review::{RESUBMIT, RevokedKey, detail, read_review, write_review};
 use super::{CentralTx, Node, Result};
 use crate::domain::NodeLevel;
 use crate::domain::review::{Decision, ReviewState};
 
 /// What a merge must look at again once it has chosen the results: the reviewed
-/// nodes on or above the products whose results changed, with what each product held
-/// before.
+/// nodes on or above the nodes whose results changed, with what each node held before.
 #[derive(Debug, Default)]
 pub struct ReviewWatch {
-    /// (product id, its consolidated content before the merge).
-    products: Vec<(i64, String)>,
+    /// The cycle merged into.
+    cycle: i64,
+    /// (node, its consolidated content before the merge).
+    nodes: Vec<((NodeLevel, i64), String)>,
 }
 
-/// A product's consolidated content (observations, evidence, finalization) as text.
-fn content(conn: &Connection, cycle: i64, product_id: i64) -> rusqlite::Result<String> {
+/// A node's consolidated content (answers, respondents' too, evidence, finalization)
+/// as text.
+fn content(conn: &Connection, cycle: i64, level: i64, node: i64) -> rusqlite::Result<String> {
     conn.prepare_cached(
         "SELECT json_array(
-            (SELECT json_group_array(json_array(indicator, value, na, note)) FROM
-               (SELECT * FROM answer WHERE cycle_id = ?2 AND level = 3 AND node_id = ?1
-                  AND respondent = 0 ORDER BY indicator)),
+            (SELECT json_group_array(json_array(indicator, coalesce(r.uid, ''), value, amount, source,
+                                                na, carried, note)) FROM
+               (SELECT a.*, r.uid FROM answer a LEFT JOIN respondent r ON r.id = a.respondent
+                WHERE a.cycle_id = ?2 AND a.level = ?3 AND a.node_id = ?1
+                ORDER BY a.indicator, r.uid) r),
+            (SELECT json_group_array(json_array(uid, role, number, label, removed_at)) FROM
+               (SELECT * FROM respondent WHERE cycle_id = ?2 AND level = ?3 AND node_id = ?1
+                ORDER BY uid)),
             (SELECT json_group_array(json_array(indicator, reference, sha256)) FROM
-               (SELECT * FROM evidence WHERE cycle_id = ?2 AND level = 3 AND node_id = ?1
+               (SELECT * FROM evidence WHERE cycle_id = ?2 AND level = ?3 AND node_id = ?1
                   ORDER BY id)),
-            (SELECT finalized_at FROM node_state WHERE cycle_id = ?2 AND level = 3 AND node_id = ?1))",
+            (SELECT finalized_at FROM node_state WHERE cycle_id = ?2 AND level = ?3 AND node_id = ?1))",
     )?
-    .query_row(rusqlite::params![product_id, cycle], |r| r.get(0))
+    .query_row(rusqlite::params![node, cycle, level], |r| r.get(0))
 }
 
 impl CentralTx<'_> {
@@ -61,20 +69,28 @@ impl CentralTx<'_> {
             .map_err(|e| self.classify(e))
     }
 
-    /// Before the merge chooses: the content of the affected products that a review
-    /// decision covers (nothing to remember when nothing was reviewed).
-    pub fn review_watch(&self, products: &[i64]) -> Result<ReviewWatch> {
+    /// Before the merge chooses: the content of the affected nodes (in the cycle of id
+    /// `cycle`) that a review decision covers (nothing to remember when nothing was
+    /// reviewed).
+    pub fn review_watch(&self, cycle: i64, nodes: &[(NodeLevel, i64)]) -> Result<ReviewWatch> {
         let conn = self.conn();
         let any: bool = conn
-            .query_row("SELECT EXISTS (SELECT 1 FROM review)", [], |r| r.get(0))
+            .query_row(
+                "SELECT EXISTS (SELECT 1 FROM review WHERE cycle_id = ?1)",
+                [cycle],
+                |r| r.get(0),
+            )
             .map_err(|e| self.classify(e))?;
+        let mut out = ReviewWatch {
+            cycle,
+            nodes: Vec::new(),
+        };
         if !any {
-            return Ok(ReviewWatch::default());
+            return Ok(out);
         }
-        let mut out = ReviewWatch::default();
-        for &p in products {
-            let c = content(conn, self.cycle, p).map_err(|e| self.classify(e))?;
-            out.products.push((p, c));
+        for &(level, id) in nodes {
+            let c = content(conn, cycle, level_code(level), id).map_err(|e| self.classify(e))?;
+            out.nodes.push(((level, id), c));
         }
         Ok(out)
     }
@@ -89,15 +105,22 @@ impl CentralTx<'_> {
         file_name: &str,
         assessor: &str,
     ) -> Result<usize> {
-        if watch.products.is_empty() {
+        if watch.nodes.is_empty() {
             return Ok(0);
         }
-        let (cycle, code) = current_cycle(self.conn()).map_err(|e| self.classify(e))?;
+        let cycle = watch.cycle;
+        let code: String = self
+            .conn()
+            .query_row("SELECT code FROM cycle WHERE id = ?1", [cycle], |r| {
+                r.get(0)
+            })
+            .map_err(|e| self.classify(e))?;
         let mut returned = BTreeSet::new();
         let mut changed = BTreeSet::new();
-        for (p, before) in &watch.products {
-            let after = content(self.conn(), self.cycle, *p).map_err(|e| self.classify(e))?;
-            let nodes = self.nodes_of_product(*p)?;
+        for ((level, id), before) in &watch.nodes {
+            let after = content(self.conn(), cycle, level_code(*level), *id)
+                .map_err(|e| self.classify(e))?;
+            let nodes = self.nodes_of(*level, *id)?;
             for n in nodes {
                 returned.insert(n.clone());
                 if after != *before {
@@ -141,6 +164,57 @@ impl CentralTx<'_> {
             n += 1;
         }
         Ok(n)
+    }
+
+    /// A node and the unit and agency above it.
+    fn nodes_of(&self, level: NodeLevel, id: i64) -> Result<Vec<Node>> {
+        let mut nodes = match level {
+            NodeLevel::Product => self.nodes_of_product(id)?,
+            NodeLevel::Unit => {
+                let row: Option<(String, String, i64)> = self
+                    .conn()
+                    .query_row(
+                        "SELECT a.code, u.code, a.id FROM unit u JOIN agency a ON a.id = u.agency_id
+                         WHERE u.id = ?1",
+                        [id],
+                        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                    )
+                    .optional()
+                    .map_err(|e| self.classify(e))?;
+                row.map(|(a, u, agency_id)| {
+                    vec![
+                        Node {
+                            level: NodeLevel::Unit,
+                            db_id: id,
+                            path: format!("{a}/{u}"),
+                        },
+                        Node {
+                            level: NodeLevel::Agency,
+                            db_id: agency_id,
+                            path: a,
+                        },
+                    ]
+                })
+                .unwrap_or_default()
+            }
+            NodeLevel::Agency => {
+                let code: Option<String> = self
+                    .conn()
+                    .query_row("SELECT code FROM agency WHERE id = ?1", [id], |r| r.get(0))
+                    .optional()
+                    .map_err(|e| self.classify(e))?;
+                code.map(|path| {
+                    vec![Node {
+                        level: NodeLevel::Agency,
+                        db_id: id,
+                        path,
+                    }]
+                })
+                .unwrap_or_default()
+            }
+        };
+        nodes.dedup();
+        Ok(nodes)
     }
 
     /// The product and the unit and agency above it.

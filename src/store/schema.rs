@@ -26,7 +26,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!("../../schema/0002_central.sql")),
         // 0003: each product's values in compact form, and an index of the notes, so
         // that a nation's workstation opens at once (src/store/digest.rs). The digests
-        // it leaves stale are rewritten at the end of the upgrade (0009's hook: every
+        // it leaves stale are rewritten at the end of the upgrade (the last migration's hook: every
         // pending migration runs in one transaction, and the code that rewrites them
         // knows only the latest tables).
         M::up(include_str!("../../schema/0003_digest.sql")),
@@ -56,11 +56,24 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         // 0009: one answer, one key: answers at every level, by respondents, from
         // outside data (`answer` replaces `observation`); per node and cycle state
         // (digest, finalization); respondents; follow-up registers; evidence by node;
-        // the audit log by node path, cycle and respondent (docs/data-model.md). Ends
-        // with every digest the upgrade left stale rewritten from the answers, in the
-        // upgrade's own transaction: an upgraded file opens as fast as a new one.
+        // the audit log by node path, cycle and respondent (docs/data-model.md). The
+        // digests it leaves stale are rewritten at the end of the upgrade (the last
+        // migration's hook).
+        M::up(include_str!("../../schema/0009_answer.sql")),
+        // 0010 (issue 14): published scores of past years, for the trend.
+        M::up(include_str!("../../schema/0010_history.sql")),
+        // 0011: cycles at work (issue 14): the instrument of an agency per cycle, and
+        // the digest trigger watching `answer.carried` (a carried answer confirmed).
+        M::up(include_str!("../../schema/0011_cycle_instrument.sql")),
+        // 0012: the central database's results at every level, by cycle (export format
+        // 2); the product results of 0002 move into them and their tables become views
+        // of them. Ends with every digest the upgrade left stale rewritten from the
+        // answers, in the upgrade's own transaction: an upgraded file opens as fast as a
+        // new one. This hook stays on the last migration: it is today's code, which
+        // knows only the latest tables (a hook runs right after its own migration,
+        // before the later ones).
         M::up_with_hook(
-            include_str!("../../schema/0009_answer.sql"),
+            include_str!("../../schema/0012_central_levels.sql"),
             |tx: &Transaction<'_>| -> HookResult {
                 digest::refresh_stale(tx)?;
                 Ok(())
@@ -70,7 +83,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
 });
 
 /// The schema version this build writes: the number of migrations.
-pub const SCHEMA_VERSION: i32 = 9;
+pub const SCHEMA_VERSION: i32 = 12;
 
 /// Brings the file of `conn` to [`SCHEMA_VERSION`], all pending migrations in one
 /// `BEGIN IMMEDIATE` transaction (all or nothing). `version` is the file's
@@ -169,6 +182,7 @@ const OBJECTS: &[(&str, &str)] = &[
     ("index", "evidence_by_product"),
     ("index", "evidence_removed_by_node"),
     ("index", "evidence_removed_by_product"),
+    ("index", "history_score_current"),
     ("index", "node_state_stale"),
     ("index", "observation_notes"),
     ("index", "product_stale"),
@@ -179,13 +193,20 @@ const OBJECTS: &[(&str, &str)] = &[
     ("table", "assessor_observation"),
     ("table", "assessor_result"),
     ("table", "audit"),
+    ("table", "central_answer"),
     ("table", "central_assignment"),
+    ("table", "central_evidence"),
+    ("table", "central_followup"),
     ("table", "central_log"),
+    ("table", "central_respondent"),
+    ("table", "central_result"),
     ("table", "cycle"),
+    ("table", "cycle_agency"),
     ("table", "evidence"),
     ("table", "evidence_removed"),
     ("table", "followup"),
     ("table", "followup_register"),
+    ("table", "history_score"),
     ("table", "import_file"),
     ("table", "inbox_file"),
     ("table", "inbox_node"),
@@ -207,9 +228,15 @@ const OBJECTS: &[(&str, &str)] = &[
     ("trigger", "answer_digest_delete"),
     ("trigger", "answer_digest_insert"),
     ("trigger", "answer_digest_update"),
+    ("trigger", "cycle_agency_digest_delete"),
+    ("trigger", "cycle_agency_digest_insert"),
+    ("trigger", "cycle_agency_digest_update"),
     ("trigger", "observation_digest_delete"),
     ("trigger", "observation_digest_insert"),
     ("trigger", "observation_digest_update"),
+    ("view", "assessor_evidence"),
+    ("view", "assessor_observation"),
+    ("view", "assessor_result"),
     ("view", "conflict"),
 ];
 
@@ -228,6 +255,9 @@ const SHAPE_SHA256: [&str; SCHEMA_VERSION as usize + 1] = [
     "dfbb4e3bd93e0d1092f91ce479dfb69b8992e0adc032caaa40e126f8e4c960b3",
     "9ef2ad9a82970e2f2721efeb15ce54768a0b3863753a4c1cdda01c9d3cb782f0",
     "9c9b076e4e9598c04a7332601b40b114773a727b248f930ad214ba3f4dd8ff0f",
+    "1241177f3f76c5328d77bdc3bc58eaa28e78dafe57a91572faf2c6e3f8b0d108",
+    "960d9cb4b79327ebf6d75fa61b0b8ad312632e0d5247dd60930f93c1e50022ba",
+    "11b96ab7d48829e6b19339c284b43dbb45647d6fc2f8009a9094592477e4a4de",
 ];
 
 /// A shape as one text, each object on a line, in order.

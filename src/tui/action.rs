@@ -160,11 +160,19 @@ actions! {
         History = "history",
         /// Finalize the product, or reopen a finalized one (asks for a reason).
         Finalize = "finalize",
+        /// Add a respondent of the role in view (a roster, a questionnaire, a role's
+        /// row): asks for a position, never a name.
+        AddRespondent = "add_respondent",
+        /// Remove the respondent in view (asks for a reason; audited, never deleted).
+        RemoveRespondent = "remove_respondent",
         /// Write the signed export file of this database (asks where).
         Export = "export",
         /// Confirm as it is what the central office returned on the highlighted
         /// indicator (or on the product), instead of changing it.
         ConfirmReturned = "confirm_returned",
+        /// Confirm as it is the answer carried from the previous cycle under the
+        /// cursor (to be re-checked until then): an audited change.
+        ConfirmCarried = "confirm_carried",
         Language = "language",
         Help = "help",
         Quit = "quit",

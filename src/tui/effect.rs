@@ -6,21 +6,64 @@
 //! `App::update` as an [`Outcome`]. Each effect carries what its outcome needs, so
 //! the state keeps no bookkeeping of requests in flight, and a test can play the
 //! runtime's part by hand. What went wrong comes back as a [`Failure`], which the
-//! state says in the UI's language.
+//! state says in the UI's language. A change is addressed to a node of any level
+//! ([`Target`]): a product's observation goes through the product API as it always
+//! did; a unit's or an agency's own answers, respondents' answers, respondents and
+//! data values go through the level-aware store API with the node's instrument.
 
-use crate::domain::instrument::Indicator;
-use crate::domain::model::{Dataset, IndicatorIx, ProductIx};
+use std::sync::Arc;
+
+use crate::domain::instrument::{Indicator, Instrument};
+use crate::domain::model::{
+    DataValue, Dataset, IndicatorIx, NodeRef, ProductIx, RespondentIx, RoleIx,
+};
 use crate::domain::{Lang, Value};
-use crate::store::{AuditRow, EvidenceRow, ProductRef, RecordOutcome};
+use crate::store::{AuditRow, EvidenceRow, Node, ProductRef, RecordOutcome, RespondentRow};
+
+/// A node as the store addresses it, with the instrument it is assessed with (the
+/// level-aware store API checks every change against it).
+#[derive(Debug, Clone)]
+pub struct NodeTarget {
+    pub node: Node,
+    pub instrument: Arc<Instrument>,
+}
+
+/// How the store addresses one indicator's cell.
+#[derive(Debug, Clone)]
+pub enum Target {
+    /// A product's observation (and note): the product API, one answer row and one
+    /// audit row a keystroke, as always.
+    Product(ProductRef),
+    /// Any other indicator of a node as a whole: a unit's or an agency's observation,
+    /// N/A or unanswered for a whole interview or data indicator, a note.
+    Node(NodeTarget),
+    /// One respondent's answer to an interview indicator.
+    Respondent {
+        at: NodeTarget,
+        row: Box<RespondentRow>,
+    },
+}
+
+impl Target {
+    /// The node as the store addresses it.
+    pub fn node(&self) -> Node {
+        match self {
+            Target::Product(p) => Node::from(p),
+            Target::Node(t) | Target::Respondent { at: t, .. } => t.node.clone(),
+        }
+    }
+}
 
 /// One value and/or note change of one indicator, as the store records it.
 #[derive(Debug, Clone)]
 pub struct Change {
     /// Where it is in the dataset.
-    pub product: ProductIx,
+    pub node: NodeRef,
     pub indicator: IndicatorIx,
+    /// The respondent whose answer it is (None: the node's own cell).
+    pub respondent: Option<RespondentIx>,
     /// How the store addresses it.
-    pub target: ProductRef,
+    pub target: Target,
     pub definition: Indicator,
     pub value: Option<Value>,
     pub note: Option<String>,
@@ -57,45 +100,56 @@ pub enum EvidenceAt {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Edit {
     Value {
-        product: ProductIx,
+        node: NodeRef,
+        /// A respondent's answer (None: the node's own value).
+        respondent: Option<RespondentIx>,
         indicator: IndicatorIx,
         before: Value,
         after: Value,
     },
     Note {
-        product: ProductIx,
+        node: NodeRef,
         indicator: IndicatorIx,
         before: String,
         after: String,
     },
+    /// A data value entered, changed or cleared (None: no value).
+    Data {
+        node: NodeRef,
+        indicator: IndicatorIx,
+        before: Option<Box<DataValue>>,
+        after: Option<Box<DataValue>>,
+    },
     /// An evidence reference attached (`added`) or removed; `at` is where it is now.
     Evidence {
-        product: ProductIx,
+        node: NodeRef,
         indicator: IndicatorIx,
         reference: String,
         added: bool,
         at: EvidenceAt,
     },
-    /// The product finalized (`finalized`) or reopened.
-    Final { product: ProductIx, finalized: bool },
+    /// The node finalized (`finalized`) or reopened.
+    Final { node: NodeRef, finalized: bool },
 }
 
 impl Edit {
-    /// The product the edit changed.
-    pub fn product(&self) -> ProductIx {
+    /// The node the edit changed.
+    pub fn node(&self) -> NodeRef {
         match self {
-            Edit::Value { product, .. }
-            | Edit::Note { product, .. }
-            | Edit::Evidence { product, .. }
-            | Edit::Final { product, .. } => *product,
+            Edit::Value { node, .. }
+            | Edit::Note { node, .. }
+            | Edit::Data { node, .. }
+            | Edit::Evidence { node, .. }
+            | Edit::Final { node, .. } => *node,
         }
     }
 
-    /// The indicator it changed (None: the product as a whole).
+    /// The indicator it changed (None: the node as a whole).
     pub fn indicator(&self) -> Option<IndicatorIx> {
         match self {
             Edit::Value { indicator, .. }
             | Edit::Note { indicator, .. }
+            | Edit::Data { indicator, .. }
             | Edit::Evidence { indicator, .. } => Some(*indicator),
             Edit::Final { .. } => None,
         }
@@ -105,9 +159,9 @@ impl Edit {
 /// An evidence reference to attach, with the file's size and SHA-256 once read.
 #[derive(Debug, Clone)]
 pub struct Attach {
-    pub product: ProductIx,
+    pub node: NodeRef,
     pub indicator: IndicatorIx,
-    pub target: ProductRef,
+    pub target: Node,
     pub definition: Indicator,
     /// As typed (a path, possibly `~/...`, or a document number).
     pub reference: String,
@@ -117,9 +171,9 @@ pub struct Attach {
 /// An evidence reference to remove, or to put back.
 #[derive(Debug, Clone)]
 pub struct EvidenceMove {
-    pub product: ProductIx,
+    pub node: NodeRef,
     pub indicator: IndicatorIx,
-    pub target: ProductRef,
+    pub target: Node,
     pub reference: String,
     /// Where it is: attached (it is removed) or removed (it is put back).
     pub from: EvidenceAt,
@@ -181,7 +235,7 @@ pub enum Failure {
     DiskFailure { detail: String },
     /// The database is damaged.
     Damaged { detail: String },
-    /// The product was finalized (by another patuh): reopen it to change it.
+    /// The node was finalized (by another patuh): reopen it to change it.
     Finalized { product: String },
     /// No signing key yet (the export).
     NoKey,
@@ -196,8 +250,9 @@ pub enum Failure {
 /// Where the assessor is, remembered in the database's meta table for the next start.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Position {
-    /// `AGENCY/UNIT/PRODUCT`.
-    pub product: String,
+    /// The node's path: `AGENCY/UNIT/PRODUCT` (or `AGENCY/UNIT`, `AGENCY` for the
+    /// checklist of a unit or an agency).
+    pub path: String,
     /// The highlighted indicator's id on a checklist.
     pub indicator: Option<String>,
     pub checklist: bool,
@@ -234,27 +289,35 @@ pub enum Effect {
     Attach(Attach),
     /// Remove an evidence reference (kept, audited) or put a removed one back.
     MoveEvidence(EvidenceMove),
-    /// Finalize a product, or reopen it with a reason (`reopen`).
+    /// Finalize a node, or reopen it with a reason (`reopen`).
     SetFinal {
-        product: ProductIx,
-        target: ProductRef,
+        node: NodeRef,
+        target: Node,
         reopen: Option<String>,
         origin: Origin,
     },
     /// Read the evidence of one indicator, for the detail pane.
     LoadEvidence {
-        product: ProductIx,
+        node: NodeRef,
         indicator: IndicatorIx,
-        target: ProductRef,
+        target: Node,
         indicator_id: String,
     },
-    /// Read the audit rows of a product (of one indicator, with `indicator`).
+    /// Read the audit rows of a node (of one indicator, with `indicator`).
     LoadHistory {
-        product: ProductIx,
+        node: NodeRef,
         indicator: Option<IndicatorIx>,
         path: String,
         indicator_id: Option<String>,
     },
+    /// Add a respondent of a role at a node (the next number of its role there), with a
+    /// position label or none: one transaction with its audit row.
+    AddRespondent(AddRespondent),
+    /// Remove a respondent (kept, audited, with the reason).
+    RemoveRespondent(RemoveRespondent),
+    /// Enter, change or clear (None) a data indicator's value: one transaction with
+    /// its audit rows.
+    RecordData(Box<DataChange>),
     /// Remember where the assessor is (a convenience: a failure is only logged).
     RememberPosition(Position),
     /// Remember the language chosen with the language key, for the next start.
@@ -276,6 +339,59 @@ pub enum Effect {
         path: String,
         indicator_id: Option<String>,
     },
+    /// Confirm as it is an answer carried from the previous cycle: one transaction
+    /// with its `confirm` audit row (`Store::confirm_carried`).
+    ConfirmCarried(ConfirmCarried),
+}
+
+/// A carried answer to confirm: the node's own (`respondent` None) or a respondent's.
+#[derive(Debug, Clone)]
+pub struct ConfirmCarried {
+    pub node: NodeRef,
+    pub indicator: IndicatorIx,
+    pub respondent: Option<RespondentIx>,
+    pub target: Node,
+    pub indicator_id: String,
+    pub row: Option<Box<RespondentRow>>,
+}
+
+/// A respondent to add.
+#[derive(Debug, Clone)]
+pub struct AddRespondent {
+    pub node: NodeRef,
+    pub role: RoleIx,
+    pub target: NodeTarget,
+    /// A position at most, `""` for none: never a name (Law 27/2022).
+    pub label: String,
+    /// Added by the last answer of the respondent before (heads-down), not asked for:
+    /// the status bar keeps that answer's message. Either way the new respondent's
+    /// questionnaire opens.
+    pub heads_down: bool,
+}
+
+/// A respondent to remove.
+#[derive(Debug, Clone)]
+pub struct RemoveRespondent {
+    pub node: NodeRef,
+    pub respondent: RespondentIx,
+    pub target: Node,
+    /// The role's id and the respondent's number, as the store names it.
+    pub role: String,
+    pub number: u32,
+    pub reason: String,
+}
+
+/// A data value to enter, change or clear.
+#[derive(Debug, Clone)]
+pub struct DataChange {
+    pub node: NodeRef,
+    pub indicator: IndicatorIx,
+    pub target: NodeTarget,
+    /// The value entered (None: cleared).
+    pub value: Option<DataValue>,
+    /// What the dataset held before (for undo).
+    pub before: Option<DataValue>,
+    pub origin: Origin,
 }
 
 /// What happened, fed back to the state.
@@ -310,20 +426,33 @@ pub enum Outcome {
         result: Result<EvidenceAt, Failure>,
     },
     FinalSet {
-        product: ProductIx,
+        node: NodeRef,
         finalized: bool,
         origin: Origin,
         result: Result<(), Failure>,
     },
     EvidenceLoaded {
-        product: ProductIx,
+        node: NodeRef,
         indicator: IndicatorIx,
         result: Result<Vec<EvidenceRow>, Failure>,
     },
     HistoryLoaded {
-        product: ProductIx,
+        node: NodeRef,
         indicator: Option<IndicatorIx>,
         result: Result<Vec<AuditRow>, Failure>,
+    },
+    /// The respondent added, as stored.
+    RespondentAdded {
+        add: AddRespondent,
+        result: Result<RespondentRow, Failure>,
+    },
+    RespondentRemoved {
+        remove: RemoveRespondent,
+        result: Result<(), Failure>,
+    },
+    DataRecorded {
+        change: Box<DataChange>,
+        result: Result<(), Failure>,
     },
     AssessorSet(Result<String, Failure>),
     ExportPathSuggested(String),
@@ -336,6 +465,11 @@ pub enum Outcome {
     },
     /// A read-only workstation's data, reloaded because another one committed.
     Reloaded(Box<Dataset>),
+    /// A carried answer confirmed (how many the store confirmed).
+    CarriedConfirmed {
+        confirm: ConfirmCarried,
+        result: Result<usize, Failure>,
+    },
     /// The returned item confirmed (false: it was no longer open).
     ReturnedConfirmed {
         product: ProductIx,

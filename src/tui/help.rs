@@ -1,7 +1,7 @@
 //! What the help overlay says, as plain lines built from the key map in force (so a
-//! rebound key shows as rebound, in every mode): the five steps of an assessment,
-//! every action of every mode with its keys, what the marks mean, and where the
-//! config file is. Shared by the state (which bounds the overlay's scrolling by its
+//! rebound key shows as rebound, in every mode): the six steps of an assessment (the
+//! last for the methods since 2022), every action of every mode with its keys, what the
+//! marks mean, and where the config file is. Shared by the state (which bounds the overlay's scrolling by its
 //! length) and the drawing (`ui/help.rs`, which styles it).
 
 use std::path::Path;

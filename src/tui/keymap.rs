@@ -7,7 +7,7 @@
 //! language = "en"          # "id" or "en"; default: from LANG (the language key's
 //!                          #   last choice, remembered in the database, wins)
 //! auto_advance = true      # after an answer the cursor moves to the next indicator
-//! [keys]                   # lists, checklist, dashboard (and the help overlay)
+//! [keys]                   # lists, checklists, rosters, questionnaires, dashboard
 //! down = ["j", "down", "ctrl-n"]
 //! quit = "q"
 //! [keys.editor]            # the note editor: save, cancel, newline, left, right,
@@ -423,8 +423,11 @@ impl Default for KeyMap {
             (c('U'), Action::Redo),
             (c('a'), Action::History),
             (c('f'), Action::Finalize),
+            (c('+'), Action::AddRespondent),
+            (c('-'), Action::RemoveRespondent),
             (c('X'), Action::Export),
             (c('K'), Action::ConfirmReturned),
+            (c('V'), Action::ConfirmCarried),
             (c('L'), Action::Language),
             (c('?'), Action::Help),
             (p(K::F(1)), Action::Help),

@@ -78,6 +78,11 @@ pub fn checklist(main: Rect) -> (Rect, Rect) {
     (list, detail)
 }
 
+/// The roster's list rows: inside the border, under the column titles.
+pub fn roster(main: Rect) -> Rect {
+    nav_rows(main)
+}
+
 /// The dashboard (zone chart, progress gauge, ranking).
 pub fn dashboard(main: Rect) -> (Rect, Rect, Rect) {
     let [chart, gauge, ranking] = Layout::vertical([

@@ -1,7 +1,9 @@
 //! The assessor's workstation: a keyboard-driven terminal UI on the store and the
 //! scoring engine, in three parts.
 //!
-//! - The state, pure: `app` (what is shown and known; [`app::App::update`] takes a
+//! - The state, pure: `app` (what is shown and known, a checklist for a node of any
+//!   level — product, unit, agency — or one respondent's questionnaire, rosters of
+//!   respondents; [`app::App::update`] takes a
 //!   message and returns the [`effect::Effect`]s it asks for), `action` and `keymap`
 //!   (keys -> actions, one table per mode), `editor` (text being typed), `help`,
 //!   `layout`, `text` (both languages). No store, file, clock or terminal in them.

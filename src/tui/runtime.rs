@@ -23,24 +23,30 @@ use sha2::{Digest, Sha256};
 
 use super::app::{App, Msg};
 use super::effect::{
-    Effect, EvidenceAt, Exported, Failure, FileDigest, FileProblem, Named, Outcome, PathFor,
-    Position,
+    Change, Effect, EvidenceAt, Exported, Failure, FileDigest, FileProblem, Named, Outcome,
+    PathFor, Position, Target,
 };
 use super::keymap::Config;
 use super::theme::Theme;
-use crate::domain::Lang;
+use crate::domain::model::Ix;
+use crate::domain::{Lang, Value};
 use crate::exchange::keys;
-use crate::store::Store;
+use crate::store::{RecordOutcome, Store};
 
+#[cfg(test)]
+mod cycles_tests;
 #[cfg(test)]
 mod day_tests;
 mod failure;
+#[cfg(test)]
+mod levels_tests;
 #[cfg(test)]
 mod returned_tests;
 #[cfg(test)]
 mod tests;
 
-/// Meta keys that remember where the assessor left off.
+/// Meta keys that remember where the assessor left off (the first holds the path of
+/// the node on screen: a product, or a unit or agency whose checklist was open).
 pub const META_LAST_PRODUCT: &str = "ui.last_product";
 pub const META_LAST_INDICATOR: &str = "ui.last_indicator";
 pub const META_LAST_SCREEN: &str = "ui.last_screen";
@@ -101,7 +107,7 @@ impl Runtime {
     pub fn position(&self) -> Option<Position> {
         let get = |k| self.store.meta(k).ok().flatten();
         Some(Position {
-            product: get(META_LAST_PRODUCT)?,
+            path: get(META_LAST_PRODUCT)?,
             indicator: get(META_LAST_INDICATOR).filter(|i| !i.is_empty()),
             checklist: get(META_LAST_SCREEN).as_deref() == Some("checklist"),
         })
@@ -180,15 +186,7 @@ impl Runtime {
         let text = failure::store;
         match effect {
             Effect::Record(change) => {
-                let result = self
-                    .store
-                    .record(
-                        &change.target,
-                        &change.definition,
-                        change.value,
-                        change.note.as_deref(),
-                    )
-                    .map_err(text);
+                let result = self.record(&change).map_err(text);
                 Some(Outcome::Recorded { change, result })
             }
             Effect::Digest { job, reference } => self.start_digest(job, &reference),
@@ -203,7 +201,12 @@ impl Runtime {
                 let file = attach.file.as_ref().map(|f| (f.size, f.sha256.clone()));
                 let result = self
                     .store
-                    .add_evidence(&attach.target, &attach.definition, &attach.reference, file)
+                    .add_node_evidence(
+                        &attach.target,
+                        &attach.definition.id,
+                        &attach.reference,
+                        file,
+                    )
                     .map_err(text);
                 Some(Outcome::Attached { attach, result })
             }
@@ -211,40 +214,40 @@ impl Runtime {
                 let result = match mv.from {
                     EvidenceAt::Attached(id) => self
                         .store
-                        .remove_evidence(&mv.target, id)
+                        .remove_node_evidence(&mv.target, id)
                         .map(EvidenceAt::Removed),
                     EvidenceAt::Removed(id) => self
                         .store
-                        .restore_evidence(&mv.target, id)
+                        .restore_node_evidence(&mv.target, id)
                         .map(EvidenceAt::Attached),
                 }
                 .map_err(text);
                 Some(Outcome::EvidenceMoved { mv, result })
             }
             Effect::SetFinal {
-                product,
+                node,
                 target,
                 reopen,
                 origin,
             } => {
                 let result = match &reopen {
-                    None => self.store.finalize(&target),
-                    Some(reason) => self.store.reopen(&target, reason),
+                    None => self.store.finalize_node(&target),
+                    Some(reason) => self.store.reopen_node(&target, reason),
                 };
                 Some(Outcome::FinalSet {
-                    product,
+                    node,
                     finalized: reopen.is_none(),
                     origin,
                     result: result.map_err(text),
                 })
             }
             Effect::LoadHistory {
-                product,
+                node,
                 indicator,
                 path,
                 indicator_id,
             } => Some(Outcome::HistoryLoaded {
-                product,
+                node,
                 indicator,
                 result: self
                     .store
@@ -266,15 +269,54 @@ impl Runtime {
                 purpose,
             }),
             Effect::LoadEvidence {
-                product,
+                node,
                 indicator,
                 target,
                 indicator_id,
             } => Some(Outcome::EvidenceLoaded {
-                product,
+                node,
                 indicator,
-                result: self.store.evidence(&target, &indicator_id).map_err(text),
+                result: self
+                    .store
+                    .node_evidence(&target, &indicator_id)
+                    .map_err(text),
             }),
+            Effect::AddRespondent(add) => {
+                let role = add
+                    .target
+                    .instrument
+                    .roles
+                    .get(add.role.index())
+                    .map(|r| r.id.clone())
+                    .unwrap_or_default();
+                let result = self
+                    .store
+                    .add_respondent(&add.target.node, &add.target.instrument, &role, &add.label)
+                    .map_err(text);
+                Some(Outcome::RespondentAdded { add, result })
+            }
+            Effect::RemoveRespondent(remove) => {
+                let result = self
+                    .store
+                    .remove_respondent(&remove.target, &remove.role, remove.number, &remove.reason)
+                    .map(|_| ())
+                    .map_err(text);
+                Some(Outcome::RespondentRemoved { remove, result })
+            }
+            Effect::RecordData(change) => {
+                let result = self
+                    .store
+                    .record_data(
+                        &change.target.node,
+                        &change.target.instrument,
+                        change.indicator.index(),
+                        change.value.as_ref(),
+                        None,
+                    )
+                    .map(|_| ())
+                    .map_err(text);
+                Some(Outcome::DataRecorded { change, result })
+            }
             Effect::RememberPosition(at) => {
                 self.remember(&at);
                 None
@@ -296,6 +338,43 @@ impl Runtime {
                     .confirm_returned(&path, indicator_id.as_deref())
                     .map_err(text),
             }),
+            Effect::ConfirmCarried(confirm) => {
+                let result = self
+                    .store
+                    .confirm_carried(
+                        &confirm.target,
+                        Some(&confirm.indicator_id),
+                        confirm.row.as_deref(),
+                    )
+                    .map(|done| done.len())
+                    .map_err(text);
+                Some(Outcome::CarriedConfirmed { confirm, result })
+            }
+        }
+    }
+
+    /// Records one value and/or note change where its target says.
+    fn record(&mut self, change: &Change) -> crate::store::Result<RecordOutcome> {
+        let i = change.indicator.index();
+        match &change.target {
+            Target::Product(p) => {
+                self.store
+                    .record(p, &change.definition, change.value, change.note.as_deref())
+            }
+            Target::Node(t) => self.store.record_node(
+                &t.node,
+                &t.instrument,
+                i,
+                change.value,
+                change.note.as_deref(),
+            ),
+            Target::Respondent { at, row } => self.store.record_answer(
+                &at.node,
+                &at.instrument,
+                i,
+                row,
+                change.value.unwrap_or(Value::Unanswered),
+            ),
         }
     }
 
@@ -309,7 +388,7 @@ impl Runtime {
         };
         let result = self
             .store
-            .set_meta(META_LAST_PRODUCT, &at.product)
+            .set_meta(META_LAST_PRODUCT, &at.path)
             .and_then(|_| {
                 self.store
                     .set_meta(META_LAST_INDICATOR, at.indicator.as_deref().unwrap_or(""))
@@ -630,6 +709,7 @@ impl Workstation {
         }
         let at = runtime.position();
         let mut app = App::new(ds, config, lang, theme, db_path, who);
+        app.previous = previous_cycle(runtime.store());
         // What the central office returned and the assessor has not answered yet.
         match runtime.store().returned_items() {
             Ok(items) => app.set_returned(&items),
@@ -738,5 +818,35 @@ impl Workstation {
     pub fn shutdown(&mut self) {
         let effects = self.app.shutdown();
         self.run(effects);
+    }
+}
+
+/// The cycle the store's cycle follows, loaded once through a second, read-only store
+/// (its values and scores are shown beside the current ones, never changed). None when
+/// it follows none; a failure to read it is logged, and the workstation goes on
+/// without it.
+fn previous_cycle(store: &Store) -> Option<crate::tui::app::Previous> {
+    let follows = match store.cycles() {
+        Ok(cycles) => {
+            cycles
+                .into_iter()
+                .find(|c| c.code == store.cycle().code)?
+                .follows?
+        }
+        Err(e) => {
+            tracing::warn!("cannot read the cycles: {e}");
+            return None;
+        }
+    };
+    let loaded = Store::open_read_only(store.path()).and_then(|mut other| {
+        other.use_cycle(&follows)?;
+        other.load()
+    });
+    match loaded {
+        Ok(ds) => Some(crate::tui::app::Previous::new(follows, ds)),
+        Err(e) => {
+            tracing::warn!(cycle = %follows, "cannot read the previous cycle: {e}");
+            None
+        }
     }
 }

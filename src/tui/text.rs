@@ -81,7 +81,7 @@ pub struct Ui {
     pub any_other_cancels: &'static str,
     pub digest_cancelled: &'static str,
     pub help_legend_title: &'static str,
-    pub help_legend: [(&'static str, &'static str); 8],
+    pub help_legend: [(&'static str, &'static str); 11],
     pub assessor: &'static str,
     pub instrument: &'static str,
     // status messages
@@ -178,6 +178,15 @@ pub static ID: Ui = Ui {
         ("N/A", "tidak berlaku (tidak dihitung)"),
         ("✎ §", "ada catatan · ada bukti dukung"),
         ("✔", "produk sudah final (hanya-baca)"),
+        (
+            "↻",
+            "dibawa dari siklus sebelumnya: periksa ulang (belum dihitung)",
+        ),
+        ("2.50/3", "rata-rata jawaban responden (wawancara)"),
+        (
+            "2/4 »",
+            "responden peran itu: sudah / diperlukan (Enter: daftarnya)",
+        ),
         (
             "zona",
             "mis. merah / kuning / hijau: selalu tertulis di samping nilai, bukan hanya warna",
@@ -279,6 +288,15 @@ pub static EN: Ui = Ui {
         ("✎ §", "has a note · has evidence"),
         ("✔", "product finalized (read-only)"),
         (
+            "↻",
+            "carried from the previous cycle: to re-check (not counted yet)",
+        ),
+        ("2.50/3", "mean of the respondents' answers (interview)"),
+        (
+            "2/4 »",
+            "respondents of that role: so far / needed (Enter: the roster)",
+        ),
+        (
             "zone",
             "e.g. merah / kuning / hijau: always written next to the score, not only a colour",
         ),
@@ -343,6 +361,57 @@ impl Ui {
             Lang::Id => "Dikonfirmasi apa adanya; ikut terkirim pada ekspor berikutnya.",
             Lang::En => "Confirmed as it is; it goes with the next export.",
         }
+    }
+
+    /// The score panel's line on the previous cycle: the score and category then, and
+    /// the difference to now (`+12.01`).
+    pub fn then_line(&self, from: &str, delta: Option<&str>) -> String {
+        let word = match self.lang {
+            Lang::Id => "dulu",
+            Lang::En => "was",
+        };
+        match delta {
+            Some(d) => format!(" {word} {from} Δ {d}"),
+            None => format!(" {word} {from}"),
+        }
+    }
+
+    /// The dashboard's line on the agencies that moved most since the cycle followed
+    /// (`8171 +12.01`, up to three) and how many did not move.
+    pub fn moved_line(&self, most: &str, unmoved: usize) -> String {
+        self.pick(
+            format!(" bergerak terbanyak: {most} · tidak bergerak: {unmoved} "),
+            format!(" moved most: {most} · not moved: {unmoved} "),
+        )
+    }
+
+    /// An answer carried from the previous cycle, confirmed as it is.
+    pub fn carried_confirmed(&self) -> &'static str {
+        match self.lang {
+            Lang::Id => "Tersimpan: dikonfirmasi sama dengan siklus sebelumnya.",
+            Lang::En => "Saved: confirmed as in the previous cycle.",
+        }
+    }
+
+    pub fn nothing_carried_here(&self) -> &'static str {
+        match self.lang {
+            Lang::Id => "Tidak ada jawaban yang dibawa dari siklus sebelumnya di sini.",
+            Lang::En => "No answer carried from the previous cycle here.",
+        }
+    }
+
+    /// The detail pane's line on a carried answer.
+    pub fn carried_line(&self, value: &str, confirm: &str) -> String {
+        self.pick(
+            format!(
+                "↻ Dibawa dari siklus sebelumnya: {value}, periksa ulang (belum dihitung). \
+                 {confirm}: sama, atau masukkan nilai baru"
+            ),
+            format!(
+                "↻ Carried from the previous cycle: {value}, to re-check (not counted yet). \
+                 {confirm}: as before, or enter a new value"
+            ),
+        )
     }
 
     pub fn nothing_returned_here(&self) -> &'static str {
@@ -685,6 +754,10 @@ impl Ui {
                     "5. {} memfinalisasi produk (hanya-baca); {} lagi membukanya kembali dengan alasan. {} menyaring, {} mencari, {} dasbor, {} keluar.",
                     k(A::Finalize), k(A::Finalize), k(A::Filter), k(A::Search), k(A::Dashboard), k(A::Quit)
                 ),
+                format!(
+                    "6. Metode 2022 ke atas: instansi dan unit punya daftar periksanya sendiri, di bawah daftar unit/produknya. {} pada peran (mis. Pelaksana 2/4) membuka respondennya, {} menambah satu (jabatan, bukan nama); di kuesioner angka menjawab dan pindah ke pertanyaan berikutnya, jawaban terakhir ke responden berikutnya. {} menghapus responden dengan alasan; {} pada data instansi lain mengisi nilainya dan sumbernya.",
+                    k(A::Open), k(A::AddRespondent), k(A::RemoveRespondent), k(A::Open)
+                ),
             ],
             Lang::En => vec![
                 format!(
@@ -703,6 +776,10 @@ impl Ui {
                 format!(
                     "5. {} finalizes a product (read-only); {} again reopens it with a reason. {} filters, {} searches, {} dashboard, {} quits.",
                     k(A::Finalize), k(A::Finalize), k(A::Filter), k(A::Search), k(A::Dashboard), k(A::Quit)
+                ),
+                format!(
+                    "6. Methods since 2022: an agency and a unit have a checklist of their own, under the list of their units or products. {} on a role (e.g. Staff 2/4) opens its respondents, {} adds one (a position, not a name); in a questionnaire a digit answers and moves on, the last answer to the next respondent. {} removes a respondent with a reason; {} on another institution's data enters its value and source.",
+                    k(A::Open), k(A::AddRespondent), k(A::RemoveRespondent), k(A::Open)
                 ),
             ],
         }
@@ -809,6 +886,14 @@ impl Described for Action {
                 "finalisasi produk / buka kembali dengan alasan",
                 "finalize the product / reopen with a reason",
             ),
+            Action::AddRespondent => (
+                "tambah responden peran ini (jabatan boleh, nama tidak)",
+                "add a respondent of this role (a position, never a name)",
+            ),
+            Action::RemoveRespondent => (
+                "hapus responden dengan alasan (jawabannya tidak dihitung lagi)",
+                "remove a respondent with a reason (its answers no longer count)",
+            ),
             Action::Export => (
                 "ekspor bertanda tangan untuk kantor pusat",
                 "signed export for the central office",
@@ -816,6 +901,10 @@ impl Described for Action {
             Action::ConfirmReturned => (
                 "konfirmasi apa adanya yang dikembalikan kantor pusat (↩)",
                 "confirm as it is what the central office returned (↩)",
+            ),
+            Action::ConfirmCarried => (
+                "konfirmasi apa adanya jawaban yang dibawa dari siklus sebelumnya (↻)",
+                "confirm as it is an answer carried from the previous cycle (↻)",
             ),
             Action::Language => (
                 "ganti bahasa Indonesia/Inggris",
@@ -859,12 +948,15 @@ impl Described for Action {
             Action::Evidence => ("bukti", "evidence"),
             Action::Undo => ("batal", "undo"),
             Action::Finalize => ("final", "finalize"),
+            Action::AddRespondent => ("tambah", "add"),
+            Action::RemoveRespondent => ("hapus", "remove"),
             Action::NextPane => ("panel", "pane"),
             Action::Help => ("bantuan", "help"),
             Action::Quit => ("keluar", "quit"),
             Action::Language => ("bahasa", "language"),
             Action::Export => ("ekspor", "export"),
             Action::ConfirmReturned => ("konfirmasi", "confirm"),
+            Action::ConfirmCarried => ("sama", "as before"),
             Action::Clear => ("kosongkan", "clear"),
             Action::Up
             | Action::Down
@@ -1546,6 +1638,290 @@ impl Ui {
             format!("{path} adalah {k}: bukti dukung harus berkas biasa (atau nomor dokumen). Tidak ada yang disimpan."),
             format!("{path} is {k}: evidence must be a regular file (or a document number). Nothing was saved."),
         )
+    }
+}
+
+/// What format 2 adds to the workstation: the checklists of units and agencies, rosters
+/// of respondents, questionnaires, data values, categories and the path to the next one.
+impl Ui {
+    /// Enter on a role's row, said when a value key is pressed there.
+    pub fn on_role_hint(&self, open: &str) -> String {
+        self.pick(
+            format!("{open} membuka daftar responden peran ini; jawaban diisi per responden."),
+            format!("{open} opens this role's respondents; answers are entered per respondent."),
+        )
+    }
+
+    /// A value key on the row of a node below.
+    pub fn on_child_hint(&self, open: &str) -> String {
+        self.pick(
+            format!("{open} membukanya; nilai diisi di daftar periksanya."),
+            format!("{open} opens it; values are entered on its checklist."),
+        )
+    }
+
+    /// A level typed on an interview indicator of the node itself.
+    pub fn answered_by_respondents(&self, role: &str, open: &str) -> String {
+        self.pick(
+            format!(
+                "Indikator ini dijawab setiap {role} yang diwawancarai: {open} pada baris {role} membuka daftarnya, lalu kuesioner tiap responden."
+            ),
+            format!(
+                "Each {role} interviewed answers this indicator: {open} on the {role} row opens them, then each one's questionnaire."
+            ),
+        )
+    }
+
+    /// A level typed on a data indicator.
+    pub fn answered_by_data(&self, open: &str) -> String {
+        self.pick(
+            format!("Nilai ini diambil dari data instansi lain: {open} mengisinya dengan sumbernya."),
+            format!("This value comes from another institution's data: {open} enters it with its source."),
+        )
+    }
+
+    pub fn respondent_gone(&self) -> &'static str {
+        match self.lang {
+            Lang::Id => "Responden itu sudah tidak ada.",
+            Lang::En => "That respondent is no longer there.",
+        }
+    }
+
+    pub fn no_role_here(&self) -> &'static str {
+        match self.lang {
+            Lang::Id => {
+                "Tidak ada peran di sini: tambah responden di baris peran, daftar responden atau kuesioner."
+            }
+            Lang::En => {
+                "No role here: respondents are added on a role's row, its roster or a questionnaire."
+            }
+        }
+    }
+
+    pub fn no_respondent_here(&self) -> &'static str {
+        match self.lang {
+            Lang::Id => {
+                "Pilih responden di daftar responden (atau buka kuesionernya) untuk menghapusnya."
+            }
+            Lang::En => {
+                "Highlight a respondent in a roster (or open its questionnaire) to remove it."
+            }
+        }
+    }
+
+    pub fn removal_reason_needed(&self) -> &'static str {
+        match self.lang {
+            Lang::Id => "Menghapus responden perlu alasan.",
+            Lang::En => "Removing a respondent needs a reason.",
+        }
+    }
+
+    /// "Pelaksana 3 added at DUKCAPIL (3/4)."
+    pub fn respondent_added(&self, name: &str, node: &str, count: usize, required: u32) -> String {
+        self.pick(
+            format!("{name} ditambahkan di {node} ({count}/{required})."),
+            format!("{name} added at {node} ({count}/{required})."),
+        )
+    }
+
+    pub fn respondent_removed(&self, name: &str, reason: &str) -> String {
+        self.pick(
+            format!("{name} dihapus ({reason}); jawabannya tidak dihitung lagi."),
+            format!("{name} removed ({reason}); its answers no longer count."),
+        )
+    }
+
+    pub fn data_source_needed(&self) -> &'static str {
+        match self.lang {
+            Lang::Id => "Sebutkan sumber datanya (mis. KemenPAN-RB, IKM 2024).",
+            Lang::En => "Name the data's source (e.g. KemenPAN-RB, IKM 2024).",
+        }
+    }
+
+    /// The roster's title word.
+    pub fn roster_title(&self) -> &'static str {
+        match self.lang {
+            Lang::Id => "Responden",
+            Lang::En => "Respondents",
+        }
+    }
+
+    /// The roster's column titles: number, position, answers.
+    pub fn roster_columns(&self) -> [&'static str; 3] {
+        match self.lang {
+            Lang::Id => ["No.", "Jabatan", "Terisi"],
+            Lang::En => ["No.", "Position", "Done"],
+        }
+    }
+
+    /// The roster's last row: "+ new Pelaksana (5)".
+    pub fn new_respondent_row(&self, role: &str, number: u32) -> String {
+        self.pick(
+            format!("+ {role} baru ({number})"),
+            format!("+ new {role} ({number})"),
+        )
+    }
+
+    pub fn no_position(&self) -> &'static str {
+        match self.lang {
+            Lang::Id => "(tanpa jabatan)",
+            Lang::En => "(no position)",
+        }
+    }
+
+    pub fn respondent_prompt_title(&self) -> &'static str {
+        match self.lang {
+            Lang::Id => "Responden baru",
+            Lang::En => "New respondent",
+        }
+    }
+
+    pub fn respondent_prompt_explain(&self) -> &'static str {
+        match self.lang {
+            Lang::Id => {
+                "Jabatan (boleh kosong), mis. Kepala Dinas. Jangan nama orang (UU 27/2022)."
+            }
+            Lang::En => {
+                "Position (may be empty), e.g. Kepala Dinas. Never a person's name (Law 27/2022)."
+            }
+        }
+    }
+
+    pub fn removal_title(&self) -> &'static str {
+        match self.lang {
+            Lang::Id => "Hapus responden",
+            Lang::En => "Remove a respondent",
+        }
+    }
+
+    pub fn removal_explain(&self) -> &'static str {
+        match self.lang {
+            Lang::Id => "Alasan (dicatat di log audit); jawabannya disimpan tetapi tidak dihitung:",
+            Lang::En => {
+                "Reason (goes into the audit log); its answers are kept but no longer count:"
+            }
+        }
+    }
+
+    /// The role has the respondents it needs: add another one?
+    pub fn more_question(&self, role: &str, count: usize, required: u32, keys: &KeyMap) -> String {
+        let yes = keys.key(ConfirmAction::Yes);
+        self.pick(
+            format!(
+                "{role} {count}/{required}: responden yang diperlukan sudah lengkap. Tambah satu lagi? {yes} = tambah · tombol lain = ke daftar responden"
+            ),
+            format!(
+                "{role} {count}/{required}: every respondent needed is in. Add another one? {yes} = add · any other key = back to the roster"
+            ),
+        )
+    }
+
+    pub fn data_title(&self) -> &'static str {
+        match self.lang {
+            Lang::Id => "Nilai dari data instansi lain",
+            Lang::En => "Value from another institution's data",
+        }
+    }
+
+    pub fn data_value_explain(&self, max: u32) -> String {
+        self.pick(
+            format!("Angka desimal 0..{max} dengan titik (82.35); kosong = hapus nilainya:"),
+            format!("A decimal number in 0..{max} with a dot (82.35); empty clears it:"),
+        )
+    }
+
+    pub fn data_source_explain(&self) -> &'static str {
+        match self.lang {
+            Lang::Id => "Sumber nilai itu (mis. KemenPAN-RB, IKM 2024):",
+            Lang::En => "Where the value comes from (e.g. KemenPAN-RB, IKM 2024):",
+        }
+    }
+
+    /// The detail pane's word for the data value's source.
+    pub fn source_word(&self) -> &'static str {
+        match self.lang {
+            Lang::Id => "Sumber",
+            Lang::En => "Source",
+        }
+    }
+
+    /// The detail pane of a data indicator without a value yet.
+    pub fn data_missing(&self, open: &str) -> String {
+        self.pick(
+            format!("belum ada nilai: {open} mengisinya"),
+            format!("no value yet: {open} enters it"),
+        )
+    }
+
+    /// The detail pane of an interview indicator: who answered what.
+    pub fn answers_word(&self) -> &'static str {
+        match self.lang {
+            Lang::Id => "Jawaban",
+            Lang::En => "Answers",
+        }
+    }
+
+    /// The detail pane of a role's row.
+    pub fn role_detail(
+        &self,
+        role: &str,
+        count: usize,
+        required: u32,
+        open: &str,
+        add: &str,
+    ) -> String {
+        self.pick(
+            format!(
+                "{role}: {count} dari {required} responden diwawancarai. {open} membuka daftarnya, {add} menambah satu."
+            ),
+            format!(
+                "{role}: {count} of {required} respondents interviewed. {open} opens them, {add} adds one."
+            ),
+        )
+    }
+
+    /// The questionnaire's title word.
+    pub fn questionnaire(&self) -> &'static str {
+        match self.lang {
+            Lang::Id => "Kuesioner",
+            Lang::En => "Questionnaire",
+        }
+    }
+
+    /// The score panel's line before the steps to the next category.
+    pub fn next_category(&self, code: &str) -> String {
+        self.pick(
+            format!("Ke kategori {code}:"),
+            format!("To category {code}:"),
+        )
+    }
+
+    /// When even every answer at its best does not reach the next category.
+    pub fn unreachable(&self) -> &'static str {
+        match self.lang {
+            Lang::Id => "tidak tercapai walau semua dipenuhi",
+            Lang::En => "not reached even with all fulfilled",
+        }
+    }
+
+    /// The score panel in the top category.
+    pub fn top_category(&self) -> &'static str {
+        match self.lang {
+            Lang::Id => "Kategori tertinggi tercapai",
+            Lang::En => "Top category reached",
+        }
+    }
+
+    /// A product of an instrument that answers nothing per product.
+    pub fn no_product_level(&self) -> &'static str {
+        match self.lang {
+            Lang::Id => {
+                "Instrumen ini tidak menilai per produk: indikatornya dijawab per unit dan instansi."
+            }
+            Lang::En => {
+                "This instrument assesses nothing per product: its indicators are answered per unit and agency."
+            }
+        }
     }
 }
 

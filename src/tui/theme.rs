@@ -106,6 +106,18 @@ impl Theme {
         }
     }
 
+    /// A category's text (format 2): the colour its band or zone names, and bold.
+    pub fn category(&self, color: Option<&str>) -> Style {
+        let s = Style::new().add_modifier(Modifier::BOLD);
+        match color
+            .filter(|_| self.color)
+            .and_then(|c| Color::from_str(c).ok())
+        {
+            Some(c) => s.fg(c),
+            None => s,
+        }
+    }
+
     pub fn gauge(&self) -> Style {
         if self.color {
             Style::new().fg(Color::Green).bg(Color::Black)

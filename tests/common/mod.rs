@@ -177,7 +177,110 @@ pub fn decimal(x: &BigRational) -> String {
     patuh::domain::json::decimal_text(x)
 }
 
-/// SQL that takes a database of schema 9 whose work is all in the cycle `default`, at
+/// SQL that takes a database of this patuh back to schema 11: 0012's central tables
+/// undone (the product results of the cycle `default` back into the tables of 0002 and
+/// 0006, the views of them dropped), for tests that upgrade a database of an older
+/// patuh made from a current one. Run before [`BACK_TO_SCHEMA_10`].
+pub const BACK_TO_SCHEMA_11: &str = r#"
+DROP VIEW conflict;
+DROP VIEW assessor_evidence;
+DROP VIEW assessor_observation;
+DROP VIEW assessor_result;
+CREATE TABLE assessor_result (
+    product_id     INTEGER NOT NULL REFERENCES product (id),
+    assessor_id    TEXT NOT NULL,
+    assessor_name  TEXT NOT NULL,
+    import_id      INTEGER NOT NULL REFERENCES import_file (id),
+    exported_at    TEXT NOT NULL,
+    payload_sha256 TEXT NOT NULL,
+    finalized_at   TEXT,
+    finalized_by   TEXT,
+    score          TEXT,
+    zone           TEXT,
+    chain          INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (product_id, assessor_id)
+) STRICT;
+CREATE TABLE assessor_observation (
+    product_id  INTEGER NOT NULL,
+    assessor_id TEXT NOT NULL,
+    indicator   TEXT NOT NULL,
+    value       INTEGER CHECK (value IS NULL OR value >= 0),
+    na          INTEGER NOT NULL CHECK (na IN (0, 1)),
+    note        TEXT NOT NULL,
+    updated_at  TEXT NOT NULL,
+    updated_by  TEXT NOT NULL,
+    PRIMARY KEY (product_id, assessor_id, indicator),
+    FOREIGN KEY (product_id, assessor_id)
+        REFERENCES assessor_result (product_id, assessor_id) ON DELETE CASCADE,
+    CHECK (NOT (na = 1 AND value IS NOT NULL))
+) STRICT, WITHOUT ROWID;
+CREATE TABLE assessor_evidence (
+    product_id  INTEGER NOT NULL,
+    assessor_id TEXT NOT NULL,
+    position    INTEGER NOT NULL,
+    indicator   TEXT NOT NULL,
+    reference   TEXT NOT NULL,
+    size        INTEGER,
+    sha256      TEXT,
+    added_at    TEXT NOT NULL,
+    added_by    TEXT NOT NULL,
+    PRIMARY KEY (product_id, assessor_id, position),
+    FOREIGN KEY (product_id, assessor_id)
+        REFERENCES assessor_result (product_id, assessor_id) ON DELETE CASCADE
+) STRICT, WITHOUT ROWID;
+INSERT INTO assessor_result
+SELECT node_id, assessor_id, assessor_name, import_id, exported_at, payload_sha256, finalized_at,
+       finalized_by, score, zone, chain
+FROM central_result WHERE cycle = 'default' AND level = 3;
+INSERT INTO assessor_observation
+SELECT node_id, assessor_id, indicator, value, na, note, updated_at, updated_by
+FROM central_answer WHERE cycle = 'default' AND level = 3 AND respondent = '';
+INSERT INTO assessor_evidence
+SELECT node_id, assessor_id, position, indicator, reference, size, sha256, added_at, added_by
+FROM central_evidence WHERE cycle = 'default' AND level = 3;
+CREATE VIEW conflict AS
+SELECT product_id,
+       count(*)                                   AS assessors,
+       count(DISTINCT coalesce(score, '-'))       AS distinct_scores
+FROM assessor_result
+GROUP BY product_id
+HAVING count(*) > 1;
+DROP TABLE central_followup;
+DROP TABLE central_evidence;
+DROP TABLE central_respondent;
+DROP TABLE central_answer;
+DROP TABLE central_result;
+ALTER TABLE import_file DROP COLUMN format_version;
+PRAGMA user_version = 11;
+"#;
+
+/// SQL that takes a database of schema 11 whose work is all in the cycle `default`, with
+/// no agency's instrument named per cycle and no carried answer, back to the tables of
+/// schema 10, as the patuh before 0011 (cycles at work) left them: its digest trigger
+/// word for word.
+pub const BACK_TO_SCHEMA_10: &str = r#"
+DROP TABLE cycle_agency;
+DROP TRIGGER answer_digest_update;
+CREATE TRIGGER answer_digest_update
+AFTER UPDATE OF cycle_id, level, node_id, indicator, respondent, value, na ON answer
+WHEN (NEW.level = 3 AND NEW.respondent = 0
+      AND (SELECT digest IS NULL FROM node_state
+           WHERE cycle_id = NEW.cycle_id AND level = 3 AND node_id = NEW.node_id) IS NOT 1)
+  OR (OLD.level = 3 AND OLD.respondent = 0
+      AND (OLD.cycle_id, OLD.level, OLD.node_id, OLD.respondent)
+          <> (NEW.cycle_id, NEW.level, NEW.node_id, NEW.respondent)) BEGIN
+    UPDATE node_state SET digest = NULL
+    WHERE level = 3 AND OLD.level = 3 AND OLD.respondent = 0
+      AND cycle_id = OLD.cycle_id AND node_id = OLD.node_id;
+    INSERT INTO node_state (cycle_id, level, node_id, digest)
+    SELECT NEW.cycle_id, 3, NEW.node_id, NULL WHERE NEW.level = 3 AND NEW.respondent = 0
+    ON CONFLICT (cycle_id, level, node_id) DO UPDATE SET digest = NULL;
+END;
+PRAGMA user_version = 10;
+"#;
+
+/// SQL that takes a database of schema 9 (after [`BACK_TO_SCHEMA_10`]; 0010's table is
+/// dropped by the tests that go further back) whose work is all in the cycle `default`, at
 /// product level and without respondents (what a format-1 assessment holds) back to
 /// the tables of schema 8, as the patuh before 0009 left them (its triggers and indexes
 /// word for word, so that the file's tables are those of version 8): for tests that

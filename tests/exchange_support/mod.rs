@@ -133,10 +133,37 @@ impl World {
         self.ok(who, &args);
     }
 
-    /// `patuh export` of some agencies (all when empty); returns the file.
+    /// `patuh export` of some agencies (all when empty); returns the file (format 2,
+    /// what `patuh export` writes).
     pub fn export(&self, who: &str, db: &Path, name: &str, agencies: &[&str]) -> PathBuf {
+        self.export_format(who, db, name, agencies, "2")
+    }
+
+    /// `patuh export --format 1`: a file as the patuh before format 2 wrote it, which
+    /// must keep verifying and merging exactly as it did.
+    pub fn export_v1(&self, who: &str, db: &Path, name: &str, agencies: &[&str]) -> PathBuf {
+        self.export_format(who, db, name, agencies, "1")
+    }
+
+    /// `patuh export --format VERSION`.
+    pub fn export_format(
+        &self,
+        who: &str,
+        db: &Path,
+        name: &str,
+        agencies: &[&str],
+        version: &str,
+    ) -> PathBuf {
         let out = self.path(name);
-        let mut args = vec!["--db", s(db), "export", "--out", s(&out)];
+        let mut args = vec![
+            "--db",
+            s(db),
+            "export",
+            "--format",
+            version,
+            "--out",
+            s(&out),
+        ];
         for a in agencies {
             args.push("--agency");
             args.push(a);
@@ -206,4 +233,148 @@ pub fn put(store: &mut Store, product: &str, indicator: &str, value: Value, note
 /// A deterministic assessor identity.
 pub fn identity(name: &str, id: &str, seed: u8) -> Identity {
     Identity::from_secret(name, id, [seed; 32])
+}
+
+/// An assignment of one regency assessed with the shipped 2025 instrument ("Opini
+/// Ombudsman": unit- and agency-level interviews, data values, a qualifier).
+pub const ASSIGNMENT_2025: &str = r#"{
+  "format": "patuh-assignment",
+  "format_version": 1,
+  "instrument": {"id": "opini-2025", "version": "1"},
+  "title": "Uji 2025",
+  "agencies": [
+    {"code": "9101", "name": "Pemerintah Kabupaten Contoh", "kind": "pemkab", "units": [
+      {"code": "DPMPTSP", "name": "Dinas Penanaman Modal", "products": [
+        {"code": "NIB", "name": "Nomor Induk Berusaha"}]},
+      {"code": "DUKCAPIL", "name": "Dinas Kependudukan", "products": [
+        {"code": "KTP-EL", "name": "KTP Elektronik"}]}]}
+  ]
+}"#;
+
+/// A workstation with the demo (Maluku with the 2021 instrument, Bengkulu with the
+/// 2024 one) and the 2025 regency, and the assessor's key.
+pub fn method_workstation(w: &World, who: &str, name: &str, id: &str) -> PathBuf {
+    let db = w.path(&format!("{who}.db"));
+    w.ok(who, &["--db", s(&db), "init", "--demo", "--assessor", name]);
+    let file = w.path(&format!("assignment-2025-{who}.json"));
+    std::fs::write(&file, ASSIGNMENT_2025).expect("write assignment");
+    w.ok(who, &["--db", s(&db), "assignment", "import", s(&file)]);
+    w.ok(who, &["keys", "init", "--name", name, "--id", id]);
+    db
+}
+
+/// One answer through the library: an observation or N/A (`respondent` None) or a
+/// respondent's answer.
+pub fn answer(
+    store: &mut Store,
+    path: &str,
+    indicator: &str,
+    respondent: Option<&patuh::store::RespondentRow>,
+    value: Value,
+) {
+    let node = store.node(path).expect("node");
+    let inst = store.node_instrument(&node).expect("instrument");
+    let i = inst
+        .indicator_index(indicator)
+        .unwrap_or_else(|| panic!("no indicator {indicator}"));
+    match respondent {
+        Some(r) => store
+            .record_answer(&node, &inst, i, r, value)
+            .map(|_| ())
+            .expect("answer"),
+        None => store
+            .record_node(&node, &inst, i, Some(value), None)
+            .map(|_| ())
+            .expect("record"),
+    }
+}
+
+/// A respondent added through the library.
+pub fn respondent(
+    store: &mut Store,
+    path: &str,
+    role: &str,
+    label: &str,
+) -> patuh::store::RespondentRow {
+    let node = store.node(path).expect("node");
+    let inst = store.node_instrument(&node).expect("instrument");
+    store
+        .add_respondent(&node, &inst, role, label)
+        .expect("respondent")
+}
+
+/// A data value through the library.
+pub fn data(store: &mut Store, path: &str, indicator: &str, value: &str, source: &str) {
+    let node = store.node(path).expect("node");
+    let inst = store.node_instrument(&node).expect("instrument");
+    let i = inst.indicator_index(indicator).expect("indicator");
+    let v = patuh::domain::model::DataValue::parse(&inst.indicators[i], value, source)
+        .expect("a data value");
+    store
+        .record_data(&node, &inst, i, Some(&v), None)
+        .expect("data");
+}
+
+/// Everything the 2022-2025 methods hold, at every level, in both demo kinds: in the
+/// Bengkulu agency 1702 (2024) a unit's observations with a note and evidence, staff and
+/// complaint officials interviewed (one N/A, one removed), a finalized unit, service
+/// users at the agency, a product's observations; in the 2025 regency 9101 interviews,
+/// data values with decimals, and a follow-up register closed with every item
+/// completed (the qualifier granted).
+pub fn fill_methods(store: &mut Store) {
+    use Value::{Level, NotApplicable};
+    let unit = "1702/DUKCAPIL";
+    answer(store, unit, "pengawasan-internal", None, Level(2));
+    let node = store.node(unit).unwrap();
+    let inst = store.node_instrument(&node).unwrap();
+    let i = inst.indicator_index("jaminan-mutu").unwrap();
+    store
+        .record_node(&node, &inst, i, Some(Level(3)), Some("SOP ada — ✓"))
+        .unwrap();
+    store
+        .add_node_evidence(&node, "jaminan-mutu", "SOP-2024.pdf", None)
+        .unwrap();
+    let kepala = respondent(store, unit, "pelaksana", "Kepala Dinas");
+    let staf = respondent(store, unit, "pelaksana", "");
+    let gone = respondent(store, unit, "pelaksana", "Sekretaris");
+    answer(store, unit, "pengetahuan-standar", Some(&kepala), Level(3));
+    answer(store, unit, "pengetahuan-standar", Some(&staf), Level(1));
+    answer(store, unit, "pengetahuan-tugas", Some(&kepala), Level(2));
+    answer(store, unit, "pengetahuan-tugas", Some(&staf), NotApplicable);
+    answer(store, unit, "pengetahuan-standar", Some(&gone), Level(0));
+    store
+        .remove_respondent(&node, "pelaksana", gone.number, "ditanya dua kali")
+        .unwrap();
+    let pengaduan = respondent(store, unit, "pengelola-pengaduan", "");
+    answer(store, unit, "sarana-pengaduan", Some(&pengaduan), Level(3));
+    answer(store, "1702/DUKCAPIL/KTP-EL", "persyaratan", None, Level(2));
+    answer(store, "1702/DUKCAPIL/KTP-EL", "biaya", None, NotApplicable);
+    for v in [3, 2, 3] {
+        let user = respondent(store, "1702", "pengguna", "");
+        answer(store, "1702", "penundaan-berlarut", Some(&user), Level(v));
+    }
+    store.finalize_node(&node).unwrap();
+    let unit = "9101/DPMPTSP";
+    let a = respondent(store, unit, "pelaksana", "Kepala Bidang");
+    answer(store, unit, "pengetahuan-standar", Some(&a), Level(3));
+    answer(store, unit, "persepsi-standar", Some(&a), Level(2));
+    answer(store, unit, "pengawasan-internal", None, Level(3));
+    data(store, "9101", "ikm", "82.35", "KemenPAN-RB, IKM 2024");
+    data(store, "9101", "ipp", "3.5", "KemenPAN-RB, IPP 2024");
+    let user = respondent(store, "9101", "pengguna", "");
+    answer(store, "9101", "percaya-pelayanan", Some(&user), Level(3));
+    let agency = store.node("9101").unwrap();
+    use patuh::domain::followup::{FollowUpKind, FollowUpStatus};
+    store
+        .followup_add(&agency, FollowUpKind::Lahp, "0123/LAHP/2024")
+        .unwrap();
+    store
+        .followup_add(&agency, FollowUpKind::Saran, "S-7/2024")
+        .unwrap();
+    for r in ["0123/LAHP/2024", "S-7/2024"] {
+        store
+            .followup_set(&agency, r, FollowUpStatus::Completed)
+            .unwrap();
+    }
+    store.followup_close(&agency).unwrap();
 }

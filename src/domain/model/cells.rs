@@ -267,6 +267,18 @@ impl DataValue {
     }
 }
 
+/// An answer copied from the previous cycle by a cycle started with carry (issue 14):
+/// to be re-checked, and counted as unanswered (left out of scores and progress) until
+/// the assessor confirms it as it is or records another value. Held beside the answers
+/// that count, never in them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Carried {
+    /// An observation, an interview answer, or N/A for a whole indicator.
+    Value(Value),
+    /// A data value with its source.
+    Data(DataValue),
+}
+
 /// A person interviewed at a node, as a position or a number: never a name (Law
 /// 27/2022 on personal data protection).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -288,6 +300,9 @@ pub struct Respondent {
     /// Answers to the interview indicators of its role, in the order of
     /// [`Instrument::role_indicators`]; missing entries are unanswered.
     pub values: Vec<Value>,
+    /// Answers carried from the previous cycle, to be re-checked (not counted), in the
+    /// same order; unanswered entries (and missing ones) are not carried.
+    pub carried: Vec<Value>,
 }
 
 impl Respondent {
@@ -301,6 +316,7 @@ impl Respondent {
             label,
             removed: false,
             values: Vec::new(),
+            carried: Vec::new(),
         }
     }
 
@@ -310,14 +326,11 @@ impl Respondent {
     }
 
     /// Puts its answer to indicator `i` of `instrument` in place, before it is added
-    /// to a node (a store loading it, removed or not). False when `i` is not an
-    /// interview indicator asked of its role.
+    /// to a node (a store loading it, removed or not); an answer carried there before
+    /// is no longer carried. False when `i` is not an interview indicator asked of its
+    /// role.
     pub fn set_value(&mut self, instrument: &Instrument, i: IndicatorIx, v: Value) -> bool {
-        let asked = instrument
-            .indicators
-            .get(i.index())
-            .is_some_and(|ind| ind.source.role() == Some(self.role));
-        let Some(slot) = instrument.interview_slot(i.index()).filter(|_| asked) else {
+        let Some(slot) = self.slot(instrument, i) else {
             return false;
         };
         let slots = instrument.role_indicators(self.role).count();
@@ -325,7 +338,55 @@ impl Respondent {
             self.values.resize(slots, Value::Unanswered);
         }
         self.values[slot] = v;
+        if let Some(c) = self.carried.get_mut(slot) {
+            *c = Value::Unanswered;
+        }
         true
+    }
+
+    /// Its answer to indicator `i` carried from the previous cycle, if any.
+    pub fn carried_at(&self, slot: usize) -> Option<Value> {
+        self.carried
+            .get(slot)
+            .copied()
+            .filter(|v| *v != Value::Unanswered)
+    }
+
+    /// Puts an answer carried from the previous cycle in place (None: not carried),
+    /// like [`Respondent::set_value`]. False when `i` is not an interview indicator
+    /// asked of its role.
+    pub fn set_carried(
+        &mut self,
+        instrument: &Instrument,
+        i: IndicatorIx,
+        v: Option<Value>,
+    ) -> bool {
+        let Some(slot) = self.slot(instrument, i) else {
+            return false;
+        };
+        let slots = instrument.role_indicators(self.role).count();
+        if self.carried.len() < slots {
+            self.carried.resize(slots, Value::Unanswered);
+        }
+        self.carried[slot] = v.unwrap_or(Value::Unanswered);
+        true
+    }
+
+    /// How many of its answers are carried, to be re-checked.
+    pub fn carried_count(&self) -> usize {
+        self.carried
+            .iter()
+            .filter(|v| **v != Value::Unanswered)
+            .count()
+    }
+
+    /// The place of indicator `i` among its role's answers, when it is asked of it.
+    fn slot(&self, instrument: &Instrument, i: IndicatorIx) -> Option<usize> {
+        let asked = instrument
+            .indicators
+            .get(i.index())
+            .is_some_and(|ind| ind.source.role() == Some(self.role));
+        instrument.interview_slot(i.index()).filter(|_| asked)
     }
 }
 
@@ -344,6 +405,9 @@ struct NodeCells {
     respondents: Vec<Respondent>,
     /// Units and agencies.
     finalized: bool,
+    /// The node's own answers carried from the previous cycle (products too), sorted by
+    /// indicator: not counted until confirmed or changed.
+    carried: Vec<(IndicatorIx, Carried)>,
 }
 
 static NO_CELLS: NodeCells = NodeCells {
@@ -353,6 +417,7 @@ static NO_CELLS: NodeCells = NodeCells {
     evidence: Vec::new(),
     respondents: Vec::new(),
     finalized: false,
+    carried: Vec::new(),
 };
 
 static NO_FOLLOWUPS: FollowUpRegister = FollowUpRegister {
@@ -365,7 +430,7 @@ static NO_FOLLOWUPS: FollowUpRegister = FollowUpRegister {
 pub struct Cells {
     agencies: IxVec<AgencyIx, NodeCells>,
     units: IxVec<UnitIx, NodeCells>,
-    /// Only the products that have respondents or data values.
+    /// Only the products that have respondents, data values or carried answers.
     products: BTreeMap<ProductIx, NodeCells>,
     followups: IxVec<AgencyIx, FollowUpRegister>,
 }
@@ -513,6 +578,7 @@ impl Dataset {
             values.resize(n, Value::Unanswered);
         }
         values[i.index()] = v;
+        self.uncarry(node, i);
         Ok(())
     }
 
@@ -549,7 +615,142 @@ impl Dataset {
             (Err(k), Some(v)) => data.insert(k, (i, v)),
             (Err(_), None) => {}
         }
+        self.uncarry(node, i);
         Ok(())
+    }
+
+    /// The answer of indicator `i` at `node` carried from the previous cycle, to be
+    /// re-checked (not counted), if any: its own cell's (an observation, N/A for the
+    /// whole indicator, a data value), not a respondent's ([`Dataset::carried_answer`]).
+    pub fn carried(&self, node: NodeRef, i: IndicatorIx) -> Option<&Carried> {
+        let carried = &self.cells.get(node).carried;
+        carried
+            .binary_search_by_key(&i, |(k, _)| *k)
+            .ok()
+            .map(|k| &carried[k].1)
+    }
+
+    /// Every own answer of `node` carried from the previous cycle, by indicator.
+    pub fn carried_cells(&self, node: NodeRef) -> &[(IndicatorIx, Carried)] {
+        &self.cells.get(node).carried
+    }
+
+    /// Puts (or with None takes away) an answer of indicator `i` at `node` carried from
+    /// the previous cycle (a store loading it). Refused like the answer itself would be:
+    /// an indicator of another level; a level for an interview or data indicator; a
+    /// data value for another than a data indicator.
+    pub fn set_carried(
+        &mut self,
+        node: NodeRef,
+        i: IndicatorIx,
+        carried: Option<Carried>,
+    ) -> Result<(), CellError> {
+        let ind = self.own_indicator(node, i)?;
+        let refused = |by: &'static str, fix: &'static str| CellError::Source {
+            path: self.node_path(node),
+            indicator: ind.id.clone(),
+            by,
+            fix,
+        };
+        match (&carried, &ind.source) {
+            (
+                Some(Carried::Value(Value::Level(_))),
+                Source::Interview { .. } | Source::Data { .. },
+            ) => {
+                return Err(refused(
+                    ind.source.as_str(),
+                    "a level of its own is not carried; a respondent's answer or the data value is",
+                ));
+            }
+            (Some(Carried::Data(_)), Source::Observation | Source::Interview { .. }) => {
+                return Err(refused(
+                    ind.source.as_str(),
+                    "only a data indicator takes a data value",
+                ));
+            }
+            _ => {}
+        }
+        if carried.is_none() && self.cells.get(node).carried.is_empty() {
+            return Ok(()); // nothing to take away (and no cells to grow)
+        }
+        let list = &mut self.cells.get_mut(node).carried;
+        match (list.binary_search_by_key(&i, |(k, _)| *k), carried) {
+            (Ok(k), Some(c)) => list[k].1 = c,
+            (Ok(k), None) => {
+                list.remove(k);
+            }
+            (Err(k), Some(c)) => list.insert(k, (i, c)),
+            (Err(_), None) => {}
+        }
+        Ok(())
+    }
+
+    /// Takes away what was carried into the cell of indicator `i` at `node` (a value
+    /// recorded there replaces it).
+    fn uncarry(&mut self, node: NodeRef, i: IndicatorIx) {
+        if self.cells.get(node).carried.is_empty() {
+            return;
+        }
+        let list = &mut self.cells.get_mut(node).carried;
+        if let Ok(k) = list.binary_search_by_key(&i, |(k, _)| *k) {
+            list.remove(k);
+        }
+    }
+
+    /// Confirms as it is the answer of indicator `i` at `node` carried from the previous
+    /// cycle: from now on it counts (what the store's confirmation does, for the score
+    /// book: then [`super::ScoreBook::update`]). What was confirmed, None when nothing
+    /// was carried there.
+    pub fn confirm(&mut self, node: NodeRef, i: IndicatorIx) -> Result<Option<Carried>, CellError> {
+        let Some(carried) = self.carried(node, i).cloned() else {
+            return Ok(None);
+        };
+        match &carried {
+            Carried::Value(v) => self.set_value(node, i, *v)?,
+            Carried::Data(d) => self.set_data(node, i, Some(d.clone()))?,
+        }
+        Ok(Some(carried))
+    }
+
+    /// One respondent's answer to interview indicator `i` carried from the previous
+    /// cycle, if any.
+    pub fn carried_answer(&self, node: NodeRef, r: RespondentIx, i: IndicatorIx) -> Option<Value> {
+        let inst = self.instrument_of(node);
+        let resp = self.respondent(node, r)?;
+        let asked = inst
+            .indicators
+            .get(i.index())
+            .is_some_and(|ind| ind.source.role() == Some(resp.role));
+        let slot = inst.interview_slot(i.index()).filter(|_| asked)?;
+        resp.carried_at(slot)
+    }
+
+    /// Confirms as it is one respondent's answer carried from the previous cycle (see
+    /// [`Dataset::confirm`]). What was confirmed, None when nothing was carried there.
+    pub fn confirm_answer(
+        &mut self,
+        node: NodeRef,
+        r: RespondentIx,
+        i: IndicatorIx,
+    ) -> Result<Option<Value>, CellError> {
+        let Some(v) = self.carried_answer(node, r, i) else {
+            return Ok(None);
+        };
+        self.set_respondent_value(node, r, i, v)?;
+        Ok(Some(v))
+    }
+
+    /// How many answers of `node` (its own and its respondents', removed ones left out)
+    /// are carried from the previous cycle, to be re-checked.
+    pub fn carried_count(&self, node: NodeRef) -> usize {
+        let cells = self.cells.get(node);
+        cells.carried.len()
+            + cells
+                .respondents
+                .iter()
+                .filter(|r| !r.removed)
+                .map(Respondent::carried_count)
+                .sum::<usize>()
     }
 
     /// The note of indicator `i` at `node` (`""` when there is none).

@@ -12,6 +12,7 @@ use crossterm::event::KeyCode;
 use super::find::ProductState;
 use super::*;
 use crate::domain::Value;
+use crate::domain::model::NodeRef;
 use crate::domain::model::{IndicatorIx, Ix};
 use crate::store::{EvidenceRow, RecordOutcome};
 use crate::tui::effect::{EvidenceAt, FileKind, FileProblem, Named, Origin, PathFor};
@@ -26,7 +27,7 @@ fn run(app: &mut App, effects: Vec<Effect>) -> Vec<Effect> {
     while let Some(e) = queue.pop_front() {
         let outcome = match e {
             Effect::Record(change) => {
-                let product = &app.ds.products[change.product];
+                let product = &app.ds.products[change.product()];
                 let (old_value, old_note) = (
                     product.value(change.indicator),
                     product.note(change.indicator).to_string(),
@@ -41,12 +42,12 @@ fn run(app: &mut App, effects: Vec<Effect>) -> Vec<Effect> {
                 }
             }
             Effect::SetFinal {
-                product,
+                node,
                 reopen,
                 origin,
                 ..
             } => Outcome::FinalSet {
-                product,
+                node,
                 finalized: reopen.is_none(),
                 origin,
                 result: Ok(()),
@@ -113,7 +114,7 @@ fn checklist(app: &App) -> &Checklist {
 
 fn at(app: &App) -> String {
     let c = checklist(app);
-    app.ds.indicator(c.product, c.indicator).id.clone()
+    app.ds.indicator(c.product(), c.on()).id.clone()
 }
 
 fn open_nib(app: &mut App) {
@@ -152,10 +153,10 @@ fn an_answer_moves_the_cursor_on_unless_the_config_says_not() {
     // The last indicator stays; the product is complete and the status says what next.
     act(&mut app, Action::Bottom);
     for _ in 0..40 {
-        if app.unanswered(checklist(&app).product).is_empty() {
+        if app.unanswered(checklist(&app).product()).is_empty() {
             break;
         }
-        let first = app.unanswered(checklist(&app).product)[0];
+        let first = app.unanswered(checklist(&app).product())[0];
         app.go_to_indicator(first);
         press(&mut app, ch('1'));
     }
@@ -195,7 +196,7 @@ pub fn keys_to_fill_a_product(app: &mut App) -> usize {
         assert!(keys < 100, "the cursor does not move on");
     };
     press_key(app, ch(']'));
-    let p = checklist(app).product;
+    let p = checklist(app).product();
     while !app.unanswered(p).is_empty() {
         press_key(app, ch(' '));
     }
@@ -208,7 +209,7 @@ pub fn keys_to_fill_a_product(app: &mut App) -> usize {
 fn filling_the_demo_product_takes_at_most_40_keys() {
     let mut app = demo_app(Lang::Id);
     let keys = keys_to_fill_a_product(&mut app);
-    let p = checklist(&app).product;
+    let p = checklist(&app).product();
     assert_eq!(app.ds.product_path(p), "81/DPMPTSP/NIB");
     assert_eq!(app.ds.instrument_of_product(p).id, "kepatuhan-2021");
     assert!(app.ds.products[p].finalized);
@@ -222,7 +223,7 @@ fn brackets_go_to_what_is_unanswered_in_the_product_then_the_unit() {
     let mut app = demo_app(Lang::En);
     // From the agency list: the first product not finished, on its first unanswered.
     act(&mut app, Action::NextUnanswered);
-    let nib = checklist(&app).product;
+    let nib = checklist(&app).product();
     assert_eq!(app.ds.product_path(nib), "81/DPMPTSP/NIB");
     assert_eq!(at(&app), "sk-standar");
     assert_eq!(
@@ -248,7 +249,7 @@ fn brackets_go_to_what_is_unanswered_in_the_product_then_the_unit() {
     let products = app.ds.units[unit].products.clone();
     app.ds.products[products[1]].finalized = true; // skipped: final
     act(&mut app, Action::NextUnanswered);
-    assert_eq!(checklist(&app).product, products[2]);
+    assert_eq!(checklist(&app).product(), products[2]);
     let code = app.ds.products[products[2]].code.clone();
     assert_eq!(
         app.status,
@@ -256,7 +257,7 @@ fn brackets_go_to_what_is_unanswered_in_the_product_then_the_unit() {
     );
     act(&mut app, Action::PrevUnanswered);
     assert_eq!(
-        checklist(&app).product,
+        checklist(&app).product(),
         products[2],
         "the product has its own unanswered ones"
     );
@@ -283,7 +284,7 @@ fn the_dimension_heading_stays_in_view_when_the_checklist_scrolls() {
     let page = app.page();
     let row = rows
         .iter()
-        .position(|r| *r == Row::Indicator(c.indicator))
+        .position(|r| *r == Row::Indicator(c.on()))
         .unwrap();
     // An indicator at the top: its heading is drawn over the first line, so the
     // selection is within the rows below it.
@@ -337,7 +338,7 @@ fn slash_filters_the_checklist_and_typed_letters_run_no_command() {
     let shown: Vec<String> = app
         .shown_indicators(&c)
         .iter()
-        .map(|&i| app.ds.indicator(c.product, i).id.clone())
+        .map(|&i| app.ds.indicator(c.product(), i).id.clone())
         .collect();
     assert_eq!(
         shown,
@@ -402,7 +403,7 @@ fn the_search_finds_anything_by_name_and_goes_there() {
     type_text(&mut app, "ktp-el");
     drop(app.update(key(KeyCode::Enter)));
     let ktp = app.ds.find_product("8171/DUKCAPIL/KTP-EL").unwrap();
-    assert_eq!(checklist(&app).product, ktp);
+    assert_eq!(checklist(&app).product(), ktp);
     // On a checklist, its indicators come first; Enter goes to the one highlighted.
     act(&mut app, Action::Search);
     type_text(&mut app, "toilet");
@@ -412,8 +413,8 @@ fn the_search_finds_anything_by_name_and_goes_there() {
     assert_eq!(
         search.hits[..2],
         [
-            Hit::Indicator(ktp, IndicatorIx::new(16)),
-            Hit::Indicator(ktp, IndicatorIx::new(23))
+            Hit::Indicator(NodeRef::Product(ktp), IndicatorIx::new(16)),
+            Hit::Indicator(NodeRef::Product(ktp), IndicatorIx::new(23))
         ]
     );
     drop(app.update(key(KeyCode::Down)));
@@ -424,7 +425,7 @@ fn the_search_finds_anything_by_name_and_goes_there() {
     type_text(&mut app, "nib");
     drop(app.update(key(KeyCode::Esc)));
     assert_eq!(app.modal, Modal::None);
-    assert_eq!(checklist(&app).product, ktp);
+    assert_eq!(checklist(&app).product(), ktp);
 }
 
 #[test]
@@ -433,13 +434,13 @@ fn the_finalize_question_lists_what_is_unanswered_and_enter_goes_there() {
     open_nib(&mut app);
     press(&mut app, ch('1'));
     press(&mut app, ch('1'));
-    let p = checklist(&app).product;
+    let p = checklist(&app).product();
     act(&mut app, Action::Finalize);
     // The cursor's indicator (unanswered) is the one highlighted.
     assert_eq!(
         app.modal,
         Modal::ConfirmFinalize {
-            product: p,
+            node: NodeRef::Product(p),
             selected: 0
         }
     );
@@ -450,7 +451,7 @@ fn the_finalize_question_lists_what_is_unanswered_and_enter_goes_there() {
     assert_eq!(
         app.modal,
         Modal::ConfirmFinalize {
-            product: p,
+            node: NodeRef::Product(p),
             selected: 1
         }
     );
@@ -469,7 +470,7 @@ fn the_finalize_question_lists_what_is_unanswered_and_enter_goes_there() {
 fn each_product_is_not_started_in_progress_complete_or_final() {
     let mut app = demo_app(Lang::En);
     open_nib(&mut app);
-    let p = checklist(&app).product;
+    let p = checklist(&app).product();
     assert_eq!(app.product_state(p), ProductState::NotStarted);
     press(&mut app, ch('x'));
     assert_eq!(app.product_state(p), ProductState::InProgress);
@@ -497,8 +498,8 @@ fn each_product_is_not_started_in_progress_complete_or_final() {
 fn undo_takes_back_evidence_and_finalization_and_redo_makes_them_again() {
     let mut app = demo_app(Lang::En);
     open_nib(&mut app);
-    let p = checklist(&app).product;
-    let i = checklist(&app).indicator;
+    let p = checklist(&app).product();
+    let i = checklist(&app).on();
     // Evidence attached (a document number, confirmed).
     act(&mut app, Action::Evidence);
     type_text(&mut app, "SK 1/2025");
@@ -546,7 +547,7 @@ fn undo_takes_back_evidence_and_finalization_and_redo_makes_them_again() {
         added_by: String::new(),
     };
     drop(app.update(Outcome::EvidenceLoaded {
-        product: p,
+        node: NodeRef::Product(p),
         indicator: i,
         result: Ok(vec![row.clone()]),
     }));
@@ -649,7 +650,7 @@ fn messages_expire_after_a_while_and_long_ones_wrap() {
     let row = app
         .rows(&c)
         .iter()
-        .position(|r| *r == Row::Indicator(c.indicator))
+        .position(|r| *r == Row::Indicator(c.on()))
         .unwrap();
     assert!(row < c.offset + app.page());
 }
@@ -723,11 +724,11 @@ fn the_language_key_is_remembered_and_esc_returns_to_the_dashboard() {
 fn the_history_key_shows_the_audit_rows_newest_first() {
     let mut app = demo_app(Lang::En);
     open_nib(&mut app);
-    let p = checklist(&app).product;
+    let p = checklist(&app).product();
     let effects = app.update(ch('a'));
     let [
         Effect::LoadHistory {
-            product,
+            node,
             indicator: Some(i),
             path,
             indicator_id,
@@ -736,7 +737,7 @@ fn the_history_key_shows_the_audit_rows_newest_first() {
     else {
         panic!("{effects:?}")
     };
-    assert_eq!((*product, *i), (p, IndicatorIx::new(0)));
+    assert_eq!((*node, *i), (NodeRef::Product(p), IndicatorIx::new(0)));
     assert_eq!(
         (path.as_str(), indicator_id.as_deref()),
         ("81/DPMPTSP/NIB", Some("sk-standar"))
@@ -755,7 +756,7 @@ fn the_history_key_shows_the_audit_rows_newest_first() {
         respondent: None,
     };
     drop(app.update(Outcome::HistoryLoaded {
-        product: p,
+        node: NodeRef::Product(p),
         indicator: Some(IndicatorIx::new(0)),
         result: Ok(vec![row(1, "value"), row(2, "note")]),
     }));

@@ -1,13 +1,14 @@
 //! Finding things: the checklist's filter (`/`: only the indicators whose id or label
-//! has every word typed), the search over everything by name (`:`: agencies, units,
-//! products, and the indicators of the product in view), and the jumps to what is
-//! still unanswered (`]`, `[`): the next unanswered indicator of the product, then the
+//! has every word typed, and the roles and nodes below whose name has them), the
+//! search over everything by name (`:`: agencies, units, products, and the indicators
+//! of the node in view), and the jumps to what is still unanswered (`]`, `[`): the next
+//! unanswered indicator of the node (of the respondent, in a questionnaire), then the
 //! next product of the unit that is not finished.
 
-use super::nav::{Filter, NavDepth, Node, Row, checklist_rows};
+use super::nav::{Filter, Item, NavDepth, Node, Row, checklist_rows, has_own_checklist, node_rows};
 use super::{App, Checklist, Modal, Pane, Screen, Search, Status};
 use crate::domain::Value;
-use crate::domain::model::{AgencyIx, IndicatorIx, Ix, ProductIx, UnitIx};
+use crate::domain::model::{AgencyIx, IndicatorIx, Ix, NodeRef, ProductIx, UnitIx};
 use crate::tui::editor::TextArea;
 
 /// How many hits a search lists at most.
@@ -19,8 +20,8 @@ pub enum Hit {
     Agency(AgencyIx),
     Unit(UnitIx),
     Product(ProductIx),
-    /// An indicator of the product in view.
-    Indicator(ProductIx, IndicatorIx),
+    /// An indicator of the node in view.
+    Indicator(NodeRef, IndicatorIx),
 }
 
 /// Where a product stands: what the product list says of it.
@@ -33,36 +34,47 @@ pub enum ProductState {
 }
 
 impl App {
-    /// The rows of a checklist as shown: all, or with a filter the indicators that
-    /// pass it under their dimensions' headings.
+    /// The rows of a checklist as shown: all, or with a filter the indicators (roles,
+    /// nodes below) that pass it under their headings.
     pub fn rows(&self, c: &Checklist) -> Vec<Row> {
-        let instrument = self.ds.instrument_of_product(c.product);
-        let all = checklist_rows(instrument);
+        let instrument = self.ds.instrument_of(c.node);
+        let all = node_rows(&self.ds, c.node, c.respondent);
         if c.filter.trim().is_empty() {
             return all;
         }
         let filter = Filter::new(&c.filter);
-        let passes = |i: IndicatorIx| {
-            let ind = &instrument.indicators[i.index()];
-            filter.matches(&ind.id, &ind.label.id)
-                || ind
-                    .label
-                    .en
-                    .as_deref()
-                    .is_some_and(|en| filter.matches(&ind.id, en))
+        let passes = |r: Row| match r {
+            Row::Indicator(i) => {
+                let ind = &instrument.indicators[i.index()];
+                filter.matches(&ind.id, &ind.label.id)
+                    || ind
+                        .label
+                        .en
+                        .as_deref()
+                        .is_some_and(|en| filter.matches(&ind.id, en))
+            }
+            Row::Role(role) => instrument.roles.get(role.index()).is_some_and(|x| {
+                filter.matches(&x.id, &x.label.id)
+                    || x.label
+                        .en
+                        .as_deref()
+                        .is_some_and(|en| filter.matches(&x.id, en))
+            }),
+            Row::Child(node) => filter.matches(self.node_code(node), self.node_name(node)),
+            Row::Dimension(_) | Row::Below => false,
         };
         let mut out = Vec::new();
         let mut heading = None;
         for r in all {
             match r {
-                Row::Dimension(_) => heading = Some(r),
-                Row::Indicator(i) if passes(i) => {
+                Row::Dimension(_) | Row::Below => heading = Some(r),
+                r if passes(r) => {
                     if let Some(h) = heading.take() {
                         out.push(h);
                     }
                     out.push(r);
                 }
-                Row::Indicator(_) => {}
+                _ => {}
             }
         }
         out
@@ -74,7 +86,7 @@ impl App {
             .into_iter()
             .filter_map(|r| match r {
                 Row::Indicator(i) => Some(i),
-                Row::Dimension(_) => None,
+                _ => None,
             })
             .collect()
     }
@@ -95,12 +107,12 @@ impl App {
                 c.filter = text;
                 c.offset = 0;
                 let c = c.clone();
-                let shown = self.shown_indicators(&c);
-                if !shown.contains(&c.indicator)
+                let shown: Vec<Item> = self.rows(&c).iter().filter_map(|r| r.item()).collect();
+                if !shown.contains(&c.at)
                     && let Some(&first) = shown.first()
                     && let Screen::Checklist(c) = &mut self.screen
                 {
-                    c.indicator = first;
+                    c.at = first;
                     c.detail_scroll = 0;
                     self.load_evidence();
                 }
@@ -141,10 +153,13 @@ impl App {
 
     /// Whether a product has something to answer: not finalized, not complete.
     fn unfinished(&self, p: ProductIx) -> bool {
-        matches!(
-            self.product_state(p),
-            ProductState::NotStarted | ProductState::InProgress
-        )
+        // A product of an instrument that answers nothing per product has nothing to
+        // answer (format 1 products always have).
+        self.book.product(p).total > 0
+            && matches!(
+                self.product_state(p),
+                ProductState::NotStarted | ProductState::InProgress
+            )
     }
 
     /// `]` (`forward`) or `[`: on a checklist, the next (previous) unanswered indicator
@@ -153,32 +168,54 @@ impl App {
     /// item highlighted.
     pub(super) fn jump_unanswered(&mut self, forward: bool) {
         if let Some(c) = self.checklist().cloned() {
-            let p = c.product;
-            let product = &self.ds.products[p];
-            if !product.finalized {
-                // Forward from the cursor, round the product (the filter's rows only).
+            let node = c.node;
+            if !self.ds.finalized(node) {
+                // Forward from the cursor, round the checklist (the filter's rows only).
+                let open: Vec<IndicatorIx> = match c.respondent {
+                    Some(r) => self.questions_open(node, r),
+                    None => self.unanswered_at(node),
+                };
                 let mut order = self.shown_indicators(&c);
                 if !forward {
                     order.reverse();
                 }
-                let at = order.iter().position(|&i| i == c.indicator).unwrap_or(0);
-                let next = order[at + 1..]
+                let at = order
                     .iter()
-                    .chain(&order[..at])
+                    .position(|&i| Some(i) == c.indicator())
+                    .map_or(0, |k| k + 1);
+                let next = order[at.min(order.len())..]
+                    .iter()
+                    .chain(&order[..at.saturating_sub(1).min(order.len())])
                     .copied()
-                    .find(|&i| product.value(i) == Value::Unanswered);
+                    .find(|i| open.contains(i));
                 if let Some(i) = next {
                     self.go_to_indicator(i);
                     return;
                 }
             }
             // Nothing left here: the unit's next product with something to answer.
-            let u = product.unit;
+            let (u, p) = match node {
+                NodeRef::Product(p) => (self.ds.products[p].unit, Some(p)),
+                NodeRef::Unit(u) => (u, None),
+                NodeRef::Agency(a) => {
+                    let first = self
+                        .products_of(Node::Agency(a), forward)
+                        .into_iter()
+                        .find(|&q| self.unfinished(q));
+                    match first {
+                        Some(q) => self.open_unanswered(q, forward),
+                        None => self.status = Status::Info(self.t().nothing_unanswered().into()),
+                    }
+                    return;
+                }
+            };
             let products = &self.ds.units[u].products;
-            let at = products.iter().position(|&x| x == p).unwrap_or(0);
-            let mut after: Vec<ProductIx> = products[at + 1..]
+            let at = p
+                .and_then(|p| products.iter().position(|&x| x == p))
+                .map_or(0, |k| k + 1);
+            let mut after: Vec<ProductIx> = products[at..]
                 .iter()
-                .chain(&products[..at])
+                .chain(&products[..at.saturating_sub(1)])
                 .copied()
                 .collect();
             if !forward {
@@ -199,6 +236,14 @@ impl App {
                 .get(d.selected)
                 .map(|&a| self.products_of(Node::Agency(a), forward))
                 .unwrap_or_default(),
+            Screen::Roster(r) => self.products_of(
+                match r.node {
+                    NodeRef::Agency(a) => Node::Agency(a),
+                    NodeRef::Unit(u) => Node::Unit(u),
+                    NodeRef::Product(p) => Node::Product(p),
+                },
+                forward,
+            ),
             _ => match self.nav_top().current() {
                 Some(Node::Product(p)) => {
                     // This product, else the next (previous) ones of its unit.
@@ -258,10 +303,10 @@ impl App {
     /// Moves the checklist's cursor to an indicator.
     pub(super) fn go_to_indicator(&mut self, i: IndicatorIx) {
         if let Screen::Checklist(c) = &mut self.screen {
-            if c.indicator == i {
+            if c.at == Item::Indicator(i) {
                 return;
             }
-            c.indicator = i;
+            c.at = Item::Indicator(i);
             c.detail_scroll = 0;
             c.focus = Pane::List;
             self.load_evidence();
@@ -270,12 +315,15 @@ impl App {
     }
 
     pub(super) fn start_search(&mut self) {
-        let product = self.highlighted_product();
+        let node = match &self.screen {
+            Screen::Checklist(c) => Some(c.node),
+            _ => self.highlighted_product().map(NodeRef::Product),
+        };
         self.modal = Modal::Search(Search {
             input: TextArea::new("", false),
             hits: Vec::new(),
             selected: 0,
-            product,
+            node,
         });
     }
 
@@ -288,7 +336,7 @@ impl App {
         let hits = if query.trim().is_empty() {
             Vec::new()
         } else {
-            self.search(&query, search.product)
+            self.search(&query, search.node)
         };
         if let Modal::Search(search) = &mut self.modal {
             search.hits = hits;
@@ -297,15 +345,15 @@ impl App {
     }
 
     /// What matches `query` (every word, in the code or the name, case and accents
-    /// ignored): agencies, units, products, then the indicators of `product`; at most
+    /// ignored): agencies, units, products, then the indicators of `node`; at most
     /// [`MAX_HITS`].
-    pub fn search(&self, query: &str, product: Option<ProductIx>) -> Vec<Hit> {
+    pub fn search(&self, query: &str, node: Option<NodeRef>) -> Vec<Hit> {
         let f = Filter::new(query);
         let ds = &self.ds;
         let mut hits = Vec::new();
-        if let Some(p) = product {
-            let inst = ds.instrument_of_product(p);
-            for r in checklist_rows(inst) {
+        if let Some(p) = node {
+            let inst = ds.instrument_of(p);
+            for r in node_rows(ds, p, None) {
                 if let Row::Indicator(i) = r {
                     let ind = &inst.indicators[i.index()];
                     if f.matches(&ind.id, &ind.label.id)
@@ -351,6 +399,12 @@ impl App {
             return;
         };
         match hit {
+            Hit::Agency(a) if has_own_checklist(&self.ds, NodeRef::Agency(a)) => {
+                self.show_node(NodeRef::Agency(a), None)
+            }
+            Hit::Unit(u) if has_own_checklist(&self.ds, NodeRef::Unit(u)) => {
+                self.show_node(NodeRef::Unit(u), None)
+            }
             Hit::Agency(a) => {
                 self.screen = Screen::Navigator;
                 let mut agencies = self.level(NavDepth::Agencies);
@@ -392,13 +446,13 @@ impl App {
                 }
             }
             Hit::Product(p) => self.show_checklist(p, None),
-            Hit::Indicator(p, i) => match &mut self.screen {
-                Screen::Checklist(c) if c.product == p => {
+            Hit::Indicator(node, i) => match &mut self.screen {
+                Screen::Checklist(c) if c.node == node && c.respondent.is_none() => {
                     c.filter.clear();
                     self.go_to_indicator(i);
                     self.keep_in_view();
                 }
-                _ => self.show_checklist(p, Some(i)),
+                _ => self.show_node(node, Some(Item::Indicator(i))),
             },
         }
         self.keep_in_view();

@@ -6,7 +6,7 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::{App, Modal, Status};
+use super::{App, Item, Modal, Status};
 use crate::tui::action::{Action, ConfirmAction, EditorAction, FilterAction, PromptAction};
 use crate::tui::editor::TextArea;
 use crate::tui::effect::{Attach, Effect, PathFor};
@@ -114,7 +114,7 @@ impl App {
                 _ => self.modal = Modal::Note(edit),
             },
             Modal::Evidence {
-                product,
+                node,
                 indicator,
                 input,
                 digest: Some(d),
@@ -124,7 +124,7 @@ impl App {
                     self.effects.push(Effect::CancelDigest { job: d.job });
                     self.status = Status::Info(self.t().digest_cancelled.into());
                     self.modal = Modal::Evidence {
-                        product,
+                        node,
                         indicator,
                         input,
                         digest: None,
@@ -133,7 +133,7 @@ impl App {
                 } else {
                     // Reading: only the cancel key does anything.
                     self.modal = Modal::Evidence {
-                        product,
+                        node,
                         indicator,
                         input,
                         digest: Some(d),
@@ -142,13 +142,13 @@ impl App {
                 }
             }
             Modal::Evidence {
-                product,
+                node,
                 indicator,
                 mut input,
                 digest: None,
                 choices,
             } => match prompt_key(&self.keymap, &key, &mut input) {
-                Some(PromptAction::Submit) => self.save_evidence(product, indicator, input),
+                Some(PromptAction::Submit) => self.save_evidence(node, indicator, input),
                 Some(PromptAction::Cancel) => {}
                 Some(PromptAction::Complete) => {
                     self.effects.push(Effect::CompletePath {
@@ -156,7 +156,7 @@ impl App {
                         purpose: PathFor::Evidence,
                     });
                     self.modal = Modal::Evidence {
-                        product,
+                        node,
                         indicator,
                         input,
                         digest: None,
@@ -165,7 +165,7 @@ impl App {
                 }
                 edited => {
                     self.modal = Modal::Evidence {
-                        product,
+                        node,
                         indicator,
                         input,
                         digest: None,
@@ -179,21 +179,21 @@ impl App {
                 }
             },
             Modal::ConfirmDocument {
-                product,
+                node,
                 indicator,
                 input,
             } => match self.keymap.confirm.resolve(&key) {
                 Some(ConfirmAction::Yes) => {
                     let attach = Attach {
-                        product,
+                        node,
                         indicator,
-                        target: self.product_ref(product),
-                        definition: self.ds.indicator(product, indicator).clone(),
+                        target: self.store_node(node),
+                        definition: self.indicator_def(node, indicator).clone(),
                         reference: input.text().trim().to_string(),
                         file: None,
                     };
                     self.modal = Modal::Evidence {
-                        product,
+                        node,
                         indicator,
                         input,
                         digest: None,
@@ -203,7 +203,7 @@ impl App {
                 }
                 _ => {
                     self.modal = Modal::Evidence {
-                        product,
+                        node,
                         indicator,
                         input,
                         digest: None,
@@ -212,7 +212,7 @@ impl App {
                 }
             },
             Modal::PickEvidence {
-                product,
+                node,
                 indicator,
                 rows,
                 mut selected,
@@ -220,7 +220,7 @@ impl App {
                 Some(Action::Up) => {
                     selected = selected.saturating_sub(1);
                     self.modal = Modal::PickEvidence {
-                        product,
+                        node,
                         indicator,
                         rows,
                         selected,
@@ -229,7 +229,7 @@ impl App {
                 Some(Action::Down) => {
                     selected = (selected + 1).min(rows.len().saturating_sub(1));
                     self.modal = Modal::PickEvidence {
-                        product,
+                        node,
                         indicator,
                         rows,
                         selected,
@@ -238,7 +238,7 @@ impl App {
                 Some(Action::Open | Action::RemoveEvidence) => {
                     if let Some(row) = rows.get(selected).cloned() {
                         self.modal = Modal::ConfirmRemove {
-                            product,
+                            node,
                             indicator,
                             row,
                         };
@@ -249,7 +249,7 @@ impl App {
                 }
                 _ => {
                     self.modal = Modal::PickEvidence {
-                        product,
+                        node,
                         indicator,
                         rows,
                         selected,
@@ -257,40 +257,41 @@ impl App {
                 }
             },
             Modal::ConfirmRemove {
-                product,
+                node,
                 indicator,
                 row,
             } => match self.keymap.confirm.resolve(&key) {
-                Some(ConfirmAction::Yes) => self.remove_evidence(product, indicator, row),
+                Some(ConfirmAction::Yes) => self.remove_evidence(node, indicator, row),
                 _ => self.status = Status::Info(self.t().cancelled.into()),
             },
-            Modal::ConfirmFinalize {
-                product,
-                mut selected,
-            } => match self.keymap.confirm.resolve(&key) {
-                Some(ConfirmAction::Yes) => self.finalize(product),
-                Some(ConfirmAction::No) => self.status = Status::Info(self.t().cancelled.into()),
-                None => {
-                    let missing = self.unanswered(product).len();
-                    match self.keymap.normal.resolve(&key) {
-                        Some(Action::Up) => selected = selected.saturating_sub(1),
-                        Some(Action::Down) => {
-                            selected = (selected + 1).min(missing.saturating_sub(1))
-                        }
-                        Some(Action::Open) if missing > 0 => {
-                            let i = self.unanswered(product)[selected.min(missing - 1)];
-                            self.show_checklist(product, Some(i));
-                            return;
-                        }
-                        // Any other key cancels, as it always did.
-                        _ => {
-                            self.status = Status::Info(self.t().cancelled.into());
-                            return;
-                        }
+            Modal::ConfirmFinalize { node, mut selected } => {
+                match self.keymap.confirm.resolve(&key) {
+                    Some(ConfirmAction::Yes) => self.finalize(node),
+                    Some(ConfirmAction::No) => {
+                        self.status = Status::Info(self.t().cancelled.into())
                     }
-                    self.modal = Modal::ConfirmFinalize { product, selected };
+                    None => {
+                        let missing = self.unanswered_at(node).len();
+                        match self.keymap.normal.resolve(&key) {
+                            Some(Action::Up) => selected = selected.saturating_sub(1),
+                            Some(Action::Down) => {
+                                selected = (selected + 1).min(missing.saturating_sub(1))
+                            }
+                            Some(Action::Open) if missing > 0 => {
+                                let i = self.unanswered_at(node)[selected.min(missing - 1)];
+                                self.show_node(node, Some(Item::Indicator(i)));
+                                return;
+                            }
+                            // Any other key cancels, as it always did.
+                            _ => {
+                                self.status = Status::Info(self.t().cancelled.into());
+                                return;
+                            }
+                        }
+                        self.modal = Modal::ConfirmFinalize { node, selected };
+                    }
                 }
-            },
+            }
             Modal::Export { mut input, choices } => {
                 match prompt_key(&self.keymap, &key, &mut input) {
                     Some(PromptAction::Submit) => self.export(input),
@@ -314,15 +315,11 @@ impl App {
                     }
                 }
             }
-            Modal::Reopen { product, mut input } => {
-                match prompt_key(&self.keymap, &key, &mut input) {
-                    Some(PromptAction::Submit) => self.reopen(product, input),
-                    Some(PromptAction::Cancel) => {
-                        self.status = Status::Info(self.t().cancelled.into())
-                    }
-                    _ => self.modal = Modal::Reopen { product, input },
-                }
-            }
+            Modal::Reopen { node, mut input } => match prompt_key(&self.keymap, &key, &mut input) {
+                Some(PromptAction::Submit) => self.reopen(node, input),
+                Some(PromptAction::Cancel) => self.status = Status::Info(self.t().cancelled.into()),
+                _ => self.modal = Modal::Reopen { node, input },
+            },
             Modal::Assessor { mut input } => match prompt_key(&self.keymap, &key, &mut input) {
                 Some(PromptAction::Submit) => self.set_assessor(input),
                 Some(PromptAction::Cancel) => {
@@ -330,8 +327,54 @@ impl App {
                 }
                 _ => self.modal = Modal::Assessor { input },
             },
+            Modal::AddRespondent {
+                node,
+                role,
+                mut input,
+            } => match prompt_key(&self.keymap, &key, &mut input) {
+                Some(PromptAction::Submit) => self.submit_respondent(node, role, input),
+                Some(PromptAction::Cancel) => self.status = Status::Info(self.t().cancelled.into()),
+                _ => self.modal = Modal::AddRespondent { node, role, input },
+            },
+            Modal::RemoveRespondent {
+                node,
+                respondent,
+                mut input,
+            } => match prompt_key(&self.keymap, &key, &mut input) {
+                Some(PromptAction::Submit) => self.submit_removal(node, respondent, input),
+                Some(PromptAction::Cancel) => self.status = Status::Info(self.t().cancelled.into()),
+                _ => {
+                    self.modal = Modal::RemoveRespondent {
+                        node,
+                        respondent,
+                        input,
+                    }
+                }
+            },
+            Modal::ConfirmMore { node, role } => match self.keymap.confirm.resolve(&key) {
+                Some(ConfirmAction::Yes) => self.add_respondent(node, role, String::new(), false),
+                // No: the role is done; back to its roster.
+                _ => self.show_roster(node, role, None),
+            },
+            Modal::Data {
+                node,
+                indicator,
+                mut input,
+                amount,
+            } => match prompt_key(&self.keymap, &key, &mut input) {
+                Some(PromptAction::Submit) => self.submit_data(node, indicator, input, amount),
+                Some(PromptAction::Cancel) => self.status = Status::Info(self.t().cancelled.into()),
+                _ => {
+                    self.modal = Modal::Data {
+                        node,
+                        indicator,
+                        input,
+                        amount,
+                    }
+                }
+            },
             Modal::History {
-                product,
+                node,
                 indicator,
                 rows,
                 scroll,
@@ -346,12 +389,12 @@ impl App {
                     Some(Action::Top) => scroll = 0,
                     Some(Action::Bottom) => scroll = i32::from(u16::MAX),
                     Some(Action::NextPane) => {
-                        // The whole product, or back to the indicator of the checklist.
+                        // The whole node, or back to the indicator of the checklist.
                         let indicator = match indicator {
                             Some(_) => None,
-                            None => self.checklist().map(|c| c.indicator),
+                            None => self.checklist().and_then(|c| c.indicator()),
                         };
-                        self.load_history(product, indicator);
+                        self.load_history(node, indicator);
                         return;
                     }
                     Some(Action::Back | Action::Quit | Action::Open | Action::History) => {
@@ -362,7 +405,7 @@ impl App {
                 // Two lines a row (see ui/find.rs).
                 let max = (rows.len() * 2) as i32;
                 self.modal = Modal::History {
-                    product,
+                    node,
                     indicator,
                     rows,
                     scroll: scroll.clamp(0, max.max(0)) as u16,

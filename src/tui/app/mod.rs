@@ -12,13 +12,24 @@
 //! around, `find.rs` the checklist's filter, the search and the jumps to what is
 //! still unanswered, `keys.rs` what a key does in each window, `outcome.rs` what each
 //! outcome does, `readonly.rs` the workstation that only reads, `returned.rs` what
-//! the central office returned.
+//! the central office returned, `levels.rs` what format 2 adds: rosters of
+//! respondents, questionnaires entered heads-down, data values.
+//!
+//! A checklist belongs to a node ([`NodeRef`]): a product's (the only kind a format-1
+//! instrument has), a unit's or an agency's own indicators (format 2), or one
+//! respondent's questionnaire at a node.
 
 mod assess;
+mod carried;
+#[cfg(test)]
+mod carried_tests;
 #[cfg(test)]
 mod day_tests;
 pub mod find;
 mod keys;
+mod levels;
+#[cfg(test)]
+mod levels_tests;
 pub mod nav;
 mod outcome;
 mod readonly;
@@ -28,6 +39,7 @@ mod tests;
 mod undo;
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crossterm::event::{Event, KeyEvent, KeyEventKind};
@@ -39,11 +51,19 @@ use super::keymap::Config;
 use super::text::{self, Ui};
 use super::theme::Theme;
 use crate::domain::Lang;
-use crate::domain::model::{AgencyIx, Dataset, IndicatorIx, ProductIx, ScoreBook};
+use crate::domain::instrument::{Indicator, Instrument};
+use crate::domain::model::{
+    AgencyIx, Dataset, IndicatorIx, NodeRef, ProductIx, RespondentIx, RoleIx, ScoreBook,
+};
 use crate::store::{AuditRow, EvidenceRow, ProductRef};
 
+pub use assess::Cell;
+pub use carried::Previous;
 pub use find::Hit;
-pub use nav::{NavDepth, NavLevel, Node, Row, checklist_rows, fold};
+pub use nav::fold;
+pub use nav::{
+    Item, NavDepth, NavLevel, Node, Row, checklist_rows, children, has_own_checklist, node_rows,
+};
 pub use readonly::ReadOnly;
 pub use returned::ReturnedMark;
 
@@ -59,12 +79,16 @@ pub enum Pane {
     Detail,
 }
 
-/// The checklist of one product.
+/// The checklist of one node: a product's indicators; a unit's or an agency's own
+/// indicators, roles and the nodes below it; or, with `respondent`, that respondent's
+/// questionnaire.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Checklist {
-    pub product: ProductIx,
-    /// The highlighted indicator.
-    pub indicator: IndicatorIx,
+    pub node: NodeRef,
+    /// A respondent's questionnaire: only its role's questions, its answers.
+    pub respondent: Option<RespondentIx>,
+    /// The highlighted row.
+    pub at: Item,
     /// First visible row of the list (rows include the dimension headings).
     pub offset: usize,
     pub focus: Pane,
@@ -73,6 +97,51 @@ pub struct Checklist {
     pub evidence: Vec<EvidenceRow>,
     /// Only the indicators whose id or label has every word of this (`/`).
     pub filter: String,
+}
+
+impl Checklist {
+    /// The highlighted indicator, when the cursor is on one.
+    pub fn indicator(&self) -> Option<IndicatorIx> {
+        self.at.indicator()
+    }
+}
+
+#[cfg(test)]
+impl Checklist {
+    /// The product of a product's checklist (tests).
+    pub fn product(&self) -> ProductIx {
+        match self.node {
+            NodeRef::Product(p) => p,
+            other => panic!("{other:?} is not a product"),
+        }
+    }
+
+    /// The highlighted indicator (tests).
+    pub fn on(&self) -> IndicatorIx {
+        self.at.indicator().expect("the cursor is on an indicator")
+    }
+}
+
+#[cfg(test)]
+impl super::effect::Change {
+    /// The product changed (tests).
+    pub fn product(&self) -> ProductIx {
+        match self.node {
+            NodeRef::Product(p) => p,
+            other => panic!("{other:?} is not a product"),
+        }
+    }
+}
+
+/// The respondents of one role at a node: who was interviewed, and the row that adds
+/// the next one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Roster {
+    pub node: NodeRef,
+    pub role: RoleIx,
+    /// Index into [`App::roster_rows`].
+    pub selected: usize,
+    pub offset: usize,
 }
 
 /// The dashboard: agencies ranked by score.
@@ -87,13 +156,14 @@ pub struct Dashboard {
 pub enum Screen {
     Navigator,
     Checklist(Checklist),
+    Roster(Roster),
     Dashboard(Dashboard),
 }
 
-/// The note being written, and for which indicator of which product.
+/// The note being written, and for which indicator of which node.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NoteEdit {
-    pub product: ProductIx,
+    pub node: NodeRef,
     pub indicator: IndicatorIx,
     pub editor: TextArea,
 }
@@ -114,8 +184,8 @@ pub struct Search {
     /// What matches, best first.
     pub hits: Vec<Hit>,
     pub selected: usize,
-    /// The product whose indicators are searched too (the one in view).
-    pub product: Option<ProductIx>,
+    /// The node whose indicators are searched too (the one in view).
+    pub node: Option<NodeRef>,
 }
 
 /// A window over the screen that takes the keys until it closes.
@@ -132,7 +202,7 @@ pub enum Modal {
     /// Esc on a modified note: discard it?
     ConfirmDiscard(NoteEdit),
     Evidence {
-        product: ProductIx,
+        node: NodeRef,
         indicator: IndicatorIx,
         input: TextArea,
         /// Set while the named file is being read: the prompt shows the progress and
@@ -143,29 +213,29 @@ pub enum Modal {
     },
     /// The evidence reference names no file: is it a document number?
     ConfirmDocument {
-        product: ProductIx,
+        node: NodeRef,
         indicator: IndicatorIx,
         input: TextArea,
     },
     /// The evidence of an indicator, to choose the one to remove.
     PickEvidence {
-        product: ProductIx,
+        node: NodeRef,
         indicator: IndicatorIx,
         rows: Vec<EvidenceRow>,
         selected: usize,
     },
     ConfirmRemove {
-        product: ProductIx,
+        node: NodeRef,
         indicator: IndicatorIx,
         row: EvidenceRow,
     },
     /// Finalize? With the indicators still unanswered, one of them highlighted.
     ConfirmFinalize {
-        product: ProductIx,
+        node: NodeRef,
         selected: usize,
     },
     Reopen {
-        product: ProductIx,
+        node: NodeRef,
         input: TextArea,
     },
     /// Where to write the signed export file.
@@ -173,9 +243,9 @@ pub enum Modal {
         input: TextArea,
         choices: Vec<String>,
     },
-    /// The audit rows of a product or of one of its indicators.
+    /// The audit rows of a node or of one of its indicators.
     History {
-        product: ProductIx,
+        node: NodeRef,
         indicator: Option<IndicatorIx>,
         rows: Vec<AuditRow>,
         scroll: u16,
@@ -183,6 +253,31 @@ pub enum Modal {
     /// The assessor's name, asked at the first start.
     Assessor {
         input: TextArea,
+    },
+    /// A new respondent's position (optional; never a name: Law 27/2022).
+    AddRespondent {
+        node: NodeRef,
+        role: RoleIx,
+        input: TextArea,
+    },
+    /// Why a respondent is removed (goes into the audit log).
+    RemoveRespondent {
+        node: NodeRef,
+        respondent: RespondentIx,
+        input: TextArea,
+    },
+    /// The role has the respondents it needs: add another one?
+    ConfirmMore {
+        node: NodeRef,
+        role: RoleIx,
+    },
+    /// A data value being entered: first the value (`amount` None), then its source.
+    Data {
+        node: NodeRef,
+        indicator: IndicatorIx,
+        input: TextArea,
+        /// The value typed and checked, once it is the source's turn.
+        amount: Option<String>,
     },
 }
 
@@ -254,6 +349,9 @@ impl Msg {
 pub struct App {
     pub ds: Dataset,
     pub book: ScoreBook,
+    /// The dataset's instruments, shared with the changes that need one (the
+    /// level-aware store API checks against it).
+    instruments: Vec<Arc<Instrument>>,
     /// The keys of every mode.
     pub keymap: super::keymap::KeyMap,
     pub lang: Lang,
@@ -282,6 +380,10 @@ pub struct App {
     /// The items the central office returned that the assessor has not changed or
     /// confirmed yet (`patuh inbox`).
     pub returned: Vec<ReturnedMark>,
+    /// The cycle the current one follows, read once at the start (None: it follows
+    /// none, or a database without cycles): its values beside the checklist's, its
+    /// scores beside the score panel's.
+    pub previous: Option<Previous>,
     pub quit: bool,
     /// The dashboard an agency was opened from: going back from its units returns there.
     back_to_dashboard: Option<Dashboard>,
@@ -305,9 +407,11 @@ impl App {
         who: String,
     ) -> App {
         let book = ScoreBook::compute(&ds);
+        let instruments = ds.instruments.iter().cloned().map(Arc::new).collect();
         let mut app = App {
             ds,
             book,
+            instruments,
             keymap: config.keymap,
             lang: config.lang.unwrap_or(lang),
             theme,
@@ -324,6 +428,7 @@ impl App {
             who,
             read_only: None,
             returned: Vec::new(),
+            previous: None,
             quit: false,
             back_to_dashboard: None,
             status_seen: None,
@@ -362,6 +467,56 @@ impl App {
         }
     }
 
+    /// A node as the store addresses it.
+    pub fn store_node(&self, node: NodeRef) -> crate::store::Node {
+        let db_id = match node {
+            NodeRef::Agency(a) => self.ds.agencies[a].db_id,
+            NodeRef::Unit(u) => self.ds.units[u].db_id,
+            NodeRef::Product(p) => self.ds.products[p].db_id,
+        };
+        crate::store::Node {
+            level: node.level(),
+            db_id,
+            path: self.ds.node_path(node),
+        }
+    }
+
+    /// A node as the store addresses it, with its instrument.
+    pub fn node_target(&self, node: NodeRef) -> super::effect::NodeTarget {
+        let k = self.ds.instrument_index_of(node);
+        super::effect::NodeTarget {
+            node: self.store_node(node),
+            instrument: self
+                .instruments
+                .get(k)
+                .cloned()
+                .unwrap_or_else(|| Arc::new(self.ds.instruments[k].clone())),
+        }
+    }
+
+    /// Indicator `i` of a node's instrument.
+    pub fn indicator_def(&self, node: NodeRef, i: IndicatorIx) -> &Indicator {
+        &self.ds.instrument_of(node).indicators[crate::domain::model::Ix::index(i)]
+    }
+
+    /// A node's code (the last part of its path).
+    pub fn node_code(&self, node: NodeRef) -> &str {
+        match node {
+            NodeRef::Agency(a) => &self.ds.agencies[a].code,
+            NodeRef::Unit(u) => &self.ds.units[u].code,
+            NodeRef::Product(p) => &self.ds.products[p].code,
+        }
+    }
+
+    /// A node's name.
+    pub fn node_name(&self, node: NodeRef) -> &str {
+        match node {
+            NodeRef::Agency(a) => &self.ds.agencies[a].name,
+            NodeRef::Unit(u) => &self.ds.units[u].name,
+            NodeRef::Product(p) => &self.ds.products[p].name,
+        }
+    }
+
     /// Handles one message and returns the effects it asks for, in order. The caller
     /// (the runtime) carries them out and feeds each outcome back here.
     #[must_use = "the effects must be carried out (tui::runtime) or the change is lost"]
@@ -386,20 +541,34 @@ impl App {
     #[must_use = "the effects must be carried out"]
     pub fn resume(&mut self, at: Option<Position>) -> Vec<Effect> {
         if let Some(at) = at
-            && let Some(p) = self.ds.find_product(&at.product)
+            && let Some(node) = self.ds.find_node(&at.path)
         {
-            self.reveal_product(p);
-            if at.checklist {
-                let ind = at
-                    .indicator
-                    .and_then(|id| self.ds.instrument_of_product(p).indicator_index(&id))
-                    .map(IndicatorIx::new);
-                self.show_checklist(p, ind);
+            let indicator = at
+                .indicator
+                .and_then(|id| self.ds.instrument_of(node).indicator_index(&id))
+                .map(IndicatorIx::new)
+                .filter(|&i| {
+                    self.ds
+                        .instrument_of(node)
+                        .level_of(crate::domain::model::Ix::index(i))
+                        == node.level()
+                });
+            match node {
+                NodeRef::Product(p) => {
+                    self.reveal_product(p);
+                    if at.checklist {
+                        self.show_checklist(p, indicator);
+                    }
+                }
+                _ if at.checklist && has_own_checklist(&self.ds, node) => {
+                    self.show_node(node, indicator.map(Item::Indicator));
+                }
+                _ => self.reveal(node),
             }
             let key = self.keymap.key(Action::Help);
             self.status = Status::Info(
                 self.t()
-                    .resumed(&crate::domain::text::sanitize(&at.product), &key),
+                    .resumed(&crate::domain::text::sanitize(&at.path), &key),
             );
         }
         std::mem::take(&mut self.effects)
@@ -431,8 +600,7 @@ impl App {
             tracing::info!("saving the note being written before stopping");
             let text = edit.editor.text();
             self.change(
-                edit.product,
-                edit.indicator,
+                assess::Cell::of(edit.node, edit.indicator),
                 None,
                 Some(text.trim_end().to_string()),
                 super::effect::Origin::Shutdown,
@@ -478,6 +646,9 @@ impl App {
             }
             | Modal::Reopen { input, .. }
             | Modal::Assessor { input }
+            | Modal::AddRespondent { input, .. }
+            | Modal::RemoveRespondent { input, .. }
+            | Modal::Data { input, .. }
             | Modal::Export { input, .. } => input.insert_str(text),
             Modal::Search(search) => {
                 search.input.insert_str(text);
@@ -546,6 +717,9 @@ impl App {
             Action::History => self.open_history(),
             Action::Finalize => self.finalize_or_reopen(),
             Action::ConfirmReturned => self.confirm_returned(),
+            Action::ConfirmCarried => self.confirm_carried(),
+            Action::AddRespondent => self.add_respondent_key(),
+            Action::RemoveRespondent => self.remove_respondent_key(),
             Action::Value0
             | Action::Value1
             | Action::Value2
@@ -565,17 +739,23 @@ impl App {
         if self.read_only.is_some() {
             return;
         }
-        let (product, indicator, checklist) = match &self.screen {
+        let (node, indicator, checklist) = match &self.screen {
             Screen::Checklist(c) => (
-                Some(c.product),
-                Some(self.ds.indicator(c.product, c.indicator).id.clone()),
+                Some(c.node),
+                c.indicator()
+                    .map(|i| self.indicator_def(c.node, i).id.clone()),
                 true,
             ),
-            _ => (self.highlighted_product(), None, false),
+            Screen::Roster(r) => (Some(r.node), None, true),
+            _ => (
+                self.highlighted_product().map(NodeRef::Product),
+                None,
+                false,
+            ),
         };
-        let Some(p) = product else { return };
+        let Some(node) = node else { return };
         self.effects.push(Effect::RememberPosition(Position {
-            product: self.ds.product_path(p),
+            path: self.ds.node_path(node),
             indicator,
             checklist,
         }));

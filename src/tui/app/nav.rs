@@ -2,15 +2,23 @@
 //! incremental filter, the checklist's rows (with the heading of the dimension at the
 //! top kept in view) and the dashboard's ranking. Every list is scrolled so that its
 //! selection is visible and, after a resize, so that it fills the space it has.
+//!
+//! A unit or an agency whose instrument has indicators of its own (format 2) opens on
+//! its own checklist, which lists its roles (each opening its roster), its indicators
+//! and, below them, the nodes below it (a unit's products, an agency's units); going
+//! back climbs the same way: questionnaire -> roster -> the node's checklist -> the
+//! checklist (or the navigator list) above it.
 
 use std::cmp::Ordering;
 
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
 
-use super::{App, Checklist, Dashboard, Modal, Pane, Screen, Status};
+use super::{App, Checklist, Dashboard, Modal, Pane, Roster, Screen, Status};
 use crate::domain::Instrument;
-use crate::domain::model::{AgencyIx, IndicatorIx, IxVec, ProductIx, UnitIx};
+use crate::domain::model::{
+    AgencyIx, Dataset, IndicatorIx, Ix, IxVec, NodeRef, ProductIx, RespondentIx, RoleIx, UnitIx,
+};
 use crate::tui::effect::Effect;
 use crate::tui::layout;
 
@@ -100,12 +108,51 @@ fn contains_ascii_folded(hay: &str, word: &str) -> bool {
             .any(|w| w.eq_ignore_ascii_case(word))
 }
 
-/// A row of the checklist: a dimension heading or an indicator.
+/// A row of the checklist: a heading, an indicator, a role or a node below.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Row {
     /// A dimension, by its position in the instrument's dimensions.
     Dimension(usize),
     Indicator(IndicatorIx),
+    /// A role interviewed at the node (format 2): opens its roster.
+    Role(RoleIx),
+    /// The heading of the nodes below (a unit's products, an agency's units).
+    Below,
+    /// A node below the checklist's node: opens it.
+    Child(NodeRef),
+}
+
+impl Row {
+    /// What the cursor rests on at this row (None: a heading).
+    pub fn item(self) -> Option<Item> {
+        match self {
+            Row::Indicator(i) => Some(Item::Indicator(i)),
+            Row::Role(r) => Some(Item::Role(r)),
+            Row::Child(n) => Some(Item::Child(n)),
+            Row::Dimension(_) | Row::Below => None,
+        }
+    }
+
+    pub fn is_heading(self) -> bool {
+        matches!(self, Row::Dimension(_) | Row::Below)
+    }
+}
+
+/// What the checklist's cursor rests on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Item {
+    Indicator(IndicatorIx),
+    Role(RoleIx),
+    Child(NodeRef),
+}
+
+impl Item {
+    pub fn indicator(self) -> Option<IndicatorIx> {
+        match self {
+            Item::Indicator(i) => Some(i),
+            _ => None,
+        }
+    }
 }
 
 /// The checklist's rows: each dimension followed by its indicators.
@@ -125,6 +172,87 @@ pub fn checklist_rows(instrument: &Instrument) -> Vec<Row> {
     rows
 }
 
+/// The rows of a node's checklist: the nodes below it (a unit's products, an agency's
+/// units: in view beside its own checklist when it opens); then the dimensions answered
+/// at its level, each followed by its indicators, a role's row before the first
+/// indicator it is asked. For a respondent's questionnaire (`respondent`): only the
+/// questions its role is asked. For a product of a format-1 instrument this is
+/// [`checklist_rows`].
+pub fn node_rows(ds: &Dataset, node: NodeRef, respondent: Option<RespondentIx>) -> Vec<Row> {
+    let instrument = ds.instrument_of(node);
+    let level = node.level();
+    let role = respondent
+        .and_then(|r| ds.respondent(node, r))
+        .map(|r| r.role);
+    if respondent.is_some() && role.is_none() {
+        return Vec::new(); // a respondent no longer there (a reload)
+    }
+    let mut rows = Vec::with_capacity(instrument.dimensions.len() + instrument.indicators.len());
+    if role.is_none() {
+        let below = children(ds, node);
+        if !below.is_empty() {
+            rows.push(Row::Below);
+            rows.extend(below.into_iter().map(Row::Child));
+        }
+    }
+    let mut roles_shown = vec![false; instrument.roles.len()];
+    for (d, dim) in instrument.dimensions.iter().enumerate() {
+        if dim.level != level {
+            continue;
+        }
+        let indicators: Vec<usize> = (0..instrument.indicators.len())
+            .filter(|&i| instrument.indicators[i].dimension == d)
+            .filter(|&i| role.is_none() || instrument.indicators[i].source.role() == role)
+            .collect();
+        if role.is_some() && indicators.is_empty() {
+            continue;
+        }
+        rows.push(Row::Dimension(d));
+        for i in indicators {
+            if role.is_none()
+                && let Some(r) = instrument.indicators[i].source.role()
+                && let Some(shown) = roles_shown.get_mut(r)
+                && !*shown
+            {
+                *shown = true;
+                rows.push(Row::Role(RoleIx::new(r)));
+            }
+            rows.push(Row::Indicator(IndicatorIx::new(i)));
+        }
+    }
+    rows
+}
+
+/// The nodes right below a node: an agency's units, a unit's products.
+pub fn children(ds: &Dataset, node: NodeRef) -> Vec<NodeRef> {
+    match node {
+        NodeRef::Agency(a) => ds.agencies[a]
+            .units
+            .iter()
+            .map(|&u| NodeRef::Unit(u))
+            .collect(),
+        NodeRef::Unit(u) => ds.units[u]
+            .products
+            .iter()
+            .map(|&p| NodeRef::Product(p))
+            .collect(),
+        NodeRef::Product(_) => Vec::new(),
+    }
+}
+
+/// Whether a node opens on a checklist of its own: a product always; a unit or an
+/// agency when its instrument has indicators answered at its level (format 2).
+pub fn has_own_checklist(ds: &Dataset, node: NodeRef) -> bool {
+    match node {
+        NodeRef::Product(_) => true,
+        _ => ds
+            .instrument_of(node)
+            .indicators_at(node.level())
+            .next()
+            .is_some(),
+    }
+}
+
 pub(super) fn clamp_move(current: usize, delta: i64, len: usize) -> usize {
     if len == 0 {
         return 0;
@@ -141,12 +269,12 @@ pub(super) fn clamp_move(current: usize, delta: i64, len: usize) -> usize {
 pub fn checklist_offset(rows: &[Row], row: usize, offset: usize, page: usize) -> usize {
     let page = page.max(2);
     let shown = |off: usize| match rows.get(off) {
-        Some(Row::Indicator(_)) => page - 1,
+        Some(r) if !r.is_heading() => page - 1,
         _ => page,
     };
     let mut off = scroll_to(offset, row, page - 1);
     // The heading of a dimension's first indicator comes into view with it.
-    if row > 0 && matches!(rows[row - 1], Row::Dimension(_)) && row - 1 < off {
+    if row > 0 && rows[row - 1].is_heading() && row - 1 < off {
         off = row - 1;
     }
     // Filled to the end: no blank lines below the last row while there are rows above.
@@ -220,8 +348,11 @@ impl App {
     /// The product under the cursor: the checklist's, or the navigator's product row.
     pub fn highlighted_product(&self) -> Option<ProductIx> {
         match &self.screen {
-            Screen::Checklist(c) => Some(c.product),
-            Screen::Dashboard(_) => None,
+            Screen::Checklist(c) => match c.node {
+                NodeRef::Product(p) => Some(p),
+                _ => None,
+            },
+            Screen::Dashboard(_) | Screen::Roster(_) => None,
             Screen::Navigator => match self.nav_top().current() {
                 Some(Node::Product(p)) => Some(p),
                 _ => None,
@@ -229,15 +360,37 @@ impl App {
         }
     }
 
+    /// The node whose changes the keys are about: the checklist's or the roster's
+    /// node, or the navigator's product row.
+    pub fn node_in_view(&self) -> Option<NodeRef> {
+        match &self.screen {
+            Screen::Checklist(c) => Some(c.node),
+            Screen::Roster(r) => Some(r.node),
+            _ => self.highlighted_product().map(NodeRef::Product),
+        }
+    }
+
     /// The agency, unit and product in context (for the score panel and the status
     /// bar).
     pub fn context(&self) -> (Option<AgencyIx>, Option<UnitIx>, Option<ProductIx>) {
-        if let Screen::Dashboard(d) = &self.screen {
-            return (d.ranking.get(d.selected).copied(), None, None);
+        let of = |node: NodeRef| {
+            (
+                Some(self.ds.agency_of(node)),
+                self.ds.unit_of(node),
+                match node {
+                    NodeRef::Product(p) => Some(p),
+                    _ => None,
+                },
+            )
+        };
+        match &self.screen {
+            Screen::Dashboard(d) => return (d.ranking.get(d.selected).copied(), None, None),
+            Screen::Checklist(c) => return of(c.node),
+            Screen::Roster(r) => return of(r.node),
+            Screen::Navigator => {}
         }
         if let Some(p) = self.highlighted_product() {
-            let u = self.ds.products[p].unit;
-            return (Some(self.ds.units[u].agency), Some(u), Some(p));
+            return of(NodeRef::Product(p));
         }
         let top = self.nav_top();
         match (top.depth, top.current()) {
@@ -258,6 +411,7 @@ impl App {
                 layout::checklist(area).1.height.saturating_sub(2) as usize
             }
             Screen::Checklist(_) => layout::checklist(area).0.height.saturating_sub(2) as usize,
+            Screen::Roster(_) => layout::roster(area).height as usize,
             Screen::Dashboard(_) => layout::dashboard(area).2.height.saturating_sub(3) as usize,
         }
         .max(1)
@@ -268,36 +422,76 @@ impl App {
             return;
         }
         let rows = self.checklist().map(|c| self.rows(c));
+        let roster_len = match &self.screen {
+            Screen::Roster(r) => self.roster_rows(r).len(),
+            _ => 0,
+        };
         match &mut self.screen {
             Screen::Navigator => {
                 let top = self.nav.last_mut().expect("navigator level");
                 top.selected = clamp_move(top.selected, delta, top.shown.len());
             }
             Screen::Dashboard(d) => d.selected = clamp_move(d.selected, delta, d.ranking.len()),
+            Screen::Roster(r) => r.selected = clamp_move(r.selected, delta, roster_len),
             Screen::Checklist(c) if c.focus == Pane::Detail => {
                 c.detail_scroll = (i64::from(c.detail_scroll) + delta).clamp(0, 2000) as u16;
             }
             Screen::Checklist(c) => {
-                let order: Vec<IndicatorIx> = rows
+                let order: Vec<Item> = rows
                     .unwrap_or_default()
                     .iter()
-                    .filter_map(|r| match r {
-                        Row::Indicator(i) => Some(*i),
-                        Row::Dimension(_) => None,
-                    })
+                    .filter_map(|r| r.item())
                     .collect();
-                let at = order.iter().position(|&i| i == c.indicator).unwrap_or(0);
+                let at = order.iter().position(|&i| i == c.at).unwrap_or(0);
                 let next = order.get(clamp_move(at, delta, order.len())).copied();
                 if let Some(i) = next
-                    && i != c.indicator
+                    && i != c.at
                 {
-                    c.indicator = i;
+                    c.at = i;
                     c.detail_scroll = 0;
                     self.load_evidence();
                 }
             }
         }
         self.keep_in_view();
+    }
+
+    /// After an answer: the cursor to the next indicator shown that takes an answer
+    /// where it is (on a unit's or an agency's checklist an observation: interviews are
+    /// answered in the questionnaires, data with Enter). False: there is none below.
+    pub(super) fn advance_cursor(&mut self) -> bool {
+        let Some(c) = self.checklist() else {
+            return false;
+        };
+        if c.focus == Pane::Detail {
+            // The details have the keys: they scroll on, as they always did.
+            self.move_by(1);
+            return true;
+        }
+        let rows = self.rows(c);
+        let (node, questionnaire, at) = (c.node, c.respondent.is_some(), c.at);
+        let instrument = self.ds.instrument_of(node);
+        let takes = |i: IndicatorIx| {
+            questionnaire
+                || matches!(
+                    instrument.indicators[i.index()].source,
+                    crate::domain::instrument::Source::Observation
+                )
+        };
+        let Some(here) = rows.iter().position(|r| r.item() == Some(at)) else {
+            return false;
+        };
+        let next = rows[here + 1..]
+            .iter()
+            .filter_map(|r| r.item().and_then(Item::indicator))
+            .find(|&i| takes(i));
+        match next {
+            Some(i) => {
+                self.go_to_indicator(i);
+                true
+            }
+            None => false,
+        }
     }
 
     /// The checklist on screen, if it is.
@@ -313,6 +507,10 @@ impl App {
     pub(super) fn keep_in_view(&mut self) {
         let page = self.page();
         let rows = self.checklist().map(|c| self.rows(c));
+        let roster_len = match &self.screen {
+            Screen::Roster(r) => self.roster_rows(r).len(),
+            _ => 0,
+        };
         match &mut self.screen {
             Screen::Navigator => {
                 let top = self.nav.last_mut().expect("navigator level");
@@ -323,6 +521,11 @@ impl App {
                 d.offset =
                     scroll_to(d.offset, d.selected, page).min(d.ranking.len().saturating_sub(page))
             }
+            Screen::Roster(r) => {
+                r.selected = r.selected.min(roster_len.saturating_sub(1));
+                r.offset =
+                    scroll_to(r.offset, r.selected, page).min(roster_len.saturating_sub(page));
+            }
             Screen::Checklist(c) => {
                 if c.focus == Pane::Detail {
                     return;
@@ -330,7 +533,7 @@ impl App {
                 let rows = rows.unwrap_or_default();
                 let row = rows
                     .iter()
-                    .position(|r| *r == Row::Indicator(c.indicator))
+                    .position(|r| r.item() == Some(c.at))
                     .unwrap_or(0);
                 c.offset = checklist_offset(&rows, row, c.offset, page);
             }
@@ -341,6 +544,12 @@ impl App {
         match &self.screen {
             Screen::Navigator => match self.nav_top().current() {
                 None => return,
+                Some(Node::Agency(a)) if has_own_checklist(&self.ds, NodeRef::Agency(a)) => {
+                    self.show_node(NodeRef::Agency(a), None)
+                }
+                Some(Node::Unit(u)) if has_own_checklist(&self.ds, NodeRef::Unit(u)) => {
+                    self.show_node(NodeRef::Unit(u), None)
+                }
                 Some(Node::Agency(a)) => {
                     let l = self.level(NavDepth::Units(a));
                     self.nav.push(l);
@@ -354,33 +563,94 @@ impl App {
             Screen::Dashboard(d) => {
                 if let Some(&a) = d.ranking.get(d.selected) {
                     // Back from the agency's units returns to the dashboard.
-                    self.back_to_dashboard = Some(d.clone());
-                    let mut agencies = self.level(NavDepth::Agencies);
-                    agencies.selected = agencies
-                        .shown
-                        .iter()
-                        .position(|&x| x == Node::Agency(a))
-                        .unwrap_or(0);
-                    self.nav = vec![agencies];
-                    self.screen = Screen::Navigator;
-                    let l = self.level(NavDepth::Units(a));
-                    self.nav.push(l);
+                    let back = d.clone();
+                    if has_own_checklist(&self.ds, NodeRef::Agency(a)) {
+                        self.show_node(NodeRef::Agency(a), None);
+                    } else {
+                        let mut agencies = self.level(NavDepth::Agencies);
+                        agencies.selected = agencies
+                            .shown
+                            .iter()
+                            .position(|&x| x == Node::Agency(a))
+                            .unwrap_or(0);
+                        self.nav = vec![agencies];
+                        self.screen = Screen::Navigator;
+                        let l = self.level(NavDepth::Units(a));
+                        self.nav.push(l);
+                    }
+                    self.back_to_dashboard = Some(back);
                 }
             }
-            Screen::Checklist(_) => {
-                self.status = Status::Info(self.t().checklist_enter_hint(&self.keymap));
+            Screen::Checklist(c) => match c.at {
+                Item::Role(role) if c.respondent.is_none() => {
+                    let node = c.node;
+                    self.show_roster(node, role, None);
+                }
+                Item::Child(node) if c.respondent.is_none() => self.open_node(node),
+                Item::Indicator(i) if c.respondent.is_none() && self.is_data(c.node, i) => {
+                    self.open_data(c.node, i)
+                }
+                // An interview indicator: the roster of the role that answers it.
+                Item::Indicator(i)
+                    if c.respondent.is_none()
+                        && self.indicator_def(c.node, i).source.role().is_some() =>
+                {
+                    let node = c.node;
+                    if let Some(role) = self.indicator_def(node, i).source.role() {
+                        self.show_roster(node, RoleIx::new(role), None);
+                    }
+                }
+                _ => self.status = Status::Info(self.t().checklist_enter_hint(&self.keymap)),
+            },
+            Screen::Roster(r) => {
+                let r = r.clone();
+                match self.roster_rows(&r).get(r.selected).copied() {
+                    Some(Some(resp)) => self.show_questionnaire(r.node, resp),
+                    Some(None) => self.ask_respondent(r.node, r.role),
+                    None => {}
+                }
             }
         }
         self.keep_in_view();
+    }
+
+    /// Opens a node: a product's checklist; a unit's or an agency's own checklist when
+    /// it has one, else the list below it in the navigator.
+    pub(super) fn open_node(&mut self, node: NodeRef) {
+        match node {
+            NodeRef::Product(p) => self.show_checklist(p, None),
+            _ if has_own_checklist(&self.ds, node) => self.show_node(node, None),
+            NodeRef::Agency(a) => {
+                self.screen = Screen::Navigator;
+                self.reveal(NodeRef::Agency(a));
+                let l = self.level(NavDepth::Units(a));
+                self.nav.push(l);
+            }
+            NodeRef::Unit(u) => {
+                self.screen = Screen::Navigator;
+                self.reveal(NodeRef::Unit(u));
+                let l = self.level(NavDepth::Products(u));
+                self.nav.push(l);
+            }
+        }
     }
 
     pub(super) fn back(&mut self) {
         match &self.screen {
             Screen::Checklist(c) if !c.filter.is_empty() => self.set_filter(String::new()),
             Screen::Checklist(c) => {
-                let p = c.product;
-                self.screen = Screen::Navigator;
-                self.reveal_product(p);
+                let (node, respondent) = (c.node, c.respondent);
+                match respondent {
+                    Some(r) => match self.ds.respondent(node, r).map(|x| RoleIx::new(x.role)) {
+                        Some(role) => self.show_roster(node, role, Some(r)),
+                        None => self.show_node(node, None),
+                    },
+                    None => self.leave(node),
+                }
+            }
+            Screen::Roster(r) => {
+                let (node, role) = (r.node, r.role);
+                self.show_node(node, Some(super::Item::Role(role)));
             }
             Screen::Dashboard(_) => self.screen = Screen::Navigator,
             Screen::Navigator => {
@@ -395,6 +665,22 @@ impl App {
                     self.screen = Screen::Dashboard(d);
                 } else if self.nav.len() > 1 {
                     self.nav.pop();
+                    // Up to a unit or an agency that has a checklist of its own: to it.
+                    let up = match self.nav_top().depth {
+                        NavDepth::Units(a) => Some(NodeRef::Agency(a)),
+                        NavDepth::Products(u) => Some(NodeRef::Unit(u)),
+                        NavDepth::Agencies => None,
+                    };
+                    if let Some(up) = up
+                        && has_own_checklist(&self.ds, up)
+                    {
+                        let below = match self.nav_top().current() {
+                            Some(Node::Unit(u)) => Some(Item::Child(NodeRef::Unit(u))),
+                            Some(Node::Product(p)) => Some(Item::Child(NodeRef::Product(p))),
+                            _ => None,
+                        };
+                        self.show_node(up, below);
+                    }
                 } else {
                     self.status = Status::Info(
                         self.t()
@@ -406,18 +692,52 @@ impl App {
         self.keep_in_view();
     }
 
+    /// Back from a node's checklist: to the checklist of the node above when it has
+    /// one (on this node's row), else to the navigator's list holding this node.
+    fn leave(&mut self, node: NodeRef) {
+        let above = match node {
+            NodeRef::Product(p) => Some(NodeRef::Unit(self.ds.products[p].unit)),
+            NodeRef::Unit(u) => Some(NodeRef::Agency(self.ds.units[u].agency)),
+            NodeRef::Agency(_) => None,
+        };
+        match above {
+            Some(up) if has_own_checklist(&self.ds, up) => {
+                self.show_node(up, Some(Item::Child(node)));
+            }
+            _ => {
+                let back = self.back_to_dashboard.take();
+                self.screen = Screen::Navigator;
+                self.reveal(node);
+                if let (NodeRef::Agency(_), Some(d)) = (node, back) {
+                    self.screen = Screen::Dashboard(d);
+                }
+            }
+        }
+    }
+
     /// Points the navigator at a product: agency, unit and product selected.
     pub fn reveal_product(&mut self, p: ProductIx) {
-        let u = self.ds.products[p].unit;
-        let a = self.ds.units[u].agency;
+        self.reveal(NodeRef::Product(p));
+    }
+
+    /// Points the navigator at a node: the list holding it, and the lists above it,
+    /// each with the way down selected.
+    pub fn reveal(&mut self, node: NodeRef) {
+        let a = self.ds.agency_of(node);
         let at = |l: &NavLevel, node| l.shown.iter().position(|&x| x == node).unwrap_or(0);
         let mut agencies = self.level(NavDepth::Agencies);
         agencies.selected = at(&agencies, Node::Agency(a));
-        let mut units = self.level(NavDepth::Units(a));
-        units.selected = at(&units, Node::Unit(u));
-        let mut products = self.level(NavDepth::Products(u));
-        products.selected = at(&products, Node::Product(p));
-        self.nav = vec![agencies, units, products];
+        self.nav = vec![agencies];
+        if let Some(u) = self.ds.unit_of(node) {
+            let mut units = self.level(NavDepth::Units(a));
+            units.selected = at(&units, Node::Unit(u));
+            self.nav.push(units);
+            if let NodeRef::Product(p) = node {
+                let mut products = self.level(NavDepth::Products(u));
+                products.selected = at(&products, Node::Product(p));
+                self.nav.push(products);
+            }
+        }
         self.back_to_dashboard = None;
         let screen = std::mem::replace(&mut self.screen, Screen::Navigator);
         let page = self.page();
@@ -434,21 +754,59 @@ impl App {
         std::mem::take(&mut self.effects)
     }
 
+    /// Opens the checklist of any node (a unit's or an agency's own, format 2), on an
+    /// indicator or its first.
+    #[must_use = "the effects must be carried out"]
+    pub fn open_node_checklist(
+        &mut self,
+        node: NodeRef,
+        indicator: Option<IndicatorIx>,
+    ) -> Vec<Effect> {
+        self.show_node(node, indicator.map(Item::Indicator));
+        std::mem::take(&mut self.effects)
+    }
+
     pub(super) fn show_checklist(&mut self, p: ProductIx, indicator: Option<IndicatorIx>) {
-        let rows = checklist_rows(self.ds.instrument_of_product(p));
-        let first = rows.iter().find_map(|r| match r {
-            Row::Indicator(i) => Some(*i),
-            Row::Dimension(_) => None,
-        });
-        let Some(i) = indicator.or(first) else {
-            self.status = Status::Error(self.t().no_indicators.into());
+        self.show_node(NodeRef::Product(p), indicator.map(Item::Indicator));
+    }
+
+    /// Opens the checklist of any node (a product's, or a unit's or an agency's own),
+    /// on an item or its first indicator (its first row when it has none).
+    pub(super) fn show_node(&mut self, node: NodeRef, at: Option<Item>) {
+        let rows = node_rows(&self.ds, node, None);
+        let first = rows
+            .iter()
+            .find_map(|r| r.item().filter(|i| i.indicator().is_some()))
+            .or_else(|| rows.iter().find_map(|r| r.item()));
+        let Some(at) = at.or(first) else {
+            let instrument = self.ds.instrument_of(node);
+            self.status = Status::Error(if instrument.indicators.is_empty() {
+                self.t().no_indicators.into()
+            } else {
+                self.t().no_product_level().into()
+            });
             return;
         };
-        // The navigator behind the checklist points at this product (breadcrumb, Back).
-        self.reveal_product(p);
+        let back = self.back_to_dashboard.take();
+        // The navigator behind the checklist points at this node (breadcrumb, Back):
+        // a unit's or an agency's checklist stands for the list below it.
+        self.reveal(node);
+        match node {
+            NodeRef::Agency(a) => {
+                let l = self.level(NavDepth::Units(a));
+                self.nav.push(l);
+                self.back_to_dashboard = back;
+            }
+            NodeRef::Unit(u) => {
+                let l = self.level(NavDepth::Products(u));
+                self.nav.push(l);
+            }
+            NodeRef::Product(_) => {}
+        }
         self.screen = Screen::Checklist(Checklist {
-            product: p,
-            indicator: i,
+            node,
+            respondent: None,
+            at,
             offset: 0,
             focus: Pane::List,
             detail_scroll: 0,
@@ -460,6 +818,74 @@ impl App {
         self.save_position();
     }
 
+    /// Opens the roster of a role at a node, on a respondent or the first.
+    pub(super) fn show_roster(&mut self, node: NodeRef, role: RoleIx, on: Option<RespondentIx>) {
+        if !matches!(&self.screen, Screen::Checklist(c) if c.node == node)
+            && !matches!(&self.screen, Screen::Roster(r) if r.node == node)
+        {
+            // Reached from elsewhere (a search, a resume): the node's checklist behind.
+            self.show_node(node, Some(Item::Role(role)));
+        }
+        let mut roster = Roster {
+            node,
+            role,
+            selected: 0,
+            offset: 0,
+        };
+        let rows = self.roster_rows(&roster);
+        roster.selected = on
+            .and_then(|r| rows.iter().position(|&x| x == Some(r)))
+            .unwrap_or(0);
+        self.screen = Screen::Roster(roster);
+        self.keep_in_view();
+    }
+
+    /// Opens a respondent's questionnaire on its first unanswered question (its first
+    /// when every one is answered).
+    pub(super) fn show_questionnaire(&mut self, node: NodeRef, r: RespondentIx) {
+        let rows = node_rows(&self.ds, node, Some(r));
+        let questions: Vec<IndicatorIx> = rows
+            .iter()
+            .filter_map(|row| row.item().and_then(Item::indicator))
+            .collect();
+        let first_open = questions
+            .iter()
+            .copied()
+            .find(|&i| !self.ds.respondent_value(node, r, i).is_answered());
+        let Some(at) = first_open.or(questions.first().copied()) else {
+            self.status = Status::Error(self.t().no_indicators.into());
+            return;
+        };
+        if !matches!(&self.screen, Screen::Checklist(c) if c.node == node)
+            && !matches!(&self.screen, Screen::Roster(x) if x.node == node)
+        {
+            self.show_node(node, None);
+        }
+        self.screen = Screen::Checklist(Checklist {
+            node,
+            respondent: Some(r),
+            at: Item::Indicator(at),
+            offset: 0,
+            focus: Pane::List,
+            detail_scroll: 0,
+            evidence: Vec::new(),
+            filter: String::new(),
+        });
+        self.load_evidence();
+        self.keep_in_view();
+    }
+
+    /// The rows of a roster: its role's respondents still counted, by number, then the
+    /// row that adds one (None).
+    pub fn roster_rows(&self, r: &Roster) -> Vec<Option<RespondentIx>> {
+        self.ds
+            .roster(r.node, r.role.index())
+            .into_iter()
+            .map(|(k, _)| Some(k))
+            .chain(std::iter::once(None))
+            .collect()
+    }
+
     /// Asks for the evidence of the highlighted indicator, for the detail pane (what
     /// was shown is cleared: it belongs to the indicator before).
     pub(super) fn load_evidence(&mut self) {
@@ -467,12 +893,14 @@ impl App {
             return;
         };
         c.evidence.clear();
-        let (p, i) = (c.product, c.indicator);
-        let indicator_id = self.ds.indicator(p, i).id.clone();
+        let (node, Some(i)) = (c.node, c.at.indicator()) else {
+            return;
+        };
+        let indicator_id = self.indicator_def(node, i).id.clone();
         self.effects.push(Effect::LoadEvidence {
-            product: p,
+            node,
             indicator: i,
-            target: self.product_ref(p),
+            target: self.store_node(node),
             indicator_id,
         });
     }
@@ -486,6 +914,7 @@ impl App {
                 }
             }
             Screen::Navigator | Screen::Dashboard(_) => self.toggle_dashboard(),
+            Screen::Roster(_) => {}
         }
         self.keep_in_view();
     }
@@ -525,7 +954,7 @@ impl App {
                 c.focus = Pane::List;
                 self.modal = Modal::Filter;
             }
-            Screen::Dashboard(_) => {
+            Screen::Dashboard(_) | Screen::Roster(_) => {
                 self.status = Status::Info(self.t().filter_only_navigator.into())
             }
         }

@@ -1,13 +1,16 @@
 //! What the state does with each [`Outcome`] the runtime feeds back: a committed
-//! change updates the dataset, rescores its product, unit and agency, becomes
-//! undoable and says "saved" (an answer also moves the cursor on); a refused one says
+//! change updates the dataset, rescores its node, unit and agency, becomes
+//! undoable and says "saved" (an answer also moves the cursor on, and a
+//! questionnaire's last answer on to the next respondent); a refused one says
 //! why in the UI's language and changes nothing (a note or a reason being written
 //! stays in its window). Outcomes of requests the assessor has since abandoned (a
 //! cancelled digest, a checklist left) are ignored.
 
+use super::assess::Cell;
 use super::find::ProductState;
-use super::{App, Digesting, Modal, Screen, Status};
-use crate::domain::model::{IndicatorIx, Ix, ProductIx};
+use super::{App, Digesting, Item, Modal, Screen, Status};
+use crate::domain::instrument::Source;
+use crate::domain::model::{IndicatorIx, NodeRef, RespondentIx};
 use crate::domain::text::sanitize;
 use crate::tui::action::Action;
 use crate::tui::editor::TextArea;
@@ -45,19 +48,19 @@ impl App {
             Outcome::Attached { attach, result } => self.attached(attach, result),
             Outcome::EvidenceMoved { mv, result } => self.evidence_moved(mv, result),
             Outcome::FinalSet {
-                product,
+                node,
                 finalized,
                 origin,
                 result,
-            } => self.final_set(product, finalized, origin, result),
+            } => self.final_set(node, finalized, origin, result),
             Outcome::EvidenceLoaded {
-                product,
+                node,
                 indicator,
                 result,
             } => match result {
                 Ok(rows) => {
                     if let Screen::Checklist(c) = &mut self.screen
-                        && (c.product, c.indicator) == (product, indicator)
+                        && (c.node, c.at) == (node, Item::Indicator(indicator))
                     {
                         c.evidence = rows;
                     }
@@ -65,7 +68,7 @@ impl App {
                 Err(e) => self.status = Status::Error(self.failure(&e)),
             },
             Outcome::HistoryLoaded {
-                product,
+                node,
                 indicator,
                 result,
             } => match result {
@@ -73,7 +76,7 @@ impl App {
                     // Newest first: what the assessor looks for is what just happened.
                     let rows = rows.into_iter().rev().collect();
                     self.modal = Modal::History {
-                        product,
+                        node,
                         indicator,
                         rows,
                         scroll: 0,
@@ -113,29 +116,75 @@ impl App {
                 paths,
             } => self.completed(&typed, purpose, paths),
             Outcome::Reloaded(ds) => self.reloaded(*ds),
+            Outcome::CarriedConfirmed { confirm, result } => {
+                self.carried_confirmed(confirm, result)
+            }
             Outcome::ReturnedConfirmed {
                 product,
                 indicator,
                 result,
             } => self.returned_confirmed(product, indicator, result),
+            Outcome::RespondentAdded { add, result } => self.respondent_added(add, result),
+            Outcome::RespondentRemoved { remove, result } => {
+                self.respondent_removed(remove, result)
+            }
+            Outcome::DataRecorded { change, result } => self.data_recorded(change, result),
         }
     }
 
     /// The store committed a change: the data, the scores, undo, the status, and for an
     /// answer the cursor moves on.
     fn recorded(&mut self, change: Change, recorded: crate::store::RecordOutcome) {
-        let (p, i) = (change.product, change.indicator);
-        let prod = &mut self.ds.products[p];
+        let (node, i, respondent) = (change.node, change.indicator, change.respondent);
         let new_value = change.value.unwrap_or(recorded.old_value);
-        prod.values[i.index()] = new_value;
-        if let Some(n) = &change.note {
-            prod.notes[i.index()] = n.clone();
+        let kept = match (respondent, node) {
+            (Some(r), _) => self.ds.set_respondent_value(node, r, i, new_value),
+            (None, NodeRef::Product(p)) if change.value.is_some() => {
+                // A product's value, in place as it always was.
+                let prod = &mut self.ds.products[p];
+                match prod.values.get_mut(crate::domain::model::Ix::index(i)) {
+                    Some(v) => {
+                        *v = new_value;
+                        Ok(())
+                    }
+                    None => self.ds.set_value(node, i, new_value),
+                }
+            }
+            (None, _) if change.value.is_some() => self.ds.set_value(node, i, new_value),
+            (None, _) => Ok(()),
+        };
+        // A value recorded over a carried answer replaces it (the store cleared it too;
+        // the product's in-place write above does not).
+        if respondent.is_none() && change.value.is_some() && self.ds.carried(node, i).is_some() {
+            let _ = self.ds.set_carried(node, i, None);
         }
-        self.book.update_product(&self.ds, p);
-        let code = sanitize(&self.ds.products[p].code).into_owned();
+        if let Err(e) = kept {
+            tracing::warn!("change committed in the store, refused in memory: {e}");
+        }
+        // N/A or unanswered for a whole data indicator also clears its value (as the
+        // store does).
+        if respondent.is_none()
+            && change.value.is_some()
+            && matches!(change.definition.source, Source::Data { .. })
+        {
+            let _ = self.ds.set_data(node, i, None);
+        }
+        if let Some(n) = &change.note {
+            let _ = self.ds.set_note(node, i, n.clone());
+        }
+        self.book.update(&self.ds, node);
+        let cell = Cell {
+            node,
+            indicator: i,
+            respondent,
+        };
+        let mut code = sanitize(self.node_code(node)).into_owned();
+        if let Some(r) = respondent {
+            code = format!("{code} · {}", self.respondent_name(node, r));
+        }
         let id = sanitize(&change.definition.id).into_owned();
         let saved = if change.value.is_some() {
-            self.t().saved(&code, &id, &self.value_text(p, i))
+            self.t().saved(&code, &id, &self.cell_text(cell))
         } else {
             self.t().note_saved(&code, &id)
         };
@@ -143,7 +192,7 @@ impl App {
             Origin::Undo(edit) => return self.undone(edit, false, None),
             Origin::Redo(edit) => return self.undone(edit, true, None),
             Origin::Note => {
-                if matches!(&self.modal, Modal::Note(e) if (e.product, e.indicator) == (p, i)) {
+                if matches!(&self.modal, Modal::Note(e) if (e.node, e.indicator) == (node, i)) {
                     self.modal = Modal::None;
                 }
             }
@@ -152,7 +201,8 @@ impl App {
         if change.origin != Origin::Shutdown {
             if change.value.is_some() && new_value != recorded.old_value {
                 self.done(Edit::Value {
-                    product: p,
+                    node,
+                    respondent,
                     indicator: i,
                     before: recorded.old_value,
                     after: new_value,
@@ -162,7 +212,7 @@ impl App {
                 && n != recorded.old_note
             {
                 self.done(Edit::Note {
-                    product: p,
+                    node,
                     indicator: i,
                     before: recorded.old_note,
                     after: n,
@@ -171,22 +221,35 @@ impl App {
         }
         self.status = Status::Saved(saved);
         if change.origin == (Origin::Key { advance: true }) {
-            self.answered(p, i);
+            self.answered(node, respondent, i);
         }
     }
 
-    /// After an answer: the cursor moves on to the next indicator shown (if it is still
-    /// on the one answered); a product just completed says what comes next.
-    fn answered(&mut self, p: ProductIx, i: IndicatorIx) {
-        let on_it =
-            matches!(&self.screen, Screen::Checklist(c) if (c.product, c.indicator) == (p, i));
+    /// After an answer: the cursor moves on to the next indicator shown that takes an
+    /// answer here (if it is still on the one answered); after a questionnaire's last
+    /// question, on to the next respondent; a product just completed says what comes
+    /// next.
+    fn answered(&mut self, node: NodeRef, respondent: Option<RespondentIx>, i: IndicatorIx) {
+        let on_it = matches!(&self.screen, Screen::Checklist(c)
+            if (c.node, c.respondent, c.at) == (node, respondent, Item::Indicator(i)));
         if !on_it || !matches!(self.modal, Modal::None) {
             return;
         }
         if self.advance {
-            self.move_by(1);
+            let moved = self.advance_cursor();
+            if !moved && let Some(r) = respondent {
+                let last = self
+                    .checklist()
+                    .map(|c| self.shown_indicators(c).last() == Some(&i))
+                    .unwrap_or(false);
+                if last {
+                    self.next_respondent(node, r);
+                    return;
+                }
+            }
         }
-        if self.product_state(p) == ProductState::Complete
+        if let NodeRef::Product(p) = node
+            && self.product_state(p) == ProductState::Complete
             && let Status::Saved(saved) = &self.status
         {
             let km = &self.keymap;
@@ -201,7 +264,7 @@ impl App {
     /// whether it is a document number, unless the assessor cancelled meanwhile.
     fn digested(&mut self, job: u64, path: &str, result: Result<Named, Failure>) {
         let Modal::Evidence {
-            product,
+            node,
             indicator,
             input,
             digest: Some(d),
@@ -213,7 +276,7 @@ impl App {
         if d.job != job {
             return;
         }
-        let (p, i) = (*product, *indicator);
+        let (p, i) = (*node, *indicator);
         let reference = input.text().trim().to_string();
         if let Modal::Evidence { digest, .. } = &mut self.modal {
             *digest = None;
@@ -221,10 +284,10 @@ impl App {
         match result {
             Ok(Named::File(file)) => {
                 let attach = Attach {
-                    product: p,
+                    node: p,
                     indicator: i,
-                    target: self.product_ref(p),
-                    definition: self.ds.indicator(p, i).clone(),
+                    target: self.store_node(p),
+                    definition: self.indicator_def(p, i).clone(),
                     reference,
                     file: Some(file),
                 };
@@ -235,7 +298,7 @@ impl App {
                     std::mem::replace(&mut self.modal, Modal::None)
                 {
                     self.modal = Modal::ConfirmDocument {
-                        product: p,
+                        node: p,
                         indicator: i,
                         input,
                     };
@@ -259,12 +322,13 @@ impl App {
     }
 
     fn attached(&mut self, attach: Attach, result: Result<i64, Failure>) {
-        let (p, i) = (attach.product, attach.indicator);
+        let (p, i) = (attach.node, attach.indicator);
         match result {
             Ok(id) => {
-                self.ds.products[p].evidence[i.index()] += 1;
-                if matches!(self.modal, Modal::Evidence { product, indicator, .. }
-                    if (product, indicator) == (p, i))
+                let count = self.ds.evidence_count(p, i);
+                let _ = self.ds.set_evidence_count(p, i, count + 1);
+                if matches!(self.modal, Modal::Evidence { node, indicator, .. }
+                    if (node, indicator) == (p, i))
                 {
                     self.modal = Modal::None;
                 }
@@ -279,7 +343,7 @@ impl App {
                     None => self.t().evidence_ref_saved(&shown),
                 });
                 self.done(Edit::Evidence {
-                    product: p,
+                    node: p,
                     indicator: i,
                     reference: attach.reference,
                     added: true,
@@ -291,7 +355,7 @@ impl App {
     }
 
     fn evidence_moved(&mut self, mv: EvidenceMove, result: Result<EvidenceAt, Failure>) {
-        let (p, i) = (mv.product, mv.indicator);
+        let (p, i) = (mv.node, mv.indicator);
         match result {
             Ok(now) => {
                 // Every edit about this reference follows it to where it is now (an
@@ -303,12 +367,13 @@ impl App {
                         *at = now;
                     }
                 }
-                let count = &mut self.ds.products[p].evidence[i.index()];
-                match now {
-                    EvidenceAt::Attached(_) => *count += 1,
-                    EvidenceAt::Removed(_) => *count = count.saturating_sub(1),
-                }
-                if matches!(&self.screen, Screen::Checklist(c) if (c.product, c.indicator) == (p, i))
+                let count = self.ds.evidence_count(p, i);
+                let count = match now {
+                    EvidenceAt::Attached(_) => count + 1,
+                    EvidenceAt::Removed(_) => count.saturating_sub(1),
+                };
+                let _ = self.ds.set_evidence_count(p, i, count);
+                if matches!(&self.screen, Screen::Checklist(c) if (c.node, c.at) == (p, Item::Indicator(i)))
                 {
                     self.load_evidence();
                 }
@@ -316,15 +381,15 @@ impl App {
                     Origin::Undo(edit) => self.undone(edit, false, Some(now)),
                     Origin::Redo(edit) => self.undone(edit, true, Some(now)),
                     _ => {
-                        let code = sanitize(&self.ds.products[p].code).into_owned();
-                        let id = sanitize(&self.ds.indicator(p, i).id).into_owned();
+                        let code = sanitize(self.node_code(p)).into_owned();
+                        let id = sanitize(&self.indicator_def(p, i).id).into_owned();
                         self.status = Status::Saved(self.t().evidence_removed(
                             &sanitize(&mv.reference),
                             &code,
                             &id,
                         ));
                         self.done(Edit::Evidence {
-                            product: p,
+                            node: p,
                             indicator: i,
                             reference: mv.reference,
                             added: false,
@@ -346,18 +411,18 @@ impl App {
 
     fn final_set(
         &mut self,
-        p: ProductIx,
+        p: NodeRef,
         finalized: bool,
         origin: Origin,
         result: Result<(), Failure>,
     ) {
         match result {
             Ok(()) => {
-                self.ds.products[p].finalized = finalized;
-                if matches!(self.modal, Modal::Reopen { product, .. } if product == p) {
+                self.ds.set_finalized(p, finalized);
+                if matches!(self.modal, Modal::Reopen { node, .. } if node == p) {
                     self.modal = Modal::None;
                 }
-                let path = sanitize(&self.ds.product_path(p)).into_owned();
+                let path = sanitize(&self.ds.node_path(p)).into_owned();
                 match origin {
                     Origin::Undo(edit) => return self.undone(edit, false, None),
                     Origin::Redo(edit) => return self.undone(edit, true, None),
@@ -368,10 +433,7 @@ impl App {
                 } else {
                     self.t().reopened(&path)
                 });
-                self.done(Edit::Final {
-                    product: p,
-                    finalized,
-                });
+                self.done(Edit::Final { node: p, finalized });
             }
             Err(e) => {
                 self.status = Status::Error(self.failure(&e));

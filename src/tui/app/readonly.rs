@@ -52,6 +52,23 @@ impl App {
         }
         self.ds = ds;
         self.book = ScoreBook::compute(&self.ds);
+        self.instruments = self
+            .ds
+            .instruments
+            .iter()
+            .cloned()
+            .map(std::sync::Arc::new)
+            .collect();
+        // Respondents added or removed elsewhere change the positions of a node's
+        // respondents: a questionnaire or roster on screen goes back to its node.
+        let respondents_moved = match &self.screen {
+            Screen::Checklist(c) => c.respondent.is_some(),
+            Screen::Roster(_) => true,
+            _ => false,
+        };
+        if respondents_moved && let Some(node) = self.node_in_view() {
+            self.show_node(node, None);
+        }
         if let Screen::Checklist(_) = self.screen {
             self.load_evidence();
         }

@@ -5,7 +5,7 @@
 //! (`store::review`); the state follows its outcomes.
 
 use super::{App, Screen, Status};
-use crate::domain::model::{IndicatorIx, ProductIx};
+use crate::domain::model::{IndicatorIx, NodeRef, ProductIx};
 use crate::store::{ItemStatus, ReturnedItem};
 use crate::tui::effect::{Effect, Failure, Outcome};
 
@@ -64,8 +64,15 @@ impl App {
             self.status = Status::Info(self.t().open_product_first.into());
             return;
         };
-        let (p, i) = (c.product, c.indicator);
-        let indicator = if self.returned_on(p, Some(i)).is_some() {
+        // What the central office returns is about products (their review).
+        let NodeRef::Product(p) = c.node else {
+            self.status = Status::Info(self.t().nothing_returned_here().into());
+            return;
+        };
+        let i = c.indicator();
+        let indicator = if let Some(i) = i
+            && self.returned_on(p, Some(i)).is_some()
+        {
             Some(i)
         } else if self.returned_on(p, None).is_some() {
             None
@@ -108,15 +115,15 @@ impl App {
             Outcome::Recorded {
                 change,
                 result: Ok(r),
-            } if r.audit_rows > 0 => Some((change.product, change.indicator)),
+            } if r.audit_rows > 0 => Some((change.node, change.indicator)),
             Outcome::Attached {
                 attach,
                 result: Ok(_),
-            } => Some((attach.product, attach.indicator)),
-            Outcome::EvidenceMoved { mv, result: Ok(_) } => Some((mv.product, mv.indicator)),
+            } => Some((attach.node, attach.indicator)),
+            Outcome::EvidenceMoved { mv, result: Ok(_) } => Some((mv.node, mv.indicator)),
             _ => None,
         };
-        if let Some((p, i)) = changed {
+        if let Some((NodeRef::Product(p), i)) = changed {
             self.returned
                 .retain(|m| !(m.product == p && (m.indicator == Some(i) || m.indicator.is_none())));
         }

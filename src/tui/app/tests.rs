@@ -6,6 +6,7 @@ use crossterm::event::KeyCode;
 
 use super::*;
 use crate::domain::Value;
+use crate::domain::model::NodeRef;
 use crate::domain::model::{AgencyIx, IndicatorIx, ScoreBook};
 use crate::store::RecordOutcome;
 use crate::tui::effect::{Attach, Change, Failure, FileDigest, FileProblem, Named, Origin};
@@ -45,7 +46,7 @@ fn the_change(effects: Vec<Effect>) -> Change {
 
 /// The store's answer to a change as it would commit it: the value and note before.
 fn committed(app: &App, change: Change) -> Outcome {
-    let (p, i) = (change.product, change.indicator);
+    let (p, i) = (change.product(), change.indicator);
     let product = &app.ds.products[p];
     let (old_value, old_note) = (product.value(i), product.note(i).to_string());
     let changed = change.value.is_some_and(|v| v != old_value)
@@ -92,13 +93,13 @@ fn the_checklist_without_a_database() {
     // The cursor stays after an answer here (moving on: `answers_move_the_cursor_on`).
     app.advance = false;
     open_first_product(&mut app);
-    let (p, first) = (checklist(&app).product, checklist(&app).indicator);
+    let (p, first) = (checklist(&app).product(), checklist(&app).on());
     assert_eq!(app.ds.product_path(p), "81/DPMPTSP/NIB");
 
     // Tick: the state asks the store to record ✓ and changes nothing yet.
     let change = the_change(app.update(Action::Tick));
-    assert_eq!((change.product, change.indicator), (p, first));
-    assert_eq!(change.target.path, "81/DPMPTSP/NIB");
+    assert_eq!((change.product(), change.indicator), (p, first));
+    assert_eq!(change.target.node().path, "81/DPMPTSP/NIB");
     assert_eq!(change.definition.id, "sk-standar");
     assert_eq!(
         (change.value, change.note.as_deref()),
@@ -179,7 +180,10 @@ fn the_checklist_without_a_database() {
     // Undo: exactly the last change (the note) is recorded back as it was, a new
     // change; the value stays.
     let change = the_change(app.update(Action::Undo));
-    assert_eq!((change.product, change.indicator), (p, IndicatorIx::new(2)));
+    assert_eq!(
+        (change.product(), change.indicator),
+        (p, IndicatorIx::new(2))
+    );
     assert_eq!((change.value, change.note.as_deref()), (None, Some("")));
     assert!(matches!(change.origin, Origin::Undo(_)));
     let outcome = committed(&app, change);
@@ -208,14 +212,14 @@ fn the_checklist_without_a_database() {
     assert_eq!(
         app.modal,
         Modal::ConfirmFinalize {
-            product: p,
+            node: NodeRef::Product(p),
             selected: 0
         }
     );
     let effects = app.update(key(KeyCode::Char('y')));
     let [
         Effect::SetFinal {
-            product,
+            node,
             target,
             reopen: None,
             ..
@@ -224,13 +228,16 @@ fn the_checklist_without_a_database() {
     else {
         panic!("{effects:?}")
     };
-    assert_eq!((*product, target.path.as_str()), (p, "81/DPMPTSP/NIB"));
+    assert_eq!(
+        (*node, target.path.as_str()),
+        (NodeRef::Product(p), "81/DPMPTSP/NIB")
+    );
     assert!(
         !app.ds.products[p].finalized,
         "not before the store says so"
     );
     drop(app.update(Outcome::FinalSet {
-        product: p,
+        node: NodeRef::Product(p),
         finalized: true,
         origin: Origin::Key { advance: false },
         result: Ok(()),
@@ -269,7 +276,7 @@ fn the_checklist_without_a_database() {
     );
     assert!(matches!(app.modal, Modal::Reopen { .. }));
     drop(app.update(Outcome::FinalSet {
-        product: p,
+        node: NodeRef::Product(p),
         finalized: false,
         origin: Origin::Key { advance: false },
         result: Ok(()),
@@ -312,15 +319,15 @@ fn drills_down_to_a_checklist_and_back_up() {
     // where the assessor is.
     let effects = app.update(Action::Open);
     let c = checklist(&app);
-    assert_eq!(app.ds.product_path(c.product), "81/DPMPTSP/NIB");
+    assert_eq!(app.ds.product_path(c.product()), "81/DPMPTSP/NIB");
     assert!(
         matches!(&effects[..], [
             Effect::LoadEvidence { indicator_id, .. },
             Effect::RememberPosition(at),
-        ] if indicator_id == "sk-standar" && at.product == "81/DPMPTSP/NIB" && at.checklist),
+        ] if indicator_id == "sk-standar" && at.path == "81/DPMPTSP/NIB" && at.checklist),
         "{effects:?}"
     );
-    assert_eq!(app.ds.indicator(c.product, c.indicator).id, "sk-standar");
+    assert_eq!(app.ds.indicator(c.product(), c.on()).id, "sk-standar");
     let effects = app.update(Action::Down);
     assert!(
         matches!(&effects[..], [Effect::LoadEvidence { indicator_id, .. }] if indicator_id == "dasar-hukum")
@@ -348,7 +355,7 @@ fn drills_down_to_a_checklist_and_back_up() {
 fn the_evidence_shown_belongs_to_the_highlighted_indicator() {
     let mut app = demo_app(Lang::En);
     open_first_product(&mut app);
-    let p = checklist(&app).product;
+    let p = checklist(&app).product();
     let row = |reference: &str| crate::store::EvidenceRow {
         id: 1,
         reference: reference.into(),
@@ -358,7 +365,7 @@ fn the_evidence_shown_belongs_to_the_highlighted_indicator() {
         added_by: String::new(),
     };
     drop(app.update(Outcome::EvidenceLoaded {
-        product: p,
+        node: NodeRef::Product(p),
         indicator: IndicatorIx::new(0),
         result: Ok(vec![row("SK 1")]),
     }));
@@ -367,7 +374,7 @@ fn the_evidence_shown_belongs_to_the_highlighted_indicator() {
     act(&mut app, Action::Down);
     assert!(checklist(&app).evidence.is_empty());
     drop(app.update(Outcome::EvidenceLoaded {
-        product: p,
+        node: NodeRef::Product(p),
         indicator: IndicatorIx::new(0),
         result: Ok(vec![row("SK 1")]),
     }));
@@ -383,10 +390,10 @@ fn paging_scrolls_the_checklist_so_the_selection_stays_visible() {
     act(&mut app, Action::PageDown);
     act(&mut app, Action::PageDown);
     let c = checklist(&app).clone();
-    let rows = checklist_rows(app.ds.instrument_of_product(c.product));
+    let rows = checklist_rows(app.ds.instrument_of_product(c.product()));
     let row = rows
         .iter()
-        .position(|r| *r == Row::Indicator(c.indicator))
+        .position(|r| *r == Row::Indicator(c.on()))
         .unwrap();
     assert!(
         c.offset <= row && row < c.offset + page,
@@ -395,10 +402,7 @@ fn paging_scrolls_the_checklist_so_the_selection_stays_visible() {
     );
     act(&mut app, Action::Bottom);
     let c = checklist(&app).clone();
-    assert_eq!(
-        app.ds.indicator(c.product, c.indicator).id,
-        "evaluasi-kinerja"
-    );
+    assert_eq!(app.ds.indicator(c.product(), c.on()).id, "evaluasi-kinerja");
     act(&mut app, Action::Top);
     assert_eq!(
         checklist(&app).offset,
@@ -414,15 +418,12 @@ fn scale_values_and_out_of_range_digits() {
     act(&mut app, Action::Bottom); // agency 9999
     open_first_product(&mut app);
     let c = checklist(&app).clone();
-    assert_eq!(app.ds.product_path(c.product), "9999/U1/P1");
-    let ind = app.ds.indicator(c.product, c.indicator);
+    assert_eq!(app.ds.product_path(c.product()), "9999/U1/P1");
+    let ind = app.ds.indicator(c.product(), c.on());
     assert_eq!(ind.max, 3);
     drop(commit(&mut app, Action::Value2));
-    assert_eq!(
-        app.ds.products[c.product].value(c.indicator),
-        Value::Level(2)
-    );
-    assert_eq!(app.value_text(c.product, c.indicator), "2/3");
+    assert_eq!(app.ds.products[c.product()].value(c.on()), Value::Level(2));
+    assert_eq!(app.value_text(c.product(), c.on()), "2/3");
     // Out of the scale: refused here, the store is not asked.
     assert!(app.update(Action::Value7).is_empty());
     assert_eq!(
@@ -518,7 +519,7 @@ fn pasted_text_goes_into_the_note_without_control_characters() {
 fn undo_stays_within_the_product_on_screen_and_redo_makes_it_again() {
     let mut app = demo_app(Lang::En);
     open_first_product(&mut app);
-    let p = checklist(&app).product;
+    let p = checklist(&app).product();
     drop(commit(&mut app, Action::Tick)); // sk-standar ✓, on to dasar-hukum
     drop(app.update(Action::Note));
     type_text(&mut app, "catatan");
@@ -545,11 +546,15 @@ fn undo_stays_within_the_product_on_screen_and_redo_makes_it_again() {
                 .into()
         )
     );
-    assert_eq!(checklist(&app).product, ktp, "undo did not jump elsewhere");
+    assert_eq!(
+        checklist(&app).product(),
+        ktp,
+        "undo did not jump elsewhere"
+    );
     // On the product: exactly the last change, the note, and the cursor goes to it.
     drop(app.open_checklist(p, None));
     let change = the_change(app.update(Action::Undo));
-    assert_eq!(checklist(&app).indicator, IndicatorIx::new(1));
+    assert_eq!(checklist(&app).on(), IndicatorIx::new(1));
     assert_eq!((change.value, change.note.as_deref()), (None, Some("")));
     let outcome = committed(&app, change);
     drop(app.update(outcome));
@@ -559,7 +564,7 @@ fn undo_stays_within_the_product_on_screen_and_redo_makes_it_again() {
         Status::Saved("Undone: the note of NIB · dasar-hukum is empty again.".into())
     );
     let change = the_change(app.update(Action::Undo));
-    assert_eq!(checklist(&app).indicator, IndicatorIx::new(0));
+    assert_eq!(checklist(&app).on(), IndicatorIx::new(0));
     assert_eq!(
         (change.value, change.note.as_deref()),
         (Some(Value::Unanswered), None)
@@ -572,7 +577,7 @@ fn undo_stays_within_the_product_on_screen_and_redo_makes_it_again() {
         Status::Saved("Undone: NIB · sk-standar back to unanswered (was ✓).".into())
     );
     assert_eq!(
-        checklist(&app).indicator,
+        checklist(&app).on(),
         IndicatorIx::new(0),
         "undo does not move the cursor on"
     );
@@ -621,7 +626,7 @@ fn undo_stays_within_the_product_on_screen_and_redo_makes_it_again() {
 fn evidence_is_read_in_the_background_then_attached_or_cancelled() {
     let mut app = demo_app(Lang::En);
     open_first_product(&mut app);
-    let p = checklist(&app).product;
+    let p = checklist(&app).product();
     drop(app.update(Action::Evidence));
     // An empty reference is refused, the prompt stays.
     assert!(app.update(key(KeyCode::Enter)).is_empty());
@@ -787,25 +792,25 @@ fn filter_is_incremental_and_ignores_case_and_accents() {
 fn resumes_where_the_assessor_left_off() {
     let mut app = demo_app(Lang::En);
     let at = crate::tui::effect::Position {
-        product: "8171/DUKCAPIL/KTP-EL".into(),
+        path: "8171/DUKCAPIL/KTP-EL".into(),
         indicator: Some("persyaratan".into()),
         checklist: true,
     };
     let effects = app.resume(Some(at));
     let c = checklist(&app).clone();
-    assert_eq!(app.ds.product_path(c.product), "8171/DUKCAPIL/KTP-EL");
-    assert_eq!(app.ds.indicator(c.product, c.indicator).id, "persyaratan");
+    assert_eq!(app.ds.product_path(c.product()), "8171/DUKCAPIL/KTP-EL");
+    assert_eq!(app.ds.indicator(c.product(), c.on()).id, "persyaratan");
     assert!(matches!(&effects[0], Effect::LoadEvidence { .. }));
     assert_eq!(
         app.status,
         Status::Info("Resuming at 8171/DUKCAPIL/KTP-EL. Press ? for help.".into())
     );
     act(&mut app, Action::Back);
-    assert_eq!(app.highlighted_product(), Some(c.product));
+    assert_eq!(app.highlighted_product(), Some(c.product()));
     // A product that is gone: the agency list, as for a first start.
     let mut app = demo_app(Lang::En);
     let gone = crate::tui::effect::Position {
-        product: "0000/X/Y".into(),
+        path: "0000/X/Y".into(),
         indicator: None,
         checklist: true,
     };
@@ -946,10 +951,10 @@ fn resize_keeps_the_selection_visible() {
     drop(app.update(Msg::Resize(200, 60)));
     drop(app.update(Msg::Resize(80, 24)));
     let c = checklist(&app).clone();
-    let rows = checklist_rows(app.ds.instrument_of_product(c.product));
+    let rows = checklist_rows(app.ds.instrument_of_product(c.product()));
     let row = rows
         .iter()
-        .position(|r| *r == Row::Indicator(c.indicator))
+        .position(|r| *r == Row::Indicator(c.on()))
         .unwrap();
     assert!(c.offset <= row && row < c.offset + app.page());
     drop(app.update(Msg::Resize(20, 5))); // too small: nothing breaks
@@ -969,7 +974,7 @@ fn stopping_saves_the_note_being_written_and_the_position() {
     assert_eq!(change.note.as_deref(), Some("setengah ditulis"));
     assert_eq!(change.origin, Origin::Shutdown);
     assert_eq!(
-        (at.product.as_str(), at.indicator.as_deref(), at.checklist),
+        (at.path.as_str(), at.indicator.as_deref(), at.checklist),
         ("81/DPMPTSP/NIB", Some("sk-standar"), true)
     );
     // An unchanged editor saves nothing.
@@ -1005,7 +1010,7 @@ fn a_read_only_workstation_asks_for_no_write() {
     }
     assert!(ro.shutdown().is_empty(), "not even the position");
     // Data reloaded from the file replaces what is shown, scores included.
-    let p = checklist(&ro).product;
+    let p = checklist(&ro).product();
     let mut ds = ro.ds.clone();
     ds.products[p].values[0] = Value::Level(1);
     let effects = ro.update(Outcome::Reloaded(Box::new(ds)));

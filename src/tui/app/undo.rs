@@ -2,11 +2,13 @@
 //! reference attached or removed, finalizing or reopening) is kept as an [`Edit`] with
 //! what it changed before and after. Undo takes back exactly that, as a new change
 //! through the same effects as any other (so it is committed and audited like one),
-//! and says what it restored; redo makes it again. Both work on the product on
-//! screen: another product's changes stay on the stacks until the assessor is there.
+//! and says what it restored; redo makes it again. Both work on the node on screen (a
+//! product, or a unit or agency with its respondents' answers): another node's changes
+//! stay on the stacks until the assessor is there.
 
-use super::{App, Screen, Status};
-use crate::domain::model::ProductIx;
+use super::assess::Cell;
+use super::{App, Item, Screen, Status};
+use crate::domain::model::NodeRef;
 use crate::domain::text::sanitize;
 use crate::tui::effect::{Edit, Effect, EvidenceAt, EvidenceMove, Origin};
 
@@ -14,14 +16,14 @@ impl App {
     /// A committed change: undoable; what was undone of that product cannot be redone
     /// any more (the change went another way).
     pub(super) fn done(&mut self, edit: Edit) {
-        let p = edit.product();
-        self.redo.retain(|e| e.product() != p);
+        let p = edit.node();
+        self.redo.retain(|e| e.node() != p);
         self.undo.push(edit);
     }
 
-    /// The product whose changes undo and redo take: the one on screen.
-    fn product_in_view(&self) -> Option<ProductIx> {
-        self.highlighted_product()
+    /// The node whose changes undo and redo take: the one on screen.
+    fn product_in_view(&self) -> Option<NodeRef> {
+        self.node_in_view()
     }
 
     /// The last edit of the product in view on `stack`, taken off it; or why there is
@@ -31,18 +33,18 @@ impl App {
         let Some(p) = self.product_in_view() else {
             let t = self.t();
             self.status = Status::Info(match stack.last() {
-                Some(e) => t.undo_elsewhere(redo, &sanitize(&self.ds.product_path(e.product()))),
+                Some(e) => t.undo_elsewhere(redo, &sanitize(&self.ds.node_path(e.node()))),
                 None if redo => t.nothing_to_redo().into(),
                 None => t.nothing_to_undo.into(),
             });
             return None;
         };
         let stack = if redo { &mut self.redo } else { &mut self.undo };
-        if let Some(at) = stack.iter().rposition(|e| e.product() == p) {
+        if let Some(at) = stack.iter().rposition(|e| e.node() == p) {
             return Some(stack.remove(at));
         }
-        let elsewhere = stack.last().map(|e| self.ds.product_path(e.product()));
-        let here = sanitize(&self.ds.products[p].code).into_owned();
+        let elsewhere = stack.last().map(|e| self.ds.node_path(e.node()));
+        let here = sanitize(self.node_code(p)).into_owned();
         let t = self.t();
         let msg = match (redo, elsewhere) {
             (false, Some(other)) => t.nothing_to_undo_here(&here, &sanitize(&other)),
@@ -77,16 +79,31 @@ impl App {
     /// Asks for the change that undoes (`redo`: makes again) an edit; the cursor goes
     /// to the indicator it is about.
     fn apply_edit(&mut self, edit: Edit, redo: bool) {
-        let p = edit.product();
-        if let Some(i) = edit.indicator()
-            && matches!(&self.screen, Screen::Checklist(c) if c.product == p)
-        {
-            if let Screen::Checklist(c) = &mut self.screen {
-                c.filter.clear();
+        let p = edit.node();
+        let respondent = match &edit {
+            Edit::Value { respondent, .. } => *respondent,
+            _ => None,
+        };
+        if let Some(i) = edit.indicator() {
+            match &mut self.screen {
+                Screen::Checklist(c) if c.node == p && c.respondent == respondent => {
+                    c.filter.clear();
+                    self.go_to_indicator(i);
+                }
+                // A respondent's answer: to its questionnaire, on the question.
+                Screen::Checklist(_) | Screen::Roster(_) if respondent.is_some() => {
+                    if let Some(r) = respondent {
+                        self.show_questionnaire(p, r);
+                        self.go_to_indicator(i);
+                    }
+                }
+                // The node's own indicator, from a questionnaire or a roster.
+                Screen::Checklist(c) if c.node == p => self.show_node(p, Some(Item::Indicator(i))),
+                Screen::Roster(r) if r.node == p => self.show_node(p, Some(Item::Indicator(i))),
+                _ => {}
             }
-            self.go_to_indicator(i);
         }
-        let finalized = self.ds.products[p].finalized;
+        let finalized = self.ds.finalized(p);
         if finalized && !matches!(edit, Edit::Final { .. }) {
             self.refuse_finalized();
             if redo {
@@ -104,12 +121,18 @@ impl App {
         match edit {
             Edit::Value {
                 indicator,
+                respondent,
                 before,
                 after,
                 ..
             } => {
                 let v = if redo { after } else { before };
-                self.change(p, indicator, Some(v), None, origin);
+                let cell = Cell {
+                    node: p,
+                    indicator,
+                    respondent,
+                };
+                self.change(cell, Some(v), None, origin);
             }
             Edit::Note {
                 indicator,
@@ -118,7 +141,16 @@ impl App {
                 ..
             } => {
                 let n = if redo { after } else { before };
-                self.change(p, indicator, None, Some(n), origin);
+                self.change(Cell::of(p, indicator), None, Some(n), origin);
+            }
+            Edit::Data {
+                indicator,
+                before,
+                after,
+                ..
+            } => {
+                let v = if redo { after } else { before };
+                self.record_data(p, indicator, v.map(|d| *d), origin);
             }
             Edit::Evidence {
                 indicator,
@@ -126,9 +158,9 @@ impl App {
                 at,
                 ..
             } => self.effects.push(Effect::MoveEvidence(EvidenceMove {
-                product: p,
+                node: p,
                 indicator,
-                target: self.product_ref(p),
+                target: self.store_node(p),
                 reference,
                 from: at,
                 origin,
@@ -137,8 +169,8 @@ impl App {
                 // Undoing a finalization reopens, with a reason that says so.
                 let finalize = finalized == redo;
                 self.effects.push(Effect::SetFinal {
-                    product: p,
-                    target: self.product_ref(p),
+                    node: p,
+                    target: self.store_node(p),
                     reopen: (!finalize).then(|| self.t().undo_reason().to_string()),
                     origin,
                 });
@@ -174,12 +206,13 @@ impl App {
     /// "Undone: NIB · sk-standar back to unanswered (was ✓)." and the like.
     fn describe_undo(&self, edit: &Edit, redo: bool) -> String {
         let t = self.t();
-        let p = edit.product();
-        let code = sanitize(&self.ds.products[p].code).into_owned();
-        let ind = |i| sanitize(&self.ds.indicator(p, i).id).into_owned();
+        let p = edit.node();
+        let mut code = sanitize(self.node_code(p)).into_owned();
+        let ind = |i| sanitize(&self.indicator_def(p, i).id).into_owned();
         match edit {
             Edit::Value {
                 indicator,
+                respondent,
                 before,
                 after,
                 ..
@@ -189,12 +222,15 @@ impl App {
                 } else {
                     (before, after)
                 };
+                if let Some(r) = respondent {
+                    code = format!("{code} · {}", self.respondent_name(p, *r));
+                }
                 t.undone_value(
                     redo,
                     &code,
                     &ind(*indicator),
-                    &self.show_value(p, *indicator, *now),
-                    &self.show_value(p, *indicator, *was),
+                    &self.show_value_at(p, *indicator, *now),
+                    &self.show_value_at(p, *indicator, *was),
                 )
             }
             Edit::Note {
@@ -205,6 +241,23 @@ impl App {
             } => {
                 let now = if redo { after } else { before };
                 t.undone_note(redo, &code, &ind(*indicator), now.chars().count())
+            }
+            Edit::Data {
+                indicator,
+                before,
+                after,
+                ..
+            } => {
+                let (now, was) = if redo {
+                    (after, before)
+                } else {
+                    (before, after)
+                };
+                let text = |v: &Option<Box<crate::domain::model::DataValue>>| match v {
+                    Some(d) => d.text(),
+                    None => t.unanswered.to_string(),
+                };
+                t.undone_value(redo, &code, &ind(*indicator), &text(now), &text(was))
             }
             Edit::Evidence {
                 indicator,
@@ -224,7 +277,7 @@ impl App {
             }
             Edit::Final { finalized, .. } => {
                 let now_final = *finalized == redo;
-                t.undone_final(redo, &sanitize(&self.ds.product_path(p)), now_final)
+                t.undone_final(redo, &sanitize(&self.ds.node_path(p)), now_final)
             }
         }
     }

@@ -63,7 +63,7 @@ fn evidence_removed_and_put_back_is_kept_audited_and_accounted_for() {
     type_text(&mut ws, &file.display().to_string());
     ws.update(key(KeyCode::Enter));
     ws.settle();
-    let p = ws.app.checklist().unwrap().product;
+    let p = ws.app.checklist().unwrap().product();
     assert_eq!(ws.app.ds.products[p].evidence[0], 1);
     // The detail pane shows its size and hash.
     assert_eq!(ws.app.checklist().unwrap().evidence[0].size, Some(3));
@@ -146,7 +146,7 @@ fn undo_of_a_finalization_reopens_with_its_reason_in_the_history() {
     ws.update(Action::Tick);
     ws.update(Action::Finalize);
     ws.update(key(KeyCode::Char('y')));
-    let p = ws.app.checklist().unwrap().product;
+    let p = ws.app.checklist().unwrap().product();
     assert!(ws.app.ds.products[p].finalized);
     ws.update(Action::Undo);
     assert!(!ws.app.ds.products[p].finalized);

@@ -105,7 +105,7 @@ fn a_tick_is_committed_with_its_audit_row_and_rescored_at_once() {
     // The cursor stays on the indicator after each answer here.
     ws.app.advance = false;
     open_first_product(&mut ws);
-    let p = checklist(&ws).product;
+    let p = checklist(&ws).product();
     let before = ws.app.book.product_summary(p);
     assert_eq!(before.answered, 0);
     ws.update(Action::Tick);
@@ -167,7 +167,7 @@ fn a_tick_is_committed_with_its_audit_row_and_rescored_at_once() {
 fn a_refused_change_is_never_shown_as_saved() {
     let (dir, mut ws) = demo_ws(Lang::En);
     open_first_product(&mut ws);
-    let p = checklist(&ws).product;
+    let p = checklist(&ws).product();
     // Another patuh finalizes the product behind the workstation's back.
     let mut other = other_store(dir.path());
     other.finalize(&ws.app.product_ref(p)).unwrap();
@@ -191,7 +191,7 @@ fn a_refused_change_is_never_shown_as_saved() {
 fn evidence_records_a_file_with_size_and_hash_or_a_document_number() {
     let (dir, mut ws) = demo_ws(Lang::En);
     open_first_product(&mut ws);
-    let p = checklist(&ws).product;
+    let p = checklist(&ws).product();
     let file = dir.path().join("sk-standar.pdf");
     std::fs::write(&file, b"abc").unwrap();
     ws.update(Action::Evidence);
@@ -326,13 +326,13 @@ fn reopens_where_the_assessor_left_off() {
         ws.update(a);
     }
     let c = checklist(&ws).clone();
-    let path = ws.app.ds.product_path(c.product);
+    let path = ws.app.ds.product_path(c.product());
     ws.shutdown();
     drop(ws);
     let again = reopen(other_store(dir.path()), Lang::En);
     let c2 = checklist(&again);
-    assert_eq!(again.app.ds.product_path(c2.product), path);
-    assert_eq!(c2.indicator, c.indicator);
+    assert_eq!(again.app.ds.product_path(c2.product()), path);
+    assert_eq!(c2.on(), c.on());
     assert!(matches!(&again.app.status, Status::Info(m) if m.contains(&path)));
 }
 
@@ -406,7 +406,7 @@ fn a_note_being_written_is_saved_when_the_workstation_stops() {
     let again = reopen(other_store(dir.path()), Lang::En);
     let c = checklist(&again);
     assert_eq!(
-        again.app.ds.indicator(c.product, c.indicator).id,
+        again.app.ds.indicator(c.product(), c.on()).id,
         "dasar-hukum"
     );
 }
@@ -441,7 +441,7 @@ fn a_read_only_workstation_writes_nothing_and_follows_the_other_one() {
     open_first_product(&mut writer);
     writer.update(Action::Tick);
     assert!(matches!(writer.app.status, Status::Saved(_)));
-    let p = checklist(&ro).product;
+    let p = checklist(&ro).product();
     assert_eq!(ro.app.ds.products[p].values[0], Value::Unanswered);
     assert!(ro.tick());
     assert_eq!(ro.app.ds.products[p].values[0], Value::Level(1));

@@ -1,5 +1,7 @@
 //! The dashboard: how many agencies are in each zone (a bar chart, zones written
-//! under the bars), the overall progress (a gauge) and the agencies ranked by score.
+//! under the bars; a format-2 instrument's categories counted in their zones), the
+//! overall progress (a gauge) and the agencies ranked by score; when the current cycle
+//! follows one, each agency's difference to it (`Δ`) too.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Rect};
@@ -20,20 +22,28 @@ pub fn render(app: &App, d: &Dashboard, area: Rect, buf: &mut Buffer) {
 
 fn zones(app: &App, area: Rect, buf: &mut Buffer) {
     let t = app.t();
-    // Zones by code, in the order the instruments list them; agencies without a
-    // score (nothing applicable) in a bar of their own.
+    // Zones by code, in the order the instruments list them (a format-2 instrument's
+    // categories grouped into its zones, so that zona hijau of 2021 and of 2024 are one
+    // bar); agencies without a score (nothing applicable) in a bar of their own.
     let mut counts: Vec<(String, Style, u64)> = Vec::new();
     let mut none = 0u64;
     for a in app.ds.agencies.ids() {
         let instrument = app.ds.instrument_of_agency(a);
         for b in &instrument.bands {
-            if !counts.iter().any(|(c, _, _)| *c == b.code) {
-                counts.push((b.code.clone(), app.theme.zone(b), 0));
+            let (code, color) = match instrument.zone_of(b) {
+                Some(z) => (&z.code, b.color.as_deref().or(z.color.as_deref())),
+                None => (&b.code, b.color.as_deref()),
+            };
+            if !counts.iter().any(|(c, _, _)| c == code) {
+                counts.push((code.clone(), app.theme.category(color), 0));
             }
         }
-        match app.book.agency(&app.ds, a).band(instrument) {
-            Some(b) => {
-                if let Some(c) = counts.iter_mut().find(|(c, _, _)| *c == b.code) {
+        match app
+            .book
+            .verdict(&app.ds, crate::domain::model::NodeRef::Agency(a))
+        {
+            Some(v) => {
+                if let Some(c) = counts.iter_mut().find(|(c, _, _)| c == v.zone_code()) {
                     c.2 += 1;
                 }
             }
@@ -106,17 +116,66 @@ fn table(app: &App, d: &Dashboard, area: Rect, buf: &mut Buffer) {
             format!(" {} ", t.ranking_title),
             app.theme.title(),
         ));
+    let block = match &app.previous {
+        Some(prev) => block.title(Span::styled(
+            format!(" Δ {} ", safe(&prev.code)),
+            app.theme.dim(),
+        )),
+        None => block,
+    };
+    // The agencies that moved most (by the size of the difference), and how many did
+    // not move (assessed in both cycles, the same score).
+    let block = if app.previous.is_some() {
+        let mut deltas: Vec<(String, i64)> = app
+            .ds
+            .agencies
+            .iter_enumerated()
+            .filter_map(|(a, agency)| {
+                let d = app
+                    .then_and_now(crate::domain::model::NodeRef::Agency(a))?
+                    .delta?;
+                Some((safe(&agency.code).into_owned(), d.0))
+            })
+            .collect();
+        let unmoved = deltas.iter().filter(|(_, d)| *d == 0).count();
+        deltas.retain(|(_, d)| *d != 0);
+        deltas.sort_by_key(|(code, d)| (std::cmp::Reverse(d.unsigned_abs()), code.clone()));
+        let most: Vec<String> = deltas
+            .iter()
+            .take(3)
+            .map(|(code, d)| {
+                let d = crate::domain::scoring::Rounded(*d);
+                if d.0 > 0 {
+                    format!("{code} +{d}")
+                } else {
+                    format!("{code} {d}")
+                }
+            })
+            .collect();
+        let most = if most.is_empty() {
+            "-".to_string()
+        } else {
+            most.join(", ")
+        };
+        block.title_bottom(Line::styled(t.moved_line(&most, unmoved), app.theme.dim()))
+    } else {
+        block
+    };
     let inner = block.inner(area);
     block.render(area, buf);
-    let header = Row::new(vec![
+    let moved = app.previous.is_some();
+    let mut header = vec![
         Cell::from(""),
         Cell::from(Line::raw(t.col_rank).right_aligned()),
         Cell::from(t.col_name),
         Cell::from(Line::raw(t.col_score).right_aligned()),
         Cell::from(t.col_zone),
         Cell::from(Line::raw(t.col_progress).right_aligned()),
-    ])
-    .style(app.theme.header());
+    ];
+    if moved {
+        header.push(Cell::from(Line::raw("Δ").right_aligned()));
+    }
+    let header = Row::new(header).style(app.theme.header());
     let rows: Vec<Row> = d
         .ranking
         .iter()
@@ -128,7 +187,7 @@ fn table(app: &App, d: &Dashboard, area: Rect, buf: &mut Buffer) {
             let s = app.book.agency(&app.ds, a);
             let instrument = app.ds.instrument_of_agency(a);
             let selected = n == d.selected;
-            let row = Row::new(vec![
+            let mut cells = vec![
                 Cell::from(if selected { "›" } else { " " }),
                 Cell::from(Line::raw((n + 1).to_string()).right_aligned()),
                 Cell::from(format!(
@@ -139,7 +198,25 @@ fn table(app: &App, d: &Dashboard, area: Rect, buf: &mut Buffer) {
                 Cell::from(Line::raw(score_text(&s)).right_aligned()),
                 Cell::from(zone_span(app, &s, instrument)),
                 Cell::from(Line::raw(format!("{}/{}", s.answered, s.total)).right_aligned()),
-            ]);
+            ];
+            if moved {
+                // The difference to the cycle followed (`-` where either is undefined).
+                let delta = app
+                    .then_and_now(crate::domain::model::NodeRef::Agency(a))
+                    .and_then(|x| x.delta)
+                    .map_or_else(
+                        || "-".to_string(),
+                        |d| {
+                            if d.0 > 0 {
+                                format!("+{d}")
+                            } else {
+                                d.to_string()
+                            }
+                        },
+                    );
+                cells.push(Cell::from(Line::raw(delta).right_aligned()));
+            }
+            let row = Row::new(cells);
             if selected {
                 row.style(app.theme.selected())
             } else {
@@ -147,18 +224,19 @@ fn table(app: &App, d: &Dashboard, area: Rect, buf: &mut Buffer) {
             }
         })
         .collect();
-    Table::new(
-        rows,
-        [
-            Constraint::Length(1),
-            Constraint::Length(3),
-            Constraint::Fill(1),
-            Constraint::Length(6),
-            Constraint::Length(6),
-            Constraint::Length(9),
-        ],
-    )
-    .header(header)
-    .column_spacing(1)
-    .render(inner, buf);
+    let mut widths = vec![
+        Constraint::Length(1),
+        Constraint::Length(3),
+        Constraint::Fill(1),
+        Constraint::Length(6),
+        Constraint::Length(6),
+        Constraint::Length(9),
+    ];
+    if moved {
+        widths.push(Constraint::Length(7));
+    }
+    Table::new(rows, widths)
+        .header(header)
+        .column_spacing(1)
+        .render(inner, buf);
 }

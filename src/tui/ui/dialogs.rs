@@ -2,7 +2,9 @@
 //! evidence, reopen, export and name prompts (the evidence prompt with the progress of
 //! the file being read, the paths Tab found), the questions (a document number?,
 //! remove this evidence?), the evidence to remove, and the finalize confirmation with
-//! the indicators still unanswered. Their key lines come from the key map in force.
+//! the indicators still unanswered; format 2's respondent (position, removal reason,
+//! add another?) and data value prompts. Their key lines come from the key map in
+//! force.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Position, Rect};
@@ -10,7 +12,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Widget, Wrap};
 
 use super::safe;
-use crate::domain::model::{IndicatorIx, ProductIx};
+use crate::domain::model::{IndicatorIx, NodeRef, RespondentIx, RoleIx};
 use crate::store::EvidenceRow;
 use crate::tui::action::PromptAction;
 use crate::tui::app::{App, Digesting, NoteEdit};
@@ -38,14 +40,14 @@ fn note_scroll(cursor_row: usize, height: usize) -> usize {
 pub fn note(app: &App, edit: &NoteEdit, confirm: bool, area: Rect, buf: &mut Buffer) {
     let t = app.t();
     let window = note_window(area);
-    let ind = app.ds.indicator(edit.product, edit.indicator);
-    let product = &app.ds.products[edit.product];
+    let ind = app.indicator_def(edit.node, edit.indicator);
+    let code = app.node_code(edit.node);
     Clear.render(window, buf);
     Block::bordered()
         .border_style(app.theme.border_focus())
         .title(Line::from(vec![
             Span::styled(format!(" {} ", t.note), app.theme.title()),
-            Span::raw(format!("{} · {} ", safe(&product.code), safe(&ind.id))),
+            Span::raw(format!("{} · {} ", safe(code), safe(&ind.id))),
         ]))
         .render(window, buf);
     let text_area = note_text_area(area);
@@ -198,7 +200,7 @@ pub fn prompt_cursor(input: &TextArea, area: Rect) -> Option<Position> {
 #[allow(clippy::too_many_arguments)]
 pub fn evidence(
     app: &App,
-    p: ProductIx,
+    p: NodeRef,
     i: IndicatorIx,
     input: &TextArea,
     digest: Option<Digesting>,
@@ -207,10 +209,10 @@ pub fn evidence(
     buf: &mut Buffer,
 ) {
     let t = app.t();
-    let ind = app.ds.indicator(p, i);
+    let ind = app.indicator_def(p, i);
     let context = format!(
         "{} · {}",
-        safe(&app.ds.product_path(p)),
+        safe(&app.ds.node_path(p)),
         safe(ind.label.get(app.lang))
     );
     let listed = choices_text(app, choices);
@@ -229,21 +231,21 @@ pub fn evidence(
 /// The reference names no file: a document number?
 pub fn document(
     app: &App,
-    p: ProductIx,
+    p: NodeRef,
     i: IndicatorIx,
     input: &TextArea,
     area: Rect,
     buf: &mut Buffer,
 ) {
     let t = app.t();
-    let ind = app.ds.indicator(p, i);
+    let ind = app.indicator_def(p, i);
     question(
         app,
         t.evidence_title,
         vec![
             Line::raw(format!(
                 "{} · {}",
-                safe(&app.ds.product_path(p)),
+                safe(&app.ds.node_path(p)),
                 safe(ind.label.get(app.lang))
             )),
             Line::raw(""),
@@ -289,7 +291,7 @@ fn evidence_line(e: &EvidenceRow) -> String {
 #[allow(clippy::too_many_arguments)]
 pub fn pick_evidence(
     app: &App,
-    p: ProductIx,
+    p: NodeRef,
     i: IndicatorIx,
     rows: &[EvidenceRow],
     selected: usize,
@@ -308,13 +310,9 @@ pub fn pick_evidence(
         ));
     let inner = block.inner(window);
     block.render(window, buf);
-    let ind = app.ds.indicator(p, i);
-    Line::raw(format!(
-        "{} · {}",
-        safe(&app.ds.products[p].code),
-        safe(&ind.id)
-    ))
-    .render(Rect { height: 1, ..inner }, buf);
+    let ind = app.indicator_def(p, i);
+    Line::raw(format!("{} · {}", safe(app.node_code(p)), safe(&ind.id)))
+        .render(Rect { height: 1, ..inner }, buf);
     let list = Rect {
         y: inner.y + 2,
         height: inner.height.saturating_sub(3),
@@ -341,23 +339,19 @@ pub fn pick_evidence(
 /// Remove this evidence reference?
 pub fn remove(
     app: &App,
-    p: ProductIx,
+    p: NodeRef,
     i: IndicatorIx,
     row: &EvidenceRow,
     area: Rect,
     buf: &mut Buffer,
 ) {
     let t = app.t();
-    let ind = app.ds.indicator(p, i);
+    let ind = app.indicator_def(p, i);
     question(
         app,
         t.pick_evidence_title(),
         vec![
-            Line::raw(format!(
-                "{} · {}",
-                safe(&app.ds.products[p].code),
-                safe(&ind.id)
-            )),
+            Line::raw(format!("{} · {}", safe(app.node_code(p)), safe(&ind.id))),
             Line::raw(""),
             Line::styled(
                 t.remove_question(&evidence_line(row), &app.keymap),
@@ -380,13 +374,9 @@ pub fn assessor(app: &App, input: &TextArea, area: Rect, buf: &mut Buffer) {
     prompt(app, text, input, None, area, buf);
 }
 
-pub fn reopen(app: &App, p: ProductIx, input: &TextArea, area: Rect, buf: &mut Buffer) {
+pub fn reopen(app: &App, p: NodeRef, input: &TextArea, area: Rect, buf: &mut Buffer) {
     let t = app.t();
-    let context = format!(
-        "{} {}",
-        safe(&app.ds.product_path(p)),
-        safe(&app.ds.products[p].name)
-    );
+    let context = format!("{} {}", safe(&app.ds.node_path(p)), safe(app.node_name(p)));
     let text = PromptText {
         title: t.reopen_title,
         explain: t.reopen_explain,
@@ -412,10 +402,10 @@ pub fn export(app: &App, input: &TextArea, choices: &[String], area: Rect, buf: 
 }
 
 /// Finalize? With the indicators still unanswered, one highlighted (Enter goes to it).
-pub fn finalize(app: &App, p: ProductIx, selected: usize, area: Rect, buf: &mut Buffer) {
+pub fn finalize(app: &App, p: NodeRef, selected: usize, area: Rect, buf: &mut Buffer) {
     let t = app.t();
-    let missing = app.unanswered(p);
-    let question = t.finalize_question(&safe(&app.ds.product_path(p)), missing.len() as u64);
+    let missing = app.unanswered_at(p);
+    let question = t.finalize_question(&safe(&app.ds.node_path(p)), missing.len() as u64);
     let width = 70u16.min(area.width);
     let question_rows =
         crate::tui::wrap::wrap(&question, usize::from(width.saturating_sub(2))).len();
@@ -442,7 +432,7 @@ pub fn finalize(app: &App, p: ProductIx, selected: usize, area: Rect, buf: &mut 
         let selected = selected.min(missing.len() - 1);
         let skip = selected.saturating_sub(room - 1);
         for (n, &i) in missing.iter().enumerate().skip(skip).take(room) {
-            let ind = app.ds.indicator(p, i);
+            let ind = app.indicator_def(p, i);
             let mark = if n == selected { "›" } else { " " };
             let line = Line::raw(format!(
                 "{mark} {} {}",
@@ -472,4 +462,103 @@ pub fn finalize(app: &App, p: ProductIx, selected: usize, area: Rect, buf: &mut 
         lines.drain(keep.saturating_sub(overflow)..keep);
     }
     Paragraph::new(lines).render(inner, buf);
+}
+
+/// A new respondent's position (optional).
+pub fn add_respondent(
+    app: &App,
+    node: NodeRef,
+    role: RoleIx,
+    input: &TextArea,
+    area: Rect,
+    buf: &mut Buffer,
+) {
+    let t = app.t();
+    let next = app
+        .ds
+        .next_respondent_number(node, crate::domain::model::Ix::index(role));
+    let text = PromptText {
+        title: t.respondent_prompt_title(),
+        explain: t.respondent_prompt_explain(),
+        context: format!(
+            "{} · {} {next}",
+            safe(&app.ds.node_path(node)),
+            app.role_label(node, role)
+        ),
+    };
+    prompt(app, text, input, None, area, buf);
+}
+
+/// Why a respondent is removed.
+pub fn remove_respondent(
+    app: &App,
+    node: NodeRef,
+    r: RespondentIx,
+    input: &TextArea,
+    area: Rect,
+    buf: &mut Buffer,
+) {
+    let t = app.t();
+    let text = PromptText {
+        title: t.removal_title(),
+        explain: t.removal_explain(),
+        context: format!(
+            "{} · {}",
+            safe(&app.ds.node_path(node)),
+            app.respondent_name(node, r)
+        ),
+    };
+    prompt(app, text, input, None, area, buf);
+}
+
+/// The role has the respondents it needs: add another one?
+pub fn more(app: &App, node: NodeRef, role: RoleIx, area: Rect, buf: &mut Buffer) {
+    let t = app.t();
+    let (count, required) = app.role_count(node, role);
+    question(
+        app,
+        t.roster_title(),
+        vec![
+            Line::raw(safe(&app.ds.node_path(node)).into_owned()),
+            Line::raw(""),
+            Line::styled(
+                t.more_question(&app.role_label(node, role), count, required, &app.keymap),
+                app.theme.key(),
+            ),
+        ],
+        area,
+        buf,
+    );
+}
+
+/// A data value: first the number, then its source.
+pub fn data(
+    app: &App,
+    node: NodeRef,
+    i: IndicatorIx,
+    input: &TextArea,
+    amount: Option<&str>,
+    area: Rect,
+    buf: &mut Buffer,
+) {
+    let t = app.t();
+    let ind = app.indicator_def(node, i);
+    let explain = match amount {
+        None => t.data_value_explain(ind.max),
+        Some(_) => t.data_source_explain().to_string(),
+    };
+    let mut context = format!(
+        "{} · {}",
+        safe(&app.ds.node_path(node)),
+        safe(ind.label.get(app.lang))
+    );
+    if let Some(a) = amount {
+        context.push_str(&format!(" = {}", safe(a)));
+    }
+    let text = PromptText {
+        title: t.data_title(),
+        explain: &explain,
+        context,
+    };
+    prompt(app, text, input, None, area, buf);
 }

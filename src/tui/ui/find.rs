@@ -1,5 +1,5 @@
 //! The search window (what is typed and what matches, one highlighted) and the
-//! history window (the audit rows of a product or an indicator, newest first: who,
+//! history window (the audit rows of a node or an indicator, newest first: who,
 //! when, old -> new, reasons).
 
 use ratatui::buffer::Buffer;
@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Widget};
 
 use super::{safe, short_agency};
-use crate::domain::model::{IndicatorIx, ProductIx};
+use crate::domain::model::{IndicatorIx, NodeRef};
 use crate::store::AuditRow;
 use crate::tui::app::{App, Hit, Search};
 use crate::tui::editor::TextArea;
@@ -55,8 +55,8 @@ fn hit_text(app: &App, hit: Hit) -> String {
             safe(&ds.product_path(p)),
             safe(&ds.products[p].name)
         ),
-        Hit::Indicator(p, i) => {
-            let ind = ds.indicator(p, i);
+        Hit::Indicator(node, i) => {
+            let ind = app.indicator_def(node, i);
             format!(
                 "{:<10} {} {}",
                 t.indicator_word(),
@@ -138,7 +138,7 @@ fn when(at: &str) -> String {
 
 pub fn history(
     app: &App,
-    p: ProductIx,
+    p: NodeRef,
     indicator: Option<IndicatorIx>,
     rows: &[AuditRow],
     scroll: u16,
@@ -148,9 +148,9 @@ pub fn history(
     let t = app.t();
     let window = layout::centered(area, 78, area.height.saturating_sub(4));
     Clear.render(window, buf);
-    let mut title = format!(" {} · {}", t.history_title(), safe(&app.ds.product_path(p)));
+    let mut title = format!(" {} · {}", t.history_title(), safe(&app.ds.node_path(p)));
     if let Some(i) = indicator {
-        title.push_str(&format!(" · {}", safe(&app.ds.indicator(p, i).id)));
+        title.push_str(&format!(" · {}", safe(&app.indicator_def(p, i).id)));
     }
     title.push(' ');
     let block = Block::bordered()
@@ -162,7 +162,7 @@ pub fn history(
         Line::raw(t.history_empty()).render(Rect { height: 1, ..inner }, buf);
         return;
     }
-    let inst = app.ds.instrument_of_product(p);
+    let inst = app.ds.instrument_of(p);
     // A value as the checklist writes it.
     let value = |ind: Option<&str>, text: &str| -> String {
         let max = ind
@@ -184,6 +184,14 @@ pub fn history(
             && let Some(ind) = &r.indicator
         {
             head.push_str(&format!(" · {}", safe(ind)));
+        }
+        // A respondent's answer, added or removed: which respondent.
+        if let Some(k) = r
+            .respondent
+            .as_deref()
+            .and_then(|uid| app.ds.find_respondent_uid(p, uid))
+        {
+            head.push_str(&format!(" · {}", app.respondent_name(p, k)));
         }
         lines.push(Line::styled(head, app.theme.dim()));
         let (old, new) = (

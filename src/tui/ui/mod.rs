@@ -12,6 +12,7 @@ mod dialogs;
 mod find;
 mod help;
 mod navigator;
+mod roster;
 mod score;
 #[cfg(test)]
 mod tests;
@@ -62,10 +63,15 @@ pub(crate) fn score_text(s: &Summary) -> String {
         .unwrap_or_else(|| "-".into())
 }
 
-/// The zone of a summary as a styled span: the band's code, coloured by the theme.
+/// The zone of a summary as a styled span: the band's code (a format-2 category),
+/// coloured by the theme (with the band's colour, else its zone's).
 pub(crate) fn zone_span<'a>(app: &App, s: &Summary, instrument: &'a Instrument) -> Span<'a> {
     match s.band(instrument) {
-        Some(b) => Span::styled(safe(&b.code).into_owned(), app.theme.zone(b)),
+        Some(b) => {
+            let zone = instrument.zone_of(b).and_then(|z| z.color.as_deref());
+            let style = app.theme.category(b.color.as_deref().or(zone));
+            Span::styled(safe(&b.code).into_owned(), style)
+        }
         None => Span::raw("-"),
     }
 }
@@ -85,6 +91,7 @@ impl Widget for &App {
         match &self.screen {
             Screen::Navigator => navigator::render(self, f.main, buf),
             Screen::Checklist(c) => checklist::render(self, c, f.main, buf),
+            Screen::Roster(r) => roster::render(self, r, f.main, buf),
             Screen::Dashboard(d) => dashboard::render(self, d, f.main, buf),
         }
         score::render(self, f.side, buf);
@@ -97,42 +104,55 @@ impl Widget for &App {
             Modal::Note(edit) => dialogs::note(self, edit, false, area, buf),
             Modal::ConfirmDiscard(edit) => dialogs::note(self, edit, true, area, buf),
             Modal::Evidence {
-                product,
+                node,
                 indicator,
                 input,
                 digest,
                 choices,
-            } => dialogs::evidence(
-                self, *product, *indicator, input, *digest, choices, area, buf,
-            ),
+            } => dialogs::evidence(self, *node, *indicator, input, *digest, choices, area, buf),
             Modal::ConfirmDocument {
-                product,
+                node,
                 indicator,
                 input,
-            } => dialogs::document(self, *product, *indicator, input, area, buf),
+            } => dialogs::document(self, *node, *indicator, input, area, buf),
             Modal::PickEvidence {
-                product,
+                node,
                 indicator,
                 rows,
                 selected,
-            } => dialogs::pick_evidence(self, *product, *indicator, rows, *selected, area, buf),
+            } => dialogs::pick_evidence(self, *node, *indicator, rows, *selected, area, buf),
             Modal::ConfirmRemove {
-                product,
+                node,
                 indicator,
                 row,
-            } => dialogs::remove(self, *product, *indicator, row, area, buf),
-            Modal::Reopen { product, input } => dialogs::reopen(self, *product, input, area, buf),
+            } => dialogs::remove(self, *node, *indicator, row, area, buf),
+            Modal::Reopen { node, input } => dialogs::reopen(self, *node, input, area, buf),
             Modal::Export { input, choices } => dialogs::export(self, input, choices, area, buf),
-            Modal::ConfirmFinalize { product, selected } => {
-                dialogs::finalize(self, *product, *selected, area, buf)
+            Modal::ConfirmFinalize { node, selected } => {
+                dialogs::finalize(self, *node, *selected, area, buf)
             }
             Modal::History {
-                product,
+                node,
                 indicator,
                 rows,
                 scroll,
-            } => find::history(self, *product, *indicator, rows, *scroll, area, buf),
+            } => find::history(self, *node, *indicator, rows, *scroll, area, buf),
             Modal::Assessor { input } => dialogs::assessor(self, input, area, buf),
+            Modal::AddRespondent { node, role, input } => {
+                dialogs::add_respondent(self, *node, *role, input, area, buf)
+            }
+            Modal::RemoveRespondent {
+                node,
+                respondent,
+                input,
+            } => dialogs::remove_respondent(self, *node, *respondent, input, area, buf),
+            Modal::ConfirmMore { node, role } => dialogs::more(self, *node, *role, area, buf),
+            Modal::Data {
+                node,
+                indicator,
+                input,
+                amount,
+            } => dialogs::data(self, *node, *indicator, input, amount.as_deref(), area, buf),
         }
     }
 }
@@ -151,6 +171,9 @@ pub fn cursor(app: &App, area: Rect) -> Option<Position> {
         }
         | Modal::Reopen { input, .. }
         | Modal::Assessor { input }
+        | Modal::AddRespondent { input, .. }
+        | Modal::RemoveRespondent { input, .. }
+        | Modal::Data { input, .. }
         | Modal::Export { input, .. } => dialogs::prompt_cursor(input, area),
         Modal::Search(search) => find::search_cursor(&search.input, area),
         Modal::Filter => {
@@ -199,7 +222,15 @@ fn header(app: &App, area: Rect, buf: &mut Buffer) {
         }
     }
     match &app.screen {
-        Screen::Checklist(c) => crumbs.push(safe(&app.ds.products[c.product].code).into_owned()),
+        Screen::Checklist(c) => {
+            if let crate::domain::model::NodeRef::Product(p) = c.node {
+                crumbs.push(safe(&app.ds.products[p].code).into_owned());
+            }
+            if let Some(r) = c.respondent {
+                crumbs.push(app.respondent_name(c.node, r));
+            }
+        }
+        Screen::Roster(r) => crumbs.push(app.role_label(r.node, r.role)),
         Screen::Dashboard(_) => crumbs = vec![t.dashboard.to_string()],
         Screen::Navigator => {}
     }
@@ -237,7 +268,14 @@ fn hints(app: &App, area: Rect, buf: &mut Buffer) {
             t.prompt_hint(km),
             t.hint_line(km, &[crate::tui::action::PromptAction::Complete])
         )),
-        (Modal::Reopen { .. } | Modal::Assessor { .. }, _) => Some(t.prompt_hint(km)),
+        (
+            Modal::Reopen { .. }
+            | Modal::Assessor { .. }
+            | Modal::AddRespondent { .. }
+            | Modal::RemoveRespondent { .. }
+            | Modal::Data { .. },
+            _,
+        ) => Some(t.prompt_hint(km)),
         (Modal::Filter, _) => Some(t.filter_hint(km)),
         (Modal::Search(_), _) => Some(t.search_hint(km)),
         (Modal::Help { .. }, _) => Some(t.help_hint(km)),
@@ -252,6 +290,36 @@ fn hints(app: &App, area: Rect, buf: &mut Buffer) {
     // Each with how dispensable it is: on a narrow terminal the hints that do not fit
     // go, the most dispensable first (the help key stays: it lists them all).
     let actions: &[(Action, u8)] = match &app.screen {
+        // A respondent's questionnaire: heads-down, digits and N/A.
+        Screen::Checklist(c) if c.respondent.is_some() => &[
+            (Action::Value0, 0),
+            (Action::NotApplicable, 1),
+            (Action::NextUnanswered, 2),
+            (Action::Note, 2),
+            (Action::Undo, 1),
+            (Action::Back, 1),
+            (Action::Help, 0),
+        ],
+        // A unit's or an agency's own checklist: its roles and the nodes below open.
+        Screen::Checklist(c) if !matches!(c.node, crate::domain::model::NodeRef::Product(_)) => &[
+            (Action::Open, 0),
+            (Action::Value0, 3),
+            (Action::NotApplicable, 2),
+            (Action::NextUnanswered, 1),
+            (Action::Note, 1),
+            (Action::Evidence, 2),
+            (Action::Undo, 1),
+            (Action::Finalize, 1),
+            (Action::Help, 0),
+        ],
+        Screen::Roster(_) => &[
+            (Action::Open, 0),
+            (Action::AddRespondent, 0),
+            (Action::RemoveRespondent, 1),
+            (Action::Back, 1),
+            (Action::Finalize, 2),
+            (Action::Help, 0),
+        ],
         Screen::Checklist(_) => &[
             (Action::Tick, 0),
             (Action::Value0, 3),
@@ -280,6 +348,14 @@ fn hints(app: &App, area: Rect, buf: &mut Buffer) {
             (Action::Quit, 0),
         ],
     };
+    // On a cell carried from the previous cycle: the key that confirms it as it is.
+    let mut actions = actions.to_vec();
+    if let Screen::Checklist(c) = &app.screen
+        && let Some(i) = c.indicator()
+        && app.carried_in(c.node, c.respondent, i).is_some()
+    {
+        actions.insert(1, (Action::ConfirmCarried, 0));
+    }
     let mut items: Vec<(String, &str, u8)> = actions
         .iter()
         .filter_map(|&(a, rank)| {

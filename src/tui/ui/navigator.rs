@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Paragraph, Row, Table, Widget, Wrap};
 
 use super::{safe, score_text, short_agency, zone_span};
-use crate::domain::model::{ProductIx, Summary};
+use crate::domain::model::{NodeRef, ProductIx, Summary};
 use crate::tui::app::{App, Modal, NavDepth, Node};
 use crate::tui::layout;
 
@@ -130,8 +130,18 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             let (summary, fin, n_products) = row_facts(app, node);
             let instrument = instrument_of(app, node);
             let selected = n == top.selected;
-            let mark = match node {
-                Node::Product(p) => t.state(app.product_state(p)),
+            // A unit or agency with a checklist of its own (format 2) is final when
+            // it is finalized itself.
+            let own = match node {
+                Node::Agency(a) => Some(NodeRef::Agency(a)),
+                Node::Unit(u) => Some(NodeRef::Unit(u)),
+                Node::Product(_) => None,
+            }
+            .filter(|_| !instrument.is_observation_checklist());
+            let mark = match (node, own) {
+                (Node::Product(p), _) => t.state(app.product_state(p)),
+                (_, Some(n)) if app.ds.finalized(n) => "✔",
+                (_, Some(_)) => "",
                 _ if n_products > 0 && fin == n_products => "✔",
                 _ => "",
             };

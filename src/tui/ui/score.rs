@@ -1,6 +1,8 @@
 //! The score panel, always visible: product, unit and agency of the current context
 //! with score, zone (text and colour), progress, and the contract's path to the next
-//! zone for a product.
+//! zone for a product. With a format-2 instrument: each with its category and zone,
+//! the agency with its opinion, and the path to the next category
+//! ([`next_category`]) of the node in view, redrawn with every change.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -9,12 +11,38 @@ use ratatui::widgets::{Block, Paragraph, Widget};
 
 use super::{band, safe, score_text, zone_span};
 use crate::domain::Instrument;
-use crate::domain::model::Summary;
+use crate::domain::model::{NodeRef, Summary, next_category};
 use crate::domain::scoring::next_zone;
 use crate::tui::app::App;
 
+/// The node's score and category in the previous cycle and the difference to now
+/// (`dulu 60.87 C Δ +12.01`), when the current cycle follows one.
+fn then_line(app: &App, node: NodeRef) -> Option<Line<'static>> {
+    let then = app.then_and_now(node)?;
+    let from = match &then.from {
+        Some(f) => format!("{} {}", f.score, safe(&f.category)),
+        None => "-".into(),
+    };
+    let delta = then.delta.map(|d| {
+        if d.0 > 0 {
+            format!("+{d}")
+        } else {
+            d.to_string()
+        }
+    });
+    let style = match then.delta {
+        Some(d) if d.0 < 0 => app.theme.error(),
+        _ => app.theme.dim(),
+    };
+    Some(Line::styled(
+        app.t().then_line(&from, delta.as_deref()),
+        style,
+    ))
+}
+
 fn summary_lines<'a>(
     app: &App,
+    node: NodeRef,
     label: &str,
     code: &str,
     s: &Summary,
@@ -34,6 +62,7 @@ fn summary_lines<'a>(
         zone_span(app, s, instrument),
         Span::raw(format!(" {}/{}", s.answered, s.total)),
     ]));
+    lines.extend(then_line(app, node));
     if with_band_label && let Some(b) = band(s, instrument) {
         lines.push(Line::styled(
             format!(" {}", safe(b.label.get(app.lang))),
@@ -54,12 +83,25 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let inner = block.inner(area);
     block.render(area, buf);
     let (agency, unit, product) = app.context();
+    if let Some(a) = agency
+        && !app.ds.instrument_of_agency(a).is_observation_checklist()
+    {
+        let nodes: Vec<NodeRef> = product
+            .map(NodeRef::Product)
+            .into_iter()
+            .chain(unit.map(NodeRef::Unit))
+            .chain(std::iter::once(NodeRef::Agency(a)))
+            .collect();
+        Paragraph::new(levels(app, &nodes, inner.height as usize)).render(inner, buf);
+        return;
+    }
     let mut lines: Vec<Line> = Vec::new();
     if let Some(p) = product {
         let instrument = app.ds.instrument_of_product(p);
         let s = app.book.product_summary(p);
         lines.extend(summary_lines(
             app,
+            NodeRef::Product(p),
             t.product,
             &app.ds.products[p].code,
             &s,
@@ -77,6 +119,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         let instrument = app.ds.instrument_of_agency(app.ds.units[u].agency);
         lines.extend(summary_lines(
             app,
+            NodeRef::Unit(u),
             t.unit,
             &app.ds.units[u].code,
             &app.book.unit(u),
@@ -88,6 +131,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         let instrument = app.ds.instrument_of_agency(a);
         lines.extend(summary_lines(
             app,
+            NodeRef::Agency(a),
             t.agency,
             &app.ds.agencies[a].code,
             &app.book.agency(&app.ds, a),
@@ -136,4 +180,121 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         }
     }
     Paragraph::new(lines).render(inner, buf);
+}
+
+/// The panel for a format-2 instrument: `nodes` from the innermost (the node in view)
+/// to its agency, each with score, category, zone and progress; the innermost with its
+/// category's label, the agency with its opinion; then the innermost's path to the
+/// next category.
+fn levels(app: &App, nodes: &[NodeRef], height: usize) -> Vec<Line<'static>> {
+    let t = app.t();
+    let ds = &app.ds;
+    let mut lines: Vec<Line<'static>> = Vec::new();
+    for (k, &node) in nodes.iter().enumerate() {
+        let word = match node {
+            NodeRef::Product(_) => t.product,
+            NodeRef::Unit(_) => t.unit,
+            NodeRef::Agency(_) => t.agency,
+        };
+        lines.push(Line::from(vec![
+            Span::styled(format!("{word} "), app.theme.header()),
+            Span::raw(safe(app.node_code(node)).into_owned()),
+        ]));
+        let s = app.book.summary(ds, node);
+        let verdict = app.book.verdict(ds, node);
+        let mut score = vec![Span::raw(format!(" {:>6} ", score_text(&s)))];
+        match &verdict {
+            Some(v) => {
+                let style = app.theme.category(v.color());
+                score.push(Span::styled(safe(v.category()).into_owned(), style));
+                if v.zone.is_some() {
+                    score.push(Span::raw(" "));
+                    score.push(Span::styled(safe(v.zone_code()).into_owned(), style));
+                }
+            }
+            None => score.push(Span::raw("-")),
+        }
+        score.push(Span::raw(format!(" {}/{}", s.answered, s.total)));
+        if k == 0 && s.score.is_none() {
+            lines.push(Line::raw(format!(" {}", t.no_score)));
+        }
+        lines.push(Line::from(score));
+        lines.extend(then_line(app, node));
+        let label = match (node, &verdict) {
+            (NodeRef::Agency(a), Some(_)) => {
+                app.book.opinion(ds, a).map(|o| o.get(app.lang).to_string())
+            }
+            (_, Some(v)) if k == 0 => Some(v.band.label.get(app.lang).to_string()),
+            _ => None,
+        };
+        if let (Some(label), Some(v)) = (label, &verdict) {
+            lines.push(Line::styled(
+                format!(" {}", safe(&label)),
+                app.theme.category(v.color()),
+            ));
+        }
+        if k == 0 && ds.finalized(node) {
+            lines.push(Line::styled(
+                format!(" ✔ {}", t.finalized_mark),
+                app.theme.key(),
+            ));
+        }
+    }
+    let Some(&here) = nodes.first() else {
+        return lines;
+    };
+    let instrument = ds.instrument_of(here);
+    lines.push(Line::raw(""));
+    match next_category(ds, here) {
+        Some(path) => {
+            let Some(target) = instrument.bands.get(path.band) else {
+                return lines;
+            };
+            let style = app.theme.category(
+                target
+                    .color
+                    .as_deref()
+                    .or_else(|| instrument.zone_of(target).and_then(|z| z.color.as_deref())),
+            );
+            lines.push(Line::styled(t.next_category(&safe(&target.code)), style));
+            lines.push(Line::raw(t.points(&path.points.to_string())));
+            if !path.reachable {
+                lines.push(Line::styled(t.unreachable(), app.theme.dim()));
+            }
+            if !path.steps.is_empty() {
+                lines.push(Line::styled(t.fulfil, app.theme.header()));
+                let room = height.saturating_sub(lines.len());
+                let shown = if path.steps.len() > room {
+                    room.saturating_sub(1)
+                } else {
+                    path.steps.len()
+                };
+                for step in &path.steps[..shown] {
+                    let label = safe(
+                        instrument.indicators[crate::domain::model::Ix::index(step.indicator)]
+                            .label
+                            .get(app.lang),
+                    )
+                    .into_owned();
+                    let text = if step.node == here {
+                        format!("• {label}")
+                    } else {
+                        format!("• {}: {label}", safe(app.node_code(step.node)))
+                    };
+                    lines.push(Line::raw(text));
+                }
+                if shown < path.steps.len() {
+                    lines.push(Line::styled(
+                        t.more(path.steps.len() - shown),
+                        app.theme.dim(),
+                    ));
+                }
+            }
+        }
+        None if app.book.summary(ds, here).score.is_some() => {
+            lines.push(Line::raw(t.top_category()));
+        }
+        None => {}
+    }
+    lines
 }

@@ -450,3 +450,98 @@ mod day {
         }
     }
 }
+
+/// The screens format 2 adds (issue 12), in both languages at 80x24, on the demo's
+/// Rejang Lebong (the 2022-2024 instrument) and an agency on the 2025 one: an agency's
+/// and a unit's own checklists with the nodes below, a roster, a questionnaire, the
+/// prompts, and the score panel with categories, zones, the opinion and the path to
+/// the next category.
+mod levels {
+    use super::*;
+
+    fn snap(name: &str, lang: Lang, app: &App) {
+        insta::assert_snapshot!(
+            format!("{name}_{}", lang_name(lang)),
+            draw(app, 80, 24).backend()
+        );
+    }
+
+    const OPINI: &str = r#"{
+      "format": "patuh-assignment", "format_version": 1,
+      "instrument": {"id": "opini-2025", "version": "1"},
+      "title": "Uji opini",
+      "agencies": [{"code": "9998", "name": "Pemerintah Kota Uji Opini", "kind": "pemkot",
+        "units": [{"code": "DPMPTSP", "name": "DPMPTSP Kota Uji", "products": []}]}]
+    }"#;
+
+    /// Rejang Lebong with two staff of its Dukcapil interviewed, heads-down.
+    fn interviewed(lang: Lang) -> (tempfile::TempDir, Workstation) {
+        let bengkulu = crate::shipped::DEMO_ASSIGNMENTS[1].1;
+        let (dir, mut ws) = demo_ws_with(lang, &[bengkulu, OPINI]);
+        let u = ws.app.ds.find_node("1702/DUKCAPIL").unwrap();
+        let effects = ws.app.open_node_checklist(u, None);
+        ws.run(effects); // on its first indicator, an interview
+        ws.update(Action::Open); // its role's roster
+        ws.update(Action::Open); // a new respondent
+        type_text(&mut ws, "Kepala Dinas\n");
+        type_text(&mut ws, "323123222222");
+        (dir, ws)
+    }
+
+    #[test]
+    fn a_unit_its_roster_and_a_questionnaire() {
+        for lang in [Lang::Id, Lang::En] {
+            let (_dir, mut ws) = interviewed(lang);
+            snap("levels_questionnaire", lang, &ws.app);
+            ws.update(Action::Back);
+            snap("levels_roster", lang, &ws.app);
+            ws.update(Action::Back);
+            snap("levels_unit", lang, &ws.app);
+            ws.update(Action::Back);
+            snap("levels_agency", lang, &ws.app);
+        }
+    }
+
+    #[test]
+    fn the_prompts_of_respondents_and_data() {
+        for lang in [Lang::Id, Lang::En] {
+            let (_dir, mut ws) = interviewed(lang);
+            ws.update(key(KeyCode::Char('-')));
+            snap("levels_remove_prompt", lang, &ws.app);
+            ws.update(key(KeyCode::Esc));
+            let agency = ws.app.ds.find_node("9998").unwrap();
+            let ikm = ws
+                .app
+                .ds
+                .instrument_of(agency)
+                .indicator_index("ikm")
+                .unwrap();
+            let effects = ws
+                .app
+                .open_node_checklist(agency, Some(crate::domain::model::IndicatorIx::new(ikm)));
+            ws.run(effects);
+            ws.update(Action::Open);
+            type_text(&mut ws, "82.35\n");
+            snap("levels_data_prompt", lang, &ws.app);
+            ws.update(key(KeyCode::Enter));
+            snap("levels_data", lang, &ws.app);
+        }
+    }
+
+    #[test]
+    fn the_dashboard_counts_categories_in_their_zones() {
+        let (_dir, mut ws) = interviewed(Lang::En);
+        ws.update(Action::Dashboard);
+        let screen = draw(&ws.app, 80, 24);
+        snap("levels_dashboard", Lang::En, &ws.app);
+        // Maluku's 2021 zones and Bengkulu's 2024 categories (E is zona merah) count
+        // in the same bars: 7 + 2 agencies in merah; the 2025 instrument has no zones,
+        // its categories are bars of their own (its one agency in E).
+        let text = format!("{:?}", screen.backend());
+        assert!(text.contains("███9████"), "{text}");
+        assert!(
+            text.contains("merah      kuning     hijau        E"),
+            "{text}"
+        );
+    }
+}

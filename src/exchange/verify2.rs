@@ -1,0 +1,770 @@
+//! Verifying a format-2 export (`verify` does the envelope and format 1): the signed
+//! zstd frame expanded within its declared size (a bomb is refused before anything is
+//! expanded), the payload rebuilt as a [`Dataset`] at every level with every answer
+//! checked against its indicator (answered at the indicator's level only, by its kind: a
+//! level of its scale for an observation or an interview answer, by a respondent of the
+//! role asked, present at that node; a decimal in 0..max with its source for a data
+//! value), respondents of a role interviewed at their node's level, the audit chain
+//! (rows of nine or eleven fields, src/store/audit.rs), the replayed log accounting for
+//! every node's answers, respondents, evidence, finalization and follow-ups, and every
+//! score, category, zone, dimension score, progress and qualifier recomputed. Each
+//! refusal names the node, the record and what to do.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use super::bundle::{EvidenceEntry, Opened};
+use super::bundle2::{
+    self, AgencyNode, AuditEntry2, FollowupsEntry, NodeParts, Payload2, RespondentEntry, Score2,
+};
+use super::export::score2;
+use super::keys::TrustedKeys;
+use super::verify::{Verified, check_assessor, is_hash, rebuild_instruments, stamp};
+use super::{ExchangeError, Result};
+use crate::domain::Instrument;
+use crate::domain::followup::{FollowUpItem, FollowUpKind, FollowUpStatus};
+use crate::domain::instrument::{NodeLevel, Source};
+use crate::domain::json::is_code;
+use crate::domain::model::{
+    Agency, Carried, DataValue, Dataset, IndicatorIx, Kind, NodeRef, Product, Respondent,
+    ScoreBook, Unit,
+};
+use crate::domain::scoring::Value;
+use crate::domain::text::sanitize;
+use crate::store::audit::{Replay, Replayed, ReplayedRespondent, data_text, respondent_text};
+use crate::store::{ChainBreak, GENESIS};
+
+/// What to say after a refusal of the payload's content: it was not written by patuh
+/// as it is.
+const FIX: &str = "patuh never writes this: the file was changed after it was made, or \
+                   made by other software; do not use it, ask the assessor to export again";
+
+fn invalid(what: String) -> ExchangeError {
+    ExchangeError::Invalid(format!("{what}; {FIX}"))
+}
+
+/// Verifies a format-2 file whose envelope and signature `verify` checked.
+pub(crate) fn verify_opened(
+    opened: Opened,
+    encrypted: bool,
+    trusted: Option<&TrustedKeys>,
+) -> Result<Verified> {
+    let json = bundle2::decompress(&opened.payload, bundle2::MAX_PAYLOAD_BYTES)?;
+    let payload = bundle2::parse_payload2(&json)?;
+    drop(json);
+    let trusted_by = check_assessor(&opened, &payload.assessor, trusted)?;
+    let stamp = stamp(&payload.exported_at)?;
+    let dataset = rebuild(&payload)?;
+    let audit_full = check_audit2(&payload.audit)?;
+    check_accounts(&payload, &dataset)?;
+    let scores_checked = check_scores(&payload, &dataset)?;
+    Ok(Verified {
+        opened,
+        format_version: bundle2_version(),
+        payload,
+        dataset,
+        stamp,
+        encrypted,
+        trusted_by,
+        scores_checked,
+        audit_full,
+    })
+}
+
+fn bundle2_version() -> i64 {
+    super::bundle::FORMAT_VERSION
+}
+
+/// The file's cycle: a code, a kind, a year, the cycle it follows.
+fn check_cycle(p: &Payload2) -> Result<()> {
+    let c = &p.cycle;
+    if !is_code(&c.code) {
+        return Err(invalid(format!(
+            "cycle code {:?} is not a code (letters, digits, - _ .)",
+            sanitize(&c.code)
+        )));
+    }
+    if !matches!(c.kind.as_str(), "assessment" | "mentoring") {
+        return Err(invalid(format!(
+            "cycle {}: kind {:?} is neither assessment nor mentoring",
+            c.code,
+            sanitize(&c.kind)
+        )));
+    }
+    if let Some(f) = &c.follows
+        && !is_code(f)
+    {
+        return Err(invalid(format!(
+            "cycle {}: it follows {:?}, which is not a cycle code",
+            c.code,
+            sanitize(f)
+        )));
+    }
+    Ok(())
+}
+
+/// Rebuilds the payload as a [`Dataset`] at every level, checking that it is one patuh
+/// could hold.
+fn rebuild(p: &Payload2) -> Result<Dataset> {
+    check_cycle(p)?;
+    let mut ds = Dataset::default();
+    rebuild_instruments(&mut ds, &p.instruments)?;
+    // The nodes' data go into `ds` while each is checked against its instrument: a
+    // copy of the (few) instruments, not one per node.
+    let instruments = ds.instruments.clone();
+    let mut agency_codes = HashSet::new();
+    let mut uids = HashSet::new();
+    for a in &p.agencies {
+        let code = &a.code;
+        if !is_code(code) || !agency_codes.insert(code.clone()) {
+            return Err(invalid(format!(
+                "agency code {:?} is not a valid code or appears twice",
+                sanitize(code)
+            )));
+        }
+        let kind: Kind = a
+            .kind
+            .parse()
+            .map_err(|e: String| invalid(format!("agency {code}: {e}")))?;
+        let instrument = ds
+            .instruments
+            .iter()
+            .position(|i| {
+                i.id == a.instrument.id
+                    && i.version == a.instrument.version
+                    && i.sha256 == a.instrument.sha256
+            })
+            .ok_or_else(|| {
+                invalid(format!(
+                    "agency {code}: its instrument {} version {} is not in the file",
+                    sanitize(&a.instrument.id),
+                    sanitize(&a.instrument.version)
+                ))
+            })?;
+        let agency = ds.agencies.push(Agency {
+            db_id: 0,
+            code: code.clone(),
+            name: a.name.clone(),
+            kind,
+            instrument,
+            units: Vec::new(),
+        });
+        let n = ds.instruments[instrument].indicators.len();
+        let mut unit_codes = HashSet::new();
+        for u in &a.units {
+            let upath = format!("{code}/{}", u.code);
+            if !is_code(&u.code) || !unit_codes.insert(u.code.clone()) {
+                return Err(invalid(format!(
+                    "agency {code}: unit code {:?} is not a valid code or appears twice",
+                    sanitize(&u.code)
+                )));
+            }
+            let unit = ds.units.push(Unit {
+                db_id: 0,
+                code: u.code.clone(),
+                name: u.name.clone(),
+                agency,
+                products: Vec::new(),
+            });
+            ds.agencies[agency].units.push(unit);
+            let mut product_codes = HashSet::new();
+            for pr in &u.products {
+                if !is_code(&pr.code) || !product_codes.insert(pr.code.clone()) {
+                    return Err(invalid(format!(
+                        "{}/{}: not a valid product code or it appears twice",
+                        sanitize(&upath),
+                        sanitize(&pr.code)
+                    )));
+                }
+                let product = ds.products.push(Product {
+                    db_id: 0,
+                    code: pr.code.clone(),
+                    name: pr.name.clone(),
+                    unit,
+                    finalized: false,
+                    values: vec![Value::Unanswered; n],
+                    notes: crate::domain::model::Notes::new(),
+                    evidence: crate::domain::model::Counts::new(),
+                });
+                ds.units[unit].products.push(product);
+            }
+        }
+        // The nodes' own data, once the whole agency is there.
+        let inst = &instruments[instrument];
+        own(&mut ds, inst, NodeRef::Agency(agency), a.parts(), &mut uids)?;
+        for (u, unit) in ds.agencies[agency].units.clone().into_iter().zip(&a.units) {
+            own(&mut ds, inst, NodeRef::Unit(u), unit.parts(), &mut uids)?;
+            for (pr, product) in ds.units[u].products.clone().into_iter().zip(&unit.products) {
+                own(
+                    &mut ds,
+                    inst,
+                    NodeRef::Product(pr),
+                    product.parts(),
+                    &mut uids,
+                )?;
+            }
+        }
+        followups(&mut ds, agency, a)?;
+    }
+    Ok(ds)
+}
+
+/// A respondent's uid as patuh makes it: 128 bits in lowercase hex.
+fn is_uid(s: &str) -> bool {
+    s.len() == 32
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+/// One node's answers, respondents, evidence and finalization into the dataset, each
+/// checked against the node's instrument and level.
+fn own(
+    ds: &mut Dataset,
+    inst: &Instrument,
+    node: NodeRef,
+    parts: NodeParts<'_>,
+    uids: &mut HashSet<String>,
+) -> Result<()> {
+    let path = ds.node_path(node);
+    let at = sanitize(&path).into_owned();
+    let level = node.level();
+    if parts.finalized_at.is_some() != parts.finalized_by.is_some() {
+        return Err(invalid(format!(
+            "{at}: finalized_at and finalized_by must be given together"
+        )));
+    }
+    ds.set_finalized(node, parts.finalized_at.is_some());
+    // Respondents first (answers name them), with their answers.
+    let mut respondents: Vec<Respondent> = Vec::new();
+    let mut numbers = HashSet::new();
+    for (k, r) in parts.respondents.iter().enumerate() {
+        respondents.push(respondent(inst, level, &at, k, r, &mut numbers, uids)?);
+    }
+    let mut seen = HashSet::new();
+    for (k, a) in parts.answers.iter().enumerate() {
+        let record = || {
+            format!(
+                "{at}: answers[{k}] (indicator {:?}{})",
+                sanitize(&a.indicator),
+                a.respondent
+                    .as_deref()
+                    .map(|r| format!(", respondent {}", sanitize(r)))
+                    .unwrap_or_default()
+            )
+        };
+        let Some(i) = inst.indicator_index(&a.indicator) else {
+            return Err(invalid(format!(
+                "{}: instrument {} has no such indicator",
+                record(),
+                inst.id
+            )));
+        };
+        if inst.level_of(i) != level {
+            return Err(invalid(format!(
+                "{}: the indicator is answered per {}, not per {level}: an answer is given at the \
+                 indicator's level only",
+                record(),
+                inst.level_of(i)
+            )));
+        }
+        if !seen.insert((i, a.respondent.clone())) {
+            return Err(invalid(format!("{}: given twice", record())));
+        }
+        let ind = &inst.indicators[i];
+        let max = ind.max;
+        if a.na && (a.value.is_some() || a.amount.is_some()) {
+            return Err(invalid(format!("{}: both a value and N/A", record())));
+        }
+        if a.amount.is_some() != a.source.is_some() {
+            return Err(invalid(format!(
+                "{}: a data value and its source go together",
+                record()
+            )));
+        }
+        if let Some(v) = a.value
+            && v > max
+        {
+            return Err(invalid(format!(
+                "{}: value {v} is not a level of its scale (0 to {max}, or N/A)",
+                record()
+            )));
+        }
+        let ix = IndicatorIx::new(i);
+        match &a.respondent {
+            Some(uid) => {
+                let Source::Interview { role } = ind.source else {
+                    return Err(invalid(format!(
+                        "{}: the indicator is answered by {}, not by respondents",
+                        record(),
+                        ind.source.as_str()
+                    )));
+                };
+                let Some(r) = respondents.iter_mut().find(|r| r.uid == *uid) else {
+                    return Err(invalid(format!(
+                        "{}: no such respondent at this node",
+                        record()
+                    )));
+                };
+                if r.role != role {
+                    return Err(invalid(format!(
+                        "{}: the indicator is asked of {}, not of {} {}",
+                        record(),
+                        inst.roles[role].id,
+                        inst.roles[r.role].id,
+                        r.number
+                    )));
+                }
+                if a.amount.is_some() || !a.note.is_empty() {
+                    return Err(invalid(format!(
+                        "{}: a respondent's answer is a level or N/A, without a data value or a note",
+                        record()
+                    )));
+                }
+                let v = match (a.na, a.value) {
+                    (true, _) => Value::NotApplicable,
+                    (false, Some(v)) => Value::Level(v),
+                    (false, None) => Value::Unanswered,
+                };
+                if a.carried {
+                    r.set_carried(inst, ix, Some(v));
+                } else {
+                    r.set_value(inst, ix, v);
+                }
+            }
+            None => {
+                match (&ind.source, a.value, &a.amount) {
+                    (Source::Observation, _, Some(_)) => {
+                        return Err(invalid(format!(
+                            "{}: a data value, but the indicator is observed",
+                            record()
+                        )));
+                    }
+                    (Source::Interview { .. } | Source::Data { .. }, Some(_), _) => {
+                        return Err(invalid(format!(
+                            "{}: a level of the whole indicator, but it is answered by {}",
+                            record(),
+                            ind.source.as_str()
+                        )));
+                    }
+                    (Source::Interview { .. }, _, Some(_)) => {
+                        return Err(invalid(format!(
+                            "{}: a data value, but the indicator is answered by interview",
+                            record()
+                        )));
+                    }
+                    (Source::Data { .. }, None, Some(text)) => {
+                        let value = crate::domain::json::parse_decimal(text)
+                            .filter(|x| crate::domain::json::decimal_text(x) == *text)
+                            .filter(|x| *x <= num_rational::BigRational::from_integer(max.into()))
+                            .and_then(|x| {
+                                DataValue::new(x, a.source.clone().unwrap_or_default()).ok()
+                            })
+                            .ok_or_else(|| {
+                                invalid(format!(
+                                    "{}: data value {:?} is not a decimal from 0 to {max} as patuh writes it",
+                                    record(),
+                                    sanitize(text)
+                                ))
+                            })?;
+                        let set = if a.carried {
+                            ds.set_carried(node, ix, Some(Carried::Data(value)))
+                        } else {
+                            ds.set_data(node, ix, Some(value))
+                        };
+                        set.map_err(|e| invalid(format!("{}: {e}", record())))?;
+                    }
+                    _ => {}
+                }
+                let v = match (a.na, a.value) {
+                    (true, _) => Value::NotApplicable,
+                    (false, Some(v)) => Value::Level(v),
+                    (false, None) => Value::Unanswered,
+                };
+                let set = match (a.carried, &a.amount) {
+                    (true, Some(_)) => Ok(()),
+                    (true, None) => ds.set_carried(node, ix, Some(Carried::Value(v))),
+                    (false, _) => ds.set_value(node, ix, v),
+                };
+                set.map_err(|e| invalid(format!("{}: {e}", record())))?;
+                ds.set_note(node, ix, a.note.clone())
+                    .map_err(|e| invalid(format!("{}: {e}", record())))?;
+            }
+        }
+    }
+    for r in respondents {
+        ds.add_respondent(node, r)
+            .map_err(|e| invalid(format!("{at}: {e}")))?;
+    }
+    let mut counts: HashMap<usize, u32> = HashMap::new();
+    for (k, e) in parts.evidence.iter().enumerate() {
+        let i = evidence_indicator(inst, level, &at, k, e)?;
+        *counts.entry(i).or_default() += 1;
+    }
+    for (i, n) in counts {
+        ds.set_evidence_count(node, IndicatorIx::new(i), n)
+            .map_err(|e| invalid(format!("{at}: evidence: {e}")))?;
+    }
+    Ok(())
+}
+
+fn evidence_indicator(
+    inst: &Instrument,
+    level: NodeLevel,
+    at: &str,
+    k: usize,
+    e: &EvidenceEntry,
+) -> Result<usize> {
+    let i = inst.indicator_index(&e.indicator).ok_or_else(|| {
+        invalid(format!(
+            "{at}: evidence[{k}] is for indicator {:?}, which instrument {} does not have",
+            sanitize(&e.indicator),
+            inst.id
+        ))
+    })?;
+    if inst.level_of(i) != level {
+        return Err(invalid(format!(
+            "{at}: evidence[{k}] is for indicator {}, which is answered per {}",
+            e.indicator,
+            inst.level_of(i)
+        )));
+    }
+    Ok(i)
+}
+
+/// One respondent, checked: its uid, a role of the instrument interviewed at this
+/// level, a number new for its role, a position label (never more), a removal given
+/// whole.
+fn respondent(
+    inst: &Instrument,
+    level: NodeLevel,
+    at: &str,
+    k: usize,
+    r: &RespondentEntry,
+    numbers: &mut HashSet<(usize, u32)>,
+    uids: &mut HashSet<String>,
+) -> Result<Respondent> {
+    let record = format!(
+        "{at}: respondents[{k}] ({} {})",
+        sanitize(&r.role),
+        r.number
+    );
+    if !is_uid(&r.uid) || !uids.insert(r.uid.clone()) {
+        return Err(invalid(format!(
+            "{record}: its uid {:?} is not 32 lowercase hex digits, or another respondent has it",
+            sanitize(&r.uid)
+        )));
+    }
+    let Some(role) = inst.role_index(&r.role) else {
+        return Err(invalid(format!(
+            "{record}: instrument {} has no role {:?}",
+            inst.id,
+            sanitize(&r.role)
+        )));
+    };
+    if inst.roles[role].level != level {
+        return Err(invalid(format!(
+            "{record}: role {} is interviewed per {}, not per {level}",
+            r.role, inst.roles[role].level
+        )));
+    }
+    if r.number == 0 || !numbers.insert((role, r.number)) {
+        return Err(invalid(format!(
+            "{record}: its number is 0 or given twice for its role"
+        )));
+    }
+    if crate::store::clean_label(&r.label).as_deref() != Ok(r.label.as_str()) {
+        return Err(invalid(format!(
+            "{record}: its label is not a position label as patuh keeps it (one line, at most {} characters)",
+            crate::store::MAX_LABEL_CHARS
+        )));
+    }
+    let removed = [&r.removed_at, &r.removed_by, &r.removed_reason];
+    if removed.iter().any(|x| x.is_some()) && !removed.iter().all(|x| x.is_some()) {
+        return Err(invalid(format!(
+            "{record}: removed_at, removed_by and removed_reason go together"
+        )));
+    }
+    let mut resp = Respondent::new(r.uid.clone(), role, r.number, r.label.clone());
+    resp.removed = r.removed_at.is_some();
+    Ok(resp)
+}
+
+/// An agency's follow-up register into the dataset.
+fn followups(ds: &mut Dataset, a: crate::domain::model::AgencyIx, node: &AgencyNode) -> Result<()> {
+    let f: &FollowupsEntry = &node.followups;
+    let at = sanitize(&node.code).into_owned();
+    if f.closed_at.is_some() != f.closed_by.is_some() {
+        return Err(invalid(format!(
+            "{at}: the follow-up register's closed_at and closed_by go together"
+        )));
+    }
+    let mut refs = HashSet::new();
+    let mut items = Vec::new();
+    for (k, item) in f.items.iter().enumerate() {
+        let record = format!("{at}: followups.items[{k}] ({})", sanitize(&item.reference));
+        let kind: FollowUpKind = item
+            .kind
+            .parse()
+            .map_err(|e: String| invalid(format!("{record}: {e}")))?;
+        let status: FollowUpStatus = item
+            .status
+            .parse()
+            .map_err(|e: String| invalid(format!("{record}: {e}")))?;
+        if item.reference.trim().is_empty() || !refs.insert(item.reference.clone()) {
+            return Err(invalid(format!(
+                "{record}: its reference is empty or given twice"
+            )));
+        }
+        items.push(FollowUpItem {
+            kind,
+            reference: item.reference.clone(),
+            status,
+        });
+    }
+    let register = ds.followups_mut(a);
+    register.items = items;
+    register.closed = f.closed_at.is_some();
+    Ok(())
+}
+
+/// The chain from GENESIS: rows numbered 1, 2, 3, ..., each following the previous
+/// one, and each full row's content hashing to its hash (nine fields without a cycle
+/// and a respondent, eleven with one). Returns the full rows.
+pub fn check_audit2(rows: &[AuditEntry2]) -> Result<usize> {
+    let mut prev = GENESIS.to_string();
+    let mut full = 0;
+    for (i, entry) in rows.iter().enumerate() {
+        let expected = i as i64 + 1;
+        let fail = |reason: String| {
+            ExchangeError::AuditChain(
+                ChainBreak {
+                    seq: entry.seq,
+                    reason,
+                }
+                .to_string(),
+            )
+        };
+        if entry.seq != expected {
+            return Err(fail(format!(
+                "expected row {expected} here: a row was deleted or reordered"
+            )));
+        }
+        if entry.prev_hash != prev {
+            return Err(fail("it does not follow the previous row".into()));
+        }
+        if !is_hash(&entry.hash) {
+            return Err(fail("its hash is not a SHA-256".into()));
+        }
+        if let Some(row) = entry.row() {
+            if row.hash() != entry.hash {
+                return Err(fail("its content does not match its hash".into()));
+            }
+            full += 1;
+        }
+        prev = entry.hash.clone();
+    }
+    Ok(full)
+}
+
+/// The audit log of the exported nodes, replayed row by row (each row following from
+/// the ones before, each on its indicator's scale), ends in exactly what the file
+/// holds at every node: values, notes, data values, evidence, finalization,
+/// respondents with their answers, follow-ups.
+fn check_accounts(p: &Payload2, ds: &Dataset) -> Result<()> {
+    let nodes: HashMap<String, NodeRef> = ds
+        .agencies
+        .ids()
+        .flat_map(|a| {
+            std::iter::once(NodeRef::Agency(a)).chain(ds.agencies[a].units.iter().flat_map(|&u| {
+                std::iter::once(NodeRef::Unit(u))
+                    .chain(ds.units[u].products.iter().map(|&p| NodeRef::Product(p)))
+            }))
+        })
+        .map(|n| (ds.node_path(n), n))
+        .collect();
+    let mut replay = Replay::new();
+    for entry in &p.audit {
+        let Some(row) = entry.row() else { continue };
+        let problem = crate::store::audit_row_with(&row, |path| {
+            nodes.get(path).map(|&n| (n.level(), ds.instrument_of(n)))
+        });
+        if let Some(problem) = problem {
+            return Err(ExchangeError::AuditChain(problem));
+        }
+        replay
+            .apply_row(&row)
+            .map_err(|b| ExchangeError::AuditChain(b.to_string()))?;
+    }
+    let cycle = if p.cycle.code == crate::store::DEFAULT_CYCLE {
+        String::new()
+    } else {
+        p.cycle.code.clone()
+    };
+    let mut held: BTreeMap<(String, String), Replayed> = BTreeMap::new();
+    for (path, parts) in p.nodes() {
+        held.insert((cycle.clone(), path), replayed(&parts));
+    }
+    // Nodes without anything are what a log that never names them leaves.
+    held.retain(|_, r| *r != Replayed::default());
+    match crate::store::compare_replay(&held, &replay)
+        .into_iter()
+        .next()
+    {
+        Some(problem) => Err(ExchangeError::AuditChain(problem)),
+        None => Ok(()),
+    }
+}
+
+/// What a node of the file holds, in the audit log's terms.
+fn replayed(parts: &NodeParts<'_>) -> Replayed {
+    let mut r = Replayed::default();
+    for a in parts.answers {
+        let v = match (a.na, a.value) {
+            (true, _) => Value::NotApplicable,
+            (false, Some(v)) => Value::Level(v),
+            (false, None) => Value::Unanswered,
+        };
+        let text = v.audit_text().to_string();
+        if a.carried {
+            r.carried.insert((
+                a.respondent.clone().unwrap_or_default(),
+                a.indicator.clone(),
+            ));
+        }
+        match &a.respondent {
+            Some(uid) => {
+                r.answers.insert((uid.clone(), a.indicator.clone()), text);
+            }
+            None => {
+                if let (Some(amount), source) = (&a.amount, &a.source) {
+                    r.data.insert(
+                        a.indicator.clone(),
+                        data_text(amount, source.as_deref().unwrap_or("")),
+                    );
+                }
+                r.values.insert(a.indicator.clone(), text);
+                r.notes.insert(a.indicator.clone(), a.note.clone());
+            }
+        }
+    }
+    for e in parts.evidence {
+        *r.evidence.entry(e.indicator.clone()).or_default() += 1;
+    }
+    r.finalized = parts.finalized_at.is_some();
+    for x in parts.respondents {
+        r.respondents.insert(
+            x.uid.clone(),
+            ReplayedRespondent {
+                added: respondent_text(&x.role, x.number, &x.label),
+                removed: x.removed_reason.clone(),
+            },
+        );
+    }
+    if let Some(f) = parts.followups {
+        for item in &f.items {
+            r.followups.insert(
+                item.reference.clone(),
+                (item.kind.clone(), item.status.clone()),
+            );
+        }
+        r.register_closed = f.closed_at.is_some();
+    }
+    // As the tables read: values, notes and data the log never touched read as "".
+    r.values.retain(|_, v| !v.is_empty());
+    r.notes.retain(|_, v| !v.is_empty());
+    r.answers.retain(|_, v| !v.is_empty());
+    r
+}
+
+fn show(s: &Score2) -> String {
+    let dims: Vec<String> = s
+        .dimensions
+        .iter()
+        .map(|d| {
+            format!(
+                "{} {}",
+                sanitize(&d.id),
+                d.score.as_ref().map_or("-".to_string(), |x| x.to_string())
+            )
+        })
+        .collect();
+    format!(
+        "{} category {} zone {} ({}/{}) dimensions [{}]",
+        s.value
+            .as_ref()
+            .map_or("no score".to_string(), |v| v.to_string()),
+        s.category.as_deref().map(sanitize).unwrap_or_default(),
+        s.zone.as_deref().map(sanitize).unwrap_or_default(),
+        s.answered,
+        s.total,
+        dims.join(", ")
+    )
+}
+
+fn same(a: &Score2, b: &Score2) -> bool {
+    let text = |v: &Option<serde_json::Number>| v.as_ref().map(|x| x.to_string());
+    text(&a.value) == text(&b.value)
+        && a.category == b.category
+        && a.zone == b.zone
+        && a.answered == b.answered
+        && a.total == b.total
+        && a.dimensions.len() == b.dimensions.len()
+        && a.dimensions
+            .iter()
+            .zip(&b.dimensions)
+            .all(|(x, y)| x.id == y.id && text(&x.score) == text(&y.score))
+}
+
+/// Recomputes every node's score, category, zone, progress and dimension scores, and
+/// every agency's qualifier, and compares them with the file.
+fn check_scores(p: &Payload2, ds: &Dataset) -> Result<usize> {
+    let book = ScoreBook::compute(ds);
+    let mut checked = 0;
+    let mut compare = |what: String, exported: &Score2, node: NodeRef| {
+        checked += 1;
+        let recomputed = score2(ds, &book, node);
+        if same(exported, &recomputed) {
+            Ok(())
+        } else {
+            Err(ExchangeError::ScoreMismatch {
+                what: sanitize(&what).into_owned(),
+                exported: show(exported),
+                recomputed: show(&recomputed),
+            })
+        }
+    };
+    for (a, agency) in ds.agencies.ids().zip(&p.agencies) {
+        for (&u, unit) in ds.agencies[a].units.iter().zip(&agency.units) {
+            for (&pr, product) in ds.units[u].products.iter().zip(&unit.products) {
+                compare(
+                    format!("product {}", ds.node_path(NodeRef::Product(pr))),
+                    &product.score,
+                    NodeRef::Product(pr),
+                )?;
+            }
+            compare(
+                format!("unit {}", ds.node_path(NodeRef::Unit(u))),
+                &unit.score,
+                NodeRef::Unit(u),
+            )?;
+        }
+        compare(
+            format!("agency {}", agency.code),
+            &agency.score,
+            NodeRef::Agency(a),
+        )?;
+        let qualifier = book.qualifier(a);
+        if qualifier != agency.qualifier {
+            let show = |q: Option<bool>| match q {
+                None => "unknown (null)",
+                Some(true) => "granted",
+                Some(false) => "not granted",
+            };
+            return Err(ExchangeError::ScoreMismatch {
+                what: format!("the qualifier of agency {}", sanitize(&agency.code)),
+                exported: show(agency.qualifier).into(),
+                recomputed: show(qualifier).into(),
+            });
+        }
+    }
+    Ok(checked)
+}
