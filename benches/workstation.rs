@@ -2,16 +2,15 @@
 //! PATUH_BENCH_METHOD, default the 2022-2025 instruments with respondents): one
 //! keystroke in a product's checklist (change + commit + incremental rescore + a
 //! 200x50 frame on ratatui's TestBackend), the work of a keystroke besides its commit
-//! with its p99 (target < 1 ms), the same after a respondent's interview answer (the
+//! with its p99 (target < 1 ms), the same in a respondent's questionnaire (the
 //! rescore of its unit and agency and a frame), cold start to the first frame (target
 //! < 100 ms), and the navigator's filter over all products. And on the demo: the keys
 //! it takes to fill its 36-indicator product (kepatuhan-2021) without notes and
 //! finalize it (target: at most 40), with the time of each of those keystrokes.
 //!
-//! The workstation has no questionnaire screen yet (issue 12's heads-down interview
-//! entry is being built beside this): the interview answer is made through the dataset
-//! and the score book as the workstation's state would, and the frame drawn is the
-//! navigator on the respondent's unit.
+//! In a respondent's questionnaire (a unit's staff member, the cursor on a question):
+//! the whole keystroke, a digit that records the answer, and besides its commit the
+//! answer in the dataset, the rescore of the unit and its agency and the frame.
 //!
 //! Criterion reports medians; the p99 lines (`p99: ...`) come from per-iteration
 //! timings collected here, printed before criterion's own output.
@@ -28,7 +27,7 @@ use patuh::domain::model::{IndicatorIx, Ix, NodeRef, ProductIx, RespondentIx};
 use patuh::domain::{Instrument, Lang, Value};
 use patuh::store::Store;
 use patuh::tui::action::Action;
-use patuh::tui::app::nav::Filter;
+use patuh::tui::app::nav::{Filter, Item};
 use patuh::tui::app::{App, Msg, Screen, Status};
 use patuh::tui::keymap::Config;
 use patuh::tui::runtime::{Access, Workstation};
@@ -162,10 +161,40 @@ fn keystroke(c: &mut Criterion) {
 
     // A respondent's interview answer besides its commit: the answer in memory, the
     // rescore of its unit and agency, a frame of the navigator on its unit.
-    if let Some((node, r, i, max, product)) = interview(&ws.app) {
-        ws.app.screen = Screen::Navigator;
-        ws.app.reveal_product(product);
+    if let Some((node, r, i, max)) = interview(&ws.app) {
+        // The respondent's questionnaire on screen, its cursor on the question.
+        let effects = ws.app.open_node_checklist(node, Some(i));
+        ws.run(effects);
+        let on_question = |app: &mut App| {
+            if let Screen::Checklist(c) = &mut app.screen {
+                c.respondent = Some(r);
+                c.at = Item::Indicator(i);
+            }
+        };
+        on_question(&mut ws.app);
         frame(&mut term, &ws.app);
+        // The whole keystroke, as the event loop runs it: a digit records the answer
+        // (the store commits it: fsync), the state takes the outcome (the rescore of
+        // the unit and its agency), the cursor moves on, the frame. The cursor is put
+        // back on the question before each.
+        let digits = ['3', '1'];
+        let mut full = Vec::new();
+        for k in 0..support::iterations(300) {
+            on_question(&mut ws.app);
+            let t = Instant::now();
+            ws.update(press(digits[k % 2]));
+            frame(&mut term, &ws.app);
+            full.push(t.elapsed());
+            assert!(
+                matches!(ws.app.status, Status::Saved(_)),
+                "the answer was not saved: {:?}",
+                ws.app.status
+            );
+        }
+        support::Spread::of(full).report(&format!(
+            "workstation/{scale}/questionnaire keystroke (commit + rescore + {W}x{H} frame)"
+        ));
+        on_question(&mut ws.app);
         let mut flip = false;
         let mut answer = |app: &mut App, term: &mut Terminal<TestBackend>| {
             flip = !flip;
@@ -184,14 +213,14 @@ fn keystroke(c: &mut Criterion) {
         }
         let spread = support::Spread::of(samples);
         spread.report(&format!(
-            "workstation/{scale}/interview answer besides the commit (unit and agency rescore + {W}x{H} frame)"
+            "workstation/{scale}/questionnaire keystroke besides the commit (unit and agency rescore + {W}x{H} frame)"
         ));
         println!(
             "  target: p99 < 1 ms: {}",
             support::verdict(spread.p99 < Duration::from_millis(1))
         );
         g.bench_function(
-            "interview answer besides the commit: rescore, 200x50 frame",
+            "questionnaire keystroke besides the commit: rescore, 200x50 frame",
             |b| b.iter(|| answer(&mut ws.app, &mut term)),
         );
     } else {
@@ -202,13 +231,15 @@ fn keystroke(c: &mut Criterion) {
     let _ = std::fs::remove_file(&path);
 }
 
-/// A staff member's interview answer at a unit with products: the unit, the
-/// respondent, an indicator of its role, the indicator's maximum, a product of the unit.
-fn interview(app: &App) -> Option<(NodeRef, RespondentIx, IndicatorIx, u32, ProductIx)> {
+/// A staff member's interview answer at a unit that is not finalized: the unit, the
+/// respondent, an indicator of its role, the indicator's maximum.
+fn interview(app: &App) -> Option<(NodeRef, RespondentIx, IndicatorIx, u32)> {
     let ds = &app.ds;
     ds.units.ids().rev().find_map(|u| {
         let node = NodeRef::Unit(u);
-        let &product = ds.units[u].products.first()?;
+        if ds.finalized(node) || ds.units[u].products.is_empty() {
+            return None;
+        }
         let inst = ds.instrument_of(node);
         let (k, resp) = ds
             .respondents(node)
@@ -222,7 +253,6 @@ fn interview(app: &App) -> Option<(NodeRef, RespondentIx, IndicatorIx, u32, Prod
             RespondentIx::new(k),
             IndicatorIx::new(i),
             ind.max,
-            product,
         ))
     })
 }
