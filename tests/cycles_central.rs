@@ -171,3 +171,144 @@ fn a_central_database_with_two_merged_cycles_gives_the_workstations_diff() {
     assert_eq!(value("2026-pendampingan", "persyaratan"), 0);
     assert_eq!(value("2026-penilaian", "persyaratan"), 1);
 }
+
+/// The rows of a section of a markdown report that name `agency`.
+fn rows_of<'a>(md: &'a str, section: &str, agency: &str) -> Vec<&'a str> {
+    let from = md
+        .find(section)
+        .unwrap_or_else(|| panic!("no {section:?} in:\n{md}"));
+    md[from..]
+        .lines()
+        .skip(1)
+        .take_while(|l| !l.starts_with("## "))
+        .filter(|l| l.starts_with(&format!("| {agency} |")))
+        .collect()
+}
+
+/// The trend of a central database that merged a workstation's cycles the other way
+/// round (the assessment's export first, so the assessment was made there first, then
+/// the work of the cycle without a year, then the mentoring), with published scores of
+/// past years and of the same year: published years first, then the cycles of the
+/// year, the mentoring before the assessment that follows it, the cycle without a year
+/// last.
+#[test]
+fn the_trend_orders_cycles_by_year_and_what_they_follow_whatever_the_merge_order() {
+    let w = World::new();
+    let ws = w.workstation("siti", "Siti Rahma", "ASN-001");
+    for ind in ["persyaratan", "prosedur", "waktu", "biaya"] {
+        w.record("siti", &ws, KTP, ind, "1");
+    }
+    let default = w.export("siti", &ws, "default.patuh", &["8171"]);
+    cycle_start(
+        &w,
+        &ws,
+        &["2026-pendampingan", "--kind", "mentoring", "--year", "2026"],
+    );
+    w.record("siti", &ws, KTP, "persyaratan", "0");
+    w.record("siti", &ws, KTP, "prosedur", "1");
+    let mentoring = w.export("siti", &ws, "pendampingan.patuh", &["8171"]);
+    cycle_start(
+        &w,
+        &ws,
+        &["2026-penilaian", "--kind", "assessment", "--year", "2026"],
+    );
+    for ind in ["persyaratan", "prosedur", "waktu"] {
+        w.record("siti", &ws, KTP, ind, "1");
+    }
+    let assessment = w.export("siti", &ws, "penilaian.patuh", &["8171"]);
+
+    let trusted = w.trusted(&["siti"]);
+    let central = w.path("central.db");
+    for file in [&assessment, &default, &mentoring] {
+        w.ok(
+            "central",
+            &[
+                "central",
+                "merge",
+                "--db",
+                s(&central),
+                "--trusted",
+                s(&trusted),
+                s(file),
+            ],
+        );
+    }
+    let history = w.path("riwayat.csv");
+    std::fs::write(
+        &history,
+        "agency,year,score,category\n8171,2026,72.88,kuning\n8171,2018,60.87,merah\n8171,2019,70.66,kuning\n",
+    )
+    .unwrap();
+    w.ok(
+        "central",
+        &["--db", s(&central), "history", "import", s(&history)],
+    );
+    // Each cycle's score of the agency, as `score` gives it there.
+    let score = |cycle: &str| -> String {
+        let j: Json = serde_json::from_str(&w.ok(
+            "reader",
+            &[
+                "--db",
+                s(&central),
+                "--cycle",
+                cycle,
+                "score",
+                "--agency",
+                "8171",
+                "--json",
+            ],
+        ))
+        .unwrap();
+        j["agencies"][0]["score"].to_string()
+    };
+    let (d, m, a) = (
+        score("default"),
+        score("2026-pendampingan"),
+        score("2026-penilaian"),
+    );
+    assert!(d != m && m != a && d != a, "{d} {m} {a}");
+
+    let md = w.path("laporan.md");
+    w.ok(
+        "reader",
+        &[
+            "--db",
+            s(&central),
+            "report",
+            "--format",
+            "md",
+            "--lang",
+            "en",
+            "--out",
+            s(&md),
+        ],
+    );
+    let md = std::fs::read_to_string(&md).unwrap();
+    let rows = rows_of(&md, "## Agencies' scores year by year", "8171");
+    let got: Vec<(String, String, String)> = rows
+        .iter()
+        .map(|r| {
+            let cells: Vec<&str> = r.split('|').map(str::trim).collect();
+            (cells[4].into(), cells[5].into(), cells[6].into())
+        })
+        .collect();
+    let row = |year: &str, source: &str, score: &str| -> (String, String, String) {
+        (year.into(), source.into(), score.into())
+    };
+    assert_eq!(
+        got,
+        vec![
+            row("2018", "published", "60.87"),
+            row("2019", "published", "70.66"),
+            row("2026", "published", "72.88"),
+            row(
+                "2026",
+                "cycle 2026-pendampingan (mentoring), incomplete",
+                &m
+            ),
+            row("2026", "cycle 2026-penilaian (assessment), incomplete", &a),
+            row("now", "cycle default (assessment), incomplete", &d),
+        ],
+        "{md}"
+    );
+}
