@@ -45,37 +45,85 @@ pub fn cycle_points(
     }]
 }
 
-/// Every cycle's points of every agency (by agency code), cycles in the order they
-/// were made: the current cycle scored from `ds` and `book` as the caller loaded them,
-/// every other cycle loaded on its own (a second, read-only store on the same file),
-/// each scored by its own instrument. The same agency is the same code in every cycle.
+/// The cycles in the order of a trend: by year, a cycle without a year last (the
+/// `default` cycle of a database made before cycles: its work is the newest); in a
+/// year, a cycle after the one it follows (mentoring, then the assessment that follows
+/// it, even where a central merge made them the other way round), else a mentoring
+/// before an assessment, else in the order they were made; the cycles without a year
+/// in the order they were made.
+pub fn cycles_in_order(mut cycles: Vec<CycleRow>) -> Vec<CycleRow> {
+    let mentoring_first = |k: CycleKind| match k {
+        CycleKind::Mentoring => 0,
+        CycleKind::Assessment => 1,
+    };
+    // Cycles without a year: in the order they were made (nothing says which kind of
+    // work came first there).
+    cycles.sort_by_key(|c| match c.year {
+        Some(y) => (y, mentoring_first(c.kind), c.id),
+        None => (i32::MAX, 0, c.id),
+    });
+    // A cycle of the same year before the one it follows goes right after it; each
+    // move puts one cycle after its predecessor for good, so at most n rounds (a loop
+    // of `follows`, which the store does not make, cannot keep it going).
+    for _ in 0..cycles.len() {
+        let at = |code: &str, cycles: &[CycleRow]| cycles.iter().position(|c| c.code == code);
+        let early = cycles.iter().enumerate().find_map(|(i, c)| {
+            let f = at(c.follows.as_deref()?, &cycles)?;
+            (f > i && cycles[f].year == c.year).then_some((i, f))
+        });
+        let Some((i, f)) = early else { break };
+        let c = cycles.remove(i);
+        cycles.insert(f, c);
+    }
+    cycles
+}
+
+/// Every agency's point in one cycle (by agency code), read on its own through
+/// `other` (a second store on the same file, read only): that cycle's answers scored
+/// by its own instruments.
+pub fn points_of_cycle(mut other: Store, cycle: &CycleRow) -> Result<BTreeMap<String, TrendPoint>> {
+    other.use_cycle(&cycle.code)?;
+    let ds = other.load()?;
+    let book = ScoreBook::compute(&ds);
+    Ok(agency_points(&ds, &book, cycle))
+}
+
+/// Every agency's point of the cycle `ds` and `book` hold (by agency code).
+pub fn agency_points(
+    ds: &Dataset,
+    book: &ScoreBook,
+    cycle: &CycleRow,
+) -> BTreeMap<String, TrendPoint> {
+    ds.agencies
+        .ids()
+        .filter_map(|a| {
+            let p = cycle_points(ds, book, a, cycle).pop()?;
+            Some((ds.agencies[a].code.clone(), p))
+        })
+        .collect()
+}
+
+/// Every cycle's points of every agency (by agency code), cycles in the order of a
+/// trend ([`cycles_in_order`]): the current cycle scored from `ds` and `book` as the
+/// caller loaded them, every other cycle loaded on its own (a second, read-only store
+/// on the same file), each scored by its own instrument. The same agency is the same
+/// code in every cycle.
 pub fn cycles_points(
     store: &Store,
     ds: &Dataset,
     book: &ScoreBook,
 ) -> Result<BTreeMap<String, Vec<TrendPoint>>> {
     let mut out: BTreeMap<String, Vec<TrendPoint>> = BTreeMap::new();
-    let mut add = |ds: &Dataset, book: &ScoreBook, cycle: &CycleRow| {
-        for a in ds.agencies.ids() {
-            let points = cycle_points(ds, book, a, cycle);
-            if !points.is_empty() {
-                out.entry(ds.agencies[a].code.clone())
-                    .or_default()
-                    .extend(points);
-            }
-        }
-    };
     let current = store.current_cycle_row()?;
-    for cycle in store.cycles()? {
-        if cycle.code == current.code {
-            add(ds, book, &current);
-            continue;
+    for cycle in cycles_in_order(store.cycles()?) {
+        let points = if cycle.code == current.code {
+            agency_points(ds, book, &current)
+        } else {
+            points_of_cycle(Store::open_reader(store.path())?, &cycle)?
+        };
+        for (code, p) in points {
+            out.entry(code).or_default().push(p);
         }
-        let mut other = Store::open_reader(store.path())?;
-        other.use_cycle(&cycle.code)?;
-        let other_ds = other.load()?;
-        let other_book = ScoreBook::compute(&other_ds);
-        add(&other_ds, &other_book, &cycle);
     }
     Ok(out)
 }
@@ -233,4 +281,97 @@ pub fn table(store: &Store, ds: &Dataset, book: &ScoreBook, lang: Lang) -> Resul
         meanings: columns.iter().map(|c| t(c.2, c.3)).collect(),
         rows,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cycle(id: i64, code: &str, kind: CycleKind, year: Option<i32>, follows: &str) -> CycleRow {
+        CycleRow {
+            id,
+            code: code.into(),
+            kind,
+            year,
+            follows: (!follows.is_empty()).then(|| follows.into()),
+            started_at: None,
+            current: false,
+        }
+    }
+
+    fn codes(cycles: Vec<CycleRow>) -> Vec<String> {
+        cycles_in_order(cycles)
+            .into_iter()
+            .map(|c| c.code)
+            .collect()
+    }
+
+    #[test]
+    fn cycles_are_in_year_order_without_a_year_last() {
+        use CycleKind::*;
+        let got = codes(vec![
+            cycle(1, "default", Assessment, None, ""),
+            cycle(2, "2026-pendampingan", Mentoring, Some(2026), "default"),
+            cycle(3, "2025-penilaian", Assessment, Some(2025), ""),
+            cycle(
+                4,
+                "2026-penilaian",
+                Assessment,
+                Some(2026),
+                "2026-pendampingan",
+            ),
+            cycle(5, "lama", Mentoring, None, ""),
+        ]);
+        assert_eq!(
+            got,
+            [
+                "2025-penilaian",
+                "2026-pendampingan",
+                "2026-penilaian",
+                "default",
+                "lama"
+            ]
+        );
+    }
+
+    /// A central database that merged the assessment's export before the mentoring's
+    /// made the assessment first: it still comes after the cycle it follows.
+    #[test]
+    fn a_cycle_comes_after_the_one_it_follows_in_its_year() {
+        use CycleKind::*;
+        let got = codes(vec![
+            cycle(1, "2026-penilaian", Assessment, Some(2026), ""),
+            cycle(2, "2026-pendampingan", Mentoring, Some(2026), ""),
+        ]);
+        assert_eq!(got, ["2026-pendampingan", "2026-penilaian"]);
+        // A second mentoring after the assessment it follows; another assessment
+        // made before both.
+        let got = codes(vec![
+            cycle(1, "2026-a", Assessment, Some(2026), ""),
+            cycle(
+                2,
+                "2026-penilaian",
+                Assessment,
+                Some(2026),
+                "2026-pendampingan",
+            ),
+            cycle(3, "2026-pendampingan", Mentoring, Some(2026), ""),
+            cycle(4, "2026-lanjutan", Mentoring, Some(2026), "2026-penilaian"),
+        ]);
+        assert_eq!(
+            got,
+            [
+                "2026-pendampingan",
+                "2026-a",
+                "2026-penilaian",
+                "2026-lanjutan"
+            ]
+        );
+        // A loop of `follows` (never made by the store) ends anyway.
+        let got = codes(vec![
+            cycle(1, "x", Assessment, Some(2026), "y"),
+            cycle(2, "y", Assessment, Some(2026), "x"),
+        ]);
+        assert_eq!(got.len(), 2);
+    }
 }

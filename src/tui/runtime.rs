@@ -710,6 +710,7 @@ impl Workstation {
         let at = runtime.position();
         let mut app = App::new(ds, config, lang, theme, db_path, who);
         app.previous = previous_cycle(runtime.store());
+        app.trends = trends(runtime.store(), app.previous.as_ref());
         // What the central office returned and the assessor has not answered yet.
         match runtime.store().returned_items() {
             Ok(items) => app.set_returned(&items),
@@ -846,6 +847,60 @@ fn previous_cycle(store: &Store) -> Option<crate::tui::app::Previous> {
         Ok(ds) => Some(crate::tui::app::Previous::new(follows, ds)),
         Err(e) => {
             tracing::warn!(cycle = %follows, "cannot read the previous cycle: {e}");
+            None
+        }
+    }
+}
+
+/// What each agency's trend needs besides the current cycle: the published scores and
+/// every other cycle's points, each cycle read on its own through a second, read-only
+/// store (the cycle followed taken from `previous`, read already). None when a part
+/// cannot be read (logged; the workstation goes on without the trend).
+fn trends(
+    store: &Store,
+    previous: Option<&crate::tui::app::Previous>,
+) -> Option<crate::tui::app::Trends> {
+    use crate::domain::history::{PointSource, TrendPoint};
+    use crate::exchange::trend;
+    let read = || -> crate::exchange::Result<crate::tui::app::Trends> {
+        let mut out = crate::tui::app::Trends {
+            current: store.cycle().code.clone(),
+            cycles: trend::cycles_in_order(store.cycles()?),
+            ..Default::default()
+        };
+        for h in store.history(None)? {
+            out.published
+                .entry(h.agency.clone())
+                .or_default()
+                .push(TrendPoint {
+                    year: Some(h.year),
+                    source: PointSource::Published,
+                    score: h.score,
+                    category: h.category,
+                    incomplete: false,
+                });
+        }
+        for cycle in &out.cycles {
+            if cycle.code == out.current {
+                continue;
+            }
+            let points = match previous {
+                Some(p) if p.code == cycle.code => trend::agency_points(&p.ds, &p.book, cycle),
+                _ => trend::points_of_cycle(Store::open_read_only(store.path())?, cycle)?,
+            };
+            for (agency, p) in points {
+                out.points
+                    .entry(agency)
+                    .or_default()
+                    .insert(cycle.code.clone(), p);
+            }
+        }
+        Ok(out)
+    };
+    match read() {
+        Ok(t) => Some(t),
+        Err(e) => {
+            tracing::warn!("cannot read the agencies' trends: {e}");
             None
         }
     }

@@ -217,3 +217,48 @@ pub fn type_text(to: &mut impl Keys, text: &str) {
         to.press(key(code));
     }
 }
+
+/// A demo database with a trend (issue 14), current cycle `2025-penilaian`: Kota
+/// Ambon's published scores of 2018, 2019 and 2021 (`history import`), a mentoring
+/// cycle of 2025 where the first `mentored` indicators of its KTP-el are present, and
+/// the assessment that follows it, where the first `assessed` are.
+pub fn trend_store(dir: &Path, mentored: usize, assessed: usize) -> Store {
+    use crate::domain::cycle::CycleKind;
+    use crate::store::NewCycle;
+    let mut store = demo_store(dir, &[]);
+    let lines = crate::domain::history::parse_csv(
+        "agency,year,score,category\n8171,2018,60.87,C\n8171,2019,70.66,C\n8171,2021,72.88,kuning\n",
+        2025,
+    )
+    .expect("a valid history file");
+    store
+        .import_history(&lines, "riwayat.csv", "00", false)
+        .expect("import the history");
+    let fill = |store: &mut Store, n: usize| {
+        let p = store.product_ref("8171/DUKCAPIL/KTP-EL").expect("KTP-el");
+        let instrument = store.product_instrument(&p).expect("its instrument");
+        for ind in instrument.indicators.iter().take(n) {
+            store
+                .record(&p, ind, Some(Value::Level(ind.max)), None)
+                .expect("record");
+        }
+    };
+    for (code, kind, n) in [
+        ("2025-pendampingan", CycleKind::Mentoring, mentored),
+        ("2025-penilaian", CycleKind::Assessment, assessed),
+    ] {
+        store
+            .start_cycle(
+                &NewCycle {
+                    code,
+                    kind,
+                    year: Some(2025),
+                    follows: None,
+                },
+                false,
+            )
+            .expect("start the cycle");
+        fill(&mut store, n);
+    }
+    store
+}

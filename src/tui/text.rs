@@ -363,6 +363,17 @@ impl Ui {
         }
     }
 
+    /// The heading of an agency's trend in the score panel (published years and this
+    /// database's cycles); with the meaning of `*` when a point is marked.
+    pub fn trend_title(&self, marked: bool) -> &'static str {
+        match (self.lang, marked) {
+            (Lang::Id, false) => "Tren",
+            (Lang::Id, true) => "Tren (* belum lengkap)",
+            (Lang::En, false) => "Trend",
+            (Lang::En, true) => "Trend (* incomplete)",
+        }
+    }
+
     /// The score panel's line on the previous cycle: the score and category then, and
     /// the difference to now (`+12.01`).
     pub fn then_line(&self, from: &str, delta: Option<&str>) -> String {

@@ -36,6 +36,7 @@ mod readonly;
 mod returned;
 #[cfg(test)]
 mod tests;
+mod trend;
 mod undo;
 
 use std::path::PathBuf;
@@ -66,6 +67,7 @@ pub use nav::{
 };
 pub use readonly::ReadOnly;
 pub use returned::ReturnedMark;
+pub use trend::Trends;
 
 /// How long a message stays in the status bar once the assessor has paused.
 pub const MESSAGE_TTL: Duration = Duration::from_secs(10);
@@ -384,6 +386,9 @@ pub struct App {
     /// none, or a database without cycles): its values beside the checklist's, its
     /// scores beside the score panel's.
     pub previous: Option<Previous>,
+    /// The published scores and the other cycles' points, read once at the start
+    /// (None: not read, or unreadable): each agency's trend with the current cycle.
+    pub trends: Option<Trends>,
     pub quit: bool,
     /// The dashboard an agency was opened from: going back from its units returns there.
     back_to_dashboard: Option<Dashboard>,
@@ -429,6 +434,7 @@ impl App {
             read_only: None,
             returned: Vec::new(),
             previous: None,
+            trends: None,
             quit: false,
             back_to_dashboard: None,
             status_seen: None,

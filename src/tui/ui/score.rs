@@ -92,7 +92,11 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             .chain(unit.map(NodeRef::Unit))
             .chain(std::iter::once(NodeRef::Agency(a)))
             .collect();
-        Paragraph::new(levels(app, &nodes, inner.height as usize)).render(inner, buf);
+        let mut lines = levels(app, &nodes, inner.height as usize);
+        if product.is_none() && unit.is_none() {
+            lines.extend(trend(app, a, inner, lines.len()));
+        }
+        Paragraph::new(lines).render(inner, buf);
         return;
     }
     let mut lines: Vec<Line> = Vec::new();
@@ -179,7 +183,94 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             None => {}
         }
     }
+    if let (Some(a), None, None) = (agency, unit, product) {
+        let shown = lines.len();
+        lines.extend(trend(app, a, inner, shown));
+    }
     Paragraph::new(lines).render(inner, buf);
+}
+
+/// An agency's trend under its score (published years, then this database's cycles,
+/// each point `2019 70.66`, a cycle by its code), the newest points where the panel
+/// is short; a point whose label and score do not fit one line takes two. Nothing
+/// when the agency has no trend ([`App::trend`]). `used`: the panel's lines above.
+fn trend(
+    app: &App,
+    a: crate::domain::model::AgencyIx,
+    inner: Rect,
+    used: usize,
+) -> Vec<Line<'static>> {
+    use unicode_width::UnicodeWidthStr;
+    let points = app.trend(a);
+    if points.is_empty() {
+        return Vec::new();
+    }
+    let width = inner.width as usize;
+    let marked = points.iter().any(|p| p.incomplete);
+    let newest = points.len() - 1;
+    let sw = points
+        .iter()
+        .map(|p| p.score.to_string().len())
+        .max()
+        .unwrap_or(0);
+    let mut entries: Vec<Vec<Line<'static>>> = points
+        .iter()
+        .enumerate()
+        .map(|(k, p)| {
+            let label = match (&p.source, p.year) {
+                (crate::domain::history::PointSource::Published, Some(y)) => y.to_string(),
+                (crate::domain::history::PointSource::Cycle { code, .. }, _) => {
+                    safe(code).into_owned()
+                }
+                (_, None) => String::new(),
+            };
+            // Scores right-aligned in one column, the mark in a column of its own.
+            let mark = match (marked, p.incomplete) {
+                (_, true) => "*",
+                (true, false) => " ",
+                (false, false) => "",
+            };
+            let score = format!("{:>sw$}{mark}", p.score.to_string());
+            let style = if k == newest {
+                app.theme.header()
+            } else {
+                ratatui::style::Style::default()
+            };
+            // Not indented: `2025-pendampingan  1.06*` fits the panel at 80 columns.
+            let room = width.saturating_sub(score.width() + 1);
+            if label.width() <= room {
+                let pad = width.saturating_sub(label.width() + score.width());
+                vec![Line::styled(
+                    format!("{label}{}{score}", " ".repeat(pad)),
+                    style,
+                )]
+            } else {
+                vec![
+                    Line::styled(label, style),
+                    Line::styled(format!("{score:>width$}"), style),
+                ]
+            }
+        })
+        .collect();
+    // A blank line and the heading, then as many of the newest points as fit.
+    let mut room = (inner.height as usize).saturating_sub(used + 2);
+    let mut kept: Vec<Vec<Line<'static>>> = Vec::new();
+    while let Some(e) = entries.pop() {
+        if e.len() > room {
+            break;
+        }
+        room -= e.len();
+        kept.push(e);
+    }
+    if kept.is_empty() {
+        return Vec::new();
+    }
+    let mut lines = vec![
+        Line::raw(""),
+        Line::styled(app.t().trend_title(marked), app.theme.header()),
+    ];
+    lines.extend(kept.into_iter().rev().flatten());
+    lines
 }
 
 /// The panel for a format-2 instrument: `nodes` from the innermost (the node in view)

@@ -186,6 +186,23 @@ fn dashboard() {
     }
 }
 
+/// The agency under the cursor with its trend in the score panel: Kota Ambon's
+/// published years, then the mentoring and the assessment of 2025 (scored now,
+/// incomplete, marked `*`).
+#[test]
+fn dashboard_with_a_trend() {
+    for lang in [Lang::Id, Lang::En] {
+        let dir = tempfile::tempdir().unwrap();
+        let mut ws =
+            crate::tui::testing::reopen(crate::tui::testing::trend_store(dir.path(), 5, 12), lang);
+        ws.update(Action::Dashboard);
+        insta::assert_snapshot!(
+            format!("dashboard_trend_{}", lang_name(lang)),
+            draw(&ws.app, 80, 24).backend()
+        );
+    }
+}
+
 #[test]
 fn help() {
     for lang in [Lang::Id, Lang::En] {
