@@ -137,7 +137,7 @@ fn keystroke(c: &mut Criterion) {
     let mut flip = false;
     let mut besides = |app: &mut App, term: &mut Terminal<TestBackend>| {
         flip = !flip;
-        app.ds.products[p].values[i.index()] = Value::Level(if flip { max } else { 0 });
+        app.ds.products[p].values[i.index()] = Value::level(if flip { max } else { 0 });
         app.book.update_product(&app.ds, p);
         frame(term, app);
     };
@@ -187,7 +187,7 @@ fn keystroke(c: &mut Criterion) {
             ws.update(digits[k % 2]);
             frame(&mut term, &ws.app);
             full.push(t.elapsed());
-            let want = Value::Level(if k % 2 == 0 { 3 } else { 1 }.min(max));
+            let want = Value::level(if k % 2 == 0 { 3 } else { 1 }.min(max));
             assert_eq!(
                 ws.app.ds.respondent_value(node, r, i),
                 want,
@@ -202,7 +202,7 @@ fn keystroke(c: &mut Criterion) {
         let mut flip = false;
         let mut answer = |app: &mut App, term: &mut Terminal<TestBackend>| {
             flip = !flip;
-            let v = Value::Level(if flip { max } else { 0 });
+            let v = Value::level(if flip { max } else { 0 });
             app.ds
                 .set_respondent_value(node, r, i, v)
                 .expect("an interview answer");

@@ -998,7 +998,7 @@ impl<'a> Generator<'a, '_> {
 fn audit_value(value: Option<i64>, na: bool) -> String {
     let v = match (na, value) {
         (true, _) => Value::NotApplicable,
-        (false, Some(v)) => Value::Level(u32::try_from(v).unwrap_or(u32::MAX)),
+        (false, Some(v)) => Value::level(u32::try_from(v).unwrap_or(u32::MAX)),
         (false, None) => Value::Unanswered,
     };
     v.audit_text()

@@ -277,7 +277,7 @@ fn two_assessors_respondents_of_one_unit_merge_to_the_union() {
     let budi = method_workstation(&w, "budi", "Budi Santoso", "ASN-002");
     let both = method_workstation(&w, "both", "Kedua", "ASN-003");
     let unit = "1702/DUKCAPIL";
-    let people: [(&Path, &str, u32); 3] = [
+    let people: [(&Path, &str, u8); 3] = [
         (&siti, "Kepala Dinas", 3),
         (&siti, "", 1),
         (&budi, "Sekretaris", 2),

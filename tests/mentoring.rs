@@ -942,7 +942,8 @@ fn top_interview(ds: &mut Dataset, node: NodeRef, id: &str) {
     let max = ind.max;
     let all: Vec<_> = ds.roster(node, role).into_iter().map(|(r, _)| r).collect();
     for r in all {
-        ds.set_respondent_value(node, r, i, L(max)).expect("answer");
+        ds.set_respondent_value(node, r, i, patuh::domain::Value::level(max))
+            .expect("answer");
     }
 }
 

@@ -806,7 +806,7 @@ impl Gen {
         match self.next(max + 3) {
             0 => UN,
             1 => NA,
-            k => L(k - 2),
+            k => Value::level(k - 2),
         }
     }
 

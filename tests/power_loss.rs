@@ -268,7 +268,7 @@ fn next_step(
         let v = if k > max {
             Value::NotApplicable
         } else {
-            Value::Level(k)
+            Value::level(k)
         };
         if value_text(v) != current {
             break v;

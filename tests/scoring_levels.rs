@@ -608,7 +608,10 @@ fn uniform(i: &Instrument, units: usize, products: usize, level: u32) -> AgencyA
                 }
                 match ind.source {
                     patuh::domain::instrument::Source::Interview { .. } => {
-                        Answer::Respondents(vec![L(level); i.required_answers(k) as usize])
+                        Answer::Respondents(vec![
+                            patuh::domain::Value::level(level);
+                            i.required_answers(k) as usize
+                        ])
                     }
                     patuh::domain::instrument::Source::Data { .. } => {
                         Answer::Data(r(i64::from(ind.max * level), 3))

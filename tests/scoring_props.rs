@@ -98,7 +98,7 @@ fn value(seed: u32, max: u32) -> Value {
     match seed % (max + 3) {
         0 => Value::Unanswered,
         1 => Value::NotApplicable,
-        k => Value::Level(k - 2),
+        k => Value::level(k - 2),
     }
 }
 
@@ -171,8 +171,8 @@ proptest! {
         let p = ProductIx::new(pick.index(ds.products.len()));
         let k = ind.index(i.indicators.len());
         let raised = match ds.products[p].values[k] {
-            Value::Unanswered => Value::Level(1.min(i.indicators[k].max)),
-            Value::Level(l) if l < i.indicators[k].max => Value::Level(l + 1),
+            Value::Unanswered => Value::level(1.min(i.indicators[k].max)),
+            Value::Level(l) if u32::from(l) < i.indicators[k].max => Value::Level(l + 1),
             _ => return Ok(()), // N/A or already at max: nothing to raise
         };
         ds.products[p].values[k] = raised;
@@ -313,7 +313,7 @@ impl Seeds {
         match self.next(max + 3) {
             0 => Value::Unanswered,
             1 => Value::NotApplicable,
-            k => Value::Level(k - 2),
+            k => Value::level(k - 2),
         }
     }
 }
@@ -472,7 +472,7 @@ proptest! {
             Answer::Data(x) if *x < top => Answer::Data((x.clone() + r(1, 2)).min(top)),
             Answer::Respondents(vs) => {
                 let mut vs = vs.clone();
-                match vs.iter().position(|v| matches!(v, Value::Level(l) if *l < max)) {
+                match vs.iter().position(|v| matches!(v, Value::Level(l) if u32::from(*l) < max)) {
                     Some(n) => {
                         if let Value::Level(l) = vs[n] { vs[n] = Value::Level(l + 1) }
                         Answer::Respondents(vs)
@@ -522,7 +522,7 @@ fn unanimous_respondents_equal_one_observation() {
             let mut observed = a.clone();
             for place in places(&a) {
                 if let Answer::Respondents(vs) = answer_mut(&mut unanimous, place) {
-                    *vs = vec![Value::Level(level); vs.len().max(1)];
+                    *vs = vec![Value::level(level); vs.len().max(1)];
                     *answer_mut(&mut observed, place) = Answer::Level(level);
                 }
             }

@@ -562,7 +562,7 @@ fn a_value_change_writes_two_pages_even_beside_a_note() {
         .unwrap();
     let commits = 20u64;
     for k in 0..commits {
-        let v = Value::Level(u32::from(k % 2 == 0));
+        let v = Value::Level(u8::from(k % 2 == 0));
         let out = store.record(&p, ind, Some(v), None).unwrap();
         assert_eq!(out.audit_rows, 1);
         assert_eq!(out.old_note, "Papan informasi di loket 2");

@@ -178,7 +178,7 @@ fn read_db(
             Some((v, na, note)) => Cell {
                 value: match (na, v) {
                     (1, _) => Value::NotApplicable,
-                    (_, Some(v)) => Value::Level(v as u32),
+                    (_, Some(v)) => Value::level(v as u32),
                     (_, None) => Value::Unanswered,
                 },
                 note,

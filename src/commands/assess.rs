@@ -62,13 +62,22 @@ fn indicator_at<'i>(
 
 /// A level typed on the command line for an observation or an interview answer.
 fn level_value(ind: &Indicator, text: &str) -> Result<Value> {
-    text.trim().parse::<u32>().map(Value::Level).map_err(|_| {
+    let v = text.trim().parse::<u32>().map_err(|_| {
         anyhow!(
             "{text:?} is not a value of indicator {}: give a whole number 0..{} (or --na)",
             ind.id,
             ind.max
         )
-    })
+    })?;
+    // Checked here with the number typed: a value held in a byte would show 255.
+    if v > ind.max {
+        return Err(anyhow!(
+            "value {v} is out of range for indicator {}: use 0..{} or --na; nothing was changed",
+            ind.id,
+            ind.max
+        ));
+    }
+    Ok(Value::level(v))
 }
 
 fn shown_value(v: Value, max: u32) -> String {

@@ -42,7 +42,7 @@ impl From<Value> for Answer {
         match v {
             Value::Unanswered => Answer::Unanswered,
             Value::NotApplicable => Answer::NotApplicable,
-            Value::Level(l) => Answer::Level(l),
+            Value::Level(l) => Answer::Level(u32::from(l)),
         }
     }
 }
@@ -84,7 +84,7 @@ impl Answer {
                 for v in values {
                     match v {
                         Value::Level(l) => {
-                            sum += u64::from((*l).min(max));
+                            sum += u64::from(u32::from(*l).min(max));
                             n += 1;
                         }
                         Value::NotApplicable => na = true,
@@ -781,7 +781,7 @@ mod tests {
         let value = |max: u32, next: &mut dyn FnMut(u64) -> u64| match next(u64::from(max) + 3) {
             0 => Value::Unanswered,
             1 => Value::NotApplicable,
-            k => Value::Level(k as u32 - 2),
+            k => Value::level(k as u32 - 2),
         };
         (0..i.indicators.len())
             .map(|k| {

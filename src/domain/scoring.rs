@@ -18,13 +18,23 @@ pub enum Value {
     /// Not observed yet: counts as 0 and marks the product incomplete.
     #[default]
     Unanswered,
-    /// A value on the indicator's scale, 0..=max (a tick is 1).
-    Level(u32),
+    /// A value on the indicator's scale, 0..=max (a tick is 1). A byte: scales go up to
+    /// [`MAX_SCALE`](super::instrument::MAX_SCALE) (100), and a value per product and
+    /// indicator of the nation is the workstation's largest table (a `u32` made it 8
+    /// bytes, 10 MB of a national workstation; a byte makes it 2).
+    Level(u8),
     /// Not applicable: the indicator is left out of the product.
     NotApplicable,
 }
 
 impl Value {
+    /// A level read as a wider integer (a file, the database, a command line): one that
+    /// does not fit a byte is above every scale's maximum, and is kept as `u8::MAX`,
+    /// still above every maximum, so that a range check refuses it as it would have.
+    pub fn level(v: u32) -> Value {
+        Value::Level(u8::try_from(v).unwrap_or(u8::MAX))
+    }
+
     pub fn is_answered(self) -> bool {
         !matches!(self, Value::Unanswered)
     }
@@ -177,7 +187,7 @@ pub fn score_exact(instrument: &Instrument, values: &[Value]) -> Option<BigRatio
         let level = match v {
             Value::NotApplicable => continue,
             Value::Unanswered => 0,
-            Value::Level(l) => l.min(ind.max),
+            Value::Level(l) => u32::from(l).min(ind.max),
         };
         den[ind.dimension] += &ind.weight;
         if level > 0 {
@@ -303,7 +313,7 @@ impl IntWeights {
             let level = match values.get(i).copied().unwrap_or_default() {
                 Value::NotApplicable => continue,
                 Value::Unanswered => 0,
-                Value::Level(l) => l.min(ind.max),
+                Value::Level(l) => u32::from(l).min(ind.max),
             };
             let d = ind.dimension;
             den[d] = den[d].checked_add(self.full[i])?;
@@ -381,13 +391,13 @@ pub fn next_zone(instrument: &Instrument, values: &[Value]) -> Option<NextZone> 
         let old = trial[i];
         let fulfilled = match old {
             Value::NotApplicable => true,
-            Value::Level(l) => l >= ind.max,
+            Value::Level(l) => u32::from(l) >= ind.max,
             Value::Unanswered => false,
         };
         if fulfilled {
             continue;
         }
-        trial[i] = Value::Level(ind.max);
+        trial[i] = Value::level(ind.max);
         if let Some(s) = scorer.score(instrument, &trial).score {
             let gain = s - &current;
             if gain.is_positive() {

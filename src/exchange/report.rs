@@ -1073,7 +1073,7 @@ fn unfulfilled(
             }
             let (value, state) = match product.values[i] {
                 Value::NotApplicable => continue,
-                Value::Level(l) if l >= ind.max => continue,
+                Value::Level(l) if u32::from(l) >= ind.max => continue,
                 Value::Level(l) => (Cell::Int(i64::from(l)), Cell::Empty),
                 Value::Unanswered => (Cell::Empty, st.text(&unanswered)),
             };

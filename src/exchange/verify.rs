@@ -347,7 +347,7 @@ fn product(
                     o.indicator, inst.indicators[i].max
                 )));
             }
-            (false, Some(v)) => Value::Level(v),
+            (false, Some(v)) => Value::level(v),
             (false, None) => Value::Unanswered,
         };
         notes[i] = o.note.clone();

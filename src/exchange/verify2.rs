@@ -321,7 +321,7 @@ fn own(
                 }
                 let v = match (a.na, a.value) {
                     (true, _) => Value::NotApplicable,
-                    (false, Some(v)) => Value::Level(v),
+                    (false, Some(v)) => Value::level(v),
                     (false, None) => Value::Unanswered,
                 };
                 if a.carried {
@@ -376,7 +376,7 @@ fn own(
                 }
                 let v = match (a.na, a.value) {
                     (true, _) => Value::NotApplicable,
-                    (false, Some(v)) => Value::Level(v),
+                    (false, Some(v)) => Value::level(v),
                     (false, None) => Value::Unanswered,
                 };
                 let set = match (a.carried, &a.amount) {
@@ -620,7 +620,7 @@ fn replayed(parts: &NodeParts<'_>) -> Replayed {
     for a in parts.answers {
         let v = match (a.na, a.value) {
             (true, _) => Value::NotApplicable,
-            (false, Some(v)) => Value::Level(v),
+            (false, Some(v)) => Value::level(v),
             (false, None) => Value::Unanswered,
         };
         let text = v.audit_text().to_string();

@@ -46,7 +46,7 @@ pub fn encode(values: &[Value]) -> Option<Vec<u8>> {
         .map(|v| match *v {
             Value::Unanswered => Some(UNANSWERED),
             Value::NotApplicable => Some(NOT_APPLICABLE),
-            Value::Level(l) => u8::try_from(l).ok().and_then(|l| l.checked_add(LEVEL)),
+            Value::Level(l) => l.checked_add(LEVEL),
         })
         .collect()
 }
@@ -66,7 +66,7 @@ fn byte_value(b: u8) -> Value {
     match b {
         UNANSWERED => Value::Unanswered,
         NOT_APPLICABLE => Value::NotApplicable,
-        b => Value::Level(u32::from(b - LEVEL)),
+        b => Value::Level(b - LEVEL),
     }
 }
 
@@ -168,7 +168,7 @@ pub fn refresh(conn: &Connection, cycle_id: i64, product_id: i64) -> rusqlite::R
                 let value: Option<i64> = r.get(1)?;
                 let v = match (r.get::<_, i64>(2)? != 0, value) {
                     (true, _) => Value::NotApplicable,
-                    (false, Some(v)) => Value::Level(u32::try_from(v).unwrap_or(u32::MAX)),
+                    (false, Some(v)) => Value::level(u32::try_from(v).unwrap_or(u32::MAX)),
                     (false, None) => Value::Unanswered,
                 };
                 if r.get::<_, i64>(3)? != 0 {

@@ -49,7 +49,7 @@ pub(super) enum CarriedChange {
 pub(super) fn value_from(value: Option<i64>, na: bool) -> Value {
     match (na, value) {
         (true, _) => Value::NotApplicable,
-        (false, Some(v)) => Value::Level(u32::try_from(v).unwrap_or(u32::MAX)),
+        (false, Some(v)) => Value::level(u32::try_from(v).unwrap_or(u32::MAX)),
         (false, None) => Value::Unanswered,
     }
 }
@@ -86,7 +86,7 @@ impl Store {
         note: Option<&str>,
     ) -> Result<RecordOutcome> {
         if let Some(Value::Level(v)) = value
-            && v > indicator.max
+            && u32::from(v) > indicator.max
         {
             return Err(StoreError::Refused(format!(
                 "{}: value {v} is out of range for indicator {}: use 0..{} or --na",
@@ -127,7 +127,7 @@ impl Store {
                     node.path, ind.id
                 )));
             }
-            (Some(Value::Level(v)), _) if v > ind.max => {
+            (Some(Value::Level(v)), _) if u32::from(v) > ind.max => {
                 return Err(StoreError::Refused(format!(
                     "{}: value {v} is out of range for indicator {}: use 0..{} or --na; nothing was changed",
                     node.path, ind.id, ind.max
@@ -182,7 +182,7 @@ impl Store {
             )));
         }
         if let Value::Level(v) = value
-            && v > ind.max
+            && u32::from(v) > ind.max
         {
             return Err(StoreError::Refused(format!(
                 "{}: value {v} is out of range for indicator {}: use 0..{} or --na; nothing was changed",

@@ -239,7 +239,7 @@ pub fn trend_store(dir: &Path, mentored: usize, assessed: usize) -> Store {
         let instrument = store.product_instrument(&p).expect("its instrument");
         for ind in instrument.indicators.iter().take(n) {
             store
-                .record(&p, ind, Some(Value::Level(ind.max)), None)
+                .record(&p, ind, Some(Value::level(ind.max)), None)
                 .expect("record");
         }
     };

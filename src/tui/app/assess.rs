@@ -232,8 +232,8 @@ impl App {
         };
         let max = self.indicator_def(cell.node, cell.indicator).max;
         let new = match self.cell_value(cell) {
-            Value::Level(v) if v >= max => Value::Level(0),
-            _ => Value::Level(max),
+            Value::Level(v) if u32::from(v) >= max => Value::Level(0),
+            _ => Value::level(max),
         };
         self.answer(cell, new);
     }
@@ -247,7 +247,7 @@ impl App {
             self.status = Status::Error(self.t().out_of_range(v, max));
             return;
         }
-        self.answer(cell, Value::Level(v));
+        self.answer(cell, Value::level(v));
     }
 
     pub(super) fn not_applicable(&mut self) {

@@ -149,7 +149,7 @@ fn the_previous_cycle_shows_beside_the_values_and_in_the_score_panel() {
     // Then: only the first indicator present; now: every one present.
     let mut before = crate::tui::testing::demo_dataset(&[]);
     for k in 0..n {
-        let v = Value::Level(u32::from(k == 0));
+        let v = Value::Level(u8::from(k == 0));
         before.set_value(node, IndicatorIx::new(k), v).unwrap();
     }
     app.previous = Some(Previous::new("2026-pendampingan".into(), before));

@@ -169,7 +169,7 @@ impl ReviewRuntime {
                 .map(|c| Side {
                     value: shown(match (c.na, c.value) {
                         (true, _) => Value::NotApplicable,
-                        (false, Some(v)) => Value::Level(v),
+                        (false, Some(v)) => Value::level(v),
                         _ => Value::Unanswered,
                     }),
                     assessor: c.assessor_id,
