@@ -312,3 +312,76 @@ fn the_trend_orders_cycles_by_year_and_what_they_follow_whatever_the_merge_order
         "{md}"
     );
 }
+
+/// Exports reach the central office in any order: an assessment merged before the
+/// mentoring it follows still follows it once the mentoring is merged, so that
+/// `diff --to` without `--from` compares it with the mentoring, as on the workstation.
+#[test]
+fn an_assessment_merged_before_its_mentoring_still_follows_it() {
+    let w = World::new();
+    let ws = w.workstation("siti", "Siti Rahma", "ASN-001");
+    cycle_start(
+        &w,
+        &ws,
+        &["2026-pendampingan", "--kind", "mentoring", "--year", "2026"],
+    );
+    w.record("siti", &ws, KTP, "persyaratan", "0");
+    let mentoring = w.export("siti", &ws, "pendampingan.patuh", &["8171"]);
+    cycle_start(
+        &w,
+        &ws,
+        &["2026-penilaian", "--kind", "assessment", "--year", "2026"],
+    );
+    w.record("siti", &ws, KTP, "persyaratan", "1");
+    let assessment = w.export("siti", &ws, "penilaian.patuh", &["8171"]);
+
+    let trusted = w.trusted(&["siti"]);
+    let central = w.path("central.db");
+    let follows = |cycle: &str| -> Json {
+        let list: Json = serde_json::from_str(
+            &w.ok("reader", &["--db", s(&central), "cycle", "list", "--json"]),
+        )
+        .unwrap();
+        let found = list
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == cycle)
+            .cloned();
+        found.map(|c| c["follows"].clone()).unwrap_or(Json::Null)
+    };
+    for (file, assessment_follows) in [
+        (&assessment, Json::Null),
+        (&mentoring, Json::from("2026-pendampingan")),
+    ] {
+        w.ok(
+            "central",
+            &[
+                "central",
+                "merge",
+                "--db",
+                s(&central),
+                "--trusted",
+                s(&trusted),
+                s(file),
+            ],
+        );
+        assert_eq!(follows("2026-penilaian"), assessment_follows);
+    }
+    // The mentoring itself follows the default cycle, as on the workstation.
+    assert_eq!(follows("2026-pendampingan"), Json::from("default"));
+    let without_from: Json = serde_json::from_str(&w.ok(
+        "reader",
+        &[
+            "--db",
+            s(&central),
+            "diff",
+            "--to",
+            "2026-penilaian",
+            "--json",
+        ],
+    ))
+    .unwrap();
+    let with_from: Json = serde_json::from_str(&diff(&w, &central, true)).unwrap();
+    assert_eq!(without_from, with_from);
+}

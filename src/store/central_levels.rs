@@ -408,7 +408,11 @@ fn actual(
 
 impl CentralTx<'_> {
     /// The id of the cycle `code` in this database, made (with its kind, year and the
-    /// cycle it follows, when that one is here) the first time a file of it is merged.
+    /// cycle it follows) the first time a file of it is merged. Files arrive in any
+    /// order: when the cycle it follows is not here yet, the link waits in `meta`
+    /// (`cycle.follows.CODE` = the followed code) and is made when a file of that cycle
+    /// is merged, so that the central `diff` finds the previous cycle as the
+    /// workstation's does whatever the order of the merges.
     pub fn cycle_for(
         &mut self,
         code: &str,
@@ -417,11 +421,12 @@ impl CentralTx<'_> {
         follows: Option<&str>,
         now: &str,
     ) -> Result<i64> {
-        let held: Option<(i64, String)> =
-            self.query("SELECT id, kind FROM cycle WHERE code = ?1", [code], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })?;
-        if let Some((id, held_kind)) = held {
+        let held: Option<(i64, String, Option<i64>)> = self.query(
+            "SELECT id, kind, follows FROM cycle WHERE code = ?1",
+            [code],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )?;
+        if let Some((id, held_kind, held_follows)) = held {
             if held_kind != kind {
                 return Err(super::StoreError::Refused(format!(
                     "the file's cycle {code} is a {kind} cycle, but cycle {code} of this central database \
@@ -429,17 +434,66 @@ impl CentralTx<'_> {
                      ask the assessor which cycle the work belongs to"
                 )));
             }
+            if held_follows.is_none()
+                && let Some(f) = follows
+            {
+                self.link_follows(id, code, f)?;
+            }
             return Ok(id);
         }
-        let follows = match follows {
-            Some(f) => cycle_id(self.conn(), f).map_err(|e| self.classify(e))?,
-            None => None,
-        };
         self.exec(
-            "INSERT INTO cycle (code, kind, year, follows, started_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![code, kind, year, follows, now],
+            "INSERT INTO cycle (code, kind, year, follows, started_at) VALUES (?1, ?2, ?3, NULL, ?4)",
+            params![code, kind, year, now],
         )?;
-        Ok(self.conn().last_insert_rowid())
+        let id = self.conn().last_insert_rowid();
+        if let Some(f) = follows {
+            self.link_follows(id, code, f)?;
+        }
+        // The cycles merged before this one that follow it.
+        let waiting: Vec<(String, String)> = {
+            let mut stmt = self
+                .conn()
+                .prepare_cached("SELECT key, substr(key, 15) FROM meta WHERE key GLOB 'cycle.follows.*' AND value = ?1")
+                .map_err(|e| self.classify(e))?;
+            let rows = stmt
+                .query_map([code], |r| Ok((r.get(0)?, r.get(1)?)))
+                .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
+                .map_err(|e| self.classify(e));
+            rows?
+        };
+        for (key, follower) in waiting {
+            self.exec(
+                "UPDATE cycle SET follows = ?1 WHERE code = ?2 AND follows IS NULL",
+                params![id, follower],
+            )?;
+            self.exec("DELETE FROM meta WHERE key = ?1", [key])?;
+        }
+        Ok(id)
+    }
+
+    /// Links cycle `id` (`code`) to the cycle `follows` it follows, or keeps the link
+    /// waiting until a file of that cycle is merged.
+    fn link_follows(&mut self, id: i64, code: &str, follows: &str) -> Result<()> {
+        match cycle_id(self.conn(), follows).map_err(|e| self.classify(e))? {
+            Some(f) => {
+                self.exec(
+                    "UPDATE cycle SET follows = ?1 WHERE id = ?2",
+                    params![f, id],
+                )?;
+                self.exec(
+                    "DELETE FROM meta WHERE key = ?1",
+                    [format!("cycle.follows.{code}")],
+                )?;
+            }
+            None => {
+                self.exec(
+                    "INSERT INTO meta (key, value) VALUES (?1, ?2)
+                     ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    params![format!("cycle.follows.{code}"), follows],
+                )?;
+            }
+        }
+        Ok(())
     }
 
     /// The instrument an agency is assessed with in a cycle (`cycle_agency`, schema
