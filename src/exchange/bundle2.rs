@@ -256,6 +256,43 @@ impl AgencyNode {
         }
     }
 
+    /// The agency and every node under it with its path, units before their products.
+    pub fn nodes(&self) -> impl Iterator<Item = (String, NodeParts<'_>)> {
+        let a = self;
+        std::iter::once((a.code.clone(), a.parts())).chain(a.units.iter().flat_map(move |u| {
+            let upath = format!("{}/{}", a.code, u.code);
+            std::iter::once((upath.clone(), u.parts())).chain(
+                u.products
+                    .iter()
+                    .map(move |p| (format!("{upath}/{}", p.code), p.parts())),
+            )
+        }))
+    }
+
+    /// The agency with its units and products but none of their answers, respondents,
+    /// evidence or follow-ups: what the scores' check needs once they are read.
+    pub fn skeleton(mut self) -> AgencyNode {
+        self.answers = Vec::new();
+        self.respondents = Vec::new();
+        self.evidence = Vec::new();
+        self.followups = FollowupsEntry::default();
+        for u in &mut self.units {
+            u.answers = Vec::new();
+            u.respondents = Vec::new();
+            u.evidence = Vec::new();
+            for p in &mut u.products {
+                p.answers = Vec::new();
+                p.respondents = Vec::new();
+                p.evidence = Vec::new();
+                p.name = String::new();
+                p.finalized_at = None;
+                p.finalized_by = None;
+            }
+            u.products.shrink_to_fit();
+        }
+        self
+    }
+
     /// Whether the agency or anything under it was touched.
     pub fn touched(&self) -> bool {
         self.parts().touched()
@@ -347,16 +384,7 @@ impl AuditEntry2 {
 impl Payload2 {
     /// Every node with its path, agencies before their units before their products.
     pub fn nodes(&self) -> impl Iterator<Item = (String, NodeParts<'_>)> {
-        self.agencies.iter().flat_map(|a| {
-            std::iter::once((a.code.clone(), a.parts())).chain(a.units.iter().flat_map(move |u| {
-                let upath = format!("{}/{}", a.code, u.code);
-                std::iter::once((upath.clone(), u.parts())).chain(
-                    u.products
-                        .iter()
-                        .map(move |p| (format!("{upath}/{}", p.code), p.parts())),
-                )
-            }))
-        })
+        self.agencies.iter().flat_map(|a| a.nodes())
     }
 
     /// A format-1 payload (already verified as one) in this model: its products'
