@@ -302,6 +302,79 @@ fn write_envelope(
     })
 }
 
+/// Writes a format-2 file into `file` (empty, from offset 0) from its payload bytes
+/// (the zstd frame) read from `payload`, hashing them as they go (SHA-512 for the
+/// Ed25519ph signature, SHA-256 for the file's identity), never holding them: the
+/// payload's base64 goes after the head, whose length does not depend on the
+/// signature, and the head goes in last, signed. The same bytes as [`seal_v2`]. Returns
+/// the bytes written and the payload's SHA-256 in hex.
+pub fn write_sealed_stream_v2(
+    file: &std::fs::File,
+    mut payload: impl std::io::Read,
+    identity: &Identity,
+) -> std::io::Result<(usize, String)> {
+    use std::io::{Seek, SeekFrom, Write};
+    const TAIL: &[u8] = b"\"}\n";
+    let head = |signature: String| {
+        let mut bytes = layout(&envelope(
+            FORMAT_VERSION,
+            identity,
+            signature,
+            String::new(),
+        ));
+        bytes.truncate(bytes.len().saturating_sub(TAIL.len()));
+        bytes
+    };
+    let head_len = head(B64.encode([0u8; 64])).len();
+    let mut w = std::io::BufWriter::with_capacity(1 << 20, file);
+    w.seek(SeekFrom::Start(head_len as u64))?;
+    const CHUNK: usize = 3 * 64 * 1024;
+    let mut chunk = vec![0u8; CHUNK];
+    let mut buf = vec![0u8; CHUNK / 3 * 4];
+    let mut sha512 = Sha512::new();
+    let mut sha256 = Sha256::new();
+    let mut written = head_len;
+    loop {
+        // Whole chunks (a multiple of 3 bytes) but the last, so that the chunks'
+        // base64 is the whole's.
+        let mut n = 0;
+        while n < CHUNK {
+            match payload.read(&mut chunk[n..]) {
+                Ok(0) => break,
+                Ok(k) => n += k,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        if n == 0 {
+            break;
+        }
+        sha512.update(&chunk[..n]);
+        sha256.update(&chunk[..n]);
+        let m = B64
+            .encode_slice(&chunk[..n], &mut buf)
+            .map_err(std::io::Error::other)?;
+        w.write_all(&buf[..m])?;
+        written += m;
+        if n < CHUNK {
+            break;
+        }
+    }
+    w.write_all(TAIL)?;
+    written += TAIL.len();
+    let signature = identity
+        .sign_prehashed(sha512, CONTEXT_V2)
+        .map_err(|e| std::io::Error::other(e.to_string()))?;
+    let head = head(B64.encode(signature.to_bytes()));
+    if head.len() != head_len {
+        return Err(std::io::Error::other("unexpected envelope layout"));
+    }
+    w.seek(SeekFrom::Start(0))?;
+    w.write_all(&head)?;
+    w.flush()?;
+    Ok((written, hex::encode(sha256.finalize())))
+}
+
 /// The exact bytes of an envelope: compact JSON in field order and a newline.
 pub fn layout(envelope: &Envelope) -> Vec<u8> {
     // Serialising plain strings and an integer cannot fail.
