@@ -772,7 +772,7 @@ pub fn check_central(store: &Store) -> Result<Vec<String>> {
             signature: f.signature.clone(),
             payload: base64::engine::general_purpose::STANDARD.encode(&f.payload),
         });
-        let v = match super::verify::verify_bytes(&bytes, None, None) {
+        let v = match super::verify::verify_bytes_whole(&bytes, None) {
             Ok(v) => v,
             Err(e) => {
                 problems.push(format!(

@@ -217,6 +217,15 @@ pub fn verify_bytes(
     whole
 }
 
+/// [`verify_bytes`] reading the file whole only (`check` of a central database's
+/// stored files).
+pub(crate) fn verify_bytes_whole(bytes: &[u8], trusted: Option<&TrustedKeys>) -> Result<Verified> {
+    if crypt::is_encrypted(bytes) {
+        return Err(ExchangeError::Encrypted);
+    }
+    verify_plain(bytes, false, trusted)
+}
+
 /// [`verify_bytes`] of a decrypted file, whole in memory.
 fn verify_plain(bytes: &[u8], encrypted: bool, trusted: Option<&TrustedKeys>) -> Result<Verified> {
     let opened = bundle::open(bytes)?;
