@@ -25,10 +25,10 @@ use criterion::{BatchSize, Criterion, SamplingMode, criterion_group, criterion_m
 use patuh::domain::Lang;
 use patuh::domain::model::ScoreBook;
 use patuh::exchange::export::export_with;
-use patuh::exchange::merge::{Outcome, merge_verified, open_central};
+use patuh::exchange::merge::{Outcome, merge_to, open_central, verify_for_merge};
 use patuh::exchange::report;
 use patuh::exchange::report_out::write_xlsx;
-use patuh::exchange::verify::verify_file;
+use patuh::exchange::verify::verify_file_checked;
 use patuh::store::Store;
 
 /// Slow benchmarks: the fewest samples criterion takes, one iteration each.
@@ -77,9 +77,9 @@ fn merge_all(central: &Path, files: &[PathBuf]) -> usize {
     let mut store = None;
     let mut merged = 0;
     for file in files {
-        let v = verify_file(file, None, None).expect("verify");
+        let v = verify_for_merge(file, None, None).expect("verify");
         let s = store.get_or_insert_with(|| open_central(central).expect("central"));
-        match merge_verified(s, &v, &file.display().to_string(), None).expect("merge") {
+        match merge_to(s, &v, &file.display().to_string(), None).expect("merge") {
             Outcome::Merged(_) => merged += 1,
             Outcome::AlreadyMerged { .. } => {}
         }
@@ -258,7 +258,7 @@ fn export_and_verify(c: &mut Criterion) {
         b.iter(|| export_with(&store, &identity, &file, &[], None).expect("export"))
     });
     g.bench_function("verify the nation's export", |b| {
-        b.iter(|| verify_file(&file, None, None).expect("verify"))
+        b.iter(|| verify_file_checked(&file, None, None).expect("verify"))
     });
     g.finish();
     let _ = std::fs::remove_dir_all(&out);

@@ -161,3 +161,59 @@ fn the_stream_gives_the_whole_readings_verdicts() {
         "{said}"
     );
 }
+
+/// A file merged as a stream (`verify_for_merge`, `central merge`) gives the central
+/// database exactly what merging it read whole gives: every result, score and check.
+#[test]
+fn a_streamed_merge_is_the_whole_merge() {
+    use patuh::exchange::merge::{
+        Outcome, merge_to, merge_verified, open_central, verify_for_merge,
+    };
+    let w = World::new();
+    let ws = method_workstation(&w, "siti", "Siti Rahma", "ASN-001");
+    let mut store = Store::open(&ws).unwrap();
+    fill_methods(&mut store);
+    drop(store);
+    let file = w.export("siti", &ws, "siti.patuh", &[]);
+    let streamed = w.path("streamed.db");
+    let whole = w.path("whole.db");
+    let v = verify_for_merge(&file, None, None).unwrap();
+    assert!(format!("{v:?}").starts_with("ToMerge(Streamed"), "{v:?}");
+    let mut c = open_central(&streamed).unwrap();
+    let a = merge_to(&mut c, &v, "siti.patuh", None).unwrap();
+    drop(c);
+    let v = verify_bytes(&std::fs::read(&file).unwrap(), None, None).unwrap();
+    let mut c = open_central(&whole).unwrap();
+    let b = merge_verified(&mut c, &v, "siti.patuh", None).unwrap();
+    drop(c);
+    assert!(matches!(&a, Outcome::Merged(_)), "{a:?}");
+    assert_eq!(a, b);
+    for agency in ["1702", "9101"] {
+        assert_eq!(
+            w.score_json(&streamed, Some(agency)),
+            w.score_json(&whole, Some(agency))
+        );
+        assert_eq!(
+            w.score_json(&streamed, Some(agency)),
+            w.score_json(&ws, Some(agency))
+        );
+    }
+    let c = Store::open(&streamed).unwrap();
+    assert_eq!(
+        c.central_results().unwrap(),
+        Store::open(&whole).unwrap().central_results().unwrap()
+    );
+    drop(c);
+    let out = w.ok("reader", &["--db", s(&streamed), "check"]);
+    assert!(
+        out.contains("every merged file verified and merged again"),
+        "{out}"
+    );
+    // Merged again: already merged, nothing changed.
+    let v = verify_for_merge(&file, None, None).unwrap();
+    let mut c = open_central(&streamed).unwrap();
+    assert!(matches!(
+        merge_to(&mut c, &v, "siti.patuh", None).unwrap(),
+        Outcome::AlreadyMerged { .. }
+    ));
+}

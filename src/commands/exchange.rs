@@ -16,7 +16,7 @@ use crate::domain::text::sanitize;
 use crate::exchange::crypt::{self, CentralIdentity};
 use crate::exchange::keys::{Identity, TrustedKeys, keys_dir};
 use crate::exchange::merge::{self, Outcome};
-use crate::exchange::verify::{Checked, verify_file, verify_file_checked};
+use crate::exchange::verify::{Checked, verify_file_checked};
 use crate::exchange::{export as ex, report as rep, report_out};
 
 fn now() -> String {
@@ -231,16 +231,17 @@ pub fn merge(
     let mut refused = 0;
     for file in files {
         bar.set_message(file.display().to_string());
-        let result = verify_file(file, trusted.as_ref(), identity.as_ref()).and_then(|v| {
-            // The database is opened only once a file has passed every check.
-            if central.is_none() {
-                central = Some(merge::open_central(&db)?);
-            }
-            let store = central.as_mut().ok_or_else(|| {
-                crate::exchange::ExchangeError::Conflict("central database not open".into())
-            })?;
-            merge::merge_verified(store, &v, &file.display().to_string(), trusted.as_ref())
-        });
+        let result =
+            merge::verify_for_merge(file, trusted.as_ref(), identity.as_ref()).and_then(|v| {
+                // The database is opened only once a file has passed every check.
+                if central.is_none() {
+                    central = Some(merge::open_central(&db)?);
+                }
+                let store = central.as_mut().ok_or_else(|| {
+                    crate::exchange::ExchangeError::Conflict("central database not open".into())
+                })?;
+                merge::merge_to(store, &v, &file.display().to_string(), trusted.as_ref())
+            });
         bar.suspend(|| match &result {
             Ok(Outcome::Merged(s)) => {
                 println!(

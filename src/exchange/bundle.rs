@@ -730,6 +730,16 @@ pub(crate) fn open_stream(src: Source<'_>) -> Option<Streamed> {
     })
 }
 
+/// The payload bytes of a [`Streamed`] file, read again: None when they are not the
+/// signed ones.
+pub(crate) fn read_payload(src: Source<'_>, s: &Streamed) -> Option<Vec<u8>> {
+    use std::io::Read;
+    let mut r = PayloadReader::new(src, s).ok()?;
+    let mut bytes = Vec::with_capacity((s.b64_len / 4 * 3) as usize);
+    r.read_to_end(&mut bytes).ok()?;
+    r.same(s).then_some(bytes)
+}
+
 /// The payload of a [`Streamed`] file decoded from a second reading of its source,
 /// hashing what it gives: [`PayloadReader::same`] tells whether it read exactly the
 /// signed bytes.

@@ -873,6 +873,28 @@ pub(crate) fn verify_stream(
     encrypted: bool,
     trusted: Option<&TrustedKeys>,
 ) -> Option<super::verify::Checked> {
+    verify_streamed(src, encrypted, trusted).map(|v| v.checked)
+}
+
+/// A file that passed every check of a streaming reading, with what the merge needs
+/// besides its agencies (which it reads again, as a stream: [`each_agency`]).
+#[derive(Debug)]
+pub(crate) struct StreamVerified {
+    pub streamed: super::bundle::Streamed,
+    pub checked: super::verify::Checked,
+    pub dataset: Dataset,
+    pub cycle: CycleEntry,
+    pub stamp: String,
+    /// Each agency's code and whether it or anything under it was touched, in order.
+    pub agencies: Vec<(String, bool)>,
+}
+
+/// [`verify_stream`] with what the merge needs.
+pub(crate) fn verify_streamed(
+    src: super::bundle::Source<'_>,
+    encrypted: bool,
+    trusted: Option<&TrustedKeys>,
+) -> Option<StreamVerified> {
     use serde::de::DeserializeSeed;
     let s = super::bundle::open_stream(src)?;
     let declared = zstd::zstd_safe::get_frame_content_size(&s.header).ok()??;
@@ -923,6 +945,7 @@ pub(crate) fn verify_stream(
         return None;
     }
     let Stream {
+        head,
         rebuild,
         held,
         skeletons,
@@ -939,7 +962,126 @@ pub(crate) fn verify_stream(
     checked.audit_rows = chain.rows as usize;
     checked.audit_full = chain.full;
     checked.units = ds.units.len();
-    Some(checked)
+    let agencies = skeletons
+        .iter()
+        .map(|a| (a.code.clone(), a.touched()))
+        .collect();
+    drop(skeletons);
+    Some(StreamVerified {
+        stamp: stamp(&head.exported_at).ok()?,
+        cycle: head.cycle?,
+        streamed: s,
+        checked,
+        dataset: ds,
+        agencies,
+    })
+}
+
+/// Reads a verified file's agencies again, as a stream, giving each in turn to `f`
+/// (the merge applies them one at a time); the audit rows are skipped. The bytes must
+/// be the signed ones again (refused otherwise: the file changed since it was verified).
+pub(crate) fn each_agency(
+    src: super::bundle::Source<'_>,
+    v: &StreamVerified,
+    f: &mut dyn FnMut(usize, &AgencyNode) -> Result<()>,
+) -> Result<()> {
+    use serde::de::DeserializeSeed;
+    let changed = || ExchangeError::Damaged {
+        detail: "it changed while it was read (it no longer is the file that was verified)".into(),
+    };
+    let reader = super::bundle::PayloadReader::new(src, &v.streamed).map_err(|_| changed())?;
+    let mut decoder = zstd::stream::read::Decoder::new(reader)
+        .map_err(|_| changed())?
+        .single_frame();
+    let mut error = None;
+    {
+        let mut de = serde_json::Deserializer::from_reader(std::io::BufReader::with_capacity(
+            1 << 16,
+            &mut decoder,
+        ));
+        let parsed = Merging {
+            f,
+            error: &mut error,
+            k: 0,
+        }
+        .deserialize(&mut de)
+        .and_then(|()| de.end());
+        if let Some(e) = error {
+            return Err(e);
+        }
+        parsed.map_err(|_| changed())?;
+    }
+    let rest = decoder.finish();
+    if !rest.buffer().is_empty() || !rest.into_inner().same(&v.streamed) {
+        return Err(changed());
+    }
+    Ok(())
+}
+
+/// The payload read for its agencies only.
+struct Merging<'f, 'e> {
+    f: &'f mut dyn FnMut(usize, &AgencyNode) -> Result<()>,
+    error: &'e mut Option<ExchangeError>,
+    k: usize,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for Merging<'_, '_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Merging<'_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a patuh-export payload")
+    }
+    fn visit_map<M: serde::de::MapAccess<'de>>(
+        mut self,
+        mut m: M,
+    ) -> std::result::Result<(), M::Error> {
+        while let Some(key) = m.next_key::<String>()? {
+            if key == "agencies" {
+                m.next_value_seed(MergingAgencies(&mut self))?;
+            } else {
+                m.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+struct MergingAgencies<'s, 'f, 'e>(&'s mut Merging<'f, 'e>);
+
+impl<'de> serde::de::DeserializeSeed<'de> for MergingAgencies<'_, '_, '_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for MergingAgencies<'_, '_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("the agencies")
+    }
+    fn visit_seq<S: serde::de::SeqAccess<'de>>(
+        self,
+        mut seq: S,
+    ) -> std::result::Result<(), S::Error> {
+        use serde::de::Error;
+        let m = self.0;
+        while let Some(a) = seq.next_element::<AgencyNode>()? {
+            if let Err(e) = (m.f)(m.k, &a) {
+                let text = e.to_string();
+                *m.error = Some(e);
+                return Err(S::Error::custom(text));
+            }
+            m.k += 1;
+        }
+        Ok(())
+    }
 }
 
 /// The expanded bytes, counted, refused past the frame's declared size.
