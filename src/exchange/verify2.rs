@@ -120,6 +120,8 @@ struct Rebuild {
     /// The nodes' data go into `ds` while each is checked against its instrument: a
     /// copy of the (few) instruments, not one per node.
     instruments: Vec<Instrument>,
+    /// Each instrument's indicators by id (the instrument's own lookup is a scan).
+    indexes: Vec<HashMap<String, usize>>,
     agency_codes: HashSet<String>,
     uids: HashSet<String>,
 }
@@ -130,6 +132,18 @@ impl Rebuild {
         let mut ds = Dataset::default();
         rebuild_instruments(&mut ds, instruments)?;
         Ok(Rebuild {
+            indexes: ds
+                .instruments
+                .iter()
+                .map(|i| {
+                    i.indicators
+                        .iter()
+                        .enumerate()
+                        .rev()
+                        .map(|(k, x)| (x.id.clone(), k))
+                        .collect()
+                })
+                .collect(),
             instruments: ds.instruments.clone(),
             ds,
             agency_codes: HashSet::new(),
@@ -141,6 +155,7 @@ impl Rebuild {
         let Rebuild {
             ds,
             instruments,
+            indexes,
             agency_codes,
             uids,
         } = self;
@@ -220,6 +235,7 @@ impl Rebuild {
         }
         // The nodes' own data, once the whole agency is there.
         let inst = &instruments[instrument];
+        let inst = (inst, &indexes[instrument]);
         own(ds, inst, NodeRef::Agency(agency), a.parts(), uids)?;
         for (u, unit) in ds.agencies[agency].units.clone().into_iter().zip(&a.units) {
             own(ds, inst, NodeRef::Unit(u), unit.parts(), uids)?;
@@ -243,7 +259,7 @@ fn is_uid(s: &str) -> bool {
 /// checked against the node's instrument and level.
 fn own(
     ds: &mut Dataset,
-    inst: &Instrument,
+    (inst, index): (&Instrument, &HashMap<String, usize>),
     node: NodeRef,
     parts: NodeParts<'_>,
     uids: &mut HashSet<String>,
@@ -275,7 +291,7 @@ fn own(
                     .unwrap_or_default()
             )
         };
-        let Some(i) = inst.indicator_index(&a.indicator) else {
+        let Some(i) = index.get(a.indicator.as_str()).copied() else {
             return Err(invalid(format!(
                 "{}: instrument {} has no such indicator",
                 record(),
@@ -420,7 +436,7 @@ fn own(
     }
     let mut counts: HashMap<usize, u32> = HashMap::new();
     for (k, e) in parts.evidence.iter().enumerate() {
-        let i = evidence_indicator(inst, level, &at, k, e)?;
+        let i = evidence_indicator((inst, index), level, &at, k, e)?;
         *counts.entry(i).or_default() += 1;
     }
     for (i, n) in counts {
@@ -431,13 +447,13 @@ fn own(
 }
 
 fn evidence_indicator(
-    inst: &Instrument,
+    (inst, index): (&Instrument, &HashMap<String, usize>),
     level: NodeLevel,
     at: &str,
     k: usize,
     e: &EvidenceEntry,
 ) -> Result<usize> {
-    let i = inst.indicator_index(&e.indicator).ok_or_else(|| {
+    let i = index.get(e.indicator.as_str()).copied().ok_or_else(|| {
         invalid(format!(
             "{at}: evidence[{k}] is for indicator {:?}, which instrument {} does not have",
             sanitize(&e.indicator),
@@ -670,6 +686,17 @@ impl Accounts {
             .map_err(|b| ExchangeError::AuditChain(b.to_string()))
     }
 
+    /// Whether `compare_replay` would find nothing, from the held nodes' digests.
+    fn same_digests(&self, held: &BTreeMap<(String, String), [u8; 32]>) -> bool {
+        let empty = replayed_digest(&Replayed::default());
+        let logged: HashMap<&(String, String), &Replayed> = self.replay.nodes().collect();
+        held.iter()
+            .all(|(key, d)| logged.get(key).map_or(empty, |r| replayed_digest(r)) == *d)
+            && logged
+                .iter()
+                .all(|(key, r)| held.contains_key(*key) || replayed_digest(r) == empty)
+    }
+
     fn finish(self, held: &BTreeMap<(String, String), Replayed>) -> Result<()> {
         match crate::store::compare_replay(held, &self.replay)
             .into_iter()
@@ -679,6 +706,49 @@ impl Accounts {
             None => Ok(()),
         }
     }
+}
+
+/// [`held_of`] as digests ([`replayed_digest`]).
+fn held_digests(
+    cycle: &CycleEntry,
+    a: &AgencyNode,
+    held: &mut BTreeMap<(String, String), [u8; 32]>,
+) {
+    let mut one = BTreeMap::new();
+    held_of(cycle, a, &mut one);
+    held.extend(one.iter().map(|(k, r)| (k.clone(), replayed_digest(r))));
+}
+
+/// A digest of what `compare_replay` compares of a node: two nodes have the same digest
+/// exactly when it finds no difference between them (values, data values, notes and
+/// interview answers read `""` where there is none, evidence counts 0; the rest as it
+/// is).
+fn replayed_digest(r: &Replayed) -> [u8; 32] {
+    use sha2::Digest;
+    use std::fmt::Write;
+    fn texts<K: Ord + std::fmt::Debug>(m: &HashMap<K, String>) -> Vec<(&K, &String)> {
+        let mut v: Vec<_> = m.iter().filter(|(_, v)| !v.is_empty()).collect();
+        v.sort();
+        v
+    }
+    let mut evidence: Vec<_> = r.evidence.iter().filter(|(_, n)| **n != 0).collect();
+    evidence.sort();
+    let mut s = String::new();
+    let _ = write!(
+        s,
+        "{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{}|{:?}|{}",
+        texts(&r.values),
+        texts(&r.data),
+        texts(&r.notes),
+        evidence,
+        texts(&r.answers),
+        r.respondents,
+        r.followups,
+        r.register_closed,
+        r.carried,
+        r.finalized
+    );
+    sha2::Sha256::digest(s.as_bytes()).into()
 }
 
 /// What an agency's nodes hold, in the audit log's terms, into `held`: nodes without
@@ -956,7 +1026,10 @@ pub(crate) fn verify_streamed(
     } = st;
     let ds = rebuild?.ds;
     let accounts = accounts.unwrap_or_else(|| Accounts::new(&ds));
-    accounts.finish(&held).ok()?;
+    if !accounts.same_digests(&held) {
+        return None;
+    }
+    drop(accounts);
     drop(held);
     checked.scores_checked = check_scores(&skeletons, &ds).ok()?;
     checked.audit_rows = chain.rows as usize;
@@ -1120,7 +1193,9 @@ struct Stream<'a> {
     head: Head,
     /// Once the instruments are read.
     rebuild: Option<Rebuild>,
-    held: BTreeMap<(String, String), Replayed>,
+    /// What each node holds in the audit log's terms, as a digest of what
+    /// `compare_replay` compares (a node's maps would be a third of the memory).
+    held: BTreeMap<(String, String), [u8; 32]>,
     /// The agencies without their answers: their scores, compared at the end.
     skeletons: Vec<AgencyNode>,
     chain: Chain,
@@ -1157,7 +1232,7 @@ impl Stream<'_> {
             return Err(ExchangeError::Invalid("agencies before instruments".into()));
         };
         r.agency(&a)?;
-        held_of(cycle, &a, &mut self.held);
+        held_digests(cycle, &a, &mut self.held);
         self.checked.tally(&a);
         self.skeletons.push(a.skeleton());
         Ok(())
