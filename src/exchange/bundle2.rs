@@ -26,9 +26,11 @@ use super::{ExchangeError, Result};
 /// refused before anything is decompressed.
 pub const MAX_PAYLOAD_BYTES: u64 = 2 << 30;
 
-/// The zstd level: 3 (zstd's default) compresses patuh's JSON about tenfold at a few
-/// hundred MB/s per core.
-pub const LEVEL: i32 = 3;
+/// The zstd level: 1, zstd's fastest regular level. Level 3 (zstd's default, what
+/// format 2 first used) compresses patuh's JSON a little better, but a streaming
+/// encoder at level 3 spent a fifth of a national export's CPU (issue 16); readers
+/// do not depend on the level.
+pub const LEVEL: i32 = 1;
 
 /// The payload of format 2, fields in this order.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -594,6 +594,11 @@ impl Chain {
     }
 
     fn row(&mut self, entry: &AuditEntry2) -> Result<()> {
+        self.row_with(entry, entry.row().as_ref())
+    }
+
+    /// [`Chain::row`] with the entry's row as the store hashes it (`entry.row()`).
+    fn row_with(&mut self, entry: &AuditEntry2, row: Option<&crate::store::AuditRow>) -> Result<()> {
         let expected = self.rows + 1;
         let fail = |reason: String| {
             ExchangeError::AuditChain(
@@ -615,7 +620,7 @@ impl Chain {
         if !is_hash(&entry.hash) {
             return Err(fail("its hash is not a SHA-256".into()));
         }
-        if let Some(row) = entry.row() {
+        if let Some(row) = row {
             if row.hash() != entry.hash {
                 return Err(fail("its content does not match its hash".into()));
             }
@@ -671,18 +676,23 @@ impl Accounts {
     }
 
     fn row(&mut self, ds: &Dataset, entry: &AuditEntry2) -> Result<()> {
-        let Some(row) = entry.row() else {
-            return Ok(());
-        };
+        match entry.row() {
+            Some(row) => self.row_of(ds, &row),
+            None => Ok(()),
+        }
+    }
+
+    /// [`Accounts::row`] of an entry's full row.
+    fn row_of(&mut self, ds: &Dataset, row: &crate::store::AuditRow) -> Result<()> {
         let nodes = &self.nodes;
-        let problem = crate::store::audit_row_with(&row, |path| {
+        let problem = crate::store::audit_row_with(row, |path| {
             nodes.get(path).map(|&n| (n.level(), ds.instrument_of(n)))
         });
         if let Some(problem) = problem {
             return Err(ExchangeError::AuditChain(problem));
         }
         self.replay
-            .apply_row(&row)
+            .apply_row(row)
             .map_err(|b| ExchangeError::AuditChain(b.to_string()))
     }
 
@@ -1242,10 +1252,15 @@ impl Stream<'_> {
         let Some(r) = &self.rebuild else {
             return Err(ExchangeError::Invalid("audit before instruments".into()));
         };
-        self.chain.row(&entry)?;
-        self.accounts
-            .get_or_insert_with(|| Accounts::new(&r.ds))
-            .row(&r.ds, &entry)
+        let row = entry.row();
+        self.chain.row_with(&entry, row.as_ref())?;
+        match row {
+            Some(row) => self
+                .accounts
+                .get_or_insert_with(|| Accounts::new(&r.ds))
+                .row_of(&r.ds, &row),
+            None => Ok(()),
+        }
     }
 
     fn stop<E: serde::de::Error>(&mut self, e: ExchangeError) -> E {
