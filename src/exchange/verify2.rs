@@ -598,7 +598,11 @@ impl Chain {
     }
 
     /// [`Chain::row`] with the entry's row as the store hashes it (`entry.row()`).
-    fn row_with(&mut self, entry: &AuditEntry2, row: Option<&crate::store::AuditRow>) -> Result<()> {
+    fn row_with(
+        &mut self,
+        entry: &AuditEntry2,
+        row: Option<&crate::store::AuditRow>,
+    ) -> Result<()> {
         let expected = self.rows + 1;
         let fail = |reason: String| {
             ExchangeError::AuditChain(
@@ -998,6 +1002,7 @@ pub(crate) fn verify_streamed(
         rebuild: None,
         held: BTreeMap::new(),
         skeletons: Vec::new(),
+        touched: Vec::new(),
         chain: Chain::new(),
         accounts: None,
         checked: super::verify::Checked {
@@ -1029,6 +1034,7 @@ pub(crate) fn verify_streamed(
         rebuild,
         held,
         skeletons,
+        touched: agencies,
         accounts,
         chain,
         mut checked,
@@ -1045,10 +1051,6 @@ pub(crate) fn verify_streamed(
     checked.audit_rows = chain.rows as usize;
     checked.audit_full = chain.full;
     checked.units = ds.units.len();
-    let agencies = skeletons
-        .iter()
-        .map(|a| (a.code.clone(), a.touched()))
-        .collect();
     drop(skeletons);
     Some(StreamVerified {
         stamp: stamp(&head.exported_at).ok()?,
@@ -1208,6 +1210,8 @@ struct Stream<'a> {
     held: BTreeMap<(String, String), [u8; 32]>,
     /// The agencies without their answers: their scores, compared at the end.
     skeletons: Vec<AgencyNode>,
+    /// Each agency's code and whether it or anything under it was touched.
+    touched: Vec<(String, bool)>,
     chain: Chain,
     /// Once the audit rows begin.
     accounts: Option<Accounts>,
@@ -1244,6 +1248,7 @@ impl Stream<'_> {
         r.agency(&a)?;
         held_digests(cycle, &a, &mut self.held);
         self.checked.tally(&a);
+        self.touched.push((a.code.clone(), a.touched()));
         self.skeletons.push(a.skeleton());
         Ok(())
     }
