@@ -188,7 +188,14 @@ fi
 
 # --- merge -------------------------------------------------------------------------
 fresh_central() { rm -f "$WORK/central.db" "$WORK/central.db-wal" "$WORK/central.db-shm"; }
-patuh_merge() { "$PATUH" central merge --db "$WORK/central.db" "${EXPORTS[@]}" 2>/dev/null; }
+# its peak memory too (GNU time's own cost is a fork and a wait), the largest of the runs
+patuh_merge() {
+    if [ -x /usr/bin/time ]; then
+        /usr/bin/time -f "%M" -a -o "$WORK/merge.peaks" "$PATUH" central merge --db "$WORK/central.db" "${EXPORTS[@]}" 2>/dev/null
+    else
+        "$PATUH" central merge --db "$WORK/central.db" "${EXPORTS[@]}" 2>/dev/null
+    fi
+}
 fresh_reference() {
     rm -f "$WORK/reference.db" "$WORK/reference.db-wal" "$WORK/reference.db-shm"
     "$PATUH" init --db "$WORK/reference.db" >/dev/null
@@ -251,9 +258,12 @@ SQL
 
 if [ "$EXPORTABLE" = yes ]; then
     echo "== central merge of ${#EXPORTS[@]} office exports into a new central database (x$REPEAT); load $(cut -d' ' -f1-3 /proc/loadavg)"
+    rm -f "$WORK/merge.peaks"
     read -r t_ref_merge t_merge < <(pair fresh_reference reference_merge fresh_central patuh_merge)
+    m_merge=-
+    if [ -f "$WORK/merge.peaks" ]; then m_merge=$(grep -E '^[0-9]+$' "$WORK/merge.peaks" | sort -g | tail -1); fi
     echo "   sqlite3 bulk insert: ${t_ref_merge} s ($(sqlite3 "$WORK/reference.db" 'SELECT count(*) FROM answer') answers)"
-    echo "   patuh central merge: ${t_merge} s ($(sqlite3 "$WORK/central.db" 'SELECT count(*) FROM answer') answers)"
+    echo "   patuh central merge: ${t_merge} s, peak $(peak_mb "$m_merge") MB ($(sqlite3 "$WORK/central.db" 'SELECT count(*) FROM answer') answers)"
 fi
 
 # --- summary -----------------------------------------------------------------------
@@ -267,7 +277,7 @@ if [ "$EXPORTABLE" = yes ]; then
     printf "%-40s %9ss %11ss %7sx   %s\n" "export of the nation" "$t_export" "$t_ref_export" "$r_export" \
         "<= 1.0x sqlite3 -json: $(met "$r_export" 1.0)"
     printf "%-40s %9ss %11ss %7sx   %s\n" "central merge of ${#EXPORTS[@]} exports" "$t_merge" "$t_ref_merge" "$r_merge" \
-        "<= 3x the bulk insert: $(met "$r_merge" 3)"
+        "<= 3x the bulk insert: $(met "$r_merge" 3), peak $(peak_mb "$m_merge") MB"
     r_verify=$(ratio "$t_verify" "$t_export")
     printf "%-40s %9ss %11ss %7sx   %s\n" "verify of the one-file nation" "$t_verify" "$t_export" "$r_verify" \
         "<= 1.2x the export, < 300 MB: $(met "$r_verify" 1.2), peak $(peak_mb "$m_verify") MB"

@@ -3,7 +3,9 @@
 //! nation's export, the central merge of the 34 provincial offices' exports, the xlsx
 //! report of the nation, and `patuh score --json` of the nation (the binary); the last
 //! two also as the binary in a child process of its own, for their time and peak
-//! memory against issue 16's targets (< 5 s and < 500 MB; < 0.5 s).
+//! memory against issue 16's targets (< 5 s and < 500 MB; < 0.5 s), and so are
+//! `patuh export`, `patuh verify` (< 300 MB, <= 1.2x the export) and `patuh central
+//! merge` (time and peak RSS).
 //!
 //! An export format that cannot carry the data set (format 1 carries products'
 //! answers only) leaves the export, verify and merge unmeasured, saying why; the
@@ -23,10 +25,10 @@ use criterion::{BatchSize, Criterion, SamplingMode, criterion_group, criterion_m
 use patuh::domain::Lang;
 use patuh::domain::model::ScoreBook;
 use patuh::exchange::export::export_with;
-use patuh::exchange::merge::{Outcome, merge_verified, open_central};
+use patuh::exchange::merge::{Outcome, merge_to, open_central, verify_for_merge};
 use patuh::exchange::report;
 use patuh::exchange::report_out::write_xlsx;
-use patuh::exchange::verify::verify_file;
+use patuh::exchange::verify::verify_file_checked;
 use patuh::store::Store;
 
 /// Slow benchmarks: the fewest samples criterion takes, one iteration each.
@@ -75,9 +77,9 @@ fn merge_all(central: &Path, files: &[PathBuf]) -> usize {
     let mut store = None;
     let mut merged = 0;
     for file in files {
-        let v = verify_file(file, None, None).expect("verify");
+        let v = verify_for_merge(file, None, None).expect("verify");
         let s = store.get_or_insert_with(|| open_central(central).expect("central"));
-        match merge_verified(s, &v, &file.display().to_string(), None).expect("merge") {
+        match merge_to(s, &v, &file.display().to_string(), None).expect("merge") {
             Outcome::Merged(_) => merged += 1,
             Outcome::AlreadyMerged { .. } => {}
         }
@@ -130,6 +132,76 @@ fn binary_costs(national: &Path, out: &Path, scale: &str) {
     let _ = std::fs::remove_file(&xlsx);
 }
 
+/// `patuh export` and `patuh verify` of the nation, each the binary in a child process
+/// of its own: medians of wall time and the peak RSS, the file's size, against issue
+/// 16's targets (verify < 300 MB and <= 1.2x the export's time).
+fn export_verify_costs(national: &Path, out: &Path, scale: &str) {
+    let runs = support::iterations(3).min(3);
+    let keys = out.join("keys");
+    let patuh = || {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_patuh"));
+        cmd.env("PATUH_LOG", "warn").env("PATUH_KEYS_DIR", &keys);
+        cmd
+    };
+    support::run_measured(patuh().args(["keys", "init", "--name", "Bench", "--id", "bench-1"]));
+    let file = out.join("nation-cli.patuh");
+    let measure = |make: &dyn Fn() -> Command| {
+        let costs: Vec<support::ChildCost> = (0..runs)
+            .map(|_| support::run_measured(&mut make()))
+            .collect();
+        let peak = costs.iter().map(|c| c.peak_mb()).fold(0.0, f64::max);
+        let wall = support::Spread::of(costs.iter().map(|c| c.wall).collect()).p50;
+        (wall, peak)
+    };
+    let (export, export_peak) = measure(&|| {
+        let mut cmd = patuh();
+        cmd.arg("--db")
+            .arg(national)
+            .args(["export", "--out"])
+            .arg(&file);
+        cmd
+    });
+    let size = std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0);
+    println!(
+        "exchange/{scale}/patuh export of the nation (the binary, median of {runs}): {:.3} s, peak RSS {export_peak:.1} MB, file {:.1} MB",
+        export.as_secs_f64(),
+        size as f64 / 1e6
+    );
+    let (verify, verify_peak) = measure(&|| {
+        let mut cmd = patuh();
+        cmd.arg("verify").arg(&file);
+        cmd
+    });
+    let ratio = verify.as_secs_f64() / export.as_secs_f64();
+    println!(
+        "exchange/{scale}/patuh verify of the nation's export (the binary, median of {runs}): {:.3} s ({ratio:.2}x the export), peak RSS {verify_peak:.1} MB; target < 300 MB and <= 1.2x: {}",
+        verify.as_secs_f64(),
+        support::verdict(verify_peak < 300.0 && ratio <= 1.2)
+    );
+    let _ = std::fs::remove_file(&file);
+}
+
+/// `patuh central merge` of every office's export into a new central database, the
+/// binary in a child process of its own (once): wall time and peak RSS.
+fn merge_costs(files: &[PathBuf], out: &Path, scale: &str) {
+    let central = out.join("central-cli.db");
+    remove_db(&central);
+    let cost = support::run_measured(
+        Command::new(env!("CARGO_BIN_EXE_patuh"))
+            .env("PATUH_LOG", "warn")
+            .args(["central", "merge", "--db"])
+            .arg(&central)
+            .args(files),
+    );
+    println!(
+        "exchange/{scale}/patuh central merge of {} offices' exports (the binary, once): {:.3} s, peak RSS {:.1} MB",
+        files.len(),
+        cost.wall.as_secs_f64(),
+        cost.peak_mb()
+    );
+    remove_db(&central);
+}
+
 fn export_and_verify(c: &mut Criterion) {
     let (_, scale) = support::scale();
     support::print_load("exchange");
@@ -175,6 +247,7 @@ fn export_and_verify(c: &mut Criterion) {
         let _ = std::fs::remove_dir_all(&out);
         return;
     }
+    export_verify_costs(&national, &out, scale);
     g.bench_function("export of one province's workstation", |b| {
         let store = Store::open(&province).expect("open");
         b.iter(|| export_with(&store, &identity, &file, &[], None).expect("export"))
@@ -185,7 +258,7 @@ fn export_and_verify(c: &mut Criterion) {
         b.iter(|| export_with(&store, &identity, &file, &[], None).expect("export"))
     });
     g.bench_function("verify the nation's export", |b| {
-        b.iter(|| verify_file(&file, None, None).expect("verify"))
+        b.iter(|| verify_file_checked(&file, None, None).expect("verify"))
     });
     g.finish();
     let _ = std::fs::remove_dir_all(&out);
@@ -214,6 +287,7 @@ fn central_merge(c: &mut Criterion) {
         "the central merge of the offices' exports does not give the nation's scores"
     );
 
+    merge_costs(&files, &out, scale);
     let mut g = slow_group(c, &format!("exchange/{scale}"));
     g.bench_function(
         format!(

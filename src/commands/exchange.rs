@@ -16,7 +16,7 @@ use crate::domain::text::sanitize;
 use crate::exchange::crypt::{self, CentralIdentity};
 use crate::exchange::keys::{Identity, TrustedKeys, keys_dir};
 use crate::exchange::merge::{self, Outcome};
-use crate::exchange::verify::{Verified, verify_file};
+use crate::exchange::verify::{Checked, verify_file_checked};
 use crate::exchange::{export as ex, report as rep, report_out};
 
 fn now() -> String {
@@ -149,74 +149,57 @@ fn load_trust(
 pub fn verify(args: &VerifyArgs) -> Result<()> {
     let (trusted, identity) = load_trust(args.trusted.as_deref(), args.identity.as_deref())?;
     let bar = Progress::start(None, &format!("verifying {}", args.file.display()));
-    let v = verify_file(&args.file, trusted.as_ref(), identity.as_ref());
+    let v = verify_file_checked(&args.file, trusted.as_ref(), identity.as_ref());
     bar.finish();
     let v = v.map_err(|e| anyhow!("{}: refused: {e}", args.file.display()))?;
     print_verified(&args.file, &v);
     Ok(())
 }
 
-fn print_verified(file: &Path, v: &Verified) {
-    let p = &v.payload;
-    let nodes: Vec<_> = p.nodes().collect();
-    let products = nodes
-        .iter()
-        .filter(|(path, _)| path.matches('/').count() == 2);
-    let (products, touched) = products.fold((0, 0), |(n, t), (_, parts)| {
-        (n + 1, t + usize::from(parts.touched()))
-    });
-    let answers: usize = nodes.iter().map(|(_, parts)| parts.answers.len()).sum();
+fn print_verified(file: &Path, c: &Checked) {
     println!("{}: OK", file.display());
     println!(
         "  format patuh-export version {}{}",
-        v.format_version,
-        if v.encrypted { ", decrypted" } else { "" }
+        c.format_version,
+        if c.encrypted { ", decrypted" } else { "" }
     );
     println!(
         "  assessor: {} ({}), key {}",
-        sanitize(&p.assessor.name),
-        sanitize(&p.assessor.id),
-        v.opened.fingerprint
+        sanitize(&c.assessor.name),
+        sanitize(&c.assessor.id),
+        c.fingerprint
     );
-    match &v.trusted_by {
+    match &c.trusted_by {
         Some(t) => println!("  key trusted: listed in {t}"),
         None => println!(
             "  key trusted: NOT CHECKED (give --trusted KEYS_FILE to check it against the registered keys)"
         ),
     }
-    println!("  exported at: {}", sanitize(&p.exported_at));
-    if v.format_version == crate::exchange::bundle::FORMAT_VERSION_1 {
+    println!("  exported at: {}", sanitize(&c.exported_at));
+    let (answers, products, touched) = (c.answers, c.products, c.touched);
+    if c.format_version == crate::exchange::bundle::FORMAT_VERSION_1 {
         println!(
             "  content: {} agencies, {} units, {} products ({touched} with results), {answers} observations",
-            p.agencies.len(),
-            v.dataset.units.len(),
-            products,
+            c.agencies, c.units, products,
         );
     } else {
-        let own = nodes
-            .iter()
-            .filter(|(path, parts)| path.matches('/').count() < 2 && parts.touched())
-            .count();
-        let respondents: usize = nodes.iter().map(|(_, parts)| parts.respondents.len()).sum();
-        println!("  cycle: {}", sanitize(&p.cycle.code));
+        let (own, respondents) = (c.own, c.respondents);
+        println!("  cycle: {}", sanitize(&c.cycle));
         println!(
             "  content: {} agencies, {} units, {} products ({touched} with results; {own} units and \
              agencies with answers of their own), {answers} answers, {respondents} respondents",
-            p.agencies.len(),
-            v.dataset.units.len(),
-            products,
+            c.agencies, c.units, products,
         );
     }
     println!(
         "  audit chain: intact from the first row, {} rows ({} in full, all observations accounted for)",
-        p.audit.len(),
-        v.audit_full
+        c.audit_rows, c.audit_full
     );
     println!(
         "  scores: {} recomputed, all equal to the exported ones",
-        v.scores_checked
+        c.scores_checked
     );
-    println!("  payload sha256: {}", v.opened.payload_sha256);
+    println!("  payload sha256: {}", c.payload_sha256);
 }
 
 pub fn merge(
@@ -248,16 +231,17 @@ pub fn merge(
     let mut refused = 0;
     for file in files {
         bar.set_message(file.display().to_string());
-        let result = verify_file(file, trusted.as_ref(), identity.as_ref()).and_then(|v| {
-            // The database is opened only once a file has passed every check.
-            if central.is_none() {
-                central = Some(merge::open_central(&db)?);
-            }
-            let store = central.as_mut().ok_or_else(|| {
-                crate::exchange::ExchangeError::Conflict("central database not open".into())
-            })?;
-            merge::merge_verified(store, &v, &file.display().to_string(), trusted.as_ref())
-        });
+        let result =
+            merge::verify_for_merge(file, trusted.as_ref(), identity.as_ref()).and_then(|v| {
+                // The database is opened only once a file has passed every check.
+                if central.is_none() {
+                    central = Some(merge::open_central(&db)?);
+                }
+                let store = central.as_mut().ok_or_else(|| {
+                    crate::exchange::ExchangeError::Conflict("central database not open".into())
+                })?;
+                merge::merge_to(store, &v, &file.display().to_string(), trusted.as_ref())
+            });
         bar.suspend(|| match &result {
             Ok(Outcome::Merged(s)) => {
                 println!(

@@ -58,7 +58,7 @@ pub struct Payload {
     pub audit: Vec<AuditEntry>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Assessor {
     pub name: String,
@@ -302,6 +302,79 @@ fn write_envelope(
     })
 }
 
+/// Writes a format-2 file into `file` (empty, from offset 0) from its payload bytes
+/// (the zstd frame) read from `payload`, hashing them as they go (SHA-512 for the
+/// Ed25519ph signature, SHA-256 for the file's identity), never holding them: the
+/// payload's base64 goes after the head, whose length does not depend on the
+/// signature, and the head goes in last, signed. The same bytes as [`seal_v2`]. Returns
+/// the bytes written and the payload's SHA-256 in hex.
+pub fn write_sealed_stream_v2(
+    file: &std::fs::File,
+    mut payload: impl std::io::Read,
+    identity: &Identity,
+) -> std::io::Result<(usize, String)> {
+    use std::io::{Seek, SeekFrom, Write};
+    const TAIL: &[u8] = b"\"}\n";
+    let head = |signature: String| {
+        let mut bytes = layout(&envelope(
+            FORMAT_VERSION,
+            identity,
+            signature,
+            String::new(),
+        ));
+        bytes.truncate(bytes.len().saturating_sub(TAIL.len()));
+        bytes
+    };
+    let head_len = head(B64.encode([0u8; 64])).len();
+    let mut w = std::io::BufWriter::with_capacity(1 << 20, file);
+    w.seek(SeekFrom::Start(head_len as u64))?;
+    const CHUNK: usize = 3 * 64 * 1024;
+    let mut chunk = vec![0u8; CHUNK];
+    let mut buf = vec![0u8; CHUNK / 3 * 4];
+    let mut sha512 = Sha512::new();
+    let mut sha256 = Sha256::new();
+    let mut written = head_len;
+    loop {
+        // Whole chunks (a multiple of 3 bytes) but the last, so that the chunks'
+        // base64 is the whole's.
+        let mut n = 0;
+        while n < CHUNK {
+            match payload.read(&mut chunk[n..]) {
+                Ok(0) => break,
+                Ok(k) => n += k,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        if n == 0 {
+            break;
+        }
+        sha512.update(&chunk[..n]);
+        sha256.update(&chunk[..n]);
+        let m = B64
+            .encode_slice(&chunk[..n], &mut buf)
+            .map_err(std::io::Error::other)?;
+        w.write_all(&buf[..m])?;
+        written += m;
+        if n < CHUNK {
+            break;
+        }
+    }
+    w.write_all(TAIL)?;
+    written += TAIL.len();
+    let signature = identity
+        .sign_prehashed(sha512, CONTEXT_V2)
+        .map_err(|e| std::io::Error::other(e.to_string()))?;
+    let head = head(B64.encode(signature.to_bytes()));
+    if head.len() != head_len {
+        return Err(std::io::Error::other("unexpected envelope layout"));
+    }
+    w.seek(SeekFrom::Start(0))?;
+    w.write_all(&head)?;
+    w.flush()?;
+    Ok((written, hex::encode(sha256.finalize())))
+}
+
 /// The exact bytes of an envelope: compact JSON in field order and a newline.
 pub fn layout(envelope: &Envelope) -> Vec<u8> {
     // Serialising plain strings and an integer cannot fail.
@@ -536,6 +609,192 @@ fn check_signature_of(
         payload,
         signature: signature_text,
     })
+}
+
+/// Where a file's bytes are read from, once per pass: a streaming reading goes over
+/// the file twice (the signature first, then the content), never holding it whole.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Source<'a> {
+    Bytes(&'a [u8]),
+    /// A regular file and its length when it was looked at.
+    File(&'a std::path::Path, u64),
+}
+
+impl<'a> Source<'a> {
+    fn len(&self) -> u64 {
+        match self {
+            Source::Bytes(b) => b.len() as u64,
+            Source::File(_, n) => *n,
+        }
+    }
+
+    /// A fresh reader from the first byte.
+    pub(crate) fn open(&self) -> std::io::Result<Box<dyn std::io::Read + 'a>> {
+        Ok(match *self {
+            Source::Bytes(b) => Box::new(b),
+            Source::File(path, _) => {
+                let (file, _) = crate::fsio::open_regular(path, true)
+                    .map_err(|e| std::io::Error::other(e.to_string()))?;
+                Box::new(std::io::BufReader::with_capacity(1 << 20, file))
+            }
+        })
+    }
+}
+
+/// A format-2 file laid out exactly as patuh writes it whose signature holds, read in
+/// one pass without keeping its payload: where the payload is, its first bytes (the
+/// zstd frame's header) and its SHA-512 (a second pass must read the same bytes).
+#[derive(Debug)]
+pub(crate) struct Streamed {
+    /// With an empty `payload`.
+    pub opened: Opened,
+    /// The envelope's bytes before the payload's base64.
+    pub head_len: u64,
+    /// The length of the payload's base64.
+    pub b64_len: u64,
+    /// The payload's first bytes (up to 32): the frame's header.
+    pub header: Vec<u8>,
+    pub sha512: Vec<u8>,
+}
+
+/// The base64 characters decoded at once: a multiple of 4.
+const B64_CHUNK: usize = 4 * 64 * 1024;
+
+/// [`open`] for a format-2 file, in one pass over `src` without holding it: None
+/// when the file is not exactly a format-2 file with a valid signature (the caller
+/// then reads it whole, as before, and says what is wrong).
+pub(crate) fn open_stream(src: Source<'_>) -> Option<Streamed> {
+    use std::io::Read;
+    const TAIL: &[u8] = b"\"}\n";
+    const KEY: &[u8] = b"\"payload\":\"";
+    let len = src.len();
+    let mut r = src.open().ok()?;
+    let mut first = Vec::new();
+    (&mut r).take(4096).read_to_end(&mut first).ok()?;
+    let at = first.windows(KEY.len()).position(|w| w == KEY)?;
+    let head_len = at + KEY.len();
+    let mut candidate = first[..head_len].to_vec();
+    candidate.extend_from_slice(TAIL);
+    let env: Envelope = serde_json::from_slice(&candidate).ok()?;
+    if env.format != FORMAT || env.format_version != FORMAT_VERSION || layout(&env) != candidate {
+        return None;
+    }
+    let b64_len = len.checked_sub(head_len as u64 + TAIL.len() as u64)?;
+    // The rest of the first read, then the file, up to the tail.
+    let rest = std::io::Cursor::new(first[head_len..].to_vec());
+    let mut body = rest.chain(r);
+    let mut hash512 = Sha512::new();
+    let mut hash256 = Sha256::new();
+    let mut header = Vec::new();
+    let mut text = vec![0u8; B64_CHUNK];
+    let mut out = vec![0u8; B64_CHUNK / 4 * 3];
+    let mut left = b64_len;
+    while left > 0 {
+        let n = (left as usize).min(B64_CHUNK);
+        body.read_exact(&mut text[..n]).ok()?;
+        let m = B64.decode_slice(&text[..n], &mut out).ok()?;
+        hash512.update(&out[..m]);
+        hash256.update(&out[..m]);
+        if header.len() < 32 {
+            let k = (32 - header.len()).min(m);
+            header.extend_from_slice(&out[..k]);
+        }
+        left -= n as u64;
+    }
+    let mut tail = Vec::new();
+    body.take(TAIL.len() as u64 + 1)
+        .read_to_end(&mut tail)
+        .ok()?;
+    if tail != TAIL {
+        return None;
+    }
+    let public_key = parse_public(&env.public_key).ok()?;
+    let sig_bytes: [u8; 64] = B64.decode(&env.signature).ok()?.try_into().ok()?;
+    let signature = Signature::from_bytes(&sig_bytes);
+    public_key
+        .verify_prehashed_strict(hash512.clone(), Some(CONTEXT_V2), &signature)
+        .ok()?;
+    Some(Streamed {
+        opened: Opened {
+            format_version: FORMAT_VERSION,
+            fingerprint: fingerprint(&public_key),
+            public_key,
+            payload: Vec::new(),
+            payload_sha256: hex::encode(hash256.finalize()),
+            signature: env.signature,
+        },
+        head_len: head_len as u64,
+        b64_len,
+        header,
+        sha512: hash512.finalize().to_vec(),
+    })
+}
+
+/// The payload bytes of a [`Streamed`] file, read again: None when they are not the
+/// signed ones.
+pub(crate) fn read_payload(src: Source<'_>, s: &Streamed) -> Option<Vec<u8>> {
+    use std::io::Read;
+    let mut r = PayloadReader::new(src, s).ok()?;
+    let mut bytes = Vec::with_capacity((s.b64_len / 4 * 3) as usize);
+    r.read_to_end(&mut bytes).ok()?;
+    r.same(s).then_some(bytes)
+}
+
+/// The payload of a [`Streamed`] file decoded from a second reading of its source,
+/// hashing what it gives: [`PayloadReader::same`] tells whether it read exactly the
+/// signed bytes.
+pub(crate) struct PayloadReader<'a> {
+    inner: Box<dyn std::io::Read + 'a>,
+    left: u64,
+    text: Vec<u8>,
+    out: Vec<u8>,
+    pos: usize,
+    hash: Sha512,
+}
+
+impl<'a> PayloadReader<'a> {
+    pub(crate) fn new(src: Source<'a>, s: &Streamed) -> std::io::Result<PayloadReader<'a>> {
+        use std::io::Read;
+        let mut inner = src.open()?;
+        std::io::copy(&mut (&mut inner).take(s.head_len), &mut std::io::sink())?;
+        Ok(PayloadReader {
+            inner,
+            left: s.b64_len,
+            text: vec![0u8; B64_CHUNK],
+            out: Vec::with_capacity(B64_CHUNK / 4 * 3),
+            pos: 0,
+            hash: Sha512::new(),
+        })
+    }
+
+    /// Whether every byte was read and they are the signed ones.
+    pub(crate) fn same(self, s: &Streamed) -> bool {
+        self.left == 0 && self.pos == self.out.len() && self.hash.finalize()[..] == s.sha512[..]
+    }
+}
+
+impl std::io::Read for PayloadReader<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.pos == self.out.len() {
+            if self.left == 0 {
+                return Ok(0);
+            }
+            let n = (self.left as usize).min(B64_CHUNK);
+            self.inner.read_exact(&mut self.text[..n])?;
+            self.out.resize(n / 4 * 3, 0);
+            let m = B64
+                .decode_slice(&self.text[..n], &mut self.out)
+                .map_err(std::io::Error::other)?;
+            self.out.truncate(m);
+            self.hash.update(&self.out);
+            self.pos = 0;
+            self.left -= n as u64;
+        }
+        let k = buf.len().min(self.out.len() - self.pos);
+        buf[..k].copy_from_slice(&self.out[self.pos..self.pos + k]);
+        self.pos += k;
+        Ok(k)
+    }
 }
 
 /// Parses signed payload bytes of format 1. The signature already holds, so a failure

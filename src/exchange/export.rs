@@ -109,10 +109,7 @@ pub fn export_version(
     let recipient = encrypt_to.map(crypt::parse_recipient).transpose()?;
     let (bytes, mut summary) = match version {
         FORMAT_VERSION_1 => export_payload(store, identity, agencies)?,
-        FORMAT_VERSION => {
-            let (json, summary) = export_payload2(store, identity, agencies)?;
-            (bundle2::compress(&json)?, summary)
-        }
+        FORMAT_VERSION => return export_streamed(store, identity, out, agencies, recipient),
         other => {
             return Err(ExchangeError::Invalid(format!(
                 "export format version {other} does not exist: write 1 or {FORMAT_VERSION}"
@@ -157,6 +154,115 @@ pub fn export_version(
         sha.map_err(|_| ExchangeError::Invalid("hashing the payload failed".into()))?;
     tracing::info!(out = %out.display(), products = summary.products, version, "exported");
     Ok(summary)
+}
+
+/// Writes a format-2 export without ever holding its payload: the JSON is written
+/// agency by agency and audit row by row, as read from the store, into the zstd
+/// encoder, whose frame goes to a temporary file beside `out` (unlinked as soon as it
+/// is made, so that nothing of it is left whatever happens); the frame's header is then
+/// made to declare the JSON's size, and the frame is read once more into the file,
+/// hashed (Ed25519ph's SHA-512, the file's SHA-256) and base64-encoded as it goes,
+/// the signed head written last (the envelope puts the signature before the payload).
+/// The file is the same as a whole payload compressed at once would make but for the
+/// frame's blocks: `verify` and every format-2 reader read it alike.
+fn export_streamed(
+    store: &Store,
+    identity: &Identity,
+    out: &Path,
+    agencies: &[String],
+    recipient: Option<age::x25519::Recipient>,
+) -> Result<ExportSummary> {
+    use std::io::{Read, Seek, SeekFrom, Write};
+    let io = |error: std::io::Error| ExchangeError::Io {
+        path: out.to_path_buf(),
+        error,
+    };
+    crate::fsio::check_out(out)?;
+    let body = scratch_file(out).map_err(io)?;
+    let mut frame =
+        bundle2::FrameWriter::new(std::io::BufWriter::with_capacity(1 << 20, &body)).map_err(io)?;
+    let mut summary = {
+        let mut w = std::io::BufWriter::with_capacity(1 << 16, &mut frame);
+        let summary = write_payload2(store, identity, agencies, &mut w)?;
+        w.flush().map_err(io)?;
+        summary
+    };
+    let (sink, json_len) = frame.finish().map_err(io)?;
+    sink.into_inner().map_err(|e| io(e.into_error()))?;
+    if json_len > bundle2::MAX_PAYLOAD_BYTES {
+        return Err(ExchangeError::Invalid(format!(
+            "{}: the payload is {json_len} bytes, more than the {} a file may carry; export \
+             fewer agencies at a time (--agency CODE); nothing was exported",
+            store.path().display(),
+            bundle2::MAX_PAYLOAD_BYTES
+        )));
+    }
+    let mut first = Vec::with_capacity(18);
+    (&body).seek(SeekFrom::Start(0)).map_err(io)?;
+    (&body).take(18).read_to_end(&mut first).map_err(io)?;
+    let (header, old) = bundle2::declare_size(&first, json_len)?;
+    let frame_len = body.metadata().map_err(io)?.len();
+    let payload = || -> std::io::Result<_> {
+        (&body).seek(SeekFrom::Start(old as u64))?;
+        Ok(
+            std::io::Cursor::new(header.clone()).chain(std::io::BufReader::with_capacity(
+                1 << 20,
+                (&body).take(frame_len - old as u64),
+            )),
+        )
+    };
+    summary.path = out.to_path_buf();
+    summary.fingerprint = identity.fingerprint();
+    summary.encrypted = recipient.is_some();
+    summary.format_version = FORMAT_VERSION;
+    let (written, sha) = match &recipient {
+        Some(r) => {
+            let mut compressed = Vec::new();
+            payload()
+                .and_then(|mut p| p.read_to_end(&mut compressed))
+                .map_err(io)?;
+            let sha = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&compressed));
+            let file = crypt::encrypt(&bundle::seal_v2(&compressed, identity)?, r)?;
+            drop(compressed);
+            write_atomic(out, &file, false)?;
+            (file.len(), sha)
+        }
+        None => {
+            let mut sha = String::new();
+            let written = write_atomic_file(out, false, |f| {
+                let (n, s) = bundle::write_sealed_stream_v2(f, payload()?, identity)?;
+                sha = s;
+                Ok(n)
+            })?;
+            (written, sha)
+        }
+    };
+    summary.bytes = written;
+    summary.payload_sha256 = sha;
+    tracing::info!(out = %out.display(), products = summary.products, version = FORMAT_VERSION, "exported");
+    Ok(summary)
+}
+
+/// A new scratch file beside `path`, for reading and writing, already unlinked: it
+/// goes away with its handle, whatever happens.
+fn scratch_file(path: &Path) -> std::io::Result<std::fs::File> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let scratch = dir.join(format!(".{name}.frame-{}", std::process::id()));
+    let _ = std::fs::remove_file(&scratch);
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create_new(true)
+        .open(&scratch)?;
+    std::fs::remove_file(&scratch)?;
+    Ok(file)
 }
 
 /// The exact payload bytes that are signed: compact JSON.
@@ -506,19 +612,38 @@ fn audit_entries(
 }
 
 /// The payload bytes of a format-2 export, exactly `payload2_bytes(&build_payload2(..))`,
-/// with the summary's counts; the audit log (its last field) is checked and written
-/// into the bytes row by row instead of becoming a tree first.
+/// with the summary's counts (what [`write_payload2`] writes, in memory).
+#[cfg(test)]
 fn export_payload2(
     store: &Store,
     identity: &Identity,
     codes: &[String],
 ) -> Result<(Vec<u8>, ExportSummary)> {
+    let mut bytes = Vec::new();
+    let summary = write_payload2(store, identity, codes, &mut bytes)?;
+    Ok((bytes, summary))
+}
+
+/// Writes the payload JSON of a format-2 export into `w`, exactly
+/// `payload2_bytes(&build_payload2(..))`, with the summary's counts, never whole in
+/// memory: each agency (with its units and products) is read from the store, written
+/// and dropped, then the audit log row by row.
+fn write_payload2(
+    store: &Store,
+    identity: &Identity,
+    codes: &[String],
+    w: &mut impl std::io::Write,
+) -> Result<ExportSummary> {
+    let fail = |e: std::io::Error| ExchangeError::Invalid(format!("writing the payload: {e}"));
+    let json = |e: serde_json::Error| ExchangeError::Invalid(format!("payload: {e}"));
+    // The data and the audit log of one moment: a change committed between reading
+    // them would make a file whose log does not account for its answers.
     let _snapshot = store.read_snapshot()?;
-    let (payload, exported) = collect2(store, identity, codes)?;
+    let (head, ds, book, chosen) = start2(store, identity, codes)?;
     let mut summary = ExportSummary {
         path: PathBuf::new(),
-        agencies: payload.agencies.len(),
-        units: payload.agencies.iter().map(|a| a.units.len()).sum(),
+        agencies: chosen.len(),
+        units: chosen.iter().map(|&a| ds.agencies[a].units.len()).sum(),
         products: 0,
         format_version: FORMAT_VERSION,
         touched: 0,
@@ -532,37 +657,48 @@ fn export_payload2(
         encrypted: false,
         bytes: 0,
     };
-    for (path, parts) in payload.nodes() {
-        summary.observations += parts.answers.len();
-        summary.respondents += parts.respondents.len();
-        match path.matches('/').count() {
-            2 => {
-                summary.products += 1;
-                summary.touched += usize::from(parts.touched());
-            }
-            _ => summary.nodes_touched += usize::from(parts.touched()),
-        }
-    }
-    let mut bytes = bundle2::payload2_bytes(&payload)?;
-    drop(payload);
-    // `audit` is the payload's last field and still empty: `..."audit":[]}`.
-    if !bytes.ends_with(b"\"audit\":[]}") {
+    let bytes = bundle2::payload2_bytes(&head)?;
+    // `agencies` and `audit` are the payload's last fields and still empty:
+    // `..."agencies":[],"audit":[]}`.
+    const TAIL: &[u8] = b"],\"audit\":[]}";
+    if !bytes.ends_with(b"\"agencies\":[],\"audit\":[]}") {
         return Err(ExchangeError::Invalid(
-            "payload: unexpected layout (the audit log is not its last field)".into(),
+            "payload: unexpected layout (the agencies and the audit log are not its last fields)"
+                .into(),
         ));
     }
-    bytes.truncate(bytes.len() - 2);
+    w.write_all(&bytes[..bytes.len() - TAIL.len()])
+        .map_err(fail)?;
+    let mut exported = HashSet::new();
+    for (k, &a) in chosen.iter().enumerate() {
+        let agency = agency_node(store, &ds, &book, a, &mut exported)?;
+        for (path, parts) in agency.nodes() {
+            summary.observations += parts.answers.len();
+            summary.respondents += parts.respondents.len();
+            match path.matches('/').count() {
+                2 => {
+                    summary.products += 1;
+                    summary.touched += usize::from(parts.touched());
+                }
+                _ => summary.nodes_touched += usize::from(parts.touched()),
+            }
+        }
+        if k > 0 {
+            w.write_all(b",").map_err(fail)?;
+        }
+        serde_json::to_writer(&mut *w, &agency).map_err(json)?;
+    }
+    w.write_all(b"],\"audit\":[").map_err(fail)?;
     audit_entries2(store, &exported, |entry| {
         if summary.audit_rows > 0 {
-            bytes.push(b',');
+            w.write_all(b",").map_err(fail)?;
         }
         summary.audit_rows += 1;
         summary.audit_full += usize::from(entry.content.is_some());
-        serde_json::to_writer(&mut bytes, &entry)
-            .map_err(|e| ExchangeError::Invalid(format!("payload: {e}")))
+        serde_json::to_writer(&mut *w, &entry).map_err(json)
     })?;
-    bytes.extend_from_slice(b"]}");
-    Ok((bytes, summary))
+    w.write_all(b"]}").map_err(fail)?;
+    Ok(summary)
 }
 
 /// Collects the payload of a format-2 export from a workstation database.
@@ -611,6 +747,23 @@ fn collect2(
     identity: &Identity,
     codes: &[String],
 ) -> Result<(Payload2, HashSet<String>)> {
+    let (mut payload, ds, book, chosen) = start2(store, identity, codes)?;
+    let mut exported = HashSet::new();
+    for a in chosen {
+        payload
+            .agencies
+            .push(agency_node(store, &ds, &book, a, &mut exported)?);
+    }
+    Ok((payload, exported))
+}
+
+/// The format-2 payload's head (every field but its agencies and audit log, which
+/// are empty), the workstation's dataset and scores, and the agencies to export.
+fn start2(
+    store: &Store,
+    identity: &Identity,
+    codes: &[String],
+) -> Result<(Payload2, Dataset, ScoreBook, Vec<AgencyIx>)> {
     let db = store.path().display().to_string();
     if store.meta(ROLE_KEY)?.as_deref() == Some(ROLE_CENTRAL) || store.holds_merged_files()? {
         return Err(ExchangeError::Invalid(format!(
@@ -627,9 +780,7 @@ fn collect2(
     let book = ScoreBook::compute(&ds);
     let cycle = store.cycle_record()?;
     let mut instruments: Vec<InstrumentEntry> = Vec::new();
-    let mut agencies = Vec::new();
-    let mut exported = HashSet::new();
-    for a in chosen {
+    for &a in &chosen {
         let instrument = ds.instrument_of_agency(a);
         if !instruments
             .iter()
@@ -637,7 +788,6 @@ fn collect2(
         {
             instruments.push(instrument_entry(instrument)?);
         }
-        agencies.push(agency_node(store, &ds, &book, a, &mut exported)?);
     }
     let payload = Payload2 {
         format: FORMAT.into(),
@@ -655,10 +805,10 @@ fn collect2(
             follows: cycle.follows,
         },
         instruments,
-        agencies,
+        agencies: Vec::new(),
         audit: Vec::new(),
     };
-    Ok((payload, exported))
+    Ok((payload, ds, book, chosen))
 }
 
 /// What a node holds of its own, as format 2 carries it.

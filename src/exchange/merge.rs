@@ -32,7 +32,7 @@
 
 use std::path::Path;
 
-use super::bundle2::NodeParts;
+use super::bundle2::{AgencyNode, NodeParts};
 use super::keys::{TrustedKeys, fingerprint};
 use super::verify::Verified;
 use super::{ExchangeError, Result};
@@ -134,7 +134,140 @@ pub fn merge_verified(
     file_name: &str,
     trusted: Option<&TrustedKeys>,
 ) -> Result<Outcome> {
-    merge_with(store, v, file_name, trusted, Rules::Merge)
+    merge_whole(store, v, file_name, trusted, Rules::Merge)
+}
+
+/// A file verified for a merge: read as a stream (its agencies are read once more, one
+/// at a time, as they are merged), or whole.
+#[derive(Debug)]
+pub struct ToMerge<'p>(Checked<'p>);
+
+#[derive(Debug)]
+enum Checked<'p> {
+    Streamed {
+        path: &'p Path,
+        len: u64,
+        v: Box<super::verify2::StreamVerified>,
+    },
+    Whole(Box<Verified>),
+}
+
+/// Verifies `path` for a merge: as a stream when the streaming reading accepts it (a
+/// format-2 file, not encrypted), never holding its payload's JSON; otherwise whole,
+/// as `verify` does (which says why a file is refused).
+pub fn verify_for_merge<'p>(
+    path: &'p Path,
+    trusted: Option<&TrustedKeys>,
+    identity: Option<&super::crypt::CentralIdentity>,
+) -> Result<ToMerge<'p>> {
+    if let Ok((file, meta)) = crate::fsio::open_regular(path, true)
+        && meta.len() <= crate::fsio::MAX_EXPORT_BYTES
+    {
+        use std::io::Read;
+        let mut magic = Vec::new();
+        let plain = file.take(64).read_to_end(&mut magic).is_ok()
+            && !magic.is_empty()
+            && !super::crypt::is_encrypted(&magic);
+        let src = super::bundle::Source::File(path, meta.len());
+        if plain && let Some(mut v) = super::verify2::verify_streamed(src, false, trusted) {
+            // The signed payload bytes, which the central database keeps (`check`).
+            if let Some(payload) = super::bundle::read_payload(src, &v.streamed) {
+                v.streamed.opened.payload = payload;
+                return Ok(ToMerge(Checked::Streamed {
+                    path,
+                    len: meta.len(),
+                    v: Box::new(v),
+                }));
+            }
+        }
+    }
+    super::verify::verify_file(path, trusted, identity)
+        .map(|v| ToMerge(Checked::Whole(Box::new(v))))
+}
+
+/// Merges one file verified by [`verify_for_merge`] in one transaction: a streamed
+/// file's agencies are read again and applied one at a time (the bytes must be the
+/// verified ones again). A refusal rolls everything back.
+pub fn merge_to(
+    store: &mut Store,
+    m: &ToMerge<'_>,
+    file_name: &str,
+    trusted: Option<&TrustedKeys>,
+) -> Result<Outcome> {
+    match &m.0 {
+        Checked::Whole(v) => merge_verified(store, v, file_name, trusted),
+        Checked::Streamed { path, len, v } => {
+            let input = Input {
+                opened: &v.streamed.opened,
+                format_version: super::bundle::FORMAT_VERSION,
+                assessor: &v.checked.assessor,
+                cycle: &v.cycle,
+                exported_at: &v.checked.exported_at,
+                stamp: &v.stamp,
+                dataset: &v.dataset,
+                audit_rows: v.checked.audit_rows,
+                agencies: v.agencies.clone(),
+            };
+            let src = super::bundle::Source::File(path, *len);
+            let mut feed = |f: &mut dyn FnMut(usize, &AgencyNode) -> Result<()>| -> Result<()> {
+                super::verify2::each_agency(src, v, f)
+            };
+            merge_with(store, &input, file_name, trusted, Rules::Merge, &mut feed)
+        }
+    }
+}
+
+/// What the merge needs of a verified file besides its agencies, whether it was read
+/// whole ([`Verified`]) or as a stream.
+pub(crate) struct Input<'a> {
+    pub opened: &'a super::bundle::Opened,
+    pub format_version: i64,
+    pub assessor: &'a super::bundle::Assessor,
+    pub cycle: &'a super::bundle2::CycleEntry,
+    pub exported_at: &'a str,
+    /// `exported_at` as a stamp.
+    pub stamp: &'a str,
+    pub dataset: &'a crate::domain::model::Dataset,
+    pub audit_rows: usize,
+    /// Each agency's code and whether it or anything under it was touched, in order.
+    pub agencies: Vec<(String, bool)>,
+}
+
+/// The agencies of a verified file, given in order to the merge's `f` with their
+/// index in the file (and so in the dataset).
+type Feed<'a> = dyn FnMut(&mut dyn FnMut(usize, &AgencyNode) -> Result<()>) -> Result<()> + 'a;
+
+/// [`merge_with`] of a file read whole.
+fn merge_whole(
+    store: &mut Store,
+    v: &Verified,
+    file_name: &str,
+    trusted: Option<&TrustedKeys>,
+    rules: Rules,
+) -> Result<Outcome> {
+    let input = Input {
+        opened: &v.opened,
+        format_version: v.format_version,
+        assessor: &v.payload.assessor,
+        cycle: &v.payload.cycle,
+        exported_at: &v.payload.exported_at,
+        stamp: &v.stamp,
+        dataset: &v.dataset,
+        audit_rows: v.payload.audit.len(),
+        agencies: v
+            .payload
+            .agencies
+            .iter()
+            .map(|a| (a.code.clone(), a.touched()))
+            .collect(),
+    };
+    let mut feed = |f: &mut dyn FnMut(usize, &AgencyNode) -> Result<()>| -> Result<()> {
+        for (k, agency) in v.payload.agencies.iter().enumerate() {
+            f(k, agency)?;
+        }
+        Ok(())
+    };
+    merge_with(store, &input, file_name, trusted, rules, &mut feed)
 }
 
 /// What a merge enforces besides the rules that decide its result.
@@ -149,10 +282,11 @@ enum Rules {
 
 fn merge_with(
     store: &mut Store,
-    v: &Verified,
+    v: &Input<'_>,
     file_name: &str,
     trusted: Option<&TrustedKeys>,
     rules: Rules,
+    feed: &mut Feed<'_>,
 ) -> Result<Outcome> {
     let db = store.path().to_path_buf();
     let now = store.now();
@@ -164,13 +298,13 @@ fn merge_with(
     if let Some(merged_at) = tx.merged_at(sha)? {
         return Ok(Outcome::AlreadyMerged { merged_at });
     }
-    let chain = v.payload.audit.len() as i64;
+    let chain = v.audit_rows as i64;
     // The import row first: results refer to it. A refusal rolls it back too.
     let import_id = tx.insert_import(&ImportRow {
         payload_sha256: sha,
-        assessor_id: &v.payload.assessor.id,
-        public_key: &v.payload.assessor.public_key,
-        exported_at: &v.stamp,
+        assessor_id: &v.assessor.id,
+        public_key: &v.assessor.public_key,
+        exported_at: v.stamp,
         file_name,
         merged_at: &now,
         products: v.dataset.products.len() as i64,
@@ -184,13 +318,13 @@ fn merge_with(
         crate::store::central_log::MERGE,
         file_name,
         sha,
-        &v.payload.assessor.id,
+        &v.assessor.id,
     )?;
     let assigned = match rules {
-        Rules::Merge => tx.assigned_agencies(&v.payload.assessor.id)?,
+        Rules::Merge => tx.assigned_agencies(&v.assessor.id)?,
         Rules::Again => None,
     };
-    let c = &v.payload.cycle;
+    let c = &v.cycle;
     let cycle_id = tx.cycle_for(&c.code, &c.kind, c.year, c.follows.as_deref(), &now)?;
     let mut m = Merger {
         tx,
@@ -199,8 +333,8 @@ fn merge_with(
         v,
         import_id,
         stats: MergeStats {
-            assessor_id: v.payload.assessor.id.clone(),
-            assessor_name: v.payload.assessor.name.clone(),
+            assessor_id: v.assessor.id.clone(),
+            assessor_name: v.assessor.name.clone(),
             ..MergeStats::default()
         },
         stamp: format!("{}|{sha}", v.stamp),
@@ -215,7 +349,7 @@ fn merge_with(
     }
     m.refuse_unassigned()?;
     let instrument_ids = m.instruments()?;
-    m.agencies(&instrument_ids)?;
+    m.agencies(&instrument_ids, feed)?;
     m.refuse_replay()?;
     // What the review decided on the products this file changes is looked at again
     // once they are chosen (src/store/review.rs): returned -> resubmitted.
@@ -225,7 +359,7 @@ fn merge_with(
     };
     m.choose_affected()?;
     if let Some(watch) = watch {
-        m.tx.review_resubmit(watch, &now, file_name, &v.payload.assessor.id)?;
+        m.tx.review_resubmit(watch, &now, file_name, &v.assessor.id)?;
     }
     let Merger { tx, stats, .. } = m;
     tx.commit()?;
@@ -244,7 +378,7 @@ enum ResultChange {
 struct Merger<'a> {
     tx: CentralTx<'a>,
     db: &'a Path,
-    v: &'a Verified,
+    v: &'a Input<'a>,
     import_id: i64,
     stats: MergeStats,
     /// `exported_at|payload_sha256`: orders exports of any assessors (names), ties
@@ -272,8 +406,8 @@ impl Merger<'_> {
     /// new one; a key never changes its assessor.
     fn check_key(&mut self, trusted: Option<&TrustedKeys>, now: &str) -> Result<()> {
         let v = self.v;
-        let key = &v.payload.assessor.public_key;
-        let id = &v.payload.assessor.id;
+        let key = &v.assessor.public_key;
+        let id = &v.assessor.id;
         if let Some(r) = self.tx.revoked(key)? {
             return Err(ExchangeError::Conflict(format!(
                 "revoked key: the file is signed by key {} (assessor {}), which the central office revoked at {} \
@@ -307,13 +441,8 @@ impl Merger<'_> {
                 fingerprint(&v.opened.public_key)
             )));
         }
-        self.tx.register_key(
-            key,
-            &v.opened.fingerprint,
-            id,
-            &v.payload.assessor.name,
-            now,
-        )?;
+        self.tx
+            .register_key(key, &v.opened.fingerprint, id, &v.assessor.name, now)?;
         Ok(())
     }
 
@@ -361,14 +490,14 @@ impl Merger<'_> {
         let Some(assigned) = &self.assigned else {
             return Ok(());
         };
-        let id = &self.v.payload.assessor.id;
-        for agency in &self.v.payload.agencies {
-            if agency.touched() && !assigned.contains(&agency.code) {
+        let id = &self.v.assessor.id;
+        for (code, touched) in &self.v.agencies {
+            if *touched && !assigned.contains(code) {
                 return Err(ExchangeError::Conflict(format!(
                     "agency {} is not assigned to assessor {} in the central assignment of {} (assigned: {}); \
                      nothing of this file was merged. If they assess it now, add it to the central \
                      assignment file and run `patuh --db {} central assign FILE` again",
-                    sanitize(&agency.code),
+                    sanitize(code),
                     sanitize(id),
                     self.db.display(),
                     if assigned.is_empty() {
@@ -406,28 +535,39 @@ impl Merger<'_> {
 
     /// Every agency, unit and product of the file into the catalog, and the results
     /// of the products the assessor touched.
-    fn agencies(&mut self, instrument_ids: &[i64]) -> Result<()> {
+    fn agencies(&mut self, instrument_ids: &[i64], feed: &mut Feed<'_>) -> Result<()> {
         let v = self.v;
-        for (a, agency) in v.dataset.agencies.ids().zip(&v.payload.agencies) {
-            if self
-                .assigned
-                .as_ref()
-                .is_some_and(|set| !set.contains(&agency.code))
-            {
-                continue; // untouched (refuse_unassigned): not merged at all
-            }
-            let instrument_id = instrument_ids[v.dataset.agencies[a].instrument];
-            let agency_id = self.agency(&agency.code, &agency.name, &agency.kind, instrument_id)?;
-            self.node_result(NodeLevel::Agency, agency_id, agency.parts())?;
-            for unit in &agency.units {
-                let upath = format!("{}/{}", agency.code, unit.code);
-                let unit_id = self.unit(agency_id, &upath, &unit.code, &unit.name)?;
-                self.node_result(NodeLevel::Unit, unit_id, unit.parts())?;
-                for product in &unit.products {
-                    let ppath = format!("{upath}/{}", product.code);
-                    let product_id = self.product(unit_id, &ppath, &product.code, &product.name)?;
-                    self.node_result(NodeLevel::Product, product_id, product.parts())?;
-                }
+        let ids: Vec<_> = v.dataset.agencies.ids().collect();
+        feed(&mut |k, agency| {
+            let Some(&a) = ids.get(k) else {
+                return Err(ExchangeError::Invalid(
+                    "the file holds more agencies than it did when it was verified".into(),
+                ));
+            };
+            self.agency_with_nodes(instrument_ids[v.dataset.agencies[a].instrument], agency)
+        })
+    }
+
+    /// One agency of the file, with its units and products, into the catalog, and the
+    /// results of the nodes the assessor touched.
+    fn agency_with_nodes(&mut self, instrument_id: i64, agency: &AgencyNode) -> Result<()> {
+        if self
+            .assigned
+            .as_ref()
+            .is_some_and(|set| !set.contains(&agency.code))
+        {
+            return Ok(()); // untouched (refuse_unassigned): not merged at all
+        }
+        let agency_id = self.agency(&agency.code, &agency.name, &agency.kind, instrument_id)?;
+        self.node_result(NodeLevel::Agency, agency_id, agency.parts())?;
+        for unit in &agency.units {
+            let upath = format!("{}/{}", agency.code, unit.code);
+            let unit_id = self.unit(agency_id, &upath, &unit.code, &unit.name)?;
+            self.node_result(NodeLevel::Unit, unit_id, unit.parts())?;
+            for product in &unit.products {
+                let ppath = format!("{upath}/{}", product.code);
+                let product_id = self.product(unit_id, &ppath, &product.code, &product.name)?;
+                self.node_result(NodeLevel::Product, product_id, product.parts())?;
             }
         }
         Ok(())
@@ -454,7 +594,7 @@ impl Merger<'_> {
                 kind,
             )?;
         }
-        let cycle = &self.v.payload.cycle.code;
+        let cycle = &self.v.cycle.code;
         let default_cycle = cycle == crate::store::DEFAULT_CYCLE;
         let held = self.tx.agency(code)?;
         if let Some(held) = &held {
@@ -590,8 +730,8 @@ impl Merger<'_> {
         parts: &NodeParts<'_>,
     ) -> Result<ResultChange> {
         let v = self.v;
-        let id = &v.payload.assessor.id;
-        let cycle = &v.payload.cycle.code;
+        let id = &v.assessor.id;
+        let cycle = &v.cycle.code;
         let change = match self.tx.node_result_stamp(cycle, level, node_id, id)? {
             Some(h) if h >= self.result_stamp => return Ok(ResultChange::Older(h)),
             Some(_) => ResultChange::Superseded,
@@ -604,9 +744,9 @@ impl Merger<'_> {
             level,
             node_id,
             assessor_id: id,
-            assessor_name: &v.payload.assessor.name,
+            assessor_name: &v.assessor.name,
             import_id: self.import_id,
-            exported_at: &v.stamp,
+            exported_at: v.stamp,
             chain: self.chain,
             payload_sha256: &v.opened.payload_sha256,
             finalized_at: parts.finalized_at,
@@ -677,7 +817,7 @@ impl Merger<'_> {
                 .unwrap_or_default();
             let at = parts.next().unwrap_or_default();
             return Err(ExchangeError::Replayed {
-                assessor: self.v.payload.assessor.id.clone(),
+                assessor: self.v.assessor.id.clone(),
                 newest: format!(
                     "{at}, its audit log {chain} rows long; this file's is {} rows",
                     self.chain
@@ -689,7 +829,7 @@ impl Merger<'_> {
 
     /// The chosen result of every node whose results changed, and the conflicts.
     fn choose_affected(&mut self) -> Result<()> {
-        let cycle = self.v.payload.cycle.code.clone();
+        let cycle = self.v.cycle.code.clone();
         for &(level, node_id) in &self.affected {
             if self
                 .tx
@@ -706,7 +846,7 @@ impl Merger<'_> {
 /// Refuses an export dated more than [`MAX_AHEAD`] after the central clock (`now`,
 /// RFC 3339): a workstation whose clock is set years ahead would otherwise date its
 /// results ahead of every later export of every assessor.
-fn refuse_future(v: &Verified, now: &str, db: &Path) -> Result<()> {
+fn refuse_future(v: &Input<'_>, now: &str, db: &Path) -> Result<()> {
     use time::OffsetDateTime;
     use time::format_description::well_known::Rfc3339;
     let Ok(now) = OffsetDateTime::parse(now, &Rfc3339) else {
@@ -716,12 +856,12 @@ fn refuse_future(v: &Verified, now: &str, db: &Path) -> Result<()> {
         return Ok(());
     };
     let limit = super::verify::stamp_of(limit)?;
-    if v.stamp > limit {
+    if v.stamp > limit.as_str() {
         return Err(ExchangeError::Conflict(format!(
             "exported_at {} is more than a day after the clock of this computer ({}, the clock of {}); \
              the workstation's clock is wrong. Set its date and time right and export again; nothing of \
              this file was merged",
-            sanitize(&v.payload.exported_at),
+            sanitize(v.exported_at),
             now.format(&Rfc3339).unwrap_or_default(),
             db.display()
         )));
@@ -772,7 +912,7 @@ pub fn check_central(store: &Store) -> Result<Vec<String>> {
             signature: f.signature.clone(),
             payload: base64::engine::general_purpose::STANDARD.encode(&f.payload),
         });
-        let v = match super::verify::verify_bytes(&bytes, None, None) {
+        let v = match super::verify::verify_bytes_whole(&bytes, None) {
             Ok(v) => v,
             Err(e) => {
                 problems.push(format!(
@@ -788,7 +928,7 @@ pub fn check_central(store: &Store) -> Result<Vec<String>> {
                 sanitize(&v.payload.assessor.id)
             ));
         }
-        if let Err(e) = merge_with(&mut again, &v, &f.file_name, None, Rules::Again) {
+        if let Err(e) = merge_whole(&mut again, &v, &f.file_name, None, Rules::Again) {
             problems.push(format!(
                 "merged file {name} does not merge again: {e} (the import log was changed outside patuh)"
             ));

@@ -47,7 +47,77 @@ pub struct Verified {
     pub audit_full: usize,
 }
 
+/// What `patuh verify` tells of a file that passed every check: the same whether the
+/// file was read as a stream or whole.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Checked {
+    pub format_version: i64,
+    pub encrypted: bool,
+    pub assessor: Assessor,
+    pub fingerprint: String,
+    pub trusted_by: Option<String>,
+    pub exported_at: String,
+    pub cycle: String,
+    pub agencies: usize,
+    pub units: usize,
+    pub products: usize,
+    /// Products with results.
+    pub touched: usize,
+    /// Units and agencies with answers of their own.
+    pub own: usize,
+    pub answers: usize,
+    pub respondents: usize,
+    pub audit_rows: usize,
+    pub audit_full: usize,
+    pub scores_checked: usize,
+    pub payload_sha256: String,
+}
+
+impl Checked {
+    /// Counts one agency's nodes.
+    pub(crate) fn tally(&mut self, agency: &super::bundle2::AgencyNode) {
+        self.agencies += 1;
+        self.units += agency.units.len();
+        for (path, parts) in agency.nodes() {
+            let product = path.matches('/').count() == 2;
+            if product {
+                self.products += 1;
+                self.touched += usize::from(parts.touched());
+            } else {
+                self.own += usize::from(parts.touched());
+            }
+            self.answers += parts.answers.len();
+            self.respondents += parts.respondents.len();
+        }
+    }
+}
+
 impl Verified {
+    /// What `patuh verify` tells of it.
+    pub fn checked(&self) -> Checked {
+        let p = &self.payload;
+        let mut c = Checked {
+            format_version: self.format_version,
+            encrypted: self.encrypted,
+            assessor: p.assessor.clone(),
+            fingerprint: self.opened.fingerprint.clone(),
+            trusted_by: self.trusted_by.clone(),
+            exported_at: p.exported_at.clone(),
+            cycle: p.cycle.code.clone(),
+            audit_rows: p.audit.len(),
+            audit_full: self.audit_full,
+            scores_checked: self.scores_checked,
+            payload_sha256: self.opened.payload_sha256.clone(),
+            ..Checked::default()
+        };
+        for a in &p.agencies {
+            c.tally(a);
+        }
+        // The dataset's units: a format-1 file counts them so too.
+        c.units = self.dataset.units.len();
+        c
+    }
+
     pub fn products(&self) -> impl Iterator<Item = (String, &ProductNode)> {
         self.payload.agencies.iter().flat_map(|a| {
             a.units.iter().flat_map(move |u| {
@@ -66,10 +136,59 @@ pub fn verify_file(
     identity: Option<&CentralIdentity>,
 ) -> Result<Verified> {
     let bytes = crate::fsio::read(path, crate::fsio::MAX_EXPORT_BYTES, "an export file")?;
-    verify_bytes(&bytes, trusted, identity)
+    let encrypted = crypt::is_encrypted(&bytes);
+    if encrypted {
+        let id = identity.ok_or(ExchangeError::Encrypted)?;
+        let plain = id.decrypt(&bytes)?;
+        drop(bytes);
+        return verify_plain(&plain, encrypted, trusted);
+    }
+    verify_plain(&bytes, encrypted, trusted)
 }
 
-/// Verifies the bytes of an export file (encrypted or not).
+/// Verifies one file as `patuh verify` does, in bounded memory: a format-2 file is
+/// read as a stream, twice (the signature over its payload first, then the payload
+/// expanded and checked record by record, never whole in memory). A file that is not
+/// one (format 1, encrypted, or refused: then its reason is found by reading it whole,
+/// as before, so that every refusal says exactly what it said) is verified whole.
+pub fn verify_file_checked(
+    path: &Path,
+    trusted: Option<&TrustedKeys>,
+    identity: Option<&CentralIdentity>,
+) -> Result<Checked> {
+    if let Ok((file, meta)) = crate::fsio::open_regular(path, true)
+        && meta.len() <= crate::fsio::MAX_EXPORT_BYTES
+    {
+        use std::io::Read;
+        let mut magic = Vec::new();
+        let plain = file.take(64).read_to_end(&mut magic).is_ok()
+            && !magic.is_empty()
+            && !crypt::is_encrypted(&magic);
+        if plain
+            && let Some(c) = super::verify2::verify_stream(
+                bundle::Source::File(path, meta.len()),
+                false,
+                trusted,
+            )
+        {
+            return Ok(c);
+        }
+    }
+    verify_file(path, trusted, identity).map(|v| v.checked())
+}
+
+/// The streaming reading of a (decrypted) format-2 file alone, as `patuh verify` makes
+/// it: None when it does not accept the file (then `patuh verify` reads the file whole
+/// to say why). For tests and benchmarks: a file it accepts, the whole reading accepts
+/// with the same figures.
+pub fn verify_streamed(bytes: &[u8], trusted: Option<&TrustedKeys>) -> Option<Checked> {
+    super::verify2::verify_stream(bundle::Source::Bytes(bytes), false, trusted)
+}
+
+/// Verifies the bytes of an export file (encrypted or not). A format-2 file is
+/// verified both as a stream and whole, and the two must agree (a test build stops
+/// when they do not): the streaming reading of `patuh verify` meets every test of the
+/// verdicts.
 pub fn verify_bytes(
     bytes: &[u8],
     trusted: Option<&TrustedKeys>,
@@ -84,6 +203,31 @@ pub fn verify_bytes(
     } else {
         bytes
     };
+    let streamed = super::verify2::verify_stream(bundle::Source::Bytes(bytes), encrypted, trusted);
+    let whole = verify_plain(bytes, encrypted, trusted);
+    if let Some(s) = &streamed {
+        match &whole {
+            Ok(v) => debug_assert_eq!(*s, v.checked(), "streamed and whole verification differ"),
+            Err(e) => debug_assert!(
+                false,
+                "the streamed verification passed a file refused: {e}"
+            ),
+        }
+    }
+    whole
+}
+
+/// [`verify_bytes`] reading the file whole only (`check` of a central database's
+/// stored files).
+pub(crate) fn verify_bytes_whole(bytes: &[u8], trusted: Option<&TrustedKeys>) -> Result<Verified> {
+    if crypt::is_encrypted(bytes) {
+        return Err(ExchangeError::Encrypted);
+    }
+    verify_plain(bytes, false, trusted)
+}
+
+/// [`verify_bytes`] of a decrypted file, whole in memory.
+fn verify_plain(bytes: &[u8], encrypted: bool, trusted: Option<&TrustedKeys>) -> Result<Verified> {
     let opened = bundle::open(bytes)?;
     if opened.format_version != FORMAT_VERSION_1 {
         return super::verify2::verify_opened(opened, encrypted, trusted);

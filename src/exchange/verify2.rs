@@ -12,9 +12,11 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
+use super::bundle::InstrumentEntry;
 use super::bundle::{EvidenceEntry, Opened};
 use super::bundle2::{
-    self, AgencyNode, AuditEntry2, FollowupsEntry, NodeParts, Payload2, RespondentEntry, Score2,
+    self, AgencyNode, AuditEntry2, CycleEntry, FollowupsEntry, NodeParts, Payload2,
+    RespondentEntry, Score2,
 };
 use super::export::score2;
 use super::keys::TrustedKeys;
@@ -56,7 +58,7 @@ pub(crate) fn verify_opened(
     let dataset = rebuild(&payload)?;
     let audit_full = check_audit2(&payload.audit)?;
     check_accounts(&payload, &dataset)?;
-    let scores_checked = check_scores(&payload, &dataset)?;
+    let scores_checked = check_scores(&payload.agencies, &dataset)?;
     Ok(Verified {
         opened,
         format_version: bundle2_version(),
@@ -75,8 +77,7 @@ fn bundle2_version() -> i64 {
 }
 
 /// The file's cycle: a code, a kind, a year, the cycle it follows.
-fn check_cycle(p: &Payload2) -> Result<()> {
-    let c = &p.cycle;
+fn check_cycle(c: &CycleEntry) -> Result<()> {
     if !is_code(&c.code) {
         return Err(invalid(format!(
             "cycle code {:?} is not a code (letters, digits, - _ .)",
@@ -105,15 +106,59 @@ fn check_cycle(p: &Payload2) -> Result<()> {
 /// Rebuilds the payload as a [`Dataset`] at every level, checking that it is one patuh
 /// could hold.
 fn rebuild(p: &Payload2) -> Result<Dataset> {
-    check_cycle(p)?;
-    let mut ds = Dataset::default();
-    rebuild_instruments(&mut ds, &p.instruments)?;
-    // The nodes' data go into `ds` while each is checked against its instrument: a
-    // copy of the (few) instruments, not one per node.
-    let instruments = ds.instruments.clone();
-    let mut agency_codes = HashSet::new();
-    let mut uids = HashSet::new();
+    let mut r = Rebuild::new(&p.cycle, &p.instruments)?;
     for a in &p.agencies {
+        r.agency(a)?;
+    }
+    Ok(r.ds)
+}
+
+/// The dataset being rebuilt, agency by agency (a streaming reading gives them one at
+/// a time).
+struct Rebuild {
+    ds: Dataset,
+    /// The nodes' data go into `ds` while each is checked against its instrument: a
+    /// copy of the (few) instruments, not one per node.
+    instruments: Vec<Instrument>,
+    /// Each instrument's indicators by id (the instrument's own lookup is a scan).
+    indexes: Vec<HashMap<String, usize>>,
+    agency_codes: HashSet<String>,
+    uids: HashSet<String>,
+}
+
+impl Rebuild {
+    fn new(cycle: &CycleEntry, instruments: &[InstrumentEntry]) -> Result<Rebuild> {
+        check_cycle(cycle)?;
+        let mut ds = Dataset::default();
+        rebuild_instruments(&mut ds, instruments)?;
+        Ok(Rebuild {
+            indexes: ds
+                .instruments
+                .iter()
+                .map(|i| {
+                    i.indicators
+                        .iter()
+                        .enumerate()
+                        .rev()
+                        .map(|(k, x)| (x.id.clone(), k))
+                        .collect()
+                })
+                .collect(),
+            instruments: ds.instruments.clone(),
+            ds,
+            agency_codes: HashSet::new(),
+            uids: HashSet::new(),
+        })
+    }
+
+    fn agency(&mut self, a: &AgencyNode) -> Result<()> {
+        let Rebuild {
+            ds,
+            instruments,
+            indexes,
+            agency_codes,
+            uids,
+        } = self;
         let code = &a.code;
         if !is_code(code) || !agency_codes.insert(code.clone()) {
             return Err(invalid(format!(
@@ -190,22 +235,17 @@ fn rebuild(p: &Payload2) -> Result<Dataset> {
         }
         // The nodes' own data, once the whole agency is there.
         let inst = &instruments[instrument];
-        own(&mut ds, inst, NodeRef::Agency(agency), a.parts(), &mut uids)?;
+        let inst = (inst, &indexes[instrument]);
+        own(ds, inst, NodeRef::Agency(agency), a.parts(), uids)?;
         for (u, unit) in ds.agencies[agency].units.clone().into_iter().zip(&a.units) {
-            own(&mut ds, inst, NodeRef::Unit(u), unit.parts(), &mut uids)?;
+            own(ds, inst, NodeRef::Unit(u), unit.parts(), uids)?;
             for (pr, product) in ds.units[u].products.clone().into_iter().zip(&unit.products) {
-                own(
-                    &mut ds,
-                    inst,
-                    NodeRef::Product(pr),
-                    product.parts(),
-                    &mut uids,
-                )?;
+                own(ds, inst, NodeRef::Product(pr), product.parts(), uids)?;
             }
         }
-        followups(&mut ds, agency, a)?;
+        followups(ds, agency, a)?;
+        Ok(())
     }
-    Ok(ds)
 }
 
 /// A respondent's uid as patuh makes it: 128 bits in lowercase hex.
@@ -219,7 +259,7 @@ fn is_uid(s: &str) -> bool {
 /// checked against the node's instrument and level.
 fn own(
     ds: &mut Dataset,
-    inst: &Instrument,
+    (inst, index): (&Instrument, &HashMap<String, usize>),
     node: NodeRef,
     parts: NodeParts<'_>,
     uids: &mut HashSet<String>,
@@ -251,7 +291,7 @@ fn own(
                     .unwrap_or_default()
             )
         };
-        let Some(i) = inst.indicator_index(&a.indicator) else {
+        let Some(i) = index.get(a.indicator.as_str()).copied() else {
             return Err(invalid(format!(
                 "{}: instrument {} has no such indicator",
                 record(),
@@ -396,7 +436,7 @@ fn own(
     }
     let mut counts: HashMap<usize, u32> = HashMap::new();
     for (k, e) in parts.evidence.iter().enumerate() {
-        let i = evidence_indicator(inst, level, &at, k, e)?;
+        let i = evidence_indicator((inst, index), level, &at, k, e)?;
         *counts.entry(i).or_default() += 1;
     }
     for (i, n) in counts {
@@ -407,13 +447,13 @@ fn own(
 }
 
 fn evidence_indicator(
-    inst: &Instrument,
+    (inst, index): (&Instrument, &HashMap<String, usize>),
     level: NodeLevel,
     at: &str,
     k: usize,
     e: &EvidenceEntry,
 ) -> Result<usize> {
-    let i = inst.indicator_index(&e.indicator).ok_or_else(|| {
+    let i = index.get(e.indicator.as_str()).copied().ok_or_else(|| {
         invalid(format!(
             "{at}: evidence[{k}] is for indicator {:?}, which instrument {} does not have",
             sanitize(&e.indicator),
@@ -530,10 +570,40 @@ fn followups(ds: &mut Dataset, a: crate::domain::model::AgencyIx, node: &AgencyN
 /// one, and each full row's content hashing to its hash (nine fields without a cycle
 /// and a respondent, eleven with one). Returns the full rows.
 pub fn check_audit2(rows: &[AuditEntry2]) -> Result<usize> {
-    let mut prev = GENESIS.to_string();
-    let mut full = 0;
-    for (i, entry) in rows.iter().enumerate() {
-        let expected = i as i64 + 1;
+    let mut chain = Chain::new();
+    for entry in rows {
+        chain.row(entry)?;
+    }
+    Ok(chain.full)
+}
+
+/// The audit chain checked row by row (see [`check_audit2`]).
+struct Chain {
+    prev: String,
+    rows: i64,
+    full: usize,
+}
+
+impl Chain {
+    fn new() -> Chain {
+        Chain {
+            prev: GENESIS.to_string(),
+            rows: 0,
+            full: 0,
+        }
+    }
+
+    fn row(&mut self, entry: &AuditEntry2) -> Result<()> {
+        self.row_with(entry, entry.row().as_ref())
+    }
+
+    /// [`Chain::row`] with the entry's row as the store hashes it (`entry.row()`).
+    fn row_with(
+        &mut self,
+        entry: &AuditEntry2,
+        row: Option<&crate::store::AuditRow>,
+    ) -> Result<()> {
+        let expected = self.rows + 1;
         let fail = |reason: String| {
             ExchangeError::AuditChain(
                 ChainBreak {
@@ -548,21 +618,22 @@ pub fn check_audit2(rows: &[AuditEntry2]) -> Result<usize> {
                 "expected row {expected} here: a row was deleted or reordered"
             )));
         }
-        if entry.prev_hash != prev {
+        if entry.prev_hash != self.prev {
             return Err(fail("it does not follow the previous row".into()));
         }
         if !is_hash(&entry.hash) {
             return Err(fail("its hash is not a SHA-256".into()));
         }
-        if let Some(row) = entry.row() {
+        if let Some(row) = row {
             if row.hash() != entry.hash {
                 return Err(fail("its content does not match its hash".into()));
             }
-            full += 1;
+            self.full += 1;
         }
-        prev = entry.hash.clone();
+        self.prev.clone_from(&entry.hash);
+        self.rows = expected;
+        Ok(())
     }
-    Ok(full)
 }
 
 /// The audit log of the exported nodes, replayed row by row (each row following from
@@ -570,47 +641,145 @@ pub fn check_audit2(rows: &[AuditEntry2]) -> Result<usize> {
 /// holds at every node: values, notes, data values, evidence, finalization,
 /// respondents with their answers, follow-ups.
 fn check_accounts(p: &Payload2, ds: &Dataset) -> Result<()> {
-    let nodes: HashMap<String, NodeRef> = ds
-        .agencies
-        .ids()
-        .flat_map(|a| {
-            std::iter::once(NodeRef::Agency(a)).chain(ds.agencies[a].units.iter().flat_map(|&u| {
-                std::iter::once(NodeRef::Unit(u))
-                    .chain(ds.units[u].products.iter().map(|&p| NodeRef::Product(p)))
-            }))
-        })
-        .map(|n| (ds.node_path(n), n))
-        .collect();
-    let mut replay = Replay::new();
+    let mut accounts = Accounts::new(ds);
     for entry in &p.audit {
-        let Some(row) = entry.row() else { continue };
-        let problem = crate::store::audit_row_with(&row, |path| {
+        accounts.row(ds, entry)?;
+    }
+    let mut held = BTreeMap::new();
+    for a in &p.agencies {
+        held_of(&p.cycle, a, &mut held);
+    }
+    accounts.finish(&held)
+}
+
+/// The audit log replayed row by row, against the rebuilt dataset's nodes.
+struct Accounts {
+    nodes: HashMap<String, NodeRef>,
+    replay: Replay,
+}
+
+impl Accounts {
+    fn new(ds: &Dataset) -> Accounts {
+        let nodes: HashMap<String, NodeRef> = ds
+            .agencies
+            .ids()
+            .flat_map(|a| {
+                std::iter::once(NodeRef::Agency(a)).chain(ds.agencies[a].units.iter().flat_map(
+                    |&u| {
+                        std::iter::once(NodeRef::Unit(u))
+                            .chain(ds.units[u].products.iter().map(|&p| NodeRef::Product(p)))
+                    },
+                ))
+            })
+            .map(|n| (ds.node_path(n), n))
+            .collect();
+        Accounts {
+            nodes,
+            replay: Replay::new(),
+        }
+    }
+
+    fn row(&mut self, ds: &Dataset, entry: &AuditEntry2) -> Result<()> {
+        match entry.row() {
+            Some(row) => self.row_of(ds, &row),
+            None => Ok(()),
+        }
+    }
+
+    /// [`Accounts::row`] of an entry's full row.
+    fn row_of(&mut self, ds: &Dataset, row: &crate::store::AuditRow) -> Result<()> {
+        let nodes = &self.nodes;
+        let problem = crate::store::audit_row_with(row, |path| {
             nodes.get(path).map(|&n| (n.level(), ds.instrument_of(n)))
         });
         if let Some(problem) = problem {
             return Err(ExchangeError::AuditChain(problem));
         }
-        replay
-            .apply_row(&row)
-            .map_err(|b| ExchangeError::AuditChain(b.to_string()))?;
+        self.replay
+            .apply_row(row)
+            .map_err(|b| ExchangeError::AuditChain(b.to_string()))
     }
-    let cycle = if p.cycle.code == crate::store::DEFAULT_CYCLE {
+
+    /// Whether `compare_replay` would find nothing, from the held nodes' digests.
+    fn same_digests(&self, held: &BTreeMap<(String, String), [u8; 32]>) -> bool {
+        let empty = replayed_digest(&Replayed::default());
+        let logged: HashMap<&(String, String), &Replayed> = self.replay.nodes().collect();
+        held.iter()
+            .all(|(key, d)| logged.get(key).map_or(empty, |r| replayed_digest(r)) == *d)
+            && logged
+                .iter()
+                .all(|(key, r)| held.contains_key(*key) || replayed_digest(r) == empty)
+    }
+
+    fn finish(self, held: &BTreeMap<(String, String), Replayed>) -> Result<()> {
+        match crate::store::compare_replay(held, &self.replay)
+            .into_iter()
+            .next()
+        {
+            Some(problem) => Err(ExchangeError::AuditChain(problem)),
+            None => Ok(()),
+        }
+    }
+}
+
+/// [`held_of`] as digests ([`replayed_digest`]).
+fn held_digests(
+    cycle: &CycleEntry,
+    a: &AgencyNode,
+    held: &mut BTreeMap<(String, String), [u8; 32]>,
+) {
+    let mut one = BTreeMap::new();
+    held_of(cycle, a, &mut one);
+    held.extend(one.iter().map(|(k, r)| (k.clone(), replayed_digest(r))));
+}
+
+/// A digest of what `compare_replay` compares of a node: two nodes have the same digest
+/// exactly when it finds no difference between them (values, data values, notes and
+/// interview answers read `""` where there is none, evidence counts 0; the rest as it
+/// is).
+fn replayed_digest(r: &Replayed) -> [u8; 32] {
+    use sha2::Digest;
+    use std::fmt::Write;
+    fn texts<K: Ord + std::fmt::Debug>(m: &HashMap<K, String>) -> Vec<(&K, &String)> {
+        let mut v: Vec<_> = m.iter().filter(|(_, v)| !v.is_empty()).collect();
+        v.sort();
+        v
+    }
+    let mut evidence: Vec<_> = r.evidence.iter().filter(|(_, n)| **n != 0).collect();
+    evidence.sort();
+    let mut s = String::new();
+    let _ = write!(
+        s,
+        "{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{}|{:?}|{}",
+        texts(&r.values),
+        texts(&r.data),
+        texts(&r.notes),
+        evidence,
+        texts(&r.answers),
+        r.respondents,
+        r.followups,
+        r.register_closed,
+        r.carried,
+        r.finalized
+    );
+    sha2::Sha256::digest(s.as_bytes()).into()
+}
+
+/// What an agency's nodes hold, in the audit log's terms, into `held`: nodes without
+/// anything are left out (what a log that never names them leaves).
+fn held_of(cycle: &CycleEntry, a: &AgencyNode, held: &mut BTreeMap<(String, String), Replayed>) {
+    let cycle = if cycle.code == crate::store::DEFAULT_CYCLE {
         String::new()
     } else {
-        p.cycle.code.clone()
+        cycle.code.clone()
     };
-    let mut held: BTreeMap<(String, String), Replayed> = BTreeMap::new();
-    for (path, parts) in p.nodes() {
-        held.insert((cycle.clone(), path), replayed(&parts));
-    }
-    // Nodes without anything are what a log that never names them leaves.
-    held.retain(|_, r| *r != Replayed::default());
-    match crate::store::compare_replay(&held, &replay)
-        .into_iter()
-        .next()
-    {
-        Some(problem) => Err(ExchangeError::AuditChain(problem)),
-        None => Ok(()),
+    for (path, parts) in a.nodes() {
+        let r = replayed(&parts);
+        if r == Replayed::default() {
+            held.remove(&(cycle.clone(), path));
+        } else {
+            held.insert((cycle.clone(), path), r);
+        }
     }
 }
 
@@ -716,7 +885,7 @@ fn same(a: &Score2, b: &Score2) -> bool {
 
 /// Recomputes every node's score, category, zone, progress and dimension scores, and
 /// every agency's qualifier, and compares them with the file.
-fn check_scores(p: &Payload2, ds: &Dataset) -> Result<usize> {
+fn check_scores(agencies: &[AgencyNode], ds: &Dataset) -> Result<usize> {
     let book = ScoreBook::compute(ds);
     let mut checked = 0;
     let mut compare = |what: String, exported: &Score2, node: NodeRef| {
@@ -732,7 +901,7 @@ fn check_scores(p: &Payload2, ds: &Dataset) -> Result<usize> {
             })
         }
     };
-    for (a, agency) in ds.agencies.ids().zip(&p.agencies) {
+    for (a, agency) in ds.agencies.ids().zip(agencies) {
         for (&u, unit) in ds.agencies[a].units.iter().zip(&agency.units) {
             for (&pr, product) in ds.units[u].products.iter().zip(&unit.products) {
                 compare(
@@ -767,4 +936,458 @@ fn check_scores(p: &Payload2, ds: &Dataset) -> Result<usize> {
         }
     }
     Ok(checked)
+}
+
+/// Verifies a format-2 file as a stream, in bounded memory: the envelope and the
+/// signature in a first pass over the file (nothing of the payload is acted on before
+/// its signature holds), then a second pass that expands the zstd frame as a reader
+/// (refusing a frame declaring more than the limit before expanding anything, and
+/// reading no byte past what it declares) into a JSON reader that takes the agencies
+/// and the audit rows one at a time, each checked and folded into the compact
+/// [`Dataset`] as [`verify_opened`] checks the whole payload. The second pass hashes
+/// what it reads again: its bytes must be the signed ones. What is kept is the
+/// dataset, each node's scores (to be compared once every answer is in) and what each
+/// node holds in the audit log's terms (compared with the replayed log).
+///
+/// None when the file is not one this reading accepts, for whatever reason: the
+/// caller then verifies it whole, which gives the refusal's exact reason (a refused
+/// file is read as before; an accepted one never is).
+pub(crate) fn verify_stream(
+    src: super::bundle::Source<'_>,
+    encrypted: bool,
+    trusted: Option<&TrustedKeys>,
+) -> Option<super::verify::Checked> {
+    verify_streamed(src, encrypted, trusted).map(|v| v.checked)
+}
+
+/// A file that passed every check of a streaming reading, with what the merge needs
+/// besides its agencies (which it reads again, as a stream: [`each_agency`]).
+#[derive(Debug)]
+pub(crate) struct StreamVerified {
+    pub streamed: super::bundle::Streamed,
+    pub checked: super::verify::Checked,
+    pub dataset: Dataset,
+    pub cycle: CycleEntry,
+    pub stamp: String,
+    /// Each agency's code and whether it or anything under it was touched, in order.
+    pub agencies: Vec<(String, bool)>,
+}
+
+/// [`verify_stream`] with what the merge needs.
+pub(crate) fn verify_streamed(
+    src: super::bundle::Source<'_>,
+    encrypted: bool,
+    trusted: Option<&TrustedKeys>,
+) -> Option<StreamVerified> {
+    use serde::de::DeserializeSeed;
+    let s = super::bundle::open_stream(src)?;
+    let declared = zstd::zstd_safe::get_frame_content_size(&s.header).ok()??;
+    if declared > bundle2::MAX_PAYLOAD_BYTES {
+        return None;
+    }
+    let reader = super::bundle::PayloadReader::new(src, &s).ok()?;
+    let mut decoder = zstd::stream::read::Decoder::new(reader)
+        .ok()?
+        .single_frame();
+    let count = std::rc::Rc::new(std::cell::Cell::new(0u64));
+    let counted = Counted {
+        inner: &mut decoder,
+        count: count.clone(),
+        limit: declared,
+    };
+    let mut st = Stream {
+        opened: &s.opened,
+        trusted,
+        head: Head::default(),
+        rebuild: None,
+        held: BTreeMap::new(),
+        skeletons: Vec::new(),
+        touched: Vec::new(),
+        chain: Chain::new(),
+        accounts: None,
+        checked: super::verify::Checked {
+            format_version: bundle2_version(),
+            encrypted,
+            fingerprint: s.opened.fingerprint.clone(),
+            payload_sha256: s.opened.payload_sha256.clone(),
+            ..Default::default()
+        },
+        error: None,
+    };
+    {
+        let mut de = serde_json::Deserializer::from_reader(std::io::BufReader::with_capacity(
+            1 << 16,
+            counted,
+        ));
+        Top(&mut st).deserialize(&mut de).ok()?;
+        de.end().ok()?;
+    }
+    if count.get() != declared {
+        return None;
+    }
+    let rest = decoder.finish();
+    if !rest.buffer().is_empty() || !rest.into_inner().same(&s) {
+        return None;
+    }
+    let Stream {
+        head,
+        rebuild,
+        held,
+        skeletons,
+        touched: agencies,
+        accounts,
+        chain,
+        mut checked,
+        ..
+    } = st;
+    let ds = rebuild?.ds;
+    let accounts = accounts.unwrap_or_else(|| Accounts::new(&ds));
+    if !accounts.same_digests(&held) {
+        return None;
+    }
+    drop(accounts);
+    drop(held);
+    checked.scores_checked = check_scores(&skeletons, &ds).ok()?;
+    checked.audit_rows = chain.rows as usize;
+    checked.audit_full = chain.full;
+    checked.units = ds.units.len();
+    drop(skeletons);
+    Some(StreamVerified {
+        stamp: stamp(&head.exported_at).ok()?,
+        cycle: head.cycle?,
+        streamed: s,
+        checked,
+        dataset: ds,
+        agencies,
+    })
+}
+
+/// Reads a verified file's agencies again, as a stream, giving each in turn to `f`
+/// (the merge applies them one at a time); the audit rows are skipped. The bytes must
+/// be the signed ones again (refused otherwise: the file changed since it was verified).
+pub(crate) fn each_agency(
+    src: super::bundle::Source<'_>,
+    v: &StreamVerified,
+    f: &mut dyn FnMut(usize, &AgencyNode) -> Result<()>,
+) -> Result<()> {
+    use serde::de::DeserializeSeed;
+    let changed = || ExchangeError::Damaged {
+        detail: "it changed while it was read (it no longer is the file that was verified)".into(),
+    };
+    let reader = super::bundle::PayloadReader::new(src, &v.streamed).map_err(|_| changed())?;
+    let mut decoder = zstd::stream::read::Decoder::new(reader)
+        .map_err(|_| changed())?
+        .single_frame();
+    let mut error = None;
+    {
+        let mut de = serde_json::Deserializer::from_reader(std::io::BufReader::with_capacity(
+            1 << 16,
+            &mut decoder,
+        ));
+        let parsed = Merging {
+            f,
+            error: &mut error,
+            k: 0,
+        }
+        .deserialize(&mut de)
+        .and_then(|()| de.end());
+        if let Some(e) = error {
+            return Err(e);
+        }
+        parsed.map_err(|_| changed())?;
+    }
+    let rest = decoder.finish();
+    if !rest.buffer().is_empty() || !rest.into_inner().same(&v.streamed) {
+        return Err(changed());
+    }
+    Ok(())
+}
+
+/// The payload read for its agencies only.
+struct Merging<'f, 'e> {
+    f: &'f mut dyn FnMut(usize, &AgencyNode) -> Result<()>,
+    error: &'e mut Option<ExchangeError>,
+    k: usize,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for Merging<'_, '_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Merging<'_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a patuh-export payload")
+    }
+    fn visit_map<M: serde::de::MapAccess<'de>>(
+        mut self,
+        mut m: M,
+    ) -> std::result::Result<(), M::Error> {
+        while let Some(key) = m.next_key::<String>()? {
+            if key == "agencies" {
+                m.next_value_seed(MergingAgencies(&mut self))?;
+            } else {
+                m.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+struct MergingAgencies<'s, 'f, 'e>(&'s mut Merging<'f, 'e>);
+
+impl<'de> serde::de::DeserializeSeed<'de> for MergingAgencies<'_, '_, '_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for MergingAgencies<'_, '_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("the agencies")
+    }
+    fn visit_seq<S: serde::de::SeqAccess<'de>>(
+        self,
+        mut seq: S,
+    ) -> std::result::Result<(), S::Error> {
+        use serde::de::Error;
+        let m = self.0;
+        while let Some(a) = seq.next_element::<AgencyNode>()? {
+            if let Err(e) = (m.f)(m.k, &a) {
+                let text = e.to_string();
+                *m.error = Some(e);
+                return Err(S::Error::custom(text));
+            }
+            m.k += 1;
+        }
+        Ok(())
+    }
+}
+
+/// The expanded bytes, counted, refused past the frame's declared size.
+struct Counted<'a, R> {
+    inner: &'a mut R,
+    count: std::rc::Rc<std::cell::Cell<u64>>,
+    limit: u64,
+}
+
+impl<R: std::io::Read> std::io::Read for Counted<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let total = self.count.get() + n as u64;
+        if total > self.limit {
+            return Err(std::io::Error::other("past the declared size"));
+        }
+        self.count.set(total);
+        Ok(n)
+    }
+}
+
+/// The payload's fields before its instruments.
+#[derive(Default)]
+struct Head {
+    format: String,
+    format_version: i64,
+    exported_at: String,
+    assessor: super::bundle::Assessor,
+    cycle: Option<CycleEntry>,
+}
+
+/// A streaming verification's state.
+struct Stream<'a> {
+    opened: &'a Opened,
+    trusted: Option<&'a TrustedKeys>,
+    head: Head,
+    /// Once the instruments are read.
+    rebuild: Option<Rebuild>,
+    /// What each node holds in the audit log's terms, as a digest of what
+    /// `compare_replay` compares (a node's maps would be a third of the memory).
+    held: BTreeMap<(String, String), [u8; 32]>,
+    /// The agencies without their answers: their scores, compared at the end.
+    skeletons: Vec<AgencyNode>,
+    /// Each agency's code and whether it or anything under it was touched.
+    touched: Vec<(String, bool)>,
+    chain: Chain,
+    /// Once the audit rows begin.
+    accounts: Option<Accounts>,
+    checked: super::verify::Checked,
+    /// Why the reading stopped (the whole reading tells it again).
+    error: Option<ExchangeError>,
+}
+
+impl Stream<'_> {
+    /// The head's checks, in the order [`verify_opened`] makes them, and the
+    /// instruments.
+    fn start(&mut self, instruments: &[InstrumentEntry]) -> Result<()> {
+        let h = &self.head;
+        if h.format != super::bundle::FORMAT || h.format_version != bundle2_version() {
+            return Err(ExchangeError::Invalid("payload head".into()));
+        }
+        self.checked.trusted_by = check_assessor(self.opened, &h.assessor, self.trusted)?;
+        stamp(&h.exported_at)?;
+        let cycle = h
+            .cycle
+            .as_ref()
+            .ok_or_else(|| ExchangeError::Invalid("cycle".into()))?;
+        self.rebuild = Some(Rebuild::new(cycle, instruments)?);
+        self.checked.assessor = h.assessor.clone();
+        self.checked.exported_at = h.exported_at.clone();
+        self.checked.cycle = cycle.code.clone();
+        Ok(())
+    }
+
+    fn agency(&mut self, a: AgencyNode) -> Result<()> {
+        let (Some(r), Some(cycle)) = (&mut self.rebuild, &self.head.cycle) else {
+            return Err(ExchangeError::Invalid("agencies before instruments".into()));
+        };
+        r.agency(&a)?;
+        held_digests(cycle, &a, &mut self.held);
+        self.checked.tally(&a);
+        self.touched.push((a.code.clone(), a.touched()));
+        self.skeletons.push(a.skeleton());
+        Ok(())
+    }
+
+    fn audit(&mut self, entry: AuditEntry2) -> Result<()> {
+        let Some(r) = &self.rebuild else {
+            return Err(ExchangeError::Invalid("audit before instruments".into()));
+        };
+        let row = entry.row();
+        self.chain.row_with(&entry, row.as_ref())?;
+        match row {
+            Some(row) => self
+                .accounts
+                .get_or_insert_with(|| Accounts::new(&r.ds))
+                .row_of(&r.ds, &row),
+            None => Ok(()),
+        }
+    }
+
+    fn stop<E: serde::de::Error>(&mut self, e: ExchangeError) -> E {
+        let text = e.to_string();
+        self.error = Some(e);
+        E::custom(text)
+    }
+}
+
+/// The payload object, its fields in the order patuh writes them.
+struct Top<'s, 'a>(&'s mut Stream<'a>);
+
+impl<'de> serde::de::DeserializeSeed<'de> for Top<'_, '_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Top<'_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a patuh-export payload")
+    }
+    fn visit_map<M: serde::de::MapAccess<'de>>(
+        self,
+        mut m: M,
+    ) -> std::result::Result<(), M::Error> {
+        use serde::de::Error;
+        const KEYS: [&str; 8] = [
+            "format",
+            "format_version",
+            "exported_at",
+            "assessor",
+            "cycle",
+            "instruments",
+            "agencies",
+            "audit",
+        ];
+        let st = self.0;
+        for want in KEYS {
+            let key: String = m
+                .next_key()?
+                .ok_or_else(|| M::Error::custom("a field is missing"))?;
+            if key != want {
+                return Err(M::Error::custom("not in patuh's order"));
+            }
+            match want {
+                "format" => st.head.format = m.next_value()?,
+                "format_version" => st.head.format_version = m.next_value()?,
+                "exported_at" => st.head.exported_at = m.next_value()?,
+                "assessor" => st.head.assessor = m.next_value()?,
+                "cycle" => st.head.cycle = Some(m.next_value()?),
+                "instruments" => {
+                    let instruments: Vec<InstrumentEntry> = m.next_value()?;
+                    if let Err(e) = st.start(&instruments) {
+                        return Err(st.stop(e));
+                    }
+                }
+                "agencies" => m.next_value_seed(Agencies(&mut *st))?,
+                _ => m.next_value_seed(Audit(&mut *st))?,
+            }
+        }
+        if m.next_key::<String>()?.is_some() {
+            return Err(M::Error::custom("an unknown field"));
+        }
+        Ok(())
+    }
+}
+
+/// The agencies, one at a time.
+struct Agencies<'s, 'a>(&'s mut Stream<'a>);
+
+impl<'de> serde::de::DeserializeSeed<'de> for Agencies<'_, '_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Agencies<'_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("the agencies")
+    }
+    fn visit_seq<S: serde::de::SeqAccess<'de>>(
+        self,
+        mut seq: S,
+    ) -> std::result::Result<(), S::Error> {
+        while let Some(a) = seq.next_element::<AgencyNode>()? {
+            if let Err(e) = self.0.agency(a) {
+                return Err(self.0.stop(e));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The audit rows, one at a time.
+struct Audit<'s, 'a>(&'s mut Stream<'a>);
+
+impl<'de> serde::de::DeserializeSeed<'de> for Audit<'_, '_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Audit<'_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("the audit rows")
+    }
+    fn visit_seq<S: serde::de::SeqAccess<'de>>(
+        self,
+        mut seq: S,
+    ) -> std::result::Result<(), S::Error> {
+        while let Some(e) = seq.next_element::<AuditEntry2>()? {
+            if let Err(e) = self.0.audit(e) {
+                return Err(self.0.stop(e));
+            }
+        }
+        Ok(())
+    }
 }
