@@ -203,8 +203,14 @@ pub fn verify_bytes(
     } else {
         bytes
     };
-    let streamed = super::verify2::verify_stream(bundle::Source::Bytes(bytes), encrypted, trusted);
     let whole = verify_plain(bytes, encrypted, trusted);
+    // The streamed reading is only the test builds' cross-check: a release build does
+    // not pay for a second verification whose result it does not use.
+    let streamed = if cfg!(debug_assertions) {
+        super::verify2::verify_stream(bundle::Source::Bytes(bytes), encrypted, trusted)
+    } else {
+        None
+    };
     if let Some(s) = &streamed {
         match &whole {
             Ok(v) => debug_assert_eq!(*s, v.checked(), "streamed and whole verification differ"),
