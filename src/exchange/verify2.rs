@@ -1128,42 +1128,19 @@ impl<'de> serde::de::Visitor<'de> for Merging<'_, '_> {
     ) -> std::result::Result<(), M::Error> {
         while let Some(key) = m.next_key::<String>()? {
             if key == "agencies" {
-                m.next_value_seed(MergingAgencies(&mut self))?;
+                let (f, k) = (&mut self.f, &mut self.k);
+                m.next_value_seed(Each {
+                    what: "the agencies",
+                    each: &mut |a: AgencyNode| {
+                        f(*k, &a)?;
+                        *k += 1;
+                        Ok(())
+                    },
+                    error: &mut *self.error,
+                })?;
             } else {
                 m.next_value::<serde::de::IgnoredAny>()?;
             }
-        }
-        Ok(())
-    }
-}
-
-struct MergingAgencies<'s, 'f, 'e>(&'s mut Merging<'f, 'e>);
-
-impl<'de> serde::de::DeserializeSeed<'de> for MergingAgencies<'_, '_, '_> {
-    type Value = ();
-    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
-        d.deserialize_seq(self)
-    }
-}
-
-impl<'de> serde::de::Visitor<'de> for MergingAgencies<'_, '_, '_> {
-    type Value = ();
-    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str("the agencies")
-    }
-    fn visit_seq<S: serde::de::SeqAccess<'de>>(
-        self,
-        mut seq: S,
-    ) -> std::result::Result<(), S::Error> {
-        use serde::de::Error;
-        let m = self.0;
-        while let Some(a) = seq.next_element::<AgencyNode>()? {
-            if let Err(e) = (m.f)(m.k, &a) {
-                let text = e.to_string();
-                *m.error = Some(e);
-                return Err(S::Error::custom(text));
-            }
-            m.k += 1;
         }
         Ok(())
     }
@@ -1325,8 +1302,30 @@ impl<'de> serde::de::Visitor<'de> for Top<'_, '_> {
                         return Err(st.stop(e));
                     }
                 }
-                "agencies" => m.next_value_seed(Agencies(&mut *st))?,
-                _ => m.next_value_seed(Audit(&mut *st))?,
+                "agencies" => {
+                    let mut error = None;
+                    let read = m.next_value_seed(Each {
+                        what: "the agencies",
+                        each: &mut |a| st.agency(a),
+                        error: &mut error,
+                    });
+                    if error.is_some() {
+                        st.error = error;
+                    }
+                    read?
+                }
+                _ => {
+                    let mut error = None;
+                    let read = m.next_value_seed(Each {
+                        what: "the audit rows",
+                        each: &mut |e| st.audit(e),
+                        error: &mut error,
+                    });
+                    if error.is_some() {
+                        st.error = error;
+                    }
+                    read?
+                }
             }
         }
         if m.next_key::<String>()?.is_some() {
@@ -1336,56 +1335,37 @@ impl<'de> serde::de::Visitor<'de> for Top<'_, '_> {
     }
 }
 
-/// The agencies, one at a time.
-struct Agencies<'s, 'a>(&'s mut Stream<'a>);
+/// A JSON array taken one element at a time, each handed to `each` as it is read (the
+/// array is never whole in memory). The first refusal stops the reading; serde's error
+/// carries its text only, so the refusal itself is kept in `error` for the caller.
+struct Each<'x, T> {
+    what: &'static str,
+    each: &'x mut dyn FnMut(T) -> Result<()>,
+    error: &'x mut Option<ExchangeError>,
+}
 
-impl<'de> serde::de::DeserializeSeed<'de> for Agencies<'_, '_> {
+impl<'de, T: serde::Deserialize<'de>> serde::de::DeserializeSeed<'de> for Each<'_, T> {
     type Value = ();
     fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
         d.deserialize_seq(self)
     }
 }
 
-impl<'de> serde::de::Visitor<'de> for Agencies<'_, '_> {
+impl<'de, T: serde::Deserialize<'de>> serde::de::Visitor<'de> for Each<'_, T> {
     type Value = ();
     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str("the agencies")
+        f.write_str(self.what)
     }
     fn visit_seq<S: serde::de::SeqAccess<'de>>(
         self,
         mut seq: S,
     ) -> std::result::Result<(), S::Error> {
-        while let Some(a) = seq.next_element::<AgencyNode>()? {
-            if let Err(e) = self.0.agency(a) {
-                return Err(self.0.stop(e));
-            }
-        }
-        Ok(())
-    }
-}
-
-/// The audit rows, one at a time.
-struct Audit<'s, 'a>(&'s mut Stream<'a>);
-
-impl<'de> serde::de::DeserializeSeed<'de> for Audit<'_, '_> {
-    type Value = ();
-    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
-        d.deserialize_seq(self)
-    }
-}
-
-impl<'de> serde::de::Visitor<'de> for Audit<'_, '_> {
-    type Value = ();
-    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str("the audit rows")
-    }
-    fn visit_seq<S: serde::de::SeqAccess<'de>>(
-        self,
-        mut seq: S,
-    ) -> std::result::Result<(), S::Error> {
-        while let Some(e) = seq.next_element::<AuditEntry2>()? {
-            if let Err(e) = self.0.audit(e) {
-                return Err(self.0.stop(e));
+        use serde::de::Error;
+        while let Some(x) = seq.next_element::<T>()? {
+            if let Err(e) = (self.each)(x) {
+                let text = e.to_string();
+                *self.error = Some(e);
+                return Err(S::Error::custom(text));
             }
         }
         Ok(())
