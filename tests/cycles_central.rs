@@ -220,18 +220,7 @@ fn the_trend_orders_cycles_by_year_and_what_they_follow_whatever_the_merge_order
     let trusted = w.trusted(&["siti"]);
     let central = w.path("central.db");
     for file in [&assessment, &default, &mentoring] {
-        w.ok(
-            "central",
-            &[
-                "central",
-                "merge",
-                "--db",
-                s(&central),
-                "--trusted",
-                s(&trusted),
-                s(file),
-            ],
-        );
+        w.merge(&central, &trusted, file);
     }
     let history = w.path("riwayat.csv");
     std::fs::write(
@@ -354,18 +343,7 @@ fn an_assessment_merged_before_its_mentoring_still_follows_it() {
         (&assessment, Json::Null),
         (&mentoring, Json::from("2026-pendampingan")),
     ] {
-        w.ok(
-            "central",
-            &[
-                "central",
-                "merge",
-                "--db",
-                s(&central),
-                "--trusted",
-                s(&trusted),
-                s(file),
-            ],
-        );
+        w.merge(&central, &trusted, file);
         assert_eq!(follows("2026-penilaian"), assessment_follows);
     }
     // The mentoring itself follows the default cycle, as on the workstation.

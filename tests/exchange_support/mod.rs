@@ -183,6 +183,22 @@ impl World {
         path
     }
 
+    /// `patuh central merge` of `file` into `central`, trusting the keys in `trusted`.
+    pub fn merge(&self, central: &Path, trusted: &Path, file: &Path) -> String {
+        self.ok(
+            "central",
+            &[
+                "central",
+                "merge",
+                "--db",
+                s(central),
+                "--trusted",
+                s(trusted),
+                s(file),
+            ],
+        )
+    }
+
     /// `patuh score --json` of a database (one agency or all).
     pub fn score_json(&self, db: &Path, agency: Option<&str>) -> serde_json::Value {
         let mut args = vec!["--db", s(db), "score", "--json"];
