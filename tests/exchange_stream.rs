@@ -24,10 +24,7 @@ fn fixture(name: &str) -> PathBuf {
 #[ignore = "writes tests/fixtures/export-format2*: run once, by hand"]
 fn write_the_format_2_fixture() {
     let w = World::new();
-    let ws = method_workstation(&w, "siti", "Siti Rahma", "ASN-001");
-    let mut store = Store::open(&ws).unwrap();
-    fill_methods(&mut store);
-    drop(store);
+    let ws = filled_method_workstation(&w);
     let file = w.export("siti", &ws, "siti.patuh", &["1702", "9101"]);
     std::fs::copy(&file, fixture("export-format2.patuh")).unwrap();
     std::fs::copy(w.trusted(&["siti"]), fixture("export-format2-trusted.txt")).unwrap();
@@ -100,10 +97,7 @@ fn the_stream_gives_the_whole_readings_verdicts() {
     use patuh::exchange::bundle::{self, seal_v2};
     use patuh::exchange::bundle2::{self, Payload2};
     let w = World::new();
-    let ws = method_workstation(&w, "siti", "Siti Rahma", "ASN-001");
-    let mut store = Store::open(&ws).unwrap();
-    fill_methods(&mut store);
-    drop(store);
+    let ws = filled_method_workstation(&w);
     let file = w.export("siti", &ws, "siti.patuh", &[]);
     let bytes = std::fs::read(&file).unwrap();
     let streamed = verify_streamed(&bytes, None).expect("the stream accepts a fresh export");
@@ -170,10 +164,7 @@ fn a_streamed_merge_is_the_whole_merge() {
         Outcome, merge_to, merge_verified, open_central, verify_for_merge,
     };
     let w = World::new();
-    let ws = method_workstation(&w, "siti", "Siti Rahma", "ASN-001");
-    let mut store = Store::open(&ws).unwrap();
-    fill_methods(&mut store);
-    drop(store);
+    let ws = filled_method_workstation(&w);
     let file = w.export("siti", &ws, "siti.patuh", &[]);
     let streamed = w.path("streamed.db");
     let whole = w.path("whole.db");

@@ -187,10 +187,7 @@ fn a_file_of_format_1_made_before_format_2_verifies_and_merges() {
 #[test]
 fn the_bengkulu_demo_and_a_2025_regency_keep_every_score_through_export_verify_merge() {
     let w = World::new();
-    let ws = method_workstation(&w, "siti", "Siti Rahma", "ASN-001");
-    let mut store = Store::open(&ws).unwrap();
-    fill_methods(&mut store);
-    drop(store);
+    let ws = filled_method_workstation(&w);
     let before = w.score_json(&ws, None);
     // What the file must carry: categories, zones, the opinion with its qualifier.
     let agency = |j: &Json, code: &str| -> Json {
@@ -526,10 +523,7 @@ struct Tamper {
 
 fn tamper_setup() -> Tamper {
     let w = World::new();
-    let ws = method_workstation(&w, "siti", "Siti Rahma", "ASN-001");
-    let mut store = Store::open(&ws).unwrap();
-    fill_methods(&mut store);
-    drop(store);
+    let ws = filled_method_workstation(&w);
     let file = w.export("siti", &ws, "siti.patuh", &["1702", "9101"]);
     let key = Identity::load(&w.keys("siti")).unwrap();
     let trusted = w.trusted(&["siti"]);
@@ -1018,10 +1012,7 @@ fn col(rows: &[Vec<calamine::Data>], header: &str) -> usize {
 #[test]
 fn the_report_of_merged_levels_has_categories_zones_opinions_and_dimensions() {
     let w = World::new();
-    let ws = method_workstation(&w, "siti", "Siti Rahma", "ASN-001");
-    let mut store = Store::open(&ws).unwrap();
-    fill_methods(&mut store);
-    drop(store);
+    let ws = filled_method_workstation(&w);
     let file = w.export("siti", &ws, "siti.patuh", &["1702", "9101"]);
     let trusted = w.trusted(&["siti"]);
     let central = w.path("central.db");
@@ -1169,10 +1160,7 @@ fn the_report_of_merged_levels_has_categories_zones_opinions_and_dimensions() {
 #[test]
 fn check_of_a_central_database_finds_changes_at_every_level() {
     let w = World::new();
-    let ws = method_workstation(&w, "siti", "Siti Rahma", "ASN-001");
-    let mut store = Store::open(&ws).unwrap();
-    fill_methods(&mut store);
-    drop(store);
+    let ws = filled_method_workstation(&w);
     let file = w.export("siti", &ws, "siti.patuh", &["1702", "9101"]);
     let trusted = w.trusted(&["siti"]);
     let central = w.path("central.db");

@@ -279,6 +279,14 @@ pub fn method_workstation(w: &World, who: &str, name: &str, id: &str) -> PathBuf
     db
 }
 
+/// Siti's workstation with the 2024/2025 methods, filled by [`fill_methods`].
+pub fn filled_method_workstation(w: &World) -> PathBuf {
+    let ws = method_workstation(w, "siti", "Siti Rahma", "ASN-001");
+    let mut store = Store::open(&ws).expect("open the workstation");
+    fill_methods(&mut store);
+    ws
+}
+
 /// One answer through the library: an observation or N/A (`respondent` None) or a
 /// respondent's answer.
 pub fn answer(
