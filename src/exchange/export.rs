@@ -26,7 +26,7 @@ use crate::domain::model::{
     AgencyIx, Dataset, IndicatorIx, NodeRef, ProductIx, ScoreBook, Summary,
 };
 use crate::domain::scoring::Rounded;
-use crate::store::{ChainCheck, Node, Store};
+use crate::store::{ChainCheck, Node, NodeRecord, Store};
 
 /// The `meta` key that marks a central database, and its value (defined in the store,
 /// whose check needs them too).
@@ -822,8 +822,7 @@ struct Own {
 
 /// A node's record in format 2's terms, but rows of indicators its instrument does
 /// not have (which scoring ignores; `check` names them).
-fn own(store: &Store, node: &Node, instrument: &Instrument) -> Result<Own> {
-    let record = store.node_record(node)?;
+fn own(record: NodeRecord, instrument: &Instrument) -> Result<Own> {
     let known = |indicator: &str| instrument.indicator_index(indicator).is_some();
     Ok(Own {
         finalized_at: record.finalized_at,
@@ -900,6 +899,7 @@ fn agency_node(
 ) -> Result<AgencyNode> {
     let agency = &ds.agencies[a];
     let instrument = ds.instrument_of_agency(a);
+    let mut records = store.agency_records(agency.db_id)?;
     let mut units = Vec::new();
     for &u in &agency.units {
         let unit = &ds.units[u];
@@ -907,7 +907,7 @@ fn agency_node(
         for &p in &unit.products {
             let node = NodeRef::Product(p);
             exported.insert(ds.node_path(node));
-            let own = own(store, &store_node(ds, node), instrument)?;
+            let own = own(records.take(&store_node(ds, node)), instrument)?;
             products.push(ProductNode {
                 code: ds.products[p].code.clone(),
                 name: ds.products[p].name.clone(),
@@ -921,7 +921,7 @@ fn agency_node(
         }
         let node = NodeRef::Unit(u);
         exported.insert(ds.node_path(node));
-        let own = own(store, &store_node(ds, node), instrument)?;
+        let own = own(records.take(&store_node(ds, node)), instrument)?;
         units.push(UnitNode {
             code: unit.code.clone(),
             name: unit.name.clone(),
@@ -936,7 +936,7 @@ fn agency_node(
     }
     let node = NodeRef::Agency(a);
     exported.insert(ds.node_path(node));
-    let own = own(store, &store_node(ds, node), instrument)?;
+    let own = own(records.take(&store_node(ds, node)), instrument)?;
     let followups = store.followups_record(agency.db_id)?;
     Ok(AgencyNode {
         code: agency.code.clone(),

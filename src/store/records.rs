@@ -9,6 +9,7 @@
 use rusqlite::params;
 
 use super::audit::{AuditRow, SELECT_SQL, read_row};
+use super::nodes::level_code;
 use super::{Result, Store, StoreError};
 
 /// One observation as stored.
@@ -194,61 +195,88 @@ pub struct CycleRecord {
     pub follows: Option<String>,
 }
 
+/// The columns of [`read_answer`], over `answer a LEFT JOIN respondent r`.
+const ANSWER: &str = "a.indicator, r.uid, a.value, a.amount, a.source, a.na, a.note, \
+                      a.updated_at, a.updated_by, a.carried";
+
+fn read_answer(r: &rusqlite::Row<'_>) -> rusqlite::Result<AnswerRecord> {
+    Ok(AnswerRecord {
+        indicator: r.get(0)?,
+        respondent: r.get(1)?,
+        value: r.get(2)?,
+        amount: r.get(3)?,
+        source: r.get(4)?,
+        na: r.get::<_, i64>(5)? != 0,
+        note: r.get(6)?,
+        updated_at: r.get(7)?,
+        updated_by: r.get(8)?,
+        carried: r.get::<_, i64>(9)? != 0,
+    })
+}
+
+/// The columns of [`read_evidence`].
+const EVIDENCE: &str = "indicator, reference, size, sha256, added_at, added_by";
+
+fn read_evidence(r: &rusqlite::Row<'_>) -> rusqlite::Result<EvidenceRecord> {
+    Ok(EvidenceRecord {
+        indicator: r.get(0)?,
+        reference: r.get(1)?,
+        size: r.get(2)?,
+        sha256: r.get(3)?,
+        added_at: r.get(4)?,
+        added_by: r.get(5)?,
+    })
+}
+
+/// Agency `?2` and every unit and product under it, as `nodes(level, node_id)`. The
+/// queries join it first with CROSS JOIN, which SQLite keeps in that order, so that it
+/// walks the agency's nodes and seeks each one's rows: left to choose (the database has
+/// no statistics), it scanned the whole cycle's respondents once per agency.
+const NODES: &str = "WITH nodes (level, node_id) AS (
+        SELECT 1, ?2
+        UNION ALL SELECT 2, id FROM unit WHERE agency_id = ?2
+        UNION ALL SELECT 3, p.id FROM product p JOIN unit u ON u.id = p.unit_id
+                  WHERE u.agency_id = ?2)";
+
+/// The records of the nodes of one agency ([`Store::agency_records`]).
+#[derive(Debug, Default)]
+pub struct AgencyRecords(std::collections::HashMap<(i64, i64), NodeRecord>);
+
+impl AgencyRecords {
+    fn of(&mut self, at: (i64, i64)) -> &mut NodeRecord {
+        self.0.entry(at).or_default()
+    }
+
+    /// A node's record, taken out; an empty one for a node with nothing stored.
+    pub fn take(&mut self, node: &super::Node) -> NodeRecord {
+        self.0
+            .remove(&(level_code(node.level), node.db_id))
+            .unwrap_or_default()
+    }
+}
+
 impl Store {
     /// The record of a node (any level) in the current cycle.
     pub fn node_record(&self, node: &super::Node) -> Result<NodeRecord> {
         let sql = |e| self.sql(e);
-        let (cycle, level, id) = (
-            self.cycle.id,
-            super::nodes::level_code(node.level),
-            node.db_id,
-        );
+        let key = params![self.cycle.id, level_code(node.level), node.db_id];
         let answers = self
             .conn
-            .prepare_cached(
-                "SELECT a.indicator, r.uid, a.value, a.amount, a.source, a.na, a.note, a.updated_at,
-                        a.updated_by, a.carried
-                 FROM answer a LEFT JOIN respondent r ON r.id = a.respondent AND a.respondent <> 0
+            .prepare_cached(&format!(
+                "SELECT {ANSWER} FROM answer a
+                 LEFT JOIN respondent r ON r.id = a.respondent AND a.respondent <> 0
                  WHERE a.cycle_id = ?1 AND a.level = ?2 AND a.node_id = ?3
-                 ORDER BY a.indicator, a.respondent <> 0, r.uid",
-            )
-            .and_then(|mut stmt| {
-                stmt.query_map(params![cycle, level, id], |r| {
-                    Ok(AnswerRecord {
-                        indicator: r.get(0)?,
-                        respondent: r.get(1)?,
-                        value: r.get(2)?,
-                        amount: r.get(3)?,
-                        source: r.get(4)?,
-                        na: r.get::<_, i64>(5)? != 0,
-                        note: r.get(6)?,
-                        updated_at: r.get(7)?,
-                        updated_by: r.get(8)?,
-                        carried: r.get::<_, i64>(9)? != 0,
-                    })
-                })?
-                .collect::<rusqlite::Result<Vec<_>>>()
-            })
+                 ORDER BY a.indicator, a.respondent <> 0, r.uid"
+            ))
+            .and_then(|mut stmt| stmt.query_map(key, read_answer)?.collect())
             .map_err(sql)?;
         let evidence = self
             .conn
-            .prepare_cached(
-                "SELECT indicator, reference, size, sha256, added_at, added_by FROM evidence
-                 WHERE cycle_id = ?1 AND level = ?2 AND node_id = ?3 ORDER BY id",
-            )
-            .and_then(|mut stmt| {
-                stmt.query_map(params![cycle, level, id], |r| {
-                    Ok(EvidenceRecord {
-                        indicator: r.get(0)?,
-                        reference: r.get(1)?,
-                        size: r.get(2)?,
-                        sha256: r.get(3)?,
-                        added_at: r.get(4)?,
-                        added_by: r.get(5)?,
-                    })
-                })?
-                .collect::<rusqlite::Result<Vec<_>>>()
-            })
+            .prepare_cached(&format!(
+                "SELECT {EVIDENCE} FROM evidence
+                 WHERE cycle_id = ?1 AND level = ?2 AND node_id = ?3 ORDER BY id"
+            ))
+            .and_then(|mut stmt| stmt.query_map(key, read_evidence)?.collect())
             .map_err(sql)?;
         let finalized: Option<(Option<String>, Option<String>)> = self
             .conn
@@ -258,7 +286,7 @@ impl Store {
             )
             .and_then(|mut stmt| {
                 rusqlite::OptionalExtension::optional(
-                    stmt.query_row(params![cycle, level, id], |r| Ok((r.get(0)?, r.get(1)?))),
+                    stmt.query_row(key, |r| Ok((r.get(0)?, r.get(1)?))),
                 )
             })
             .map_err(sql)?;
@@ -272,6 +300,63 @@ impl Store {
         })
     }
 
+    /// The records of an agency and of every unit and product under it in the current
+    /// cycle, each what [`Store::node_record`] gives, read with one query per table for
+    /// the whole agency instead of four per node: a national export reads 39,000
+    /// nodes, and the per-node queries were a third of its CPU (issue 16).
+    pub fn agency_records(&self, agency_db_id: i64) -> Result<AgencyRecords> {
+        let sql = |e| self.sql(e);
+        let key = params![self.cycle.id, agency_db_id];
+        let mut records = AgencyRecords::default();
+        // The trailing level and node id of a row: where it belongs.
+        fn at(r: &rusqlite::Row<'_>, from: usize) -> rusqlite::Result<(i64, i64)> {
+            Ok((r.get(from)?, r.get(from + 1)?))
+        }
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!(
+                "{NODES} SELECT {ANSWER}, a.level, a.node_id FROM nodes n CROSS
+                 JOIN answer a ON a.cycle_id = ?1 AND a.level = n.level AND a.node_id = n.node_id
+                 LEFT JOIN respondent r ON r.id = a.respondent AND a.respondent <> 0
+                 ORDER BY a.level, a.node_id, a.indicator, a.respondent <> 0, r.uid"
+            ))
+            .map_err(sql)?;
+        let mut rows = stmt.query(key).map_err(sql)?;
+        while let Some(r) = rows.next().map_err(sql)? {
+            let answer = read_answer(r).map_err(sql)?;
+            records.of(at(r, 10).map_err(sql)?).answers.push(answer);
+        }
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!(
+                "{NODES} SELECT {EVIDENCE}, e.level, e.node_id FROM nodes n CROSS
+                 JOIN evidence e ON e.cycle_id = ?1 AND e.level = n.level AND e.node_id = n.node_id
+                 ORDER BY e.level, e.node_id, e.id"
+            ))
+            .map_err(sql)?;
+        let mut rows = stmt.query(key).map_err(sql)?;
+        while let Some(r) = rows.next().map_err(sql)? {
+            let evidence = read_evidence(r).map_err(sql)?;
+            records.of(at(r, 6).map_err(sql)?).evidence.push(evidence);
+        }
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!(
+                "{NODES} SELECT s.finalized_at, s.finalized_by, s.level, s.node_id FROM nodes n CROSS
+                 JOIN node_state s ON s.cycle_id = ?1 AND s.level = n.level AND s.node_id = n.node_id"
+            ))
+            .map_err(sql)?;
+        let mut rows = stmt.query(key).map_err(sql)?;
+        while let Some(r) = rows.next().map_err(sql)? {
+            let record = records.of(at(r, 2).map_err(sql)?);
+            record.finalized_at = r.get(0).map_err(sql)?;
+            record.finalized_by = r.get(1).map_err(sql)?;
+        }
+        for (level, node, respondent) in self.respondents_under(agency_db_id, NODES)? {
+            records.of((level, node)).respondents.push(respondent);
+        }
+        Ok(records)
+    }
     /// An agency's follow-up register in the current cycle, as stored.
     pub fn followups_record(&self, agency_db_id: i64) -> Result<FollowupsRecord> {
         let sql = |e| self.sql(e);
@@ -336,5 +421,81 @@ impl Store {
                 },
             )
             .map_err(|e| self.sql(e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::model::NodeRef;
+
+    /// `agency_records` is `node_record` for every node, read a whole agency at a time:
+    /// the same answers (respondents' too) in the same order, respondents, evidence and
+    /// finalization, and nothing of another agency's nodes.
+    #[test]
+    fn an_agencys_records_are_its_nodes_records() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("g.db");
+        crate::generate::generate_with(
+            &db,
+            crate::generate::Scale::Tiny,
+            5,
+            crate::generate::Method::Levels,
+            None,
+        )
+        .unwrap();
+        let mut store = Store::open(&db).unwrap();
+        let ds = store.load().unwrap();
+        let node_of = |store: &Store, node: NodeRef| store.node(&ds.node_path(node)).unwrap();
+        // The generator attaches no evidence: some at each level of the agencies, where
+        // not finalized.
+        let mut evidence = 0;
+        for (a, agency) in ds.agencies.iter_enumerated() {
+            let unit = agency.units[0];
+            for node in [
+                NodeRef::Agency(a),
+                NodeRef::Unit(unit),
+                NodeRef::Product(ds.units[unit].products[0]),
+            ] {
+                let node = node_of(&store, node);
+                let record = store.node_record(&node).unwrap();
+                let (Some(first), None) = (record.answers.first(), &record.finalized_at) else {
+                    continue;
+                };
+                for reference in ["SK 12/2025", "foto-loket.jpg"] {
+                    store
+                        .add_node_evidence(&node, &first.indicator, reference, None)
+                        .unwrap();
+                    evidence += 1;
+                }
+            }
+        }
+        assert!(evidence >= 6, "evidence at several nodes: {evidence}");
+        let (mut answers, mut respondents, mut finalized, mut with_evidence) = (0, 0, 0, 0);
+        for (a, agency) in ds.agencies.iter_enumerated() {
+            let mut records = store.agency_records(agency.db_id).unwrap();
+            let mut nodes = vec![NodeRef::Agency(a)];
+            for &u in &agency.units {
+                nodes.push(NodeRef::Unit(u));
+                nodes.extend(ds.units[u].products.iter().map(|&p| NodeRef::Product(p)));
+            }
+            for node in nodes {
+                let node = node_of(&store, node);
+                let one = store.node_record(&node).unwrap();
+                assert_eq!(records.take(&node), one, "{}", node.path);
+                answers += one.answers.len();
+                respondents += one.respondents.len();
+                finalized += usize::from(one.finalized_at.is_some());
+                with_evidence += usize::from(!one.evidence.is_empty());
+            }
+            assert!(
+                records.0.is_empty(),
+                "{}: rows of nodes outside the agency: {:?}",
+                agency.code,
+                records.0.keys().collect::<Vec<_>>()
+            );
+        }
+        // The data set has what is compared.
+        assert!(answers > 100 && respondents > 10 && finalized > 0 && with_evidence >= 2);
     }
 }

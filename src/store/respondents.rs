@@ -112,6 +112,29 @@ impl Store {
         .map_err(|e| self.sql(e))
     }
 
+    /// The respondents of the nodes `nodes` names (a `WITH nodes (level, node_id)`
+    /// clause over `?2`, `agency`), each with its level and node, by node, role and
+    /// number: [`Store::respondents`] for a whole agency in one query.
+    pub(super) fn respondents_under(
+        &self,
+        agency: i64,
+        nodes: &str,
+    ) -> Result<Vec<(i64, i64, RespondentRow)>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!(
+                "{nodes} SELECT {COLUMNS}, x.level, x.node_id FROM nodes n CROSS
+                 JOIN respondent x ON x.cycle_id = ?1 AND x.level = n.level AND x.node_id = n.node_id
+                 ORDER BY x.level, x.node_id, x.role, x.number"
+            ))
+            .map_err(|e| self.sql(e))?;
+        stmt.query_map(params![self.cycle.id, agency], |r| {
+            Ok((r.get(10)?, r.get(11)?, read(r)?))
+        })
+        .and_then(|rows| rows.collect())
+        .map_err(|e| self.sql(e))
+    }
+
     /// Respondent `number` of `role` at a node, removed or not; refused (naming the
     /// numbers there are) when there is none.
     pub fn respondent(&self, node: &Node, role: &str, number: u32) -> Result<RespondentRow> {
