@@ -702,7 +702,7 @@ impl Accounts {
     }
 
     /// Whether `compare_replay` would find nothing, from the held nodes' digests.
-    fn same_digests(&self, held: &BTreeMap<(String, String), [u8; 32]>) -> bool {
+    fn same_digests(&self, held: &HashMap<(String, String), [u8; 32]>) -> bool {
         let empty = replayed_digest(&Replayed::default());
         let logged: HashMap<&(String, String), &Replayed> = self.replay.nodes().collect();
         held.iter()
@@ -727,7 +727,7 @@ impl Accounts {
 fn held_digests(
     cycle: &CycleEntry,
     a: &AgencyNode,
-    held: &mut BTreeMap<(String, String), [u8; 32]>,
+    held: &mut HashMap<(String, String), [u8; 32]>,
 ) {
     let mut one = BTreeMap::new();
     held_of(cycle, a, &mut one);
@@ -740,30 +740,52 @@ fn held_digests(
 /// is).
 fn replayed_digest(r: &Replayed) -> [u8; 32] {
     use sha2::Digest;
-    use std::fmt::Write;
-    fn texts<K: Ord + std::fmt::Debug>(m: &HashMap<K, String>) -> Vec<(&K, &String)> {
+    /// Each text with its length before it: the same digest only for the same texts.
+    struct Feed(sha2::Sha256);
+    impl Feed {
+        fn text(&mut self, s: &str) {
+            self.0.update((s.len() as u64).to_le_bytes());
+            self.0.update(s.as_bytes());
+        }
+        fn count(&mut self, n: usize) {
+            self.0.update((n as u64).to_le_bytes());
+        }
+    }
+    /// A map's non-empty texts in key order (a `HashMap` has none of its own).
+    fn texts<'m, K: Ord>(m: &'m HashMap<K, String>) -> Vec<(&'m K, &'m String)> {
         let mut v: Vec<_> = m.iter().filter(|(_, v)| !v.is_empty()).collect();
-        v.sort();
+        v.sort_unstable();
         v
     }
+    let mut f = Feed(sha2::Sha256::new());
+    for m in [&r.values, &r.data, &r.notes] {
+        let v = texts(m);
+        f.count(v.len());
+        for (k, t) in v {
+            f.text(k);
+            f.text(t);
+        }
+    }
     let mut evidence: Vec<_> = r.evidence.iter().filter(|(_, n)| **n != 0).collect();
-    evidence.sort();
-    let mut s = String::new();
-    let _ = write!(
-        s,
-        "{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{}|{:?}|{}",
-        texts(&r.values),
-        texts(&r.data),
-        texts(&r.notes),
-        evidence,
-        texts(&r.answers),
-        r.respondents,
-        r.followups,
-        r.register_closed,
-        r.carried,
-        r.finalized
-    );
-    sha2::Sha256::digest(s.as_bytes()).into()
+    evidence.sort_unstable();
+    f.count(evidence.len());
+    for (k, n) in evidence {
+        f.text(k);
+        f.count(*n as usize);
+    }
+    let answers = texts(&r.answers);
+    f.count(answers.len());
+    for ((uid, indicator), t) in answers {
+        f.text(uid);
+        f.text(indicator);
+        f.text(t);
+    }
+    // The rest is small (a node's respondents, an agency's follow-ups): as printed.
+    f.text(&format!(
+        "{:?}|{:?}|{}|{:?}|{}",
+        r.respondents, r.followups, r.register_closed, r.carried, r.finalized
+    ));
+    f.0.finalize().into()
 }
 
 /// What an agency's nodes hold, in the audit log's terms, into `held`: nodes without
@@ -958,7 +980,7 @@ pub(crate) fn verify_stream(
     encrypted: bool,
     trusted: Option<&TrustedKeys>,
 ) -> Option<super::verify::Checked> {
-    verify_streamed(src, encrypted, trusted).map(|v| v.checked)
+    verify_streamed(src, encrypted, trusted, 0).map(|v| v.checked)
 }
 
 /// A file that passed every check of a streaming reading, with what the merge needs
@@ -972,13 +994,18 @@ pub(crate) struct StreamVerified {
     pub stamp: String,
     /// Each agency's code and whether it or anything under it was touched, in order.
     pub agencies: Vec<(String, bool)>,
+    /// The agencies as read, when they came to no more than the bytes the caller
+    /// allowed (the merge applies them without reading the file again).
+    pub kept: Option<Vec<AgencyNode>>,
 }
 
-/// [`verify_stream`] with what the merge needs.
+/// [`verify_stream`] with what the merge needs, keeping the agencies read when their
+/// JSON comes to no more than `keep` bytes.
 pub(crate) fn verify_streamed(
     src: super::bundle::Source<'_>,
     encrypted: bool,
     trusted: Option<&TrustedKeys>,
+    keep: usize,
 ) -> Option<StreamVerified> {
     let s = super::bundle::open_stream(src)?;
     let declared = zstd::zstd_safe::get_frame_content_size(&s.header).ok()??;
@@ -1000,8 +1027,10 @@ pub(crate) fn verify_streamed(
         trusted,
         head: Head::default(),
         rebuild: None,
-        held: BTreeMap::new(),
+        held: HashMap::new(),
         skeletons: Vec::new(),
+        kept: (keep > 0).then(Vec::new),
+        keep,
         touched: Vec::new(),
         chain: Chain::new(),
         accounts: None,
@@ -1032,6 +1061,7 @@ pub(crate) fn verify_streamed(
         rebuild,
         held,
         skeletons,
+        kept,
         touched: agencies,
         accounts,
         chain,
@@ -1045,7 +1075,7 @@ pub(crate) fn verify_streamed(
     }
     drop(accounts);
     drop(held);
-    checked.scores_checked = check_scores(&skeletons, &ds).ok()?;
+    checked.scores_checked = check_scores(kept.as_deref().unwrap_or(&skeletons), &ds).ok()?;
     checked.audit_rows = chain.rows as usize;
     checked.audit_full = chain.full;
     checked.units = ds.units.len();
@@ -1057,6 +1087,7 @@ pub(crate) fn verify_streamed(
         checked,
         dataset: ds,
         agencies,
+        kept,
     })
 }
 
@@ -1135,9 +1166,13 @@ struct Stream<'a> {
     rebuild: Option<Rebuild>,
     /// What each node holds in the audit log's terms, as a digest of what
     /// `compare_replay` compares (a node's maps would be a third of the memory).
-    held: BTreeMap<(String, String), [u8; 32]>,
+    held: HashMap<(String, String), [u8; 32]>,
     /// The agencies without their answers: their scores, compared at the end.
     skeletons: Vec<AgencyNode>,
+    /// The agencies whole, instead of `skeletons`, while their JSON comes to no more
+    /// than `keep` bytes.
+    kept: Option<Vec<AgencyNode>>,
+    keep: usize,
     /// Each agency's code and whether it or anything under it was touched.
     touched: Vec<(String, bool)>,
     chain: Chain,
@@ -1167,7 +1202,8 @@ impl Stream<'_> {
         Ok(())
     }
 
-    fn agency(&mut self, a: AgencyNode) -> Result<()> {
+    /// An agency read from `bytes` bytes of JSON.
+    fn agency(&mut self, a: AgencyNode, bytes: usize) -> Result<()> {
         let (Some(r), Some(cycle)) = (&mut self.rebuild, &self.head.cycle) else {
             return Err(ExchangeError::Invalid("agencies before instruments".into()));
         };
@@ -1175,7 +1211,17 @@ impl Stream<'_> {
         held_digests(cycle, &a, &mut self.held);
         self.checked.tally(&a);
         self.touched.push((a.code.clone(), a.touched()));
-        self.skeletons.push(a.skeleton());
+        self.keep = self.keep.saturating_sub(bytes);
+        if self.keep == 0
+            && let Some(kept) = self.kept.take()
+        {
+            self.skeletons
+                .extend(kept.into_iter().map(AgencyNode::skeleton));
+        }
+        match &mut self.kept {
+            Some(kept) => kept.push(a),
+            None => self.skeletons.push(a.skeleton()),
+        }
         Ok(())
     }
 
@@ -1241,7 +1287,7 @@ fn read_top<R: std::io::BufRead>(c: &mut Cutter<R>, st: &mut Stream<'_>) -> Opti
                 let instruments: Vec<InstrumentEntry> = parse(c.value()?)?;
                 st.start(&instruments).ok()?;
             }
-            "agencies" => c.each(&mut |v| st.agency(parse(v)?).ok())?,
+            "agencies" => c.each(&mut |v| st.agency(parse(v)?, v.len()).ok())?,
             _ => c.each(&mut |v| st.audit(parse(v)?).ok())?,
         }
     }
