@@ -33,7 +33,7 @@ fn is_ws(b: u8) -> bool {
 /// The reader's buffered bytes, None at the end or on an error (then `failed`).
 fn fill<'r, R: BufRead>(r: &'r mut R, failed: &mut bool) -> Option<&'r [u8]> {
     match r.fill_buf() {
-        Ok(b) if b.is_empty() => None,
+        Ok([]) => None,
         Ok(b) => Some(b),
         Err(_) => {
             *failed = true;

@@ -752,7 +752,7 @@ fn replayed_digest(r: &Replayed) -> [u8; 32] {
         }
     }
     /// A map's non-empty texts in key order (a `HashMap` has none of its own).
-    fn texts<'m, K: Ord>(m: &'m HashMap<K, String>) -> Vec<(&'m K, &'m String)> {
+    fn texts<K: Ord>(m: &HashMap<K, String>) -> Vec<(&K, &String)> {
         let mut v: Vec<_> = m.iter().filter(|(_, v)| !v.is_empty()).collect();
         v.sort_unstable();
         v
