@@ -161,7 +161,7 @@ fn the_stream_gives_the_whole_readings_verdicts() {
 #[test]
 fn a_streamed_merge_is_the_whole_merge() {
     use patuh::exchange::merge::{
-        Outcome, merge_to, merge_verified, open_central, verify_for_merge,
+        Outcome, merge_to, merge_verified, open_central, verify_for_merge, verify_for_merge_keeping,
     };
     let w = World::new();
     let ws = filled_method_workstation(&w);
@@ -170,6 +170,7 @@ fn a_streamed_merge_is_the_whole_merge() {
     let whole = w.path("whole.db");
     let v = verify_for_merge(&file, None, None).unwrap();
     assert!(format!("{v:?}").starts_with("ToMerge(Streamed"), "{v:?}");
+    assert!(format!("{v:?}").contains("kept: Some"), "{v:?}");
     let mut c = open_central(&streamed).unwrap();
     let a = merge_to(&mut c, &v, "siti.patuh", None).unwrap();
     drop(c);
@@ -177,8 +178,21 @@ fn a_streamed_merge_is_the_whole_merge() {
     let mut c = open_central(&whole).unwrap();
     let b = merge_verified(&mut c, &v, "siti.patuh", None).unwrap();
     drop(c);
+    // Its agencies read again from the file as they are merged (a file too large to
+    // keep them from the verification): the same merge.
+    let reread = w.path("reread.db");
+    let v = verify_for_merge_keeping(&file, None, None, 0).unwrap();
+    assert!(format!("{v:?}").contains("kept: None"), "{v:?}");
+    let mut c = open_central(&reread).unwrap();
+    let r = merge_to(&mut c, &v, "siti.patuh", None).unwrap();
+    drop(c);
     assert!(matches!(&a, Outcome::Merged(_)), "{a:?}");
     assert_eq!(a, b);
+    assert_eq!(a, r);
+    assert_eq!(
+        Store::open(&reread).unwrap().central_results().unwrap(),
+        Store::open(&whole).unwrap().central_results().unwrap()
+    );
     for agency in ["1702", "9101"] {
         assert_eq!(
             w.score_json(&streamed, Some(agency)),

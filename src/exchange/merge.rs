@@ -152,6 +152,12 @@ enum Checked<'p> {
     Whole(Box<Verified>),
 }
 
+/// The agencies of a streamed file kept from its verification when their JSON comes to
+/// no more than this (a provincial office's file: about 15 MB; the merge's peak stays
+/// bounded by it), so that they are applied without reading the file a second time;
+/// a larger file's agencies are read again, one at a time.
+const KEEP_AGENCIES: usize = 32 << 20;
+
 /// Verifies `path` for a merge: as a stream when the streaming reading accepts it (a
 /// format-2 file, not encrypted), never holding its payload's JSON; otherwise whole,
 /// as `verify` does (which says why a file is refused).
@@ -159,6 +165,18 @@ pub fn verify_for_merge<'p>(
     path: &'p Path,
     trusted: Option<&TrustedKeys>,
     identity: Option<&super::crypt::CentralIdentity>,
+) -> Result<ToMerge<'p>> {
+    verify_for_merge_keeping(path, trusted, identity, KEEP_AGENCIES)
+}
+
+/// [`verify_for_merge`] keeping a streamed file's agencies from its verification when
+/// their JSON comes to no more than `keep` bytes (0: they are read again from the file
+/// as they are merged, as a file larger than the default is).
+pub fn verify_for_merge_keeping<'p>(
+    path: &'p Path,
+    trusted: Option<&TrustedKeys>,
+    identity: Option<&super::crypt::CentralIdentity>,
+    keep: usize,
 ) -> Result<ToMerge<'p>> {
     if let Ok((file, meta)) = crate::fsio::open_regular(path, true)
         && meta.len() <= crate::fsio::MAX_EXPORT_BYTES
@@ -169,7 +187,7 @@ pub fn verify_for_merge<'p>(
             && !magic.is_empty()
             && !super::crypt::is_encrypted(&magic);
         let src = super::bundle::Source::File(path, meta.len());
-        if plain && let Some(mut v) = super::verify2::verify_streamed(src, false, trusted) {
+        if plain && let Some(mut v) = super::verify2::verify_streamed(src, false, trusted, keep) {
             // The signed payload bytes, which the central database keeps (`check`).
             if let Some(payload) = super::bundle::read_payload(src, &v.streamed) {
                 v.streamed.opened.payload = payload;
@@ -210,7 +228,10 @@ pub fn merge_to(
             };
             let src = super::bundle::Source::File(path, *len);
             let mut feed = |f: &mut dyn FnMut(usize, &AgencyNode) -> Result<()>| -> Result<()> {
-                super::verify2::each_agency(src, v, f)
+                match &v.kept {
+                    Some(kept) => kept.iter().enumerate().try_for_each(|(k, a)| f(k, a)),
+                    None => super::verify2::each_agency(src, v, f),
+                }
             };
             merge_with(store, &input, file_name, trusted, Rules::Merge, &mut feed)
         }

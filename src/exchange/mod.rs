@@ -13,6 +13,7 @@ pub mod assign;
 pub mod bundle;
 pub mod bundle2;
 pub mod crypt;
+mod cut;
 pub mod export;
 pub mod flags;
 pub mod inbox;
