@@ -1,7 +1,9 @@
 //! Each product's values in compact form (`node_state.digest` per cycle, schema 0009;
 //! `product.digest` from 0003 to 0007), so that opening a workstation reads one short
 //! row per product instead of every observation (1-2 million rows for a nation: most of
-//! the time to the first frame).
+//! the time to the first frame); and since schema 0013 each unit's and agency's answers
+//! (its own and its respondents', [`encode_node`]), kept the same way by triggers of
+//! their own, so that it reads 5,885 rows instead of 274,000 answers.
 //!
 //! The digest is derived data and never the truth: the product's answers of respondent
 //! 0 in `answer` are. A digest is either exact or stale (NULL, or no `node_state` row):
