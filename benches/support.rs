@@ -37,7 +37,12 @@ pub fn method() -> (Method, &'static str) {
 }
 
 pub fn data_dir() -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("bench-data");
+    // PATUH_BENCH_DATA_DIR: another place, so that an older build's benchmarks (which
+    // cannot open a file of a newer schema) and this one's run side by side on copies
+    // of the same data.
+    let dir = std::env::var_os("PATUH_BENCH_DATA_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("bench-data"));
     std::fs::create_dir_all(&dir).expect("bench data dir");
     dir
 }

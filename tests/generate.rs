@@ -320,7 +320,11 @@ fn by_path(db: &Path) -> Vec<String> {
             "{NODES} SELECT 'product', n.path, p.name FROM product p JOIN nodes n ON n.level = 3 AND n.id = p.id"
         ),
         format!(
-            "{NODES} SELECT 'state', n.path, hex(s.digest), s.finalized_at, s.finalized_by
+            // A unit's or agency's digest (schema 0013) names respondents by their row
+            // ids, which are each file's own: its answers are compared below, by uid.
+            "{NODES} SELECT 'state', n.path,
+                    CASE WHEN s.level = 3 THEN hex(s.digest) ELSE s.digest IS NOT NULL END,
+                    s.finalized_at, s.finalized_by
              FROM node_state s JOIN nodes n ON n.level = s.level AND n.id = s.node_id"
         ),
         format!(

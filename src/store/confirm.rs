@@ -146,11 +146,14 @@ impl Store {
             });
         }
         let mut caught_up = self.caught_up_for;
-        if product_own && self.caught_up_for != Some(node.db_id) {
-            // As a value's change: this product's digest is stale now; the others'
-            // are caught up (src/store/digest.rs).
-            let all = digest::refresh_others(&tx, cycle.id, node.db_id).map_err(sql)?;
-            caught_up = all.then_some(node.db_id);
+        let key = (level_code(node.level), node.db_id);
+        if (product_own || (node.level != NodeLevel::Product && !out.is_empty()))
+            && self.caught_up_for != Some(key)
+        {
+            // As a value's change: this node's digest is stale now; the others' are
+            // caught up (src/store/digest.rs).
+            let all = digest::refresh_others(&tx, cycle.id, key.0, key.1).map_err(sql)?;
+            caught_up = all.then_some(key);
         }
         tx.commit().map_err(sql)?;
         self.caught_up_for = caught_up;

@@ -477,15 +477,15 @@ impl Store {
         };
         // The digests of the products that got carried answers (and any other stale
         // one of the cycle), written in this transaction: the first open is fast.
-        let stale: Vec<i64> = tx
-            .prepare("SELECT node_id FROM node_state WHERE cycle_id = ?1 AND level = 3 AND digest IS NULL")
+        let stale: Vec<(i64, i64)> = tx
+            .prepare("SELECT level, node_id FROM node_state WHERE cycle_id = ?1 AND digest IS NULL")
             .and_then(|mut stmt| {
-                stmt.query_map([row.id], |r| r.get(0))?
-                    .collect::<rusqlite::Result<Vec<i64>>>()
+                stmt.query_map([row.id], |r| Ok((r.get(0)?, r.get(1)?)))?
+                    .collect::<rusqlite::Result<Vec<(i64, i64)>>>()
             })
             .map_err(sql)?;
-        for id in stale {
-            digest::refresh(&tx, row.id, id).map_err(sql)?;
+        for (level, id) in stale {
+            digest::refresh_any(&tx, row.id, level, id).map_err(sql)?;
         }
         set_current(&tx, &mut log, &row.code, &now, &who).map_err(sql)?;
         let row = cycle_row(&tx, &row.code).map_err(sql)?.unwrap_or(row);

@@ -4,8 +4,8 @@
 //! level, by the indicator's kind (a level for an observation or an interview answer, a
 //! decimal for a data value, a respondent of the role asked), on its scale (scoring would
 //! cap a value above the maximum silently); every respondent's role; and every product's
-//! digest (`node_state.digest`, a cache of its values, src/store/digest.rs) against its
-//! answers. Each finding is one line naming the instrument, the node and the indicator.
+//! digest and every unit's and agency's (`node_state.digest`, a cache of its values,
+//! src/store/digest.rs) against its answers. Each finding is one line naming the instrument, the node and the indicator.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -362,6 +362,69 @@ pub(super) fn answers(store: &Store, nodes: &Nodes) -> Result<Vec<String>> {
                 held[i].audit_text()
             ));
         }
+    }
+    drop(rows);
+    drop(stmt);
+    problems.extend(node_digests(store, nodes)?);
+    Ok(problems)
+}
+
+/// Every unit's and agency's digest that is there and readable (schema 0013) against
+/// the digest its answers give: a line for each that differs, naming the first answer
+/// that does.
+fn node_digests(store: &Store, nodes: &Nodes) -> Result<Vec<String>> {
+    let sql = |e| store.sql(e);
+    let stored: Vec<(i64, i64, i64, Vec<u8>)> = store
+        .conn
+        .prepare(
+            "SELECT cycle_id, level, node_id, digest FROM node_state
+             WHERE level IN (1, 2) AND typeof(digest) = 'blob' ORDER BY cycle_id, level, node_id",
+        )
+        .and_then(|mut stmt| {
+            stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+                .collect()
+        })
+        .map_err(sql)?;
+    let mut problems = Vec::new();
+    for (cycle, level, id, cached) in stored {
+        let Some((path, inst)) = nodes.get(cycle, level, id) else {
+            continue;
+        };
+        let n = inst.indicators.len();
+        let Some(cached_entries) = digest::decode_node(&cached, n) else {
+            // Not read as answers by anyone (`load` reads the answers instead).
+            continue;
+        };
+        let held = digest::node_digest(&store.conn, cycle, level, id).map_err(sql)?;
+        if held.as_deref() == Some(cached.as_slice()) {
+            continue;
+        }
+        let held_entries = held
+            .as_deref()
+            .and_then(|d| digest::decode_node(d, n))
+            .unwrap_or_default();
+        let k = (0..)
+            .find(|&k| cached_entries.get(k) != held_entries.get(k))
+            .unwrap_or(0);
+        let e = cached_entries.get(k).or(held_entries.get(k));
+        let what = e.map_or_else(String::new, |e| {
+            format!(
+                " (first at indicator {}{})",
+                inst.indicators[e.place].id,
+                if e.respondent == 0 {
+                    String::new()
+                } else {
+                    format!(", respondent row {}", e.respondent)
+                }
+            )
+        });
+        problems.push(format!(
+            "{}: its cached answers (node_state.digest) disagree with its answers{what}: changed \
+             outside patuh. The answers count; the workstation shows the cache until it is \
+             rewritten (`sqlite3 FILE \"UPDATE node_state SET digest = NULL WHERE level = {level} \
+             AND node_id = {id}\"`)",
+            sanitize(path)
+        ));
     }
     Ok(problems)
 }

@@ -61,6 +61,7 @@ impl Store {
             indicator_maps: Vec::new(),
             sorted_ids: Vec::new(),
             stale: Vec::new(),
+            stale_nodes: Vec::new(),
         };
         l.instruments()?;
         l.agencies()?;
@@ -99,6 +100,27 @@ struct Loader<'s> {
     sorted_ids: Vec<SortedIds>,
     /// Products without a usable digest: their values come from the answers.
     stale: Vec<ProductIx>,
+    /// Units (2) and agencies (1) without a usable digest, by (level, database id).
+    stale_nodes: Vec<(i64, i64)>,
+}
+
+/// Where an answer's indicator is named: by id (an answer row) or by its place in the
+/// instrument of the answer's node (an entry of a unit's or agency's digest).
+#[derive(Clone, Copy)]
+enum Ind<'a> {
+    Id(&'a str),
+    Place(usize),
+}
+
+/// The respondents as read, to place their answers.
+struct Placing {
+    /// In row order: the node and the place there of each respondent read.
+    placed: Vec<Option<(NodeRef, RespondentIx)>>,
+    /// Row id -> position in `placed`.
+    by_id: IdIndex,
+    /// Per instrument and indicator: (role, place among its role's, how many its
+    /// role has); None for an indicator that is not an interview.
+    slots: Vec<Vec<Option<(usize, usize, usize)>>>,
 }
 
 /// An instrument's indicator ids in byte order (SQLite's order of the `answer` key's
@@ -602,10 +624,62 @@ impl Loader<'_> {
     }
 
     /// Respondents, removed ones too (their answers no longer count, but they keep
-    /// their numbers); then, in one pass over the answers of units and agencies (and of
-    /// products when a product-level role has respondents), the nodes' own values
-    /// (observations and N/A for whole indicators) and every respondent's answers.
+    /// their numbers); then the nodes' own values (observations and N/A for whole
+    /// indicators) and every respondent's answers of units and agencies: from their
+    /// digests where fresh (schema 0013: one short row per node instead of 274,000
+    /// answer rows for a nation), from the answers elsewhere and on a reader's store;
+    /// and the answers of product-level respondents when a role has any.
     fn respondents_and_answers(&mut self) -> Result<()> {
+        let placing = self.respondents()?;
+        let product_level = placing
+            .placed
+            .iter()
+            .any(|p| matches!(p, Some((NodeRef::Product(_), _))));
+        let nodes = self.ds.units.len() + self.ds.agencies.len();
+        let stale = if self.exact {
+            nodes
+        } else {
+            self.node_digests(&placing)?
+        };
+        if stale > nodes / 8 {
+            // Most nodes without a fresh digest (a reader, or a file whose digests
+            // are not written yet): one pass over every answer of units and agencies
+            // (applying again what a digest gave is harmless: the same values).
+            self.scan_answers(
+                &placing,
+                "SELECT level, node_id, indicator, respondent, value, na, carried FROM answer
+                 WHERE cycle_id = ?1 AND level IN (1, 2, ?2) AND (value IS NOT NULL OR na = 1)
+                   AND (level < 3 OR respondent <> 0)",
+                &[self.cycle, if product_level { 3 } else { 2 }],
+            )?;
+            return Ok(());
+        }
+        if stale > 0 {
+            let stale_nodes: Vec<(i64, i64)> = std::mem::take(&mut self.stale_nodes);
+            for (level, id) in stale_nodes {
+                self.scan_answers(
+                    &placing,
+                    "SELECT level, node_id, indicator, respondent, value, na, carried FROM answer
+                     WHERE cycle_id = ?1 AND level = ?2 AND node_id = ?3
+                       AND (value IS NOT NULL OR na = 1)",
+                    &[self.cycle, level, id],
+                )?;
+            }
+        }
+        if product_level {
+            self.scan_answers(
+                &placing,
+                "SELECT level, node_id, indicator, respondent, value, na, carried FROM answer
+                 WHERE cycle_id = ?1 AND level = 3 AND respondent <> 0
+                   AND (value IS NOT NULL OR na = 1)",
+                &[self.cycle],
+            )?;
+        }
+        Ok(())
+    }
+
+    /// Every respondent of the cycle placed at its node, as read in row order.
+    fn respondents(&mut self) -> Result<Placing> {
         let store = self.store;
         let sql = |e| store.sql(e);
         // Each respondent goes to its node as it is read; its answers follow.
@@ -642,12 +716,9 @@ impl Loader<'_> {
             // Refused only for a row patuh would not write; `check` names it.
             placed.push(self.ds.add_respondent(node, resp).ok().map(|k| (node, k)));
         }
-        drop(rows);
-        drop(stmt);
-        let by_id = IdIndex::new(ids);
         // Per instrument: each indicator's place among its role's (None: not an
         // interview) and how many its role has.
-        let slots: Vec<Vec<Option<(usize, usize, usize)>>> = self
+        let slots = self
             .ds
             .instruments
             .iter()
@@ -661,21 +732,81 @@ impl Loader<'_> {
                     .collect()
             })
             .collect();
-        let product_level = placed
-            .iter()
-            .any(|p| matches!(p, Some((NodeRef::Product(_), _))));
-        // Key order: a node's rows by indicator, then by respondent (0, the node's own,
-        // first).
+        Ok(Placing {
+            placed,
+            by_id: IdIndex::new(ids),
+            slots,
+        })
+    }
+
+    /// The digests of units and agencies, applied where fresh; the nodes without one
+    /// are left in `stale_nodes`. Returns how many there are.
+    fn node_digests(&mut self, placing: &Placing) -> Result<usize> {
+        let store = self.store;
+        let sql = |e| store.sql(e);
+        let mut fresh_units = vec![false; self.ds.units.len()];
+        let mut fresh_agencies = vec![false; self.ds.agencies.len()];
         let mut stmt = store
             .conn
             .prepare(
-                "SELECT level, node_id, indicator, respondent, value, na, carried FROM answer
-                 WHERE cycle_id = ?1 AND level IN (1, 2, ?2) AND (value IS NOT NULL OR na = 1)
-                   AND (level < 3 OR respondent <> 0)",
+                "SELECT level, node_id, digest FROM node_state
+                 WHERE cycle_id = ?1 AND level IN (1, 2) AND digest IS NOT NULL",
             )
             .map_err(sql)?;
+        let mut rows = stmt.query([self.cycle]).map_err(sql)?;
+        while let Some(r) = rows.next().map_err(sql)? {
+            let Some(node) = self.node_of(r.get(0).map_err(sql)?, r.get(1).map_err(sql)?) else {
+                continue;
+            };
+            let inst = self.ds.instrument_index_of(node);
+            let n = self.ds.instruments[inst].indicators.len();
+            let entries = match r.get_ref(2).map_err(sql)? {
+                ValueRef::Blob(d) if self.digests_trusted[inst] => digest::decode_node(d, n),
+                _ => None,
+            };
+            let Some(entries) = entries else { continue };
+            let mut cursor = 0;
+            for e in entries {
+                self.apply_answer(
+                    placing,
+                    Some(node),
+                    e.respondent,
+                    Ind::Place(e.place),
+                    e.value,
+                    e.carried,
+                    &mut cursor,
+                );
+            }
+            match node {
+                NodeRef::Unit(u) => fresh_units[u.index()] = true,
+                NodeRef::Agency(a) => fresh_agencies[a.index()] = true,
+                NodeRef::Product(_) => {}
+            }
+        }
+        let ds = &self.ds;
+        self.stale_nodes = ds
+            .agencies
+            .iter_enumerated()
+            .filter(|(a, _)| !fresh_agencies[a.index()])
+            .map(|(_, a)| (1, a.db_id))
+            .chain(
+                ds.units
+                    .iter_enumerated()
+                    .filter(|(u, _)| !fresh_units[u.index()])
+                    .map(|(_, u)| (2, u.db_id)),
+            )
+            .collect();
+        Ok(self.stale_nodes.len())
+    }
+
+    /// Applies the answer rows of `query` (level, node_id, indicator, respondent, value,
+    /// na, carried), in the answer key's order for speed (any order is right).
+    fn scan_answers(&mut self, placing: &Placing, query: &str, params: &[i64]) -> Result<()> {
+        let store = self.store;
+        let sql = |e| store.sql(e);
+        let mut stmt = store.conn.prepare_cached(query).map_err(sql)?;
         let mut rows = stmt
-            .query([self.cycle, if product_level { 3 } else { 2 }])
+            .query(rusqlite::params_from_iter(params))
             .map_err(sql)?;
         let mut current: Option<(i64, i64, Option<NodeRef>)> = None;
         let mut cursor = 0;
@@ -695,53 +826,93 @@ impl Loader<'_> {
                 r.get(4).map_err(sql)?,
                 r.get::<_, i64>(5).map_err(sql)? != 0,
             );
-            let ind = text(store, r, 2)?;
             // Carried from the previous cycle: held apart, not counted until confirmed.
             let carried = r.get::<_, i64>(6).map_err(sql)? != 0;
-            if respondent == 0 {
-                let Some(node) = node else { continue };
-                let inst = self.ds.instrument_index_of(node);
-                if let Some(i) = self.sorted_ids[inst].find(&mut cursor, ind) {
-                    // Refused only for a row patuh would not write; `check` names it.
-                    let i = IndicatorIx::new(i);
-                    let _ = if carried {
-                        self.ds.set_carried(node, i, Some(Carried::Value(value)))
-                    } else {
-                        self.ds.set_value(node, i, value)
-                    };
-                }
-                continue;
-            }
-            // A respondent's answer, to an indicator of its node's instrument asked of
-            // its role.
-            let Some(&Some((rnode, rk))) = by_id.get(respondent).and_then(|k| placed.get(k)) else {
-                continue;
-            };
-            let inst = self.ds.instrument_index_of(rnode);
-            let found = if Some(rnode) == node {
-                self.sorted_ids[inst].find(&mut cursor, ind)
-            } else {
-                self.indicator_maps[inst].get(ind).copied()
-            };
-            let Some(i) = found else { continue };
-            let Some(resp) = self.ds.respondent_mut(rnode, rk) else {
-                continue;
-            };
-            if let Some((role, slot, n)) = slots[inst][i]
-                && role == resp.role
-            {
-                let into = if carried {
-                    &mut resp.carried
-                } else {
-                    &mut resp.values
-                };
-                if into.len() < n {
-                    into.resize(n, Value::Unanswered);
-                }
-                into[slot] = value;
-            }
+            let ind = text(store, r, 2)?;
+            self.apply_answer(
+                placing,
+                node,
+                respondent,
+                Ind::Id(ind),
+                value,
+                carried,
+                &mut cursor,
+            );
         }
         Ok(())
+    }
+
+    /// One answer into the dataset: the node's own value (respondent 0), or a
+    /// respondent's answer to an indicator of its node's instrument asked of its role.
+    /// Rows the dataset refuses cannot come from patuh; `check` names them.
+    #[allow(clippy::too_many_arguments)]
+    fn apply_answer(
+        &mut self,
+        placing: &Placing,
+        node: Option<NodeRef>,
+        respondent: i64,
+        ind: Ind<'_>,
+        value: Value,
+        carried: bool,
+        cursor: &mut usize,
+    ) {
+        if respondent == 0 {
+            let Some(node) = node else { return };
+            let inst = self.ds.instrument_index_of(node);
+            let found = match ind {
+                Ind::Id(id) => self.sorted_ids[inst].find(cursor, id),
+                Ind::Place(i) => Some(i),
+            };
+            if let Some(i) = found {
+                let i = IndicatorIx::new(i);
+                let _ = if carried {
+                    self.ds.set_carried(node, i, Some(Carried::Value(value)))
+                } else {
+                    self.ds.set_value(node, i, value)
+                };
+            }
+            return;
+        }
+        let Some(&Some((rnode, rk))) = placing
+            .by_id
+            .get(respondent)
+            .and_then(|k| placing.placed.get(k))
+        else {
+            return;
+        };
+        let inst = self.ds.instrument_index_of(rnode);
+        let found = match ind {
+            Ind::Id(id) if Some(rnode) == node => self.sorted_ids[inst].find(cursor, id),
+            Ind::Id(id) => self.indicator_maps[inst].get(id).copied(),
+            // A digest names the place in its own node's instrument: the same one
+            // unless the respondent sits at a node of another agency (only a file
+            // changed outside patuh has that).
+            Ind::Place(i) => match node {
+                Some(at) if self.ds.instrument_index_of(at) == inst => Some(i),
+                Some(at) => {
+                    let id = &self.ds.instruments[self.ds.instrument_index_of(at)].indicators[i].id;
+                    self.indicator_maps[inst].get(id.as_str()).copied()
+                }
+                None => None,
+            },
+        };
+        let Some(i) = found else { return };
+        let Some(resp) = self.ds.respondent_mut(rnode, rk) else {
+            return;
+        };
+        if let Some((role, slot, n)) = placing.slots[inst][i]
+            && role == resp.role
+        {
+            let into = if carried {
+                &mut resp.carried
+            } else {
+                &mut resp.values
+            };
+            if into.len() < n {
+                into.resize(n, Value::Unanswered);
+            }
+            into[slot] = value;
+        }
     }
 
     /// Each agency's follow-up register.

@@ -215,10 +215,10 @@ pub struct Store {
     clock: Clock,
     /// The cycle this store reads and writes: the current one when it was opened.
     cycle: Cycle,
-    /// The product whose change last caught up every other stale digest: changing it
-    /// again needs no catching up (src/store/digest.rs). Only ever skips work whose
-    /// absence leaves a digest stale, never wrong.
-    caught_up_for: Option<i64>,
+    /// The node (level code, database id) whose change last caught up every other
+    /// stale digest: changing it again needs no catching up (src/store/digest.rs). Only
+    /// ever skips work whose absence leaves a digest stale, never wrong.
+    caught_up_for: Option<(i64, i64)>,
     /// Opened by [`Store::open_reader`]: one read transaction from the open on, ended
     /// when the store is dropped.
     reader: bool,

@@ -297,15 +297,18 @@ impl Store {
         let mut caught_up = self.caught_up_for;
         if audit_rows > 0 {
             change.write(&tx, current.stored).map_err(sql)?;
-            // This product's digest is stale now (a trigger saw to it); the ones worked
+            // This node's digest is stale now (a trigger saw to it); the nodes worked
             // on before get their digests back (src/store/digest.rs), unless that was
-            // done at this product's previous change and nothing was left.
-            if node.level == NodeLevel::Product
-                && respondent == 0
-                && self.caught_up_for != Some(node.db_id)
+            // done at this node's previous change and nothing was left. A product's
+            // digest holds its own values only: a respondent's answer there leaves it
+            // as it was.
+            let key = (super::nodes::level_code(node.level), node.db_id);
+            if (node.level != NodeLevel::Product || respondent == 0)
+                && self.caught_up_for != Some(key)
             {
-                let all = super::digest::refresh_others(&tx, cycle.id, node.db_id).map_err(sql)?;
-                caught_up = all.then_some(node.db_id);
+                let all =
+                    super::digest::refresh_others(&tx, cycle.id, key.0, key.1).map_err(sql)?;
+                caught_up = all.then_some(key);
             }
         }
         tx.commit().map_err(sql)?;

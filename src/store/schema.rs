@@ -67,13 +67,16 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!("../../schema/0011_cycle_instrument.sql")),
         // 0012: the central database's results at every level, by cycle (export format
         // 2); the product results of 0002 move into them and their tables become views
-        // of them. Ends with every digest the upgrade left stale rewritten from the
-        // answers, in the upgrade's own transaction: an upgraded file opens as fast as a
-        // new one. This hook stays on the last migration: it is today's code, which
-        // knows only the latest tables (a hook runs right after its own migration,
-        // before the later ones).
+        // of them.
+        M::up(include_str!("../../schema/0012_central_levels.sql")),
+        // 0013 (issue 16): each unit's and agency's answers in compact form, kept
+        // exact by triggers like the products' (src/store/digest.rs). Ends with every
+        // digest the upgrade left stale rewritten from the answers, in the upgrade's
+        // own transaction: an upgraded file opens as fast as a new one. This hook
+        // stays on the last migration: it is today's code, which knows only the latest
+        // tables (a hook runs right after its own migration, before the later ones).
         M::up_with_hook(
-            include_str!("../../schema/0012_central_levels.sql"),
+            include_str!("../../schema/0013_node_digest.sql"),
             |tx: &Transaction<'_>| -> HookResult {
                 digest::refresh_stale(tx)?;
                 Ok(())
@@ -83,7 +86,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
 });
 
 /// The schema version this build writes: the number of migrations.
-pub const SCHEMA_VERSION: i32 = 12;
+pub const SCHEMA_VERSION: i32 = 13;
 
 /// Brings the file of `conn` to [`SCHEMA_VERSION`], all pending migrations in one
 /// `BEGIN IMMEDIATE` transaction (all or nothing). `version` is the file's
@@ -225,15 +228,23 @@ const OBJECTS: &[(&str, &str)] = &[
     ("table", "revoked_key"),
     ("table", "unit"),
     ("trigger", "agency_instrument_digest"),
+    ("trigger", "agency_instrument_node_digest"),
     ("trigger", "answer_digest_delete"),
     ("trigger", "answer_digest_insert"),
     ("trigger", "answer_digest_update"),
+    ("trigger", "answer_node_digest_delete"),
+    ("trigger", "answer_node_digest_insert"),
+    ("trigger", "answer_node_digest_update"),
     ("trigger", "cycle_agency_digest_delete"),
     ("trigger", "cycle_agency_digest_insert"),
     ("trigger", "cycle_agency_digest_update"),
+    ("trigger", "cycle_agency_node_digest_delete"),
+    ("trigger", "cycle_agency_node_digest_insert"),
+    ("trigger", "cycle_agency_node_digest_update"),
     ("trigger", "observation_digest_delete"),
     ("trigger", "observation_digest_insert"),
     ("trigger", "observation_digest_update"),
+    ("trigger", "unit_agency_node_digest"),
     ("view", "assessor_evidence"),
     ("view", "assessor_observation"),
     ("view", "assessor_result"),
@@ -258,6 +269,7 @@ const SHAPE_SHA256: [&str; SCHEMA_VERSION as usize + 1] = [
     "1241177f3f76c5328d77bdc3bc58eaa28e78dafe57a91572faf2c6e3f8b0d108",
     "960d9cb4b79327ebf6d75fa61b0b8ad312632e0d5247dd60930f93c1e50022ba",
     "11b96ab7d48829e6b19339c284b43dbb45647d6fc2f8009a9094592477e4a4de",
+    "83002a8b44d5e4fdf0254560f86855b93675d03f5e1035c87d4d1d3091a713db",
 ];
 
 /// A shape as one text, each object on a line, in order.

@@ -177,6 +177,25 @@ pub fn decimal(x: &BigRational) -> String {
     patuh::domain::json::decimal_text(x)
 }
 
+/// SQL that takes a database of this patuh back to schema 12: 0013's digests of units
+/// and agencies undone (their triggers dropped, their digests back to the column's
+/// empty default, the index of stale digests back to products only). Run before
+/// [`BACK_TO_SCHEMA_11`].
+pub const BACK_TO_SCHEMA_12: &str = r#"
+DROP TRIGGER answer_node_digest_insert;
+DROP TRIGGER answer_node_digest_update;
+DROP TRIGGER answer_node_digest_delete;
+DROP TRIGGER agency_instrument_node_digest;
+DROP TRIGGER unit_agency_node_digest;
+DROP TRIGGER cycle_agency_node_digest_insert;
+DROP TRIGGER cycle_agency_node_digest_update;
+DROP TRIGGER cycle_agency_node_digest_delete;
+UPDATE node_state SET digest = X'' WHERE level IN (1, 2);
+DROP INDEX node_state_stale;
+CREATE INDEX node_state_stale ON node_state (cycle_id, node_id) WHERE level = 3 AND digest IS NULL;
+PRAGMA user_version = 12;
+"#;
+
 /// SQL that takes a database of this patuh back to schema 11: 0012's central tables
 /// undone (the product results of the cycle `default` back into the tables of 0002 and
 /// 0006, the views of them dropped), for tests that upgrade a database of an older
