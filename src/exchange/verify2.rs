@@ -1228,7 +1228,7 @@ impl Stream<'_> {
             Item::Assessor(x) => self.head.assessor = x,
             Item::Cycle(x) => self.head.cycle = Some(x),
             Item::Instruments(x) => self.start(&x)?,
-            Item::Agency(a) => self.agency(a, bytes)?,
+            Item::Agency(a) => self.agency(*a, bytes)?,
             Item::Audit(entry) => self.audit(entry)?,
         }
         Ok(())
@@ -1291,7 +1291,7 @@ fn read_top<R: std::io::BufRead>(
         }
         key(c, want)?;
         match want {
-            "agencies" => c.each(&mut |v| emit(Item::Agency(parse(v)?), v.len()))?,
+            "agencies" => c.each(&mut |v| emit(Item::Agency(Box::new(parse(v)?)), v.len()))?,
             "audit" => c.each(&mut |v| emit(Item::Audit(parse(v)?), v.len()))?,
             _ => {
                 let v = c.value()?;
@@ -1319,7 +1319,8 @@ enum Item {
     Assessor(super::bundle::Assessor),
     Cycle(CycleEntry),
     Instruments(Vec<InstrumentEntry>),
-    Agency(AgencyNode),
+    /// Boxed: an agency's node is large beside an audit row, and there are few.
+    Agency(Box<AgencyNode>),
     Audit(AuditEntry2),
 }
 
