@@ -970,7 +970,11 @@ fn check_scores(agencies: &[AgencyNode], ds: &Dataset) -> Result<usize> {
 /// [`Dataset`] as [`verify_opened`] checks the whole payload. The second pass hashes
 /// what it reads again: its bytes must be the signed ones. What is kept is the
 /// dataset, each node's scores (to be compared once every answer is in) and what each
-/// node holds in the audit log's terms (compared with the replayed log).
+/// node holds in the audit log's terms (compared with the replayed log). The second
+/// pass runs on two threads (issue 16: the export uses the second core, so verify
+/// does): one reads (decodes, hashes, expands, cuts and parses each value), the other
+/// checks, in the same order, a few bounded batches behind; the verdict is the same
+/// as one thread's (either refusing ends both, and the result is None).
 ///
 /// None when the file is not one this reading accepts, for whatever reason: the
 /// caller then verifies it whole, which gives the refusal's exact reason (a refused
@@ -1012,16 +1016,6 @@ pub(crate) fn verify_streamed(
     if declared > bundle2::MAX_PAYLOAD_BYTES {
         return None;
     }
-    let reader = super::bundle::PayloadReader::new(src, &s).ok()?;
-    let mut decoder = zstd::stream::read::Decoder::new(reader)
-        .ok()?
-        .single_frame();
-    let count = std::rc::Rc::new(std::cell::Cell::new(0u64));
-    let counted = Counted {
-        inner: &mut decoder,
-        count: count.clone(),
-        limit: declared,
-    };
     let mut st = Stream {
         opened: &s.opened,
         trusted,
@@ -1042,20 +1036,20 @@ pub(crate) fn verify_streamed(
             ..Default::default()
         },
     };
-    {
-        let mut c = Cutter::new(std::io::BufReader::with_capacity(1 << 16, counted));
-        read_top(&mut c, &mut st)?;
-        if !c.at_end() {
-            return None;
-        }
-    }
-    if count.get() != declared {
-        return None;
-    }
-    let rest = decoder.finish();
-    if !rest.buffer().is_empty() || !rest.into_inner().same(&s) {
-        return None;
-    }
+    // Two threads: this one checks what the other reads (decodes, expands, cuts and
+    // parses), a few batches apart; either stopping stops the other.
+    let (tx, rx) = std::sync::mpsc::sync_channel(IN_FLIGHT);
+    let (read, held_up) = std::thread::scope(|scope| {
+        let s = &s;
+        let reader = scope.spawn(move || read_items(src, s, declared, tx));
+        let held_up = check_items(rx, &mut st);
+        let read = reader
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (read, held_up)
+    });
+    read?;
+    held_up?;
     let Stream {
         head,
         rebuild,
@@ -1225,6 +1219,21 @@ impl Stream<'_> {
         Ok(())
     }
 
+    /// The next item of the payload, `bytes` bytes of JSON.
+    fn item(&mut self, item: Item, bytes: usize) -> Result<()> {
+        match item {
+            Item::Format(x) => self.head.format = x,
+            Item::FormatVersion(x) => self.head.format_version = x,
+            Item::ExportedAt(x) => self.head.exported_at = x,
+            Item::Assessor(x) => self.head.assessor = x,
+            Item::Cycle(x) => self.head.cycle = Some(x),
+            Item::Instruments(x) => self.start(&x)?,
+            Item::Agency(a) => self.agency(*a, bytes)?,
+            Item::Audit(entry) => self.audit(entry)?,
+        }
+        Ok(())
+    }
+
     fn audit(&mut self, entry: AuditEntry2) -> Result<()> {
         let Some(r) = &self.rebuild else {
             return Err(ExchangeError::Invalid("audit before instruments".into()));
@@ -1269,8 +1278,12 @@ fn parse<'a, T: serde::Deserialize<'a>>(v: &'a [u8]) -> Option<T> {
 }
 
 /// The payload object read field by field, each agency and audit row cut out of the
-/// stream and parsed alone; None at the first thing it does not accept.
-fn read_top<R: std::io::BufRead>(c: &mut Cutter<R>, st: &mut Stream<'_>) -> Option<()> {
+/// stream and parsed alone, each given to `emit` with its length in bytes; None at the
+/// first thing it does not accept (or when `emit` says stop).
+fn read_top<R: std::io::BufRead>(
+    c: &mut Cutter<R>,
+    emit: &mut dyn FnMut(Item, usize) -> Option<()>,
+) -> Option<()> {
     c.eat(b'{')?;
     for (n, want) in KEYS.into_iter().enumerate() {
         if n > 0 {
@@ -1278,20 +1291,116 @@ fn read_top<R: std::io::BufRead>(c: &mut Cutter<R>, st: &mut Stream<'_>) -> Opti
         }
         key(c, want)?;
         match want {
-            "format" => st.head.format = parse(c.value()?)?,
-            "format_version" => st.head.format_version = parse(c.value()?)?,
-            "exported_at" => st.head.exported_at = parse(c.value()?)?,
-            "assessor" => st.head.assessor = parse(c.value()?)?,
-            "cycle" => st.head.cycle = Some(parse(c.value()?)?),
-            "instruments" => {
-                let instruments: Vec<InstrumentEntry> = parse(c.value()?)?;
-                st.start(&instruments).ok()?;
+            "agencies" => c.each(&mut |v| emit(Item::Agency(Box::new(parse(v)?)), v.len()))?,
+            "audit" => c.each(&mut |v| emit(Item::Audit(parse(v)?), v.len()))?,
+            _ => {
+                let v = c.value()?;
+                let item = match want {
+                    "format" => Item::Format(parse(v)?),
+                    "format_version" => Item::FormatVersion(parse(v)?),
+                    "exported_at" => Item::ExportedAt(parse(v)?),
+                    "assessor" => Item::Assessor(parse(v)?),
+                    "cycle" => Item::Cycle(parse(v)?),
+                    _ => Item::Instruments(parse(v)?),
+                };
+                emit(item, v.len())?;
             }
-            "agencies" => c.each(&mut |v| st.agency(parse(v)?, v.len()).ok())?,
-            _ => c.each(&mut |v| st.audit(parse(v)?).ok())?,
         }
     }
     c.eat(b'}')
+}
+
+/// One field of the payload's head, or one agency or audit row, as the reading thread
+/// parsed it, in the payload's order.
+enum Item {
+    Format(String),
+    FormatVersion(i64),
+    ExportedAt(String),
+    Assessor(super::bundle::Assessor),
+    Cycle(CycleEntry),
+    Instruments(Vec<InstrumentEntry>),
+    /// Boxed: an agency's node is large beside an audit row, and there are few.
+    Agency(Box<AgencyNode>),
+    Audit(AuditEntry2),
+}
+
+/// Batches in flight between the reading and the checking thread (each at most
+/// [`BATCH_ITEMS`] items or about [`BATCH_BYTES`] of JSON, besides one larger item):
+/// what the pipeline adds to the memory is a few megabytes.
+const IN_FLIGHT: usize = 4;
+const BATCH_ITEMS: usize = 512;
+const BATCH_BYTES: usize = 1 << 20;
+
+/// The reading thread of [`verify_streamed`]: the payload decoded from a second
+/// reading of the file (its bytes hashed again), the zstd frame expanded (refused past
+/// its declared size), each value cut out and parsed, sent in batches of items with
+/// their JSON's length. Some when the whole payload was read, ended where it should and
+/// was made of the signed bytes; None at the first thing it does not accept, or when
+/// the checking thread stopped listening.
+fn read_items(
+    src: super::bundle::Source<'_>,
+    s: &super::bundle::Streamed,
+    declared: u64,
+    tx: std::sync::mpsc::SyncSender<Vec<(Item, usize)>>,
+) -> Option<()> {
+    let reader = super::bundle::PayloadReader::new(src, s).ok()?;
+    let mut decoder = zstd::stream::read::Decoder::new(reader)
+        .ok()?
+        .single_frame();
+    let count = std::rc::Rc::new(std::cell::Cell::new(0u64));
+    let counted = Counted {
+        inner: &mut decoder,
+        count: count.clone(),
+        limit: declared,
+    };
+    let mut batch = Vec::with_capacity(BATCH_ITEMS);
+    let mut bytes = 0;
+    {
+        let mut c = Cutter::new(std::io::BufReader::with_capacity(1 << 16, counted));
+        read_top(&mut c, &mut |item, n| {
+            batch.push((item, n));
+            bytes += n;
+            if batch.len() >= BATCH_ITEMS || bytes >= BATCH_BYTES {
+                bytes = 0;
+                tx.send(std::mem::replace(
+                    &mut batch,
+                    Vec::with_capacity(BATCH_ITEMS),
+                ))
+                .ok()?;
+            }
+            Some(())
+        })?;
+        if !c.at_end() {
+            return None;
+        }
+    }
+    if !batch.is_empty() {
+        tx.send(batch).ok()?;
+    }
+    drop(tx);
+    if count.get() != declared {
+        return None;
+    }
+    let rest = decoder.finish();
+    if !rest.buffer().is_empty() || !rest.into_inner().same(s) {
+        return None;
+    }
+    Some(())
+}
+
+/// The checking thread of [`verify_streamed`]: each item into the state, in order,
+/// until the reading thread is done; None at the first item refused (`rx` is dropped,
+/// which stops the reading thread).
+fn check_items(
+    rx: std::sync::mpsc::Receiver<Vec<(Item, usize)>>,
+    st: &mut Stream<'_>,
+) -> Option<()> {
+    for batch in rx {
+        for (item, n) in batch {
+            st.item(item, n).ok()?;
+        }
+    }
+    Some(())
 }
 
 /// The payload read for its agencies only, each given to `f` with its index; the
