@@ -229,27 +229,10 @@ pub fn merge(
     let bar = Progress::start(Some(files.len() as u64), "merging");
     let mut central = None;
     let mut refused = 0;
-    // The files are verified on a second thread while this one applies the previous
-    // file to the central database (reading, decompressing, parsing and checking a file
-    // is about half of a merge's time, SQLite the other half). Verification needs only
-    // the trusted keys and the central identity, read above, never the database. The
-    // rendezvous channel keeps at most one verified file waiting besides the one being
-    // applied, so memory stays bounded; the files are applied, reported and counted in
-    // their order, exactly as when they were handled one after the other.
-    let (trusted, identity) = (trusted.as_ref(), identity.as_ref());
-    std::thread::scope(|scope| {
-        let (tx, rx) = std::sync::mpsc::sync_channel(0);
-        scope.spawn(move || {
-            for file in files {
-                let verified = merge::verify_for_merge(file, trusted, identity);
-                if tx.send(verified).is_err() {
-                    break;
-                }
-            }
-        });
-        for (file, verified) in files.iter().zip(rx.iter()) {
-            bar.set_message(file.display().to_string());
-            let result = verified.and_then(|v| {
+    for file in files {
+        bar.set_message(file.display().to_string());
+        let result =
+            merge::verify_for_merge(file, trusted.as_ref(), identity.as_ref()).and_then(|v| {
                 // The database is opened only once a file has passed every check.
                 if central.is_none() {
                     central = Some(merge::open_central(&db)?);
@@ -257,9 +240,9 @@ pub fn merge(
                 let store = central.as_mut().ok_or_else(|| {
                     crate::exchange::ExchangeError::Conflict("central database not open".into())
                 })?;
-                merge::merge_to(store, &v, &file.display().to_string(), trusted)
+                merge::merge_to(store, &v, &file.display().to_string(), trusted.as_ref())
             });
-            bar.suspend(|| match &result {
+        bar.suspend(|| match &result {
             Ok(Outcome::Merged(s)) => {
                 println!(
                     "{}: merged (assessor {} {}): {} new results, {} superseded, {} older kept out, {} untouched products, {} in conflict; added {} agencies, {} units, {} products",
@@ -288,9 +271,8 @@ pub fn merge(
                 eprintln!("error: {}: refused: {e}", file.display());
             }
         });
-            bar.inc(1);
-        }
-    });
+        bar.inc(1);
+    }
     bar.finish();
     if refused > 0 {
         return Err(anyhow!(
