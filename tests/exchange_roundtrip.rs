@@ -529,3 +529,89 @@ fn the_new_commands_have_help_and_usage_errors_exit_2() {
         w.patuh("x").args(&args).assert().code(2);
     }
 }
+
+/// `central merge` of many files verifies the next file while it applies one: still
+/// the files are merged, reported and refused one by one, in the order given. A file
+/// refused in the middle of the run (cut short: refused by verification; replayed:
+/// refused by the merge) changes nothing and the files after it are merged; a file
+/// named twice is merged once. The result is that of merging the files one per run.
+#[test]
+fn one_run_of_many_files_is_the_files_merged_one_by_one() {
+    let w = World::new();
+    let siti = w.workstation("siti", "Siti Rahma", "ASN-001");
+    let budi = w.workstation("budi", "Budi Santoso", "ASN-002");
+    w.record("siti", &siti, "81/DPMPTSP/NIB", "sk-standar", "1");
+    let old = w.export("siti", &siti, "old.patuh", &["81"]);
+    w.record("siti", &siti, "81/DPMPTSP/NIB", "persyaratan", "1");
+    let new = w.export("siti", &siti, "new.patuh", &["81"]);
+    w.record("budi", &budi, "8171/DUKCAPIL/KTP-EL", "sk-standar", "1");
+    w.record("budi", &budi, "8103/DPMPTSP/PBG", "persyaratan", "1");
+    let budi_file = w.export("budi", &budi, "budi.patuh", &[]);
+    let cut = w.path("cut.patuh");
+    let bytes = std::fs::read(&budi_file).unwrap();
+    std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
+    let trusted = w.trusted(&["siti", "budi"]);
+
+    let one_by_one = w.path("one-by-one.db");
+    w.merge(&one_by_one, &trusted, &new);
+    w.merge(&one_by_one, &trusted, &budi_file);
+
+    let one_run = w.path("one-run.db");
+    let out = w
+        .patuh("central")
+        .args([
+            "central",
+            "merge",
+            "--db",
+            s(&one_run),
+            "--trusted",
+            s(&trusted),
+            s(&new),
+            s(&old),
+            s(&cut),
+            s(&budi_file),
+            s(&new),
+        ])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
+    let merged: Vec<&str> = stdout.lines().filter(|l| l.contains(".patuh: ")).collect();
+    assert_eq!(merged.len(), 3, "{stdout}");
+    assert!(
+        merged[0].starts_with(&format!("{}: merged (assessor ASN-001", new.display())),
+        "{stdout}"
+    );
+    assert!(
+        merged[1].starts_with(&format!(
+            "{}: merged (assessor ASN-002",
+            budi_file.display()
+        )),
+        "{stdout}"
+    );
+    assert!(
+        merged[2].starts_with(&format!("{}: already merged at", new.display())),
+        "{stdout}"
+    );
+    let refused: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.contains(": refused: "))
+        .collect();
+    assert_eq!(refused.len(), 2, "{stderr}");
+    assert!(
+        refused[0].starts_with(&format!("error: {}: refused: ", old.display()))
+            && refused[0].contains("replayed or out-of-date export"),
+        "{stderr}"
+    );
+    assert!(
+        refused[1].starts_with(&format!("error: {}: refused: ", cut.display())),
+        "{stderr}"
+    );
+    assert!(stderr.contains("2 of 5 file(s) refused"), "{stderr}");
+    assert_eq!(
+        w.score_json(&one_by_one, None),
+        w.score_json(&one_run, None)
+    );
+    w.ok("reader", &["--db", s(&one_run), "check"]);
+}
