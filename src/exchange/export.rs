@@ -26,7 +26,7 @@ use crate::domain::model::{
     AgencyIx, Dataset, IndicatorIx, NodeRef, ProductIx, ScoreBook, Summary,
 };
 use crate::domain::scoring::Rounded;
-use crate::store::{AuditRow, ChainCheck, Node, NodeRecord, Store};
+use crate::store::{ChainCheck, Node, NodeRecord, Store};
 
 /// The `meta` key that marks a central database, and its value (defined in the store,
 /// whose check needs them too).
@@ -628,18 +628,14 @@ fn export_payload2(
 /// `payload2_bytes(&build_payload2(..))`, with the summary's counts, never whole in
 /// memory: each agency (with its units and products) is read from the store, written
 /// and dropped, then the audit log row by row.
-///
-/// Reading and writing overlap: this thread reads the store (which one connection
-/// cannot share) and hands each agency, and the audit rows in batches, through a short
-/// queue to a writer thread that serialises, compresses through `w` and drops them.
-/// On the national export the writing was a third of the reading thread's CPU.
 fn write_payload2(
     store: &Store,
     identity: &Identity,
     codes: &[String],
-    w: &mut (impl std::io::Write + Send),
+    w: &mut impl std::io::Write,
 ) -> Result<ExportSummary> {
     let fail = |e: std::io::Error| ExchangeError::Invalid(format!("writing the payload: {e}"));
+    let json = |e: serde_json::Error| ExchangeError::Invalid(format!("payload: {e}"));
     // The data and the audit log of one moment: a change committed between reading
     // them would make a file whose log does not account for its answers.
     let _snapshot = store.read_snapshot()?;
@@ -673,118 +669,36 @@ fn write_payload2(
     }
     w.write_all(&bytes[..bytes.len() - TAIL.len()])
         .map_err(fail)?;
-    /// Audit rows handed over at a time: few hand-overs, a few MB in the queue.
-    const BATCH: usize = 2048;
-    std::thread::scope(|scope| {
-        let (queue, pieces) = std::sync::mpsc::sync_channel::<Piece>(4);
-        let writer = scope.spawn(move || write_pieces(pieces, w));
-        let stopped = |_| ExchangeError::Invalid("writing the payload stopped".into());
-        let read = (|| {
-            let mut exported = HashSet::new();
-            for &a in &chosen {
-                let agency = agency_node(store, &ds, &book, a, &mut exported)?;
-                for (path, parts) in agency.nodes() {
-                    summary.observations += parts.answers.len();
-                    summary.respondents += parts.respondents.len();
-                    match path.matches('/').count() {
-                        2 => {
-                            summary.products += 1;
-                            summary.touched += usize::from(parts.touched());
-                        }
-                        _ => summary.nodes_touched += usize::from(parts.touched()),
-                    }
+    let mut exported = HashSet::new();
+    for (k, &a) in chosen.iter().enumerate() {
+        let agency = agency_node(store, &ds, &book, a, &mut exported)?;
+        for (path, parts) in agency.nodes() {
+            summary.observations += parts.answers.len();
+            summary.respondents += parts.respondents.len();
+            match path.matches('/').count() {
+                2 => {
+                    summary.products += 1;
+                    summary.touched += usize::from(parts.touched());
                 }
-                // A send fails only when the writer stopped on an error, which is then
-                // the one reported (below).
-                queue
-                    .send(Piece::Agency(Box::new(agency)))
-                    .map_err(stopped)?;
-            }
-            // The writer checks the chain and redacts (AuditExport) as it writes.
-            queue
-                .send(Piece::AuditStart(Box::new(AuditExport::new(
-                    store, exported,
-                ))))
-                .map_err(stopped)?;
-            let mut batch = Vec::with_capacity(BATCH);
-            store.each_audit_row(|row, hash| {
-                batch.push((row, hash));
-                if batch.len() == BATCH {
-                    let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
-                    queue.send(Piece::Audit(full)).map_err(stopped)?;
-                }
-                Ok::<_, ExchangeError>(())
-            })?;
-            queue.send(Piece::Audit(batch)).map_err(stopped)
-        })();
-        drop(queue);
-        let written = writer
-            .join()
-            .unwrap_or_else(|_| Err(ExchangeError::Invalid("writing the payload failed".into())));
-        let (audit_rows, audit_full) = written.and_then(|counts| read.map(|()| counts))?;
-        summary.audit_rows = audit_rows;
-        summary.audit_full = audit_full;
-        Ok::<_, ExchangeError>(())
-    })?;
-    Ok(summary)
-}
-
-/// What the reading thread of [`write_payload2`] hands to its writer.
-enum Piece {
-    Agency(Box<AgencyNode>),
-    /// The audit log follows: how to check and redact it.
-    AuditStart(Box<AuditExport>),
-    /// Audit rows as stored, with their stored hashes.
-    Audit(Vec<(AuditRow, String)>),
-}
-
-/// The writer of [`write_payload2`]: the agencies' array from its first element on,
-/// then the audit log's, checking its chain, as the pieces come, and the payload's
-/// end. Returns the audit rows written and those of them in full.
-fn write_pieces(
-    pieces: std::sync::mpsc::Receiver<Piece>,
-    w: &mut impl std::io::Write,
-) -> Result<(usize, usize)> {
-    let fail = |e: std::io::Error| ExchangeError::Invalid(format!("writing the payload: {e}"));
-    let json = |e: serde_json::Error| ExchangeError::Invalid(format!("payload: {e}"));
-    let (mut agencies, mut rows, mut full) = (0usize, 0usize, 0usize);
-    let mut audit = None;
-    for piece in pieces {
-        match piece {
-            Piece::Agency(agency) => {
-                if agencies > 0 {
-                    w.write_all(b",").map_err(fail)?;
-                }
-                agencies += 1;
-                serde_json::to_writer(&mut *w, &agency).map_err(json)?;
-            }
-            Piece::AuditStart(start) => {
-                w.write_all(b"],\"audit\":[").map_err(fail)?;
-                audit = Some(start);
-            }
-            Piece::Audit(batch) => {
-                let Some(audit) = audit.as_mut() else {
-                    return Err(ExchangeError::Invalid(
-                        "payload: audit rows before the audit log".into(),
-                    ));
-                };
-                for (row, hash) in batch {
-                    let entry = audit.entry(row, hash)?;
-                    if rows > 0 {
-                        w.write_all(b",").map_err(fail)?;
-                    }
-                    rows += 1;
-                    full += usize::from(entry.content.is_some());
-                    serde_json::to_writer(&mut *w, &entry).map_err(json)?;
-                }
+                _ => summary.nodes_touched += usize::from(parts.touched()),
             }
         }
+        if k > 0 {
+            w.write_all(b",").map_err(fail)?;
+        }
+        serde_json::to_writer(&mut *w, &agency).map_err(json)?;
     }
-    if audit.is_none() {
-        w.write_all(b"],\"audit\":[").map_err(fail)?;
-    }
+    w.write_all(b"],\"audit\":[").map_err(fail)?;
+    audit_entries2(store, &exported, |entry| {
+        if summary.audit_rows > 0 {
+            w.write_all(b",").map_err(fail)?;
+        }
+        summary.audit_rows += 1;
+        summary.audit_full += usize::from(entry.content.is_some());
+        serde_json::to_writer(&mut *w, &entry).map_err(json)
+    })?;
     w.write_all(b"]}").map_err(fail)?;
-    Ok((rows, full))
+    Ok(summary)
 }
 
 /// Collects the payload of a format-2 export from a workstation database.
@@ -1068,39 +982,17 @@ fn audit_entries2(
     exported: &HashSet<String>,
     mut f: impl FnMut(AuditEntry2) -> Result<()>,
 ) -> Result<()> {
-    let mut audit = AuditExport::new(store, exported.clone());
-    store.each_audit_row(|row, hash| f(audit.entry(row, hash)?))
-}
-
-/// The audit rows of a workstation as format 2 exports them, one after the other,
-/// checking the chain ([`audit_entries2`]).
-struct AuditExport {
-    db: String,
-    cycle: Option<String>,
-    exported: HashSet<String>,
-    check: ChainCheck,
-}
-
-impl AuditExport {
-    fn new(store: &Store, exported: HashSet<String>) -> AuditExport {
-        AuditExport {
-            db: store.path().display().to_string(),
-            cycle: store.cycle().audit_code().map(str::to_string),
-            exported,
-            check: ChainCheck::default(),
-        }
-    }
-
-    /// The next row, with its stored hash.
-    fn entry(&mut self, row: AuditRow, hash: String) -> Result<AuditEntry2> {
-        if let Err(b) = self.check.next(&row, &hash) {
+    let db = store.path().display().to_string();
+    let cycle = store.cycle().audit_code().map(str::to_string);
+    let mut check = ChainCheck::default();
+    store.each_audit_row(|row, hash| {
+        if let Err(b) = check.next(&row, &hash) {
             return Err(ExchangeError::AuditChain(format!(
-                "{}: {b}; nothing was exported. Run `patuh check` and restore the database from a backup",
-                self.db
+                "{db}: {b}; nothing was exported. Run `patuh check` and restore the database from a backup"
             )));
         }
-        let full = row.cycle == self.cycle && self.exported.contains(&row.path);
-        Ok(AuditEntry2 {
+        let full = row.cycle == cycle && exported.contains(&row.path);
+        f(AuditEntry2 {
             seq: row.seq,
             prev_hash: row.prev_hash,
             hash,
@@ -1116,7 +1008,7 @@ impl AuditExport {
                 respondent: row.respondent,
             }),
         })
-    }
+    })
 }
 
 #[cfg(test)]
