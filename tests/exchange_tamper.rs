@@ -465,6 +465,53 @@ fn a_tampered_workstation_database_cannot_be_exported() {
     assert!(!out.exists(), "nothing written");
 }
 
+/// The same in export format 2, which streams the payload through a scratch frame
+/// while it checks the chain: the message is the chain's, whichever row is broken,
+/// and no file (nor its scratch frame) is left.
+#[test]
+fn a_tampered_workstation_database_cannot_be_exported_in_format_2() {
+    let w = World::new();
+    let ws = filled_method_workstation(&w);
+    let conn = rusqlite::Connection::open(&ws).unwrap();
+    let last: i64 = conn
+        .query_row("SELECT max(seq) FROM audit", [], |r| r.get(0))
+        .unwrap();
+    drop(conn);
+    assert!(last > 10, "a log of some length: {last}");
+    for seq in [1, last / 2, last] {
+        let conn = rusqlite::Connection::open(&ws).unwrap();
+        conn.execute("UPDATE audit SET who = who || '.' WHERE seq = ?1", [seq])
+            .unwrap();
+        drop(conn);
+        let out: &Path = &w.path("x.patuh");
+        let err = w.fails("siti", &["--db", s(&ws), "export", "--out", s(out)]);
+        assert!(
+            err.contains(&format!("audit log broken at row {seq}")),
+            "{err}"
+        );
+        assert!(!out.exists(), "nothing written");
+        let left: Vec<_> = std::fs::read_dir(out.parent().unwrap())
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.contains("x.patuh"))
+            .collect();
+        assert!(left.is_empty(), "nothing left beside it: {left:?}");
+        let conn = rusqlite::Connection::open(&ws).unwrap();
+        conn.execute(
+            "UPDATE audit SET who = substr(who, 1, length(who) - 1) WHERE seq = ?1",
+            [seq],
+        )
+        .unwrap();
+        drop(conn);
+    }
+    // Untampered again, it exports.
+    w.ok(
+        "siti",
+        &["--db", s(&ws), "export", "--out", s(&w.path("x.patuh"))],
+    );
+}
+
 /// A history with every kind of row, some of them for an agency left out of the
 /// export (so redacted to seq and hashes), the last row among those.
 fn rich_history(w: &World) -> (PathBuf, PathBuf) {
