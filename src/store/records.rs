@@ -305,58 +305,70 @@ impl Store {
     /// the whole agency instead of four per node: a national export reads 39,000
     /// nodes, and the per-node queries were a third of its CPU (issue 16).
     pub fn agency_records(&self, agency_db_id: i64) -> Result<AgencyRecords> {
-        let sql = |e| self.sql(e);
-        let key = params![self.cycle.id, agency_db_id];
         let mut records = AgencyRecords::default();
-        // The trailing level and node id of a row: where it belongs.
-        fn at(r: &rusqlite::Row<'_>, from: usize) -> rusqlite::Result<(i64, i64)> {
-            Ok((r.get(from)?, r.get(from + 1)?))
-        }
-        let mut stmt = self
-            .conn
-            .prepare_cached(&format!(
-                "{NODES} SELECT {ANSWER}, a.level, a.node_id FROM nodes n CROSS
+        // Each query's rows end with the level and node id they belong to, at `at`.
+        let mut each =
+            |select: &str,
+             at: usize,
+             f: &mut dyn FnMut(&mut NodeRecord, &rusqlite::Row<'_>) -> rusqlite::Result<()>|
+             -> Result<()> {
+                let mut stmt = self
+                    .conn
+                    .prepare_cached(&format!("{NODES} {select}"))
+                    .map_err(|e| self.sql(e))?;
+                let mut rows = stmt
+                    .query(params![self.cycle.id, agency_db_id])
+                    .map_err(|e| self.sql(e))?;
+                while let Some(r) = rows.next().map_err(|e| self.sql(e))? {
+                    let node: (i64, i64) = (
+                        r.get(at).map_err(|e| self.sql(e))?,
+                        r.get(at + 1).map_err(|e| self.sql(e))?,
+                    );
+                    f(records.of(node), r).map_err(|e| self.sql(e))?;
+                }
+                Ok(())
+            };
+        each(
+            &format!(
+                "SELECT {ANSWER}, a.level, a.node_id FROM nodes n CROSS
                  JOIN answer a ON a.cycle_id = ?1 AND a.level = n.level AND a.node_id = n.node_id
                  LEFT JOIN respondent r ON r.id = a.respondent AND a.respondent <> 0
                  ORDER BY a.level, a.node_id, a.indicator, a.respondent <> 0, r.uid"
-            ))
-            .map_err(sql)?;
-        let mut rows = stmt.query(key).map_err(sql)?;
-        while let Some(r) = rows.next().map_err(sql)? {
-            let answer = read_answer(r).map_err(sql)?;
-            records.of(at(r, 10).map_err(sql)?).answers.push(answer);
-        }
-        let mut stmt = self
-            .conn
-            .prepare_cached(&format!(
-                "{NODES} SELECT {EVIDENCE}, e.level, e.node_id FROM nodes n CROSS
+            ),
+            10,
+            &mut |record, r| {
+                record.answers.push(read_answer(r)?);
+                Ok(())
+            },
+        )?;
+        each(
+            &format!(
+                "SELECT {EVIDENCE}, e.level, e.node_id FROM nodes n CROSS
                  JOIN evidence e ON e.cycle_id = ?1 AND e.level = n.level AND e.node_id = n.node_id
                  ORDER BY e.level, e.node_id, e.id"
-            ))
-            .map_err(sql)?;
-        let mut rows = stmt.query(key).map_err(sql)?;
-        while let Some(r) = rows.next().map_err(sql)? {
-            let evidence = read_evidence(r).map_err(sql)?;
-            records.of(at(r, 6).map_err(sql)?).evidence.push(evidence);
-        }
-        let mut stmt = self
-            .conn
-            .prepare_cached(&format!(
-                "{NODES} SELECT s.finalized_at, s.finalized_by, s.level, s.node_id FROM nodes n CROSS
-                 JOIN node_state s ON s.cycle_id = ?1 AND s.level = n.level AND s.node_id = n.node_id"
-            ))
-            .map_err(sql)?;
-        let mut rows = stmt.query(key).map_err(sql)?;
-        while let Some(r) = rows.next().map_err(sql)? {
-            let record = records.of(at(r, 2).map_err(sql)?);
-            record.finalized_at = r.get(0).map_err(sql)?;
-            record.finalized_by = r.get(1).map_err(sql)?;
-        }
+            ),
+            6,
+            &mut |record, r| {
+                record.evidence.push(read_evidence(r)?);
+                Ok(())
+            },
+        )?;
+        each(
+            "SELECT s.finalized_at, s.finalized_by, s.level, s.node_id FROM nodes n CROSS
+             JOIN node_state s ON s.cycle_id = ?1 AND s.level = n.level AND s.node_id = n.node_id",
+            2,
+            &mut |record, r| {
+                record.finalized_at = r.get(0)?;
+                record.finalized_by = r.get(1)?;
+                Ok(())
+            },
+        )?;
         for (level, node, respondent) in self.respondents_under(agency_db_id, NODES)? {
             records.of((level, node)).respondents.push(respondent);
         }
         Ok(records)
     }
+
     /// An agency's follow-up register in the current cycle, as stored.
     pub fn followups_record(&self, agency_db_id: i64) -> Result<FollowupsRecord> {
         let sql = |e| self.sql(e);
