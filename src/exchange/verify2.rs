@@ -595,45 +595,109 @@ impl Chain {
     }
 
     fn row(&mut self, entry: &AuditEntry2) -> Result<()> {
-        self.row_with(entry, entry.row().as_ref())
+        let row = entry.row();
+        let same = row.as_ref().map(|row| row.hash() == entry.hash);
+        self.checked(entry.seq, &entry.prev_hash, &entry.hash, same)
     }
 
-    /// [`Chain::row`] with the entry's row as the store hashes it (`entry.row()`).
-    fn row_with(
-        &mut self,
-        entry: &AuditEntry2,
-        row: Option<&crate::store::AuditRow>,
-    ) -> Result<()> {
+    /// [`Chain::row`] of a row the reading thread already hashed ([`Audited`]).
+    fn audited(&mut self, a: &Audited) -> Result<()> {
+        self.checked(
+            a.seq,
+            a.prev_hash(),
+            &a.hash,
+            a.row.as_ref().map(|_| a.same),
+        )
+    }
+
+    /// The chain's checks of row `seq`, whose content hashes to its `hash` or not
+    /// (`same`; None for a row without content), in the order the messages rely on.
+    fn checked(&mut self, seq: i64, prev_hash: &str, hash: &str, same: Option<bool>) -> Result<()> {
         let expected = self.rows + 1;
-        let fail = |reason: String| {
-            ExchangeError::AuditChain(
-                ChainBreak {
-                    seq: entry.seq,
-                    reason,
-                }
-                .to_string(),
-            )
-        };
-        if entry.seq != expected {
+        let fail =
+            |reason: String| ExchangeError::AuditChain(ChainBreak { seq, reason }.to_string());
+        if seq != expected {
             return Err(fail(format!(
                 "expected row {expected} here: a row was deleted or reordered"
             )));
         }
-        if entry.prev_hash != self.prev {
+        if prev_hash != self.prev {
             return Err(fail("it does not follow the previous row".into()));
         }
-        if !is_hash(&entry.hash) {
+        if !is_hash(hash) {
             return Err(fail("its hash is not a SHA-256".into()));
         }
-        if let Some(row) = row {
-            if row.hash() != entry.hash {
+        if let Some(same) = same {
+            if !same {
                 return Err(fail("its content does not match its hash".into()));
             }
             self.full += 1;
         }
-        self.prev.clone_from(&entry.hash);
+        self.prev.clear();
+        self.prev.push_str(hash);
         self.rows = expected;
         Ok(())
+    }
+}
+
+/// An audit row as the reading thread of [`verify_streamed`] hands it over: its
+/// content moved into the store's row (no copy) and already hashed there, so that the
+/// checking thread only compares (the chain's SHA-256 is independent of the order in
+/// which the rows are checked; the chain's links are still checked in order).
+struct Audited {
+    seq: i64,
+    /// The row's `prev_hash` when it has no content (else it is the row's).
+    prev_hash: String,
+    hash: String,
+    row: Option<crate::store::AuditRow>,
+    /// Whether the row's content hashes to `hash` (false without content).
+    same: bool,
+}
+
+impl Audited {
+    fn new(entry: AuditEntry2) -> Audited {
+        let AuditEntry2 {
+            seq,
+            prev_hash,
+            hash,
+            content,
+        } = entry;
+        match content {
+            Some(c) => {
+                let row = crate::store::AuditRow {
+                    seq,
+                    at: c.at,
+                    who: c.who,
+                    path: c.path,
+                    indicator: c.indicator,
+                    action: c.action,
+                    old: c.old,
+                    new: c.new,
+                    prev_hash,
+                    cycle: c.cycle,
+                    respondent: c.respondent,
+                };
+                let same = row.hash() == hash;
+                Audited {
+                    seq,
+                    prev_hash: String::new(),
+                    hash,
+                    row: Some(row),
+                    same,
+                }
+            }
+            None => Audited {
+                seq,
+                prev_hash,
+                hash,
+                row: None,
+                same: false,
+            },
+        }
+    }
+
+    fn prev_hash(&self) -> &str {
+        self.row.as_ref().map_or(&self.prev_hash, |r| &r.prev_hash)
     }
 }
 
@@ -1234,17 +1298,16 @@ impl Stream<'_> {
         Ok(())
     }
 
-    fn audit(&mut self, entry: AuditEntry2) -> Result<()> {
+    fn audit(&mut self, entry: Audited) -> Result<()> {
         let Some(r) = &self.rebuild else {
             return Err(ExchangeError::Invalid("audit before instruments".into()));
         };
-        let row = entry.row();
-        self.chain.row_with(&entry, row.as_ref())?;
-        match row {
+        self.chain.audited(&entry)?;
+        match &entry.row {
             Some(row) => self
                 .accounts
                 .get_or_insert_with(|| Accounts::new(&r.ds))
-                .row_of(&r.ds, &row),
+                .row_of(&r.ds, row),
             None => Ok(()),
         }
     }
@@ -1292,7 +1355,7 @@ fn read_top<R: std::io::BufRead>(
         key(c, want)?;
         match want {
             "agencies" => c.each(&mut |v| emit(Item::Agency(Box::new(parse(v)?)), v.len()))?,
-            "audit" => c.each(&mut |v| emit(Item::Audit(parse(v)?), v.len()))?,
+            "audit" => c.each(&mut |v| emit(Item::Audit(Audited::new(parse(v)?)), v.len()))?,
             _ => {
                 let v = c.value()?;
                 let item = match want {
@@ -1321,7 +1384,8 @@ enum Item {
     Instruments(Vec<InstrumentEntry>),
     /// Boxed: an agency's node is large beside an audit row, and there are few.
     Agency(Box<AgencyNode>),
-    Audit(AuditEntry2),
+    /// Parsed and hashed on the reading thread.
+    Audit(Audited),
 }
 
 /// Batches in flight between the reading and the checking thread (each at most
