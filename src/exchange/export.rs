@@ -15,8 +15,9 @@ use super::bundle::{
     ScoreEntry, UnitEntry,
 };
 use super::bundle2::{
-    self, AgencyNode, AnswerEntry, AuditContent2, AuditEntry2, CycleEntry, DimensionEntry,
-    FollowupEntry, FollowupsEntry, Payload2, ProductNode, RespondentEntry, Score2, UnitNode,
+    self, AgencyNode, AnswerEntry, AuditContent2Ref, AuditEntry2, AuditEntry2Ref, CycleEntry,
+    DimensionEntry, FollowupEntry, FollowupsEntry, Payload2, ProductNode, RespondentEntry, Score2,
+    UnitNode,
 };
 use super::crypt;
 use super::keys::{Identity, keys_dir};
@@ -689,13 +690,13 @@ fn write_payload2(
         serde_json::to_writer(&mut *w, &agency).map_err(json)?;
     }
     w.write_all(b"],\"audit\":[").map_err(fail)?;
-    audit_entries2(store, &exported, |entry| {
+    audit_entries2_ref(store, &exported, |entry| {
         if summary.audit_rows > 0 {
             w.write_all(b",").map_err(fail)?;
         }
         summary.audit_rows += 1;
         summary.audit_full += usize::from(entry.content.is_some());
-        serde_json::to_writer(&mut *w, &entry).map_err(json)
+        serde_json::to_writer(&mut *w, entry).map_err(json)
     })?;
     w.write_all(b"]}").map_err(fail)?;
     Ok(summary)
@@ -982,21 +983,31 @@ fn audit_entries2(
     exported: &HashSet<String>,
     mut f: impl FnMut(AuditEntry2) -> Result<()>,
 ) -> Result<()> {
+    audit_entries2_ref(store, exported, |entry| f(entry.to_owned()))
+}
+
+/// [`audit_entries2`] borrowed from each database row as it is read (the streaming
+/// export serialises each without a `String` per field).
+fn audit_entries2_ref(
+    store: &Store,
+    exported: &HashSet<String>,
+    mut f: impl FnMut(&AuditEntry2Ref<'_>) -> Result<()>,
+) -> Result<()> {
     let db = store.path().display().to_string();
     let cycle = store.cycle().audit_code().map(str::to_string);
     let mut check = ChainCheck::default();
-    store.each_audit_row(|row, hash| {
-        if let Err(b) = check.next(&row, &hash) {
+    store.each_audit_row_ref(|row, hash| {
+        if let Err(b) = check.next_ref(row, hash) {
             return Err(ExchangeError::AuditChain(format!(
                 "{db}: {b}; nothing was exported. Run `patuh check` and restore the database from a backup"
             )));
         }
-        let full = row.cycle == cycle && exported.contains(&row.path);
-        f(AuditEntry2 {
+        let full = row.cycle == cycle.as_deref() && exported.contains(row.path);
+        f(&AuditEntry2Ref {
             seq: row.seq,
             prev_hash: row.prev_hash,
             hash,
-            content: full.then_some(AuditContent2 {
+            content: full.then_some(AuditContent2Ref {
                 at: row.at,
                 who: row.who,
                 path: row.path,

@@ -33,6 +33,7 @@ use crate::domain::model::{
 };
 use crate::domain::scoring::Value;
 use crate::domain::text::sanitize;
+use crate::store::audit::AuditRowRef;
 use crate::store::audit::{Replay, Replayed, ReplayedRespondent, data_text, respondent_text};
 use crate::store::{ChainBreak, GENESIS};
 
@@ -601,12 +602,12 @@ impl Chain {
     }
 
     /// [`Chain::row`] of a row the reading thread already hashed ([`Audited`]).
-    fn audited(&mut self, a: &Audited) -> Result<()> {
+    fn audited(&mut self, a: &Audited, text: &str) -> Result<()> {
         self.checked(
             a.seq,
-            a.prev_hash(),
-            &a.hash,
-            a.row.as_ref().map(|_| a.same),
+            a.text(text, Audited::PREV_HASH),
+            a.text(text, Audited::HASH),
+            a.content.then_some(a.same),
         )
     }
 
@@ -640,64 +641,107 @@ impl Chain {
     }
 }
 
-/// An audit row as the reading thread of [`verify_streamed`] hands it over: its
-/// content moved into the store's row (no copy) and already hashed there, so that the
-/// checking thread only compares (the chain's SHA-256 is independent of the order in
-/// which the rows are checked; the chain's links are still checked in order).
+/// An audit row as the reading thread of [`verify_streamed`] hands it over: parsed
+/// with its texts borrowed from the cut JSON and hashed there (the chain's SHA-256 does
+/// not depend on the order in which rows are checked; the chain's links are still
+/// checked in order, on the checking thread), its texts copied into its batch's one
+/// buffer ([`Batch::text`]): no `String` per field made on one thread and freed on the
+/// other.
 struct Audited {
     seq: i64,
-    /// The row's `prev_hash` when it has no content (else it is the row's).
-    prev_hash: String,
-    hash: String,
-    row: Option<crate::store::AuditRow>,
-    /// Whether the row's content hashes to `hash` (false without content).
+    /// Whether the row has content.
+    content: bool,
+    /// Whether its content hashes to its hash (false without content).
     same: bool,
+    /// Where each text is in the batch's buffer: `prev_hash`, `hash`, then `at, who,
+    /// path, indicator, action, old, new, cycle, respondent`; None for a null.
+    spans: [Option<(usize, usize)>; 11],
 }
 
 impl Audited {
-    fn new(entry: AuditEntry2) -> Audited {
-        let AuditEntry2 {
-            seq,
-            prev_hash,
-            hash,
-            content,
-        } = entry;
-        match content {
+    const PREV_HASH: usize = 0;
+    const HASH: usize = 1;
+
+    /// The entry parsed from `v` (exactly what [`AuditEntry2`] accepts), hashed, its
+    /// texts appended to `text`.
+    fn parse(v: &[u8], text: &mut String) -> Option<Audited> {
+        let e: bundle2::AuditEntry2Borrowed<'_> = parse(v)?;
+        let mut spans = [None; 11];
+        let mut put = |k: usize, t: Option<&str>| {
+            spans[k] = t.map(|t| {
+                let start = text.len();
+                text.push_str(t);
+                (start, text.len())
+            });
+        };
+        put(Audited::PREV_HASH, Some(&e.prev_hash));
+        put(Audited::HASH, Some(&e.hash));
+        let same = match &e.content {
             Some(c) => {
-                let row = crate::store::AuditRow {
-                    seq,
-                    at: c.at,
-                    who: c.who,
-                    path: c.path,
-                    indicator: c.indicator,
-                    action: c.action,
-                    old: c.old,
-                    new: c.new,
-                    prev_hash,
-                    cycle: c.cycle,
-                    respondent: c.respondent,
+                let row = AuditRowRef {
+                    seq: e.seq,
+                    at: &c.at,
+                    who: &c.who,
+                    path: &c.path,
+                    indicator: c.indicator.as_deref(),
+                    action: &c.action,
+                    old: c.old.as_deref(),
+                    new: c.new.as_deref(),
+                    prev_hash: &e.prev_hash,
+                    cycle: c.cycle.as_deref(),
+                    respondent: c.respondent.as_deref(),
                 };
-                let same = row.hash() == hash;
-                Audited {
-                    seq,
-                    prev_hash: String::new(),
-                    hash,
-                    row: Some(row),
-                    same,
+                for (k, t) in [
+                    Some(row.at),
+                    Some(row.who),
+                    Some(row.path),
+                    row.indicator,
+                    Some(row.action),
+                    row.old,
+                    row.new,
+                    row.cycle,
+                    row.respondent,
+                ]
+                .into_iter()
+                .enumerate()
+                {
+                    put(2 + k, t);
                 }
+                row.hashes_to(&e.hash)
             }
-            None => Audited {
-                seq,
-                prev_hash,
-                hash,
-                row: None,
-                same: false,
-            },
-        }
+            None => false,
+        };
+        Some(Audited {
+            seq: e.seq,
+            content: e.content.is_some(),
+            same,
+            spans,
+        })
     }
 
-    fn prev_hash(&self) -> &str {
-        self.row.as_ref().map_or(&self.prev_hash, |r| &r.prev_hash)
+    fn field<'t>(&self, text: &'t str, k: usize) -> Option<&'t str> {
+        self.spans[k].and_then(|(a, b)| text.get(a..b))
+    }
+
+    fn text<'t>(&self, text: &'t str, k: usize) -> &'t str {
+        self.field(text, k).unwrap_or_default()
+    }
+
+    /// The row's content over its batch's buffer; None without content.
+    fn row<'t>(&self, text: &'t str) -> Option<AuditRowRef<'t>> {
+        self.content.then(|| AuditRowRef {
+            seq: self.seq,
+            at: self.text(text, 2),
+            who: self.text(text, 3),
+            path: self.text(text, 4),
+            indicator: self.field(text, 5),
+            action: self.text(text, 6),
+            old: self.field(text, 7),
+            new: self.field(text, 8),
+            prev_hash: self.text(text, Audited::PREV_HASH),
+            cycle: self.field(text, 9),
+            respondent: self.field(text, 10),
+        })
     }
 }
 
@@ -746,13 +790,13 @@ impl Accounts {
 
     fn row(&mut self, ds: &Dataset, entry: &AuditEntry2) -> Result<()> {
         match entry.row() {
-            Some(row) => self.row_of(ds, &row),
+            Some(row) => self.row_of(ds, &row.as_ref()),
             None => Ok(()),
         }
     }
 
     /// [`Accounts::row`] of an entry's full row.
-    fn row_of(&mut self, ds: &Dataset, row: &crate::store::AuditRow) -> Result<()> {
+    fn row_of(&mut self, ds: &Dataset, row: &AuditRowRef<'_>) -> Result<()> {
         let nodes = &self.nodes;
         let problem = crate::store::audit_row_with(row, |path| {
             nodes.get(path).map(|&n| (n.level(), ds.instrument_of(n)))
@@ -761,7 +805,7 @@ impl Accounts {
             return Err(ExchangeError::AuditChain(problem));
         }
         self.replay
-            .apply_row(row)
+            .apply_row_ref(row)
             .map_err(|b| ExchangeError::AuditChain(b.to_string()))
     }
 
@@ -1284,7 +1328,7 @@ impl Stream<'_> {
     }
 
     /// The next item of the payload, `bytes` bytes of JSON.
-    fn item(&mut self, item: Item, bytes: usize) -> Result<()> {
+    fn item(&mut self, item: Item, bytes: usize, text: &str) -> Result<()> {
         match item {
             Item::Format(x) => self.head.format = x,
             Item::FormatVersion(x) => self.head.format_version = x,
@@ -1293,21 +1337,22 @@ impl Stream<'_> {
             Item::Cycle(x) => self.head.cycle = Some(x),
             Item::Instruments(x) => self.start(&x)?,
             Item::Agency(a) => self.agency(*a, bytes)?,
-            Item::Audit(entry) => self.audit(entry)?,
+            Item::Audit(entry) => self.audit(&entry, text)?,
         }
         Ok(())
     }
 
-    fn audit(&mut self, entry: Audited) -> Result<()> {
+    /// An audit row, its texts in `text` (its batch's buffer).
+    fn audit(&mut self, entry: &Audited, text: &str) -> Result<()> {
         let Some(r) = &self.rebuild else {
             return Err(ExchangeError::Invalid("audit before instruments".into()));
         };
-        self.chain.audited(&entry)?;
-        match &entry.row {
+        self.chain.audited(entry, text)?;
+        match entry.row(text) {
             Some(row) => self
                 .accounts
                 .get_or_insert_with(|| Accounts::new(&r.ds))
-                .row_of(&r.ds, row),
+                .row_of(&r.ds, &row),
             None => Ok(()),
         }
     }
@@ -1345,7 +1390,7 @@ fn parse<'a, T: serde::Deserialize<'a>>(v: &'a [u8]) -> Option<T> {
 /// first thing it does not accept (or when `emit` says stop).
 fn read_top<R: std::io::BufRead>(
     c: &mut Cutter<R>,
-    emit: &mut dyn FnMut(Item, usize) -> Option<()>,
+    emit: &mut dyn FnMut(Raw<'_>, usize) -> Option<()>,
 ) -> Option<()> {
     c.eat(b'{')?;
     for (n, want) in KEYS.into_iter().enumerate() {
@@ -1354,8 +1399,10 @@ fn read_top<R: std::io::BufRead>(
         }
         key(c, want)?;
         match want {
-            "agencies" => c.each(&mut |v| emit(Item::Agency(Box::new(parse(v)?)), v.len()))?,
-            "audit" => c.each(&mut |v| emit(Item::Audit(Audited::new(parse(v)?)), v.len()))?,
+            "agencies" => {
+                c.each(&mut |v| emit(Raw::Item(Item::Agency(Box::new(parse(v)?))), v.len()))?
+            }
+            "audit" => c.each(&mut |v| emit(Raw::Audit(v), v.len()))?,
             _ => {
                 let v = c.value()?;
                 let item = match want {
@@ -1366,11 +1413,26 @@ fn read_top<R: std::io::BufRead>(
                     "cycle" => Item::Cycle(parse(v)?),
                     _ => Item::Instruments(parse(v)?),
                 };
-                emit(item, v.len())?;
+                emit(Raw::Item(item), v.len())?;
             }
         }
     }
     c.eat(b'}')
+}
+
+/// What [`read_top`] gives: a value it parsed, or an audit row's JSON (parsed by the
+/// caller into its batch's buffer).
+enum Raw<'v> {
+    Item(Item),
+    Audit(&'v [u8]),
+}
+
+/// Items sent from the reading thread to the checking thread at once, with the texts
+/// of their audit rows in one buffer.
+#[derive(Default)]
+struct Batch {
+    items: Vec<(Item, usize)>,
+    text: String,
 }
 
 /// One field of the payload's head, or one agency or audit row, as the reading thread
@@ -1386,6 +1448,15 @@ enum Item {
     Agency(Box<AgencyNode>),
     /// Parsed and hashed on the reading thread.
     Audit(Audited),
+}
+
+impl Batch {
+    fn new() -> Batch {
+        Batch {
+            items: Vec::with_capacity(BATCH_ITEMS),
+            text: String::new(),
+        }
+    }
 }
 
 /// Batches in flight between the reading and the checking thread (each at most
@@ -1405,7 +1476,7 @@ fn read_items(
     src: super::bundle::Source<'_>,
     s: &super::bundle::Streamed,
     declared: u64,
-    tx: std::sync::mpsc::SyncSender<Vec<(Item, usize)>>,
+    tx: std::sync::mpsc::SyncSender<Batch>,
 ) -> Option<()> {
     let reader = super::bundle::PayloadReader::new(src, s).ok()?;
     let mut decoder = zstd::stream::read::Decoder::new(reader)
@@ -1417,20 +1488,20 @@ fn read_items(
         count: count.clone(),
         limit: declared,
     };
-    let mut batch = Vec::with_capacity(BATCH_ITEMS);
+    let mut batch = Batch::new();
     let mut bytes = 0;
     {
         let mut c = Cutter::new(std::io::BufReader::with_capacity(1 << 16, counted));
-        read_top(&mut c, &mut |item, n| {
-            batch.push((item, n));
+        read_top(&mut c, &mut |raw, n| {
+            let item = match raw {
+                Raw::Item(item) => item,
+                Raw::Audit(v) => Item::Audit(Audited::parse(v, &mut batch.text)?),
+            };
+            batch.items.push((item, n));
             bytes += n;
-            if batch.len() >= BATCH_ITEMS || bytes >= BATCH_BYTES {
+            if batch.items.len() >= BATCH_ITEMS || bytes >= BATCH_BYTES {
                 bytes = 0;
-                tx.send(std::mem::replace(
-                    &mut batch,
-                    Vec::with_capacity(BATCH_ITEMS),
-                ))
-                .ok()?;
+                tx.send(std::mem::replace(&mut batch, Batch::new())).ok()?;
             }
             Some(())
         })?;
@@ -1438,7 +1509,7 @@ fn read_items(
             return None;
         }
     }
-    if !batch.is_empty() {
+    if !batch.items.is_empty() {
         tx.send(batch).ok()?;
     }
     drop(tx);
@@ -1455,13 +1526,10 @@ fn read_items(
 /// The checking thread of [`verify_streamed`]: each item into the state, in order,
 /// until the reading thread is done; None at the first item refused (`rx` is dropped,
 /// which stops the reading thread).
-fn check_items(
-    rx: std::sync::mpsc::Receiver<Vec<(Item, usize)>>,
-    st: &mut Stream<'_>,
-) -> Option<()> {
-    for batch in rx {
-        for (item, n) in batch {
-            st.item(item, n).ok()?;
+fn check_items(rx: std::sync::mpsc::Receiver<Batch>, st: &mut Stream<'_>) -> Option<()> {
+    for Batch { items, text } in rx {
+        for (item, n) in items {
+            st.item(item, n, &text).ok()?;
         }
     }
     Some(())
