@@ -93,15 +93,21 @@ impl AuditRowRef<'_> {
     }
 
     fn digest(&self) -> [u8; 32] {
-        // Serialised straight from the fields (a tuple is a JSON array) into the hasher:
-        // the same compact text as a `serde_json::Value` array, without building one or
-        // a buffer, which matters when an export, `verify` or `check` hashes a nation's
-        // 1.5 million rows.
         let mut hasher = Hashing(Sha256::new());
-        // Writing into a hasher cannot fail, nor can serialising strings and integers.
+        self.write_hashed(&mut hasher);
+        hasher.0.finalize().into()
+    }
+
+    /// Writes what the row's hash is of: serialised straight from the fields (a tuple
+    /// is a JSON array), the same compact text as a `serde_json::Value` array without
+    /// building one, which matters when an export, `verify` or `check` hashes a
+    /// nation's 1.5 million rows.
+    fn write_hashed(&self, w: &mut impl std::io::Write) {
+        // Writing into a hasher or a Vec cannot fail, nor can serialising strings and
+        // integers.
         let _ = if self.cycle.is_none() && self.respondent.is_none() {
             serde_json::to_writer(
-                &mut hasher,
+                w,
                 &(
                     self.seq,
                     self.at,
@@ -116,7 +122,7 @@ impl AuditRowRef<'_> {
             )
         } else {
             serde_json::to_writer(
-                &mut hasher,
+                w,
                 &(
                     self.seq,
                     self.at,
@@ -132,7 +138,6 @@ impl AuditRowRef<'_> {
                 ),
             )
         };
-        hasher.0.finalize().into()
     }
 
     pub fn to_owned(&self) -> AuditRow {
@@ -193,6 +198,65 @@ fn lower_hex(bytes: &[u8]) -> String {
 pub struct ChainBreak {
     pub seq: i64,
     pub reason: String,
+}
+
+impl ChainBreak {
+    /// Row `seq`'s content does not hash to its stored hash.
+    fn content(seq: i64) -> ChainBreak {
+        ChainBreak {
+            seq,
+            reason: "its content does not match its hash".to_string(),
+        }
+    }
+}
+
+/// Audit rows whose content is to be compared with their stored hash, gathered on one
+/// thread and hashed on another ([`ChainBatch::first_break`]): the export's reading
+/// thread checks each row's place in the chain ([`ChainCheck::link_ref`]) and hands
+/// the hashing over in batches of about a megabyte.
+#[derive(Debug, Default)]
+pub struct ChainBatch {
+    /// What each row is hashed over, one after the other.
+    text: Vec<u8>,
+    /// Each row's sequence number, where its text ends and its stored hash's bytes.
+    rows: Vec<(i64, usize, [u8; 64], bool)>,
+}
+
+impl ChainBatch {
+    /// A batch of about this many bytes is worth handing over.
+    pub const BYTES: usize = 1 << 20;
+
+    pub fn push(&mut self, row: &AuditRowRef<'_>, stored: &str) {
+        row.write_hashed(&mut self.text);
+        let mut hash = [0; 64];
+        // A stored hash of another length never matches (as `hashes_to` says).
+        let fits = stored.len() == 64;
+        if fits {
+            hash.copy_from_slice(stored.as_bytes());
+        }
+        self.rows.push((row.seq, self.text.len(), hash, fits));
+    }
+
+    pub fn len(&self) -> usize {
+        self.text.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// The first row whose content does not hash to its stored hash.
+    pub fn first_break(&self) -> Option<ChainBreak> {
+        let mut start = 0;
+        for &(seq, end, stored, fits) in &self.rows {
+            let digest: [u8; 32] = Sha256::digest(&self.text[start..end]).into();
+            if !fits || lower_hex_bytes(&digest) != stored {
+                return Some(ChainBreak::content(seq));
+            }
+            start = end;
+        }
+        None
+    }
 }
 
 impl fmt::Display for ChainBreak {
@@ -438,6 +502,23 @@ impl ChainCheck {
 
     /// [`ChainCheck::next`] of a borrowed row.
     pub fn next_ref(&mut self, row: &AuditRowRef<'_>, stored: &str) -> Result<(), ChainBreak> {
+        self.link(row, stored, |row| row.hashes_to(stored))
+    }
+
+    /// [`ChainCheck::next_ref`] without hashing the row's content: its place in the
+    /// chain only (the sequence and the link to the previous row), its hash to be
+    /// compared elsewhere ([`ChainBatch`]: the export hashes its rows on another
+    /// thread).
+    pub fn link_ref(&mut self, row: &AuditRowRef<'_>, stored: &str) -> Result<(), ChainBreak> {
+        self.link(row, stored, |_| true)
+    }
+
+    fn link(
+        &mut self,
+        row: &AuditRowRef<'_>,
+        stored: &str,
+        same: impl FnOnce(&AuditRowRef<'_>) -> bool,
+    ) -> Result<(), ChainBreak> {
         let expected_seq = self.rows as i64 + 1;
         let fail = |reason: &str| ChainBreak {
             seq: row.seq,
@@ -451,8 +532,8 @@ impl ChainCheck {
         if row.prev_hash != self.prev {
             return Err(fail("it does not follow the previous row"));
         }
-        if !row.hashes_to(stored) {
-            return Err(fail("its content does not match its hash"));
+        if !same(row) {
+            return Err(ChainBreak::content(row.seq));
         }
         self.prev.clear();
         self.prev.push_str(stored);
