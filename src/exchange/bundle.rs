@@ -334,12 +334,15 @@ pub fn write_sealed_stream_v2(
     // export's other threads are done by now): each chunk is handed over as a copy.
     let (sha512, sha256) = std::thread::scope(|scope| -> std::io::Result<_> {
         let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(4);
+        // Chunks hashed come back to be filled again.
+        let (back, used) = std::sync::mpsc::channel::<Vec<u8>>();
         let hashing = scope.spawn(move || {
             let mut sha512 = Sha512::new();
             let mut sha256 = Sha256::new();
             for chunk in rx {
                 sha512.update(&chunk);
                 sha256.update(&chunk);
+                let _ = back.send(chunk);
             }
             (sha512, sha256)
         });
@@ -360,7 +363,12 @@ pub fn write_sealed_stream_v2(
             if n == 0 {
                 break;
             }
-            tx.send(chunk[..n].to_vec())
+            let mut copy = used
+                .try_recv()
+                .unwrap_or_else(|_| Vec::with_capacity(CHUNK));
+            copy.clear();
+            copy.extend_from_slice(&chunk[..n]);
+            tx.send(copy)
                 .map_err(|_| std::io::Error::other("the hashing thread stopped"))?;
             let m = B64
                 .encode_slice(&chunk[..n], &mut buf)

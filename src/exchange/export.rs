@@ -1006,11 +1006,21 @@ fn audit_entries2_ref(
     };
     std::thread::scope(|scope| {
         let (tx, rx) = std::sync::mpsc::sync_channel::<ChainBatch>(2);
+        // Batches hashed come back to be filled again (no megabyte allocated, grown
+        // and freed per batch).
+        let (back, used) = std::sync::mpsc::channel::<ChainBatch>();
         // The first row whose content does not match its hash, of the rows handed over
         // (it stops at the first: the reading stops when it can no longer send).
-        let hasher = scope.spawn(move || rx.into_iter().find_map(|batch| batch.first_break()));
+        let hasher = scope.spawn(move || {
+            rx.into_iter().find_map(|mut batch| {
+                let b = batch.first_break();
+                batch.clear();
+                let _ = back.send(batch);
+                b
+            })
+        });
         let mut check = ChainCheck::default();
-        let mut batch = ChainBatch::default();
+        let mut batch = ChainBatch::new();
         let mut link = None;
         let read = store.each_audit_row_ref(|row, hash| {
             if let Err(b) = check.link_ref(row, hash) {
@@ -1020,7 +1030,8 @@ fn audit_entries2_ref(
             batch.push(row, hash);
             if batch.len() >= ChainBatch::BYTES {
                 // A send fails only once the hasher found a break: stop reading.
-                tx.send(std::mem::take(&mut batch))
+                let next = used.try_recv().unwrap_or_else(|_| ChainBatch::new());
+                tx.send(std::mem::replace(&mut batch, next))
                     .map_err(|_| ExchangeError::AuditChain(String::new()))?;
             }
             let full = row.cycle == cycle.as_deref() && exported.contains(row.path);

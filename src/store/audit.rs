@@ -226,6 +226,20 @@ impl ChainBatch {
     /// A batch of about this many bytes is worth handing over.
     pub const BYTES: usize = 1 << 20;
 
+    /// An empty batch with room for [`ChainBatch::BYTES`] and a row.
+    pub fn new() -> ChainBatch {
+        ChainBatch {
+            text: Vec::with_capacity(ChainBatch::BYTES + (4 << 10)),
+            rows: Vec::with_capacity(4 << 10),
+        }
+    }
+
+    /// Empty again, its room kept.
+    pub fn clear(&mut self) {
+        self.text.clear();
+        self.rows.clear();
+    }
+
     pub fn push(&mut self, row: &AuditRowRef<'_>, stored: &str) {
         row.write_hashed(&mut self.text);
         let mut hash = [0; 64];
