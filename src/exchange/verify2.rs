@@ -1408,9 +1408,12 @@ fn read_top<R: std::io::BufRead>(
         }
         key(c, want)?;
         match want {
-            "agencies" => {
-                c.each(&mut |v| emit(Raw::Item(Item::Agency(Box::new(parse(v)?))), v.len()))?
-            }
+            "agencies" => c.each(&mut |v| {
+                emit(
+                    Raw::Item(Box::new(Item::Agency(Box::new(parse(v)?)))),
+                    v.len(),
+                )
+            })?,
             "audit" => c.each(&mut |v| emit(Raw::Audit(v), v.len()))?,
             _ => {
                 let v = c.value()?;
@@ -1422,7 +1425,7 @@ fn read_top<R: std::io::BufRead>(
                     "cycle" => Item::Cycle(parse(v)?),
                     _ => Item::Instruments(parse(v)?),
                 };
-                emit(Raw::Item(item), v.len())?;
+                emit(Raw::Item(Box::new(item)), v.len())?;
             }
         }
     }
@@ -1432,7 +1435,9 @@ fn read_top<R: std::io::BufRead>(
 /// What [`read_top`] gives: a value it parsed, or an audit row's JSON (parsed by the
 /// caller into its batch's buffer).
 enum Raw<'v> {
-    Item(Item),
+    /// Boxed: an item is large beside a slice, and there are few (the agencies and
+    /// the head's fields).
+    Item(Box<Item>),
     Audit(&'v [u8]),
 }
 
@@ -1505,7 +1510,7 @@ fn read_items(
         let mut c = Cutter::new(std::io::BufReader::with_capacity(1 << 16, counted));
         read_top(&mut c, &mut |raw, n| {
             let item = match raw {
-                Raw::Item(item) => item,
+                Raw::Item(item) => *item,
                 Raw::Audit(v) => Item::Audit(Audited::parse(v, &mut batch.text)?),
             };
             batch.items.push((item, n));

@@ -546,7 +546,7 @@ pub fn audit_row_with<'i>(
         return broken(format!(
             "it changes indicator {:?} of {}, which instrument {} does not have",
             sanitize(name),
-            sanitize(&row.path),
+            sanitize(row.path),
             inst.id
         ));
     };
@@ -554,7 +554,7 @@ pub fn audit_row_with<'i>(
         return broken(format!(
             "it changes indicator {} of {}, which is answered per {}",
             sanitize(name),
-            sanitize(&row.path),
+            sanitize(row.path),
             inst.level_of(i)
         ));
     }
@@ -576,7 +576,7 @@ pub fn audit_row_with<'i>(
     }?;
     broken(format!(
         "it gives {} {} the value {:?}, which is not on its scale (0 to {max}, or N/A)",
-        sanitize(&row.path),
+        sanitize(row.path),
         sanitize(name),
         sanitize(off)
     ))
