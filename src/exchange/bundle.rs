@@ -329,37 +329,61 @@ pub fn write_sealed_stream_v2(
     let mut w = std::io::BufWriter::with_capacity(1 << 20, file);
     w.seek(SeekFrom::Start(head_len as u64))?;
     const CHUNK: usize = 3 * 64 * 1024;
-    let mut chunk = vec![0u8; CHUNK];
-    let mut buf = vec![0u8; CHUNK / 3 * 4];
-    let mut sha512 = Sha512::new();
-    let mut sha256 = Sha256::new();
     let mut written = head_len;
-    loop {
-        // Whole chunks (a multiple of 3 bytes) but the last, so that the chunks'
-        // base64 is the whole's.
-        let mut n = 0;
-        while n < CHUNK {
-            match payload.read(&mut chunk[n..]) {
-                Ok(0) => break,
-                Ok(k) => n += k,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e),
+    // The two hashes on a second thread, the base64 and the writing on this one (the
+    // export's other threads are done by now): each chunk is handed over as a copy.
+    let (sha512, sha256) = std::thread::scope(|scope| -> std::io::Result<_> {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(4);
+        // Chunks hashed come back to be filled again.
+        let (back, used) = std::sync::mpsc::channel::<Vec<u8>>();
+        let hashing = scope.spawn(move || {
+            let mut sha512 = Sha512::new();
+            let mut sha256 = Sha256::new();
+            for chunk in rx {
+                sha512.update(&chunk);
+                sha256.update(&chunk);
+                let _ = back.send(chunk);
+            }
+            (sha512, sha256)
+        });
+        let mut chunk = vec![0u8; CHUNK];
+        let mut buf = vec![0u8; CHUNK / 3 * 4];
+        loop {
+            // Whole chunks (a multiple of 3 bytes) but the last, so that the chunks'
+            // base64 is the whole's.
+            let mut n = 0;
+            while n < CHUNK {
+                match payload.read(&mut chunk[n..]) {
+                    Ok(0) => break,
+                    Ok(k) => n += k,
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err(e),
+                }
+            }
+            if n == 0 {
+                break;
+            }
+            let mut copy = used
+                .try_recv()
+                .unwrap_or_else(|_| Vec::with_capacity(CHUNK));
+            copy.clear();
+            copy.extend_from_slice(&chunk[..n]);
+            tx.send(copy)
+                .map_err(|_| std::io::Error::other("the hashing thread stopped"))?;
+            let m = B64
+                .encode_slice(&chunk[..n], &mut buf)
+                .map_err(std::io::Error::other)?;
+            w.write_all(&buf[..m])?;
+            written += m;
+            if n < CHUNK {
+                break;
             }
         }
-        if n == 0 {
-            break;
-        }
-        sha512.update(&chunk[..n]);
-        sha256.update(&chunk[..n]);
-        let m = B64
-            .encode_slice(&chunk[..n], &mut buf)
-            .map_err(std::io::Error::other)?;
-        w.write_all(&buf[..m])?;
-        written += m;
-        if n < CHUNK {
-            break;
-        }
-    }
+        drop(tx);
+        Ok(hashing
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+    })?;
     w.write_all(TAIL)?;
     written += TAIL.len();
     let signature = identity

@@ -15,8 +15,9 @@ use super::bundle::{
     ScoreEntry, UnitEntry,
 };
 use super::bundle2::{
-    self, AgencyNode, AnswerEntry, AuditContent2, AuditEntry2, CycleEntry, DimensionEntry,
-    FollowupEntry, FollowupsEntry, Payload2, ProductNode, RespondentEntry, Score2, UnitNode,
+    self, AgencyNode, AnswerEntry, AuditContent2Ref, AuditEntry2, AuditEntry2Ref, CycleEntry,
+    DimensionEntry, FollowupEntry, FollowupsEntry, Payload2, ProductNode, RespondentEntry, Score2,
+    UnitNode,
 };
 use super::crypt;
 use super::keys::{Identity, keys_dir};
@@ -26,7 +27,7 @@ use crate::domain::model::{
     AgencyIx, Dataset, IndicatorIx, NodeRef, ProductIx, ScoreBook, Summary,
 };
 use crate::domain::scoring::Rounded;
-use crate::store::{ChainCheck, Node, NodeRecord, Store};
+use crate::store::{ChainBatch, ChainBreak, ChainCheck, Node, NodeRecord, Store};
 
 /// The `meta` key that marks a central database, and its value (defined in the store,
 /// whose check needs them too).
@@ -689,13 +690,13 @@ fn write_payload2(
         serde_json::to_writer(&mut *w, &agency).map_err(json)?;
     }
     w.write_all(b"],\"audit\":[").map_err(fail)?;
-    audit_entries2(store, &exported, |entry| {
+    audit_entries2_ref(store, &exported, |entry| {
         if summary.audit_rows > 0 {
             w.write_all(b",").map_err(fail)?;
         }
         summary.audit_rows += 1;
         summary.audit_full += usize::from(entry.content.is_some());
-        serde_json::to_writer(&mut *w, &entry).map_err(json)
+        serde_json::to_writer(&mut *w, entry).map_err(json)
     })?;
     w.write_all(b"]}").map_err(fail)?;
     Ok(summary)
@@ -982,32 +983,89 @@ fn audit_entries2(
     exported: &HashSet<String>,
     mut f: impl FnMut(AuditEntry2) -> Result<()>,
 ) -> Result<()> {
+    audit_entries2_ref(store, exported, |entry| f(entry.to_owned()))
+}
+
+/// [`audit_entries2`] borrowed from each database row as it is read (the streaming
+/// export serialises each without a `String` per field). Each row's place in the chain
+/// is checked here, its content's SHA-256 on a second thread, in batches of about a
+/// megabyte ([`ChainBatch`]; the hashes were a tenth of this thread's time): the first
+/// break in the chain's order is the one reported, as when each row was checked whole
+/// in turn, and a broken chain exports nothing.
+fn audit_entries2_ref(
+    store: &Store,
+    exported: &HashSet<String>,
+    mut f: impl FnMut(&AuditEntry2Ref<'_>) -> Result<()>,
+) -> Result<()> {
     let db = store.path().display().to_string();
     let cycle = store.cycle().audit_code().map(str::to_string);
-    let mut check = ChainCheck::default();
-    store.each_audit_row(|row, hash| {
-        if let Err(b) = check.next(&row, &hash) {
-            return Err(ExchangeError::AuditChain(format!(
-                "{db}: {b}; nothing was exported. Run `patuh check` and restore the database from a backup"
-            )));
+    let broken = |b: ChainBreak| {
+        ExchangeError::AuditChain(format!(
+            "{db}: {b}; nothing was exported. Run `patuh check` and restore the database from a backup"
+        ))
+    };
+    std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<ChainBatch>(2);
+        // Batches hashed come back to be filled again (no megabyte allocated, grown
+        // and freed per batch).
+        let (back, used) = std::sync::mpsc::channel::<ChainBatch>();
+        // The first row whose content does not match its hash, of the rows handed over
+        // (it stops at the first: the reading stops when it can no longer send).
+        let hasher = scope.spawn(move || {
+            rx.into_iter().find_map(|mut batch| {
+                let b = batch.first_break();
+                batch.clear();
+                let _ = back.send(batch);
+                b
+            })
+        });
+        let mut check = ChainCheck::default();
+        let mut batch = ChainBatch::new();
+        let mut link = None;
+        let read = store.each_audit_row_ref(|row, hash| {
+            if let Err(b) = check.link_ref(row, hash) {
+                link = Some(b);
+                return Err(ExchangeError::AuditChain(String::new()));
+            }
+            batch.push(row, hash);
+            if batch.len() >= ChainBatch::BYTES {
+                // A send fails only once the hasher found a break: stop reading.
+                let next = used.try_recv().unwrap_or_else(|_| ChainBatch::new());
+                tx.send(std::mem::replace(&mut batch, next))
+                    .map_err(|_| ExchangeError::AuditChain(String::new()))?;
+            }
+            let full = row.cycle == cycle.as_deref() && exported.contains(row.path);
+            f(&AuditEntry2Ref {
+                seq: row.seq,
+                prev_hash: row.prev_hash,
+                hash,
+                content: full.then_some(AuditContent2Ref {
+                    at: row.at,
+                    who: row.who,
+                    path: row.path,
+                    indicator: row.indicator,
+                    action: row.action,
+                    old: row.old,
+                    new: row.new,
+                    cycle: row.cycle,
+                    respondent: row.respondent,
+                }),
+            })
+        });
+        if !batch.is_empty() {
+            // The hasher may have stopped already, having found a break.
+            let _ = tx.send(batch);
         }
-        let full = row.cycle == cycle && exported.contains(&row.path);
-        f(AuditEntry2 {
-            seq: row.seq,
-            prev_hash: row.prev_hash,
-            hash,
-            content: full.then_some(AuditContent2 {
-                at: row.at,
-                who: row.who,
-                path: row.path,
-                indicator: row.indicator,
-                action: row.action,
-                old: row.old,
-                new: row.new,
-                cycle: row.cycle,
-                respondent: row.respondent,
-            }),
-        })
+        drop(tx);
+        let content = hasher
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        // Every row handed over comes before the row whose link broke or whose reading
+        // or writing failed: a content break among them is the chain's first problem.
+        match (content, link) {
+            (Some(b), _) | (None, Some(b)) => Err(broken(b)),
+            (None, None) => read,
+        }
     })
 }
 
@@ -1015,6 +1073,82 @@ fn audit_entries2(
 mod tests {
     use super::*;
     use std::sync::Arc;
+
+    /// The chain's rows are hashed on another thread than the one checking their
+    /// links: the problem named is still the first in the chain's order, whichever
+    /// kind it is.
+    #[test]
+    fn the_first_break_of_the_chain_is_named_whatever_thread_finds_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("g.db");
+        crate::generate::generate_with(
+            &db,
+            crate::generate::Scale::Tiny,
+            11,
+            crate::generate::Method::Levels,
+            None,
+        )
+        .unwrap();
+        let id = Identity::from_secret("Siti", "ASN-1", [3; 32]);
+        let conn = rusqlite::Connection::open(&db).unwrap();
+        let rows: i64 = conn
+            .query_row("SELECT count(*) FROM audit", [], |r| r.get(0))
+            .unwrap();
+        assert!(rows > 40, "a log of some length: {rows}");
+        let error = |db: &Path| {
+            let store = Store::open(db).unwrap();
+            match export_payload2(&store, &id, &[]) {
+                Err(ExchangeError::AuditChain(m)) => m,
+                other => panic!("{:?}", other.map(|_| ())),
+            }
+        };
+        // A row's content changed (found by the hashing thread) before a broken link
+        // (found by the reading thread), and the other way round.
+        let content = |seq: i64| {
+            conn.execute("UPDATE audit SET who = who || '.' WHERE seq = ?1", [seq])
+                .unwrap();
+        };
+        let link = |seq: i64| {
+            conn.execute(
+                "UPDATE audit SET prev_hash = replace(prev_hash, substr(prev_hash, 1, 1), 'x') WHERE seq = ?1",
+                [seq],
+            )
+            .unwrap();
+        };
+        content(5);
+        link(30);
+        let m = error(&db);
+        assert!(
+            m.contains("broken at row 5: its content does not match its hash"),
+            "{m}"
+        );
+        content(3);
+        let m = error(&db);
+        assert!(m.contains("broken at row 3: its content"), "{m}");
+        let fresh = dir.path().join("h.db");
+        crate::generate::generate_with(
+            &fresh,
+            crate::generate::Scale::Tiny,
+            11,
+            crate::generate::Method::Levels,
+            None,
+        )
+        .unwrap();
+        let conn = rusqlite::Connection::open(&fresh).unwrap();
+        conn.execute(
+            "UPDATE audit SET prev_hash = replace(prev_hash, substr(prev_hash, 1, 1), 'x') WHERE seq = 7",
+            [],
+        )
+        .unwrap();
+        conn.execute("UPDATE audit SET who = who || '.' WHERE seq = 20", [])
+            .unwrap();
+        let m = error(&fresh);
+        assert!(
+            m.contains("broken at row 7: it does not follow the previous row"),
+            "{m}"
+        );
+        assert!(m.contains("nothing was exported"), "{m}");
+    }
 
     #[test]
     fn the_streamed_payload_is_the_serialised_payload() {

@@ -33,6 +33,7 @@ use crate::domain::model::{
 };
 use crate::domain::scoring::Value;
 use crate::domain::text::sanitize;
+use crate::store::audit::AuditRowRef;
 use crate::store::audit::{Replay, Replayed, ReplayedRespondent, data_text, respondent_text};
 use crate::store::{ChainBreak, GENESIS};
 
@@ -595,45 +596,152 @@ impl Chain {
     }
 
     fn row(&mut self, entry: &AuditEntry2) -> Result<()> {
-        self.row_with(entry, entry.row().as_ref())
+        let row = entry.row();
+        let same = row.as_ref().map(|row| row.hash() == entry.hash);
+        self.checked(entry.seq, &entry.prev_hash, &entry.hash, same)
     }
 
-    /// [`Chain::row`] with the entry's row as the store hashes it (`entry.row()`).
-    fn row_with(
-        &mut self,
-        entry: &AuditEntry2,
-        row: Option<&crate::store::AuditRow>,
-    ) -> Result<()> {
+    /// [`Chain::row`] of a row the reading thread already hashed ([`Audited`]).
+    fn audited(&mut self, a: &Audited, text: &str) -> Result<()> {
+        self.checked(
+            a.seq,
+            a.text(text, Audited::PREV_HASH),
+            a.text(text, Audited::HASH),
+            a.content.then_some(a.same),
+        )
+    }
+
+    /// The chain's checks of row `seq`, whose content hashes to its `hash` or not
+    /// (`same`; None for a row without content), in the order the messages rely on.
+    fn checked(&mut self, seq: i64, prev_hash: &str, hash: &str, same: Option<bool>) -> Result<()> {
         let expected = self.rows + 1;
-        let fail = |reason: String| {
-            ExchangeError::AuditChain(
-                ChainBreak {
-                    seq: entry.seq,
-                    reason,
-                }
-                .to_string(),
-            )
-        };
-        if entry.seq != expected {
+        let fail =
+            |reason: String| ExchangeError::AuditChain(ChainBreak { seq, reason }.to_string());
+        if seq != expected {
             return Err(fail(format!(
                 "expected row {expected} here: a row was deleted or reordered"
             )));
         }
-        if entry.prev_hash != self.prev {
+        if prev_hash != self.prev {
             return Err(fail("it does not follow the previous row".into()));
         }
-        if !is_hash(&entry.hash) {
+        if !is_hash(hash) {
             return Err(fail("its hash is not a SHA-256".into()));
         }
-        if let Some(row) = row {
-            if row.hash() != entry.hash {
+        if let Some(same) = same {
+            if !same {
                 return Err(fail("its content does not match its hash".into()));
             }
             self.full += 1;
         }
-        self.prev.clone_from(&entry.hash);
+        self.prev.clear();
+        self.prev.push_str(hash);
         self.rows = expected;
         Ok(())
+    }
+}
+
+/// An audit row as the reading thread of [`verify_streamed`] hands it over: parsed
+/// with its texts borrowed from the cut JSON and hashed there (the chain's SHA-256 does
+/// not depend on the order in which rows are checked; the chain's links are still
+/// checked in order, on the checking thread), its texts copied into its batch's one
+/// buffer ([`Batch::text`]): no `String` per field made on one thread and freed on the
+/// other.
+struct Audited {
+    seq: i64,
+    /// Whether the row has content.
+    content: bool,
+    /// Whether its content hashes to its hash (false without content).
+    same: bool,
+    /// Where each text is in the batch's buffer: `prev_hash`, `hash`, then `at, who,
+    /// path, indicator, action, old, new, cycle, respondent`; None for a null.
+    spans: [Option<(usize, usize)>; 11],
+}
+
+impl Audited {
+    const PREV_HASH: usize = 0;
+    const HASH: usize = 1;
+
+    /// The entry parsed from `v` (exactly what [`AuditEntry2`] accepts), hashed, its
+    /// texts appended to `text`.
+    fn parse(v: &[u8], text: &mut String) -> Option<Audited> {
+        let e: bundle2::AuditEntry2Borrowed<'_> = parse(v)?;
+        let mut spans = [None; 11];
+        let mut put = |k: usize, t: Option<&str>| {
+            spans[k] = t.map(|t| {
+                let start = text.len();
+                text.push_str(t);
+                (start, text.len())
+            });
+        };
+        put(Audited::PREV_HASH, Some(&e.prev_hash));
+        put(Audited::HASH, Some(&e.hash));
+        let same = match &e.content {
+            Some(c) => {
+                let row = AuditRowRef {
+                    seq: e.seq,
+                    at: &c.at,
+                    who: &c.who,
+                    path: &c.path,
+                    indicator: c.indicator.as_deref(),
+                    action: &c.action,
+                    old: c.old.as_deref(),
+                    new: c.new.as_deref(),
+                    prev_hash: &e.prev_hash,
+                    cycle: c.cycle.as_deref(),
+                    respondent: c.respondent.as_deref(),
+                };
+                for (k, t) in [
+                    Some(row.at),
+                    Some(row.who),
+                    Some(row.path),
+                    row.indicator,
+                    Some(row.action),
+                    row.old,
+                    row.new,
+                    row.cycle,
+                    row.respondent,
+                ]
+                .into_iter()
+                .enumerate()
+                {
+                    put(2 + k, t);
+                }
+                row.hashes_to(&e.hash)
+            }
+            None => false,
+        };
+        Some(Audited {
+            seq: e.seq,
+            content: e.content.is_some(),
+            same,
+            spans,
+        })
+    }
+
+    fn field<'t>(&self, text: &'t str, k: usize) -> Option<&'t str> {
+        self.spans[k].and_then(|(a, b)| text.get(a..b))
+    }
+
+    fn text<'t>(&self, text: &'t str, k: usize) -> &'t str {
+        self.field(text, k).unwrap_or_default()
+    }
+
+    /// The row's content over its batch's buffer; None without content.
+    fn row<'t>(&self, text: &'t str) -> Option<AuditRowRef<'t>> {
+        self.content.then(|| AuditRowRef {
+            seq: self.seq,
+            at: self.text(text, 2),
+            who: self.text(text, 3),
+            path: self.text(text, 4),
+            indicator: self.field(text, 5),
+            action: self.text(text, 6),
+            old: self.field(text, 7),
+            new: self.field(text, 8),
+            prev_hash: self.text(text, Audited::PREV_HASH),
+            cycle: self.field(text, 9),
+            respondent: self.field(text, 10),
+        })
     }
 }
 
@@ -682,13 +790,13 @@ impl Accounts {
 
     fn row(&mut self, ds: &Dataset, entry: &AuditEntry2) -> Result<()> {
         match entry.row() {
-            Some(row) => self.row_of(ds, &row),
+            Some(row) => self.row_of(ds, &row.as_ref()),
             None => Ok(()),
         }
     }
 
     /// [`Accounts::row`] of an entry's full row.
-    fn row_of(&mut self, ds: &Dataset, row: &crate::store::AuditRow) -> Result<()> {
+    fn row_of(&mut self, ds: &Dataset, row: &AuditRowRef<'_>) -> Result<()> {
         let nodes = &self.nodes;
         let problem = crate::store::audit_row_with(row, |path| {
             nodes.get(path).map(|&n| (n.level(), ds.instrument_of(n)))
@@ -697,7 +805,7 @@ impl Accounts {
             return Err(ExchangeError::AuditChain(problem));
         }
         self.replay
-            .apply_row(row)
+            .apply_row_ref(row)
             .map_err(|b| ExchangeError::AuditChain(b.to_string()))
     }
 
@@ -1064,12 +1172,21 @@ pub(crate) fn verify_streamed(
     } = st;
     let ds = rebuild?.ds;
     let accounts = accounts.unwrap_or_else(|| Accounts::new(&ds));
-    if !accounts.same_digests(&held) {
+    // The replayed log against what the nodes hold, and the scores recomputed: neither
+    // needs the other, so on two threads (each about a twentieth of a nation's verify,
+    // after the pipeline; the log's maps are freed on the other thread too).
+    let (same, scores) = std::thread::scope(|scope| {
+        let same = scope.spawn(move || accounts.same_digests(&held));
+        let scores = check_scores(kept.as_deref().unwrap_or(&skeletons), &ds);
+        let same = same
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (same, scores)
+    });
+    if !same {
         return None;
     }
-    drop(accounts);
-    drop(held);
-    checked.scores_checked = check_scores(kept.as_deref().unwrap_or(&skeletons), &ds).ok()?;
+    checked.scores_checked = scores.ok()?;
     checked.audit_rows = chain.rows as usize;
     checked.audit_full = chain.full;
     checked.units = ds.units.len();
@@ -1220,7 +1337,7 @@ impl Stream<'_> {
     }
 
     /// The next item of the payload, `bytes` bytes of JSON.
-    fn item(&mut self, item: Item, bytes: usize) -> Result<()> {
+    fn item(&mut self, item: Item, bytes: usize, text: &str) -> Result<()> {
         match item {
             Item::Format(x) => self.head.format = x,
             Item::FormatVersion(x) => self.head.format_version = x,
@@ -1229,18 +1346,18 @@ impl Stream<'_> {
             Item::Cycle(x) => self.head.cycle = Some(x),
             Item::Instruments(x) => self.start(&x)?,
             Item::Agency(a) => self.agency(*a, bytes)?,
-            Item::Audit(entry) => self.audit(entry)?,
+            Item::Audit(entry) => self.audit(&entry, text)?,
         }
         Ok(())
     }
 
-    fn audit(&mut self, entry: AuditEntry2) -> Result<()> {
+    /// An audit row, its texts in `text` (its batch's buffer).
+    fn audit(&mut self, entry: &Audited, text: &str) -> Result<()> {
         let Some(r) = &self.rebuild else {
             return Err(ExchangeError::Invalid("audit before instruments".into()));
         };
-        let row = entry.row();
-        self.chain.row_with(&entry, row.as_ref())?;
-        match row {
+        self.chain.audited(entry, text)?;
+        match entry.row(text) {
             Some(row) => self
                 .accounts
                 .get_or_insert_with(|| Accounts::new(&r.ds))
@@ -1282,7 +1399,7 @@ fn parse<'a, T: serde::Deserialize<'a>>(v: &'a [u8]) -> Option<T> {
 /// first thing it does not accept (or when `emit` says stop).
 fn read_top<R: std::io::BufRead>(
     c: &mut Cutter<R>,
-    emit: &mut dyn FnMut(Item, usize) -> Option<()>,
+    emit: &mut dyn FnMut(Raw<'_>, usize) -> Option<()>,
 ) -> Option<()> {
     c.eat(b'{')?;
     for (n, want) in KEYS.into_iter().enumerate() {
@@ -1291,8 +1408,13 @@ fn read_top<R: std::io::BufRead>(
         }
         key(c, want)?;
         match want {
-            "agencies" => c.each(&mut |v| emit(Item::Agency(Box::new(parse(v)?)), v.len()))?,
-            "audit" => c.each(&mut |v| emit(Item::Audit(parse(v)?), v.len()))?,
+            "agencies" => c.each(&mut |v| {
+                emit(
+                    Raw::Item(Box::new(Item::Agency(Box::new(parse(v)?)))),
+                    v.len(),
+                )
+            })?,
+            "audit" => c.each(&mut |v| emit(Raw::Audit(v), v.len()))?,
             _ => {
                 let v = c.value()?;
                 let item = match want {
@@ -1303,11 +1425,28 @@ fn read_top<R: std::io::BufRead>(
                     "cycle" => Item::Cycle(parse(v)?),
                     _ => Item::Instruments(parse(v)?),
                 };
-                emit(item, v.len())?;
+                emit(Raw::Item(Box::new(item)), v.len())?;
             }
         }
     }
     c.eat(b'}')
+}
+
+/// What [`read_top`] gives: a value it parsed, or an audit row's JSON (parsed by the
+/// caller into its batch's buffer).
+enum Raw<'v> {
+    /// Boxed: an item is large beside a slice, and there are few (the agencies and
+    /// the head's fields).
+    Item(Box<Item>),
+    Audit(&'v [u8]),
+}
+
+/// Items sent from the reading thread to the checking thread at once, with the texts
+/// of their audit rows in one buffer.
+#[derive(Default)]
+struct Batch {
+    items: Vec<(Item, usize)>,
+    text: String,
 }
 
 /// One field of the payload's head, or one agency or audit row, as the reading thread
@@ -1321,7 +1460,18 @@ enum Item {
     Instruments(Vec<InstrumentEntry>),
     /// Boxed: an agency's node is large beside an audit row, and there are few.
     Agency(Box<AgencyNode>),
-    Audit(AuditEntry2),
+    /// Parsed and hashed on the reading thread.
+    Audit(Audited),
+}
+
+impl Batch {
+    fn new() -> Batch {
+        Batch {
+            items: Vec::with_capacity(BATCH_ITEMS),
+            // About what a batch's audit rows hold (no growing as it fills).
+            text: String::with_capacity(BATCH_TEXT),
+        }
+    }
 }
 
 /// Batches in flight between the reading and the checking thread (each at most
@@ -1330,6 +1480,7 @@ enum Item {
 const IN_FLIGHT: usize = 4;
 const BATCH_ITEMS: usize = 512;
 const BATCH_BYTES: usize = 1 << 20;
+const BATCH_TEXT: usize = 192 << 10;
 
 /// The reading thread of [`verify_streamed`]: the payload decoded from a second
 /// reading of the file (its bytes hashed again), the zstd frame expanded (refused past
@@ -1341,7 +1492,7 @@ fn read_items(
     src: super::bundle::Source<'_>,
     s: &super::bundle::Streamed,
     declared: u64,
-    tx: std::sync::mpsc::SyncSender<Vec<(Item, usize)>>,
+    tx: std::sync::mpsc::SyncSender<Batch>,
 ) -> Option<()> {
     let reader = super::bundle::PayloadReader::new(src, s).ok()?;
     let mut decoder = zstd::stream::read::Decoder::new(reader)
@@ -1353,20 +1504,20 @@ fn read_items(
         count: count.clone(),
         limit: declared,
     };
-    let mut batch = Vec::with_capacity(BATCH_ITEMS);
+    let mut batch = Batch::new();
     let mut bytes = 0;
     {
         let mut c = Cutter::new(std::io::BufReader::with_capacity(1 << 16, counted));
-        read_top(&mut c, &mut |item, n| {
-            batch.push((item, n));
+        read_top(&mut c, &mut |raw, n| {
+            let item = match raw {
+                Raw::Item(item) => *item,
+                Raw::Audit(v) => Item::Audit(Audited::parse(v, &mut batch.text)?),
+            };
+            batch.items.push((item, n));
             bytes += n;
-            if batch.len() >= BATCH_ITEMS || bytes >= BATCH_BYTES {
+            if batch.items.len() >= BATCH_ITEMS || bytes >= BATCH_BYTES {
                 bytes = 0;
-                tx.send(std::mem::replace(
-                    &mut batch,
-                    Vec::with_capacity(BATCH_ITEMS),
-                ))
-                .ok()?;
+                tx.send(std::mem::replace(&mut batch, Batch::new())).ok()?;
             }
             Some(())
         })?;
@@ -1374,7 +1525,7 @@ fn read_items(
             return None;
         }
     }
-    if !batch.is_empty() {
+    if !batch.items.is_empty() {
         tx.send(batch).ok()?;
     }
     drop(tx);
@@ -1391,13 +1542,10 @@ fn read_items(
 /// The checking thread of [`verify_streamed`]: each item into the state, in order,
 /// until the reading thread is done; None at the first item refused (`rx` is dropped,
 /// which stops the reading thread).
-fn check_items(
-    rx: std::sync::mpsc::Receiver<Vec<(Item, usize)>>,
-    st: &mut Stream<'_>,
-) -> Option<()> {
-    for batch in rx {
-        for (item, n) in batch {
-            st.item(item, n).ok()?;
+fn check_items(rx: std::sync::mpsc::Receiver<Batch>, st: &mut Stream<'_>) -> Option<()> {
+    for Batch { items, text } in rx {
+        for (item, n) in items {
+            st.item(item, n, &text).ok()?;
         }
     }
     Some(())

@@ -42,47 +42,130 @@ impl AuditRow {
     /// when the row has no cycle and no respondent, else those and `cycle`,
     /// `respondent` (eleven).
     pub fn hash(&self) -> String {
-        // Serialised straight from the fields (a tuple is a JSON array) into the hasher:
-        // the same compact text as a `serde_json::Value` array, without building one or
-        // a buffer, which matters when an export, `verify` or `check` hashes a nation's
-        // 1.5 million rows.
+        self.as_ref().hash()
+    }
+
+    /// The row's fields borrowed.
+    pub fn as_ref(&self) -> AuditRowRef<'_> {
+        AuditRowRef {
+            seq: self.seq,
+            at: &self.at,
+            who: &self.who,
+            path: &self.path,
+            indicator: self.indicator.as_deref(),
+            action: &self.action,
+            old: self.old.as_deref(),
+            new: self.new.as_deref(),
+            prev_hash: &self.prev_hash,
+            cycle: self.cycle.as_deref(),
+            respondent: self.respondent.as_deref(),
+        }
+    }
+}
+
+/// An [`AuditRow`] borrowed from where it was read (a row of the database as SQLite
+/// holds it): the export reads a nation's log without a `String` per field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AuditRowRef<'a> {
+    pub seq: i64,
+    pub at: &'a str,
+    pub who: &'a str,
+    pub path: &'a str,
+    pub indicator: Option<&'a str>,
+    pub action: &'a str,
+    pub old: Option<&'a str>,
+    pub new: Option<&'a str>,
+    pub prev_hash: &'a str,
+    pub cycle: Option<&'a str>,
+    pub respondent: Option<&'a str>,
+}
+
+impl AuditRowRef<'_> {
+    /// [`AuditRow::hash`], as lower-case hex.
+    pub fn hash(&self) -> String {
+        lower_hex(&self.digest())
+    }
+
+    /// Whether the row's content hashes to `stored` (the same as
+    /// `self.hash() == stored`, without building the hex text).
+    pub fn hashes_to(&self, stored: &str) -> bool {
+        lower_hex_bytes(&self.digest()) == stored.as_bytes()
+    }
+
+    fn digest(&self) -> [u8; 32] {
         let mut hasher = Hashing(Sha256::new());
-        // Writing into a hasher cannot fail, nor can serialising strings and integers.
+        self.write_hashed(&mut hasher);
+        hasher.0.finalize().into()
+    }
+
+    /// Writes what the row's hash is of: serialised straight from the fields (a tuple
+    /// is a JSON array), the same compact text as a `serde_json::Value` array without
+    /// building one, which matters when an export, `verify` or `check` hashes a
+    /// nation's 1.5 million rows.
+    fn write_hashed(&self, w: &mut impl std::io::Write) {
+        // Writing into a hasher or a Vec cannot fail, nor can serialising strings and
+        // integers.
         let _ = if self.cycle.is_none() && self.respondent.is_none() {
             serde_json::to_writer(
-                &mut hasher,
+                w,
                 &(
                     self.seq,
-                    &self.at,
-                    &self.who,
-                    &self.path,
-                    &self.indicator,
-                    &self.action,
-                    &self.old,
-                    &self.new,
-                    &self.prev_hash,
+                    self.at,
+                    self.who,
+                    self.path,
+                    self.indicator,
+                    self.action,
+                    self.old,
+                    self.new,
+                    self.prev_hash,
                 ),
             )
         } else {
             serde_json::to_writer(
-                &mut hasher,
+                w,
                 &(
                     self.seq,
-                    &self.at,
-                    &self.who,
-                    &self.path,
-                    &self.indicator,
-                    &self.action,
-                    &self.old,
-                    &self.new,
-                    &self.prev_hash,
-                    &self.cycle,
-                    &self.respondent,
+                    self.at,
+                    self.who,
+                    self.path,
+                    self.indicator,
+                    self.action,
+                    self.old,
+                    self.new,
+                    self.prev_hash,
+                    self.cycle,
+                    self.respondent,
                 ),
             )
         };
-        lower_hex(&hasher.0.finalize())
     }
+
+    pub fn to_owned(&self) -> AuditRow {
+        AuditRow {
+            seq: self.seq,
+            at: self.at.to_string(),
+            who: self.who.to_string(),
+            path: self.path.to_string(),
+            indicator: self.indicator.map(str::to_string),
+            action: self.action.to_string(),
+            old: self.old.map(str::to_string),
+            new: self.new.map(str::to_string),
+            prev_hash: self.prev_hash.to_string(),
+            cycle: self.cycle.map(str::to_string),
+            respondent: self.respondent.map(str::to_string),
+        }
+    }
+}
+
+/// 32 bytes as 64 lower-case hex digits.
+fn lower_hex_bytes(bytes: &[u8; 32]) -> [u8; 64] {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = [0; 64];
+    for (k, &b) in bytes.iter().enumerate() {
+        out[2 * k] = DIGITS[usize::from(b >> 4)];
+        out[2 * k + 1] = DIGITS[usize::from(b & 15)];
+    }
+    out
 }
 
 /// A SHA-256 fed by a writer.
@@ -115,6 +198,79 @@ fn lower_hex(bytes: &[u8]) -> String {
 pub struct ChainBreak {
     pub seq: i64,
     pub reason: String,
+}
+
+impl ChainBreak {
+    /// Row `seq`'s content does not hash to its stored hash.
+    fn content(seq: i64) -> ChainBreak {
+        ChainBreak {
+            seq,
+            reason: "its content does not match its hash".to_string(),
+        }
+    }
+}
+
+/// Audit rows whose content is to be compared with their stored hash, gathered on one
+/// thread and hashed on another ([`ChainBatch::first_break`]): the export's reading
+/// thread checks each row's place in the chain ([`ChainCheck::link_ref`]) and hands
+/// the hashing over in batches of about a megabyte.
+#[derive(Debug, Default)]
+pub struct ChainBatch {
+    /// What each row is hashed over, one after the other.
+    text: Vec<u8>,
+    /// Each row's sequence number, where its text ends and its stored hash's bytes.
+    rows: Vec<(i64, usize, [u8; 64], bool)>,
+}
+
+impl ChainBatch {
+    /// A batch of about this many bytes is worth handing over.
+    pub const BYTES: usize = 1 << 20;
+
+    /// An empty batch with room for [`ChainBatch::BYTES`] and a row.
+    pub fn new() -> ChainBatch {
+        ChainBatch {
+            text: Vec::with_capacity(ChainBatch::BYTES + (4 << 10)),
+            rows: Vec::with_capacity(4 << 10),
+        }
+    }
+
+    /// Empty again, its room kept.
+    pub fn clear(&mut self) {
+        self.text.clear();
+        self.rows.clear();
+    }
+
+    pub fn push(&mut self, row: &AuditRowRef<'_>, stored: &str) {
+        row.write_hashed(&mut self.text);
+        let mut hash = [0; 64];
+        // A stored hash of another length never matches (as `hashes_to` says).
+        let fits = stored.len() == 64;
+        if fits {
+            hash.copy_from_slice(stored.as_bytes());
+        }
+        self.rows.push((row.seq, self.text.len(), hash, fits));
+    }
+
+    pub fn len(&self) -> usize {
+        self.text.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// The first row whose content does not hash to its stored hash.
+    pub fn first_break(&self) -> Option<ChainBreak> {
+        let mut start = 0;
+        for &(seq, end, stored, fits) in &self.rows {
+            let digest: [u8; 32] = Sha256::digest(&self.text[start..end]).into();
+            if !fits || lower_hex_bytes(&digest) != stored {
+                return Some(ChainBreak::content(seq));
+            }
+            start = end;
+        }
+        None
+    }
 }
 
 impl fmt::Display for ChainBreak {
@@ -295,6 +451,33 @@ pub(super) fn read_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AuditRow> {
     })
 }
 
+/// [`read_row`] borrowed from the row and its stored hash (column 9); an error when a
+/// field is not text (or null where allowed), which the caller reports through
+/// [`read_row`] so that the message is the same.
+pub(super) fn read_row_ref<'r>(
+    r: &'r rusqlite::Row<'_>,
+) -> rusqlite::Result<(AuditRowRef<'r>, &'r str)> {
+    let text = |i: usize| -> rusqlite::Result<&'r str> { Ok(r.get_ref(i)?.as_str()?) };
+    let opt =
+        |i: usize| -> rusqlite::Result<Option<&'r str>> { Ok(r.get_ref(i)?.as_str_or_null()?) };
+    Ok((
+        AuditRowRef {
+            seq: r.get(0)?,
+            at: text(1)?,
+            who: text(2)?,
+            path: text(3)?,
+            indicator: opt(4)?,
+            action: text(5)?,
+            old: opt(6)?,
+            new: opt(7)?,
+            prev_hash: text(8)?,
+            cycle: opt(10)?,
+            respondent: opt(11)?,
+        },
+        text(9)?,
+    ))
+}
+
 /// Calls `f` with every audit row and its stored hash, in order, without holding
 /// them all: a nation's log is 1.5 million rows.
 pub fn for_each_row(
@@ -328,6 +511,28 @@ impl Default for ChainCheck {
 impl ChainCheck {
     /// The next row of the chain with its stored hash.
     pub fn next(&mut self, row: &AuditRow, stored: &str) -> Result<(), ChainBreak> {
+        self.next_ref(&row.as_ref(), stored)
+    }
+
+    /// [`ChainCheck::next`] of a borrowed row.
+    pub fn next_ref(&mut self, row: &AuditRowRef<'_>, stored: &str) -> Result<(), ChainBreak> {
+        self.link(row, stored, |row| row.hashes_to(stored))
+    }
+
+    /// [`ChainCheck::next_ref`] without hashing the row's content: its place in the
+    /// chain only (the sequence and the link to the previous row), its hash to be
+    /// compared elsewhere ([`ChainBatch`]: the export hashes its rows on another
+    /// thread).
+    pub fn link_ref(&mut self, row: &AuditRowRef<'_>, stored: &str) -> Result<(), ChainBreak> {
+        self.link(row, stored, |_| true)
+    }
+
+    fn link(
+        &mut self,
+        row: &AuditRowRef<'_>,
+        stored: &str,
+        same: impl FnOnce(&AuditRowRef<'_>) -> bool,
+    ) -> Result<(), ChainBreak> {
         let expected_seq = self.rows as i64 + 1;
         let fail = |reason: &str| ChainBreak {
             seq: row.seq,
@@ -341,8 +546,8 @@ impl ChainCheck {
         if row.prev_hash != self.prev {
             return Err(fail("it does not follow the previous row"));
         }
-        if row.hash() != stored {
-            return Err(fail("its content does not match its hash"));
+        if !same(row) {
+            return Err(ChainBreak::content(row.seq));
         }
         self.prev.clear();
         self.prev.push_str(stored);
@@ -605,14 +810,19 @@ impl Replay {
 
     /// Applies one row.
     pub fn apply_row(&mut self, row: &AuditRow) -> Result<(), ChainBreak> {
+        self.apply_row_ref(&row.as_ref())
+    }
+
+    /// [`Replay::apply_row`] of a borrowed row.
+    pub fn apply_row_ref(&mut self, row: &AuditRowRef<'_>) -> Result<(), ChainBreak> {
         self.apply_at(
             row.seq,
-            row.cycle.as_deref(),
-            &row.path,
-            row.respondent.as_deref(),
-            row.indicator.as_deref(),
-            &row.action,
-            [row.old.as_deref(), row.new.as_deref()],
+            row.cycle,
+            row.path,
+            row.respondent,
+            row.indicator,
+            row.action,
+            [row.old, row.new],
         )
     }
 

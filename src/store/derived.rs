@@ -501,7 +501,7 @@ fn answer_problem(
 /// have or that is answered at another level, value rows whose old or new value is off
 /// the indicator's scale, and data rows whose amount is off it.
 pub(super) fn audit_row(row: &super::AuditRow, nodes: &Nodes) -> Option<String> {
-    audit_row_with(row, |path| {
+    audit_row_with(&row.as_ref(), |path| {
         nodes
             .at_path(row.cycle.as_deref(), path)
             .map(|(level, inst)| (level, &**inst))
@@ -512,11 +512,11 @@ pub(super) fn audit_row(row: &super::AuditRow, nodes: &Nodes) -> Option<String> 
 /// (a workstation's tables, or an export file's nodes in `verify`): the problem, in a
 /// line, if the row is not one patuh writes.
 pub fn audit_row_with<'i>(
-    row: &super::AuditRow,
+    row: &super::audit::AuditRowRef<'_>,
     node: impl Fn(&str) -> Option<(NodeLevel, &'i Instrument)>,
 ) -> Option<String> {
     use super::audit::{action, data_amount};
-    let action = row.action.as_str();
+    let action = row.action;
     if !matches!(
         action,
         action::VALUE
@@ -531,8 +531,8 @@ pub fn audit_row_with<'i>(
     ) {
         return None;
     }
-    let (level, inst) = node(&row.path)?;
-    let name = row.indicator.as_deref().unwrap_or_default();
+    let (level, inst) = node(row.path)?;
+    let name = row.indicator.unwrap_or_default();
     let broken = |reason: String| {
         Some(
             super::ChainBreak {
@@ -546,7 +546,7 @@ pub fn audit_row_with<'i>(
         return broken(format!(
             "it changes indicator {:?} of {}, which instrument {} does not have",
             sanitize(name),
-            sanitize(&row.path),
+            sanitize(row.path),
             inst.id
         ));
     };
@@ -554,12 +554,12 @@ pub fn audit_row_with<'i>(
         return broken(format!(
             "it changes indicator {} of {}, which is answered per {}",
             sanitize(name),
-            sanitize(&row.path),
+            sanitize(row.path),
             inst.level_of(i)
         ));
     }
     let max = inst.indicators[i].max;
-    let sides = [row.old.as_deref(), row.new.as_deref()];
+    let sides = [row.old, row.new];
     let data_off = |t: &&str| !t.is_empty() && !amount_on_scale(data_amount(t), max);
     let off = match action {
         action::VALUE | action::CARRY => sides.into_iter().flatten().find(|t| !on_scale(t, max)),
@@ -576,7 +576,7 @@ pub fn audit_row_with<'i>(
     }?;
     broken(format!(
         "it gives {} {} the value {:?}, which is not on its scale (0 to {max}, or N/A)",
-        sanitize(&row.path),
+        sanitize(row.path),
         sanitize(name),
         sanitize(off)
     ))

@@ -73,7 +73,8 @@ use crate::domain::Problem;
 
 pub use accounts::compare_replay;
 pub use audit::{
-    AuditRow, ChainBreak, ChainCheck, GENESIS, check_rows, rows as audit_rows, verify_chain,
+    AuditRow, ChainBatch, ChainBreak, ChainCheck, GENESIS, check_rows, rows as audit_rows,
+    verify_chain,
 };
 pub use bulk::Bulk;
 pub use catalog::{AssignmentOutcome, InstrumentOutcome, InstrumentRow};

@@ -132,6 +132,31 @@ impl Store {
         }
         Ok(())
     }
+
+    /// [`Store::each_audit_row`] with each row and its stored hash borrowed from the
+    /// database's row (no `String` per field: the export reads a nation's log so). A
+    /// field that is not text gives the error [`Store::each_audit_row`] gives.
+    pub fn each_audit_row_ref<E: From<StoreError>>(
+        &self,
+        mut f: impl FnMut(&super::audit::AuditRowRef<'_>, &str) -> std::result::Result<(), E>,
+    ) -> std::result::Result<(), E> {
+        let sql = |e| E::from(self.sql(e));
+        let mut stmt = self.conn.prepare(SELECT_SQL).map_err(sql)?;
+        let mut rows = stmt.query([]).map_err(sql)?;
+        while let Some(r) = rows.next().map_err(sql)? {
+            let (row, hash) = match super::audit::read_row_ref(r) {
+                Ok(x) => x,
+                Err(e) => {
+                    // The owned reading's error, as `each_audit_row` reports it.
+                    read_row(r).map_err(sql)?;
+                    r.get::<_, String>(9).map_err(sql)?;
+                    return Err(sql(e));
+                }
+            };
+            f(&row, hash)?;
+        }
+        Ok(())
+    }
 }
 
 /// One answer cell as stored, at any level: an observation, N/A or note of a whole
