@@ -212,7 +212,7 @@ pub struct CentralTx<'s> {
     /// The cycle the chosen results go into (the current one).
     pub(super) cycle: i64,
     /// Rows written besides the import row: a file that writes none is a replay.
-    written: usize,
+    pub(super) written: usize,
 }
 
 impl CentralTx<'_> {
