@@ -406,6 +406,27 @@ fn actual(
     })
 }
 
+/// How many answers one statement of [`CentralTx::replace_node_result`] writes, largest
+/// first: a product's 10-11 answers in two or three statements, a unit's 60 in six.
+const ANSWER_CHUNKS: [usize; 4] = [32, 8, 2, 1];
+/// The columns of a `central_answer` row written by a merge.
+const ANSWER_COLUMNS: usize = 14;
+
+/// The `INSERT` of [`ANSWER_CHUNKS`] rows of `central_answer`, one per size.
+fn answer_insert_sql() -> &'static [String; ANSWER_CHUNKS.len()] {
+    static SQL: std::sync::OnceLock<[String; ANSWER_CHUNKS.len()]> = std::sync::OnceLock::new();
+    SQL.get_or_init(|| {
+        ANSWER_CHUNKS.map(|rows| {
+            let row = format!("({})", vec!["?"; ANSWER_COLUMNS].join(","));
+            format!(
+                "INSERT INTO central_answer (cycle, level, node_id, assessor_id, indicator, respondent, \
+                 value, amount, source, na, note, updated_at, updated_by, carried) VALUES {}",
+                vec![row; rows].join(",")
+            )
+        })
+    })
+}
+
 impl CentralTx<'_> {
     /// The id of the cycle `code` in this database, made (with its kind, year and the
     /// cycle it follows) the first time a file of it is merged. Files arrive in any
@@ -571,20 +592,40 @@ impl CentralTx<'_> {
     ) -> Result<()> {
         let r = &new.result;
         let key = params![r.cycle, level_code(r.level), r.node_id, r.assessor_id];
-        for table in [
-            "central_answer",
-            "central_respondent",
-            "central_evidence",
-            "central_followup",
-            "central_result",
-        ] {
-            self.exec(
-                &format!(
-                    "DELETE FROM {table}
-                     WHERE cycle = ?1 AND level = ?2 AND node_id = ?3 AND assessor_id = ?4"
-                ),
+        // The result this one replaces, if any: one look, where deleting from each
+        // table would be five statements for the (usual) new result.
+        let held: bool = self
+            .query(
+                "SELECT EXISTS (SELECT 1 FROM central_result
+                                WHERE cycle = ?1 AND level = ?2 AND node_id = ?3 AND assessor_id = ?4)
+                     OR EXISTS (SELECT 1 FROM central_answer
+                                WHERE cycle = ?1 AND level = ?2 AND node_id = ?3 AND assessor_id = ?4)
+                     OR EXISTS (SELECT 1 FROM central_respondent
+                                WHERE cycle = ?1 AND level = ?2 AND node_id = ?3 AND assessor_id = ?4)
+                     OR EXISTS (SELECT 1 FROM central_evidence
+                                WHERE cycle = ?1 AND level = ?2 AND node_id = ?3 AND assessor_id = ?4)
+                     OR EXISTS (SELECT 1 FROM central_followup
+                                WHERE cycle = ?1 AND level = ?2 AND node_id = ?3 AND assessor_id = ?4)",
                 key,
-            )?;
+                |r| r.get(0),
+            )?
+            .unwrap_or(true);
+        if held {
+            for table in [
+                "central_answer",
+                "central_respondent",
+                "central_evidence",
+                "central_followup",
+                "central_result",
+            ] {
+                self.exec(
+                    &format!(
+                        "DELETE FROM {table}
+                         WHERE cycle = ?1 AND level = ?2 AND node_id = ?3 AND assessor_id = ?4"
+                    ),
+                    key,
+                )?;
+            }
         }
         self.exec(
             "INSERT INTO central_result (cycle, level, node_id, assessor_id, assessor_name, import_id,
@@ -611,39 +652,51 @@ impl CentralTx<'_> {
             ],
         )?;
         let (cycle, level, node, who) = (r.cycle, level_code(r.level), r.node_id, r.assessor_id);
-        // Each statement looked up once per result, not once per row (the cache's
-        // lookup hashes and compares the SQL text).
+        // The answers a few rows to a statement (a statement's own cost was about
+        // half of writing a row), each size's statement looked up once per result.
         let mut n = 0;
-        let mut stmt = self
-            .conn()
-            .prepare_cached(
-                "INSERT INTO central_answer (cycle, level, node_id, assessor_id, indicator, respondent,
-                                             value, amount, source, na, note, updated_at, updated_by,
-                                             carried)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-            )
-            .map_err(|e| self.classify(e))?;
-        for a in new.answers {
-            n += stmt
-                .execute(params![
-                    cycle,
-                    level,
-                    node,
-                    who,
-                    a.indicator,
-                    a.respondent,
-                    a.value.map(i64::from),
-                    a.amount,
-                    a.source,
-                    i64::from(a.na),
-                    a.note,
-                    a.updated_at,
-                    a.updated_by,
-                    i64::from(a.carried)
-                ])
-                .map_err(|e| self.classify(e))?;
+        let answers: Vec<NewAnswer<'a>> = new.answers.into_iter().collect();
+        let mut stmts: [Option<rusqlite::CachedStatement<'_>>; ANSWER_CHUNKS.len()] =
+            Default::default();
+        let mut rest = &answers[..];
+        while !rest.is_empty() {
+            let k = ANSWER_CHUNKS
+                .iter()
+                .position(|&size| size <= rest.len())
+                .unwrap_or(ANSWER_CHUNKS.len() - 1);
+            let (chunk, tail) = rest.split_at(ANSWER_CHUNKS[k].min(rest.len()));
+            rest = tail;
+            let stmt = match &mut stmts[k] {
+                Some(stmt) => stmt,
+                slot => slot.insert(
+                    self.conn()
+                        .prepare_cached(&answer_insert_sql()[k])
+                        .map_err(|e| self.classify(e))?,
+                ),
+            };
+            let bind = |stmt: &mut rusqlite::Statement<'_>| -> rusqlite::Result<usize> {
+                for (row, a) in chunk.iter().enumerate() {
+                    let at = row * ANSWER_COLUMNS;
+                    stmt.raw_bind_parameter(at + 1, cycle)?;
+                    stmt.raw_bind_parameter(at + 2, level)?;
+                    stmt.raw_bind_parameter(at + 3, node)?;
+                    stmt.raw_bind_parameter(at + 4, who)?;
+                    stmt.raw_bind_parameter(at + 5, a.indicator)?;
+                    stmt.raw_bind_parameter(at + 6, a.respondent)?;
+                    stmt.raw_bind_parameter(at + 7, a.value.map(i64::from))?;
+                    stmt.raw_bind_parameter(at + 8, a.amount)?;
+                    stmt.raw_bind_parameter(at + 9, a.source)?;
+                    stmt.raw_bind_parameter(at + 10, i64::from(a.na))?;
+                    stmt.raw_bind_parameter(at + 11, a.note)?;
+                    stmt.raw_bind_parameter(at + 12, a.updated_at)?;
+                    stmt.raw_bind_parameter(at + 13, a.updated_by)?;
+                    stmt.raw_bind_parameter(at + 14, i64::from(a.carried))?;
+                }
+                stmt.raw_execute()
+            };
+            n += bind(stmt).map_err(|e| self.classify(e))?;
         }
-        drop(stmt);
+        drop(stmts);
         let mut stmt = self
             .conn()
             .prepare_cached(
