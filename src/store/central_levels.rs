@@ -8,6 +8,7 @@
 //! with its answers. What to merge and why is decided in `src/exchange/merge.rs`;
 //! `check` recomputes the consolidated nodes here ([`check_consolidated`]).
 
+use std::cell::Cell;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use rusqlite::{Connection, OptionalExtension, params};
@@ -406,6 +407,13 @@ fn actual(
     })
 }
 
+thread_local! {
+    /// Choose every node one by one ([`CentralTx::choose_node_by_node`]).
+    static BY_NODE: Cell<bool> = const { Cell::new(false) };
+    /// Nodes chosen in sets on this thread ([`CentralTx::nodes_chosen_in_sets`]).
+    static IN_SETS: Cell<usize> = const { Cell::new(0) };
+}
+
 /// How many answers one statement of [`CentralTx::replace_node_result`] writes, largest
 /// first: a product's 10-11 answers in two or three statements, a unit's 60 in six.
 const ANSWER_CHUNKS: [usize; 4] = [32, 8, 2, 1];
@@ -770,8 +778,9 @@ impl CentralTx<'_> {
 
     /// Chooses the consolidated result of each of `nodes`, in their order, as
     /// [`CentralTx::choose_node`] does one by one, and returns what it found for each.
-    /// The nodes that have exactly one result (all of a first merge: the consolidated
-    /// node is that result as it is) are put in sets: each run of them in order with a
+    /// The nodes that have exactly one result and no consolidated respondents, evidence
+    /// or follow-ups yet (all of a first merge: the consolidated node is that result as
+    /// it is) are put in sets: each run of them in order with a
     /// few `INSERT ... SELECT` from the `central_*` tables instead of some fifteen
     /// statements and a row per answer for each node. The rows, and the ids of the
     /// respondents, evidence and follow-ups (the same order of insertion), are those of
@@ -787,15 +796,28 @@ impl CentralTx<'_> {
     ) -> Result<Vec<Choice>> {
         let mut out = Vec::with_capacity(nodes.len());
         let mut run: Vec<(NodeLevel, i64, String)> = Vec::new();
+        let by_node = BY_NODE.with(Cell::get);
         for &(level, node_id) in nodes {
-            let held: Option<(i64, Option<String>)> = self.query(
-                "SELECT count(*), min(assessor_id) FROM central_result
-                 WHERE cycle = ?1 AND level = ?2 AND node_id = ?3",
-                params![cycle, level_code(level), node_id],
-                |r| Ok((r.get(0)?, r.get(1)?)),
+            // Its results, and whether its consolidated node holds rows that have ids
+            // (respondents, evidence, follow-ups): node by node, those are deleted and
+            // written again one node after the other, which the ids of the rows written
+            // after them follow, so such a node is chosen on its own.
+            let held: Option<(i64, Option<String>, bool)> = self.query(
+                "SELECT count(*), min(assessor_id),
+                        EXISTS (SELECT 1 FROM respondent
+                                WHERE cycle_id = ?4 AND level = ?2 AND node_id = ?3)
+                        OR EXISTS (SELECT 1 FROM evidence
+                                   WHERE cycle_id = ?4 AND level = ?2 AND node_id = ?3)
+                        OR (?2 = 1 AND EXISTS (SELECT 1 FROM followup
+                                               WHERE cycle_id = ?4 AND agency_id = ?3))
+                 FROM central_result WHERE cycle = ?1 AND level = ?2 AND node_id = ?3",
+                params![cycle, level_code(level), node_id, cycle_id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )?;
             match held {
-                Some((1, Some(assessor))) => run.push((level, node_id, assessor)),
+                Some((1, Some(assessor), false)) if !by_node => {
+                    run.push((level, node_id, assessor))
+                }
                 _ => {
                     self.choose_run(cycle, cycle_id, &mut run, &mut out)?;
                     out.push(self.choose_node(cycle, cycle_id, level, node_id)?);
@@ -804,6 +826,28 @@ impl CentralTx<'_> {
         }
         self.choose_run(cycle, cycle_id, &mut run, &mut out)?;
         Ok(out)
+    }
+
+    /// Runs `f` with every node its merges choose chosen one by one, as before the
+    /// sets (on this thread): the tests compare both ways row for row.
+    #[doc(hidden)]
+    pub fn choose_node_by_node<T>(f: impl FnOnce() -> T) -> T {
+        struct Reset;
+        impl Drop for Reset {
+            fn drop(&mut self) {
+                BY_NODE.with(|b| b.set(false));
+            }
+        }
+        BY_NODE.with(|b| b.set(true));
+        let _reset = Reset;
+        f()
+    }
+
+    /// How many nodes this thread's merges chose in sets (the tests' check that the
+    /// sets are taken).
+    #[doc(hidden)]
+    pub fn nodes_chosen_in_sets() -> usize {
+        IN_SETS.with(Cell::get)
     }
 
     /// [`CentralTx::choose_nodes`] of a run of nodes with one result each (emptied).
@@ -822,6 +866,7 @@ impl CentralTx<'_> {
         match self.choose_run_in_sets(cycle, cycle_id, run) {
             Ok(()) => {
                 self.exec("RELEASE choose_run", [])?;
+                IN_SETS.with(|n| n.set(n.get() + run.len()));
                 out.extend(run.iter().map(|_| Choice {
                     results: 1,
                     conflict: false,
