@@ -6,7 +6,9 @@
 //! chosen result (a finalized one before a draft, then the most recently exported, then
 //! the lowest assessor id), and the union of every result's respondents by uid, each
 //! with its answers. What to merge and why is decided in `src/exchange/merge.rs`;
-//! `check` recomputes the consolidated nodes here ([`check_consolidated`]).
+//! `check` recomputes the consolidated nodes here ([`check_consolidated`]). A merge
+//! chooses the nodes with one result in sets ([`CentralTx::choose_nodes`]: the same
+//! rows and ids as node by node, in a few statements per run of nodes).
 
 use std::cell::Cell;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
