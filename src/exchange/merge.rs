@@ -851,15 +851,10 @@ impl Merger<'_> {
     /// The chosen result of every node whose results changed, and the conflicts.
     fn choose_affected(&mut self) -> Result<()> {
         let cycle = self.v.cycle.code.clone();
-        for &(level, node_id) in &self.affected {
-            if self
-                .tx
-                .choose_node(&cycle, self.cycle_id, level, node_id)?
-                .conflict
-            {
-                self.stats.conflicts += 1;
-            }
-        }
+        let choices = self
+            .tx
+            .choose_nodes(&cycle, self.cycle_id, &self.affected)?;
+        self.stats.conflicts += choices.iter().filter(|c| c.conflict).count();
         Ok(())
     }
 }

@@ -161,7 +161,7 @@ impl Store {
     /// unless [`CentralTx::commit`] is called.
     pub fn central_tx(&mut self) -> Result<CentralTx<'_>> {
         // Room for every statement of a merge, so that none is parsed again.
-        self.conn.set_prepared_statement_cache_capacity(64);
+        self.conn.set_prepared_statement_cache_capacity(128);
         let path = &self.path;
         let cycle = self.cycle.id;
         let tx = self
@@ -212,7 +212,7 @@ pub struct CentralTx<'s> {
     /// The cycle the chosen results go into (the current one).
     pub(super) cycle: i64,
     /// Rows written besides the import row: a file that writes none is a replay.
-    written: usize,
+    pub(super) written: usize,
 }
 
 impl CentralTx<'_> {

@@ -6,8 +6,11 @@
 //! chosen result (a finalized one before a draft, then the most recently exported, then
 //! the lowest assessor id), and the union of every result's respondents by uid, each
 //! with its answers. What to merge and why is decided in `src/exchange/merge.rs`;
-//! `check` recomputes the consolidated nodes here ([`check_consolidated`]).
+//! `check` recomputes the consolidated nodes here ([`check_consolidated`]). A merge
+//! chooses the nodes with one result in sets ([`CentralTx::choose_nodes`]: the same
+//! rows and ids as node by node, in a few statements per run of nodes).
 
+use std::cell::Cell;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use rusqlite::{Connection, OptionalExtension, params};
@@ -406,6 +409,34 @@ fn actual(
     })
 }
 
+thread_local! {
+    /// Choose every node one by one ([`CentralTx::choose_node_by_node`]).
+    static BY_NODE: Cell<bool> = const { Cell::new(false) };
+    /// Nodes chosen in sets on this thread ([`CentralTx::nodes_chosen_in_sets`]).
+    static IN_SETS: Cell<usize> = const { Cell::new(0) };
+}
+
+/// How many answers one statement of [`CentralTx::replace_node_result`] writes, largest
+/// first: a product's 10-11 answers in two or three statements, a unit's 60 in six.
+const ANSWER_CHUNKS: [usize; 4] = [32, 8, 2, 1];
+/// The columns of a `central_answer` row written by a merge.
+const ANSWER_COLUMNS: usize = 14;
+
+/// The `INSERT` of [`ANSWER_CHUNKS`] rows of `central_answer`, one per size.
+fn answer_insert_sql() -> &'static [String; ANSWER_CHUNKS.len()] {
+    static SQL: std::sync::OnceLock<[String; ANSWER_CHUNKS.len()]> = std::sync::OnceLock::new();
+    SQL.get_or_init(|| {
+        ANSWER_CHUNKS.map(|rows| {
+            let row = format!("({})", vec!["?"; ANSWER_COLUMNS].join(","));
+            format!(
+                "INSERT INTO central_answer (cycle, level, node_id, assessor_id, indicator, respondent, \
+                 value, amount, source, na, note, updated_at, updated_by, carried) VALUES {}",
+                vec![row; rows].join(",")
+            )
+        })
+    })
+}
+
 impl CentralTx<'_> {
     /// The id of the cycle `code` in this database, made (with its kind, year and the
     /// cycle it follows) the first time a file of it is merged. Files arrive in any
@@ -571,20 +602,40 @@ impl CentralTx<'_> {
     ) -> Result<()> {
         let r = &new.result;
         let key = params![r.cycle, level_code(r.level), r.node_id, r.assessor_id];
-        for table in [
-            "central_answer",
-            "central_respondent",
-            "central_evidence",
-            "central_followup",
-            "central_result",
-        ] {
-            self.exec(
-                &format!(
-                    "DELETE FROM {table}
-                     WHERE cycle = ?1 AND level = ?2 AND node_id = ?3 AND assessor_id = ?4"
-                ),
+        // The result this one replaces, if any: one look, where deleting from each
+        // table would be five statements for the (usual) new result.
+        let held: bool = self
+            .query(
+                "SELECT EXISTS (SELECT 1 FROM central_result
+                                WHERE cycle = ?1 AND level = ?2 AND node_id = ?3 AND assessor_id = ?4)
+                     OR EXISTS (SELECT 1 FROM central_answer
+                                WHERE cycle = ?1 AND level = ?2 AND node_id = ?3 AND assessor_id = ?4)
+                     OR EXISTS (SELECT 1 FROM central_respondent
+                                WHERE cycle = ?1 AND level = ?2 AND node_id = ?3 AND assessor_id = ?4)
+                     OR EXISTS (SELECT 1 FROM central_evidence
+                                WHERE cycle = ?1 AND level = ?2 AND node_id = ?3 AND assessor_id = ?4)
+                     OR EXISTS (SELECT 1 FROM central_followup
+                                WHERE cycle = ?1 AND level = ?2 AND node_id = ?3 AND assessor_id = ?4)",
                 key,
-            )?;
+                |r| r.get(0),
+            )?
+            .unwrap_or(true);
+        if held {
+            for table in [
+                "central_answer",
+                "central_respondent",
+                "central_evidence",
+                "central_followup",
+                "central_result",
+            ] {
+                self.exec(
+                    &format!(
+                        "DELETE FROM {table}
+                         WHERE cycle = ?1 AND level = ?2 AND node_id = ?3 AND assessor_id = ?4"
+                    ),
+                    key,
+                )?;
+            }
         }
         self.exec(
             "INSERT INTO central_result (cycle, level, node_id, assessor_id, assessor_name, import_id,
@@ -611,37 +662,63 @@ impl CentralTx<'_> {
             ],
         )?;
         let (cycle, level, node, who) = (r.cycle, level_code(r.level), r.node_id, r.assessor_id);
-        for a in new.answers {
-            self.exec(
-                "INSERT INTO central_answer (cycle, level, node_id, assessor_id, indicator, respondent,
-                                             value, amount, source, na, note, updated_at, updated_by,
-                                             carried)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-                params![
-                    cycle,
-                    level,
-                    node,
-                    who,
-                    a.indicator,
-                    a.respondent,
-                    a.value.map(i64::from),
-                    a.amount,
-                    a.source,
-                    i64::from(a.na),
-                    a.note,
-                    a.updated_at,
-                    a.updated_by,
-                    i64::from(a.carried)
-                ],
-            )?;
+        // The answers a few rows to a statement (a statement's own cost was about
+        // half of writing a row), each size's statement looked up once per result.
+        let mut n = 0;
+        let answers: Vec<NewAnswer<'a>> = new.answers.into_iter().collect();
+        let mut stmts: [Option<rusqlite::CachedStatement<'_>>; ANSWER_CHUNKS.len()] =
+            Default::default();
+        let mut rest = &answers[..];
+        while !rest.is_empty() {
+            let k = ANSWER_CHUNKS
+                .iter()
+                .position(|&size| size <= rest.len())
+                .unwrap_or(ANSWER_CHUNKS.len() - 1);
+            let (chunk, tail) = rest.split_at(ANSWER_CHUNKS[k].min(rest.len()));
+            rest = tail;
+            let stmt = match &mut stmts[k] {
+                Some(stmt) => stmt,
+                slot => slot.insert(
+                    self.conn()
+                        .prepare_cached(&answer_insert_sql()[k])
+                        .map_err(|e| self.classify(e))?,
+                ),
+            };
+            let bind = |stmt: &mut rusqlite::Statement<'_>| -> rusqlite::Result<usize> {
+                for (row, a) in chunk.iter().enumerate() {
+                    let at = row * ANSWER_COLUMNS;
+                    stmt.raw_bind_parameter(at + 1, cycle)?;
+                    stmt.raw_bind_parameter(at + 2, level)?;
+                    stmt.raw_bind_parameter(at + 3, node)?;
+                    stmt.raw_bind_parameter(at + 4, who)?;
+                    stmt.raw_bind_parameter(at + 5, a.indicator)?;
+                    stmt.raw_bind_parameter(at + 6, a.respondent)?;
+                    stmt.raw_bind_parameter(at + 7, a.value.map(i64::from))?;
+                    stmt.raw_bind_parameter(at + 8, a.amount)?;
+                    stmt.raw_bind_parameter(at + 9, a.source)?;
+                    stmt.raw_bind_parameter(at + 10, i64::from(a.na))?;
+                    stmt.raw_bind_parameter(at + 11, a.note)?;
+                    stmt.raw_bind_parameter(at + 12, a.updated_at)?;
+                    stmt.raw_bind_parameter(at + 13, a.updated_by)?;
+                    stmt.raw_bind_parameter(at + 14, i64::from(a.carried))?;
+                }
+                stmt.raw_execute()
+            };
+            n += bind(stmt).map_err(|e| self.classify(e))?;
         }
-        for p in new.respondents {
-            self.exec(
+        drop(stmts);
+        let mut stmt = self
+            .conn()
+            .prepare_cached(
                 "INSERT INTO central_respondent (cycle, level, node_id, assessor_id, uid, role, number,
                                                  label, added_at, added_by, removed_at, removed_by,
                                                  removed_reason)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-                params![
+            )
+            .map_err(|e| self.classify(e))?;
+        for p in new.respondents {
+            n += stmt
+                .execute(params![
                     cycle,
                     level,
                     node,
@@ -655,9 +732,11 @@ impl CentralTx<'_> {
                     p.removed_at,
                     p.removed_by,
                     p.removed_reason
-                ],
-            )?;
+                ])
+                .map_err(|e| self.classify(e))?;
         }
+        drop(stmt);
+        self.written += n;
         for (n, e) in new.evidence.into_iter().enumerate() {
             self.exec(
                 "INSERT INTO central_evidence (cycle, level, node_id, assessor_id, position, indicator,
@@ -695,6 +774,242 @@ impl CentralTx<'_> {
                     f.updated_by
                 ],
             )?;
+        }
+        Ok(())
+    }
+
+    /// Chooses the consolidated result of each of `nodes`, in their order, as
+    /// [`CentralTx::choose_node`] does one by one, and returns what it found for each.
+    /// The nodes that have exactly one result and no consolidated respondents, evidence
+    /// or follow-ups yet (all of a first merge: the consolidated node is that result as
+    /// it is) are put in sets: each run of them in order with a
+    /// few `INSERT ... SELECT` from the `central_*` tables instead of some fifteen
+    /// statements and a row per answer for each node. The rows, and the ids of the
+    /// respondents, evidence and follow-ups (the same order of insertion), are those of
+    /// the node-by-node way; a run that a constraint refuses (a respondent's uid held at
+    /// another node, two respondents of one result with one role and number) is rolled
+    /// back to its savepoint and done node by node, which says why or renumbers as it
+    /// always did.
+    pub fn choose_nodes(
+        &mut self,
+        cycle: &str,
+        cycle_id: i64,
+        nodes: &[(NodeLevel, i64)],
+    ) -> Result<Vec<Choice>> {
+        let mut out = Vec::with_capacity(nodes.len());
+        let mut run: Vec<(NodeLevel, i64, String)> = Vec::new();
+        let by_node = BY_NODE.with(Cell::get);
+        for &(level, node_id) in nodes {
+            // Its results, and whether its consolidated node holds rows that have ids
+            // (respondents, evidence, follow-ups): node by node, those are deleted and
+            // written again one node after the other, which the ids of the rows written
+            // after them follow, so such a node is chosen on its own.
+            let held: Option<(i64, Option<String>, bool)> = self.query(
+                "SELECT count(*), min(assessor_id),
+                        EXISTS (SELECT 1 FROM respondent
+                                WHERE cycle_id = ?4 AND level = ?2 AND node_id = ?3)
+                        OR EXISTS (SELECT 1 FROM evidence
+                                   WHERE cycle_id = ?4 AND level = ?2 AND node_id = ?3)
+                        OR (?2 = 1 AND EXISTS (SELECT 1 FROM followup
+                                               WHERE cycle_id = ?4 AND agency_id = ?3))
+                 FROM central_result WHERE cycle = ?1 AND level = ?2 AND node_id = ?3",
+                params![cycle, level_code(level), node_id, cycle_id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )?;
+            match held {
+                Some((1, Some(assessor), false)) if !by_node => {
+                    run.push((level, node_id, assessor))
+                }
+                _ => {
+                    self.choose_run(cycle, cycle_id, &mut run, &mut out)?;
+                    out.push(self.choose_node(cycle, cycle_id, level, node_id)?);
+                }
+            }
+        }
+        self.choose_run(cycle, cycle_id, &mut run, &mut out)?;
+        Ok(out)
+    }
+
+    /// Runs `f` with every node its merges choose chosen one by one, as before the
+    /// sets (on this thread): the tests compare both ways row for row.
+    #[doc(hidden)]
+    pub fn choose_node_by_node<T>(f: impl FnOnce() -> T) -> T {
+        struct Reset;
+        impl Drop for Reset {
+            fn drop(&mut self) {
+                BY_NODE.with(|b| b.set(false));
+            }
+        }
+        BY_NODE.with(|b| b.set(true));
+        let _reset = Reset;
+        f()
+    }
+
+    /// How many nodes this thread's merges chose in sets (the tests' check that the
+    /// sets are taken).
+    #[doc(hidden)]
+    pub fn nodes_chosen_in_sets() -> usize {
+        IN_SETS.with(Cell::get)
+    }
+
+    /// [`CentralTx::choose_nodes`] of a run of nodes with one result each (emptied).
+    fn choose_run(
+        &mut self,
+        cycle: &str,
+        cycle_id: i64,
+        run: &mut Vec<(NodeLevel, i64, String)>,
+        out: &mut Vec<Choice>,
+    ) -> Result<()> {
+        if run.is_empty() {
+            return Ok(());
+        }
+        let written = self.written;
+        self.exec("SAVEPOINT choose_run", [])?;
+        match self.choose_run_in_sets(cycle, cycle_id, run) {
+            Ok(()) => {
+                self.exec("RELEASE choose_run", [])?;
+                IN_SETS.with(|n| n.set(n.get() + run.len()));
+                out.extend(run.iter().map(|_| Choice {
+                    results: 1,
+                    conflict: false,
+                }));
+            }
+            Err(_) => {
+                self.exec("ROLLBACK TO choose_run", [])?;
+                self.exec("RELEASE choose_run", [])?;
+                self.written = written;
+                for (level, node_id, _) in run.iter() {
+                    out.push(self.choose_node(cycle, cycle_id, *level, *node_id)?);
+                }
+            }
+        }
+        run.clear();
+        Ok(())
+    }
+
+    /// The statements of a run: the nodes go into `temp.merge_chosen` with their place
+    /// in the run (which orders the rows that get ids) and their one result's assessor;
+    /// every join starts from it (`CROSS JOIN` keeps SQLite to that order).
+    fn choose_run_in_sets(
+        &mut self,
+        cycle: &str,
+        cycle_id: i64,
+        run: &[(NodeLevel, i64, String)],
+    ) -> Result<()> {
+        self.exec(
+            "CREATE TEMP TABLE IF NOT EXISTS merge_chosen (
+                 ord INTEGER PRIMARY KEY, level INTEGER NOT NULL, node_id INTEGER NOT NULL,
+                 assessor_id TEXT NOT NULL)",
+            [],
+        )?;
+        self.exec("DELETE FROM temp.merge_chosen", [])?;
+        {
+            let mut stmt = self
+                .conn()
+                .prepare_cached(
+                    "INSERT INTO temp.merge_chosen (ord, level, node_id, assessor_id)
+                     VALUES (?1, ?2, ?3, ?4)",
+                )
+                .map_err(|e| self.classify(e))?;
+            for (k, (level, node_id, assessor)) in run.iter().enumerate() {
+                stmt.execute(params![k as i64, level_code(*level), node_id, assessor])
+                    .map_err(|e| self.classify(e))?;
+            }
+        }
+        // The consolidated rows the nodes had (a result superseded, a resolution).
+        for sql in [
+            "DELETE FROM answer WHERE cycle_id = ?1
+               AND (level, node_id) IN (SELECT level, node_id FROM temp.merge_chosen)",
+            "DELETE FROM respondent WHERE cycle_id = ?1
+               AND (level, node_id) IN (SELECT level, node_id FROM temp.merge_chosen)",
+            "DELETE FROM evidence WHERE cycle_id = ?1
+               AND (level, node_id) IN (SELECT level, node_id FROM temp.merge_chosen)",
+            "DELETE FROM followup WHERE cycle_id = ?1
+               AND agency_id IN (SELECT node_id FROM temp.merge_chosen WHERE level = 1)",
+            "DELETE FROM followup_register WHERE cycle_id = ?1
+               AND agency_id IN (SELECT node_id FROM temp.merge_chosen WHERE level = 1)",
+        ] {
+            self.exec(sql, [cycle_id])?;
+        }
+        for sql in [
+            // The observations, data values, N/A and notes (respondent 0).
+            "INSERT INTO answer (cycle_id, level, node_id, indicator, respondent, value, amount, source,
+                                 na, carried, note, updated_at, updated_by)
+             SELECT ?1, t.level, t.node_id, ca.indicator, 0, ca.value, ca.amount, ca.source, ca.na,
+                    ca.carried, ca.note, ca.updated_at, ca.updated_by
+             FROM temp.merge_chosen t CROSS JOIN central_answer ca
+               ON ca.cycle = ?2 AND ca.level = t.level AND ca.node_id = t.node_id
+              AND ca.assessor_id = t.assessor_id AND ca.respondent = ''",
+            // The respondents, each node's by uid (as `expected` sorts them).
+            "INSERT INTO respondent (uid, cycle_id, level, node_id, role, number, label, added_at,
+                                     added_by, removed_at, removed_by, removed_reason)
+             SELECT cr.uid, ?1, t.level, t.node_id, cr.role, cr.number, cr.label, cr.added_at,
+                    cr.added_by, cr.removed_at, cr.removed_by, cr.removed_reason
+             FROM temp.merge_chosen t CROSS JOIN central_respondent cr
+               ON cr.cycle = ?2 AND cr.level = t.level AND cr.node_id = t.node_id
+              AND cr.assessor_id = t.assessor_id
+             ORDER BY t.ord, cr.uid",
+            // Their answers (an answer of a uid the result does not hold goes nowhere).
+            "INSERT INTO answer (cycle_id, level, node_id, indicator, respondent, value, na, carried,
+                                 note, updated_at, updated_by)
+             SELECT ?1, t.level, t.node_id, ca.indicator, r.id, ca.value, ca.na, ca.carried, ca.note,
+                    ca.updated_at, ca.updated_by
+             FROM temp.merge_chosen t CROSS JOIN central_answer ca
+               ON ca.cycle = ?2 AND ca.level = t.level AND ca.node_id = t.node_id
+              AND ca.assessor_id = t.assessor_id AND ca.respondent <> ''
+             CROSS JOIN respondent r
+               ON r.uid = ca.respondent AND r.cycle_id = ?1 AND r.level = t.level
+              AND r.node_id = t.node_id",
+            "INSERT INTO evidence (cycle_id, level, node_id, indicator, respondent, reference, size,
+                                   sha256, added_at, added_by)
+             SELECT ?1, t.level, t.node_id, ce.indicator, 0, ce.reference, ce.size, ce.sha256,
+                    ce.added_at, ce.added_by
+             FROM temp.merge_chosen t CROSS JOIN central_evidence ce
+               ON ce.cycle = ?2 AND ce.level = t.level AND ce.node_id = t.node_id
+              AND ce.assessor_id = t.assessor_id
+             ORDER BY t.ord, ce.position",
+            "INSERT INTO node_state (cycle_id, level, node_id, digest, finalized_at, finalized_by)
+             SELECT ?1, t.level, t.node_id, CASE WHEN t.level = 3 THEN NULL ELSE X'' END,
+                    r.finalized_at, r.finalized_by
+             FROM temp.merge_chosen t CROSS JOIN central_result r
+               ON r.cycle = ?2 AND r.level = t.level AND r.node_id = t.node_id
+              AND r.assessor_id = t.assessor_id
+             WHERE true
+             ON CONFLICT (cycle_id, level, node_id)
+             DO UPDATE SET finalized_at = excluded.finalized_at, finalized_by = excluded.finalized_by",
+            // An agency's follow-up register.
+            "INSERT INTO followup (cycle_id, agency_id, kind, ref, status, updated_at, updated_by)
+             SELECT ?1, t.node_id, f.kind, f.ref, f.status, f.updated_at, f.updated_by
+             FROM temp.merge_chosen t CROSS JOIN central_followup f
+               ON f.cycle = ?2 AND f.node_id = t.node_id AND f.assessor_id = t.assessor_id
+             WHERE t.level = 1
+             ORDER BY t.ord, f.position",
+            "INSERT INTO followup_register (cycle_id, agency_id, closed_at, closed_by)
+             SELECT ?1, t.node_id, r.closed_at, r.closed_by
+             FROM temp.merge_chosen t CROSS JOIN central_result r
+               ON r.cycle = ?2 AND r.level = 1 AND r.node_id = t.node_id
+              AND r.assessor_id = t.assessor_id
+             WHERE t.level = 1 AND r.closed_at IS NOT NULL AND r.closed_by IS NOT NULL",
+        ] {
+            self.exec(sql, params![cycle_id, cycle])?;
+        }
+        // A product's resolved conflicts (one look when the cycle has none), then its
+        // digest.
+        let resolved: bool = self
+            .query(
+                "SELECT EXISTS (SELECT 1 FROM review_resolution WHERE cycle_id = ?1 AND level = 3)",
+                [cycle_id],
+                |r| r.get(0),
+            )?
+            .unwrap_or(true);
+        for (level, node_id, _) in run {
+            if *level == NodeLevel::Product {
+                if resolved {
+                    super::review::apply_resolutions_in(self.conn(), cycle, cycle_id, *node_id)
+                        .map_err(|e| self.classify(e))?;
+                }
+                digest::refresh(self.conn(), cycle_id, *node_id).map_err(|e| self.classify(e))?;
+            }
         }
         Ok(())
     }
