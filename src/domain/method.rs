@@ -713,6 +713,19 @@ fn weighted_q<'a>(
     let dimension_weights = instrument.has_dimension_weights();
     let mut acc = Q::ZERO;
     let mut weights = Q::ZERO;
+    let mut xs = xs.into_iter().peekable();
+    // One dimension alone (a 2022-2024 product): w x / w is x, without three reductions.
+    if let Some((d, x, flat)) = xs.next() {
+        let w = match (&instrument.dimensions[d].weight, dimension_weights) {
+            (Some(w), true) => q_of(w),
+            _ => flat.clone(),
+        };
+        if xs.peek().is_none() {
+            return (!w.is_zero()).then(|| x.clone());
+        }
+        acc = w.mul(x);
+        weights = w;
+    }
     for (d, x, flat) in xs {
         let w = match (&instrument.dimensions[d].weight, dimension_weights) {
             (Some(w), true) => q_of(w),
@@ -743,6 +756,109 @@ pub fn product_score_q(instrument: &Instrument, answers: &[Answer]) -> NodeQ {
             .collect(),
         answered: own.answered,
         total: own.total,
+    }
+}
+
+/// A product-level scorer prepared once per instrument whose product-level indicators
+/// are all observed (the 2022-2024 method's process dimension): [`product_score_q`]
+/// straight from a product's values, with each weight over a common denominator as
+/// an integer (as [`super::scoring::Scorer`] does for format 1), so a product costs a
+/// few integer sums and one reduction per dimension, no list of answers.
+#[derive(Debug, Clone)]
+pub struct ObservedProducts {
+    /// Per product-level indicator: (its index, its dimension, its maximum, w_i L / m_i,
+    /// w_i L) with L the common denominator of the weights times the lcm of the maxima.
+    indicators: Vec<(usize, usize, u32, i128, i128)>,
+    /// L, to give a dimension's flat weight (sum w_i) back as a fraction.
+    scale: i128,
+}
+
+impl ObservedProducts {
+    /// None when a product-level indicator is not an observation or a number is too
+    /// large: products then go through [`product_score_q`].
+    pub fn of(instrument: &Instrument) -> Option<ObservedProducts> {
+        const LIMIT: i128 = 1 << 40;
+        let at: Vec<usize> = instrument.indicators_at(NodeLevel::Product).collect();
+        if at
+            .iter()
+            .any(|&i| !matches!(instrument.indicators[i].source, Source::Observation))
+            || instrument.dimensions.len() > 16
+        {
+            return None;
+        }
+        let mut weight_den = 1i128;
+        let mut max_lcm = 1i128;
+        for &i in &at {
+            let ind = &instrument.indicators[i];
+            let d = ind.weight.denom().to_i128().filter(|d| *d > 0)?;
+            weight_den = (weight_den / weight_den.gcd(&d)).checked_mul(d)?;
+            max_lcm = max_lcm.lcm(&i128::from(ind.max.max(1)));
+            if weight_den >= LIMIT || max_lcm >= LIMIT {
+                return None;
+            }
+        }
+        let scale = weight_den.checked_mul(max_lcm)?;
+        let mut indicators = Vec::with_capacity(at.len());
+        for &i in &at {
+            let ind = &instrument.indicators[i];
+            let (n, d) = (ind.weight.numer().to_i128()?, ind.weight.denom().to_i128()?);
+            let full = n.checked_mul(scale / d)?;
+            if full <= 0 || full >= LIMIT * LIMIT || ind.max == 0 {
+                return None;
+            }
+            let coef = full / i128::from(ind.max);
+            indicators.push((i, ind.dimension, ind.max, coef, full));
+        }
+        Some(ObservedProducts { indicators, scale })
+    }
+
+    /// [`product_score_q`] of a product with these `values` (its observations).
+    pub fn score(&self, instrument: &Instrument, values: &[Value]) -> Option<NodeQ> {
+        let n = instrument.dimensions.len();
+        let mut num = [0i128; 16];
+        let mut den = [0i128; 16];
+        let mut answered = 0u64;
+        for &(i, d, max, coef, full) in &self.indicators {
+            let level = match values.get(i).copied().unwrap_or_default() {
+                Value::NotApplicable => {
+                    answered += 1;
+                    continue;
+                }
+                Value::Unanswered => 0,
+                Value::Level(l) => {
+                    answered += 1;
+                    u32::from(l).min(max)
+                }
+            };
+            den[d] = den[d].checked_add(full)?;
+            num[d] = num[d].checked_add(coef.checked_mul(i128::from(level))?)?;
+        }
+        let mut dims: Vec<Option<(Q, Q)>> = Vec::with_capacity(n);
+        let flat = !instrument.has_dimension_weights();
+        for d in 0..n {
+            dims.push(if den[d] == 0 {
+                None
+            } else {
+                let weight = if flat {
+                    Q::ratio(den[d], self.scale)
+                } else {
+                    Q::ZERO
+                };
+                Some((Q::ratio(num[d].checked_mul(100)?, den[d]), weight))
+            });
+        }
+        let score = weighted_q(
+            instrument,
+            dims.iter()
+                .enumerate()
+                .filter_map(|(d, s)| s.as_ref().map(|(x, w)| (d, x, w))),
+        );
+        Some(NodeQ {
+            score,
+            dimensions: dims.into_iter().map(|s| s.map(|(x, _)| x)).collect(),
+            answered,
+            total: self.indicators.len() as u64,
+        })
     }
 }
 
@@ -1139,6 +1255,23 @@ mod tests {
                     reference.units[k].products[j],
                     "product {k}/{j}"
                 );
+            }
+            // Straight from the values where the product level is observed.
+            if let Some(observed) = ObservedProducts::of(i) {
+                for (j, answers) in u.products.iter().enumerate() {
+                    let values: Vec<Value> = answers
+                        .iter()
+                        .map(|a| match a {
+                            Answer::Level(l) => Value::level(*l),
+                            Answer::NotApplicable => Value::NotApplicable,
+                            _ => Value::Unanswered,
+                        })
+                        .collect();
+                    if let Some(s) = observed.score(i, &values) {
+                        assert_canonical(&s);
+                        assert_eq!(s, products[j], "observed product {k}/{j}");
+                    }
+                }
             }
             let own = own_scores_q(i, NodeLevel::Unit, &u.own);
             let unit = unit_score_q(i, &own, products.iter().map(NodeQ::part), &agency_own);

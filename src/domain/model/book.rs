@@ -16,7 +16,7 @@ use num_rational::BigRational;
 use super::{AgencyIx, Dataset, IxVec, NodeRef, ProductIx, Summary, UnitIx};
 use crate::domain::followup;
 use crate::domain::instrument::{Aggregate, Instrument, NodeLevel};
-use crate::domain::method::{self, NodeQ, NodeScore, Own, OwnQ, PartQ, Verdict};
+use crate::domain::method::{self, NodeQ, NodeScore, ObservedProducts, Own, OwnQ, PartQ, Verdict};
 use crate::domain::scoring::{Mean, ProductQ, ProductScore, Q, Scorer};
 use crate::domain::text::Text;
 
@@ -67,6 +67,9 @@ pub struct ScoreBook {
     scorers: Vec<Scorer>,
     /// Per instrument: whether it takes the fast path.
     fast: Vec<bool>,
+    /// Per instrument on the level path: its products scored straight from their
+    /// values when they are observed (None: through their answers).
+    observed: Vec<Option<ObservedProducts>>,
     /// Every score here is a [`Q`]: machine integers unless a number does not fit
     /// (big rationals made building the book two fifths of the workstation's start).
     products: IxVec<ProductIx, ProductQ>,
@@ -120,6 +123,12 @@ impl ScoreBook {
     pub fn compute(ds: &Dataset) -> ScoreBook {
         let scorers: Vec<Scorer> = ds.instruments.iter().map(Scorer::new).collect();
         let fast: Vec<bool> = ds.instruments.iter().map(is_fast).collect();
+        let observed: Vec<Option<ObservedProducts>> = ds
+            .instruments
+            .iter()
+            .zip(&fast)
+            .map(|(i, &fast)| if fast { None } else { ObservedProducts::of(i) })
+            .collect();
         let mut products: IxVec<ProductIx, ProductQ> = IxVec::new();
         let mut product_dims: IxVec<ProductIx, Box<[Option<Q>]>> = IxVec::new();
         products.items.reserve(ds.products.len());
@@ -139,10 +148,7 @@ impl ScoreBook {
                 products.push(ps);
                 product_dims.push(Box::default());
             } else {
-                let (s, dims) = split(method::product_score_q(
-                    instrument,
-                    &ds.answers(NodeRef::Product(p)),
-                ));
+                let (s, dims) = split(level_product(ds, p, instrument, observed[i].as_ref()));
                 products.push(s);
                 product_dims.push(dims);
             }
@@ -166,6 +172,7 @@ impl ScoreBook {
         let mut book = ScoreBook {
             scorers,
             fast,
+            observed,
             products,
             product_dims,
             units,
@@ -230,10 +237,8 @@ impl ScoreBook {
             .copied()
             .unwrap_or_else(|| is_fast(instrument))
         {
-            let (s, dims) = split(method::product_score_q(
-                instrument,
-                &ds.answers(NodeRef::Product(p)),
-            ));
+            let observed = self.observed.get(i).and_then(Option::as_ref);
+            let (s, dims) = split(level_product(ds, p, instrument, observed));
             self.products[p] = s;
             self.product_dims[p] = dims;
             let u = ds.products[p].unit;
@@ -474,6 +479,19 @@ impl ScoreBook {
             self.qualifier(a),
         ))
     }
+}
+
+/// A product's score on the level path: from its values when its instrument's
+/// product-level indicators are observed, else from its answers.
+fn level_product(
+    ds: &Dataset,
+    p: ProductIx,
+    instrument: &Instrument,
+    observed: Option<&ObservedProducts>,
+) -> NodeQ {
+    observed
+        .and_then(|o| o.score(instrument, &ds.products[p].values))
+        .unwrap_or_else(|| method::product_score_q(instrument, &ds.answers(NodeRef::Product(p))))
 }
 
 fn summary_of(s: &NodeQ) -> Summary {
