@@ -1051,3 +1051,61 @@ impl Store {
         Ok((values, notes))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn products_come_by_unit_then_id_whatever_order_their_rows_have() {
+        let dir = tempfile::tempdir().expect("dir");
+        let db = dir.path().join("g.db");
+        crate::generate::generate(&db, crate::generate::Scale::Tiny, 3).expect("gen");
+        {
+            let store = Store::open(&db).expect("open");
+            // The first product moves to the last unit: its row now comes first but
+            // belongs last (the products are read in row order and merged).
+            store
+                .conn
+                .execute(
+                    "UPDATE product SET unit_id = (SELECT max(id) FROM unit)
+                     WHERE id = (SELECT min(id) FROM product)",
+                    [],
+                )
+                .expect("move");
+        }
+        let store = Store::open(&db).expect("open");
+        let fast = store.load().expect("load");
+        let exact = store.load_from_observations().expect("load");
+        let want: Vec<i64> = store
+            .conn
+            .prepare("SELECT id FROM product ORDER BY unit_id, id")
+            .expect("prepare")
+            .query_map([], |r| r.get(0))
+            .expect("query")
+            .collect::<rusqlite::Result<_>>()
+            .expect("rows");
+        let got: Vec<i64> = fast.products.iter().map(|p| p.db_id).collect();
+        assert_eq!(got, want);
+        assert_ne!(
+            want.windows(2).filter(|w| w[0] > w[1]).count(),
+            0,
+            "rows out of order"
+        );
+        let got: Vec<i64> = exact.products.iter().map(|p| p.db_id).collect();
+        assert_eq!(got, want);
+        for (p, prod) in fast.products.iter_enumerated() {
+            assert!(fast.units[prod.unit].products.contains(&p));
+            assert_eq!(prod.values, exact.products[p].values, "{}", prod.code);
+            assert_eq!(prod.finalized, exact.products[p].finalized);
+        }
+        for u in fast.units.iter() {
+            assert!(u.products.windows(2).all(|w| w[0] < w[1]));
+        }
+        assert!(
+            fast.products
+                .iter()
+                .any(|p| p.values.iter().any(|v| v.is_answered()))
+        );
+    }
+}
