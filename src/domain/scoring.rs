@@ -397,6 +397,15 @@ impl IntWeights {
     }
 }
 
+/// The gcd of two positive denominators, on u64s when they fit (several times faster
+/// than on u128s).
+fn gcd_fast(a: i128, b: i128) -> i128 {
+    match (u64::try_from(a), u64::try_from(b)) {
+        (Ok(a), Ok(b)) => i128::from(a.gcd(&b)),
+        _ => a.gcd(&b),
+    }
+}
+
 /// n/d as a big rational, reduced on machine integers: `BigRational::new` would reduce
 /// it with a big-integer gcd, which was most of the time of rescoring a nation.
 fn reduced(n: i128, d: i128) -> BigRational {
@@ -700,20 +709,32 @@ impl Mean {
     /// The machine-integer part summed on machine integers: (what fitted, what did not).
     /// Big-integer arithmetic (a gcd per addition) was most of the time of rolling a
     /// nation's products up to units and agencies.
+    ///
+    /// The sum is kept over the lcm of the denominators and reduced by whoever reads it
+    /// (every caller does): a `Ratio<i128>` reduced at each term (two gcds of u128s)
+    /// was a quarter of building the score book.
     fn small_sum(&self) -> (Ratio<i128>, BigRational) {
-        let mut fits = Ratio::<i128>::zero();
+        let (mut sn, mut sd) = (0i128, 1i128);
         let mut rest = BigRational::zero();
         for &(d, n) in &self.small {
             if n == 0 {
                 continue;
             }
-            let term = Ratio::new(n, d);
-            match fits.checked_add(&term) {
-                Some(s) => fits = s,
+            let added = if d == sd {
+                sn.checked_add(n).map(|s| (s, sd))
+            } else {
+                let g = gcd_fast(sd, d);
+                (sd / g).checked_mul(d).and_then(|l| {
+                    let s = sn.checked_mul(l / sd)?.checked_add(n.checked_mul(l / d)?)?;
+                    Some((s, l))
+                })
+            };
+            match added {
+                Some((n, d)) => (sn, sd) = (n, d),
                 None => rest += BigRational::new(n.into(), d.into()),
             }
         }
-        (fits, rest)
+        (Ratio::new_raw(sn, sd), rest)
     }
 
     /// The exact sum of the items.

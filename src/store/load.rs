@@ -731,8 +731,10 @@ impl Loader<'_> {
         let store = self.store;
         let sql = |e| store.sql(e);
         // Each respondent goes to its node as it is read; its answers follow.
-        let mut placed: Vec<Option<(NodeRef, RespondentIx)>> = Vec::new();
-        let mut ids = Vec::new();
+        // Sized once: grown by doubling, these two lists were a tenth of reading them.
+        let count = usize::try_from(store_count(store, "respondent")?).unwrap_or(0);
+        let mut placed: Vec<Option<(NodeRef, RespondentIx)>> = Vec::with_capacity(count);
+        let mut ids = Vec::with_capacity(count);
         let mut stmt = store
             .conn
             // `+cycle_id`: the table in row order, not the unique index on the cycle
