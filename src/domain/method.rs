@@ -17,7 +17,7 @@ use num_rational::{BigRational, Ratio};
 use num_traits::{CheckedAdd, CheckedDiv, CheckedMul, Signed, ToPrimitive, Zero};
 
 use super::instrument::{Aggregate, Band, Indicator, Instrument, NodeLevel, Source, Zone};
-use super::scoring::{Mean, Rounded, Value};
+use super::scoring::{Mean, Q, Rounded, Value};
 use super::text::Text;
 
 /// What was recorded for one indicator at one node.
@@ -149,6 +149,28 @@ pub struct Own {
 /// Scores a node's own answers. `answers[i]` is the answer to `instrument.indicators[i]`
 /// (missing entries are unanswered); answers to indicators of another level are not read.
 pub fn own_scores(instrument: &Instrument, level: NodeLevel, answers: &[Answer]) -> Own {
+    let (answered, total) = own_progress(instrument, level, answers);
+    let dimensions = match dimensions_small(instrument, level, answers) {
+        Some(dims) => dims
+            .into_iter()
+            .map(|d| {
+                d.map(|(score, weight)| DimensionScore {
+                    score: big(&score),
+                    weight: big(&weight),
+                })
+            })
+            .collect(),
+        None => dimensions_exact(instrument, level, answers),
+    };
+    Own {
+        dimensions,
+        answered,
+        total,
+    }
+}
+
+/// (answered, required) of a node's own answers.
+fn own_progress(instrument: &Instrument, level: NodeLevel, answers: &[Answer]) -> (u64, u64) {
     let unanswered = Answer::Unanswered;
     let (mut answered, mut total) = (0u64, 0u64);
     for i in instrument.indicators_at(level) {
@@ -156,13 +178,7 @@ pub fn own_scores(instrument: &Instrument, level: NodeLevel, answers: &[Answer])
         answered += u64::from(a);
         total += u64::from(t);
     }
-    let dimensions = dimensions_small(instrument, level, answers)
-        .unwrap_or_else(|| dimensions_exact(instrument, level, answers));
-    Own {
-        dimensions,
-        answered,
-        total,
-    }
+    (answered, total)
 }
 
 /// The dimension scores on big rationals: the reference, and the fallback when a
@@ -252,7 +268,7 @@ fn dimensions_small(
     instrument: &Instrument,
     level: NodeLevel,
     answers: &[Answer],
-) -> Option<Vec<Option<DimensionScore>>> {
+) -> Option<Vec<Option<(Small, Small)>>> {
     let n = instrument.dimensions.len();
     let mut num = vec![Sum::ZERO; n];
     let mut den = vec![Sum::ZERO; n];
@@ -308,10 +324,7 @@ fn dimensions_small(
             }
             let den = den.ratio();
             let score = hundred.checked_mul(&num.ratio())?.checked_div(&den)?;
-            Some(Some(DimensionScore {
-                score: big(&score),
-                weight: big(&den),
-            }))
+            Some(Some((score, den)))
         })
         .collect()
 }
@@ -608,6 +621,352 @@ pub fn agency_score_of<'a, 'b>(
     }
 }
 
+// The score book's path: the same functions on [`Q`] (machine integers unless a number
+// does not fit), for a book that keeps every score of a nation. Each is the function
+// above step for step on exact numbers, so the results are equal (the proptest below
+// compares them on random instruments and answers, near overflow too).
+
+/// [`Own`] as the score book keeps it: per dimension (S_d, its flat weight).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct OwnQ {
+    pub dimensions: Vec<Option<(Q, Q)>>,
+    pub answered: u64,
+    pub total: u64,
+}
+
+/// [`NodeScore`] as the score book keeps it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct NodeQ {
+    pub score: Option<Q>,
+    pub dimensions: Vec<Option<Q>>,
+    pub answered: u64,
+    pub total: u64,
+}
+
+impl NodeQ {
+    pub fn to_node_score(&self) -> NodeScore {
+        NodeScore {
+            score: self.score.as_ref().map(Q::to_big),
+            dimensions: dims_big(&self.dimensions),
+            answered: self.answered,
+            total: self.total,
+        }
+    }
+
+    pub fn part(&self) -> PartQ<'_> {
+        PartQ {
+            score: self.score.as_ref(),
+            dimensions: &self.dimensions,
+            answered: self.answered,
+            total: self.total,
+        }
+    }
+}
+
+/// Dimension scores as big rationals.
+pub fn dims_big(dims: &[Option<Q>]) -> Vec<Option<BigRational>> {
+    dims.iter().map(|d| d.as_ref().map(Q::to_big)).collect()
+}
+
+/// [`Part`] on [`Q`].
+#[derive(Debug, Clone, Copy)]
+pub struct PartQ<'a> {
+    pub score: Option<&'a Q>,
+    pub dimensions: &'a [Option<Q>],
+    pub answered: u64,
+    pub total: u64,
+}
+
+/// A big rational of an instrument as a [`Q`], without copying it when it fits.
+fn q_of(x: &BigRational) -> Q {
+    match (x.numer().to_i64(), x.denom().to_i64()) {
+        (Some(n), Some(d)) => Q::Small(Ratio::new_raw(n, d)),
+        _ => Q::Big(Box::new(x.clone())),
+    }
+}
+
+/// [`own_scores`] on [`Q`].
+pub fn own_scores_q(instrument: &Instrument, level: NodeLevel, answers: &[Answer]) -> OwnQ {
+    let (answered, total) = own_progress(instrument, level, answers);
+    let dimensions = match dimensions_small(instrument, level, answers) {
+        Some(dims) => dims
+            .into_iter()
+            .map(|d| d.map(|(score, weight)| (Q::Small(score), Q::Small(weight))))
+            .collect(),
+        None => dimensions_exact(instrument, level, answers)
+            .into_iter()
+            .map(|d| d.map(|d| (Q::from_big(d.score), Q::from_big(d.weight))))
+            .collect(),
+    };
+    OwnQ {
+        dimensions,
+        answered,
+        total,
+    }
+}
+
+/// [`weighted`] on [`Q`].
+fn weighted_q<'a>(
+    instrument: &Instrument,
+    xs: impl IntoIterator<Item = (usize, &'a Q, &'a Q)>,
+) -> Option<Q> {
+    let dimension_weights = instrument.has_dimension_weights();
+    let mut acc = Q::ZERO;
+    let mut weights = Q::ZERO;
+    let mut xs = xs.into_iter().peekable();
+    // One dimension alone (a 2022-2024 product): w x / w is x, without three reductions.
+    if let Some((d, x, flat)) = xs.next() {
+        let w = match (&instrument.dimensions[d].weight, dimension_weights) {
+            (Some(w), true) => q_of(w),
+            _ => flat.clone(),
+        };
+        if xs.peek().is_none() {
+            return (!w.is_zero()).then(|| x.clone());
+        }
+        acc = w.mul(x);
+        weights = w;
+    }
+    for (d, x, flat) in xs {
+        let w = match (&instrument.dimensions[d].weight, dimension_weights) {
+            (Some(w), true) => q_of(w),
+            _ => flat.clone(),
+        };
+        acc = acc.add(&w.mul(x));
+        weights = weights.add(&w);
+    }
+    (!weights.is_zero()).then(|| acc.div(&weights))
+}
+
+/// [`product_score`] on [`Q`].
+pub fn product_score_q(instrument: &Instrument, answers: &[Answer]) -> NodeQ {
+    let own = own_scores_q(instrument, NodeLevel::Product, answers);
+    let score = weighted_q(
+        instrument,
+        own.dimensions
+            .iter()
+            .enumerate()
+            .filter_map(|(d, s)| s.as_ref().map(|(x, w)| (d, x, w))),
+    );
+    NodeQ {
+        score,
+        dimensions: own
+            .dimensions
+            .into_iter()
+            .map(|s| s.map(|(x, _)| x))
+            .collect(),
+        answered: own.answered,
+        total: own.total,
+    }
+}
+
+/// A product-level scorer prepared once per instrument whose product-level indicators
+/// are all observed (the 2022-2024 method's process dimension): [`product_score_q`]
+/// straight from a product's values, with each weight over a common denominator as
+/// an integer (as [`super::scoring::Scorer`] does for format 1), so a product costs a
+/// few integer sums and one reduction per dimension, no list of answers.
+#[derive(Debug, Clone)]
+pub struct ObservedProducts {
+    /// Per product-level indicator: (its index, its dimension, its maximum, w_i L / m_i,
+    /// w_i L) with L the common denominator of the weights times the lcm of the maxima.
+    indicators: Vec<(usize, usize, u32, i128, i128)>,
+    /// L, to give a dimension's flat weight (sum w_i) back as a fraction.
+    scale: i128,
+}
+
+impl ObservedProducts {
+    /// None when a product-level indicator is not an observation or a number is too
+    /// large: products then go through [`product_score_q`].
+    pub fn of(instrument: &Instrument) -> Option<ObservedProducts> {
+        const LIMIT: i128 = 1 << 40;
+        let at: Vec<usize> = instrument.indicators_at(NodeLevel::Product).collect();
+        if at
+            .iter()
+            .any(|&i| !matches!(instrument.indicators[i].source, Source::Observation))
+            || instrument.dimensions.len() > 16
+        {
+            return None;
+        }
+        let mut weight_den = 1i128;
+        let mut max_lcm = 1i128;
+        for &i in &at {
+            let ind = &instrument.indicators[i];
+            let d = ind.weight.denom().to_i128().filter(|d| *d > 0)?;
+            weight_den = (weight_den / weight_den.gcd(&d)).checked_mul(d)?;
+            max_lcm = max_lcm.lcm(&i128::from(ind.max.max(1)));
+            if weight_den >= LIMIT || max_lcm >= LIMIT {
+                return None;
+            }
+        }
+        let scale = weight_den.checked_mul(max_lcm)?;
+        let mut indicators = Vec::with_capacity(at.len());
+        for &i in &at {
+            let ind = &instrument.indicators[i];
+            let (n, d) = (ind.weight.numer().to_i128()?, ind.weight.denom().to_i128()?);
+            let full = n.checked_mul(scale / d)?;
+            if full <= 0 || full >= LIMIT * LIMIT || ind.max == 0 {
+                return None;
+            }
+            let coef = full / i128::from(ind.max);
+            indicators.push((i, ind.dimension, ind.max, coef, full));
+        }
+        Some(ObservedProducts { indicators, scale })
+    }
+
+    /// [`product_score_q`] of a product with these `values` (its observations).
+    pub fn score(&self, instrument: &Instrument, values: &[Value]) -> Option<NodeQ> {
+        let n = instrument.dimensions.len();
+        let mut num = [0i128; 16];
+        let mut den = [0i128; 16];
+        let mut answered = 0u64;
+        for &(i, d, max, coef, full) in &self.indicators {
+            let level = match values.get(i).copied().unwrap_or_default() {
+                Value::NotApplicable => {
+                    answered += 1;
+                    continue;
+                }
+                Value::Unanswered => 0,
+                Value::Level(l) => {
+                    answered += 1;
+                    u32::from(l).min(max)
+                }
+            };
+            den[d] = den[d].checked_add(full)?;
+            num[d] = num[d].checked_add(coef.checked_mul(i128::from(level))?)?;
+        }
+        let mut dims: Vec<Option<(Q, Q)>> = Vec::with_capacity(n);
+        let flat = !instrument.has_dimension_weights();
+        for d in 0..n {
+            dims.push(if den[d] == 0 {
+                None
+            } else {
+                let weight = if flat {
+                    Q::ratio(den[d], self.scale)
+                } else {
+                    Q::ZERO
+                };
+                Some((Q::ratio(num[d].checked_mul(100)?, den[d]), weight))
+            });
+        }
+        let score = weighted_q(
+            instrument,
+            dims.iter()
+                .enumerate()
+                .filter_map(|(d, s)| s.as_ref().map(|(x, w)| (d, x, w))),
+        );
+        Some(NodeQ {
+            score,
+            dimensions: dims.into_iter().map(|s| s.map(|(x, _)| x)).collect(),
+            answered,
+            total: self.indicators.len() as u64,
+        })
+    }
+}
+
+/// [`unit_score_of`] on [`Q`].
+pub fn unit_score_q<'a>(
+    instrument: &Instrument,
+    own: &OwnQ,
+    products: impl IntoIterator<Item = PartQ<'a>>,
+    agency: &OwnQ,
+) -> NodeQ {
+    let n = instrument.dimensions.len();
+    let mut product_scores = Mean::default();
+    let mut product_dims = vec![Mean::default(); n];
+    let (mut answered, mut total) = (own.answered, own.total);
+    for p in products {
+        if let Some(s) = p.score {
+            product_scores.add_q(s);
+        }
+        for (d, x) in p.dimensions.iter().enumerate().take(n) {
+            if let Some(x) = x {
+                product_dims[d].add_q(x);
+            }
+        }
+        answered += p.answered;
+        total += p.total;
+    }
+    let at = |o: &OwnQ, d: usize| o.dimensions.get(d).cloned().flatten();
+    let xs: Vec<Option<(Q, Q)>> = instrument
+        .dimensions
+        .iter()
+        .enumerate()
+        .map(|(d, dim)| match dim.level {
+            NodeLevel::Product => product_dims[d].value_q().map(|x| (x, Q::ZERO)),
+            NodeLevel::Unit => at(own, d),
+            NodeLevel::Agency => at(agency, d),
+        })
+        .collect();
+    let score = if instrument.is_product_only() {
+        product_scores.value_q()
+    } else {
+        weighted_q(
+            instrument,
+            xs.iter()
+                .enumerate()
+                .filter_map(|(d, x)| x.as_ref().map(|(x, w)| (d, x, w))),
+        )
+    };
+    NodeQ {
+        score,
+        dimensions: xs.into_iter().map(|x| x.map(|(x, _)| x)).collect(),
+        answered,
+        total,
+    }
+}
+
+/// [`agency_score_of`] on [`Q`].
+pub fn agency_score_q<'a, 'b>(
+    instrument: &Instrument,
+    own: &OwnQ,
+    units: impl IntoIterator<Item = PartQ<'a>>,
+    products: impl IntoIterator<Item = PartQ<'b>>,
+) -> NodeQ {
+    let n = instrument.dimensions.len();
+    let mean_of = |parts: &mut dyn Iterator<Item = PartQ<'_>>,
+                   progress: &mut (u64, u64)|
+     -> (Mean, Vec<Mean>) {
+        let mut scores = Mean::default();
+        let mut dims = vec![Mean::default(); n];
+        for p in parts {
+            if let Some(s) = p.score {
+                scores.add_q(s);
+            }
+            for (d, x) in p.dimensions.iter().enumerate().take(n) {
+                if let Some(x) = x {
+                    dims[d].add_q(x);
+                }
+            }
+            progress.0 += p.answered;
+            progress.1 += p.total;
+        }
+        (scores, dims)
+    };
+    let mut progress = (own.answered, own.total);
+    let (unit_scores, unit_dims) = mean_of(&mut units.into_iter(), &mut progress);
+    let (score, below) = match instrument.aggregate {
+        Aggregate::Units => (unit_scores.value_q(), unit_dims),
+        Aggregate::Products => {
+            let (scores, dims) = mean_of(&mut products.into_iter(), &mut (0, 0));
+            (scores.value_q(), dims)
+        }
+    };
+    let dimensions = instrument
+        .dimensions
+        .iter()
+        .enumerate()
+        .map(|(d, dim)| match dim.level {
+            NodeLevel::Agency => own.dimensions.get(d).cloned().flatten().map(|s| s.0),
+            _ => below[d].value_q(),
+        })
+        .collect();
+    NodeQ {
+        score,
+        dimensions,
+        answered: progress.0,
+        total: progress.1,
+    }
+}
+
 /// Every answer of one agency, by node.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct AgencyAnswers {
@@ -832,6 +1191,15 @@ mod tests {
                         let answers = random(&i, level, &mut seed);
                         let exact = dimensions_exact(&i, level, &answers);
                         if let Some(fast) = dimensions_small(&i, level, &answers) {
+                            let fast: Vec<Option<DimensionScore>> = fast
+                                .into_iter()
+                                .map(|d| {
+                                    d.map(|(score, weight)| DimensionScore {
+                                        score: big(&score),
+                                        weight: big(&weight),
+                                    })
+                                })
+                                .collect();
                             assert_eq!(fast, exact);
                         } else {
                             assert_eq!(round, 1, "only huge weights leave the integer path");
@@ -840,6 +1208,169 @@ mod tests {
                     }
                 }
             }
+        }
+    }
+
+    use proptest::prelude::*;
+
+    /// A number for a weight: small, around 2^31 (products of two overflow `i64` sums),
+    /// or near `i64::MAX` (the first product overflows).
+    fn magnitude() -> impl Strategy<Value = i64> {
+        prop_oneof![
+            1i64..200,
+            (1i64 << 30)..(1i64 << 33),
+            (i64::MAX - 1000)..=i64::MAX,
+            (i64::MAX / 3)..(i64::MAX / 2),
+        ]
+    }
+
+    fn scores_q_and_big(i: &Instrument, seed: u64, units: usize, products: usize) {
+        let mut seed = seed | 1;
+        let own_a = random(i, NodeLevel::Agency, &mut seed);
+        let answers = AgencyAnswers {
+            own: own_a.clone(),
+            units: (0..units)
+                .map(|_| UnitAnswers {
+                    own: random(i, NodeLevel::Unit, &mut seed),
+                    products: (0..products)
+                        .map(|_| random(i, NodeLevel::Product, &mut seed))
+                        .collect(),
+                })
+                .collect(),
+        };
+        let reference = score_agency(i, &answers);
+        let agency_own = own_scores_q(i, NodeLevel::Agency, &answers.own);
+        assert_eq!(
+            agency_own.answered,
+            own_scores(i, NodeLevel::Agency, &answers.own).answered
+        );
+        let mut unit_scores = Vec::new();
+        let mut all_products = Vec::new();
+        for (k, u) in answers.units.iter().enumerate() {
+            let products: Vec<NodeQ> = u.products.iter().map(|p| product_score_q(i, p)).collect();
+            for (j, p) in products.iter().enumerate() {
+                assert_canonical(p);
+                assert_eq!(
+                    p.to_node_score(),
+                    reference.units[k].products[j],
+                    "product {k}/{j}"
+                );
+            }
+            // Straight from the values where the product level is observed.
+            if let Some(observed) = ObservedProducts::of(i) {
+                for (j, answers) in u.products.iter().enumerate() {
+                    let values: Vec<Value> = answers
+                        .iter()
+                        .map(|a| match a {
+                            Answer::Level(l) => Value::level(*l),
+                            Answer::NotApplicable => Value::NotApplicable,
+                            _ => Value::Unanswered,
+                        })
+                        .collect();
+                    if let Some(s) = observed.score(i, &values) {
+                        assert_canonical(&s);
+                        assert_eq!(s, products[j], "observed product {k}/{j}");
+                    }
+                }
+            }
+            let own = own_scores_q(i, NodeLevel::Unit, &u.own);
+            let unit = unit_score_q(i, &own, products.iter().map(NodeQ::part), &agency_own);
+            assert_canonical(&unit);
+            assert_eq!(unit.to_node_score(), reference.units[k].unit, "unit {k}");
+            unit_scores.push(unit);
+            all_products.extend(products);
+        }
+        let agency = agency_score_q(
+            i,
+            &agency_own,
+            unit_scores.iter().map(NodeQ::part),
+            all_products.iter().map(NodeQ::part),
+        );
+        assert_canonical(&agency);
+        assert_eq!(agency.to_node_score(), reference.agency);
+    }
+
+    /// Small whenever it fits: equal numbers are equal `Q`s.
+    fn assert_canonical(s: &NodeQ) {
+        for q in s.score.iter().chain(s.dimensions.iter().flatten()) {
+            if let Q::Big(b) = q {
+                assert!(
+                    b.numer().to_i64().is_none() || b.denom().to_i64().is_none(),
+                    "{b} kept big"
+                );
+            }
+        }
+    }
+
+    fn shipped_instrument(which: usize) -> Instrument {
+        let text = [
+            include_str!("../../fixtures/instruments/kepatuhan-2021.json"),
+            include_str!("../../fixtures/instruments/kepatuhan-2022.json"),
+            include_str!("../../fixtures/instruments/kepatuhan-2024.json"),
+            include_str!("../../fixtures/instruments/opini-2025.json"),
+        ][which % 4];
+        Instrument::parse(text).expect("shipped instrument")
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(160))]
+
+        /// The score book's machine-integer path (`*_q`) gives exactly the big-rational
+        /// reference's numbers at every level, with the shipped weights and with random
+        /// ones up to `i64::MAX` (where it must hand over to big rationals midway).
+        #[test]
+        fn the_score_book_path_equals_the_big_rational_reference(
+            which in 0usize..4,
+            seed in any::<u64>(),
+            units in 0usize..4,
+            products in 0usize..4,
+            weights in prop::collection::vec((magnitude(), magnitude()), 0..8),
+            dimension_weights in prop::collection::vec((magnitude(), magnitude()), 0..4),
+        ) {
+            let mut i = shipped_instrument(which);
+            if !weights.is_empty() {
+                for (k, ind) in i.indicators.iter_mut().enumerate() {
+                    let (n, d) = weights[k % weights.len()];
+                    ind.weight = BigRational::new(n.into(), d.into());
+                }
+            }
+            if !dimension_weights.is_empty() && i.has_dimension_weights() {
+                for (k, dim) in i.dimensions.iter_mut().enumerate() {
+                    let (n, d) = dimension_weights[k % dimension_weights.len()];
+                    dim.weight = Some(BigRational::new(n.into(), d.into()));
+                }
+            }
+            scores_q_and_big(&i, seed, units, products);
+        }
+
+        /// Each operation of `Q` is that of big rationals, near and past the edges of
+        /// `i64` (both signs, `i64::MIN` included).
+        #[test]
+        fn q_arithmetic_is_big_rational_arithmetic(
+            a in (prop_oneof![any::<i64>(), -5i64..5, Just(i64::MIN), Just(i64::MAX)], prop_oneof![1i64..10, (i64::MAX - 5)..=i64::MAX, any::<i64>().prop_filter("nonzero", |d| *d != 0)]),
+            b in (prop_oneof![any::<i64>(), -5i64..5, Just(i64::MIN), Just(i64::MAX)], prop_oneof![1i64..10, (i64::MAX - 5)..=i64::MAX, any::<i64>().prop_filter("nonzero", |d| *d != 0)]),
+        ) {
+            let big = |(n, d): (i64, i64)| BigRational::new(n.into(), d.into());
+            let (x, y) = (big(a), big(b));
+            let (qx, qy) = (Q::from_big(x.clone()), Q::from_big(y.clone()));
+            prop_assert_eq!(Q::ratio(i128::from(a.0), i128::from(a.1)), qx.clone());
+            prop_assert_eq!(qx.to_big(), x.clone());
+            prop_assert_eq!(qx.add(&qy), Q::from_big(&x + &y));
+            prop_assert_eq!(qx.mul(&qy), Q::from_big(&x * &y));
+            if !y.is_zero() {
+                prop_assert_eq!(qx.div(&qy), Q::from_big(&x / &y));
+            }
+            prop_assert_eq!(qx.is_zero(), x.is_zero());
+            prop_assert_eq!(qx.rounded(), Rounded::of(&x));
+            let mut m = Mean::default();
+            let mut reference = Mean::default();
+            for q in [&qx, &qy, &qx] {
+                m.add_q(q);
+                reference.add(&q.to_big());
+            }
+            m.remove_q(&qy);
+            reference.remove(&y);
+            prop_assert_eq!(m.value_q(), reference.value().map(Q::from_big));
         }
     }
 }

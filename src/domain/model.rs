@@ -188,6 +188,11 @@ impl<I: Ix, T> IxVec<I, T> {
         self.items.iter_mut()
     }
 
+    /// The items as a slice to reorder (a list read in one order, kept in another).
+    pub fn as_mut_slice(&mut self) -> &mut [T] {
+        &mut self.items
+    }
+
     /// Every position, in order.
     pub fn ids(&self) -> impl DoubleEndedIterator<Item = I> + ExactSizeIterator + use<I, T> {
         (0..self.items.len()).map(I::from_index)

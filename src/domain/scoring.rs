@@ -175,6 +175,48 @@ impl Scorer {
     }
 }
 
+/// [`ProductScore`] as the score book keeps it: the score as a [`Q`].
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ProductQ {
+    pub score: Option<Q>,
+    pub answered: u32,
+    pub total: u32,
+}
+
+impl ProductQ {
+    pub fn to_score(&self) -> ProductScore {
+        ProductScore {
+            score: self.score.as_ref().map(Q::to_big),
+            answered: self.answered,
+            total: self.total,
+        }
+    }
+}
+
+impl Scorer {
+    /// [`Scorer::score`] as a [`ProductQ`]: the same numbers, no big integer unless one
+    /// does not fit.
+    pub fn score_q(&self, instrument: &Instrument, values: &[Value]) -> ProductQ {
+        let total = instrument.indicators.len() as u32;
+        let answered = (0..instrument.indicators.len())
+            .filter(|&i| values.get(i).is_some_and(|v| v.is_answered()))
+            .count() as u32;
+        let fast = self
+            .weights
+            .as_ref()
+            .and_then(|w| w.raw(instrument, values));
+        let score = match fast {
+            Some(score) => score.map(|(n, d)| Q::ratio(n, d)),
+            None => score_exact(instrument, values).map(Q::from_big),
+        };
+        ProductQ {
+            score,
+            answered,
+            total,
+        }
+    }
+}
+
 /// The product score on big rationals: the reference, and the fallback when an
 /// instrument's numbers do not fit the integer path.
 pub fn score_exact(instrument: &Instrument, values: &[Value]) -> Option<BigRational> {
@@ -303,6 +345,11 @@ impl IntWeights {
 
     /// The product score, or None (outer) when an intermediate would overflow.
     fn score(&self, instrument: &Instrument, values: &[Value]) -> Option<Option<BigRational>> {
+        Some(self.raw(instrument, values)?.map(|(n, d)| reduced(n, d)))
+    }
+
+    /// The product score as an unreduced n/d, or None (outer) on overflow.
+    fn raw(&self, instrument: &Instrument, values: &[Value]) -> Option<Option<(i128, i128)>> {
         let n_dims = instrument.dimensions.len();
         let mut num = [0i128; 16];
         let mut den = [0i128; 16];
@@ -319,7 +366,6 @@ impl IntWeights {
             den[d] = den[d].checked_add(self.full[i])?;
             num[d] = num[d].checked_add(self.coef[i].checked_mul(i128::from(level))?)?;
         }
-        let ratio = reduced;
         match &self.dim_weight {
             None => {
                 let n: i128 = num[..n_dims].iter().sum();
@@ -327,7 +373,7 @@ impl IntWeights {
                 if d == 0 {
                     return Some(None);
                 }
-                Some(Some(ratio(n.checked_mul(100)?, d)))
+                Some(Some((n.checked_mul(100)?, d)))
             }
             Some(weights) => {
                 let mut acc = num_rational::Ratio::<i128>::zero();
@@ -345,9 +391,18 @@ impl IntWeights {
                 }
                 let n = acc.numer().checked_mul(100)?;
                 let d = acc.denom().checked_mul(weight_sum)?;
-                Some(Some(ratio(n, d)))
+                Some(Some((n, d)))
             }
         }
+    }
+}
+
+/// The gcd of two positive denominators, on u64s when they fit (several times faster
+/// than on u128s).
+fn gcd_fast(a: i128, b: i128) -> i128 {
+    match (u64::try_from(a), u64::try_from(b)) {
+        (Ok(a), Ok(b)) => i128::from(a.gcd(&b)),
+        _ => a.gcd(&b),
     }
 }
 
@@ -425,6 +480,133 @@ pub fn next_zone(instrument: &Instrument, values: &[Value]) -> Option<NextZone> 
     })
 }
 
+/// An exact rational as the score book keeps it: on machine integers when numerator and
+/// denominator fit an `i64` (every score, weight and dimension score of a nation does),
+/// a big rational when not. Always reduced, with a positive denominator, and `Small`
+/// whenever it fits, so two equal numbers are equal as values of this type too.
+///
+/// A `BigRational` is two heap integers: the score book of a nation kept some 200,000
+/// of them, and building them (and a gcd of big integers at every step) was two fifths
+/// of the workstation's cold start. Each operation here works on `i128` (a product of
+/// two `i64`s fits) and reduces once; it goes through big rationals only when a result
+/// does not fit, so the numbers are exactly those of big-rational arithmetic.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Q {
+    Small(Ratio<i64>),
+    Big(Box<BigRational>),
+}
+
+impl Default for Q {
+    fn default() -> Q {
+        Q::ZERO
+    }
+}
+
+impl Q {
+    pub const ZERO: Q = Q::Small(Ratio::new_raw(0, 1));
+
+    pub fn int(n: i64) -> Q {
+        Q::Small(Ratio::from_integer(n))
+    }
+
+    /// A big rational as a `Q` (small when it fits).
+    pub fn from_big(x: BigRational) -> Q {
+        match (x.numer().to_i64(), x.denom().to_i64()) {
+            (Some(n), Some(d)) => Q::Small(Ratio::new_raw(n, d)),
+            _ => Q::Big(Box::new(x)),
+        }
+    }
+
+    /// n/d (d != 0), reduced.
+    pub fn ratio(n: i128, d: i128) -> Q {
+        // Most results fit an i64 before reducing: a gcd of u64s is several times
+        // faster than one of u128s.
+        if d > 0
+            && let (Ok(n), Ok(d)) = (i64::try_from(n), i64::try_from(d))
+        {
+            let g = n.unsigned_abs().gcd(&d.unsigned_abs()) as i64;
+            return Q::Small(Ratio::new_raw(n / g, d / g));
+        }
+        let (n, d) = if d < 0 {
+            match (n.checked_neg(), d.checked_neg()) {
+                (Some(n), Some(d)) => (n, d),
+                _ => return Q::from_big(BigRational::new(n.into(), d.into())),
+            }
+        } else {
+            (n, d)
+        };
+        let g = n.gcd(&d);
+        let (n, d) = if g > 1 { (n / g, d / g) } else { (n, d) };
+        match (i64::try_from(n), i64::try_from(d)) {
+            (Ok(n), Ok(d)) => Q::Small(Ratio::new_raw(n, d)),
+            _ => Q::Big(Box::new(BigRational::new_raw(n.into(), d.into()))),
+        }
+    }
+
+    pub fn to_big(&self) -> BigRational {
+        match self {
+            Q::Small(x) => BigRational::new_raw(BigInt::from(*x.numer()), BigInt::from(*x.denom())),
+            Q::Big(x) => (**x).clone(),
+        }
+    }
+
+    pub fn is_zero(&self) -> bool {
+        matches!(self, Q::Small(x) if *x.numer() == 0)
+    }
+
+    pub fn add(&self, other: &Q) -> Q {
+        match (self, other) {
+            (Q::Small(a), Q::Small(b)) => {
+                let (an, ad, bn, bd) = wide(a, b);
+                if ad == bd {
+                    return Q::ratio(an + bn, ad);
+                }
+                Q::ratio(an * bd + bn * ad, ad * bd)
+            }
+            _ => Q::from_big(self.to_big() + other.to_big()),
+        }
+    }
+
+    pub fn mul(&self, other: &Q) -> Q {
+        match (self, other) {
+            (Q::Small(a), Q::Small(b)) => {
+                let (an, ad, bn, bd) = wide(a, b);
+                Q::ratio(an * bn, ad * bd)
+            }
+            _ => Q::from_big(self.to_big() * other.to_big()),
+        }
+    }
+
+    /// self / other (other != 0).
+    pub fn div(&self, other: &Q) -> Q {
+        match (self, other) {
+            (Q::Small(a), Q::Small(b)) => {
+                let (an, ad, bn, bd) = wide(a, b);
+                Q::ratio(an * bd, ad * bn)
+            }
+            _ => Q::from_big(self.to_big() / other.to_big()),
+        }
+    }
+
+    /// [`Rounded::of`] without building a big rational.
+    pub fn rounded(&self) -> Rounded {
+        match self {
+            Q::Small(x) => Rounded::of_small(i128::from(*x.numer()), i128::from(*x.denom()))
+                .unwrap_or_else(|| Rounded::of_exact(&self.to_big())),
+            Q::Big(x) => Rounded::of(x),
+        }
+    }
+}
+
+fn wide(a: &Ratio<i64>, b: &Ratio<i64>) -> (i128, i128, i128, i128) {
+    (
+        i128::from(*a.numer()),
+        i128::from(*a.denom()),
+        i128::from(*b.numer()),
+        i128::from(*b.denom()),
+    )
+}
+
 /// A running sum of exact scores, for means updated one item at a time.
 ///
 /// Product scores have small denominators (sums of an instrument's weights), so they
@@ -447,6 +629,40 @@ impl Mean {
     pub fn remove(&mut self, x: &BigRational) {
         self.apply(x, true);
         self.count -= 1;
+    }
+
+    /// [`Mean::add`] of a [`Q`]: a small one goes to the machine-integer part as it is.
+    pub fn add_q(&mut self, x: &Q) {
+        match x {
+            Q::Small(r) => self.add_small(i128::from(*r.numer()), i128::from(*r.denom())),
+            Q::Big(b) => self.apply(b, false),
+        }
+        self.count += 1;
+    }
+
+    /// [`Mean::remove`] of a [`Q`].
+    pub fn remove_q(&mut self, x: &Q) {
+        match x {
+            Q::Small(r) => self.add_small(-i128::from(*r.numer()), i128::from(*r.denom())),
+            Q::Big(b) => self.apply(b, true),
+        }
+        self.count -= 1;
+    }
+
+    /// [`Mean::value`] as a [`Q`].
+    pub fn value_q(&self) -> Option<Q> {
+        if self.count == 0 {
+            return None;
+        }
+        if self.big.is_zero() {
+            let (fits, rest) = self.small_sum();
+            if rest.is_zero()
+                && let Some(d) = fits.denom().checked_mul(i128::from(self.count))
+            {
+                return Some(Q::ratio(*fits.numer(), d));
+            }
+        }
+        self.value().map(Q::from_big)
     }
 
     /// Adds the items of another mean.
@@ -493,20 +709,32 @@ impl Mean {
     /// The machine-integer part summed on machine integers: (what fitted, what did not).
     /// Big-integer arithmetic (a gcd per addition) was most of the time of rolling a
     /// nation's products up to units and agencies.
+    ///
+    /// The sum is kept over the lcm of the denominators and reduced by whoever reads it
+    /// (every caller does): a `Ratio<i128>` reduced at each term (two gcds of u128s)
+    /// was a quarter of building the score book.
     fn small_sum(&self) -> (Ratio<i128>, BigRational) {
-        let mut fits = Ratio::<i128>::zero();
+        let (mut sn, mut sd) = (0i128, 1i128);
         let mut rest = BigRational::zero();
         for &(d, n) in &self.small {
             if n == 0 {
                 continue;
             }
-            let term = Ratio::new(n, d);
-            match fits.checked_add(&term) {
-                Some(s) => fits = s,
+            let added = if d == sd {
+                sn.checked_add(n).map(|s| (s, sd))
+            } else {
+                let g = gcd_fast(sd, d);
+                (sd / g).checked_mul(d).and_then(|l| {
+                    let s = sn.checked_mul(l / sd)?.checked_add(n.checked_mul(l / d)?)?;
+                    Some((s, l))
+                })
+            };
+            match added {
+                Some((n, d)) => (sn, sd) = (n, d),
                 None => rest += BigRational::new(n.into(), d.into()),
             }
         }
-        (fits, rest)
+        (Ratio::new_raw(sn, sd), rest)
     }
 
     /// The exact sum of the items.

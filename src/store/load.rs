@@ -337,67 +337,115 @@ impl Loader<'_> {
 
     /// Products with their values from their digests (src/store/digest.rs): one short
     /// row per product instead of 1-2 million answer rows at national scale.
+    ///
+    /// Two scans merged by product id, the table in row order and the products' states
+    /// in key order, then put in the dataset's order (by unit, then id; the rows of a
+    /// generated or imported nation come in that order already). A join read each
+    /// product through its (unit, code) index with a lookup of its row and each state
+    /// with a search from the key's root: most of the workstation's load of products.
     fn products(&mut self) -> Result<()> {
-        let sql = |e| self.store.sql(e);
-        let mut stmt = self
-            .store
+        let store = self.store;
+        let sql = |e| store.sql(e);
+        let mut stmt = store
+            .conn
+            .prepare("SELECT id, unit_id, code, name FROM product ORDER BY id")
+            .map_err(sql)?;
+        let mut states_stmt = store
             .conn
             .prepare(
-                "SELECT p.id, p.unit_id, p.code, p.name, s.finalized_at IS NOT NULL, s.digest
-                 FROM product p
-                 LEFT JOIN node_state s ON s.cycle_id = ?1 AND s.level = 3 AND s.node_id = p.id
-                 ORDER BY p.unit_id, p.id",
+                "SELECT node_id, finalized_at IS NOT NULL, digest FROM node_state
+                 WHERE cycle_id = ?1 AND level = 3 ORDER BY node_id",
             )
             .map_err(sql)?;
         // The list whole at once: grown by doubling it left up to half a nation's
         // products' room unused at the workstation's peak.
-        let count: i64 = store_count(self.store, "product")?;
-        self.ds
-            .products
-            .reserve_exact(usize::try_from(count).unwrap_or(0));
-        self.product_index
-            .reserve(usize::try_from(count).unwrap_or(0));
-        let mut rows = stmt.query([self.cycle]).map_err(sql)?;
+        let count: i64 = store_count(store, "product")?;
+        let count = usize::try_from(count).unwrap_or(0);
+        self.ds.products.reserve_exact(count);
+        self.product_index.reserve(count);
+        let mut rows = stmt.query([]).map_err(sql)?;
+        let mut states = states_stmt.query([self.cycle]).map_err(sql)?;
+        let mut state = states.next().map_err(sql)?;
+        // Stale products and carried values by row id until the order is settled.
+        let mut stale: Vec<i64> = Vec::new();
+        let mut carried: Vec<(i64, usize, Value)> = Vec::new();
+        let mut in_order = true;
+        let mut last: Option<(i64, i64)> = None;
         let ds = &mut self.ds;
         while let Some(r) = rows.next().map_err(sql)? {
             let db_id: i64 = r.get(0).map_err(sql)?;
-            let Some(&unit) = self.unit_index.get(&r.get::<_, i64>(1).map_err(sql)?) else {
+            let unit_db: i64 = r.get(1).map_err(sql)?;
+            let Some(&unit) = self.unit_index.get(&unit_db) else {
                 continue;
+            };
+            if last.is_some_and(|l| l > (unit_db, db_id)) {
+                in_order = false;
+            }
+            last = Some((unit_db, db_id));
+            // The state of this product, if any: states before it belong to no product.
+            while let Some(s) = state {
+                if s.get::<_, i64>(0).map_err(sql)? >= db_id {
+                    break;
+                }
+                state = states.next().map_err(sql)?;
+            }
+            let own_state = match state {
+                Some(s) if s.get::<_, i64>(0).map_err(sql)? == db_id => Some(s),
+                _ => None,
             };
             let instrument = ds.agencies[ds.units[unit].agency].instrument;
             let n = ds.instruments[instrument].indicators.len();
             let mut values = vec![Value::Unanswered; n];
-            let fresh = match r.get_ref(5).map_err(sql)? {
-                ValueRef::Blob(d) if self.digests_trusted[instrument] && !self.exact => {
-                    digest::decode_into(d, &mut values)
+            let mut finalized = false;
+            let mut fresh = false;
+            if let Some(s) = own_state {
+                finalized = s.get(1).map_err(sql)?;
+                if let ValueRef::Blob(d) = s.get_ref(2).map_err(sql)?
+                    && self.digests_trusted[instrument]
+                    && !self.exact
+                {
+                    fresh = digest::decode_into(d, &mut values);
+                    if fresh {
+                        carried.extend(digest::decode_carried(d, n).map(|(i, v)| (db_id, i, v)));
+                    }
                 }
-                _ => false,
-            };
-            let p = ds.products.next_id();
-            if !fresh {
-                self.stale.push(p);
             }
-            self.product_index.insert(db_id, p);
-            ds.units[unit].products.push(p);
+            if !fresh {
+                stale.push(db_id);
+            }
             ds.products.push(Product {
                 db_id,
                 code: r.get(2).map_err(sql)?,
                 name: r.get(3).map_err(sql)?,
                 unit,
-                finalized: r.get(4).map_err(sql)?,
+                finalized,
                 values,
                 notes: Notes::new(),
                 evidence: Counts::new(),
             });
-            if let (true, ValueRef::Blob(d)) = (fresh, r.get_ref(5).map_err(sql)?) {
-                for (i, v) in digest::decode_carried(d, n) {
-                    // Refused only for a value patuh would not carry; `check` names it.
-                    let _ = ds.set_carried(
-                        NodeRef::Product(p),
-                        IndicatorIx::new(i),
-                        Some(Carried::Value(v)),
-                    );
-                }
+        }
+        if !in_order {
+            let unit_db: Vec<i64> = ds.units.iter().map(|u| u.db_id).collect();
+            ds.products
+                .as_mut_slice()
+                .sort_by_key(|p| (unit_db[p.unit.index()], p.db_id));
+        }
+        for (p, prod) in ds.products.iter_enumerated() {
+            self.product_index.insert(prod.db_id, p);
+            ds.units[prod.unit].products.push(p);
+        }
+        self.stale = stale
+            .iter()
+            .filter_map(|id| self.product_index.get(id).copied())
+            .collect();
+        for (id, i, v) in carried {
+            if let Some(&p) = self.product_index.get(&id) {
+                // Refused only for a value patuh would not carry; `check` names it.
+                let _ = ds.set_carried(
+                    NodeRef::Product(p),
+                    IndicatorIx::new(i),
+                    Some(Carried::Value(v)),
+                );
             }
         }
         Ok(())
@@ -683,8 +731,10 @@ impl Loader<'_> {
         let store = self.store;
         let sql = |e| store.sql(e);
         // Each respondent goes to its node as it is read; its answers follow.
-        let mut placed: Vec<Option<(NodeRef, RespondentIx)>> = Vec::new();
-        let mut ids = Vec::new();
+        // Sized once: grown by doubling, these two lists were a tenth of reading them.
+        let count = usize::try_from(store_count(store, "respondent")?).unwrap_or(0);
+        let mut placed: Vec<Option<(NodeRef, RespondentIx)>> = Vec::with_capacity(count);
+        let mut ids = Vec::with_capacity(count);
         let mut stmt = store
             .conn
             // `+cycle_id`: the table in row order, not the unique index on the cycle
@@ -1001,5 +1051,63 @@ impl Store {
             notes[i] = r.get(3).map_err(|e| self.sql(e))?;
         }
         Ok((values, notes))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn products_come_by_unit_then_id_whatever_order_their_rows_have() {
+        let dir = tempfile::tempdir().expect("dir");
+        let db = dir.path().join("g.db");
+        crate::generate::generate(&db, crate::generate::Scale::Tiny, 3).expect("gen");
+        {
+            let store = Store::open(&db).expect("open");
+            // The first product moves to the last unit: its row now comes first but
+            // belongs last (the products are read in row order and merged).
+            store
+                .conn
+                .execute(
+                    "UPDATE product SET unit_id = (SELECT max(id) FROM unit)
+                     WHERE id = (SELECT min(id) FROM product)",
+                    [],
+                )
+                .expect("move");
+        }
+        let store = Store::open(&db).expect("open");
+        let fast = store.load().expect("load");
+        let exact = store.load_from_observations().expect("load");
+        let want: Vec<i64> = store
+            .conn
+            .prepare("SELECT id FROM product ORDER BY unit_id, id")
+            .expect("prepare")
+            .query_map([], |r| r.get(0))
+            .expect("query")
+            .collect::<rusqlite::Result<_>>()
+            .expect("rows");
+        let got: Vec<i64> = fast.products.iter().map(|p| p.db_id).collect();
+        assert_eq!(got, want);
+        assert_ne!(
+            want.windows(2).filter(|w| w[0] > w[1]).count(),
+            0,
+            "rows out of order"
+        );
+        let got: Vec<i64> = exact.products.iter().map(|p| p.db_id).collect();
+        assert_eq!(got, want);
+        for (p, prod) in fast.products.iter_enumerated() {
+            assert!(fast.units[prod.unit].products.contains(&p));
+            assert_eq!(prod.values, exact.products[p].values, "{}", prod.code);
+            assert_eq!(prod.finalized, exact.products[p].finalized);
+        }
+        for u in fast.units.iter() {
+            assert!(u.products.windows(2).all(|w| w[0] < w[1]));
+        }
+        assert!(
+            fast.products
+                .iter()
+                .any(|p| p.values.iter().any(|v| v.is_answered()))
+        );
     }
 }

@@ -16,8 +16,8 @@ use num_rational::BigRational;
 use super::{AgencyIx, Dataset, IxVec, NodeRef, ProductIx, Summary, UnitIx};
 use crate::domain::followup;
 use crate::domain::instrument::{Aggregate, Instrument, NodeLevel};
-use crate::domain::method::{self, NodeScore, Own, Part, Verdict};
-use crate::domain::scoring::{Mean, ProductScore, Scorer};
+use crate::domain::method::{self, NodeQ, NodeScore, ObservedProducts, Own, OwnQ, PartQ, Verdict};
+use crate::domain::scoring::{Mean, ProductQ, ProductScore, Q, Scorer};
 use crate::domain::text::Text;
 
 #[derive(Debug, Clone, Default)]
@@ -39,8 +39,8 @@ struct AgencyAcc {
 /// score with everything below it.
 #[derive(Debug, Clone, Default)]
 struct Levels {
-    own: Own,
-    score: NodeScore,
+    own: OwnQ,
+    score: NodeQ,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -67,9 +67,14 @@ pub struct ScoreBook {
     scorers: Vec<Scorer>,
     /// Per instrument: whether it takes the fast path.
     fast: Vec<bool>,
-    products: IxVec<ProductIx, ProductScore>,
+    /// Per instrument on the level path: its products scored straight from their
+    /// values when they are observed (None: through their answers).
+    observed: Vec<Option<ObservedProducts>>,
+    /// Every score here is a [`Q`]: machine integers unless a number does not fit
+    /// (big rationals made building the book two fifths of the workstation's start).
+    products: IxVec<ProductIx, ProductQ>,
     /// Level path: each product's dimension scores (empty on the fast path).
-    product_dims: IxVec<ProductIx, Box<[Option<BigRational>]>>,
+    product_dims: IxVec<ProductIx, Box<[Option<Q>]>>,
     units: IxVec<UnitIx, UnitBook>,
     agencies: IxVec<AgencyIx, AgencyBook>,
 }
@@ -80,8 +85,8 @@ fn is_fast(instrument: &Instrument) -> bool {
     instrument.is_observation_checklist()
 }
 
-fn part<'a>(s: &'a ProductScore, dims: &'a [Option<BigRational>]) -> Part<'a> {
-    Part {
+fn part<'a>(s: &'a ProductQ, dims: &'a [Option<Q>]) -> PartQ<'a> {
+    PartQ {
         score: s.score.as_ref(),
         dimensions: dims,
         answered: u64::from(s.answered),
@@ -93,19 +98,24 @@ fn part<'a>(s: &'a ProductScore, dims: &'a [Option<BigRational>]) -> Part<'a> {
 /// other levels after the last of its own (those are None; the 2022-2024 instrument's
 /// products have one dimension of four: two thirds of a nation's products' dimension
 /// room). Roll-ups read them by position, so the shorter list means the same.
-fn trimmed(mut dims: Vec<Option<BigRational>>) -> Box<[Option<BigRational>]> {
+fn trimmed(mut dims: Vec<Option<Q>>) -> Box<[Option<Q>]> {
     while matches!(dims.last(), Some(None)) {
         dims.pop();
     }
     dims.into_boxed_slice()
 }
 
-fn to_product_score(s: &NodeScore) -> ProductScore {
-    ProductScore {
-        score: s.score.clone(),
-        answered: u32::try_from(s.answered).unwrap_or(u32::MAX),
-        total: u32::try_from(s.total).unwrap_or(u32::MAX),
-    }
+/// A product's score on the level path as the book keeps it: its score and progress,
+/// and its dimension scores.
+fn split(s: NodeQ) -> (ProductQ, Box<[Option<Q>]>) {
+    (
+        ProductQ {
+            score: s.score,
+            answered: u32::try_from(s.answered).unwrap_or(u32::MAX),
+            total: u32::try_from(s.total).unwrap_or(u32::MAX),
+        },
+        trimmed(s.dimensions),
+    )
 }
 
 impl ScoreBook {
@@ -113,8 +123,14 @@ impl ScoreBook {
     pub fn compute(ds: &Dataset) -> ScoreBook {
         let scorers: Vec<Scorer> = ds.instruments.iter().map(Scorer::new).collect();
         let fast: Vec<bool> = ds.instruments.iter().map(is_fast).collect();
-        let mut products: IxVec<ProductIx, ProductScore> = IxVec::new();
-        let mut product_dims: IxVec<ProductIx, Box<[Option<BigRational>]>> = IxVec::new();
+        let observed: Vec<Option<ObservedProducts>> = ds
+            .instruments
+            .iter()
+            .zip(&fast)
+            .map(|(i, &fast)| if fast { None } else { ObservedProducts::of(i) })
+            .collect();
+        let mut products: IxVec<ProductIx, ProductQ> = IxVec::new();
+        let mut product_dims: IxVec<ProductIx, Box<[Option<Q>]>> = IxVec::new();
         products.items.reserve(ds.products.len());
         product_dims.items.reserve(ds.products.len());
         let mut units: IxVec<UnitIx, UnitBook> = vec![UnitBook::default(); ds.units.len()].into();
@@ -122,19 +138,19 @@ impl ScoreBook {
             let i = ds.instrument_index_of_product(p);
             let instrument = &ds.instruments[i];
             if fast[i] {
-                let ps = scorers[i].score(instrument, &prod.values);
+                let ps = scorers[i].score_q(instrument, &prod.values);
                 let u = &mut units[prod.unit].acc;
                 if let Some(s) = &ps.score {
-                    u.products.add(s);
+                    u.products.add_q(s);
                 }
                 u.answered += u64::from(ps.answered);
                 u.total += u64::from(ps.total);
                 products.push(ps);
                 product_dims.push(Box::default());
             } else {
-                let s = method::product_score(instrument, &ds.answers(NodeRef::Product(p)));
-                products.push(to_product_score(&s));
-                product_dims.push(trimmed(s.dimensions));
+                let (s, dims) = split(level_product(ds, p, instrument, observed[i].as_ref()));
+                products.push(s);
+                product_dims.push(dims);
             }
         }
         let mut agencies: IxVec<AgencyIx, AgencyBook> =
@@ -147,8 +163,8 @@ impl ScoreBook {
             let acc = &book.acc;
             let a = &mut agencies[a].acc;
             a.products.merge(&acc.products);
-            if let Some(m) = acc.products.value() {
-                a.units.add(&m);
+            if let Some(m) = acc.products.value_q() {
+                a.units.add_q(&m);
             }
             a.answered += acc.answered;
             a.total += acc.total;
@@ -156,6 +172,7 @@ impl ScoreBook {
         let mut book = ScoreBook {
             scorers,
             fast,
+            observed,
             products,
             product_dims,
             units,
@@ -191,7 +208,7 @@ impl ScoreBook {
                     return; // a product checklist: units have no answers of their own
                 }
                 let instrument = ds.instrument_of_agency(a);
-                let own = method::own_scores(instrument, NodeLevel::Unit, &ds.answers(node));
+                let own = method::own_scores_q(instrument, NodeLevel::Unit, &ds.answers(node));
                 self.unit_levels(u).own = own;
                 self.roll_unit(ds, u);
                 self.roll_agency(ds, a);
@@ -220,9 +237,10 @@ impl ScoreBook {
             .copied()
             .unwrap_or_else(|| is_fast(instrument))
         {
-            let s = method::product_score(instrument, &ds.answers(NodeRef::Product(p)));
-            self.products[p] = to_product_score(&s);
-            self.product_dims[p] = trimmed(s.dimensions);
+            let observed = self.observed.get(i).and_then(Option::as_ref);
+            let (s, dims) = split(level_product(ds, p, instrument, observed));
+            self.products[p] = s;
+            self.product_dims[p] = dims;
             let u = ds.products[p].unit;
             self.roll_unit(ds, u);
             self.roll_agency(ds, ds.units[u].agency);
@@ -230,34 +248,34 @@ impl ScoreBook {
         }
         let values = &ds.products[p].values;
         let new = match self.scorers.get(i) {
-            Some(scorer) => scorer.score(instrument, values),
-            None => Scorer::new(instrument).score(instrument, values),
+            Some(scorer) => scorer.score_q(instrument, values),
+            None => Scorer::new(instrument).score_q(instrument, values),
         };
         let old = std::mem::replace(&mut self.products[p], new.clone());
         let u = ds.products[p].unit;
         let a = ds.units[u].agency;
         let unit = &mut self.units[u].acc;
-        let unit_before = unit.products.value();
+        let unit_before = unit.products.value_q();
         if let Some(s) = &old.score {
-            unit.products.remove(s);
+            unit.products.remove_q(s);
         }
         if let Some(s) = &new.score {
-            unit.products.add(s);
+            unit.products.add_q(s);
         }
         unit.answered = unit.answered - u64::from(old.answered) + u64::from(new.answered);
-        let unit_after = unit.products.value();
+        let unit_after = unit.products.value_q();
         let agency = &mut self.agencies[a].acc;
         if let Some(s) = &old.score {
-            agency.products.remove(s);
+            agency.products.remove_q(s);
         }
         if let Some(s) = &new.score {
-            agency.products.add(s);
+            agency.products.add_q(s);
         }
         if let Some(m) = &unit_before {
-            agency.units.remove(m);
+            agency.units.remove_q(m);
         }
         if let Some(m) = &unit_after {
-            agency.units.add(m);
+            agency.units.add_q(m);
         }
         agency.answered = agency.answered - u64::from(old.answered) + u64::from(new.answered);
     }
@@ -270,7 +288,7 @@ impl ScoreBook {
     /// every unit's score, then the agency's.
     fn rescore_agency_levels(&mut self, ds: &Dataset, a: AgencyIx, all: bool) {
         let instrument = ds.instrument_of_agency(a);
-        let own = method::own_scores(
+        let own = method::own_scores_q(
             instrument,
             NodeLevel::Agency,
             &ds.answers(NodeRef::Agency(a)),
@@ -278,8 +296,11 @@ impl ScoreBook {
         self.agencies[a].levels.get_or_insert_with(Box::default).own = own;
         for &u in &ds.agencies[a].units {
             if all || self.units[u].levels.is_none() {
-                let own =
-                    method::own_scores(instrument, NodeLevel::Unit, &ds.answers(NodeRef::Unit(u)));
+                let own = method::own_scores_q(
+                    instrument,
+                    NodeLevel::Unit,
+                    &ds.answers(NodeRef::Unit(u)),
+                );
                 self.unit_levels(u).own = own;
             }
             self.roll_unit(ds, u);
@@ -291,7 +312,7 @@ impl ScoreBook {
     fn roll_unit(&mut self, ds: &Dataset, u: UnitIx) {
         let a = ds.units[u].agency;
         let instrument = ds.instrument_of_agency(a);
-        let default_own = Own::default();
+        let default_own = OwnQ::default();
         let agency_own = match &self.agencies[a].levels {
             Some(l) => &l.own,
             None => &default_own,
@@ -302,7 +323,7 @@ impl ScoreBook {
             .iter()
             .map(|&p| part(&products[p], &dims[p]));
         let levels = self.units[u].levels.get_or_insert_with(Box::default);
-        levels.score = method::unit_score_of(instrument, &levels.own, parts, agency_own);
+        levels.score = method::unit_score_q(instrument, &levels.own, parts, agency_own);
     }
 
     /// Level path: an agency's score from its own scores, its units' and products'.
@@ -311,7 +332,7 @@ impl ScoreBook {
         let agency = &ds.agencies[a];
         let units = &self.units;
         let (products, dims) = (&self.products, &self.product_dims);
-        let default_score = NodeScore::default();
+        let default_score = NodeQ::default();
         let unit_parts = agency.units.iter().map(|&u| match &units[u].levels {
             Some(l) => l.score.part(),
             None => default_score.part(),
@@ -322,18 +343,18 @@ impl ScoreBook {
             .flat_map(|&u| &ds.units[u].products)
             .map(|&p| part(&products[p], &dims[p]));
         let levels = self.agencies[a].levels.get_or_insert_with(Box::default);
-        levels.score = method::agency_score_of(instrument, &levels.own, unit_parts, product_parts);
+        levels.score = method::agency_score_q(instrument, &levels.own, unit_parts, product_parts);
     }
 
     /// A product's score and progress.
-    pub fn product(&self, p: ProductIx) -> &ProductScore {
-        &self.products[p]
+    pub fn product(&self, p: ProductIx) -> ProductScore {
+        self.products[p].to_score()
     }
 
     pub fn product_summary(&self, p: ProductIx) -> Summary {
         let ps = &self.products[p];
         Summary {
-            score: ps.score.clone(),
+            score: ps.score.as_ref().map(Q::to_big),
             answered: u64::from(ps.answered),
             total: u64::from(ps.total),
         }
@@ -396,19 +417,19 @@ impl ScoreBook {
         if !self.is_fast_agency(ds, a) {
             return match node {
                 NodeRef::Product(p) => {
-                    let mut dims = self.product_dims[p].to_vec();
+                    let mut dims = method::dims_big(&self.product_dims[p]);
                     dims.resize(ds.instrument_of(node).dimensions.len(), None);
                     dims
                 }
                 NodeRef::Unit(u) => self.units[u]
                     .levels
                     .as_ref()
-                    .map(|l| l.score.dimensions.clone())
+                    .map(|l| method::dims_big(&l.score.dimensions))
                     .unwrap_or_default(),
                 NodeRef::Agency(a) => self.agencies[a]
                     .levels
                     .as_ref()
-                    .map(|l| l.score.dimensions.clone())
+                    .map(|l| method::dims_big(&l.score.dimensions))
                     .unwrap_or_default(),
             };
         }
@@ -460,9 +481,22 @@ impl ScoreBook {
     }
 }
 
-fn summary_of(s: &NodeScore) -> Summary {
+/// A product's score on the level path: from its values when its instrument's
+/// product-level indicators are observed, else from its answers.
+fn level_product(
+    ds: &Dataset,
+    p: ProductIx,
+    instrument: &Instrument,
+    observed: Option<&ObservedProducts>,
+) -> NodeQ {
+    observed
+        .and_then(|o| o.score(instrument, &ds.products[p].values))
+        .unwrap_or_else(|| method::product_score_q(instrument, &ds.answers(NodeRef::Product(p))))
+}
+
+fn summary_of(s: &NodeQ) -> Summary {
     Summary {
-        score: s.score.clone(),
+        score: s.score.as_ref().map(Q::to_big),
         answered: s.answered,
         total: s.total,
     }
