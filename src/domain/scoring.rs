@@ -155,10 +155,7 @@ impl Scorer {
 
     /// [`score_product`] for a product of the instrument this scorer was made for.
     pub fn score(&self, instrument: &Instrument, values: &[Value]) -> ProductScore {
-        let total = instrument.indicators.len() as u32;
-        let answered = (0..instrument.indicators.len())
-            .filter(|&i| values.get(i).is_some_and(|v| v.is_answered()))
-            .count() as u32;
+        let (answered, total) = answered_of(instrument, values);
         let fast = self
             .weights
             .as_ref()
@@ -173,6 +170,16 @@ impl Scorer {
             total,
         }
     }
+}
+
+/// How many of the instrument's indicators a product's values answer, and how many it
+/// has: the progress both [`Scorer::score`] and [`Scorer::score_q`] report.
+fn answered_of(instrument: &Instrument, values: &[Value]) -> (u32, u32) {
+    let total = instrument.indicators.len();
+    let answered = (0..total)
+        .filter(|&i| values.get(i).is_some_and(|v| v.is_answered()))
+        .count();
+    (answered as u32, total as u32)
 }
 
 /// [`ProductScore`] as the score book keeps it: the score as a [`Q`].
@@ -197,10 +204,7 @@ impl Scorer {
     /// [`Scorer::score`] as a [`ProductQ`]: the same numbers, no big integer unless one
     /// does not fit.
     pub fn score_q(&self, instrument: &Instrument, values: &[Value]) -> ProductQ {
-        let total = instrument.indicators.len() as u32;
-        let answered = (0..instrument.indicators.len())
-            .filter(|&i| values.get(i).is_some_and(|v| v.is_answered()))
-            .count() as u32;
+        let (answered, total) = answered_of(instrument, values);
         let fast = self
             .weights
             .as_ref()
