@@ -337,3 +337,82 @@ fn upgrading_a_schema_12_workstation_writes_its_node_digests() {
     drop(store);
     assert_exact(&db);
 }
+
+/// Pages a questionnaire's keystroke writes, counted in the WAL: answers of a unit's
+/// staff, one after another at the same unit, write the answer row and its audit row,
+/// nothing else (the unit's digest is stale from its first answer on, and the node
+/// left before was written at that first one). A third page per commit would mean the
+/// digest's bookkeeping runs at every keystroke (a row of `node_state` and the index of
+/// the stale ones): the cost that made the commit 1.8x its floor in the benchmark that
+/// interleaved a product's keystrokes with a unit's.
+#[test]
+fn a_questionnaires_answers_at_one_unit_write_two_pages_each() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = levels_db(dir.path(), 5);
+    let mut store = Store::open(&db).unwrap();
+    let ds = store.load().unwrap();
+    let (u, resp, asked) = ds
+        .units
+        .ids()
+        .find_map(|u| {
+            let node = NodeRef::Unit(u);
+            if ds.finalized(node) || ds.finalized(NodeRef::Agency(ds.units[u].agency)) {
+                return None;
+            }
+            let inst = ds.instrument_of(node);
+            let resp = ds.respondents(node).iter().find(|r| !r.removed)?;
+            let asked: Vec<usize> = inst.role_indicators(resp.role).take(4).collect();
+            (asked.len() == 4).then(|| (u, resp.clone(), asked))
+        })
+        .expect("a unit with a staff member to interview");
+    let inst = ds.instrument_of(NodeRef::Unit(u)).clone();
+    let unit = store.node(&ds.node_path(NodeRef::Unit(u))).unwrap();
+    let row = store
+        .respondent(&unit, &inst.roles[resp.role].id, resp.number)
+        .unwrap();
+    // A product changed first, so that the unit's first answer moves to another node.
+    let p = ds
+        .products
+        .ids()
+        .find(|&p| !ds.products[p].finalized)
+        .expect("a product to change");
+    let product = store.product_ref(&ds.product_path(p)).unwrap();
+    let observed = ds
+        .instrument_of_product(p)
+        .indicators_at(patuh::domain::instrument::NodeLevel::Product)
+        .find(|&i| {
+            matches!(
+                ds.instrument_of_product(p).indicators[i].source,
+                patuh::domain::instrument::Source::Observation
+            )
+        })
+        .unwrap();
+    let indicator = ds.instrument_of_product(p).indicators[observed].clone();
+    drop(ds);
+    store
+        .record(&product, &indicator, Some(Value::Level(1)), None)
+        .unwrap();
+    for &i in &asked {
+        store
+            .record_answer(&unit, &inst, i, &row, Value::Level(1))
+            .unwrap();
+    }
+    let wal = db.with_file_name("g.db-wal");
+    sqlite(&db)
+        .execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")
+        .unwrap();
+    let commits = 24u64;
+    for k in 0..commits {
+        // Through the questionnaire: each question in turn, its level changing.
+        let i = asked[usize::try_from(k).unwrap() % asked.len()];
+        let v = Value::Level(if (k / 4) % 2 == 0 { 3 } else { 1 });
+        let out = store.record_answer(&unit, &inst, i, &row, v).unwrap();
+        assert_eq!(out.audit_rows, 1, "each answer changes");
+    }
+    let frames = (std::fs::metadata(&wal).unwrap().len() - 32) / (4096 + 24);
+    assert!(
+        frames <= commits * 2 + commits / 4,
+        "{frames} WAL frames for {commits} answers at one unit"
+    );
+    assert_exact(&db);
+}
