@@ -54,9 +54,9 @@ impl Store {
             cycle: self.cycle.id,
             ds: Dataset::default(),
             instrument_index: HashMap::new(),
-            agency_index: HashMap::new(),
-            unit_index: HashMap::new(),
-            product_index: HashMap::new(),
+            agency_index: IdMap::default(),
+            unit_index: IdMap::default(),
+            product_index: IdMap::default(),
             digests_trusted: Vec::new(),
             indicator_maps: Vec::new(),
             sorted_ids: Vec::new(),
@@ -88,9 +88,9 @@ struct Loader<'s> {
     ds: Dataset,
     /// Database id -> place in the dataset, per table.
     instrument_index: HashMap<i64, usize>,
-    agency_index: HashMap<i64, AgencyIx>,
-    unit_index: HashMap<i64, UnitIx>,
-    product_index: HashMap<i64, ProductIx>,
+    agency_index: IdMap<AgencyIx>,
+    unit_index: IdMap<UnitIx>,
+    product_index: IdMap<ProductIx>,
     /// Per instrument: whether the digests of its products can be read.
     digests_trusted: Vec<bool>,
     /// Per instrument: indicator id -> its place.
@@ -199,6 +199,54 @@ impl IdIndex {
     }
 }
 
+/// Database id -> place in the dataset, per table. SQLite's row ids are dense (1 to the
+/// number of rows, unless rows were deleted), so a vector indexed by id serves nearly
+/// every lookup: hashing each id was a fifth of reading the notes at a nation's open.
+/// An id far beyond the rows placed so far goes to a hash map instead.
+struct IdMap<T> {
+    dense: Vec<Option<T>>,
+    sparse: HashMap<i64, T>,
+}
+
+impl<T> Default for IdMap<T> {
+    fn default() -> Self {
+        IdMap {
+            dense: Vec::new(),
+            sparse: HashMap::new(),
+        }
+    }
+}
+
+impl<T: Copy> IdMap<T> {
+    fn insert(&mut self, id: i64, v: T) {
+        // Room for four times the ids placed so far (and a few thousand besides): ids
+        // left by deleted rows cost a slot each, nothing grows without bound.
+        let room = self.dense.len().max(1 << 12).saturating_mul(4);
+        match usize::try_from(id) {
+            Ok(k) if k < room => {
+                if self.dense.len() <= k {
+                    self.dense.resize(k + 1, None);
+                }
+                self.dense[k] = Some(v);
+            }
+            _ => {
+                self.sparse.insert(id, v);
+            }
+        }
+    }
+
+    fn get(&self, id: i64) -> Option<T> {
+        let dense = usize::try_from(id)
+            .ok()
+            .and_then(|k| self.dense.get(k).copied().flatten());
+        match dense {
+            Some(v) => Some(v),
+            None if self.sparse.is_empty() => None,
+            None => self.sparse.get(&id).copied(),
+        }
+    }
+}
+
 /// The number of rows of a table.
 fn store_count(store: &Store, table: &str) -> Result<i64> {
     store
@@ -228,9 +276,9 @@ impl Loader<'_> {
     /// The node a (level, node_id) pair names, if it is in the dataset.
     fn node_of(&self, level: i64, id: i64) -> Option<NodeRef> {
         match level_of_code(level)? {
-            NodeLevel::Agency => self.agency_index.get(&id).map(|&a| NodeRef::Agency(a)),
-            NodeLevel::Unit => self.unit_index.get(&id).map(|&u| NodeRef::Unit(u)),
-            NodeLevel::Product => self.product_index.get(&id).map(|&p| NodeRef::Product(p)),
+            NodeLevel::Agency => self.agency_index.get(id).map(NodeRef::Agency),
+            NodeLevel::Unit => self.unit_index.get(id).map(NodeRef::Unit),
+            NodeLevel::Product => self.product_index.get(id).map(NodeRef::Product),
         }
     }
 
@@ -319,7 +367,7 @@ impl Loader<'_> {
         let ds = &mut self.ds;
         while let Some(r) = rows.next().map_err(sql)? {
             let db_id: i64 = r.get(0).map_err(sql)?;
-            let Some(&agency) = self.agency_index.get(&r.get::<_, i64>(1).map_err(sql)?) else {
+            let Some(agency) = self.agency_index.get(r.get::<_, i64>(1).map_err(sql)?) else {
                 continue;
             };
             self.unit_index.insert(db_id, ds.units.next_id());
@@ -362,7 +410,6 @@ impl Loader<'_> {
         let count: i64 = store_count(store, "product")?;
         let count = usize::try_from(count).unwrap_or(0);
         self.ds.products.reserve_exact(count);
-        self.product_index.reserve(count);
         let mut rows = stmt.query([]).map_err(sql)?;
         let mut states = states_stmt.query([self.cycle]).map_err(sql)?;
         let mut state = states.next().map_err(sql)?;
@@ -375,7 +422,7 @@ impl Loader<'_> {
         while let Some(r) = rows.next().map_err(sql)? {
             let db_id: i64 = r.get(0).map_err(sql)?;
             let unit_db: i64 = r.get(1).map_err(sql)?;
-            let Some(&unit) = self.unit_index.get(&unit_db) else {
+            let Some(unit) = self.unit_index.get(unit_db) else {
                 continue;
             };
             if last.is_some_and(|l| l > (unit_db, db_id)) {
@@ -436,10 +483,10 @@ impl Loader<'_> {
         }
         self.stale = stale
             .iter()
-            .filter_map(|id| self.product_index.get(id).copied())
+            .filter_map(|&id| self.product_index.get(id))
             .collect();
         for (id, i, v) in carried {
-            if let Some(&p) = self.product_index.get(&id) {
+            if let Some(p) = self.product_index.get(id) {
                 // Refused only for a value patuh would not carry; `check` names it.
                 let _ = ds.set_carried(
                     NodeRef::Product(p),
@@ -504,8 +551,7 @@ impl Loader<'_> {
                     _ => {
                         let p = self
                             .product_index
-                            .get(&pid)
-                            .copied()
+                            .get(pid)
                             .filter(|&p: &ProductIx| is_stale[p.index()]);
                         current = Some((pid, p));
                         p
@@ -978,7 +1024,7 @@ impl Loader<'_> {
             .map_err(sql)?;
         let mut rows = stmt.query([self.cycle]).map_err(sql)?;
         while let Some(r) = rows.next().map_err(sql)? {
-            let Some(&a) = self.agency_index.get(&r.get::<_, i64>(0).map_err(sql)?) else {
+            let Some(a) = self.agency_index.get(r.get::<_, i64>(0).map_err(sql)?) else {
                 continue;
             };
             let (Ok(kind), Ok(status)) = (text(store, r, 1)?.parse(), text(store, r, 3)?.parse())
@@ -999,7 +1045,7 @@ impl Loader<'_> {
             .map_err(sql)?;
         let mut rows = stmt.query([self.cycle]).map_err(sql)?;
         while let Some(r) = rows.next().map_err(sql)? {
-            if let Some(&a) = self.agency_index.get(&r.get::<_, i64>(0).map_err(sql)?) {
+            if let Some(a) = self.agency_index.get(r.get::<_, i64>(0).map_err(sql)?) {
                 registers.entry(a).or_default().closed = true;
             }
         }
@@ -1057,6 +1103,25 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Ids of deleted rows, ids far apart, a negative id: each found where it was put,
+    /// none found that was not.
+    #[test]
+    fn an_id_map_finds_every_id_put_and_no_other() {
+        let mut m: IdMap<u32> = IdMap::default();
+        let ids = [1i64, 2, 3, 7, 5000, 4_000_000_000, -3, 0, 70_000];
+        for (k, &id) in ids.iter().enumerate() {
+            m.insert(id, k as u32);
+        }
+        for (k, &id) in ids.iter().enumerate() {
+            assert_eq!(m.get(id), Some(k as u32), "id {id}");
+        }
+        for id in [4i64, 6, 4999, 5001, -1, 3_999_999_999, i64::MAX, i64::MIN] {
+            assert_eq!(m.get(id), None, "id {id}");
+        }
+        // A far id does not make the vector that long.
+        assert!(m.dense.len() < 100_000, "{}", m.dense.len());
+    }
 
     #[test]
     fn products_come_by_unit_then_id_whatever_order_their_rows_have() {
