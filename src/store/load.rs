@@ -117,7 +117,7 @@ struct Placing {
     /// In row order: the node and the place there of each respondent read.
     placed: Vec<Option<(NodeRef, RespondentIx)>>,
     /// Row id -> position in `placed`.
-    by_id: IdIndex,
+    by_id: IdMap<u32>,
     /// Per instrument and indicator: (role, place among its role's, how many its
     /// role has); None for an indicator that is not an interview.
     slots: Vec<Vec<Option<(usize, usize, usize)>>>,
@@ -155,53 +155,10 @@ impl SortedIds {
     }
 }
 
-/// Row ids (ascending) -> positions: an array when the ids are dense (respondents:
-/// 1, 2, ... as they were added), a binary search otherwise.
-struct IdIndex {
-    first: i64,
-    dense: Vec<u32>,
-    sorted: Vec<i64>,
-}
-
-impl IdIndex {
-    fn new(ids: Vec<i64>) -> IdIndex {
-        let (first, last) = (
-            ids.first().copied().unwrap_or(0),
-            ids.last().copied().unwrap_or(0),
-        );
-        let span = usize::try_from(last - first).unwrap_or(usize::MAX);
-        if !ids.is_empty() && span / 4 <= ids.len() {
-            let mut dense = vec![u32::MAX; span + 1];
-            for (k, id) in ids.iter().enumerate() {
-                dense[(id - first) as usize] = k as u32;
-            }
-            IdIndex {
-                first,
-                dense,
-                sorted: Vec::new(),
-            }
-        } else {
-            IdIndex {
-                first,
-                dense: Vec::new(),
-                sorted: ids,
-            }
-        }
-    }
-
-    fn get(&self, id: i64) -> Option<usize> {
-        if self.sorted.is_empty() {
-            let k = *self.dense.get(usize::try_from(id - self.first).ok()?)?;
-            (k != u32::MAX).then_some(k as usize)
-        } else {
-            self.sorted.binary_search(&id).ok()
-        }
-    }
-}
-
-/// Database id -> place in the dataset, per table. SQLite's row ids are dense (1 to the
-/// number of rows, unless rows were deleted), so a vector indexed by id serves nearly
-/// every lookup: hashing each id was a fifth of reading the notes at a nation's open.
+/// Database id -> place in the dataset (or in a list read in row order). SQLite's row
+/// ids are dense (1 to the number of rows, unless rows were deleted), so a vector
+/// indexed by id serves nearly every lookup: hashing each id was a fifth of reading the
+/// notes at a nation's open.
 /// An id far beyond the rows placed so far goes to a hash map instead.
 struct IdMap<T> {
     dense: Vec<Option<T>>,
@@ -780,7 +737,7 @@ impl Loader<'_> {
         // Sized once: grown by doubling, these two lists were a tenth of reading them.
         let count = usize::try_from(store_count(store, "respondent")?).unwrap_or(0);
         let mut placed: Vec<Option<(NodeRef, RespondentIx)>> = Vec::with_capacity(count);
-        let mut ids = Vec::with_capacity(count);
+        let mut by_id = IdMap::default();
         let mut stmt = store
             .conn
             // `+cycle_id`: the table in row order, not the unique index on the cycle
@@ -808,7 +765,7 @@ impl Loader<'_> {
             );
             resp.db_id = r.get(0).map_err(sql)?;
             resp.removed = r.get(7).map_err(sql)?;
-            ids.push(resp.db_id);
+            by_id.insert(resp.db_id, u32::try_from(placed.len()).unwrap_or(u32::MAX));
             // Refused only for a row patuh would not write; `check` names it.
             placed.push(self.ds.add_respondent(node, resp).ok().map(|k| (node, k)));
         }
@@ -830,7 +787,7 @@ impl Loader<'_> {
             .collect();
         Ok(Placing {
             placed,
-            by_id: IdIndex::new(ids),
+            by_id,
             slots,
         })
     }
@@ -972,7 +929,7 @@ impl Loader<'_> {
         let Some(&Some((rnode, rk))) = placing
             .by_id
             .get(respondent)
-            .and_then(|k| placing.placed.get(k))
+            .and_then(|k| placing.placed.get(k as usize))
         else {
             return;
         };
