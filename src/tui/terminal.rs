@@ -79,10 +79,26 @@ pub fn spawn_reader(tx: Sender<Input>, hung_up: Arc<AtomicBool>) -> Result<()> {
                         }
                     }
                 }
-                if let Err(e) = wait_for_input(&tty, winch.as_ref()) {
-                    hung_up.store(true, Ordering::Relaxed);
-                    let _ = tx.send(Input::Terminal(Err(e)));
-                    return;
+                match wait_for_input(&tty, winch.as_ref()) {
+                    // A resize: its size, read here. crossterm learns of a resize by a
+                    // signal handler it sets up at its first poll, which a resize right
+                    // at the start (the first frame drawn, this thread not yet polling)
+                    // comes before; the screen then stayed at the old size. When
+                    // crossterm saw it too, the same size comes twice: drawn once more.
+                    Ok(true) => {
+                        if let Ok((w, h)) = crossterm::terminal::size() {
+                            let resize = crossterm::event::Event::Resize(w, h);
+                            if tx.send(Input::Terminal(Ok(resize))).is_err() {
+                                return;
+                            }
+                        }
+                    }
+                    Ok(false) => {}
+                    Err(e) => {
+                        hung_up.store(true, Ordering::Relaxed);
+                        let _ = tx.send(Input::Terminal(Err(e)));
+                        return;
+                    }
                 }
             }
         })
@@ -109,11 +125,12 @@ fn winch_pipe() -> Option<std::os::unix::net::UnixStream> {
     Some(read)
 }
 
-/// Waits (up to a second) for input or a resize. An error when the terminal hung up.
+/// Waits (up to a second) for input or a resize: true when the terminal was resized.
+/// An error when the terminal hung up.
 fn wait_for_input(
     tty: &impl AsRawFd,
     winch: Option<&std::os::unix::net::UnixStream>,
-) -> io::Result<()> {
+) -> io::Result<bool> {
     let mut fds = [
         libc::pollfd {
             fd: tty.as_raw_fd(),
@@ -131,7 +148,7 @@ fn wait_for_input(
     if r < 0 {
         let e = io::Error::last_os_error();
         return match e.kind() {
-            io::ErrorKind::Interrupted => Ok(()),
+            io::ErrorKind::Interrupted => Ok(false),
             _ => Err(e),
         };
     }
@@ -144,11 +161,11 @@ fn wait_for_input(
     if fds[1].revents & libc::POLLIN != 0
         && let Some(mut w) = winch
     {
-        // Drain it; crossterm sees the signal through its own pipe.
         let mut buf = [0u8; 64];
         while matches!(io::Read::read(&mut w, &mut buf), Ok(n) if n > 0) {}
+        return Ok(true);
     }
-    Ok(())
+    Ok(false)
 }
 
 /// The signal handlers: each stop signal sets a flag the loop (and the watchdog)
