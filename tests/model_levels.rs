@@ -971,8 +971,14 @@ fn random_instrument(g: &mut Gen, id: &str) -> Instrument {
 /// products), every answer kind at every level, respondents (some removed, some with
 /// N/A or nothing), data values and follow-up registers.
 fn random_dataset(g: &mut Gen) -> Dataset {
+    let agencies = 1 + g.next(3);
+    random_dataset_of(g, agencies)
+}
+
+/// A random dataset of `agencies` agencies (up to 3 units of up to 3 products each).
+fn random_dataset_of(g: &mut Gen, agencies: u32) -> Dataset {
     let instruments = vec![random_instrument(g, "satu"), random_instrument(g, "dua")];
-    let tree: Vec<(usize, Vec<usize>)> = (0..1 + g.next(3))
+    let tree: Vec<(usize, Vec<usize>)> = (0..agencies)
         .map(|_| {
             (
                 g.next(2) as usize,
@@ -1288,6 +1294,18 @@ proptest! {
         for node in every_node(&ds) {
             path_is_exact(&ds, node);
         }
+    }
+}
+
+/// The book of a dataset large enough to be scored in several parts at once (its
+/// products, then its agencies) is the reference's, node by node.
+#[test]
+fn a_book_scored_on_every_core_equals_the_reference() {
+    let mut g = Gen(0x5eed_0000_cafe_0001);
+    for _ in 0..3 {
+        let ds = random_dataset_of(&mut g, 600);
+        assert!(ds.products.len() > 1000, "{} products", ds.products.len());
+        equals_reference(&ds, &ScoreBook::compute(&ds));
     }
 }
 

@@ -12,6 +12,7 @@
 //! Either way the numbers are those of [`method::score_agency`] on the same data.
 
 use num_rational::BigRational;
+use rayon::prelude::*;
 
 use super::{AgencyIx, Dataset, IxVec, NodeRef, ProductIx, Summary, UnitIx};
 use crate::domain::followup;
@@ -81,6 +82,9 @@ pub struct ScoreBook {
 
 /// Whether an instrument is scored the format-1 way: every dimension answered per
 /// product and every indicator observed.
+/// Products scored by one task at least: fewer and the tasks cost more than the work.
+const PAR_CHUNK: usize = 256;
+
 fn is_fast(instrument: &Instrument) -> bool {
     instrument.is_observation_checklist()
 }
@@ -119,7 +123,9 @@ fn split(s: NodeQ) -> (ProductQ, Box<[Option<Q>]>) {
 }
 
 impl ScoreBook {
-    /// Scores everything from scratch.
+    /// Scores everything from scratch: the products, then the agencies of the level
+    /// path (each with its units), each on its own and so on every core at once (at
+    /// a nation's scale the book was a quarter of the workstation's start on one).
     pub fn compute(ds: &Dataset) -> ScoreBook {
         let scorers: Vec<Scorer> = ds.instruments.iter().map(Scorer::new).collect();
         let fast: Vec<bool> = ds.instruments.iter().map(is_fast).collect();
@@ -129,29 +135,35 @@ impl ScoreBook {
             .zip(&fast)
             .map(|(i, &fast)| if fast { None } else { ObservedProducts::of(i) })
             .collect();
-        let mut products: IxVec<ProductIx, ProductQ> = IxVec::new();
-        let mut product_dims: IxVec<ProductIx, Box<[Option<Q>]>> = IxVec::new();
-        products.items.reserve(ds.products.len());
-        product_dims.items.reserve(ds.products.len());
+        let (products, product_dims): (Vec<_>, Vec<_>) = (0..ds.products.len())
+            .into_par_iter()
+            .with_min_len(PAR_CHUNK)
+            .map(|p| {
+                let p = ProductIx::new(p);
+                let i = ds.instrument_index_of_product(p);
+                let instrument = &ds.instruments[i];
+                if fast[i] {
+                    let values = &ds.products[p].values;
+                    (scorers[i].score_q(instrument, values), Box::default())
+                } else {
+                    split(level_product(ds, p, instrument, observed[i].as_ref()))
+                }
+            })
+            .unzip();
+        let (products, product_dims): (IxVec<ProductIx, _>, IxVec<ProductIx, _>) =
+            (products.into(), product_dims.into());
         let mut units: IxVec<UnitIx, UnitBook> = vec![UnitBook::default(); ds.units.len()].into();
         for (p, prod) in ds.products.iter_enumerated() {
-            let i = ds.instrument_index_of_product(p);
-            let instrument = &ds.instruments[i];
-            if fast[i] {
-                let ps = scorers[i].score_q(instrument, &prod.values);
-                let u = &mut units[prod.unit].acc;
-                if let Some(s) = &ps.score {
-                    u.products.add_q(s);
-                }
-                u.answered += u64::from(ps.answered);
-                u.total += u64::from(ps.total);
-                products.push(ps);
-                product_dims.push(Box::default());
-            } else {
-                let (s, dims) = split(level_product(ds, p, instrument, observed[i].as_ref()));
-                products.push(s);
-                product_dims.push(dims);
+            if !fast[ds.instrument_index_of_product(p)] {
+                continue;
             }
+            let ps = &products[p];
+            let u = &mut units[prod.unit].acc;
+            if let Some(s) = &ps.score {
+                u.products.add_q(s);
+            }
+            u.answered += u64::from(ps.answered);
+            u.total += u64::from(ps.total);
         }
         let mut agencies: IxVec<AgencyIx, AgencyBook> =
             vec![AgencyBook::default(); ds.agencies.len()].into();
@@ -178,10 +190,19 @@ impl ScoreBook {
             units,
             agencies,
         };
+        let level_path: Vec<AgencyIx> = ds
+            .agencies
+            .ids()
+            .filter(|&a| !book.fast[ds.agencies[a].instrument])
+            .collect();
+        let scored: Vec<(Levels, Vec<Levels>)> = level_path
+            .par_iter()
+            .map(|&a| book.agency_levels(ds, a, true))
+            .collect();
+        for (&a, levels) in level_path.iter().zip(scored) {
+            book.set_agency_levels(ds, a, levels);
+        }
         for a in ds.agencies.ids() {
-            if !book.fast[ds.agencies[a].instrument] {
-                book.rescore_agency_levels(ds, a, true);
-            }
             book.agencies[a].qualifier = qualifier_of(ds, a);
         }
         book
@@ -287,63 +308,120 @@ impl ScoreBook {
     /// Level path: the agency's own scores, then (all = also its units' own scores)
     /// every unit's score, then the agency's.
     fn rescore_agency_levels(&mut self, ds: &Dataset, a: AgencyIx, all: bool) {
+        let levels = self.agency_levels(ds, a, all);
+        self.set_agency_levels(ds, a, levels);
+    }
+
+    /// Level path: an agency's levels and its units' (in its order) from the products'
+    /// scores: its own scores, each unit's own (all: recomputed; else kept where the
+    /// book has them), each unit's score, then the agency's. Reads the book only.
+    fn agency_levels(&self, ds: &Dataset, a: AgencyIx, all: bool) -> (Levels, Vec<Levels>) {
         let instrument = ds.instrument_of_agency(a);
         let own = method::own_scores_q(
             instrument,
             NodeLevel::Agency,
             &ds.answers(NodeRef::Agency(a)),
         );
-        self.agencies[a].levels.get_or_insert_with(Box::default).own = own;
-        for &u in &ds.agencies[a].units {
-            if all || self.units[u].levels.is_none() {
-                let own = method::own_scores_q(
-                    instrument,
-                    NodeLevel::Unit,
-                    &ds.answers(NodeRef::Unit(u)),
-                );
-                self.unit_levels(u).own = own;
-            }
-            self.roll_unit(ds, u);
+        let units: Vec<Levels> = ds.agencies[a]
+            .units
+            .iter()
+            .map(|&u| {
+                let unit_own = match &self.units[u].levels {
+                    Some(kept) if !all => kept.own.clone(),
+                    _ => method::own_scores_q(
+                        instrument,
+                        NodeLevel::Unit,
+                        &ds.answers(NodeRef::Unit(u)),
+                    ),
+                };
+                let score = self.unit_score(ds, u, &unit_own, &own);
+                Levels {
+                    own: unit_own,
+                    score,
+                }
+            })
+            .collect();
+        let score = self.agency_score(ds, a, &own, units.iter().map(|l| &l.score));
+        (Levels { own, score }, units)
+    }
+
+    /// Puts what [`ScoreBook::agency_levels`] gave into the book.
+    fn set_agency_levels(
+        &mut self,
+        ds: &Dataset,
+        a: AgencyIx,
+        (agency, units): (Levels, Vec<Levels>),
+    ) {
+        for (&u, levels) in ds.agencies[a].units.iter().zip(units) {
+            self.units[u].levels = Some(Box::new(levels));
         }
-        self.roll_agency(ds, a);
+        self.agencies[a].levels = Some(Box::new(agency));
     }
 
     /// Level path: a unit's score from its own scores, its products' and its agency's.
-    fn roll_unit(&mut self, ds: &Dataset, u: UnitIx) {
-        let a = ds.units[u].agency;
-        let instrument = ds.instrument_of_agency(a);
-        let default_own = OwnQ::default();
-        let agency_own = match &self.agencies[a].levels {
-            Some(l) => &l.own,
-            None => &default_own,
-        };
+    fn unit_score(&self, ds: &Dataset, u: UnitIx, own: &OwnQ, agency_own: &OwnQ) -> NodeQ {
+        let instrument = ds.instrument_of_agency(ds.units[u].agency);
         let (products, dims) = (&self.products, &self.product_dims);
         let parts = ds.units[u]
             .products
             .iter()
             .map(|&p| part(&products[p], &dims[p]));
-        let levels = self.units[u].levels.get_or_insert_with(Box::default);
-        levels.score = method::unit_score_q(instrument, &levels.own, parts, agency_own);
+        method::unit_score_q(instrument, own, parts, agency_own)
     }
 
     /// Level path: an agency's score from its own scores, its units' and products'.
-    fn roll_agency(&mut self, ds: &Dataset, a: AgencyIx) {
+    fn agency_score<'a>(
+        &self,
+        ds: &Dataset,
+        a: AgencyIx,
+        own: &OwnQ,
+        units: impl Iterator<Item = &'a NodeQ>,
+    ) -> NodeQ {
         let instrument = ds.instrument_of_agency(a);
-        let agency = &ds.agencies[a];
-        let units = &self.units;
         let (products, dims) = (&self.products, &self.product_dims);
-        let default_score = NodeQ::default();
-        let unit_parts = agency.units.iter().map(|&u| match &units[u].levels {
-            Some(l) => l.score.part(),
-            None => default_score.part(),
-        });
-        let product_parts = agency
+        let product_parts = ds.agencies[a]
             .units
             .iter()
             .flat_map(|&u| &ds.units[u].products)
             .map(|&p| part(&products[p], &dims[p]));
-        let levels = self.agencies[a].levels.get_or_insert_with(Box::default);
-        levels.score = method::agency_score_q(instrument, &levels.own, unit_parts, product_parts);
+        method::agency_score_q(instrument, own, units.map(NodeQ::part), product_parts)
+    }
+
+    /// Level path: a unit's score again after a change below it or at its agency.
+    fn roll_unit(&mut self, ds: &Dataset, u: UnitIx) {
+        let default_own = OwnQ::default();
+        let agency_own = match &self.agencies[ds.units[u].agency].levels {
+            Some(l) => &l.own,
+            None => &default_own,
+        };
+        let own = match &self.units[u].levels {
+            Some(l) => &l.own,
+            None => &default_own,
+        };
+        let score = self.unit_score(ds, u, own, agency_own);
+        self.unit_levels(u).score = score;
+    }
+
+    /// Level path: an agency's score again after a change below it or at it.
+    fn roll_agency(&mut self, ds: &Dataset, a: AgencyIx) {
+        let default_score = NodeQ::default();
+        let default_own = OwnQ::default();
+        let own = match &self.agencies[a].levels {
+            Some(l) => &l.own,
+            None => &default_own,
+        };
+        let units = ds.agencies[a]
+            .units
+            .iter()
+            .map(|&u| match &self.units[u].levels {
+                Some(l) => &l.score,
+                None => &default_score,
+            });
+        let score = self.agency_score(ds, a, own, units);
+        self.agencies[a]
+            .levels
+            .get_or_insert_with(Box::default)
+            .score = score;
     }
 
     /// A product's score and progress.
