@@ -14,6 +14,8 @@ use std::collections::HashMap;
 
 use rusqlite::types::ValueRef;
 
+mod prefetch;
+
 use super::nodes::level_of_code;
 use super::observe::value_from;
 use super::{Result, Store, StoreError, digest};
@@ -46,35 +48,48 @@ impl Store {
     }
 
     fn load_with(&self, exact: bool) -> Result<Dataset> {
-        // Every table of one moment, whatever is committed meanwhile.
-        let _snapshot = self.read_snapshot()?;
-        let mut l = Loader {
-            exact,
-            store: self,
-            cycle: self.cycle.id,
-            ds: Dataset::default(),
-            instrument_index: HashMap::new(),
-            agency_index: IdMap::default(),
-            unit_index: IdMap::default(),
-            product_index: IdMap::default(),
-            digests_trusted: Vec::new(),
-            indicator_maps: Vec::new(),
-            sorted_ids: Vec::new(),
-            stale: Vec::new(),
-            stale_nodes: Vec::new(),
-        };
-        l.instruments()?;
-        l.agencies()?;
-        l.units()?;
-        l.products()?;
-        l.stale_values()?;
-        l.data_values()?;
-        l.notes()?;
-        l.evidence_counts()?;
-        l.finalizations()?;
-        l.respondents_and_answers()?;
-        l.followups()?;
-        Ok(l.ds)
+        // Every table of one moment, whatever is committed meanwhile; the rows that
+        // need nothing loaded first on a second connection at once where it can be had.
+        let (_snapshot, second) = self.load_snapshot()?;
+        let cycle = self.cycle.id;
+        std::thread::scope(|scope| {
+            let ahead = second.map(|conn| scope.spawn(move || prefetch::fetch(&conn, cycle)));
+            let mut l = Loader {
+                exact,
+                store: self,
+                cycle,
+                ds: Dataset::default(),
+                instrument_index: HashMap::new(),
+                agency_index: IdMap::default(),
+                unit_index: IdMap::default(),
+                product_index: IdMap::default(),
+                digests_trusted: Vec::new(),
+                indicator_maps: Vec::new(),
+                sorted_ids: Vec::new(),
+                stale: Vec::new(),
+                stale_nodes: Vec::new(),
+            };
+            l.instruments()?;
+            l.agencies()?;
+            l.units()?;
+            l.products()?;
+            l.stale_values()?;
+            l.data_values()?;
+            l.evidence_counts()?;
+            l.finalizations()?;
+            let rows = match ahead {
+                Some(reading) => match reading.join() {
+                    Ok(rows) => rows,
+                    Err(panic) => std::panic::resume_unwind(panic),
+                },
+                None => prefetch::fetch(&self.conn, cycle),
+            }
+            .map_err(|e| self.sql(e))?;
+            l.notes(rows.notes);
+            l.respondents_and_answers(rows.respondents)?;
+            l.followups()?;
+            Ok(l.ds)
+        })
     }
 }
 
@@ -576,21 +591,11 @@ impl Loader<'_> {
         Ok(())
     }
 
-    /// Notes from their own index (about one answer in ten has one), at every level.
-    fn notes(&mut self) -> Result<()> {
-        let store = self.store;
-        let sql = |e| store.sql(e);
-        let mut stmt = store
-            .conn
-            .prepare(
-                "SELECT level, node_id, indicator, note FROM answer
-                 WHERE cycle_id = ?1 AND note <> '' AND respondent = 0 ORDER BY level, node_id",
-            )
-            .map_err(sql)?;
-        let mut rows = stmt.query([self.cycle]).map_err(sql)?;
+    /// Notes of nodes, as read by [`prefetch::fetch`] (by node).
+    fn notes(&mut self, rows: Vec<prefetch::NoteRow>) {
         let mut current: Option<(i64, i64, Option<NodeRef>)> = None;
-        while let Some(r) = rows.next().map_err(sql)? {
-            let (level, id): (i64, i64) = (r.get(0).map_err(sql)?, r.get(1).map_err(sql)?);
+        for row in rows {
+            let (level, id) = (row.level, row.node_id);
             let node = match current {
                 Some((l, n, node)) if l == level && n == id => node,
                 _ => {
@@ -600,24 +605,19 @@ impl Loader<'_> {
                 }
             };
             let Some(node) = node else { continue };
-            let ind = text(store, r, 2)?;
-            let note = text(store, r, 3)?;
             match node {
                 NodeRef::Product(p) => {
-                    if let Some(i) = self.indicator_of(p, ind) {
-                        self.ds.products[p]
-                            .notes
-                            .set(IndicatorIx::new(i), note.to_string());
+                    if let Some(i) = self.indicator_of(p, &row.indicator) {
+                        self.ds.products[p].notes.set(IndicatorIx::new(i), row.note);
                     }
                 }
                 _ => {
-                    if let Some(i) = self.indicator_at(node, ind) {
-                        let _ = self.ds.set_note(node, i, note.to_string());
+                    if let Some(i) = self.indicator_at(node, &row.indicator) {
+                        let _ = self.ds.set_note(node, i, row.note);
                     }
                 }
             }
         }
-        Ok(())
     }
 
     fn evidence_counts(&mut self) -> Result<()> {
@@ -680,8 +680,8 @@ impl Loader<'_> {
     /// digests where fresh (schema 0013: one short row per node instead of 274,000
     /// answer rows for a nation), from the answers elsewhere and on a reader's store;
     /// and the answers of product-level respondents when a role has any.
-    fn respondents_and_answers(&mut self) -> Result<()> {
-        let placing = self.respondents()?;
+    fn respondents_and_answers(&mut self, rows: Vec<prefetch::RespondentRow>) -> Result<()> {
+        let placing = self.respondents(rows);
         let product_level = placing
             .placed
             .iter()
@@ -729,42 +729,28 @@ impl Loader<'_> {
         Ok(())
     }
 
-    /// Every respondent of the cycle placed at its node, as read in row order.
-    fn respondents(&mut self) -> Result<Placing> {
-        let store = self.store;
-        let sql = |e| store.sql(e);
+    /// Every respondent of the cycle placed at its node, as read by
+    /// [`prefetch::fetch`] (in row order).
+    fn respondents(&mut self, rows: Vec<prefetch::RespondentRow>) -> Placing {
         // Each respondent goes to its node as it is read; its answers follow.
-        // Sized once: grown by doubling, these two lists were a tenth of reading them.
-        let count = usize::try_from(store_count(store, "respondent")?).unwrap_or(0);
-        let mut placed: Vec<Option<(NodeRef, RespondentIx)>> = Vec::with_capacity(count);
+        let mut placed: Vec<Option<(NodeRef, RespondentIx)>> = Vec::with_capacity(rows.len());
         let mut by_id = IdMap::default();
-        let mut stmt = store
-            .conn
-            // `+cycle_id`: the table in row order, not the unique index on the cycle
-            // and node with a row lookup and a sort of every respondent (half the
-            // query's time).
-            .prepare(
-                "SELECT id, uid, level, node_id, role, number, label, removed_at IS NOT NULL
-                 FROM respondent WHERE +cycle_id = ?1 ORDER BY id",
-            )
-            .map_err(sql)?;
-        let mut rows = stmt.query([self.cycle]).map_err(sql)?;
-        while let Some(r) = rows.next().map_err(sql)? {
-            let Some(node) = self.node_of(r.get(2).map_err(sql)?, r.get(3).map_err(sql)?) else {
+        for row in rows {
+            let Some(node) = self.node_of(row.level, row.node_id) else {
                 continue;
             };
             let instrument = &self.ds.instruments[self.ds.instrument_index_of(node)];
-            let Some(role) = instrument.role_index(text(store, r, 4)?) else {
+            let Some(role) = instrument.role_index(&row.role) else {
                 continue;
             };
             let mut resp = Respondent::new(
-                r.get(1).map_err(sql)?,
+                row.uid,
                 role,
-                u32::try_from(r.get::<_, i64>(5).map_err(sql)?).unwrap_or(0),
-                r.get(6).map_err(sql)?,
+                u32::try_from(row.number).unwrap_or(0),
+                row.label,
             );
-            resp.db_id = r.get(0).map_err(sql)?;
-            resp.removed = r.get(7).map_err(sql)?;
+            resp.db_id = row.id;
+            resp.removed = row.removed;
             by_id.insert(resp.db_id, u32::try_from(placed.len()).unwrap_or(u32::MAX));
             // Refused only for a row patuh would not write; `check` names it.
             placed.push(self.ds.add_respondent(node, resp).ok().map(|k| (node, k)));
@@ -785,11 +771,11 @@ impl Loader<'_> {
                     .collect()
             })
             .collect();
-        Ok(Placing {
+        Placing {
             placed,
             by_id,
             slots,
-        })
+        }
     }
 
     /// The digests of units and agencies, applied where fresh; the nodes without one
