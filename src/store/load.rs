@@ -53,7 +53,7 @@ impl Store {
         let (_snapshot, second) = self.load_snapshot()?;
         let cycle = self.cycle.id;
         std::thread::scope(|scope| {
-            let ahead = second.map(|conn| scope.spawn(move || prefetch::fetch(&conn, cycle)));
+            let mut ahead = prefetch::Ahead::start(scope, second, cycle);
             let mut l = Loader {
                 exact,
                 store: self,
@@ -77,16 +77,9 @@ impl Store {
             l.data_values()?;
             l.evidence_counts()?;
             l.finalizations()?;
-            let rows = match ahead {
-                Some(reading) => match reading.join() {
-                    Ok(rows) => rows,
-                    Err(panic) => std::panic::resume_unwind(panic),
-                },
-                None => prefetch::fetch(&self.conn, cycle),
-            }
-            .map_err(|e| self.sql(e))?;
-            l.notes(rows.notes);
-            l.respondents_and_answers(rows.respondents)?;
+            let sql = |e| self.sql(e);
+            l.respondents_and_answers(ahead.respondents(&self.conn, cycle).map_err(sql)?)?;
+            l.notes(ahead.notes(&self.conn, cycle).map_err(sql)?);
             l.followups()?;
             Ok(l.ds)
         })
@@ -591,7 +584,7 @@ impl Loader<'_> {
         Ok(())
     }
 
-    /// Notes of nodes, as read by [`prefetch::fetch`] (by node).
+    /// Notes of nodes, as read ahead (by node).
     fn notes(&mut self, rows: Vec<prefetch::NoteRow>) {
         let mut current: Option<(i64, i64, Option<NodeRef>)> = None;
         for row in rows {
@@ -729,8 +722,7 @@ impl Loader<'_> {
         Ok(())
     }
 
-    /// Every respondent of the cycle placed at its node, as read by
-    /// [`prefetch::fetch`] (in row order).
+    /// Every respondent of the cycle placed at its node, as read ahead (in row order).
     fn respondents(&mut self, rows: Vec<prefetch::RespondentRow>) -> Placing {
         // Each respondent goes to its node as it is read; its answers follow.
         let mut placed: Vec<Option<(NodeRef, RespondentIx)>> = Vec::with_capacity(rows.len());

@@ -13,6 +13,8 @@
 //! connection, as before.
 
 use std::path::Path;
+use std::sync::mpsc::{self, Receiver};
+use std::thread::Scope;
 use std::time::Duration;
 
 use rusqlite::{Connection, MAIN_DB, OpenFlags};
@@ -40,20 +42,66 @@ pub(super) struct NoteRow {
     pub note: String,
 }
 
-/// The rows read ahead, in the order the loader places them.
-pub(super) struct Prefetched {
-    /// By row id.
-    pub respondents: Vec<RespondentRow>,
-    /// By node.
-    pub notes: Vec<NoteRow>,
+/// The rows read ahead: by a thread on a second connection, each kind sent as soon as
+/// it is read (respondents first: the loader places them first), or read on the
+/// store's own connection when asked for.
+pub(super) struct Ahead {
+    respondents: Option<Receiver<rusqlite::Result<Vec<RespondentRow>>>>,
+    notes: Option<Receiver<rusqlite::Result<Vec<NoteRow>>>>,
 }
 
-/// Reads the rows of `cycle` that the loader takes from [`Prefetched`].
-pub(super) fn fetch(conn: &Connection, cycle: i64) -> rusqlite::Result<Prefetched> {
-    Ok(Prefetched {
-        respondents: respondents(conn, cycle)?,
-        notes: notes(conn, cycle)?,
-    })
+impl Ahead {
+    /// Starts reading on `second` in a thread of `scope`; without one, nothing is read
+    /// ahead.
+    pub(super) fn start<'scope>(
+        scope: &'scope Scope<'scope, '_>,
+        second: Option<Connection>,
+        cycle: i64,
+    ) -> Ahead {
+        let Some(conn) = second else {
+            return Ahead {
+                respondents: None,
+                notes: None,
+            };
+        };
+        let (respondents_to, respondents_from) = mpsc::sync_channel(1);
+        let (notes_to, notes_from) = mpsc::sync_channel(1);
+        scope.spawn(move || {
+            // A loader gone (an error) takes nothing more: the sends' errors are moot.
+            let _ = respondents_to.send(respondents(&conn, cycle));
+            let _ = notes_to.send(notes(&conn, cycle));
+        });
+        Ahead {
+            respondents: Some(respondents_from),
+            notes: Some(notes_from),
+        }
+    }
+
+    /// Every respondent of `cycle`, removed ones too, by row id: as read ahead, else
+    /// read on `here` (nothing ahead, or the thread stopped: a panic there is the
+    /// scope's to raise).
+    pub(super) fn respondents(
+        &mut self,
+        here: &Connection,
+        cycle: i64,
+    ) -> rusqlite::Result<Vec<RespondentRow>> {
+        match self.respondents.take().and_then(|rows| rows.recv().ok()) {
+            Some(rows) => rows,
+            None => respondents(here, cycle),
+        }
+    }
+
+    /// The notes of nodes of `cycle`, by node, as [`Ahead::respondents`].
+    pub(super) fn notes(
+        &mut self,
+        here: &Connection,
+        cycle: i64,
+    ) -> rusqlite::Result<Vec<NoteRow>> {
+        match self.notes.take().and_then(|rows| rows.recv().ok()) {
+            Some(rows) => rows,
+            None => notes(here, cycle),
+        }
+    }
 }
 
 /// Every respondent of the cycle, removed ones too, by row id.
