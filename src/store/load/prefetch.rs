@@ -85,10 +85,7 @@ impl Ahead {
         here: &Connection,
         cycle: i64,
     ) -> rusqlite::Result<Vec<RespondentRow>> {
-        match self.respondents.take().and_then(|rows| rows.recv().ok()) {
-            Some(rows) => rows,
-            None => respondents(here, cycle),
-        }
+        received(&mut self.respondents, || respondents(here, cycle))
     }
 
     /// The notes of nodes of `cycle`, by node, as [`Ahead::respondents`].
@@ -97,10 +94,18 @@ impl Ahead {
         here: &Connection,
         cycle: i64,
     ) -> rusqlite::Result<Vec<NoteRow>> {
-        match self.notes.take().and_then(|rows| rows.recv().ok()) {
-            Some(rows) => rows,
-            None => notes(here, cycle),
-        }
+        received(&mut self.notes, || notes(here, cycle))
+    }
+}
+
+/// What the thread sent through `from` (once), else what `here` reads.
+fn received<T>(
+    from: &mut Option<Receiver<rusqlite::Result<T>>>,
+    here: impl FnOnce() -> rusqlite::Result<T>,
+) -> rusqlite::Result<T> {
+    match from.take().and_then(|rows| rows.recv().ok()) {
+        Some(rows) => rows,
+        None => here(),
     }
 }
 
