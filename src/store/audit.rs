@@ -382,6 +382,21 @@ impl Appender {
         })
     }
 
+    /// Starts after the row of `seq` and `hash`, known to be the log's last (the
+    /// change before, while nothing else has written: src/store/observe/warm.rs).
+    pub(super) fn after((seq, prev): (i64, String)) -> Appender {
+        Appender {
+            seq,
+            prev,
+            active: true,
+        }
+    }
+
+    /// The log's last row once the rows appended are: its seq and hash.
+    pub(super) fn tail(&self) -> (i64, String) {
+        (self.seq, self.prev.clone())
+    }
+
     /// An appender that appends nothing (for a central database).
     pub(super) fn silent() -> Appender {
         Appender {

@@ -220,6 +220,9 @@ pub struct Store {
     /// stale digest: changing it again needs no catching up (src/store/digest.rs). Only
     /// ever skips work whose absence leaves a digest stale, never wrong.
     caught_up_for: Option<(i64, i64)>,
+    /// What the last change of a cell left, for the next one while nothing else
+    /// writes (src/store/observe/warm.rs).
+    warm: Option<observe::WarmChange>,
     /// Opened by [`Store::open_reader`]: one read transaction from the open on, ended
     /// when the store is dropped.
     reader: bool,
@@ -394,6 +397,7 @@ impl Store {
             clock: Arc::new(OffsetDateTime::now_utc),
             cycle,
             caught_up_for: None,
+            warm: None,
             reader: false,
         };
         store.who = store

@@ -4,19 +4,26 @@
 //! caller can call it saved. A product observation's commit (a keystroke in the
 //! workstation) writes one `answer` row and one audit row and nothing else: its
 //! statements are prepared once per connection, the product's digest is left stale by
-//! a trigger only at the first change (src/store/digest.rs).
+//! a trigger only at the first change (src/store/digest.rs), and what the change before
+//! at the same node read and wrote is not read again while nothing else has written
+//! the file (observe/warm.rs).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use rusqlite::{Connection, OptionalExtension, params};
 
+use self::warm::{NodeKey, Warm};
 use super::audit::{self, Entry, action};
 use super::nodes::{Node, ensure_open, level_code};
 use super::{Result, Store, StoreError};
 use crate::domain::Value;
 use crate::domain::instrument::{Indicator, Instrument, NodeLevel, Source};
 use crate::domain::model::split_path;
+
+mod warm;
+
+pub(super) use warm::Warm as WarmChange;
 
 /// A product as the store addresses it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -211,37 +218,59 @@ impl Store {
         note: Option<&str>,
     ) -> Result<RecordOutcome> {
         let now = self.now();
-        let who = self.who.clone();
-        let path = self.path.clone();
-        let cycle = self.cycle.clone();
-        let sql = |e| super::classify(&path, e);
+        let path = &self.path;
+        let cycle = &self.cycle;
+        let sql = |e| super::classify(path, e);
         let tx = WriteTx::begin(&self.conn).map_err(sql)?;
         let respondent = by.map_or(0, |b| b.id);
-        let current = Current::read(&tx, cycle.id, node, indicator, respondent).map_err(sql)?;
-        let Some(current) = current else {
-            return Err(StoreError::Refused(format!(
-                "no {} {} in {}; list them with `patuh score`",
-                node.level,
-                node.path,
-                path.display()
-            )));
+        let key = (cycle.id, level_code(node.level), node.db_id);
+        let version = warm::data_version(&tx).map_err(sql)?;
+        // What the last change here left, while nothing else has written (warm.rs).
+        let warm = self.warm.take().filter(|w| w.holds(&tx, key, version));
+        let (current, kinds) = match &warm {
+            Some(w) => {
+                let cell = match w.cell(indicator, respondent) {
+                    Some(cell) => cell.clone(),
+                    None => Cell::read(&tx, key, indicator, respondent).map_err(sql)?,
+                };
+                let current = Current {
+                    instrument: w.instrument.clone(),
+                    finalized: None,
+                    cell,
+                };
+                (current, w.kinds.clone())
+            }
+            None => {
+                let current = Current::read(&tx, key, indicator, respondent).map_err(sql)?;
+                let Some(current) = current else {
+                    return Err(StoreError::Refused(format!(
+                        "no {} {} in {}; list them with `patuh score`",
+                        node.level,
+                        node.path,
+                        path.display()
+                    )));
+                };
+                if let Some(at) = current.finalized.clone() {
+                    return Err(StoreError::Finalized {
+                        product: node.path.clone(),
+                        at,
+                    });
+                }
+                let kinds = indicator_kinds(&tx, current.instrument.0, &current.instrument.1)
+                    .map_err(sql)?;
+                (current, kinds)
+            }
         };
-        if let Some(at) = current.finalized.clone() {
-            return Err(StoreError::Finalized {
-                product: node.path.clone(),
-                at,
-            });
-        }
-        if let Some(b) = by {
-            respondent_open(&tx, b.id, &path)?;
+        if let Some(b) = by
+            && warm.as_ref().is_none_or(|w| w.respondent != b.id)
+        {
+            respondent_open(&tx, b.id, path)?;
         }
         // What no caller of patuh asks, refused whoever asks: an indicator the
         // instrument does not have or answers at another level; a level of the node's
         // own for an interview or data indicator; a respondent's answer to another
         // kind.
-        let kinds =
-            indicator_kinds(&tx, current.instrument.0, &current.instrument.1).map_err(sql)?;
-        if let Some(kinds) = kinds {
+        if let Some(kinds) = &kinds {
             let refused = |why: String| {
                 Err(StoreError::Refused(format!(
                     "{}: {why}; nothing was changed",
@@ -273,12 +302,13 @@ impl Store {
                 _ => {}
             }
         }
-        let (old_value, old_note) = current.value_and_note();
+        let cell = &current.cell;
+        let (old_value, old_note) = cell.value_and_note();
         // A value recorded in a cell carried from the previous cycle ends its being
         // carried: the same value confirms it as it is, another replaces it.
         let carried = match value {
-            Some(v) if current.carried && v == old_value => CarriedChange::Confirmed,
-            Some(_) if current.carried => CarriedChange::Replaced,
+            Some(v) if cell.carried && v == old_value => CarriedChange::Confirmed,
+            Some(_) if cell.carried => CarriedChange::Replaced,
             _ => CarriedChange::None,
         };
         let change = Change {
@@ -291,18 +321,22 @@ impl Store {
             note: (&old_note, note.unwrap_or(&old_note)),
             carried,
             now: &now,
-            who: &who,
+            who: &self.who,
         };
-        let audit_rows = change.log(&tx).map_err(sql)?;
+        let mut log = match &warm {
+            Some(w) => audit::Appender::after(w.tail.clone()),
+            None => audit::Appender::new(&tx).map_err(sql)?,
+        };
+        let audit_rows = change.log(&tx, &mut log).map_err(sql)?;
         let mut caught_up = self.caught_up_for;
         if audit_rows > 0 {
-            change.write(&tx, current.stored).map_err(sql)?;
+            change.write(&tx, cell.stored).map_err(sql)?;
             // This node's digest is stale now (a trigger saw to it); the nodes worked
             // on before get their digests back (src/store/digest.rs), unless that was
             // done at this node's previous change and nothing was left. A product's
             // digest holds its own values only: a respondent's answer there leaves it
             // as it was.
-            let key = (super::nodes::level_code(node.level), node.db_id);
+            let key = (key.1, key.2);
             if (node.level != NodeLevel::Product || respondent == 0)
                 && self.caught_up_for != Some(key)
             {
@@ -311,8 +345,24 @@ impl Store {
                 caught_up = all.then_some(key);
             }
         }
+        let after = if audit_rows > 0 {
+            change.after(cell)
+        } else {
+            cell.clone()
+        };
         tx.commit().map_err(sql)?;
         self.caught_up_for = caught_up;
+        self.warm = Some(Warm {
+            node: key,
+            version,
+            changes: self.conn.total_changes(),
+            instrument: current.instrument,
+            kinds,
+            indicator: indicator.to_string(),
+            respondent,
+            cell: after,
+            tail: log.tail(),
+        });
         let new_value = change.value.1;
         tracing::info!(node = %node.path, indicator, respondent, ?new_value, audit_rows, "recorded");
         Ok(RecordOutcome {
@@ -541,6 +591,13 @@ struct Current {
     /// The node's instrument: its id and SHA-256.
     instrument: (i64, String),
     finalized: Option<String>,
+    cell: Cell,
+}
+
+/// What one cell (an indicator's answer at a node, the node's own or a respondent's)
+/// holds.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Cell {
     /// Whether the cell has an answer row.
     stored: bool,
     value: Option<i64>,
@@ -554,28 +611,63 @@ impl Current {
     /// None when there is no such node.
     fn read(
         conn: &Connection,
-        cycle: i64,
-        node: &Node,
+        (cycle, level, node): NodeKey,
         indicator: &str,
         respondent: i64,
     ) -> rusqlite::Result<Option<Current>> {
         // Statements of a keystroke's change are prepared once per connection: parsing
         // them again was a good part of a commit's time besides the fsync. One query
         // reads whether the node is finalized and the cell's current values.
-        conn.prepare_cached(CURRENT_SQL[level_code(node.level) as usize - 1])?
-            .query_row(params![cycle, node.db_id, indicator, respondent], |r| {
+        let Some(sql) = usize::try_from(level - 1)
+            .ok()
+            .and_then(|l| CURRENT_SQL.get(l))
+        else {
+            return Ok(None);
+        };
+        conn.prepare_cached(sql)?
+            .query_row(params![cycle, node, indicator, respondent], |r| {
                 let na: Option<i64> = r.get(2)?;
                 Ok(Current {
                     instrument: (r.get(4)?, r.get(5)?),
                     finalized: r.get(0)?,
-                    stored: na.is_some(),
-                    value: r.get(1)?,
-                    na: na.is_some_and(|na| na != 0),
-                    note: r.get::<_, Option<String>>(3)?.unwrap_or_default(),
-                    carried: r.get::<_, Option<i64>>(6)?.is_some_and(|c| c != 0),
+                    cell: Cell {
+                        stored: na.is_some(),
+                        value: r.get(1)?,
+                        na: na.is_some_and(|na| na != 0),
+                        note: r.get::<_, Option<String>>(3)?.unwrap_or_default(),
+                        carried: r.get::<_, Option<i64>>(6)?.is_some_and(|c| c != 0),
+                    },
                 })
             })
             .optional()
+    }
+}
+
+impl Cell {
+    /// The cell of a node known to exist: empty when it has no answer row.
+    fn read(
+        conn: &Connection,
+        (cycle, level, node): NodeKey,
+        indicator: &str,
+        respondent: i64,
+    ) -> rusqlite::Result<Cell> {
+        let cell = conn
+            .prepare_cached(
+                "SELECT value, na, note, carried FROM answer
+                 WHERE cycle_id = ?1 AND level = ?2 AND node_id = ?3 AND indicator = ?4
+                   AND respondent = ?5",
+            )?
+            .query_row(params![cycle, level, node, indicator, respondent], |r| {
+                Ok(Cell {
+                    stored: true,
+                    value: r.get(0)?,
+                    na: r.get::<_, i64>(1)? != 0,
+                    note: r.get(2)?,
+                    carried: r.get::<_, i64>(3)? != 0,
+                })
+            })
+            .optional()?;
+        Ok(cell.unwrap_or_default())
     }
 
     fn value_and_note(&self) -> (Value, String) {
@@ -606,10 +698,10 @@ struct Change<'a> {
 
 impl Change<'_> {
     /// Appends one audit row per field that changed; returns how many.
-    fn log(&self, conn: &Connection) -> rusqlite::Result<u32> {
+    fn log(&self, conn: &Connection, log: &mut audit::Appender) -> rusqlite::Result<u32> {
         let mut rows = 0;
-        let entry = |action, old: &str, new: &str| {
-            audit::append(
+        let mut entry = |action, old: &str, new: &str| {
+            log.append(
                 conn,
                 &Entry {
                     at: self.now,
@@ -641,6 +733,29 @@ impl Change<'_> {
             rows += 1;
         }
         Ok(rows)
+    }
+
+    /// What the cell holds once [`Change::write`] has written it.
+    fn after(&self, before: &Cell) -> Cell {
+        // As `write` decides: the value's columns (with `carried`) are set when the
+        // value changed or a carried answer ended, else left as they were.
+        let value_changed = self.value.0 != self.value.1 || self.carried != CarriedChange::None;
+        let (value, na, carried) = if value_changed {
+            match self.value.1 {
+                Value::Level(v) => (Some(i64::from(v)), false, false),
+                Value::NotApplicable => (None, true, false),
+                Value::Unanswered => (None, false, false),
+            }
+        } else {
+            (before.value, before.na, before.carried)
+        };
+        Cell {
+            stored: true,
+            value,
+            na,
+            note: self.note.1.to_string(),
+            carried,
+        }
     }
 
     /// Writes the answer: inserted when `stored` is false, else only the columns that
