@@ -229,6 +229,7 @@ fn upgrading_an_older_database_writes_every_digest() {
     // 0004's).
     {
         let conn = rusqlite::Connection::open(&db).unwrap();
+        conn.execute_batch(common::BACK_TO_SCHEMA_13).unwrap();
         conn.execute_batch(common::BACK_TO_SCHEMA_12).unwrap();
         conn.execute_batch(common::BACK_TO_SCHEMA_11).unwrap();
         conn.execute_batch(common::BACK_TO_SCHEMA_10).unwrap();

@@ -318,6 +318,9 @@ fn upgrading_a_schema_12_workstation_writes_its_node_digests() {
     let db = levels_db(dir.path(), 6);
     let before = nodes(&Store::open(&db).unwrap().load_from_observations().unwrap());
     sqlite(&db)
+        .execute_batch(common::BACK_TO_SCHEMA_13)
+        .unwrap();
+    sqlite(&db)
         .execute_batch(common::BACK_TO_SCHEMA_12)
         .unwrap();
     let empty: i64 = sqlite(&db)

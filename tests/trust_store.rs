@@ -855,6 +855,7 @@ fn a_central_database_made_before_its_log_is_upgraded_with_one() {
     );
     // Back to schema 4, as the patuh before this one left it (0012's, 0011's, 0009's,
     // then 0008's tables first).
+    sqlite(&central, common::BACK_TO_SCHEMA_13);
     sqlite(&central, common::BACK_TO_SCHEMA_12);
     sqlite(&central, common::BACK_TO_SCHEMA_11);
     sqlite(&central, common::BACK_TO_SCHEMA_10);

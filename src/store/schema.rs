@@ -70,13 +70,17 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         // of them.
         M::up(include_str!("../../schema/0012_central_levels.sql")),
         // 0013 (issue 16): each unit's and agency's answers in compact form, kept
-        // exact by triggers like the products' (src/store/digest.rs). Ends with every
-        // digest the upgrade left stale rewritten from the answers, in the upgrade's
-        // own transaction: an upgraded file opens as fast as a new one. This hook
-        // stays on the last migration: it is today's code, which knows only the latest
-        // tables (a hook runs right after its own migration, before the later ones).
+        // exact by triggers like the products' (src/store/digest.rs).
+        M::up(include_str!("../../schema/0013_node_digest.sql")),
+        // 0014 (issue 16): one trigger per kind of write on `answer` for the digests
+        // of every level, instead of 0009's and 0013's two (a keystroke's commit ran
+        // both). Ends with every digest the upgrade left stale rewritten from the
+        // answers, in the upgrade's own transaction: an upgraded file opens as fast as
+        // a new one. This hook stays on the last migration: it is today's code, which
+        // knows only the latest tables (a hook runs right after its own migration,
+        // before the later ones).
         M::up_with_hook(
-            include_str!("../../schema/0013_node_digest.sql"),
+            include_str!("../../schema/0014_answer_trigger.sql"),
             |tx: &Transaction<'_>| -> HookResult {
                 digest::refresh_stale(tx)?;
                 Ok(())
@@ -86,7 +90,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
 });
 
 /// The schema version this build writes: the number of migrations.
-pub const SCHEMA_VERSION: i32 = 13;
+pub const SCHEMA_VERSION: i32 = 14;
 
 /// Brings the file of `conn` to [`SCHEMA_VERSION`], all pending migrations in one
 /// `BEGIN IMMEDIATE` transaction (all or nothing). `version` is the file's
@@ -235,6 +239,9 @@ const OBJECTS: &[(&str, &str)] = &[
     ("trigger", "answer_node_digest_delete"),
     ("trigger", "answer_node_digest_insert"),
     ("trigger", "answer_node_digest_update"),
+    ("trigger", "answer_state_delete"),
+    ("trigger", "answer_state_insert"),
+    ("trigger", "answer_state_update"),
     ("trigger", "cycle_agency_digest_delete"),
     ("trigger", "cycle_agency_digest_insert"),
     ("trigger", "cycle_agency_digest_update"),
@@ -270,6 +277,7 @@ const SHAPE_SHA256: [&str; SCHEMA_VERSION as usize + 1] = [
     "960d9cb4b79327ebf6d75fa61b0b8ad312632e0d5247dd60930f93c1e50022ba",
     "11b96ab7d48829e6b19339c284b43dbb45647d6fc2f8009a9094592477e4a4de",
     "83002a8b44d5e4fdf0254560f86855b93675d03f5e1035c87d4d1d3091a713db",
+    "1337f24fa3e8ea40f7400ee4ce4121dc02396101bf6eaaad6a40a5f788754b4b",
 ];
 
 /// A shape as one text, each object on a line, in order.

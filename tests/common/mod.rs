@@ -177,10 +177,79 @@ pub fn decimal(x: &BigRational) -> String {
     patuh::domain::json::decimal_text(x)
 }
 
+/// SQL that takes a database of this patuh back to schema 13: 0014's triggers on
+/// `answer` replaced by the two of each kind they merged (0011's product update
+/// trigger, 0013's of units and agencies). Run before [`BACK_TO_SCHEMA_12`].
+pub const BACK_TO_SCHEMA_13: &str = r#"
+DROP TRIGGER answer_state_insert;
+DROP TRIGGER answer_state_update;
+DROP TRIGGER answer_state_delete;
+CREATE TRIGGER answer_digest_insert AFTER INSERT ON answer
+WHEN NEW.level = 3 AND NEW.respondent = 0
+ AND (SELECT digest IS NULL FROM node_state
+      WHERE cycle_id = NEW.cycle_id AND level = 3 AND node_id = NEW.node_id) IS NOT 1 BEGIN
+    INSERT INTO node_state (cycle_id, level, node_id, digest)
+    VALUES (NEW.cycle_id, 3, NEW.node_id, NULL)
+    ON CONFLICT (cycle_id, level, node_id) DO UPDATE SET digest = NULL;
+END;
+CREATE TRIGGER answer_digest_delete AFTER DELETE ON answer
+WHEN OLD.level = 3 AND OLD.respondent = 0
+ AND (SELECT digest IS NOT NULL FROM node_state
+      WHERE cycle_id = OLD.cycle_id AND level = 3 AND node_id = OLD.node_id) BEGIN
+    UPDATE node_state SET digest = NULL
+    WHERE cycle_id = OLD.cycle_id AND level = 3 AND node_id = OLD.node_id;
+END;
+CREATE TRIGGER answer_digest_update
+AFTER UPDATE OF cycle_id, level, node_id, indicator, respondent, value, na, carried ON answer
+WHEN (NEW.level = 3 AND NEW.respondent = 0
+      AND (SELECT digest IS NULL FROM node_state
+           WHERE cycle_id = NEW.cycle_id AND level = 3 AND node_id = NEW.node_id) IS NOT 1)
+  OR (OLD.level = 3 AND OLD.respondent = 0
+      AND (OLD.cycle_id, OLD.level, OLD.node_id, OLD.respondent)
+          <> (NEW.cycle_id, NEW.level, NEW.node_id, NEW.respondent)) BEGIN
+    UPDATE node_state SET digest = NULL
+    WHERE level = 3 AND OLD.level = 3 AND OLD.respondent = 0
+      AND cycle_id = OLD.cycle_id AND node_id = OLD.node_id;
+    INSERT INTO node_state (cycle_id, level, node_id, digest)
+    SELECT NEW.cycle_id, 3, NEW.node_id, NULL WHERE NEW.level = 3 AND NEW.respondent = 0
+    ON CONFLICT (cycle_id, level, node_id) DO UPDATE SET digest = NULL;
+END;
+CREATE TRIGGER answer_node_digest_insert AFTER INSERT ON answer
+WHEN NEW.level IN (1, 2)
+ AND (SELECT digest IS NULL FROM node_state
+      WHERE cycle_id = NEW.cycle_id AND level = NEW.level AND node_id = NEW.node_id) IS NOT 1 BEGIN
+    INSERT INTO node_state (cycle_id, level, node_id, digest)
+    VALUES (NEW.cycle_id, NEW.level, NEW.node_id, NULL)
+    ON CONFLICT (cycle_id, level, node_id) DO UPDATE SET digest = NULL;
+END;
+CREATE TRIGGER answer_node_digest_update
+AFTER UPDATE OF cycle_id, level, node_id, indicator, respondent, value, na, carried ON answer
+WHEN (NEW.level IN (1, 2)
+      AND (SELECT digest IS NULL FROM node_state
+           WHERE cycle_id = NEW.cycle_id AND level = NEW.level AND node_id = NEW.node_id) IS NOT 1)
+  OR (OLD.level IN (1, 2)
+      AND (OLD.cycle_id, OLD.level, OLD.node_id) <> (NEW.cycle_id, NEW.level, NEW.node_id)) BEGIN
+    UPDATE node_state SET digest = NULL
+    WHERE OLD.level IN (1, 2)
+      AND cycle_id = OLD.cycle_id AND level = OLD.level AND node_id = OLD.node_id;
+    INSERT INTO node_state (cycle_id, level, node_id, digest)
+    SELECT NEW.cycle_id, NEW.level, NEW.node_id, NULL WHERE NEW.level IN (1, 2)
+    ON CONFLICT (cycle_id, level, node_id) DO UPDATE SET digest = NULL;
+END;
+CREATE TRIGGER answer_node_digest_delete AFTER DELETE ON answer
+WHEN OLD.level IN (1, 2)
+ AND (SELECT digest IS NOT NULL FROM node_state
+      WHERE cycle_id = OLD.cycle_id AND level = OLD.level AND node_id = OLD.node_id) BEGIN
+    UPDATE node_state SET digest = NULL
+    WHERE cycle_id = OLD.cycle_id AND level = OLD.level AND node_id = OLD.node_id;
+END;
+PRAGMA user_version = 13;
+"#;
+
 /// SQL that takes a database of this patuh back to schema 12: 0013's digests of units
 /// and agencies undone (their triggers dropped, their digests back to the column's
-/// empty default, the index of stale digests back to products only). Run before
-/// [`BACK_TO_SCHEMA_11`].
+/// empty default, the index of stale digests back to products only). Run after
+/// [`BACK_TO_SCHEMA_13`], before [`BACK_TO_SCHEMA_11`].
 pub const BACK_TO_SCHEMA_12: &str = r#"
 DROP TRIGGER answer_node_digest_insert;
 DROP TRIGGER answer_node_digest_update;
