@@ -154,6 +154,73 @@ fn commit(c: &mut Criterion) {
         run("COMMIT", &[]);
     };
 
+    // The design's own statements on the nation's file, with nothing else: the
+    // keystroke's UPDATE of its answer row (firing the digest trigger, schema 0014) and
+    // its audit row, hashed and chained as patuh does, each commit reading nothing.
+    // On a copy of the file of its own: a write on patuh's file would tell patuh's
+    // store that another process wrote (src/store/observe/warm.rs).
+    let design_db = support::work_copy(&support::dataset(false), "design");
+    let design = rusqlite::Connection::open(&design_db).expect("design copy");
+    design
+        .execute_batch(
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
+        )
+        .expect("design setup");
+    let (cycle_id, mut seq, mut prev): (i64, i64, String) = design
+        .query_row(
+            "SELECT (SELECT c.id FROM cycle c JOIN meta m ON m.key = 'cycle.current' AND m.value = c.code),
+                    seq, hash FROM audit ORDER BY seq DESC LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .expect("design tail");
+    let mut flip_design = false;
+    let mut design_statements = || {
+        flip_design = !flip_design;
+        let v = i64::from(flip_design);
+        let run = |sql: &str, args: &[&dyn rusqlite::ToSql]| {
+            design
+                .prepare_cached(sql)
+                .and_then(|mut s| s.execute(args))
+                .expect("design commit")
+        };
+        run("BEGIN IMMEDIATE", &[]);
+        run(
+            "UPDATE answer SET value = ?6, na = 0, carried = 0, updated_at = ?7, updated_by = ?8
+             WHERE cycle_id = ?1 AND level = ?2 AND node_id = ?3 AND indicator = ?4 AND respondent = ?5",
+            &[
+                &cycle_id,
+                &3,
+                &product.db_id,
+                &indicator.id,
+                &0,
+                &v,
+                &"2026-12-02T00:00:00Z",
+                &"Penilai",
+            ],
+        );
+        seq += 1;
+        let row = patuh::store::audit::AuditRow {
+            seq,
+            at: "2026-12-02T00:00:00Z".into(),
+            who: "Penilai".into(),
+            path: product.path.clone(),
+            indicator: Some(indicator.id.clone()),
+            action: "value".into(),
+            old: Some((1 - v).to_string()),
+            new: Some(v.to_string()),
+            prev_hash: std::mem::take(&mut prev),
+            cycle: None,
+            respondent: None,
+        };
+        let mut stmt = design
+            .prepare_cached(patuh::store::audit::INSERT_SQL)
+            .expect("audit insert");
+        prev = row.insert(&mut stmt).expect("design audit row");
+        drop(stmt);
+        run("COMMIT", &[]);
+    };
+
     // The worst case besides: every keystroke on another product, so that each
     // commit also writes the digest of the product changed before (src/store/digest.rs).
     let others: Vec<patuh::store::ProductRef> = ds
@@ -229,7 +296,8 @@ fn commit(c: &mut Criterion) {
     );
     // The CPU time of each commit besides (the thread's, fsync's wait excluded): what
     // is the commit's work and what is the disk's.
-    let (mut ours_cpu, mut twos_cpu) = (Vec::new(), Vec::new());
+    let (mut ours_cpu, mut twos_cpu, mut designs_cpu) = (Vec::new(), Vec::new(), Vec::new());
+    let mut designs = Vec::new();
     // Untimed: the first change of a node makes it stale and writes its neighbour's digest.
     record(&mut store);
     for _ in 0..support::iterations(4000) {
@@ -244,6 +312,10 @@ fn commit(c: &mut Criterion) {
         two_rows();
         twos.push(t.elapsed());
         twos_cpu.push(support::thread_cpu() - c);
+        let (t, c) = (Instant::now(), support::thread_cpu());
+        design_statements();
+        designs.push(t.elapsed());
+        designs_cpu.push(support::thread_cpu() - c);
     }
     if interview.is_some() {
         answer(&mut store);
@@ -299,6 +371,20 @@ fn commit(c: &mut Criterion) {
         "commit/{scale} ratio to the design's floor: p50 {ratio:.2}x the two-row commit; target <= 1.10x: {}",
         support::verdict(ratio <= 1.10)
     );
+    let (designs, designs_cpu) = (
+        support::Spread::of(designs),
+        support::Spread::of(designs_cpu),
+    );
+    designs.report(&format!(
+        "commit/{scale}/the design's two statements on the nation's file (answer UPDATE with its trigger, chained audit row), alternating"
+    ));
+    println!(
+        "commit/{scale} against the design's statements on the nation's file: p50 {:.2}x; CPU p50 {:.1} us against {:.1} us; they against the two-row floor: {:.2}x",
+        ours.p50.as_secs_f64() / designs.p50.as_secs_f64(),
+        ours_cpu.p50.as_secs_f64() * 1e6,
+        designs_cpu.p50.as_secs_f64() * 1e6,
+        designs.p50.as_secs_f64() / twos.p50.as_secs_f64()
+    );
     if !answers.is_empty() {
         let answers = support::Spread::of(answers);
         let answer_twos = support::Spread::of(answer_twos);
@@ -327,7 +413,11 @@ fn commit(c: &mut Criterion) {
     g.finish();
     drop(store);
     drop(conn);
+    drop(design);
     let _ = std::fs::remove_dir_all(&dir);
+    for side in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{side}", design_db.display()));
+    }
     let _ = std::fs::remove_file(&path);
 }
 
